@@ -1,0 +1,39 @@
+# Helpers shared by the project's CMake files.
+
+# add_norm_library(name SRCS... [DEPENDS tgts...] [LINK_LIBS libs...])
+# A static library linked against the shared libMLIR.so (one copy of MLIR in
+# every process, also when loaded as a plugin into Debian's mlir-opt), exported
+# in the installed CMake package.
+function(add_norm_library name)
+  cmake_parse_arguments(ARG "" "" "DEPENDS;LINK_LIBS" ${ARGN})
+  add_library(${name} STATIC ${ARG_UNPARSED_ARGUMENTS})
+  set_target_properties(${name} PROPERTIES POSITION_INDEPENDENT_CODE ON)
+  if(ARG_DEPENDS)
+    add_dependencies(${name} ${ARG_DEPENDS})
+  endif()
+  target_link_libraries(${name} PUBLIC ${ARG_LINK_LIBS} MLIR LLVM)
+  target_include_directories(${name} PUBLIC
+    $<BUILD_INTERFACE:${PROJECT_SOURCE_DIR}/include>
+    $<BUILD_INTERFACE:${PROJECT_BINARY_DIR}/include>
+    $<INSTALL_INTERFACE:${CMAKE_INSTALL_INCLUDEDIR}>)
+  install(TARGETS ${name} EXPORT NormTargets
+          ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR})
+endfunction()
+
+# add_norm_doc(td output.md tblgen-flags...)
+# Generates markdown from ODS into the build tree and adds it to the norm-doc
+# target, which copies it into the source tree's docs/ (checked in).
+function(add_norm_doc td output)
+  set(LLVM_TARGET_DEFINITIONS ${td})
+  tablegen(MLIR ${output} ${ARGN})
+  get_filename_component(stem ${output} NAME_WE)
+  set(dst ${PROJECT_SOURCE_DIR}/docs/generated/${output})
+  add_custom_command(OUTPUT ${dst}
+    COMMAND ${CMAKE_COMMAND} -E copy ${CMAKE_CURRENT_BINARY_DIR}/${output} ${dst}
+    DEPENDS ${CMAKE_CURRENT_BINARY_DIR}/${output})
+  add_custom_target(norm-doc-${stem} DEPENDS ${dst})
+  if(NOT TARGET norm-doc)
+    add_custom_target(norm-doc)
+  endif()
+  add_dependencies(norm-doc norm-doc-${stem})
+endfunction()

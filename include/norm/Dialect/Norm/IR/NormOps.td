@@ -1,0 +1,543 @@
+//===- NormOps.td - Operations of the norm dialect ---------*- tablegen -*-===//
+//
+// Part of norm-mlir.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef NORM_DIALECT_NORM_IR_NORMOPS_TD
+#define NORM_DIALECT_NORM_IR_NORMOPS_TD
+
+include "norm/Dialect/Norm/IR/NormDialect.td"
+include "norm/Dialect/Norm/IR/NormAttrs.td"
+include "mlir/IR/OpBase.td"
+include "mlir/Interfaces/InferTypeOpInterface.td"
+include "mlir/Interfaces/SideEffectInterfaces.td"
+
+//===----------------------------------------------------------------------===//
+// Type constraints and shared pieces.
+//===----------------------------------------------------------------------===//
+
+def Norm_FloatTensor : RankedTensorOf<[F16, BF16, F32, F64]>;
+def Norm_ImageTensor : RankedTensorOf<[F16, BF16, F32, F64, I8, UI8]>;
+
+// Optional operands are spelled `keyword(%value : type)`.
+defvar Norm_WeightFmt = "(`weight` `(` $weight^ `:` type($weight) `)`)? ";
+defvar Norm_BiasFmt = "(`bias` `(` $bias^ `:` type($bias) `)`)? ";
+defvar Norm_ResidualFmt =
+    "(`residual` `(` $residual^ `:` type($residual) `)`)? ";
+defvar Norm_EpsilonFmt = "(`epsilon` `=` $epsilon^)? ";
+defvar Norm_ResidualSumFmt =
+    "(`residual_sum` `(` type($residual_sum)^ `)`)? ";
+
+defvar Norm_ActivationDoc = [{
+    `activation` (default none) is applied to the normalized, scaled and
+    shifted value: relu, leaky_relu(slope), elu(alpha), gelu (erf), gelu_tanh,
+    silu, sigmoid or tanh.
+}];
+defvar Norm_ResidualDoc = [{
+    With a `residual` operand the op normalizes `x + residual` (same type as
+    `x`); the optional `residual_sum` result returns that sum, the residual
+    stream of a pre-norm transformer.
+}];
+
+class Norm_NormalizationOp<string mnemonic, list<Trait> traits = []>
+    : Norm_Op<mnemonic, !listconcat(traits, [Pure,
+        DeclareOpInterfaceMethods<ReifyRankedShapedTypeOpInterface, ["reifyResultShapes"]>])> {
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Activation normalizations.
+//===----------------------------------------------------------------------===//
+
+def Norm_LayerNormOp : Norm_NormalizationOp<"layer_norm", [
+    AttrSizedOperandSegments, AttrSizedResultSegments,
+    AllTypesMatch<["input", "output"]>]> {
+  let summary = "Layer normalization over trailing axes";
+  let description = !strconcat([{
+    Normalizes each sample over the trailing dimensions listed in `axes`
+    (which must be contiguous and end at the last dimension):
+
+    ```
+    mean = E[x],  var = E[(x - mean)^2]   (biased, over `axes`)
+    y    = act((x - mean) * rsqrt(var + epsilon) * weight + bias)
+    ```
+
+    `weight` and `bias` are optional and have the shape of the normalized
+    dimensions. The optional `stats` results `mean` and `rstd`
+    (`rsqrt(var + epsilon)`) keep the input shape with the normalized
+    dimensions set to 1, as PyTorch's `native_layer_norm`; they are f32 for
+    f16/bf16 inputs, else of the input's element type.
+  }], Norm_ActivationDoc, Norm_ResidualDoc, [{
+    Example:
+
+    ```mlir
+    %y = norm.layer_norm %x weight(%w : tensor<768xf32>)
+        bias(%b : tensor<768xf32>) axes = [2] epsilon = 1.0e-05
+        : tensor<8x128x768xf32>
+    %y2, %mean, %rstd = norm.layer_norm %x axes = [2] activation = gelu
+        : tensor<8x128x768xf32>
+          stats(tensor<8x128x1xf32>, tensor<8x128x1xf32>)
+    ```
+  }]);
+  let arguments = (ins Norm_FloatTensor:$input,
+                       Optional<Norm_FloatTensor>:$weight,
+                       Optional<Norm_FloatTensor>:$bias,
+                       Optional<Norm_FloatTensor>:$residual,
+                       DenseI64ArrayAttr:$axes,
+                       DefaultValuedAttr<F64Attr, "1e-5">:$epsilon,
+                       OptionalAttr<Norm_ActivationAttr>:$activation);
+  let results = (outs Norm_FloatTensor:$output,
+                      Optional<Norm_FloatTensor>:$mean,
+                      Optional<Norm_FloatTensor>:$rstd,
+                      Optional<Norm_FloatTensor>:$residual_sum);
+  let assemblyFormat = !strconcat("$input ",
+      Norm_WeightFmt,
+      Norm_BiasFmt,
+      Norm_ResidualFmt,
+      "`axes` `=` $axes ",
+      Norm_EpsilonFmt,
+      "custom<Activation>($activation) attr-dict `:` type($input) "
+      "(`stats` `(` type($mean)^ `,` type($rstd) `)`)? ",
+      Norm_ResidualSumFmt);
+  let hasCanonicalizer = 1;
+}
+
+def Norm_RMSNormOp : Norm_NormalizationOp<"rms_norm", [
+    AttrSizedOperandSegments, AttrSizedResultSegments,
+    AllTypesMatch<["input", "output"]>]> {
+  let summary = "Root-mean-square normalization over trailing axes";
+  let description = !strconcat([{
+    Scales each sample by the inverse root mean square of its trailing
+    dimensions `axes`, without subtracting the mean:
+
+    ```
+    rstd = rsqrt(E[x^2] + epsilon)
+    y    = act(x * rstd * (weight + weight_offset))
+    ```
+
+    `weight_offset` is 0 for Llama-style RMSNorm and 1 for Gemma's
+    `(1 + w)`. The optional `rstd` result keeps the input shape with the
+    normalized dimensions set to 1 (f32 for f16/bf16 inputs).
+  }], Norm_ActivationDoc, Norm_ResidualDoc, [{
+    Example:
+
+    ```mlir
+    %y, %sum = norm.rms_norm %x weight(%w : tensor<4096xbf16>)
+        residual(%r : tensor<?x4096xbf16>) axes = [1] epsilon = 1.0e-06
+        : tensor<?x4096xbf16> residual_sum(tensor<?x4096xbf16>)
+    ```
+  }]);
+  let arguments = (ins Norm_FloatTensor:$input,
+                       Optional<Norm_FloatTensor>:$weight,
+                       Optional<Norm_FloatTensor>:$residual,
+                       DenseI64ArrayAttr:$axes,
+                       DefaultValuedAttr<F64Attr, "1e-6">:$epsilon,
+                       DefaultValuedAttr<F64Attr, "0.0">:$weight_offset,
+                       OptionalAttr<Norm_ActivationAttr>:$activation);
+  let results = (outs Norm_FloatTensor:$output,
+                      Optional<Norm_FloatTensor>:$rstd,
+                      Optional<Norm_FloatTensor>:$residual_sum);
+  let assemblyFormat = !strconcat("$input ",
+      Norm_WeightFmt,
+      Norm_ResidualFmt,
+      "`axes` `=` $axes ",
+      Norm_EpsilonFmt,
+      "(`weight_offset` `=` $weight_offset^)? "
+      "custom<Activation>($activation) attr-dict `:` type($input) "
+      "(`rstd` `(` type($rstd)^ `)`)? ",
+      Norm_ResidualSumFmt);
+  let hasCanonicalizer = 1;
+}
+
+def Norm_BatchNormInferenceOp : Norm_NormalizationOp<"batch_norm_inference", [
+    AttrSizedOperandSegments, AllTypesMatch<["input", "output"]>]> {
+  let summary = "Batch normalization with running statistics (evaluation)";
+  let description = !strconcat([{
+    Normalizes each channel of `feature_axis` with the running statistics
+    estimated during training:
+
+    ```
+    y = act((x - running_mean[c]) * rsqrt(running_var[c] + epsilon)
+            * weight[c] + bias[c])
+    ```
+
+    `running_mean`, `running_var`, `weight` and `bias` are rank-1 tensors of
+    the channel count. Works for NCHW (`feature_axis = 1`, the default) and
+    NHWC (`feature_axis = 3`) and any rank >= 2.
+  }], Norm_ActivationDoc, Norm_ResidualDoc, [{
+    Example:
+
+    ```mlir
+    %y = norm.batch_norm_inference %x mean(%m : tensor<64xf32>)
+        var(%v : tensor<64xf32>) weight(%w : tensor<64xf32>)
+        bias(%b : tensor<64xf32>) activation = relu : tensor<32x64x56x56xf32>
+    ```
+  }]);
+  let arguments = (ins Norm_FloatTensor:$input,
+                       Norm_FloatTensor:$running_mean,
+                       Norm_FloatTensor:$running_var,
+                       Optional<Norm_FloatTensor>:$weight,
+                       Optional<Norm_FloatTensor>:$bias,
+                       Optional<Norm_FloatTensor>:$residual,
+                       DefaultValuedAttr<I64Attr, "1">:$feature_axis,
+                       DefaultValuedAttr<F64Attr, "1e-5">:$epsilon,
+                       OptionalAttr<Norm_ActivationAttr>:$activation);
+  let results = (outs Norm_FloatTensor:$output,
+                      Optional<Norm_FloatTensor>:$residual_sum);
+  let assemblyFormat = !strconcat("$input `mean` `(` $running_mean `:` "
+      "type($running_mean) `)` `var` `(` $running_var `:` type($running_var) "
+      "`)` ",
+      Norm_WeightFmt,
+      Norm_BiasFmt,
+      Norm_ResidualFmt,
+      "(`feature_axis` `=` $feature_axis^)? ",
+      Norm_EpsilonFmt,
+      "custom<Activation>($activation) attr-dict `:` type($input) ",
+      Norm_ResidualSumFmt);
+}
+
+def Norm_BatchNormTrainingOp : Norm_NormalizationOp<"batch_norm_training", [
+    AttrSizedOperandSegments, AllTypesMatch<["input", "output"]>,
+    AllTypesMatch<["running_mean", "new_running_mean"]>,
+    AllTypesMatch<["running_var", "new_running_var"]>]> {
+  let summary = "Batch normalization with batch statistics (training)";
+  let description = !strconcat([{
+    Normalizes each channel of `feature_axis` with the statistics of the
+    batch (over every dimension but `feature_axis`; `n` elements a channel),
+    and updates the running statistics as PyTorch does:
+
+    ```
+    mean[c] = E[x],  var[c] = E[(x - mean)^2]              (biased)
+    y       = act((x - mean) * rsqrt(var + epsilon) * weight + bias)
+    saved_mean = mean,  saved_rstd = rsqrt(var + epsilon)
+    new_running_mean = (1 - momentum) * running_mean + momentum * mean
+    new_running_var  = (1 - momentum) * running_var
+                       + momentum * var * n / (n - 1)       (unbiased)
+    ```
+
+    The saved statistics are rank-1 of the channel count, f32 for f16/bf16
+    inputs. The new running statistics have the type of the old ones.
+  }], Norm_ActivationDoc, Norm_ResidualDoc, [{
+    Example:
+
+    ```mlir
+    %y, %sm, %sr, %rm, %rv = norm.batch_norm_training %x
+        mean(%m : tensor<64xf32>) var(%v : tensor<64xf32>) momentum = 0.1
+        : tensor<32x64x56x56xf32> stats(tensor<64xf32>, tensor<64xf32>)
+    ```
+  }]);
+  let arguments = (ins Norm_FloatTensor:$input,
+                       Norm_FloatTensor:$running_mean,
+                       Norm_FloatTensor:$running_var,
+                       Optional<Norm_FloatTensor>:$weight,
+                       Optional<Norm_FloatTensor>:$bias,
+                       Optional<Norm_FloatTensor>:$residual,
+                       DefaultValuedAttr<I64Attr, "1">:$feature_axis,
+                       DefaultValuedAttr<F64Attr, "1e-5">:$epsilon,
+                       DefaultValuedAttr<F64Attr, "0.1">:$momentum,
+                       OptionalAttr<Norm_ActivationAttr>:$activation);
+  let results = (outs Norm_FloatTensor:$output,
+                      Norm_FloatTensor:$saved_mean,
+                      Norm_FloatTensor:$saved_rstd,
+                      Norm_FloatTensor:$new_running_mean,
+                      Norm_FloatTensor:$new_running_var,
+                      Optional<Norm_FloatTensor>:$residual_sum);
+  let assemblyFormat = !strconcat("$input `mean` `(` $running_mean `:` "
+      "type($running_mean) `)` `var` `(` $running_var `:` type($running_var) "
+      "`)` ",
+      Norm_WeightFmt,
+      Norm_BiasFmt,
+      Norm_ResidualFmt,
+      "(`feature_axis` `=` $feature_axis^)? ",
+      Norm_EpsilonFmt,
+      "(`momentum` `=` $momentum^)? "
+      "custom<Activation>($activation) attr-dict `:` type($input) "
+      "`stats` `(` type($saved_mean) `,` type($saved_rstd) `)` ",
+      Norm_ResidualSumFmt);
+}
+
+def Norm_InplaceABNOp : Norm_NormalizationOp<"inplace_abn", [
+    AttrSizedOperandSegments, AllTypesMatch<["input", "output"]>,
+    AllTypesMatch<["running_mean", "new_running_mean"]>,
+    AllTypesMatch<["running_var", "new_running_var"]>]> {
+  let summary = "In-place activated batch normalization (training)";
+  let description = [{
+    Training batch normalization fused with an invertible activation, as in
+    InPlace-ABN (Rota Bulò et al., 2018): the same arithmetic as
+    `norm.batch_norm_training`, but the output may overwrite the input,
+    because the backward pass recovers the normalized value from the output
+    by inverting the activation instead of reading `x`. The activation must
+    therefore be invertible: `none` (identity), `leaky_relu` with a positive
+    slope or `elu` with a positive alpha.
+
+    Example:
+
+    ```mlir
+    %y, %sm, %sr, %rm, %rv = norm.inplace_abn %x mean(%m : tensor<64xf32>)
+        var(%v : tensor<64xf32>) activation = leaky_relu(0.01)
+        : tensor<8x64x32x32xf32> stats(tensor<64xf32>, tensor<64xf32>)
+    ```
+  }];
+  let arguments = (ins Norm_FloatTensor:$input,
+                       Norm_FloatTensor:$running_mean,
+                       Norm_FloatTensor:$running_var,
+                       Optional<Norm_FloatTensor>:$weight,
+                       Optional<Norm_FloatTensor>:$bias,
+                       DefaultValuedAttr<I64Attr, "1">:$feature_axis,
+                       DefaultValuedAttr<F64Attr, "1e-5">:$epsilon,
+                       DefaultValuedAttr<F64Attr, "0.1">:$momentum,
+                       OptionalAttr<Norm_ActivationAttr>:$activation);
+  let results = (outs Norm_FloatTensor:$output,
+                      Norm_FloatTensor:$saved_mean,
+                      Norm_FloatTensor:$saved_rstd,
+                      Norm_FloatTensor:$new_running_mean,
+                      Norm_FloatTensor:$new_running_var);
+  let assemblyFormat = !strconcat("$input `mean` `(` $running_mean `:` "
+      "type($running_mean) `)` `var` `(` $running_var `:` type($running_var) "
+      "`)` ",
+      Norm_WeightFmt,
+      Norm_BiasFmt,
+      "(`feature_axis` `=` $feature_axis^)? ",
+      Norm_EpsilonFmt,
+      "(`momentum` `=` $momentum^)? "
+      "custom<Activation>($activation) attr-dict `:` type($input) "
+      "`stats` `(` type($saved_mean) `,` type($saved_rstd) `)`");
+}
+
+def Norm_GroupNormOp : Norm_NormalizationOp<"group_norm", [
+    AttrSizedOperandSegments, AttrSizedResultSegments,
+    AllTypesMatch<["input", "output"]>]> {
+  let summary = "Group normalization (instance norm when groups == channels)";
+  let description = !strconcat([{
+    Splits the channels of `channel_axis` into `num_groups` groups and
+    normalizes each group of each sample (dimension 0 is the batch) over its
+    channels and all spatial dimensions:
+
+    ```
+    mean[n, g] = E[x[n, channels of g, ...]],  var[n, g] biased
+    y = act((x - mean) * rsqrt(var + epsilon) * weight[c] + bias[c])
+    ```
+
+    `channel_axis` is 1 for NCHW (the default) or the last dimension for
+    NHWC. Instance normalization is `num_groups` equal to the channel count;
+    layer normalization over C, H, W is `num_groups = 1`. The optional `stats`
+    results have shape `[N, num_groups]`, as PyTorch's `native_group_norm`.
+  }], Norm_ActivationDoc, Norm_ResidualDoc, [{
+    Example:
+
+    ```mlir
+    %y = norm.group_norm %x weight(%w : tensor<256xf32>)
+        bias(%b : tensor<256xf32>) groups = 32 activation = silu
+        : tensor<8x256x64x64xf32>
+    ```
+  }]);
+  let arguments = (ins Norm_FloatTensor:$input,
+                       Optional<Norm_FloatTensor>:$weight,
+                       Optional<Norm_FloatTensor>:$bias,
+                       Optional<Norm_FloatTensor>:$residual,
+                       I64Attr:$num_groups,
+                       DefaultValuedAttr<I64Attr, "1">:$channel_axis,
+                       DefaultValuedAttr<F64Attr, "1e-5">:$epsilon,
+                       OptionalAttr<Norm_ActivationAttr>:$activation);
+  let results = (outs Norm_FloatTensor:$output,
+                      Optional<Norm_FloatTensor>:$mean,
+                      Optional<Norm_FloatTensor>:$rstd,
+                      Optional<Norm_FloatTensor>:$residual_sum);
+  let assemblyFormat = !strconcat("$input ",
+      Norm_WeightFmt,
+      Norm_BiasFmt,
+      Norm_ResidualFmt,
+      "`groups` `=` $num_groups "
+      "(`channel_axis` `=` $channel_axis^)? ",
+      Norm_EpsilonFmt,
+      "custom<Activation>($activation) attr-dict `:` type($input) "
+      "(`stats` `(` type($mean)^ `,` type($rstd) `)`)? ",
+      Norm_ResidualSumFmt);
+  let hasCanonicalizer = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Weight normalization.
+//===----------------------------------------------------------------------===//
+
+def Norm_SpectralNormOp : Norm_Op<"spectral_norm", [Pure,
+    AllTypesMatch<["weight", "output"]>, AllTypesMatch<["u", "new_u"]>,
+    DeclareOpInterfaceMethods<ReifyRankedShapedTypeOpInterface, ["reifyResultShapes"]>]> {
+  let summary = "Spectral normalization of a weight by power iteration";
+  let description = [{
+    Divides a weight by an estimate of its largest singular value, as
+    `torch.nn.utils.spectral_norm`. The weight is viewed as a matrix `W` of
+    shape `[weight.shape[dim], prod(other dims)]` (`dim` moved first), and
+    `u` (length `weight.shape[dim]`) is the left singular vector estimate
+    carried across calls:
+
+    ```
+    repeat power_iterations times:
+      v = normalize(W^T u),  u = normalize(W v)     normalize(a) = a / max(|a|, epsilon)
+    sigma = u . (W v)
+    output = weight / sigma,  new_u = u
+    ```
+
+    `sigma` is a rank-0 tensor (f32 for f16/bf16 weights). This is a weight
+    normalization: apply it to parameters, not to activations.
+
+    Example:
+
+    ```mlir
+    %wn, %u2, %sigma = norm.spectral_norm %w, %u power_iterations = 1
+        : tensor<64x3x3x3xf32>, tensor<64xf32> -> tensor<f32>
+    ```
+  }];
+  let arguments = (ins Norm_FloatTensor:$weight,
+                       Norm_FloatTensor:$u,
+                       DefaultValuedAttr<I64Attr, "0">:$dim,
+                       DefaultValuedAttr<I64Attr, "1">:$power_iterations,
+                       DefaultValuedAttr<F64Attr, "1e-12">:$epsilon);
+  let results = (outs Norm_FloatTensor:$output,
+                      Norm_FloatTensor:$new_u,
+                      Norm_FloatTensor:$sigma);
+  let assemblyFormat = [{
+    $weight `,` $u (`dim` `=` $dim^)?
+    (`power_iterations` `=` $power_iterations^)? (`epsilon` `=` $epsilon^)?
+    attr-dict `:` type($weight) `,` type($u) `->` type($sigma)
+  }];
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Data normalization.
+//===----------------------------------------------------------------------===//
+
+def Norm_MomentsOp : Norm_Op<"moments", [Pure,
+    AllTypesMatch<["mean", "std"]>,
+    DeclareOpInterfaceMethods<ReifyRankedShapedTypeOpInterface, ["reifyResultShapes"]>]> {
+  let summary = "Mean and standard deviation over axes (fits a standardizer)";
+  let description = [{
+    Computes the mean and the standard deviation of `input` over `axes`
+    (removed from the result shape), with `correction` degrees of freedom
+    subtracted from the count (0: population std as scikit-learn's
+    `StandardScaler`; 1: sample std). Run it on the training split and pass
+    the results to `norm.standardize` on every split.
+
+    ```mlir
+    %mean, %std = norm.moments %train axes = [0]
+        : tensor<?x16xf32> -> tensor<16xf32>
+    ```
+  }];
+  let arguments = (ins Norm_FloatTensor:$input, DenseI64ArrayAttr:$axes,
+                       DefaultValuedAttr<I64Attr, "0">:$correction);
+  let results = (outs Norm_FloatTensor:$mean, Norm_FloatTensor:$std);
+  let assemblyFormat = [{
+    $input `axes` `=` $axes (`correction` `=` $correction^)? attr-dict
+    `:` type($input) `->` type($mean)
+  }];
+  let hasVerifier = 1;
+}
+
+def Norm_MinMaxOp : Norm_Op<"min_max", [Pure,
+    AllTypesMatch<["min", "max"]>,
+    DeclareOpInterfaceMethods<ReifyRankedShapedTypeOpInterface, ["reifyResultShapes"]>]> {
+  let summary = "Minimum and maximum over axes (fits a min-max scaler)";
+  let description = [{
+    Computes the minimum and maximum of `input` over `axes` (removed from the
+    result shape). Run it on the training split and pass the results to
+    `norm.min_max_scale`.
+
+    ```mlir
+    %lo, %hi = norm.min_max %train axes = [0] : tensor<?x16xf32> -> tensor<16xf32>
+    ```
+  }];
+  let arguments = (ins Norm_FloatTensor:$input, DenseI64ArrayAttr:$axes);
+  let results = (outs Norm_FloatTensor:$min, Norm_FloatTensor:$max);
+  let assemblyFormat = [{
+    $input `axes` `=` $axes attr-dict `:` type($input) `->` type($min)
+  }];
+  let hasVerifier = 1;
+}
+
+def Norm_StandardizeOp : Norm_Op<"standardize", [Pure,
+    AllTypesMatch<["input", "output"]>, AllTypesMatch<["mean", "std"]>,
+    DeclareOpInterfaceMethods<ReifyRankedShapedTypeOpInterface, ["reifyResultShapes"]>]> {
+  let summary = "Standardization with fitted statistics";
+  let description = [{
+    `y = (x - mean) / std`, where `mean` and `std` were computed over `axes`
+    (their shape is the input shape without `axes`, e.g. per-feature
+    statistics of a `[samples, features]` table with `axes = [0]`). A zero
+    `std` leaves the centred value unscaled, as scikit-learn does.
+
+    ```mlir
+    %y = norm.standardize %x, %mean, %std axes = [0]
+        : tensor<?x16xf32>, tensor<16xf32>
+    ```
+  }];
+  let arguments = (ins Norm_FloatTensor:$input, Norm_FloatTensor:$mean,
+                       Norm_FloatTensor:$std, DenseI64ArrayAttr:$axes);
+  let results = (outs Norm_FloatTensor:$output);
+  let assemblyFormat = [{
+    $input `,` $mean `,` $std `axes` `=` $axes attr-dict
+    `:` type($input) `,` type($mean)
+  }];
+  let hasVerifier = 1;
+}
+
+def Norm_MinMaxScaleOp : Norm_Op<"min_max_scale", [Pure,
+    AllTypesMatch<["input", "output"]>, AllTypesMatch<["min", "max"]>,
+    DeclareOpInterfaceMethods<ReifyRankedShapedTypeOpInterface, ["reifyResultShapes"]>]> {
+  let summary = "Min-max scaling to a target range with fitted statistics";
+  let description = [{
+    `y = (x - min) / (max - min) * (range_max - range_min) + range_min`, with
+    `min`/`max` computed over `axes` (shape: the input shape without `axes`).
+    Where `max == min` the scale is taken as 1, so `y = range_min + x - min`
+    (scikit-learn's `MinMaxScaler`).
+
+    ```mlir
+    %y = norm.min_max_scale %x, %lo, %hi axes = [0] range_min = -1.0
+        : tensor<?x16xf32>, tensor<16xf32>
+    ```
+  }];
+  let arguments = (ins Norm_FloatTensor:$input, Norm_FloatTensor:$min,
+                       Norm_FloatTensor:$max, DenseI64ArrayAttr:$axes,
+                       DefaultValuedAttr<F64Attr, "0.0">:$range_min,
+                       DefaultValuedAttr<F64Attr, "1.0">:$range_max);
+  let results = (outs Norm_FloatTensor:$output);
+  let assemblyFormat = [{
+    $input `,` $min `,` $max `axes` `=` $axes
+    (`range_min` `=` $range_min^)? (`range_max` `=` $range_max^)? attr-dict
+    `:` type($input) `,` type($min)
+  }];
+  let hasVerifier = 1;
+}
+
+def Norm_ImageNormalizeOp : Norm_Op<"image_normalize", [Pure,
+    AllTypesMatch<["mean", "std"]>,
+    DeclareOpInterfaceMethods<ReifyRankedShapedTypeOpInterface, ["reifyResultShapes"]>]> {
+  let summary = "Per-channel image normalization (u8 or float images)";
+  let description = [{
+    `y[c] = (x[c] * scale - mean[c]) / std[c]` for images in `nchw`/`chw`
+    (`layout = nchw`, the default) or `nhwc`/`hwc` (`layout = nhwc`) layout.
+    The input is a float or 8-bit integer image (integers are read as
+    unsigned, as torchvision's uint8 images); `scale = 0.00392156862745098`
+    (1/255) maps 8-bit pixels to [0, 1] first. The output is a float tensor
+    of the input's shape.
+
+    ```mlir
+    %y = norm.image_normalize %img, %mean, %std layout = nhwc
+        scale = 0.00392156862745098
+        : tensor<8x224x224x3xui8>, tensor<3xf32> -> tensor<8x224x224x3xf32>
+    ```
+  }];
+  let arguments = (ins Norm_ImageTensor:$input, Norm_FloatTensor:$mean,
+                       Norm_FloatTensor:$std,
+                       DefaultValuedAttr<Norm_ImageLayout,
+                         "::mlir::norm::ImageLayout::NCHW">:$layout,
+                       DefaultValuedAttr<F64Attr, "1.0">:$scale);
+  let results = (outs Norm_FloatTensor:$output);
+  let assemblyFormat = [{
+    $input `,` $mean `,` $std (`layout` `=` $layout^)? (`scale` `=` $scale^)?
+    attr-dict `:` type($input) `,` type($mean) `->` type($output)
+  }];
+  let hasVerifier = 1;
+}
+
+#endif // NORM_DIALECT_NORM_IR_NORMOPS_TD

@@ -1,0 +1,31 @@
+//===- InitAllNorm.cpp - Register everything of norm-mlir -----------------===//
+//
+// Part of norm-mlir.
+//
+//===----------------------------------------------------------------------===//
+
+#include "norm/InitAllNorm.h"
+#include "norm/Config.h"
+#include "norm/Dialect/Norm/IR/NormDialect.h"
+
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/DialectRegistry.h"
+#include "llvm/Support/CommandLine.h"
+#include "llvm/Support/raw_ostream.h"
+
+using namespace mlir;
+
+void mlir::norm::registerAllNormDialects(DialectRegistry &registry) {
+  registry.insert<norm::NormDialect, tensor::TensorDialect>();
+}
+
+void mlir::norm::registerAllNormPasses() {}
+
+const char *mlir::norm::getVersionString() { return NORM_VERSION; }
+
+void mlir::norm::setVersionPrinter() {
+  llvm::cl::AddExtraVersionPrinter([](llvm::raw_ostream &os) {
+    os << "norm-mlir version " << NORM_VERSION << " (built against LLVM/MLIR "
+       << NORM_LLVM_VERSION << ")\n";
+  });
+}

@@ -21,15 +21,12 @@ Type mlir::norm::getStatisticsElementType(Type elementType) {
 }
 
 //===----------------------------------------------------------------------===//
-// Custom directive: `activation = leaky_relu(0.2)`.
+// Custom directive: the `leaky_relu(0.2)` of `activation = leaky_relu(0.2)`.
+// The optional group around it in the assembly format handles the keyword.
 //===----------------------------------------------------------------------===//
 
 static ParseResult parseActivation(OpAsmParser &parser,
                                    ActivationAttr &activation) {
-  if (failed(parser.parseOptionalKeyword("activation")))
-    return success();
-  if (parser.parseEqual())
-    return failure();
   FailureOr<ActivationAttr> parsed = parseActivationBody(parser);
   if (failed(parsed))
     return failure();
@@ -39,9 +36,6 @@ static ParseResult parseActivation(OpAsmParser &parser,
 
 static void printActivation(OpAsmPrinter &printer, Operation *,
                             ActivationAttr activation) {
-  if (!activation)
-    return;
-  printer << "activation = ";
   printActivationBody(printer, activation);
 }
 
@@ -105,11 +99,14 @@ static LogicalResult verifyShapedLike(Operation *op, StringRef what,
                                       ShapedType type,
                                       ArrayRef<int64_t> expected,
                                       Type elementType = {}) {
-  if (type.getRank() != static_cast<int64_t>(expected.size()))
-    return op->emitOpError()
-           << "expects " << what << " to have rank " << expected.size()
-           << " (shape " << formatShape(expected) << "), got rank "
-           << type.getRank();
+  if (type.getRank() != static_cast<int64_t>(expected.size())) {
+    InFlightDiagnostic diag = op->emitOpError()
+                              << "expects " << what << " to have rank "
+                              << expected.size();
+    if (!expected.empty())
+      diag << " (shape " << formatShape(expected) << ")";
+    return diag << ", got rank " << type.getRank();
+  }
   for (auto [index, pair] : llvm::enumerate(llvm::zip(type.getShape(),
                                                       expected))) {
     auto [actual, wanted] = pair;
@@ -179,12 +176,32 @@ static LogicalResult verifyStatsPair(Operation *op, Value mean, Value rstd,
   return success();
 }
 
+/// Checks that a parameter (weight, bias, running statistic, `u`) has the
+/// element type of the data it applies to or that data's statistics type
+/// (f32 parameters of f16/bf16 data).
+static LogicalResult verifyParamElementType(Operation *op, StringRef what,
+                                            Type type, Type dataElementType) {
+  Type actual = cast<ShapedType>(type).getElementType();
+  Type statsType = getStatisticsElementType(dataElementType);
+  if (actual == dataElementType || actual == statsType)
+    return success();
+  InFlightDiagnostic diag = op->emitOpError()
+                            << "expects " << what << " to have element type "
+                            << dataElementType;
+  if (statsType != dataElementType)
+    diag << " or " << statsType;
+  return diag << ", got " << actual;
+}
+
 static LogicalResult verifyOptionalParam(Operation *op, StringRef what,
-                                         Value value,
-                                         ArrayRef<int64_t> shape) {
+                                         Value value, ArrayRef<int64_t> shape,
+                                         Type inputElementType) {
   if (!value)
     return success();
-  return verifyShapedLike(op, what, cast<ShapedType>(value.getType()), shape);
+  if (failed(
+          verifyShapedLike(op, what, cast<ShapedType>(value.getType()), shape)))
+    return failure();
+  return verifyParamElementType(op, what, value.getType(), inputElementType);
 }
 
 /// The channel count of `type` along `axis`, or a diagnostic.
@@ -216,12 +233,14 @@ static LogicalResult verifyBatchNormCommon(Operation *op, Value input,
   if (failed(verifyEpsilon(op, epsilon)))
     return failure();
   int64_t channels = inputType.getDimSize(featureAxis);
-  if (failed(verifyOptionalParam(op, "'running_mean'", runningMean,
-                                 {channels})) ||
-      failed(verifyOptionalParam(op, "'running_var'", runningVar,
-                                 {channels})) ||
-      failed(verifyOptionalParam(op, "'weight'", weight, {channels})) ||
-      failed(verifyOptionalParam(op, "'bias'", bias, {channels})))
+  Type elementType = inputType.getElementType();
+  if (failed(verifyOptionalParam(op, "'running_mean'", runningMean, {channels},
+                                 elementType)) ||
+      failed(verifyOptionalParam(op, "'running_var'", runningVar, {channels},
+                                 elementType)) ||
+      failed(verifyOptionalParam(op, "'weight'", weight, {channels},
+                                 elementType)) ||
+      failed(verifyOptionalParam(op, "'bias'", bias, {channels}, elementType)))
     return failure();
   return success();
 }
@@ -262,8 +281,11 @@ LogicalResult LayerNormOp::verify() {
     return failure();
   SmallVector<int64_t> paramShape =
       selectedShape(inputType.getShape(), getAxes());
-  if (failed(verifyOptionalParam(*this, "'weight'", getWeight(), paramShape)) ||
-      failed(verifyOptionalParam(*this, "'bias'", getBias(), paramShape)))
+  Type elementType = inputType.getElementType();
+  if (failed(verifyOptionalParam(*this, "'weight'", getWeight(), paramShape,
+                                 elementType)) ||
+      failed(verifyOptionalParam(*this, "'bias'", getBias(), paramShape,
+                                 elementType)))
     return failure();
   if (failed(verifyStatsPair(
           *this, getMean(), getRstd(),
@@ -299,9 +321,9 @@ LogicalResult RMSNormOp::verify() {
     return failure();
   if (!std::isfinite(getWeightOffset().convertToDouble()))
     return emitOpError() << "expects a finite 'weight_offset'";
-  if (failed(verifyOptionalParam(
-          *this, "'weight'", getWeight(),
-          selectedShape(inputType.getShape(), getAxes()))))
+  if (failed(verifyOptionalParam(*this, "'weight'", getWeight(),
+                                 selectedShape(inputType.getShape(), getAxes()),
+                                 inputType.getElementType())))
     return failure();
   if (Value rstd = getRstd())
     if (failed(verifyShapedLike(
@@ -460,8 +482,11 @@ LogicalResult GroupNormOp::verify() {
     return emitOpError() << "expects 'num_groups' (" << groups
                          << ") to divide the channel count (" << channels
                          << ")";
-  if (failed(verifyOptionalParam(*this, "'weight'", getWeight(), {channels})) ||
-      failed(verifyOptionalParam(*this, "'bias'", getBias(), {channels})))
+  Type elementType = inputType.getElementType();
+  if (failed(verifyOptionalParam(*this, "'weight'", getWeight(), {channels},
+                                 elementType)) ||
+      failed(verifyOptionalParam(*this, "'bias'", getBias(), {channels},
+                                 elementType)))
     return failure();
   if (failed(verifyStatsPair(
           *this, getMean(), getRstd(), {inputType.getDimSize(0), groups},
@@ -498,12 +523,16 @@ LogicalResult SpectralNormOp::verify() {
   if (dim < 0 || dim >= weightType.getRank())
     return emitOpError() << "expects 'dim' in [0, " << weightType.getRank() - 1
                          << "], got " << dim;
-  if (getPowerIterations() < 1)
+  // I64Attr getters return uint64_t: read them as signed.
+  int64_t iterations = getPowerIterations();
+  if (iterations < 1)
     return emitOpError() << "expects 'power_iterations' >= 1, got "
-                         << getPowerIterations();
+                         << iterations;
   if (failed(verifyEpsilon(*this, getEpsilon().convertToDouble())) ||
       failed(verifyShapedLike(*this, "'u'", getU().getType(),
                               {weightType.getDimSize(dim)})) ||
+      failed(verifyParamElementType(*this, "'u'", getU().getType(),
+                                    weightType.getElementType())) ||
       failed(verifyShapedLike(
           *this, "result 'sigma'", getSigma().getType(), {},
           getStatisticsElementType(weightType.getElementType()))))
@@ -547,9 +576,11 @@ static void reifyReduced(OpBuilder &builder, Location loc, Value input,
 }
 
 LogicalResult MomentsOp::verify() {
-  if (getCorrection() < 0)
+  // I64Attr getters return uint64_t: read it as signed.
+  int64_t correction = getCorrection();
+  if (correction < 0)
     return emitOpError() << "expects a non-negative 'correction', got "
-                         << getCorrection();
+                         << correction;
   return verifyReducedStats(*this, getInput(), getAxes(), "result 'mean'",
                             getMean());
 }
@@ -630,7 +661,11 @@ LogicalResult ImageNormalizeOp::verify() {
     return failure();
   int64_t channels =
       inputType.getDimSize(getImageChannelAxis(getLayout(), rank));
-  return verifyShapedLike(*this, "'mean'", getMean().getType(), {channels});
+  if (failed(
+          verifyShapedLike(*this, "'mean'", getMean().getType(), {channels})))
+    return failure();
+  return verifyParamElementType(*this, "'mean'", getMean().getType(),
+                                getOutput().getType().getElementType());
 }
 
 LogicalResult ImageNormalizeOp::reifyResultShapes(

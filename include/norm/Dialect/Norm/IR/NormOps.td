@@ -28,6 +28,9 @@ defvar Norm_ResidualFmt =
 defvar Norm_EpsilonFmt = "(`epsilon` `=` $epsilon^)? ";
 defvar Norm_ResidualSumFmt =
     "(`residual_sum` `(` type($residual_sum)^ `)`)? ";
+// The activation is printed only when present: `activation = relu`.
+defvar Norm_ActivationFmt =
+    "(`activation` `=` custom<Activation>($activation)^)? ";
 
 defvar Norm_ActivationDoc = [{
     `activation` (default none) is applied to the normalized, scaled and
@@ -97,7 +100,8 @@ def Norm_LayerNormOp : Norm_NormalizationOp<"layer_norm", [
       Norm_ResidualFmt,
       "`axes` `=` $axes ",
       Norm_EpsilonFmt,
-      "custom<Activation>($activation) attr-dict `:` type($input) "
+      Norm_ActivationFmt,
+      "attr-dict `:` type($input) "
       "(`stats` `(` type($mean)^ `,` type($rstd) `)`)? ",
       Norm_ResidualSumFmt);
   let hasCanonicalizer = 1;
@@ -143,8 +147,9 @@ def Norm_RMSNormOp : Norm_NormalizationOp<"rms_norm", [
       Norm_ResidualFmt,
       "`axes` `=` $axes ",
       Norm_EpsilonFmt,
-      "(`weight_offset` `=` $weight_offset^)? "
-      "custom<Activation>($activation) attr-dict `:` type($input) "
+      "(`weight_offset` `=` $weight_offset^)? ",
+      Norm_ActivationFmt,
+      "attr-dict `:` type($input) "
       "(`rstd` `(` type($rstd)^ `)`)? ",
       Norm_ResidualSumFmt);
   let hasCanonicalizer = 1;
@@ -193,7 +198,8 @@ def Norm_BatchNormInferenceOp : Norm_NormalizationOp<"batch_norm_inference", [
       Norm_ResidualFmt,
       "(`feature_axis` `=` $feature_axis^)? ",
       Norm_EpsilonFmt,
-      "custom<Activation>($activation) attr-dict `:` type($input) ",
+      Norm_ActivationFmt,
+      "attr-dict `:` type($input) ",
       Norm_ResidualSumFmt);
 }
 
@@ -251,8 +257,9 @@ def Norm_BatchNormTrainingOp : Norm_NormalizationOp<"batch_norm_training", [
       Norm_ResidualFmt,
       "(`feature_axis` `=` $feature_axis^)? ",
       Norm_EpsilonFmt,
-      "(`momentum` `=` $momentum^)? "
-      "custom<Activation>($activation) attr-dict `:` type($input) "
+      "(`momentum` `=` $momentum^)? ",
+      Norm_ActivationFmt,
+      "attr-dict `:` type($input) "
       "`stats` `(` type($saved_mean) `,` type($saved_rstd) `)` ",
       Norm_ResidualSumFmt);
 }
@@ -300,8 +307,9 @@ def Norm_InplaceABNOp : Norm_NormalizationOp<"inplace_abn", [
       Norm_BiasFmt,
       "(`feature_axis` `=` $feature_axis^)? ",
       Norm_EpsilonFmt,
-      "(`momentum` `=` $momentum^)? "
-      "custom<Activation>($activation) attr-dict `:` type($input) "
+      "(`momentum` `=` $momentum^)? ",
+      Norm_ActivationFmt,
+      "attr-dict `:` type($input) "
       "`stats` `(` type($saved_mean) `,` type($saved_rstd) `)`");
 }
 
@@ -351,7 +359,8 @@ def Norm_GroupNormOp : Norm_NormalizationOp<"group_norm", [
       "`groups` `=` $num_groups "
       "(`channel_axis` `=` $channel_axis^)? ",
       Norm_EpsilonFmt,
-      "custom<Activation>($activation) attr-dict `:` type($input) "
+      Norm_ActivationFmt,
+      "attr-dict `:` type($input) "
       "(`stats` `(` type($mean)^ `,` type($rstd) `)`)? ",
       Norm_ResidualSumFmt);
   let hasCanonicalizer = 1;

@@ -1,0 +1,763 @@
+//===- ActivationNormToLinalg.cpp - Activation normalizations to linalg ---===//
+//
+// Part of norm-mlir. Lowers layer_norm, rms_norm, group_norm and the batch
+// normalizations to linalg.generic on tensors.
+//
+// Every op is the same computation over an iteration space `x` (the input,
+// or for group_norm the input with its channels split into [G, C/G]) whose
+// dimensions are either reduced (normalized over) or parallel (the
+// statistics space):
+//
+//   sum    = reduce(x)                     (skipped by rms_norm)
+//   mean   = sum / n
+//   sq     = reduce((x - mean)^2)          (reduce(x^2) for rms_norm)
+//   rstd   = rsqrt(sq / n + epsilon)
+//   y      = act((x - mean) * rstd * weight + bias)
+//
+// The ops differ only in which dimensions are reduced and where weight and
+// bias broadcast from. Payloads compute in f32 for f16/bf16 inputs (in the
+// input type otherwise) and truncate only the final output. A residual is
+// added in the input type, then extended: materialized once when the op
+// returns `residual_sum`, else recomputed in each consumer payload.
+//
+//===----------------------------------------------------------------------===//
+
+#include "norm/Conversion/NormToLinalg/NormToLinalg.h"
+#include "norm/Dialect/Norm/IR/NormOps.h"
+#include "norm/Dialect/Norm/Utils/ActivationUtils.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Arith/Utils/Utils.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Utils/StaticValueUtils.h"
+#include "mlir/Dialect/Utils/StructuredOpsUtils.h"
+#include "mlir/IR/AffineMap.h"
+#include "mlir/IR/PatternMatch.h"
+
+using namespace mlir;
+using namespace mlir::norm;
+
+//===----------------------------------------------------------------------===//
+// Scalar and tensor helpers.
+//===----------------------------------------------------------------------===//
+
+/// A float constant of type `type`.
+static Value floatConstant(OpBuilder &b, Location loc, Type type,
+                           double value) {
+  return arith::ConstantOp::create(b, loc, b.getFloatAttr(type, value));
+}
+
+/// Converts the scalar float `value` to the float type `to` (extf, truncf,
+/// or through f32 between the two 16-bit formats).
+static Value castFloat(OpBuilder &b, Location loc, Value value, Type to) {
+  Type from = value.getType();
+  if (from == to)
+    return value;
+  unsigned fromWidth = from.getIntOrFloatBitWidth();
+  unsigned toWidth = to.getIntOrFloatBitWidth();
+  if (fromWidth < toWidth)
+    return arith::ExtFOp::create(b, loc, to, value);
+  if (fromWidth > toWidth)
+    return arith::TruncFOp::create(b, loc, to, value);
+  Value wide = arith::ExtFOp::create(b, loc, b.getF32Type(), value);
+  return arith::TruncFOp::create(b, loc, to, wide);
+}
+
+/// Casts `value` to the tensor type `type` when they differ only in how
+/// static their shapes are.
+static Value castToType(OpBuilder &b, Location loc, Value value, Type type) {
+  if (value.getType() == type)
+    return value;
+  return tensor::CastOp::create(b, loc, type, value);
+}
+
+/// A `tensor.empty` of `sizes` and `elementType`, filled with `value`.
+static Value createFilled(OpBuilder &b, Location loc,
+                          ArrayRef<OpFoldResult> sizes, Type elementType,
+                          double value) {
+  Value empty = tensor::EmptyOp::create(b, loc, sizes, elementType);
+  Value constant = floatConstant(b, loc, elementType, value);
+  return linalg::FillOp::create(b, loc, ValueRange{constant}, ValueRange{empty})
+      .getResult(0);
+}
+
+/// The map from the iteration space of rank `rank` to the dimensions `dims`.
+static AffineMap projection(MLIRContext *context, unsigned rank,
+                            ArrayRef<int64_t> dims) {
+  SmallVector<AffineExpr> exprs = llvm::map_to_vector(
+      dims, [&](int64_t dim) { return getAffineDimExpr(dim, context); });
+  return AffineMap::get(rank, /*symbolCount=*/0, exprs, context);
+}
+
+/// The dimensions of `reduced` that are not reduced, i.e. the statistics
+/// space.
+static SmallVector<int64_t> parallelDims(ArrayRef<bool> reduced) {
+  SmallVector<int64_t> dims;
+  for (auto [dim, isReduced] : llvm::enumerate(reduced))
+    if (!isReduced)
+      dims.push_back(dim);
+  return dims;
+}
+
+/// An elementwise linalg.generic over tensors of the same shape: every input
+/// and the output (shaped like `shapeLike`, of `elementType`) use the
+/// identity map; `body` computes the output scalar from the input scalars.
+static Value
+buildElementwise(OpBuilder &b, Location loc, ValueRange inputs, Value shapeLike,
+                 Type elementType,
+                 function_ref<Value(OpBuilder &, Location, ValueRange)> body) {
+  auto shapeType = cast<RankedTensorType>(shapeLike.getType());
+  SmallVector<OpFoldResult> sizes = tensor::getMixedSizes(b, loc, shapeLike);
+  Value init = tensor::EmptyOp::create(b, loc, sizes, elementType);
+  unsigned rank = shapeType.getRank();
+  SmallVector<AffineMap> maps(inputs.size() + 1,
+                              b.getMultiDimIdentityMap(rank));
+  SmallVector<utils::IteratorType> iterators(rank,
+                                             utils::IteratorType::parallel);
+  auto generic = linalg::GenericOp::create(
+      b, loc, TypeRange{init.getType()}, inputs, ValueRange{init}, maps,
+      iterators, [&](OpBuilder &nb, Location nloc, ValueRange args) {
+        Value result = body(nb, nloc, args.drop_back());
+        linalg::YieldOp::create(nb, nloc, result);
+      });
+  return generic.getResult(0);
+}
+
+/// The number of elements of `x` in the dimensions `reduced`, as a scalar of
+/// the float type `type` (a constant for static sizes).
+static Value buildReducedCount(OpBuilder &b, Location loc, Value x,
+                               ArrayRef<bool> reduced, Type type) {
+  auto xType = cast<RankedTensorType>(x.getType());
+  int64_t staticCount = 1;
+  Value dynamicCount;
+  for (auto [dim, isReduced] : llvm::enumerate(reduced)) {
+    if (!isReduced)
+      continue;
+    if (!xType.isDynamicDim(dim)) {
+      staticCount *= xType.getDimSize(dim);
+      continue;
+    }
+    Value size = tensor::DimOp::create(b, loc, x, dim);
+    dynamicCount =
+        dynamicCount ? arith::MulIOp::create(b, loc, dynamicCount, size) : size;
+  }
+  if (!dynamicCount)
+    return floatConstant(b, loc, type, static_cast<double>(staticCount));
+  if (staticCount != 1)
+    dynamicCount = arith::MulIOp::create(
+        b, loc, dynamicCount,
+        arith::ConstantIndexOp::create(b, loc, staticCount));
+  Value count =
+      arith::IndexCastUIOp::create(b, loc, b.getI64Type(), dynamicCount);
+  return arith::UIToFPOp::create(b, loc, type, count);
+}
+
+//===----------------------------------------------------------------------===//
+// The normalization building blocks.
+//===----------------------------------------------------------------------===//
+
+namespace {
+/// The tensor a normalization reads, in its iteration space: `x`, plus
+/// `residual` (added in the input type) when that sum is not materialized.
+struct NormInput {
+  Value x;
+  Value residual;
+  /// The type payloads compute in: f32 for f16/bf16, else the input type.
+  Type computeType;
+
+  NormInput(Value x, Value residual)
+      : x(x), residual(residual),
+        computeType(getStatisticsElementType(
+            cast<RankedTensorType>(x.getType()).getElementType())) {}
+
+  RankedTensorType getType() const {
+    return cast<RankedTensorType>(x.getType());
+  }
+  unsigned getRank() const { return getType().getRank(); }
+
+  /// The operands of a generic that reads the input (all identity maps).
+  SmallVector<Value> getOperands() const {
+    SmallVector<Value> operands = {x};
+    if (residual)
+      operands.push_back(residual);
+    return operands;
+  }
+
+  /// Reads `x (+ residual)` in the compute type from the first block
+  /// arguments of a payload; drops them from `args`.
+  Value load(OpBuilder &b, Location loc, ValueRange &args) const {
+    Value value = args.front();
+    args = args.drop_front();
+    if (residual) {
+      value = arith::AddFOp::create(b, loc, value, args.front());
+      args = args.drop_front();
+    }
+    return castFloat(b, loc, value, computeType);
+  }
+};
+
+/// What a reduction accumulates.
+enum class ReductionKind { Sum, SumOfSquares, CenteredSumOfSquares };
+
+/// The statistics of a normalization, in the compact statistics space (the
+/// parallel dimensions of the iteration space) and the compute type.
+struct Statistics {
+  Value mean;         // Null for rms_norm.
+  Value sumOfSquares; // Sum of (x - mean)^2, or of x^2 for rms_norm.
+  Value rstd;
+  Value count; // Scalar: the number of reduced elements.
+};
+
+/// Where the normalized value is scaled and shifted from.
+struct Affine {
+  Value weight;
+  Value bias;
+  /// The map from the iteration space to weight and bias.
+  AffineMap map;
+  /// Added to the weight (rms_norm's `weight_offset`).
+  double weightOffset = 0.0;
+};
+} // namespace
+
+/// Reduces `kind` of the input over the dimensions `reduced` into a tensor
+/// of the parallel dimensions (in the compute type). `mean` (statistics
+/// space) is subtracted first for CenteredSumOfSquares.
+static Value buildReduction(OpBuilder &b, Location loc, const NormInput &in,
+                            ArrayRef<bool> reduced, ReductionKind kind,
+                            Value mean = {}) {
+  MLIRContext *context = b.getContext();
+  unsigned rank = in.getRank();
+  SmallVector<int64_t> parallel = parallelDims(reduced);
+  SmallVector<OpFoldResult> sizes =
+      llvm::map_to_vector(parallel, [&](int64_t dim) {
+        return tensor::getMixedSize(b, loc, in.x, dim);
+      });
+  Value init = createFilled(b, loc, sizes, in.computeType, 0.0);
+
+  AffineMap identity = b.getMultiDimIdentityMap(rank);
+  AffineMap statsMap = projection(context, rank, parallel);
+  SmallVector<Value> inputs = in.getOperands();
+  SmallVector<AffineMap> maps(inputs.size(), identity);
+  if (kind == ReductionKind::CenteredSumOfSquares) {
+    inputs.push_back(mean);
+    maps.push_back(statsMap);
+  }
+  maps.push_back(statsMap);
+  SmallVector<utils::IteratorType> iterators =
+      llvm::map_to_vector(reduced, [](bool isReduced) {
+        return isReduced ? utils::IteratorType::reduction
+                         : utils::IteratorType::parallel;
+      });
+
+  auto generic = linalg::GenericOp::create(
+      b, loc, TypeRange{init.getType()}, inputs, ValueRange{init}, maps,
+      iterators, [&](OpBuilder &nb, Location nloc, ValueRange args) {
+        Value value = in.load(nb, nloc, args);
+        if (kind == ReductionKind::CenteredSumOfSquares) {
+          value = arith::SubFOp::create(nb, nloc, value, args.front());
+          args = args.drop_front();
+        }
+        if (kind != ReductionKind::Sum)
+          value = arith::MulFOp::create(nb, nloc, value, value);
+        Value sum = arith::AddFOp::create(nb, nloc, args.back(), value);
+        linalg::YieldOp::create(nb, nloc, sum);
+      });
+  return generic.getResult(0);
+}
+
+/// Computes the statistics of the input over `reduced`: two passes (mean,
+/// then the centred sum of squares) when `subtractMean`, else one pass of
+/// the sum of squares.
+static Statistics buildStatistics(OpBuilder &b, Location loc,
+                                  const NormInput &in, ArrayRef<bool> reduced,
+                                  bool subtractMean, double epsilon) {
+  Statistics stats;
+  Type type = in.computeType;
+  stats.count = buildReducedCount(b, loc, in.x, reduced, type);
+  if (subtractMean) {
+    Value sum = buildReduction(b, loc, in, reduced, ReductionKind::Sum);
+    stats.mean = buildElementwise(
+        b, loc, sum, sum, type,
+        [&](OpBuilder &nb, Location nloc, ValueRange args) -> Value {
+          return arith::DivFOp::create(nb, nloc, args[0], stats.count);
+        });
+    stats.sumOfSquares = buildReduction(
+        b, loc, in, reduced, ReductionKind::CenteredSumOfSquares, stats.mean);
+  } else {
+    stats.sumOfSquares =
+        buildReduction(b, loc, in, reduced, ReductionKind::SumOfSquares);
+  }
+  stats.rstd = buildElementwise(
+      b, loc, stats.sumOfSquares, stats.sumOfSquares, type,
+      [&](OpBuilder &nb, Location nloc, ValueRange args) -> Value {
+        Value var = arith::DivFOp::create(nb, nloc, args[0], stats.count);
+        Value eps = floatConstant(nb, nloc, type, epsilon);
+        Value sum = arith::AddFOp::create(nb, nloc, var, eps);
+        return math::RsqrtOp::create(nb, nloc, sum);
+      });
+  return stats;
+}
+
+/// The final elementwise generic over the iteration space:
+/// `act((x - mean) * rstd * (weight + offset) + bias)`, truncated to the
+/// input element type. `mean` may be null (rms_norm); `mean` and `rstd`
+/// are read through `statsMap` and may have any float element type. With
+/// `inPlace` (no residual), `x` is the init operand and is read through the
+/// output block argument, so that bufferization can overwrite it.
+static Value buildNormalize(OpBuilder &b, Location loc, const NormInput &in,
+                            Value mean, Value rstd, AffineMap statsMap,
+                            const Affine &affine, ActivationAttr activation,
+                            bool inPlace = false) {
+  assert((!inPlace || !in.residual) && "cannot normalize x + r in place");
+  unsigned rank = in.getRank();
+  RankedTensorType type = in.getType();
+  Value init = in.x;
+  if (!inPlace)
+    init = tensor::EmptyOp::create(b, loc, tensor::getMixedSizes(b, loc, in.x),
+                                   type.getElementType());
+
+  SmallVector<Value> inputs;
+  if (!inPlace)
+    inputs = in.getOperands();
+  SmallVector<AffineMap> maps(inputs.size(), b.getMultiDimIdentityMap(rank));
+  auto addInput = [&](Value value, AffineMap map) {
+    if (!value)
+      return;
+    inputs.push_back(value);
+    maps.push_back(map);
+  };
+  addInput(mean, statsMap);
+  addInput(rstd, statsMap);
+  addInput(affine.weight, affine.map);
+  addInput(affine.bias, affine.map);
+  maps.push_back(b.getMultiDimIdentityMap(rank));
+  SmallVector<utils::IteratorType> iterators(rank,
+                                             utils::IteratorType::parallel);
+  Type computeType = in.computeType;
+
+  auto generic = linalg::GenericOp::create(
+      b, loc, TypeRange{init.getType()}, inputs, ValueRange{init}, maps,
+      iterators, [&](OpBuilder &nb, Location nloc, ValueRange args) {
+        auto next = [&]() {
+          Value value = castFloat(nb, nloc, args.front(), computeType);
+          args = args.drop_front();
+          return value;
+        };
+        Value value = inPlace ? castFloat(nb, nloc, args.back(), computeType)
+                              : in.load(nb, nloc, args);
+        if (mean)
+          value = arith::SubFOp::create(nb, nloc, value, next());
+        value = arith::MulFOp::create(nb, nloc, value, next());
+        if (affine.weight) {
+          Value weight = next();
+          if (affine.weightOffset != 0.0)
+            weight = arith::AddFOp::create(
+                nb, nloc, weight,
+                floatConstant(nb, nloc, computeType, affine.weightOffset));
+          value = arith::MulFOp::create(nb, nloc, value, weight);
+        }
+        if (affine.bias)
+          value = arith::AddFOp::create(nb, nloc, value, next());
+        value = buildActivation(nb, nloc, value, activation);
+        value = castFloat(nb, nloc, value, type.getElementType());
+        linalg::YieldOp::create(nb, nloc, value);
+      });
+  return generic.getResult(0);
+}
+
+/// Materializes `x + residual` in the input type.
+static Value buildResidualSum(OpBuilder &b, Location loc, Value x,
+                              Value residual) {
+  Type elementType = cast<RankedTensorType>(x.getType()).getElementType();
+  return buildElementwise(
+      b, loc, ValueRange{x, residual}, x, elementType,
+      [](OpBuilder &nb, Location nloc, ValueRange args) -> Value {
+        return arith::AddFOp::create(nb, nloc, args[0], args[1]);
+      });
+}
+
+/// The input of a normalization: `x`, with `residual` materialized into
+/// `residualSum` when `needSum`, else recomputed by the payloads.
+static NormInput prepareInput(OpBuilder &b, Location loc, Value x,
+                              Value residual, bool needSum,
+                              Value &residualSum) {
+  if (!residual || !needSum)
+    return NormInput(x, residual);
+  residualSum = buildResidualSum(b, loc, x, residual);
+  return NormInput(residualSum, Value());
+}
+
+/// Replaces `op` by `values`, casting each to the type of its result.
+static void replaceWithCasts(PatternRewriter &rewriter, Operation *op,
+                             SmallVector<Value> values) {
+  for (auto [index, result] : llvm::enumerate(op->getResults()))
+    values[index] =
+        castToType(rewriter, op->getLoc(), values[index], result.getType());
+  rewriter.replaceOp(op, values);
+}
+
+//===----------------------------------------------------------------------===//
+// layer_norm and rms_norm
+//===----------------------------------------------------------------------===//
+
+/// The reduced-dimension mask of `axes` in a space of rank `rank`.
+static SmallVector<bool> maskOf(ArrayRef<int64_t> axes, unsigned rank) {
+  SmallVector<bool> reduced(rank, false);
+  for (int64_t axis : axes)
+    reduced[axis] = true;
+  return reduced;
+}
+
+/// Reshapes statistics of the parallel dimensions of `reduced` to the input
+/// rank with the reduced dimensions set to 1 (keepdims); `axes` are the
+/// trailing dimensions.
+static Value expandToKeepDims(OpBuilder &b, Location loc, Value stats,
+                              ArrayRef<bool> reduced) {
+  auto statsType = cast<RankedTensorType>(stats.getType());
+  unsigned rank = reduced.size();
+  unsigned kept = statsType.getRank();
+  SmallVector<OpFoldResult> sizes = tensor::getMixedSizes(b, loc, stats);
+  SmallVector<int64_t> shape(statsType.getShape());
+  SmallVector<ReassociationIndices> reassociation;
+  for (unsigned dim = 0; dim < kept; ++dim)
+    reassociation.push_back({static_cast<int64_t>(dim)});
+  for (unsigned dim = kept; dim < rank; ++dim) {
+    sizes.push_back(b.getIndexAttr(1));
+    shape.push_back(1);
+    if (!reassociation.empty())
+      reassociation.back().push_back(dim);
+  }
+  auto type = RankedTensorType::get(shape, statsType.getElementType());
+  return tensor::ExpandShapeOp::create(b, loc, type, stats, reassociation,
+                                       sizes);
+}
+
+namespace {
+/// Lowers norm.layer_norm.
+struct LayerNormLowering : OpRewritePattern<LayerNormOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(LayerNormOp op,
+                                PatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    Value residualSum;
+    NormInput in =
+        prepareInput(rewriter, loc, op.getInput(), op.getResidual(),
+                     static_cast<bool>(op.getResidualSum()), residualSum);
+    SmallVector<bool> reduced = maskOf(op.getAxes(), in.getRank());
+    Statistics stats =
+        buildStatistics(rewriter, loc, in, reduced, /*subtractMean=*/true,
+                        op.getEpsilon().convertToDouble());
+    Affine affine{
+        op.getWeight(), op.getBias(),
+        projection(rewriter.getContext(), in.getRank(), op.getAxes())};
+    AffineMap statsMap =
+        projection(rewriter.getContext(), in.getRank(), parallelDims(reduced));
+    SmallVector<Value> results = {buildNormalize(rewriter, loc, in, stats.mean,
+                                                 stats.rstd, statsMap, affine,
+                                                 op.getActivationAttr())};
+    if (op.getMean()) {
+      results.push_back(expandToKeepDims(rewriter, loc, stats.mean, reduced));
+      results.push_back(expandToKeepDims(rewriter, loc, stats.rstd, reduced));
+    }
+    if (op.getResidualSum())
+      results.push_back(residualSum);
+    replaceWithCasts(rewriter, op, results);
+    return success();
+  }
+};
+
+/// Lowers norm.rms_norm.
+struct RMSNormLowering : OpRewritePattern<RMSNormOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(RMSNormOp op,
+                                PatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    Value residualSum;
+    NormInput in =
+        prepareInput(rewriter, loc, op.getInput(), op.getResidual(),
+                     static_cast<bool>(op.getResidualSum()), residualSum);
+    SmallVector<bool> reduced = maskOf(op.getAxes(), in.getRank());
+    Statistics stats =
+        buildStatistics(rewriter, loc, in, reduced, /*subtractMean=*/false,
+                        op.getEpsilon().convertToDouble());
+    Affine affine{op.getWeight(), Value(),
+                  projection(rewriter.getContext(), in.getRank(), op.getAxes()),
+                  op.getWeightOffset().convertToDouble()};
+    AffineMap statsMap =
+        projection(rewriter.getContext(), in.getRank(), parallelDims(reduced));
+    SmallVector<Value> results = {
+        buildNormalize(rewriter, loc, in, /*mean=*/Value(), stats.rstd,
+                       statsMap, affine, op.getActivationAttr())};
+    if (op.getRstd())
+      results.push_back(expandToKeepDims(rewriter, loc, stats.rstd, reduced));
+    if (op.getResidualSum())
+      results.push_back(residualSum);
+    replaceWithCasts(rewriter, op, results);
+    return success();
+  }
+};
+} // namespace
+
+//===----------------------------------------------------------------------===//
+// Batch normalizations
+//===----------------------------------------------------------------------===//
+
+/// Lowers a batch normalization with batch statistics (batch_norm_training
+/// and inplace_abn). Returns output, saved mean and rstd, new running mean
+/// and variance, and the residual sum when `needSum`. `inPlace` writes the
+/// output into the input tensor.
+static SmallVector<Value>
+lowerTrainingBatchNorm(PatternRewriter &rewriter, Location loc, Value input,
+                       Value runningMean, Value runningVar, Value weight,
+                       Value bias, Value residual, bool needSum,
+                       int64_t featureAxis, double epsilon, double momentum,
+                       ActivationAttr activation, bool inPlace) {
+  MLIRContext *context = rewriter.getContext();
+  Value residualSum;
+  NormInput in =
+      prepareInput(rewriter, loc, input, residual, needSum, residualSum);
+  SmallVector<bool> reduced(in.getRank(), true);
+  reduced[featureAxis] = false;
+  Statistics stats = buildStatistics(rewriter, loc, in, reduced,
+                                     /*subtractMean=*/true, epsilon);
+  AffineMap channelMap = projection(context, in.getRank(), {featureAxis});
+  Value output =
+      buildNormalize(rewriter, loc, in, stats.mean, stats.rstd, channelMap,
+                     Affine{weight, bias, channelMap}, activation,
+                     /*inPlace=*/inPlace && !in.residual);
+
+  // running = (1 - momentum) * running + momentum * batch, in the compute
+  // type, stored in the element type of the running statistics.
+  Type type = in.computeType;
+  auto update = [&](Value running, Value batch,
+                    function_ref<Value(OpBuilder &, Location, Value)> get) {
+    Type runningType =
+        cast<RankedTensorType>(running.getType()).getElementType();
+    return buildElementwise(
+        rewriter, loc, ValueRange{running, batch}, running, runningType,
+        [&](OpBuilder &nb, Location nloc, ValueRange args) -> Value {
+          Value old = castFloat(nb, nloc, args[0], type);
+          Value keep = floatConstant(nb, nloc, type, 1.0 - momentum);
+          Value take = floatConstant(nb, nloc, type, momentum);
+          Value sum = arith::AddFOp::create(
+              nb, nloc, arith::MulFOp::create(nb, nloc, keep, old),
+              arith::MulFOp::create(nb, nloc, take, get(nb, nloc, args[1])));
+          return castFloat(nb, nloc, sum, runningType);
+        });
+  };
+  Value newMean =
+      update(runningMean, stats.mean,
+             [](OpBuilder &, Location, Value mean) { return mean; });
+  // The unbiased variance var * n / (n - 1) = sum((x - mean)^2) / (n - 1).
+  Value newVar =
+      update(runningVar, stats.sumOfSquares,
+             [&](OpBuilder &nb, Location nloc, Value sumOfSquares) -> Value {
+               Value one = floatConstant(nb, nloc, type, 1.0);
+               Value dof = arith::SubFOp::create(nb, nloc, stats.count, one);
+               return arith::DivFOp::create(nb, nloc, sumOfSquares, dof);
+             });
+  SmallVector<Value> results = {output, stats.mean, stats.rstd, newMean,
+                                newVar};
+  if (needSum)
+    results.push_back(residualSum);
+  return results;
+}
+
+namespace {
+/// Lowers norm.batch_norm_inference.
+struct BatchNormInferenceLowering : OpRewritePattern<BatchNormInferenceOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(BatchNormInferenceOp op,
+                                PatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    Value residualSum;
+    NormInput in =
+        prepareInput(rewriter, loc, op.getInput(), op.getResidual(),
+                     static_cast<bool>(op.getResidualSum()), residualSum);
+    Type type = in.computeType;
+    double epsilon = op.getEpsilon().convertToDouble();
+    Value rstd = buildElementwise(
+        rewriter, loc, op.getRunningVar(), op.getRunningVar(), type,
+        [&](OpBuilder &nb, Location nloc, ValueRange args) -> Value {
+          Value var = castFloat(nb, nloc, args[0], type);
+          Value eps = floatConstant(nb, nloc, type, epsilon);
+          return math::RsqrtOp::create(
+              nb, nloc, arith::AddFOp::create(nb, nloc, var, eps));
+        });
+    int64_t featureAxis = op.getFeatureAxis();
+    AffineMap channelMap =
+        projection(rewriter.getContext(), in.getRank(), {featureAxis});
+    SmallVector<Value> results = {
+        buildNormalize(rewriter, loc, in, op.getRunningMean(), rstd, channelMap,
+                       Affine{op.getWeight(), op.getBias(), channelMap},
+                       op.getActivationAttr())};
+    if (op.getResidualSum())
+      results.push_back(residualSum);
+    replaceWithCasts(rewriter, op, results);
+    return success();
+  }
+};
+
+/// Lowers norm.batch_norm_training.
+struct BatchNormTrainingLowering : OpRewritePattern<BatchNormTrainingOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(BatchNormTrainingOp op,
+                                PatternRewriter &rewriter) const override {
+    replaceWithCasts(
+        rewriter, op,
+        lowerTrainingBatchNorm(
+            rewriter, op.getLoc(), op.getInput(), op.getRunningMean(),
+            op.getRunningVar(), op.getWeight(), op.getBias(), op.getResidual(),
+            static_cast<bool>(op.getResidualSum()), op.getFeatureAxis(),
+            op.getEpsilon().convertToDouble(),
+            op.getMomentum().convertToDouble(), op.getActivationAttr(),
+            /*inPlace=*/false));
+    return success();
+  }
+};
+
+/// Lowers norm.inplace_abn: the arithmetic of batch_norm_training, with the
+/// final generic writing into the input tensor (its init operand), so that
+/// bufferization can reuse the input buffer when nothing reads it later.
+struct InplaceABNLowering : OpRewritePattern<InplaceABNOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(InplaceABNOp op,
+                                PatternRewriter &rewriter) const override {
+    replaceWithCasts(
+        rewriter, op,
+        lowerTrainingBatchNorm(
+            rewriter, op.getLoc(), op.getInput(), op.getRunningMean(),
+            op.getRunningVar(), op.getWeight(), op.getBias(),
+            /*residual=*/Value(), /*needSum=*/false, op.getFeatureAxis(),
+            op.getEpsilon().convertToDouble(),
+            op.getMomentum().convertToDouble(), op.getActivationAttr(),
+            /*inPlace=*/true));
+    return success();
+  }
+};
+} // namespace
+
+//===----------------------------------------------------------------------===//
+// group_norm
+//===----------------------------------------------------------------------===//
+
+/// Splits dimension `axis` of `value` (of size C) into [groups, C / groups]
+/// with tensor.expand_shape.
+static Value splitChannels(OpBuilder &b, Location loc, Value value,
+                           int64_t axis, int64_t groups) {
+  auto type = cast<RankedTensorType>(value.getType());
+  SmallVector<OpFoldResult> sizes = tensor::getMixedSizes(b, loc, value);
+  SmallVector<OpFoldResult> newSizes;
+  SmallVector<int64_t> shape;
+  SmallVector<ReassociationIndices> reassociation;
+  for (int64_t dim = 0, rank = type.getRank(); dim < rank; ++dim) {
+    int64_t newDim = static_cast<int64_t>(newSizes.size());
+    if (dim != axis) {
+      reassociation.push_back({newDim});
+      newSizes.push_back(sizes[dim]);
+      shape.push_back(type.getDimSize(dim));
+      continue;
+    }
+    reassociation.push_back({newDim, newDim + 1});
+    newSizes.push_back(b.getIndexAttr(groups));
+    shape.push_back(groups);
+    if (type.isDynamicDim(dim)) {
+      Value channels = getValueOrCreateConstantIndexOp(b, loc, sizes[dim]);
+      Value groupsValue = arith::ConstantIndexOp::create(b, loc, groups);
+      newSizes.push_back(
+          arith::DivUIOp::create(b, loc, channels, groupsValue).getResult());
+      shape.push_back(ShapedType::kDynamic);
+    } else {
+      newSizes.push_back(b.getIndexAttr(type.getDimSize(dim) / groups));
+      shape.push_back(type.getDimSize(dim) / groups);
+    }
+  }
+  auto newType = RankedTensorType::get(shape, type.getElementType());
+  return tensor::ExpandShapeOp::create(b, loc, newType, value, reassociation,
+                                       newSizes);
+}
+
+/// Merges dimensions `axis` and `axis + 1` of `value` again.
+static Value mergeChannels(OpBuilder &b, Location loc, Value value,
+                           int64_t axis) {
+  auto type = cast<RankedTensorType>(value.getType());
+  SmallVector<ReassociationIndices> reassociation;
+  for (int64_t dim = 0, rank = type.getRank(); dim < rank; ++dim) {
+    if (dim == axis + 1)
+      continue;
+    if (dim == axis)
+      reassociation.push_back({dim, dim + 1});
+    else
+      reassociation.push_back({dim});
+  }
+  return tensor::CollapseShapeOp::create(b, loc, value, reassociation);
+}
+
+namespace {
+/// Lowers norm.group_norm on the input with its channels split into
+/// [G, C/G]: the statistics reduce every dimension but the batch and the
+/// group, weight and bias are split the same way.
+struct GroupNormLowering : OpRewritePattern<GroupNormOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(GroupNormOp op,
+                                PatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    MLIRContext *context = rewriter.getContext();
+    int64_t axis = op.getChannelAxis();
+    int64_t groups = op.getNumGroups();
+    Value residualSum;
+    Value x = op.getInput();
+    Value residual = op.getResidual();
+    if (residual && op.getResidualSum()) {
+      residualSum = buildResidualSum(rewriter, loc, x, residual);
+      x = residualSum;
+      residual = Value();
+    }
+    x = splitChannels(rewriter, loc, x, axis, groups);
+    if (residual)
+      residual = splitChannels(rewriter, loc, residual, axis, groups);
+    NormInput in(x, residual);
+
+    SmallVector<bool> reduced(in.getRank(), true);
+    reduced[0] = false;
+    reduced[axis] = false;
+    Statistics stats =
+        buildStatistics(rewriter, loc, in, reduced, /*subtractMean=*/true,
+                        op.getEpsilon().convertToDouble());
+    Affine affine;
+    affine.map = projection(context, in.getRank(), {axis, axis + 1});
+    if (Value weight = op.getWeight())
+      affine.weight = splitChannels(rewriter, loc, weight, 0, groups);
+    if (Value bias = op.getBias())
+      affine.bias = splitChannels(rewriter, loc, bias, 0, groups);
+    Value output = buildNormalize(rewriter, loc, in, stats.mean, stats.rstd,
+                                  projection(context, in.getRank(), {0, axis}),
+                                  affine, op.getActivationAttr());
+    SmallVector<Value> results = {mergeChannels(rewriter, loc, output, axis)};
+    if (op.getMean()) {
+      results.push_back(stats.mean);
+      results.push_back(stats.rstd);
+    }
+    if (op.getResidualSum())
+      results.push_back(residualSum);
+    replaceWithCasts(rewriter, op, results);
+    return success();
+  }
+};
+} // namespace
+
+void mlir::norm::populateActivationNormToLinalgPatterns(
+    RewritePatternSet &patterns) {
+  patterns
+      .add<LayerNormLowering, RMSNormLowering, BatchNormInferenceLowering,
+           BatchNormTrainingLowering, InplaceABNLowering, GroupNormLowering>(
+          patterns.getContext());
+}

@@ -1,0 +1,96 @@
+//===- LoweringUtils.h - Builders shared by the norm lowerings --*- C++ -*-===//
+//
+// Part of norm-mlir. Small builders (constants, float casts, filled tensors,
+// linalg.generic) shared by the data-normalization and spectral-norm
+// lowerings. Private to lib/Conversion/NormToLinalg.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef LIB_CONVERSION_NORMTOLINALG_LOWERINGUTILS_H
+#define LIB_CONVERSION_NORMTOLINALG_LOWERINGUTILS_H
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/Builders.h"
+
+namespace mlir::norm::detail {
+
+/// A scalar float constant of type `type`.
+inline Value floatConstant(OpBuilder &b, Location loc, Type type,
+                           double value) {
+  return arith::ConstantOp::create(b, loc, b.getFloatAttr(type, value));
+}
+
+/// Converts the scalar float `value` to the float type `to` (extf, truncf,
+/// or through f32 between the two 16-bit formats).
+inline Value castFloat(OpBuilder &b, Location loc, Value value, Type to) {
+  Type from = value.getType();
+  if (from == to)
+    return value;
+  unsigned fromWidth = from.getIntOrFloatBitWidth();
+  unsigned toWidth = to.getIntOrFloatBitWidth();
+  if (fromWidth < toWidth)
+    return arith::ExtFOp::create(b, loc, to, value);
+  if (fromWidth > toWidth)
+    return arith::TruncFOp::create(b, loc, to, value);
+  Value wide = arith::ExtFOp::create(b, loc, b.getF32Type(), value);
+  return arith::TruncFOp::create(b, loc, to, wide);
+}
+
+/// Casts the tensor `value` to `type` when they differ only in how static
+/// their shapes are.
+inline Value castToType(OpBuilder &b, Location loc, Value value, Type type) {
+  if (value.getType() == type)
+    return value;
+  return tensor::CastOp::create(b, loc, type, value);
+}
+
+/// A `tensor.empty` of `sizes` and `elementType` filled with `value`.
+inline Value createFilled(OpBuilder &b, Location loc,
+                          ArrayRef<OpFoldResult> sizes, Type elementType,
+                          double value) {
+  Value empty = tensor::EmptyOp::create(b, loc, sizes, elementType);
+  Value constant = floatConstant(b, loc, elementType, value);
+  return linalg::FillOp::create(b, loc, ValueRange{constant}, ValueRange{empty})
+      .getResult(0);
+}
+
+/// Builds a linalg.generic whose payload `body` maps the block arguments
+/// (inputs, then outputs) to the yielded values.
+inline linalg::GenericOp buildGeneric(
+    OpBuilder &b, Location loc, ValueRange inputs, ValueRange outputs,
+    ArrayRef<AffineMap> maps, ArrayRef<utils::IteratorType> iterators,
+    function_ref<SmallVector<Value>(OpBuilder &, Location, ValueRange)> body) {
+  return linalg::GenericOp::create(
+      b, loc, TypeRange(outputs), inputs, outputs, maps, iterators,
+      [&](OpBuilder &nb, Location nloc, ValueRange args) {
+        linalg::YieldOp::create(nb, nloc, body(nb, nloc, args));
+      });
+}
+
+/// An elementwise linalg.generic over a rank-`rank` space: `inputMaps` read
+/// the inputs, the output (`tensor.empty` of `sizes` and `elementType`) uses
+/// the identity; `body` computes the output scalar from the input scalars.
+inline Value
+buildElementwise(OpBuilder &b, Location loc, ValueRange inputs,
+                 ArrayRef<AffineMap> inputMaps, ArrayRef<OpFoldResult> sizes,
+                 Type elementType,
+                 function_ref<Value(OpBuilder &, Location, ValueRange)> body) {
+  unsigned rank = sizes.size();
+  Value init = tensor::EmptyOp::create(b, loc, sizes, elementType);
+  SmallVector<AffineMap> maps(inputMaps);
+  maps.push_back(b.getMultiDimIdentityMap(rank));
+  SmallVector<utils::IteratorType> iterators(rank,
+                                             utils::IteratorType::parallel);
+  return buildGeneric(b, loc, inputs, init, maps, iterators,
+                      [&](OpBuilder &nb, Location nloc, ValueRange args) {
+                        return SmallVector<Value>{
+                            body(nb, nloc, args.drop_back())};
+                      })
+      .getResult(0);
+}
+
+} // namespace mlir::norm::detail
+
+#endif // LIB_CONVERSION_NORMTOLINALG_LOWERINGUTILS_H

@@ -1,0 +1,394 @@
+// RUN: norm-opt %s --convert-norm-to-linalg --split-input-file | FileCheck %s
+// RUN: norm-opt %s --convert-norm-to-linalg --split-input-file --verify-roundtrip
+
+// Layer norm: sum, mean, centred sum of squares (two passes), rstd, and one
+// fused elementwise normalize/scale/shift/activation generic.
+
+// CHECK-DAG: #[[ID3:.*]] = affine_map<(d0, d1, d2) -> (d0, d1, d2)>
+// CHECK-DAG: #[[ROW:.*]] = affine_map<(d0, d1, d2) -> (d0, d1)>
+// CHECK-DAG: #[[PARAM:.*]] = affine_map<(d0, d1, d2) -> (d2)>
+// CHECK-LABEL: func.func @layer_norm_static_f32(
+// CHECK-SAME: %[[X:[^:]*]]: tensor<8x16x32xf32>, %[[W:[^:]*]]: tensor<32xf32>, %[[B:[^:]*]]: tensor<32xf32>)
+// CHECK: %[[N:.*]] = arith.constant 3.200000e+01 : f32
+// CHECK: %[[E0:.*]] = tensor.empty() : tensor<8x16xf32>
+// CHECK: %[[ZERO:.*]] = arith.constant 0.000000e+00 : f32
+// CHECK: %[[F0:.*]] = linalg.fill ins(%[[ZERO]] : f32) outs(%[[E0]] : tensor<8x16xf32>)
+// CHECK: %[[SUM:.*]] = linalg.generic {indexing_maps = [#[[ID3]], #[[ROW]]], iterator_types = ["parallel", "parallel", "reduction"]}
+// CHECK-SAME: ins(%[[X]] : tensor<8x16x32xf32>) outs(%[[F0]] : tensor<8x16xf32>)
+// CHECK: ^bb0(%[[IN:.*]]: f32, %[[ACC:.*]]: f32):
+// CHECK-NEXT: %[[ADD:.*]] = arith.addf %[[ACC]], %[[IN]] : f32
+// CHECK-NEXT: linalg.yield %[[ADD]]
+// CHECK: %[[MEAN:.*]] = linalg.generic {{.*}} ins(%[[SUM]] : tensor<8x16xf32>)
+// CHECK: arith.divf %{{.*}}, %[[N]] : f32
+// CHECK: %[[SQ:.*]] = linalg.generic {indexing_maps = [#[[ID3]], #[[ROW]], #[[ROW]]], iterator_types = ["parallel", "parallel", "reduction"]}
+// CHECK-SAME: ins(%[[X]], %[[MEAN]] : tensor<8x16x32xf32>, tensor<8x16xf32>)
+// CHECK: ^bb0(%[[IN:.*]]: f32, %[[M:.*]]: f32, %[[ACC:.*]]: f32):
+// CHECK-NEXT: %[[D:.*]] = arith.subf %[[IN]], %[[M]] : f32
+// CHECK-NEXT: %[[D2:.*]] = arith.mulf %[[D]], %[[D]] : f32
+// CHECK-NEXT: %[[ADD:.*]] = arith.addf %[[ACC]], %[[D2]] : f32
+// CHECK: %[[RSTD:.*]] = linalg.generic {{.*}} ins(%[[SQ]] : tensor<8x16xf32>)
+// CHECK: %[[VAR:.*]] = arith.divf %{{.*}}, %[[N]] : f32
+// CHECK: %[[EPS:.*]] = arith.constant 9.99999974E-6 : f32
+// CHECK: %[[VE:.*]] = arith.addf %[[VAR]], %[[EPS]] : f32
+// CHECK: math.rsqrt %[[VE]] : f32
+// CHECK: %[[Y:.*]] = linalg.generic {indexing_maps = [#[[ID3]], #[[ROW]], #[[ROW]], #[[PARAM]], #[[PARAM]], #[[ID3]]], iterator_types = ["parallel", "parallel", "parallel"]}
+// CHECK-SAME: ins(%[[X]], %[[MEAN]], %[[RSTD]], %[[W]], %[[B]] :
+// CHECK: ^bb0(%[[IN:.*]]: f32, %[[M:.*]]: f32, %[[R:.*]]: f32, %[[WV:.*]]: f32, %[[BV:.*]]: f32, %{{.*}}: f32):
+// CHECK-NEXT: %[[C:.*]] = arith.subf %[[IN]], %[[M]] : f32
+// CHECK-NEXT: %[[NRM:.*]] = arith.mulf %[[C]], %[[R]] : f32
+// CHECK-NEXT: %[[SC:.*]] = arith.mulf %[[NRM]], %[[WV]] : f32
+// CHECK-NEXT: %[[SH:.*]] = arith.addf %[[SC]], %[[BV]] : f32
+// CHECK: math.erf
+// CHECK: linalg.yield
+// CHECK: %[[MEXP:.*]] = tensor.expand_shape %[[MEAN]] {{\[}}[0], [1, 2]] output_shape [8, 16, 1] : tensor<8x16xf32> into tensor<8x16x1xf32>
+// CHECK: %[[REXP:.*]] = tensor.expand_shape %[[RSTD]] {{\[}}[0], [1, 2]] output_shape [8, 16, 1] : tensor<8x16xf32> into tensor<8x16x1xf32>
+// CHECK: return %[[Y]], %[[MEXP]], %[[REXP]]
+// CHECK-NOT: norm.
+func.func @layer_norm_static_f32(%x: tensor<8x16x32xf32>, %w: tensor<32xf32>, %b: tensor<32xf32>) -> (tensor<8x16x32xf32>, tensor<8x16x1xf32>, tensor<8x16x1xf32>) {
+  %y, %m, %r = norm.layer_norm %x weight(%w : tensor<32xf32>) bias(%b : tensor<32xf32>) axes = [2] epsilon = 1.0e-05 activation = gelu : tensor<8x16x32xf32> stats(tensor<8x16x1xf32>, tensor<8x16x1xf32>)
+  return %y, %m, %r : tensor<8x16x32xf32>, tensor<8x16x1xf32>, tensor<8x16x1xf32>
+}
+
+// -----
+
+// Dynamic bf16 layer norm: sizes from tensor.dim, the count converted to
+// f32, bf16 extended in every payload, truncated only at the output; an f32
+// weight on a bf16 input.
+
+// CHECK-LABEL: func.func @layer_norm_dynamic_bf16(
+// CHECK-SAME: %[[X:[^:]*]]: tensor<?x?xbf16>, %[[W:[^:]*]]: tensor<?xf32>)
+// CHECK: %[[C1:.*]] = arith.constant 1 : index
+// CHECK: %[[D1:.*]] = tensor.dim %[[X]], %[[C1]] : tensor<?x?xbf16>
+// CHECK: %[[I:.*]] = arith.index_castui %[[D1]] : index to i64
+// CHECK: %[[N:.*]] = arith.uitofp %[[I]] : i64 to f32
+// CHECK: %[[C0:.*]] = arith.constant 0 : index
+// CHECK: %[[D0:.*]] = tensor.dim %[[X]], %[[C0]] : tensor<?x?xbf16>
+// CHECK: tensor.empty(%[[D0]]) : tensor<?xf32>
+// CHECK: %[[SUM:.*]] = linalg.generic {{.*}}iterator_types = ["parallel", "reduction"]{{.*}} ins(%[[X]] : tensor<?x?xbf16>) outs(%{{.*}} : tensor<?xf32>)
+// CHECK: ^bb0(%[[IN:.*]]: bf16, %[[ACC:.*]]: f32):
+// CHECK-NEXT: %[[EXT:.*]] = arith.extf %[[IN]] : bf16 to f32
+// CHECK-NEXT: arith.addf %[[ACC]], %[[EXT]] : f32
+// CHECK: %[[MEAN:.*]] = linalg.generic {{.*}} ins(%[[SUM]] : tensor<?xf32>)
+// CHECK: arith.divf %{{.*}}, %[[N]] : f32
+// CHECK: linalg.generic {{.*}}iterator_types = ["parallel", "reduction"]{{.*}} ins(%[[X]], %[[MEAN]] : tensor<?x?xbf16>, tensor<?xf32>)
+// CHECK: arith.extf %{{.*}} : bf16 to f32
+// CHECK-NEXT: arith.subf
+// CHECK: %[[D0B:.*]] = tensor.dim %[[X]], %{{.*}} : tensor<?x?xbf16>
+// CHECK: %[[D1B:.*]] = tensor.dim %[[X]], %{{.*}} : tensor<?x?xbf16>
+// CHECK: tensor.empty(%[[D0B]], %[[D1B]]) : tensor<?x?xbf16>
+// CHECK: %[[Y:.*]] = linalg.generic {{.*}}iterator_types = ["parallel", "parallel"]
+// CHECK: ^bb0(%[[IN:.*]]: bf16, %{{.*}}: f32, %{{.*}}: f32, %[[WV:.*]]: f32, %{{.*}}: bf16):
+// CHECK: arith.extf %[[IN]] : bf16 to f32
+// CHECK: %[[SC:.*]] = arith.mulf %{{.*}}, %[[WV]] : f32
+// CHECK-NEXT: %[[T:.*]] = arith.truncf %[[SC]] : f32 to bf16
+// CHECK-NEXT: linalg.yield %[[T]] : bf16
+// CHECK: return %[[Y]] : tensor<?x?xbf16>
+func.func @layer_norm_dynamic_bf16(%x: tensor<?x?xbf16>, %w: tensor<?xf32>) -> tensor<?x?xbf16> {
+  %y = norm.layer_norm %x weight(%w : tensor<?xf32>) axes = [1] : tensor<?x?xbf16>
+  return %y : tensor<?x?xbf16>
+}
+
+// -----
+
+// Layer norm over every dimension: rank-0 statistics, expanded to 1x1.
+
+// CHECK-LABEL: func.func @layer_norm_all_axes(
+// CHECK: linalg.generic {{.*}}iterator_types = ["reduction", "reduction"]{{.*}} outs(%{{.*}} : tensor<f32>)
+// CHECK: tensor.expand_shape %{{.*}} [] output_shape [1, 1] : tensor<f32> into tensor<1x1xf32>
+func.func @layer_norm_all_axes(%x: tensor<4x8xf32>) -> (tensor<4x8xf32>, tensor<1x1xf32>, tensor<1x1xf32>) {
+  %y, %m, %r = norm.layer_norm %x axes = [0, 1] : tensor<4x8xf32> stats(tensor<1x1xf32>, tensor<1x1xf32>)
+  return %y, %m, %r : tensor<4x8xf32>, tensor<1x1xf32>, tensor<1x1xf32>
+}
+
+// -----
+
+// A residual without residual_sum is recomputed (added in the input type,
+// then extended) in each consumer payload.
+
+// CHECK-LABEL: func.func @layer_norm_residual_recomputed(
+// CHECK-SAME: %[[X:[^:]*]]: tensor<4x8xf16>, %[[R:[^:]*]]: tensor<4x8xf16>)
+// CHECK: linalg.generic {{.*}}iterator_types = ["parallel", "reduction"]{{.*}} ins(%[[X]], %[[R]] : tensor<4x8xf16>, tensor<4x8xf16>)
+// CHECK: ^bb0(%[[A:.*]]: f16, %[[B:.*]]: f16, %[[ACC:.*]]: f32):
+// CHECK-NEXT: %[[S:.*]] = arith.addf %[[A]], %[[B]] : f16
+// CHECK-NEXT: %[[E:.*]] = arith.extf %[[S]] : f16 to f32
+// CHECK: linalg.generic {{.*}}iterator_types = ["parallel", "reduction"]{{.*}} ins(%[[X]], %[[R]], %{{.*}} : tensor<4x8xf16>, tensor<4x8xf16>, tensor<4xf32>)
+// CHECK: arith.addf %{{.*}}, %{{.*}} : f16
+// CHECK: linalg.generic {{.*}}iterator_types = ["parallel", "parallel"]{{.*}} ins(%[[X]], %[[R]], %{{.*}}, %{{.*}} : tensor<4x8xf16>, tensor<4x8xf16>, tensor<4xf32>, tensor<4xf32>)
+// CHECK: arith.addf %{{.*}}, %{{.*}} : f16
+// CHECK: arith.truncf %{{.*}} : f32 to f16
+func.func @layer_norm_residual_recomputed(%x: tensor<4x8xf16>, %r: tensor<4x8xf16>) -> tensor<4x8xf16> {
+  %y = norm.layer_norm %x residual(%r : tensor<4x8xf16>) axes = [1] : tensor<4x8xf16>
+  return %y : tensor<4x8xf16>
+}
+
+// -----
+
+// RMS norm: one reduction of x^2 (no mean), weight + weight_offset, a
+// residual materialized once because residual_sum is returned.
+
+// CHECK-LABEL: func.func @rms_norm_residual_sum_bf16(
+// CHECK-SAME: %[[X:[^:]*]]: tensor<?x64xbf16>, %[[W:[^:]*]]: tensor<64xbf16>, %[[R:[^:]*]]: tensor<?x64xbf16>)
+// CHECK: %[[SUMXR:.*]] = linalg.generic {{.*}}iterator_types = ["parallel", "parallel"]{{.*}} ins(%[[X]], %[[R]] : tensor<?x64xbf16>, tensor<?x64xbf16>) outs(%{{.*}} : tensor<?x64xbf16>)
+// CHECK: arith.addf %{{.*}}, %{{.*}} : bf16
+// CHECK: %[[SQ:.*]] = linalg.generic {{.*}}iterator_types = ["parallel", "reduction"]{{.*}} ins(%[[SUMXR]] : tensor<?x64xbf16>) outs(%{{.*}} : tensor<?xf32>)
+// CHECK: ^bb0(%[[IN:.*]]: bf16, %[[ACC:.*]]: f32):
+// CHECK-NEXT: %[[E:.*]] = arith.extf %[[IN]] : bf16 to f32
+// CHECK-NEXT: %[[E2:.*]] = arith.mulf %[[E]], %[[E]] : f32
+// CHECK-NEXT: arith.addf %[[ACC]], %[[E2]] : f32
+// CHECK: %[[RSTD:.*]] = linalg.generic {{.*}} ins(%[[SQ]] : tensor<?xf32>)
+// CHECK: arith.constant 9.99999997E-7 : f32
+// CHECK: math.rsqrt
+// CHECK-NOT: arith.subf
+// CHECK: %[[Y:.*]] = linalg.generic {{.*}} ins(%[[SUMXR]], %[[RSTD]], %[[W]] : tensor<?x64xbf16>, tensor<?xf32>, tensor<64xbf16>)
+// CHECK: ^bb0(%{{.*}}: bf16, %{{.*}}: f32, %[[WIN:.*]]: bf16, %{{.*}}: bf16):
+// CHECK: %[[WV:.*]] = arith.extf %[[WIN]] : bf16 to f32
+// CHECK-NEXT: %[[ONE:.*]] = arith.constant 1.000000e+00 : f32
+// CHECK-NEXT: %[[WO:.*]] = arith.addf %[[WV]], %[[ONE]] : f32
+// CHECK-NEXT: arith.mulf %{{.*}}, %[[WO]] : f32
+// CHECK: arith.negf
+// CHECK: math.exp
+// CHECK: arith.truncf %{{.*}} : f32 to bf16
+// CHECK: %[[REXP:.*]] = tensor.expand_shape %[[RSTD]] {{\[}}[0, 1]] output_shape [%{{.*}}, 1] : tensor<?xf32> into tensor<?x1xf32>
+// CHECK: return %[[Y]], %[[REXP]], %[[SUMXR]]
+func.func @rms_norm_residual_sum_bf16(%x: tensor<?x64xbf16>, %w: tensor<64xbf16>, %r: tensor<?x64xbf16>) -> (tensor<?x64xbf16>, tensor<?x1xf32>, tensor<?x64xbf16>) {
+  %y, %rstd, %sum = norm.rms_norm %x weight(%w : tensor<64xbf16>) residual(%r : tensor<?x64xbf16>) axes = [1] weight_offset = 1.0 activation = silu : tensor<?x64xbf16> rstd(tensor<?x1xf32>) residual_sum(tensor<?x64xbf16>)
+  return %y, %rstd, %sum : tensor<?x64xbf16>, tensor<?x1xf32>, tensor<?x64xbf16>
+}
+
+// -----
+
+// Batch norm inference (NHWC): rsqrt of the running variance, parameters
+// broadcast from the last dimension; leaky_relu in the payload.
+
+// CHECK-DAG: #[[CH:.*]] = affine_map<(d0, d1, d2, d3) -> (d3)>
+// CHECK-LABEL: func.func @batch_norm_inference_nhwc(
+// CHECK-SAME: %[[X:[^:]*]]: tensor<2x7x7x16xf32>, %[[M:[^:]*]]: tensor<16xf32>, %[[V:[^:]*]]: tensor<16xf32>, %[[W:[^:]*]]: tensor<16xf32>, %[[B:[^:]*]]: tensor<16xf32>)
+// CHECK-NOT: iterator_types = [{{.*}}"reduction"
+// CHECK: %[[RSTD:.*]] = linalg.generic {{.*}} ins(%[[V]] : tensor<16xf32>)
+// CHECK: arith.constant 1.000000e-03 : f32
+// CHECK: math.rsqrt
+// CHECK: linalg.generic {indexing_maps = [#{{.*}}, #[[CH]], #[[CH]], #[[CH]], #[[CH]], #{{.*}}], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+// CHECK-SAME: ins(%[[X]], %[[M]], %[[RSTD]], %[[W]], %[[B]] :
+// CHECK: %[[Z:.*]] = arith.addf
+// CHECK: %[[ZERO:.*]] = arith.constant 0.000000e+00 : f32
+// CHECK: %[[SLOPE:.*]] = arith.constant 2.000000e-01 : f32
+// CHECK: %[[POS:.*]] = arith.cmpf ogt, %[[Z]], %[[ZERO]] : f32
+// CHECK: %[[NEG:.*]] = arith.mulf %[[Z]], %[[SLOPE]] : f32
+// CHECK: arith.select %[[POS]], %[[Z]], %[[NEG]] : f32
+func.func @batch_norm_inference_nhwc(%x: tensor<2x7x7x16xf32>, %m: tensor<16xf32>, %v: tensor<16xf32>, %w: tensor<16xf32>, %b: tensor<16xf32>) -> tensor<2x7x7x16xf32> {
+  %y = norm.batch_norm_inference %x mean(%m : tensor<16xf32>) var(%v : tensor<16xf32>) weight(%w : tensor<16xf32>) bias(%b : tensor<16xf32>) feature_axis = 3 epsilon = 1.0e-03 activation = leaky_relu(0.2) : tensor<2x7x7x16xf32>
+  return %y : tensor<2x7x7x16xf32>
+}
+
+// -----
+
+// Batch norm training (NCHW): statistics over every dimension but the
+// channel, momentum updates, unbiased running variance sum / (n - 1).
+
+// CHECK-DAG: #[[ID4:.*]] = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>
+// CHECK-DAG: #[[CH:.*]] = affine_map<(d0, d1, d2, d3) -> (d1)>
+// CHECK-LABEL: func.func @batch_norm_training_nchw(
+// CHECK-SAME: %[[X:[^:]*]]: tensor<4x8x3x3xf32>, %[[RM:[^:]*]]: tensor<8xf32>, %[[RV:[^:]*]]: tensor<8xf32>)
+// CHECK-DAG: %[[N:.*]] = arith.constant 3.600000e+01 : f32
+// CHECK: %[[SUM:.*]] = linalg.generic {indexing_maps = [#[[ID4]], #[[CH]]], iterator_types = ["reduction", "parallel", "reduction", "reduction"]}
+// CHECK: %[[MEAN:.*]] = linalg.generic {{.*}} ins(%[[SUM]] : tensor<8xf32>)
+// CHECK: %[[SQ:.*]] = linalg.generic {indexing_maps = [#[[ID4]], #[[CH]], #[[CH]]], iterator_types = ["reduction", "parallel", "reduction", "reduction"]}{{.*}} ins(%[[X]], %[[MEAN]] :
+// CHECK: arith.subf
+// CHECK: %[[RSTD:.*]] = linalg.generic {{.*}} ins(%[[SQ]] : tensor<8xf32>)
+// CHECK: %[[Y:.*]] = linalg.generic {{.*}} ins(%[[X]], %[[MEAN]], %[[RSTD]] :
+// CHECK: %[[NRM:.*]] = linalg.generic {{.*}} ins(%[[RM]], %[[MEAN]] : tensor<8xf32>, tensor<8xf32>)
+// CHECK: ^bb0(%[[OLD:.*]]: f32, %[[BATCH:.*]]: f32, %{{.*}}: f32):
+// CHECK-DAG: %[[KEEP:.*]] = arith.constant 7.500000e-01 : f32
+// CHECK-DAG: %[[TAKE:.*]] = arith.constant 2.500000e-01 : f32
+// CHECK: %[[A:.*]] = arith.mulf %[[KEEP]], %[[OLD]] : f32
+// CHECK: %[[B:.*]] = arith.mulf %[[TAKE]], %[[BATCH]] : f32
+// CHECK: arith.addf %[[A]], %[[B]] : f32
+// CHECK: %[[NRV:.*]] = linalg.generic {{.*}} ins(%[[RV]], %[[SQ]] : tensor<8xf32>, tensor<8xf32>)
+// CHECK: ^bb0(%[[OLD:.*]]: f32, %[[SQV:.*]]: f32, %{{.*}}: f32):
+// CHECK: %[[ONE:.*]] = arith.constant 1.000000e+00 : f32
+// CHECK: %[[DOF:.*]] = arith.subf %[[N]], %[[ONE]] : f32
+// CHECK: %[[UNB:.*]] = arith.divf %[[SQV]], %[[DOF]] : f32
+// CHECK: arith.mulf %{{.*}}, %[[UNB]] : f32
+// CHECK: return %[[Y]], %[[MEAN]], %[[RSTD]], %[[NRM]], %[[NRV]]
+func.func @batch_norm_training_nchw(%x: tensor<4x8x3x3xf32>, %rm: tensor<8xf32>, %rv: tensor<8xf32>) -> (tensor<4x8x3x3xf32>, tensor<8xf32>, tensor<8xf32>, tensor<8xf32>, tensor<8xf32>) {
+  %y, %sm, %sr, %nm, %nv = norm.batch_norm_training %x mean(%rm : tensor<8xf32>) var(%rv : tensor<8xf32>) momentum = 0.25 : tensor<4x8x3x3xf32> stats(tensor<8xf32>, tensor<8xf32>)
+  return %y, %sm, %sr, %nm, %nv : tensor<4x8x3x3xf32>, tensor<8xf32>, tensor<8xf32>, tensor<8xf32>, tensor<8xf32>
+}
+
+// -----
+
+// Dynamic training batch norm on f16 with f32 running statistics (updated
+// in f32) and f16 ones (stored back in f16): a dynamic element count, f32
+// saved statistics.
+
+// CHECK-LABEL: func.func @batch_norm_training_dynamic_f16(
+// CHECK-SAME: %[[X:[^:]*]]: tensor<?x?x?xf16>, %[[RM:[^:]*]]: tensor<?xf32>, %[[RV:[^:]*]]: tensor<?xf16>)
+// CHECK: %[[C0:.*]] = arith.constant 0 : index
+// CHECK: %[[D0:.*]] = tensor.dim %[[X]], %[[C0]]
+// CHECK: %[[C2:.*]] = arith.constant 2 : index
+// CHECK: %[[D2:.*]] = tensor.dim %[[X]], %[[C2]]
+// CHECK: %[[CNT:.*]] = arith.muli %[[D0]], %[[D2]] : index
+// CHECK: arith.index_castui %[[CNT]] : index to i64
+// CHECK: linalg.generic {{.*}}iterator_types = ["reduction", "parallel", "reduction"]{{.*}} ins(%[[X]] : tensor<?x?x?xf16>) outs(%{{.*}} : tensor<?xf32>)
+// CHECK: arith.extf %{{.*}} : f16 to f32
+// CHECK: arith.truncf %{{.*}} : f32 to f16
+// CHECK: linalg.generic {{.*}} ins(%[[RM]], %{{.*}} : tensor<?xf32>, tensor<?xf32>) outs(%{{.*}} : tensor<?xf32>)
+// CHECK-NOT: arith.truncf
+// CHECK: linalg.yield
+// CHECK: linalg.generic {{.*}} ins(%[[RV]], %{{.*}} : tensor<?xf16>, tensor<?xf32>) outs(%{{.*}} : tensor<?xf16>)
+// CHECK: arith.extf %{{.*}} : f16 to f32
+// CHECK: arith.truncf %{{.*}} : f32 to f16
+func.func @batch_norm_training_dynamic_f16(%x: tensor<?x?x?xf16>, %rm: tensor<?xf32>, %rv: tensor<?xf16>) -> (tensor<?x?x?xf16>, tensor<?xf32>, tensor<?xf32>, tensor<?xf32>, tensor<?xf16>) {
+  %y, %sm, %sr, %nm, %nv = norm.batch_norm_training %x mean(%rm : tensor<?xf32>) var(%rv : tensor<?xf16>) : tensor<?x?x?xf16> stats(tensor<?xf32>, tensor<?xf32>)
+  return %y, %sm, %sr, %nm, %nv : tensor<?x?x?xf16>, tensor<?xf32>, tensor<?xf32>, tensor<?xf32>, tensor<?xf16>
+}
+
+// -----
+
+// Batch norm training with a residual returned as residual_sum; relu.
+
+// CHECK-LABEL: func.func @batch_norm_training_residual(
+// CHECK-SAME: %[[X:[^:]*]]: tensor<4x8xf32>, %{{[^:]*}}: tensor<8xf32>, %{{[^:]*}}: tensor<8xf32>, %[[R:[^:]*]]: tensor<4x8xf32>)
+// CHECK: %[[S:.*]] = linalg.generic {{.*}} ins(%[[X]], %[[R]] : tensor<4x8xf32>, tensor<4x8xf32>)
+// CHECK: linalg.generic {{.*}}iterator_types = ["reduction", "parallel"]{{.*}} ins(%[[S]] : tensor<4x8xf32>)
+// CHECK: arith.maximumf
+// CHECK: return %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %[[S]]
+func.func @batch_norm_training_residual(%x: tensor<4x8xf32>, %rm: tensor<8xf32>, %rv: tensor<8xf32>, %r: tensor<4x8xf32>) -> (tensor<4x8xf32>, tensor<8xf32>, tensor<8xf32>, tensor<8xf32>, tensor<8xf32>, tensor<4x8xf32>) {
+  %y, %sm, %sr, %nm, %nv, %s = norm.batch_norm_training %x mean(%rm : tensor<8xf32>) var(%rv : tensor<8xf32>) residual(%r : tensor<4x8xf32>) activation = relu : tensor<4x8xf32> stats(tensor<8xf32>, tensor<8xf32>) residual_sum(tensor<4x8xf32>)
+  return %y, %sm, %sr, %nm, %nv, %s : tensor<4x8xf32>, tensor<8xf32>, tensor<8xf32>, tensor<8xf32>, tensor<8xf32>, tensor<4x8xf32>
+}
+
+// -----
+
+// InPlace-ABN: the arithmetic of batch_norm_training; the final generic
+// writes into the input (read through its output block argument) so that
+// bufferization can reuse the input buffer; elu in the payload.
+
+// CHECK-LABEL: func.func @inplace_abn_elu(
+// CHECK-SAME: %[[X:[^:]*]]: tensor<8x64x4x4xf32>, %{{[^:]*}}: tensor<64xf32>, %{{[^:]*}}: tensor<64xf32>, %[[W:[^:]*]]: tensor<64xf32>, %[[B:[^:]*]]: tensor<64xf32>)
+// CHECK: iterator_types = ["reduction", "parallel", "reduction", "reduction"]
+// CHECK: iterator_types = ["reduction", "parallel", "reduction", "reduction"]
+// CHECK: linalg.generic {{.*}}iterator_types = ["parallel", "parallel", "parallel", "parallel"]
+// CHECK-SAME: ins(%{{.*}}, %{{.*}}, %[[W]], %[[B]] : tensor<64xf32>, tensor<64xf32>, tensor<64xf32>, tensor<64xf32>) outs(%[[X]] : tensor<8x64x4x4xf32>)
+// CHECK: ^bb0(%[[M:.*]]: f32, %[[R:.*]]: f32, %{{.*}}: f32, %{{.*}}: f32, %[[XV:.*]]: f32):
+// CHECK-NEXT: arith.subf %[[XV]], %[[M]] : f32
+// CHECK: arith.cmpf ogt
+// CHECK: math.expm1
+// CHECK: arith.select
+// CHECK-NOT: norm.inplace_abn
+func.func @inplace_abn_elu(%x: tensor<8x64x4x4xf32>, %m: tensor<64xf32>, %v: tensor<64xf32>, %w: tensor<64xf32>, %b: tensor<64xf32>) -> (tensor<8x64x4x4xf32>, tensor<64xf32>, tensor<64xf32>, tensor<64xf32>, tensor<64xf32>) {
+  %y, %sm, %sr, %nm, %nv = norm.inplace_abn %x mean(%m : tensor<64xf32>) var(%v : tensor<64xf32>) weight(%w : tensor<64xf32>) bias(%b : tensor<64xf32>) activation = elu(0.5) : tensor<8x64x4x4xf32> stats(tensor<64xf32>, tensor<64xf32>)
+  return %y, %sm, %sr, %nm, %nv : tensor<8x64x4x4xf32>, tensor<64xf32>, tensor<64xf32>, tensor<64xf32>, tensor<64xf32>
+}
+
+// -----
+
+// Group norm (NCHW): channels split into [G, C/G], statistics [N, G] over
+// C/G, H and W; weight and bias split the same way; output collapsed back.
+
+// CHECK-DAG: #[[ID5:.*]] = affine_map<(d0, d1, d2, d3, d4) -> (d0, d1, d2, d3, d4)>
+// CHECK-DAG: #[[NG:.*]] = affine_map<(d0, d1, d2, d3, d4) -> (d0, d1)>
+// CHECK-DAG: #[[GC:.*]] = affine_map<(d0, d1, d2, d3, d4) -> (d1, d2)>
+// CHECK-LABEL: func.func @group_norm_nchw(
+// CHECK-SAME: %[[X:[^:]*]]: tensor<2x32x8x8xf32>, %[[W:[^:]*]]: tensor<32xf32>, %[[B:[^:]*]]: tensor<32xf32>)
+// CHECK: %[[XE:.*]] = tensor.expand_shape %[[X]] {{\[}}[0], [1, 2], [3], [4]] output_shape [2, 4, 8, 8, 8] : tensor<2x32x8x8xf32> into tensor<2x4x8x8x8xf32>
+// CHECK: arith.constant 5.120000e+02 : f32
+// CHECK: %[[SUM:.*]] = linalg.generic {indexing_maps = [#[[ID5]], #[[NG]]], iterator_types = ["parallel", "parallel", "reduction", "reduction", "reduction"]}{{.*}} ins(%[[XE]] : tensor<2x4x8x8x8xf32>) outs(%{{.*}} : tensor<2x4xf32>)
+// CHECK: %[[MEAN:.*]] = linalg.generic {{.*}} ins(%[[SUM]] : tensor<2x4xf32>)
+// CHECK: %[[SQ:.*]] = linalg.generic {{.*}}iterator_types = ["parallel", "parallel", "reduction", "reduction", "reduction"]{{.*}} ins(%[[XE]], %[[MEAN]] :
+// CHECK: %[[RSTD:.*]] = linalg.generic {{.*}} ins(%[[SQ]] : tensor<2x4xf32>)
+// CHECK: %[[WE:.*]] = tensor.expand_shape %[[W]] {{\[}}[0, 1]] output_shape [4, 8] : tensor<32xf32> into tensor<4x8xf32>
+// CHECK: %[[BE:.*]] = tensor.expand_shape %[[B]] {{\[}}[0, 1]] output_shape [4, 8] : tensor<32xf32> into tensor<4x8xf32>
+// CHECK: %[[YE:.*]] = linalg.generic {indexing_maps = [#[[ID5]], #[[NG]], #[[NG]], #[[GC]], #[[GC]], #[[ID5]]], {{.*}} ins(%[[XE]], %[[MEAN]], %[[RSTD]], %[[WE]], %[[BE]] :
+// CHECK: arith.mulf %{{.*}}, %{{.*}} : f32
+// CHECK: arith.negf
+// CHECK: math.exp
+// CHECK: %[[Y:.*]] = tensor.collapse_shape %[[YE]] {{\[}}[0], [1, 2], [3], [4]] : tensor<2x4x8x8x8xf32> into tensor<2x32x8x8xf32>
+// CHECK: return %[[Y]], %[[MEAN]], %[[RSTD]]
+func.func @group_norm_nchw(%x: tensor<2x32x8x8xf32>, %w: tensor<32xf32>, %b: tensor<32xf32>) -> (tensor<2x32x8x8xf32>, tensor<2x4xf32>, tensor<2x4xf32>) {
+  %y, %m, %r = norm.group_norm %x weight(%w : tensor<32xf32>) bias(%b : tensor<32xf32>) groups = 4 activation = silu : tensor<2x32x8x8xf32> stats(tensor<2x4xf32>, tensor<2x4xf32>)
+  return %y, %m, %r : tensor<2x32x8x8xf32>, tensor<2x4xf32>, tensor<2x4xf32>
+}
+
+// -----
+
+// Dynamic NHWC group norm: C/G computed with divui, the count includes the
+// dynamic C/G; bf16 with a residual recomputed in the payloads.
+
+// CHECK-LABEL: func.func @group_norm_dynamic_nhwc_bf16(
+// CHECK-SAME: %[[X:[^:]*]]: tensor<?x4x4x?xbf16>, %[[R:[^:]*]]: tensor<?x4x4x?xbf16>)
+// CHECK: %[[C0:.*]] = arith.constant 0 : index
+// CHECK: %[[N:.*]] = tensor.dim %[[X]], %[[C0]]
+// CHECK: %[[C3:.*]] = arith.constant 3 : index
+// CHECK: %[[C:.*]] = tensor.dim %[[X]], %[[C3]]
+// CHECK: %[[G:.*]] = arith.constant 8 : index
+// CHECK: %[[CG:.*]] = arith.divui %[[C]], %[[G]] : index
+// CHECK: %[[XE:.*]] = tensor.expand_shape %[[X]] {{\[}}[0], [1], [2], [3, 4]] output_shape [%[[N]], 4, 4, 8, %[[CG]]] : tensor<?x4x4x?xbf16> into tensor<?x4x4x8x?xbf16>
+// CHECK: %[[RE:.*]] = tensor.expand_shape %[[R]] {{\[}}[0], [1], [2], [3, 4]]
+// CHECK: %[[CGD:.*]] = tensor.dim %[[XE]], %{{.*}} : tensor<?x4x4x8x?xbf16>
+// CHECK: %[[CNT:.*]] = arith.muli %[[CGD]], %{{.*}} : index
+// CHECK: linalg.generic {{.*}}iterator_types = ["parallel", "reduction", "reduction", "parallel", "reduction"]{{.*}} ins(%[[XE]], %[[RE]] : tensor<?x4x4x8x?xbf16>, tensor<?x4x4x8x?xbf16>) outs(%{{.*}} : tensor<?x8xf32>)
+// CHECK: arith.addf %{{.*}}, %{{.*}} : bf16
+// CHECK: arith.extf %{{.*}} : bf16 to f32
+// CHECK: %[[YE:.*]] = linalg.generic {{.*}}iterator_types = ["parallel", "parallel", "parallel", "parallel", "parallel"]
+// CHECK: math.tanh
+// CHECK: arith.truncf %{{.*}} : f32 to bf16
+// CHECK: %[[Y:.*]] = tensor.collapse_shape %[[YE]] {{\[}}[0], [1], [2], [3, 4]] : tensor<?x4x4x8x?xbf16> into tensor<?x4x4x?xbf16>
+// CHECK: return %[[Y]]
+func.func @group_norm_dynamic_nhwc_bf16(%x: tensor<?x4x4x?xbf16>, %r: tensor<?x4x4x?xbf16>) -> tensor<?x4x4x?xbf16> {
+  %y = norm.group_norm %x residual(%r : tensor<?x4x4x?xbf16>) groups = 8 channel_axis = 3 activation = tanh : tensor<?x4x4x?xbf16>
+  return %y : tensor<?x4x4x?xbf16>
+}
+
+// -----
+
+// Result types more static than the computed values get a tensor.cast.
+
+// CHECK-LABEL: func.func @group_norm_static_stats_dynamic_input(
+// CHECK: %[[M:.*]] = tensor.cast %{{.*}} : tensor<?x2xf32> to tensor<3x2xf32>
+// CHECK: %[[R:.*]] = tensor.cast %{{.*}} : tensor<?x2xf32> to tensor<3x2xf32>
+// CHECK: return %{{.*}}, %[[M]], %[[R]]
+func.func @group_norm_static_stats_dynamic_input(%x: tensor<?x4x5xf32>) -> (tensor<?x4x5xf32>, tensor<3x2xf32>, tensor<3x2xf32>) {
+  %y, %m, %r = norm.group_norm %x groups = 2 : tensor<?x4x5xf32> stats(tensor<3x2xf32>, tensor<3x2xf32>)
+  return %y, %m, %r : tensor<?x4x5xf32>, tensor<3x2xf32>, tensor<3x2xf32>
+}
+
+// -----
+
+// The remaining activations in the payload: gelu_tanh and sigmoid.
+
+// CHECK-LABEL: func.func @activation_gelu_tanh(
+// CHECK: %[[Z:.*]] = arith.mulf %{{.*}}, %{{.*}} : f32
+// CHECK: %[[HALF:.*]] = arith.constant 5.000000e-01 : f32
+// CHECK: %[[ONE:.*]] = arith.constant 1.000000e+00 : f32
+// CHECK: %[[K:.*]] = arith.constant 0.797884583 : f32
+// CHECK: %[[A:.*]] = arith.constant 4.471500e-02 : f32
+// CHECK: %[[Z2:.*]] = arith.mulf %[[Z]], %[[Z]] : f32
+// CHECK: %[[Z3:.*]] = arith.mulf %[[Z2]], %[[Z]] : f32
+// CHECK: %[[AZ3:.*]] = arith.mulf %[[A]], %[[Z3]] : f32
+// CHECK: %[[IN:.*]] = arith.addf %[[Z]], %[[AZ3]] : f32
+// CHECK: %[[KIN:.*]] = arith.mulf %[[K]], %[[IN]] : f32
+// CHECK: %[[T:.*]] = math.tanh %[[KIN]] : f32
+// CHECK: %[[OPT:.*]] = arith.addf %[[ONE]], %[[T]] : f32
+// CHECK: %[[HZ:.*]] = arith.mulf %[[HALF]], %[[Z]] : f32
+// CHECK: %[[G:.*]] = arith.mulf %[[HZ]], %[[OPT]] : f32
+// CHECK: linalg.yield %[[G]] : f32
+func.func @activation_gelu_tanh(%x: tensor<4x8xf32>) -> tensor<4x8xf32> {
+  %y = norm.rms_norm %x axes = [1] activation = gelu_tanh : tensor<4x8xf32>
+  return %y : tensor<4x8xf32>
+}
+
+// -----
+
+// CHECK-LABEL: func.func @activation_sigmoid_f64(
+// CHECK: %[[Z:.*]] = arith.mulf %{{.*}}, %{{.*}} : f64
+// CHECK: %[[ONE:.*]] = arith.constant 1.000000e+00 : f64
+// CHECK: %[[NZ:.*]] = arith.negf %[[Z]] : f64
+// CHECK: %[[E:.*]] = math.exp %[[NZ]] : f64
+// CHECK: %[[D:.*]] = arith.addf %[[ONE]], %[[E]] : f64
+// CHECK: %[[S:.*]] = arith.divf %[[ONE]], %[[D]] : f64
+// CHECK: linalg.yield %[[S]] : f64
+func.func @activation_sigmoid_f64(%x: tensor<4x8xf64>) -> tensor<4x8xf64> {
+  %y = norm.rms_norm %x axes = [1] activation = sigmoid : tensor<4x8xf64>
+  return %y : tensor<4x8xf64>
+}

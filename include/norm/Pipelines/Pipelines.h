@@ -1,0 +1,78 @@
+//===- Pipelines.h - norm lowering pipelines --------------------*- C++ -*-===//
+//
+// Part of the norm-mlir project.
+//
+//===----------------------------------------------------------------------===//
+//
+// Pass pipelines that lower norm programs to executable code.
+//
+// `norm-lower-to-cpu` takes linalg on tensors (plus arith/math/tensor; the
+// norm dialect once norm-to-linalg is wired in) to the LLVM dialect:
+//
+//   norm-to-linalg (hook) -> fast-math marking -> row tiling + producer fusion
+//   (scf.forall) -> one-shot bufferization (function boundaries, identity
+//   layout) -> drop tied results -> buffer deallocation -> loops ->
+//   OpenMP (optional) -> LLVM dialect.
+//
+// C ABI of the functions marked `llvm.emit_c_interface` (called through
+// `_mlir_ciface_<name>`):
+//  * each tensor argument is a pointer to a ranked memref descriptor
+//    {allocated, aligned, offset, sizes[R], strides[R]} with the identity
+//    layout (row-major, contiguous); scalars are passed by value;
+//  * destination passing: a result that is its function's `outs` argument
+//    (the returned tensor bufferizes to the argument's buffer) is dropped
+//    from the signature; the kernel writes the caller's buffer in place. The
+//    function gets `norm.tied_results = array<i64: ...>` (per original result:
+//    the index of the argument it was tied to, or -1), which survives into
+//    the LLVM dialect for runtimes to read;
+//  * any other tensor result is returned through a leading out-pointer to
+//    its descriptor (a struct of descriptors for several results). Its
+//    memory comes from malloc and belongs to the caller, who frees
+//    `allocated` with free().
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef NORM_PIPELINES_PIPELINES_H
+#define NORM_PIPELINES_PIPELINES_H
+
+#include "mlir/Pass/PassOptions.h"
+
+namespace mlir {
+class OpPassManager;
+
+namespace norm {
+
+/// Options of the `norm-lower-to-cpu` pipeline.
+struct NormCPUPipelineOptions
+    : public PassPipelineOptions<NormCPUPipelineOptions> {
+  PassOptions::Option<bool> openmp{
+      *this, "openmp",
+      llvm::cl::desc("Run the row loops in parallel with OpenMP (link the "
+                     "result with libomp)"),
+      llvm::cl::init(true)};
+  PassOptions::Option<int64_t> tileSize{
+      *this, "tile-size",
+      llvm::cl::desc("Rows per tile: tile the outermost parallel dimension of "
+                     "each root linalg op with scf.forall and fuse its "
+                     "producers into the tile (0 disables tiling)"),
+      llvm::cl::init(8)};
+  PassOptions::Option<bool> fastMath{
+      *this, "fast-math",
+      llvm::cl::desc("Allow reassociation and contraction of floating-point "
+                     "arithmetic, so that LLVM vectorizes reductions"),
+      llvm::cl::init(true)};
+};
+
+/// Adds the passes that lower linalg-on-tensors (and the norm dialect, once
+/// norm-to-linalg is wired in) to the LLVM dialect for the host CPU.
+void buildNormLowerToCPUPipeline(OpPassManager &pm,
+                                 const NormCPUPipelineOptions &options);
+
+/// Registers `norm-lower-to-cpu`. Its passes are registered separately
+/// (registerNormCodegenPasses in norm/Transforms/Passes.h).
+void registerNormPipelines();
+
+} // namespace norm
+} // namespace mlir
+
+#endif // NORM_PIPELINES_PIPELINES_H

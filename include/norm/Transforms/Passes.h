@@ -1,0 +1,32 @@
+//===- Passes.h - Codegen transforms of norm-mlir ---------------*- C++ -*-===//
+//
+// Part of norm-mlir.
+//
+//===----------------------------------------------------------------------===//
+//
+// Passes that the lowering pipelines need on top of upstream MLIR and that
+// are not specific to the norm dialect. See Passes.td for what each does.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef NORM_TRANSFORMS_PASSES_H
+#define NORM_TRANSFORMS_PASSES_H
+
+#include "mlir/Pass/Pass.h"
+
+namespace mlir::norm {
+
+/// Name of the function attribute that `norm-drop-tied-buffer-results`
+/// writes: per original function result, the index of the argument it was
+/// tied to (-1: still returned).
+inline constexpr llvm::StringLiteral kTiedResultsAttrName = "norm.tied_results";
+
+#define GEN_PASS_DECL
+#include "norm/Transforms/Passes.h.inc"
+
+#define GEN_PASS_REGISTRATION
+#include "norm/Transforms/Passes.h.inc"
+
+} // namespace mlir::norm
+
+#endif // NORM_TRANSFORMS_PASSES_H

@@ -1,0 +1,103 @@
+//===- Pipelines.cpp - norm lowering pipelines ----------------------------===//
+//
+// Part of the norm-mlir project.
+//
+//===----------------------------------------------------------------------===//
+//
+// The `norm-lower-to-cpu` pipeline, built from upstream passes and the
+// codegen transforms of norm/Transforms. See Pipelines.h for the C ABI of the
+// result.
+//
+//===----------------------------------------------------------------------===//
+
+#include "norm/Pipelines/Pipelines.h"
+#include "norm/Conversion/Passes.h"
+#include "norm/Transforms/Passes.h"
+
+#include "mlir/Conversion/AffineToStandard/AffineToStandard.h"
+#include "mlir/Conversion/BufferizationToMemRef/BufferizationToMemRef.h"
+#include "mlir/Conversion/ConvertToLLVM/ToLLVMPass.h"
+#include "mlir/Conversion/MemRefToLLVM/MemRefToLLVM.h"
+#include "mlir/Conversion/ReconcileUnrealizedCasts/ReconcileUnrealizedCasts.h"
+#include "mlir/Conversion/SCFToControlFlow/SCFToControlFlow.h"
+#include "mlir/Conversion/SCFToOpenMP/SCFToOpenMP.h"
+#include "mlir/Dialect/Bufferization/Pipelines/Passes.h"
+#include "mlir/Dialect/Bufferization/Transforms/Passes.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Linalg/Passes.h"
+#include "mlir/Dialect/MemRef/Transforms/Passes.h"
+#include "mlir/Dialect/SCF/Transforms/Passes.h"
+#include "mlir/Pass/Pass.h"
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Pass/PassRegistry.h"
+#include "mlir/Transforms/Passes.h"
+
+using namespace mlir;
+using namespace mlir::norm;
+
+//===----------------------------------------------------------------------===//
+// norm-lower-to-cpu
+//===----------------------------------------------------------------------===//
+
+/// Front of the pipeline: the norm dialect to linalg on tensors.
+///
+/// The front of every pipeline: norm ops to linalg on tensors.
+static void addNormToLinalgPasses(OpPassManager &pm) {
+  pm.addPass(createConvertNormToLinalgPass());
+}
+
+void mlir::norm::buildNormLowerToCPUPipeline(
+    OpPassManager &pm, const NormCPUPipelineOptions &options) {
+  addNormToLinalgPasses(pm);
+  pm.addPass(createCanonicalizerPass());
+  if (options.fastMath)
+    pm.addNestedPass<func::FuncOp>(createNormSetFastMathPass());
+
+  // Tensor level: one scf.forall over row tiles, producers fused per tile.
+  if (options.tileSize > 0) {
+    NormTileAndFuseRowsPassOptions tileOptions;
+    tileOptions.tileSize = options.tileSize;
+    pm.addNestedPass<func::FuncOp>(createNormTileAndFuseRowsPass(tileOptions));
+    pm.addPass(createCanonicalizerPass());
+    pm.addPass(createCSEPass());
+  }
+
+  // Bufferization. Function boundaries use the identity layout so that the
+  // C interface takes plain descriptors of contiguous buffers.
+  bufferization::OneShotBufferizePassOptions bufferizeOptions;
+  bufferizeOptions.bufferizeFunctionBoundaries = true;
+  bufferizeOptions.functionBoundaryTypeConversion =
+      bufferization::LayoutMapOption::IdentityLayoutMap;
+  pm.addPass(bufferization::createOneShotBufferizePass(bufferizeOptions));
+  pm.addPass(createNormDropTiedBufferResultsPass());
+  bufferization::buildBufferDeallocationPipeline(pm);
+  pm.addPass(createConvertBufferizationToMemRefPass());
+
+  // Loops: the row tiles become scf.parallel, then OpenMP work-sharing.
+  if (options.openmp && options.tileSize <= 0)
+    pm.addNestedPass<func::FuncOp>(createConvertLinalgToParallelLoopsPass());
+  else
+    pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
+  pm.addNestedPass<func::FuncOp>(createForallToParallelLoopPass());
+  pm.addPass(createCanonicalizerPass());
+  if (options.openmp)
+    pm.addPass(createConvertSCFToOpenMPPass());
+
+  // LLVM dialect. Memref lowering must precede scf-to-cf: OpenMP bodies sit
+  // in memref.alloca_scope. lower-affine must follow expand-strided-metadata.
+  pm.addPass(memref::createExpandStridedMetadataPass());
+  pm.addPass(createLowerAffinePass());
+  pm.addPass(createFinalizeMemRefToLLVMConversionPass());
+  pm.addPass(createSCFToControlFlowPass());
+  pm.addPass(createConvertToLLVMPass());
+  pm.addPass(createReconcileUnrealizedCastsPass());
+  pm.addPass(createCanonicalizerPass());
+}
+
+void mlir::norm::registerNormPipelines() {
+  PassPipelineRegistration<NormCPUPipelineOptions>(
+      "norm-lower-to-cpu",
+      "Lower linalg on tensors (and the norm dialect) to the LLVM dialect for "
+      "the host CPU, with OpenMP row parallelism",
+      buildNormLowerToCPUPipeline);
+}

@@ -1,0 +1,159 @@
+//===- DropTiedBufferResults.cpp - Destination-passing function ABI -------===//
+//
+// Part of norm-mlir.
+//
+//===----------------------------------------------------------------------===//
+//
+// norm-drop-tied-buffer-results: drops the memref results of functions that
+// are one of their arguments, public functions included, and records the ties
+// in `norm.tied_results`.
+//
+// Upstream `drop-equivalent-buffer-results` leaves public functions alone, and
+// the deallocation pipeline then returns a fresh copy of the output buffer on
+// every call. The pipeline owns the C ABI of the module, so this pass drops
+// such results on public functions too, and records which argument each
+// dropped result was.
+//
+//===----------------------------------------------------------------------===//
+
+#include "norm/Transforms/Passes.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/PatternMatch.h"
+#include "mlir/IR/SymbolTable.h"
+#include "llvm/ADT/BitVector.h"
+#include "llvm/ADT/MapVector.h"
+
+namespace mlir::norm {
+#define GEN_PASS_DEF_NORMDROPTIEDBUFFERRESULTSPASS
+#include "norm/Transforms/Passes.h.inc"
+} // namespace mlir::norm
+
+using namespace mlir;
+using namespace mlir::norm;
+
+namespace {
+struct DropTiedBufferResultsPass
+    : public norm::impl::NormDropTiedBufferResultsPassBase<
+          DropTiedBufferResultsPass> {
+  void runOnOperation() override;
+};
+} // namespace
+
+/// The argument that `value` is (up to memref.cast), or -1.
+static int64_t getTiedArgument(func::FuncOp func, Value value) {
+  while (auto cast = value.getDefiningOp<memref::CastOp>())
+    value = cast.getSource();
+  auto arg = dyn_cast<BlockArgument>(value);
+  if (!arg || arg.getOwner() != &func.getBody().front())
+    return -1;
+  return arg.getArgNumber();
+}
+
+/// The unique return of `func`, or null.
+static func::ReturnOp getUniqueReturn(func::FuncOp func) {
+  func::ReturnOp result;
+  for (Block &block : func.getBody()) {
+    auto ret = dyn_cast<func::ReturnOp>(block.getTerminator());
+    if (!ret)
+      continue;
+    if (result)
+      return nullptr;
+    result = ret;
+  }
+  return result;
+}
+
+/// Drops the results of `func` that are arguments; rewrites its callers.
+/// `tied` holds, per original result, the tied argument (-1: not tied) and
+/// `alive` the original index of each current result. Returns whether
+/// anything was dropped.
+static bool dropTiedResults(func::FuncOp func, ModuleOp module,
+                            SmallVectorImpl<int64_t> &tied,
+                            SmallVectorImpl<unsigned> &alive) {
+  func::ReturnOp ret = getUniqueReturn(func);
+  if (!ret)
+    return false;
+  BitVector erased(func.getNumResults());
+  SmallVector<int64_t> argOf(func.getNumResults(), -1);
+  SmallVector<Value> kept;
+  for (auto [i, operand] : llvm::enumerate(ret.getOperands())) {
+    argOf[i] = getTiedArgument(func, operand);
+    if (argOf[i] < 0)
+      kept.push_back(operand);
+    else
+      erased.set(i);
+  }
+  if (erased.none())
+    return false;
+
+  // Callers: the dropped result is the operand passed for the argument.
+  std::optional<SymbolTable::UseRange> uses = func.getSymbolUses(module);
+  IRRewriter rewriter(func.getContext());
+  for (SymbolTable::SymbolUse use : uses ? *uses : SymbolTable::UseRange({})) {
+    auto call = dyn_cast<func::CallOp>(use.getUser());
+    if (!call)
+      continue;
+    rewriter.setInsertionPoint(call);
+    SmallVector<Type> keptTypes;
+    for (auto [i, type] : llvm::enumerate(call.getResultTypes()))
+      if (!erased.test(i))
+        keptTypes.push_back(type);
+    auto newCall =
+        func::CallOp::create(rewriter, call.getLoc(), func.getSymName(),
+                             keptTypes, call.getOperands());
+    SmallVector<Value> replacements;
+    unsigned next = 0;
+    for (auto [i, result] : llvm::enumerate(call.getResults())) {
+      if (!erased.test(i)) {
+        replacements.push_back(newCall.getResult(next++));
+        continue;
+      }
+      Value operand = call.getOperand(argOf[i]);
+      if (operand.getType() != result.getType())
+        operand = memref::CastOp::create(rewriter, call.getLoc(),
+                                         result.getType(), operand);
+      replacements.push_back(operand);
+    }
+    rewriter.replaceOp(call, replacements);
+  }
+
+  if (failed(func.eraseResults(erased)))
+    return false;
+  ret.getOperandsMutable().assign(kept);
+  SmallVector<unsigned> stillAlive;
+  for (auto [i, orig] : llvm::enumerate(alive)) {
+    if (erased.test(i))
+      tied[orig] = argOf[i];
+    else
+      stillAlive.push_back(orig);
+  }
+  alive = std::move(stillAlive);
+  return true;
+}
+
+void DropTiedBufferResultsPass::runOnOperation() {
+  ModuleOp module = getOperation();
+  llvm::MapVector<func::FuncOp,
+                  std::pair<SmallVector<int64_t>, SmallVector<unsigned>>>
+      state;
+  for (auto func : module.getOps<func::FuncOp>()) {
+    if (func.isExternal() || func.getNumResults() == 0)
+      continue;
+    SmallVector<int64_t> tied(func.getNumResults(), -1);
+    state[func] = {
+        tied, llvm::to_vector(llvm::seq<unsigned>(0, func.getNumResults()))};
+  }
+  // Dropping a callee's result can make its caller return an argument:
+  // iterate until nothing changes (results only ever decrease).
+  for (bool changed = true; changed;) {
+    changed = false;
+    for (auto &[func, record] : state)
+      changed |= dropTiedResults(func, module, record.first, record.second);
+  }
+  for (auto &[func, record] : state)
+    func->setAttr(kTiedResultsAttrName,
+                  DenseI64ArrayAttr::get(&getContext(), record.first));
+}

@@ -1,0 +1,447 @@
+"""Ahead-of-time compilation of MLIR to a shared library, called with numpy.
+
+    opt tool (norm-opt --norm-lower-to-cpu, or mlir-opt + explicit pipeline)
+      -> mlir-translate --mlir-to-llvmir
+      -> clang-22 -O3 -shared -fPIC [-fopenmp]
+      -> ctypes, through the `_mlir_ciface_<name>` wrappers
+
+Functions to call must carry the `llvm.emit_c_interface` attribute.
+
+C ABI (see docs in the package README / Pipelines.h):
+  * every tensor/memref argument is a pointer to a ranked memref descriptor
+    with the identity layout (C-contiguous numpy arrays are passed as is);
+    scalars are passed by value;
+  * destination passing: a tensor result that is tied to an argument (the
+    function returns its `outs` argument) is dropped from the C signature by
+    the pipeline and written in place. The pipeline records the tie as
+    `norm.tied_results = array<i64: argIdx | -1, ...>` on the function; the
+    Python call returns the caller's output array for it;
+  * any other memref result is returned through a leading out-pointer to the
+    (struct of) descriptor(s); it was malloc'ed by the compiled code and
+    belongs to the caller: the returned numpy array frees it when collected.
+"""
+
+import ctypes
+import hashlib
+import json
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import List, Optional, Sequence
+
+import numpy as np
+
+from . import memref as _memref
+
+LLVM_BIN = Path(os.environ.get("NORM_LLVM_BIN", "/usr/lib/llvm-22/bin"))
+LLVM_LIB = Path(os.environ.get("NORM_LLVM_LIB", "/usr/lib/llvm-22/lib"))
+
+_REPO_ROOT = Path(__file__).resolve().parents[2]
+
+
+def find_opt() -> str:
+    """The opt tool: $NORM_OPT, else norm-opt in the build dir, else mlir-opt."""
+    env = os.environ.get("NORM_OPT")
+    if env:
+        return env
+    build_dirs = [os.environ.get("NORM_BUILD_DIR"), _REPO_ROOT / "build"]
+    for d in build_dirs:
+        if d and (Path(d) / "bin" / "norm-opt").is_file():
+            return str(Path(d) / "bin" / "norm-opt")
+    return str(LLVM_BIN / "mlir-opt")
+
+
+def upstream_pipeline(openmp: bool = True) -> str:
+    """The CPU lowering with upstream passes only (for plain mlir-opt).
+
+    Mirrors norm-lower-to-cpu without the norm-specific passes; in particular
+    results tied to arguments of public functions are not dropped, so the
+    deallocation pipeline returns a copy (correct, but slower).
+    """
+    passes = [
+        "canonicalize",
+        "one-shot-bufferize{bufferize-function-boundaries "
+        "function-boundary-type-conversion=identity-layout-map}",
+        "drop-equivalent-buffer-results",
+        "buffer-deallocation-pipeline",
+        "convert-bufferization-to-memref",
+        "convert-linalg-to-parallel-loops" if openmp else "convert-linalg-to-loops",
+        "scf-forall-to-parallel",
+    ]
+    if openmp:
+        passes.append("convert-scf-to-openmp")
+    passes += [
+        "expand-strided-metadata",
+        "lower-affine",
+        "finalize-memref-to-llvm",
+        "convert-scf-to-cf",
+        "convert-to-llvm",
+        "reconcile-unrealized-casts",
+    ]
+    return "builtin.module(" + ",".join(passes) + ")"
+
+
+def norm_pipeline(openmp: bool = True, **options) -> str:
+    """The `norm-lower-to-cpu` pipeline string for norm-opt."""
+    opts = {"openmp": openmp, **options}
+    text = " ".join(
+        f"{k}={int(v) if isinstance(v, bool) else v}" for k, v in opts.items()
+    )
+    return f"builtin.module(norm-lower-to-cpu{{{text}}})"
+
+
+def default_pipeline(opt: str, openmp: bool = True) -> str:
+    if "norm-opt" in Path(opt).name:
+        return norm_pipeline(openmp)
+    return upstream_pipeline(openmp)
+
+
+def _cache_dir() -> Path:
+    d = os.environ.get("NORM_MLIR_CACHE")
+    if d:
+        return Path(d)
+    return Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "norm_mlir"
+
+
+def _tool_id(path: str) -> str:
+    """Identifies a tool build for the cache key (path, size, mtime)."""
+    p = Path(shutil.which(path) or path)
+    st = p.stat()
+    return f"{p.resolve()}:{st.st_size}:{st.st_mtime_ns}"
+
+
+def _run(cmd: Sequence[str], stdin: Optional[str] = None) -> str:
+    proc = subprocess.run(list(cmd), input=stdin, capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise CompileError(
+            f"command failed ({proc.returncode}): {' '.join(cmd)}\n{proc.stderr}"
+        )
+    return proc.stdout
+
+
+class CompileError(RuntimeError):
+    pass
+
+
+# --- Signatures --------------------------------------------------------------
+
+
+@dataclass
+class ArgType:
+    """A func argument/result type: a ranked tensor/memref or a scalar."""
+
+    elem: str
+    shape: Optional[List[Optional[int]]]  # None for scalars; None dims = '?'
+
+    @property
+    def is_shaped(self) -> bool:
+        return self.shape is not None
+
+    @property
+    def dtype(self) -> np.dtype:
+        return _memref.numpy_dtype(self.elem)
+
+
+def _split_top(text: str) -> List[str]:
+    """Split on commas that are not nested in <>, (), [], {}."""
+    parts, depth, cur = [], 0, []
+    for ch in text:
+        if ch in "<([{":
+            depth += 1
+        elif ch in ">)]}":
+            depth -= 1
+        if ch == "," and depth == 0:
+            parts.append("".join(cur))
+            cur = []
+        else:
+            cur.append(ch)
+    if "".join(cur).strip():
+        parts.append("".join(cur))
+    return [p.strip() for p in parts]
+
+
+def _parse_type(text: str) -> ArgType:
+    text = text.strip()
+    m = re.match(r"(tensor|memref)<(.*)>$", text)
+    if not m:
+        return ArgType(text, None)
+    body = _split_top(m.group(2))[0]  # drop layout / encoding / memory space
+    dims = body.split("x")
+    shape = [None if d == "?" else int(d) for d in dims[:-1]]
+    return ArgType(dims[-1], shape)
+
+
+def _matching(text: str, start: int) -> int:
+    """Index just past the bracket closing the one at text[start]."""
+    depth = 0
+    for i in range(start, len(text)):
+        if text[i] in "(<[{":
+            depth += 1
+        elif text[i] in ")>]}" and not (text[i] == ">" and text[i - 1] == "-"):
+            depth -= 1
+            if depth == 0:
+                return i + 1
+    raise ValueError("unbalanced brackets")
+
+
+@dataclass
+class FuncSignature:
+    name: str
+    args: List[ArgType]
+    results: List[ArgType]
+    tied: List[int] = field(default_factory=list)  # per result: arg idx or -1
+
+
+def parse_signatures(ir: str) -> dict:
+    """Signatures of the `func.func` ops with `llvm.emit_c_interface`."""
+    sigs = {}
+    for m in re.finditer(r"func\.func\s+(?:public\s+|private\s+)?@([\w$.]+)\s*\(", ir):
+        name = m.group(1)
+        lp = m.end() - 1
+        rp = _matching(ir, lp)
+        args = []
+        for a in _split_top(ir[lp + 1 : rp - 1]):
+            if not a:
+                continue
+            a = re.sub(r"\{.*\}\s*$", "", a)  # arg attributes
+            ty = a.split(":", 1)[1] if a.startswith("%") else a
+            args.append(_parse_type(ty))
+        rest = ir[rp:]
+        results = []
+        mres = re.match(r"\s*->\s*", rest)
+        pos = rp
+        if mres:
+            pos = rp + mres.end()
+            if ir[pos] == "(":
+                end = _matching(ir, pos)
+                results = [_parse_type(re.sub(r"\{.*\}\s*$", "", t))
+                           for t in _split_top(ir[pos + 1 : end - 1])]
+                pos = end
+            else:
+                mt = re.match(r"((?:tensor|memref)<|[\w]+)", ir[pos:])
+                end = _matching(ir, pos + mt.end() - 1) if mt.group(1).endswith("<") \
+                    else pos + mt.end()
+                results = [_parse_type(ir[pos:end])]
+                pos = end
+        attrs = ""
+        if re.match(r"\s*attributes", ir[pos:]):
+            attrs = ir[pos : _matching(ir, ir.find("{", pos))]
+        if "llvm.emit_c_interface" in attrs:
+            sigs[name] = FuncSignature(name, args, results)
+    return sigs
+
+
+_CIFACE_RE = re.compile(r"llvm\.func @_mlir_ciface_([\w$.]+)\(")
+
+
+def _read_lowered_abi(llvm_mlir: str, sigs: dict) -> None:
+    """Work out which results survived from the lowered LLVM-dialect text."""
+    for m in _CIFACE_RE.finditer(llvm_mlir):
+        name = m.group(1)
+        if name not in sigs:
+            continue
+        sig = sigs[name]
+        lp = m.end() - 1
+        rp = _matching(llvm_mlir, lp)
+        nparams = len([p for p in _split_top(llvm_mlir[lp + 1 : rp - 1]) if p])
+        line_end = llvm_mlir.find("\n", rp)
+        header = llvm_mlir[rp:line_end]
+        t = re.search(r"norm\.tied_results = array<i64(?::\s*([-\d,\s]*))?>", header)
+        shaped = [r for r in sig.results if r.is_shaped]
+        if t:
+            tied = [int(x) for x in (t.group(1) or "").split(",") if x.strip()]
+        elif shaped and nparams == len(sig.args):
+            # Results dropped without a record (e.g. upstream
+            # drop-equivalent-buffer-results on a private function): assume
+            # destination passing with the outputs as trailing arguments.
+            first = len(sig.args) - len(sig.results)
+            tied = [first + i for i in range(len(sig.results))]
+        else:
+            tied = [-1] * len(sig.results)
+        if len(tied) != len(sig.results):
+            raise CompileError(f"@{name}: bad norm.tied_results {tied}")
+        returned = [r for r, t in zip(sig.results, tied) if t < 0]
+        out_ptr = bool(returned) and not (
+            len(returned) == 1 and not returned[0].is_shaped
+        )
+        if nparams != len(sig.args) + int(out_ptr):
+            raise CompileError(
+                f"@{name}: C interface has {nparams} parameters; expected "
+                f"{len(sig.args) + int(out_ptr)} from the signature"
+            )
+        sig.tied = tied
+
+
+# --- Compilation ---------------------------------------------------------------
+
+
+def compile_mlir(
+    ir: str,
+    *,
+    pipeline: Optional[str] = None,
+    opt: Optional[str] = None,
+    openmp: bool = True,
+    cflags: Sequence[str] = ("-O3", "-march=native"),
+    cache_dir: Optional[os.PathLike] = None,
+) -> "CompiledModule":
+    """Compile MLIR text (or a path to a .mlir file) to a loaded module.
+
+    `pipeline` is a `--pass-pipeline` string; by default `norm-lower-to-cpu`
+    for norm-opt and `upstream_pipeline()` for mlir-opt. `openmp` selects the
+    OpenMP lowering of the default pipeline and links libomp.
+    """
+    if isinstance(ir, os.PathLike) or (isinstance(ir, str) and "\n" not in ir
+                                       and ir.endswith(".mlir")):
+        ir = Path(ir).read_text()
+    opt = opt or find_opt()
+    pipeline = pipeline or default_pipeline(opt, openmp)
+    translate = str(LLVM_BIN / "mlir-translate")
+    clang = str(LLVM_BIN / "clang")
+    flags = list(cflags)
+    if openmp:
+        flags += ["-fopenmp", f"-L{LLVM_LIB}", f"-Wl,-rpath,{LLVM_LIB}", "-lomp"]
+    key_src = json.dumps(
+        [ir, pipeline, _tool_id(opt), _tool_id(translate), _tool_id(clang), flags]
+    )
+    key = hashlib.sha256(key_src.encode()).hexdigest()[:32]
+    cdir = Path(cache_dir) if cache_dir else _cache_dir()
+    cdir.mkdir(parents=True, exist_ok=True)
+    so_path = cdir / f"{key}.so"
+    meta_path = cdir / f"{key}.json"
+    if so_path.exists() and meta_path.exists():
+        sigs = parse_signatures(ir)
+        tied = json.loads(meta_path.read_text())
+        for name, t in tied.items():
+            if name in sigs:
+                sigs[name].tied = t
+        return CompiledModule(so_path, sigs)
+
+    with tempfile.TemporaryDirectory(dir=cdir) as tmp:
+        tmp = Path(tmp)
+        lowered = _run([opt, f"--pass-pipeline={pipeline}"], stdin=ir)
+        (tmp / "lowered.mlir").write_text(lowered)
+        sigs = parse_signatures(ir)
+        _read_lowered_abi(lowered, sigs)
+        _run([translate, "--mlir-to-llvmir", str(tmp / "lowered.mlir"),
+              "-o", str(tmp / "module.ll")])
+        _run([clang, *flags, "-shared", "-fPIC", "-Wno-override-module",
+              str(tmp / "module.ll"), "-o", str(tmp / "module.so")])
+        (tmp / "meta.json").write_text(json.dumps({n: s.tied for n, s in sigs.items()}))
+        os.replace(tmp / "meta.json", meta_path)
+        os.replace(tmp / "module.so", so_path)  # atomic: readers see all or nothing
+    return CompiledModule(so_path, sigs)
+
+
+class CompiledModule:
+    """A loaded shared library; functions are attributes: `mod.layer_norm(x, y)`."""
+
+    def __init__(self, path: Path, sigs: dict):
+        self.path = path
+        self.signatures = sigs
+        self._lib = ctypes.CDLL(str(path), mode=ctypes.RTLD_LOCAL)
+        self._funcs = {}
+
+    def __getattr__(self, name):
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return self[name]
+
+    def __getitem__(self, name) -> "CompiledFunction":
+        if name not in self._funcs:
+            if name not in self.signatures:
+                raise KeyError(f"no function @{name} with llvm.emit_c_interface")
+            cfn = getattr(self._lib, f"_mlir_ciface_{name}")
+            self._funcs[name] = CompiledFunction(cfn, self.signatures[name], self)
+        return self._funcs[name]
+
+
+class CompiledFunction:
+    def __init__(self, cfn, sig: FuncSignature, module: CompiledModule):
+        self._cfn = cfn
+        self._module = module  # keeps the library loaded
+        self.sig = sig
+        tied = sig.tied or [-1] * len(sig.results)
+        self._returned = [i for i, t in enumerate(tied) if t < 0]
+        self._tied = tied
+        rets = [sig.results[i] for i in self._returned]
+        self._scalar_ret = len(rets) == 1 and not rets[0].is_shaped
+        if rets and not self._scalar_ret:
+            fields = []
+            for i, r in enumerate(rets):
+                ty = (_memref.descriptor_type(len(r.shape)) if r.is_shaped
+                      else _memref.scalar_ctype(r.elem))
+                fields.append((f"r{i}", ty))
+            self._ret_struct = type("Results", (ctypes.Structure,), {"_fields_": fields})
+        else:
+            self._ret_struct = None
+        cfn.restype = _memref.scalar_ctype(rets[0].elem) if self._scalar_ret else None
+
+    def __call__(self, *args):
+        sig = self.sig
+        if len(args) != len(sig.args):
+            raise TypeError(f"@{sig.name} takes {len(sig.args)} arguments, got {len(args)}")
+        keep, cargs, arrays = [], [], []
+        for i, (a, ty) in enumerate(zip(args, sig.args)):
+            if not ty.is_shaped:
+                cargs.append(_memref.scalar_ctype(ty.elem)(a))
+                arrays.append(None)
+                continue
+            if i in self._tied:
+                arr = a
+                if not (isinstance(arr, np.ndarray) and arr.dtype == ty.dtype
+                        and arr.flags.c_contiguous and arr.flags.writeable):
+                    raise TypeError(f"output argument {i} of @{sig.name} must be a "
+                                    f"writeable C-contiguous {ty.dtype} array")
+            else:
+                arr = _memref.as_contiguous(a, ty.dtype)
+            self._check_shape(i, arr, ty)
+            desc = _memref.to_descriptor(arr)
+            keep.append(desc)
+            arrays.append(arr)
+            cargs.append(ctypes.byref(desc))
+        ret = None
+        if self._ret_struct is not None:
+            ret = self._ret_struct()
+            cargs.insert(0, ctypes.byref(ret))
+        value = self._cfn(*cargs)
+        outs = []
+        ri = 0
+        for i, t in enumerate(self._tied):
+            if t >= 0:
+                outs.append(arrays[t])
+                continue
+            if self._scalar_ret:
+                outs.append(value)
+                continue
+            rty = sig.results[i]
+            r = getattr(ret, f"r{ri}")
+            ri += 1
+            outs.append(self._wrap_result(r, rty, arrays) if rty.is_shaped else r)
+        if not outs:
+            return None
+        return outs[0] if len(outs) == 1 else tuple(outs)
+
+    @staticmethod
+    def _check_shape(i, arr, ty):
+        if arr.ndim != len(ty.shape) or any(
+            d is not None and d != n for d, n in zip(ty.shape, arr.shape)
+        ):
+            raise ValueError(f"argument {i}: shape {arr.shape} does not match {ty.shape}")
+
+    @staticmethod
+    def _wrap_result(desc, rty, arrays):
+        dtype = rty.dtype
+        if _memref.is_static_global(desc):  # constant global: copy, never free
+            return _memref.from_descriptor(desc, dtype, owned=False).copy()
+        for a in arrays:  # aliases an argument (pipeline without dealloc)
+            if a is not None and desc.allocated == a.ctypes.data:
+                return _memref.from_descriptor(desc, dtype, owned=False)
+        return _memref.from_descriptor(desc, dtype, owned=True)
+
+
+def compile_file(path, **kwargs) -> CompiledModule:
+    return compile_mlir(Path(path).read_text(), **kwargs)

@@ -1,0 +1,244 @@
+"""Compile hand-written linalg with the CPU pipeline and run it on numpy.
+
+Runs with plain mlir-opt (upstream passes only) and, when it is built and
+registers the pipeline, with norm-opt --norm-lower-to-cpu.
+"""
+
+import gc
+import os
+import subprocess
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import norm_mlir
+from norm_mlir import compiler, memref
+
+from kernels import layer_norm
+
+MLIR_OPT = str(compiler.LLVM_BIN / "mlir-opt")
+
+
+def _norm_opt():
+    """norm-opt if it is built and knows norm-lower-to-cpu, else None."""
+    path = compiler.find_opt()
+    if "norm-opt" not in Path(path).name or not Path(path).exists():
+        return None
+    help_text = subprocess.run([path, "--help"], capture_output=True, text=True).stdout
+    return path if "norm-lower-to-cpu" in help_text else None
+
+
+NORM_OPT = _norm_opt()
+OPTS = [pytest.param(MLIR_OPT, id="mlir-opt")]
+if NORM_OPT:
+    OPTS.append(pytest.param(NORM_OPT, id="norm-opt"))
+
+
+@pytest.fixture(scope="session")
+def cache_dir(tmp_path_factory):
+    return tmp_path_factory.mktemp("norm_mlir_cache")
+
+
+@pytest.fixture(params=OPTS)
+def build(request, cache_dir):
+    opt = request.param
+
+    def _build(ir, openmp=True):
+        return norm_mlir.compile_mlir(ir, opt=opt, openmp=openmp, cache_dir=cache_dir)
+
+    _build.is_norm = opt == NORM_OPT
+    return _build
+
+
+ADD = """
+#id = affine_map<(d0, d1) -> (d0, d1)>
+func.func @add(%a: tensor<?x?x{T}>, %b: tensor<?x?x{T}>, %out: tensor<?x?x{T}>)
+    -> tensor<?x?x{T}> attributes {{llvm.emit_c_interface}} {{
+  %r = linalg.generic {{indexing_maps = [#id, #id, #id],
+                       iterator_types = ["parallel", "parallel"]}}
+      ins(%a, %b : tensor<?x?x{T}>, tensor<?x?x{T}>) outs(%out : tensor<?x?x{T}>) {{
+  ^bb0(%x: {T}, %y: {T}, %o: {T}):
+    %s = arith.{ADD} %x, %y : {T}
+    linalg.yield %s : {T}
+  }} -> tensor<?x?x{T}>
+  return %r : tensor<?x?x{T}>
+}}
+"""
+
+# Row sum that allocates its result: returned through the out-pointer and
+# owned (freed) by the Python side.
+ROW_SUM = """
+#in = affine_map<(d0, d1) -> (d0, d1)>
+#out = affine_map<(d0, d1) -> (d0)>
+func.func @row_sum(%x: tensor<?x?xf32>) -> tensor<?xf32>
+    attributes {llvm.emit_c_interface} {
+  %c0 = arith.constant 0 : index
+  %zero = arith.constant 0.0 : f32
+  %rows = tensor.dim %x, %c0 : tensor<?x?xf32>
+  %e = tensor.empty(%rows) : tensor<?xf32>
+  %init = linalg.fill ins(%zero : f32) outs(%e : tensor<?xf32>) -> tensor<?xf32>
+  %r = linalg.generic {indexing_maps = [#in, #out],
+                       iterator_types = ["parallel", "reduction"]}
+      ins(%x : tensor<?x?xf32>) outs(%init : tensor<?xf32>) {
+  ^bb0(%a: f32, %acc: f32):
+    %s = arith.addf %a, %acc : f32
+    linalg.yield %s : f32
+  } -> tensor<?xf32>
+  return %r : tensor<?xf32>
+}
+
+// Scalar argument, one allocated and one destination-passing result.
+func.func @scale_and_sum(%x: tensor<?x?xf32>, %alpha: f32, %out: tensor<?x?xf32>)
+    -> (tensor<?xf32>, tensor<?x?xf32>) attributes {llvm.emit_c_interface} {
+  %s = call @row_sum(%x) : (tensor<?x?xf32>) -> tensor<?xf32>
+  %y = linalg.generic {indexing_maps = [#in, #in],
+                       iterator_types = ["parallel", "parallel"]}
+      ins(%x : tensor<?x?xf32>) outs(%out : tensor<?x?xf32>) {
+  ^bb0(%a: f32, %o: f32):
+    %m = arith.mulf %a, %alpha : f32
+    linalg.yield %m : f32
+  } -> tensor<?x?xf32>
+  return %s, %y : tensor<?xf32>, tensor<?x?xf32>
+}
+"""
+
+
+def _ref_layer_norm(x, eps=1e-5):
+    x = x.astype(np.float64)
+    m = x.mean(-1, keepdims=True)
+    v = ((x - m) ** 2).mean(-1, keepdims=True)
+    return (x - m) / np.sqrt(v + eps)
+
+
+@pytest.mark.parametrize(
+    "elem,dtype,op",
+    [("f32", np.float32, "addf"), ("f64", np.float64, "addf"),
+     ("i64", np.int64, "addi"), ("i8", np.int8, "addi")],
+)
+def test_elementwise_add(build, elem, dtype, op):
+    mod = build(ADD.format(T=elem, ADD=op))
+    rng = np.random.default_rng(0)
+    a = (rng.standard_normal((37, 129)) * 50).astype(dtype)
+    b = (rng.standard_normal((37, 129)) * 50).astype(dtype)
+    out = np.zeros_like(a)
+    r = mod.add(a, b, out)
+    np.testing.assert_array_equal(r, a + b)
+    np.testing.assert_array_equal(out, a + b)  # written in place
+    if build.is_norm:
+        assert r is out  # the tied result was dropped: no copy
+
+
+@pytest.mark.parametrize("openmp", [False, True])
+def test_row_sum_returns_owned_buffer(build, openmp):
+    mod = build(ROW_SUM, openmp=openmp)
+    rng = np.random.default_rng(1)
+    for rows, cols in [(1, 1), (5, 3), (129, 1000)]:
+        x = rng.standard_normal((rows, cols)).astype(np.float32)
+        r = mod.row_sum(x)
+        assert r.shape == (rows,) and r.dtype == np.float32
+        np.testing.assert_allclose(r, x.sum(-1), rtol=1e-5, atol=1e-4)
+    # Many calls: the results are freed when collected (no crash, no growth).
+    x = rng.standard_normal((64, 64)).astype(np.float32)
+    for _ in range(200):
+        v = mod.row_sum(x)[3:5]  # a view keeps the buffer alive
+    del v
+    gc.collect()
+
+
+def test_scalar_arg_and_mixed_results(build):
+    mod = build(ROW_SUM)
+    rng = np.random.default_rng(2)
+    x = rng.standard_normal((17, 33)).astype(np.float32)
+    out = np.empty_like(x)
+    s, y = mod.scale_and_sum(x, 0.5, out)
+    np.testing.assert_allclose(s, x.sum(-1), rtol=1e-5, atol=1e-4)
+    np.testing.assert_allclose(y, 0.5 * x)
+    np.testing.assert_allclose(out, 0.5 * x)
+    if build.is_norm:
+        assert mod.signatures["scale_and_sum"].tied == [-1, 2]
+        assert y is out
+
+
+@pytest.mark.parametrize("openmp", [False, True])
+@pytest.mark.parametrize("shape", [(None, None), (4, 37)], ids=["dynamic", "static"])
+def test_layer_norm_f32(build, openmp, shape):
+    mod = build(layer_norm("f32", shape), openmp=openmp)
+    rng = np.random.default_rng(3)
+    for rows, cols in ([(4, 37)] if shape[0] else [(4, 37), (67, 1000), (1, 5)]):
+        x = (rng.standard_normal((rows, cols)) * 3 + 1).astype(np.float32)
+        out = np.empty_like(x)
+        y = mod.layer_norm(x, out)
+        np.testing.assert_allclose(y, _ref_layer_norm(x), rtol=1e-4, atol=1e-4)
+
+
+def test_layer_norm_static_shape_is_checked(build):
+    mod = build(layer_norm("f32", (4, 37)))
+    x = np.zeros((4, 36), np.float32)
+    with pytest.raises(ValueError):
+        mod.layer_norm(x, np.empty_like(x))
+
+
+def test_layer_norm_f16(build):
+    mod = build(layer_norm("f16"))
+    x = np.random.default_rng(4).standard_normal((33, 300)).astype(np.float16)
+    y = mod.layer_norm(x, np.empty_like(x))
+    assert y.dtype == np.float16
+    np.testing.assert_allclose(y.astype(np.float32), _ref_layer_norm(x), atol=1e-2, rtol=1e-2)
+
+
+def test_layer_norm_bf16(build):
+    mod = build(layer_norm("bf16"))
+    x32 = np.random.default_rng(5).standard_normal((33, 300)).astype(np.float32)
+    x = memref.as_contiguous(x32, memref.numpy_dtype("bf16"))
+    y = mod.layer_norm(x, np.empty_like(x))
+    ref = _ref_layer_norm(norm_mlir.bf16_to_f32(x))
+    np.testing.assert_allclose(norm_mlir.bf16_to_f32(y), ref, atol=5e-2, rtol=2e-2)
+
+
+def test_bf16_helpers():
+    x = np.array([1.0, -2.5, 3.140625, 1e-3, np.inf, 0.0], np.float32)
+    bits = norm_mlir.f32_to_bf16(x)
+    assert bits.dtype == np.uint16
+    np.testing.assert_allclose(norm_mlir.bf16_to_f32(bits), x, rtol=4e-3)
+    assert np.isnan(norm_mlir.bf16_to_f32(norm_mlir.f32_to_bf16(np.float32("nan"))))
+
+
+def test_inputs_are_not_copied_and_outputs_must_fit(build):
+    mod = build(ADD.format(T="f32", ADD="addf"))
+    a = np.ones((8, 8), np.float32)
+    # A non-contiguous input is copied, an output must be usable in place.
+    r = mod.add(a[:, ::2], a[:, ::2], np.empty((8, 4), np.float32))
+    np.testing.assert_array_equal(r, 2 * np.ones((8, 4)))
+    if build.is_norm:
+        with pytest.raises(TypeError):
+            mod.add(a, a, np.empty((8, 8), np.float64))
+
+
+def test_cache_hit(cache_dir):
+    ir = ADD.format(T="f32", ADD="addf")
+    m1 = norm_mlir.compile_mlir(ir, opt=MLIR_OPT, cache_dir=cache_dir)
+    mtime = os.stat(m1.path).st_mtime_ns
+    m2 = norm_mlir.compile_mlir(ir, opt=MLIR_OPT, cache_dir=cache_dir)
+    assert m2.path == m1.path and os.stat(m2.path).st_mtime_ns == mtime
+    m3 = norm_mlir.compile_mlir(ir, opt=MLIR_OPT, openmp=False, cache_dir=cache_dir)
+    assert m3.path != m1.path
+
+
+def test_compile_error_is_reported(cache_dir):
+    with pytest.raises(norm_mlir.CompileError):
+        norm_mlir.compile_mlir("func.func @f( {", opt=MLIR_OPT, cache_dir=cache_dir)
+
+
+SCALAR = """
+func.func @first(%x: tensor<?xf32>, %k: index) -> f32 attributes {llvm.emit_c_interface} {
+  %v = tensor.extract %x[%k] : tensor<?xf32>
+  return %v : f32
+}
+"""
+
+
+def test_scalar_result(build):
+    mod = build(SCALAR)
+    x = np.arange(5, dtype=np.float32) * 1.5
+    assert mod.first(x, 3) == pytest.approx(4.5)

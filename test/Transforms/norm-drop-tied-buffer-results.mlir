@@ -1,0 +1,87 @@
+// RUN: norm-opt %s --split-input-file --norm-drop-tied-buffer-results | FileCheck %s
+
+// A public destination-passing function loses its result; the tie is kept.
+// CHECK-LABEL: func.func @dps(
+// CHECK-SAME: %{{.*}}: memref<?xf32>, %{{.*}}: memref<?xf32>)
+// CHECK-SAME: norm.tied_results = array<i64: 1>
+// CHECK-NOT: bufferization.clone
+// CHECK: return{{$}}
+func.func @dps(%x: memref<?xf32>, %out: memref<?xf32>) -> memref<?xf32>
+    attributes {llvm.emit_c_interface} {
+  memref.copy %x, %out : memref<?xf32> to memref<?xf32>
+  return %out : memref<?xf32>
+}
+
+// Allocated results stay; a cast of an argument counts as the argument.
+// CHECK-LABEL: func.func @mixed(
+// CHECK-SAME: -> memref<4xf32>
+// CHECK-SAME: norm.tied_results = array<i64: -1, 1>
+// CHECK: %[[A:.*]] = memref.alloc
+// CHECK: return %[[A]] : memref<4xf32>
+func.func @mixed(%x: memref<4xf32>, %out: memref<4xf32>)
+    -> (memref<4xf32>, memref<?xf32>) {
+  %a = memref.alloc() : memref<4xf32>
+  %c = memref.cast %out : memref<4xf32> to memref<?xf32>
+  return %a, %c : memref<4xf32>, memref<?xf32>
+}
+
+// -----
+
+// A caller that returns what its callee returned: dropped too, whatever the
+// order of the functions.
+// CHECK-LABEL: func.func @caller(
+// CHECK-SAME: norm.tied_results = array<i64: 0>
+// CHECK: call @callee(%{{.*}}) : (memref<4xf32>) -> ()
+// CHECK-NEXT: return{{$}}
+func.func @caller(%x: memref<4xf32>) -> memref<4xf32> {
+  %r = call @callee(%x) : (memref<4xf32>) -> memref<4xf32>
+  return %r : memref<4xf32>
+}
+
+// CHECK-LABEL: func.func private @callee(
+// CHECK-SAME: norm.tied_results = array<i64: 0>
+func.func private @callee(%x: memref<4xf32>) -> memref<4xf32> {
+  return %x : memref<4xf32>
+}
+
+// -----
+
+// A caller that uses the dropped result gets the operand it passed, cast to
+// the type of the result.
+// CHECK-LABEL: func.func @use(
+// CHECK-SAME: -> f32
+// CHECK-SAME: norm.tied_results = array<i64: -1>
+// CHECK: call @fill(%[[B:.*]]) : (memref<4xf32>) -> ()
+// CHECK: %[[C:.*]] = memref.cast %[[B]] : memref<4xf32> to memref<?xf32>
+// CHECK: memref.load %[[C]]
+func.func @use(%b: memref<4xf32>) -> f32 {
+  %c0 = arith.constant 0 : index
+  %r = call @fill(%b) : (memref<4xf32>) -> memref<?xf32>
+  %v = memref.load %r[%c0] : memref<?xf32>
+  return %v : f32
+}
+
+// CHECK-LABEL: func.func @fill(
+// CHECK-SAME: norm.tied_results = array<i64: 0>
+func.func @fill(%b: memref<4xf32>) -> memref<?xf32> {
+  %c = memref.cast %b : memref<4xf32> to memref<?xf32>
+  return %c : memref<?xf32>
+}
+
+// -----
+
+// Several returns: not rewritten. Declarations are not touched.
+// CHECK-LABEL: func.func @two_returns(
+// CHECK-SAME: -> memref<4xf32>
+// CHECK-SAME: norm.tied_results = array<i64: -1>
+// CHECK-LABEL: func.func private @decl(
+// CHECK-SAME: -> memref<4xf32>{{$}}
+func.func @two_returns(%c: i1, %a: memref<4xf32>, %b: memref<4xf32>) -> memref<4xf32> {
+  cf.cond_br %c, ^a, ^b
+^a:
+  return %a : memref<4xf32>
+^b:
+  return %b : memref<4xf32>
+}
+
+func.func private @decl(%a: memref<4xf32>) -> memref<4xf32>

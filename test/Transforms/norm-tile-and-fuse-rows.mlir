@@ -1,0 +1,81 @@
+// RUN: norm-opt %s --split-input-file --pass-pipeline='builtin.module(func.func(norm-tile-and-fuse-rows{tile-size=8}),cse)' | FileCheck %s
+// RUN: norm-opt %s --split-input-file --pass-pipeline='builtin.module(func.func(norm-tile-and-fuse-rows{tile-size=0}))' | FileCheck %s --check-prefix=NOTILE
+
+// NOTILE-LABEL: func.func @center(
+// NOTILE-NOT: scf.forall
+// NOTILE: return
+
+// Row sum, then a broadcast subtract: one scf.forall over 8-row tiles with
+// the fill and the reduction fused into it; the reduction is computed once.
+// CHECK-LABEL: func.func @center(
+// CHECK: %[[R:.*]] = scf.forall (%[[I:.*]]) = (0) to (%{{.*}}) step (8) shared_outs(%[[O:.*]] = %arg1)
+// CHECK: %[[X:.*]] = tensor.extract_slice %arg0[%[[I]], 0]
+// CHECK: linalg.fill
+// CHECK: %[[S:.*]] = linalg.generic {{.*}}["parallel", "reduction"]{{.*}} ins(%[[X]]
+// CHECK-NOT: linalg.generic {{.*}}["parallel", "reduction"]
+// CHECK: %[[Y:.*]] = linalg.generic {{.*}}["parallel", "parallel"]{{.*}} ins(%[[X]], %[[S]]
+// CHECK: tensor.parallel_insert_slice %[[Y]] into %[[O]][%[[I]], 0]
+// CHECK: return %[[R]]
+#x = affine_map<(d0, d1) -> (d0, d1)>
+#r = affine_map<(d0, d1) -> (d0)>
+func.func @center(%x: tensor<?x?xf32>, %out: tensor<?x?xf32>) -> tensor<?x?xf32> {
+  %c0 = arith.constant 0 : index
+  %zero = arith.constant 0.0 : f32
+  %rows = tensor.dim %x, %c0 : tensor<?x?xf32>
+  %e = tensor.empty(%rows) : tensor<?xf32>
+  %z = linalg.fill ins(%zero : f32) outs(%e : tensor<?xf32>) -> tensor<?xf32>
+  %s = linalg.generic {indexing_maps = [#x, #r], iterator_types = ["parallel", "reduction"]}
+      ins(%x : tensor<?x?xf32>) outs(%z : tensor<?xf32>) {
+  ^bb0(%a: f32, %acc: f32):
+    %v = arith.addf %a, %acc : f32
+    linalg.yield %v : f32
+  } -> tensor<?xf32>
+  %y = linalg.generic {indexing_maps = [#x, #r, #x], iterator_types = ["parallel", "parallel"]}
+      ins(%x, %s : tensor<?x?xf32>, tensor<?xf32>) outs(%out : tensor<?x?xf32>) {
+  ^bb0(%a: f32, %m: f32, %o: f32):
+    %v = arith.subf %a, %m : f32
+    linalg.yield %v : f32
+  } -> tensor<?x?xf32>
+  return %y : tensor<?x?xf32>
+}
+
+// -----
+
+// Only the first parallel dimension is tiled, whatever its position among
+// the loops; the reduction dimensions stay whole.
+// CHECK-LABEL: func.func @columns(
+// CHECK: scf.forall (%[[J:.*]]) = (0) to (64) step (8)
+// CHECK: tensor.extract_slice %arg0[0, %[[J]]] [128, 8] [1, 1]
+// CHECK: linalg.generic {{.*}}["reduction", "parallel"]
+// CHECK-SAME: ins(%{{.*}} : tensor<128x8xf32>)
+#x = affine_map<(d0, d1) -> (d0, d1)>
+#c = affine_map<(d0, d1) -> (d1)>
+func.func @columns(%x: tensor<128x64xf32>, %init: tensor<64xf32>) -> tensor<64xf32> {
+  %s = linalg.generic {indexing_maps = [#x, #c], iterator_types = ["reduction", "parallel"]}
+      ins(%x : tensor<128x64xf32>) outs(%init : tensor<64xf32>) {
+  ^bb0(%a: f32, %acc: f32):
+    %v = arith.addf %a, %acc : f32
+    linalg.yield %v : f32
+  } -> tensor<64xf32>
+  return %s : tensor<64xf32>
+}
+
+// -----
+
+// A root without a parallel dimension is left alone.
+// CHECK-LABEL: func.func @full_reduction(
+// CHECK-NOT: scf.forall
+// CHECK: linalg.generic {{.*}}["reduction"]
+// CHECK-NOT: scf.forall
+// CHECK: return
+#x = affine_map<(d0) -> (d0)>
+#s = affine_map<(d0) -> ()>
+func.func @full_reduction(%x: tensor<?xf32>, %init: tensor<f32>) -> tensor<f32> {
+  %s = linalg.generic {indexing_maps = [#x, #s], iterator_types = ["reduction"]}
+      ins(%x : tensor<?xf32>) outs(%init : tensor<f32>) {
+  ^bb0(%a: f32, %acc: f32):
+    %v = arith.addf %a, %acc : f32
+    linalg.yield %v : f32
+  } -> tensor<f32>
+  return %s : tensor<f32>
+}

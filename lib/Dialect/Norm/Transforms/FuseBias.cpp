@@ -1,0 +1,183 @@
+//===- FuseBias.cpp - Absorb bias adds into normalizations ----------------===//
+//
+// Part of norm-mlir.
+//
+//===----------------------------------------------------------------------===//
+
+#include "FusionUtils.h"
+#include "ScalarEvaluator.h"
+#include "norm/Dialect/Norm/IR/NormOps.h"
+#include "norm/Dialect/Norm/Transforms/Passes.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/PatternMatch.h"
+#include "llvm/ADT/TypeSwitch.h"
+
+namespace mlir::norm {
+#define GEN_PASS_DEF_NORMFUSEBIASPASS
+#include "norm/Dialect/Norm/Transforms/Passes.h.inc"
+} // namespace mlir::norm
+
+using namespace mlir;
+using namespace mlir::norm;
+
+/// The dimensions of the input that the bias of `op` is indexed by, or
+/// nullopt for ops without a bias operand.
+static std::optional<SmallVector<int64_t>> getBiasDims(Operation *op) {
+  return llvm::TypeSwitch<Operation *, std::optional<SmallVector<int64_t>>>(op)
+      .Case([](LayerNormOp norm) {
+        return llvm::to_vector(norm.getAxes());
+      })
+      .Case<BatchNormInferenceOp, BatchNormTrainingOp>([](auto norm) {
+        return SmallVector<int64_t>{
+            static_cast<int64_t>(norm.getFeatureAxis())};
+      })
+      .Case([](GroupNormOp norm) {
+        return SmallVector<int64_t>{
+            static_cast<int64_t>(norm.getChannelAxis())};
+      })
+      .Default([](Operation *) { return std::nullopt; });
+}
+
+/// The dimensions that `map` (of a broadcast operand) keeps, if it is a
+/// projection that keeps them in order.
+static std::optional<SmallVector<int64_t>> getKeptDims(AffineMap map) {
+  if (!map.isProjectedPermutation(/*allowZeroInResults=*/false))
+    return std::nullopt;
+  SmallVector<int64_t> dims;
+  for (AffineExpr expr : map.getResults())
+    dims.push_back(cast<AffineDimExpr>(expr).getPosition());
+  if (!llvm::is_sorted(dims))
+    return std::nullopt;
+  return dims;
+}
+
+/// The bias added to `value` by `add` and the dimensions it is indexed by.
+static std::optional<std::pair<Value, SmallVector<int64_t>>>
+matchBiasAdd(Operation *add, Value value) {
+  if (add->getNumResults() != 1 ||
+      add->getResult(0).getType() != value.getType())
+    return std::nullopt;
+  Value bias;
+  SmallVector<int64_t> dims;
+  Value broadcastOperand;
+  auto linalgOp = dyn_cast<linalg::LinalgOp>(add);
+  if (linalgOp && !isa<linalg::AddOp>(add)) {
+    // linalg.generic(value, bias) with the bias broadcast by its map.
+    if (linalgOp.getNumDpsInputs() != 2 ||
+        !isElementwiseLinalg(linalgOp, /*identityMaps=*/false))
+      return std::nullopt;
+    for (OpOperand *operand : linalgOp.getDpsInputOperands()) {
+      AffineMap map = linalgOp.getMatchingIndexingMap(operand);
+      if (operand->get() == value) {
+        if (!map.isIdentity())
+          return std::nullopt;
+        continue;
+      }
+      std::optional<SmallVector<int64_t>> kept = getKeptDims(map);
+      if (!kept)
+        return std::nullopt;
+      bias = operand->get();
+      dims = *kept;
+    }
+    if (!bias || !linalgOp.getMatchingIndexingMap(
+                      linalgOp.getDpsInitOperand(0)).isIdentity())
+      return std::nullopt;
+    auto function =
+        getElementwiseFunction(add, {value, bias}, /*identityMaps=*/false);
+    if (!function || !isAddition([&](double a, double b) {
+          return function(ArrayRef<double>{a, b});
+        }))
+      return std::nullopt;
+    return std::make_pair(bias, dims);
+  }
+  // linalg.add / arith.addf of the value and a linalg.broadcast of the bias.
+  SmallVector<Value> operands =
+      linalgOp ? SmallVector<Value>(linalgOp.getDpsInputs())
+               : SmallVector<Value>(add->getOperands());
+  if (!isa<linalg::AddOp, arith::AddFOp>(add) || operands.size() != 2)
+    return std::nullopt;
+  broadcastOperand = operands[0] == value ? operands[1] : operands[0];
+  if (operands[0] != value && operands[1] != value)
+    return std::nullopt;
+  auto broadcast = broadcastOperand.getDefiningOp<linalg::BroadcastOp>();
+  if (!broadcast)
+    return std::nullopt;
+  int64_t rank = cast<RankedTensorType>(value.getType()).getRank();
+  for (int64_t dim = 0; dim < rank; ++dim)
+    if (!llvm::is_contained(broadcast.getDimensions(), dim))
+      dims.push_back(dim);
+  return std::make_pair(broadcast.getInput(), dims);
+}
+
+/// The current bias of `op` (null if none) and a setter for it.
+static Value getBias(Operation *op) {
+  return llvm::TypeSwitch<Operation *, Value>(op)
+      .Case<LayerNormOp, BatchNormInferenceOp, BatchNormTrainingOp,
+            GroupNormOp>([](auto norm) { return norm.getBias(); })
+      .Default([](Operation *) { return Value(); });
+}
+
+static void setBias(Operation *op, Value bias) {
+  llvm::TypeSwitch<Operation *>(op)
+      .Case<LayerNormOp, BatchNormInferenceOp, BatchNormTrainingOp,
+            GroupNormOp>([&](auto norm) { norm.getBiasMutable().assign(bias); });
+}
+
+namespace {
+struct NormFuseBiasPass : norm::impl::NormFuseBiasPassBase<NormFuseBiasPass> {
+  void runOnOperation() override {
+    SmallVector<Operation *> candidates;
+    getOperation()->walk([&](Operation *op) {
+      if (getBiasDims(op))
+        candidates.push_back(op);
+    });
+    IRRewriter rewriter(&getContext());
+    for (Operation *op : candidates)
+      if (succeeded(fuse(rewriter, op)))
+        ++numFused;
+  }
+
+  LogicalResult fuse(RewriterBase &rewriter, Operation *op) {
+    auto activation = op->getAttrOfType<ActivationAttr>("activation");
+    if (activation && !activation.isNone())
+      return failure();
+    Value output = op->getResult(0);
+    if (!output.hasOneUse())
+      return failure();
+    Operation *add = *output.getUsers().begin();
+    auto match = matchBiasAdd(add, output);
+    if (!match || match->second != *getBiasDims(op))
+      return failure();
+    Value extra = match->first;
+    auto extraType = cast<RankedTensorType>(extra.getType());
+    auto outputType = cast<RankedTensorType>(output.getType());
+    if (extraType.getElementType() != outputType.getElementType())
+      return failure();
+    // The bias must already be available where the normalization is.
+    if (Operation *def = extra.getDefiningOp())
+      if (def->getBlock() == op->getBlock() && !def->isBeforeInBlock(op))
+        return failure();
+    Value bias = getBias(op);
+    rewriter.setInsertionPoint(op);
+    if (bias) {
+      if (bias.getType() != extra.getType())
+        return failure();
+      Value init = tensor::EmptyOp::create(
+          rewriter, op->getLoc(),
+          tensor::getMixedSizes(rewriter, op->getLoc(), bias),
+          extraType.getElementType());
+      bias = linalg::AddOp::create(rewriter, op->getLoc(), ValueRange{bias, extra},
+                                   ValueRange{init})
+                 .getResult(0);
+    } else {
+      bias = extra;
+    }
+    rewriter.modifyOpInPlace(op, [&] { setBias(op, bias); });
+    rewriter.replaceOp(add, output);
+    return success();
+  }
+};
+} // namespace

@@ -1,0 +1,192 @@
+// RUN: norm-opt %s --norm-fuse-activation --split-input-file | FileCheck %s
+
+#map = affine_map<(d0, d1) -> (d0, d1)>
+
+// ReLU as maximumf against zero in a linalg.generic payload.
+// CHECK-LABEL: func @relu_generic
+// CHECK: %[[Y:.*]] = norm.layer_norm %{{.*}} axes = [1] activation = relu : tensor<4x8xf32>
+// CHECK-NOT: linalg.generic
+// CHECK: return %[[Y]]
+func.func @relu_generic(%x: tensor<4x8xf32>) -> tensor<4x8xf32> {
+  %n = norm.layer_norm %x axes = [1] : tensor<4x8xf32>
+  %e = tensor.empty() : tensor<4x8xf32>
+  %y = linalg.generic {indexing_maps = [#map, #map], iterator_types = ["parallel", "parallel"]}
+      ins(%n : tensor<4x8xf32>) outs(%e : tensor<4x8xf32>) {
+  ^bb0(%a: f32, %o: f32):
+    %c0 = arith.constant 0.0 : f32
+    %r = arith.maximumf %c0, %a : f32
+    linalg.yield %r : f32
+  } -> tensor<4x8xf32>
+  return %y : tensor<4x8xf32>
+}
+
+// -----
+
+#map = affine_map<(d0, d1) -> (d0, d1)>
+
+// Leaky ReLU as cmpf + select, slope recovered from the payload.
+// CHECK-LABEL: func @leaky_relu_select
+// CHECK: norm.rms_norm %{{.*}} activation = leaky_relu(2.000000e-01)
+// CHECK-NOT: linalg.generic
+func.func @leaky_relu_select(%x: tensor<4x8xf32>) -> tensor<4x8xf32> {
+  %n = norm.rms_norm %x axes = [1] : tensor<4x8xf32>
+  %e = tensor.empty() : tensor<4x8xf32>
+  %y = linalg.generic {indexing_maps = [#map, #map], iterator_types = ["parallel", "parallel"]}
+      ins(%n : tensor<4x8xf32>) outs(%e : tensor<4x8xf32>) {
+  ^bb0(%a: f32, %o: f32):
+    %c0 = arith.constant 0.0 : f32
+    %s = arith.constant 0.2 : f64
+    %st = arith.truncf %s : f64 to f32
+    %gt = arith.cmpf ugt, %a, %c0 : f32
+    %m = arith.mulf %a, %st : f32
+    %r = arith.select %gt, %a, %m : f32
+    linalg.yield %r : f32
+  } -> tensor<4x8xf32>
+  return %y : tensor<4x8xf32>
+}
+
+// -----
+
+#map = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>
+
+// Exact GELU written with a division by sqrt(2), on bf16 computed in f32.
+// CHECK-LABEL: func @gelu_erf_bf16
+// CHECK: norm.group_norm %{{.*}} groups = 2 activation = gelu : tensor<2x4x3x3xbf16>
+// CHECK-NOT: linalg.generic
+func.func @gelu_erf_bf16(%x: tensor<2x4x3x3xbf16>) -> tensor<2x4x3x3xbf16> {
+  %n = norm.group_norm %x groups = 2 : tensor<2x4x3x3xbf16>
+  %e = tensor.empty() : tensor<2x4x3x3xbf16>
+  %y = linalg.generic {indexing_maps = [#map, #map], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      ins(%n : tensor<2x4x3x3xbf16>) outs(%e : tensor<2x4x3x3xbf16>) {
+  ^bb0(%a: bf16, %o: bf16):
+    %f = arith.extf %a : bf16 to f32
+    %half = arith.constant 0.5 : f32
+    %one = arith.constant 1.0 : f32
+    %sqrt2 = arith.constant 1.41421354 : f32
+    %d = arith.divf %f, %sqrt2 : f32
+    %erf = math.erf %d : f32
+    %p = arith.addf %erf, %one : f32
+    %h = arith.mulf %half, %f : f32
+    %r = arith.mulf %h, %p : f32
+    %t = arith.truncf %r : f32 to bf16
+    linalg.yield %t : bf16
+  } -> tensor<2x4x3x3xbf16>
+  return %y : tensor<2x4x3x3xbf16>
+}
+
+// -----
+
+#map = affine_map<(d0, d1) -> (d0, d1)>
+
+// Tanh-approximated GELU is told apart from the exact one.
+// CHECK-LABEL: func @gelu_tanh
+// CHECK: norm.layer_norm %{{.*}} activation = gelu_tanh
+func.func @gelu_tanh(%x: tensor<?x8xf32>) -> tensor<?x8xf32> {
+  %n = norm.layer_norm %x axes = [1] : tensor<?x8xf32>
+  %y = linalg.generic {indexing_maps = [#map, #map], iterator_types = ["parallel", "parallel"]}
+      ins(%n : tensor<?x8xf32>) outs(%n : tensor<?x8xf32>) {
+  ^bb0(%a: f32, %o: f32):
+    %half = arith.constant 0.5 : f32
+    %one = arith.constant 1.0 : f32
+    %k = arith.constant 0.797884583 : f32
+    %c = arith.constant 0.044715 : f32
+    %a2 = arith.mulf %a, %a : f32
+    %a3 = arith.mulf %a2, %a : f32
+    %ca3 = arith.mulf %c, %a3 : f32
+    %in = arith.addf %a, %ca3 : f32
+    %kin = arith.mulf %k, %in : f32
+    %t = math.tanh %kin : f32
+    %p = arith.addf %one, %t : f32
+    %h = arith.mulf %a, %half : f32
+    %r = arith.mulf %h, %p : f32
+    linalg.yield %r : f32
+  } -> tensor<?x8xf32>
+  return %y : tensor<?x8xf32>
+}
+
+// -----
+
+#map = affine_map<(d0, d1) -> (d0, d1)>
+
+// SiLU as x / (1 + exp(-x)).
+// CHECK-LABEL: func @silu_div
+// CHECK: norm.batch_norm_inference %{{.*}} activation = silu
+func.func @silu_div(%x: tensor<4x8xf32>, %m: tensor<8xf32>, %v: tensor<8xf32>) -> tensor<4x8xf32> {
+  %n = norm.batch_norm_inference %x mean(%m : tensor<8xf32>) var(%v : tensor<8xf32>) : tensor<4x8xf32>
+  %e = tensor.empty() : tensor<4x8xf32>
+  %y = linalg.generic {indexing_maps = [#map, #map], iterator_types = ["parallel", "parallel"]}
+      ins(%n : tensor<4x8xf32>) outs(%e : tensor<4x8xf32>) {
+  ^bb0(%a: f32, %o: f32):
+    %one = arith.constant 1.0 : f32
+    %neg = arith.negf %a : f32
+    %ex = math.exp %neg : f32
+    %den = arith.addf %one, %ex : f32
+    %r = arith.divf %a, %den : f32
+    linalg.yield %r : f32
+  } -> tensor<4x8xf32>
+  return %y : tensor<4x8xf32>
+}
+
+// -----
+
+// Named linalg op against a zero fill, math op and TOSA ops on tensors.
+// CHECK-LABEL: func @named_and_tensor_ops
+// CHECK: norm.layer_norm %{{.*}} activation = relu
+// CHECK: norm.layer_norm %{{.*}} activation = tanh
+// CHECK: norm.layer_norm %{{.*}} activation = sigmoid
+// CHECK: norm.layer_norm %{{.*}} activation = relu
+// CHECK-NOT: linalg.max
+// CHECK-NOT: math.tanh
+// CHECK-NOT: tosa.
+func.func @named_and_tensor_ops(%x: tensor<4x8xf32>) -> (tensor<4x8xf32>, tensor<4x8xf32>, tensor<4x8xf32>, tensor<4x8xf32>) {
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<4x8xf32>
+  %zeros = linalg.fill ins(%zero : f32) outs(%e : tensor<4x8xf32>) -> tensor<4x8xf32>
+  %n0 = norm.layer_norm %x axes = [1] : tensor<4x8xf32>
+  %y0 = linalg.max ins(%n0, %zeros : tensor<4x8xf32>, tensor<4x8xf32>) outs(%e : tensor<4x8xf32>) -> tensor<4x8xf32>
+  %n1 = norm.layer_norm %x axes = [1] : tensor<4x8xf32>
+  %y1 = math.tanh %n1 : tensor<4x8xf32>
+  %n2 = norm.layer_norm %x axes = [1] : tensor<4x8xf32>
+  %y2 = tosa.sigmoid %n2 : (tensor<4x8xf32>) -> tensor<4x8xf32>
+  %n3 = norm.layer_norm %x axes = [1] : tensor<4x8xf32>
+  %y3 = tosa.clamp %n3 {min_val = 0.0 : f32, max_val = 3.4028235e38 : f32} : (tensor<4x8xf32>) -> tensor<4x8xf32>
+  return %y0, %y1, %y2, %y3 : tensor<4x8xf32>, tensor<4x8xf32>, tensor<4x8xf32>, tensor<4x8xf32>
+}
+
+// -----
+
+#map = affine_map<(d0, d1) -> (d0, d1)>
+
+// Negative cases: the pre-activation value has another use; the payload is
+// not an activation (relu6 clamps at 6); the norm already has an activation;
+// inplace_abn only takes invertible activations.
+// CHECK-LABEL: func @negative
+// CHECK: norm.layer_norm %{{.*}} axes = [1] : tensor<4x8xf32>
+// CHECK: math.tanh
+// CHECK: norm.layer_norm %{{.*}} axes = [1] : tensor<4x8xf32>
+// CHECK: linalg.generic
+// CHECK: norm.layer_norm %{{.*}} activation = silu
+// CHECK: math.tanh
+// CHECK: norm.inplace_abn
+// CHECK-NOT: activation
+// CHECK: tosa.clamp
+func.func @negative(%x: tensor<4x8xf32>, %m: tensor<8xf32>, %v: tensor<8xf32>) -> (tensor<4x8xf32>, tensor<4x8xf32>, tensor<4x8xf32>, tensor<4x8xf32>, tensor<4x8xf32>) {
+  %n0 = norm.layer_norm %x axes = [1] : tensor<4x8xf32>
+  %y0 = math.tanh %n0 : tensor<4x8xf32>
+  %n1 = norm.layer_norm %x axes = [1] : tensor<4x8xf32>
+  %e = tensor.empty() : tensor<4x8xf32>
+  %y1 = linalg.generic {indexing_maps = [#map, #map], iterator_types = ["parallel", "parallel"]}
+      ins(%n1 : tensor<4x8xf32>) outs(%e : tensor<4x8xf32>) {
+  ^bb0(%a: f32, %o: f32):
+    %c0 = arith.constant 0.0 : f32
+    %c6 = arith.constant 6.0 : f32
+    %r = arith.maximumf %a, %c0 : f32
+    %r6 = arith.minimumf %r, %c6 : f32
+    linalg.yield %r6 : f32
+  } -> tensor<4x8xf32>
+  %n2 = norm.layer_norm %x axes = [1] activation = silu : tensor<4x8xf32>
+  %y2 = math.tanh %n2 : tensor<4x8xf32>
+  %n3, %sm, %sr, %rm, %rv = norm.inplace_abn %x mean(%m : tensor<8xf32>) var(%v : tensor<8xf32>) feature_axis = 1 : tensor<4x8xf32> stats(tensor<8xf32>, tensor<8xf32>)
+  %y3 = tosa.clamp %n3 {min_val = 0.0 : f32, max_val = 3.4028235e38 : f32} : (tensor<4x8xf32>) -> tensor<4x8xf32>
+  return %n0, %y0, %y1, %y2, %y3 : tensor<4x8xf32>, tensor<4x8xf32>, tensor<4x8xf32>, tensor<4x8xf32>, tensor<4x8xf32>
+}

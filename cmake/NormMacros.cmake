@@ -12,12 +12,16 @@ function(add_norm_library name)
     add_dependencies(${name} ${ARG_DEPENDS})
   endif()
   target_link_libraries(${name} PUBLIC ${ARG_LINK_LIBS} MLIR LLVM)
+  target_compile_features(${name} PUBLIC cxx_std_17)
   target_include_directories(${name} PUBLIC
     $<BUILD_INTERFACE:${PROJECT_SOURCE_DIR}/include>
     $<BUILD_INTERFACE:${PROJECT_BINARY_DIR}/include>
     $<INSTALL_INTERFACE:${CMAKE_INSTALL_INCLUDEDIR}>)
   install(TARGETS ${name} EXPORT NormTargets
           ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR})
+  # NormConfig.cmake adds MLIR's include directories to these (the imported
+  # MLIR/LLVM targets carry none).
+  set_property(GLOBAL APPEND PROPERTY NORM_EXPORTED_LIBS ${name})
 endfunction()
 
 # add_norm_doc(td output.md tblgen-flags...)

@@ -6,8 +6,15 @@
 
 #include "norm/InitAllNorm.h"
 #include "norm/Config.h"
+#include "norm/Conversion/Passes.h"
 #include "norm/Dialect/Norm/IR/NormDialect.h"
+#include "norm/Dialect/Norm/Transforms/Passes.h"
+#include "norm/Pipelines/Pipelines.h"
+#include "norm/Transforms/Passes.h"
 
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/DialectRegistry.h"
 #include "llvm/Support/CommandLine.h"
@@ -16,10 +23,16 @@
 using namespace mlir;
 
 void mlir::norm::registerAllNormDialects(DialectRegistry &registry) {
-  registry.insert<norm::NormDialect, tensor::TensorDialect>();
+  registry.insert<norm::NormDialect, arith::ArithDialect, linalg::LinalgDialect,
+                  math::MathDialect, tensor::TensorDialect>();
 }
 
-void mlir::norm::registerAllNormPasses() {}
+void mlir::norm::registerAllNormPasses() {
+  registerNormConversionPasses();
+  registerNormTransformsPasses();
+  registerNormCodegenPasses();
+  registerNormPipelines();
+}
 
 const char *mlir::norm::getVersionString() { return NORM_VERSION; }
 

@@ -1,0 +1,170 @@
+"""Every norm op compiled for CPU against the float64 numpy reference.
+
+The activation-normalization ops are parametrized over activation x residual
+form (none / residual / residual + residual_sum) x stats results x element
+type x static/dynamic shapes:
+
+  * f32 with static shapes: the full product (every activation with every
+    residual form and with and without statistics);
+  * f32 dynamic, f16, bf16 (static and dynamic) and f64: every activation
+    once, the residual form and the statistics cycling with the activation
+    so that every combination of the two appears in each of these
+    configurations (a covering design instead of the full product, to keep
+    the compile time down).
+
+Op attributes (axes, feature/channel axis and layout, groups, epsilon,
+momentum, weight_offset, missing weight or bias) cycle through the variants
+below in the same way. Tolerances: see checks.py and cases.RTOL.
+"""
+
+import itertools
+
+import pytest
+
+import cases as C
+from checks import check_results
+
+#: Attribute variants per op (cycled with the case index).
+VARIANTS = {
+    "layer_norm": [
+        {},
+        {"axes": (1, 2)},
+        {"weight": False, "bias": False, "epsilon": 1e-3},
+        {"bias": False, "shape": (3, 1023)},
+        {"shape": (5, 3, 2, 8), "axes": (1, 2, 3)},
+    ],
+    "rms_norm": [
+        {},
+        {"weight_offset": 1.0},
+        {"weight": False, "epsilon": 1e-5},
+        {"axes": (1, 2), "weight_offset": 0.5},
+        {"shape": (3, 1023)},
+    ],
+    "batch_norm_inference": [
+        {},
+        {"shape": (3, 4, 7, 5), "feature_axis": 3},
+        {"shape": (33, 5), "weight": False, "bias": False},
+        {"epsilon": 1e-3, "bias": False},
+    ],
+    "batch_norm_training": [
+        {},
+        {"shape": (3, 4, 7, 5), "feature_axis": 3, "momentum": 0.25},
+        {"shape": (33, 5), "weight": False, "bias": False},
+        {"epsilon": 1e-3, "bias": False, "momentum": 1.0},
+        {"shape": (2, 3, 37), "momentum": 0.0},
+    ],
+    "inplace_abn": [
+        {},
+        {"shape": (3, 4, 7, 5), "feature_axis": 3, "momentum": 0.25},
+        {"shape": (33, 5), "weight": False, "bias": False},
+    ],
+    "group_norm": [
+        {},
+        {"shape": (2, 5, 7, 6), "channel_axis": 3},
+        {"groups": 6},  # instance norm
+        {"groups": 1, "weight": False, "bias": False},
+        {"shape": (3, 8, 37), "groups": 4, "epsilon": 1e-3},
+        {"shape": (2, 3, 4, 8), "channel_axis": 3, "groups": 2},
+    ],
+}
+
+#: Activations of inplace_abn must be invertible.
+ABN_ACTIVATIONS = ("none", "leaky_relu", "leaky_relu(0.2)", "elu",
+                   "elu(0.5)")
+#: (element type, dynamic) configurations besides f32 static.
+CONFIGS = [("f32", True), ("f16", False), ("f16", True), ("bf16", False),
+           ("bf16", True), ("f64", False)]
+
+
+def _combos(op):
+    forms = C.RESIDUAL_FORMS if op != "inplace_abn" else ("nores",)
+    stats = (False, True)
+    if op in ("batch_norm_inference", "batch_norm_training", "inplace_abn"):
+        stats = (False,)  # no optional statistics (training always has them)
+    return list(itertools.product(forms, stats))
+
+
+def activation_cases():
+    cases = []
+    for op, variants in VARIANTS.items():
+        acts = ABN_ACTIVATIONS if op == "inplace_abn" else C.ACTIVATIONS
+        combos = _combos(op)
+        # f32 static: the full product.
+        for i, (act, (form, stats)) in enumerate(
+                itertools.product(acts, combos)):
+            cases.append(C.make_case(op, "f32", False, act, form, stats,
+                                     **variants[i % len(variants)]))
+        # Other configurations: covering design.
+        for elem, dyn in CONFIGS:
+            n = max(len(acts), len(combos))
+            for i in range(n):
+                form, stats = combos[i % len(combos)]
+                cases.append(C.make_case(op, elem, dyn, acts[i % len(acts)],
+                                         form, stats,
+                                         **variants[i % len(variants)]))
+    return cases
+
+
+def other_cases():
+    cases = []
+    for elem in C.FLOAT_TYPES:
+        for dyn in (False, True):
+            cases += [
+                C.make_case("spectral_norm", elem, dyn),
+                C.make_case("spectral_norm", elem, dyn, shape=(5, 9), dim=1,
+                            power_iterations=3),
+                C.make_case("spectral_norm", elem, dyn, shape=(4, 3, 5),
+                            dim=2, power_iterations=2, epsilon=1e-8),
+                C.make_case("moments", elem, dyn),
+                C.make_case("moments", elem, dyn, shape=(4, 5, 6),
+                            axes=(0, 2), correction=1),
+                C.make_case("moments", elem, dyn, shape=(3, 1023), axes=(1,)),
+                C.make_case("min_max", elem, dyn),
+                C.make_case("min_max", elem, dyn, shape=(4, 5, 6),
+                            axes=(1, 2)),
+                C.make_case("standardize", elem, dyn),
+                C.make_case("standardize", elem, dyn, shape=(4, 5, 6),
+                            axes=(0, 2)),
+                C.make_case("min_max_scale", elem, dyn),
+                C.make_case("min_max_scale", elem, dyn, shape=(4, 5, 6),
+                            axes=(1,), range_min=-1.0, range_max=1.0),
+                C.make_case("image_normalize", elem, dyn,
+                            scale=0.00392156862745098),
+                C.make_case("image_normalize", elem, dyn, layout="nhwc",
+                            scale=0.00392156862745098),
+                C.make_case("image_normalize", elem, dyn, pixel="i8",
+                            shape=(3, 6, 5), scale=0.00392156862745098),
+                C.make_case("image_normalize", elem, dyn, pixel="ui8",
+                            shape=(6, 5, 3), layout="nhwc"),
+                C.make_case("image_normalize", elem, dyn, pixel=elem,
+                            layout="nhwc"),
+            ]
+    return cases
+
+
+ACTIVATION_CASES = activation_cases()
+OTHER_CASES = other_cases()
+
+_GROUPS = {}
+for _c in ACTIVATION_CASES + OTHER_CASES:
+    _GROUPS.setdefault((_c.op, _c.elem), []).append(_c)
+
+
+def group_of(case):
+    """Cases compiled into one module: same op and element type."""
+    return _GROUPS[(case.op, case.elem)]
+
+
+def _check(runner, case):
+    func, inputs, got = runner.call(case, group_of(case))
+    check_results(case, func, got, case.reference(inputs))
+
+
+@pytest.mark.parametrize("case", ACTIVATION_CASES, ids=lambda c: c.id)
+def test_activation_norm(runner, case):
+    _check(runner, case)
+
+
+@pytest.mark.parametrize("case", OTHER_CASES, ids=lambda c: c.id)
+def test_weight_and_data_norm(runner, case):
+    _check(runner, case)

@@ -1,0 +1,4 @@
+func.func @f(%x: tensor<4x8xf32>) -> tensor<4x8xf32> {
+  %y = norm.rms_norm %x axes = [1] : tensor<4x8xf32>
+  return %y : tensor<4x8xf32>
+}

@@ -176,7 +176,14 @@ struct NormFuseBiasPass : norm::impl::NormFuseBiasPassBase<NormFuseBiasPass> {
       bias = extra;
     }
     rewriter.modifyOpInPlace(op, [&] { setBias(op, bias); });
+    SmallVector<Operation *> producers = llvm::map_to_vector(
+        add->getOperands(), [](Value v) { return v.getDefiningOp(); });
     rewriter.replaceOp(add, output);
+    // The broadcast of the bias is dead now.
+    for (Operation *producer : producers)
+      if (auto broadcast = dyn_cast_or_null<linalg::BroadcastOp>(producer))
+        if (broadcast->use_empty())
+          rewriter.eraseOp(broadcast);
     return success();
   }
 };

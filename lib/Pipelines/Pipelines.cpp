@@ -27,6 +27,11 @@
 #include "mlir/Dialect/Linalg/Passes.h"
 #include "mlir/Dialect/MemRef/Transforms/Passes.h"
 #include "mlir/Dialect/SCF/Transforms/Passes.h"
+#include "mlir/Conversion/LinalgToStandard/LinalgToStandard.h"
+#include "mlir/Conversion/MathToLLVM/MathToLLVM.h"
+#include "mlir/Conversion/MathToLibm/MathToLibm.h"
+#include "mlir/Conversion/TosaToLinalg/TosaToLinalg.h"
+#include "mlir/Dialect/Linalg/Passes.h"
 #include "mlir/Pass/Pass.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Pass/PassRegistry.h"
@@ -39,16 +44,21 @@ using namespace mlir::norm;
 // norm-lower-to-cpu
 //===----------------------------------------------------------------------===//
 
-/// Front of the pipeline: the norm dialect to linalg on tensors.
-///
-/// The front of every pipeline: norm ops to linalg on tensors.
-static void addNormToLinalgPasses(OpPassManager &pm) {
+/// The front of every pipeline: norm ops, and the elementwise ops that
+/// frontends write around them (TOSA, arith/math on tensors), to linalg on
+/// tensors.
+static void addNormToLinalgPasses(OpPassManager &pm, bool lowerTosa) {
   pm.addPass(createConvertNormToLinalgPass());
+  if (lowerTosa) {
+    pm.addNestedPass<func::FuncOp>(tosa::createTosaToLinalgNamed());
+    pm.addNestedPass<func::FuncOp>(tosa::createTosaToLinalg());
+  }
+  pm.addNestedPass<func::FuncOp>(createConvertElementwiseToLinalgPass());
 }
 
 void mlir::norm::buildNormLowerToCPUPipeline(
     OpPassManager &pm, const NormCPUPipelineOptions &options) {
-  addNormToLinalgPasses(pm);
+  addNormToLinalgPasses(pm, options.lowerTosa);
   pm.addPass(createCanonicalizerPass());
   if (options.fastMath)
     pm.addNestedPass<func::FuncOp>(createNormSetFastMathPass());
@@ -89,6 +99,10 @@ void mlir::norm::buildNormLowerToCPUPipeline(
   pm.addPass(createLowerAffinePass());
   pm.addPass(createFinalizeMemRefToLLVMConversionPass());
   pm.addPass(createSCFToControlFlowPass());
+  // Math ops with an LLVM intrinsic first, libm calls for the rest (erf,
+  // tanh, ...), which LLVM has no intrinsic for.
+  pm.addPass(createConvertMathToLLVMPass());
+  pm.addPass(createConvertMathToLibmPass());
   pm.addPass(createConvertToLLVMPass());
   pm.addPass(createReconcileUnrealizedCastsPass());
   pm.addPass(createCanonicalizerPass());

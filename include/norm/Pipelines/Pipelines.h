@@ -61,6 +61,11 @@ struct NormCPUPipelineOptions
       llvm::cl::desc("Allow reassociation and contraction of floating-point "
                      "arithmetic, so that LLVM vectorizes reductions"),
       llvm::cl::init(true)};
+  PassOptions::Option<bool> lowerTosa{
+      *this, "lower-tosa",
+      llvm::cl::desc("Lower TOSA ops (as frontends emit them around the "
+                     "normalizations) to linalg first"),
+      llvm::cl::init(true)};
 };
 
 /// Adds the passes that lower linalg-on-tensors (and the norm dialect, once

@@ -79,3 +79,38 @@ func.func @full_reduction(%x: tensor<?xf32>, %init: tensor<f32>) -> tensor<f32> 
   } -> tensor<f32>
   return %s : tensor<f32>
 }
+
+// -----
+
+// A producer shared by two roots is fused into both loops (computed twice).
+// CHECK-LABEL: func.func @shared_producer(
+// CHECK: scf.forall
+// CHECK: math.exp
+// CHECK: arith.addf
+// CHECK: scf.forall
+// CHECK: math.exp
+// CHECK: arith.mulf
+#x = affine_map<(d0, d1) -> (d0, d1)>
+func.func @shared_producer(%x: tensor<16x4xf32>, %o1: tensor<16x4xf32>,
+                           %o2: tensor<16x4xf32>)
+    -> (tensor<16x4xf32>, tensor<16x4xf32>) {
+  %e = linalg.generic {indexing_maps = [#x, #x], iterator_types = ["parallel", "parallel"]}
+      ins(%x : tensor<16x4xf32>) outs(%o1 : tensor<16x4xf32>) {
+  ^bb0(%a: f32, %o: f32):
+    %v = math.exp %a : f32
+    linalg.yield %v : f32
+  } -> tensor<16x4xf32>
+  %r1 = linalg.generic {indexing_maps = [#x, #x], iterator_types = ["parallel", "parallel"]}
+      ins(%e : tensor<16x4xf32>) outs(%o1 : tensor<16x4xf32>) {
+  ^bb0(%a: f32, %o: f32):
+    %v = arith.addf %a, %a : f32
+    linalg.yield %v : f32
+  } -> tensor<16x4xf32>
+  %r2 = linalg.generic {indexing_maps = [#x, #x], iterator_types = ["parallel", "parallel"]}
+      ins(%e : tensor<16x4xf32>) outs(%o2 : tensor<16x4xf32>) {
+  ^bb0(%a: f32, %o: f32):
+    %v = arith.mulf %a, %a : f32
+    linalg.yield %v : f32
+  } -> tensor<16x4xf32>
+  return %r1, %r2 : tensor<16x4xf32>, tensor<16x4xf32>
+}

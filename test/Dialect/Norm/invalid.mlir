@@ -1016,3 +1016,19 @@ func.func @image_unknown_layout(%img: tensor<3x8x8xui8>, %m: tensor<3xf32>, %s: 
   %y = norm.image_normalize %img, %m, %s layout = hwcn : tensor<3x8x8xui8>, tensor<3xf32> -> tensor<3x8x8xf32>
   return %y : tensor<3x8x8xf32>
 }
+
+// -----
+
+func.func @rms_norm_offset_without_weight(%x: tensor<2x8xf32>) -> tensor<2x8xf32> {
+  // expected-error@+1 {{'norm.rms_norm' op has a 'weight_offset' but no 'weight'}}
+  %y = norm.rms_norm %x axes = [1] weight_offset = 1.000000e+00 : tensor<2x8xf32>
+  return %y : tensor<2x8xf32>
+}
+
+// -----
+
+func.func @batch_norm_training_one_value_per_channel(%x: tensor<1x4xf32>, %m: tensor<4xf32>, %v: tensor<4xf32>) -> tensor<1x4xf32> {
+  // expected-error@+1 {{'norm.batch_norm_training' op expects more than one value per channel in training (the unbiased running variance divides by n - 1), got 1}}
+  %y, %sm, %sr, %rm, %rv = norm.batch_norm_training %x mean(%m : tensor<4xf32>) var(%v : tensor<4xf32>) : tensor<1x4xf32> stats(tensor<4xf32>, tensor<4xf32>)
+  return %y : tensor<1x4xf32>
+}

@@ -319,8 +319,13 @@ LogicalResult RMSNormOp::verify() {
                         /*trailing=*/true)) ||
       failed(verifyEpsilon(*this, getEpsilon().convertToDouble())))
     return failure();
-  if (!std::isfinite(getWeightOffset().convertToDouble()))
+  double weightOffset = getWeightOffset().convertToDouble();
+  if (!std::isfinite(weightOffset))
     return emitOpError() << "expects a finite 'weight_offset'";
+  // The offset shifts the weight ((1 + w) in Gemma); without a weight there
+  // is nothing to shift, and a constant scale is not what the user meant.
+  if (weightOffset != 0.0 && !getWeight())
+    return emitOpError() << "has a 'weight_offset' but no 'weight'";
   if (failed(verifyOptionalParam(*this, "'weight'", getWeight(),
                                  selectedShape(inputType.getShape(), getAxes()),
                                  inputType.getElementType())))
@@ -374,11 +379,27 @@ LogicalResult BatchNormInferenceOp::reifyResultShapes(
 // BatchNormTrainingOp
 //===----------------------------------------------------------------------===//
 
-/// Checks the saved statistics of a training batch normalization.
+/// Checks the saved statistics of a training batch normalization, and that
+/// each channel has more than one value (the unbiased running variance
+/// divides by n - 1; PyTorch refuses such batches too).
 static LogicalResult verifySavedStats(Operation *op, Value input,
                                       int64_t featureAxis, Value savedMean,
                                       Value savedRstd) {
   auto inputType = cast<RankedTensorType>(input.getType());
+  int64_t perChannel = 1;
+  for (auto [dim, size] : llvm::enumerate(inputType.getShape())) {
+    if (static_cast<int64_t>(dim) == featureAxis)
+      continue;
+    if (ShapedType::isDynamic(size)) {
+      perChannel = ShapedType::kDynamic;
+      break;
+    }
+    perChannel *= size;
+  }
+  if (perChannel == 1)
+    return op->emitOpError()
+           << "expects more than one value per channel in training (the "
+              "unbiased running variance divides by n - 1), got 1";
   int64_t channels = inputType.getDimSize(featureAxis);
   Type statsType = getStatisticsElementType(inputType.getElementType());
   if (failed(verifyShapedLike(op, "result 'saved_mean'",

@@ -23,6 +23,9 @@ def Norm_Dialect : Dialect {
 
     All ops work on ranked tensors with static or dynamic dimensions. Inputs
     are f16, bf16, f32 or f64; statistics of f16/bf16 inputs are kept in f32.
+    Parameters (weight, bias, running statistics, spectral norm's `u`, image
+    mean/std) have the input's element type or its statistics type, so
+    mixed-precision models may keep f32 parameters for bf16 activations.
     The activation-normalization ops carry the forms that fusion produces: an
     `activation` applied to the normalized value and an optional `residual`
     operand (`y = act(norm(x + r))`, with `x + r` as an extra result).

@@ -35,3 +35,32 @@ tools = [
     ToolSubst("mlir-runner", unresolved="ignore"),
 ]
 llvm_config.add_tool_substitutions(tools, tool_dirs)
+
+# GPU (test/GPU): the CUDA toolkit's libdevice and ptxas for the NVPTX tests
+# (`REQUIRES: cuda-toolkit`, `REQUIRES: ptxas`); a GPU for the tests that run
+# kernels (`REQUIRES: cuda-device`; CI has none). CUDA_HOME is passed on so
+# that norm-lower-to-nvvm finds the toolkit.
+import shutil
+import subprocess
+
+cuda_home = (os.environ.get("CUDA_ROOT") or os.environ.get("CUDA_HOME")
+             or os.environ.get("CUDA_PATH") or "/usr/local/cuda")
+if os.path.exists(os.path.join(cuda_home, "nvvm", "libdevice",
+                               "libdevice.10.bc")):
+    config.available_features.add("cuda-toolkit")
+    config.environment["CUDA_HOME"] = cuda_home
+ptxas = shutil.which("ptxas") or os.path.join(cuda_home, "bin", "ptxas")
+if os.access(ptxas, os.X_OK):
+    config.available_features.add("ptxas")
+    config.substitutions.append(("%ptxas", ptxas))
+config.substitutions.append(("%python", config.python_executable or "python3"))
+if os.path.exists(os.path.join(config.norm_lib_dir,
+                               "libnorm_cuda_runtime.so")):
+    config.available_features.add("cuda-runtime")
+try:
+    smi = subprocess.run(["nvidia-smi", "-L"], capture_output=True, text=True,
+                         timeout=30)
+    if smi.returncode == 0 and "GPU" in smi.stdout:
+        config.available_features.add("cuda-device")
+except (OSError, subprocess.SubprocessError):
+    pass

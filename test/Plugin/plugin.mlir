@@ -18,6 +18,11 @@
 // RUN:   --split-input-file \
 // RUN:   --pass-pipeline='builtin.module(norm-lower-to-cpu{openmp=false})' \
 // RUN:   | FileCheck %s --check-prefix=CPU
+// The dialect plugin alone also registers the passes and pipelines:
+// RUN: mlir-opt %s --load-dialect-plugin=%norm_lib_dir/NormPlugin%shlibext \
+// RUN:   --split-input-file \
+// RUN:   --pass-pipeline='builtin.module(convert-norm-to-linalg)' \
+// RUN:   | FileCheck %s --check-prefix=LINALG
 
 // PARSE-LABEL: func.func @rms_norm(
 // PARSE: %[[Y:.*]] = norm.rms_norm %{{.*}} axes = [1] : tensor<4x8xf32>

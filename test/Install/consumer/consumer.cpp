@@ -43,8 +43,8 @@ int main() {
   int numNormOps = 0;
   module->walk([&](norm::RMSNormOp) { ++numNormOps; });
   module->print(llvm::outs());
-  llvm::outs() << "norm-mlir " << norm::getVersionString() << ": "
-               << numNormOps << " norm op(s)\n";
+  llvm::outs() << "norm-mlir " << norm::getVersionString() << ": " << numNormOps
+               << " norm op(s)\n";
 
   norm::registerAllNormPasses();
   if (!PassInfo::lookup("convert-norm-to-linalg")) {

@@ -29,6 +29,7 @@ void mlir::norm::populateNormToLinalgConversionPatterns(
   populateActivationNormToLinalgPatterns(patterns);
   populateDataNormToLinalgPatterns(patterns);
   populateSpectralNormToLinalgPatterns(patterns);
+  populateNormGradToLinalgPatterns(patterns);
 }
 
 namespace {

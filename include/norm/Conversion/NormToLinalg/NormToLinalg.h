@@ -25,7 +25,13 @@ void populateDataNormToLinalgPatterns(RewritePatternSet &patterns);
 /// Adds the patterns lowering spectral_norm to linalg on tensors.
 void populateSpectralNormToLinalgPatterns(RewritePatternSet &patterns);
 
-/// Adds every norm-to-linalg pattern: the three sets above.
+/// Adds the patterns lowering the backward ops (layer_norm_grad,
+/// rms_norm_grad, batch_norm_grad, group_norm_grad, inplace_abn_grad) and the
+/// micro-batch statistics (batch_stats, batch_stats_merge) to linalg on
+/// tensors.
+void populateNormGradToLinalgPatterns(RewritePatternSet &patterns);
+
+/// Adds every norm-to-linalg pattern: the sets above.
 void populateNormToLinalgConversionPatterns(RewritePatternSet &patterns);
 
 } // namespace norm

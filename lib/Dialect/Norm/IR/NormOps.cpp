@@ -781,5 +781,202 @@ void RMSNormOp::getCanonicalizationPatterns(RewritePatternSet &patterns,
   patterns.add<DropUnusedOptionalResults<RMSNormOp>>(context);
 }
 
+//===----------------------------------------------------------------------===//
+// Backward operations.
+//===----------------------------------------------------------------------===//
+
+/// Checks what every backward op shares: the residual operands, the
+/// parameters (of shape `paramShape`) and the parameter gradients.
+static LogicalResult verifyGradCommon(Operation *op, Value input,
+                                      Value residual, Value residualSumGrad,
+                                      Value weight, Value bias,
+                                      Value gradWeight, Value gradBias,
+                                      ArrayRef<int64_t> paramShape) {
+  Type elementType = cast<ShapedType>(input.getType()).getElementType();
+  if (residual && residual.getType() != input.getType())
+    return op->emitOpError() << "expects 'residual' to have the input type "
+                             << input.getType() << ", got "
+                             << residual.getType();
+  if (residualSumGrad && !residual)
+    return op->emitOpError()
+           << "has a 'residual_sum_grad' operand but no 'residual'";
+  if (residualSumGrad && residualSumGrad.getType() != input.getType())
+    return op->emitOpError()
+           << "expects 'residual_sum_grad' to have the input type "
+           << input.getType() << ", got " << residualSumGrad.getType();
+  if (failed(verifyOptionalParam(op, "'weight'", weight, paramShape,
+                                 elementType)) ||
+      failed(verifyOptionalParam(op, "'bias'", bias, paramShape,
+                                 elementType)) ||
+      failed(verifyOptionalParam(op, "result 'grad_weight'", gradWeight,
+                                 paramShape, elementType)) ||
+      failed(verifyOptionalParam(op, "result 'grad_bias'", gradBias,
+                                 paramShape, elementType)))
+    return failure();
+  return success();
+}
+
+/// Checks saved statistics operands of shape `shape` in the statistics type
+/// of `input`.
+static LogicalResult verifyGradStats(Operation *op, Value input, Value mean,
+                                     Value rstd, ArrayRef<int64_t> shape) {
+  Type statsType = getStatisticsElementType(
+      cast<ShapedType>(input.getType()).getElementType());
+  if (mean && failed(verifyShapedLike(op, "'mean'",
+                                      cast<ShapedType>(mean.getType()), shape,
+                                      statsType)))
+    return failure();
+  return verifyShapedLike(op, "'rstd'", cast<ShapedType>(rstd.getType()),
+                          shape, statsType);
+}
+
+LogicalResult LayerNormGradOp::verify() {
+  RankedTensorType inputType = getInput().getType();
+  if (failed(verifyAxes(*this, getAxes(), inputType.getRank(),
+                        /*trailing=*/true)) ||
+      failed(verifyGradStats(
+          *this, getInput(), getMean(), getRstd(),
+          reducedShape(inputType.getShape(), getAxes(), /*keep=*/true))))
+    return failure();
+  return verifyGradCommon(*this, getInput(), getResidual(),
+                          getResidualSumGrad(), getWeight(), getBias(),
+                          getGradWeight(), getGradBias(),
+                          selectedShape(inputType.getShape(), getAxes()));
+}
+
+LogicalResult RMSNormGradOp::verify() {
+  RankedTensorType inputType = getInput().getType();
+  if (failed(verifyAxes(*this, getAxes(), inputType.getRank(),
+                        /*trailing=*/true)) ||
+      failed(verifyGradStats(
+          *this, getInput(), /*mean=*/Value(), getRstd(),
+          reducedShape(inputType.getShape(), getAxes(), /*keep=*/true))))
+    return failure();
+  double weightOffset = getWeightOffset().convertToDouble();
+  if (!std::isfinite(weightOffset))
+    return emitOpError() << "expects a finite 'weight_offset'";
+  if (weightOffset != 0.0 && !getWeight())
+    return emitOpError() << "has a 'weight_offset' but no 'weight'";
+  return verifyGradCommon(*this, getInput(), getResidual(),
+                          getResidualSumGrad(), getWeight(), /*bias=*/Value(),
+                          getGradWeight(), /*gradBias=*/Value(),
+                          selectedShape(inputType.getShape(), getAxes()));
+}
+
+LogicalResult BatchNormGradOp::verify() {
+  RankedTensorType inputType = getInput().getType();
+  int64_t axis = getFeatureAxis();
+  if (failed(verifyFeatureAxis(*this, "feature_axis", inputType, axis,
+                               /*allowBatchAxis=*/true)))
+    return failure();
+  int64_t channels = inputType.getDimSize(axis);
+  if (failed(verifyGradStats(*this, getInput(), getMean(), getRstd(),
+                             {channels})))
+    return failure();
+  Value sumDpre = getSumDpre(), sumDpreXhat = getSumDpreXhat();
+  Value count = getCount();
+  if (static_cast<bool>(sumDpre) != static_cast<bool>(sumDpreXhat) ||
+      static_cast<bool>(sumDpre) != static_cast<bool>(count))
+    return emitOpError() << "expects 'batch_grad_sums' and 'count' together";
+  if (sumDpre) {
+    Type statsType = getStatisticsElementType(inputType.getElementType());
+    if (failed(verifyShapedLike(*this, "'sum_dpre'",
+                                cast<ShapedType>(sumDpre.getType()),
+                                {channels}, statsType)) ||
+        failed(verifyShapedLike(*this, "'sum_dpre_xhat'",
+                                cast<ShapedType>(sumDpreXhat.getType()),
+                                {channels}, statsType)) ||
+        failed(verifyShapedLike(*this, "'count'",
+                                cast<ShapedType>(count.getType()), {},
+                                statsType)))
+      return failure();
+  }
+  return verifyGradCommon(*this, getInput(), getResidual(),
+                          getResidualSumGrad(), getWeight(), getBias(),
+                          getGradWeight(), getGradBias(), {channels});
+}
+
+LogicalResult GroupNormGradOp::verify() {
+  RankedTensorType inputType = getInput().getType();
+  int64_t axis = getChannelAxis();
+  if (failed(verifyFeatureAxis(*this, "channel_axis", inputType, axis,
+                               /*allowBatchAxis=*/false)))
+    return failure();
+  int64_t groups = getNumGroups();
+  if (groups <= 0)
+    return emitOpError() << "expects a positive 'num_groups', got " << groups;
+  int64_t channels = inputType.getDimSize(axis);
+  if (ShapedType::isStatic(channels) && channels % groups != 0)
+    return emitOpError() << "expects 'num_groups' (" << groups
+                         << ") to divide the channel count (" << channels
+                         << ")";
+  if (failed(verifyGradStats(*this, getInput(), getMean(), getRstd(),
+                             {inputType.getDimSize(0), groups})))
+    return failure();
+  return verifyGradCommon(*this, getInput(), getResidual(),
+                          getResidualSumGrad(), getWeight(), getBias(),
+                          getGradWeight(), getGradBias(), {channels});
+}
+
+LogicalResult InplaceABNGradOp::verify() {
+  RankedTensorType outputType = getOutput().getType();
+  int64_t axis = getFeatureAxis();
+  if (failed(verifyFeatureAxis(*this, "feature_axis", outputType, axis,
+                               /*allowBatchAxis=*/true)))
+    return failure();
+  int64_t channels = outputType.getDimSize(axis);
+  if (failed(verifyGradStats(*this, getOutput(), /*mean=*/Value(), getRstd(),
+                             {channels})))
+    return failure();
+  ActivationAttr activation = getActivationAttr();
+  if (activation && !activation.isInvertible())
+    return emitOpError()
+           << "requires an invertible activation (none, leaky_relu with a "
+              "positive slope, or elu with a positive alpha), got '"
+           << stringifyActivationKind(activation.getKind()) << "'"
+           << (ActivationAttr::hasAlpha(activation.getKind())
+                   ? " with a non-positive parameter"
+                   : "");
+  return verifyGradCommon(*this, getOutput(), /*residual=*/Value(),
+                          /*residualSumGrad=*/Value(), getWeight(), getBias(),
+                          getGradWeight(), getGradBias(), {channels});
+}
+
+//===----------------------------------------------------------------------===//
+// BatchStatsOp, BatchStatsMergeOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult BatchStatsOp::verify() {
+  RankedTensorType inputType = getInput().getType();
+  int64_t axis = getFeatureAxis();
+  if (failed(verifyFeatureAxis(*this, "feature_axis", inputType, axis,
+                               /*allowBatchAxis=*/true)))
+    return failure();
+  Type statsType = getStatisticsElementType(inputType.getElementType());
+  if (failed(verifyShapedLike(*this, "result 'count'", getCount().getType(),
+                              {}, statsType)) ||
+      failed(verifyShapedLike(*this, "result 'mean'", getMean().getType(),
+                              {inputType.getDimSize(axis)}, statsType)))
+    return failure();
+  return success();
+}
+
+LogicalResult BatchStatsMergeOp::verify() {
+  if (getCount().getType().getRank() != 0)
+    return emitOpError() << "expects rank-0 counts, got "
+                         << getCount().getType();
+  RankedTensorType meanType = getMean().getType();
+  if (meanType.getRank() != 1)
+    return emitOpError() << "expects rank-1 means, got " << meanType;
+  if (meanType.getElementType() != getCount().getType().getElementType())
+    return emitOpError()
+           << "expects the counts and the means to share an element type";
+  if (Value var = getVar(); var && var.getType() != meanType)
+    return emitOpError() << "expects result 'var' to have the type "
+                         << meanType << " of the means, got "
+                         << var.getType();
+  return success();
+}
+
 #define GET_OP_CLASSES
 #include "norm/Dialect/Norm/IR/NormOps.cpp.inc"

@@ -94,3 +94,126 @@ Value mlir::norm::buildActivation(OpBuilder &b, Location loc, Value x,
   }
   llvm_unreachable("unknown activation kind");
 }
+
+/// 1 where `x > 0`, else `negative`.
+static Value selectPositive(OpBuilder &b, Location loc, Value x,
+                            Value negative) {
+  Value zero = constantLike(b, loc, x, 0.0);
+  Value one = constantLike(b, loc, x, 1.0);
+  Value positive =
+      arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OGT, x, zero);
+  return arith::SelectOp::create(b, loc, positive, one, negative);
+}
+
+Value mlir::norm::buildActivationDerivative(OpBuilder &b, Location loc, Value x,
+                                            ActivationAttr act) {
+  if (!act)
+    return constantLike(b, loc, x, 1.0);
+  switch (act.getKind()) {
+  case ActivationKind::None:
+    return constantLike(b, loc, x, 1.0);
+  case ActivationKind::Relu:
+    return selectPositive(b, loc, x, constantLike(b, loc, x, 0.0));
+  case ActivationKind::LeakyRelu:
+    return selectPositive(b, loc, x,
+                          constantLike(b, loc, x, act.getAlphaValue()));
+  case ActivationKind::Elu: {
+    Value alpha = constantLike(b, loc, x, act.getAlphaValue());
+    Value exp = math::ExpOp::create(b, loc, x);
+    return selectPositive(b, loc, x, arith::MulFOp::create(b, loc, alpha, exp));
+  }
+  case ActivationKind::Gelu: {
+    // 0.5 * (1 + erf(x / sqrt(2))) + x * exp(-x^2 / 2) / sqrt(2 * pi).
+    Value half = constantLike(b, loc, x, 0.5);
+    Value one = constantLike(b, loc, x, 1.0);
+    Value invSqrt2 = constantLike(b, loc, x, 0.70710678118654752440);
+    Value invSqrt2Pi = constantLike(b, loc, x, 0.39894228040143267794);
+    Value erf =
+        math::ErfOp::create(b, loc, arith::MulFOp::create(b, loc, x, invSqrt2));
+    Value cdf = arith::MulFOp::create(b, loc, half,
+                                      arith::AddFOp::create(b, loc, one, erf));
+    Value x2 = arith::MulFOp::create(b, loc, x, x);
+    Value exp = math::ExpOp::create(
+        b, loc,
+        arith::NegFOp::create(b, loc, arith::MulFOp::create(b, loc, half, x2)));
+    Value pdf = arith::MulFOp::create(b, loc, invSqrt2Pi, exp);
+    return arith::AddFOp::create(b, loc, cdf,
+                                 arith::MulFOp::create(b, loc, x, pdf));
+  }
+  case ActivationKind::GeluTanh: {
+    Value half = constantLike(b, loc, x, 0.5);
+    Value one = constantLike(b, loc, x, 1.0);
+    Value sqrt2OverPi = constantLike(b, loc, x, 0.79788456080286535588);
+    Value cubic = constantLike(b, loc, x, 0.044715);
+    Value cubic3 = constantLike(b, loc, x, 3.0 * 0.044715);
+    Value x2 = arith::MulFOp::create(b, loc, x, x);
+    Value x3 = arith::MulFOp::create(b, loc, x2, x);
+    Value inner = arith::AddFOp::create(
+        b, loc, x, arith::MulFOp::create(b, loc, cubic, x3));
+    Value t = math::TanhOp::create(
+        b, loc, arith::MulFOp::create(b, loc, sqrt2OverPi, inner));
+    // d inner' / dx = sqrt(2 / pi) * (1 + 3 * 0.044715 * x^2).
+    Value dInner = arith::MulFOp::create(
+        b, loc, sqrt2OverPi,
+        arith::AddFOp::create(b, loc, one,
+                              arith::MulFOp::create(b, loc, cubic3, x2)));
+    Value sech2 =
+        arith::SubFOp::create(b, loc, one, arith::MulFOp::create(b, loc, t, t));
+    Value left = arith::MulFOp::create(b, loc, half,
+                                       arith::AddFOp::create(b, loc, one, t));
+    Value right =
+        arith::MulFOp::create(b, loc, arith::MulFOp::create(b, loc, half, x),
+                              arith::MulFOp::create(b, loc, sech2, dInner));
+    return arith::AddFOp::create(b, loc, left, right);
+  }
+  case ActivationKind::Silu: {
+    Value one = constantLike(b, loc, x, 1.0);
+    Value s = buildSigmoid(b, loc, x);
+    Value oneMinus = arith::SubFOp::create(b, loc, one, s);
+    Value inner = arith::AddFOp::create(
+        b, loc, one, arith::MulFOp::create(b, loc, x, oneMinus));
+    return arith::MulFOp::create(b, loc, s, inner);
+  }
+  case ActivationKind::Sigmoid: {
+    Value one = constantLike(b, loc, x, 1.0);
+    Value s = buildSigmoid(b, loc, x);
+    return arith::MulFOp::create(b, loc, s,
+                                 arith::SubFOp::create(b, loc, one, s));
+  }
+  case ActivationKind::Tanh: {
+    Value one = constantLike(b, loc, x, 1.0);
+    Value t = math::TanhOp::create(b, loc, x);
+    return arith::SubFOp::create(b, loc, one,
+                                 arith::MulFOp::create(b, loc, t, t));
+  }
+  }
+  llvm_unreachable("unknown activation kind");
+}
+
+Value mlir::norm::buildActivationInverse(OpBuilder &b, Location loc, Value y,
+                                         ActivationAttr act) {
+  if (!act)
+    return y;
+  Value zero = constantLike(b, loc, y, 0.0);
+  switch (act.getKind()) {
+  case ActivationKind::None:
+    return y;
+  case ActivationKind::LeakyRelu: {
+    Value slope = constantLike(b, loc, y, act.getAlphaValue());
+    Value positive =
+        arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OGT, y, zero);
+    Value scaled = arith::DivFOp::create(b, loc, y, slope);
+    return arith::SelectOp::create(b, loc, positive, y, scaled);
+  }
+  case ActivationKind::Elu: {
+    Value alpha = constantLike(b, loc, y, act.getAlphaValue());
+    Value positive =
+        arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OGT, y, zero);
+    Value log =
+        math::Log1pOp::create(b, loc, arith::DivFOp::create(b, loc, y, alpha));
+    return arith::SelectOp::create(b, loc, positive, y, log);
+  }
+  default:
+    llvm_unreachable("activation is not invertible");
+  }
+}

@@ -549,4 +549,386 @@ def Norm_ImageNormalizeOp : Norm_Op<"image_normalize", [Pure,
   let hasVerifier = 1;
 }
 
+//===----------------------------------------------------------------------===//
+// Training: backward operations and micro-batch statistics.
+//
+// Each backward op takes the incoming gradient `grad_output` (dy), what the
+// forward saved (its input and statistics; for inplace_abn its output), the
+// forward's parameters and attributes, and returns the gradient of the input
+// and, as optional results, of `weight` and `bias`. See docs/training.md.
+//===----------------------------------------------------------------------===//
+
+defvar Norm_GradResidualSumFmt =
+    "(`residual_sum_grad` `(` $residual_sum_grad^ `:` "
+    "type($residual_sum_grad) `)`)? ";
+defvar Norm_GradResultsFmt =
+    "(`grad_weight` `(` type($grad_weight)^ `)`)? "
+    "(`grad_bias` `(` type($grad_bias)^ `)`)?";
+
+defvar Norm_GradDoc = [{
+
+    With `xhat` the normalized value, `w' = weight (+ weight_offset)`,
+    `pre = xhat * w' + bias` and `y = act(pre)`, the op computes
+
+    ```
+    dpre        = dy * act'(pre)        (pre recomputed from the input, the
+                                         saved statistics, weight and bias)
+    grad_bias   = sum(dpre)             over every dimension the parameter
+    grad_weight = sum(dpre * xhat)      is broadcast along
+    dxhat       = dpre * w'
+    grad_input  = rstd * (dxhat - mean(dxhat) - xhat * mean(dxhat * xhat))
+                  [+ residual_sum_grad] (means over the normalized elements)
+    ```
+
+    `grad_output`, `input` and `grad_input` have the same type; the saved
+    statistics are those the forward op returns (`mean` and `rstd`). Pass the
+    forward's `weight`, and its `bias` when it had one and an `activation` is
+    set (the pre-activation value is recomputed, not stored). The gradients
+    accumulate in f32 for f16/bf16 inputs; `grad_weight` and `grad_bias` have
+    the parameter's shape and its element type or the statistics type.
+
+    Residual form: with `residual`, the forward normalized `s = x + residual`
+    (a value of the input type); pass the same `residual` and the op
+    recomputes `s`. `grad_input` is then the gradient of both `x` and
+    `residual` (d(x + r)/dx = d(x + r)/dr = 1). When the forward also
+    returned `residual_sum`, pass that result's incoming gradient as
+    `residual_sum_grad`: it is added to `grad_input`.
+}];
+
+class Norm_GradOp<string mnemonic, list<Trait> traits = []>
+    : Norm_Op<mnemonic, !listconcat(traits, [Pure,
+        AttrSizedOperandSegments])> {
+  let hasVerifier = 1;
+}
+
+def Norm_LayerNormGradOp : Norm_GradOp<"layer_norm_grad", [
+    AttrSizedResultSegments,
+    AllTypesMatch<["grad_output", "input", "grad_input"]>,
+    AllTypesMatch<["mean", "rstd"]>]> {
+  let summary = "Backward of norm.layer_norm";
+  let description = !strconcat([{
+    Gradients of `norm.layer_norm` (same `axes` and `activation`); `mean`
+    and `rstd` are the forward's `stats` results (the input shape with the
+    normalized dimensions set to 1). The means in `grad_input` run over
+    `axes`; `grad_weight` and `grad_bias` sum over the other dimensions.
+  }], Norm_GradDoc, [{
+    Example:
+
+    ```mlir
+    %dx, %dw, %db = norm.layer_norm_grad %dy, %x
+        mean(%m : tensor<8x1xf32>) rstd(%r : tensor<8x1xf32>)
+        weight(%w : tensor<768xf32>) bias(%b : tensor<768xf32>)
+        axes = [1] activation = gelu : tensor<8x768xf32>
+        grad_weight(tensor<768xf32>) grad_bias(tensor<768xf32>)
+    ```
+  }]);
+  let arguments = (ins Norm_FloatTensor:$grad_output,
+                       Norm_FloatTensor:$input,
+                       Optional<Norm_FloatTensor>:$residual,
+                       Norm_FloatTensor:$mean,
+                       Norm_FloatTensor:$rstd,
+                       Optional<Norm_FloatTensor>:$weight,
+                       Optional<Norm_FloatTensor>:$bias,
+                       Optional<Norm_FloatTensor>:$residual_sum_grad,
+                       DenseI64ArrayAttr:$axes,
+                       OptionalAttr<Norm_ActivationAttr>:$activation);
+  let results = (outs Norm_FloatTensor:$grad_input,
+                      Optional<Norm_FloatTensor>:$grad_weight,
+                      Optional<Norm_FloatTensor>:$grad_bias);
+  let assemblyFormat = !strconcat("$grad_output `,` $input ",
+      Norm_ResidualFmt,
+      "`mean` `(` $mean `:` type($mean) `)` ",
+      "`rstd` `(` $rstd `:` type($rstd) `)` ",
+      Norm_WeightFmt,
+      Norm_BiasFmt,
+      Norm_GradResidualSumFmt,
+      "`axes` `=` $axes ",
+      Norm_ActivationFmt,
+      "attr-dict `:` type($input) ",
+      Norm_GradResultsFmt);
+}
+
+def Norm_RMSNormGradOp : Norm_GradOp<"rms_norm_grad", [
+    AllTypesMatch<["grad_output", "input", "grad_input"]>]> {
+  let summary = "Backward of norm.rms_norm";
+  let description = !strconcat([{
+    Gradients of `norm.rms_norm` (same `axes`, `weight_offset` and
+    `activation`); `rstd` is the forward's `rstd` result. There is no mean:
+    `xhat = s * rstd` and
+
+    ```
+    grad_input = rstd * (dxhat - xhat * mean(dxhat * xhat))   (mean over axes)
+    ```
+
+    `grad_weight` is the gradient of `weight` (the offset does not change
+    it). There is no bias.
+  }], Norm_GradDoc, [{
+    Example:
+
+    ```mlir
+    %dx, %dw = norm.rms_norm_grad %dy, %x rstd(%r : tensor<?x1xf32>)
+        weight(%w : tensor<4096xf32>) axes = [1]
+        : tensor<?x4096xbf16> grad_weight(tensor<4096xf32>)
+    ```
+  }]);
+  let arguments = (ins Norm_FloatTensor:$grad_output,
+                       Norm_FloatTensor:$input,
+                       Optional<Norm_FloatTensor>:$residual,
+                       Norm_FloatTensor:$rstd,
+                       Optional<Norm_FloatTensor>:$weight,
+                       Optional<Norm_FloatTensor>:$residual_sum_grad,
+                       DenseI64ArrayAttr:$axes,
+                       DefaultValuedAttr<F64Attr, "0.0">:$weight_offset,
+                       OptionalAttr<Norm_ActivationAttr>:$activation);
+  let results = (outs Norm_FloatTensor:$grad_input,
+                      Optional<Norm_FloatTensor>:$grad_weight);
+  let assemblyFormat = !strconcat("$grad_output `,` $input ",
+      Norm_ResidualFmt,
+      "`rstd` `(` $rstd `:` type($rstd) `)` ",
+      Norm_WeightFmt,
+      Norm_GradResidualSumFmt,
+      "`axes` `=` $axes ",
+      "(`weight_offset` `=` $weight_offset^)? ",
+      Norm_ActivationFmt,
+      "attr-dict `:` type($input) ",
+      "(`grad_weight` `(` type($grad_weight)^ `)`)?");
+}
+
+def Norm_BatchNormGradOp : Norm_GradOp<"batch_norm_grad", [
+    AttrSizedResultSegments,
+    AllTypesMatch<["grad_output", "input", "grad_input"]>,
+    AllTypesMatch<["mean", "rstd"]>]> {
+  let summary = "Backward of norm.batch_norm_training";
+  let description = !strconcat([{
+    Gradients of `norm.batch_norm_training` (same `feature_axis` and
+    `activation`); `mean` and `rstd` are its `saved_mean` and `saved_rstd`.
+    The means in `grad_input` and the sums of `grad_weight` and `grad_bias`
+    run over every dimension but `feature_axis`. The running statistics
+    receive no gradient.
+
+    Micro-batch form (gradient accumulation, see `norm.batch_stats_merge`):
+    when the statistics are those of a larger batch of which `input` is one
+    micro-batch, the means in `grad_input` must run over that whole batch.
+    Pass `batch_grad_sums(%sum_dpre, %sum_dpre_xhat : type, type)`, the sums
+    of `grad_bias` and `grad_weight` of every micro-batch (computed in a first
+    backward pass with the same statistics), and `count(%n : tensor<f32>)`,
+    the element count of a channel over the whole batch: then
+
+    ```
+    grad_input = rstd * w * (dpre - sum_dpre / n - xhat * sum_dpre_xhat / n)
+    ```
+
+    `grad_weight` and `grad_bias` stay the sums of this micro-batch.
+  }], Norm_GradDoc, [{
+    Example:
+
+    ```mlir
+    %dx, %dw, %db = norm.batch_norm_grad %dy, %x
+        mean(%m : tensor<64xf32>) rstd(%r : tensor<64xf32>)
+        weight(%w : tensor<64xf32>) bias(%b : tensor<64xf32>)
+        activation = relu : tensor<32x64x56x56xf32>
+        grad_weight(tensor<64xf32>) grad_bias(tensor<64xf32>)
+    ```
+  }]);
+  let arguments = (ins Norm_FloatTensor:$grad_output,
+                       Norm_FloatTensor:$input,
+                       Optional<Norm_FloatTensor>:$residual,
+                       Norm_FloatTensor:$mean,
+                       Norm_FloatTensor:$rstd,
+                       Optional<Norm_FloatTensor>:$weight,
+                       Optional<Norm_FloatTensor>:$bias,
+                       Optional<Norm_FloatTensor>:$residual_sum_grad,
+                       Optional<Norm_FloatTensor>:$sum_dpre,
+                       Optional<Norm_FloatTensor>:$sum_dpre_xhat,
+                       Optional<Norm_FloatTensor>:$count,
+                       DefaultValuedAttr<I64Attr, "1">:$feature_axis,
+                       OptionalAttr<Norm_ActivationAttr>:$activation);
+  let results = (outs Norm_FloatTensor:$grad_input,
+                      Optional<Norm_FloatTensor>:$grad_weight,
+                      Optional<Norm_FloatTensor>:$grad_bias);
+  let assemblyFormat = !strconcat("$grad_output `,` $input ",
+      Norm_ResidualFmt,
+      "`mean` `(` $mean `:` type($mean) `)` ",
+      "`rstd` `(` $rstd `:` type($rstd) `)` ",
+      Norm_WeightFmt,
+      Norm_BiasFmt,
+      Norm_GradResidualSumFmt,
+      "(`batch_grad_sums` `(` $sum_dpre^ `,` $sum_dpre_xhat `:` "
+      "type($sum_dpre) `,` type($sum_dpre_xhat) `)` "
+      "`count` `(` $count `:` type($count) `)`)? ",
+      "(`feature_axis` `=` $feature_axis^)? ",
+      Norm_ActivationFmt,
+      "attr-dict `:` type($input) ",
+      Norm_GradResultsFmt);
+}
+
+def Norm_GroupNormGradOp : Norm_GradOp<"group_norm_grad", [
+    AttrSizedResultSegments,
+    AllTypesMatch<["grad_output", "input", "grad_input"]>,
+    AllTypesMatch<["mean", "rstd"]>]> {
+  let summary = "Backward of norm.group_norm";
+  let description = !strconcat([{
+    Gradients of `norm.group_norm` (same `num_groups`, `channel_axis` and
+    `activation`); `mean` and `rstd` are its `[N, num_groups]` statistics.
+    The means in `grad_input` run over each (sample, group);
+    `grad_weight` and `grad_bias` sum over every dimension but the channels.
+  }], Norm_GradDoc, [{
+    Example:
+
+    ```mlir
+    %dx, %dw, %db = norm.group_norm_grad %dy, %x
+        mean(%m : tensor<8x32xf32>) rstd(%r : tensor<8x32xf32>)
+        weight(%w : tensor<256xf32>) bias(%b : tensor<256xf32>)
+        groups = 32 activation = silu : tensor<8x256x64x64xf32>
+        grad_weight(tensor<256xf32>) grad_bias(tensor<256xf32>)
+    ```
+  }]);
+  let arguments = (ins Norm_FloatTensor:$grad_output,
+                       Norm_FloatTensor:$input,
+                       Optional<Norm_FloatTensor>:$residual,
+                       Norm_FloatTensor:$mean,
+                       Norm_FloatTensor:$rstd,
+                       Optional<Norm_FloatTensor>:$weight,
+                       Optional<Norm_FloatTensor>:$bias,
+                       Optional<Norm_FloatTensor>:$residual_sum_grad,
+                       I64Attr:$num_groups,
+                       DefaultValuedAttr<I64Attr, "1">:$channel_axis,
+                       OptionalAttr<Norm_ActivationAttr>:$activation);
+  let results = (outs Norm_FloatTensor:$grad_input,
+                      Optional<Norm_FloatTensor>:$grad_weight,
+                      Optional<Norm_FloatTensor>:$grad_bias);
+  let assemblyFormat = !strconcat("$grad_output `,` $input ",
+      Norm_ResidualFmt,
+      "`mean` `(` $mean `:` type($mean) `)` ",
+      "`rstd` `(` $rstd `:` type($rstd) `)` ",
+      Norm_WeightFmt,
+      Norm_BiasFmt,
+      Norm_GradResidualSumFmt,
+      "`groups` `=` $num_groups "
+      "(`channel_axis` `=` $channel_axis^)? ",
+      Norm_ActivationFmt,
+      "attr-dict `:` type($input) ",
+      Norm_GradResultsFmt);
+}
+
+def Norm_InplaceABNGradOp : Norm_GradOp<"inplace_abn_grad", [
+    AttrSizedResultSegments,
+    AllTypesMatch<["grad_output", "output", "grad_input"]>]> {
+  let summary = "Backward of norm.inplace_abn, from its output";
+  let description = [{
+    Gradients of `norm.inplace_abn` computed from the forward's `output`
+    `y` and `saved_rstd`, without its input (which the forward overwrote),
+    as in InPlace-ABN (Rota Bulò et al., 2018): the activation is inverted
+    to recover the pre-activation value and the normalized value,
+
+    ```
+    pre  = act^-1(y)      (leaky_relu: y > 0 ? y : y / slope;
+                           elu: y > 0 ? y : log1p(y / alpha))
+    xhat = (pre - bias) / weight
+    ```
+
+    then the gradients are those of `norm.batch_norm_grad`. `weight` must
+    have no zero entry (InPlace-ABN keeps `|weight| + eps` for that reason);
+    a zero gives inf/NaN. `saved_mean` is not needed. The lowering writes
+    `grad_input` into the buffer of `grad_output`, so the backward, too,
+    needs no extra activation-sized buffer when `dy` is dead afterwards.
+
+    Example:
+
+    ```mlir
+    %dx, %dw, %db = norm.inplace_abn_grad %dy, %y rstd(%r : tensor<64xf32>)
+        weight(%w : tensor<64xf32>) bias(%b : tensor<64xf32>)
+        activation = leaky_relu(0.01) : tensor<8x64x32x32xf32>
+        grad_weight(tensor<64xf32>) grad_bias(tensor<64xf32>)
+    ```
+  }];
+  let arguments = (ins Norm_FloatTensor:$grad_output,
+                       Norm_FloatTensor:$output,
+                       Norm_FloatTensor:$rstd,
+                       Optional<Norm_FloatTensor>:$weight,
+                       Optional<Norm_FloatTensor>:$bias,
+                       DefaultValuedAttr<I64Attr, "1">:$feature_axis,
+                       OptionalAttr<Norm_ActivationAttr>:$activation);
+  let results = (outs Norm_FloatTensor:$grad_input,
+                      Optional<Norm_FloatTensor>:$grad_weight,
+                      Optional<Norm_FloatTensor>:$grad_bias);
+  let assemblyFormat = !strconcat("$grad_output `,` $output ",
+      "`rstd` `(` $rstd `:` type($rstd) `)` ",
+      Norm_WeightFmt,
+      Norm_BiasFmt,
+      "(`feature_axis` `=` $feature_axis^)? ",
+      Norm_ActivationFmt,
+      "attr-dict `:` type($output) ",
+      Norm_GradResultsFmt);
+}
+
+def Norm_BatchStatsOp : Norm_Op<"batch_stats", [Pure,
+    AllTypesMatch<["mean", "m2"]>]> {
+  let summary = "Partial batch-norm statistics of a micro-batch";
+  let description = [{
+    The per-channel statistics of `input` over every dimension but
+    `feature_axis`, in the form that `norm.batch_stats_merge` combines:
+    the element count `count` of a channel (rank 0), the `mean` and the
+    centred sum of squares `m2 = sum((x - mean)^2)`. All three are of the
+    statistics type (f32 for f16/bf16 inputs).
+
+    ```mlir
+    %n, %mean, %m2 = norm.batch_stats %x : tensor<8x64x32x32xbf16>
+        -> tensor<f32>, tensor<64xf32>
+    ```
+  }];
+  let arguments = (ins Norm_FloatTensor:$input,
+                       DefaultValuedAttr<I64Attr, "1">:$feature_axis);
+  let results = (outs Norm_FloatTensor:$count, Norm_FloatTensor:$mean,
+                      Norm_FloatTensor:$m2);
+  let assemblyFormat = [{
+    $input (`feature_axis` `=` $feature_axis^)? attr-dict `:` type($input)
+    `->` type($count) `,` type($mean)
+  }];
+  let hasVerifier = 1;
+}
+
+def Norm_BatchStatsMergeOp : Norm_Op<"batch_stats_merge", [Pure,
+    AllTypesMatch<["count_a", "count_b", "count"]>,
+    AllTypesMatch<["mean_a", "m2_a", "mean_b", "m2_b", "mean", "m2"]>]> {
+  let summary = "Chan's merge of two partial batch statistics";
+  let description = [{
+    Combines the statistics `(count, mean, m2)` of two disjoint parts of a
+    batch (from `norm.batch_stats` or earlier merges) into those of their
+    union, with the pairwise update of Chan, Golub and LeVeque (the
+    parallel form of Welford's algorithm), which does not lose the
+    variance to cancellation as a merge of sums of squares does:
+
+    ```
+    count = count_a + count_b,  delta = mean_b - mean_a
+    mean  = mean_a + delta * count_b / count
+    m2    = m2_a + m2_b + delta^2 * count_a * count_b / count
+    ```
+
+    The optional `var` result is the biased variance `m2 / count` of the
+    union, what `norm.batch_norm_training` normalizes with. Accumulating
+    the statistics of the micro-batches of a gradient-accumulation step
+    this way, then normalizing each micro-batch with the merged statistics
+    (`norm.batch_norm_inference` with `mean` and `var`) and running the
+    micro-batch form of `norm.batch_norm_grad`, gives the result of one
+    `norm.batch_norm_training` over the whole optimization batch.
+
+    ```mlir
+    %n, %mean, %m2, %var = norm.batch_stats_merge %na, %ma, %m2a, %nb, %mb,
+        %m2b : tensor<f32>, tensor<64xf32> var(tensor<64xf32>)
+    ```
+  }];
+  let arguments = (ins Norm_FloatTensor:$count_a, Norm_FloatTensor:$mean_a,
+                       Norm_FloatTensor:$m2_a, Norm_FloatTensor:$count_b,
+                       Norm_FloatTensor:$mean_b, Norm_FloatTensor:$m2_b);
+  let results = (outs Norm_FloatTensor:$count, Norm_FloatTensor:$mean,
+                      Norm_FloatTensor:$m2, Optional<Norm_FloatTensor>:$var);
+  let assemblyFormat = [{
+    $count_a `,` $mean_a `,` $m2_a `,` $count_b `,` $mean_b `,` $m2_b
+    attr-dict `:` type($count_a) `,` type($mean_a)
+    (`var` `(` type($var)^ `)`)?
+  }];
+  let hasVerifier = 1;
+}
+
 #endif // NORM_DIALECT_NORM_IR_NORMOPS_TD

@@ -29,6 +29,32 @@ namespace mlir::norm {
 ///   tanh        tanh(x)
 Value buildActivation(OpBuilder &b, Location loc, Value x, ActivationAttr act);
 
+/// Returns `act'(x)`, the derivative of `act` at the scalar `x`, in the type
+/// of `x`. A null `act` or `none` returns 1. At the kinks of relu,
+/// leaky_relu and elu (x = 0) it takes the left derivative, as PyTorch does.
+///
+///   relu        x > 0 ? 1 : 0
+///   leaky_relu  x > 0 ? 1 : alpha
+///   elu         x > 0 ? 1 : alpha * exp(x)
+///   gelu        Phi(x) + x * phi(x)      (normal CDF and density)
+///   gelu_tanh   0.5 * (1 + t) + 0.5 * x * (1 - t^2) * sqrt(2 / pi)
+///               * (1 + 3 * 0.044715 * x^2),  t = tanh(sqrt(2 / pi) * (x +
+///               0.044715 * x^3))
+///   silu        s * (1 + x * (1 - s)),   s = sigmoid(x)
+///   sigmoid     s * (1 - s)
+///   tanh        1 - tanh(x)^2
+Value buildActivationDerivative(OpBuilder &b, Location loc, Value x,
+                                ActivationAttr act);
+
+/// Returns `x` such that `act(x) = y` for an invertible activation
+/// (`ActivationAttr::isInvertible`), in the type of `y`. A null `act` or
+/// `none` returns `y`.
+///
+///   leaky_relu  y > 0 ? y : y / alpha
+///   elu         y > 0 ? y : log1p(y / alpha)
+Value buildActivationInverse(OpBuilder &b, Location loc, Value y,
+                             ActivationAttr act);
+
 } // namespace mlir::norm
 
 #endif // NORM_DIALECT_NORM_UTILS_ACTIVATIONUTILS_H

@@ -328,8 +328,14 @@ def compile_mlir(
         _read_lowered_abi(lowered, sigs)
         _run([translate, "--mlir-to-llvmir", str(tmp / "lowered.mlir"),
               "-o", str(tmp / "module.ll")])
+        link = []
+        if "memrefCopy" in lowered:
+            # memref.copy between buffers not provably contiguous (dynamic
+            # tiles) calls the C runner utils' memrefCopy.
+            link = [f"-L{LLVM_LIB}", f"-Wl,-rpath,{LLVM_LIB}",
+                    "-lmlir_c_runner_utils"]
         _run([clang, *flags, "-shared", "-fPIC", "-Wno-override-module",
-              str(tmp / "module.ll"), "-o", str(tmp / "module.so")])
+              str(tmp / "module.ll"), "-o", str(tmp / "module.so"), *link])
         (tmp / "meta.json").write_text(json.dumps({n: s.tied for n, s in sigs.items()}))
         os.replace(tmp / "meta.json", meta_path)
         os.replace(tmp / "module.so", so_path)  # atomic: readers see all or nothing

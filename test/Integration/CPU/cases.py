@@ -14,7 +14,6 @@ Several cases are compiled as one module (see conftest.py): `module_text`
 joins their functions.
 """
 
-import math
 import re
 import zlib
 from dataclasses import dataclass, field
@@ -270,6 +269,7 @@ def _weight_bias(case, rng, data, shape, elem):
 
 
 def _eps_attr(case, default):
+    """` epsilon = ...` when the case sets one (`default` is the op's)."""
     eps = case.p.get("epsilon")
     return f" epsilon = {_fmt_float(eps)}" if eps is not None else ""
 

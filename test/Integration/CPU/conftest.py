@@ -12,9 +12,10 @@ Environment:
                              the CPU count)
 
 Cases are grouped into modules (a test module's `group_of(case)` names the
-cases compiled together) and every group is compiled once, in parallel,
-before the first test; a group that fails to compile is retried case by case
-so that the error is reported against the case that causes it.
+cases compiled together, its `CFLAGS` the clang flags, default: the
+runtime's) and every group is compiled once, in parallel, before the first
+test; a group that fails to compile is bisected so that the error is
+reported against the case that causes it.
 """
 
 import hashlib
@@ -24,6 +25,7 @@ import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 _HERE = Path(__file__).resolve().parent
@@ -71,58 +73,77 @@ class Runner:
     """Compiles groups of cases (memoized) and calls their functions."""
 
     def __init__(self):
-        self._modules = {}  # module text hash -> CompiledModule | Exception
+        self._modules = {}  # hash of (text, cflags) -> module | Exception
 
     @staticmethod
-    def _key(text):
-        return hashlib.sha256(text.encode()).hexdigest()
+    def _key(text, cflags):
+        return hashlib.sha256(repr((text, cflags)).encode()).hexdigest()
 
-    def _compile(self, text):
-        key = self._key(text)
+    def _compile(self, text, cflags=None):
+        key = self._key(text, cflags)
         if key not in self._modules:
+            kwargs = {"cflags": tuple(cflags)} if cflags is not None else {}
             try:
                 self._modules[key] = norm_mlir.compile_mlir(
-                    text, opt=OPT, pipeline=PIPELINE)
+                    text, opt=OPT, pipeline=PIPELINE, **kwargs)
             except Exception as err:  # noqa: BLE001 - reported per case
                 self._modules[key] = err
         return self._modules[key]
 
     def precompile(self, groups, jobs):
-        texts = {self._key(t): t for t in
-                 (case_lib.module_text(g) for g in groups)}
-        todo = [t for k, t in texts.items() if k not in self._modules]
+        """Compiles `(cases, cflags)` pairs in parallel."""
+        todo = {}
+        for cases, cflags in groups:
+            text = case_lib.module_text(cases)
+            key = self._key(text, cflags)
+            if key not in self._modules:
+                todo[key] = (text, cflags)
         if not todo:
             return
         with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-            list(pool.map(self._compile, todo))
+            list(pool.map(lambda tc: self._compile(*tc), todo.values()))
 
-    def module(self, case, group=None):
-        """The compiled module holding `case` (its group if it compiles)."""
-        if group:
-            mod = self._compile(case_lib.module_text(group))
+    def module(self, case, group=None, cflags=None):
+        """The compiled module holding `case`.
+
+        Tries the whole group, then bisects it down to the half holding
+        `case` until a module compiles, so that a case that fails to compile
+        costs its group O(log n) extra compilations and is reported alone.
+        """
+        cases = list(group) if group else [case]
+        if case not in cases:
+            cases = [case]
+        while True:
+            mod = self._compile(case_lib.module_text(cases), cflags)
             if not isinstance(mod, Exception):
                 return mod
-        mod = self._compile(case_lib.module_text([case]))
-        if isinstance(mod, Exception):
-            msg = str(mod)
-            if len(msg) > 6000:
-                msg = msg[:3000] + "\n[...]\n" + msg[-3000:]
-            pytest.fail(f"compilation of {case.id} failed:\n{msg}",
-                        pytrace=False)
-        return mod
+            if len(cases) == 1:
+                msg = str(mod)
+                if len(msg) > 6000:
+                    msg = msg[:3000] + "\n[...]\n" + msg[-3000:]
+                pytest.fail(f"compilation of {case.id} failed:\n{msg}",
+                            pytrace=False)
+            half = len(cases) // 2
+            cases = cases[:half] if case in cases[:half] else cases[half:]
 
-    def call(self, case, group=None, data=None):
+    def call(self, case, group=None, data=None, cflags=None):
         """Runs `case` (inputs from `data` or its seed).
 
-        Returns (func, inputs, results) with results a list in the order of
-        `func.results`.
+        Returns (func, inputs, results, clobbered): results in the order of
+        `func.results`; `clobbered` lists the inputs whose buffers the kernel
+        wrote (it gets copies, so `inputs` hold the original values).
         """
         func, names = case.build(data)
-        fn = self.module(case, group)[case.fname]
-        out = fn(*func.arrays)
+        fn = self.module(case, group, cflags)[case.fname]
+        args = [a.copy() for a in func.arrays]
+        out = fn(*args)
         if not isinstance(out, tuple):
             out = (out,)
-        return func, dict(zip(names, func.arrays)), list(out)
+        clobbered = [name for name, before, after in
+                     zip(names, func.arrays, args)
+                     if not np.array_equal(before.view(np.uint8),
+                                           after.view(np.uint8))]
+        return func, dict(zip(names, func.arrays)), list(out), clobbered
 
 
 _RUNNER = Runner()
@@ -135,17 +156,18 @@ def runner():
     return _RUNNER
 
 
-def pytest_collection_modifyitems(session, config, items):
+def pytest_collection_finish(session):
     """Compiles every group needed by the selected tests, in parallel."""
-    if SKIP_REASON or config.option.collectonly:
+    if SKIP_REASON or session.config.option.collectonly:
         return
     groups = {}
-    for item in items:
+    for item in session.items:
         case = getattr(item, "callspec", None) and item.callspec.params.get(
             "case")
         group_of = getattr(item.module, "group_of", None)
         if isinstance(case, case_lib.Case) and group_of is not None:
             group = tuple(group_of(case))
-            groups[case_lib.module_text(group)] = group
+            cflags = getattr(item.module, "CFLAGS", None)
+            groups[(case_lib.module_text(group), cflags)] = (group, cflags)
     jobs = int(os.environ.get("NORM_TEST_JOBS", os.cpu_count() or 1))
     _RUNNER.precompile(list(groups.values()), jobs)

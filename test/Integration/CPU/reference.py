@@ -138,8 +138,8 @@ def rms_norm(x, weight=None, residual=None, *, axes, epsilon=1e-6,
              weight_offset=0.0, act=None, sum_dtype=None):
     """norm.rms_norm: `x * rsqrt(E[x^2] + eps) * (weight + weight_offset)`.
 
-    Without `weight` no scale is applied (the tests never combine a missing
-    weight with a non-zero `weight_offset`, whose meaning the op leaves open).
+    Without `weight` no scale is applied (the verifier rejects a
+    `weight_offset` without a `weight`).
     """
     s, rsum = _with_residual(x, residual, sum_dtype)
     axes = tuple(axes)

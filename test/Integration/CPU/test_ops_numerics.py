@@ -142,6 +142,13 @@ def other_cases():
     return cases
 
 
+#: Flags for clang: the runtime's default (-O3 -march=native) without loop
+#: unrolling, which fully unrolls the small static shapes of this matrix and
+#: multiplies the compile time by ~5 (13 s instead of 2.8 s of CPU for the 70
+#: f32 layer_norm functions). Unrolling does not change the floating-point
+#: operations; the edge-case tests use the runtime's default flags.
+CFLAGS = ("-O3", "-march=native", "-fno-unroll-loops")
+
 ACTIVATION_CASES = activation_cases()
 OTHER_CASES = other_cases()
 
@@ -156,8 +163,14 @@ def group_of(case):
 
 
 def _check(runner, case):
-    func, inputs, got = runner.call(case, group_of(case))
+    func, inputs, got, clobbered = runner.call(case, group_of(case),
+                                               cflags=CFLAGS)
     check_results(case, func, got, case.reference(inputs))
+    # Only inplace_abn may reuse its input buffer for the output.
+    if case.op != "inplace_abn" and clobbered:
+        raise AssertionError(
+            f"[{case.id}] the kernel wrote into its input buffer(s) "
+            f"{clobbered}: callers' arrays are modified (values are right)")
 
 
 @pytest.mark.parametrize("case", ACTIVATION_CASES, ids=lambda c: c.id)

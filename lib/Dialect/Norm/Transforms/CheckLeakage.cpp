@@ -3,9 +3,12 @@
 // Part of norm-mlir. The norm-check-leakage analysis: in evaluation
 // functions, reports data normalizations whose statistics were fitted on the
 // data being normalized, and statistics fitted on evaluation inputs. See the
-// pass description in Passes.td for the exact rules.
+// pass description in Passes.td for the exact rules. The analysis itself,
+// reportLeaks (CheckLeakage.h), is shared with norm-lint.
 //
 //===----------------------------------------------------------------------===//
+
+#include "CheckLeakage.h"
 
 #include "norm/Dialect/Norm/IR/NormOps.h"
 #include "norm/Dialect/Norm/Transforms/Passes.h"
@@ -66,8 +69,7 @@ static bool hasEvaluationWord(StringRef name) {
   return flush();
 }
 
-/// Whether `func` is an evaluation path (see the pass description).
-static bool isEvaluationFunction(FunctionOpInterface func) {
+bool mlir::norm::isEvaluationFunction(FunctionOpInterface func) {
   if (func->hasAttr(kEvalAttrName))
     return true;
   if (func->hasAttr(kTrainAttrName))
@@ -192,115 +194,123 @@ private:
   DenseMap<Operation *, bool> fitsCache;
 };
 
+} // namespace
+
+/// Removes the arguments marked `norm.train` of `func` from `roots`.
+static void dropTrainingArguments(FunctionOpInterface func,
+                                  SetVector<Value> &roots) {
+  roots.remove_if([&](Value root) {
+    auto arg = dyn_cast<BlockArgument>(root);
+    return arg && arg.getOwner()->isEntryBlock() &&
+           arg.getOwner()->getParentOp() == func &&
+           func.getArgAttr(arg.getArgNumber(), kTrainAttrName);
+  });
+}
+
+/// Reports the leaks of the evaluation function `func` through `report`;
+/// returns their number.
+static unsigned
+checkFunction(FunctionOpInterface func, LeakageTracer &tracer,
+              llvm::function_ref<InFlightDiagnostic(Operation *)> report) {
+  StringRef name = SymbolTable::getSymbolName(func).getValue();
+  unsigned found = 0;
+  llvm::SmallPtrSet<Operation *, 8> reported;
+
+  // Normalizations with statistics of their own data.
+  func->walk([&](Operation *op) {
+    Value input;
+    SmallVector<Value, 2> stats;
+    if (auto standardize = dyn_cast<StandardizeOp>(op)) {
+      input = standardize.getInput();
+      stats = {standardize.getMean(), standardize.getStd()};
+    } else if (auto scale = dyn_cast<MinMaxScaleOp>(op)) {
+      input = scale.getInput();
+      stats = {scale.getMin(), scale.getMax()};
+    } else if (auto image = dyn_cast<ImageNormalizeOp>(op)) {
+      input = image.getInput();
+      stats = {image.getMean(), image.getStd()};
+    } else {
+      return;
+    }
+    SetVector<Value> unused;
+    SetVector<Operation *> fits;
+    tracer.trace(stats, unused, &fits);
+    if (fits.empty())
+      return;
+    SetVector<Value> inputRoots;
+    tracer.trace(input, inputRoots);
+    dropTrainingArguments(func, inputRoots);
+    for (Operation *fit : fits) {
+      SetVector<Value> fitRoots;
+      tracer.trace(LeakageTracer::getFittedValues(fit), fitRoots);
+      if (!llvm::any_of(fitRoots,
+                        [&](Value root) { return inputRoots.contains(root); }))
+        continue;
+      InFlightDiagnostic diag = report(op);
+      diag << "normalizes a value with statistics computed from its own "
+              "data in evaluation function '@"
+           << name
+           << "'; fit the statistics on the training split and pass them in";
+      diag.attachNote(fit->getLoc())
+          << (isa<MomentsOp, MinMaxOp>(fit) ? "statistics computed here"
+                                            : "statistics computed by this "
+                                              "call");
+      reported.insert(fit);
+      ++found;
+      break;
+    }
+  });
+
+  // Statistics fitted on the evaluation function's own inputs.
+  func->walk([&](Operation *op) {
+    if (reported.contains(op) || !tracer.isStatisticsOp(op))
+      return;
+    SetVector<Value> roots;
+    tracer.trace(LeakageTracer::getFittedValues(op), roots);
+    dropTrainingArguments(func, roots);
+    for (Value root : roots) {
+      auto arg = dyn_cast<BlockArgument>(root);
+      if (!arg || !arg.getOwner()->isEntryBlock() ||
+          arg.getOwner()->getParentOp() != func)
+        continue;
+      report(op) << "fits statistics on argument #" << arg.getArgNumber()
+                 << " of evaluation function '@" << name
+                 << "'; fit on the training split and pass the statistics "
+                    "in, or mark the argument as training data with "
+                    "{norm.train}";
+      ++found;
+      return;
+    }
+  });
+  return found;
+}
+
+unsigned mlir::norm::reportLeaks(
+    Operation *root,
+    llvm::function_ref<InFlightDiagnostic(Operation *)> report) {
+  LeakageTracer tracer;
+  unsigned found = 0;
+  root->walk([&](FunctionOpInterface func) {
+    if (!func.isExternal() && isEvaluationFunction(func))
+      found += checkFunction(func, tracer, report);
+  });
+  return found;
+}
+
+namespace {
 struct NormCheckLeakagePass
     : norm::impl::NormCheckLeakagePassBase<NormCheckLeakagePass> {
   using Base::Base;
 
   void runOnOperation() override {
-    LeakageTracer tracer;
-    bool found = false;
-    getOperation()->walk([&](FunctionOpInterface func) {
-      if (!func.isExternal() && isEvaluationFunction(func))
-        found |= checkFunction(func, tracer);
-    });
+    unsigned found =
+        reportLeaks(getOperation(), [&](Operation *op) -> InFlightDiagnostic {
+          return warnOnly ? op->emitWarning() : op->emitError();
+        });
+    numLeaks += found;
     markAllAnalysesPreserved();
     if (found && !warnOnly)
       signalPassFailure();
-  }
-
-private:
-  /// Starts a finding at `op`: an error, or a warning with `warn-only`.
-  InFlightDiagnostic report(Operation *op) {
-    ++numLeaks;
-    return warnOnly ? op->emitWarning() : op->emitError();
-  }
-
-  /// Removes the arguments marked `norm.train` of `func` from `roots`.
-  static void dropTrainingArguments(FunctionOpInterface func,
-                                    SetVector<Value> &roots) {
-    roots.remove_if([&](Value root) {
-      auto arg = dyn_cast<BlockArgument>(root);
-      return arg && arg.getOwner()->isEntryBlock() &&
-             arg.getOwner()->getParentOp() == func &&
-             func.getArgAttr(arg.getArgNumber(), kTrainAttrName);
-    });
-  }
-
-  /// Reports the leaks of the evaluation function `func`; returns whether
-  /// there were any.
-  bool checkFunction(FunctionOpInterface func, LeakageTracer &tracer) {
-    StringRef name = SymbolTable::getSymbolName(func).getValue();
-    bool found = false;
-    llvm::SmallPtrSet<Operation *, 8> reported;
-
-    // Normalizations with statistics of their own data.
-    func->walk([&](Operation *op) {
-      Value input;
-      SmallVector<Value, 2> stats;
-      if (auto standardize = dyn_cast<StandardizeOp>(op)) {
-        input = standardize.getInput();
-        stats = {standardize.getMean(), standardize.getStd()};
-      } else if (auto scale = dyn_cast<MinMaxScaleOp>(op)) {
-        input = scale.getInput();
-        stats = {scale.getMin(), scale.getMax()};
-      } else if (auto image = dyn_cast<ImageNormalizeOp>(op)) {
-        input = image.getInput();
-        stats = {image.getMean(), image.getStd()};
-      } else {
-        return;
-      }
-      SetVector<Value> unused;
-      SetVector<Operation *> fits;
-      tracer.trace(stats, unused, &fits);
-      if (fits.empty())
-        return;
-      SetVector<Value> inputRoots;
-      tracer.trace(input, inputRoots);
-      dropTrainingArguments(func, inputRoots);
-      for (Operation *fit : fits) {
-        SetVector<Value> fitRoots;
-        tracer.trace(LeakageTracer::getFittedValues(fit), fitRoots);
-        if (!llvm::any_of(fitRoots, [&](Value root) {
-              return inputRoots.contains(root);
-            }))
-          continue;
-        InFlightDiagnostic diag = report(op);
-        diag << "normalizes a value with statistics computed from its own "
-                "data in evaluation function '@"
-             << name
-             << "'; fit the statistics on the training split and pass them in";
-        diag.attachNote(fit->getLoc())
-            << (isa<MomentsOp, MinMaxOp>(fit) ? "statistics computed here"
-                                              : "statistics computed by this "
-                                                "call");
-        reported.insert(fit);
-        found = true;
-        break;
-      }
-    });
-
-    // Statistics fitted on the evaluation function's own inputs.
-    func->walk([&](Operation *op) {
-      if (reported.contains(op) || !tracer.isStatisticsOp(op))
-        return;
-      SetVector<Value> roots;
-      tracer.trace(LeakageTracer::getFittedValues(op), roots);
-      dropTrainingArguments(func, roots);
-      for (Value root : roots) {
-        auto arg = dyn_cast<BlockArgument>(root);
-        if (!arg || !arg.getOwner()->isEntryBlock() ||
-            arg.getOwner()->getParentOp() != func)
-          continue;
-        report(op) << "fits statistics on argument #" << arg.getArgNumber()
-                   << " of evaluation function '@" << name
-                   << "'; fit on the training split and pass the statistics "
-                      "in, or mark the argument as training data with "
-                      "{norm.train}";
-        found = true;
-        return;
-      }
-    });
-    return found;
   }
 };
 } // namespace

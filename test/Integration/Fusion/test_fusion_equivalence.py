@@ -241,3 +241,213 @@ def test_fused_equals_unfused(name):
         assert err <= tol, (f"{name} result {k}: fused and unfused differ by "
                             f"{err:.3g} (tolerance {tol:.3g})")
         assert np.all(np.isfinite(u))
+
+
+# --- Folding into linear ops and FlashNorm ----------------------------------
+#
+# Each case is compiled as written and after one of `norm-fold-into-linear`
+# and `norm-flash-norm`; the constants are random (fixed seed). Tolerances,
+# relative to max(1, |y|), f32: the folded program rounds the scaled weights
+# once more and sums in another order: a few ulps of the sum of |terms|
+# (K <= 48 terms of size <= ~10 here), 2e-5. FlashNorm with layer norm
+# subtracts mean * colsum(W') after the matmul instead of before: both terms
+# are of size |mean| * |colsum| (~ 1 * 10 here) and of x @ W' (~ 30), so
+# their f32 rounding leaves ~ 30 * 2^-24 * sqrt(K) ~ 1e-5 relative, scaled
+# by rstd (< 1): 3e-5. Measured: 1e-6 to 5e-6 for every case.
+
+_RNG = np.random.default_rng(1234)
+
+
+def _dense(array):
+    """An MLIR dense literal of the float array."""
+    def rec(a):
+        if a.ndim == 0:
+            return repr(float(a))
+        return "[" + ", ".join(rec(x) for x in a) + "]"
+    return f"dense<{rec(np.asarray(array, np.float64))}>"
+
+
+def _rand(*shape, lo=None):
+    data = _RNG.standard_normal(shape)
+    if lo is not None:
+        data = np.abs(data) + lo
+    return np.round(data, 4)
+
+
+_W_NHWC = _dense(_rand(3, 3, 3, 4))
+_W_NCHW = _dense(_rand(4, 3, 3, 3))
+_W_MM = _dense(_rand(32, 48))
+_W_MM_T = _dense(_rand(48, 32))
+_BN4 = {k: _dense(v) for k, v in dict(m=_rand(4), v=_rand(4, lo=0.1),
+                                      g=_rand(4), b=_rand(4),
+                                      c=_rand(4)).items()}
+_BN48 = {k: _dense(v) for k, v in dict(m=_rand(48), v=_rand(48, lo=0.1),
+                                       g=_rand(48), b=_rand(48)).items()}
+_STD32 = _rand(32, lo=0.2)
+_STD32[3] = 0.0  # standardize divides by 1 there
+_NORM32 = {k: _dense(v) for k, v in dict(m=_rand(32), s=_STD32,
+                                         w=_rand(32), b=_rand(32)).items()}
+_IMG3 = {k: _dense(v) for k, v in dict(m=_rand(3), s=_rand(3, lo=0.2)).items()}
+
+LINEAR_CASES = {
+    # name: (pass, mlir, expected substrings of the rewritten IR, forbidden,
+    #        tolerance)
+    "fold_bn_after_conv_nhwc_bias_relu": ("norm-fold-into-linear", f"""
+func.func @f(%x: tensor<2x6x6x3xf32>) -> tensor<2x4x4x4xf32>
+    attributes {{llvm.emit_c_interface}} {{
+  %w = arith.constant {_W_NHWC} : tensor<3x3x3x4xf32>
+  %cb = arith.constant {_BN4['c']} : tensor<4xf32>
+  %m = arith.constant {_BN4['m']} : tensor<4xf32>
+  %v = arith.constant {_BN4['v']} : tensor<4xf32>
+  %g = arith.constant {_BN4['g']} : tensor<4xf32>
+  %b = arith.constant {_BN4['b']} : tensor<4xf32>
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<2x4x4x4xf32>
+  %acc = linalg.fill ins(%zero : f32) outs(%e : tensor<2x4x4x4xf32>) -> tensor<2x4x4x4xf32>
+  %c = linalg.conv_2d_nhwc_hwcf {{dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}}
+      ins(%x, %w : tensor<2x6x6x3xf32>, tensor<3x3x3x4xf32>) outs(%acc : tensor<2x4x4x4xf32>) -> tensor<2x4x4x4xf32>
+  %cb2 = linalg.generic {{indexing_maps = [#id4, affine_map<(d0, d1, d2, d3) -> (d3)>, #id4], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}}
+      ins(%c, %cb : tensor<2x4x4x4xf32>, tensor<4xf32>) outs(%e : tensor<2x4x4x4xf32>) {{
+  ^bb0(%a: f32, %s: f32, %o: f32):
+    %r = arith.addf %a, %s : f32
+    linalg.yield %r : f32
+  }} -> tensor<2x4x4x4xf32>
+  %y = norm.batch_norm_inference %cb2 mean(%m : tensor<4xf32>) var(%v : tensor<4xf32>) weight(%g : tensor<4xf32>) bias(%b : tensor<4xf32>) feature_axis = 3 activation = relu : tensor<2x4x4x4xf32>
+  return %y : tensor<2x4x4x4xf32>
+}}""", ["linalg.conv_2d_nhwc_hwcf", "arith.maximumf"],
+        ["norm.batch_norm_inference"], 2e-5),
+    "fold_bn_after_conv_nchw_broadcast_init": ("norm-fold-into-linear", f"""
+func.func @f(%x: tensor<1x3x7x7xf32>) -> tensor<1x4x3x3xf32>
+    attributes {{llvm.emit_c_interface}} {{
+  %w = arith.constant {_W_NCHW} : tensor<4x3x3x3xf32>
+  %cb = arith.constant {_BN4['c']} : tensor<4xf32>
+  %m = arith.constant {_BN4['m']} : tensor<4xf32>
+  %v = arith.constant {_BN4['v']} : tensor<4xf32>
+  %g = arith.constant {_BN4['g']} : tensor<4xf32>
+  %e = tensor.empty() : tensor<1x4x3x3xf32>
+  %acc = linalg.broadcast ins(%cb : tensor<4xf32>) outs(%e : tensor<1x4x3x3xf32>) dimensions = [0, 2, 3]
+  %c = linalg.conv_2d_nchw_fchw {{dilations = dense<1> : tensor<2xi64>, strides = dense<2> : tensor<2xi64>}}
+      ins(%x, %w : tensor<1x3x7x7xf32>, tensor<4x3x3x3xf32>) outs(%acc : tensor<1x4x3x3xf32>) -> tensor<1x4x3x3xf32>
+  %y = norm.batch_norm_inference %c mean(%m : tensor<4xf32>) var(%v : tensor<4xf32>) weight(%g : tensor<4xf32>) : tensor<1x4x3x3xf32>
+  return %y : tensor<1x4x3x3xf32>
+}}""", ["linalg.conv_2d_nchw_fchw"], ["norm.batch_norm_inference"], 2e-5),
+    "fold_bn_after_matmul_transposed_b": ("norm-fold-into-linear", f"""
+func.func @f(%x: tensor<5x32xf32>) -> tensor<5x48xf32>
+    attributes {{llvm.emit_c_interface}} {{
+  %w = arith.constant {_W_MM_T} : tensor<48x32xf32>
+  %m = arith.constant {_BN48['m']} : tensor<48xf32>
+  %v = arith.constant {_BN48['v']} : tensor<48xf32>
+  %g = arith.constant {_BN48['g']} : tensor<48xf32>
+  %b = arith.constant {_BN48['b']} : tensor<48xf32>
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<5x48xf32>
+  %acc = linalg.fill ins(%zero : f32) outs(%e : tensor<5x48xf32>) -> tensor<5x48xf32>
+  %mm = linalg.matmul indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d2)>, affine_map<(d0, d1, d2) -> (d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1)>]
+      ins(%x, %w : tensor<5x32xf32>, tensor<48x32xf32>) outs(%acc : tensor<5x48xf32>) -> tensor<5x48xf32>
+  %y = norm.batch_norm_inference %mm mean(%m : tensor<48xf32>) var(%v : tensor<48xf32>) weight(%g : tensor<48xf32>) bias(%b : tensor<48xf32>) activation = gelu : tensor<5x48xf32>
+  return %y : tensor<5x48xf32>
+}}""", ["linalg.matmul"], ["norm.batch_norm_inference"], 2e-5),
+    "fold_standardize_before_matmul": ("norm-fold-into-linear", f"""
+func.func @f(%x: tensor<?x32xf32>, %acc: tensor<?x48xf32>) -> tensor<?x48xf32>
+    attributes {{llvm.emit_c_interface}} {{
+  %w = arith.constant {_W_MM} : tensor<32x48xf32>
+  %m = arith.constant {_NORM32['m']} : tensor<32xf32>
+  %s = arith.constant {_NORM32['s']} : tensor<32xf32>
+  %n = norm.standardize %x, %m, %s axes = [0] : tensor<?x32xf32>, tensor<32xf32>
+  %y = linalg.matmul ins(%n, %w : tensor<?x32xf32>, tensor<32x48xf32>) outs(%acc : tensor<?x48xf32>) -> tensor<?x48xf32>
+  return %y : tensor<?x48xf32>
+}}""", ["linalg.matmul"], ["norm.standardize"], 2e-5),
+    "fold_image_normalize_before_conv_nhwc": ("norm-fold-into-linear", f"""
+func.func @f(%x: tensor<2x6x6x3xf32>) -> tensor<2x4x4x4xf32>
+    attributes {{llvm.emit_c_interface}} {{
+  %w = arith.constant {_W_NHWC} : tensor<3x3x3x4xf32>
+  %m = arith.constant {_IMG3['m']} : tensor<3xf32>
+  %s = arith.constant {_IMG3['s']} : tensor<3xf32>
+  %n = norm.image_normalize %x, %m, %s layout = nhwc scale = 0.5 : tensor<2x6x6x3xf32>, tensor<3xf32> -> tensor<2x6x6x3xf32>
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<2x4x4x4xf32>
+  %acc = linalg.fill ins(%zero : f32) outs(%e : tensor<2x4x4x4xf32>) -> tensor<2x4x4x4xf32>
+  %c = linalg.conv_2d_nhwc_hwcf {{dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}}
+      ins(%n, %w : tensor<2x6x6x3xf32>, tensor<3x3x3x4xf32>) outs(%acc : tensor<2x4x4x4xf32>) -> tensor<2x4x4x4xf32>
+  return %c : tensor<2x4x4x4xf32>
+}}""", ["linalg.conv_2d_nhwc_hwcf"], ["norm.image_normalize"], 2e-5),
+    "flash_rms_norm_residual_matmul": ("norm-flash-norm", f"""
+func.func @f(%x: tensor<?x32xf32>, %r: tensor<?x32xf32>) -> (tensor<?x48xf32>, tensor<?x32xf32>)
+    attributes {{llvm.emit_c_interface}} {{
+  %w = arith.constant {_NORM32['w']} : tensor<32xf32>
+  %W = arith.constant {_W_MM} : tensor<32x48xf32>
+  %zero = arith.constant 0.0 : f32
+  %c0 = arith.constant 0 : index
+  %d = tensor.dim %x, %c0 : tensor<?x32xf32>
+  %e = tensor.empty(%d) : tensor<?x48xf32>
+  %acc = linalg.fill ins(%zero : f32) outs(%e : tensor<?x48xf32>) -> tensor<?x48xf32>
+  %n, %s = norm.rms_norm %x weight(%w : tensor<32xf32>) residual(%r : tensor<?x32xf32>) axes = [1] : tensor<?x32xf32> residual_sum(tensor<?x32xf32>)
+  %y = linalg.matmul ins(%n, %W : tensor<?x32xf32>, tensor<32x48xf32>) outs(%acc : tensor<?x48xf32>) -> tensor<?x48xf32>
+  return %y, %s : tensor<?x48xf32>, tensor<?x32xf32>
+}}""", ["rstd("], [], 2e-5),
+    "flash_layer_norm_matmul_accumulate": ("norm-flash-norm", f"""
+func.func @f(%x: tensor<6x32xf32>, %c: tensor<6x48xf32>) -> tensor<6x48xf32>
+    attributes {{llvm.emit_c_interface}} {{
+  %w = arith.constant {_NORM32['w']} : tensor<32xf32>
+  %b = arith.constant {_NORM32['b']} : tensor<32xf32>
+  %W = arith.constant {_W_MM} : tensor<32x48xf32>
+  %n = norm.layer_norm %x weight(%w : tensor<32xf32>) bias(%b : tensor<32xf32>) axes = [1] : tensor<6x32xf32>
+  %y = linalg.matmul ins(%n, %W : tensor<6x32xf32>, tensor<32x48xf32>) outs(%c : tensor<6x48xf32>) -> tensor<6x48xf32>
+  return %y : tensor<6x48xf32>
+}}""", ["stats("], [], 3e-5),
+    "flash_layer_norm_two_projections": ("norm-flash-norm", f"""
+func.func @f(%x: tensor<6x32xf32>) -> (tensor<6x48xf32>, tensor<6x48xf32>)
+    attributes {{llvm.emit_c_interface}} {{
+  %w = arith.constant {_NORM32['w']} : tensor<32xf32>
+  %b = arith.constant {_NORM32['b']} : tensor<32xf32>
+  %Wq = arith.constant {_W_MM} : tensor<32x48xf32>
+  %Wk = arith.constant {_W_MM_T} : tensor<48x32xf32>
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<6x48xf32>
+  %acc = linalg.fill ins(%zero : f32) outs(%e : tensor<6x48xf32>) -> tensor<6x48xf32>
+  %n = norm.layer_norm %x weight(%w : tensor<32xf32>) bias(%b : tensor<32xf32>) axes = [1] : tensor<6x32xf32>
+  %q = linalg.matmul ins(%n, %Wq : tensor<6x32xf32>, tensor<32x48xf32>) outs(%acc : tensor<6x48xf32>) -> tensor<6x48xf32>
+  %k = linalg.matmul indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d2)>, affine_map<(d0, d1, d2) -> (d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1)>]
+      ins(%n, %Wk : tensor<6x32xf32>, tensor<48x32xf32>) outs(%acc : tensor<6x48xf32>) -> tensor<6x48xf32>
+  return %q, %k : tensor<6x48xf32>, tensor<6x48xf32>
+}}""", ["stats("], [], 3e-5),
+}
+
+
+@pytest.mark.parametrize("name", sorted(LINEAR_CASES))
+def test_folded_equals_unfolded(name):
+    pass_name, body, expected, forbidden, tol = LINEAR_CASES[name]
+    text = HEADER + body
+    rewritten = subprocess.run(
+        [OPT, f"--pass-pipeline=builtin.module({pass_name})"], input=text,
+        capture_output=True, text=True, check=True).stdout
+    func_body = rewritten[rewritten.index("func.func"):]
+    for piece in expected:
+        assert piece in func_body, f"{pass_name} did not produce {piece!r}:\n{rewritten}"
+    for piece in forbidden:
+        assert piece not in func_body, f"{piece!r} survived {pass_name}:\n{rewritten}"
+
+    pipeline = norm_mlir.norm_pipeline()
+    inner = pipeline[len("builtin.module("):-1]
+    plain = norm_mlir.compile_mlir(
+        text, opt=OPT, pipeline=f"builtin.module({inner})")
+    folded = norm_mlir.compile_mlir(
+        text, opt=OPT, pipeline=f"builtin.module({pass_name},{inner})")
+    fn_plain, fn_folded = plain["f"], folded["f"]
+    rng = np.random.default_rng(abs(hash(name)) % (2**32))
+    args = []
+    for arg in fn_plain.sig.args:
+        shape = [d if d is not None else 7 for d in arg.shape]
+        args.append(rng.standard_normal(shape).astype(np.float32) * 2.0 + 0.5)
+    out_p = fn_plain(*[a.copy() for a in args])
+    out_f = fn_folded(*[a.copy() for a in args])
+    out_p = out_p if isinstance(out_p, tuple) else (out_p,)
+    out_f = out_f if isinstance(out_f, tuple) else (out_f,)
+    assert len(out_p) == len(out_f)
+    for k, (u, f) in enumerate(zip(out_p, out_f)):
+        u, f = np.asarray(u, np.float64), np.asarray(f, np.float64)
+        assert u.shape == f.shape
+        assert np.all(np.isfinite(u))
+        err = np.max(np.abs(u - f) / np.maximum(1.0, np.abs(u)))
+        assert err <= tol, (f"{name} result {k}: rewritten and original "
+                            f"differ by {err:.3g} (tolerance {tol:.3g})")

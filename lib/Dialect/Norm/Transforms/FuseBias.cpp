@@ -41,77 +41,6 @@ static std::optional<SmallVector<int64_t>> getBiasDims(Operation *op) {
       .Default([](Operation *) { return std::nullopt; });
 }
 
-/// The dimensions that `map` (of a broadcast operand) keeps, if it is a
-/// projection that keeps them in order.
-static std::optional<SmallVector<int64_t>> getKeptDims(AffineMap map) {
-  if (!map.isProjectedPermutation(/*allowZeroInResults=*/false))
-    return std::nullopt;
-  SmallVector<int64_t> dims;
-  for (AffineExpr expr : map.getResults())
-    dims.push_back(cast<AffineDimExpr>(expr).getPosition());
-  if (!llvm::is_sorted(dims))
-    return std::nullopt;
-  return dims;
-}
-
-/// The bias added to `value` by `add` and the dimensions it is indexed by.
-static std::optional<std::pair<Value, SmallVector<int64_t>>>
-matchBiasAdd(Operation *add, Value value) {
-  if (add->getNumResults() != 1 ||
-      add->getResult(0).getType() != value.getType())
-    return std::nullopt;
-  Value bias;
-  SmallVector<int64_t> dims;
-  Value broadcastOperand;
-  auto linalgOp = dyn_cast<linalg::LinalgOp>(add);
-  if (linalgOp && !isa<linalg::AddOp>(add)) {
-    // linalg.generic(value, bias) with the bias broadcast by its map.
-    if (linalgOp.getNumDpsInputs() != 2 ||
-        !isElementwiseLinalg(linalgOp, /*identityMaps=*/false))
-      return std::nullopt;
-    for (OpOperand *operand : linalgOp.getDpsInputOperands()) {
-      AffineMap map = linalgOp.getMatchingIndexingMap(operand);
-      if (operand->get() == value) {
-        if (!map.isIdentity())
-          return std::nullopt;
-        continue;
-      }
-      std::optional<SmallVector<int64_t>> kept = getKeptDims(map);
-      if (!kept)
-        return std::nullopt;
-      bias = operand->get();
-      dims = *kept;
-    }
-    if (!bias || !linalgOp.getMatchingIndexingMap(
-                      linalgOp.getDpsInitOperand(0)).isIdentity())
-      return std::nullopt;
-    auto function =
-        getElementwiseFunction(add, {value, bias}, /*identityMaps=*/false);
-    if (!function || !isAddition([&](double a, double b) {
-          return function(ArrayRef<double>{a, b});
-        }))
-      return std::nullopt;
-    return std::make_pair(bias, dims);
-  }
-  // linalg.add / arith.addf of the value and a linalg.broadcast of the bias.
-  SmallVector<Value> operands =
-      linalgOp ? SmallVector<Value>(linalgOp.getDpsInputs())
-               : SmallVector<Value>(add->getOperands());
-  if (!isa<linalg::AddOp, arith::AddFOp>(add) || operands.size() != 2)
-    return std::nullopt;
-  broadcastOperand = operands[0] == value ? operands[1] : operands[0];
-  if (operands[0] != value && operands[1] != value)
-    return std::nullopt;
-  auto broadcast = broadcastOperand.getDefiningOp<linalg::BroadcastOp>();
-  if (!broadcast)
-    return std::nullopt;
-  int64_t rank = cast<RankedTensorType>(value.getType()).getRank();
-  for (int64_t dim = 0; dim < rank; ++dim)
-    if (!llvm::is_contained(broadcast.getDimensions(), dim))
-      dims.push_back(dim);
-  return std::make_pair(broadcast.getInput(), dims);
-}
-
 /// The current bias of `op` (null if none) and a setter for it.
 static Value getBias(Operation *op) {
   return llvm::TypeSwitch<Operation *, Value>(op)
@@ -148,7 +77,7 @@ struct NormFuseBiasPass : norm::impl::NormFuseBiasPassBase<NormFuseBiasPass> {
     if (!output.hasOneUse())
       return failure();
     Operation *add = *output.getUsers().begin();
-    auto match = matchBiasAdd(add, output);
+    auto match = matchBroadcastBiasAdd(add, output);
     if (!match || match->second != *getBiasDims(op))
       return failure();
     Value extra = match->first;

@@ -27,34 +27,6 @@ static bool hasResidualForm(Operation *op) {
              BatchNormTrainingOp, GroupNormOp>(op);
 }
 
-/// The two addends of `sum` when it is an elementwise add of two tensors of
-/// its own type.
-static std::optional<std::pair<Value, Value>> matchAdd(Value sum) {
-  Operation *def = sum.getDefiningOp();
-  if (!def || def->getNumResults() != 1)
-    return std::nullopt;
-  SmallVector<Value> addends;
-  if (auto linalgOp = dyn_cast<linalg::LinalgOp>(def)) {
-    if (linalgOp.getNumDpsInputs() != 2)
-      return std::nullopt;
-    addends = linalgOp.getDpsInputs();
-  } else {
-    if (def->getNumOperands() != 2)
-      return std::nullopt;
-    addends = llvm::to_vector(def->getOperands());
-  }
-  if (addends[0] == addends[1] ||
-      llvm::any_of(addends,
-                   [&](Value v) { return v.getType() != sum.getType(); }))
-    return std::nullopt;
-  auto function = getElementwiseFunction(def, addends);
-  if (!function || !isAddition([&](double a, double b) {
-        return function(ArrayRef<double>{a, b});
-      }))
-    return std::nullopt;
-  return std::make_pair(addends[0], addends[1]);
-}
-
 /// Sets the input and residual operands of a residual-form normalization.
 static void setInputAndResidual(Operation *op, Value input, Value residual) {
   llvm::TypeSwitch<Operation *>(op)
@@ -117,7 +89,7 @@ struct NormFuseResidualPass
     if (hasResidual)
       return failure();
     Value sum = op->getOperand(0);
-    std::optional<std::pair<Value, Value>> addends = matchAdd(sum);
+    std::optional<std::pair<Value, Value>> addends = matchElementwiseAdd(sum);
     if (!addends)
       return failure();
     Operation *add = sum.getDefiningOp();

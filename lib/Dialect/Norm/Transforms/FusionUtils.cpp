@@ -7,7 +7,9 @@
 #include "FusionUtils.h"
 #include "ScalarEvaluator.h"
 
+#include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/IR/Matchers.h"
 #include "mlir/Interfaces/VectorInterfaces.h"
 
 #include <memory>
@@ -97,4 +99,144 @@ mlir::norm::getElementwiseFunction(Operation *op, ArrayRef<Value> variables,
         operands[i] = point[*index];
     return applyScalarOp(op, operands);
   };
+}
+
+/// The dimensions that `map` (of a broadcast operand) keeps, if it is a
+/// projection that keeps them in order.
+static std::optional<SmallVector<int64_t>> getKeptDims(AffineMap map) {
+  if (!map.isProjectedPermutation(/*allowZeroInResults=*/false))
+    return std::nullopt;
+  SmallVector<int64_t> dims;
+  for (AffineExpr expr : map.getResults())
+    dims.push_back(cast<AffineDimExpr>(expr).getPosition());
+  if (!llvm::is_sorted(dims))
+    return std::nullopt;
+  return dims;
+}
+
+/// The bias added to `value` by `add` and the dimensions it is indexed by.
+std::optional<std::pair<Value, SmallVector<int64_t>>>
+mlir::norm::matchBroadcastBiasAdd(Operation *add, Value value) {
+  if (add->getNumResults() != 1 ||
+      add->getResult(0).getType() != value.getType())
+    return std::nullopt;
+  Value bias;
+  SmallVector<int64_t> dims;
+  Value broadcastOperand;
+  auto linalgOp = dyn_cast<linalg::LinalgOp>(add);
+  if (linalgOp && !isa<linalg::AddOp>(add)) {
+    // linalg.generic(value, bias) with the bias broadcast by its map.
+    if (linalgOp.getNumDpsInputs() != 2 ||
+        !isElementwiseLinalg(linalgOp, /*identityMaps=*/false))
+      return std::nullopt;
+    for (OpOperand *operand : linalgOp.getDpsInputOperands()) {
+      AffineMap map = linalgOp.getMatchingIndexingMap(operand);
+      if (operand->get() == value) {
+        if (!map.isIdentity())
+          return std::nullopt;
+        continue;
+      }
+      std::optional<SmallVector<int64_t>> kept = getKeptDims(map);
+      if (!kept)
+        return std::nullopt;
+      bias = operand->get();
+      dims = *kept;
+    }
+    if (!bias || !linalgOp.getMatchingIndexingMap(linalgOp.getDpsInitOperand(0))
+                      .isIdentity())
+      return std::nullopt;
+    auto function =
+        getElementwiseFunction(add, {value, bias}, /*identityMaps=*/false);
+    if (!function || !isAddition([&](double a, double b) {
+          return function(ArrayRef<double>{a, b});
+        }))
+      return std::nullopt;
+    return std::make_pair(bias, dims);
+  }
+  // linalg.add / arith.addf of the value and a linalg.broadcast of the bias.
+  SmallVector<Value> operands =
+      linalgOp ? SmallVector<Value>(linalgOp.getDpsInputs())
+               : SmallVector<Value>(add->getOperands());
+  if (!isa<linalg::AddOp, arith::AddFOp>(add) || operands.size() != 2)
+    return std::nullopt;
+  broadcastOperand = operands[0] == value ? operands[1] : operands[0];
+  if (operands[0] != value && operands[1] != value)
+    return std::nullopt;
+  auto broadcast = broadcastOperand.getDefiningOp<linalg::BroadcastOp>();
+  if (!broadcast)
+    return std::nullopt;
+  int64_t rank = cast<RankedTensorType>(value.getType()).getRank();
+  for (int64_t dim = 0; dim < rank; ++dim)
+    if (!llvm::is_contained(broadcast.getDimensions(), dim))
+      dims.push_back(dim);
+  return std::make_pair(broadcast.getInput(), dims);
+}
+
+std::optional<SmallVector<double>>
+mlir::norm::getConstantElements(Value value) {
+  DenseElementsAttr attr;
+  if (!matchPattern(value, m_Constant(&attr)))
+    return std::nullopt;
+  if (!isa<FloatType>(attr.getElementType()))
+    return std::nullopt;
+  SmallVector<double> values;
+  values.reserve(attr.getNumElements());
+  for (APFloat element : attr.getValues<APFloat>())
+    values.push_back(toDouble(element));
+  return values;
+}
+
+double mlir::norm::toDouble(APFloat value) {
+  bool losesInfo = false;
+  value.convert(APFloat::IEEEdouble(), APFloat::rmNearestTiesToEven,
+                &losesInfo);
+  return value.convertToDouble();
+}
+
+DenseElementsAttr mlir::norm::getFloatElementsAttr(RankedTensorType type,
+                                                   ArrayRef<double> values) {
+  auto elementType = cast<FloatType>(type.getElementType());
+  SmallVector<APFloat> elements;
+  elements.reserve(values.size());
+  for (double value : values) {
+    APFloat element(value);
+    bool losesInfo = false;
+    element.convert(elementType.getFloatSemantics(),
+                    APFloat::rmNearestTiesToEven, &losesInfo);
+    elements.push_back(element);
+  }
+  return DenseElementsAttr::get(type, elements);
+}
+
+bool mlir::norm::isLowPrecisionFloat(Type type) {
+  return isa<Float16Type, BFloat16Type>(getElementTypeOrSelf(type));
+}
+
+// The two addends of `sum` when it is an elementwise add of two tensors of
+// its own type.
+std::optional<std::pair<Value, Value>>
+mlir::norm::matchElementwiseAdd(Value sum) {
+  Operation *def = sum.getDefiningOp();
+  if (!def || def->getNumResults() != 1)
+    return std::nullopt;
+  SmallVector<Value> addends;
+  if (auto linalgOp = dyn_cast<linalg::LinalgOp>(def)) {
+    if (linalgOp.getNumDpsInputs() != 2)
+      return std::nullopt;
+    addends = linalgOp.getDpsInputs();
+  } else {
+    if (def->getNumOperands() != 2)
+      return std::nullopt;
+    addends = llvm::to_vector(def->getOperands());
+  }
+  if (addends[0] == addends[1] ||
+      llvm::any_of(addends,
+                   [&](Value v) { return v.getType() != sum.getType(); }))
+    return std::nullopt;
+  auto function = getElementwiseFunction(def, addends);
+  if (!function || !isAddition([&](double a, double b) {
+        return function(ArrayRef<double>{a, b});
+      }))
+    return std::nullopt;
+  return std::make_pair(addends[0], addends[1]);
 }

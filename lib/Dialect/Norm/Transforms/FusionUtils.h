@@ -38,6 +38,36 @@ std::function<std::optional<double>(ArrayRef<double>)>
 getElementwiseFunction(Operation *op, ArrayRef<Value> variables,
                        bool identityMaps = true);
 
+/// The bias that the elementwise `add` adds to `value` and the dimensions
+/// of `value` it is indexed by (in order): a `linalg.generic` of `value`
+/// (identity map) and the bias (projected map) whose payload adds them
+/// (checked by evaluation), or `linalg.add`/`arith.addf` of `value` and a
+/// `linalg.broadcast` of the bias. Nullopt for anything else.
+std::optional<std::pair<Value, SmallVector<int64_t>>>
+matchBroadcastBiasAdd(Operation *add, Value value);
+
+/// The elements (row-major, as doubles) of a constant float tensor
+/// (`arith.constant dense<...>`, splat or not). Nullopt for anything else,
+/// including `dense_resource` blobs.
+std::optional<SmallVector<double>> getConstantElements(Value value);
+
+/// `value` converted to double.
+double toDouble(APFloat value);
+
+/// A dense float attribute of `type` holding `values` (row-major), each
+/// rounded to nearest even in the element type.
+DenseElementsAttr getFloatElementsAttr(RankedTensorType type,
+                                       ArrayRef<double> values);
+
+/// Whether `type` (or its element type) is f16 or bf16.
+bool isLowPrecisionFloat(Type type);
+
+/// The two addends of `sum` when it is an elementwise add of two tensors of
+/// its own type: an op with two operands (two DPS inputs for linalg) whose
+/// computation is an addition (checked by evaluation: `arith.addf`,
+/// `linalg.add`, `tosa.add`, an elementwise `linalg.generic`, ...).
+std::optional<std::pair<Value, Value>> matchElementwiseAdd(Value sum);
+
 } // namespace mlir::norm
 
 #endif // NORM_LIB_DIALECT_NORM_TRANSFORMS_FUSIONUTILS_H

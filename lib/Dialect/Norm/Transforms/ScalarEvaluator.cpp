@@ -124,6 +124,7 @@ std::optional<double> mlir::norm::applyScalarOp(Operation *op,
       .Case([&](math::RsqrtOp) { return 1.0 / std::sqrt(v[0]); })
       .Case([&](math::AbsFOp) { return unary(std::fabs); })
       .Case([&](math::PowFOp) { return std::pow(v[0], v[1]); })
+      .Case([&](math::FPowIOp) { return std::pow(v[0], v[1]); })
       .Default([&](Operation *other) { return applyTosaOp(other, v); });
 }
 
@@ -134,7 +135,7 @@ static bool isKnownOp(Operation *op) {
           arith::MaxNumFOp, arith::MinNumFOp, arith::ExtFOp, arith::TruncFOp,
           arith::CmpFOp, arith::SelectOp, math::ExpOp, math::ExpM1Op,
           math::LogOp, math::Log1pOp, math::ErfOp, math::TanhOp, math::SqrtOp,
-          math::RsqrtOp, math::AbsFOp, math::PowFOp>(op))
+          math::RsqrtOp, math::AbsFOp, math::PowFOp, math::FPowIOp>(op))
     return true;
   return llvm::is_contained({"tosa.sigmoid", "tosa.tanh", "tosa.erf",
                              "tosa.exp", "tosa.add", "tosa.clamp"},

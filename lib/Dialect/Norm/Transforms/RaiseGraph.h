@@ -1,0 +1,145 @@
+//===- RaiseGraph.h - Expression graphs of decomposed tensor code -*- C++
+//-*-===//
+//
+// Part of norm-mlir.
+//
+//===----------------------------------------------------------------------===//
+//
+// The raising pass sees a normalization as frontends decompose it: a DAG of
+// elementwise linalg ops, reductions, reshapes and broadcasts. An
+// ExprGraph inlines that DAG, from a root tensor value, into one scalar
+// expression per iteration space: the root's space and one per reduction.
+// Its leaves (variables) are tensor reads, each with the affine map from its
+// space to the indices it reads, and reduction results.
+//
+// What a graph computes is then checked in two independent parts:
+//  * the scalar part, by evaluating the expressions in double precision with
+//    the variables bound to sample values (ScalarEvaluator);
+//  * the index part, by evaluating the affine maps at sample points of each
+//    space and enumerating the elements each reduction sums.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef NORM_LIB_DIALECT_NORM_TRANSFORMS_RAISEGRAPH_H
+#define NORM_LIB_DIALECT_NORM_TRANSFORMS_RAISEGRAPH_H
+
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/IR/AffineMap.h"
+#include "llvm/ADT/SetVector.h"
+
+#include <deque>
+#include <map>
+#include <optional>
+#include <tuple>
+
+namespace mlir::norm::raise {
+
+/// A node of a scalar expression.
+struct Node {
+  enum class Kind { Variable, Constant, Op };
+  Kind kind = Kind::Constant;
+  double constant = 0.0;
+  unsigned variable = 0;
+  /// The payload op applied to `operands` (Kind::Op).
+  Operation *op = nullptr;
+  SmallVector<Node *> operands;
+};
+
+/// How a reduction combines its elements.
+enum class ReductionKind { Sum, Max };
+
+/// A leaf of a graph: a read of `value` at `map(point)` for the points of
+/// iteration space `space`, or (when `reduction` >= 0) the result of a
+/// reduction of the graph read that way.
+struct Variable {
+  Value value;
+  AffineMap map;
+  unsigned space = 0;
+  int reduction = -1;
+};
+
+/// A reduction of the graph: result `result` of `op` combines, with `kind`,
+/// `summand` over the op's reduction loops.
+struct Reduction {
+  mutable linalg::LinalgOp op;
+  unsigned result = 0;
+  ReductionKind kind = ReductionKind::Sum;
+  /// The iteration space of `op` (a space of the graph).
+  unsigned space = 0;
+  Node *summand = nullptr;
+};
+
+/// An iteration space: static loop bounds.
+struct Space {
+  SmallVector<int64_t> shape;
+  /// Sample points (every point when the space is small).
+  SmallVector<SmallVector<int64_t>> samples;
+};
+
+/// The expression graph of a root tensor value.
+class ExprGraph {
+public:
+  /// Builds the graph of `root` (a statically shaped tensor). Values in
+  /// `barriers`, values of unknown ops and dynamically shaped values are
+  /// leaves. Fails when the graph gets too large.
+  static std::optional<ExprGraph> build(Value root,
+                                        ArrayRef<Value> barriers = {});
+
+  Node *getRoot() const { return root; }
+  ArrayRef<Variable> getVariables() const { return variables; }
+  ArrayRef<Reduction> getReductions() const { return reductions; }
+  ArrayRef<Space> getSpaces() const { return spaces; }
+  /// The ops inlined into the graph (elementwise ops, reductions, reshapes),
+  /// the root's defining op included.
+  ArrayRef<Operation *> getOps() const { return ops.getArrayRef(); }
+
+  /// Evaluates `node` with the variables bound to `values`.
+  static std::optional<double> evaluate(Node *node, ArrayRef<double> values);
+
+  /// The variables that `node` (transitively) reads.
+  static void collectVariables(Node *node, llvm::SetVector<unsigned> &out);
+
+  /// The indices of the elements of the reduced operand (the value of
+  /// variable `operandVar`, read in the reduction's space) that reduction
+  /// `reduction` combines into its result element `resultIndex`, as
+  /// row-major linear indices, sorted. Nullopt when the enumeration would be
+  /// too large.
+  std::optional<SmallVector<int64_t>>
+  getReducedElements(unsigned reduction, unsigned operandVar,
+                     ArrayRef<int64_t> resultIndex) const;
+
+private:
+  Node *buildTensor(Value value, AffineMap map, unsigned space, int depth);
+  Node *buildTensorImpl(Value value, AffineMap map, unsigned space, int depth);
+  Node *buildPayload(linalg::LinalgOp op, Value scalar, AffineMap iterMap,
+                     unsigned space, int depth, DenseMap<Value, Node *> &memo);
+  Node *buildReduction(linalg::LinalgOp op, unsigned result, AffineMap map,
+                       unsigned space, int depth);
+  Node *variable(Value value, AffineMap map, unsigned space,
+                 int reduction = -1);
+  Node *newNode(Node::Kind kind);
+  unsigned addSpace(ArrayRef<int64_t> shape);
+
+  Node *root = nullptr;
+  std::deque<Node> nodes;
+  SmallVector<Variable> variables;
+  SmallVector<Reduction> reductions;
+  SmallVector<Space> spaces;
+  DenseMap<std::pair<Operation *, unsigned>, unsigned> reductionIndex;
+  llvm::SetVector<Operation *> ops;
+  DenseSet<Value> barriers;
+  DenseMap<std::tuple<Value, AffineMap, unsigned>, Node *> tensorMemo;
+};
+
+/// Whether `lhs` and `rhs` (maps from space `space`) agree at every sample
+/// point of the space.
+bool mapsAgree(const Space &space, AffineMap lhs, AffineMap rhs);
+
+/// The map from the indices of a reshaped tensor of shape `to` to the
+/// indices of the tensor of shape `from` with the same row-major layout.
+AffineMap getReshapeMap(ArrayRef<int64_t> from, ArrayRef<int64_t> to,
+                        MLIRContext *context);
+
+} // namespace mlir::norm::raise
+
+#endif // NORM_LIB_DIALECT_NORM_TRANSFORMS_RAISEGRAPH_H

@@ -1,0 +1,254 @@
+// RUN: norm-opt --norm-raise --split-input-file %s | FileCheck %s
+
+// Hand-written decompositions: spellings norm-raise must see through, and
+// near misses it must leave alone.
+
+#id = affine_map<(d0, d1) -> (d0, d1)>
+#row = affine_map<(d0, d1) -> (d0)>
+
+// Layer norm: mean by multiplication with 1/N, variance as E[x^2]-E[x]^2,
+// division by sqrt(var + eps) with eps on the left, commuted operands.
+// CHECK-LABEL: func.func @layer_norm_spelling
+// CHECK-NOT:     linalg.generic
+// CHECK:         norm.layer_norm %arg0 axes = [1] epsilon = 1.000000e-03 : tensor<4x16xf32>
+// CHECK-NOT:     linalg.generic
+func.func @layer_norm_spelling(%x: tensor<4x16xf32>) -> tensor<4x16xf32> {
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<4xf32>
+  %init = linalg.fill ins(%zero : f32) outs(%e : tensor<4xf32>) -> tensor<4xf32>
+  %s1 = linalg.generic {indexing_maps = [#id, #row], iterator_types = ["parallel", "reduction"]}
+      ins(%x : tensor<4x16xf32>) outs(%init : tensor<4xf32>) {
+  ^bb0(%a: f32, %acc: f32):
+    %r = arith.addf %acc, %a : f32
+    linalg.yield %r : f32
+  } -> tensor<4xf32>
+  %s2 = linalg.generic {indexing_maps = [#id, #row], iterator_types = ["parallel", "reduction"]}
+      ins(%x : tensor<4x16xf32>) outs(%init : tensor<4xf32>) {
+  ^bb0(%a: f32, %acc: f32):
+    %sq = arith.mulf %a, %a : f32
+    %r = arith.addf %sq, %acc : f32
+    linalg.yield %r : f32
+  } -> tensor<4xf32>
+  %ex = tensor.empty() : tensor<4x16xf32>
+  %y = linalg.generic {indexing_maps = [#id, #row, #row, #id], iterator_types = ["parallel", "parallel"]}
+      ins(%x, %s1, %s2 : tensor<4x16xf32>, tensor<4xf32>, tensor<4xf32>) outs(%ex : tensor<4x16xf32>) {
+  ^bb0(%a: f32, %sum: f32, %sumsq: f32, %o: f32):
+    %inv = arith.constant 0.0625 : f32
+    %eps = arith.constant 1.0e-3 : f32
+    %mean = arith.mulf %inv, %sum : f32
+    %msq = arith.mulf %sumsq, %inv : f32
+    %m2 = arith.mulf %mean, %mean : f32
+    %var = arith.subf %msq, %m2 : f32
+    %ve = arith.addf %eps, %var : f32
+    %sd = math.sqrt %ve : f32
+    %c = arith.subf %a, %mean : f32
+    %r = arith.divf %c, %sd : f32
+    linalg.yield %r : f32
+  } -> tensor<4x16xf32>
+  return %y : tensor<4x16xf32>
+}
+
+// -----
+
+#id = affine_map<(d0, d1) -> (d0, d1)>
+#row = affine_map<(d0, d1) -> (d0)>
+
+// No mean subtraction: an RMS norm.
+// CHECK-LABEL: func.func @rms_fallback
+// CHECK:         norm.rms_norm %arg0 axes = [1] epsilon = 1.000000e-05 : tensor<4x16xf32>
+// CHECK-NOT:     linalg.generic
+func.func @rms_fallback(%x: tensor<4x16xf32>) -> tensor<4x16xf32> {
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<4xf32>
+  %init = linalg.fill ins(%zero : f32) outs(%e : tensor<4xf32>) -> tensor<4xf32>
+  %s2 = linalg.generic {indexing_maps = [#id, #row], iterator_types = ["parallel", "reduction"]}
+      ins(%x : tensor<4x16xf32>) outs(%init : tensor<4xf32>) {
+  ^bb0(%a: f32, %acc: f32):
+    %sq = arith.mulf %a, %a : f32
+    %r = arith.addf %sq, %acc : f32
+    linalg.yield %r : f32
+  } -> tensor<4xf32>
+  %ex = tensor.empty() : tensor<4x16xf32>
+  %y = linalg.generic {indexing_maps = [#id, #row, #id], iterator_types = ["parallel", "parallel"]}
+      ins(%x, %s2 : tensor<4x16xf32>, tensor<4xf32>) outs(%ex : tensor<4x16xf32>) {
+  ^bb0(%a: f32, %sumsq: f32, %o: f32):
+    %n = arith.constant 16.0 : f32
+    %eps = arith.constant 1.0e-5 : f32
+    %ms = arith.divf %sumsq, %n : f32
+    %ve = arith.addf %ms, %eps : f32
+    %rs = math.rsqrt %ve : f32
+    %r = arith.mulf %rs, %a : f32
+    linalg.yield %r : f32
+  } -> tensor<4x16xf32>
+  return %y : tensor<4x16xf32>
+}
+
+// -----
+
+#id = affine_map<(d0, d1) -> (d0, d1)>
+#row = affine_map<(d0, d1) -> (d0)>
+
+// Near miss: no epsilon (x / sqrt(E[x^2]) is not an RMS norm with eps > 0).
+// CHECK-LABEL: func.func @no_epsilon
+// CHECK-NOT:     norm.
+func.func @no_epsilon(%x: tensor<4x16xf32>) -> tensor<4x16xf32> {
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<4xf32>
+  %init = linalg.fill ins(%zero : f32) outs(%e : tensor<4xf32>) -> tensor<4xf32>
+  %s2 = linalg.generic {indexing_maps = [#id, #row], iterator_types = ["parallel", "reduction"]}
+      ins(%x : tensor<4x16xf32>) outs(%init : tensor<4xf32>) {
+  ^bb0(%a: f32, %acc: f32):
+    %sq = arith.mulf %a, %a : f32
+    %r = arith.addf %sq, %acc : f32
+    linalg.yield %r : f32
+  } -> tensor<4xf32>
+  %ex = tensor.empty() : tensor<4x16xf32>
+  %y = linalg.generic {indexing_maps = [#id, #row, #id], iterator_types = ["parallel", "parallel"]}
+      ins(%x, %s2 : tensor<4x16xf32>, tensor<4xf32>) outs(%ex : tensor<4x16xf32>) {
+  ^bb0(%a: f32, %sumsq: f32, %o: f32):
+    %n = arith.constant 16.0 : f32
+    %ms = arith.divf %sumsq, %n : f32
+    %rs = math.rsqrt %ms : f32
+    %r = arith.mulf %rs, %a : f32
+    linalg.yield %r : f32
+  } -> tensor<4x16xf32>
+  return %y : tensor<4x16xf32>
+}
+
+// -----
+
+#id = affine_map<(d0, d1) -> (d0, d1)>
+#row = affine_map<(d0, d1) -> (d0)>
+
+// Near miss: epsilon added to the standard deviation, not the variance.
+// CHECK-LABEL: func.func @eps_on_std
+// CHECK-NOT:     norm.
+func.func @eps_on_std(%x: tensor<4x16xf32>) -> tensor<4x16xf32> {
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<4xf32>
+  %init = linalg.fill ins(%zero : f32) outs(%e : tensor<4xf32>) -> tensor<4xf32>
+  %s2 = linalg.generic {indexing_maps = [#id, #row], iterator_types = ["parallel", "reduction"]}
+      ins(%x : tensor<4x16xf32>) outs(%init : tensor<4xf32>) {
+  ^bb0(%a: f32, %acc: f32):
+    %sq = arith.mulf %a, %a : f32
+    %r = arith.addf %sq, %acc : f32
+    linalg.yield %r : f32
+  } -> tensor<4xf32>
+  %ex = tensor.empty() : tensor<4x16xf32>
+  %y = linalg.generic {indexing_maps = [#id, #row, #id], iterator_types = ["parallel", "parallel"]}
+      ins(%x, %s2 : tensor<4x16xf32>, tensor<4xf32>) outs(%ex : tensor<4x16xf32>) {
+  ^bb0(%a: f32, %sumsq: f32, %o: f32):
+    %n = arith.constant 16.0 : f32
+    %eps = arith.constant 1.0e-5 : f32
+    %ms = arith.divf %sumsq, %n : f32
+    %sd = math.sqrt %ms : f32
+    %se = arith.addf %sd, %eps : f32
+    %r = arith.divf %a, %se : f32
+    linalg.yield %r : f32
+  } -> tensor<4x16xf32>
+  return %y : tensor<4x16xf32>
+}
+
+// -----
+
+#id = affine_map<(d0, d1) -> (d0, d1)>
+#row = affine_map<(d0, d1) -> (d0)>
+
+// Near miss: the mean divides by N - 1 (an unbiased mean is no mean).
+// CHECK-LABEL: func.func @wrong_count
+// CHECK-NOT:     norm.
+func.func @wrong_count(%x: tensor<4x16xf32>) -> tensor<4x16xf32> {
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<4xf32>
+  %init = linalg.fill ins(%zero : f32) outs(%e : tensor<4xf32>) -> tensor<4xf32>
+  %s2 = linalg.generic {indexing_maps = [#id, #row], iterator_types = ["parallel", "reduction"]}
+      ins(%x : tensor<4x16xf32>) outs(%init : tensor<4xf32>) {
+  ^bb0(%a: f32, %acc: f32):
+    %sq = arith.mulf %a, %a : f32
+    %r = arith.addf %sq, %acc : f32
+    linalg.yield %r : f32
+  } -> tensor<4xf32>
+  %ex = tensor.empty() : tensor<4x16xf32>
+  %y = linalg.generic {indexing_maps = [#id, #row, #id], iterator_types = ["parallel", "parallel"]}
+      ins(%x, %s2 : tensor<4x16xf32>, tensor<4xf32>) outs(%ex : tensor<4x16xf32>) {
+  ^bb0(%a: f32, %sumsq: f32, %o: f32):
+    %n = arith.constant 15.0 : f32
+    %eps = arith.constant 1.0e-5 : f32
+    %ms = arith.divf %sumsq, %n : f32
+    %ve = arith.addf %ms, %eps : f32
+    %rs = math.rsqrt %ve : f32
+    %r = arith.mulf %rs, %a : f32
+    linalg.yield %r : f32
+  } -> tensor<4x16xf32>
+  return %y : tensor<4x16xf32>
+}
+
+// -----
+
+#id = affine_map<(d0, d1) -> (d0, d1)>
+#row = affine_map<(d0, d1) -> (d0)>
+#col = affine_map<(d0, d1) -> (d1)>
+
+// Near miss: the statistic reduces over rows but is broadcast along the
+// other axis (mean over a different axis than the normalization).
+// CHECK-LABEL: func.func @other_axis
+// CHECK-NOT:     norm.
+func.func @other_axis(%x: tensor<16x16xf32>) -> tensor<16x16xf32> {
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<16xf32>
+  %init = linalg.fill ins(%zero : f32) outs(%e : tensor<16xf32>) -> tensor<16xf32>
+  %s2 = linalg.generic {indexing_maps = [#id, #row], iterator_types = ["parallel", "reduction"]}
+      ins(%x : tensor<16x16xf32>) outs(%init : tensor<16xf32>) {
+  ^bb0(%a: f32, %acc: f32):
+    %sq = arith.mulf %a, %a : f32
+    %r = arith.addf %sq, %acc : f32
+    linalg.yield %r : f32
+  } -> tensor<16xf32>
+  %ex = tensor.empty() : tensor<16x16xf32>
+  %y = linalg.generic {indexing_maps = [#id, #col, #id], iterator_types = ["parallel", "parallel"]}
+      ins(%x, %s2 : tensor<16x16xf32>, tensor<16xf32>) outs(%ex : tensor<16x16xf32>) {
+  ^bb0(%a: f32, %sumsq: f32, %o: f32):
+    %n = arith.constant 16.0 : f32
+    %eps = arith.constant 1.0e-5 : f32
+    %ms = arith.divf %sumsq, %n : f32
+    %ve = arith.addf %ms, %eps : f32
+    %rs = math.rsqrt %ve : f32
+    %r = arith.mulf %rs, %a : f32
+    linalg.yield %r : f32
+  } -> tensor<16x16xf32>
+  return %y : tensor<16x16xf32>
+}
+
+// -----
+
+#id = affine_map<(d0, d1) -> (d0, d1)>
+#row = affine_map<(d0, d1) -> (d0)>
+
+// Guard: the sum of squares has another use (returned): not raised.
+// CHECK-LABEL: func.func @extra_use
+// CHECK-NOT:     norm.
+func.func @extra_use(%x: tensor<4x16xf32>) -> (tensor<4x16xf32>, tensor<4xf32>) {
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<4xf32>
+  %init = linalg.fill ins(%zero : f32) outs(%e : tensor<4xf32>) -> tensor<4xf32>
+  %s2 = linalg.generic {indexing_maps = [#id, #row], iterator_types = ["parallel", "reduction"]}
+      ins(%x : tensor<4x16xf32>) outs(%init : tensor<4xf32>) {
+  ^bb0(%a: f32, %acc: f32):
+    %sq = arith.mulf %a, %a : f32
+    %r = arith.addf %sq, %acc : f32
+    linalg.yield %r : f32
+  } -> tensor<4xf32>
+  %ex = tensor.empty() : tensor<4x16xf32>
+  %y = linalg.generic {indexing_maps = [#id, #row, #id], iterator_types = ["parallel", "parallel"]}
+      ins(%x, %s2 : tensor<4x16xf32>, tensor<4xf32>) outs(%ex : tensor<4x16xf32>) {
+  ^bb0(%a: f32, %sumsq: f32, %o: f32):
+    %n = arith.constant 16.0 : f32
+    %eps = arith.constant 1.0e-5 : f32
+    %ms = arith.divf %sumsq, %n : f32
+    %ve = arith.addf %ms, %eps : f32
+    %rs = math.rsqrt %ve : f32
+    %r = arith.mulf %rs, %a : f32
+    linalg.yield %r : f32
+  } -> tensor<4x16xf32>
+  return %y, %s2 : tensor<4x16xf32>, tensor<4xf32>
+}

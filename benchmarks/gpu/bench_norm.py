@@ -1,0 +1,175 @@
+#!/usr/bin/env python3
+"""GPU benchmark: the norm-mlir kernels against torch eager and torch.compile.
+
+Runs on the GPU machine (PyTorch, a CUDA driver; no MLIR), on the bundle
+built by `scripts/gpu-check.sh build`. Each case reports the time, the
+effective bandwidth (bytes that must move: inputs read once, outputs written
+once) in TB/s, and that bandwidth as a percentage of a device-to-device copy
+measured in the same run. Targets (issue): LayerNorm/RMSNorm bf16
+[32768 x 4096] >= 85 % of the copy; residual + RMSNorm the same;
+GroupNorm+SiLU bf16 [8, 512, 64, 64] >= 75 % (no norm-mlir kernel yet: only
+the PyTorch baselines are measured).
+
+    python3 benchmarks/gpu/bench_norm.py --bundle build-gpu/gpu-bundle \
+        --output $OUT/benchmarks.md [--no-compile]
+"""
+
+import argparse
+import platform
+import sys
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(REPO / "python"))
+
+import torch  # noqa: E402
+import torch.nn.functional as F  # noqa: E402
+
+from norm_mlir.gpu import GpuLibrary  # noqa: E402
+
+
+def bench(fn, iters=50, warmup=10, reps=5):
+    """Median over `reps` of the mean time (s) of `iters` calls."""
+    for _ in range(warmup):
+        fn()
+    torch.cuda.synchronize()
+    times = []
+    for _ in range(reps):
+        start = torch.cuda.Event(enable_timing=True)
+        end = torch.cuda.Event(enable_timing=True)
+        start.record()
+        for _ in range(iters):
+            fn()
+        end.record()
+        end.synchronize()
+        times.append(start.elapsed_time(end) / 1e3 / iters)
+    times.sort()
+    return times[len(times) // 2]
+
+
+def copy_bandwidth(nbytes):
+    """TB/s of a device-to-device copy of `nbytes` (read + write counted)."""
+    src = torch.empty(nbytes, dtype=torch.uint8, device="cuda")
+    dst = torch.empty_like(src)
+    t = bench(lambda: dst.copy_(src))
+    return 2 * nbytes / t / 1e12
+
+
+def rms_norm_ref(x, w, eps=1e-6):
+    xf = x.float()
+    return (xf * torch.rsqrt(xf.pow(2).mean(-1, keepdim=True) + eps)
+            * w.float()).to(x.dtype)
+
+
+def add_rms_norm_ref(x, r, w, eps=1e-6):
+    s = x + r
+    return rms_norm_ref(s, w, eps), s
+
+
+def cases(rows, n):
+    bf16 = torch.bfloat16
+    x = torch.randn(rows, n, device="cuda", dtype=bf16)
+    r = torch.randn_like(x)
+    w = torch.randn(n, device="cuda", dtype=bf16)
+    b = torch.randn(n, device="cuda", dtype=bf16)
+    y, s = torch.empty_like(x), torch.empty_like(x)
+    row_bytes = x.numel() * x.element_size()
+    gx = torch.randn(8, 512, 64, 64, device="cuda", dtype=bf16)
+    gw = torch.randn(512, device="cuda", dtype=bf16)
+    gb = torch.randn(512, device="cuda", dtype=bf16)
+    g_bytes = gx.numel() * gx.element_size()
+    return [
+        dict(name=f"LayerNorm bf16 [{rows} x {n}]", bytes=2 * row_bytes,
+             ours=("layer_norm_bf16_4096", (x, w, b, y)),
+             torch=lambda: F.layer_norm(x, (n,), w, b, 1e-5),
+             check=lambda: (y, F.layer_norm(x.float(), (n,), w.float(),
+                                            b.float(), 1e-5).to(bf16))),
+        dict(name=f"RMSNorm bf16 [{rows} x {n}]", bytes=2 * row_bytes,
+             ours=("rms_norm_bf16_4096", (x, w, y)),
+             torch=lambda: rms_norm_ref(x, w),
+             check=lambda: (y, rms_norm_ref(x, w))),
+        dict(name=f"residual + RMSNorm bf16 [{rows} x {n}]",
+             bytes=4 * row_bytes,
+             ours=("add_rms_norm_bf16_4096", (x, r, w, y, s)),
+             torch=lambda: add_rms_norm_ref(x, r, w),
+             check=lambda: (y, add_rms_norm_ref(x, r, w)[0])),
+        dict(name="GroupNorm(32)+SiLU bf16 [8, 512, 64, 64]",
+             bytes=2 * g_bytes, ours=None,
+             torch=lambda: F.silu(F.group_norm(gx, 32, gw, gb, 1e-5)),
+             check=None),
+    ]
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--bundle", default=str(REPO / "build-gpu" /
+                                                "gpu-bundle"))
+    parser.add_argument("--rows", type=int, default=32768)
+    parser.add_argument("--cols", type=int, default=4096)
+    parser.add_argument("--no-compile", action="store_true",
+                        help="skip torch.compile")
+    parser.add_argument("--output", help="also write the markdown here")
+    args = parser.parse_args()
+
+    torch.manual_seed(0)
+    lib = GpuLibrary(Path(args.bundle) / "libnorm_gpu_kernels.so")
+    stream = torch.cuda.current_stream()
+    props = torch.cuda.get_device_properties(0)
+    copy_tbs = copy_bandwidth(args.rows * args.cols * 2)
+
+    lines = [
+        f"GPU: {props.name}, {props.multi_processor_count} SMs; torch "
+        f"{torch.__version__}; {time.strftime('%Y-%m-%d')}; "
+        f"python {platform.python_version()}",
+        "",
+        f"Device-to-device copy (same run, {args.rows * args.cols * 2 >> 20}"
+        f" MiB): **{copy_tbs:.2f} TB/s** (bytes read + written).",
+        "",
+        "| case | norm-mlir | torch eager | torch.compile | max abs err |",
+        "| --- | --- | --- | --- | --- |",
+    ]
+
+    def cell(t, nbytes):
+        if t is None:
+            return "n/a"
+        tbs = nbytes / t / 1e12
+        return f"{t * 1e6:.0f} us, {tbs:.2f} TB/s ({100 * tbs / copy_tbs:.0f} %)"
+
+    for case in cases(args.rows, args.cols):
+        ours_t, err = None, "n/a"
+        if case["ours"]:
+            name, tensors = case["ours"]
+            descriptors = lib.descriptors(name, *tensors)
+            lib.set_stream(stream.cuda_stream)
+            try:
+                ours_t = bench(lambda: lib.call_descriptors(name, descriptors))
+            finally:
+                lib.set_stream(None)
+            lib.synchronize()
+            actual, expected = case["check"]()
+            err = f"{(actual.float() - expected.float()).abs().max().item():.3g}"
+        eager_t = bench(case["torch"])
+        compiled_t = None
+        if not args.no_compile:
+            try:
+                compiled = torch.compile(case["torch"])
+                compiled_t = bench(compiled)
+            except Exception as e:  # noqa: BLE001 - report and go on
+                print(f"torch.compile failed for {case['name']}: {e}",
+                      file=sys.stderr)
+        ours = cell(ours_t, case["bytes"]) if case["ours"] else \
+            "no kernel (group_norm not lowered to GPU yet)"
+        lines.append(f"| {case['name']} | {ours} | "
+                     f"{cell(eager_t, case['bytes'])} | "
+                     f"{cell(compiled_t, case['bytes'])} | {err} |")
+        print(lines[-1], flush=True)
+
+    text = "\n".join(lines) + "\n"
+    print(text)
+    if args.output:
+        Path(args.output).write_text(text)
+
+
+if __name__ == "__main__":
+    main()

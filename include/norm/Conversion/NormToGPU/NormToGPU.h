@@ -1,0 +1,47 @@
+//===- NormToGPU.h - Lower row normalizations to GPU kernels ----*- C++ -*-===//
+//
+// Part of norm-mlir. Patterns that rewrite norm.layer_norm and norm.rms_norm,
+// written in destination-passing style over memrefs, into `gpu.launch`
+// kernels with explicit thread indexing: one row per warp (or per part of a
+// warp) for short rows, one row per block for long rows, 128-bit vector
+// accesses, register-resident rows, f32 accumulation, shuffle reductions
+// and a shared-memory step across the warps of a block.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef NORM_CONVERSION_NORMTOGPU_NORMTOGPU_H
+#define NORM_CONVERSION_NORMTOGPU_NORMTOGPU_H
+
+#include <cstdint>
+
+namespace mlir {
+class RewritePatternSet;
+namespace norm {
+
+/// How rows are mapped onto threads (see convert-norm-to-gpu).
+struct NormToGPUOptions {
+  /// Rows of at most this many elements get one warp (or fewer lanes) each;
+  /// longer rows get a block.
+  int64_t warpRowLimit = 1024;
+  /// Threads of a block in the warp-per-row mapping.
+  int64_t warpModeBlockSize = 128;
+  /// Target number of vectors a thread holds in the block-per-row mapping
+  /// (the block size follows from it, between 64 and 1024 threads).
+  int64_t vectorsPerThread = 4;
+  /// Largest number of row elements a thread keeps in registers; longer
+  /// rows are rejected.
+  int64_t maxValuesPerThread = 64;
+};
+
+/// Adds the patterns that rewrite norm.layer_norm and norm.rms_norm into
+/// gpu.launch kernels. An op is rewritten when its operands come from
+/// `bufferization.to_tensor` of identity-layout memrefs and each used result
+/// is written to an identity-layout memref by one
+/// `bufferization.materialize_in_destination`.
+void populateNormToGPUPatterns(RewritePatternSet &patterns,
+                               const NormToGPUOptions &options);
+
+} // namespace norm
+} // namespace mlir
+
+#endif // NORM_CONVERSION_NORMTOGPU_NORMTOGPU_H

@@ -1,0 +1,85 @@
+//===- GPUPipeline.h - norm-lower-to-nvvm pipeline --------------*- C++ -*-===//
+//
+// Part of the norm-mlir project.
+//
+//===----------------------------------------------------------------------===//
+//
+// `norm-lower-to-nvvm`: norm ops (destination-passing style over memrefs,
+// see convert-norm-to-gpu) to gpu.launch kernels, outlined into a
+// gpu.module, lowered to NVVM, serialized by gpu-module-to-binary (PTX, or a
+// cubin through ptxas), and host code in the LLVM dialect that calls the
+// `mgpu*` runtime functions (lib/Runtime/CUDA):
+//
+//   convert-norm-to-gpu -> gpu-kernel-outlining -> nvvm-attach-target
+//   -> (host + device) to LLVM -> gpu.module: convert-gpu-to-nvvm
+//   -> gpu-to-llvm -> gpu-module-to-binary
+//
+// libdevice (math functions) and ptxas come from the CUDA toolkit, found
+// through CUDA_HOME/CUDA_ROOT/CUDA_PATH or the `cuda-path` option; the
+// pipeline's first pass fails with a diagnostic when they are missing.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef NORM_PIPELINES_GPUPIPELINE_H
+#define NORM_PIPELINES_GPUPIPELINE_H
+
+#include "mlir/Pass/PassOptions.h"
+
+namespace mlir {
+class OpPassManager;
+
+namespace norm {
+
+/// Options of the `norm-lower-to-nvvm` pipeline.
+struct NormNVVMPipelineOptions
+    : public PassPipelineOptions<NormNVVMPipelineOptions> {
+  PassOptions::Option<std::string> chip{
+      *this, "chip",
+      llvm::cl::desc("Target GPU: sm_80 (A100), sm_90a (H100/H200), ..."),
+      llvm::cl::init("sm_90a")};
+  PassOptions::Option<std::string> features{
+      *this, "features",
+      llvm::cl::desc("PTX features (PTX ISA version; +ptx80 or later is "
+                     "needed for sm_80/sm_90a)"),
+      llvm::cl::init("+ptx80")};
+  PassOptions::Option<std::string> format{
+      *this, "format",
+      llvm::cl::desc("Kernel binary format: isa (PTX text), bin (cubin, "
+                     "through ptxas), fatbin, offload (LLVM IR)"),
+      llvm::cl::init("bin")};
+  PassOptions::Option<int64_t> indexBitwidth{
+      *this, "index-bitwidth",
+      llvm::cl::desc("Bitwidth of the index type in kernels (32 or 64; the "
+                     "host uses 64)"),
+      llvm::cl::init(64)};
+  PassOptions::Option<int64_t> optLevel{
+      *this, "opt-level",
+      llvm::cl::desc("LLVM optimization level of the kernels"),
+      llvm::cl::init(3)};
+  PassOptions::Option<std::string> cudaPath{
+      *this, "cuda-path",
+      llvm::cl::desc("CUDA toolkit (ptxas, nvvm/libdevice); default: "
+                     "$CUDA_HOME, $CUDA_ROOT, $CUDA_PATH, else "
+                     "/usr/local/cuda"),
+      llvm::cl::init("")};
+  PassOptions::Option<std::string> ptxasOptions{
+      *this, "ptxas-options",
+      llvm::cl::desc("Extra ptxas command-line options (e.g. -v)"),
+      llvm::cl::init("")};
+  PassOptions::Option<int64_t> warpRowLimit{
+      *this, "warp-row-limit",
+      llvm::cl::desc("convert-norm-to-gpu: longest row handled by a warp"),
+      llvm::cl::init(1024)};
+};
+
+/// Adds the passes of `norm-lower-to-nvvm` to `pm` (a module pass manager).
+void buildNormLowerToNVVMPipeline(OpPassManager &pm,
+                                  const NormNVVMPipelineOptions &options);
+
+/// Registers `norm-lower-to-nvvm` and `norm-check-cuda-toolkit`.
+void registerNormGPUPipelines();
+
+} // namespace norm
+} // namespace mlir
+
+#endif // NORM_PIPELINES_GPUPIPELINE_H

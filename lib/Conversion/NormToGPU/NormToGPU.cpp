@@ -1,0 +1,787 @@
+//===- NormToGPU.cpp - Lower row normalizations to GPU kernels ------------===//
+//
+// Part of norm-mlir.
+//
+//===----------------------------------------------------------------------===//
+//
+// Rewrites norm.layer_norm and norm.rms_norm into one gpu.launch each. The
+// input is viewed as [rows, n] (n: the static product of the normalized
+// dimensions) and the kernel is written with explicit thread indexing:
+//
+//  * a group of G threads handles one row: G = the next power of two of the
+//    vector count (at most 32) for rows of at most `warpRowLimit` elements,
+//    several rows per block; else G = a multiple of 32 (64..1024), one row
+//    per block;
+//  * each thread loads I vectors of V elements (16 bytes when n allows) at
+//    columns (lane + i * G) * V with `vector.load {alignment}`, keeps them in
+//    registers as f32, and reuses them for the statistics and the output:
+//    the row is read once from global memory;
+//  * sums are reduced with `gpu.shuffle xor` inside a warp and, for a row per
+//    block, through 32 floats of shared memory per reduction between the
+//    warps;
+//  * the epilogue computes act((x - mean) * rstd * w + b) in f32 and stores
+//    vectors of the output type.
+//
+// All lanes run the reductions (rows past the end are clamped to the last
+// row and only their stores are skipped), as `shfl.sync` with a full mask
+// requires.
+//
+//===----------------------------------------------------------------------===//
+
+#include "norm/Conversion/NormToGPU/NormToGPU.h"
+#include "norm/Conversion/Passes.h"
+#include "norm/Dialect/Norm/IR/NormDialect.h"
+#include "norm/Dialect/Norm/IR/NormOps.h"
+#include "norm/Dialect/Norm/Utils/ActivationUtils.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Bufferization/IR/Bufferization.h"
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "mlir/IR/Dominance.h"
+#include "mlir/IR/PatternMatch.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+#include "llvm/Support/MathExtras.h"
+
+#include <functional>
+
+namespace mlir::norm {
+#define GEN_PASS_DEF_CONVERTNORMTOGPUPASS
+#include "norm/Conversion/Passes.h.inc"
+} // namespace mlir::norm
+
+using namespace mlir;
+using namespace mlir::norm;
+
+namespace {
+
+/// The mapping of a [rows, n] normalization onto threads.
+struct RowMapping {
+  /// Row length in elements.
+  int64_t n = 0;
+  /// Elements per vector access.
+  int64_t vectorWidth = 1;
+  /// Vectors per row (n / vectorWidth).
+  int64_t numVectors = 0;
+  /// Threads per row: a power of two <= 32, or a multiple of 32.
+  int64_t groupSize = 32;
+  /// Rows per block (1 when a block handles a row).
+  int64_t rowsPerBlock = 1;
+  /// Vectors each thread loads.
+  int64_t vectorsPerThread = 1;
+
+  bool perBlock() const { return groupSize > 32; }
+  int64_t blockSize() const { return groupSize * rowsPerBlock; }
+  int64_t numWarps() const { return groupSize / 32; }
+  /// Whether the last vector of a thread may lie past the end of the row.
+  bool hasTail() const { return numVectors % groupSize != 0; }
+};
+
+/// A row normalization, analyzed: its operands and destinations as memrefs
+/// of the original shapes, and the parameters of its arithmetic.
+struct RowNormInfo {
+  bool centered = false;
+  double epsilon = 0.0;
+  double weightOffset = 0.0;
+  ActivationAttr activation;
+  Value input, residual, weight, bias;
+  Value output, residualSum, mean, rstd;
+  /// The `materialize_in_destination` ops that write the results.
+  SmallVector<Operation *> materializations;
+  /// Rank of the leading (row) dimensions.
+  int64_t numLeadingDims = 0;
+  RowMapping mapping;
+};
+
+} // namespace
+
+//===----------------------------------------------------------------------===//
+// Analysis
+//===----------------------------------------------------------------------===//
+
+/// Chooses vector width, threads per row and rows per block for rows of `n`
+/// elements of `elementBits` bits.
+static FailureOr<RowMapping> computeRowMapping(int64_t n, unsigned elementBits,
+                                               const NormToGPUOptions &options,
+                                               std::string &reason) {
+  RowMapping m;
+  m.n = n;
+  m.vectorWidth = 128 / elementBits;
+  while (m.vectorWidth > 1 && n % m.vectorWidth != 0)
+    m.vectorWidth /= 2;
+  m.numVectors = n / m.vectorWidth;
+  if (n <= options.warpRowLimit) {
+    m.groupSize = std::min<int64_t>(
+        32, llvm::PowerOf2Ceil(static_cast<uint64_t>(m.numVectors)));
+    m.rowsPerBlock =
+        std::max<int64_t>(1, options.warpModeBlockSize / m.groupSize);
+  } else {
+    int64_t threads = llvm::divideCeil(
+        m.numVectors, std::max<int64_t>(1, options.vectorsPerThread));
+    m.groupSize = std::clamp<int64_t>(llvm::alignTo(threads, 32), 64, 1024);
+    m.rowsPerBlock = 1;
+  }
+  m.vectorsPerThread = llvm::divideCeil(m.numVectors, m.groupSize);
+  if (m.vectorsPerThread * m.vectorWidth > options.maxValuesPerThread) {
+    reason = "rows of " + std::to_string(n) +
+             " elements need more than max-values-per-thread = " +
+             std::to_string(options.maxValuesPerThread) +
+             " registers per thread";
+    return failure();
+  }
+  return m;
+}
+
+/// Whether `type` is a memref with the identity layout in the default
+/// memory space (a plain device pointer).
+static bool isPlainMemRef(Type type) {
+  auto memref = dyn_cast<MemRefType>(type);
+  return memref && memref.getLayout().isIdentity() && !memref.getMemorySpace();
+}
+
+/// The buffer behind a tensor operand: the memref of the
+/// `bufferization.to_tensor` that defines it.
+static Value getOperandBuffer(Value tensor, std::string &reason) {
+  auto toTensor = tensor.getDefiningOp<bufferization::ToTensorOp>();
+  if (!toTensor || !isPlainMemRef(toTensor.getBuffer().getType())) {
+    reason = "operands must be `bufferization.to_tensor` of identity-layout "
+             "memrefs";
+    return Value();
+  }
+  return toTensor.getBuffer();
+}
+
+/// The destination memref of a result, written by its one
+/// `bufferization.materialize_in_destination` user. Null for an unused
+/// optional result; sets `reason` on an unsupported use.
+static Value getResultDestination(Value result, RowNormInfo &info,
+                                  std::string &reason) {
+  if (!result || result.use_empty())
+    return Value();
+  auto materialize =
+      dyn_cast<bufferization::MaterializeInDestinationOp>(*result.user_begin());
+  if (!result.hasOneUse() || !materialize ||
+      materialize.getSource() != result ||
+      !isPlainMemRef(materialize.getDest().getType())) {
+    reason = "each used result must be written to an identity-layout memref "
+             "by one `bufferization.materialize_in_destination`";
+    return Value();
+  }
+  info.materializations.push_back(materialize);
+  return materialize.getDest();
+}
+
+/// Fills `info` for a layer_norm or rms_norm; returns failure with a reason
+/// when the op cannot become a kernel.
+static LogicalResult analyzeRowNorm(Operation *op,
+                                    const NormToGPUOptions &options,
+                                    RowNormInfo &info, std::string &reason) {
+  Value input, weight, bias, residual;
+  Value output, mean, rstd, residualSum;
+  ArrayRef<int64_t> axes;
+  if (auto ln = dyn_cast<LayerNormOp>(op)) {
+    info.centered = true;
+    info.epsilon = ln.getEpsilon().convertToDouble();
+    info.activation = ln.getActivationAttr();
+    input = ln.getInput();
+    weight = ln.getWeight();
+    bias = ln.getBias();
+    residual = ln.getResidual();
+    output = ln.getOutput();
+    mean = ln.getMean();
+    rstd = ln.getRstd();
+    residualSum = ln.getResidualSum();
+    axes = ln.getAxes();
+  } else if (auto rms = dyn_cast<RMSNormOp>(op)) {
+    info.epsilon = rms.getEpsilon().convertToDouble();
+    info.weightOffset = rms.getWeightOffset().convertToDouble();
+    info.activation = rms.getActivationAttr();
+    input = rms.getInput();
+    weight = rms.getWeight();
+    residual = rms.getResidual();
+    output = rms.getOutput();
+    rstd = rms.getRstd();
+    residualSum = rms.getResidualSum();
+    axes = rms.getAxes();
+  } else {
+    reason = "only norm.layer_norm and norm.rms_norm have a GPU kernel";
+    return failure();
+  }
+
+  auto type = cast<RankedTensorType>(input.getType());
+  Type elementType = type.getElementType();
+  if (!elementType.isF32() && !elementType.isF16() && !elementType.isBF16()) {
+    reason = "the element type must be f32, f16 or bf16";
+    return failure();
+  }
+  info.numLeadingDims = type.getRank() - static_cast<int64_t>(axes.size());
+  if (info.numLeadingDims < 1) {
+    reason = "at least one leading (row) dimension is required";
+    return failure();
+  }
+  int64_t n = 1;
+  for (int64_t d : type.getShape().drop_front(info.numLeadingDims)) {
+    if (ShapedType::isDynamic(d)) {
+      reason = "the normalized dimensions must be static";
+      return failure();
+    }
+    n *= d;
+  }
+  FailureOr<RowMapping> mapping = computeRowMapping(
+      n, elementType.getIntOrFloatBitWidth(), options, reason);
+  if (failed(mapping))
+    return failure();
+  info.mapping = *mapping;
+
+  for (auto [tensor, buffer] : {std::pair<Value, Value *>{input, &info.input},
+                                {residual, &info.residual},
+                                {weight, &info.weight},
+                                {bias, &info.bias}}) {
+    if (!tensor)
+      continue;
+    *buffer = getOperandBuffer(tensor, reason);
+    if (!*buffer)
+      return failure();
+  }
+  for (auto [result, dest] : {std::pair<Value, Value *>{output, &info.output},
+                              {residualSum, &info.residualSum},
+                              {mean, &info.mean},
+                              {rstd, &info.rstd}}) {
+    *dest = getResultDestination(result, info, reason);
+    if (!*dest && !reason.empty())
+      return failure();
+  }
+  if (!info.output) {
+    reason = "the output must be written to a destination memref";
+    return failure();
+  }
+  for (Value stat : {info.mean, info.rstd}) {
+    if (!stat)
+      continue;
+    Type statType = cast<MemRefType>(stat.getType()).getElementType();
+    if (!statType.isF32() && !statType.isF16() && !statType.isBF16()) {
+      reason = "statistics must be f32, f16 or bf16";
+      return failure();
+    }
+  }
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Kernel construction
+//===----------------------------------------------------------------------===//
+
+namespace {
+
+/// Builds the gpu.launch of one row normalization. Operands are the
+/// collapsed memrefs: [rows, n] for rows, [n] for weight and bias, [rows]
+/// for statistics.
+class RowKernelBuilder {
+public:
+  RowKernelBuilder(OpBuilder &b, Location loc, const RowNormInfo &info,
+                   Type elementType)
+      : b(b), loc(loc), info(info), m(info.mapping), elementType(elementType),
+        f32(b.getF32Type()) {}
+
+  /// Emits `if (rows > 0) gpu.launch ...` at the insertion point.
+  void build(Value numRows);
+
+private:
+  Value index(int64_t v) { return arith::ConstantIndexOp::create(b, loc, v); }
+  Value floatConst(double v) {
+    return arith::ConstantOp::create(b, loc, b.getF32FloatAttr(v));
+  }
+  Value toF32(Value v) {
+    if (v.getType() == f32)
+      return v;
+    return arith::ExtFOp::create(b, loc, f32, v);
+  }
+  Value fromF32(Value v, Type type) {
+    if (type == f32)
+      return v;
+    return arith::TruncFOp::create(b, loc, type, v);
+  }
+  /// `lhs && rhs` where either may be null (true).
+  Value andCond(Value lhs, Value rhs) {
+    if (!lhs)
+      return rhs;
+    if (!rhs)
+      return lhs;
+    return arith::AndIOp::create(b, loc, lhs, rhs);
+  }
+  /// Runs `body` under `scf.if cond` (directly when `cond` is null).
+  void guarded(Value cond, llvm::function_ref<void()> body) {
+    if (!cond) {
+      body();
+      return;
+    }
+    auto ifOp = scf::IfOp::create(b, loc, cond, /*withElseRegion=*/false);
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(&ifOp.getThenRegion().front());
+    body();
+  }
+
+  /// Vector index (in vectors) of the i-th vector of this thread.
+  Value vectorIndex(int64_t i) {
+    return arith::AddIOp::create(b, loc, lane, index(i * m.groupSize));
+  }
+  /// Whether the i-th vector of this thread is inside the row (null: always).
+  Value inBounds(int64_t i) {
+    if (!m.hasTail() || i != m.vectorsPerThread - 1)
+      return Value();
+    return arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult,
+                                 vectorIndex(i), index(m.numVectors));
+  }
+  /// Indices of the i-th vector of this thread in `memref` ([rows, n] or
+  /// [n]).
+  SmallVector<Value> vectorIndices(Value memref, int64_t i) {
+    Value col =
+        arith::MulIOp::create(b, loc, vectorIndex(i), index(m.vectorWidth));
+    if (cast<MemRefType>(memref.getType()).getRank() == 2)
+      return {row, col};
+    return {col};
+  }
+  VectorType vectorTypeOf(Value memref) {
+    return VectorType::get({m.vectorWidth},
+                           cast<MemRefType>(memref.getType()).getElementType());
+  }
+  llvm::MaybeAlign alignmentOf(VectorType type) {
+    return llvm::MaybeAlign(type.getNumElements() *
+                            type.getElementTypeBitWidth() / 8);
+  }
+
+  /// Loads this thread's vectors of `memref`; vectors past the end of the
+  /// row read as zeros.
+  SmallVector<Value> loadVectors(Value memref);
+  /// Stores this thread's vectors into `memref` where `valid` holds.
+  void storeVectors(Value memref, ArrayRef<Value> vectors);
+  /// The f32 elements of `vectors`, in order.
+  SmallVector<Value> toF32Elements(ArrayRef<Value> vectors);
+  /// Sum of `v` over the threads of a row (every thread gets it). `slot`
+  /// selects the shared-memory scratch of this reduction.
+  Value reduceRow(Value v, int64_t slot);
+  /// Shuffle-xor butterfly over `width` lanes.
+  Value reduceWarp(Value v, int64_t width);
+
+  OpBuilder &b;
+  Location loc;
+  const RowNormInfo &info;
+  const RowMapping &m;
+  Type elementType;
+  Type f32;
+
+  // Inside the kernel.
+  Value tid, lane, row, valid, scratch;
+};
+
+} // namespace
+
+SmallVector<Value> RowKernelBuilder::loadVectors(Value memref) {
+  VectorType type = vectorTypeOf(memref);
+  SmallVector<Value> vectors;
+  for (int64_t i = 0; i < m.vectorsPerThread; ++i) {
+    auto load = [&]() -> Value {
+      return vector::LoadOp::create(b, loc, type, memref,
+                                    vectorIndices(memref, i),
+                                    /*nontemporal=*/false, alignmentOf(type));
+    };
+    Value cond = inBounds(i);
+    if (!cond) {
+      vectors.push_back(load());
+      continue;
+    }
+    auto ifOp = scf::IfOp::create(b, loc, TypeRange{type}, cond,
+                                  /*withElseRegion=*/true);
+    {
+      OpBuilder::InsertionGuard guard(b);
+      b.setInsertionPointToStart(&ifOp.getThenRegion().front());
+      scf::YieldOp::create(b, loc, load());
+      b.setInsertionPointToStart(&ifOp.getElseRegion().front());
+      Value zero = arith::ConstantOp::create(
+          b, loc, type,
+          DenseElementsAttr::get(type,
+                                 b.getFloatAttr(type.getElementType(), 0.0)));
+      scf::YieldOp::create(b, loc, zero);
+    }
+    vectors.push_back(ifOp.getResult(0));
+  }
+  return vectors;
+}
+
+void RowKernelBuilder::storeVectors(Value memref, ArrayRef<Value> vectors) {
+  for (int64_t i = 0, e = vectors.size(); i < e; ++i) {
+    Value vector = vectors[i];
+    guarded(andCond(valid, inBounds(i)), [&] {
+      auto type = cast<VectorType>(vector.getType());
+      vector::StoreOp::create(b, loc, vector, memref, vectorIndices(memref, i),
+                              /*nontemporal=*/false, alignmentOf(type));
+    });
+  }
+}
+
+SmallVector<Value> RowKernelBuilder::toF32Elements(ArrayRef<Value> vectors) {
+  SmallVector<Value> elements;
+  for (Value vector : vectors) {
+    auto type = cast<VectorType>(vector.getType());
+    Value wide = vector;
+    if (type.getElementType() != f32)
+      wide = arith::ExtFOp::create(b, loc, type.clone(f32), vector);
+    for (int64_t k = 0; k < type.getNumElements(); ++k)
+      elements.push_back(
+          vector::ExtractOp::create(b, loc, wide, ArrayRef<int64_t>{k}));
+  }
+  return elements;
+}
+
+Value RowKernelBuilder::reduceWarp(Value v, int64_t width) {
+  for (int64_t offset = width / 2; offset >= 1; offset /= 2) {
+    auto shuffle = gpu::ShuffleOp::create(b, loc, v, offset, /*width=*/32,
+                                          gpu::ShuffleMode::XOR);
+    v = arith::AddFOp::create(b, loc, v, shuffle.getShuffleResult());
+  }
+  return v;
+}
+
+Value RowKernelBuilder::reduceRow(Value v, int64_t slot) {
+  v = reduceWarp(v, std::min<int64_t>(m.groupSize, 32));
+  if (!m.perBlock())
+    return v;
+  // Across warps: lane 0 of each warp publishes its sum, every warp reads
+  // them all back and reduces them again. Each reduction has its own slot,
+  // so one barrier per reduction suffices.
+  Value c32 = index(32);
+  Value warp = arith::DivUIOp::create(b, loc, tid, c32);
+  Value warpLane = arith::RemUIOp::create(b, loc, tid, c32);
+  Value base = index(slot * 32);
+  Value isFirst = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq,
+                                        warpLane, index(0));
+  guarded(isFirst, [&] {
+    memref::StoreOp::create(
+        b, loc, v, scratch,
+        ValueRange{arith::AddIOp::create(b, loc, base, warp)});
+  });
+  gpu::BarrierOp::create(b, loc);
+  Value hasPartial = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult,
+                                           warpLane, index(m.numWarps()));
+  auto ifOp = scf::IfOp::create(b, loc, TypeRange{f32}, hasPartial,
+                                /*withElseRegion=*/true);
+  {
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(&ifOp.getThenRegion().front());
+    Value partial = memref::LoadOp::create(
+        b, loc, scratch,
+        ValueRange{arith::AddIOp::create(b, loc, base, warpLane)});
+    scf::YieldOp::create(b, loc, partial);
+    b.setInsertionPointToStart(&ifOp.getElseRegion().front());
+    scf::YieldOp::create(b, loc, floatConst(0.0));
+  }
+  // A full butterfly, so that every lane (not only the first numWarps) ends
+  // with the total.
+  return reduceWarp(ifOp.getResult(0), 32);
+}
+
+void RowKernelBuilder::build(Value numRows) {
+  MLIRContext *ctx = b.getContext();
+  Value hasRows = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ugt,
+                                        numRows, index(0));
+  auto ifOp = scf::IfOp::create(b, loc, hasRows, /*withElseRegion=*/false);
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPointToStart(&ifOp.getThenRegion().front());
+
+  Value one = index(1);
+  Value grid =
+      arith::CeilDivUIOp::create(b, loc, numRows, index(m.rowsPerBlock));
+  SmallVector<Type> workgroup;
+  if (m.perBlock())
+    workgroup.push_back(MemRefType::get(
+        {64}, f32, MemRefLayoutAttrInterface(),
+        gpu::AddressSpaceAttr::get(ctx, gpu::AddressSpace::Workgroup)));
+  auto launch = gpu::LaunchOp::create(
+      b, loc, grid, one, one, index(m.blockSize()), one, one,
+      /*dynamicSharedMemorySize=*/Value(), /*asyncTokenType=*/Type(),
+      /*asyncDependencies=*/ValueRange(), workgroup);
+  Block &body = launch.getBody().front();
+  if (body.empty() || !isa<gpu::TerminatorOp>(body.back())) {
+    b.setInsertionPointToEnd(&body);
+    gpu::TerminatorOp::create(b, loc);
+  }
+  b.setInsertionPoint(body.getTerminator());
+
+  // Thread -> (row, lane).
+  tid = launch.getThreadIds().x;
+  Value bid = launch.getBlockIds().x;
+  if (m.perBlock()) {
+    scratch = launch.getWorkgroupAttributions().front();
+    lane = tid;
+    row = bid;
+  } else {
+    Value groupSize = index(m.groupSize);
+    Value group = arith::DivUIOp::create(b, loc, tid, groupSize);
+    lane = arith::RemUIOp::create(b, loc, tid, groupSize);
+    Value firstRow = arith::MulIOp::create(b, loc, bid, index(m.rowsPerBlock));
+    Value rawRow = arith::AddIOp::create(b, loc, firstRow, group);
+    if (m.rowsPerBlock > 1) {
+      valid = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, rawRow,
+                                    numRows);
+      Value lastRow = arith::SubIOp::create(b, loc, numRows, one);
+      row = arith::MinUIOp::create(b, loc, rawRow, lastRow);
+    } else {
+      row = rawRow;
+    }
+  }
+
+  // x (+ residual, in the input type), kept in registers.
+  SmallVector<Value> xVectors = loadVectors(info.input);
+  if (info.residual) {
+    SmallVector<Value> rVectors = loadVectors(info.residual);
+    for (size_t i = 0; i < xVectors.size(); ++i)
+      xVectors[i] = arith::AddFOp::create(b, loc, xVectors[i], rVectors[i]);
+    if (info.residualSum)
+      storeVectors(info.residualSum, xVectors);
+  }
+  SmallVector<Value> x = toF32Elements(xVectors);
+
+  // Statistics. Out-of-row vectors are zeros: they add nothing to the sums,
+  // and are masked out of the centered sum of squares.
+  Value invN = floatConst(1.0 / static_cast<double>(m.n));
+  Value eps = floatConst(info.epsilon);
+  Value mean, rstd;
+  Value acc = floatConst(0.0);
+  for (Value v : x)
+    acc = info.centered ? arith::AddFOp::create(b, loc, acc, v).getResult()
+                        : arith::AddFOp::create(
+                              b, loc, acc, arith::MulFOp::create(b, loc, v, v))
+                              .getResult();
+  Value total = reduceRow(acc, 0);
+  if (info.centered) {
+    mean = arith::MulFOp::create(b, loc, total, invN);
+    Value acc2 = floatConst(0.0);
+    int64_t perVector = m.vectorWidth;
+    for (int64_t i = 0; i < m.vectorsPerThread; ++i) {
+      Value part = floatConst(0.0);
+      for (int64_t k = 0; k < perVector; ++k) {
+        Value d = arith::SubFOp::create(b, loc, x[i * perVector + k], mean);
+        part = arith::AddFOp::create(b, loc, part,
+                                     arith::MulFOp::create(b, loc, d, d));
+      }
+      if (Value cond = inBounds(i))
+        part = arith::SelectOp::create(b, loc, cond, part, floatConst(0.0));
+      acc2 = arith::AddFOp::create(b, loc, acc2, part);
+    }
+    Value var = arith::MulFOp::create(b, loc, reduceRow(acc2, 1), invN);
+    rstd =
+        math::RsqrtOp::create(b, loc, arith::AddFOp::create(b, loc, var, eps));
+  } else {
+    Value meanSquare = arith::MulFOp::create(b, loc, total, invN);
+    rstd = math::RsqrtOp::create(
+        b, loc, arith::AddFOp::create(b, loc, meanSquare, eps));
+  }
+
+  // Statistics of the row, written by its first thread.
+  Value isFirst =
+      arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, lane, index(0));
+  for (auto [dest, value] :
+       {std::pair<Value, Value>{info.mean, mean}, {info.rstd, rstd}}) {
+    if (!dest)
+      continue;
+    guarded(andCond(valid, isFirst), [&, dest = dest, value = value] {
+      Type type = cast<MemRefType>(dest.getType()).getElementType();
+      memref::StoreOp::create(b, loc, fromF32(value, type), dest,
+                              ValueRange{row});
+    });
+  }
+
+  // Epilogue: act((x - mean) * rstd * (w + offset) + b).
+  SmallVector<Value> w, bias;
+  if (info.weight)
+    w = toF32Elements(loadVectors(info.weight));
+  if (info.bias)
+    bias = toF32Elements(loadVectors(info.bias));
+  Value offset =
+      info.weightOffset != 0.0 ? floatConst(info.weightOffset) : Value();
+  SmallVector<Value> outVectors;
+  VectorType outType = vectorTypeOf(info.output);
+  for (int64_t i = 0; i < m.vectorsPerThread; ++i) {
+    SmallVector<Value> elements;
+    for (int64_t k = 0; k < m.vectorWidth; ++k) {
+      int64_t e = i * m.vectorWidth + k;
+      Value y = x[e];
+      if (mean)
+        y = arith::SubFOp::create(b, loc, y, mean);
+      y = arith::MulFOp::create(b, loc, y, rstd);
+      if (info.weight) {
+        Value scale = w[e];
+        if (offset)
+          scale = arith::AddFOp::create(b, loc, scale, offset);
+        y = arith::MulFOp::create(b, loc, y, scale);
+      }
+      if (info.bias) {
+        y = arith::AddFOp::create(b, loc, y, bias[e]);
+      }
+      elements.push_back(buildActivation(b, loc, y, info.activation));
+    }
+    Value vec = vector::FromElementsOp::create(
+        b, loc, VectorType::get({m.vectorWidth}, f32), elements);
+    if (outType.getElementType() != f32)
+      vec = arith::TruncFOp::create(b, loc, outType, vec);
+    outVectors.push_back(vec);
+  }
+  storeVectors(info.output, outVectors);
+}
+
+//===----------------------------------------------------------------------===//
+// Patterns
+//===----------------------------------------------------------------------===//
+
+/// `memref` with its first `numLeading` dimensions collapsed into one and the
+/// rest into another ([rows, n]); with `numLeading` == rank, into [rows].
+static Value collapseRows(OpBuilder &b, Location loc, Value memref,
+                          int64_t numLeading) {
+  int64_t rank = cast<MemRefType>(memref.getType()).getRank();
+  SmallVector<ReassociationIndices> groups(1);
+  for (int64_t d = 0; d < std::min(numLeading, rank); ++d)
+    groups[0].push_back(d);
+  if (numLeading < rank) {
+    groups.emplace_back();
+    for (int64_t d = numLeading; d < rank; ++d)
+      groups[1].push_back(d);
+  } else {
+    // Statistics: [rows..., 1, ..., 1] -> [rows].
+    groups[0].clear();
+    for (int64_t d = 0; d < rank; ++d)
+      groups[0].push_back(d);
+  }
+  if (static_cast<int64_t>(groups.size()) == rank)
+    return memref;
+  return memref::CollapseShapeOp::create(b, loc, memref, groups);
+}
+
+/// Collapses a weight or bias ([normalized dims]) into [n].
+static Value collapseAll(OpBuilder &b, Location loc, Value memref) {
+  int64_t rank = cast<MemRefType>(memref.getType()).getRank();
+  if (rank == 1)
+    return memref;
+  SmallVector<ReassociationIndices> groups(1);
+  for (int64_t d = 0; d < rank; ++d)
+    groups[0].push_back(d);
+  return memref::CollapseShapeOp::create(b, loc, memref, groups);
+}
+
+namespace {
+
+/// Rewrites a layer_norm or rms_norm (OpTy) into a gpu.launch.
+template <typename OpTy> struct RowNormToGPUPattern : OpRewritePattern<OpTy> {
+  RowNormToGPUPattern(MLIRContext *ctx, const NormToGPUOptions &options)
+      : OpRewritePattern<OpTy>(ctx), options(options) {}
+
+  LogicalResult matchAndRewrite(OpTy op,
+                                PatternRewriter &rewriter) const override {
+    RowNormInfo info;
+    std::string reason;
+    if (failed(analyzeRowNorm(op, options, info, reason)))
+      return rewriter.notifyMatchFailure(op, reason);
+
+    // The kernel runs where the first result is materialized; every
+    // destination must be available there.
+    Operation *first = info.materializations.front();
+    for (Operation *mat : info.materializations)
+      if (mat->getBlock() == first->getBlock() && mat->isBeforeInBlock(first))
+        first = mat;
+    DominanceInfo dominance(
+        op->template getParentOfType<FunctionOpInterface>());
+    for (Operation *mat : info.materializations) {
+      Value dest =
+          cast<bufferization::MaterializeInDestinationOp>(mat).getDest();
+      if (mat->getBlock() != first->getBlock() ||
+          !dominance.properlyDominates(dest, first))
+        return rewriter.notifyMatchFailure(
+            op, "destinations must be defined before the results are "
+                "materialized, in one block");
+    }
+
+    Location loc = op.getLoc();
+    rewriter.setInsertionPoint(first);
+    RowNormInfo collapsed = info;
+    int64_t lead = info.numLeadingDims;
+    for (Value *v : {&collapsed.input, &collapsed.residual, &collapsed.output,
+                     &collapsed.residualSum})
+      if (*v)
+        *v = collapseRows(rewriter, loc, *v, lead);
+    for (Value *v : {&collapsed.mean, &collapsed.rstd})
+      if (*v)
+        *v = collapseRows(rewriter, loc, *v,
+                          cast<MemRefType>(v->getType()).getRank());
+    for (Value *v : {&collapsed.weight, &collapsed.bias})
+      if (*v)
+        *v = collapseAll(rewriter, loc, *v);
+    Value numRows = memref::DimOp::create(rewriter, loc, collapsed.input, 0);
+    Type elementType = cast<MemRefType>(info.input.getType()).getElementType();
+    RowKernelBuilder(rewriter, loc, collapsed, elementType).build(numRows);
+
+    // The results now live in their destinations.
+    SmallVector<Operation *> toTensors;
+    for (Value operand : op->getOperands())
+      if (auto toTensor =
+              operand.template getDefiningOp<bufferization::ToTensorOp>())
+        toTensors.push_back(toTensor);
+    for (Operation *mat : info.materializations)
+      rewriter.eraseOp(mat);
+    rewriter.eraseOp(op);
+    for (Operation *toTensor : toTensors)
+      if (toTensor->use_empty())
+        rewriter.eraseOp(toTensor);
+    return success();
+  }
+
+  NormToGPUOptions options;
+};
+
+struct ConvertNormToGPUPass
+    : norm::impl::ConvertNormToGPUPassBase<ConvertNormToGPUPass> {
+  using Base::Base;
+
+  void runOnOperation() override {
+    NormToGPUOptions options;
+    options.warpRowLimit = warpRowLimit;
+    options.warpModeBlockSize = warpBlockSize;
+    options.vectorsPerThread = vectorsPerThread;
+    options.maxValuesPerThread = maxValuesPerThread;
+    RewritePatternSet patterns(&getContext());
+    populateNormToGPUPatterns(patterns, options);
+    GreedyRewriteConfig config;
+    config.setStrictness(GreedyRewriteStrictness::ExistingOps);
+    // Keep the kernels' constants inside the launches (hoisted out, they
+    // would become kernel arguments when outlined).
+    config.enableFolding(false);
+    config.enableConstantCSE(false);
+    (void)applyPatternsGreedily(getOperation(), std::move(patterns), config);
+
+    // Explain every norm op that is left.
+    bool failedAny = false;
+    getOperation()->walk([&](Operation *op) {
+      if (!isa<NormDialect>(op->getDialect()))
+        return;
+      RowNormInfo info;
+      std::string reason;
+      if (succeeded(analyzeRowNorm(op, options, info, reason)))
+        reason = "its destinations are not available where it is "
+                 "materialized";
+      op->emitOpError() << "has no GPU kernel: " << reason;
+      failedAny = true;
+    });
+    if (failedAny)
+      signalPassFailure();
+  }
+};
+
+} // namespace
+
+void mlir::norm::populateNormToGPUPatterns(RewritePatternSet &patterns,
+                                           const NormToGPUOptions &options) {
+  patterns
+      .add<RowNormToGPUPattern<LayerNormOp>, RowNormToGPUPattern<RMSNormOp>>(
+          patterns.getContext(), options);
+}

@@ -1,0 +1,323 @@
+//===- CudaRuntimeWrappers.cpp - mgpu* functions over the CUDA driver -----===//
+//
+// Part of norm-mlir.
+//
+//===----------------------------------------------------------------------===//
+//
+// The functions that MLIR's `gpu-to-llvm` host lowering calls (module
+// load/unload, function lookup, kernel launch, streams, events, memory),
+// implemented over the CUDA driver API. Debian's MLIR ships no CUDA runtime
+// wrappers; this library replaces upstream's `libmlir_cuda_runtime` and, unlike
+// it, links neither MLIR nor LLVM: only libcuda. It is what a compiled host
+// library (norm-lower-to-nvvm + mlir-translate + clang) needs at run time.
+//
+// Additions for callers that own the stream (PyTorch, CuPy):
+//  * `normCudaSetStream(stream)`: from then on, on the calling thread,
+//    `mgpuStreamCreate` returns `stream`, and `mgpuStreamSynchronize` /
+//    `mgpuStreamDestroy` of it do nothing: compiled functions enqueue their
+//    kernels on the caller's stream and return without waiting, ordered with
+//    the caller's other work. `normCudaSetStream(NULL)` restores the default
+//    (a fresh stream per call, synchronized before returning).
+//  * `normCudaGetLastError()` / `normCudaGetLastErrorString()` /
+//    `normCudaClearLastError()`: the first driver error since the last clear
+//    (the mgpu* functions return no status; they also print errors to stderr
+//    unless NORM_CUDA_QUIET is set).
+//
+// Contexts: every call runs in the primary context of the default device
+// (device 0, or `mgpuSetDefaultDevice`), the context PyTorch and the CUDA
+// runtime use too.
+//
+//===----------------------------------------------------------------------===//
+
+#include <cuda.h>
+
+#include <atomic>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <mutex>
+
+#define NORM_CUDA_EXPORT extern "C" __attribute__((visibility("default")))
+
+namespace {
+
+int32_t defaultDevice = 0;
+std::atomic<int> lastError{CUDA_SUCCESS};
+thread_local CUstream callerStream = nullptr;
+
+/// Records and reports a failed driver call.
+void reportError(CUresult result, const char *expr) {
+  if (result == CUDA_SUCCESS)
+    return;
+  int expected = CUDA_SUCCESS;
+  lastError.compare_exchange_strong(expected, static_cast<int>(result));
+  if (std::getenv("NORM_CUDA_QUIET"))
+    return;
+  const char *name = nullptr;
+  cuGetErrorName(result, &name);
+  std::fprintf(stderr, "norm_cuda_runtime: '%s' failed with %d (%s)\n", expr,
+               static_cast<int>(result), name ? name : "unknown");
+}
+
+#define CUDA_REPORT_IF_ERROR(expr) reportError((expr), #expr)
+
+/// The primary context of the default device, retained once.
+CUcontext getContext() {
+  static CUcontext context = [] {
+    CUDA_REPORT_IF_ERROR(cuInit(/*flags=*/0));
+    CUdevice device;
+    CUDA_REPORT_IF_ERROR(cuDeviceGet(&device, defaultDevice));
+    CUcontext ctx = nullptr;
+    CUDA_REPORT_IF_ERROR(cuDevicePrimaryCtxRetain(&ctx, device));
+    return ctx;
+  }();
+  return context;
+}
+
+/// Makes the runtime's context current for the lifetime of the object.
+class ScopedContext {
+public:
+  ScopedContext() { CUDA_REPORT_IF_ERROR(cuCtxPushCurrent(getContext())); }
+  ~ScopedContext() { CUDA_REPORT_IF_ERROR(cuCtxPopCurrent(nullptr)); }
+  ScopedContext(const ScopedContext &) = delete;
+  ScopedContext &operator=(const ScopedContext &) = delete;
+};
+
+bool isCallerStream(CUstream stream) {
+  return callerStream && stream == callerStream;
+}
+
+} // namespace
+
+//===----------------------------------------------------------------------===//
+// Additions of norm-mlir
+//===----------------------------------------------------------------------===//
+
+NORM_CUDA_EXPORT void normCudaSetStream(void *stream) {
+  callerStream = static_cast<CUstream>(stream);
+}
+
+NORM_CUDA_EXPORT void *normCudaGetStream() { return callerStream; }
+
+NORM_CUDA_EXPORT int normCudaGetLastError() { return lastError.load(); }
+
+NORM_CUDA_EXPORT const char *normCudaGetLastErrorString() {
+  const char *name = nullptr;
+  if (cuGetErrorName(static_cast<CUresult>(lastError.load()), &name) !=
+      CUDA_SUCCESS)
+    return "<unknown CUDA error>";
+  return name;
+}
+
+NORM_CUDA_EXPORT void normCudaClearLastError() { lastError = CUDA_SUCCESS; }
+
+/// Blocks until all work of the runtime's context is done; returns the
+/// first error seen (0 when none).
+NORM_CUDA_EXPORT int normCudaSynchronize() {
+  ScopedContext scopedContext;
+  CUDA_REPORT_IF_ERROR(cuCtxSynchronize());
+  return lastError.load();
+}
+
+//===----------------------------------------------------------------------===//
+// Modules and kernels
+//===----------------------------------------------------------------------===//
+
+NORM_CUDA_EXPORT CUmodule mgpuModuleLoad(void *data, size_t /*gpuBlobSize*/) {
+  ScopedContext scopedContext;
+  CUmodule module = nullptr;
+  CUDA_REPORT_IF_ERROR(cuModuleLoadData(&module, data));
+  return module;
+}
+
+NORM_CUDA_EXPORT CUmodule mgpuModuleLoadJIT(void *data, int optLevel) {
+  ScopedContext scopedContext;
+  CUmodule module = nullptr;
+  char jitErrorBuffer[4096] = {0};
+  CUjit_option options[] = {CU_JIT_ERROR_LOG_BUFFER,
+                            CU_JIT_ERROR_LOG_BUFFER_SIZE_BYTES,
+                            CU_JIT_OPTIMIZATION_LEVEL};
+  void *values[] = {jitErrorBuffer,
+                    reinterpret_cast<void *>(sizeof(jitErrorBuffer)),
+                    reinterpret_cast<void *>(static_cast<intptr_t>(optLevel))};
+  CUresult result = cuModuleLoadDataEx(&module, data, 3, options, values);
+  if (result != CUDA_SUCCESS && jitErrorBuffer[0])
+    std::fprintf(stderr, "norm_cuda_runtime: PTX JIT error: %s\n",
+                 jitErrorBuffer);
+  CUDA_REPORT_IF_ERROR(result);
+  return module;
+}
+
+NORM_CUDA_EXPORT void mgpuModuleUnload(CUmodule module) {
+  // Unloading runs from global destructors, possibly after the driver shut
+  // down at exit: nothing to report then.
+  if (!module)
+    return;
+  ScopedContext scopedContext;
+  CUresult result = cuModuleUnload(module);
+  if (result != CUDA_ERROR_DEINITIALIZED)
+    CUDA_REPORT_IF_ERROR(result);
+}
+
+NORM_CUDA_EXPORT CUfunction mgpuModuleGetFunction(CUmodule module,
+                                                  const char *name) {
+  CUfunction function = nullptr;
+  CUDA_REPORT_IF_ERROR(cuModuleGetFunction(&function, module, name));
+  return function;
+}
+
+/// Lets `function` use more than 48 KiB of dynamic shared memory.
+static void allowSharedMemory(CUfunction function, int32_t smem) {
+  if (smem <= 48 * 1024)
+    return;
+  CUDA_REPORT_IF_ERROR(cuFuncSetAttribute(
+      function, CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES, smem));
+}
+
+NORM_CUDA_EXPORT void mgpuLaunchKernel(CUfunction function, intptr_t gridX,
+                                       intptr_t gridY, intptr_t gridZ,
+                                       intptr_t blockX, intptr_t blockY,
+                                       intptr_t blockZ, int32_t smem,
+                                       CUstream stream, void **params,
+                                       void **extra, size_t /*paramsCount*/) {
+  ScopedContext scopedContext;
+  allowSharedMemory(function, smem);
+  CUDA_REPORT_IF_ERROR(cuLaunchKernel(function, gridX, gridY, gridZ, blockX,
+                                      blockY, blockZ, smem, stream, params,
+                                      extra));
+}
+
+NORM_CUDA_EXPORT void mgpuLaunchClusterKernel(
+    CUfunction function, intptr_t clusterX, intptr_t clusterY,
+    intptr_t clusterZ, intptr_t gridX, intptr_t gridY, intptr_t gridZ,
+    intptr_t blockX, intptr_t blockY, intptr_t blockZ, int32_t smem,
+    CUstream stream, void **params, void **extra, size_t /*paramsCount*/) {
+  ScopedContext scopedContext;
+  allowSharedMemory(function, smem);
+  CUlaunchAttribute attribute;
+  std::memset(&attribute, 0, sizeof(attribute));
+  attribute.id = CU_LAUNCH_ATTRIBUTE_CLUSTER_DIMENSION;
+  attribute.value.clusterDim.x = clusterX;
+  attribute.value.clusterDim.y = clusterY;
+  attribute.value.clusterDim.z = clusterZ;
+  CUlaunchConfig config;
+  std::memset(&config, 0, sizeof(config));
+  config.gridDimX = gridX;
+  config.gridDimY = gridY;
+  config.gridDimZ = gridZ;
+  config.blockDimX = blockX;
+  config.blockDimY = blockY;
+  config.blockDimZ = blockZ;
+  config.sharedMemBytes = smem;
+  config.hStream = stream;
+  config.attrs = &attribute;
+  config.numAttrs = 1;
+  CUDA_REPORT_IF_ERROR(cuLaunchKernelEx(&config, function, params, extra));
+}
+
+//===----------------------------------------------------------------------===//
+// Streams and events
+//===----------------------------------------------------------------------===//
+
+NORM_CUDA_EXPORT CUstream mgpuStreamCreate() {
+  if (callerStream)
+    return callerStream;
+  ScopedContext scopedContext;
+  CUstream stream = nullptr;
+  CUDA_REPORT_IF_ERROR(cuStreamCreate(&stream, CU_STREAM_NON_BLOCKING));
+  return stream;
+}
+
+NORM_CUDA_EXPORT void mgpuStreamDestroy(CUstream stream) {
+  if (isCallerStream(stream))
+    return;
+  CUDA_REPORT_IF_ERROR(cuStreamDestroy(stream));
+}
+
+NORM_CUDA_EXPORT void mgpuStreamSynchronize(CUstream stream) {
+  if (isCallerStream(stream))
+    return;
+  CUDA_REPORT_IF_ERROR(cuStreamSynchronize(stream));
+}
+
+NORM_CUDA_EXPORT void mgpuStreamWaitEvent(CUstream stream, CUevent event) {
+  CUDA_REPORT_IF_ERROR(cuStreamWaitEvent(stream, event, /*flags=*/0));
+}
+
+NORM_CUDA_EXPORT CUevent mgpuEventCreate() {
+  ScopedContext scopedContext;
+  CUevent event = nullptr;
+  CUDA_REPORT_IF_ERROR(cuEventCreate(&event, CU_EVENT_DISABLE_TIMING));
+  return event;
+}
+
+NORM_CUDA_EXPORT void mgpuEventDestroy(CUevent event) {
+  CUDA_REPORT_IF_ERROR(cuEventDestroy(event));
+}
+
+NORM_CUDA_EXPORT void mgpuEventSynchronize(CUevent event) {
+  CUDA_REPORT_IF_ERROR(cuEventSynchronize(event));
+}
+
+NORM_CUDA_EXPORT void mgpuEventRecord(CUevent event, CUstream stream) {
+  CUDA_REPORT_IF_ERROR(cuEventRecord(event, stream));
+}
+
+//===----------------------------------------------------------------------===//
+// Memory
+//===----------------------------------------------------------------------===//
+
+NORM_CUDA_EXPORT void *mgpuMemAlloc(uint64_t sizeBytes, CUstream /*stream*/,
+                                    bool isHostShared) {
+  ScopedContext scopedContext;
+  CUdeviceptr ptr = 0;
+  if (sizeBytes == 0)
+    return nullptr;
+  if (isHostShared)
+    CUDA_REPORT_IF_ERROR(
+        cuMemAllocManaged(&ptr, sizeBytes, CU_MEM_ATTACH_GLOBAL));
+  else
+    CUDA_REPORT_IF_ERROR(cuMemAlloc(&ptr, sizeBytes));
+  return reinterpret_cast<void *>(ptr);
+}
+
+NORM_CUDA_EXPORT void mgpuMemFree(void *ptr, CUstream /*stream*/) {
+  if (!ptr)
+    return;
+  ScopedContext scopedContext;
+  CUDA_REPORT_IF_ERROR(cuMemFree(reinterpret_cast<CUdeviceptr>(ptr)));
+}
+
+NORM_CUDA_EXPORT void mgpuMemcpy(void *dst, void *src, size_t sizeBytes,
+                                 CUstream stream) {
+  CUDA_REPORT_IF_ERROR(cuMemcpyAsync(reinterpret_cast<CUdeviceptr>(dst),
+                                     reinterpret_cast<CUdeviceptr>(src),
+                                     sizeBytes, stream));
+}
+
+NORM_CUDA_EXPORT void mgpuMemset32(void *dst, unsigned int value, size_t count,
+                                   CUstream stream) {
+  CUDA_REPORT_IF_ERROR(cuMemsetD32Async(reinterpret_cast<CUdeviceptr>(dst),
+                                        value, count, stream));
+}
+
+NORM_CUDA_EXPORT void mgpuMemset16(void *dst, unsigned short value,
+                                   size_t count, CUstream stream) {
+  CUDA_REPORT_IF_ERROR(cuMemsetD16Async(reinterpret_cast<CUdeviceptr>(dst),
+                                        value, count, stream));
+}
+
+NORM_CUDA_EXPORT void mgpuMemHostRegister(void *ptr, uint64_t sizeBytes) {
+  ScopedContext scopedContext;
+  CUDA_REPORT_IF_ERROR(cuMemHostRegister(ptr, sizeBytes, /*flags=*/0));
+}
+
+NORM_CUDA_EXPORT void mgpuMemHostUnregister(void *ptr) {
+  ScopedContext scopedContext;
+  CUDA_REPORT_IF_ERROR(cuMemHostUnregister(ptr));
+}
+
+NORM_CUDA_EXPORT void mgpuSetDefaultDevice(int32_t device) {
+  defaultDevice = device;
+}

@@ -1,0 +1,108 @@
+#!/usr/bin/env bash
+# GPU check of norm-mlir, in two halves (the GPU machine has no LLVM/MLIR):
+#
+#   scripts/gpu-check.sh build    here: builds norm-opt and the CUDA runtime
+#                                 in $BUILD_DIR (default build-gpu), compiles
+#                                 test/GPU/kernels.mlir for $CHIP (default
+#                                 sm_90a) into $BUILD_DIR/gpu-bundle: the host
+#                                 library (cubins inside), its manifest and
+#                                 libnorm_cuda_runtime.so (< 1 MiB; no libMLIR)
+#   scripts/gpu-check.sh device   on the GPU machine, in the repository root,
+#                                 with the bundle carried: the GPU tests
+#                                 (pytest, test/Integration/GPU) then the
+#                                 benchmark (benchmarks/gpu/bench_norm.py);
+#                                 results to $OUT (or build-gpu/results)
+#   scripts/gpu-check.sh report F here: puts the benchmark table F (the
+#                                 device run's benchmarks.md) into
+#                                 docs/benchmarks.md
+#
+# One device call (the device tool), after `build`:
+#   command: bash scripts/gpu-check.sh device
+#   carry:   ["build-gpu/gpu-bundle"]      timeout_s: 540
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+BUILD_DIR="${BUILD_DIR:-$ROOT/build-gpu}"
+BUNDLE="${NORM_GPU_BUNDLE:-$BUILD_DIR/gpu-bundle}"
+CHIP="${CHIP:-sm_90a}"
+export CUDA_HOME="${CUDA_HOME:-/usr/local/cuda}"
+
+build() {
+  if [[ ! -f "$BUILD_DIR/build.ninja" ]]; then
+    cmake -G Ninja -S "$ROOT" -B "$BUILD_DIR" \
+      -DMLIR_DIR=/usr/lib/llvm-22/lib/cmake/mlir \
+      -DLLVM_EXTERNAL_LIT=/usr/lib/llvm-22/bin/lit \
+      -DCMAKE_C_COMPILER=clang-22 -DCMAKE_CXX_COMPILER=clang++-22
+  fi
+  ninja -C "$BUILD_DIR" -j"${JOBS:-2}" norm-opt norm_cuda_runtime
+  rm -rf "$BUNDLE"
+  mkdir -p "$BUNDLE"
+  PYTHONPATH="$ROOT/python" python3 - "$ROOT" "$BUILD_DIR" "$BUNDLE" "$CHIP" <<'PY'
+import sys
+from pathlib import Path
+from norm_mlir.gpu import compile_gpu_library
+root, build, bundle = (Path(a) for a in sys.argv[1:4])
+chip = sys.argv[4]
+so = compile_gpu_library(root / "test/GPU/kernels.mlir",
+                         bundle / "libnorm_gpu_kernels.so",
+                         runtime_lib=build / "lib/libnorm_cuda_runtime.so",
+                         chip=chip, norm_opt=str(build / "bin/norm-opt"))
+print(f"built {so} for {chip}")
+PY
+  # The kernels as PTX and cubins too, for cuobjdump/ncu on the device.
+  "$BUILD_DIR/bin/norm-opt" "$ROOT/test/GPU/kernels.mlir" \
+    --norm-lower-to-nvvm="chip=$CHIP format=bin" \
+    | python3 "$ROOT/scripts/extract-gpu-objects.py" --output-dir "$BUNDLE/cubin"
+  local size
+  size=$(du -sk "$BUNDLE" | cut -f1)
+  echo "bundle: $BUNDLE ($size KiB; the device tool carries at most 64 MiB)"
+  if (( size > 60 * 1024 )); then
+    echo "error: the bundle is too large to carry" >&2
+    exit 1
+  fi
+  ls -l "$BUNDLE"
+  echo
+  echo "device call: command='bash scripts/gpu-check.sh device'" \
+       "carry=['${BUNDLE#"$ROOT"/}'] timeout_s=540"
+}
+
+device() {
+  local out="${OUT:-$ROOT/build-gpu/results}"
+  mkdir -p "$out"
+  export NORM_GPU_BUNDLE="$BUNDLE" PYTHONUNBUFFERED=1
+  nvidia-smi -L | tee "$out/device.txt" || true
+  local status=0
+  # Correctness first: every kernel against PyTorch on the GPU.
+  python3 -m pytest -q -p no:cacheprovider -rs "$ROOT/test/Integration/GPU" \
+    2>&1 | tee "$out/gpu-tests.txt" || status=1
+  # Then speed, against eager and torch.compile and a copy in the same run.
+  python3 "$ROOT/benchmarks/gpu/bench_norm.py" --bundle "$BUNDLE" \
+    --output "$out/benchmarks.md" 2>&1 | tee "$out/bench-log.txt" || status=1
+  echo "results in $out"
+  return $status
+}
+
+report() {
+  local table="$1" doc="$ROOT/docs/benchmarks.md"
+  local begin="<!-- gpu-check:begin -->" end="<!-- gpu-check:end -->"
+  [[ -f "$doc" ]] || printf '# Benchmarks\n' > "$doc"
+  if ! grep -qF "$begin" "$doc"; then
+    printf '\n## GPU (scripts/gpu-check.sh)\n\n%s\n%s\n' "$begin" "$end" >> "$doc"
+  fi
+  python3 - "$doc" "$table" "$begin" "$end" <<'PY'
+import sys
+doc, table, begin, end = sys.argv[1:]
+text = open(doc).read()
+head, rest = text.split(begin, 1)
+_, tail = rest.split(end, 1)
+open(doc, "w").write(head + begin + "\n" + open(table).read() + end + tail)
+PY
+  echo "updated $doc"
+}
+
+case "${1:-build}" in
+  build) build ;;
+  device) device ;;
+  report) report "${2:?usage: gpu-check.sh report benchmarks.md}" ;;
+  *) echo "usage: $0 build|device|report FILE" >&2; exit 2 ;;
+esac

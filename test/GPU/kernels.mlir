@@ -1,0 +1,166 @@
+// The kernels that the GPU tests (test/Integration/GPU) and the benchmark
+// (benchmarks/gpu) compile ahead of time with norm-lower-to-nvvm, and their
+// lowering to gpu.launch. Rows are dynamic; each function writes its results
+// into the caller's buffers (destination passing) and is called through
+// `_mlir_ciface_<name>` with memref descriptors of device pointers.
+//
+// RUN: norm-opt %s --convert-norm-to-gpu | FileCheck %s
+
+// Block per row: 4096 bf16 = 512 vectors of 8, 128 threads x 4 vectors.
+// CHECK-LABEL: func.func @layer_norm_bf16_4096(
+// CHECK: gpu.launch {{.*}} threads({{.*}}) in ({{.*}} = %c128
+// CHECK-SAME: workgroup(%{{.*}} : memref<64xf32, #gpu.address_space<workgroup>>)
+// CHECK-COUNT-4: vector.load {{.*}} {alignment = 16 : i64} : memref<?x4096xbf16>, vector<8xbf16>
+// CHECK: gpu.shuffle xor
+// CHECK: gpu.barrier
+// CHECK: vector.store {{.*}} {alignment = 16 : i64} : memref<?x4096xbf16>, vector<8xbf16>
+// CHECK-NOT: norm.
+func.func @layer_norm_bf16_4096(%x: memref<?x4096xbf16>, %w: memref<4096xbf16>,
+    %b: memref<4096xbf16>, %y: memref<?x4096xbf16>)
+    attributes {llvm.emit_c_interface} {
+  %xt = bufferization.to_tensor %x restrict : memref<?x4096xbf16> to tensor<?x4096xbf16>
+  %wt = bufferization.to_tensor %w restrict : memref<4096xbf16> to tensor<4096xbf16>
+  %bt = bufferization.to_tensor %b restrict : memref<4096xbf16> to tensor<4096xbf16>
+  %r = norm.layer_norm %xt weight(%wt : tensor<4096xbf16>) bias(%bt : tensor<4096xbf16>)
+      axes = [1] : tensor<?x4096xbf16>
+  bufferization.materialize_in_destination %r in restrict writable %y
+      : (tensor<?x4096xbf16>, memref<?x4096xbf16>) -> ()
+  return
+}
+
+// CHECK-LABEL: func.func @rms_norm_bf16_4096(
+// CHECK: gpu.launch
+// CHECK-COUNT-1: gpu.barrier
+// CHECK-NOT: gpu.barrier
+// CHECK: return
+func.func @rms_norm_bf16_4096(%x: memref<?x4096xbf16>, %w: memref<4096xbf16>,
+    %y: memref<?x4096xbf16>) attributes {llvm.emit_c_interface} {
+  %xt = bufferization.to_tensor %x restrict : memref<?x4096xbf16> to tensor<?x4096xbf16>
+  %wt = bufferization.to_tensor %w restrict : memref<4096xbf16> to tensor<4096xbf16>
+  %r = norm.rms_norm %xt weight(%wt : tensor<4096xbf16>) axes = [1] : tensor<?x4096xbf16>
+  bufferization.materialize_in_destination %r in restrict writable %y
+      : (tensor<?x4096xbf16>, memref<?x4096xbf16>) -> ()
+  return
+}
+
+// Residual added in bf16 and stored, as vLLM's fused_add_rms_norm.
+// CHECK-LABEL: func.func @add_rms_norm_bf16_4096(
+// CHECK: gpu.launch
+// CHECK: arith.addf {{.*}} : vector<8xbf16>
+// CHECK: vector.store {{.*}} %[[S:.*]][{{.*}}] {alignment = 16 : i64}
+func.func @add_rms_norm_bf16_4096(%x: memref<?x4096xbf16>, %res: memref<?x4096xbf16>,
+    %w: memref<4096xbf16>, %y: memref<?x4096xbf16>, %sum: memref<?x4096xbf16>)
+    attributes {llvm.emit_c_interface} {
+  %xt = bufferization.to_tensor %x restrict : memref<?x4096xbf16> to tensor<?x4096xbf16>
+  %rt = bufferization.to_tensor %res restrict : memref<?x4096xbf16> to tensor<?x4096xbf16>
+  %wt = bufferization.to_tensor %w restrict : memref<4096xbf16> to tensor<4096xbf16>
+  %r, %s = norm.rms_norm %xt weight(%wt : tensor<4096xbf16>)
+      residual(%rt : tensor<?x4096xbf16>) axes = [1]
+      : tensor<?x4096xbf16> residual_sum(tensor<?x4096xbf16>)
+  bufferization.materialize_in_destination %r in restrict writable %y
+      : (tensor<?x4096xbf16>, memref<?x4096xbf16>) -> ()
+  bufferization.materialize_in_destination %s in restrict writable %sum
+      : (tensor<?x4096xbf16>, memref<?x4096xbf16>) -> ()
+  return
+}
+
+// Warp per row with a ragged tail: 1000 f32 = 250 vectors of 4 over 32 lanes.
+// CHECK-LABEL: func.func @layer_norm_f32_1000_stats(
+// CHECK: gpu.launch {{.*}} threads({{.*}}) in ({{.*}} = %c128
+// CHECK-NOT: workgroup
+// CHECK: scf.if
+// CHECK: vector.load {{.*}} : memref<?x1000xf32>, vector<4xf32>
+// CHECK-NOT: gpu.barrier
+// CHECK: return
+func.func @layer_norm_f32_1000_stats(%x: memref<?x1000xf32>, %w: memref<1000xf32>,
+    %b: memref<1000xf32>, %y: memref<?x1000xf32>, %mean: memref<?x1xf32>,
+    %rstd: memref<?x1xf32>) attributes {llvm.emit_c_interface} {
+  %xt = bufferization.to_tensor %x restrict : memref<?x1000xf32> to tensor<?x1000xf32>
+  %wt = bufferization.to_tensor %w restrict : memref<1000xf32> to tensor<1000xf32>
+  %bt = bufferization.to_tensor %b restrict : memref<1000xf32> to tensor<1000xf32>
+  %r, %m, %s = norm.layer_norm %xt weight(%wt : tensor<1000xf32>) bias(%bt : tensor<1000xf32>)
+      axes = [1] epsilon = 1.0e-03 : tensor<?x1000xf32> stats(tensor<?x1xf32>, tensor<?x1xf32>)
+  bufferization.materialize_in_destination %r in restrict writable %y
+      : (tensor<?x1000xf32>, memref<?x1000xf32>) -> ()
+  bufferization.materialize_in_destination %m in restrict writable %mean
+      : (tensor<?x1xf32>, memref<?x1xf32>) -> ()
+  bufferization.materialize_in_destination %s in restrict writable %rstd
+      : (tensor<?x1xf32>, memref<?x1xf32>) -> ()
+  return
+}
+
+// CHECK-LABEL: func.func @layer_norm_f16_768_gelu(
+// CHECK: gpu.launch
+// CHECK: math.erf
+func.func @layer_norm_f16_768_gelu(%x: memref<?x768xf16>, %w: memref<768xf16>,
+    %b: memref<768xf16>, %y: memref<?x768xf16>) attributes {llvm.emit_c_interface} {
+  %xt = bufferization.to_tensor %x restrict : memref<?x768xf16> to tensor<?x768xf16>
+  %wt = bufferization.to_tensor %w restrict : memref<768xf16> to tensor<768xf16>
+  %bt = bufferization.to_tensor %b restrict : memref<768xf16> to tensor<768xf16>
+  %r = norm.layer_norm %xt weight(%wt : tensor<768xf16>) bias(%bt : tensor<768xf16>)
+      axes = [1] activation = gelu : tensor<?x768xf16>
+  bufferization.materialize_in_destination %r in restrict writable %y
+      : (tensor<?x768xf16>, memref<?x768xf16>) -> ()
+  return
+}
+
+// Gemma's (1 + w), long f32 rows (512 threads), rstd returned.
+// CHECK-LABEL: func.func @rms_norm_f32_8192_offset(
+// CHECK: gpu.launch {{.*}} threads({{.*}}) in ({{.*}} = %c512
+func.func @rms_norm_f32_8192_offset(%x: memref<?x8192xf32>, %w: memref<8192xf32>,
+    %y: memref<?x8192xf32>, %rstd: memref<?x1xf32>) attributes {llvm.emit_c_interface} {
+  %xt = bufferization.to_tensor %x restrict : memref<?x8192xf32> to tensor<?x8192xf32>
+  %wt = bufferization.to_tensor %w restrict : memref<8192xf32> to tensor<8192xf32>
+  %r, %s = norm.rms_norm %xt weight(%wt : tensor<8192xf32>) axes = [1]
+      weight_offset = 1.0 : tensor<?x8192xf32> rstd(tensor<?x1xf32>)
+  bufferization.materialize_in_destination %r in restrict writable %y
+      : (tensor<?x8192xf32>, memref<?x8192xf32>) -> ()
+  bufferization.materialize_in_destination %s in restrict writable %rstd
+      : (tensor<?x1xf32>, memref<?x1xf32>) -> ()
+  return
+}
+
+// Short rows: 64 bf16 = 8 vectors, 8 lanes a row, 16 rows a block.
+// CHECK-LABEL: func.func @rms_norm_bf16_64_silu(
+// CHECK: gpu.launch
+// CHECK-COUNT-3: gpu.shuffle xor
+// CHECK-NOT: gpu.shuffle
+// CHECK: return
+func.func @rms_norm_bf16_64_silu(%x: memref<?x64xbf16>, %w: memref<64xbf16>,
+    %y: memref<?x64xbf16>) attributes {llvm.emit_c_interface} {
+  %xt = bufferization.to_tensor %x restrict : memref<?x64xbf16> to tensor<?x64xbf16>
+  %wt = bufferization.to_tensor %w restrict : memref<64xbf16> to tensor<64xbf16>
+  %r = norm.rms_norm %xt weight(%wt : tensor<64xbf16>) axes = [1]
+      activation = silu : tensor<?x64xbf16>
+  bufferization.materialize_in_destination %r in restrict writable %y
+      : (tensor<?x64xbf16>, memref<?x64xbf16>) -> ()
+  return
+}
+
+// Two normalized axes (16 x 128 = 2048), no weight: a [rows, 2048] view.
+// CHECK-LABEL: func.func @layer_norm_bf16_3d(
+// CHECK: memref.collapse_shape %{{.*}} {{\[\[}}0], [1, 2]] : memref<?x16x128xbf16> into memref<?x2048xbf16>
+// CHECK: gpu.launch
+func.func @layer_norm_bf16_3d(%x: memref<?x16x128xbf16>, %y: memref<?x16x128xbf16>)
+    attributes {llvm.emit_c_interface} {
+  %xt = bufferization.to_tensor %x restrict : memref<?x16x128xbf16> to tensor<?x16x128xbf16>
+  %r = norm.layer_norm %xt axes = [1, 2] : tensor<?x16x128xbf16>
+  bufferization.materialize_in_destination %r in restrict writable %y
+      : (tensor<?x16x128xbf16>, memref<?x16x128xbf16>) -> ()
+  return
+}
+
+// 6144 bf16 = 768 vectors: 192 threads, 6 warps (not a power of two).
+// CHECK-LABEL: func.func @layer_norm_bf16_6144_relu(
+// CHECK: gpu.launch {{.*}} threads({{.*}}) in ({{.*}} = %c192
+func.func @layer_norm_bf16_6144_relu(%x: memref<?x6144xbf16>, %w: memref<6144xbf16>,
+    %b: memref<6144xbf16>, %y: memref<?x6144xbf16>) attributes {llvm.emit_c_interface} {
+  %xt = bufferization.to_tensor %x restrict : memref<?x6144xbf16> to tensor<?x6144xbf16>
+  %wt = bufferization.to_tensor %w restrict : memref<6144xbf16> to tensor<6144xbf16>
+  %bt = bufferization.to_tensor %b restrict : memref<6144xbf16> to tensor<6144xbf16>
+  %r = norm.layer_norm %xt weight(%wt : tensor<6144xbf16>) bias(%bt : tensor<6144xbf16>)
+      axes = [1] activation = relu : tensor<?x6144xbf16>
+  bufferization.materialize_in_destination %r in restrict writable %y
+      : (tensor<?x6144xbf16>, memref<?x6144xbf16>) -> ()
+  return
+}

@@ -12,6 +12,7 @@
 
 #include "norm/Pipelines/Pipelines.h"
 #include "norm/Conversion/Passes.h"
+#include "norm/Dialect/Norm/Transforms/Passes.h"
 #include "norm/Transforms/Passes.h"
 
 #include "mlir/Conversion/AffineToStandard/AffineToStandard.h"
@@ -30,7 +31,9 @@
 #include "mlir/Conversion/LinalgToStandard/LinalgToStandard.h"
 #include "mlir/Conversion/MathToLLVM/MathToLLVM.h"
 #include "mlir/Conversion/MathToLibm/MathToLibm.h"
+#include "mlir/Conversion/TosaToArith/TosaToArith.h"
 #include "mlir/Conversion/TosaToLinalg/TosaToLinalg.h"
+#include "mlir/Conversion/TosaToTensor/TosaToTensor.h"
 #include "mlir/Dialect/Linalg/Passes.h"
 #include "mlir/Pass/Pass.h"
 #include "mlir/Pass/PassManager.h"
@@ -52,12 +55,20 @@ static void addNormToLinalgPasses(OpPassManager &pm, bool lowerTosa) {
   if (lowerTosa) {
     pm.addNestedPass<func::FuncOp>(tosa::createTosaToLinalgNamed());
     pm.addNestedPass<func::FuncOp>(tosa::createTosaToLinalg());
+    pm.addNestedPass<func::FuncOp>(createTosaToArithPass());
+    pm.addNestedPass<func::FuncOp>(createTosaToTensorPass());
   }
   pm.addNestedPass<func::FuncOp>(createConvertElementwiseToLinalgPass());
+  // Aggregates such as linalg.softmax (raised from frontends) have no
+  // loop lowering of their own.
+  pm.addPass(createNormDecomposeAggregatesPass());
 }
 
 void mlir::norm::buildNormLowerToCPUPipeline(
     OpPassManager &pm, const NormCPUPipelineOptions &options) {
+  // Diagnostics only, on the norm ops as written.
+  if (options.lint)
+    pm.addPass(createNormLintPass());
   addNormToLinalgPasses(pm, options.lowerTosa);
   pm.addPass(createCanonicalizerPass());
   if (options.fastMath)
@@ -78,6 +89,10 @@ void mlir::norm::buildNormLowerToCPUPipeline(
   bufferizeOptions.bufferizeFunctionBoundaries = true;
   bufferizeOptions.functionBoundaryTypeConversion =
       bufferization::LayoutMapOption::IdentityLayoutMap;
+  // Loops that carry tensors (spectral_norm's power iteration) may yield
+  // buffers bufferization cannot prove equivalent to the carried ones (with
+  // dynamic shapes); allow a new buffer rather than failing.
+  bufferizeOptions.allowReturnAllocsFromLoops = true;
   pm.addPass(bufferization::createOneShotBufferizePass(bufferizeOptions));
   pm.addPass(createNormDropTiedBufferResultsPass());
   bufferization::buildBufferDeallocationPipeline(pm);

@@ -9,6 +9,7 @@
 #include "norm/Conversion/Passes.h"
 #include "norm/Dialect/Norm/IR/NormDialect.h"
 #include "norm/Dialect/Norm/Transforms/Passes.h"
+#include "norm/Pipelines/GPUPipeline.h"
 #include "norm/Pipelines/Pipelines.h"
 #include "norm/Transforms/Passes.h"
 
@@ -32,6 +33,7 @@ void mlir::norm::registerAllNormPasses() {
   registerNormTransformsPasses();
   registerNormCodegenPasses();
   registerNormPipelines();
+  registerNormGPUPipelines();
 }
 
 const char *mlir::norm::getVersionString() { return NORM_VERSION; }

@@ -18,6 +18,7 @@
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/SCF/Transforms/TileUsingInterface.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Utils/StaticValueUtils.h"
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/Interfaces/TilingInterface.h"
 
@@ -49,6 +50,37 @@ static bool isRoot(linalg::LinalgOp op) {
   return true;
 }
 
+
+/// Fuses a producer into the row tiles only if a tile reads part of it. A
+/// tile that reads all of it (batch statistics reduced over the tiled rows,
+/// consumed per channel by every tile) would recompute it once per tile;
+/// such producers stay before the loop and run once.
+static std::optional<scf::SCFTileAndFuseOptions::ControlFnResult>
+fuseOnlyPartialSlices(tensor::ExtractSliceOp slice, OpResult producer,
+                      bool isDestinationOperand) {
+  auto sourceType = cast<RankedTensorType>(slice.getSourceType());
+  bool full = llvm::all_of(slice.getMixedOffsets(),
+                           [](OpFoldResult o) { return isZeroInteger(o); });
+  for (auto [dim, size] : llvm::enumerate(slice.getMixedSizes())) {
+    std::optional<int64_t> constant = getConstantIntValue(size);
+    if (sourceType.isDynamicDim(dim)) {
+      auto dimOp = dyn_cast_if_present<tensor::DimOp>(
+          dyn_cast_if_present<Value>(size)
+              ? cast<Value>(size).getDefiningOp()
+              : nullptr);
+      std::optional<int64_t> index =
+          dimOp ? dimOp.getConstantIndex() : std::nullopt;
+      full &= dimOp && dimOp.getSource() == slice.getSource() && index &&
+              *index == static_cast<int64_t>(dim);
+    } else {
+      full &= constant && *constant == sourceType.getDimSize(dim);
+    }
+  }
+  if (full && !isDestinationOperand)
+    return std::nullopt;
+  return scf::SCFTileAndFuseOptions::ControlFnResult{};
+}
+
 void TileAndFuseRowsPass::runOnOperation() {
   if (tileSize <= 0)
     return;
@@ -74,6 +106,7 @@ void TileAndFuseRowsPass::runOnOperation() {
         scf::SCFTilingOptions::LoopType::ForallOp);
     scf::SCFTileAndFuseOptions options;
     options.setTilingOptions(tilingOptions);
+    options.setFusionControlFn(fuseOnlyPartialSlices);
 
     rewriter.setInsertionPoint(root);
     FailureOr<scf::SCFTileAndFuseResult> result =

@@ -44,6 +44,77 @@ def ConvertNormToLinalgPass : Pass<"convert-norm-to-linalg"> {
     "::mlir::tensor::TensorDialect",
     "::mlir::arith::ArithDialect",
     "::mlir::math::MathDialect",
+    "::mlir::scf::SCFDialect",
+    "::mlir::bufferization::BufferizationDialect"
+  ];
+}
+
+//===----------------------------------------------------------------------===//
+// NormToGPU
+//===----------------------------------------------------------------------===//
+
+def ConvertNormToGPUPass : Pass<"convert-norm-to-gpu"> {
+  let summary = "Lower row normalizations to gpu.launch kernels";
+  let description = [{
+    Rewrites `norm.layer_norm` and `norm.rms_norm` (with weight, bias,
+    residual, `residual_sum`, statistics and activation; f32, f16 and bf16)
+    into one `gpu.launch` each, with explicit thread indexing. The input is
+    viewed as `[rows, n]`, where `n`, the product of the normalized
+    dimensions, must be static; the rows may be dynamic.
+
+    The ops are expected in destination-passing style over memrefs: every
+    operand is a `bufferization.to_tensor` of an identity-layout memref, and
+    every used result is written to an identity-layout memref by one
+    `bufferization.materialize_in_destination`:
+
+    ```mlir
+    func.func @rms(%x: memref<?x4096xbf16>, %w: memref<4096xbf16>,
+                   %y: memref<?x4096xbf16>) {
+      %xt = bufferization.to_tensor %x restrict : memref<?x4096xbf16> to tensor<?x4096xbf16>
+      %wt = bufferization.to_tensor %w restrict : memref<4096xbf16> to tensor<4096xbf16>
+      %r = norm.rms_norm %xt weight(%wt : tensor<4096xbf16>) axes = [1] : tensor<?x4096xbf16>
+      bufferization.materialize_in_destination %r in restrict writable %y
+          : (tensor<?x4096xbf16>, memref<?x4096xbf16>) -> ()
+      return
+    }
+    ```
+
+    Mapping: rows of at most `warp-row-limit` elements get a group of
+    threads of a warp (the next power of two of the vector count, at most
+    32), `warp-block-size / group` rows per block; longer rows get a block of
+    64 to 1024 threads (about `vectors-per-thread` vectors each). Each thread
+    loads 16-byte vectors (`vector.load {alignment = 16}`: 4 x f32 or
+    8 x f16/bf16, narrower when `n` requires), keeps the row in registers as
+    f32 and writes the output once. Sums are reduced with `gpu.shuffle xor`
+    and, across the warps of a block, through shared memory. LayerNorm uses
+    two reductions (mean, then the centered sum of squares), RMSNorm one.
+    A residual is added in the input type (and stored as `residual_sum` when
+    used), as `convert-norm-to-linalg` does.
+
+    Buffers must be 16-byte aligned (PyTorch and CuPy allocations are). The
+    pass fails with a diagnostic at any norm op left (other ops, unsupported
+    forms).
+  }];
+  let options = [
+    Option<"warpRowLimit", "warp-row-limit", "int64_t", /*default=*/"1024",
+           "Rows of at most this many elements are handled by (part of) a "
+           "warp; longer rows by a block">,
+    Option<"warpBlockSize", "warp-block-size", "int64_t", /*default=*/"128",
+           "Threads per block when rows are handled by warps">,
+    Option<"vectorsPerThread", "vectors-per-thread", "int64_t",
+           /*default=*/"4",
+           "Vectors per thread that size the block of a long row">,
+    Option<"maxValuesPerThread", "max-values-per-thread", "int64_t",
+           /*default=*/"64",
+           "Most row elements a thread keeps in registers (longer rows are "
+           "rejected)">
+  ];
+  let dependentDialects = [
+    "::mlir::gpu::GPUDialect",
+    "::mlir::memref::MemRefDialect",
+    "::mlir::vector::VectorDialect",
+    "::mlir::arith::ArithDialect",
+    "::mlir::math::MathDialect",
     "::mlir::scf::SCFDialect"
   ];
 }

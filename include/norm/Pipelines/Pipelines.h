@@ -9,10 +9,11 @@
 // `norm-lower-to-cpu` takes linalg on tensors (plus arith/math/tensor; the
 // norm dialect once norm-to-linalg is wired in) to the LLVM dialect:
 //
-//   norm-to-linalg (hook) -> fast-math marking -> row tiling + producer fusion
-//   (scf.forall) -> one-shot bufferization (function boundaries, identity
-//   layout) -> drop tied results -> buffer deallocation -> loops ->
-//   OpenMP (optional) -> LLVM dialect.
+//   norm-lint (optional, diagnostics only) -> norm-to-linalg (hook) ->
+//   fast-math marking -> row tiling + producer fusion (scf.forall) ->
+//   one-shot bufferization (function boundaries, identity layout) -> drop
+//   tied results -> buffer deallocation -> loops -> OpenMP (optional) ->
+//   LLVM dialect.
 //
 // C ABI of the functions marked `llvm.emit_c_interface` (called through
 // `_mlir_ciface_<name>`):
@@ -66,6 +67,11 @@ struct NormCPUPipelineOptions
       llvm::cl::desc("Lower TOSA ops (as frontends emit them around the "
                      "normalizations) to linalg first"),
       llvm::cl::init(true)};
+  PassOptions::Option<bool> lint{
+      *this, "lint",
+      llvm::cl::desc("Run norm-lint first: warn about normalization misuse "
+                     "(small batches, train/eval mismatch, leakage, ...)"),
+      llvm::cl::init(false)};
 };
 
 /// Adds the passes that lower linalg-on-tensors (and the norm dialect, once

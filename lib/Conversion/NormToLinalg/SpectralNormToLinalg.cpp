@@ -22,6 +22,7 @@
 #include "norm/Dialect/Norm/IR/NormOps.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Bufferization/IR/Bufferization.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
@@ -158,14 +159,23 @@ struct SpectralNormOpLowering : OpRewritePattern<SpectralNormOp> {
     // u in the compute type, shaped like the rows of W.
     auto uType = RankedTensorType::get(
         {cast<RankedTensorType>(w.getType()).getDimSize(0)}, computeType);
-    Value u0 = op.getU();
-    if (computeType == elementType)
-      u0 = castToType(rewriter, loc, u0, uType);
-    else
-      u0 = buildElementwise(rewriter, loc, u0, {identity1}, {rows}, computeType,
+    // The loop updates its u in place, so it starts from a fresh tensor:
+    // an explicit copy (a copying linalg.generic would fold away) or the
+    // conversion to the compute type.
+    Value u0;
+    if (computeType == elementType) {
+      u0 = bufferization::AllocTensorOp::create(
+          rewriter, loc, cast<RankedTensorType>(op.getU().getType()),
+          /*dynamicSizes=*/ValueRange(), /*copy=*/op.getU(),
+          /*sizeHint=*/Value(), /*memorySpace=*/Attribute());
+    } else {
+      u0 = buildElementwise(rewriter, loc, op.getU(), {identity1}, {rows},
+                            computeType,
                             [&](OpBuilder &b, Location l, ValueRange args) {
                               return castFloat(b, l, args[0], computeType);
                             });
+    }
+    u0 = castToType(rewriter, loc, u0, uType);
     Value v0 = createFilled(rewriter, loc, {cols}, computeType, 0.0);
 
     // The power iterations.

@@ -17,11 +17,13 @@
 // CHECK-LABEL: func.func @spectral_norm_conv_f32(
 // CHECK-SAME: %[[W:.*]]: tensor<64x3x3x3xf32>, %[[U:.*]]: tensor<64xf32>)
 // CHECK: %[[WM:.*]] = tensor.collapse_shape %[[W]] {{\[}}[0], [1, 2, 3]] : tensor<64x3x3x3xf32> into tensor<64x27xf32>
+//   The loop carries a copy of u: it is updated in place.
+// CHECK: %[[U0:.*]] = bufferization.alloc_tensor() copy(%[[U]]) : tensor<64xf32>
 // CHECK: %[[V0:.*]] = linalg.fill ins(%{{.*}} : f32) outs(%{{.*}} : tensor<27xf32>)
 // CHECK-DAG: %[[LB:.*]] = arith.constant 0 : index
 // CHECK-DAG: %[[UB:.*]] = arith.constant 2 : index
 // CHECK-DAG: %[[STEP:.*]] = arith.constant 1 : index
-// CHECK: %[[LOOP:.*]]:2 = scf.for %{{.*}} = %[[LB]] to %[[UB]] step %[[STEP]] iter_args(%[[UI:.*]] = %[[U]], %[[VI:.*]] = %[[V0]]) -> (tensor<64xf32>, tensor<27xf32>)
+// CHECK: %[[LOOP:.*]]:2 = scf.for %{{.*}} = %[[LB]] to %[[UB]] step %[[STEP]] iter_args(%[[UI:.*]] = %[[U0]], %[[VI:.*]] = %[[V0]]) -> (tensor<64xf32>, tensor<27xf32>)
 //   v = normalize(W^T u)
 // CHECK: %[[WTU:.*]] = linalg.generic {indexing_maps = [#[[MAT]], #[[M]], #[[K]]], iterator_types = ["reduction", "parallel"]} ins(%[[WM]], %[[UI]] : tensor<64x27xf32>, tensor<64xf32>)
 // CHECK: arith.mulf

@@ -102,6 +102,127 @@ def NormFuseBiasPass : Pass<"norm-fuse-bias"> {
   ];
 }
 
+def NormFoldIntoLinearPass : Pass<"norm-fold-into-linear"> {
+  let summary = "Fold inference normalizations into constant conv/matmul "
+                "weights";
+  let description = [{
+    At inference a per-channel affine normalization with constant
+    parameters next to a convolution or matmul with constant weights is
+    folded into those weights and a bias, computed at compile time, so the
+    normalization's separate sweep over the activations disappears:
+
+    * **After** (batch norm folding): `batch_norm_inference(L(x, W) [+ b])`
+      becomes `act(L(x, W') + b')` with, per output channel `f`,
+      `a = gamma / sqrt(var + epsilon)`, `W'[..f..] = W[..f..] * a[f]` and
+      `b' = (c + b - mean) * a + beta`, where `c` is the per-channel
+      constant the linear op accumulated into (its init: a zero or constant
+      fill, or a `linalg.broadcast` of a constant bias vector) and `b` a
+      constant bias added between the two (a broadcast add recognized as in
+      `norm-fuse-bias`). The batch norm's channel (`feature_axis`) must be
+      the output channel of `L`: a loop dimension of the result and of the
+      weight, not of the input. A batch norm activation is kept: it is
+      applied, with the new bias, in one elementwise `linalg.generic` after
+      the new linear op.
+    * **Before**: `L(standardize(x), W)` and `L(image_normalize(x), W)`,
+      normalizations per input channel `c` (`standardize` over all axes but
+      one; `image_normalize`'s channel from its layout) written
+      `y = x * factor[c] - shift[c]`, become `L(x, W') + b'` with
+      `W'[..c..] = W[..c..] * factor[c]` and `b'[f] = -sum W[..c..f] *
+      shift[c]`. The channel must be a reduction dimension of `L` indexing
+      the input directly, and every output element must sum over the whole
+      filter: this holds for linalg convolutions, which have no padding.
+      A normalized input that is padded first (`tensor.pad` between the two)
+      is not folded: padding with zeros after normalization is not padding
+      with zeros before it. `standardize`'s zero-std rule (divide by 1) is
+      reproduced; an `image_normalize` with a zero std is not folded.
+
+    Linear ops: `linalg.matmul` (also with transposing indexing maps),
+    `linalg.conv_2d_nhwc_hwcf` and `linalg.conv_2d_nchw_fchw`, on tensors,
+    with a static weight shape. Constants are `arith.constant`
+    dense tensors (not `dense_resource`); the new weights and biases are
+    computed in double precision and rounded once to the element type.
+
+    Limits: every normalization parameter and the weights must be
+    constants; the intermediate (the linear op's result, the bias add's, the
+    normalized input) must have no other use; normalizations with a
+    `residual` are left alone; the input of a "before" fold must have the
+    normalized type (an 8-bit `image_normalize` input is not folded).
+    Folding rounds `W * a` once more than the unfolded program does: exact
+    in f32/f64 up to that rounding, but with f16/bf16 weights or results
+    the rounding error of the folded weight is the element type's (2^-8 for
+    bf16), so those are folded only with `fold-low-precision`.
+  }];
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::linalg::LinalgDialect",
+                           "::mlir::math::MathDialect",
+                           "::mlir::tensor::TensorDialect"];
+  let options = [
+    Option<"foldLowPrecision", "fold-low-precision", "bool",
+           /*default=*/"false",
+           "Also fold into f16/bf16 weights (changes their rounding)">
+  ];
+  let statistics = [
+    Statistic<"numFoldedAfter", "folded-after",
+              "Batch normalizations folded into the linear op before them">,
+    Statistic<"numFoldedBefore", "folded-before",
+              "Input normalizations folded into the linear op after them">
+  ];
+}
+
+def NormFlashNormPass : Pass<"norm-flash-norm"> {
+  let summary = "Apply RMS/layer normalization after the matmul (FlashNorm)";
+  let description = [{
+    FlashNorm: a `rms_norm` or `layer_norm` over the last axis of a
+    `[M, K]` tensor whose uses are all `linalg.matmul`s with constant
+    weights `W` (`[K, N]`, or `[N, K]` with transposing indexing maps) is
+    rewritten so that the normalized tensor is never materialized:
+
+    ```
+    rms_norm(x) @ W   = rstd * (x @ W')                       W'[k, n] = w[k] W[k, n]
+    layer_norm(x) @ W = rstd * (x @ W' - mean * colsum(W')) + bias @ W
+    ```
+
+    The normalization weight (plus rms_norm's `weight_offset`) is folded
+    into the constant `W'` at compile time. With several matmuls (the Q, K
+    and V projections of a pre-norm attention block) each gets its own `W'`
+    and epilogue and the statistics are computed once. The normalization stays only to
+    produce its statistics (its optional `rstd`, and `mean` for layer norm,
+    results, `[M, 1]`); its normalized output is left unused, and its
+    computation disappears once lowered to linalg (canonicalization removes
+    the dead `linalg.generic`). The matmul reads the raw `x` (or the op's
+    `residual_sum` when it has a `residual`) and accumulates from zero; one
+    elementwise `linalg.generic` then applies the per-row scale, the mean
+    term with the column sums of the rounded `W'`, `bias @ W` and the
+    matmul's original accumulator when it was not zero.
+
+    Limits: rank-2 input normalized over axis 1 of static size; no
+    activation; every use of the normalized value is a matmul's left
+    operand (`C[m, n] += x[m, k] * W[k, n]`), else nothing is rewritten;
+    each `W`, the normalization weight and bias are `arith.constant` dense
+    tensors. For layer norm the mean term is
+    subtracted after the matmul, which cancels when `|mean|` is large
+    relative to the row's standard deviation (the error grows with
+    `|mean| / std` times the f32 rounding of `x @ W'`).
+
+    Precision: folding `w` into `W` rounds `w * W` in `W`'s type. For f16
+    and bf16 weights or results this changes the result by the type's
+    rounding (2^-8 relative for bf16), so those are rewritten only with
+    `fold-low-precision` (default off).
+  }];
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::linalg::LinalgDialect",
+                           "::mlir::tensor::TensorDialect"];
+  let options = [
+    Option<"foldLowPrecision", "fold-low-precision", "bool",
+           /*default=*/"false",
+           "Also rewrite with f16/bf16 weights (changes their rounding)">
+  ];
+  let statistics = [
+    Statistic<"numRewritten", "rewritten",
+              "Normalizations moved after their matmul">
+  ];
+}
+
 //===----------------------------------------------------------------------===//
 // Analysis
 //===----------------------------------------------------------------------===//
@@ -180,6 +301,155 @@ def NormCheckLeakagePass : Pass<"norm-check-leakage", "::mlir::ModuleOp"> {
   let statistics = [
     Statistic<"numLeaks", "leaks", "Number of leaks reported">
   ];
+}
+
+def NormLintPass : Pass<"norm-lint", "::mlir::ModuleOp"> {
+  let summary = "Warn about normalization misuse, with a suggested fix";
+  let description = [{
+    Turns the practical advice about normalization layers into located
+    diagnostics, each with a note that suggests the fix. It never modifies
+    the IR and reports nothing on IR that follows the advice. The rules, and
+    the reason behind each, are listed in docs/lint.md:
+
+    * small statistical batch: a training batch normalization
+      (`batch_norm_training`, `inplace_abn`) whose elements per channel (the
+      product of every dimension but the feature axis) are statically fewer
+      than `min-batch-elements` (suggest `group_norm`);
+    * train/eval mismatch: a training-form batch normalization in an
+      evaluation function (as `norm-check-leakage` defines them: attribute
+      `norm.eval` or an evaluation word in the name); an inference-form one
+      whose running statistics are updated (by a training batch
+      normalization) in the same function; a training batch normalization
+      whose updated running statistics are never used;
+    * distributed and accumulated batches: a training batch normalization
+      whose input is sharded (`shard.shard`) along a batch dimension, or that
+      runs inside an `scf.for` that accumulates by addition and slices its
+      input per iteration along dimension 0 (micro-batches);
+    * data leakage: the findings of `norm-check-leakage`, as warnings;
+    * architecture defaults: a batch normalization next to an attention
+      softmax (suggest `layer_norm`/`rms_norm`); a post-norm transformer
+      block (a remark); `spectral_norm` applied to an activation.
+
+    With `werror` the warnings are errors and the pass fails; the post-norm
+    remark stays a remark.
+  }];
+  let options = [
+    Option<"minBatchElements", "min-batch-elements", "int64_t",
+           /*default=*/"32",
+           "Warn when a training batch normalization computes each "
+           "channel's statistics over fewer elements than this">,
+    Option<"werror", "werror", "bool", /*default=*/"false",
+           "Report the warnings as errors and fail the pass">
+  ];
+  let statistics = [
+    Statistic<"numWarnings", "warnings", "Number of warnings reported">,
+    Statistic<"numRemarks", "remarks", "Number of remarks reported">
+  ];
+}
+
+def NormFusionReportPass : Pass<"norm-fusion-report", "::mlir::ModuleOp"> {
+  let summary = "Print the intermediates and bytes moved by linalg ops";
+  let description = [{
+    Prints one line per function with a body to stdout, to measure what
+    fusion saves (run it before and after the fusion passes, after lowering
+    to linalg, e.g. `--convert-norm-to-linalg --canonicalize
+    --norm-fusion-report`):
+
+    ```
+    fusion report @f: 4 linalg ops, 2 intermediates (8192 bytes), bytes moved 40960
+    ```
+
+    * **linalg ops**: the `linalg` structured ops (generic, named, fill) in
+      the function;
+    * **intermediates**: results of linalg ops read by another linalg op,
+      directly or through `tensor.expand_shape`, `tensor.collapse_shape` or
+      `tensor.cast` (views): each is a tensor the program materializes
+      between two loop nests unless a later pass fuses them; with their
+      total size;
+    * **bytes moved**: over all linalg ops, the bytes of every shaped input,
+      of every init (written) and of every init the payload also reads (an
+      accumulator, read and written), with static shapes. Scalars are not
+      counted. `dynamic` when a counted shape is not static.
+
+    Normalization ops that are not lowered yet are counted separately
+    (`N norm ops not lowered`): their traffic is not included. The pass
+    does not modify the IR.
+  }];
+}
+
+//===----------------------------------------------------------------------===//
+// Raising
+//===----------------------------------------------------------------------===//
+
+def NormRaisePass : Pass<"norm-raise"> {
+  let summary = "Raise decomposed normalizations (torch-mlir, linalg) into "
+                "norm ops";
+  let description = [{
+    Recognizes normalizations that a frontend decomposed into linalg on
+    tensors, as torch-mlir's `linalg-on-tensors` output does (TOSA input:
+    run `tosa-to-linalg-named, tosa-to-linalg` first), and rewrites them:
+    layer norm (two-pass, or `E[x^2] - E[x]^2`) into `norm.layer_norm`,
+    RMS norm into `norm.rms_norm` (also Gemma's `1 + w`), instance norm
+    into `norm.group_norm` with one channel a group, inference batch norm
+    into `norm.batch_norm_inference`, and softmax into `linalg.softmax`.
+    A layer-norm-like pattern without mean subtraction is an RMS norm. Run
+    `norm-fuse-activation` afterwards to absorb the activation that follows.
+
+    Matching works on the expression graph of a candidate value: elementwise
+    linalg ops (any indexing maps: broadcasts, transposes), reshapes and
+    casts are inlined into one scalar expression per iteration space, whose
+    leaves are tensor reads and reductions (sum or max, of any summand).
+    Then:
+
+    * the reductions must all read one tensor `x`, which the root reads
+      elementwise, and combine, for each element they are used with, exactly
+      the elements of `x` that share its indices outside one set of axes
+      (checked by enumeration at sample points);
+    * each reduction's summand is identified by evaluation (`c*x`,
+      `c*(x - mean)^2`, `c*x^2`, `c*exp(x - max)`), and the root expression
+      must equal the normalization's formula at random values of `x`, the
+      statistics and the parameters, within 1e-6 relative, with epsilon solved
+      for first (it must be a positive constant, added to the variance).
+      So the rewrite is robust to commuted operands, division versus
+      multiplication by a reciprocal versus `rsqrt`, f64 intermediates and
+      constant folding, but a near miss (epsilon added to the standard
+      deviation, an unbiased variance, a mean over other axes than the
+      subtraction) is left alone.
+
+    Guards: static shapes; intermediate values without uses outside the
+    matched graph; layer/RMS norm axes trailing and contiguous; parameters
+    (weight, bias, running statistics) of the normalized shape or a
+    per-channel vector of `x`'s element type. The statistics count what was
+    raised (visible with `-mlir-pass-statistics`).
+
+    Not raised: torch-mlir's group norm (it gathers per-channel scale and
+    shift through `tensor.extract`), training batch norm (its running
+    statistics are updated from the intermediates).
+  }];
+  let dependentDialects = ["::mlir::norm::NormDialect",
+                           "::mlir::linalg::LinalgDialect"];
+  let statistics = [
+    Statistic<"numRaised", "raised", "Number of normalizations raised">,
+    Statistic<"numLayerNorm", "layer-norms", "Number of layer norms raised">,
+    Statistic<"numRMSNorm", "rms-norms", "Number of RMS norms raised">,
+    Statistic<"numGroupNorm", "group-norms",
+              "Number of group/instance norms raised">,
+    Statistic<"numBatchNorm", "batch-norms",
+              "Number of inference batch norms raised">,
+    Statistic<"numSoftmax", "softmaxes", "Number of softmaxes raised">
+  ];
+}
+
+def NormDecomposeAggregatesPass : Pass<"norm-decompose-aggregates"> {
+  let summary = "Decompose linalg aggregate ops (linalg.softmax) into "
+                "linalg.generic";
+  let description = [{
+    Rewrites every op implementing `linalg::AggregatedOpInterface` (such as
+    the `linalg.softmax` that `norm-raise` creates) into the linalg ops of
+    its decomposition, for lowerings that handle only structured ops. Run it
+    before `norm-lower-to-cpu`.
+  }];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect"];
 }
 
 #endif // NORM_DIALECT_NORM_TRANSFORMS_PASSES_TD

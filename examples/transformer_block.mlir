@@ -3,6 +3,7 @@
 //
 //   norm-opt examples/transformer_block.mlir                 # verify, print
 //   norm-opt examples/transformer_block.mlir --norm-lower-to-cpu
+//   python3 examples/run_example.py      # compile, run, check against numpy
 //
 // @mlp_block: the MLP half of a pre-norm (Llama-style) transformer layer.
 //   h   = x + attn                      (residual stream)
@@ -14,7 +15,8 @@
 
 func.func @mlp_block(%x: tensor<16x64xf32>, %attn: tensor<16x64xf32>,
                      %w_norm: tensor<64xf32>, %w_up: tensor<64x256xf32>,
-                     %w_down: tensor<256x64xf32>) -> tensor<16x64xf32> {
+                     %w_down: tensor<256x64xf32>) -> tensor<16x64xf32>
+    attributes {llvm.emit_c_interface} {
   %zero = arith.constant 0.0 : f32
   %one = arith.constant 1.0 : f32
 
@@ -49,7 +51,7 @@ func.func @mlp_block(%x: tensor<16x64xf32>, %attn: tensor<16x64xf32>,
 func.func @conv_block(%image: tensor<1x3x16x16xf32>, %filter: tensor<8x3x3x3xf32>,
                       %mean: tensor<8xf32>, %var: tensor<8xf32>,
                       %gamma: tensor<8xf32>, %beta: tensor<8xf32>)
-    -> tensor<1x8x14x14xf32> {
+    -> tensor<1x8x14x14xf32> attributes {llvm.emit_c_interface} {
   %zero = arith.constant 0.0 : f32
   %init = tensor.empty() : tensor<1x8x14x14xf32>
   %acc = linalg.fill ins(%zero : f32) outs(%init : tensor<1x8x14x14xf32>) -> tensor<1x8x14x14xf32>

@@ -11,16 +11,26 @@ from .compiler import (
     upstream_pipeline,
 )
 from .memref import bf16_to_f32, f32_to_bf16
+from . import builder, data, ops  # noqa: E402  (ops/data build on compiler)
+from .builder import FunctionBuilder, TensorType, module_text
+
+__version__ = "0.1.0"
 
 __all__ = [
     "CompileError",
     "CompiledModule",
+    "FunctionBuilder",
+    "TensorType",
     "bf16_to_f32",
+    "builder",
     "compile_file",
     "compile_mlir",
+    "data",
     "default_pipeline",
     "f32_to_bf16",
     "find_opt",
+    "module_text",
     "norm_pipeline",
+    "ops",
     "upstream_pipeline",
 ]

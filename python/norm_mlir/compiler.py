@@ -44,7 +44,8 @@ _REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
 def find_opt() -> str:
-    """The opt tool: $NORM_OPT, else norm-opt in the build dir, else mlir-opt."""
+    """The opt tool: $NORM_OPT, else norm-opt in $NORM_BUILD_DIR/bin or the
+    repository's build/bin, else norm-opt on PATH, else mlir-opt."""
     env = os.environ.get("NORM_OPT")
     if env:
         return env
@@ -52,6 +53,9 @@ def find_opt() -> str:
     for d in build_dirs:
         if d and (Path(d) / "bin" / "norm-opt").is_file():
             return str(Path(d) / "bin" / "norm-opt")
+    on_path = shutil.which("norm-opt")
+    if on_path:
+        return on_path
     return str(LLVM_BIN / "mlir-opt")
 
 

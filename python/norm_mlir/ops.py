@@ -1,0 +1,304 @@
+"""One-call norm ops on numpy arrays and DLPack tensors.
+
+    import norm_mlir.ops as nops
+    y = nops.layer_norm(x, weight=w, bias=b, axes=[-1], eps=1e-5,
+                        activation="gelu")
+
+Each call builds the norm op as a function (builder.py) with every
+dimension dynamic, compiles it with the CPU pipeline (norm-opt
+--norm-lower-to-cpu, mlir-translate, clang; cached on disk by
+compile_mlir and in memory here, so a given op, rank, dtypes and options is
+compiled once per machine) and runs it:
+
+  * inputs: numpy arrays, or any object with ``__dlpack__`` on the CPU
+    (e.g. PyTorch CPU tensors), read through ``numpy.from_dlpack`` without
+    a copy. C-contiguous inputs of the op's dtype are passed without a copy;
+    others are converted first;
+  * outputs: written into ``out=`` when given (a writeable C-contiguous
+    array or CPU DLPack tensor of the result's shape and dtype; the same
+    object is returned), else into a new numpy array. When the first input
+    is a PyTorch tensor, new outputs are returned as PyTorch tensors sharing
+    memory with the numpy result.
+
+Results are returned as a single array or a tuple, as documented per op.
+Device (CUDA) tensors are refused with a TypeError: use the GPU path
+(norm_mlir.gpu) for them.
+"""
+
+import sys
+import threading
+from pathlib import Path
+from typing import Callable, Dict, List, Optional, Sequence
+
+import numpy as np
+
+from . import compiler as _compiler
+from .builder import Activation, FunctionBuilder, TensorType, Value, module_text
+
+_lock = threading.Lock()
+_modules: Dict[str, "_compiler.CompiledModule"] = {}
+
+# kDLCPU and kDLCUDAHost can be read from the host.
+_DLPACK_HOST_DEVICES = (1, 3)
+
+
+def as_array(obj, name: str = "argument") -> np.ndarray:
+    """A numpy view of `obj` (numpy array, DLPack CPU tensor or array-like)."""
+    if obj is None or isinstance(obj, np.ndarray):
+        return obj
+    if hasattr(obj, "__dlpack__"):
+        if hasattr(obj, "__dlpack_device__"):
+            dev = obj.__dlpack_device__()[0]
+            if int(dev) not in _DLPACK_HOST_DEVICES:
+                raise TypeError(
+                    f"{name} lives on DLPack device {obj.__dlpack_device__()}; "
+                    "norm_mlir.ops runs on the CPU (use norm_mlir.gpu for "
+                    "device tensors)")
+        return np.from_dlpack(obj)
+    return np.asarray(obj)
+
+
+def compile_text(text: str, **kwargs) -> "_compiler.CompiledModule":
+    """compile_mlir memoized in this process (the disk cache is shared)."""
+    opt = kwargs.get("opt") or _compiler.find_opt()
+    if "norm-opt" not in Path(opt).name:
+        raise _compiler.CompileError(
+            f"norm ops need norm-opt, but the opt tool found is {opt}: set "
+            "NORM_BUILD_DIR to the build directory (with bin/norm-opt), "
+            "NORM_OPT to the norm-opt binary, or put norm-opt on PATH")
+    kwargs["opt"] = opt
+    key = text + repr(sorted(kwargs.items()))
+    with _lock:
+        mod = _modules.get(key)
+        if mod is None:
+            mod = _compiler.compile_mlir(text, **kwargs)
+            _modules[key] = mod
+    return mod
+
+
+def clear_memory_cache() -> None:
+    """Forget the in-process compiled modules (the disk cache stays)."""
+    with _lock:
+        _modules.clear()
+
+
+def _wrap_like(result: np.ndarray, like):
+    """Return `result` as a torch tensor when `like` is one (no copy)."""
+    mod = type(like).__module__ or ""
+    if mod.startswith("torch") and "torch" in sys.modules:
+        return sys.modules["torch"].from_dlpack(result)
+    return result
+
+
+Build = Callable[[FunctionBuilder, List[Optional[Value]]], Sequence[Value]]
+
+
+def run_op(name: str, build: Build, inputs: Sequence, out=None,
+           compile_options: Optional[dict] = None):
+    """Build `name` from `build(fb, values)` over `inputs` (None entries are
+    absent operands), compile it (cached) and run it.
+
+    Returns the list of results (numpy arrays, or `out` entries)."""
+    raw = list(inputs)
+    arrays = [as_array(a, f"input {i}") for i, a in enumerate(raw)]
+
+    def make(dynamic: bool) -> FunctionBuilder:
+        fb = FunctionBuilder(name)
+        vals = [None if a is None else fb.arg(TensorType.of(a, dynamic))
+                for a in arrays]
+        results = build(fb, vals)
+        if isinstance(results, Value):
+            results = [results]
+        fb.ret(*results)
+        return fb
+
+    dyn = make(True)
+    static = make(False)  # the concrete result types for these inputs
+    module = compile_text(module_text([dyn]), **(compile_options or {}))
+    fn = module[name]
+
+    rtypes = [r.type for r in static.results]
+    outs = list(out) if isinstance(out, (tuple, list)) else [out]
+    outs += [None] * (len(rtypes) - len(outs))
+    if len(outs) > len(rtypes):
+        raise ValueError(f"{name}: {len(outs)} outputs given, {len(rtypes)} results")
+    out_arrays = []
+    for i, (o, t) in enumerate(zip(outs, rtypes)):
+        if o is None:
+            out_arrays.append(np.empty(t.shape, t.numpy_dtype))
+            continue
+        oa = as_array(o, f"out[{i}]")
+        if oa.shape != tuple(t.shape) or oa.dtype != t.numpy_dtype:
+            raise ValueError(f"{name}: out[{i}] must have shape {tuple(t.shape)} "
+                             f"and dtype {t.numpy_dtype}, got {oa.shape} {oa.dtype}")
+        if not (oa.flags.c_contiguous and oa.flags.writeable):
+            raise ValueError(f"{name}: out[{i}] must be writeable and C-contiguous")
+        out_arrays.append(oa)
+    fn(*[a for a in arrays if a is not None], *out_arrays)
+    like = next((a for a in raw if a is not None), None)
+    return [o if o is not None else _wrap_like(a, like)
+            for o, a in zip(outs, out_arrays)]
+
+
+def _one_or_tuple(results):
+    return results[0] if len(results) == 1 else tuple(results)
+
+
+# -- Activation normalizations ---------------------------------------------
+
+
+def layer_norm(x, weight=None, bias=None, *, axes: Sequence[int] = (-1,),
+               eps: Optional[float] = None, activation: Activation = None,
+               residual=None, return_stats: bool = False,
+               return_residual_sum: bool = False, out=None):
+    """Layer normalization over trailing `axes` (default: the last).
+
+    ``y = act((x [+ residual] - mean) * rsqrt(var + eps) * weight + bias)``.
+    Returns y, then (mean, rstd) with `return_stats`, then x + residual with
+    `return_residual_sum`."""
+    def build(fb, v):
+        return fb.layer_norm(v[0], axes, weight=v[1], bias=v[2], residual=v[3],
+                             eps=eps, activation=activation, stats=return_stats,
+                             residual_sum=return_residual_sum)
+    return _one_or_tuple(run_op("layer_norm", _tuple(build),
+                                [x, weight, bias, residual], out))
+
+
+def rms_norm(x, weight=None, *, axes: Sequence[int] = (-1,),
+             eps: Optional[float] = None, weight_offset: Optional[float] = None,
+             activation: Activation = None, residual=None,
+             return_rstd: bool = False, return_residual_sum: bool = False,
+             out=None):
+    """RMS normalization: ``act(x * rsqrt(E[x^2] + eps) * (weight +
+    weight_offset))``. Returns y [, rstd] [, residual sum]."""
+    def build(fb, v):
+        return fb.rms_norm(v[0], axes, weight=v[1], residual=v[2], eps=eps,
+                           weight_offset=weight_offset, activation=activation,
+                           rstd=return_rstd, residual_sum=return_residual_sum)
+    return _one_or_tuple(run_op("rms_norm", _tuple(build),
+                                [x, weight, residual], out))
+
+
+def batch_norm_inference(x, running_mean, running_var, weight=None, bias=None,
+                         *, feature_axis: int = 1, eps: Optional[float] = None,
+                         activation: Activation = None, residual=None,
+                         return_residual_sum: bool = False, out=None):
+    """Batch normalization with running statistics. Returns y [, sum]."""
+    def build(fb, v):
+        return fb.batch_norm_inference(
+            v[0], v[1], v[2], weight=v[3], bias=v[4], residual=v[5],
+            feature_axis=feature_axis, eps=eps, activation=activation,
+            residual_sum=return_residual_sum)
+    return _one_or_tuple(run_op(
+        "batch_norm_inference", _tuple(build),
+        [x, running_mean, running_var, weight, bias, residual], out))
+
+
+def batch_norm_training(x, running_mean, running_var, weight=None, bias=None,
+                        *, feature_axis: int = 1, eps: Optional[float] = None,
+                        momentum: Optional[float] = None,
+                        activation: Activation = None, residual=None,
+                        return_residual_sum: bool = False, out=None):
+    """Batch normalization with batch statistics. Returns (y, saved_mean,
+    saved_rstd, new_running_mean, new_running_var [, residual sum])."""
+    def build(fb, v):
+        return fb.batch_norm_training(
+            v[0], v[1], v[2], weight=v[3], bias=v[4], residual=v[5],
+            feature_axis=feature_axis, eps=eps, momentum=momentum,
+            activation=activation, residual_sum=return_residual_sum)
+    return tuple(run_op("batch_norm_training", _tuple(build),
+                        [x, running_mean, running_var, weight, bias, residual],
+                        out))
+
+
+def inplace_abn(x, running_mean, running_var, weight=None, bias=None, *,
+                feature_axis: int = 1, eps: Optional[float] = None,
+                momentum: Optional[float] = None, activation: Activation = None,
+                out=None):
+    """In-place activated batch norm (training). Returns (y, saved_mean,
+    saved_rstd, new_running_mean, new_running_var). Pass ``out=x`` to
+    overwrite the input."""
+    def build(fb, v):
+        return fb.inplace_abn(v[0], v[1], v[2], weight=v[3], bias=v[4],
+                              feature_axis=feature_axis, eps=eps,
+                              momentum=momentum, activation=activation)
+    return tuple(run_op("inplace_abn", _tuple(build),
+                        [x, running_mean, running_var, weight, bias], out))
+
+
+def group_norm(x, groups: int, weight=None, bias=None, *, channel_axis: int = 1,
+               eps: Optional[float] = None, activation: Activation = None,
+               residual=None, return_stats: bool = False,
+               return_residual_sum: bool = False, out=None):
+    """Group normalization (dimension 0 is the batch). Returns y
+    [, mean, rstd of shape (N, groups)] [, residual sum]."""
+    def build(fb, v):
+        return fb.group_norm(v[0], groups, weight=v[1], bias=v[2], residual=v[3],
+                             channel_axis=channel_axis, eps=eps,
+                             activation=activation, stats=return_stats,
+                             residual_sum=return_residual_sum)
+    return _one_or_tuple(run_op("group_norm", _tuple(build),
+                                [x, weight, bias, residual], out))
+
+
+def spectral_norm(weight, u, *, dim: int = 0,
+                  power_iterations: Optional[int] = None,
+                  eps: Optional[float] = None, out=None):
+    """Spectral normalization by power iteration. Returns (weight / sigma,
+    new u, sigma as a 0-d array)."""
+    def build(fb, v):
+        return fb.spectral_norm(v[0], v[1], dim=dim,
+                                power_iterations=power_iterations, eps=eps)
+    return tuple(run_op("spectral_norm", build, [weight, u], out))
+
+
+# -- Data normalization ------------------------------------------------------
+
+
+def moments(x, axes: Sequence[int] = (0,), *, correction: Optional[int] = None,
+            out=None):
+    """(mean, std) over `axes` (population std; `correction=1`: sample)."""
+    return tuple(run_op("moments",
+                        lambda fb, v: fb.moments(v[0], axes, correction=correction),
+                        [x], out))
+
+
+def min_max(x, axes: Sequence[int] = (0,), *, out=None):
+    """(min, max) over `axes`."""
+    return tuple(run_op("min_max", lambda fb, v: fb.min_max(v[0], axes), [x], out))
+
+
+def standardize(x, mean, std, axes: Sequence[int] = (0,), *, out=None):
+    """(x - mean) / std, statistics computed over `axes` (std 0: unscaled)."""
+    return run_op("standardize",
+                  lambda fb, v: [fb.standardize(v[0], v[1], v[2], axes)],
+                  [x, mean, std], out)[0]
+
+
+def min_max_scale(x, lo, hi, axes: Sequence[int] = (0,), *,
+                  range_min: Optional[float] = None,
+                  range_max: Optional[float] = None, out=None):
+    """Scale to [range_min, range_max] (default [0, 1]) with fitted min/max."""
+    return run_op("min_max_scale",
+                  lambda fb, v: [fb.min_max_scale(v[0], v[1], v[2], axes,
+                                                  range_min=range_min,
+                                                  range_max=range_max)],
+                  [x, lo, hi], out)[0]
+
+
+def image_normalize(x, mean, std, *, layout: str = "nchw",
+                    scale: Optional[float] = None, out_dtype=None, out=None):
+    """(x * scale - mean[c]) / std[c] for nchw/chw or nhwc/hwc images (u8,
+    i8 or float); the result has mean's dtype unless `out_dtype`."""
+    return run_op("image_normalize",
+                  lambda fb, v: [fb.image_normalize(v[0], v[1], v[2],
+                                                    layout=layout, scale=scale,
+                                                    out_dtype=out_dtype)],
+                  [x, mean, std], out)[0]
+
+
+def _tuple(build: Build) -> Build:
+    def wrapped(fb, vals):
+        r = build(fb, vals)
+        return list(r) if isinstance(r, tuple) else [r]
+    return wrapped

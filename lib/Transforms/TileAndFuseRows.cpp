@@ -50,7 +50,6 @@ static bool isRoot(linalg::LinalgOp op) {
   return true;
 }
 
-
 /// Fuses a producer into the row tiles only if a tile reads part of it. A
 /// tile that reads all of it (batch statistics reduced over the tiled rows,
 /// consumed per channel by every tile) would recompute it once per tile;
@@ -65,9 +64,8 @@ fuseOnlyPartialSlices(tensor::ExtractSliceOp slice, OpResult producer,
     std::optional<int64_t> constant = getConstantIntValue(size);
     if (sourceType.isDynamicDim(dim)) {
       auto dimOp = dyn_cast_if_present<tensor::DimOp>(
-          dyn_cast_if_present<Value>(size)
-              ? cast<Value>(size).getDefiningOp()
-              : nullptr);
+          dyn_cast_if_present<Value>(size) ? cast<Value>(size).getDefiningOp()
+                                           : nullptr);
       std::optional<int64_t> index =
           dimOp ? dimOp.getConstantIndex() : std::nullopt;
       full &= dimOp && dimOp.getSource() == slice.getSource() && index &&

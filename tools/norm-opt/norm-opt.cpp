@@ -26,6 +26,6 @@ int main(int argc, char **argv) {
   mlir::norm::registerAllNormDialects(registry);
 
   mlir::norm::setVersionPrinter();
-  return mlir::asMainReturnCode(mlir::MlirOptMain(
-      argc, argv, "norm-mlir optimizer driver\n", registry));
+  return mlir::asMainReturnCode(
+      mlir::MlirOptMain(argc, argv, "norm-mlir optimizer driver\n", registry));
 }

@@ -62,9 +62,9 @@ static std::string formatShape(ArrayRef<int64_t> shape) {
 static LogicalResult verifyEpsilon(Operation *op, double epsilon,
                                    StringRef name = "epsilon") {
   if (!(epsilon > 0.0) || !std::isfinite(epsilon))
-    return op->emitOpError() << "expects '" << name
-                             << "' to be a positive finite number, got "
-                             << epsilon;
+    return op->emitOpError()
+           << "expects '" << name << "' to be a positive finite number, got "
+           << epsilon;
   return success();
 }
 
@@ -76,16 +76,16 @@ static LogicalResult verifyAxes(Operation *op, ArrayRef<int64_t> axes,
     return op->emitOpError() << "expects at least one axis in 'axes'";
   for (auto [index, axis] : llvm::enumerate(axes)) {
     if (axis < 0 || axis >= rank)
-      return op->emitOpError() << "axis " << axis
-                               << " is out of range for an input of rank "
-                               << rank;
+      return op->emitOpError()
+             << "axis " << axis << " is out of range for an input of rank "
+             << rank;
     if (index > 0 && axis <= axes[index - 1])
       return op->emitOpError()
              << "expects 'axes' to be sorted and without duplicates";
   }
-  if (trailing && (axes.back() != rank - 1 ||
-                   axes.back() - axes.front() + 1 !=
-                       static_cast<int64_t>(axes.size())))
+  if (trailing &&
+      (axes.back() != rank - 1 ||
+       axes.back() - axes.front() + 1 != static_cast<int64_t>(axes.size())))
     return op->emitOpError()
            << "expects 'axes' to be contiguous trailing dimensions of the "
               "input (ending at "
@@ -107,8 +107,8 @@ static LogicalResult verifyShapedLike(Operation *op, StringRef what,
       diag << " (shape " << formatShape(expected) << ")";
     return diag << ", got rank " << type.getRank();
   }
-  for (auto [index, pair] : llvm::enumerate(llvm::zip(type.getShape(),
-                                                      expected))) {
+  for (auto [index, pair] :
+       llvm::enumerate(llvm::zip(type.getShape(), expected))) {
     auto [actual, wanted] = pair;
     if (ShapedType::isStatic(actual) && ShapedType::isStatic(wanted) &&
         actual != wanted)
@@ -118,9 +118,9 @@ static LogicalResult verifyShapedLike(Operation *op, StringRef what,
              << index << ")";
   }
   if (elementType && type.getElementType() != elementType)
-    return op->emitOpError() << "expects " << what << " to have element type "
-                             << elementType << ", got "
-                             << type.getElementType();
+    return op->emitOpError()
+           << "expects " << what << " to have element type " << elementType
+           << ", got " << type.getElementType();
   return success();
 }
 
@@ -143,12 +143,12 @@ static SmallVector<int64_t> selectedShape(ArrayRef<int64_t> shape,
   return llvm::map_to_vector(axes, [&](int64_t axis) { return shape[axis]; });
 }
 
-static LogicalResult verifyResidual(Operation *op, Value input,
-                                    Value residual, Value residualSum) {
+static LogicalResult verifyResidual(Operation *op, Value input, Value residual,
+                                    Value residualSum) {
   if (residual && residual.getType() != input.getType())
-    return op->emitOpError() << "expects 'residual' to have the input type "
-                             << input.getType() << ", got "
-                             << residual.getType();
+    return op->emitOpError()
+           << "expects 'residual' to have the input type " << input.getType()
+           << ", got " << residual.getType();
   if (residualSum && !residual)
     return op->emitOpError()
            << "has a 'residual_sum' result but no 'residual' operand";
@@ -214,9 +214,8 @@ static LogicalResult verifyFeatureAxis(Operation *op, StringRef name,
                              << type.getRank();
   int64_t lowest = allowBatchAxis ? 0 : 1;
   if (axis < lowest || axis >= type.getRank())
-    return op->emitOpError()
-           << "expects '" << name << "' in [" << lowest << ", "
-           << type.getRank() - 1 << "], got " << axis;
+    return op->emitOpError() << "expects '" << name << "' in [" << lowest
+                             << ", " << type.getRank() - 1 << "], got " << axis;
   return success();
 }
 
@@ -247,8 +246,8 @@ static LogicalResult verifyBatchNormCommon(Operation *op, Value input,
 
 static LogicalResult verifyMomentum(Operation *op, double momentum) {
   if (!(momentum >= 0.0 && momentum <= 1.0))
-    return op->emitOpError() << "expects 'momentum' in [0, 1], got "
-                             << momentum;
+    return op->emitOpError()
+           << "expects 'momentum' in [0, 1], got " << momentum;
   return success();
 }
 
@@ -295,8 +294,9 @@ LogicalResult LayerNormOp::verify() {
   return verifyResidual(*this, getInput(), getResidual(), getResidualSum());
 }
 
-LogicalResult LayerNormOp::reifyResultShapes(
-    OpBuilder &builder, ReifiedRankedShapedTypeDims &shapes) {
+LogicalResult
+LayerNormOp::reifyResultShapes(OpBuilder &builder,
+                               ReifiedRankedShapedTypeDims &shapes) {
   SmallVector<OpFoldResult> sizes =
       tensor::getMixedSizes(builder, getLoc(), getInput());
   shapes.push_back(sizes);
@@ -365,8 +365,9 @@ LogicalResult BatchNormInferenceOp::verify() {
   return verifyResidual(*this, getInput(), getResidual(), getResidualSum());
 }
 
-LogicalResult BatchNormInferenceOp::reifyResultShapes(
-    OpBuilder &builder, ReifiedRankedShapedTypeDims &shapes) {
+LogicalResult
+BatchNormInferenceOp::reifyResultShapes(OpBuilder &builder,
+                                        ReifiedRankedShapedTypeDims &shapes) {
   SmallVector<OpFoldResult> sizes =
       tensor::getMixedSizes(builder, getLoc(), getInput());
   shapes.push_back(sizes);
@@ -403,11 +404,11 @@ static LogicalResult verifySavedStats(Operation *op, Value input,
   int64_t channels = inputType.getDimSize(featureAxis);
   Type statsType = getStatisticsElementType(inputType.getElementType());
   if (failed(verifyShapedLike(op, "result 'saved_mean'",
-                              cast<ShapedType>(savedMean.getType()),
-                              {channels}, statsType)) ||
+                              cast<ShapedType>(savedMean.getType()), {channels},
+                              statsType)) ||
       failed(verifyShapedLike(op, "result 'saved_rstd'",
-                              cast<ShapedType>(savedRstd.getType()),
-                              {channels}, statsType)))
+                              cast<ShapedType>(savedRstd.getType()), {channels},
+                              statsType)))
     return failure();
   return success();
 }
@@ -431,8 +432,7 @@ static void reifyTrainingBatchNorm(OpBuilder &builder, Location loc,
                                    Value runningVar, int64_t featureAxis,
                                    bool hasResidualSum,
                                    ReifiedRankedShapedTypeDims &shapes) {
-  SmallVector<OpFoldResult> sizes =
-      tensor::getMixedSizes(builder, loc, input);
+  SmallVector<OpFoldResult> sizes = tensor::getMixedSizes(builder, loc, input);
   SmallVector<OpFoldResult> channels = {sizes[featureAxis]};
   shapes.push_back(sizes);
   shapes.push_back(channels);
@@ -443,8 +443,9 @@ static void reifyTrainingBatchNorm(OpBuilder &builder, Location loc,
     shapes.push_back(sizes);
 }
 
-LogicalResult BatchNormTrainingOp::reifyResultShapes(
-    OpBuilder &builder, ReifiedRankedShapedTypeDims &shapes) {
+LogicalResult
+BatchNormTrainingOp::reifyResultShapes(OpBuilder &builder,
+                                       ReifiedRankedShapedTypeDims &shapes) {
   reifyTrainingBatchNorm(builder, getLoc(), getInput(), getRunningMean(),
                          getRunningVar(), getFeatureAxis(),
                          static_cast<bool>(getResidualSum()), shapes);
@@ -476,8 +477,9 @@ LogicalResult InplaceABNOp::verify() {
   return success();
 }
 
-LogicalResult InplaceABNOp::reifyResultShapes(
-    OpBuilder &builder, ReifiedRankedShapedTypeDims &shapes) {
+LogicalResult
+InplaceABNOp::reifyResultShapes(OpBuilder &builder,
+                                ReifiedRankedShapedTypeDims &shapes) {
   reifyTrainingBatchNorm(builder, getLoc(), getInput(), getRunningMean(),
                          getRunningVar(), getFeatureAxis(),
                          /*hasResidualSum=*/false, shapes);
@@ -516,8 +518,9 @@ LogicalResult GroupNormOp::verify() {
   return verifyResidual(*this, getInput(), getResidual(), getResidualSum());
 }
 
-LogicalResult GroupNormOp::reifyResultShapes(
-    OpBuilder &builder, ReifiedRankedShapedTypeDims &shapes) {
+LogicalResult
+GroupNormOp::reifyResultShapes(OpBuilder &builder,
+                               ReifiedRankedShapedTypeDims &shapes) {
   SmallVector<OpFoldResult> sizes =
       tensor::getMixedSizes(builder, getLoc(), getInput());
   shapes.push_back(sizes);
@@ -561,8 +564,9 @@ LogicalResult SpectralNormOp::verify() {
   return success();
 }
 
-LogicalResult SpectralNormOp::reifyResultShapes(
-    OpBuilder &builder, ReifiedRankedShapedTypeDims &shapes) {
+LogicalResult
+SpectralNormOp::reifyResultShapes(OpBuilder &builder,
+                                  ReifiedRankedShapedTypeDims &shapes) {
   shapes.push_back(tensor::getMixedSizes(builder, getLoc(), getWeight()));
   shapes.push_back(tensor::getMixedSizes(builder, getLoc(), getU()));
   shapes.push_back({});
@@ -575,8 +579,8 @@ LogicalResult SpectralNormOp::reifyResultShapes(
 
 /// Checks statistics reduced over `axes` of `input`.
 static LogicalResult verifyReducedStats(Operation *op, Value input,
-                                        ArrayRef<int64_t> axes,
-                                        StringRef what, Value stats) {
+                                        ArrayRef<int64_t> axes, StringRef what,
+                                        Value stats) {
   auto inputType = cast<RankedTensorType>(input.getType());
   if (failed(verifyAxes(op, axes, inputType.getRank(), /*trailing=*/false)))
     return failure();
@@ -589,9 +593,9 @@ static LogicalResult verifyReducedStats(Operation *op, Value input,
 static void reifyReduced(OpBuilder &builder, Location loc, Value input,
                          ArrayRef<int64_t> axes, unsigned count,
                          ReifiedRankedShapedTypeDims &shapes) {
-  SmallVector<OpFoldResult> sizes = keptSizes(
-      tensor::getMixedSizes(builder, loc, input), axes, /*keep=*/false,
-      builder);
+  SmallVector<OpFoldResult> sizes =
+      keptSizes(tensor::getMixedSizes(builder, loc, input), axes,
+                /*keep=*/false, builder);
   for (unsigned i = 0; i < count; ++i)
     shapes.push_back(sizes);
 }
@@ -618,16 +622,14 @@ LogicalResult MinMaxOp::verify() {
                             getMin());
 }
 
-LogicalResult
-MinMaxOp::reifyResultShapes(OpBuilder &builder,
-                            ReifiedRankedShapedTypeDims &shapes) {
+LogicalResult MinMaxOp::reifyResultShapes(OpBuilder &builder,
+                                          ReifiedRankedShapedTypeDims &shapes) {
   reifyReduced(builder, getLoc(), getInput(), getAxes(), 2, shapes);
   return success();
 }
 
 LogicalResult StandardizeOp::verify() {
-  return verifyReducedStats(*this, getInput(), getAxes(), "'mean'",
-                            getMean());
+  return verifyReducedStats(*this, getInput(), getAxes(), "'mean'", getMean());
 }
 
 LogicalResult
@@ -675,8 +677,7 @@ LogicalResult ImageNormalizeOp::verify() {
                          << inputElement;
   double scale = getScale().convertToDouble();
   if (!(scale > 0.0) || !std::isfinite(scale))
-    return emitOpError() << "expects a positive finite 'scale', got "
-                         << scale;
+    return emitOpError() << "expects a positive finite 'scale', got " << scale;
   if (failed(verifyShapedLike(*this, "result", getOutput().getType(),
                               inputType.getShape())))
     return failure();
@@ -689,8 +690,9 @@ LogicalResult ImageNormalizeOp::verify() {
                                 getOutput().getType().getElementType());
 }
 
-LogicalResult ImageNormalizeOp::reifyResultShapes(
-    OpBuilder &builder, ReifiedRankedShapedTypeDims &shapes) {
+LogicalResult
+ImageNormalizeOp::reifyResultShapes(OpBuilder &builder,
+                                    ReifiedRankedShapedTypeDims &shapes) {
   shapes.push_back(tensor::getMixedSizes(builder, getLoc(), getInput()));
   return success();
 }
@@ -794,9 +796,9 @@ static LogicalResult verifyGradCommon(Operation *op, Value input,
                                       ArrayRef<int64_t> paramShape) {
   Type elementType = cast<ShapedType>(input.getType()).getElementType();
   if (residual && residual.getType() != input.getType())
-    return op->emitOpError() << "expects 'residual' to have the input type "
-                             << input.getType() << ", got "
-                             << residual.getType();
+    return op->emitOpError()
+           << "expects 'residual' to have the input type " << input.getType()
+           << ", got " << residual.getType();
   if (residualSumGrad && !residual)
     return op->emitOpError()
            << "has a 'residual_sum_grad' operand but no 'residual'";
@@ -806,12 +808,12 @@ static LogicalResult verifyGradCommon(Operation *op, Value input,
            << input.getType() << ", got " << residualSumGrad.getType();
   if (failed(verifyOptionalParam(op, "'weight'", weight, paramShape,
                                  elementType)) ||
-      failed(verifyOptionalParam(op, "'bias'", bias, paramShape,
-                                 elementType)) ||
+      failed(
+          verifyOptionalParam(op, "'bias'", bias, paramShape, elementType)) ||
       failed(verifyOptionalParam(op, "result 'grad_weight'", gradWeight,
                                  paramShape, elementType)) ||
-      failed(verifyOptionalParam(op, "result 'grad_bias'", gradBias,
-                                 paramShape, elementType)))
+      failed(verifyOptionalParam(op, "result 'grad_bias'", gradBias, paramShape,
+                                 elementType)))
     return failure();
   return success();
 }
@@ -822,12 +824,12 @@ static LogicalResult verifyGradStats(Operation *op, Value input, Value mean,
                                      Value rstd, ArrayRef<int64_t> shape) {
   Type statsType = getStatisticsElementType(
       cast<ShapedType>(input.getType()).getElementType());
-  if (mean && failed(verifyShapedLike(op, "'mean'",
-                                      cast<ShapedType>(mean.getType()), shape,
-                                      statsType)))
+  if (mean &&
+      failed(verifyShapedLike(op, "'mean'", cast<ShapedType>(mean.getType()),
+                              shape, statsType)))
     return failure();
-  return verifyShapedLike(op, "'rstd'", cast<ShapedType>(rstd.getType()),
-                          shape, statsType);
+  return verifyShapedLike(op, "'rstd'", cast<ShapedType>(rstd.getType()), shape,
+                          statsType);
 }
 
 LogicalResult LayerNormGradOp::verify() {
@@ -870,8 +872,8 @@ LogicalResult BatchNormGradOp::verify() {
                                /*allowBatchAxis=*/true)))
     return failure();
   int64_t channels = inputType.getDimSize(axis);
-  if (failed(verifyGradStats(*this, getInput(), getMean(), getRstd(),
-                             {channels})))
+  if (failed(
+          verifyGradStats(*this, getInput(), getMean(), getRstd(), {channels})))
     return failure();
   Value sumDpre = getSumDpre(), sumDpreXhat = getSumDpreXhat();
   Value count = getCount();
@@ -881,8 +883,8 @@ LogicalResult BatchNormGradOp::verify() {
   if (sumDpre) {
     Type statsType = getStatisticsElementType(inputType.getElementType());
     if (failed(verifyShapedLike(*this, "'sum_dpre'",
-                                cast<ShapedType>(sumDpre.getType()),
-                                {channels}, statsType)) ||
+                                cast<ShapedType>(sumDpre.getType()), {channels},
+                                statsType)) ||
         failed(verifyShapedLike(*this, "'sum_dpre_xhat'",
                                 cast<ShapedType>(sumDpreXhat.getType()),
                                 {channels}, statsType)) ||
@@ -953,8 +955,8 @@ LogicalResult BatchStatsOp::verify() {
                                /*allowBatchAxis=*/true)))
     return failure();
   Type statsType = getStatisticsElementType(inputType.getElementType());
-  if (failed(verifyShapedLike(*this, "result 'count'", getCount().getType(),
-                              {}, statsType)) ||
+  if (failed(verifyShapedLike(*this, "result 'count'", getCount().getType(), {},
+                              statsType)) ||
       failed(verifyShapedLike(*this, "result 'mean'", getMean().getType(),
                               {inputType.getDimSize(axis)}, statsType)))
     return failure();
@@ -972,9 +974,8 @@ LogicalResult BatchStatsMergeOp::verify() {
     return emitOpError()
            << "expects the counts and the means to share an element type";
   if (Value var = getVar(); var && var.getType() != meanType)
-    return emitOpError() << "expects result 'var' to have the type "
-                         << meanType << " of the means, got "
-                         << var.getType();
+    return emitOpError() << "expects result 'var' to have the type " << meanType
+                         << " of the means, got " << var.getType();
   return success();
 }
 

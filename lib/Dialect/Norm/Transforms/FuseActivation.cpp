@@ -29,9 +29,8 @@ static std::optional<ActivationAttr> matchActivation(Operation *user,
   auto function = getElementwiseFunction(user, {value});
   if (!function)
     return std::nullopt;
-  auto identified = identifyActivation([&](double x) {
-    return function(ArrayRef<double>{x});
-  });
+  auto identified = identifyActivation(
+      [&](double x) { return function(ArrayRef<double>{x}); });
   if (!identified)
     return std::nullopt;
   return ActivationAttr::get(user->getContext(), identified->first,

@@ -27,9 +27,7 @@ using namespace mlir::norm;
 /// nullopt for ops without a bias operand.
 static std::optional<SmallVector<int64_t>> getBiasDims(Operation *op) {
   return llvm::TypeSwitch<Operation *, std::optional<SmallVector<int64_t>>>(op)
-      .Case([](LayerNormOp norm) {
-        return llvm::to_vector(norm.getAxes());
-      })
+      .Case([](LayerNormOp norm) { return llvm::to_vector(norm.getAxes()); })
       .Case<BatchNormInferenceOp, BatchNormTrainingOp>([](auto norm) {
         return SmallVector<int64_t>{
             static_cast<int64_t>(norm.getFeatureAxis())};
@@ -52,7 +50,8 @@ static Value getBias(Operation *op) {
 static void setBias(Operation *op, Value bias) {
   llvm::TypeSwitch<Operation *>(op)
       .Case<LayerNormOp, BatchNormInferenceOp, BatchNormTrainingOp,
-            GroupNormOp>([&](auto norm) { norm.getBiasMutable().assign(bias); });
+            GroupNormOp>(
+          [&](auto norm) { norm.getBiasMutable().assign(bias); });
 }
 
 namespace {
@@ -98,8 +97,8 @@ struct NormFuseBiasPass : norm::impl::NormFuseBiasPassBase<NormFuseBiasPass> {
           rewriter, op->getLoc(),
           tensor::getMixedSizes(rewriter, op->getLoc(), bias),
           extraType.getElementType());
-      bias = linalg::AddOp::create(rewriter, op->getLoc(), ValueRange{bias, extra},
-                                   ValueRange{init})
+      bias = linalg::AddOp::create(rewriter, op->getLoc(),
+                                   ValueRange{bias, extra}, ValueRange{init})
                  .getResult(0);
     } else {
       bias = extra;

@@ -23,8 +23,8 @@ using namespace mlir::norm;
 
 /// The normalizations with a residual form.
 static bool hasResidualForm(Operation *op) {
-  return isa<LayerNormOp, RMSNormOp, BatchNormInferenceOp,
-             BatchNormTrainingOp, GroupNormOp>(op);
+  return isa<LayerNormOp, RMSNormOp, BatchNormInferenceOp, BatchNormTrainingOp,
+             GroupNormOp>(op);
 }
 
 /// Sets the input and residual operands of a residual-form normalization.
@@ -48,10 +48,8 @@ static Operation *cloneWithResidualSum(RewriterBase &rewriter, Operation *op) {
   state.addAttributes(op->getDiscardableAttrDictionary().getValue());
   Operation *clone = rewriter.create(state);
   if (auto segments =
-          clone->getInherentAttr("resultSegmentSizes")
-              .value_or(Attribute())) {
-    SmallVector<int32_t> sizes(
-        cast<DenseI32ArrayAttr>(segments).asArrayRef());
+          clone->getInherentAttr("resultSegmentSizes").value_or(Attribute())) {
+    SmallVector<int32_t> sizes(cast<DenseI32ArrayAttr>(segments).asArrayRef());
     sizes.back() = 1;
     clone->setInherentAttr(
         StringAttr::get(op->getContext(), "resultSegmentSizes"),
@@ -83,9 +81,10 @@ struct NormFuseResidualPass
       return failure();
     bool hasResidual = false;
     llvm::TypeSwitch<Operation *>(op)
-        .Case<LayerNormOp, RMSNormOp, BatchNormInferenceOp,
-              BatchNormTrainingOp, GroupNormOp>(
-            [&](auto norm) { hasResidual = static_cast<bool>(norm.getResidual()); });
+        .Case<LayerNormOp, RMSNormOp, BatchNormInferenceOp, BatchNormTrainingOp,
+              GroupNormOp>([&](auto norm) {
+          hasResidual = static_cast<bool>(norm.getResidual());
+        });
     if (hasResidual)
       return failure();
     Value sum = op->getOperand(0);

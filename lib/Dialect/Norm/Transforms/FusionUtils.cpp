@@ -17,14 +17,14 @@
 using namespace mlir;
 using namespace mlir::norm;
 
-bool mlir::norm::isElementwiseLinalg(linalg::LinalgOp op,
-                                     bool identityMaps) {
+bool mlir::norm::isElementwiseLinalg(linalg::LinalgOp op, bool identityMaps) {
   if (!op.hasPureTensorSemantics() || op->getNumResults() != 1 ||
       op.getNumDpsInits() != 1)
     return false;
   if (op.getNumParallelLoops() != op.getNumLoops())
     return false;
-  return !identityMaps || llvm::all_of(op.getIndexingMapsArray(),
+  return !identityMaps ||
+         llvm::all_of(op.getIndexingMapsArray(),
                       [](AffineMap map) { return map.isIdentity(); });
 }
 
@@ -57,9 +57,8 @@ getLinalgFunction(linalg::LinalgOp op, ArrayRef<Value> variables,
   }
   if (!function->isSupported())
     return nullptr;
-  return [function](ArrayRef<double> point) {
-    return function->evaluate(point);
-  };
+  return
+      [function](ArrayRef<double> point) { return function->evaluate(point); };
 }
 
 std::function<std::optional<double>(ArrayRef<double>)>
@@ -68,7 +67,8 @@ mlir::norm::getElementwiseFunction(Operation *op, ArrayRef<Value> variables,
   if (auto linalgOp = dyn_cast<linalg::LinalgOp>(op))
     return getLinalgFunction(linalgOp, variables, identityMaps);
   // Elementwise arith/math/TOSA ops on tensors of one shape.
-  if (op->getNumResults() != 1 || !isa<RankedTensorType>(op->getResultTypes()[0]))
+  if (op->getNumResults() != 1 ||
+      !isa<RankedTensorType>(op->getResultTypes()[0]))
     return nullptr;
   Type resultType = op->getResultTypes()[0];
   SmallVector<std::optional<unsigned>> variableIndex;
@@ -229,9 +229,9 @@ mlir::norm::matchElementwiseAdd(Value sum) {
       return std::nullopt;
     addends = llvm::to_vector(def->getOperands());
   }
-  if (addends[0] == addends[1] ||
-      llvm::any_of(addends,
-                   [&](Value v) { return v.getType() != sum.getType(); }))
+  if (addends[0] == addends[1] || llvm::any_of(addends, [&](Value v) {
+        return v.getType() != sum.getType();
+      }))
     return std::nullopt;
   auto function = getElementwiseFunction(def, addends);
   if (!function || !isAddition([&](double a, double b) {

@@ -19,8 +19,8 @@ namespace mlir::norm {
 
 /// The activation normalizations: ops with an `activation` attribute.
 inline bool isActivationNormalization(Operation *op) {
-  return isa<LayerNormOp, RMSNormOp, BatchNormInferenceOp,
-             BatchNormTrainingOp, InplaceABNOp, GroupNormOp>(op);
+  return isa<LayerNormOp, RMSNormOp, BatchNormInferenceOp, BatchNormTrainingOp,
+             InplaceABNOp, GroupNormOp>(op);
 }
 
 /// Whether `op` is an all-parallel linalg op on tensors with one result

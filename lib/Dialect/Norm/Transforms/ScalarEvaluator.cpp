@@ -108,8 +108,7 @@ std::optional<double> mlir::norm::applyScalarOp(Operation *op,
       .Case([&](arith::MinimumFOp) { return std::min(v[0], v[1]); })
       .Case([&](arith::MaxNumFOp) { return std::fmax(v[0], v[1]); })
       .Case([&](arith::MinNumFOp) { return std::fmin(v[0], v[1]); })
-      .Case<arith::ExtFOp, arith::TruncFOp>(
-          [&](Operation *) { return v[0]; })
+      .Case<arith::ExtFOp, arith::TruncFOp>([&](Operation *) { return v[0]; })
       .Case([&](arith::CmpFOp cmp) {
         return comparePredicate(cmp.getPredicate(), v[0], v[1]) ? 1.0 : 0.0;
       })
@@ -131,11 +130,11 @@ std::optional<double> mlir::norm::applyScalarOp(Operation *op,
 /// Ops whose scalar semantics applyScalarOp knows.
 static bool isKnownOp(Operation *op) {
   if (isa<arith::AddFOp, arith::SubFOp, arith::MulFOp, arith::DivFOp,
-          arith::NegFOp, arith::MaximumFOp, arith::MinimumFOp,
-          arith::MaxNumFOp, arith::MinNumFOp, arith::ExtFOp, arith::TruncFOp,
-          arith::CmpFOp, arith::SelectOp, math::ExpOp, math::ExpM1Op,
-          math::LogOp, math::Log1pOp, math::ErfOp, math::TanhOp, math::SqrtOp,
-          math::RsqrtOp, math::AbsFOp, math::PowFOp, math::FPowIOp>(op))
+          arith::NegFOp, arith::MaximumFOp, arith::MinimumFOp, arith::MaxNumFOp,
+          arith::MinNumFOp, arith::ExtFOp, arith::TruncFOp, arith::CmpFOp,
+          arith::SelectOp, math::ExpOp, math::ExpM1Op, math::LogOp,
+          math::Log1pOp, math::ErfOp, math::TanhOp, math::SqrtOp, math::RsqrtOp,
+          math::AbsFOp, math::PowFOp, math::FPowIOp>(op))
     return true;
   return llvm::is_contained({"tosa.sigmoid", "tosa.tanh", "tosa.erf",
                              "tosa.exp", "tosa.add", "tosa.clamp"},
@@ -167,8 +166,7 @@ std::optional<double> mlir::norm::getSplatConstant(Value value) {
   return std::nullopt;
 }
 
-bool ScalarFunction::isSupported(Value value,
-                                 DenseSet<Value> &visited) const {
+bool ScalarFunction::isSupported(Value value, DenseSet<Value> &visited) const {
   if (!visited.insert(value).second)
     return true;
   if (variables.count(value) || constants.count(value) ||
@@ -227,9 +225,9 @@ std::optional<double> ScalarFunction::evaluate(ArrayRef<double> point) const {
 
 ArrayRef<double> mlir::norm::getSamplePoints() {
   static const double points[] = {
-      -30.0, -10.0, -5.0,   -3.0, -2.0, -1.5, -1.0, -0.75, -0.5, -0.25, -0.1,
-      -1e-2, -1e-4, 0.0,    1e-4, 1e-2, 0.1,  0.25, 0.5,   0.75, 1.0,   1.5,
-      2.0,   3.0,   5.0,    10.0, 30.0, -0.3, 0.3,  -7.0,  7.0,  0.05};
+      -30.0, -10.0, -5.0, -3.0, -2.0, -1.5, -1.0, -0.75, -0.5, -0.25, -0.1,
+      -1e-2, -1e-4, 0.0,  1e-4, 1e-2, 0.1,  0.25, 0.5,   0.75, 1.0,   1.5,
+      2.0,   3.0,   5.0,  10.0, 30.0, -0.3, 0.3,  -7.0,  7.0,  0.05};
   return points;
 }
 
@@ -248,8 +246,8 @@ double mlir::norm::evaluateActivation(ActivationKind kind, double alpha,
     return 0.5 * x * (1.0 + std::erf(x / std::sqrt(2.0)));
   case ActivationKind::GeluTanh:
     return 0.5 * x *
-           (1.0 + std::tanh(std::sqrt(2.0 / M_PI) *
-                            (x + 0.044715 * x * x * x)));
+           (1.0 +
+            std::tanh(std::sqrt(2.0 / M_PI) * (x + 0.044715 * x * x * x)));
   case ActivationKind::Silu:
     return x * sigmoid(x);
   case ActivationKind::Sigmoid:
@@ -293,14 +291,10 @@ std::optional<std::pair<ActivationKind, double>> mlir::norm::identifyActivation(
     double alpha;
   };
   const Candidate candidates[] = {
-      {ActivationKind::Relu, 0.0},
-      {ActivationKind::LeakyRelu, slope},
-      {ActivationKind::Elu, eluAlpha},
-      {ActivationKind::Gelu, 0.0},
-      {ActivationKind::GeluTanh, 0.0},
-      {ActivationKind::Silu, 0.0},
-      {ActivationKind::Sigmoid, 0.0},
-      {ActivationKind::Tanh, 0.0},
+      {ActivationKind::Relu, 0.0},     {ActivationKind::LeakyRelu, slope},
+      {ActivationKind::Elu, eluAlpha}, {ActivationKind::Gelu, 0.0},
+      {ActivationKind::GeluTanh, 0.0}, {ActivationKind::Silu, 0.0},
+      {ActivationKind::Sigmoid, 0.0},  {ActivationKind::Tanh, 0.0},
   };
   for (const Candidate &candidate : candidates) {
     // A slope of 1 is the identity, 0 is relu (matched first).

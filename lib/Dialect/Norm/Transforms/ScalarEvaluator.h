@@ -68,8 +68,8 @@ double evaluateActivation(ActivationKind kind, double alpha, double x);
 
 /// Identifies the activation computed by `function` of one variable, or
 /// nullopt. Identity is not an activation here.
-std::optional<std::pair<ActivationKind, double>>
-identifyActivation(const std::function<std::optional<double>(double)> &function);
+std::optional<std::pair<ActivationKind, double>> identifyActivation(
+    const std::function<std::optional<double>(double)> &function);
 
 /// Whether `function` of two variables computes their sum.
 bool isAddition(

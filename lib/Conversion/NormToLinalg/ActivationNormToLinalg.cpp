@@ -22,6 +22,8 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "LoweringUtils.h"
+
 #include "norm/Conversion/NormToLinalg/NormToLinalg.h"
 #include "norm/Dialect/Norm/IR/NormOps.h"
 #include "norm/Dialect/Norm/Utils/ActivationUtils.h"
@@ -38,68 +40,11 @@
 
 using namespace mlir;
 using namespace mlir::norm;
+using namespace mlir::norm::detail;
 
 //===----------------------------------------------------------------------===//
 // Scalar and tensor helpers.
 //===----------------------------------------------------------------------===//
-
-/// A float constant of type `type`.
-static Value floatConstant(OpBuilder &b, Location loc, Type type,
-                           double value) {
-  return arith::ConstantOp::create(b, loc, b.getFloatAttr(type, value));
-}
-
-/// Converts the scalar float `value` to the float type `to` (extf, truncf,
-/// or through f32 between the two 16-bit formats).
-static Value castFloat(OpBuilder &b, Location loc, Value value, Type to) {
-  Type from = value.getType();
-  if (from == to)
-    return value;
-  unsigned fromWidth = from.getIntOrFloatBitWidth();
-  unsigned toWidth = to.getIntOrFloatBitWidth();
-  if (fromWidth < toWidth)
-    return arith::ExtFOp::create(b, loc, to, value);
-  if (fromWidth > toWidth)
-    return arith::TruncFOp::create(b, loc, to, value);
-  Value wide = arith::ExtFOp::create(b, loc, b.getF32Type(), value);
-  return arith::TruncFOp::create(b, loc, to, wide);
-}
-
-/// Casts `value` to the tensor type `type` when they differ only in how
-/// static their shapes are.
-static Value castToType(OpBuilder &b, Location loc, Value value, Type type) {
-  if (value.getType() == type)
-    return value;
-  return tensor::CastOp::create(b, loc, type, value);
-}
-
-/// A `tensor.empty` of `sizes` and `elementType`, filled with `value`.
-static Value createFilled(OpBuilder &b, Location loc,
-                          ArrayRef<OpFoldResult> sizes, Type elementType,
-                          double value) {
-  Value empty = tensor::EmptyOp::create(b, loc, sizes, elementType);
-  Value constant = floatConstant(b, loc, elementType, value);
-  return linalg::FillOp::create(b, loc, ValueRange{constant}, ValueRange{empty})
-      .getResult(0);
-}
-
-/// The map from the iteration space of rank `rank` to the dimensions `dims`.
-static AffineMap projection(MLIRContext *context, unsigned rank,
-                            ArrayRef<int64_t> dims) {
-  SmallVector<AffineExpr> exprs = llvm::map_to_vector(
-      dims, [&](int64_t dim) { return getAffineDimExpr(dim, context); });
-  return AffineMap::get(rank, /*symbolCount=*/0, exprs, context);
-}
-
-/// The dimensions of `reduced` that are not reduced, i.e. the statistics
-/// space.
-static SmallVector<int64_t> parallelDims(ArrayRef<bool> reduced) {
-  SmallVector<int64_t> dims;
-  for (auto [dim, isReduced] : llvm::enumerate(reduced))
-    if (!isReduced)
-      dims.push_back(dim);
-  return dims;
-}
 
 /// An elementwise linalg.generic over tensors of the same shape: every input
 /// and the output (shaped like `shapeLike`, of `elementType`) use the
@@ -123,35 +68,6 @@ buildElementwise(OpBuilder &b, Location loc, ValueRange inputs, Value shapeLike,
         linalg::YieldOp::create(nb, nloc, result);
       });
   return generic.getResult(0);
-}
-
-/// The number of elements of `x` in the dimensions `reduced`, as a scalar of
-/// the float type `type` (a constant for static sizes).
-static Value buildReducedCount(OpBuilder &b, Location loc, Value x,
-                               ArrayRef<bool> reduced, Type type) {
-  auto xType = cast<RankedTensorType>(x.getType());
-  int64_t staticCount = 1;
-  Value dynamicCount;
-  for (auto [dim, isReduced] : llvm::enumerate(reduced)) {
-    if (!isReduced)
-      continue;
-    if (!xType.isDynamicDim(dim)) {
-      staticCount *= xType.getDimSize(dim);
-      continue;
-    }
-    Value size = tensor::DimOp::create(b, loc, x, dim);
-    dynamicCount =
-        dynamicCount ? arith::MulIOp::create(b, loc, dynamicCount, size) : size;
-  }
-  if (!dynamicCount)
-    return floatConstant(b, loc, type, static_cast<double>(staticCount));
-  if (staticCount != 1)
-    dynamicCount = arith::MulIOp::create(
-        b, loc, dynamicCount,
-        arith::ConstantIndexOp::create(b, loc, staticCount));
-  Value count =
-      arith::IndexCastUIOp::create(b, loc, b.getI64Type(), dynamicCount);
-  return arith::UIToFPOp::create(b, loc, type, count);
 }
 
 //===----------------------------------------------------------------------===//
@@ -229,7 +145,7 @@ static Value buildReduction(OpBuilder &b, Location loc, const NormInput &in,
                             Value mean = {}) {
   MLIRContext *context = b.getContext();
   unsigned rank = in.getRank();
-  SmallVector<int64_t> parallel = parallelDims(reduced);
+  SmallVector<int64_t> parallel = unmaskedDims(reduced);
   SmallVector<OpFoldResult> sizes =
       llvm::map_to_vector(parallel, [&](int64_t dim) {
         return tensor::getMixedSize(b, loc, in.x, dim);
@@ -402,14 +318,6 @@ static void replaceWithCasts(PatternRewriter &rewriter, Operation *op,
 // layer_norm and rms_norm
 //===----------------------------------------------------------------------===//
 
-/// The reduced-dimension mask of `axes` in a space of rank `rank`.
-static SmallVector<bool> maskOf(ArrayRef<int64_t> axes, unsigned rank) {
-  SmallVector<bool> reduced(rank, false);
-  for (int64_t axis : axes)
-    reduced[axis] = true;
-  return reduced;
-}
-
 /// Reshapes statistics of the parallel dimensions of `reduced` to the input
 /// rank with the reduced dimensions set to 1 (keepdims); `axes` are the
 /// trailing dimensions.
@@ -454,7 +362,7 @@ struct LayerNormLowering : OpRewritePattern<LayerNormOp> {
         op.getWeight(), op.getBias(),
         projection(rewriter.getContext(), in.getRank(), op.getAxes())};
     AffineMap statsMap =
-        projection(rewriter.getContext(), in.getRank(), parallelDims(reduced));
+        projection(rewriter.getContext(), in.getRank(), unmaskedDims(reduced));
     SmallVector<Value> results = {buildNormalize(rewriter, loc, in, stats.mean,
                                                  stats.rstd, statsMap, affine,
                                                  op.getActivationAttr())};
@@ -488,7 +396,7 @@ struct RMSNormLowering : OpRewritePattern<RMSNormOp> {
                   projection(rewriter.getContext(), in.getRank(), op.getAxes()),
                   op.getWeightOffset().convertToDouble()};
     AffineMap statsMap =
-        projection(rewriter.getContext(), in.getRank(), parallelDims(reduced));
+        projection(rewriter.getContext(), in.getRank(), unmaskedDims(reduced));
     SmallVector<Value> results = {
         buildNormalize(rewriter, loc, in, /*mean=*/Value(), stats.rstd,
                        statsMap, affine, op.getActivationAttr())};
@@ -647,58 +555,6 @@ struct InplaceABNLowering : OpRewritePattern<InplaceABNOp> {
 //===----------------------------------------------------------------------===//
 // group_norm
 //===----------------------------------------------------------------------===//
-
-/// Splits dimension `axis` of `value` (of size C) into [groups, C / groups]
-/// with tensor.expand_shape.
-static Value splitChannels(OpBuilder &b, Location loc, Value value,
-                           int64_t axis, int64_t groups) {
-  auto type = cast<RankedTensorType>(value.getType());
-  SmallVector<OpFoldResult> sizes = tensor::getMixedSizes(b, loc, value);
-  SmallVector<OpFoldResult> newSizes;
-  SmallVector<int64_t> shape;
-  SmallVector<ReassociationIndices> reassociation;
-  for (int64_t dim = 0, rank = type.getRank(); dim < rank; ++dim) {
-    int64_t newDim = static_cast<int64_t>(newSizes.size());
-    if (dim != axis) {
-      reassociation.push_back({newDim});
-      newSizes.push_back(sizes[dim]);
-      shape.push_back(type.getDimSize(dim));
-      continue;
-    }
-    reassociation.push_back({newDim, newDim + 1});
-    newSizes.push_back(b.getIndexAttr(groups));
-    shape.push_back(groups);
-    if (type.isDynamicDim(dim)) {
-      Value channels = getValueOrCreateConstantIndexOp(b, loc, sizes[dim]);
-      Value groupsValue = arith::ConstantIndexOp::create(b, loc, groups);
-      newSizes.push_back(
-          arith::DivUIOp::create(b, loc, channels, groupsValue).getResult());
-      shape.push_back(ShapedType::kDynamic);
-    } else {
-      newSizes.push_back(b.getIndexAttr(type.getDimSize(dim) / groups));
-      shape.push_back(type.getDimSize(dim) / groups);
-    }
-  }
-  auto newType = RankedTensorType::get(shape, type.getElementType());
-  return tensor::ExpandShapeOp::create(b, loc, newType, value, reassociation,
-                                       newSizes);
-}
-
-/// Merges dimensions `axis` and `axis + 1` of `value` again.
-static Value mergeChannels(OpBuilder &b, Location loc, Value value,
-                           int64_t axis) {
-  auto type = cast<RankedTensorType>(value.getType());
-  SmallVector<ReassociationIndices> reassociation;
-  for (int64_t dim = 0, rank = type.getRank(); dim < rank; ++dim) {
-    if (dim == axis + 1)
-      continue;
-    if (dim == axis)
-      reassociation.push_back({dim, dim + 1});
-    else
-      reassociation.push_back({dim});
-  }
-  return tensor::CollapseShapeOp::create(b, loc, value, reassociation);
-}
 
 namespace {
 /// Lowers norm.group_norm on the input with its channels split into

@@ -47,14 +47,6 @@ static SmallVector<int64_t> keptDims(unsigned rank, ArrayRef<int64_t> axes) {
   return dims;
 }
 
-/// The map from a rank-`rank` iteration space to its dimensions `dims`.
-static AffineMap projection(MLIRContext *context, unsigned rank,
-                            ArrayRef<int64_t> dims) {
-  SmallVector<AffineExpr> exprs = llvm::map_to_vector(
-      dims, [&](int64_t dim) { return getAffineDimExpr(dim, context); });
-  return AffineMap::get(rank, /*symbolCount=*/0, exprs, context);
-}
-
 /// The sizes of `x` without the dimensions `axes` (the statistics shape).
 static SmallVector<OpFoldResult>
 statisticsSizes(OpBuilder &b, Location loc, Value x, ArrayRef<int64_t> axes) {
@@ -62,33 +54,6 @@ statisticsSizes(OpBuilder &b, Location loc, Value x, ArrayRef<int64_t> axes) {
   return llvm::map_to_vector(keptDims(rank, axes), [&](int64_t dim) {
     return tensor::getMixedSize(b, loc, x, dim);
   });
-}
-
-/// The number of elements of `x` in the dimensions `axes`, as a scalar of
-/// the float type `type` (a constant for static sizes).
-static Value buildCount(OpBuilder &b, Location loc, Value x,
-                        ArrayRef<int64_t> axes, Type type) {
-  auto xType = cast<RankedTensorType>(x.getType());
-  int64_t staticCount = 1;
-  Value dynamicCount;
-  for (int64_t dim : axes) {
-    if (!xType.isDynamicDim(dim)) {
-      staticCount *= xType.getDimSize(dim);
-      continue;
-    }
-    Value size = tensor::DimOp::create(b, loc, x, dim);
-    dynamicCount =
-        dynamicCount ? arith::MulIOp::create(b, loc, dynamicCount, size) : size;
-  }
-  if (!dynamicCount)
-    return floatConstant(b, loc, type, static_cast<double>(staticCount));
-  if (staticCount != 1)
-    dynamicCount = arith::MulIOp::create(
-        b, loc, dynamicCount,
-        arith::ConstantIndexOp::create(b, loc, staticCount));
-  Value count =
-      arith::IndexCastUIOp::create(b, loc, b.getI64Type(), dynamicCount);
-  return arith::UIToFPOp::create(b, loc, type, count);
 }
 
 /// Iterator types of a reduction of a rank-`rank` space over `axes`.

@@ -53,52 +53,6 @@ using namespace mlir::norm::detail;
 // Helpers.
 //===----------------------------------------------------------------------===//
 
-/// The map from an iteration space of rank `rank` to the dimensions `dims`.
-static AffineMap projection(MLIRContext *context, unsigned rank,
-                            ArrayRef<int64_t> dims) {
-  SmallVector<AffineExpr> exprs = llvm::map_to_vector(
-      dims, [&](int64_t dim) { return getAffineDimExpr(dim, context); });
-  return AffineMap::get(rank, /*symbolCount=*/0, exprs, context);
-}
-
-/// The dimensions where `mask` is false.
-static SmallVector<int64_t> unmaskedDims(ArrayRef<bool> mask) {
-  SmallVector<int64_t> dims;
-  for (auto [dim, masked] : llvm::enumerate(mask))
-    if (!masked)
-      dims.push_back(dim);
-  return dims;
-}
-
-/// The number of elements of `x` in the dimensions `reduced`, as a scalar of
-/// the float type `type` (a constant for static sizes).
-static Value buildReducedCount(OpBuilder &b, Location loc, Value x,
-                               ArrayRef<bool> reduced, Type type) {
-  auto xType = cast<RankedTensorType>(x.getType());
-  int64_t staticCount = 1;
-  Value dynamicCount;
-  for (auto [dim, isReduced] : llvm::enumerate(reduced)) {
-    if (!isReduced)
-      continue;
-    if (!xType.isDynamicDim(dim)) {
-      staticCount *= xType.getDimSize(dim);
-      continue;
-    }
-    Value size = tensor::DimOp::create(b, loc, x, dim);
-    dynamicCount =
-        dynamicCount ? arith::MulIOp::create(b, loc, dynamicCount, size) : size;
-  }
-  if (!dynamicCount)
-    return floatConstant(b, loc, type, static_cast<double>(staticCount));
-  if (staticCount != 1)
-    dynamicCount = arith::MulIOp::create(
-        b, loc, dynamicCount,
-        arith::ConstantIndexOp::create(b, loc, staticCount));
-  Value count =
-      arith::IndexCastUIOp::create(b, loc, b.getI64Type(), dynamicCount);
-  return arith::UIToFPOp::create(b, loc, type, count);
-}
-
 /// Drops the trailing unit dimensions that layer_norm and rms_norm keep in
 /// their statistics (`reduced` marks them), the inverse of the forward
 /// lowering's keep-dims expansion.
@@ -117,57 +71,6 @@ static Value collapseKeptDims(OpBuilder &b, Location loc, Value stats,
       reassociation.back().push_back(dim);
   auto newType = RankedTensorType::get(shape, type.getElementType());
   return tensor::CollapseShapeOp::create(b, loc, newType, stats, reassociation);
-}
-
-/// Splits dimension `axis` of `value` (of size C) into [groups, C / groups].
-static Value splitChannels(OpBuilder &b, Location loc, Value value,
-                           int64_t axis, int64_t groups) {
-  auto type = cast<RankedTensorType>(value.getType());
-  SmallVector<OpFoldResult> sizes = tensor::getMixedSizes(b, loc, value);
-  SmallVector<OpFoldResult> newSizes;
-  SmallVector<int64_t> shape;
-  SmallVector<ReassociationIndices> reassociation;
-  for (int64_t dim = 0, rank = type.getRank(); dim < rank; ++dim) {
-    int64_t newDim = static_cast<int64_t>(newSizes.size());
-    if (dim != axis) {
-      reassociation.push_back({newDim});
-      newSizes.push_back(sizes[dim]);
-      shape.push_back(type.getDimSize(dim));
-      continue;
-    }
-    reassociation.push_back({newDim, newDim + 1});
-    newSizes.push_back(b.getIndexAttr(groups));
-    shape.push_back(groups);
-    if (type.isDynamicDim(dim)) {
-      Value channels = getValueOrCreateConstantIndexOp(b, loc, sizes[dim]);
-      Value groupsValue = arith::ConstantIndexOp::create(b, loc, groups);
-      newSizes.push_back(
-          arith::DivUIOp::create(b, loc, channels, groupsValue).getResult());
-      shape.push_back(ShapedType::kDynamic);
-    } else {
-      newSizes.push_back(b.getIndexAttr(type.getDimSize(dim) / groups));
-      shape.push_back(type.getDimSize(dim) / groups);
-    }
-  }
-  auto newType = RankedTensorType::get(shape, type.getElementType());
-  return tensor::ExpandShapeOp::create(b, loc, newType, value, reassociation,
-                                       newSizes);
-}
-
-/// Merges dimensions `axis` and `axis + 1` of `value` again.
-static Value mergeChannels(OpBuilder &b, Location loc, Value value,
-                           int64_t axis) {
-  auto type = cast<RankedTensorType>(value.getType());
-  SmallVector<ReassociationIndices> reassociation;
-  for (int64_t dim = 0, rank = type.getRank(); dim < rank; ++dim) {
-    if (dim == axis + 1)
-      continue;
-    if (dim == axis)
-      reassociation.push_back({dim, dim + 1});
-    else
-      reassociation.push_back({dim});
-  }
-  return tensor::CollapseShapeOp::create(b, loc, value, reassociation);
 }
 
 /// Casts a compute-type tensor to `type` (element type and static shape).
@@ -496,14 +399,6 @@ static void replaceWithResults(PatternRewriter &rewriter, Operation *op,
     values[index] =
         castResult(rewriter, op->getLoc(), values[index], result.getType());
   rewriter.replaceOp(op, values);
-}
-
-/// The reduced-dimension mask of `dims` in a space of rank `rank`.
-static SmallVector<bool> maskOf(ArrayRef<int64_t> dims, unsigned rank) {
-  SmallVector<bool> mask(rank, false);
-  for (int64_t dim : dims)
-    mask[dim] = true;
-  return mask;
 }
 
 /// The mask of every dimension but `dims`.

@@ -1,8 +1,9 @@
 //===- LoweringUtils.h - Builders shared by the norm lowerings --*- C++ -*-===//
 //
 // Part of norm-mlir. Small builders (constants, float casts, filled tensors,
-// linalg.generic) shared by the data-normalization and spectral-norm
-// lowerings. Private to lib/Conversion/NormToLinalg.
+// linalg.generic, affine maps and dimension masks, element counts, channel
+// split/merge reshapes) shared by the norm lowerings. Private to
+// lib/Conversion/NormToLinalg; the non-inline ones are in LoweringUtils.cpp.
 //
 //===----------------------------------------------------------------------===//
 
@@ -90,6 +91,36 @@ buildElementwise(OpBuilder &b, Location loc, ValueRange inputs,
                       })
       .getResult(0);
 }
+
+/// The map from a rank-`rank` iteration space to its dimensions `dims`.
+AffineMap projection(MLIRContext *context, unsigned rank,
+                     ArrayRef<int64_t> dims);
+
+/// The mask of `dims` in a space of rank `rank`: true exactly at `dims`.
+SmallVector<bool> maskOf(ArrayRef<int64_t> dims, unsigned rank);
+
+/// The dimensions where `mask` is false, in increasing order.
+SmallVector<int64_t> unmaskedDims(ArrayRef<bool> mask);
+
+/// The number of elements of `x` in the dimensions `dims` (multiplied in
+/// that order), as a scalar of the float type `type` (a constant for static
+/// sizes).
+Value buildCount(OpBuilder &b, Location loc, Value x, ArrayRef<int64_t> dims,
+                 Type type);
+
+/// The number of elements of `x` in the dimensions where `reduced` is true,
+/// as a scalar of the float type `type` (see buildCount).
+Value buildReducedCount(OpBuilder &b, Location loc, Value x,
+                        ArrayRef<bool> reduced, Type type);
+
+/// Splits dimension `axis` of `value` (of size C) into [groups, C / groups]
+/// with tensor.expand_shape.
+Value splitChannels(OpBuilder &b, Location loc, Value value, int64_t axis,
+                    int64_t groups);
+
+/// Merges dimensions `axis` and `axis + 1` of `value` again
+/// (tensor.collapse_shape), the inverse of splitChannels.
+Value mergeChannels(OpBuilder &b, Location loc, Value value, int64_t axis);
 
 } // namespace mlir::norm::detail
 

@@ -200,39 +200,54 @@ struct MinMaxOpLowering : OpRewritePattern<MinMaxOp> {
 // Applying: standardize, min_max_scale, image_normalize.
 //===----------------------------------------------------------------------===//
 
+/// Applies `formula(x, a, b)` elementwise to `x`, with the statistics `a`
+/// and `b` (reduced over `axes`) broadcast back; the formula sees values in
+/// the compute type (f32 for f16/bf16) and the result has `x`'s type.
+static Value applyWithStatistics(
+    PatternRewriter &rewriter, Location loc, Value x, Value a, Value b,
+    ArrayRef<int64_t> axes, Type resultType,
+    function_ref<Value(OpBuilder &, Location, Type, Value, Value, Value)>
+        formula) {
+  auto xType = cast<RankedTensorType>(x.getType());
+  Type elementType = xType.getElementType();
+  Type computeType = getStatisticsElementType(elementType);
+  unsigned rank = xType.getRank();
+  AffineMap identity = rewriter.getMultiDimIdentityMap(rank);
+  AffineMap toStats =
+      projection(rewriter.getContext(), rank, keptDims(rank, axes));
+  Value result = buildElementwise(
+      rewriter, loc, ValueRange{x, a, b}, {identity, toStats, toStats},
+      tensor::getMixedSizes(rewriter, loc, x), elementType,
+      [&](OpBuilder &nb, Location l, ValueRange args) {
+        Value y =
+            formula(nb, l, computeType, castFloat(nb, l, args[0], computeType),
+                    castFloat(nb, l, args[1], computeType),
+                    castFloat(nb, l, args[2], computeType));
+        return castFloat(nb, l, y, elementType);
+      });
+  return castToType(rewriter, loc, result, resultType);
+}
+
 /// Lowers norm.standardize to `(x - mean) / (std == 0 ? 1 : std)`.
 struct StandardizeOpLowering : OpRewritePattern<StandardizeOp> {
   using OpRewritePattern::OpRewritePattern;
 
   LogicalResult matchAndRewrite(StandardizeOp op,
                                 PatternRewriter &rewriter) const override {
-    Location loc = op.getLoc();
-    Value x = op.getInput();
-    auto xType = cast<RankedTensorType>(x.getType());
-    Type elementType = xType.getElementType();
-    Type computeType = getStatisticsElementType(elementType);
-    unsigned rank = xType.getRank();
-    AffineMap identity = rewriter.getMultiDimIdentityMap(rank);
-    AffineMap toStats =
-        projection(op.getContext(), rank, keptDims(rank, op.getAxes()));
-
-    Value result = buildElementwise(
-        rewriter, loc, ValueRange{x, op.getMean(), op.getStd()},
-        {identity, toStats, toStats}, tensor::getMixedSizes(rewriter, loc, x),
-        elementType, [&](OpBuilder &b, Location l, ValueRange args) {
-          Value value = castFloat(b, l, args[0], computeType);
-          Value mean = castFloat(b, l, args[1], computeType);
-          Value std = castFloat(b, l, args[2], computeType);
-          Value zero = floatConstant(b, l, computeType, 0.0);
-          Value one = floatConstant(b, l, computeType, 1.0);
+    Value result = applyWithStatistics(
+        rewriter, op.getLoc(), op.getInput(), op.getMean(), op.getStd(),
+        op.getAxes(), op.getType(),
+        [](OpBuilder &b, Location l, Type type, Value value, Value mean,
+           Value std) -> Value {
+          Value zero = floatConstant(b, l, type, 0.0);
+          Value one = floatConstant(b, l, type, 1.0);
           Value isZero =
               arith::CmpFOp::create(b, l, arith::CmpFPredicate::OEQ, std, zero);
           Value divisor = arith::SelectOp::create(b, l, isZero, one, std);
           Value centred = arith::SubFOp::create(b, l, value, mean);
-          Value y = arith::DivFOp::create(b, l, centred, divisor);
-          return castFloat(b, l, y, elementType);
+          return arith::DivFOp::create(b, l, centred, divisor);
         });
-    rewriter.replaceOp(op, castToType(rewriter, loc, result, op.getType()));
+    rewriter.replaceOp(op, result);
     return success();
   }
 };
@@ -245,27 +260,15 @@ struct MinMaxScaleOpLowering : OpRewritePattern<MinMaxScaleOp> {
 
   LogicalResult matchAndRewrite(MinMaxScaleOp op,
                                 PatternRewriter &rewriter) const override {
-    Location loc = op.getLoc();
-    Value x = op.getInput();
-    auto xType = cast<RankedTensorType>(x.getType());
-    Type elementType = xType.getElementType();
-    Type computeType = getStatisticsElementType(elementType);
-    unsigned rank = xType.getRank();
-    AffineMap identity = rewriter.getMultiDimIdentityMap(rank);
-    AffineMap toStats =
-        projection(op.getContext(), rank, keptDims(rank, op.getAxes()));
     double rangeMin = op.getRangeMin().convertToDouble();
     double range = op.getRangeMax().convertToDouble() - rangeMin;
-
-    Value result = buildElementwise(
-        rewriter, loc, ValueRange{x, op.getMin(), op.getMax()},
-        {identity, toStats, toStats}, tensor::getMixedSizes(rewriter, loc, x),
-        elementType, [&](OpBuilder &b, Location l, ValueRange args) {
-          Value value = castFloat(b, l, args[0], computeType);
-          Value low = castFloat(b, l, args[1], computeType);
-          Value high = castFloat(b, l, args[2], computeType);
-          Value zero = floatConstant(b, l, computeType, 0.0);
-          Value one = floatConstant(b, l, computeType, 1.0);
+    Value result = applyWithStatistics(
+        rewriter, op.getLoc(), op.getInput(), op.getMin(), op.getMax(),
+        op.getAxes(), op.getType(),
+        [&](OpBuilder &b, Location l, Type type, Value value, Value low,
+            Value high) -> Value {
+          Value zero = floatConstant(b, l, type, 0.0);
+          Value one = floatConstant(b, l, type, 1.0);
           Value width = arith::SubFOp::create(b, l, high, low);
           Value isZero = arith::CmpFOp::create(b, l, arith::CmpFPredicate::OEQ,
                                                width, zero);
@@ -274,15 +277,15 @@ struct MinMaxScaleOpLowering : OpRewritePattern<MinMaxScaleOp> {
               b, l, arith::SubFOp::create(b, l, value, low), divisor);
           if (range != 1.0) {
             Value factor = arith::SelectOp::create(
-                b, l, isZero, one, floatConstant(b, l, computeType, range));
+                b, l, isZero, one, floatConstant(b, l, type, range));
             y = arith::MulFOp::create(b, l, y, factor);
           }
           if (rangeMin != 0.0)
-            y = arith::AddFOp::create(
-                b, l, y, floatConstant(b, l, computeType, rangeMin));
-          return castFloat(b, l, y, elementType);
+            y = arith::AddFOp::create(b, l, y,
+                                      floatConstant(b, l, type, rangeMin));
+          return y;
         });
-    rewriter.replaceOp(op, castToType(rewriter, loc, result, op.getType()));
+    rewriter.replaceOp(op, result);
     return success();
   }
 };

@@ -9,6 +9,10 @@
 #     python3 on PATH.
 #  3. cmake (clang-22, Ninja, Release) into build/ and build everything.
 #
+# Optional: NORM_WITH_TORCH=1 also makes a virtual environment with torch and
+# torch-mlir from PyPI ($NORM_TORCH_VENV, default .venv-torch; several GB
+# with torch's CUDA wheels) and points ctest's pytest-torch at it.
+#
 # Environment: NORM_BUILD_DIR (default build), NORM_BUILD_JOBS (ninja -j),
 # NORM_SKIP_DEPS=1 (configure and build only), NORM_SETUP_FORCE_APT=1 (run
 # apt-get update/install even when every package is present).
@@ -80,6 +84,18 @@ install_python_packages() {
     || die "the python packages are still not importable by $py"
 }
 
+install_torch_venv() {
+  local venv="${NORM_TORCH_VENV:-$ROOT/.venv-torch}"
+  if ! "$venv/bin/python" -c 'import torch, torch_mlir, pytest, ml_dtypes' \
+      2>/dev/null; then
+    log "creating $venv with torch and torch-mlir (large download)"
+    python3 -m venv "$venv" || die "python3 -m venv failed (apt install python3-venv)"
+    "$venv/bin/pip" install -q --disable-pip-version-check torch torch-mlir \
+      -r "$ROOT/scripts/requirements.txt" || die "pip install torch torch-mlir failed"
+  fi
+  TORCH_PYTHON="$venv/bin/python"
+}
+
 configure() {
   if [[ -f "$BUILD/build.ninja" ]] \
      && grep -q "^CMAKE_HOME_DIRECTORY:INTERNAL=$ROOT\$" "$BUILD/CMakeCache.txt"; then
@@ -105,6 +121,13 @@ if [[ "${NORM_SKIP_DEPS:-0}" != 1 ]]; then
   install_apt_packages
   install_python_packages
 fi
+TORCH_PYTHON=
+if [[ "${NORM_WITH_TORCH:-0}" == 1 ]]; then
+  install_torch_venv
+fi
 configure
+if [[ -n "$TORCH_PYTHON" ]]; then
+  cmake "$BUILD" -DNORM_TORCH_PYTHON="$TORCH_PYTHON" >/dev/null
+fi
 build
 log "done: $BUILD/bin/norm-opt, $BUILD/lib/NormPlugin.so"

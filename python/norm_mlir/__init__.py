@@ -13,6 +13,7 @@ from .compiler import (
 from .memref import bf16_to_f32, f32_to_bf16
 from . import builder, data, ops  # noqa: E402  (ops/data build on compiler)
 from .builder import FunctionBuilder, TensorType, module_text
+from .torch_frontend import CompileReport, TorchCompileError, compile
 
 __version__ = "0.1.0"
 
@@ -21,8 +22,11 @@ __all__ = [
     "CompiledModule",
     "FunctionBuilder",
     "TensorType",
+    "CompileReport",
+    "TorchCompileError",
     "bf16_to_f32",
     "builder",
+    "compile",
     "compile_file",
     "compile_mlir",
     "data",

@@ -223,6 +223,46 @@ def NormFlashNormPass : Pass<"norm-flash-norm"> {
   ];
 }
 
+def NormFuseQKNormPass : Pass<"norm-fuse-qk-norm"> {
+  let summary = "Fuse QK-norm (RMSNorm of queries and keys) into the scores";
+  let description = [{
+    QK-norm normalizes the queries and keys of each head with an RMSNorm
+    over the head dimension before the score contraction (OLMo 2, Qwen 3,
+    Gemma 3). Since both normalizations scale whole rows of the contracted
+    operands, they commute with the contraction:
+
+    ```
+    S[.., i, j] = sum_d rms_norm(q)[.., i, d] * rms_norm(k)[.., j, d]
+                = rq[.., i] * rk[.., j] * sum_d q[.., i, d] gq[d] gk[d] k[.., j, d]
+    ```
+
+    The contraction (any linalg op with the contraction interface:
+    `linalg.matmul`, `linalg.batch_matmul` with or without transposing
+    indexing maps, an einsum-like `linalg.generic`) is rewritten into a
+    `linalg.generic` that reads the raw `q` and `k` and the two weight
+    vectors (plus `weight_offset`), accumulating from zero, and an
+    elementwise epilogue that multiplies by the per-row reciprocal RMS of
+    `q` and `k` (the norms' `rstd` results) and adds the original
+    accumulator. The normalized `q` and `k` are never materialized; the
+    norms remain only for their statistics.
+
+    Limits (anything else is left untouched): both operands are produced by
+    two different `norm.rms_norm` ops over their last axis only (directly
+    or through one `linalg.transpose`, typically of `k`), without residual
+    or activation, whose normalized results have no other user; the
+    normalized axis is the contraction's only reduction loop; f32 and f64
+    only (moving the weights into the contraction changes f16/bf16
+    rounding).
+  }];
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::linalg::LinalgDialect",
+                           "::mlir::tensor::TensorDialect"];
+  let statistics = [
+    Statistic<"numFused", "fused-qk-norms",
+              "Score contractions with both normalizations fused">
+  ];
+}
+
 //===----------------------------------------------------------------------===//
 // Analysis
 //===----------------------------------------------------------------------===//

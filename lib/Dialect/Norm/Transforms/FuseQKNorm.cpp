@@ -1,0 +1,268 @@
+//===- FuseQKNorm.cpp - Fuse QK-norm into the attention scores -----------===//
+//
+// Part of norm-mlir.
+//
+//===----------------------------------------------------------------------===//
+//
+// QK-norm (RMSNorm per head on the queries and keys, as in OLMo 2, Qwen 3,
+// Gemma 3) followed by the score contraction is rewritten so that neither
+// normalized tensor is materialized:
+//
+//   S[i, j] = sum_d rms_norm(q)[i, d] * rms_norm(k)[j, d]
+//           = rq[i] * rk[j] * sum_d q[i, d] * gq[d] * gk[d] * k[j, d]
+//
+// The contraction reads the raw q and k (and the two weight vectors); the
+// per-row reciprocal RMS of q and k scales the scores in an epilogue.
+//
+//===----------------------------------------------------------------------===//
+
+#include "norm/Dialect/Norm/IR/NormOps.h"
+#include "norm/Dialect/Norm/Transforms/Passes.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Linalg/IR/LinalgInterfaces.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/PatternMatch.h"
+
+namespace mlir::norm {
+#define GEN_PASS_DEF_NORMFUSEQKNORMPASS
+#include "norm/Dialect/Norm/Transforms/Passes.h.inc"
+} // namespace mlir::norm
+
+using namespace mlir;
+using namespace mlir::norm;
+
+namespace {
+/// One side (q or k) of the score contraction: the rms_norm that produces
+/// it and the indexing map, over the contraction's loops, of the norm's
+/// input (a transpose in between is folded into the map).
+struct Side {
+  RMSNormOp norm;
+  AffineMap inputMap;
+  Operation *transpose = nullptr;
+};
+} // namespace
+
+/// Traces operand `operand` of `contraction` back to an rms_norm over its
+/// last axis through at most one linalg.transpose. Every value on the way
+/// must have `contraction` (or the transpose) as its only user.
+static FailureOr<Side> traceSide(linalg::LinalgOp contraction,
+                                 OpOperand *operand) {
+  Side side;
+  AffineMap map = contraction.getMatchingIndexingMap(operand);
+  Value value = operand->get();
+  auto onlyUsedBy = [](Value v, Operation *user) {
+    return llvm::all_of(v.getUsers(), [&](Operation *u) { return u == user; });
+  };
+  if (auto transpose = value.getDefiningOp<linalg::TransposeOp>()) {
+    if (!onlyUsedBy(value, contraction))
+      return failure();
+    // result[i] = input[perm[i]]: input dim perm[i] is indexed by map[i].
+    ArrayRef<int64_t> perm = transpose.getPermutation();
+    SmallVector<AffineExpr> results(perm.size());
+    for (auto [index, dim] : llvm::enumerate(perm))
+      results[dim] = map.getResult(index);
+    map = AffineMap::get(map.getNumDims(), 0, results, map.getContext());
+    side.transpose = transpose;
+    value = transpose.getInput();
+  }
+  auto norm = value.getDefiningOp<RMSNormOp>();
+  if (!norm || value != norm.getOutput())
+    return failure();
+  auto inputType = cast<RankedTensorType>(norm.getInput().getType());
+  int64_t rank = inputType.getRank();
+  if (norm.getAxes() != ArrayRef<int64_t>{rank - 1} || norm.getResidual() ||
+      (norm.getActivationAttr() && !norm.getActivationAttr().isNone()))
+    return failure();
+  Operation *user =
+      side.transpose ? side.transpose : contraction.getOperation();
+  if (!onlyUsedBy(value, user))
+    return failure();
+  side.norm = norm;
+  side.inputMap = map;
+  return side;
+}
+
+/// The `rstd` result of `norm`, recreating the op with it if it had none.
+static Value addRstdResult(RewriterBase &rewriter, RMSNormOp norm) {
+  if (Value rstd = norm.getRstd())
+    return rstd;
+  auto inputType = cast<RankedTensorType>(norm.getInput().getType());
+  SmallVector<int64_t> statsShape(inputType.getShape());
+  statsShape.back() = 1;
+  auto statsType = RankedTensorType::get(
+      statsShape, getStatisticsElementType(inputType.getElementType()));
+  RMSNormOp::Properties properties = norm.getProperties();
+  properties.resultSegmentSizes = {1, 1, 0};
+  OperationState state(norm.getLoc(), norm->getName());
+  state.addOperands(norm->getOperands());
+  state.addTypes({inputType, statsType});
+  state.useProperties(properties);
+  state.addAttributes(norm->getDiscardableAttrDictionary().getValue());
+  rewriter.setInsertionPoint(norm);
+  Operation *newNorm = rewriter.create(state);
+  rewriter.replaceAllUsesWith(norm.getOutput(), newNorm->getResult(0));
+  rewriter.eraseOp(norm);
+  return newNorm->getResult(1);
+}
+
+namespace {
+struct NormFuseQKNormPass
+    : norm::impl::NormFuseQKNormPassBase<NormFuseQKNormPass> {
+  using Base::Base;
+
+  void runOnOperation() override {
+    SmallVector<linalg::LinalgOp> candidates;
+    getOperation()->walk([&](linalg::LinalgOp op) {
+      if (op.getNumDpsInputs() == 2 && op.getNumDpsInits() == 1 &&
+          op.hasPureTensorSemantics() && linalg::isaContractionOpInterface(op))
+        candidates.push_back(op);
+    });
+    IRRewriter rewriter(&getContext());
+    for (linalg::LinalgOp op : candidates)
+      if (succeeded(rewrite(rewriter, op)))
+        ++numFused;
+  }
+
+  LogicalResult rewrite(RewriterBase &rewriter, linalg::LinalgOp contraction) {
+    auto resultType =
+        cast<RankedTensorType>(contraction->getResult(0).getType());
+    Type element = resultType.getElementType();
+    // Reassociating the weights changes f16/bf16 rounding: f32/f64 only.
+    if (!element.isF32() && !element.isF64())
+      return failure();
+    SmallVector<unsigned> reductions;
+    contraction.getReductionDims(reductions);
+    if (reductions.size() != 1)
+      return failure();
+    unsigned reduction = reductions.front();
+
+    FailureOr<Side> q =
+        traceSide(contraction, contraction.getDpsInputOperand(0));
+    FailureOr<Side> k =
+        traceSide(contraction, contraction.getDpsInputOperand(1));
+    if (failed(q) || failed(k) || q->norm == k->norm)
+      return failure();
+    for (Side *side : {&*q, &*k}) {
+      Type sideElement = cast<RankedTensorType>(side->norm.getInput().getType())
+                             .getElementType();
+      if (sideElement != element)
+        return failure();
+      // Every index of the side is a loop; the normalized axis is the
+      // contraction's only reduction loop.
+      AffineMap map = side->inputMap;
+      if (!llvm::all_of(map.getResults(), llvm::IsaPred<AffineDimExpr>) ||
+          map.getResults().back() != rewriter.getAffineDimExpr(reduction))
+        return failure();
+    }
+
+    Location loc = contraction.getLoc();
+    Value rq = addRstdResult(rewriter, q->norm);
+    Value rk = addRstdResult(rewriter, k->norm);
+    // The normalizations were replaced: reread them from the rstd values.
+    auto qNorm = cast<RMSNormOp>(rq.getDefiningOp());
+    auto kNorm = cast<RMSNormOp>(rk.getDefiningOp());
+
+    MLIRContext *context = &getContext();
+    unsigned numLoops = contraction.getNumLoops();
+    AffineMap outputMap =
+        contraction.getMatchingIndexingMap(contraction.getDpsInitOperand(0));
+    AffineMap reductionMap = AffineMap::get(
+        numLoops, 0, rewriter.getAffineDimExpr(reduction), context);
+
+    rewriter.setInsertionPoint(contraction);
+    // acc = sum_d q * (gq + oq) * (gk + ok) * k, from zero.
+    Value init = contraction.getDpsInitOperand(0)->get();
+    Value empty = tensor::EmptyOp::create(
+        rewriter, loc, tensor::getMixedSizes(rewriter, loc, init), element);
+    Value zero = arith::ConstantOp::create(rewriter, loc,
+                                           rewriter.getFloatAttr(element, 0.0));
+    Value zeros = linalg::FillOp::create(rewriter, loc, ValueRange{zero},
+                                         ValueRange{empty})
+                      .getResult(0);
+    SmallVector<Value> inputs = {qNorm.getInput(), kNorm.getInput()};
+    SmallVector<AffineMap> maps = {q->inputMap, k->inputMap};
+    SmallVector<double> offsets;
+    for (RMSNormOp norm : {qNorm, kNorm}) {
+      if (!norm.getWeight())
+        continue;
+      inputs.push_back(norm.getWeight());
+      maps.push_back(reductionMap);
+      offsets.push_back(norm.getWeightOffset().convertToDouble());
+    }
+    maps.push_back(outputMap);
+    auto accumulate = linalg::GenericOp::create(
+        rewriter, loc, TypeRange{resultType}, inputs, ValueRange{zeros}, maps,
+        contraction.getIteratorTypesArray(),
+        [&](OpBuilder &b, Location l, ValueRange args) {
+          Value product = arith::MulFOp::create(b, l, args[0], args[1]);
+          for (auto [index, offset] : llvm::enumerate(offsets)) {
+            Value weight = args[2 + index];
+            if (offset != 0.0)
+              weight = arith::AddFOp::create(
+                  b, l, weight,
+                  arith::ConstantOp::create(b, l,
+                                            b.getFloatAttr(element, offset)));
+            product = arith::MulFOp::create(b, l, product, weight);
+          }
+          Value sum = arith::AddFOp::create(b, l, args.back(), product);
+          linalg::YieldOp::create(b, l, sum);
+        });
+
+    // out = init + acc * rq * rk over the output's dimensions.
+    unsigned outRank = resultType.getRank();
+    DenseMap<unsigned, unsigned> loopToOutput;
+    for (auto [position, expr] : llvm::enumerate(outputMap.getResults()))
+      loopToOutput[cast<AffineDimExpr>(expr).getPosition()] = position;
+    auto statsMap = [&](AffineMap sideMap) -> FailureOr<AffineMap> {
+      SmallVector<AffineExpr> results;
+      for (AffineExpr expr : sideMap.getResults().drop_back()) {
+        auto it = loopToOutput.find(cast<AffineDimExpr>(expr).getPosition());
+        if (it == loopToOutput.end())
+          return failure();
+        results.push_back(rewriter.getAffineDimExpr(it->second));
+      }
+      results.push_back(rewriter.getAffineConstantExpr(0));
+      return AffineMap::get(outRank, 0, results, context);
+    };
+    FailureOr<AffineMap> qStats = statsMap(q->inputMap);
+    FailureOr<AffineMap> kStats = statsMap(k->inputMap);
+    // Contraction semantics put every non-reduced index in the output.
+    assert(succeeded(qStats) && succeeded(kStats) && "not a contraction");
+    AffineMap identity = rewriter.getMultiDimIdentityMap(outRank);
+    Type statsElement = cast<RankedTensorType>(rq.getType()).getElementType();
+    auto convert = [&](OpBuilder &b, Location l, Value v, Type to) -> Value {
+      unsigned from = v.getType().getIntOrFloatBitWidth();
+      unsigned width = to.getIntOrFloatBitWidth();
+      if (from < width)
+        return arith::ExtFOp::create(b, l, to, v);
+      if (from > width)
+        return arith::TruncFOp::create(b, l, to, v);
+      return v;
+    };
+    Value outEmpty = tensor::EmptyOp::create(
+        rewriter, loc, tensor::getMixedSizes(rewriter, loc, init), element);
+    auto epilogue = linalg::GenericOp::create(
+        rewriter, loc, TypeRange{resultType},
+        ValueRange{accumulate.getResult(0), rq, rk, init}, ValueRange{outEmpty},
+        {identity, *qStats, *kStats, identity, identity},
+        SmallVector<utils::IteratorType>(outRank,
+                                         utils::IteratorType::parallel),
+        [&](OpBuilder &b, Location l, ValueRange args) {
+          Value value = convert(b, l, args[0], statsElement);
+          value = arith::MulFOp::create(b, l, value, args[1]);
+          value = arith::MulFOp::create(b, l, value, args[2]);
+          value = convert(b, l, value, element);
+          value = arith::AddFOp::create(b, l, args[3], value);
+          linalg::YieldOp::create(b, l, value);
+        });
+    Operation *transposes[] = {q->transpose, k->transpose};
+    rewriter.replaceOp(contraction, epilogue.getResult(0));
+    for (Operation *transpose : transposes)
+      if (transpose && transpose->use_empty())
+        rewriter.eraseOp(transpose);
+    return success();
+  }
+};
+} // namespace

@@ -111,6 +111,31 @@ class Attention(nn.Module):
         return self.o(out)
 
 
+class QKNormAttention(nn.Module):
+    """Attention with QK-norm (OLMo 2 / Qwen 3 style): RMSNorm per head on the
+    queries and keys, before the transpose to [b, h, s, d]."""
+
+    def __init__(self, dim=64, heads=4):
+        super().__init__()
+        self.heads, self.head_dim = heads, dim // heads
+        self.q = nn.Linear(dim, dim, bias=False)
+        self.k = nn.Linear(dim, dim, bias=False)
+        self.v = nn.Linear(dim, dim, bias=False)
+        self.o = nn.Linear(dim, dim, bias=False)
+        self.q_norm = nn.RMSNorm(self.head_dim, eps=1e-6)
+        self.k_norm = nn.RMSNorm(self.head_dim, eps=1e-6)
+
+    def forward(self, x):
+        b, s, d = x.shape
+        h, hd = self.heads, self.head_dim
+        q = self.q_norm(self.q(x).view(b, s, h, hd)).transpose(1, 2)
+        k = self.k_norm(self.k(x).view(b, s, h, hd)).transpose(1, 2)
+        v = self.v(x).view(b, s, h, hd).transpose(1, 2)
+        scores = q @ k.transpose(-1, -2) / math.sqrt(hd)
+        attn = torch.softmax(scores, dim=-1)
+        return self.o((attn @ v).transpose(1, 2).reshape(b, s, d))
+
+
 class LlamaBlock(nn.Module):
     """Pre-norm decoder block: RMSNorm, causal attention, RMSNorm, SwiGLU."""
 
@@ -223,6 +248,7 @@ def cases():
     C["softmax"] = (Softmax(), [(4, 8, 32)], False)
     C["llama_block"] = (LlamaBlock(), [(1, 8, 64)], False)
     C["llama_block_hf"] = (LlamaBlock(hf_rmsnorm=True), [(1, 8, 64)], False)
+    C["qk_norm_attention"] = (QKNormAttention(), [(2, 8, 64)], False)
     C["bert_block"] = (BertBlock(), [(1, 8, 64)], False)
     C["resnet_block"] = (ResNetBlock(), [(1, 8, 8, 8)], False)
     C["diffusion_resblock"] = (DiffusionResBlock(), [(1, 16, 8, 8)], False)

@@ -9,8 +9,8 @@ The path, all of it real tools:
     torch.export.export(module, example_inputs)          (ExportedProgram)
       -> torch-mlir's decompositions and FX importer, lowered to
          linalg-on-tensors (or TOSA)                      (torch_mlir.fx)
-      -> norm-opt: norm-raise, elementwise fusion, norm-fuse-activation,
-         norm-fuse-residual, norm-decompose-aggregates
+      -> norm-opt: norm-raise, elementwise fusion, norm-fuse-residual,
+         norm-fuse-activation, norm-fuse-qk-norm
       -> norm-lower-to-cpu, mlir-translate, clang         (norm_mlir.compiler)
       -> a cached shared library called through ctypes
 
@@ -72,7 +72,7 @@ _RAISED_OP = re.compile(r"= (norm\.[a-z_]+|linalg\.softmax)[ (]")
 _TOSA_FRONT = ("func.func(tosa-to-linalg-named,tosa-to-linalg,tosa-to-tensor,"
                "tosa-to-arith,canonicalize)")
 _RAISE_AND_FUSE = ("norm-raise,linalg-fuse-elementwise-ops,norm-fuse-residual,"
-                   "norm-fuse-activation,canonicalize")
+                   "norm-fuse-activation,norm-fuse-qk-norm,canonicalize")
 
 
 class TorchCompileError(RuntimeError):

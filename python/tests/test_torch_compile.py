@@ -76,6 +76,24 @@ class ConvBNReLU(nn.Module):
         return F.relu(self.bn(self.conv(x)))
 
 
+class QKNormAttention(nn.Module):
+    def __init__(self, dim=64, heads=4):
+        super().__init__()
+        self.h, self.d = heads, dim // heads
+        self.qkv = nn.Linear(dim, 3 * dim, bias=False)
+        self.o = nn.Linear(dim, dim, bias=False)
+        self.q_norm = nn.RMSNorm(self.d, eps=1e-6)
+        self.k_norm = nn.RMSNorm(self.d, eps=1e-6)
+
+    def forward(self, x):
+        b, s, dim = x.shape
+        q, k, v = self.qkv(x).view(b, s, 3, self.h, self.d).unbind(2)
+        q = self.q_norm(q).transpose(1, 2)
+        k = self.k_norm(k).transpose(1, 2)
+        y = F.softmax(q @ k.transpose(-1, -2) / self.d ** 0.5, dim=-1)
+        return self.o((y @ v.transpose(1, 2)).transpose(1, 2).reshape(b, s, dim))
+
+
 CASES = {
     "layer_norm_gelu": (lambda: NormAct(nn.LayerNorm(64), nn.GELU()),
                         (4, 8, 64), {"layer_norm": (1, 1)}),
@@ -84,6 +102,8 @@ CASES = {
     "pre_norm_mlp": (PreNormMLP, (2, 5, 64), {"rms_norm": (1, 1)}),
     "conv_bn_relu": (ConvBNReLU, (2, 8, 6, 6), {"batch_norm": (1, 1)}),
     "softmax": (lambda: nn.Softmax(dim=-1), (3, 7, 33), {"softmax": (1, 1)}),
+    "qk_norm_attention": (QKNormAttention, (2, 8, 64),
+                          {"rms_norm": (2, 2), "softmax": (1, 1)}),
     # GroupNorm's decomposition is not raised yet (docs/raising.md): the
     # report must say so, and the program must still be right.
     "group_norm_silu": (lambda: NormAct(nn.GroupNorm(4, 16), nn.SiLU()),
@@ -121,6 +141,24 @@ def test_raising_changes_the_program_not_the_result(tmp_path):
     assert "activation = gelu" in raised.raised_mlir
     assert "norm.layer_norm" not in plain.raised_mlir
     _close(raised(x), plain(x), rtol=1e-5)
+
+
+def test_qk_norm_is_fused(tmp_path):
+    torch.manual_seed(0)
+    module = _randomize(QKNormAttention())
+    x = torch.randn(2, 8, 64)
+    compiled = norm_mlir.compile(module, (x,), cache_dir=tmp_path)
+    # Both norms keep only their statistics: the normalized q and k are
+    # used by nothing (the contraction reads the raw ones).
+    import re
+    ir = compiled.raised_mlir
+    assert ir.count("rstd(") == 2
+    normalized = re.findall(r"(%[\w]+), %[\w]+ = norm\.rms_norm", ir)
+    assert len(normalized) == 2
+    for name in normalized:
+        assert len(re.findall(re.escape(name) + r"\b", ir)) == 1, name
+    with torch.no_grad():
+        _close(compiled(x), module(x))
 
 
 def test_tosa_path(tmp_path):

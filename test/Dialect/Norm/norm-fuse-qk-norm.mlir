@@ -35,12 +35,19 @@ func.func @scores_transposed_maps(%q: tensor<8x16x32xf32>, %k: tensor<8x16x32xf3
 // -----
 
 // k transposed by a linalg.transpose (torch's `k.transpose(-1, -2)`), the
-// normalizations without weights, Gemma's weight_offset on q.
+// normalizations without weights, Gemma's weight_offset on q. The transpose
+// now carries the raw k, and its statistics are transposed the same way.
 // CHECK-LABEL: func.func @scores_explicit_transpose
-// CHECK-NOT: linalg.transpose
-// CHECK: linalg.generic
-// CHECK-SAME: ins(%{{.*}}, %{{.*}}, %{{.*}} : tensor<4x8xf32>, tensor<6x8xf32>, tensor<8xf32>)
+// CHECK-SAME: (%[[Q:.*]]: tensor<4x8xf32>, %[[K:.*]]: tensor<6x8xf32>, %[[GQ:.*]]: tensor<8xf32>, %[[ACC:.*]]: tensor<4x6xf32>)
+// CHECK: %{{.*}}, %[[RQ:.*]] = norm.rms_norm %[[Q]]
+// CHECK: %{{.*}}, %[[RK:.*]] = norm.rms_norm %[[K]] axes = [1] : tensor<6x8xf32> rstd(tensor<6x1xf32>)
+// CHECK: %[[RKT:.*]] = linalg.transpose ins(%[[RK]] : tensor<6x1xf32>) outs(%{{.*}} : tensor<1x6xf32>) permutation = [1, 0]
+// CHECK: %[[KT:.*]] = linalg.transpose ins(%[[K]] : tensor<6x8xf32>) outs(%{{.*}} : tensor<8x6xf32>) permutation = [1, 0]
+// CHECK: %[[S:.*]] = linalg.generic
+// CHECK-SAME: ins(%[[Q]], %[[KT]], %[[GQ]] : tensor<4x8xf32>, tensor<8x6xf32>, tensor<8xf32>)
 // CHECK: arith.constant 1.000000e+00 : f32
+// CHECK: linalg.generic
+// CHECK-SAME: ins(%[[S]], %[[RQ]], %[[RKT]], %[[ACC]] : tensor<4x6xf32>, tensor<4x1xf32>, tensor<1x6xf32>, tensor<4x6xf32>)
 // CHECK-NOT: linalg.matmul
 func.func @scores_explicit_transpose(%q: tensor<4x8xf32>, %k: tensor<6x8xf32>, %gq: tensor<8xf32>,
                                      %acc: tensor<4x6xf32>) -> tensor<4x6xf32> {
@@ -50,6 +57,61 @@ func.func @scores_explicit_transpose(%q: tensor<4x8xf32>, %k: tensor<6x8xf32>, %
   %kt = linalg.transpose ins(%kn : tensor<6x8xf32>) outs(%e : tensor<8x6xf32>) permutation = [1, 0]
   %s = linalg.matmul ins(%qn, %kt : tensor<4x8xf32>, tensor<8x6xf32>)
                      outs(%acc : tensor<4x6xf32>) -> tensor<4x6xf32>
+  return %s : tensor<4x6xf32>
+}
+
+// -----
+
+// The form torch-mlir emits: per-head norms on [b, s, h, d], transposes to
+// [b, h, s, d] (k to [b, h, d, s]) and collapses to the batch_matmul's
+// [b*h, ...] operands. The chains are kept on the raw q and k and replayed
+// on the statistics.
+// CHECK-LABEL: func.func @torch_mlir_chain
+// CHECK: %{{.*}}, %[[RQ:.*]] = norm.rms_norm %arg0 {{.*}}rstd(tensor<1x8x4x1xf32>)
+// CHECK: %[[RQT:.*]] = linalg.transpose ins(%[[RQ]] : tensor<1x8x4x1xf32>) outs(%{{.*}} : tensor<1x4x8x1xf32>) permutation = [0, 2, 1, 3]
+// CHECK: %[[RQC:.*]] = tensor.collapse_shape %[[RQT]] {{\[\[}}0, 1], [2], [3]] : tensor<1x4x8x1xf32> into tensor<4x8x1xf32>
+// CHECK: %{{.*}}, %[[RK:.*]] = norm.rms_norm %arg1 {{.*}}rstd(tensor<1x8x4x1xf32>)
+// CHECK: %[[RKT:.*]] = linalg.transpose ins(%[[RK]] : tensor<1x8x4x1xf32>) outs(%{{.*}} : tensor<1x4x1x8xf32>) permutation = [0, 2, 3, 1]
+// CHECK: %[[RKC:.*]] = tensor.collapse_shape %[[RKT]] {{\[\[}}0, 1], [2], [3]] : tensor<1x4x1x8xf32> into tensor<4x1x8xf32>
+// CHECK: linalg.transpose ins(%arg0 :
+// CHECK: linalg.transpose ins(%arg1 :
+// CHECK: %[[ACC:.*]] = linalg.generic
+// CHECK: linalg.generic {indexing_maps = [#{{.*}}, #[[QMAP:.*]], #[[KMAP:.*]], #{{.*}}, #{{.*}}]
+// CHECK-SAME: ins(%[[ACC]], %[[RQC]], %[[RKC]], %{{.*}} : tensor<4x8x8xf32>, tensor<4x8x1xf32>, tensor<4x1x8xf32>, tensor<4x8x8xf32>)
+// CHECK-NOT: linalg.batch_matmul
+func.func @torch_mlir_chain(%q: tensor<1x8x4x16xf32>, %k: tensor<1x8x4x16xf32>,
+                            %gq: tensor<16xf32>, %gk: tensor<16xf32>) -> tensor<4x8x8xf32> {
+  %qn = norm.rms_norm %q weight(%gq : tensor<16xf32>) axes = [3] : tensor<1x8x4x16xf32>
+  %kn = norm.rms_norm %k weight(%gk : tensor<16xf32>) axes = [3] : tensor<1x8x4x16xf32>
+  %e0 = tensor.empty() : tensor<1x4x8x16xf32>
+  %qt = linalg.transpose ins(%qn : tensor<1x8x4x16xf32>) outs(%e0 : tensor<1x4x8x16xf32>) permutation = [0, 2, 1, 3]
+  %e1 = tensor.empty() : tensor<1x4x16x8xf32>
+  %kt = linalg.transpose ins(%kn : tensor<1x8x4x16xf32>) outs(%e1 : tensor<1x4x16x8xf32>) permutation = [0, 2, 3, 1]
+  %qc = tensor.collapse_shape %qt [[0, 1], [2], [3]] : tensor<1x4x8x16xf32> into tensor<4x8x16xf32>
+  %kc = tensor.collapse_shape %kt [[0, 1], [2], [3]] : tensor<1x4x16x8xf32> into tensor<4x16x8xf32>
+  %e2 = tensor.empty() : tensor<4x8x8xf32>
+  %c0 = arith.constant 0.0 : f32
+  %z = linalg.fill ins(%c0 : f32) outs(%e2 : tensor<4x8x8xf32>) -> tensor<4x8x8xf32>
+  %s = linalg.batch_matmul ins(%qc, %kc : tensor<4x8x16xf32>, tensor<4x16x8xf32>)
+                           outs(%z : tensor<4x8x8xf32>) -> tensor<4x8x8xf32>
+  return %s : tensor<4x8x8xf32>
+}
+
+// -----
+
+// A reshape that merges the normalized axis with another one: the norm's
+// rows are no longer rows of the contraction.
+// CHECK-LABEL: func.func @merged_axis
+// CHECK: linalg.matmul
+func.func @merged_axis(%q: tensor<4x2x8xf32>, %k: tensor<6x16xf32>, %z: tensor<4x6xf32>) -> tensor<4x6xf32> {
+  %qn = norm.rms_norm %q axes = [2] : tensor<4x2x8xf32>
+  %kn = norm.rms_norm %k axes = [1] : tensor<6x16xf32>
+  %qc = tensor.collapse_shape %qn [[0], [1, 2]] : tensor<4x2x8xf32> into tensor<4x16xf32>
+  %s = linalg.matmul
+      indexing_maps = [affine_map<(i, j, d) -> (i, d)>, affine_map<(i, j, d) -> (j, d)>,
+                       affine_map<(i, j, d) -> (i, j)>]
+      ins(%qc, %kn : tensor<4x16xf32>, tensor<6x16xf32>)
+      outs(%z : tensor<4x6xf32>) -> tensor<4x6xf32>
   return %s : tensor<4x6xf32>
 }
 

@@ -35,53 +35,120 @@ using namespace mlir::norm;
 
 namespace {
 /// One side (q or k) of the score contraction: the rms_norm that produces
-/// it and the indexing map, over the contraction's loops, of the norm's
-/// input (a transpose in between is folded into the map).
+/// it, the shape-only ops between them (transposes and reshapes, as
+/// torch-mlir emits around per-head tensors) and where the normalized axis
+/// ends up in the contraction's operand.
 struct Side {
   RMSNormOp norm;
-  AffineMap inputMap;
-  Operation *transpose = nullptr;
+  SmallVector<Operation *> chain; // From the norm towards the contraction.
+  int64_t operandAxis;
 };
 } // namespace
 
+/// The position of `axis` of `op`'s source in its result, if it stays a
+/// dimension of its own; failure if `op` merges or splits it.
+static FailureOr<int64_t> mapAxis(Operation *op, int64_t axis) {
+  if (auto transpose = dyn_cast<linalg::TransposeOp>(op)) {
+    // result[i] = input[perm[i]].
+    for (auto [index, dim] : llvm::enumerate(transpose.getPermutation()))
+      if (dim == axis)
+        return static_cast<int64_t>(index);
+    return failure();
+  }
+  if (auto collapse = dyn_cast<tensor::CollapseShapeOp>(op)) {
+    for (auto [index, group] :
+         llvm::enumerate(collapse.getReassociationIndices()))
+      if (llvm::is_contained(group, axis)) {
+        if (group.size() != 1)
+          return failure();
+        return static_cast<int64_t>(index);
+      }
+    return failure();
+  }
+  if (auto expand = dyn_cast<tensor::ExpandShapeOp>(op)) {
+    auto groups = expand.getReassociationIndices();
+    if (axis >= static_cast<int64_t>(groups.size()) || groups[axis].size() != 1)
+      return failure();
+    return groups[axis].front();
+  }
+  return failure();
+}
+
 /// Traces operand `operand` of `contraction` back to an rms_norm over its
-/// last axis through at most one linalg.transpose. Every value on the way
-/// must have `contraction` (or the transpose) as its only user.
+/// last axis through transposes and reshapes that keep the normalized axis
+/// a dimension of its own. Every value on the way has one user.
 static FailureOr<Side> traceSide(linalg::LinalgOp contraction,
                                  OpOperand *operand) {
   Side side;
-  AffineMap map = contraction.getMatchingIndexingMap(operand);
   Value value = operand->get();
-  auto onlyUsedBy = [](Value v, Operation *user) {
-    return llvm::all_of(v.getUsers(), [&](Operation *u) { return u == user; });
-  };
-  if (auto transpose = value.getDefiningOp<linalg::TransposeOp>()) {
-    if (!onlyUsedBy(value, contraction))
+  while (!value.getDefiningOp<RMSNormOp>()) {
+    Operation *op = value.getDefiningOp();
+    if (!op || !value.hasOneUse() ||
+        !isa<linalg::TransposeOp, tensor::CollapseShapeOp,
+             tensor::ExpandShapeOp>(op))
       return failure();
-    // result[i] = input[perm[i]]: input dim perm[i] is indexed by map[i].
-    ArrayRef<int64_t> perm = transpose.getPermutation();
-    SmallVector<AffineExpr> results(perm.size());
-    for (auto [index, dim] : llvm::enumerate(perm))
-      results[dim] = map.getResult(index);
-    map = AffineMap::get(map.getNumDims(), 0, results, map.getContext());
-    side.transpose = transpose;
-    value = transpose.getInput();
+    side.chain.insert(side.chain.begin(), op);
+    value = op->getOperand(0);
   }
   auto norm = value.getDefiningOp<RMSNormOp>();
-  if (!norm || value != norm.getOutput())
+  if (value != norm.getOutput() || !value.hasOneUse())
     return failure();
   auto inputType = cast<RankedTensorType>(norm.getInput().getType());
   int64_t rank = inputType.getRank();
   if (norm.getAxes() != ArrayRef<int64_t>{rank - 1} || norm.getResidual() ||
       (norm.getActivationAttr() && !norm.getActivationAttr().isNone()))
     return failure();
-  Operation *user =
-      side.transpose ? side.transpose : contraction.getOperation();
-  if (!onlyUsedBy(value, user))
-    return failure();
+  int64_t axis = rank - 1;
+  for (Operation *op : side.chain) {
+    FailureOr<int64_t> next = mapAxis(op, axis);
+    if (failed(next))
+      return failure();
+    axis = *next;
+  }
   side.norm = norm;
-  side.inputMap = map;
+  side.operandAxis = axis;
   return side;
+}
+
+/// Applies the shape-only `chain` to `stats` (the norm's statistics: its
+/// input shape with the normalized axis of size 1, at `axis`).
+static Value replayOnStatistics(RewriterBase &rewriter,
+                                ArrayRef<Operation *> chain, Value stats,
+                                int64_t axis) {
+  for (Operation *op : chain) {
+    Location loc = op->getLoc();
+    int64_t next = *mapAxis(op, axis);
+    rewriter.setInsertionPointAfterValue(stats);
+    if (auto transpose = dyn_cast<linalg::TransposeOp>(op)) {
+      SmallVector<OpFoldResult> sizes =
+          tensor::getMixedSizes(rewriter, loc, stats);
+      SmallVector<OpFoldResult> permuted;
+      for (int64_t dim : transpose.getPermutation())
+        permuted.push_back(sizes[dim]);
+      Value empty = tensor::EmptyOp::create(
+          rewriter, loc, permuted,
+          cast<RankedTensorType>(stats.getType()).getElementType());
+      stats = linalg::TransposeOp::create(rewriter, loc, stats, empty,
+                                          transpose.getPermutation())
+                  .getResult()[0];
+    } else if (auto collapse = dyn_cast<tensor::CollapseShapeOp>(op)) {
+      stats = tensor::CollapseShapeOp::create(
+          rewriter, loc, stats, collapse.getReassociationIndices());
+    } else {
+      auto expand = cast<tensor::ExpandShapeOp>(op);
+      SmallVector<OpFoldResult> shape = expand.getMixedOutputShape();
+      shape[next] = rewriter.getIndexAttr(1);
+      SmallVector<int64_t> staticShape(expand.getResultType().getShape());
+      staticShape[next] = 1;
+      auto type = RankedTensorType::get(
+          staticShape,
+          cast<RankedTensorType>(stats.getType()).getElementType());
+      stats = tensor::ExpandShapeOp::create(
+          rewriter, loc, type, stats, expand.getReassociationIndices(), shape);
+    }
+    axis = next;
+  }
+  return stats;
 }
 
 /// The `rstd` result of `norm`, recreating the op with it if it had none.
@@ -144,17 +211,22 @@ struct NormFuseQKNormPass
         traceSide(contraction, contraction.getDpsInputOperand(1));
     if (failed(q) || failed(k) || q->norm == k->norm)
       return failure();
-    for (Side *side : {&*q, &*k}) {
+    AffineExpr reductionExpr = rewriter.getAffineDimExpr(reduction);
+    SmallVector<AffineMap> sideMaps;
+    for (auto [index, side] : llvm::enumerate(ArrayRef<Side *>{&*q, &*k})) {
       Type sideElement = cast<RankedTensorType>(side->norm.getInput().getType())
                              .getElementType();
       if (sideElement != element)
         return failure();
-      // Every index of the side is a loop; the normalized axis is the
-      // contraction's only reduction loop.
-      AffineMap map = side->inputMap;
+      // Every index of the operand is a loop; the normalized axis is
+      // indexed by the contraction's only reduction loop, and only it.
+      AffineMap map = contraction.getMatchingIndexingMap(
+          contraction.getDpsInputOperand(index));
       if (!llvm::all_of(map.getResults(), llvm::IsaPred<AffineDimExpr>) ||
-          map.getResults().back() != rewriter.getAffineDimExpr(reduction))
+          map.getResult(side->operandAxis) != reductionExpr ||
+          llvm::count(map.getResults(), reductionExpr) != 1)
         return failure();
+      sideMaps.push_back(map);
     }
 
     Location loc = contraction.getLoc();
@@ -163,6 +235,24 @@ struct NormFuseQKNormPass
     // The normalizations were replaced: reread them from the rstd values.
     auto qNorm = cast<RMSNormOp>(rq.getDefiningOp());
     auto kNorm = cast<RMSNormOp>(rk.getDefiningOp());
+    int64_t lastAxis = cast<RankedTensorType>(rq.getType()).getRank() - 1;
+    rq = replayOnStatistics(rewriter, q->chain, rq, lastAxis);
+    rk = replayOnStatistics(rewriter, k->chain, rk, lastAxis);
+    // The shape-only chains now carry the raw q and k.
+    SmallVector<Value> operands;
+    Side *sides[] = {&*q, &*k};
+    Value rawInputs[] = {qNorm.getInput(), kNorm.getInput()};
+    for (unsigned index = 0; index < 2; ++index) {
+      Side *side = sides[index];
+      if (side->chain.empty()) {
+        operands.push_back(rawInputs[index]);
+        continue;
+      }
+      rewriter.modifyOpInPlace(side->chain.front(), [&] {
+        side->chain.front()->setOperand(0, rawInputs[index]);
+      });
+      operands.push_back(contraction.getDpsInputOperand(index)->get());
+    }
 
     MLIRContext *context = &getContext();
     unsigned numLoops = contraction.getNumLoops();
@@ -181,8 +271,8 @@ struct NormFuseQKNormPass
     Value zeros = linalg::FillOp::create(rewriter, loc, ValueRange{zero},
                                          ValueRange{empty})
                       .getResult(0);
-    SmallVector<Value> inputs = {qNorm.getInput(), kNorm.getInput()};
-    SmallVector<AffineMap> maps = {q->inputMap, k->inputMap};
+    SmallVector<Value> inputs = operands;
+    SmallVector<AffineMap> maps = sideMaps;
     SmallVector<double> offsets;
     for (RMSNormOp norm : {qNorm, kNorm}) {
       if (!norm.getWeight())
@@ -215,21 +305,23 @@ struct NormFuseQKNormPass
     DenseMap<unsigned, unsigned> loopToOutput;
     for (auto [position, expr] : llvm::enumerate(outputMap.getResults()))
       loopToOutput[cast<AffineDimExpr>(expr).getPosition()] = position;
-    auto statsMap = [&](AffineMap sideMap) -> FailureOr<AffineMap> {
+    // The statistics operand's map: the side's, with the (size 1)
+    // normalized axis at 0, in terms of the output's dimensions (contraction
+    // semantics put every other index of an operand in the output).
+    auto statsMap = [&](AffineMap sideMap) -> AffineMap {
       SmallVector<AffineExpr> results;
-      for (AffineExpr expr : sideMap.getResults().drop_back()) {
-        auto it = loopToOutput.find(cast<AffineDimExpr>(expr).getPosition());
-        if (it == loopToOutput.end())
-          return failure();
-        results.push_back(rewriter.getAffineDimExpr(it->second));
+      for (AffineExpr expr : sideMap.getResults()) {
+        if (expr == reductionExpr) {
+          results.push_back(rewriter.getAffineConstantExpr(0));
+          continue;
+        }
+        results.push_back(rewriter.getAffineDimExpr(
+            loopToOutput.lookup(cast<AffineDimExpr>(expr).getPosition())));
       }
-      results.push_back(rewriter.getAffineConstantExpr(0));
       return AffineMap::get(outRank, 0, results, context);
     };
-    FailureOr<AffineMap> qStats = statsMap(q->inputMap);
-    FailureOr<AffineMap> kStats = statsMap(k->inputMap);
-    // Contraction semantics put every non-reduced index in the output.
-    assert(succeeded(qStats) && succeeded(kStats) && "not a contraction");
+    AffineMap qStats = statsMap(sideMaps[0]);
+    AffineMap kStats = statsMap(sideMaps[1]);
     AffineMap identity = rewriter.getMultiDimIdentityMap(outRank);
     Type statsElement = cast<RankedTensorType>(rq.getType()).getElementType();
     auto convert = [&](OpBuilder &b, Location l, Value v, Type to) -> Value {
@@ -246,7 +338,7 @@ struct NormFuseQKNormPass
     auto epilogue = linalg::GenericOp::create(
         rewriter, loc, TypeRange{resultType},
         ValueRange{accumulate.getResult(0), rq, rk, init}, ValueRange{outEmpty},
-        {identity, *qStats, *kStats, identity, identity},
+        {identity, qStats, kStats, identity, identity},
         SmallVector<utils::IteratorType>(outRank,
                                          utils::IteratorType::parallel),
         [&](OpBuilder &b, Location l, ValueRange args) {
@@ -257,11 +349,7 @@ struct NormFuseQKNormPass
           value = arith::AddFOp::create(b, l, args[3], value);
           linalg::YieldOp::create(b, l, value);
         });
-    Operation *transposes[] = {q->transpose, k->transpose};
     rewriter.replaceOp(contraction, epilogue.getResult(0));
-    for (Operation *transpose : transposes)
-      if (transpose && transpose->use_empty())
-        rewriter.eraseOp(transpose);
     return success();
   }
 };

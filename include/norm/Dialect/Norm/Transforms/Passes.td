@@ -246,13 +246,19 @@ def NormFuseQKNormPass : Pass<"norm-fuse-qk-norm"> {
     accumulator. The normalized `q` and `k` are never materialized; the
     norms remain only for their statistics.
 
-    Limits (anything else is left untouched): both operands are produced by
-    two different `norm.rms_norm` ops over their last axis only (directly
-    or through one `linalg.transpose`, typically of `k`), without residual
-    or activation, whose normalized results have no other user; the
-    normalized axis is the contraction's only reduction loop; f32 and f64
-    only (moving the weights into the contraction changes f16/bf16
-    rounding).
+    Between a norm and the contraction there may be the shape-only ops
+    torch-mlir emits around per-head tensors (`linalg.transpose`,
+    `tensor.collapse_shape`, `tensor.expand_shape`), as long as the
+    normalized axis stays a dimension of its own: the chain is kept, now
+    applied to the raw `q` or `k`, and replayed on the `rstd` statistics so
+    that they line up with the contraction's operand.
+
+    Limits (anything else is left untouched): both operands come from two
+    different `norm.rms_norm` ops over their last axis only, without
+    residual or activation; every value from a norm to the contraction has
+    one use; no reshape merges or splits the normalized axis; that axis is
+    indexed by the contraction's only reduction loop; f32 and f64 only
+    (moving the weights into the contraction changes f16/bf16 rounding).
   }];
   let dependentDialects = ["::mlir::arith::ArithDialect",
                            "::mlir::linalg::LinalgDialect",

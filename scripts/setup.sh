@@ -4,7 +4,8 @@
 #
 #  1. apt: LLVM/MLIR 22 (Debian's llvm-22 packages; on Debian 12 they come from
 #     the bookworm-security suite of the stock deb.debian.org sources, so no
-#     extra repository is configured), clang-22, lld-22, libomp, cmake, ninja.
+#     extra repository is configured), clang-22, lld-22, libomp, cmake, ninja,
+#     MPICH (mpirun.mpich and libmpich for the SyncBatchNorm tests).
 #  2. pip: the Python test dependencies (scripts/requirements.txt) for the
 #     python3 on PATH.
 #  3. cmake (clang-22, Ninja, Release) into build/ and build everything.
@@ -22,7 +23,8 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 BUILD="${NORM_BUILD_DIR:-$ROOT/build}"
 LLVM_PREFIX=/usr/lib/llvm-22
 APT_PACKAGES=(llvm-22-dev libmlir-22-dev mlir-22-tools llvm-22-tools clang-22
-              lld-22 libomp-22-dev cmake ninja-build python3 python3-pip)
+              lld-22 libomp-22-dev cmake ninja-build python3 python3-pip
+              mpich libmpich-dev)
 
 log() { echo "[setup] $*" >&2; }
 die() { echo "[setup] error: $*" >&2; exit 1; }

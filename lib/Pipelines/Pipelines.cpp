@@ -25,6 +25,7 @@
 #include "mlir/Conversion/ReconcileUnrealizedCasts/ReconcileUnrealizedCasts.h"
 #include "mlir/Conversion/SCFToControlFlow/SCFToControlFlow.h"
 #include "mlir/Conversion/SCFToOpenMP/SCFToOpenMP.h"
+#include "mlir/Conversion/ShardToMPI/ShardToMPI.h"
 #include "mlir/Conversion/TosaToArith/TosaToArith.h"
 #include "mlir/Conversion/TosaToLinalg/TosaToLinalg.h"
 #include "mlir/Conversion/TosaToTensor/TosaToTensor.h"
@@ -34,6 +35,7 @@
 #include "mlir/Dialect/Linalg/Passes.h"
 #include "mlir/Dialect/MemRef/Transforms/Passes.h"
 #include "mlir/Dialect/SCF/Transforms/Passes.h"
+#include "mlir/Dialect/Shard/Transforms/Passes.h"
 #include "mlir/Pass/Pass.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Pass/PassRegistry.h"
@@ -63,11 +65,25 @@ static void addNormToLinalgPasses(OpPassManager &pm, bool lowerTosa) {
   pm.addPass(createNormDecomposeAggregatesPass());
 }
 
+/// Distributed programs: the global view written with the shard dialect to
+/// the part of one process (SyncBatchNorm all-reduces the batch statistics
+/// of split training batch norms), then the collectives to MPI calls.
+static void addShardToMPIPasses(OpPassManager &pm) {
+  pm.addNestedPass<func::FuncOp>(shard::createShardingPropagation());
+  pm.addNestedPass<func::FuncOp>(shard::createPartition());
+  pm.addPass(createConvertShardToMPIPass());
+  // The (private) grid is dead once partitioned; LLVM IR translation
+  // rejects the shard dialect.
+  pm.addPass(createSymbolDCEPass());
+}
+
 void mlir::norm::buildNormLowerToCPUPipeline(
     OpPassManager &pm, const NormCPUPipelineOptions &options) {
   // Diagnostics only, on the norm ops as written.
   if (options.lint)
     pm.addPass(createNormLintPass());
+  if (options.mpi)
+    addShardToMPIPasses(pm);
   addNormToLinalgPasses(pm, options.lowerTosa);
   pm.addPass(createCanonicalizerPass());
   if (options.fastMath)

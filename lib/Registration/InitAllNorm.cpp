@@ -9,6 +9,7 @@
 #include "norm/Conversion/Passes.h"
 #include "norm/Dialect/Norm/IR/NormDialect.h"
 #include "norm/Dialect/Norm/Transforms/Passes.h"
+#include "norm/Dialect/Norm/Transforms/SyncBatchNorm.h"
 #include "norm/Pipelines/GPUPipeline.h"
 #include "norm/Pipelines/Pipelines.h"
 #include "norm/Transforms/Passes.h"
@@ -26,6 +27,8 @@ using namespace mlir;
 void mlir::norm::registerAllNormDialects(DialectRegistry &registry) {
   registry.insert<norm::NormDialect, arith::ArithDialect, linalg::LinalgDialect,
                   math::MathDialect, tensor::TensorDialect>();
+  // SyncBatchNorm: how --shard-partition splits training batch norms.
+  registerSyncBatchNormShardingModels(registry);
 }
 
 void mlir::norm::registerAllNormPasses() {

@@ -98,6 +98,13 @@ def norm_pipeline(openmp: bool = True, **options) -> str:
     return f"builtin.module(norm-lower-to-cpu{{{text}}})"
 
 
+#: The partition of a shard-annotated module into the part of one process
+#: (what `norm-lower-to-cpu{mpi=1}` starts with): its signatures are those of
+#: the compiled functions.
+PARTITION_PIPELINE = (
+    "builtin.module(func.func(sharding-propagation,shard-partition))")
+
+
 def default_pipeline(opt: str, openmp: bool = True) -> str:
     if "norm-opt" in Path(opt).name:
         return norm_pipeline(openmp)
@@ -291,33 +298,46 @@ def compile_mlir(
     openmp: bool = True,
     cflags: Sequence[str] = ("-O3", "-march=native"),
     cache_dir: Optional[os.PathLike] = None,
+    mpi: bool = False,
 ) -> "CompiledModule":
     """Compile MLIR text (or a path to a .mlir file) to a loaded module.
 
     `pipeline` is a `--pass-pipeline` string; by default `norm-lower-to-cpu`
     for norm-opt and `upstream_pipeline()` for mlir-opt. `openmp` selects the
     OpenMP lowering of the default pipeline and links libomp.
+
+    `mpi` compiles a module written with the shard dialect (global view,
+    e.g. SyncBatchNorm) for one MPI process: `norm-lower-to-cpu{mpi=1}` by
+    default, linked with MPICH (`-lmpich`); the functions take and return
+    the local shards. The caller runs under mpirun and calls MPI_Init first.
     """
     if isinstance(ir, os.PathLike) or (isinstance(ir, str) and "\n" not in ir
                                        and ir.endswith(".mlir")):
         ir = Path(ir).read_text()
     opt = opt or find_opt()
-    pipeline = pipeline or default_pipeline(opt, openmp)
+    if pipeline is None:
+        pipeline = (norm_pipeline(openmp, mpi=True) if mpi
+                    else default_pipeline(opt, openmp))
     translate = str(LLVM_BIN / "mlir-translate")
     clang = str(LLVM_BIN / "clang")
     flags = list(cflags)
     if openmp:
         flags += ["-fopenmp", f"-L{LLVM_LIB}", f"-Wl,-rpath,{LLVM_LIB}", "-lomp"]
+    libs = ["-lmpich"] if mpi else []
     key_src = json.dumps(
-        [ir, pipeline, _tool_id(opt), _tool_id(translate), _tool_id(clang), flags]
+        [ir, pipeline, _tool_id(opt), _tool_id(translate), _tool_id(clang), flags,
+         libs]
     )
     key = hashlib.sha256(key_src.encode()).hexdigest()[:32]
     cdir = Path(cache_dir) if cache_dir else _cache_dir()
     cdir.mkdir(parents=True, exist_ok=True)
     so_path = cdir / f"{key}.so"
     meta_path = cdir / f"{key}.json"
+    # The compiled functions take the local shards under mpi.
+    sig_ir = _run([opt, f"--pass-pipeline={PARTITION_PIPELINE}"],
+                  stdin=ir) if mpi else ir
     if so_path.exists() and meta_path.exists():
-        sigs = parse_signatures(ir)
+        sigs = parse_signatures(sig_ir)
         tied = json.loads(meta_path.read_text())
         for name, t in tied.items():
             if name in sigs:
@@ -328,7 +348,7 @@ def compile_mlir(
         tmp = Path(tmp)
         lowered = _run([opt, f"--pass-pipeline={pipeline}"], stdin=ir)
         (tmp / "lowered.mlir").write_text(lowered)
-        sigs = parse_signatures(ir)
+        sigs = parse_signatures(sig_ir)
         _read_lowered_abi(lowered, sigs)
         _run([translate, "--mlir-to-llvmir", str(tmp / "lowered.mlir"),
               "-o", str(tmp / "module.ll")])
@@ -339,7 +359,8 @@ def compile_mlir(
             link = [f"-L{LLVM_LIB}", f"-Wl,-rpath,{LLVM_LIB}",
                     "-lmlir_c_runner_utils"]
         _run([clang, *flags, "-shared", "-fPIC", "-Wno-override-module",
-              str(tmp / "module.ll"), "-o", str(tmp / "module.so"), *link])
+              str(tmp / "module.ll"), "-o", str(tmp / "module.so"), *link,
+              *libs])
         (tmp / "meta.json").write_text(json.dumps({n: s.tied for n, s in sigs.items()}))
         os.replace(tmp / "meta.json", meta_path)
         os.replace(tmp / "module.so", so_path)  # atomic: readers see all or nothing

@@ -72,6 +72,14 @@ struct NormCPUPipelineOptions
       llvm::cl::desc("Run norm-lint first: warn about normalization misuse "
                      "(small batches, train/eval mismatch, leakage, ...)"),
       llvm::cl::init(false)};
+  PassOptions::Option<bool> mpi{
+      *this, "mpi",
+      llvm::cl::desc("Partition functions annotated with the shard dialect "
+                     "into one process's part (sharding-propagation, "
+                     "shard-partition; SyncBatchNorm for sharded training "
+                     "batch norms) and lower the collectives to MPI calls "
+                     "(MPICH ABI; link with libmpich)"),
+      llvm::cl::init(false)};
 };
 
 /// Adds the passes that lower linalg-on-tensors (and the norm dialect, once

@@ -154,8 +154,8 @@ func.func @sharded_batch(%x: tensor<32x16x4x4xf32>, %m: tensor<16xf32>, %v: tens
   // expected-note @below {{sharded here}}
   %xs = shard.shard %x to %s : tensor<32x16x4x4xf32>
   %a = math.tanh %xs : tensor<32x16x4x4xf32>
-  // expected-warning @below {{training batch normalization of a batch sharded along dimension 0 across devices: each device computes statistics of its own shard}}
-  // expected-note @below {{suggested fix: all-reduce the batch statistics across the shards (SyncBatchNorm)}}
+  // expected-remark @below {{training batch normalization of a batch sharded along dimension 0 across devices: shard-partition synchronizes its statistics (SyncBatchNorm}}
+  // expected-note @below {{if the step is communication-bound, a batch-independent normalization}}
   %y, %sm, %sr, %rm, %rv = norm.batch_norm_training %a mean(%m : tensor<16xf32>) var(%v : tensor<16xf32>)
       : tensor<32x16x4x4xf32> stats(tensor<16xf32>, tensor<16xf32>)
   return %y, %rm, %rv : tensor<32x16x4x4xf32>, tensor<16xf32>, tensor<16xf32>

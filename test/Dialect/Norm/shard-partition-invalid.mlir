@@ -1,0 +1,124 @@
+// RUN: norm-opt %s --split-input-file -verify-diagnostics \
+// RUN:   --pass-pipeline='builtin.module(func.func(shard-partition))'
+
+// Limits of SyncBatchNorm (the ShardingInterface of the training batch
+// norms): what --shard-partition refuses instead of computing statistics
+// of one shard.
+
+shard.grid @grid(shape = 2) {sym_visibility = "private"}
+
+// The feature axis split: each process would own whole channels, which is
+// not a batch split (and not supported by this model).
+func.func @feature_axis_split(%x: tensor<8x4xf32>, %rm: tensor<4xf32>, %rv: tensor<4xf32>)
+    -> tensor<8x4xf32> {
+  %s = shard.sharding @grid split_axes = [[], [0]] : !shard.sharding
+  %r = shard.sharding @grid split_axes = [[]] : !shard.sharding
+  %x0 = shard.shard %x to %s : tensor<8x4xf32>
+  %xs = shard.shard %x0 to %s annotate_for_users : tensor<8x4xf32>
+  %rm0 = shard.shard %rm to %r : tensor<4xf32>
+  %rms = shard.shard %rm0 to %r annotate_for_users : tensor<4xf32>
+  %rv0 = shard.shard %rv to %r : tensor<4xf32>
+  %rvs = shard.shard %rv0 to %r annotate_for_users : tensor<4xf32>
+  // expected-error @below {{cannot synchronize batch statistics: the feature axis 1 is split across processes; only batch dimensions may be}}
+  %y, %sm, %sr, %nrm, %nrv = norm.batch_norm_training %xs
+      mean(%rms : tensor<4xf32>) var(%rvs : tensor<4xf32>)
+      : tensor<8x4xf32> stats(tensor<4xf32>, tensor<4xf32>)
+  %ys = shard.shard %y to %s : tensor<8x4xf32>
+  %sms = shard.shard %sm to %r : tensor<4xf32>
+  %srs = shard.shard %sr to %r : tensor<4xf32>
+  %nrms = shard.shard %nrm to %r : tensor<4xf32>
+  %nrvs = shard.shard %nrv to %r : tensor<4xf32>
+  %out = shard.shard %ys to %s annotate_for_users : tensor<8x4xf32>
+  return %out : tensor<8x4xf32>
+}
+
+// -----
+
+shard.grid @grid(shape = 2) {sym_visibility = "private"}
+
+// f16 data: the statistics (f32) and the data types differ.
+func.func @half(%x: tensor<8x4xf16>, %rm: tensor<4xf16>, %rv: tensor<4xf16>)
+    -> tensor<8x4xf16> {
+  %s = shard.sharding @grid split_axes = [[0]] : !shard.sharding
+  %r = shard.sharding @grid split_axes = [[]] : !shard.sharding
+  %x0 = shard.shard %x to %s : tensor<8x4xf16>
+  %xs = shard.shard %x0 to %s annotate_for_users : tensor<8x4xf16>
+  %rm0 = shard.shard %rm to %r : tensor<4xf16>
+  %rms = shard.shard %rm0 to %r annotate_for_users : tensor<4xf16>
+  %rv0 = shard.shard %rv to %r : tensor<4xf16>
+  %rvs = shard.shard %rv0 to %r annotate_for_users : tensor<4xf16>
+  // expected-error @below {{synchronized batch statistics support f32 and f64 data only, got 'f16'}}
+  %y, %sm, %sr, %nrm, %nrv = norm.batch_norm_training %xs
+      mean(%rms : tensor<4xf16>) var(%rvs : tensor<4xf16>)
+      : tensor<8x4xf16> stats(tensor<4xf32>, tensor<4xf32>)
+  %ys = shard.shard %y to %s : tensor<8x4xf16>
+  %sms = shard.shard %sm to %r : tensor<4xf32>
+  %srs = shard.shard %sr to %r : tensor<4xf32>
+  %nrms = shard.shard %nrm to %r : tensor<4xf16>
+  %nrvs = shard.shard %nrv to %r : tensor<4xf16>
+  %out = shard.shard %ys to %s annotate_for_users : tensor<8x4xf16>
+  return %out : tensor<8x4xf16>
+}
+
+// -----
+
+shard.grid @grid(shape = 2) {sym_visibility = "private"}
+
+// The batch split but a per-channel operand (the weight) split as well.
+func.func @split_weight(%x: tensor<8x4xf32>, %rm: tensor<4xf32>, %rv: tensor<4xf32>,
+                        %w: tensor<4xf32>) -> tensor<8x4xf32> {
+  %s = shard.sharding @grid split_axes = [[0]] : !shard.sharding
+  %r = shard.sharding @grid split_axes = [[]] : !shard.sharding
+  %x0 = shard.shard %x to %s : tensor<8x4xf32>
+  %xs = shard.shard %x0 to %s annotate_for_users : tensor<8x4xf32>
+  %rm0 = shard.shard %rm to %r : tensor<4xf32>
+  %rms = shard.shard %rm0 to %r annotate_for_users : tensor<4xf32>
+  %rv0 = shard.shard %rv to %r : tensor<4xf32>
+  %rvs = shard.shard %rv0 to %r annotate_for_users : tensor<4xf32>
+  %w0 = shard.shard %w to %s : tensor<4xf32>
+  %ws = shard.shard %w0 to %s annotate_for_users : tensor<4xf32>
+  // expected-error @below {{expects per-channel operands to be replicated when the batch is split}}
+  %y, %sm, %sr, %nrm, %nrv = norm.batch_norm_training %xs
+      mean(%rms : tensor<4xf32>) var(%rvs : tensor<4xf32>) weight(%ws : tensor<4xf32>)
+      : tensor<8x4xf32> stats(tensor<4xf32>, tensor<4xf32>)
+  %ys = shard.shard %y to %s : tensor<8x4xf32>
+  %sms = shard.shard %sm to %r : tensor<4xf32>
+  %srs = shard.shard %sr to %r : tensor<4xf32>
+  %nrms = shard.shard %nrm to %r : tensor<4xf32>
+  %nrvs = shard.shard %nrv to %r : tensor<4xf32>
+  %out = shard.shard %ys to %s annotate_for_users : tensor<8x4xf32>
+  return %out : tensor<8x4xf32>
+}
+
+// -----
+
+shard.grid @grid(shape = 2) {sym_visibility = "private"}
+
+// The backward already in micro-batch form (gradient accumulation): its
+// sums are those of one process's micro-batches, not to be mixed with an
+// all-reduce.
+func.func @micro_batch_grad(%dy: tensor<8x4xf32>, %x: tensor<8x4xf32>, %m: tensor<4xf32>,
+                            %r: tensor<4xf32>, %sd: tensor<4xf32>, %sdx: tensor<4xf32>,
+                            %n: tensor<f32>) -> tensor<8x4xf32> {
+  %s = shard.sharding @grid split_axes = [[0]] : !shard.sharding
+  %rep = shard.sharding @grid split_axes = [[]] : !shard.sharding
+  %dy0 = shard.shard %dy to %s : tensor<8x4xf32>
+  %dys = shard.shard %dy0 to %s annotate_for_users : tensor<8x4xf32>
+  %x0 = shard.shard %x to %s : tensor<8x4xf32>
+  %xs = shard.shard %x0 to %s annotate_for_users : tensor<8x4xf32>
+  %m0 = shard.shard %m to %rep : tensor<4xf32>
+  %ms = shard.shard %m0 to %rep annotate_for_users : tensor<4xf32>
+  %r0 = shard.shard %r to %rep : tensor<4xf32>
+  %rs = shard.shard %r0 to %rep annotate_for_users : tensor<4xf32>
+  %sd0 = shard.shard %sd to %rep : tensor<4xf32>
+  %sds = shard.shard %sd0 to %rep annotate_for_users : tensor<4xf32>
+  %sdx0 = shard.shard %sdx to %rep : tensor<4xf32>
+  %sdxs = shard.shard %sdx0 to %rep annotate_for_users : tensor<4xf32>
+  // expected-error @below {{is already in micro-batch form (batch_grad_sums); it cannot also be synchronized across processes}}
+  %dx = norm.batch_norm_grad %dys, %xs mean(%ms : tensor<4xf32>) rstd(%rs : tensor<4xf32>)
+      batch_grad_sums(%sds, %sdxs : tensor<4xf32>, tensor<4xf32>) count(%n : tensor<f32>)
+      : tensor<8x4xf32>
+  %dxs = shard.shard %dx to %s : tensor<8x4xf32>
+  %out = shard.shard %dxs to %s annotate_for_users : tensor<8x4xf32>
+  return %out : tensor<8x4xf32>
+}

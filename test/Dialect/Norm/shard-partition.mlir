@@ -1,0 +1,117 @@
+// RUN: norm-opt %s --split-input-file \
+// RUN:   --pass-pipeline='builtin.module(func.func(sharding-propagation,shard-partition))' \
+// RUN:   | FileCheck %s
+
+// SyncBatchNorm: norm.batch_norm_training and norm.batch_norm_grad implement
+// the shard dialect's ShardingInterface. With the batch split across the
+// grid, --shard-partition emits each process's part: local statistics,
+// all-reduces of the per-channel sums over the grid axes that split the
+// batch, and the normalization (gradient) with the whole batch's statistics.
+// Only the input is annotated; sharding-propagation does the rest.
+
+shard.grid @grid(shape = 4) {sym_visibility = "private"}
+
+// CHECK-LABEL: func.func @forward(
+// CHECK-SAME:    %[[X:.*]]: tensor<8x3x5xf32>, %[[RM:.*]]: tensor<3xf32>, %[[RV:.*]]: tensor<3xf32>, %[[W:.*]]: tensor<3xf32>, %[[B:.*]]: tensor<3xf32>)
+// CHECK-SAME:    -> (tensor<8x3x5xf32>, tensor<3xf32>, tensor<3xf32>, tensor<3xf32>, tensor<3xf32>)
+// CHECK:         %[[N:.*]], %[[MEAN:.*]], %[[M2:.*]] = norm.batch_stats %[[X]] : tensor<8x3x5xf32> -> tensor<f32>, tensor<3xf32>
+// CHECK:         %[[GN:.*]] = shard.all_reduce %[[N]] on @grid grid_axes = [0] : tensor<f32> -> tensor<f32>
+// CHECK:         %[[SUM:.*]] = linalg.generic {{.*}} ins(%[[N]], %[[MEAN]] :
+// CHECK:           arith.mulf
+// CHECK:         %[[GSUM:.*]] = shard.all_reduce %[[SUM]] on @grid grid_axes = [0] : tensor<3xf32> -> tensor<3xf32>
+// CHECK:         %[[GMEAN:.*]] = linalg.generic {{.*}} ins(%[[GSUM]], %[[GN]] :
+// CHECK:           arith.divf
+// CHECK:         %[[DEV:.*]] = linalg.generic {{.*}} ins(%[[M2]], %[[N]], %[[MEAN]], %[[GMEAN]] :
+// CHECK:         %[[GM2:.*]] = shard.all_reduce %[[DEV]] on @grid grid_axes = [0] : tensor<3xf32> -> tensor<3xf32>
+// CHECK:         %[[VAR:.*]] = linalg.generic {{.*}} ins(%[[GM2]], %[[GN]] :
+// CHECK:         %[[RSTD:.*]] = linalg.generic {{.*}} ins(%[[VAR]] :
+// CHECK:           math.rsqrt
+// CHECK:         %[[Y:.*]] = norm.batch_norm_inference %[[X]] mean(%[[GMEAN]] : tensor<3xf32>) var(%[[VAR]] : tensor<3xf32>) weight(%[[W]] : tensor<3xf32>) bias(%[[B]] : tensor<3xf32>) activation = relu : tensor<8x3x5xf32>
+// CHECK:         %[[UNBIASED:.*]] = linalg.generic {{.*}} ins(%[[GM2]], %[[GN]] :
+// CHECK:         %[[NRM:.*]] = linalg.generic {{.*}} ins(%[[RM]], %[[GMEAN]] :
+// CHECK:         %[[NRV:.*]] = linalg.generic {{.*}} ins(%[[RV]], %[[UNBIASED]] :
+// CHECK-NOT:     shard.
+// CHECK:         return %[[Y]], %[[GMEAN]], %[[RSTD]], %[[NRM]], %[[NRV]]
+func.func @forward(%x: tensor<32x3x5xf32>, %rm: tensor<3xf32>, %rv: tensor<3xf32>,
+                   %w: tensor<3xf32>, %b: tensor<3xf32>)
+    -> (tensor<32x3x5xf32>, tensor<3xf32>, tensor<3xf32>, tensor<3xf32>, tensor<3xf32>) {
+  %split = shard.sharding @grid split_axes = [[0]] : !shard.sharding
+  %xs = shard.shard %x to %split : tensor<32x3x5xf32>
+  %y, %sm, %sr, %nrm, %nrv = norm.batch_norm_training %xs
+      mean(%rm : tensor<3xf32>) var(%rv : tensor<3xf32>)
+      weight(%w : tensor<3xf32>) bias(%b : tensor<3xf32>) activation = relu
+      : tensor<32x3x5xf32> stats(tensor<3xf32>, tensor<3xf32>)
+  %ys = shard.shard %y to %split : tensor<32x3x5xf32>
+  return %ys, %sm, %sr, %nrm, %nrv
+      : tensor<32x3x5xf32>, tensor<3xf32>, tensor<3xf32>, tensor<3xf32>, tensor<3xf32>
+}
+
+// -----
+
+shard.grid @grid(shape = 2x2) {sym_visibility = "private"}
+
+// Backward, NHWC, the batch split over both axes of a 2-D grid: the sums of
+// dpre and dpre * xhat and the element count are all-reduced over [0, 1],
+// then the micro-batch form gives grad_input.
+// CHECK-LABEL: func.func @backward(
+// CHECK-SAME:    %[[DY:.*]]: tensor<2x4x4x6xf32>, %[[X:.*]]: tensor<2x4x4x6xf32>, %[[M:.*]]: tensor<6xf32>, %[[R:.*]]: tensor<6xf32>, %[[W:.*]]: tensor<6xf32>)
+// CHECK:         %{{.*}}, %[[DW:.*]], %[[DB:.*]] = norm.batch_norm_grad %[[DY]], %[[X]] mean(%[[M]] : tensor<6xf32>) rstd(%[[R]] : tensor<6xf32>) weight(%[[W]] : tensor<6xf32>) feature_axis = 3 : tensor<2x4x4x6xf32> grad_weight(tensor<6xf32>) grad_bias(tensor<6xf32>)
+// CHECK:         %[[SDPRE:.*]] = shard.all_reduce %[[DB]] on @grid grid_axes = [0, 1] : tensor<6xf32> -> tensor<6xf32>
+// CHECK:         %[[SDXHAT:.*]] = shard.all_reduce %[[DW]] on @grid grid_axes = [0, 1] : tensor<6xf32> -> tensor<6xf32>
+// CHECK:         %[[LOCAL:.*]] = tensor.from_elements %{{.*}} : tensor<f32>
+// CHECK:         %[[COUNT:.*]] = shard.all_reduce %[[LOCAL]] on @grid grid_axes = [0, 1] : tensor<f32> -> tensor<f32>
+// CHECK:         %[[DX:.*]] = norm.batch_norm_grad %[[DY]], %[[X]] mean(%[[M]] : tensor<6xf32>) rstd(%[[R]] : tensor<6xf32>) weight(%[[W]] : tensor<6xf32>) batch_grad_sums(%[[SDPRE]], %[[SDXHAT]] : tensor<6xf32>, tensor<6xf32>) count(%[[COUNT]] : tensor<f32>) feature_axis = 3 : tensor<2x4x4x6xf32>
+// CHECK:         return %[[DX]], %[[SDXHAT]], %[[SDPRE]] : tensor<2x4x4x6xf32>, tensor<6xf32>, tensor<6xf32>
+func.func @backward(%dy: tensor<8x4x4x6xf32>, %x: tensor<8x4x4x6xf32>,
+                    %m: tensor<6xf32>, %r: tensor<6xf32>, %w: tensor<6xf32>)
+    -> (tensor<8x4x4x6xf32>, tensor<6xf32>, tensor<6xf32>) {
+  %split = shard.sharding @grid split_axes = [[0, 1]] : !shard.sharding
+  %dys = shard.shard %dy to %split : tensor<8x4x4x6xf32>
+  %xs = shard.shard %x to %split : tensor<8x4x4x6xf32>
+  %dx, %dw, %db = norm.batch_norm_grad %dys, %xs mean(%m : tensor<6xf32>)
+      rstd(%r : tensor<6xf32>) weight(%w : tensor<6xf32>) feature_axis = 3
+      : tensor<8x4x4x6xf32> grad_weight(tensor<6xf32>) grad_bias(tensor<6xf32>)
+  %dxs = shard.shard %dx to %split : tensor<8x4x4x6xf32>
+  return %dxs, %dw, %db : tensor<8x4x4x6xf32>, tensor<6xf32>, tensor<6xf32>
+}
+
+// -----
+
+shard.grid @grid(shape = 4) {sym_visibility = "private"}
+
+// A split spatial dimension is a batch dimension too (statistics run over
+// every dimension but the feature axis).
+// CHECK-LABEL: func.func @spatial_split(
+// CHECK-SAME:    %[[X:.*]]: tensor<2x3x4xf32>
+// CHECK:         norm.batch_stats %[[X]]
+// CHECK-COUNT-3: shard.all_reduce {{.*}} grid_axes = [0]
+// CHECK:         norm.batch_norm_inference %[[X]]
+func.func @spatial_split(%x: tensor<2x3x16xf32>, %rm: tensor<3xf32>, %rv: tensor<3xf32>)
+    -> (tensor<2x3x16xf32>, tensor<3xf32>, tensor<3xf32>) {
+  %split = shard.sharding @grid split_axes = [[], [], [0]] : !shard.sharding
+  %xs = shard.shard %x to %split : tensor<2x3x16xf32>
+  %y, %sm, %sr, %nrm, %nrv = norm.batch_norm_training %xs
+      mean(%rm : tensor<3xf32>) var(%rv : tensor<3xf32>)
+      : tensor<2x3x16xf32> stats(tensor<3xf32>, tensor<3xf32>)
+  %ys = shard.shard %y to %split : tensor<2x3x16xf32>
+  return %ys, %nrm, %nrv : tensor<2x3x16xf32>, tensor<3xf32>, tensor<3xf32>
+}
+
+// -----
+
+shard.grid @grid(shape = 4) {sym_visibility = "private"}
+
+// Replicated batch: nothing to synchronize, the op is kept as is.
+// CHECK-LABEL: func.func @replicated(
+// CHECK-NOT:     shard.all_reduce
+// CHECK:         norm.batch_norm_training
+// CHECK-NOT:     shard.all_reduce
+func.func @replicated(%x: tensor<8x3xf32>, %rm: tensor<3xf32>, %rv: tensor<3xf32>)
+    -> (tensor<8x3xf32>, tensor<3xf32>, tensor<3xf32>) {
+  %repl = shard.sharding @grid split_axes = [[]] : !shard.sharding
+  %xs = shard.shard %x to %repl : tensor<8x3xf32>
+  %y, %sm, %sr, %nrm, %nrv = norm.batch_norm_training %xs
+      mean(%rm : tensor<3xf32>) var(%rv : tensor<3xf32>)
+      : tensor<8x3xf32> stats(tensor<3xf32>, tensor<3xf32>)
+  return %y, %nrm, %nrv : tensor<8x3xf32>, tensor<3xf32>, tensor<3xf32>
+}

@@ -10,7 +10,7 @@ The path, all of it real tools:
       -> torch-mlir's decompositions and FX importer, lowered to
          linalg-on-tensors (or TOSA)                      (torch_mlir.fx)
       -> norm-opt: norm-raise, elementwise fusion, norm-fuse-residual,
-         norm-fuse-activation, norm-fuse-qk-norm
+         norm-fuse-activation, norm-fuse-qk-norm, norm-fuse-softmax-matmul
       -> norm-lower-to-cpu, mlir-translate, clang         (norm_mlir.compiler)
       -> a cached shared library called through ctypes
 
@@ -72,7 +72,8 @@ _RAISED_OP = re.compile(r"= (norm\.[a-z_]+|linalg\.softmax)[ (]")
 _TOSA_FRONT = ("func.func(tosa-to-linalg-named,tosa-to-linalg,tosa-to-tensor,"
                "tosa-to-arith,canonicalize)")
 _RAISE_AND_FUSE = ("norm-raise,linalg-fuse-elementwise-ops,norm-fuse-residual,"
-                   "norm-fuse-activation,norm-fuse-qk-norm,canonicalize")
+                   "norm-fuse-activation,norm-fuse-qk-norm,norm-fuse-softmax-matmul,"
+                   "canonicalize")
 
 
 class TorchCompileError(RuntimeError):

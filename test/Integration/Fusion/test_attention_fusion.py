@@ -1,5 +1,8 @@
 """Attention-block fusions, fused vs unfused on data.
 
+* Softmax (`norm-fuse-softmax-matmul`): softmax(s) @ v with the division by
+  the row sums after the contraction: 1e-6 relative to max(1, |y|).
+
 * QK-norm (`norm-fuse-qk-norm`): RMSNorm of q and k per head, then the
   score contraction. Fused, the contraction reads the raw q and k and the
   scores are scaled by rq[i] * rk[j]: the products are associated
@@ -167,3 +170,72 @@ def test_qk_norm_on_torch_mlir_import(tmp_path):
     for name, got in outs.items():
         assert np.max(np.abs(got - ref) / scale) < 1e-4, name
     assert np.max(np.abs(outs["fused"] - outs["unfused"]) / scale) < 1e-5
+
+
+SOFTMAX_VALUES = """
+func.func @attend(%s: tensor<4x32x32xf32>, %v: tensor<4x32x16xf32>) -> tensor<4x32x16xf32>
+    attributes {llvm.emit_c_interface} {
+  %e = tensor.empty() : tensor<4x32x32xf32>
+  %p = linalg.softmax dimension(2) ins(%s : tensor<4x32x32xf32>)
+      outs(%e : tensor<4x32x32xf32>) -> tensor<4x32x32xf32>
+  %e2 = tensor.empty() : tensor<4x32x16xf32>
+  %c0 = arith.constant 0.0 : f32
+  %z = linalg.fill ins(%c0 : f32) outs(%e2 : tensor<4x32x16xf32>) -> tensor<4x32x16xf32>
+  %o = linalg.batch_matmul ins(%p, %v : tensor<4x32x32xf32>, tensor<4x32x16xf32>)
+                           outs(%z : tensor<4x32x16xf32>) -> tensor<4x32x16xf32>
+  return %o : tensor<4x32x16xf32>
+}
+"""
+
+
+def test_softmax_values_fused_equals_unfused(tmp_path):
+    """softmax(s) @ v with the division after the contraction, on data with
+    a causal -inf mask and large logits (the max shift matters):
+    1e-6 relative to max(1, |y|), against float64 numpy too."""
+    fused_ir = _opt(SOFTMAX_VALUES,
+                    "builtin.module(norm-fuse-softmax-matmul,canonicalize)")
+    assert "linalg.softmax" not in fused_ir and "arith.divf" in fused_ir
+    rng = np.random.default_rng(2)
+    s = (8.0 * rng.standard_normal((4, 32, 32))).astype(np.float32)
+    s[:, np.triu_indices(32, 1)[0], np.triu_indices(32, 1)[1]] = -np.inf
+    v = rng.standard_normal((4, 32, 16)).astype(np.float32)
+    outs = {}
+    for name, pre in (("unfused", ""), ("fused", "norm-fuse-softmax-matmul,")):
+        mod = norm_mlir.compile_mlir(
+            SOFTMAX_VALUES, pipeline=f"builtin.module({pre}norm-decompose-aggregates,"
+            "norm-lower-to-cpu)", opt=OPT, cache_dir=tmp_path / name)
+        outs[name] = mod.attend(s, v)
+    x = s.astype(np.float64)
+    p = np.exp(x - x.max(-1, keepdims=True))
+    ref = (p / p.sum(-1, keepdims=True)) @ v
+    scale = np.maximum(1.0, np.abs(ref))
+    for name, got in outs.items():
+        assert np.max(np.abs(got - ref) / scale) < 1e-5, name
+    assert np.max(np.abs(outs["fused"] - outs["unfused"]) / scale) < 1e-6
+
+
+@pytest.mark.parametrize("model", ["bert_block", "llama_block",
+                                   "qk_norm_attention"])
+def test_attention_fusions_on_torch_mlir_imports(model, tmp_path):
+    """torch-mlir imports (test/Raise/Inputs): raised, then QK-norm and
+    softmax fused into their contractions; outputs equal PyTorch's (1e-4
+    relative, as the raising tests)."""
+    import re
+    inputs = _REPO / "test" / "Raise" / "Inputs"
+    text = (inputs / f"{model}.linalg.mlir").read_text()
+    text = re.sub(r"(func\.func @forward\(.*?\)\s*->\s*.*?)\s*\{\n",
+                  r"\1 attributes {llvm.emit_c_interface} {\n", text, count=1)
+    data = np.load(inputs / f"{model}.npz")
+    # always=1: these small blocks have sequences (8) shorter than the head
+    # dimension (16), where the fusion does not pay; the rewrite is checked.
+    passes = ("norm-raise,canonicalize,norm-fuse-qk-norm,"
+              "norm-fuse-softmax-matmul{always=1},")
+    fused_ir = _opt(text, f"builtin.module({passes}canonicalize)")
+    assert fused_ir.count("linalg.softmax") == 0
+    assert "norm.rms_norm" in fused_ir or "norm.layer_norm" in fused_ir
+    mod = norm_mlir.compile_mlir(
+        text, pipeline=f"builtin.module({passes}norm-lower-to-cpu)", opt=OPT,
+        cache_dir=tmp_path)
+    got = mod.forward(data["arg0"])
+    ref = data["result0"]
+    assert np.max(np.abs(got - ref) / np.maximum(1.0, np.abs(ref))) < 1e-4

@@ -16,6 +16,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "ShapeChain.h"
 #include "norm/Dialect/Norm/IR/NormOps.h"
 #include "norm/Dialect/Norm/Transforms/Passes.h"
 
@@ -45,51 +46,17 @@ struct Side {
 };
 } // namespace
 
-/// The position of `axis` of `op`'s source in its result, if it stays a
-/// dimension of its own; failure if `op` merges or splits it.
-static FailureOr<int64_t> mapAxis(Operation *op, int64_t axis) {
-  if (auto transpose = dyn_cast<linalg::TransposeOp>(op)) {
-    // result[i] = input[perm[i]].
-    for (auto [index, dim] : llvm::enumerate(transpose.getPermutation()))
-      if (dim == axis)
-        return static_cast<int64_t>(index);
-    return failure();
-  }
-  if (auto collapse = dyn_cast<tensor::CollapseShapeOp>(op)) {
-    for (auto [index, group] :
-         llvm::enumerate(collapse.getReassociationIndices()))
-      if (llvm::is_contained(group, axis)) {
-        if (group.size() != 1)
-          return failure();
-        return static_cast<int64_t>(index);
-      }
-    return failure();
-  }
-  if (auto expand = dyn_cast<tensor::ExpandShapeOp>(op)) {
-    auto groups = expand.getReassociationIndices();
-    if (axis >= static_cast<int64_t>(groups.size()) || groups[axis].size() != 1)
-      return failure();
-    return groups[axis].front();
-  }
-  return failure();
-}
-
 /// Traces operand `operand` of `contraction` back to an rms_norm over its
 /// last axis through transposes and reshapes that keep the normalized axis
 /// a dimension of its own. Every value on the way has one user.
 static FailureOr<Side> traceSide(linalg::LinalgOp contraction,
                                  OpOperand *operand) {
   Side side;
-  Value value = operand->get();
-  while (!value.getDefiningOp<RMSNormOp>()) {
-    Operation *op = value.getDefiningOp();
-    if (!op || !value.hasOneUse() ||
-        !isa<linalg::TransposeOp, tensor::CollapseShapeOp,
-             tensor::ExpandShapeOp>(op))
-      return failure();
-    side.chain.insert(side.chain.begin(), op);
-    value = op->getOperand(0);
-  }
+  Value value = traceShapeChain(operand->get(), side.chain, [](Value v) {
+    return v.getDefiningOp<RMSNormOp>();
+  });
+  if (!value)
+    return failure();
   auto norm = value.getDefiningOp<RMSNormOp>();
   if (value != norm.getOutput() || !value.hasOneUse())
     return failure();
@@ -99,56 +66,13 @@ static FailureOr<Side> traceSide(linalg::LinalgOp contraction,
       (norm.getActivationAttr() && !norm.getActivationAttr().isNone()))
     return failure();
   int64_t axis = rank - 1;
-  for (Operation *op : side.chain) {
-    FailureOr<int64_t> next = mapAxis(op, axis);
-    if (failed(next))
-      return failure();
-    axis = *next;
-  }
+  FailureOr<int64_t> operandAxis = mapAxisThroughChain(side.chain, axis);
+  if (failed(operandAxis))
+    return failure();
+  axis = *operandAxis;
   side.norm = norm;
   side.operandAxis = axis;
   return side;
-}
-
-/// Applies the shape-only `chain` to `stats` (the norm's statistics: its
-/// input shape with the normalized axis of size 1, at `axis`).
-static Value replayOnStatistics(RewriterBase &rewriter,
-                                ArrayRef<Operation *> chain, Value stats,
-                                int64_t axis) {
-  for (Operation *op : chain) {
-    Location loc = op->getLoc();
-    int64_t next = *mapAxis(op, axis);
-    rewriter.setInsertionPointAfterValue(stats);
-    if (auto transpose = dyn_cast<linalg::TransposeOp>(op)) {
-      SmallVector<OpFoldResult> sizes =
-          tensor::getMixedSizes(rewriter, loc, stats);
-      SmallVector<OpFoldResult> permuted;
-      for (int64_t dim : transpose.getPermutation())
-        permuted.push_back(sizes[dim]);
-      Value empty = tensor::EmptyOp::create(
-          rewriter, loc, permuted,
-          cast<RankedTensorType>(stats.getType()).getElementType());
-      stats = linalg::TransposeOp::create(rewriter, loc, stats, empty,
-                                          transpose.getPermutation())
-                  .getResult()[0];
-    } else if (auto collapse = dyn_cast<tensor::CollapseShapeOp>(op)) {
-      stats = tensor::CollapseShapeOp::create(
-          rewriter, loc, stats, collapse.getReassociationIndices());
-    } else {
-      auto expand = cast<tensor::ExpandShapeOp>(op);
-      SmallVector<OpFoldResult> shape = expand.getMixedOutputShape();
-      shape[next] = rewriter.getIndexAttr(1);
-      SmallVector<int64_t> staticShape(expand.getResultType().getShape());
-      staticShape[next] = 1;
-      auto type = RankedTensorType::get(
-          staticShape,
-          cast<RankedTensorType>(stats.getType()).getElementType());
-      stats = tensor::ExpandShapeOp::create(
-          rewriter, loc, type, stats, expand.getReassociationIndices(), shape);
-    }
-    axis = next;
-  }
-  return stats;
 }
 
 /// The `rstd` result of `norm`, recreating the op with it if it had none.
@@ -236,8 +160,8 @@ struct NormFuseQKNormPass
     auto qNorm = cast<RMSNormOp>(rq.getDefiningOp());
     auto kNorm = cast<RMSNormOp>(rk.getDefiningOp());
     int64_t lastAxis = cast<RankedTensorType>(rq.getType()).getRank() - 1;
-    rq = replayOnStatistics(rewriter, q->chain, rq, lastAxis);
-    rk = replayOnStatistics(rewriter, k->chain, rk, lastAxis);
+    rq = replayShapeChain(rewriter, q->chain, rq, lastAxis);
+    rk = replayShapeChain(rewriter, k->chain, rk, lastAxis);
     // The shape-only chains now carry the raw q and k.
     SmallVector<Value> operands;
     Side *sides[] = {&*q, &*k};

@@ -269,6 +269,52 @@ def NormFuseQKNormPass : Pass<"norm-fuse-qk-norm"> {
   ];
 }
 
+def NormFuseSoftmaxMatmulPass : Pass<"norm-fuse-softmax-matmul"> {
+  let summary = "Divide by the softmax row sums after the contraction";
+  let description = [{
+    Softmax is a normalization, `p = exp(s - m) / l` with the row statistics
+    `m = max(s)` and `l = sum(exp(s - m))`, and its division commutes with a
+    contraction that reads `p` along the normalized axis (the probabilities
+    times the values of attention):
+
+    ```
+    sum_j p[.., i, j] v[.., j, d] = (1 / l[.., i]) * sum_j exp(s[.., i, j] - m[.., i]) v[.., j, d]
+    ```
+
+    A `linalg.softmax` whose only use is such a contraction (matmul,
+    batch_matmul, an einsum `linalg.generic`; directly or through the
+    transposes and reshapes torch-mlir emits, keeping the softmax axis a
+    dimension of its own) is replaced by its statistics and the unnormalized
+    exponentials; the contraction reads the exponentials (accumulating from
+    zero) and an elementwise epilogue divides its `[.., S, D]` result by the
+    row sums (and adds the original accumulator). The `[.., S, S]`
+    probabilities are never materialized and the division runs on `S·D`
+    instead of `S·S` elements.
+
+    It pays when the contraction's result has at most as many elements as
+    the probabilities (in attention: sequence length >= head dimension);
+    with static shapes where it does not, nothing is rewritten unless
+    `always` is set. Dynamic shapes are assumed to pay.
+
+    Limits (anything else is left untouched): the softmax has one use; the
+    softmax axis is indexed by the contraction's only reduction loop and
+    only by it; f32 and f64 only (moving the division changes f16/bf16
+    rounding). Rows that are entirely `-inf` give NaN, as in softmax.
+  }];
+  let options = [
+    Option<"always", "always", "bool", /*default=*/"false",
+           "Rewrite even where the result is larger than the probabilities">
+  ];
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::linalg::LinalgDialect",
+                           "::mlir::math::MathDialect",
+                           "::mlir::tensor::TensorDialect"];
+  let statistics = [
+    Statistic<"numFused", "fused-softmaxes",
+              "Softmaxes whose division moved after their contraction">
+  ];
+}
+
 //===----------------------------------------------------------------------===//
 // Analysis
 //===----------------------------------------------------------------------===//
@@ -368,9 +414,10 @@ def NormLintPass : Pass<"norm-lint", "::mlir::ModuleOp"> {
       normalization) in the same function; a training batch normalization
       whose updated running statistics are never used;
     * distributed and accumulated batches: a training batch normalization
-      whose input is sharded (`shard.shard`) along a batch dimension, or that
-      runs inside an `scf.for` that accumulates by addition and slices its
-      input per iteration along dimension 0 (micro-batches);
+      that runs inside an `scf.for` that accumulates by addition and slices
+      its input per iteration along dimension 0 (micro-batches); one whose
+      input is sharded (`shard.shard`) along a batch dimension gets a remark
+      (shard-partition synchronizes it, at the cost of all-reduces);
     * data leakage: the findings of `norm-check-leakage`, as warnings;
     * architecture defaults: a batch normalization next to an attention
       softmax (suggest `layer_norm`/`rms_norm`); a post-norm transformer

@@ -29,6 +29,7 @@
 #include "mlir/Conversion/TosaToArith/TosaToArith.h"
 #include "mlir/Conversion/TosaToLinalg/TosaToLinalg.h"
 #include "mlir/Conversion/TosaToTensor/TosaToTensor.h"
+#include "mlir/Conversion/VectorToLLVM/ConvertVectorToLLVMPass.h"
 #include "mlir/Dialect/Bufferization/Pipelines/Passes.h"
 #include "mlir/Dialect/Bufferization/Transforms/Passes.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -96,6 +97,10 @@ void mlir::norm::buildNormLowerToCPUPipeline(
     pm.addNestedPass<func::FuncOp>(createNormTileAndFuseRowsPass(tileOptions));
     pm.addPass(createCanonicalizerPass());
     pm.addPass(createCSEPass());
+    // The op writing each row tile as vectors, so that its stores can be
+    // non-temporal (LLVM's loop vectorizer cannot vectorize such stores).
+    if (options.nontemporalStores)
+      pm.addNestedPass<func::FuncOp>(createNormVectorizeRowOutputsPass());
   }
 
   // Bufferization. Function boundaries use the identity layout so that the
@@ -108,6 +113,11 @@ void mlir::norm::buildNormLowerToCPUPipeline(
   // buffers bufferization cannot prove equivalent to the carried ones (with
   // dynamic shapes); allow a new buffer rather than failing.
   bufferizeOptions.allowReturnAllocsFromLoops = true;
+  // Write results straight into their destinations: without this, the
+  // tensor.empty that a lowered op (or the row forall) writes into becomes a
+  // fresh full-size allocation, copied into the destination
+  // (bufferization.materialize_in_destination) afterwards.
+  pm.addPass(bufferization::createEmptyTensorEliminationPass());
   pm.addPass(bufferization::createOneShotBufferizePass(bufferizeOptions));
   pm.addPass(createNormDropTiedBufferResultsPass());
   bufferization::buildBufferDeallocationPipeline(pm);
@@ -120,6 +130,11 @@ void mlir::norm::buildNormLowerToCPUPipeline(
     pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
   pm.addNestedPass<func::FuncOp>(createForallToParallelLoopPass());
   pm.addPass(createCanonicalizerPass());
+  // erf/tanh/exp as polynomials, which LLVM vectorizes with the loop.
+  if (options.approximateMath)
+    pm.addNestedPass<func::FuncOp>(createNormApproximateMathPass());
+  if (options.nontemporalStores)
+    pm.addNestedPass<func::FuncOp>(createNormNontemporalStoresPass());
   if (options.openmp)
     pm.addPass(createConvertSCFToOpenMPPass());
 
@@ -133,6 +148,10 @@ void mlir::norm::buildNormLowerToCPUPipeline(
   // tanh, ...), which LLVM has no intrinsic for.
   pm.addPass(createConvertMathToLLVMPass());
   pm.addPass(createConvertMathToLibmPass());
+  // Vector ops (broadcasts, 1-D loads/stores) need the patterns of the
+  // dedicated pass; convert-to-llvm has only the dialect interface's.
+  if (options.nontemporalStores)
+    pm.addPass(createConvertVectorToLLVMPass());
   pm.addPass(createConvertToLLVMPass());
   pm.addPass(createReconcileUnrealizedCastsPass());
   pm.addPass(createCanonicalizerPass());

@@ -50,6 +50,15 @@ static bool isRoot(linalg::LinalgOp op) {
   return true;
 }
 
+/// Whether `op` is a linalg op with a loop of static size zero. Upstream
+/// tiling crashes (in linalg::computeTileSizes) when it fuses such a producer,
+/// and there is nothing to tile in such a root.
+static bool hasZeroSizedLoop(Operation *op) {
+  auto linalgOp = dyn_cast_if_present<linalg::LinalgOp>(op);
+  return linalgOp &&
+         llvm::is_contained(linalgOp.getStaticLoopRanges(), int64_t{0});
+}
+
 /// Fuses a producer into the row tiles only if a tile reads part of it. A
 /// tile that reads all of it (batch statistics reduced over the tiled rows,
 /// consumed per channel by every tile) would recompute it once per tile;
@@ -57,6 +66,8 @@ static bool isRoot(linalg::LinalgOp op) {
 static std::optional<scf::SCFTileAndFuseOptions::ControlFnResult>
 fuseOnlyPartialSlices(tensor::ExtractSliceOp slice, OpResult producer,
                       bool isDestinationOperand) {
+  if (hasZeroSizedLoop(producer.getOwner()))
+    return std::nullopt;
   auto sourceType = cast<RankedTensorType>(slice.getSourceType());
   bool full = llvm::all_of(slice.getMixedOffsets(),
                            [](OpFoldResult o) { return isZeroInteger(o); });
@@ -79,13 +90,67 @@ fuseOnlyPartialSlices(tensor::ExtractSliceOp slice, OpResult producer,
   return scf::SCFTileAndFuseOptions::ControlFnResult{};
 }
 
+/// The tile size of a root's first parallel loop: `tileSize`, made smaller
+/// when the loop is short so that there are at least `kMinTiles` tiles to
+/// share among threads (GroupNorm's batch of 8 would otherwise be one tile).
+static constexpr int64_t kMinTiles = 16;
+static int64_t getRootTileSize(int64_t tileSize, int64_t loopSize) {
+  if (ShapedType::isDynamic(loopSize))
+    return tileSize;
+  return std::max<int64_t>(
+      1,
+      std::min<int64_t>(tileSize, llvm::divideCeilSigned(loopSize, kMinTiles)));
+}
+
+/// Statistics left outside the row tiles (batch norm's per-channel sums,
+/// reduced over the rows every tile reads) run in parallel over their own
+/// parallel loops: each parallel loop is tiled by 1, except one that walks
+/// the innermost (contiguous) dimension of the input, tiled by a cache
+/// line so that no two threads share one. Per-element reduction order is
+/// unchanged.
+static LogicalResult tileStatistics(RewriterBase &rewriter,
+                                    linalg::LinalgOp op) {
+  SmallVector<utils::IteratorType> iterators = op.getIteratorTypesArray();
+  if (!llvm::is_contained(iterators, utils::IteratorType::parallel) ||
+      !llvm::is_contained(iterators, utils::IteratorType::reduction) ||
+      op.getNumDpsInputs() == 0)
+    return success();
+  OpOperand *input = op.getDpsInputOperand(0);
+  auto inputType = dyn_cast<RankedTensorType>(input->get().getType());
+  if (!inputType || inputType.getRank() == 0 ||
+      !inputType.getElementType().isIntOrFloat())
+    return success();
+  AffineMap inputMap = op.getMatchingIndexingMap(input);
+  auto innermost = dyn_cast<AffineDimExpr>(inputMap.getResults().back());
+  int64_t lineElements = std::max<int64_t>(
+      1, 512 / inputType.getElementType().getIntOrFloatBitWidth());
+  SmallVector<OpFoldResult> tileSizes;
+  for (auto [dim, iterator] : llvm::enumerate(iterators)) {
+    int64_t size = 0;
+    if (iterator == utils::IteratorType::parallel)
+      size = innermost && innermost.getPosition() == dim ? lineElements : 1;
+    tileSizes.push_back(rewriter.getIndexAttr(size));
+  }
+  scf::SCFTilingOptions options;
+  options.setTileSizes(tileSizes).setLoopType(
+      scf::SCFTilingOptions::LoopType::ForallOp);
+  rewriter.setInsertionPoint(op);
+  FailureOr<scf::SCFTilingResult> result = scf::tileUsingSCF(
+      rewriter, cast<TilingInterface>(op.getOperation()), options);
+  if (failed(result))
+    return op.emitOpError("failed to tile the statistics");
+  rewriter.replaceOp(op, result->replacements);
+  return success();
+}
+
 void TileAndFuseRowsPass::runOnOperation() {
   if (tileSize <= 0)
     return;
   SmallVector<linalg::LinalgOp> roots;
   getOperation().walk([&](linalg::LinalgOp op) {
     // Do not re-tile what an enclosing loop already tiles.
-    if (isRoot(op) && !op->getParentOfType<scf::ForallOp>())
+    if (isRoot(op) && !op->getParentOfType<scf::ForallOp>() &&
+        !hasZeroSizedLoop(op))
       roots.push_back(op);
   });
 
@@ -97,7 +162,9 @@ void TileAndFuseRowsPass::runOnOperation() {
       continue;
     SmallVector<OpFoldResult> tileSizes(iterators.size(),
                                         rewriter.getIndexAttr(0));
-    tileSizes[parallel - iterators.begin()] = rewriter.getIndexAttr(tileSize);
+    unsigned tiledLoop = parallel - iterators.begin();
+    tileSizes[tiledLoop] = rewriter.getIndexAttr(
+        getRootTileSize(tileSize, root.getStaticLoopRanges()[tiledLoop]));
 
     scf::SCFTilingOptions tilingOptions;
     tilingOptions.setTileSizes(tileSizes).setLoopType(
@@ -118,4 +185,15 @@ void TileAndFuseRowsPass::runOnOperation() {
       if (Value replacement = result->replacements.lookup(res))
         rewriter.replaceAllUsesWith(res, replacement);
   }
+
+  // What the row tiles did not fuse (whole-tensor statistics).
+  SmallVector<linalg::LinalgOp> statistics;
+  getOperation().walk([&](linalg::LinalgOp op) {
+    if (op.hasPureTensorSemantics() && !op->getParentOfType<scf::ForallOp>() &&
+        !hasZeroSizedLoop(op) && isa<TilingInterface>(op.getOperation()))
+      statistics.push_back(op);
+  });
+  for (linalg::LinalgOp op : statistics)
+    if (failed(tileStatistics(rewriter, op)))
+      return signalPassFailure();
 }

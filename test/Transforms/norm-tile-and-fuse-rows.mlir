@@ -42,12 +42,13 @@ func.func @center(%x: tensor<?x?xf32>, %out: tensor<?x?xf32>) -> tensor<?x?xf32>
 // -----
 
 // Only the first parallel dimension is tiled, whatever its position among
-// the loops; the reduction dimensions stay whole.
+// the loops; the reduction dimensions stay whole. A loop of 64 gets tiles
+// of 4 (64 / 16), not 8, so that 16 tiles can be shared among threads.
 // CHECK-LABEL: func.func @columns(
-// CHECK: scf.forall (%[[J:.*]]) = (0) to (64) step (8)
-// CHECK: tensor.extract_slice %arg0[0, %[[J]]] [128, 8] [1, 1]
+// CHECK: scf.forall (%[[J:.*]]) = (0) to (64) step (4)
+// CHECK: tensor.extract_slice %arg0[0, %[[J]]] [128, 4] [1, 1]
 // CHECK: linalg.generic {{.*}}["reduction", "parallel"]
-// CHECK-SAME: ins(%{{.*}} : tensor<128x8xf32>)
+// CHECK-SAME: ins(%{{.*}} : tensor<128x4xf32>)
 #x = affine_map<(d0, d1) -> (d0, d1)>
 #c = affine_map<(d0, d1) -> (d1)>
 func.func @columns(%x: tensor<128x64xf32>, %init: tensor<64xf32>) -> tensor<64xf32> {
@@ -113,4 +114,65 @@ func.func @shared_producer(%x: tensor<16x4xf32>, %o1: tensor<16x4xf32>,
     linalg.yield %v : f32
   } -> tensor<16x4xf32>
   return %r1, %r2 : tensor<16x4xf32>, tensor<16x4xf32>
+}
+
+// -----
+
+// Batch-norm statistics: the per-channel sum over (N, H, W) is read whole by
+// every row tile of the normalization, so it is not fused; it runs in its own
+// scf.forall, one channel per iteration (NCHW: channels are not contiguous),
+// before the row tiles (batch of 4: tiles of 1).
+// CHECK-LABEL: func.func @batch_statistics(
+// CHECK: %[[SUM:.*]] = scf.forall (%[[C:.*]]) in (16) shared_outs(%{{.*}} = %arg1)
+// CHECK: tensor.extract_slice %arg0[0, %[[C]], 0, 0] [4, 1, 8, 8] [1, 1, 1, 1]
+// CHECK: linalg.generic {{.*}}["reduction", "parallel", "reduction", "reduction"]
+// CHECK: scf.forall (%[[N:.*]]) in (4)
+// CHECK: tensor.extract_slice %[[SUM]][0] [16] [1]
+#x = affine_map<(n, c, h, w) -> (n, c, h, w)>
+#ch = affine_map<(n, c, h, w) -> (c)>
+func.func @batch_statistics(%x: tensor<4x16x8x8xf32>, %init: tensor<16xf32>,
+                            %out: tensor<4x16x8x8xf32>) -> tensor<4x16x8x8xf32> {
+  %s = linalg.generic {indexing_maps = [#x, #ch],
+                       iterator_types = ["reduction", "parallel", "reduction", "reduction"]}
+      ins(%x : tensor<4x16x8x8xf32>) outs(%init : tensor<16xf32>) {
+  ^bb0(%a: f32, %acc: f32):
+    %v = arith.addf %a, %acc : f32
+    linalg.yield %v : f32
+  } -> tensor<16xf32>
+  %y = linalg.generic {indexing_maps = [#x, #ch, #x],
+                       iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      ins(%x, %s : tensor<4x16x8x8xf32>, tensor<16xf32>) outs(%out : tensor<4x16x8x8xf32>) {
+  ^bb0(%a: f32, %m: f32, %o: f32):
+    %v = arith.subf %a, %m : f32
+    linalg.yield %v : f32
+  } -> tensor<4x16x8x8xf32>
+  return %y : tensor<4x16x8x8xf32>
+}
+
+// -----
+
+// NHWC statistics: the channel loop walks the contiguous dimension, so it is
+// tiled by a cache line (16 f32) and no two threads share one.
+// CHECK-LABEL: func.func @channels_last_statistics(
+// CHECK: scf.forall (%[[C:.*]]) = (0) to (64) step (16)
+// CHECK: tensor.extract_slice %arg0[0, 0, 0, %[[C]]] [2, 4, 4, 16] [1, 1, 1, 1]
+#x = affine_map<(n, h, w, c) -> (n, h, w, c)>
+#ch = affine_map<(n, h, w, c) -> (c)>
+func.func @channels_last_statistics(%x: tensor<2x4x4x64xf32>, %init: tensor<64xf32>,
+                                    %out: tensor<2x4x4x64xf32>) -> tensor<2x4x4x64xf32> {
+  %s = linalg.generic {indexing_maps = [#x, #ch],
+                       iterator_types = ["reduction", "reduction", "reduction", "parallel"]}
+      ins(%x : tensor<2x4x4x64xf32>) outs(%init : tensor<64xf32>) {
+  ^bb0(%a: f32, %acc: f32):
+    %v = arith.addf %a, %acc : f32
+    linalg.yield %v : f32
+  } -> tensor<64xf32>
+  %y = linalg.generic {indexing_maps = [#x, #ch, #x],
+                       iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      ins(%x, %s : tensor<2x4x4x64xf32>, tensor<64xf32>) outs(%out : tensor<2x4x4x64xf32>) {
+  ^bb0(%a: f32, %m: f32, %o: f32):
+    %v = arith.subf %a, %m : f32
+    linalg.yield %v : f32
+  } -> tensor<2x4x4x64xf32>
+  return %y : tensor<2x4x4x64xf32>
 }

@@ -62,6 +62,19 @@ struct NormCPUPipelineOptions
       llvm::cl::desc("Allow reassociation and contraction of floating-point "
                      "arithmetic, so that LLVM vectorizes reductions"),
       llvm::cl::init(true)};
+  PassOptions::Option<bool> approximateMath{
+      *this, "approximate-math",
+      llvm::cl::desc("Replace erf, tanh and exp by polynomial approximations "
+                     "(norm-approximate-math) so that fused activations "
+                     "vectorize instead of calling libm per element"),
+      llvm::cl::init(true)};
+  PassOptions::Option<bool> nontemporalStores{
+      *this, "nontemporal-stores",
+      llvm::cl::desc("Write each row tile's output with MLIR vector stores "
+                     "marked non-temporal (norm-vectorize-row-outputs, "
+                     "norm-nontemporal-stores): no read-for-ownership of the "
+                     "output, which is written once"),
+      llvm::cl::init(true)};
   PassOptions::Option<bool> lowerTosa{
       *this, "lower-tosa",
       llvm::cl::desc("Lower TOSA ops (as frontends emit them around the "

@@ -45,15 +45,37 @@ def NormTileAndFuseRowsPass
     input, fills and computes the partial sums for those rows, subtracts, and
     `tensor.parallel_insert_slice`s the result.
 
+    Short loops get smaller tiles: a root loop of static size `n` is tiled
+    by `min(tile-size, ceil(n / 16))`, so that at least 16 tiles (when
+    `n >= 16`) can be shared among threads (GroupNorm's batch of 8 is 8
+    tiles of 1, not one tile of 8).
+
+    Statistics that no tile fuses (read whole by every tile: batch norm's
+    per-channel sums over the tiled batch) are tiled on their own, after the
+    roots: an `scf.forall` over their parallel loops (reductions untiled,
+    so each element's summation order is unchanged), each tiled by 1 except
+    a loop over the innermost (contiguous) input dimension, tiled by one
+    64-byte cache line (NHWC channels), so that every core works on them.
+
     Limits:
-    * only the first parallel dimension is tiled; the reduction dimensions
-      stay whole, so one tile holds `tile-size` complete rows;
+    * only the first parallel dimension of a root is tiled; the reduction
+      dimensions stay whole, so one tile holds up to `tile-size` complete
+      rows; statistics are split over their parallel loops only, not over
+      their reduction loops (a single channel of a huge batch is one task);
     * a linalg op without parallel dimensions is left alone, and so is one
-      already nested in an `scf.forall` (the pass does not re-tile);
+      already nested in an `scf.forall` (the pass does not re-tile), one
+      on buffers (no tensor result, so no root) and one with a loop of static
+      size zero (an empty tensor: nothing to tile);
+    * a producer with a loop of static size zero is not fused (it stays
+      before the loop; upstream tiling crashes fusing it);
     * producers are fused with the upstream default control: a producer
       shared by several roots is recomputed in each of their loops;
     * `tile-size` <= 0 makes the pass a no-op. A root that cannot be tiled
       is an error and fails the pass.
+
+    Tests: norm-tile-and-fuse-rows.mlir (`@full_reduction`, `NOTILE`),
+    norm-tile-and-fuse-rows-limits.mlir and
+    Regression/tile-zero-sized-producer.mlir.
   }];
   let options = [
     Option<"tileSize", "tile-size", "int64_t", /*default=*/"8",
@@ -96,7 +118,8 @@ def NormSetFastMathPass
     Limits: the results change within rounding (the order of summation is no
     longer fixed). No other flag (`nnan`, `ninf`, `afn`, ...) is set, so
     NaN and infinity propagate as usual. Ops of other dialects with their own
-    fast-math attributes (e.g. `llvm.*`) are not touched.
+    fast-math attributes (e.g. `llvm.*`) are not touched. Tests:
+    norm-set-fast-math.mlir and norm-set-fast-math-limits.mlir.
   }];
   let dependentDialects = ["::mlir::arith::ArithDialect"];
 }
@@ -140,9 +163,111 @@ def NormDropTiedBufferResultsPass
     * only `func.call` users are updated; other symbol uses of a rewritten
       function are left as they are;
     * declarations (external functions) and functions without results are
-      not touched and get no attribute.
+      not touched and get no attribute;
+    * a recursive call is rewritten like any other (the return is updated
+      after the calls, so it never keeps a value of a replaced call).
+
+    Test: norm-drop-tied-buffer-results.mlir.
   }];
   let dependentDialects = ["::mlir::memref::MemRefDialect"];
+}
+
+//===----------------------------------------------------------------------===//
+// norm-approximate-math
+//===----------------------------------------------------------------------===//
+
+def NormApproximateMathPass
+    : Pass<"norm-approximate-math", "::mlir::func::FuncOp"> {
+  let summary = "Replace erf, tanh and exp by polynomial approximations built "
+                "from arith ops";
+  let description = [{
+    Rewrites `math.erf`, `math.tanh`, `math.exp` and `math.expm1` into the
+    polynomial (and rational) approximations of upstream MLIR
+    (`populateMathPolynomialApproximationPatterns`), after widening f16/bf16
+    operands to f32 (`populateMathF32ExpansionPatterns`).
+
+    Why: LLVM has no intrinsic for erf or tanh, so they lower to calls of
+    libm's `erff`/`tanhf`, one call per element; `llvm.exp` on a vector
+    without a vector math library is scalarized into `expf` calls too. A
+    call in the loop body keeps LLVM's loop vectorizer from vectorizing the
+    normalization's last loop when a fused activation (GELU, tanh-GELU, SiLU,
+    tanh) uses them. The approximations are plain arith/math.fma ops, which
+    vectorize with the rest of the loop.
+
+    Limits: results differ from libm's by the error of the upstream
+    approximations (small enough for the tolerances of
+    test/Integration/CPU, which pass with them); NaN/infinity inputs follow
+    the approximations' own clamping. Other math ops (log, rsqrt, ...) are
+    left alone. Test: norm-approximate-math.mlir.
+  }];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect",
+    "::mlir::math::MathDialect",
+    "::mlir::vector::VectorDialect"
+  ];
+}
+
+//===----------------------------------------------------------------------===//
+// norm-vectorize-row-outputs / norm-nontemporal-stores
+//===----------------------------------------------------------------------===//
+
+def NormVectorizeRowOutputsPass
+    : Pass<"norm-vectorize-row-outputs", "::mlir::func::FuncOp"> {
+  let summary = "Tile the elementwise op that writes each row tile into "
+                "vectors of its innermost dimension and vectorize it";
+  let description = [{
+    For every `scf.forall` (the row tiles of `norm-tile-and-fuse-rows`), the
+    linalg op on tensors that produces a `tensor.parallel_insert_slice`
+    source is tiled with `scf.for` (TilingInterface) into tiles of
+    1 x ... x 1 x `vector-size` and each tile is vectorized with
+    `linalg::vectorize`; the leading unit dimensions of the vectors are cast
+    away, so the output is written with 1-D `vector.transfer_write`s.
+
+    Why: LLVM's loop vectorizer refuses stores marked non-temporal unless it
+    can prove their vector alignment, which it cannot for a row of a
+    caller's buffer; written as vector ops by MLIR, the stores can carry the
+    flag (`norm-nontemporal-stores`). The reductions stay loops, which LLVM
+    vectorizes.
+
+    Limits: only ops whose loops are all parallel, with static ranges, an
+    innermost range divisible by `vector-size` and an output map that is the
+    identity; others are left alone (LLVM still vectorizes them).
+    Test: norm-vectorize-row-outputs.mlir.
+  }];
+  let options = [
+    Option<"vectorSize", "vector-size", "int64_t", /*default=*/"16",
+           "Elements per vector of the innermost dimension (<= 0: do "
+           "nothing)">
+  ];
+  let dependentDialects = [
+    "::mlir::affine::AffineDialect",
+    "::mlir::arith::ArithDialect",
+    "::mlir::scf::SCFDialect",
+    "::mlir::tensor::TensorDialect",
+    "::mlir::vector::VectorDialect"
+  ];
+}
+
+def NormNontemporalStoresPass
+    : Pass<"norm-nontemporal-stores", "::mlir::func::FuncOp"> {
+  let summary = "Lower 1-D vector transfers to loads/stores and mark the "
+                "stores into function arguments non-temporal";
+  let description = [{
+    Lowers in-bounds 1-D `vector.transfer_read`/`transfer_write` on memrefs to
+    `vector.load`/`vector.store` (upstream
+    `populateVectorTransferLoweringPatterns`), then sets `nontemporal` on every `vector.store` whose base is a function
+    argument or a view of one (`memref.subview`, casts, reshapes): the
+    outputs of the function, written once and not read back. They lower to
+    LLVM stores with `!nontemporal` metadata (`vmovntps`, or `movntsd` when
+    the alignment is not known and the host has SSE4A), which skip the
+    read-for-ownership of the output lines and do not evict the input from
+    the caches.
+
+    Limits: only `vector.store` (scalar stores would keep LLVM from
+    vectorizing their loop); stores into local buffers are left alone.
+    Test: norm-vectorize-row-outputs.mlir.
+  }];
+  let dependentDialects = ["::mlir::vector::VectorDialect"];
 }
 
 #endif // NORM_TRANSFORMS_PASSES_TD

@@ -1,0 +1,138 @@
+//===- VectorizeRowOutputs.cpp - Vector stores of row tiles ---------------===//
+//
+// Part of norm-mlir.
+//
+//===----------------------------------------------------------------------===//
+//
+// norm-vectorize-row-outputs: tiles the elementwise op that writes each row
+// tile of an scf.forall into 1 x ... x 1 x V tiles (TilingInterface) and
+// vectorizes them (linalg::vectorize), so that the output is written by
+// vector stores.
+//
+// norm-nontemporal-stores: lowers 1-D vector transfers to loads/stores and
+// marks the stores into function arguments non-temporal.
+//
+//===----------------------------------------------------------------------===//
+
+#include "norm/Transforms/Passes.h"
+
+#include "mlir/Dialect/Affine/IR/AffineOps.h"
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Linalg/Transforms/Transforms.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/SCF/Transforms/TileUsingInterface.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "mlir/Dialect/Vector/Transforms/LoweringPatterns.h"
+#include "mlir/Dialect/Vector/Transforms/VectorRewritePatterns.h"
+#include "mlir/Interfaces/FunctionInterfaces.h"
+#include "mlir/Interfaces/ViewLikeInterface.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+
+namespace mlir::norm {
+#define GEN_PASS_DEF_NORMVECTORIZEROWOUTPUTSPASS
+#define GEN_PASS_DEF_NORMNONTEMPORALSTORESPASS
+#include "norm/Transforms/Passes.h.inc"
+} // namespace mlir::norm
+
+using namespace mlir;
+using namespace mlir::norm;
+
+/// Whether `op` is an elementwise op this pass vectorizes: all loops
+/// parallel with static ranges, the innermost one a multiple of
+/// `vectorSize`, one init written with the identity map.
+static bool isVectorizableOutput(linalg::LinalgOp op, int64_t vectorSize) {
+  if (!op.hasPureTensorSemantics() || op.getNumDpsInits() != 1 ||
+      op.getNumLoops() == 0 || op.getNumLoops() != op.getNumParallelLoops())
+    return false;
+  SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+  if (llvm::any_of(ranges, ShapedType::isDynamic) ||
+      ranges.back() % vectorSize != 0)
+    return false;
+  return op.getMatchingIndexingMap(op.getDpsInitOperand(0)).isIdentity();
+}
+
+namespace {
+struct VectorizeRowOutputsPass
+    : public norm::impl::NormVectorizeRowOutputsPassBase<
+          VectorizeRowOutputsPass> {
+  using Base::Base;
+
+  void runOnOperation() override {
+    if (vectorSize <= 0)
+      return;
+    SmallVector<linalg::LinalgOp> outputs;
+    getOperation().walk([&](tensor::ParallelInsertSliceOp insert) {
+      auto op = insert.getSource().getDefiningOp<linalg::LinalgOp>();
+      if (op && isVectorizableOutput(op, vectorSize))
+        outputs.push_back(op);
+    });
+
+    IRRewriter rewriter(&getContext());
+    for (linalg::LinalgOp op : outputs) {
+      SmallVector<OpFoldResult> tileSizes(op.getNumLoops(),
+                                          rewriter.getIndexAttr(1));
+      tileSizes.back() = rewriter.getIndexAttr(vectorSize);
+      scf::SCFTilingOptions options;
+      options.setTileSizes(tileSizes).setLoopType(
+          scf::SCFTilingOptions::LoopType::ForOp);
+      rewriter.setInsertionPoint(op);
+      FailureOr<scf::SCFTilingResult> tiled = scf::tileUsingSCF(
+          rewriter, cast<TilingInterface>(op.getOperation()), options);
+      if (failed(tiled)) {
+        op.emitOpError("failed to tile into vectors");
+        return signalPassFailure();
+      }
+      rewriter.replaceOp(op, tiled->replacements);
+      for (Operation *tiledOp : tiled->tiledOps) {
+        rewriter.setInsertionPoint(tiledOp);
+        FailureOr<linalg::VectorizationResult> vectorized =
+            linalg::vectorize(rewriter, tiledOp);
+        // Left as a scalar tile otherwise: still correct, LLVM may vectorize.
+        if (succeeded(vectorized))
+          rewriter.replaceOp(tiledOp, vectorized->replacements);
+      }
+    }
+
+    // vector<1x...x1xV> -> vector<V>: 1-D transfers, which lower to plain
+    // vector loads and stores.
+    RewritePatternSet patterns(&getContext());
+    vector::populateCastAwayVectorLeadingOneDimPatterns(patterns);
+    vector::TransferReadOp::getCanonicalizationPatterns(patterns,
+                                                        &getContext());
+    vector::TransferWriteOp::getCanonicalizationPatterns(patterns,
+                                                         &getContext());
+    if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
+      signalPassFailure();
+  }
+};
+
+/// Whether `memref` is a function argument or a view of one.
+static bool isArgumentView(Value memref) {
+  while (true) {
+    if (auto arg = dyn_cast<BlockArgument>(memref))
+      return isa<FunctionOpInterface>(arg.getOwner()->getParentOp());
+    auto view = memref.getDefiningOp<ViewLikeOpInterface>();
+    if (!view)
+      return false;
+    memref = view.getViewSource();
+  }
+}
+
+struct NontemporalStoresPass
+    : public norm::impl::NormNontemporalStoresPassBase<NontemporalStoresPass> {
+  void runOnOperation() override {
+    RewritePatternSet patterns(&getContext());
+    vector::populateVectorTransferLoweringPatterns(patterns,
+                                                   /*maxTransferRank=*/1);
+    if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
+      return signalPassFailure();
+    getOperation().walk([](vector::StoreOp store) {
+      if (isArgumentView(store.getBase()))
+        store.setNontemporal(true);
+    });
+  }
+};
+} // namespace

@@ -1,0 +1,74 @@
+// RUN: norm-opt %s --split-input-file --pass-pipeline='builtin.module(func.func(norm-tile-and-fuse-rows{tile-size=2},canonicalize,cse,norm-vectorize-row-outputs{vector-size=4}))' | FileCheck %s
+// RUN: norm-opt %s --split-input-file --pass-pipeline='builtin.module(func.func(norm-nontemporal-stores))' | FileCheck %s --check-prefix=NT
+
+// The op that writes each 2-row tile (centering by the row mean) becomes an
+// scf.for nest over rows and 4-wide column blocks of 1-D vector ops; the
+// row sum it reads stays a linalg reduction (LLVM vectorizes its loop).
+// CHECK-LABEL: func.func @center(
+// CHECK: scf.forall
+// CHECK: linalg.generic {{.*}}iterator_types = ["parallel", "reduction"]
+// CHECK: scf.for
+// CHECK: scf.for
+// CHECK: vector.transfer_read {{.*}} vector<4xf32>
+// CHECK: vector.transfer_read {{.*}}permutation_map = {{.*}} : tensor<1xf32>, vector<4xf32>
+// CHECK: arith.subf {{.*}} : vector<4xf32>
+// CHECK: vector.transfer_write {{.*}} : vector<4xf32>, tensor<1x4xf32>
+// CHECK: tensor.parallel_insert_slice
+#x = affine_map<(d0, d1) -> (d0, d1)>
+#r = affine_map<(d0, d1) -> (d0)>
+func.func @center(%x: tensor<4x8xf32>, %out: tensor<4x8xf32>) -> tensor<4x8xf32> {
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<4xf32>
+  %z = linalg.fill ins(%zero : f32) outs(%e : tensor<4xf32>) -> tensor<4xf32>
+  %s = linalg.generic {indexing_maps = [#x, #r], iterator_types = ["parallel", "reduction"]}
+      ins(%x : tensor<4x8xf32>) outs(%z : tensor<4xf32>) {
+  ^bb0(%a: f32, %acc: f32):
+    %v = arith.addf %a, %acc : f32
+    linalg.yield %v : f32
+  } -> tensor<4xf32>
+  %y = linalg.generic {indexing_maps = [#x, #r, #x], iterator_types = ["parallel", "parallel"]}
+      ins(%x, %s : tensor<4x8xf32>, tensor<4xf32>) outs(%out : tensor<4x8xf32>) {
+  ^bb0(%a: f32, %m: f32, %o: f32):
+    %v = arith.subf %a, %m : f32
+    linalg.yield %v : f32
+  } -> tensor<4x8xf32>
+  return %y : tensor<4x8xf32>
+}
+
+// -----
+
+// A row length that is not a multiple of the vector size: left alone.
+// CHECK-LABEL: func.func @ragged(
+// CHECK: scf.forall
+// CHECK-NOT: vector.
+// CHECK: tensor.parallel_insert_slice
+#x = affine_map<(d0, d1) -> (d0, d1)>
+func.func @ragged(%x: tensor<4x6xf32>, %out: tensor<4x6xf32>) -> tensor<4x6xf32> {
+  %y = linalg.generic {indexing_maps = [#x, #x], iterator_types = ["parallel", "parallel"]}
+      ins(%x : tensor<4x6xf32>) outs(%out : tensor<4x6xf32>) {
+  ^bb0(%a: f32, %o: f32):
+    %v = arith.mulf %a, %a : f32
+    linalg.yield %v : f32
+  } -> tensor<4x6xf32>
+  return %y : tensor<4x6xf32>
+}
+
+// -----
+
+// Stores into the argument (through a subview) become non-temporal vector
+// stores; the store into a local buffer stays a plain one.
+// NT-LABEL: func.func @stores(
+// NT: %[[V:.*]] = vector.load %{{.*}} : memref<4x8xf32>, vector<4xf32>
+// NT: vector.store %[[V]], %{{.*}} {nontemporal = true} : memref<2x8xf32, strided<[8, 1], offset: ?>>, vector<4xf32>
+// NT: vector.store %[[V]], %{{.*}} : memref<4xf32>, vector<4xf32>
+// NT-NOT: nontemporal
+func.func @stores(%x: memref<4x8xf32>, %out: memref<4x8xf32>, %i: index) {
+  %c0 = arith.constant 0 : index
+  %pad = arith.constant 0.0 : f32
+  %v = vector.transfer_read %x[%i, %c0], %pad {in_bounds = [true]} : memref<4x8xf32>, vector<4xf32>
+  %sub = memref.subview %out[%i, 0] [2, 8] [1, 1] : memref<4x8xf32> to memref<2x8xf32, strided<[8, 1], offset: ?>>
+  vector.transfer_write %v, %sub[%c0, %c0] {in_bounds = [true]} : vector<4xf32>, memref<2x8xf32, strided<[8, 1], offset: ?>>
+  %local = memref.alloca() : memref<4xf32>
+  vector.transfer_write %v, %local[%c0] {in_bounds = [true]} : vector<4xf32>, memref<4xf32>
+  return
+}

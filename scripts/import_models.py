@@ -342,6 +342,11 @@ def export(name, module, shapes, train, out_dir, norm_opt, tosa=True):
     data = {f"arg{i}": a.numpy() for i, a in enumerate(args)}
     data.update({f"result{i}": r.detach().numpy()
                  for i, r in enumerate(expected)})
+    if train:
+        # The buffers the forward pass updated (running statistics, batch
+        # count), in the order torch.export returns them before the outputs.
+        data.update({f"buffer{i}": b.detach().numpy()
+                     for i, (_, b) in enumerate(ref_module.named_buffers())})
     np.savez(out_dir / f"{name}.npz", **data)
     print(f"{name}: {', '.join(written)} + {name}.npz")
 

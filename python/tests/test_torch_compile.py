@@ -104,10 +104,16 @@ CASES = {
     "softmax": (lambda: nn.Softmax(dim=-1), (3, 7, 33), {"softmax": (1, 1)}),
     "qk_norm_attention": (QKNormAttention, (2, 8, 64),
                           {"rms_norm": (2, 2), "softmax": (1, 1)}),
-    # GroupNorm's decomposition is not raised yet (docs/raising.md): the
-    # report must say so, and the program must still be right.
+    # torch-mlir gathers GroupNorm's per-channel scale and shift with
+    # tensor.extract; norm-raise resolves the gather (docs/raising.md).
     "group_norm_silu": (lambda: NormAct(nn.GroupNorm(4, 16), nn.SiLU()),
-                        (2, 16, 5, 5), {"group_norm": (None, 1)}),
+                        (2, 16, 5, 5), {"group_norm": (1, 1)}),
+    "group_norm_one_group": (lambda: nn.GroupNorm(1, 8), (2, 8, 4, 3),
+                             {"group_norm": (1, 1)}),
+    # InstanceNorm2d with affine parameters: group_norm, one channel a group.
+    "instance_norm_affine": (lambda: nn.InstanceNorm2d(6, affine=True),
+                             (2, 6, 5, 4),
+                             {"instance_norm": (None, 1), "group_norm": (1, 0)}),
 }
 
 

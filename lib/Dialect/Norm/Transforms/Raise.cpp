@@ -34,8 +34,11 @@
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Linalg/Transforms/Transforms.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Utils/ReshapeOpsUtils.h"
 #include "mlir/IR/PatternMatch.h"
+#include "mlir/IR/TypeUtilities.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
+#include "llvm/ADT/BitVector.h"
 #include "llvm/Support/Debug.h"
 #include "llvm/Support/FormatVariadic.h"
 
@@ -85,15 +88,19 @@ struct Match {
     RMSNorm,
     GroupNorm,
     BatchNormInference,
+    BatchNormTraining,
     Softmax
   };
   Kind kind;
   Value input;
   SmallVector<int64_t> axes;
   int64_t channel = -1;
+  int64_t numGroups = 0;
   double epsilon = 0.0;
+  double momentum = 0.1;
   double weightOffset = 0.0;
-  /// Operands by role: weight, bias (and mean, var for batch norm).
+  /// Operands by role: weight, bias (and mean, var for batch norm: the
+  /// running statistics).
   Value weight, bias, mean, var;
 };
 
@@ -110,7 +117,24 @@ public:
 
   std::optional<Match> match();
 
+  /// After a training batch norm match: whether `other`, the graph of
+  /// `otherRoot` (a rank-1 tensor of the channel count), is PyTorch's update
+  /// of a running statistic from this graph's batch statistics,
+  ///   (1 - m) * running + m * mean            (`isVar` false), or
+  ///   (1 - m) * running + m * var * n / (n - 1) (`isVar` true),
+  /// with `running` read elementwise. Returns the running statistic and m.
+  struct RunningUpdate {
+    bool isVar;
+    double momentum;
+    Value running;
+  };
+  std::optional<RunningUpdate> matchRunningUpdate(const ExprGraph &other,
+                                                  Value otherRoot,
+                                                  int64_t channel) const;
+
 private:
+  /// The value of reduction `reduction` of the graph at `sample`.
+  double getStatValue(unsigned reduction, const Sample &sample) const;
   bool findInput();
   bool checkGroups();
   bool classifyReductions();
@@ -142,6 +166,8 @@ private:
   SmallVector<std::optional<Stat>> stats; // per reduction
   SmallVector<int64_t> axes;              // the reduced axes D of x
   int64_t groupSize = 0;                  // N
+  int64_t groupAxis = -1;                 // the axis reduced in blocks
+  int64_t groupBlock = 0;                 // the size of those blocks
   SmallVector<unsigned> params;           // root variables that are neither
 };
 
@@ -205,7 +231,10 @@ bool Matcher::checkGroups() {
     xOfSpace[v.space] = i;
   }
   int64_t rank = xShape.size();
-  std::optional<SmallVector<bool>> reduced;
+  // Per axis, how many consecutive indices a group spans: 1 (not reduced),
+  // the whole axis, or (on at most one axis, group norm's channels) an
+  // aligned block of a divisor of it.
+  std::optional<SmallVector<int64_t>> blocks;
   for (auto [i, v] : llvm::enumerate(vars)) {
     if (v.reduction < 0)
       continue;
@@ -221,8 +250,10 @@ bool Matcher::checkGroups() {
           v.reduction, operand->second, v.map.compose(point));
       if (!elements || elements->empty())
         return false;
-      // The axes along which the group varies.
-      SmallVector<bool> varies(rank, false);
+      // The indices each axis takes in the group.
+      SmallVector<llvm::BitVector> taken;
+      for (int64_t d = 0; d < rank; ++d)
+        taken.emplace_back(xShape[d]);
       int64_t prev = -1;
       for (int64_t linear : *elements) {
         if (linear == prev)
@@ -230,32 +261,49 @@ bool Matcher::checkGroups() {
         prev = linear;
         int64_t rest = linear;
         for (int64_t d = rank - 1; d >= 0; --d) {
-          if (rest % xShape[d] != j[d])
-            varies[d] = true;
+          taken[d].set(rest % xShape[d]);
           rest /= xShape[d];
         }
       }
-      if (!reduced)
-        reduced = varies;
-      if (*reduced != varies)
+      SmallVector<int64_t> block(rank, 1);
+      int64_t expected = 1, partial = 0;
+      for (int64_t d = 0; d < rank; ++d) {
+        int64_t count = taken[d].count();
+        if (count == 1 && !taken[d].test(j[d]))
+          return false;
+        if (count > 1 && count < xShape[d]) {
+          // An aligned block around j[d].
+          int64_t lo = j[d] / count * count;
+          if (xShape[d] % count != 0 || ++partial > 1 ||
+              taken[d].find_first() != lo ||
+              taken[d].find_last() != lo + count - 1)
+            return false;
+        }
+        block[d] = count;
+        expected *= count;
+      }
+      if (!blocks)
+        blocks = block;
+      if (*blocks != block)
         return false;
-      // Exactly the elements that agree with j off the reduced axes.
-      int64_t expected = 1;
-      for (int64_t d = 0; d < rank; ++d)
-        if (varies[d])
-          expected *= xShape[d];
+      // Exactly the product of the per-axis index sets.
       if (int64_t(elements->size()) != expected)
         return false;
     }
   }
-  if (!reduced)
+  if (!blocks)
     return false;
   groupSize = 1;
-  for (int64_t d = 0; d < rank; ++d)
-    if ((*reduced)[d]) {
-      axes.push_back(d);
-      groupSize *= xShape[d];
+  for (int64_t d = 0; d < rank; ++d) {
+    if ((*blocks)[d] == 1)
+      continue;
+    axes.push_back(d);
+    groupSize *= (*blocks)[d];
+    if ((*blocks)[d] != xShape[d]) {
+      groupAxis = d;
+      groupBlock = (*blocks)[d];
     }
+  }
   return !axes.empty();
 }
 
@@ -265,7 +313,11 @@ double Matcher::getVariableValue(unsigned var, const Sample &s) const {
     return s.x;
   if (v.reduction < 0)
     return 0.0; // Parameters are bound by the caller.
-  const Stat &stat = *stats[v.reduction];
+  return getStatValue(v.reduction, s);
+}
+
+double Matcher::getStatValue(unsigned reduction, const Sample &s) const {
+  const Stat &stat = *stats[reduction];
   double n = double(groupSize);
   switch (stat.kind) {
   case StatKind::Sum:
@@ -428,17 +480,28 @@ bool Matcher::classifyReductions() {
 bool Matcher::isProjection(unsigned var, ArrayRef<int64_t> dims) const {
   const Variable &v = graph.getVariables()[var];
   auto type = dyn_cast<RankedTensorType>(v.value.getType());
-  if (!type || type.getRank() != int64_t(dims.size()) ||
+  if (!type || !type.hasStaticShape() ||
       type.getElementType() != cast<ShapedType>(x.getType()).getElementType())
     return false;
-  for (auto [i, d] : llvm::enumerate(dims))
-    if (type.getDimSize(i) != xShape[d])
-      return false;
+  // The parameter's shape is `dims`' sizes, possibly with unit dimensions
+  // inserted (TOSA's [1, C, 1, 1]); those are read at 0.
+  MLIRContext *ctx = root.getContext();
   SmallVector<AffineExpr> results;
-  for (int64_t d : dims)
-    results.push_back(getAffineDimExpr(d, root.getContext()));
-  AffineMap expected =
-      AffineMap::get(xShape.size(), 0, results, root.getContext());
+  unsigned next = 0;
+  for (int64_t size : type.getShape()) {
+    if (next < dims.size() && size == xShape[dims[next]] &&
+        (size != 1 || type.getRank() - int64_t(results.size()) ==
+                          int64_t(dims.size() - next))) {
+      results.push_back(getAffineDimExpr(dims[next++], ctx));
+      continue;
+    }
+    if (size != 1)
+      return false;
+    results.push_back(getAffineConstantExpr(0, ctx));
+  }
+  if (next != dims.size())
+    return false;
+  AffineMap expected = AffineMap::get(xShape.size(), 0, results, ctx);
   return mapsAgree(graph.getSpaces()[0], v.map, expected);
 }
 
@@ -471,18 +534,40 @@ std::optional<Match> Matcher::matchNormalization() {
 
   // Trailing contiguous axes: layer/RMS norm; the spatial axes of an NCHW
   // tensor with per-channel parameters: instance norm (group_norm with one
-  // channel per group).
+  // channel per group); the channels in aligned blocks and the spatial axes:
+  // group norm; every axis but one, with per-channel parameters: training
+  // batch norm (batch statistics).
   int64_t rank = xShape.size();
   bool trailing = axes.back() == rank - 1 &&
                   axes.back() - axes.front() + 1 == int64_t(axes.size());
-  if (!trailing || params.size() > 2)
+  if (params.size() > 2)
+    return std::nullopt;
+  auto perChannel = [&](int64_t c) {
+    return llvm::all_of(params,
+                        [&](unsigned v) { return isProjection(v, {c}); });
+  };
+  int64_t batchChannel = -1;
+  if (layerNorm && groupAxis < 0 && rank >= 2 &&
+      int64_t(axes.size()) == rank - 1)
+    for (int64_t c = 0; c < rank; ++c)
+      if (!llvm::is_contained(axes, c) && (c != 0 || !trailing) &&
+          perChannel(c))
+        batchChannel = c;
+  // Group norm: the channels in blocks, or one group (with per-channel
+  // parameters: otherwise a layer norm over C, H, W).
+  bool grouped = layerNorm && rank >= 3 && trailing && axes.front() == 1 &&
+                 perChannel(1) &&
+                 (groupAxis == 1 || (groupAxis < 0 && !params.empty()));
+  if (!trailing && batchChannel < 0)
+    return std::nullopt;
+  if (groupAxis >= 0 && !grouped)
     return std::nullopt;
   bool normParams =
+      !grouped && batchChannel < 0 &&
       llvm::all_of(params, [&](unsigned v) { return isProjection(v, axes); });
-  bool channelParams =
-      layerNorm && rank >= 3 && axes.front() == 2 &&
-      llvm::all_of(params, [&](unsigned v) { return isProjection(v, {1}); });
-  if (!normParams && !(channelParams && !params.empty()))
+  bool channelParams = layerNorm && rank >= 3 && axes.front() == 2 &&
+                       perChannel(1) && !params.empty();
+  if (!normParams && !channelParams && !grouped && batchChannel < 0)
     return std::nullopt;
 
   double n = double(groupSize);
@@ -543,12 +628,17 @@ std::optional<Match> Matcher::matchNormalization() {
       if (!ok)
         continue;
       Match m;
-      m.kind = rmsNorm      ? Match::Kind::RMSNorm
-               : normParams ? Match::Kind::LayerNorm
-                            : Match::Kind::GroupNorm;
+      m.kind = rmsNorm             ? Match::Kind::RMSNorm
+               : batchChannel >= 0 ? Match::Kind::BatchNormTraining
+               : normParams        ? Match::Kind::LayerNorm
+                                   : Match::Kind::GroupNorm;
       m.input = x;
       m.axes = axes;
-      m.channel = 1;
+      m.channel = batchChannel >= 0 ? batchChannel : 1;
+      // Instance norm: one channel a group.
+      m.numGroups = !grouped         ? xShape[1]
+                    : groupAxis == 1 ? xShape[1] / groupBlock
+                                     : 1;
       m.epsilon = *eps;
       m.weightOffset = offset;
       for (auto [i, role] : llvm::enumerate(roles))
@@ -667,6 +757,107 @@ std::optional<Match> Matcher::matchBatchNormInference() {
   return std::nullopt;
 }
 
+std::optional<Matcher::RunningUpdate>
+Matcher::matchRunningUpdate(const ExprGraph &other, Value otherRoot,
+                            int64_t channel) const {
+  auto rootType = dyn_cast<RankedTensorType>(otherRoot.getType());
+  int64_t channels = xShape[channel];
+  Type elementType = cast<ShapedType>(x.getType()).getElementType();
+  if (!rootType || rootType.getShape() != ArrayRef<int64_t>{channels} ||
+      rootType.getElementType() != elementType)
+    return std::nullopt;
+  ArrayRef<Variable> vars = other.getVariables();
+  ArrayRef<Reduction> reductions = other.getReductions();
+  AffineMap identity = AffineMap::getMultiDimIdentityMap(1, root.getContext());
+  // Per reduction of `other`: the same reduction of this graph.
+  SmallVector<unsigned> same;
+  for (const Reduction &red : reductions) {
+    auto it = llvm::find_if(graph.getReductions(), [&](const Reduction &r) {
+      return r.op == red.op && r.result == red.result;
+    });
+    if (it == graph.getReductions().end())
+      return std::nullopt;
+    same.push_back(it - graph.getReductions().begin());
+  }
+  std::optional<unsigned> running;
+  for (auto [i, v] : llvm::enumerate(vars)) {
+    if (v.reduction < 0 && v.value == x) {
+      if (v.space == 0)
+        return std::nullopt; // x itself is not part of the update.
+      continue;
+    }
+    if (v.reduction < 0) {
+      // The running statistic, read elementwise.
+      if (running || v.space != 0 || v.value.getType() != rootType ||
+          !mapsAgree(other.getSpaces()[0], v.map, identity))
+        return std::nullopt;
+      running = i;
+      continue;
+    }
+    if (v.space != 0)
+      continue; // Inside a reduction of this graph: checked by match().
+    // Element c of the update reads the statistics of channel c.
+    const Reduction &red = reductions[v.reduction];
+    auto xRead = llvm::find_if(vars, [&](const Variable &w) {
+      return w.reduction < 0 && w.value == x && w.space == red.space;
+    });
+    if (xRead == vars.end())
+      return std::nullopt;
+    for (int64_t c = 0; c < channels; ++c) {
+      std::optional<SmallVector<int64_t>> elements = other.getReducedElements(
+          v.reduction, xRead - vars.begin(), v.map.compose({c}));
+      if (!elements || int64_t(elements->size()) != groupSize)
+        return std::nullopt;
+      for (int64_t linear : *elements) {
+        SmallVector<int64_t> index(xShape.size());
+        for (int64_t d = xShape.size() - 1; d >= 0; --d) {
+          index[d] = linear % xShape[d];
+          linear /= xShape[d];
+        }
+        if (index[channel] != c)
+          return std::nullopt;
+      }
+    }
+  }
+  if (!running)
+    return std::nullopt;
+  double n = double(groupSize);
+  auto eval = [&](const Sample &s, double runningValue) {
+    SmallVector<double> values;
+    for (const Variable &v : vars)
+      values.push_back(v.reduction >= 0 ? getStatValue(same[v.reduction], s)
+                                        : s.x);
+    values[*running] = runningValue;
+    return ExprGraph::evaluate(other.getRoot(), values);
+  };
+  SmallVector<Sample> points = samples(32);
+  for (bool isVar : {false, true}) {
+    // Momentum: running value 0, mean and variance 1.
+    Sample probe = points[0];
+    probe.sum = n;
+    probe.var = 1.0;
+    probe.ms = 2.0;
+    std::optional<double> y = eval(probe, 0.0);
+    if (!y)
+      return std::nullopt;
+    double m = isVar ? *y * (n - 1.0) / n : *y;
+    double rounded = std::stod(llvm::formatv("{0:e6}", m).str());
+    if (close(rounded, m, 1e-6))
+      m = rounded;
+    if (!(m > 0.0 && m <= 1.0))
+      continue;
+    bool ok = llvm::all_of(points, [&](const Sample &s) {
+      double stat = isVar ? s.var * n / (n - 1.0) : s.sum / n;
+      double expected = (1.0 - m) * s.params[0] + m * stat;
+      std::optional<double> got = eval(s, s.params[0]);
+      return got && close(*got, expected);
+    });
+    if (ok)
+      return RunningUpdate{isVar, m, vars[*running].value};
+  }
+  return std::nullopt;
+}
+
 std::optional<Match> Matcher::match() {
   if (!findInput() || !checkGroups() || !classifyReductions())
     return std::nullopt;
@@ -689,6 +880,47 @@ std::optional<Match> Matcher::match() {
 // Rewriting.
 //===----------------------------------------------------------------------===//
 
+/// `param` collapsed to `shape` (it has that shape, possibly with unit
+/// dimensions inserted: TOSA's [1, C, 1, 1]).
+static Value collapseParam(RewriterBase &rewriter, Location loc, Value param,
+                           ArrayRef<int64_t> shape) {
+  if (!param)
+    return param;
+  auto type = cast<RankedTensorType>(param.getType());
+  if (type.getShape() == shape)
+    return param;
+  std::optional<SmallVector<ReassociationIndices>> reassociation =
+      getReassociationIndicesForCollapse(type.getShape(), shape);
+  if (!reassociation)
+    return Value();
+  return tensor::CollapseShapeOp::create(
+      rewriter, loc, RankedTensorType::get(shape, type.getElementType()), param,
+      *reassociation);
+}
+
+/// `m` with its parameters collapsed to the shapes its op takes: the
+/// normalized shape (layer and RMS norm) or the channel count.
+static std::optional<Match> collapseParams(RewriterBase &rewriter, Location loc,
+                                           Match m) {
+  if (m.kind == Match::Kind::Softmax)
+    return m;
+  auto type = cast<RankedTensorType>(m.input.getType());
+  SmallVector<int64_t> shape;
+  if (m.kind == Match::Kind::LayerNorm || m.kind == Match::Kind::RMSNorm) {
+    for (int64_t a : m.axes)
+      shape.push_back(type.getDimSize(a));
+  } else {
+    shape.push_back(type.getDimSize(m.channel));
+  }
+  for (Value *param : {&m.weight, &m.bias, &m.mean, &m.var}) {
+    bool had = static_cast<bool>(*param);
+    *param = collapseParam(rewriter, loc, *param, shape);
+    if (had && !*param)
+      return std::nullopt;
+  }
+  return m;
+}
+
 /// Creates the op of `m` computing the value of `root`.
 static Value createRaisedOp(RewriterBase &rewriter, Location loc,
                             const Match &m, Value root) {
@@ -709,10 +941,9 @@ static Value createRaisedOp(RewriterBase &rewriter, Location loc,
                rewriter.getF64FloatAttr(m.weightOffset), ActivationAttr())
         .getOutput();
   case Match::Kind::GroupNorm: {
-    int64_t channels = cast<ShapedType>(type).getDimSize(m.channel);
     return GroupNormOp::create(
                rewriter, loc, type, Type(), Type(), Type(), m.input, m.weight,
-               m.bias, Value(), rewriter.getI64IntegerAttr(channels),
+               m.bias, Value(), rewriter.getI64IntegerAttr(m.numGroups),
                rewriter.getI64IntegerAttr(m.channel), eps, ActivationAttr())
         .getOutput();
   }
@@ -722,6 +953,8 @@ static Value createRaisedOp(RewriterBase &rewriter, Location loc,
                m.bias, Value(), rewriter.getI64IntegerAttr(m.channel), eps,
                ActivationAttr())
         .getOutput();
+  case Match::Kind::BatchNormTraining:
+    return Value(); // Several results: createTrainingBatchNorm.
   case Match::Kind::Softmax: {
     auto tensorType = cast<RankedTensorType>(type);
     Value init = tensor::EmptyOp::create(rewriter, loc, tensorType.getShape(),
@@ -759,22 +992,171 @@ static SmallVector<Value> getBarrierCandidates(const ExprGraph &graph) {
     break;
   }
   std::reverse(chain.begin(), chain.end());
+  if (!graph.getReductions().empty())
+    return chain;
+  // No reduction (inference batch norm): the results of transposes (TOSA's
+  // NCHW <-> NHWC around a convolution), which would otherwise be inlined.
+  for (Operation *op : graph.getOps()) {
+    auto linalgOp = dyn_cast<linalg::LinalgOp>(op);
+    if (!linalgOp || op->getNumResults() != 1 ||
+        linalgOp.getNumDpsInputs() != 1)
+      continue;
+    bool isMove = isa<linalg::TransposeOp>(op);
+    if (auto generic = dyn_cast<linalg::GenericOp>(op))
+      isMove = isa<BlockArgument>(
+          cast<linalg::YieldOp>(generic.getBody()->getTerminator())
+              .getOperand(0));
+    if (isMove)
+      chain.push_back(op->getResult(0));
+  }
   return chain;
 }
 
-/// Whether every value computed by the graph's ops, but the root, is used
-/// only inside the graph.
-static bool isSelfContained(const ExprGraph &graph, Value root) {
-  DenseSet<Operation *> inside(graph.getOps().begin(), graph.getOps().end());
-  for (Operation *op : graph.getOps())
+/// Whether `user` is one of `inside` or nested in one (a gather's
+/// tensor.extract).
+static bool isUsedInside(const DenseSet<Operation *> &inside, Operation *user) {
+  for (Operation *op = user; op; op = op->getParentOp())
+    if (inside.contains(op))
+      return true;
+  return false;
+}
+
+/// Whether every value computed by `ops`, but `roots`, is used only by
+/// `ops`.
+static bool isSelfContained(ArrayRef<Operation *> ops, ArrayRef<Value> roots) {
+  DenseSet<Operation *> inside(ops.begin(), ops.end());
+  for (Operation *op : ops)
     for (OpResult result : op->getResults()) {
-      if (result == root)
+      if (llvm::is_contained(roots, result))
         continue;
       for (Operation *user : result.getUsers())
-        if (!inside.contains(user))
+        if (!isUsedInside(inside, user))
           return false;
     }
   return true;
+}
+
+/// Whether `op` is an elementwise op on tensors or a reshape.
+static bool isElementwiseOrReshape(Operation *op) {
+  if (isa<tensor::ExpandShapeOp, tensor::CollapseShapeOp, tensor::CastOp>(op))
+    return true;
+  auto linalgOp = dyn_cast<linalg::LinalgOp>(op);
+  return linalgOp && linalgOp.hasPureTensorSemantics() &&
+         linalgOp.getNumParallelLoops() == linalgOp.getNumLoops();
+}
+
+/// The running-statistics updates of a training batch norm matched at
+/// `root` (its graph `graph`): the values computed from the graph's
+/// intermediates outside it must be exactly PyTorch's updates of the running
+/// mean and variance. Sets the running statistics and momentum of `m` and
+/// appends the updates' ops and roots (mean, then variance) to `ops` and
+/// `roots`. Without outside uses, `m` keeps no running statistics.
+static LogicalResult matchTrainingUpdates(const ExprGraph &graph, Value root,
+                                          Match &m,
+                                          SmallVectorImpl<Operation *> &ops,
+                                          SmallVectorImpl<Value> &roots) {
+  DenseSet<Operation *> inside(ops.begin(), ops.end());
+  SmallVector<Value> worklist;
+  for (Operation *op : ops)
+    for (OpResult result : op->getResults())
+      if (result != root &&
+          llvm::any_of(result.getUsers(), [&](Operation *user) {
+            return !isUsedInside(inside, user);
+          }))
+        worklist.push_back(result);
+  if (worklist.empty())
+    return success();
+  // What the escaping intermediates compute, up to the values used outside.
+  llvm::SetVector<Operation *> forward;
+  while (!worklist.empty()) {
+    Value v = worklist.pop_back_val();
+    for (Operation *user : v.getUsers()) {
+      if (isUsedInside(inside, user) || forward.contains(user))
+        continue;
+      if (!isElementwiseOrReshape(user))
+        continue; // A use of an update (or not: isSelfContained says).
+      if (forward.size() >= 64)
+        return failure();
+      forward.insert(user);
+      llvm::append_range(worklist, user->getResults());
+    }
+  }
+  SmallVector<Value> updates;
+  for (Operation *op : forward)
+    for (OpResult result : op->getResults())
+      if (llvm::any_of(result.getUsers(), [&](Operation *user) {
+            return !inside.contains(user) && !forward.contains(user);
+          }))
+        updates.push_back(result);
+  if (updates.size() != 2)
+    return failure();
+  Matcher matcher(graph, root);
+  if (!matcher.match())
+    return failure();
+  std::optional<Matcher::RunningUpdate> mean, var;
+  SmallVector<Operation *> updateOps;
+  Value meanRoot, varRoot;
+  for (Value update : updates) {
+    std::optional<ExprGraph> g = ExprGraph::build(update);
+    if (!g)
+      return failure();
+    std::optional<Matcher::RunningUpdate> u =
+        matcher.matchRunningUpdate(*g, update, m.channel);
+    if (!u)
+      return failure();
+    (u->isVar ? var : mean) = u;
+    (u->isVar ? varRoot : meanRoot) = update;
+    llvm::append_range(updateOps, g->getOps());
+  }
+  if (!mean || !var || !close(mean->momentum, var->momentum, 1e-9))
+    return failure();
+  m.mean = mean->running;
+  m.var = var->running;
+  m.momentum = mean->momentum;
+  for (Operation *op : updateOps)
+    if (!inside.contains(op)) {
+      inside.insert(op);
+      ops.push_back(op);
+    }
+  roots.push_back(meanRoot);
+  roots.push_back(varRoot);
+  return success();
+}
+
+/// Creates the training batch norm of `m` computing `roots` (the output, and
+/// the new running mean and variance when `m` has running statistics).
+static SmallVector<Value> createTrainingBatchNorm(RewriterBase &rewriter,
+                                                  Location loc, const Match &m,
+                                                  ArrayRef<Value> roots) {
+  auto type = cast<RankedTensorType>(roots.front().getType());
+  int64_t channels = type.getDimSize(m.channel);
+  auto statsType = RankedTensorType::get(
+      {channels}, getStatisticsElementType(type.getElementType()));
+  Value mean = m.mean, var = m.var;
+  if (!mean) {
+    // Batch statistics only: running statistics that nothing reads.
+    auto runningType = RankedTensorType::get({channels}, type.getElementType());
+    auto splat = [&](double v) {
+      return arith::ConstantOp::create(
+          rewriter, loc,
+          DenseElementsAttr::get(
+              runningType, rewriter.getFloatAttr(type.getElementType(), v)));
+    };
+    mean = splat(0.0);
+    var = splat(1.0);
+  }
+  auto op = BatchNormTrainingOp::create(
+      rewriter, loc, type, statsType, statsType, mean.getType(), var.getType(),
+      Type(), m.input, mean, var, m.weight, m.bias, Value(),
+      rewriter.getI64IntegerAttr(m.channel),
+      rewriter.getF64FloatAttr(m.epsilon), rewriter.getF64FloatAttr(m.momentum),
+      ActivationAttr());
+  SmallVector<Value> results = {op.getOutput()};
+  if (m.mean) {
+    results.push_back(op.getNewRunningMean());
+    results.push_back(op.getNewRunningVar());
+  }
+  return results;
 }
 
 namespace {
@@ -825,21 +1207,50 @@ struct NormRaisePass : norm::impl::NormRaisePassBase<NormRaisePass> {
         return failure();
       chosen = std::move(graph);
     }
-    if (!isSelfContained(*chosen, root)) {
+    SmallVector<Operation *> ops(chosen->getOps());
+    SmallVector<Value> roots = {root};
+    if (match->kind == Match::Kind::BatchNormTraining &&
+        failed(matchTrainingUpdates(*chosen, root, *match, ops, roots)))
+      return failure();
+    if (!isSelfContained(ops, roots)) {
       LLVM_DEBUG(llvm::dbgs() << "norm-raise: intermediate with an outside "
                                  "use at "
                               << root.getLoc() << "\n");
       return failure();
     }
+    // Insert before the last root (all roots in one block).
     Operation *rootOp = root.getDefiningOp();
+    for (Value r : roots) {
+      Operation *def = r.getDefiningOp();
+      if (!def || def->getBlock() != rootOp->getBlock())
+        return failure();
+      if (rootOp->isBeforeInBlock(def))
+        rootOp = def;
+    }
+    // Every use of a root must follow it.
+    for (Value r : roots)
+      for (Operation *user : r.getUsers()) {
+        Operation *ancestor = rootOp->getBlock()->findAncestorOpInBlock(*user);
+        if (!ancestor ||
+            (ancestor != rootOp && !rootOp->isBeforeInBlock(ancestor)))
+          return failure();
+      }
     rewriter.setInsertionPoint(rootOp);
-    Value raised = createRaisedOp(rewriter, rootOp->getLoc(), *match, root);
-    if (!raised)
+    // Running statistics are matched with the channel count's shape.
+    match = collapseParams(rewriter, root.getLoc(), *match);
+    if (!match)
       return failure();
-    rewriter.replaceAllUsesWith(root, raised);
+    SmallVector<Value> raised;
+    if (match->kind == Match::Kind::BatchNormTraining)
+      raised = createTrainingBatchNorm(rewriter, root.getLoc(), *match, roots);
+    else
+      raised.push_back(createRaisedOp(rewriter, root.getLoc(), *match, root));
+    if (raised.size() != roots.size() || !raised.front())
+      return failure();
+    for (auto [from, to] : llvm::zip_equal(roots, raised))
+      rewriter.replaceAllUsesWith(from, to);
     // Erase the decomposition and what only it used (fills, empties).
-    llvm::SetVector<Operation *> candidates(chosen->getOps().begin(),
-                                            chosen->getOps().end());
+    llvm::SetVector<Operation *> candidates(ops.begin(), ops.end());
     DenseSet<Operation *> erased;
     bool progress = true;
     while (progress) {
@@ -874,6 +1285,7 @@ struct NormRaisePass : norm::impl::NormRaisePassBase<NormRaisePass> {
       ++numGroupNorm;
       break;
     case Match::Kind::BatchNormInference:
+    case Match::Kind::BatchNormTraining:
       ++numBatchNorm;
       break;
     case Match::Kind::Softmax:
@@ -893,6 +1305,18 @@ struct NormDecomposeAggregatesPass
         [&](linalg::AggregatedOpInterface op) { aggregates.push_back(op); });
     IRRewriter rewriter(&getContext());
     for (linalg::AggregatedOpInterface op : aggregates) {
+      // Upstream's decompositions assume float tensors: on buffers
+      // linalg.softmax decomposes into invalid IR, and with integer elements
+      // it crashes (getIdentityValueAttr casts the type to FloatType).
+      auto dps = dyn_cast<DestinationStyleOpInterface>(op.getOperation());
+      bool floatTensors = dps && dps.hasPureTensorSemantics();
+      for (Type type : op->getOperandTypes())
+        floatTensors &= isa<FloatType>(getElementTypeOrSelf(type));
+      if (!floatTensors) {
+        op->emitOpError("could not be decomposed: only aggregates on tensors "
+                        "of floating-point elements are supported");
+        return signalPassFailure();
+      }
       rewriter.setInsertionPoint(op);
       FailureOr<SmallVector<Value>> results = op.decomposeOperation(rewriter);
       if (failed(results)) {

@@ -10,6 +10,7 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/Matchers.h"
+#include "llvm/ADT/TypeSwitch.h"
 
 #include <algorithm>
 
@@ -113,6 +114,210 @@ bool raise::mapsAgree(const Space &space, AffineMap lhs, AffineMap rhs) {
   return llvm::all_of(space.samples, [&](ArrayRef<int64_t> point) {
     return lhs.compose(point) == rhs.compose(point);
   });
+}
+
+//===----------------------------------------------------------------------===//
+// Gathers with constant indices.
+//===----------------------------------------------------------------------===//
+
+/// Gathers are resolved up to this many points.
+static constexpr int64_t kMaxGather = int64_t(1) << 16;
+
+/// The contents of an integer constant tensor (dense or dense_resource).
+static std::optional<SmallVector<int64_t>> getIntContents(Value tensor) {
+  Attribute attr;
+  if (!matchPattern(tensor, m_Constant(&attr)))
+    return std::nullopt;
+  auto type = dyn_cast<RankedTensorType>(tensor.getType());
+  if (!type || !type.hasStaticShape())
+    return std::nullopt;
+  SmallVector<int64_t> values;
+  if (auto dense = dyn_cast<DenseIntElementsAttr>(attr)) {
+    for (const APInt &v : dense.getValues<APInt>())
+      values.push_back(v.getSExtValue());
+    if (dense.isSplat())
+      values.assign(type.getNumElements(), values.front());
+    return values;
+  }
+  if (auto res = dyn_cast<DenseI64ResourceElementsAttr>(attr)) {
+    std::optional<ArrayRef<int64_t>> data = res.tryGetAsArrayRef();
+    if (!data || int64_t(data->size()) != type.getNumElements())
+      return std::nullopt;
+    values.assign(data->begin(), data->end());
+    return values;
+  }
+  if (auto res = dyn_cast<DenseI32ResourceElementsAttr>(attr)) {
+    std::optional<ArrayRef<int32_t>> data = res.tryGetAsArrayRef();
+    if (!data || int64_t(data->size()) != type.getNumElements())
+      return std::nullopt;
+    values.assign(data->begin(), data->end());
+    return values;
+  }
+  return std::nullopt;
+}
+
+namespace {
+/// Evaluates the integer (index) computation of a linalg op's payload at a
+/// point of its iteration space: block arguments read constant tensors,
+/// `linalg.index` is the point, and integer arith ops are folded.
+class IndexEvaluator {
+public:
+  explicit IndexEvaluator(linalg::LinalgOp op) : op(op) {}
+
+  std::optional<int64_t> eval(Value value, ArrayRef<int64_t> point) {
+    memo.clear();
+    return evalImpl(value, point, 0);
+  }
+
+private:
+  std::optional<int64_t> evalImpl(Value value, ArrayRef<int64_t> point,
+                                  int depth) {
+    if (depth > 64)
+      return std::nullopt;
+    if (auto it = memo.find(value); it != memo.end())
+      return it->second;
+    std::optional<int64_t> result = compute(value, point, depth);
+    if (result)
+      memo[value] = *result;
+    return result;
+  }
+
+  std::optional<int64_t> compute(Value value, ArrayRef<int64_t> point,
+                                 int depth) {
+    IntegerAttr cst;
+    if (matchPattern(value, m_Constant(&cst)))
+      return cst.getValue().getSExtValue();
+    if (auto arg = dyn_cast<BlockArgument>(value)) {
+      if (arg.getOwner() != op.getBlock())
+        return std::nullopt;
+      OpOperand &operand = op->getOpOperand(arg.getArgNumber());
+      if (op.isDpsInit(&operand))
+        return std::nullopt;
+      auto it = contents.find(operand.get());
+      if (it == contents.end())
+        it = contents.try_emplace(operand.get(), getIntContents(operand.get()))
+                 .first;
+      if (!it->second)
+        return std::nullopt;
+      auto type = cast<RankedTensorType>(operand.get().getType());
+      SmallVector<int64_t> index =
+          op.getMatchingIndexingMap(&operand).compose(point);
+      int64_t linear = 0;
+      for (auto [i, d] : llvm::zip_equal(index, type.getShape())) {
+        if (i < 0 || i >= d)
+          return std::nullopt;
+        linear = linear * d + i;
+      }
+      return (*it->second)[linear];
+    }
+    Operation *def = value.getDefiningOp();
+    if (!def || def->getBlock() != op.getBlock())
+      return std::nullopt;
+    if (auto index = dyn_cast<linalg::IndexOp>(def))
+      return point[index.getDim()];
+    SmallVector<int64_t> args;
+    for (Value operand : def->getOperands()) {
+      std::optional<int64_t> v = evalImpl(operand, point, depth + 1);
+      if (!v)
+        return std::nullopt;
+      args.push_back(*v);
+    }
+    using P = arith::CmpIPredicate;
+    return llvm::TypeSwitch<Operation *, std::optional<int64_t>>(def)
+        .Case<arith::IndexCastOp, arith::ExtSIOp, arith::TruncIOp>(
+            [&](Operation *) { return args[0]; })
+        .Case<arith::AddIOp>([&](Operation *) { return args[0] + args[1]; })
+        .Case<arith::SubIOp>([&](Operation *) { return args[0] - args[1]; })
+        .Case<arith::MulIOp>([&](Operation *) { return args[0] * args[1]; })
+        .Case<arith::SelectOp>(
+            [&](Operation *) { return args[0] ? args[1] : args[2]; })
+        .Case<arith::CmpIOp>([&](arith::CmpIOp cmp) -> std::optional<int64_t> {
+          int64_t a = args[0], b = args[1];
+          switch (cmp.getPredicate()) {
+          case P::eq:
+            return a == b;
+          case P::ne:
+            return a != b;
+          case P::slt:
+            return a < b;
+          case P::sle:
+            return a <= b;
+          case P::sgt:
+            return a > b;
+          case P::sge:
+            return a >= b;
+          default:
+            return std::nullopt;
+          }
+        })
+        .Default([](Operation *) { return std::nullopt; });
+  }
+
+  linalg::LinalgOp op;
+  DenseMap<Value, int64_t> memo;
+  DenseMap<Value, std::optional<SmallVector<int64_t>>> contents;
+};
+} // namespace
+
+/// The affine map from the iteration space of `op` to the indices that
+/// `extract` (in its payload) reads, when the indices are computed from
+/// constants and the loop indices and agree with a reshape of the source to
+/// the iteration space or an affine function of the loop indices at every
+/// point.
+static std::optional<AffineMap> getGatherMap(linalg::LinalgOp op,
+                                             tensor::ExtractOp extract) {
+  auto sourceType = dyn_cast<RankedTensorType>(extract.getTensor().getType());
+  if (!sourceType || !sourceType.hasStaticShape())
+    return std::nullopt;
+  SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+  if (llvm::any_of(ranges, ShapedType::isDynamic) ||
+      product(ranges) > kMaxGather)
+    return std::nullopt;
+  IndexEvaluator evaluator(op);
+  int64_t total = product(ranges);
+  SmallVector<SmallVector<int64_t>> table;
+  for (int64_t i = 0; i < total; ++i) {
+    SmallVector<int64_t> point = delinearize(i, ranges);
+    SmallVector<int64_t> index;
+    for (auto [k, v] : llvm::enumerate(extract.getIndices())) {
+      std::optional<int64_t> r = evaluator.eval(v, point);
+      if (!r || *r < 0 || *r >= sourceType.getDimSize(k))
+        return std::nullopt;
+      index.push_back(*r);
+    }
+    table.push_back(std::move(index));
+  }
+  MLIRContext *ctx = op->getContext();
+  auto agrees = [&](AffineMap map) {
+    for (int64_t i = 0; i < total; ++i)
+      if (map.compose(delinearize(i, ranges)) != ArrayRef(table[i]))
+        return false;
+    return true;
+  };
+  // A reshape of the source to the iteration space (row-major).
+  if (product(sourceType.getShape()) == total) {
+    AffineMap reshape = getReshapeMap(sourceType.getShape(), ranges, ctx);
+    if (agrees(reshape))
+      return reshape;
+  }
+  // An affine function: offsets from the origin along each loop.
+  SmallVector<AffineExpr> results;
+  for (unsigned k = 0; k < table.front().size(); ++k) {
+    AffineExpr e = getAffineConstantExpr(table.front()[k], ctx);
+    for (auto [d, range] : llvm::enumerate(ranges)) {
+      if (range < 2)
+        continue;
+      SmallVector<int64_t> unit(ranges.size(), 0);
+      unit[d] = 1;
+      int64_t step = table[linearize(unit, ranges)][k] - table.front()[k];
+      e = e + getAffineDimExpr(d, ctx) * step;
+    }
+    results.push_back(e);
+  }
+  AffineMap affine = AffineMap::get(ranges.size(), 0, results, ctx);
+  if (agrees(affine))
+    return affine;
+  return std::nullopt;
 }
 
 //===----------------------------------------------------------------------===//
@@ -274,6 +479,16 @@ Node *ExprGraph::buildPayload(linalg::LinalgOp op, Value scalar,
       AffineMap operandMap = op.getMatchingIndexingMap(&operand);
       node = buildTensor(tensor, operandMap.compose(iterMap), space, depth + 1);
     }
+  } else if (auto extract = scalar.getDefiningOp<tensor::ExtractOp>();
+             extract && extract->getBlock() == op.getBlock() &&
+             extract.getTensor().getParentBlock() != op.getBlock()) {
+    // A gather with constant indices (torch-mlir's group norm gathers its
+    // per-channel scale and shift so): a read of the source.
+    std::optional<AffineMap> gather = getGatherMap(op, extract);
+    if (!gather)
+      return nullptr;
+    node = buildTensor(extract.getTensor(), gather->compose(iterMap), space,
+                       depth + 1);
   } else {
     Operation *def = scalar.getDefiningOp();
     if (!def || def->getBlock() != op.getBlock() || def->getNumResults() != 1)

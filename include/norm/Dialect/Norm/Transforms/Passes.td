@@ -482,9 +482,10 @@ def NormRaisePass : Pass<"norm-raise"> {
     tensors, as torch-mlir's `linalg-on-tensors` output does (TOSA input:
     run `tosa-to-linalg-named, tosa-to-linalg` first), and rewrites them:
     layer norm (two-pass, or `E[x^2] - E[x]^2`) into `norm.layer_norm`,
-    RMS norm into `norm.rms_norm` (also Gemma's `1 + w`), instance norm
-    into `norm.group_norm` with one channel a group, inference batch norm
-    into `norm.batch_norm_inference`, and softmax into `linalg.softmax`.
+    RMS norm into `norm.rms_norm` (also Gemma's `1 + w`), group norm into
+    `norm.group_norm` (instance norm: one channel a group), inference batch
+    norm into `norm.batch_norm_inference`, training batch norm into
+    `norm.batch_norm_training`, and softmax into `linalg.softmax`.
     A layer-norm-like pattern without mean subtraction is an RMS norm. Run
     `norm-fuse-activation` afterwards to absorb the activation that follows.
 
@@ -496,8 +497,12 @@ def NormRaisePass : Pass<"norm-raise"> {
 
     * the reductions must all read one tensor `x`, which the root reads
       elementwise, and combine, for each element they are used with, exactly
-      the elements of `x` that share its indices outside one set of axes
-      (checked by enumeration at sample points);
+      the elements of `x` that share its indices outside one set of axes,
+      one of which may be split in aligned blocks (group norm's channels)
+      (checked by enumeration at sample points); a gather with constant
+      indices (`tensor.extract` in a `linalg.generic`: torch-mlir's group
+      norm gathers its per-channel scale and shift so) is a read, when its
+      indices agree with a reshape or an affine map at every point;
     * each reduction's summand is identified by evaluation (`c*x`,
       `c*(x - mean)^2`, `c*x^2`, `c*exp(x - max)`), and the root expression
       must equal the normalization's formula at random values of `x`, the
@@ -509,15 +514,29 @@ def NormRaisePass : Pass<"norm-raise"> {
       deviation, an unbiased variance, a mean over other axes than the
       subtraction) is left alone.
 
-    Guards: static shapes; intermediate values without uses outside the
-    matched graph; layer/RMS norm axes trailing and contiguous; parameters
-    (weight, bias, running statistics) of the normalized shape or a
-    per-channel vector of `x`'s element type. The statistics count what was
-    raised (visible with `-mlir-pass-statistics`).
+    Guards: static shapes without zero-sized dimensions (a zero-sized
+    tensor has no elements to evaluate at); intermediate values without uses
+    outside the matched graph; layer/RMS norm axes trailing and contiguous;
+    parameters (weight, bias, running statistics) of the normalized shape or
+    a per-channel vector of `x`'s element type. A candidate that fails a
+    guard is left as it is (tests: norm-raise.mlir's near misses and guard,
+    norm-raise-limits.mlir). The statistics count what was raised (visible
+    with `-mlir-pass-statistics`).
 
-    Not raised: torch-mlir's group norm (it gathers per-channel scale and
-    shift through `tensor.extract`), training batch norm (its running
-    statistics are updated from the intermediates).
+    Training batch norm: the intermediates may have uses outside the graph
+    only through two values computed from them, which must be PyTorch's
+    running-statistics updates `(1 - m) * running + m * mean` and
+    `(1 - m) * running + m * var * n / (n - 1)` with one momentum `m`
+    (they become the op's new running statistics); without such uses the
+    op gets placeholder running statistics. Group norm: over channel axis 1
+    and all later axes. Parameters may carry unit dimensions (TOSA's
+    `[1, C, 1, 1]`); they are collapsed for the op. Near misses of group
+    norm and training batch norm:
+    test/Raise/group-and-training-norm-negative.mlir.
+
+    Not raised: statistics that TOSA computes as chained single-axis
+    reductions (its instance, group and training batch norms, a layer norm
+    over two axes).
   }];
   let dependentDialects = ["::mlir::norm::NormDialect",
                            "::mlir::linalg::LinalgDialect"];

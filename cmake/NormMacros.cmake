@@ -13,6 +13,11 @@ function(add_norm_library name)
   endif()
   target_link_libraries(${name} PUBLIC ${ARG_LINK_LIBS} MLIR LLVM)
   target_compile_features(${name} PUBLIC cxx_std_17)
+  # Instrumented archives need the sanitizer runtimes wherever they are
+  # linked, also in a consumer of the installed package.
+  if(NORM_ENABLE_SANITIZERS)
+    target_link_options(${name} INTERFACE -fsanitize=address,undefined)
+  endif()
   target_include_directories(${name} PUBLIC
     $<BUILD_INTERFACE:${PROJECT_SOURCE_DIR}/include>
     $<BUILD_INTERFACE:${PROJECT_BINARY_DIR}/include>

@@ -57,7 +57,13 @@ echo "== run the installed norm-opt and plugin"
 "$PREFIX/bin/norm-opt" "$ROOT/test/Tools/Inputs/valid.mlir" \
   --convert-norm-to-linalg | grep -q linalg.generic \
   || fail "installed norm-opt --convert-norm-to-linalg"
-"$LLVM_BIN/mlir-opt" "$ROOT/test/Tools/Inputs/valid.mlir" \
+# Debian's mlir-opt is not instrumented: a sanitizer build's plugin needs the
+# ASan runtime preloaded (it also provides the UBSan handlers).
+PRELOAD=()
+if [[ "$(cache_get NORM_ENABLE_SANITIZERS)" =~ ^(ON|1|TRUE|YES)$ ]]; then
+  PRELOAD=(env "LD_PRELOAD=$("$CXX" -print-file-name=libclang_rt.asan-x86_64.so)")
+fi
+"${PRELOAD[@]}" "$LLVM_BIN/mlir-opt" "$ROOT/test/Tools/Inputs/valid.mlir" \
   --load-dialect-plugin="$PREFIX/lib/NormPlugin.so" \
   --load-pass-plugin="$PREFIX/lib/NormPlugin.so" \
   --pass-pipeline='builtin.module(convert-norm-to-linalg)' \

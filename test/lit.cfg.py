@@ -36,6 +36,21 @@ tools = [
 ]
 llvm_config.add_tool_substitutions(tools, tool_dirs)
 
+# Sanitizer builds (-DNORM_ENABLE_SANITIZERS=ON): Debian's tools are not
+# instrumented, so one that loads NormPlugin.so needs the ASan runtime (which
+# also has the UBSan handlers) preloaded: `%sanitizer_preload mlir-opt ...`.
+# ASAN_OPTIONS/UBSAN_OPTIONS pass through lit to the tests.
+sanitizer_preload = ""
+if str(getattr(config, "enable_sanitizers", "")).upper() in ("ON", "1", "TRUE",
+                                                             "YES"):
+    config.available_features.add("sanitizers")
+    import subprocess as _subprocess
+    asan_rt = _subprocess.run(
+        ["clang++-22", "-print-file-name=libclang_rt.asan-x86_64.so"],
+        capture_output=True, text=True).stdout.strip()
+    sanitizer_preload = "env LD_PRELOAD=" + asan_rt
+config.substitutions.append(("%sanitizer_preload", sanitizer_preload))
+
 # GPU (test/GPU): the CUDA toolkit's libdevice and ptxas for the NVPTX tests
 # (`REQUIRES: cuda-toolkit`, `REQUIRES: ptxas`); a GPU for the tests that run
 # kernels (`REQUIRES: cuda-device`; CI has none). CUDA_HOME is passed on so

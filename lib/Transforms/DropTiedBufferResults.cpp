@@ -78,12 +78,9 @@ static bool dropTiedResults(func::FuncOp func, ModuleOp module,
     return false;
   BitVector erased(func.getNumResults());
   SmallVector<int64_t> argOf(func.getNumResults(), -1);
-  SmallVector<Value> kept;
   for (auto [i, operand] : llvm::enumerate(ret.getOperands())) {
     argOf[i] = getTiedArgument(func, operand);
-    if (argOf[i] < 0)
-      kept.push_back(operand);
-    else
+    if (argOf[i] >= 0)
       erased.set(i);
   }
   if (erased.none())
@@ -120,6 +117,12 @@ static bool dropTiedResults(func::FuncOp func, ModuleOp module,
     rewriter.replaceOp(call, replacements);
   }
 
+  // The kept return operands are read only now: a recursive call may have
+  // been replaced above, and with it a value the return used.
+  SmallVector<Value> kept;
+  for (auto [i, operand] : llvm::enumerate(ret.getOperands()))
+    if (!erased.test(i))
+      kept.push_back(operand);
   if (failed(func.eraseResults(erased)))
     return false;
   ret.getOperandsMutable().assign(kept);

@@ -2,24 +2,24 @@
 // canonicalizes them and runs norm passes and pipelines from a textual pipeline (pass-plugin
 // passes are no command-line flags).
 
-// RUN: mlir-opt %s --load-dialect-plugin=%norm_lib_dir/NormPlugin%shlibext \
+// RUN: %sanitizer_preload mlir-opt %s --load-dialect-plugin=%norm_lib_dir/NormPlugin%shlibext \
 // RUN:   --split-input-file | FileCheck %s --check-prefix=PARSE
-// RUN: mlir-opt %s --load-dialect-plugin=%norm_lib_dir/NormPlugin%shlibext \
+// RUN: %sanitizer_preload mlir-opt %s --load-dialect-plugin=%norm_lib_dir/NormPlugin%shlibext \
 // RUN:   --load-pass-plugin=%norm_lib_dir/NormPlugin%shlibext \
 // RUN:   --split-input-file --pass-pipeline='builtin.module(canonicalize)' \
 // RUN:   | FileCheck %s --check-prefix=CANON
-// RUN: mlir-opt %s --load-dialect-plugin=%norm_lib_dir/NormPlugin%shlibext \
+// RUN: %sanitizer_preload mlir-opt %s --load-dialect-plugin=%norm_lib_dir/NormPlugin%shlibext \
 // RUN:   --load-pass-plugin=%norm_lib_dir/NormPlugin%shlibext \
 // RUN:   --split-input-file \
 // RUN:   --pass-pipeline='builtin.module(convert-norm-to-linalg)' \
 // RUN:   | FileCheck %s --check-prefix=LINALG
-// RUN: mlir-opt %s --load-dialect-plugin=%norm_lib_dir/NormPlugin%shlibext \
+// RUN: %sanitizer_preload mlir-opt %s --load-dialect-plugin=%norm_lib_dir/NormPlugin%shlibext \
 // RUN:   --load-pass-plugin=%norm_lib_dir/NormPlugin%shlibext \
 // RUN:   --split-input-file \
 // RUN:   --pass-pipeline='builtin.module(norm-lower-to-cpu{openmp=false})' \
 // RUN:   | FileCheck %s --check-prefix=CPU
 // The dialect plugin alone also registers the passes and pipelines:
-// RUN: mlir-opt %s --load-dialect-plugin=%norm_lib_dir/NormPlugin%shlibext \
+// RUN: %sanitizer_preload mlir-opt %s --load-dialect-plugin=%norm_lib_dir/NormPlugin%shlibext \
 // RUN:   --split-input-file \
 // RUN:   --pass-pipeline='builtin.module(convert-norm-to-linalg)' \
 // RUN:   | FileCheck %s --check-prefix=LINALG

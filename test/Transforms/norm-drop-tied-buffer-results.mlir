@@ -85,3 +85,19 @@ func.func @two_returns(%c: i1, %a: memref<4xf32>, %b: memref<4xf32>) -> memref<4
 }
 
 func.func private @decl(%a: memref<4xf32>) -> memref<4xf32>
+
+// -----
+
+// A recursive call whose result the function returns: the call is rewritten
+// first (its result 0 is %x), then the return. Used to leave the return with
+// an operand of the erased call (segfault). Its second result becomes tied
+// on the next iteration.
+// CHECK-LABEL: func.func @recursive(
+// CHECK-SAME: %[[X:.*]]: memref<4x8xf32>, %[[C:.*]]: i1)
+// CHECK-SAME: norm.tied_results = array<i64: 0, 0>
+// CHECK: call @recursive(%[[X]], %[[C]]) : (memref<4x8xf32>, i1) -> ()
+// CHECK-NEXT: return{{$}}
+func.func @recursive(%x: memref<4x8xf32>, %c: i1) -> (memref<4x8xf32>, memref<4x8xf32>) {
+  %r:2 = func.call @recursive(%x, %c) : (memref<4x8xf32>, i1) -> (memref<4x8xf32>, memref<4x8xf32>)
+  return %x, %r#0 : memref<4x8xf32>, memref<4x8xf32>
+}

@@ -33,6 +33,13 @@ def ConvertNormToLinalgPass : Pass<"convert-norm-to-linalg"> {
     `tensor.dim`). The pass fails with a diagnostic at any norm operation it
     could not convert.
 
+    Limits: none among the inputs the op verifiers accept: rank-1 inputs
+    normalized over their only axis, zero-sized and dynamic dimensions, and
+    every element type the ops allow (f16, bf16, f32, f64; 8-bit integer
+    images for `image_normalize`) are lowered. A normalized extent of zero
+    gives NaN statistics over an empty output. Test:
+    convert-norm-to-linalg-edge-cases.mlir.
+
     ```mlir
     %y = norm.rms_norm %x axes = [1] : tensor<?x4096xf32>
     ```
@@ -94,6 +101,16 @@ def ConvertNormToGPUPass : Pass<"convert-norm-to-gpu"> {
     Buffers must be 16-byte aligned (PyTorch and CuPy allocations are). The
     pass fails with a diagnostic at any norm op left (other ops, unsupported
     forms).
+
+    Limits, each an error at the op ("has no GPU kernel: ..."): only
+    `layer_norm` and `rms_norm`; element type f32, f16 or bf16 (not f64);
+    at least one leading (row) dimension (a rank-1 input has none); static
+    normalized dimensions with at least one element; rows no longer than
+    `max-values-per-thread` values per thread; operands that are
+    `bufferization.to_tensor` of identity-layout memrefs; an output (and each
+    used statistic) written by one `bufferization.materialize_in_destination`.
+    A dynamic row count is supported. Tests: convert-norm-to-gpu-invalid.mlir
+    and convert-norm-to-gpu-limits.mlir.
   }];
   let options = [
     Option<"warpRowLimit", "warp-row-limit", "int64_t", /*default=*/"1024",

@@ -45,7 +45,7 @@ struct NormNVVMPipelineOptions
   PassOptions::Option<std::string> format{
       *this, "format",
       llvm::cl::desc("Kernel binary format: isa (PTX text), bin (cubin, "
-                     "through ptxas), fatbin, offload (LLVM IR)"),
+                     "through ptxas), fatbin, offloading (LLVM IR)"),
       llvm::cl::init("bin")};
   PassOptions::Option<int64_t> indexBitwidth{
       *this, "index-bitwidth",

@@ -107,6 +107,11 @@ struct RowNormInfo {
 static FailureOr<RowMapping> computeRowMapping(int64_t n, unsigned elementBits,
                                                const NormToGPUOptions &options,
                                                std::string &reason) {
+  // Empty rows would make a zero-thread group (a division by zero below).
+  if (n <= 0) {
+    reason = "the normalized dimensions have no elements";
+    return failure();
+  }
   RowMapping m;
   m.n = n;
   m.vectorWidth = 128 / elementBits;

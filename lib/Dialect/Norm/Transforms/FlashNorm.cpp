@@ -149,7 +149,10 @@ struct NormFlashNormPass
     Value weightValue = matmul.getDpsInputOperand(1)->get();
     auto weightType = cast<RankedTensorType>(weightValue.getType());
     auto resultType = cast<RankedTensorType>(matmul->getResult(0).getType());
-    if (!weightType.hasStaticShape())
+    // W's K extent must be the normalized axis' (linalg.matmul's verifier
+    // does not compare static sizes: [0, N] against K = 2 verifies).
+    if (!weightType.hasStaticShape() ||
+        weightType.getDimSize(transposed ? 1 : 0) != k)
       return failure();
     if (!foldLowPrecision &&
         (isLowPrecisionFloat(weightType) || isLowPrecisionFloat(resultType)))

@@ -137,7 +137,11 @@ struct NormFuseQKNormPass
       return failure();
     AffineExpr reductionExpr = rewriter.getAffineDimExpr(reduction);
     SmallVector<AffineMap> sideMaps;
-    for (auto [index, side] : llvm::enumerate(ArrayRef<Side *>{&*q, &*k})) {
+    // A named array: the initializer list behind an ArrayRef temporary in
+    // the range expression would die before the loop body (ASan:
+    // stack-use-after-scope).
+    Side *sides[] = {&*q, &*k};
+    for (auto [index, side] : llvm::enumerate(sides)) {
       Type sideElement = cast<RankedTensorType>(side->norm.getInput().getType())
                              .getElementType();
       if (sideElement != element)
@@ -164,7 +168,6 @@ struct NormFuseQKNormPass
     rk = replayShapeChain(rewriter, k->chain, rk, lastAxis);
     // The shape-only chains now carry the raw q and k.
     SmallVector<Value> operands;
-    Side *sides[] = {&*q, &*k};
     Value rawInputs[] = {qNorm.getInput(), kNorm.getInput()};
     for (unsigned index = 0; index < 2; ++index) {
       Side *side = sides[index];

@@ -41,7 +41,12 @@ def NormFuseActivationPass : Pass<"norm-fuse-activation"> {
     Limits: the activation must have the normalization's result type (no
     dtype change), be its only user (the pre-activation value has no other
     use), and be a single op (a chain of tensor ops such as
-    `x * sigmoid(x)` written as three ops is left alone).
+    `x * sigmoid(x)` written as three ops is left alone); the other operands
+    of the op must be splat constants, and its payload one of the dialect's
+    activations (relu6, `x * x`, ... are left alone); a normalization that
+    has an activation already is left alone. Dynamic shapes and every float
+    element type are handled alike. Tests: norm-fuse-activation.mlir
+    (`@negative`) and norm-fuse-activation-limits.mlir.
   }];
   let dependentDialects = ["::mlir::norm::NormDialect"];
   let statistics = [
@@ -64,10 +69,15 @@ def NormFuseResidualPass : Pass<"norm-fuse-residual"> {
     (checked by evaluation, as in `norm-fuse-activation`) and `tosa.add`
     without broadcast. Both addends must have the normalization's input type.
 
-    Limits: the normalization must not have a residual already; when the sum
-    has other uses, either all of them must come after the normalization or
-    the normalization's other operands must be available at the add, so that
-    the fused op can be placed where it dominates every use.
+    Limits: the normalization must not have a residual already (and
+    `inplace_abn` has no residual form); a subtraction, `x + x` and a
+    broadcasting add (`tosa.add` of a `[1, N]` residual) are left alone;
+    when the sum has other uses, either all of them must come after the
+    normalization or the normalization's other operands must be available at
+    the add, so that the fused op can be placed where it dominates every use.
+    Dynamic shapes and every float element type are handled alike. Tests:
+    norm-fuse-residual.mlir (`@negative`) and
+    norm-fuse-residual-limits.mlir.
   }];
   let dependentDialects = ["::mlir::norm::NormDialect"];
   let statistics = [
@@ -92,7 +102,11 @@ def NormFuseBiasPass : Pass<"norm-fuse-bias"> {
 
     Limits: the normalization must have no activation (the add would come
     after it), its result no other use, and the bias the result's element
-    type.
+    type (an f16 bias extended to an f32 result is left alone); the addend
+    must broadcast along the parameter dimensions only (a bias along another
+    dimension, or a full-shape addend, is no bias). Dynamic shapes are
+    handled. Tests: norm-fuse-bias.mlir (`@negative`) and
+    norm-fuse-bias-limits.mlir.
   }];
   let dependentDialects = ["::mlir::norm::NormDialect",
                            "::mlir::linalg::LinalgDialect"];
@@ -150,7 +164,10 @@ def NormFoldIntoLinearPass : Pass<"norm-fold-into-linear"> {
     Folding rounds `W * a` once more than the unfolded program does: exact
     in f32/f64 up to that rounding, but with f16/bf16 weights or results
     the rounding error of the folded weight is the element type's (2^-8 for
-    bf16), so those are folded only with `fold-low-precision`.
+    bf16), so those are folded only with `fold-low-precision`. Each limit
+    leaves the IR untouched. Tests: norm-fold-into-linear.mlir (`@negative_*`,
+    `@bf16_weights`) and norm-fold-into-linear-limits.mlir (residual,
+    `dense_resource` weights, zero std, dynamic weight shape).
   }];
   let dependentDialects = ["::mlir::arith::ArithDialect",
                            "::mlir::linalg::LinalgDialect",
@@ -199,7 +216,12 @@ def NormFlashNormPass : Pass<"norm-flash-norm"> {
     activation; every use of the normalized value is a matmul's left
     operand (`C[m, n] += x[m, k] * W[k, n]`), else nothing is rewritten;
     each `W`, the normalization weight and bias are `arith.constant` dense
-    tensors. For layer norm the mean term is
+    tensors. A normalization over a dynamic `K`, over both axes, or used as
+    a matmul's right operand is left alone, as is one of a rank other than 2,
+    and a `W` whose `K` extent is not the normalized axis' size (the matmul
+    verifier does not compare static sizes). Tests: norm-flash-norm.mlir
+    (`@negative`, `@bf16`), norm-flash-norm-limits.mlir and
+    Regression/flash-norm-weight-size-mismatch.mlir. For layer norm the mean term is
     subtracted after the matmul, which cancels when `|mean|` is large
     relative to the row's standard deviation (the error grows with
     `|mean| / std` times the f32 rounding of `x @ W'`).
@@ -560,6 +582,12 @@ def NormDecomposeAggregatesPass : Pass<"norm-decompose-aggregates"> {
     the `linalg.softmax` that `norm-raise` creates) into the linalg ops of
     its decomposition, for lowerings that handle only structured ops. Run it
     before `norm-lower-to-cpu`.
+
+    Limits: only aggregates on tensors of floating-point elements are
+    decomposed; any other (on buffers, with integer elements) is an error
+    (diagnostic at the op, pass failure), because upstream's decompositions
+    would produce invalid IR or crash on them. Test:
+    norm-decompose-aggregates-limits.mlir.
   }];
   let dependentDialects = ["::mlir::linalg::LinalgDialect"];
 }

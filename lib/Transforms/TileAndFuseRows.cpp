@@ -143,6 +143,35 @@ static LogicalResult tileStatistics(RewriterBase &rewriter,
   return success();
 }
 
+/// A root with fewer static iterations than this that reads the result of
+/// a reduction (batch norm's running-mean update over 64 channels, reading
+/// the batch mean) is not tiled: threads gain nothing on it, and its tiles
+/// would fuse, that is recompute, the whole-tensor reduction.
+static constexpr int64_t kMinRootIterations = 1024;
+static bool isSmallRootOfReduction(linalg::LinalgOp op) {
+  int64_t iterations = 1;
+  for (int64_t size : op.getStaticLoopRanges()) {
+    if (ShapedType::isDynamic(size))
+      return false;
+    iterations *= size;
+  }
+  if (iterations >= kMinRootIterations)
+    return false;
+  SmallVector<Operation *> worklist = {op};
+  llvm::SmallPtrSet<Operation *, 16> visited;
+  while (!worklist.empty()) {
+    auto linalgOp = dyn_cast<linalg::LinalgOp>(worklist.pop_back_val());
+    if (!linalgOp || !visited.insert(linalgOp).second)
+      continue;
+    if (linalgOp != op && linalgOp.getNumReductionLoops() > 0)
+      return true;
+    for (Value input : linalgOp.getDpsInputs())
+      if (Operation *producer = input.getDefiningOp())
+        worklist.push_back(producer);
+  }
+  return false;
+}
+
 void TileAndFuseRowsPass::runOnOperation() {
   if (tileSize <= 0)
     return;
@@ -150,7 +179,7 @@ void TileAndFuseRowsPass::runOnOperation() {
   getOperation().walk([&](linalg::LinalgOp op) {
     // Do not re-tile what an enclosing loop already tiles.
     if (isRoot(op) && !op->getParentOfType<scf::ForallOp>() &&
-        !hasZeroSizedLoop(op))
+        !hasZeroSizedLoop(op) && !isSmallRootOfReduction(op))
       roots.push_back(op);
   });
 

@@ -2,6 +2,8 @@
 // RUN: norm-opt %s --split-input-file --pass-pipeline='builtin.module(func.func(norm-nontemporal-stores))' | FileCheck %s --check-prefix=NT
 
 // The op that writes each 2-row tile (centering by the row mean) becomes an
+// (128 rows: norm-tile-and-fuse-rows leaves roots under 1024 iterations
+// that read a reduction untiled)
 // scf.for nest over rows and 4-wide column blocks of 1-D vector ops; the
 // row sum it reads stays a linalg reduction (LLVM vectorizes its loop).
 // CHECK-LABEL: func.func @center(
@@ -16,23 +18,23 @@
 // CHECK: tensor.parallel_insert_slice
 #x = affine_map<(d0, d1) -> (d0, d1)>
 #r = affine_map<(d0, d1) -> (d0)>
-func.func @center(%x: tensor<4x8xf32>, %out: tensor<4x8xf32>) -> tensor<4x8xf32> {
+func.func @center(%x: tensor<128x8xf32>, %out: tensor<128x8xf32>) -> tensor<128x8xf32> {
   %zero = arith.constant 0.0 : f32
-  %e = tensor.empty() : tensor<4xf32>
-  %z = linalg.fill ins(%zero : f32) outs(%e : tensor<4xf32>) -> tensor<4xf32>
+  %e = tensor.empty() : tensor<128xf32>
+  %z = linalg.fill ins(%zero : f32) outs(%e : tensor<128xf32>) -> tensor<128xf32>
   %s = linalg.generic {indexing_maps = [#x, #r], iterator_types = ["parallel", "reduction"]}
-      ins(%x : tensor<4x8xf32>) outs(%z : tensor<4xf32>) {
+      ins(%x : tensor<128x8xf32>) outs(%z : tensor<128xf32>) {
   ^bb0(%a: f32, %acc: f32):
     %v = arith.addf %a, %acc : f32
     linalg.yield %v : f32
-  } -> tensor<4xf32>
+  } -> tensor<128xf32>
   %y = linalg.generic {indexing_maps = [#x, #r, #x], iterator_types = ["parallel", "parallel"]}
-      ins(%x, %s : tensor<4x8xf32>, tensor<4xf32>) outs(%out : tensor<4x8xf32>) {
+      ins(%x, %s : tensor<128x8xf32>, tensor<128xf32>) outs(%out : tensor<128x8xf32>) {
   ^bb0(%a: f32, %m: f32, %o: f32):
     %v = arith.subf %a, %m : f32
     linalg.yield %v : f32
-  } -> tensor<4x8xf32>
-  return %y : tensor<4x8xf32>
+  } -> tensor<128x8xf32>
+  return %y : tensor<128x8xf32>
 }
 
 // -----

@@ -50,6 +50,11 @@ def NormTileAndFuseRowsPass
     `n >= 16`) can be shared among threads (GroupNorm's batch of 8 is 8
     tiles of 1, not one tile of 8).
 
+    A root of fewer than 1024 static iterations that reads the result of a
+    reduction (batch norm's running-mean update over its channels) is not
+    tiled: threads gain nothing on it, and its tiles would recompute the
+    whole-tensor reduction.
+
     Statistics that no tile fuses (read whole by every tile: batch norm's
     per-channel sums over the tiled batch) are tiled on their own, after the
     roots: an `scf.forall` over their parallel loops (reductions untiled,

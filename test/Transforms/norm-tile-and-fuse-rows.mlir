@@ -176,3 +176,37 @@ func.func @channels_last_statistics(%x: tensor<2x4x4x64xf32>, %init: tensor<64xf
   } -> tensor<2x4x4x64xf32>
   return %y : tensor<2x4x4x64xf32>
 }
+
+// -----
+
+// A small root reading a reduction (a running-mean update over 16 channels)
+// is not tiled, so the batch sum is not recomputed in its tiles: it is
+// computed once, in its own scf.forall over channels.
+// CHECK-LABEL: func.func @running_update(
+// CHECK: %[[SUM:.*]] = scf.forall (%{{.*}}) in (16)
+// CHECK: linalg.generic {{.*}}["reduction", "parallel", "reduction", "reduction"]
+// CHECK: scf.forall.in_parallel
+// CHECK-NOT: scf.forall
+// CHECK: linalg.generic {{.*}}["parallel"]{{.*}} ins(%[[SUM]], %arg2 : tensor<16xf32>, tensor<16xf32>)
+// CHECK-NOT: scf.forall
+// CHECK: return
+#x = affine_map<(n, c, h, w) -> (n, c, h, w)>
+#ch = affine_map<(n, c, h, w) -> (c)>
+#v = affine_map<(c) -> (c)>
+func.func @running_update(%x: tensor<4x16x8x8xf32>, %init: tensor<16xf32>,
+                          %running: tensor<16xf32>, %out: tensor<16xf32>) -> tensor<16xf32> {
+  %s = linalg.generic {indexing_maps = [#x, #ch],
+                       iterator_types = ["reduction", "parallel", "reduction", "reduction"]}
+      ins(%x : tensor<4x16x8x8xf32>) outs(%init : tensor<16xf32>) {
+  ^bb0(%a: f32, %acc: f32):
+    %v = arith.addf %a, %acc : f32
+    linalg.yield %v : f32
+  } -> tensor<16xf32>
+  %r = linalg.generic {indexing_maps = [#v, #v, #v], iterator_types = ["parallel"]}
+      ins(%s, %running : tensor<16xf32>, tensor<16xf32>) outs(%out : tensor<16xf32>) {
+  ^bb0(%a: f32, %b: f32, %o: f32):
+    %v = arith.addf %a, %b : f32
+    linalg.yield %v : f32
+  } -> tensor<16xf32>
+  return %r : tensor<16xf32>
+}

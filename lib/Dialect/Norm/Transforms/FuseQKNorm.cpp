@@ -104,14 +104,8 @@ struct NormFuseQKNormPass
   using Base::Base;
 
   void runOnOperation() override {
-    SmallVector<linalg::LinalgOp> candidates;
-    getOperation()->walk([&](linalg::LinalgOp op) {
-      if (op.getNumDpsInputs() == 2 && op.getNumDpsInits() == 1 &&
-          op.hasPureTensorSemantics() && linalg::isaContractionOpInterface(op))
-        candidates.push_back(op);
-    });
     IRRewriter rewriter(&getContext());
-    for (linalg::LinalgOp op : candidates)
+    for (linalg::LinalgOp op : collectTensorContractions(getOperation()))
       if (succeeded(rewrite(rewriter, op)))
         ++numFused;
   }
@@ -150,9 +144,7 @@ struct NormFuseQKNormPass
       // indexed by the contraction's only reduction loop, and only it.
       AffineMap map = contraction.getMatchingIndexingMap(
           contraction.getDpsInputOperand(index));
-      if (!llvm::all_of(map.getResults(), llvm::IsaPred<AffineDimExpr>) ||
-          map.getResult(side->operandAxis) != reductionExpr ||
-          llvm::count(map.getResults(), reductionExpr) != 1)
+      if (!isIndexedOnlyByReduction(map, side->operandAxis, reductionExpr))
         return failure();
       sideMaps.push_back(map);
     }
@@ -229,26 +221,8 @@ struct NormFuseQKNormPass
 
     // out = init + acc * rq * rk over the output's dimensions.
     unsigned outRank = resultType.getRank();
-    DenseMap<unsigned, unsigned> loopToOutput;
-    for (auto [position, expr] : llvm::enumerate(outputMap.getResults()))
-      loopToOutput[cast<AffineDimExpr>(expr).getPosition()] = position;
-    // The statistics operand's map: the side's, with the (size 1)
-    // normalized axis at 0, in terms of the output's dimensions (contraction
-    // semantics put every other index of an operand in the output).
-    auto statsMap = [&](AffineMap sideMap) -> AffineMap {
-      SmallVector<AffineExpr> results;
-      for (AffineExpr expr : sideMap.getResults()) {
-        if (expr == reductionExpr) {
-          results.push_back(rewriter.getAffineConstantExpr(0));
-          continue;
-        }
-        results.push_back(rewriter.getAffineDimExpr(
-            loopToOutput.lookup(cast<AffineDimExpr>(expr).getPosition())));
-      }
-      return AffineMap::get(outRank, 0, results, context);
-    };
-    AffineMap qStats = statsMap(sideMaps[0]);
-    AffineMap kStats = statsMap(sideMaps[1]);
+    AffineMap qStats = getStatisticsMap(sideMaps[0], reductionExpr, outputMap);
+    AffineMap kStats = getStatisticsMap(sideMaps[1], reductionExpr, outputMap);
     AffineMap identity = rewriter.getMultiDimIdentityMap(outRank);
     Type statsElement = cast<RankedTensorType>(rq.getType()).getElementType();
     auto convert = [&](OpBuilder &b, Location l, Value v, Type to) -> Value {

@@ -78,14 +78,8 @@ struct NormFuseSoftmaxMatmulPass
   using Base::Base;
 
   void runOnOperation() override {
-    SmallVector<linalg::LinalgOp> candidates;
-    getOperation()->walk([&](linalg::LinalgOp op) {
-      if (op.getNumDpsInputs() == 2 && op.getNumDpsInits() == 1 &&
-          op.hasPureTensorSemantics() && linalg::isaContractionOpInterface(op))
-        candidates.push_back(op);
-    });
     IRRewriter rewriter(&getContext());
-    for (linalg::LinalgOp op : candidates)
+    for (linalg::LinalgOp op : collectTensorContractions(getOperation()))
       for (unsigned operand = 0; operand < 2; ++operand)
         if (succeeded(rewrite(rewriter, op, operand))) {
           ++numFused;
@@ -131,9 +125,7 @@ struct NormFuseSoftmaxMatmulPass
     if (failed(operandAxis))
       return failure();
     AffineMap operandMap = contraction.getMatchingIndexingMap(operand);
-    if (!llvm::all_of(operandMap.getResults(), llvm::IsaPred<AffineDimExpr>) ||
-        operandMap.getResult(*operandAxis) != reductionExpr ||
-        llvm::count(operandMap.getResults(), reductionExpr) != 1)
+    if (!isIndexedOnlyByReduction(operandMap, *operandAxis, reductionExpr))
       return failure();
 
     // The softmax, without its division: e = exp(s - max(s)), l = sum(e).
@@ -203,19 +195,10 @@ struct NormFuseSoftmaxMatmulPass
     // like the contracted operand with its normalized axis at 0.
     AffineMap outputMap = contraction.getMatchingIndexingMap(initOperand);
     unsigned outRank = resultType.getRank();
-    DenseMap<unsigned, unsigned> loopToOutput;
-    for (auto [position, expr] : llvm::enumerate(outputMap.getResults()))
-      loopToOutput[cast<AffineDimExpr>(expr).getPosition()] = position;
-    SmallVector<AffineExpr> sumExprs;
-    for (AffineExpr expr : operandMap.getResults())
-      sumExprs.push_back(expr == reductionExpr
-                             ? rewriter.getAffineConstantExpr(0)
-                             : rewriter.getAffineDimExpr(loopToOutput.lookup(
-                                   cast<AffineDimExpr>(expr).getPosition())));
     AffineMap outIdentity = rewriter.getMultiDimIdentityMap(outRank);
     SmallVector<Value> inputs = {accumulate->getResult(0), operandSums};
     SmallVector<AffineMap> maps = {
-        outIdentity, AffineMap::get(outRank, 0, sumExprs, &getContext())};
+        outIdentity, getStatisticsMap(operandMap, reductionExpr, outputMap)};
     if (addInit) {
       inputs.push_back(init);
       maps.push_back(outIdentity);

@@ -106,4 +106,38 @@ Value replayShapeChain(RewriterBase &rewriter, ArrayRef<Operation *> chain,
   return stats;
 }
 
+SmallVector<linalg::LinalgOp> collectTensorContractions(Operation *root) {
+  SmallVector<linalg::LinalgOp> contractions;
+  root->walk([&](linalg::LinalgOp op) {
+    if (op.getNumDpsInputs() == 2 && op.getNumDpsInits() == 1 &&
+        op.hasPureTensorSemantics() && linalg::isaContractionOpInterface(op))
+      contractions.push_back(op);
+  });
+  return contractions;
+}
+
+bool isIndexedOnlyByReduction(AffineMap operandMap, int64_t axis,
+                              AffineExpr reduction) {
+  return llvm::all_of(operandMap.getResults(), llvm::IsaPred<AffineDimExpr>) &&
+         operandMap.getResult(axis) == reduction &&
+         llvm::count(operandMap.getResults(), reduction) == 1;
+}
+
+AffineMap getStatisticsMap(AffineMap operandMap, AffineExpr reduction,
+                           AffineMap outputMap) {
+  MLIRContext *context = operandMap.getContext();
+  DenseMap<unsigned, unsigned> loopToOutput;
+  for (auto [position, expr] : llvm::enumerate(outputMap.getResults()))
+    loopToOutput[cast<AffineDimExpr>(expr).getPosition()] = position;
+  SmallVector<AffineExpr> results;
+  for (AffineExpr expr : operandMap.getResults())
+    results.push_back(
+        expr == reduction
+            ? getAffineConstantExpr(0, context)
+            : getAffineDimExpr(
+                  loopToOutput.lookup(cast<AffineDimExpr>(expr).getPosition()),
+                  context));
+  return AffineMap::get(outputMap.getNumResults(), 0, results, context);
+}
+
 } // namespace mlir::norm

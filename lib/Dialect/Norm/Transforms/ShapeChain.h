@@ -9,12 +9,15 @@
 // `[B, S, H, D]` tensors collapsed to `[B*H, S, D]` batch_matmul operands).
 // A fusion that moves a per-row scaling past the contraction keeps such a
 // chain on the unscaled value and replays it on the (size-1) statistics.
+// Also the contraction helpers such fusions share (norm-fuse-qk-norm,
+// norm-fuse-softmax-matmul).
 //
 //===----------------------------------------------------------------------===//
 
 #ifndef NORM_LIB_DIALECT_NORM_TRANSFORMS_SHAPECHAIN_H
 #define NORM_LIB_DIALECT_NORM_TRANSFORMS_SHAPECHAIN_H
 
+#include "mlir/Dialect/Linalg/IR/LinalgInterfaces.h"
 #include "mlir/IR/PatternMatch.h"
 
 namespace mlir::norm {
@@ -39,6 +42,24 @@ Value traceShapeChain(Value value, SmallVectorImpl<Operation *> &chain,
 /// statistics in the shape of the chain's result (same size-1 axis).
 Value replayShapeChain(RewriterBase &rewriter, ArrayRef<Operation *> chain,
                        Value stats, int64_t axis);
+
+/// The two-input, one-init linalg contractions on tensors nested in `root`
+/// (matmul, batch_matmul, einsum-like generics): where a per-row scaling of
+/// an operand can move past the contraction.
+SmallVector<linalg::LinalgOp> collectTensorContractions(Operation *root);
+
+/// Whether `operandMap` (a contraction operand's indexing map) indexes only
+/// with loops and its dimension `axis` with `reduction`, which indexes no
+/// other dimension.
+bool isIndexedOnlyByReduction(AffineMap operandMap, int64_t axis,
+                              AffineExpr reduction);
+
+/// The indexing map, over the contraction's output dimensions (`outputMap`),
+/// of per-row statistics of a contraction operand: the operand's map with
+/// its `reduction` index at 0 (a size-1 dimension). Contraction semantics put
+/// every other index of an operand in the output.
+AffineMap getStatisticsMap(AffineMap operandMap, AffineExpr reduction,
+                           AffineMap outputMap);
 
 } // namespace mlir::norm
 

@@ -248,21 +248,29 @@ static Value lookupLocal(const IRMapping &local, Value value) {
 //===----------------------------------------------------------------------===//
 
 namespace {
-/// Partitions a training batch normalization whose batch is split.
-struct BatchNormTrainingShardingModel
-    : public shard::ShardingInterface::ExternalModel<
-          BatchNormTrainingShardingModel, BatchNormTrainingOp> {
+/// The loops and indexing maps shared by the batch-norm sharding models:
+/// every dimension of the input is a loop; per-channel operands and results
+/// follow `feature_axis`.
+template <typename ConcreteModel, typename OpTy>
+struct BatchNormShardingModelBase
+    : public shard::ShardingInterface::ExternalModel<ConcreteModel, OpTy> {
   SmallVector<utils::IteratorType> getLoopIteratorTypes(Operation *op) const {
-    int64_t rank = cast<BatchNormTrainingOp>(op).getInput().getType().getRank();
+    int64_t rank = cast<OpTy>(op).getInput().getType().getRank();
     return SmallVector<utils::IteratorType>(rank,
                                             utils::IteratorType::parallel);
   }
 
   SmallVector<AffineMap> getIndexingMaps(Operation *op) const {
-    auto bn = cast<BatchNormTrainingOp>(op);
+    auto bn = cast<OpTy>(op);
     return getIndexingMapsByRank(op, bn.getInput().getType().getRank(),
                                  bn.getFeatureAxis());
   }
+};
+
+/// Partitions a training batch normalization whose batch is split.
+struct BatchNormTrainingShardingModel
+    : public BatchNormShardingModelBase<BatchNormTrainingShardingModel,
+                                        BatchNormTrainingOp> {
 
   LogicalResult partition(Operation *op, ArrayRef<Value> partitionedOperands,
                           ArrayRef<Sharding> operandShardings,
@@ -385,19 +393,8 @@ struct BatchNormTrainingShardingModel
 /// Partitions the backward of a training batch normalization whose batch is
 /// split.
 struct BatchNormGradShardingModel
-    : public shard::ShardingInterface::ExternalModel<BatchNormGradShardingModel,
-                                                     BatchNormGradOp> {
-  SmallVector<utils::IteratorType> getLoopIteratorTypes(Operation *op) const {
-    int64_t rank = cast<BatchNormGradOp>(op).getInput().getType().getRank();
-    return SmallVector<utils::IteratorType>(rank,
-                                            utils::IteratorType::parallel);
-  }
-
-  SmallVector<AffineMap> getIndexingMaps(Operation *op) const {
-    auto grad = cast<BatchNormGradOp>(op);
-    return getIndexingMapsByRank(op, grad.getInput().getType().getRank(),
-                                 grad.getFeatureAxis());
-  }
+    : public BatchNormShardingModelBase<BatchNormGradShardingModel,
+                                        BatchNormGradOp> {
 
   LogicalResult partition(Operation *op, ArrayRef<Value> partitionedOperands,
                           ArrayRef<Sharding> operandShardings,

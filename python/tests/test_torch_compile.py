@@ -9,8 +9,12 @@ Every module is compared with its own PyTorch forward on random data
 import numpy as np
 import pytest
 
-torch = pytest.importorskip("torch")
-pytest.importorskip("torch_mlir")
+torch = pytest.importorskip(
+    "torch", reason="torch is not installed: norm_mlir.compile needs it "
+    "(NORM_WITH_TORCH=1 bash scripts/setup.sh)")
+pytest.importorskip(
+    "torch_mlir", reason="torch-mlir is not installed: it is the importer "
+    "norm_mlir.compile uses")
 nn = torch.nn
 F = torch.nn.functional
 

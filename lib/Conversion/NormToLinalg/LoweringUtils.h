@@ -10,6 +10,8 @@
 #ifndef LIB_CONVERSION_NORMTOLINALG_LOWERINGUTILS_H
 #define LIB_CONVERSION_NORMTOLINALG_LOWERINGUTILS_H
 
+#include "norm/Dialect/Norm/Utils/FloatUtils.h"
+
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
@@ -21,22 +23,6 @@ namespace mlir::norm::detail {
 inline Value floatConstant(OpBuilder &b, Location loc, Type type,
                            double value) {
   return arith::ConstantOp::create(b, loc, b.getFloatAttr(type, value));
-}
-
-/// Converts the scalar float `value` to the float type `to` (extf, truncf,
-/// or through f32 between the two 16-bit formats).
-inline Value castFloat(OpBuilder &b, Location loc, Value value, Type to) {
-  Type from = value.getType();
-  if (from == to)
-    return value;
-  unsigned fromWidth = from.getIntOrFloatBitWidth();
-  unsigned toWidth = to.getIntOrFloatBitWidth();
-  if (fromWidth < toWidth)
-    return arith::ExtFOp::create(b, loc, to, value);
-  if (fromWidth > toWidth)
-    return arith::TruncFOp::create(b, loc, to, value);
-  Value wide = arith::ExtFOp::create(b, loc, b.getF32Type(), value);
-  return arith::TruncFOp::create(b, loc, to, wide);
 }
 
 /// Casts the tensor `value` to `type` when they differ only in how static

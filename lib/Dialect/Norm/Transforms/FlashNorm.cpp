@@ -19,6 +19,7 @@
 #include "ScalarEvaluator.h"
 #include "norm/Dialect/Norm/IR/NormOps.h"
 #include "norm/Dialect/Norm/Transforms/Passes.h"
+#include "norm/Dialect/Norm/Utils/FloatUtils.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
@@ -323,20 +324,11 @@ struct NormFlashNormPass
     Type element = resultType.getElementType();
     Value empty = tensor::EmptyOp::create(
         rewriter, mmLoc, tensor::getMixedSizes(rewriter, mmLoc, init), element);
-    auto cast = [&](OpBuilder &b, Location l, Value v, Type to) -> Value {
-      unsigned from = v.getType().getIntOrFloatBitWidth();
-      unsigned width = to.getIntOrFloatBitWidth();
-      if (from < width)
-        return arith::ExtFOp::create(b, l, to, v);
-      if (from > width)
-        return arith::TruncFOp::create(b, l, to, v);
-      return v;
-    };
     auto epilogue = linalg::GenericOp::create(
         rewriter, mmLoc, TypeRange{resultType}, inputs, ValueRange{empty}, maps,
         SmallVector<utils::IteratorType>(2, utils::IteratorType::parallel),
         [&](OpBuilder &b, Location l, ValueRange args) {
-          Value value = cast(b, l, args[0], statsElement);
+          Value value = castFloat(b, l, args[0], statsElement);
           unsigned next = 2;
           if (layerNorm) {
             Value shift =
@@ -349,8 +341,8 @@ struct NormFlashNormPass
             value = arith::AddFOp::create(b, l, value, args[next++]);
           if (addInit)
             value = arith::AddFOp::create(
-                b, l, value, cast(b, l, args[next++], statsElement));
-          linalg::YieldOp::create(b, l, cast(b, l, value, element));
+                b, l, value, castFloat(b, l, args[next++], statsElement));
+          linalg::YieldOp::create(b, l, castFloat(b, l, value, element));
         });
     rewriter.replaceOp(matmul, epilogue.getResult(0));
   }

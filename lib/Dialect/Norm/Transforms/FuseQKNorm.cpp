@@ -19,6 +19,7 @@
 #include "ShapeChain.h"
 #include "norm/Dialect/Norm/IR/NormOps.h"
 #include "norm/Dialect/Norm/Transforms/Passes.h"
+#include "norm/Dialect/Norm/Utils/FloatUtils.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
@@ -225,15 +226,6 @@ struct NormFuseQKNormPass
     AffineMap kStats = getStatisticsMap(sideMaps[1], reductionExpr, outputMap);
     AffineMap identity = rewriter.getMultiDimIdentityMap(outRank);
     Type statsElement = cast<RankedTensorType>(rq.getType()).getElementType();
-    auto convert = [&](OpBuilder &b, Location l, Value v, Type to) -> Value {
-      unsigned from = v.getType().getIntOrFloatBitWidth();
-      unsigned width = to.getIntOrFloatBitWidth();
-      if (from < width)
-        return arith::ExtFOp::create(b, l, to, v);
-      if (from > width)
-        return arith::TruncFOp::create(b, l, to, v);
-      return v;
-    };
     Value outEmpty = tensor::EmptyOp::create(
         rewriter, loc, tensor::getMixedSizes(rewriter, loc, init), element);
     auto epilogue = linalg::GenericOp::create(
@@ -243,10 +235,10 @@ struct NormFuseQKNormPass
         SmallVector<utils::IteratorType>(outRank,
                                          utils::IteratorType::parallel),
         [&](OpBuilder &b, Location l, ValueRange args) {
-          Value value = convert(b, l, args[0], statsElement);
+          Value value = castFloat(b, l, args[0], statsElement);
           value = arith::MulFOp::create(b, l, value, args[1]);
           value = arith::MulFOp::create(b, l, value, args[2]);
-          value = convert(b, l, value, element);
+          value = castFloat(b, l, value, element);
           value = arith::AddFOp::create(b, l, args[3], value);
           linalg::YieldOp::create(b, l, value);
         });

@@ -32,6 +32,7 @@
 #include "norm/Dialect/Norm/Transforms/SyncBatchNorm.h"
 #include "norm/Dialect/Norm/IR/NormDialect.h"
 #include "norm/Dialect/Norm/IR/NormOps.h"
+#include "norm/Dialect/Norm/Utils/FloatUtils.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
@@ -90,16 +91,6 @@ getBatchGridAxes(Operation *op, const Sharding &sharding, int64_t featureAxis) {
     llvm::append_range(axes, dimAxes.asArrayRef());
   }
   return axes;
-}
-
-/// Casts a float scalar to `type` (extension or truncation), or returns it.
-static Value castFloat(OpBuilder &b, Location loc, Value value, Type type) {
-  Type from = value.getType();
-  if (from == type)
-    return value;
-  if (from.getIntOrFloatBitWidth() < type.getIntOrFloatBitWidth())
-    return arith::ExtFOp::create(b, loc, type, value);
-  return arith::TruncFOp::create(b, loc, type, value);
 }
 
 /// A float constant of `type`.

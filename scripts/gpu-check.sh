@@ -10,7 +10,10 @@
 #   scripts/gpu-check.sh device   on the GPU machine, in the repository root,
 #                                 with the bundle carried: the GPU tests
 #                                 (pytest, test/Integration/GPU) then the
-#                                 benchmark (benchmarks/gpu/bench_norm.py);
+#                                 benchmark (benchmarks/gpu/bench_norm.py:
+#                                 LayerNorm, RMSNorm, residual+RMSNorm,
+#                                 GroupNorm+SiLU, BatchNorm inference and
+#                                 training; $BENCH_CASES, $BENCH_NO_COMPILE);
 #                                 results to $OUT (or build-gpu/results)
 #   scripts/gpu-check.sh report F here: puts the benchmark table F (the
 #                                 device run's benchmarks.md) into
@@ -76,8 +79,13 @@ device() {
   python3 -m pytest -q -p no:cacheprovider -rs "$ROOT/test/Integration/GPU" \
     2>&1 | tee "$out/gpu-tests.txt" || status=1
   # Then speed, against eager and torch.compile and a copy in the same run.
-  python3 "$ROOT/benchmarks/gpu/bench_norm.py" --bundle "$BUNDLE" \
-    --output "$out/benchmarks.md" 2>&1 | tee "$out/bench-log.txt" || status=1
+  # When device time is short (torch.compile costs tens of seconds a case):
+  # BENCH_CASES=regex (e.g. 'GroupNorm|BatchNorm') and/or BENCH_NO_COMPILE=1.
+  local args=(--bundle "$BUNDLE" --output "$out/benchmarks.md")
+  [[ -n "${BENCH_CASES:-}" ]] && args+=(--cases "$BENCH_CASES")
+  [[ -n "${BENCH_NO_COMPILE:-}" ]] && args+=(--no-compile)
+  python3 "$ROOT/benchmarks/gpu/bench_norm.py" "${args[@]}" \
+    2>&1 | tee "$out/bench-log.txt" || status=1
   echo "results in $out"
   return $status
 }

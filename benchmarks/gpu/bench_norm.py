@@ -7,15 +7,19 @@ effective bandwidth (bytes that must move: inputs read once, outputs written
 once) in TB/s, and that bandwidth as a percentage of a device-to-device copy
 measured in the same run. Targets (issue): LayerNorm/RMSNorm bf16
 [32768 x 4096] >= 85 % of the copy; residual + RMSNorm the same;
-GroupNorm+SiLU bf16 [8, 512, 64, 64] >= 75 % (no norm-mlir kernel yet: only
-the PyTorch baselines are measured).
+GroupNorm+SiLU bf16 [8, 512, 64, 64] >= 75 %. BatchNorm [32, 64, 56, 56]
+(inference + ReLU, f32 and bf16; training f32) is measured too. For the
+split reductions (GroupNorm, BatchNorm training) the bytes counted are still
+one read and one write, although the kernels read the input twice (the
+second read may hit L2).
 
     python3 benchmarks/gpu/bench_norm.py --bundle build-gpu/gpu-bundle \
-        --output $OUT/benchmarks.md [--no-compile]
+        --output $OUT/benchmarks.md [--no-compile] [--cases 'GroupNorm|BatchNorm']
 """
 
 import argparse
 import platform
+import re
 import sys
 import time
 from pathlib import Path
@@ -78,7 +82,44 @@ def cases(rows, n):
     gx = torch.randn(8, 512, 64, 64, device="cuda", dtype=bf16)
     gw = torch.randn(512, device="cuda", dtype=bf16)
     gb = torch.randn(512, device="cuda", dtype=bf16)
+    gy = torch.empty_like(gx)
     g_bytes = gx.numel() * gx.element_size()
+    bn = {}
+    for name, dt in (("f32", torch.float32), ("bf16", bf16)):
+        bx = torch.randn(32, 64, 56, 56, device="cuda", dtype=dt)
+        params = [torch.randn(64, device="cuda", dtype=dt) for _ in range(4)]
+        params[1] = params[1].abs().add_(0.5)  # running variance > 0
+        bn[name] = (bx, *params, torch.empty_like(bx))
+    bx, bm, bv, bw, bb, by = bn["f32"]
+    tm, tv = bm.clone(), bv.clone()  # torch's training updates them in place
+    saved = [torch.empty(64, device="cuda") for _ in range(2)]
+    new_stats = [torch.empty_like(bm), torch.empty_like(bv)]
+    b_bytes = bx.numel() * bx.element_size()
+    # NHWC bf16 training: ours on [32, 56, 56, 64]; torch on the same memory
+    # as a channels_last NCHW view.
+    hx = torch.randn(32, 56, 56, 64, device="cuda", dtype=bf16)
+    hy = torch.empty_like(hx)
+    hm = torch.zeros(64, device="cuda")
+    hv = torch.ones(64, device="cuda")
+    hw = torch.randn(64, device="cuda", dtype=bf16)
+    hb = torch.randn(64, device="cuda", dtype=bf16)
+    h_stats = [torch.empty(64, device="cuda") for _ in range(4)]
+    hx_nchw = hx.permute(0, 3, 1, 2)  # channels_last strides
+    htm, htv = hm.clone(), hv.clone()
+    # torch's mixed-precision BatchNorm: bf16 input, f32 parameters.
+    hwf, hbf = hw.float(), hb.float()
+
+    def bn_inference(dtype):
+        x_, m_, v_, w_, b_, _ = bn[dtype]
+        return lambda: F.relu(F.batch_norm(x_, m_, v_, w_, b_, False, 0.1,
+                                           1e-5))
+
+    def bn_inference_check(dtype):
+        x_, m_, v_, w_, b_, y_ = bn[dtype]
+        return lambda: (y_, F.relu(F.batch_norm(
+            x_.float(), m_.float(), v_.float(), w_.float(), b_.float(),
+            False, 0.1, 1e-5)).to(x_.dtype))
+
     return [
         dict(name=f"LayerNorm bf16 [{rows} x {n}]", bytes=2 * row_bytes,
              ours=("layer_norm_bf16_4096", (x, w, b, y)),
@@ -95,9 +136,35 @@ def cases(rows, n):
              torch=lambda: add_rms_norm_ref(x, r, w),
              check=lambda: (y, add_rms_norm_ref(x, r, w)[0])),
         dict(name="GroupNorm(32)+SiLU bf16 [8, 512, 64, 64]",
-             bytes=2 * g_bytes, ours=None,
+             bytes=2 * g_bytes,
+             ours=("group_norm_silu_bf16", (gx, gw, gb, gy)),
              torch=lambda: F.silu(F.group_norm(gx, 32, gw, gb, 1e-5)),
-             check=None),
+             check=lambda: (gy, F.silu(F.group_norm(
+                 gx.float(), 32, gw.float(), gb.float(), 1e-5)).to(bf16))),
+    ] + [
+        dict(name=f"BatchNorm inference+ReLU {dtype} [32, 64, 56, 56]",
+             bytes=2 * bn[dtype][0].numel() * bn[dtype][0].element_size(),
+             ours=(f"batch_norm_inference_relu_{dtype}", bn[dtype]),
+             torch=bn_inference(dtype), check=bn_inference_check(dtype))
+        for dtype in ("f32", "bf16")
+    ] + [
+        dict(name="BatchNorm training+ReLU f32 [32, 64, 56, 56]",
+             bytes=2 * b_bytes,
+             ours=("batch_norm_training_f32",
+                   (bx, bm, bv, bw, bb, by, *saved, *new_stats)),
+             torch=lambda: F.relu(F.batch_norm(bx, tm, tv, bw, bb, True, 0.1,
+                                               1e-5)),
+             check=lambda: (by, F.relu(F.batch_norm(
+                 bx, None, None, bw, bb, True, 0.1, 1e-5)))),
+        dict(name="BatchNorm training+ReLU NHWC bf16 [32, 56, 56, 64]",
+             bytes=2 * hx.numel() * hx.element_size(),
+             ours=("batch_norm_training_nhwc_bf16",
+                   (hx, hm, hv, hw, hb, hy, *h_stats)),
+             torch=lambda: F.relu(F.batch_norm(hx_nchw, htm, htv, hwf, hbf,
+                                               True, 0.1, 1e-5)),
+             check=lambda: (hy, F.relu(F.batch_norm(
+                 hx_nchw.float(), None, None, hw.float(), hb.float(), True,
+                 0.1, 1e-5)).permute(0, 2, 3, 1).to(bf16))),
     ]
 
 
@@ -110,6 +177,8 @@ def main():
     parser.add_argument("--no-compile", action="store_true",
                         help="skip torch.compile")
     parser.add_argument("--output", help="also write the markdown here")
+    parser.add_argument("--cases", default="",
+                        help="only the cases whose name matches this regex")
     args = parser.parse_args()
 
     torch.manual_seed(0)
@@ -137,6 +206,8 @@ def main():
         return f"{t * 1e6:.0f} us, {tbs:.2f} TB/s ({100 * tbs / copy_tbs:.0f} %)"
 
     for case in cases(args.rows, args.cols):
+        if args.cases and not re.search(args.cases, case["name"]):
+            continue
         ours_t, err = None, "n/a"
         if case["ours"]:
             name, tensors = case["ours"]
@@ -149,7 +220,12 @@ def main():
             lib.synchronize()
             actual, expected = case["check"]()
             err = f"{(actual.float() - expected.float()).abs().max().item():.3g}"
-        eager_t = bench(case["torch"])
+        try:
+            eager_t = bench(case["torch"])
+        except Exception as e:  # noqa: BLE001 - report and go on
+            print(f"torch eager failed for {case['name']}: {e}",
+                  file=sys.stderr)
+            eager_t = None
         compiled_t = None
         if not args.no_compile:
             try:
@@ -158,8 +234,7 @@ def main():
             except Exception as e:  # noqa: BLE001 - report and go on
                 print(f"torch.compile failed for {case['name']}: {e}",
                       file=sys.stderr)
-        ours = cell(ours_t, case["bytes"]) if case["ours"] else \
-            "no kernel (group_norm not lowered to GPU yet)"
+        ours = cell(ours_t, case["bytes"]) if case["ours"] else "no kernel"
         lines.append(f"| {case['name']} | {ours} | "
                      f"{cell(eager_t, case['bytes'])} | "
                      f"{cell(compiled_t, case['bytes'])} | {err} |")

@@ -22,8 +22,9 @@ descriptor `{T *allocated, T *aligned, int64 offset, int64 sizes[R],
 int64 strides[R]}` holding a *device* pointer. Results are written into the
 caller's buffers (destination passing). Buffers must be contiguous and
 16-byte aligned. Kernels are enqueued on the stream given to
-`normCudaSetStream` (asynchronous, like PyTorch ops), else on a fresh stream
-that is synchronized before the call returns.
+`normCudaSetStream` (asynchronous, like PyTorch ops), else on the calling
+thread's stream of the runtime (created once, reused; ordered after the legacy
+default stream), synchronized before the call returns.
 """
 
 import ctypes
@@ -64,7 +65,11 @@ def parse_signatures(mlir_text: str) -> Dict[str, List[dict]]:
     Returns {name: [{"shape": [-1 | size, ...], "dtype": "bf16"}, ...]}.
     """
     signatures = {}
-    for match in _FUNC_RE.finditer(mlir_text):
+    # Comments first: a FileCheck line such as `// CHECK-LABEL: func.func
+    # @f(` would otherwise start a match and pull in the memrefs of the
+    # CHECK lines below it.
+    code = re.sub(r"//[^\n]*", "", mlir_text)
+    for match in _FUNC_RE.finditer(code):
         name, args = match.group(1), match.group(2)
         params = []
         for memref in _MEMREF_RE.findall(args):
@@ -227,7 +232,7 @@ class GpuLibrary:
     def set_stream(self, stream: Optional[int]) -> None:
         """Launch on `stream` (a CUstream handle, e.g. torch's
         `current_stream().cuda_stream`) without synchronizing; None restores
-        a synchronized private stream per call."""
+        the runtime's per-thread stream, synchronized at every call."""
         self.runtime.normCudaSetStream(stream or None)
 
     def check(self) -> None:

@@ -52,11 +52,82 @@ func.func @too_long(%x: memref<4x131072xf32>, %y: memref<4x131072xf32>) {
 
 // -----
 
-func.func @group_norm(%x: memref<2x8x4x4xf32>, %y: memref<2x8x4x4xf32>) {
-  %xt = bufferization.to_tensor %x restrict : memref<2x8x4x4xf32> to tensor<2x8x4x4xf32>
-  // expected-error @+1 {{has no GPU kernel: only norm.layer_norm and norm.rms_norm have a GPU kernel}}
-  %r = norm.group_norm %xt groups = 2 : tensor<2x8x4x4xf32>
+func.func @spectral_like(%x: memref<8x64x4x4xf32>, %m: memref<64xf32>,
+    %v: memref<64xf32>, %y: memref<8x64x4x4xf32>) {
+  %xt = bufferization.to_tensor %x restrict : memref<8x64x4x4xf32> to tensor<8x64x4x4xf32>
+  %mt = bufferization.to_tensor %m restrict : memref<64xf32> to tensor<64xf32>
+  %vt = bufferization.to_tensor %v restrict : memref<64xf32> to tensor<64xf32>
+  // expected-error @+1 {{has no GPU kernel: only norm.layer_norm, norm.rms_norm, norm.group_norm and norm.batch_norm_{inference,training} have GPU kernels}}
+  %r:5 = norm.inplace_abn %xt mean(%mt : tensor<64xf32>) var(%vt : tensor<64xf32>) : tensor<8x64x4x4xf32> stats(tensor<64xf32>, tensor<64xf32>)
+  bufferization.materialize_in_destination %r#0 in restrict writable %y
+      : (tensor<8x64x4x4xf32>, memref<8x64x4x4xf32>) -> ()
+  return
+}
+
+// -----
+
+func.func @group_norm_nhwc(%x: memref<2x4x4x8xf32>, %y: memref<2x4x4x8xf32>) {
+  %xt = bufferization.to_tensor %x restrict : memref<2x4x4x8xf32> to tensor<2x4x4x8xf32>
+  // expected-error @+1 {{has no GPU kernel: only the NCHW layout (channel axis 1), and NHWC (channel axis last) for batch norm, have GPU kernels}}
+  %r = norm.group_norm %xt groups = 2 channel_axis = 3 : tensor<2x4x4x8xf32>
   bufferization.materialize_in_destination %r in restrict writable %y
+      : (tensor<2x4x4x8xf32>, memref<2x4x4x8xf32>) -> ()
+  return
+}
+
+// -----
+
+func.func @group_norm_dynamic(%x: memref<?x8x4x4xf32>, %y: memref<?x8x4x4xf32>) {
+  %xt = bufferization.to_tensor %x restrict : memref<?x8x4x4xf32> to tensor<?x8x4x4xf32>
+  // expected-error @+1 {{has no GPU kernel: the shape must be static}}
+  %r = norm.group_norm %xt groups = 2 : tensor<?x8x4x4xf32>
+  bufferization.materialize_in_destination %r in restrict writable %y
+      : (tensor<?x8x4x4xf32>, memref<?x8x4x4xf32>) -> ()
+  return
+}
+
+// -----
+
+func.func @batch_norm_residual(%x: memref<2x8x4x4xf32>, %r: memref<2x8x4x4xf32>,
+    %m: memref<8xf32>, %v: memref<8xf32>, %y: memref<2x8x4x4xf32>) {
+  %xt = bufferization.to_tensor %x restrict : memref<2x8x4x4xf32> to tensor<2x8x4x4xf32>
+  %rt = bufferization.to_tensor %r restrict : memref<2x8x4x4xf32> to tensor<2x8x4x4xf32>
+  %mt = bufferization.to_tensor %m restrict : memref<8xf32> to tensor<8xf32>
+  %vt = bufferization.to_tensor %v restrict : memref<8xf32> to tensor<8xf32>
+  // expected-error @+1 {{has no GPU kernel: a residual is not supported by the GPU kernels}}
+  %o = norm.batch_norm_inference %xt mean(%mt : tensor<8xf32>) var(%vt : tensor<8xf32>)
+      residual(%rt : tensor<2x8x4x4xf32>) : tensor<2x8x4x4xf32>
+  bufferization.materialize_in_destination %o in restrict writable %y
       : (tensor<2x8x4x4xf32>, memref<2x8x4x4xf32>) -> ()
+  return
+}
+
+// -----
+
+func.func @batch_norm_training_f64(%x: memref<2x8x4x4xf64>, %m: memref<8xf64>,
+    %v: memref<8xf64>, %y: memref<2x8x4x4xf64>) {
+  %xt = bufferization.to_tensor %x restrict : memref<2x8x4x4xf64> to tensor<2x8x4x4xf64>
+  %mt = bufferization.to_tensor %m restrict : memref<8xf64> to tensor<8xf64>
+  %vt = bufferization.to_tensor %v restrict : memref<8xf64> to tensor<8xf64>
+  // expected-error @+1 {{has no GPU kernel: the element type must be f32, f16 or bf16}}
+  %o:5 = norm.batch_norm_training %xt mean(%mt : tensor<8xf64>) var(%vt : tensor<8xf64>)
+      : tensor<2x8x4x4xf64> stats(tensor<8xf64>, tensor<8xf64>)
+  bufferization.materialize_in_destination %o#0 in restrict writable %y
+      : (tensor<2x8x4x4xf64>, memref<2x8x4x4xf64>) -> ()
+  return
+}
+
+// -----
+
+func.func @batch_norm_middle_axis(%x: memref<2x4x8x4xf32>, %m: memref<8xf32>,
+    %v: memref<8xf32>, %y: memref<2x4x8x4xf32>) {
+  %xt = bufferization.to_tensor %x restrict : memref<2x4x8x4xf32> to tensor<2x4x8x4xf32>
+  %mt = bufferization.to_tensor %m restrict : memref<8xf32> to tensor<8xf32>
+  %vt = bufferization.to_tensor %v restrict : memref<8xf32> to tensor<8xf32>
+  // expected-error @+1 {{has no GPU kernel: only the NCHW layout (channel axis 1), and NHWC (channel axis last) for batch norm, have GPU kernels}}
+  %o = norm.batch_norm_inference %xt mean(%mt : tensor<8xf32>) var(%vt : tensor<8xf32>)
+      feature_axis = 2 : tensor<2x4x8x4xf32>
+  bufferization.materialize_in_destination %o in restrict writable %y
+      : (tensor<2x4x8x4xf32>, memref<2x4x8x4xf32>) -> ()
   return
 }

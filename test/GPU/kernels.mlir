@@ -1,6 +1,7 @@
 // The kernels that the GPU tests (test/Integration/GPU) and the benchmark
 // (benchmarks/gpu) compile ahead of time with norm-lower-to-nvvm, and their
-// lowering to gpu.launch. Rows are dynamic; each function writes its results
+// lowering to gpu.launch. Rows are dynamic (GroupNorm/BatchNorm shapes are
+// static, the benchmark's); each function writes its results
 // into the caller's buffers (destination passing) and is called through
 // `_mlir_ciface_<name>` with memref descriptors of device pointers.
 //
@@ -162,5 +163,193 @@ func.func @layer_norm_bf16_6144_relu(%x: memref<?x6144xbf16>, %w: memref<6144xbf
       axes = [1] activation = relu : tensor<?x6144xbf16>
   bufferization.materialize_in_destination %r in restrict writable %y
       : (tensor<?x6144xbf16>, memref<?x6144xbf16>) -> ()
+  return
+}
+
+// GroupNorm(32) + SiLU, the benchmark's shape: statistics kernel (256 x 4
+// blocks, partial moments into a workspace), then merge + normalize.
+// CHECK-LABEL: func.func @group_norm_silu_bf16(
+// CHECK: gpu.alloc async
+// CHECK: gpu.launch async
+// CHECK: gpu.launch async
+// CHECK: gpu.dealloc async
+func.func @group_norm_silu_bf16(%x: memref<8x512x64x64xbf16>,
+    %w: memref<512xbf16>, %b: memref<512xbf16>, %y: memref<8x512x64x64xbf16>)
+    attributes {llvm.emit_c_interface} {
+  %xt = bufferization.to_tensor %x restrict : memref<8x512x64x64xbf16> to tensor<8x512x64x64xbf16>
+  %wt = bufferization.to_tensor %w restrict : memref<512xbf16> to tensor<512xbf16>
+  %bt = bufferization.to_tensor %b restrict : memref<512xbf16> to tensor<512xbf16>
+  %r = norm.group_norm %xt weight(%wt : tensor<512xbf16>) bias(%bt : tensor<512xbf16>)
+      groups = 32 activation = silu : tensor<8x512x64x64xbf16>
+  bufferization.materialize_in_destination %r in restrict writable %y
+      : (tensor<8x512x64x64xbf16>, memref<8x512x64x64xbf16>) -> ()
+  return
+}
+
+// CHECK-LABEL: func.func @group_norm_f32_stats(
+// CHECK: gpu.launch async
+// CHECK: gpu.launch async
+func.func @group_norm_f32_stats(%x: memref<3x96x20x20xf32>, %w: memref<96xf32>,
+    %b: memref<96xf32>, %y: memref<3x96x20x20xf32>, %mean: memref<3x12xf32>,
+    %rstd: memref<3x12xf32>) attributes {llvm.emit_c_interface} {
+  %xt = bufferization.to_tensor %x restrict : memref<3x96x20x20xf32> to tensor<3x96x20x20xf32>
+  %wt = bufferization.to_tensor %w restrict : memref<96xf32> to tensor<96xf32>
+  %bt = bufferization.to_tensor %b restrict : memref<96xf32> to tensor<96xf32>
+  %r:3 = norm.group_norm %xt weight(%wt : tensor<96xf32>) bias(%bt : tensor<96xf32>)
+      groups = 12 epsilon = 1.0e-3 : tensor<3x96x20x20xf32> stats(tensor<3x12xf32>, tensor<3x12xf32>)
+  bufferization.materialize_in_destination %r#0 in restrict writable %y
+      : (tensor<3x96x20x20xf32>, memref<3x96x20x20xf32>) -> ()
+  bufferization.materialize_in_destination %r#1 in restrict writable %mean
+      : (tensor<3x12xf32>, memref<3x12xf32>) -> ()
+  bufferization.materialize_in_destination %r#2 in restrict writable %rstd
+      : (tensor<3x12xf32>, memref<3x12xf32>) -> ()
+  return
+}
+
+// CHECK-LABEL: func.func @batch_norm_inference_relu_f32(
+// CHECK-NOT: gpu.alloc
+// CHECK: gpu.launch async
+func.func @batch_norm_inference_relu_f32(%x: memref<32x64x56x56xf32>,
+    %m: memref<64xf32>, %v: memref<64xf32>, %w: memref<64xf32>,
+    %b: memref<64xf32>, %y: memref<32x64x56x56xf32>)
+    attributes {llvm.emit_c_interface} {
+  %xt = bufferization.to_tensor %x restrict : memref<32x64x56x56xf32> to tensor<32x64x56x56xf32>
+  %mt = bufferization.to_tensor %m restrict : memref<64xf32> to tensor<64xf32>
+  %vt = bufferization.to_tensor %v restrict : memref<64xf32> to tensor<64xf32>
+  %wt = bufferization.to_tensor %w restrict : memref<64xf32> to tensor<64xf32>
+  %bt = bufferization.to_tensor %b restrict : memref<64xf32> to tensor<64xf32>
+  %r = norm.batch_norm_inference %xt mean(%mt : tensor<64xf32>) var(%vt : tensor<64xf32>)
+      weight(%wt : tensor<64xf32>) bias(%bt : tensor<64xf32>) activation = relu
+      : tensor<32x64x56x56xf32>
+  bufferization.materialize_in_destination %r in restrict writable %y
+      : (tensor<32x64x56x56xf32>, memref<32x64x56x56xf32>) -> ()
+  return
+}
+
+// CHECK-LABEL: func.func @batch_norm_inference_relu_bf16(
+// CHECK: gpu.launch async
+func.func @batch_norm_inference_relu_bf16(%x: memref<32x64x56x56xbf16>,
+    %m: memref<64xbf16>, %v: memref<64xbf16>, %w: memref<64xbf16>,
+    %b: memref<64xbf16>, %y: memref<32x64x56x56xbf16>)
+    attributes {llvm.emit_c_interface} {
+  %xt = bufferization.to_tensor %x restrict : memref<32x64x56x56xbf16> to tensor<32x64x56x56xbf16>
+  %mt = bufferization.to_tensor %m restrict : memref<64xbf16> to tensor<64xbf16>
+  %vt = bufferization.to_tensor %v restrict : memref<64xbf16> to tensor<64xbf16>
+  %wt = bufferization.to_tensor %w restrict : memref<64xbf16> to tensor<64xbf16>
+  %bt = bufferization.to_tensor %b restrict : memref<64xbf16> to tensor<64xbf16>
+  %r = norm.batch_norm_inference %xt mean(%mt : tensor<64xbf16>) var(%vt : tensor<64xbf16>)
+      weight(%wt : tensor<64xbf16>) bias(%bt : tensor<64xbf16>) activation = relu
+      : tensor<32x64x56x56xbf16>
+  bufferization.materialize_in_destination %r in restrict writable %y
+      : (tensor<32x64x56x56xbf16>, memref<32x64x56x56xbf16>) -> ()
+  return
+}
+
+// CHECK-LABEL: func.func @batch_norm_training_f32(
+// CHECK: gpu.alloc async
+// CHECK: gpu.launch async
+// CHECK: gpu.launch async
+func.func @batch_norm_training_f32(%x: memref<32x64x56x56xf32>,
+    %m: memref<64xf32>, %v: memref<64xf32>, %w: memref<64xf32>,
+    %b: memref<64xf32>, %y: memref<32x64x56x56xf32>, %sm: memref<64xf32>,
+    %sr: memref<64xf32>, %nm: memref<64xf32>, %nv: memref<64xf32>)
+    attributes {llvm.emit_c_interface} {
+  %xt = bufferization.to_tensor %x restrict : memref<32x64x56x56xf32> to tensor<32x64x56x56xf32>
+  %mt = bufferization.to_tensor %m restrict : memref<64xf32> to tensor<64xf32>
+  %vt = bufferization.to_tensor %v restrict : memref<64xf32> to tensor<64xf32>
+  %wt = bufferization.to_tensor %w restrict : memref<64xf32> to tensor<64xf32>
+  %bt = bufferization.to_tensor %b restrict : memref<64xf32> to tensor<64xf32>
+  %r:5 = norm.batch_norm_training %xt mean(%mt : tensor<64xf32>) var(%vt : tensor<64xf32>)
+      weight(%wt : tensor<64xf32>) bias(%bt : tensor<64xf32>) momentum = 0.1
+      activation = relu : tensor<32x64x56x56xf32> stats(tensor<64xf32>, tensor<64xf32>)
+  bufferization.materialize_in_destination %r#0 in restrict writable %y
+      : (tensor<32x64x56x56xf32>, memref<32x64x56x56xf32>) -> ()
+  bufferization.materialize_in_destination %r#1 in restrict writable %sm
+      : (tensor<64xf32>, memref<64xf32>) -> ()
+  bufferization.materialize_in_destination %r#2 in restrict writable %sr
+      : (tensor<64xf32>, memref<64xf32>) -> ()
+  bufferization.materialize_in_destination %r#3 in restrict writable %nm
+      : (tensor<64xf32>, memref<64xf32>) -> ()
+  bufferization.materialize_in_destination %r#4 in restrict writable %nv
+      : (tensor<64xf32>, memref<64xf32>) -> ()
+  return
+}
+
+// CHECK-LABEL: func.func @batch_norm_training_bf16(
+// CHECK: gpu.launch async
+// CHECK: gpu.launch async
+func.func @batch_norm_training_bf16(%x: memref<32x64x56x56xbf16>,
+    %m: memref<64xbf16>, %v: memref<64xbf16>, %w: memref<64xbf16>,
+    %b: memref<64xbf16>, %y: memref<32x64x56x56xbf16>, %sm: memref<64xf32>,
+    %sr: memref<64xf32>, %nm: memref<64xbf16>, %nv: memref<64xbf16>)
+    attributes {llvm.emit_c_interface} {
+  %xt = bufferization.to_tensor %x restrict : memref<32x64x56x56xbf16> to tensor<32x64x56x56xbf16>
+  %mt = bufferization.to_tensor %m restrict : memref<64xbf16> to tensor<64xbf16>
+  %vt = bufferization.to_tensor %v restrict : memref<64xbf16> to tensor<64xbf16>
+  %wt = bufferization.to_tensor %w restrict : memref<64xbf16> to tensor<64xbf16>
+  %bt = bufferization.to_tensor %b restrict : memref<64xbf16> to tensor<64xbf16>
+  %r:5 = norm.batch_norm_training %xt mean(%mt : tensor<64xbf16>) var(%vt : tensor<64xbf16>)
+      weight(%wt : tensor<64xbf16>) bias(%bt : tensor<64xbf16>) momentum = 0.1
+      : tensor<32x64x56x56xbf16> stats(tensor<64xf32>, tensor<64xf32>)
+  bufferization.materialize_in_destination %r#0 in restrict writable %y
+      : (tensor<32x64x56x56xbf16>, memref<32x64x56x56xbf16>) -> ()
+  bufferization.materialize_in_destination %r#1 in restrict writable %sm
+      : (tensor<64xf32>, memref<64xf32>) -> ()
+  bufferization.materialize_in_destination %r#2 in restrict writable %sr
+      : (tensor<64xf32>, memref<64xf32>) -> ()
+  bufferization.materialize_in_destination %r#3 in restrict writable %nm
+      : (tensor<64xbf16>, memref<64xbf16>) -> ()
+  bufferization.materialize_in_destination %r#4 in restrict writable %nv
+      : (tensor<64xbf16>, memref<64xbf16>) -> ()
+  return
+}
+
+// NHWC (channels last): statistics, finalize and normalize kernels.
+// CHECK-LABEL: func.func @batch_norm_training_nhwc_bf16(
+// CHECK: gpu.alloc async
+// CHECK-COUNT-3: gpu.launch async
+func.func @batch_norm_training_nhwc_bf16(%x: memref<32x56x56x64xbf16>,
+    %m: memref<64xf32>, %v: memref<64xf32>, %w: memref<64xbf16>,
+    %b: memref<64xbf16>, %y: memref<32x56x56x64xbf16>, %sm: memref<64xf32>,
+    %sr: memref<64xf32>, %nm: memref<64xf32>, %nv: memref<64xf32>)
+    attributes {llvm.emit_c_interface} {
+  %xt = bufferization.to_tensor %x restrict : memref<32x56x56x64xbf16> to tensor<32x56x56x64xbf16>
+  %mt = bufferization.to_tensor %m restrict : memref<64xf32> to tensor<64xf32>
+  %vt = bufferization.to_tensor %v restrict : memref<64xf32> to tensor<64xf32>
+  %wt = bufferization.to_tensor %w restrict : memref<64xbf16> to tensor<64xbf16>
+  %bt = bufferization.to_tensor %b restrict : memref<64xbf16> to tensor<64xbf16>
+  %r:5 = norm.batch_norm_training %xt mean(%mt : tensor<64xf32>) var(%vt : tensor<64xf32>)
+      weight(%wt : tensor<64xbf16>) bias(%bt : tensor<64xbf16>) feature_axis = 3
+      momentum = 0.1 activation = relu : tensor<32x56x56x64xbf16> stats(tensor<64xf32>, tensor<64xf32>)
+  bufferization.materialize_in_destination %r#0 in restrict writable %y
+      : (tensor<32x56x56x64xbf16>, memref<32x56x56x64xbf16>) -> ()
+  bufferization.materialize_in_destination %r#1 in restrict writable %sm
+      : (tensor<64xf32>, memref<64xf32>) -> ()
+  bufferization.materialize_in_destination %r#2 in restrict writable %sr
+      : (tensor<64xf32>, memref<64xf32>) -> ()
+  bufferization.materialize_in_destination %r#3 in restrict writable %nm
+      : (tensor<64xf32>, memref<64xf32>) -> ()
+  bufferization.materialize_in_destination %r#4 in restrict writable %nv
+      : (tensor<64xf32>, memref<64xf32>) -> ()
+  return
+}
+
+// 24 channels: 6 lanes of 4 channels, 192 threads a block.
+// CHECK-LABEL: func.func @batch_norm_inference_nhwc_f32(
+// CHECK-COUNT-1: gpu.launch async
+func.func @batch_norm_inference_nhwc_f32(%x: memref<8x14x14x24xf32>,
+    %m: memref<24xf32>, %v: memref<24xf32>, %w: memref<24xf32>,
+    %b: memref<24xf32>, %y: memref<8x14x14x24xf32>)
+    attributes {llvm.emit_c_interface} {
+  %xt = bufferization.to_tensor %x restrict : memref<8x14x14x24xf32> to tensor<8x14x14x24xf32>
+  %mt = bufferization.to_tensor %m restrict : memref<24xf32> to tensor<24xf32>
+  %vt = bufferization.to_tensor %v restrict : memref<24xf32> to tensor<24xf32>
+  %wt = bufferization.to_tensor %w restrict : memref<24xf32> to tensor<24xf32>
+  %bt = bufferization.to_tensor %b restrict : memref<24xf32> to tensor<24xf32>
+  %r = norm.batch_norm_inference %xt mean(%mt : tensor<24xf32>) var(%vt : tensor<24xf32>)
+      weight(%wt : tensor<24xf32>) bias(%bt : tensor<24xf32>) feature_axis = 3
+      : tensor<8x14x14x24xf32>
+  bufferization.materialize_in_destination %r in restrict writable %y
+      : (tensor<8x14x14x24xf32>, memref<8x14x14x24xf32>) -> ()
   return
 }

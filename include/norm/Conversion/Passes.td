@@ -61,7 +61,8 @@ def ConvertNormToLinalgPass : Pass<"convert-norm-to-linalg"> {
 //===----------------------------------------------------------------------===//
 
 def ConvertNormToGPUPass : Pass<"convert-norm-to-gpu"> {
-  let summary = "Lower row normalizations to gpu.launch kernels";
+  let summary = "Lower row, group and batch normalizations to gpu.launch "
+                "kernels";
   let description = [{
     Rewrites `norm.layer_norm` and `norm.rms_norm` (with weight, bias,
     residual, `residual_sum`, statistics and activation; f32, f16 and bf16)
@@ -103,7 +104,9 @@ def ConvertNormToGPUPass : Pass<"convert-norm-to-gpu"> {
     forms).
 
     Limits, each an error at the op ("has no GPU kernel: ..."): only
-    `layer_norm` and `rms_norm`; element type f32, f16 or bf16 (not f64);
+    `layer_norm`, `rms_norm`, `group_norm` and `batch_norm_{inference,
+    training}` (the last three: NCHW, or NHWC for batch norm; static shapes;
+    no residual); element type f32, f16 or bf16 (not f64);
     at least one leading (row) dimension (a rank-1 input has none); static
     normalized dimensions with at least one element; rows no longer than
     `max-values-per-thread` values per thread; operands that are
@@ -111,6 +114,21 @@ def ConvertNormToGPUPass : Pass<"convert-norm-to-gpu"> {
     used statistic) written by one `bufferization.materialize_in_destination`.
     A dynamic row count is supported. Tests: convert-norm-to-gpu-invalid.mlir
     and convert-norm-to-gpu-limits.mlir.
+
+    `norm.group_norm` and `norm.batch_norm_{inference,training}` (NCHW, static
+    shapes, no residual) become split reductions: the statistics sets
+    (GroupNorm: a group of a sample, BatchNorm: a channel) are cut into
+    chunks so that sets x chunks is about `num-sms` x `blocks-per-sm`
+    blocks. A first kernel reduces each chunk to a partial (count, mean, M2)
+    (Welford per vector, Chan's merge, shuffles and shared memory) in a
+    `gpu.alloc` workspace; a second merges the partials of its set, writes
+    the statistics (mean/rstd, saved and running statistics) and the output
+    `act(x * scale[c] + shift[c])` with vector accesses. BatchNorm inference
+    is the second kernel alone. BatchNorm NHWC (feature axis last) uses
+    blocks of channel lanes x row lanes: per-channel Welford states, a
+    shared-memory tree over the row lanes, a finalize kernel that merges the
+    partials of each channel, then the normalize kernel. The launches are
+    chained by async tokens. Test: convert-norm-to-gpu-channel.mlir.
   }];
   let options = [
     Option<"warpRowLimit", "warp-row-limit", "int64_t", /*default=*/"1024",
@@ -124,7 +142,11 @@ def ConvertNormToGPUPass : Pass<"convert-norm-to-gpu"> {
     Option<"maxValuesPerThread", "max-values-per-thread", "int64_t",
            /*default=*/"64",
            "Most row elements a thread keeps in registers (longer rows are "
-           "rejected)">
+           "rejected)">,
+    Option<"numSMs", "num-sms", "int64_t", /*default=*/"132",
+           "Streaming multiprocessors the GroupNorm/BatchNorm grids fill">,
+    Option<"blocksPerSM", "blocks-per-sm", "int64_t", /*default=*/"4",
+           "Blocks per SM the GroupNorm/BatchNorm grids aim for">
   ];
   let dependentDialects = [
     "::mlir::gpu::GPUDialect",

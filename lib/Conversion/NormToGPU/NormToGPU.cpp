@@ -29,6 +29,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "norm/Conversion/NormToGPU/NormToGPU.h"
+#include "ChannelNormToGPU.h"
 #include "norm/Conversion/Passes.h"
 #include "norm/Dialect/Norm/IR/NormDialect.h"
 #include "norm/Dialect/Norm/IR/NormOps.h"
@@ -212,7 +213,8 @@ static LogicalResult analyzeRowNorm(Operation *op,
     residualSum = rms.getResidualSum();
     axes = rms.getAxes();
   } else {
-    reason = "only norm.layer_norm and norm.rms_norm have a GPU kernel";
+    reason = "only norm.layer_norm, norm.rms_norm, norm.group_norm and "
+             "norm.batch_norm_{inference,training} have GPU kernels";
     return failure();
   }
 
@@ -754,6 +756,8 @@ struct ConvertNormToGPUPass
     options.warpModeBlockSize = warpBlockSize;
     options.vectorsPerThread = vectorsPerThread;
     options.maxValuesPerThread = maxValuesPerThread;
+    options.numSMs = numSMs;
+    options.blocksPerSM = blocksPerSM;
     RewritePatternSet patterns(&getContext());
     populateNormToGPUPatterns(patterns, options);
     GreedyRewriteConfig config;
@@ -771,7 +775,11 @@ struct ConvertNormToGPUPass
         return;
       RowNormInfo info;
       std::string reason;
-      if (succeeded(analyzeRowNorm(op, options, info, reason)))
+      bool supported =
+          isChannelNormOp(op)
+              ? succeeded(checkChannelNormToGPU(op, options, reason))
+              : succeeded(analyzeRowNorm(op, options, info, reason));
+      if (supported)
         reason = "its destinations are not available where it is "
                  "materialized";
       op->emitOpError() << "has no GPU kernel: " << reason;
@@ -789,4 +797,5 @@ void mlir::norm::populateNormToGPUPatterns(RewritePatternSet &patterns,
   patterns
       .add<RowNormToGPUPattern<LayerNormOp>, RowNormToGPUPattern<RMSNormOp>>(
           patterns.getContext(), options);
+  populateChannelNormToGPUPatterns(patterns, options);
 }

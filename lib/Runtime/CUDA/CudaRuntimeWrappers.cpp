@@ -17,11 +17,24 @@
 //    `mgpuStreamDestroy` of it do nothing: compiled functions enqueue their
 //    kernels on the caller's stream and return without waiting, ordered with
 //    the caller's other work. `normCudaSetStream(NULL)` restores the default
-//    (a fresh stream per call, synchronized before returning).
+//    (the thread's cached stream, synchronized before returning).
 //  * `normCudaGetLastError()` / `normCudaGetLastErrorString()` /
 //    `normCudaClearLastError()`: the first driver error since the last clear
 //    (the mgpu* functions return no status; they also print errors to stderr
 //    unless NORM_CUDA_QUIET is set).
+//
+// Streams: `mgpuStreamCreate` returns one stream per thread, created on the
+// first call and reused (`mgpuStreamDestroy` of it does nothing): the host
+// code of gpu-to-llvm creates and destroys a stream around every launch (or
+// around every function with async tokens), which cost a driver round trip
+// each. The stream is a blocking one (CU_STREAM_DEFAULT): ordered after work
+// on the legacy default stream (PyTorch's default), as a synchronous call
+// should be.
+//
+// Memory: `mgpuMemAlloc`/`mgpuMemFree` with a stream (the async `gpu.alloc`/
+// `gpu.dealloc`, e.g. the GroupNorm/BatchNorm workspace) are stream-ordered
+// (cuMemAllocAsync/cuMemFreeAsync from the device's default pool, which keeps
+// its memory between calls); without a stream, cuMemAlloc/cuMemFree.
 //
 // Contexts: every call runs in the primary context of the default device
 // (device 0, or `mgpuSetDefaultDevice`), the context PyTorch and the CUDA
@@ -86,6 +99,42 @@ public:
 
 bool isCallerStream(CUstream stream) {
   return callerStream && stream == callerStream;
+}
+
+/// The calling thread's stream of the runtime, created on first use and
+/// destroyed when the thread exits.
+struct CachedStream {
+  CUstream stream = nullptr;
+  CachedStream() = default;
+  CachedStream(const CachedStream &) = delete;
+  CachedStream &operator=(const CachedStream &) = delete;
+  ~CachedStream() {
+    // At process exit the driver may be shut down already: nothing to report.
+    if (stream)
+      (void)cuStreamDestroy(stream);
+  }
+};
+thread_local CachedStream cachedStream;
+
+bool isCachedStream(CUstream stream) {
+  return stream && stream == cachedStream.stream;
+}
+
+/// Makes the default pool of the runtime's device keep freed memory (its
+/// default release threshold, 0, returns it to the system at every
+/// synchronization), once.
+void keepPoolMemory() {
+  static bool done = [] {
+    CUdevice device;
+    CUmemoryPool pool;
+    if (cuCtxGetDevice(&device) != CUDA_SUCCESS ||
+        cuDeviceGetDefaultMemPool(&pool, device) != CUDA_SUCCESS)
+      return false;
+    cuuint64_t threshold = UINT64_MAX;
+    return cuMemPoolSetAttribute(pool, CU_MEMPOOL_ATTR_RELEASE_THRESHOLD,
+                                 &threshold) == CUDA_SUCCESS;
+  }();
+  (void)done;
 }
 
 } // namespace
@@ -223,14 +272,15 @@ NORM_CUDA_EXPORT void mgpuLaunchClusterKernel(
 NORM_CUDA_EXPORT CUstream mgpuStreamCreate() {
   if (callerStream)
     return callerStream;
+  if (cachedStream.stream)
+    return cachedStream.stream;
   ScopedContext scopedContext;
-  CUstream stream = nullptr;
-  CUDA_REPORT_IF_ERROR(cuStreamCreate(&stream, CU_STREAM_NON_BLOCKING));
-  return stream;
+  CUDA_REPORT_IF_ERROR(cuStreamCreate(&cachedStream.stream, CU_STREAM_DEFAULT));
+  return cachedStream.stream;
 }
 
 NORM_CUDA_EXPORT void mgpuStreamDestroy(CUstream stream) {
-  if (isCallerStream(stream))
+  if (isCallerStream(stream) || isCachedStream(stream))
     return;
   CUDA_REPORT_IF_ERROR(cuStreamDestroy(stream));
 }
@@ -268,25 +318,35 @@ NORM_CUDA_EXPORT void mgpuEventRecord(CUevent event, CUstream stream) {
 // Memory
 //===----------------------------------------------------------------------===//
 
-NORM_CUDA_EXPORT void *mgpuMemAlloc(uint64_t sizeBytes, CUstream /*stream*/,
+NORM_CUDA_EXPORT void *mgpuMemAlloc(uint64_t sizeBytes, CUstream stream,
                                     bool isHostShared) {
   ScopedContext scopedContext;
   CUdeviceptr ptr = 0;
   if (sizeBytes == 0)
     return nullptr;
-  if (isHostShared)
+  if (stream && !isHostShared) {
+    keepPoolMemory();
+    CUDA_REPORT_IF_ERROR(cuMemAllocAsync(&ptr, sizeBytes, stream));
+  } else if (isHostShared) {
     CUDA_REPORT_IF_ERROR(
         cuMemAllocManaged(&ptr, sizeBytes, CU_MEM_ATTACH_GLOBAL));
-  else
+  } else {
     CUDA_REPORT_IF_ERROR(cuMemAlloc(&ptr, sizeBytes));
+  }
   return reinterpret_cast<void *>(ptr);
 }
 
-NORM_CUDA_EXPORT void mgpuMemFree(void *ptr, CUstream /*stream*/) {
+NORM_CUDA_EXPORT void mgpuMemFree(void *ptr, CUstream stream) {
   if (!ptr)
     return;
   ScopedContext scopedContext;
-  CUDA_REPORT_IF_ERROR(cuMemFree(reinterpret_cast<CUdeviceptr>(ptr)));
+  // Stream-ordered when a stream is given (the pointer may also come from
+  // cuMemAlloc: cuMemFreeAsync accepts both).
+  if (stream)
+    CUDA_REPORT_IF_ERROR(
+        cuMemFreeAsync(reinterpret_cast<CUdeviceptr>(ptr), stream));
+  else
+    CUDA_REPORT_IF_ERROR(cuMemFree(reinterpret_cast<CUdeviceptr>(ptr)));
 }
 
 NORM_CUDA_EXPORT void mgpuMemcpy(void *dst, void *src, size_t sizeBytes,

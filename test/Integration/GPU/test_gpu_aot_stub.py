@@ -38,8 +38,15 @@ def test_compile_and_load_with_stub_driver(tmp_path):
         runtime_lib=build / "lib" / "libnorm_cuda_runtime.so",
         norm_opt=str(build / "bin" / "norm-opt"))
     assert (tmp_path / "libnorm_cuda_runtime.so").is_file()
-    assert "rms_norm_bf16_4096" in gpu.parse_signatures(
+    signatures = gpu.parse_signatures(
         (REPO / "test" / "GPU" / "kernels.mlir").read_text())
+    assert "rms_norm_bf16_4096" in signatures
+    # The CHECK lines above each function are not arguments.
+    assert len(signatures["layer_norm_bf16_4096"]) == 4
+    assert len(signatures["layer_norm_f32_1000_stats"]) == 6
+    assert len(signatures["batch_norm_training_f32"]) == 10
+    assert signatures["group_norm_silu_bf16"][0] == {
+        "shape": [8, 512, 64, 64], "dtype": "bf16"}
     # The stub driver as libcuda.so.1, in a child process.
     (tmp_path / "drv").mkdir()
     (tmp_path / "drv" / "libcuda.so.1").symlink_to(STUB)
@@ -48,10 +55,10 @@ def test_compile_and_load_with_stub_driver(tmp_path):
         sys.path.insert(0, {str(REPO / 'python')!r})
         from norm_mlir.gpu import GpuLibrary
         class T:
-            def __init__(self, shape):
+            def __init__(self, shape, typestr='<V2'):
                 self.__cuda_array_interface__ = {{
-                    'shape': shape, 'typestr': '<V2', 'data': (1 << 20, False),
-                    'version': 3}}
+                    'shape': shape, 'typestr': typestr,
+                    'data': (1 << 20, False), 'version': 3}}
         lib = GpuLibrary({str(so)!r})
         try:
             lib.call('rms_norm_bf16_4096', T((4, 4096)), T((4095,)), T((4, 4096)))
@@ -62,6 +69,15 @@ def test_compile_and_load_with_stub_driver(tmp_path):
             lib.check()
         except RuntimeError as e:
             print('driver error:', e)
+        # Workspace allocation (stream-ordered), two launches, free: errors
+        # are recorded, nothing crashes.
+        f4 = lambda *shape: T(shape, '<f4')
+        lib.call('group_norm_f32_stats', f4(3, 96, 20, 20), f4(96), f4(96),
+                 f4(3, 96, 20, 20), f4(3, 12), f4(3, 12))
+        try:
+            lib.check()
+        except RuntimeError as e:
+            print('group norm driver error:', e)
     """)
     env = dict(os.environ, LD_LIBRARY_PATH=str(tmp_path / "drv"),
                NORM_CUDA_QUIET="1")
@@ -71,3 +87,4 @@ def test_compile_and_load_with_stub_driver(tmp_path):
     assert "shape check: shape [4095] does not match memref [4096]" in \
         proc.stdout
     assert "driver error: CUDA error" in proc.stdout
+    assert "group norm driver error: CUDA error" in proc.stdout

@@ -168,3 +168,154 @@ def test_zero_rows_and_stream(gpu_lib):
     gpu_lib.check()
     _check(y, _rms_norm(x, w, 1e-6)[0].to(x.dtype), "bf16")
     assert not math.isnan(float(y.float().sum()))
+
+
+# GroupNorm / BatchNorm (split reductions; static shapes, as compiled in
+# kernels.mlir). Tolerances: TOLERANCE above (bf16 3e-2, f32 1e-4; f32
+# statistics of bf16 inputs 1e-3), against PyTorch in f32.
+
+def test_group_norm_silu_bf16(gpu_lib):
+    """The benchmark's GroupNorm(32)+SiLU bf16 [8, 512, 64, 64]."""
+    torch = _torch()
+    x = _randn(8, 512, 64, 64, dtype="bf16")
+    w, b = _randn(512, dtype="bf16"), _randn(512, dtype="bf16")
+    y = torch.empty_like(x)
+    gpu_lib.call("group_norm_silu_bf16", x, w, b, y)
+    gpu_lib.synchronize()
+    expected = torch.nn.functional.silu(torch.nn.functional.group_norm(
+        x.float(), 32, w.float(), b.float(), 1e-5))
+    _check(y, expected.to(x.dtype), "bf16")
+
+
+def test_group_norm_f32_stats(gpu_lib):
+    """Partial last chunk, statistics outputs, an offset mean (Welford)."""
+    torch = _torch()
+    x = _randn(3, 96, 20, 20).add_(50.0)
+    w, b = _randn(96), _randn(96)
+    y = torch.empty_like(x)
+    mean = torch.empty(3, 12, device="cuda")
+    rstd = torch.empty(3, 12, device="cuda")
+    gpu_lib.call("group_norm_f32_stats", x, w, b, y, mean, rstd)
+    gpu_lib.synchronize()
+    expected = torch.nn.functional.group_norm(x, 12, w, b, 1e-3)
+    _check(y, expected, "f32")
+    groups = x.view(3, 12, -1)
+    _check(mean, groups.mean(-1), "f32")
+    _check(rstd, torch.rsqrt(groups.var(-1, correction=0) + 1e-3), "f32")
+
+
+@pytest.mark.parametrize("dtype", ["f32", "bf16"])
+def test_batch_norm_inference_relu(gpu_lib, dtype):
+    torch = _torch()
+    x = _randn(32, 64, 56, 56, dtype=dtype)
+    m = _randn(64, dtype=dtype)
+    v = torch.rand(64, device="cuda").add_(0.5).to(_dtype(dtype))
+    w, b = _randn(64, dtype=dtype), _randn(64, dtype=dtype)
+    y = torch.empty_like(x)
+    gpu_lib.call(f"batch_norm_inference_relu_{dtype}", x, m, v, w, b, y)
+    gpu_lib.synchronize()
+    expected = torch.relu(torch.nn.functional.batch_norm(
+        x.float(), m.float(), v.float(), w.float(), b.float(),
+        training=False, eps=1e-5))
+    _check(y, expected.to(x.dtype), dtype)
+
+
+@pytest.mark.parametrize("dtype", ["f32", "bf16"])
+def test_batch_norm_training(gpu_lib, dtype):
+    """y, saved mean/rstd and the running statistics (momentum 0.1,
+    unbiased variance); f32 with ReLU, bf16 without activation."""
+    torch = _torch()
+    x = _randn(32, 64, 56, 56, dtype=dtype).add_(3.0)
+    m = _randn(64, dtype=dtype)
+    v = torch.rand(64, device="cuda").add_(0.5).to(_dtype(dtype))
+    w, b = _randn(64, dtype=dtype), _randn(64, dtype=dtype)
+    y = torch.empty_like(x)
+    saved_mean = torch.empty(64, device="cuda")
+    saved_rstd = torch.empty(64, device="cuda")
+    new_m, new_v = torch.empty_like(m), torch.empty_like(v)
+    gpu_lib.call(f"batch_norm_training_{dtype}", x, m, v, w, b, y,
+                 saved_mean, saved_rstd, new_m, new_v)
+    gpu_lib.synchronize()
+    ref_m, ref_v = m.float().clone(), v.float().clone()
+    expected = torch.nn.functional.batch_norm(
+        x.float(), ref_m, ref_v, w.float(), b.float(), training=True,
+        momentum=0.1, eps=1e-5)
+    if dtype == "f32":
+        expected = torch.relu(expected)
+    _check(y, expected.to(x.dtype), dtype)
+    xf = x.float()
+    stat_tol = dict(rtol=1e-3, atol=1e-3) if dtype == "bf16" else \
+        dict(rtol=1e-4, atol=1e-4)
+    torch.testing.assert_close(saved_mean, xf.mean((0, 2, 3)), **stat_tol)
+    torch.testing.assert_close(
+        saved_rstd, torch.rsqrt(xf.var((0, 2, 3), correction=0) + 1e-5),
+        **stat_tol)
+    _check(new_m, ref_m.to(m.dtype), dtype)
+    _check(new_v, ref_v.to(v.dtype), dtype)
+
+
+def test_group_norm_on_caller_stream(gpu_lib):
+    """Workspace allocation and both kernels on the caller's stream."""
+    torch = _torch()
+    x = _randn(3, 96, 20, 20)
+    w, b = _randn(96), _randn(96)
+    y = torch.empty_like(x)
+    mean = torch.empty(3, 12, device="cuda")
+    rstd = torch.empty(3, 12, device="cuda")
+    stream = torch.cuda.Stream()
+    stream.wait_stream(torch.cuda.current_stream())
+    with torch.cuda.stream(stream):
+        gpu_lib.set_stream(stream.cuda_stream)
+        try:
+            for _ in range(3):
+                gpu_lib.call("group_norm_f32_stats", x, w, b, y, mean, rstd)
+        finally:
+            gpu_lib.set_stream(None)
+    stream.synchronize()
+    gpu_lib.check()
+    _check(y, torch.nn.functional.group_norm(x, 12, w, b, 1e-3), "f32")
+
+
+def test_batch_norm_training_nhwc_bf16(gpu_lib):
+    """Channels last: per-channel statistics over N*H*W rows, ReLU."""
+    torch = _torch()
+    x = _randn(32, 56, 56, 64, dtype="bf16").add_(2.0)
+    m = _randn(64)
+    v = torch.rand(64, device="cuda").add_(0.5)
+    w, b = _randn(64, dtype="bf16"), _randn(64, dtype="bf16")
+    y = torch.empty_like(x)
+    saved_mean = torch.empty(64, device="cuda")
+    saved_rstd = torch.empty(64, device="cuda")
+    new_m, new_v = torch.empty_like(m), torch.empty_like(v)
+    gpu_lib.call("batch_norm_training_nhwc_bf16", x, m, v, w, b, y,
+                 saved_mean, saved_rstd, new_m, new_v)
+    gpu_lib.synchronize()
+    ref_m, ref_v = m.clone(), v.clone()
+    xf = x.float().permute(0, 3, 1, 2)
+    expected = torch.relu(torch.nn.functional.batch_norm(
+        xf, ref_m, ref_v, w.float(), b.float(), training=True, momentum=0.1,
+        eps=1e-5)).permute(0, 2, 3, 1)
+    _check(y, expected.to(x.dtype), "bf16")
+    flat = x.float().reshape(-1, 64)
+    torch.testing.assert_close(saved_mean, flat.mean(0), rtol=1e-3, atol=1e-3)
+    torch.testing.assert_close(
+        saved_rstd, torch.rsqrt(flat.var(0, correction=0) + 1e-5), rtol=1e-3,
+        atol=1e-3)
+    torch.testing.assert_close(new_m, ref_m, rtol=1e-3, atol=1e-3)
+    torch.testing.assert_close(new_v, ref_v, rtol=1e-3, atol=1e-3)
+
+
+def test_batch_norm_inference_nhwc_f32(gpu_lib):
+    """Channels last, 24 channels (lanes not a power of two)."""
+    torch = _torch()
+    x = _randn(8, 14, 14, 24)
+    m = _randn(24)
+    v = torch.rand(24, device="cuda").add_(0.5)
+    w, b = _randn(24), _randn(24)
+    y = torch.empty_like(x)
+    gpu_lib.call("batch_norm_inference_nhwc_f32", x, m, v, w, b, y)
+    gpu_lib.synchronize()
+    expected = torch.nn.functional.batch_norm(
+        x.permute(0, 3, 1, 2), m, v, w, b, training=False,
+        eps=1e-5).permute(0, 2, 3, 1)
+    _check(y, expected, "f32")

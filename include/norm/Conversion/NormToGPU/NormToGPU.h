@@ -31,12 +31,27 @@ struct NormToGPUOptions {
   /// Largest number of row elements a thread keeps in registers; longer
   /// rows are rejected.
   int64_t maxValuesPerThread = 64;
+
+  // GroupNorm / BatchNorm (split reductions over statistics sets).
+  /// Streaming multiprocessors to fill (132: H100 SXM).
+  int64_t numSMs = 132;
+  /// Blocks per SM the grid (sets x chunks) aims for.
+  int64_t blocksPerSM = 4;
+  /// Most chunks a set is split into (one warp merges the partials).
+  int64_t maxChunks = 32;
+  /// Threads per block of the GroupNorm/BatchNorm kernels (a power of two).
+  int64_t channelBlockSize = 256;
+  /// Vectors a thread loads before using them (per loop iteration).
+  int64_t channelUnroll = 4;
 };
 
 /// Adds the patterns that rewrite norm.layer_norm and norm.rms_norm into
-/// gpu.launch kernels. An op is rewritten when its operands come from
-/// `bufferization.to_tensor` of identity-layout memrefs and each used result
-/// is written to an identity-layout memref by one
+/// gpu.launch kernels, and norm.group_norm and norm.batch_norm_{inference,
+/// training} (NCHW, or NHWC for batch norm; static shapes) into split-reduction
+/// kernels (partial moments per chunk into a `gpu.alloc` workspace, then merge
+/// + normalize). An op is rewritten when its operands come from
+/// `bufferization.to_tensor` of identity-layout memrefs and each used result is
+/// written to an identity-layout memref by one
 /// `bufferization.materialize_in_destination`.
 void populateNormToGPUPatterns(RewritePatternSet &patterns,
                                const NormToGPUOptions &options);

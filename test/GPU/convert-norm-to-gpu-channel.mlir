@@ -1,0 +1,210 @@
+// RUN: norm-opt %s --convert-norm-to-gpu --split-input-file | FileCheck %s
+// RUN: norm-opt %s --convert-norm-to-gpu="num-sms=16 blocks-per-sm=2" --split-input-file \
+// RUN:   | FileCheck %s --check-prefix=SMALL
+
+// GroupNorm(32) + SiLU, bf16 [8, 512, 64, 64]: 256 sets (sample, group) of
+// 16 x 4096 elements = 8192 vectors of 8; 4 chunks of 2048 vectors, so the
+// grid is 256 x 4 = 1024 blocks of 256 threads (>= 4 per SM on 132 SMs).
+// Kernel 1: partial moments; kernel 2: merge + normalize + SiLU.
+// CHECK-LABEL: func.func @gn_silu(
+// CHECK: %[[T0:.*]] = gpu.wait async
+// CHECK: %[[WS:.*]], %[[T1:.*]] = gpu.alloc async [%[[T0]]] () : memref<3072xf32>
+// CHECK: %[[T2:.*]] = gpu.launch async [%[[T1]]] blocks({{.*}}) in ({{.*}} = %c256{{.*}}, {{.*}} = %c4{{.*}}, {{.*}} = %c1{{.*}}) threads({{.*}}) in ({{.*}} = %c256
+// CHECK-SAME: workgroup(%[[SCRATCH:.*]] : memref<96xf32, #gpu.address_space<workgroup>>)
+// CHECK: scf.for
+// CHECK-COUNT-4: vector.load {{.*}} {alignment = 16 : i64} : memref<16777216xbf16>, vector<8xbf16>
+// CHECK: arith.divf
+// CHECK: scf.yield
+// CHECK: gpu.shuffle xor
+// CHECK: gpu.shuffle idx
+// CHECK: memref.store {{.*}}, %[[SCRATCH]]
+// CHECK: gpu.barrier
+// CHECK: memref.store {{.*}}, %[[WS]]
+// CHECK: gpu.terminator
+// CHECK: %[[T3:.*]] = gpu.launch async [%[[T2]]] blocks({{.*}}) in ({{.*}} = %c256{{.*}}, {{.*}} = %c4
+// CHECK: memref.load %[[WS]]
+// CHECK: gpu.shuffle xor
+// CHECK-NOT: gpu.barrier
+// CHECK: math.rsqrt
+// CHECK: math.exp
+// CHECK: vector.store {{.*}} {alignment = 16 : i64} : memref<16777216xbf16>, vector<8xbf16>
+// CHECK: gpu.terminator
+// CHECK: %[[T4:.*]] = gpu.dealloc async [%[[T3]]] %[[WS]]
+// CHECK: gpu.wait [%[[T4]]]
+// CHECK-NOT: norm.
+// CHECK: return
+
+// SMALL-LABEL: func.func @gn_silu(
+// SMALL: gpu.launch async {{.*}} blocks({{.*}}) in ({{.*}} = %c256{{.*}}, {{.*}} = %c1{{.*}}, {{.*}} = %c1
+func.func @gn_silu(%x: memref<8x512x64x64xbf16>, %w: memref<512xbf16>,
+    %b: memref<512xbf16>, %y: memref<8x512x64x64xbf16>) {
+  %xt = bufferization.to_tensor %x restrict : memref<8x512x64x64xbf16> to tensor<8x512x64x64xbf16>
+  %wt = bufferization.to_tensor %w restrict : memref<512xbf16> to tensor<512xbf16>
+  %bt = bufferization.to_tensor %b restrict : memref<512xbf16> to tensor<512xbf16>
+  %r = norm.group_norm %xt weight(%wt : tensor<512xbf16>) bias(%bt : tensor<512xbf16>)
+      groups = 32 activation = silu : tensor<8x512x64x64xbf16>
+  bufferization.materialize_in_destination %r in restrict writable %y
+      : (tensor<8x512x64x64xbf16>, memref<8x512x64x64xbf16>) -> ()
+  return
+}
+
+// -----
+
+// BatchNorm inference + ReLU: one kernel (no statistics pass, no
+// workspace), the channel's scale and shift computed once per block.
+// CHECK-LABEL: func.func @bn_inference_relu(
+// CHECK-NOT: gpu.alloc
+// CHECK: gpu.launch async
+// CHECK-NOT: gpu.barrier
+// CHECK: memref.load %{{.*}} : memref<64xf32>
+// CHECK: math.rsqrt
+// CHECK: vector.load {{.*}} : memref<6422528xf32>, vector<4xf32>
+// CHECK: arith.maximumf
+// CHECK: vector.store
+// CHECK: gpu.terminator
+// CHECK-NOT: gpu.launch
+// CHECK: gpu.wait [
+func.func @bn_inference_relu(%x: memref<32x64x56x56xf32>, %m: memref<64xf32>,
+    %v: memref<64xf32>, %w: memref<64xf32>, %b: memref<64xf32>,
+    %y: memref<32x64x56x56xf32>) {
+  %xt = bufferization.to_tensor %x restrict : memref<32x64x56x56xf32> to tensor<32x64x56x56xf32>
+  %mt = bufferization.to_tensor %m restrict : memref<64xf32> to tensor<64xf32>
+  %vt = bufferization.to_tensor %v restrict : memref<64xf32> to tensor<64xf32>
+  %wt = bufferization.to_tensor %w restrict : memref<64xf32> to tensor<64xf32>
+  %bt = bufferization.to_tensor %b restrict : memref<64xf32> to tensor<64xf32>
+  %r = norm.batch_norm_inference %xt mean(%mt : tensor<64xf32>) var(%vt : tensor<64xf32>)
+      weight(%wt : tensor<64xf32>) bias(%bt : tensor<64xf32>) activation = relu
+      : tensor<32x64x56x56xf32>
+  bufferization.materialize_in_destination %r in restrict writable %y
+      : (tensor<32x64x56x56xf32>, memref<32x64x56x56xf32>) -> ()
+  return
+}
+
+// -----
+
+// BatchNorm training, f32 [32, 64, 56, 56]: 64 channels of 32 x 784 vectors
+// of 4; 13 chunks of 2048 vectors (the last one partial: masked loads), so
+// 64 x 13 = 832 blocks. Block (c, 0) writes the saved and running statistics.
+// CHECK-LABEL: func.func @bn_training(
+// CHECK: gpu.alloc async {{.*}} : memref<2496xf32>
+// CHECK: gpu.launch async {{.*}} blocks({{.*}}) in ({{.*}} = %c64{{.*}}, {{.*}} = %c13
+// CHECK: arith.cmpi ult, {{.*}}, %c25088
+// CHECK: scf.if {{.*}} -> (vector<4xf32>)
+// CHECK: gpu.barrier
+// CHECK: gpu.launch async {{.*}} blocks({{.*}}) in ({{.*}} = %c64{{.*}}, {{.*}} = %c13
+// CHECK: memref.store {{.*}} : memref<64xf32>
+// CHECK: memref.store {{.*}} : memref<64xf32>
+// CHECK: memref.store {{.*}} : memref<64xf32>
+// CHECK: memref.store {{.*}} : memref<64xf32>
+// CHECK: vector.store
+// CHECK: gpu.dealloc async
+func.func @bn_training(%x: memref<32x64x56x56xf32>, %m: memref<64xf32>,
+    %v: memref<64xf32>, %y: memref<32x64x56x56xf32>, %sm: memref<64xf32>,
+    %sr: memref<64xf32>, %nm: memref<64xf32>, %nv: memref<64xf32>) {
+  %xt = bufferization.to_tensor %x restrict : memref<32x64x56x56xf32> to tensor<32x64x56x56xf32>
+  %mt = bufferization.to_tensor %m restrict : memref<64xf32> to tensor<64xf32>
+  %vt = bufferization.to_tensor %v restrict : memref<64xf32> to tensor<64xf32>
+  %r:5 = norm.batch_norm_training %xt mean(%mt : tensor<64xf32>) var(%vt : tensor<64xf32>)
+      momentum = 0.1 : tensor<32x64x56x56xf32> stats(tensor<64xf32>, tensor<64xf32>)
+  bufferization.materialize_in_destination %r#0 in restrict writable %y
+      : (tensor<32x64x56x56xf32>, memref<32x64x56x56xf32>) -> ()
+  bufferization.materialize_in_destination %r#1 in restrict writable %sm
+      : (tensor<64xf32>, memref<64xf32>) -> ()
+  bufferization.materialize_in_destination %r#2 in restrict writable %sr
+      : (tensor<64xf32>, memref<64xf32>) -> ()
+  bufferization.materialize_in_destination %r#3 in restrict writable %nm
+      : (tensor<64xf32>, memref<64xf32>) -> ()
+  bufferization.materialize_in_destination %r#4 in restrict writable %nv
+      : (tensor<64xf32>, memref<64xf32>) -> ()
+  return
+}
+
+// -----
+
+// Odd spatial extent (3 x 3): scalar accesses; tiny sets (2 x 9
+// elements): one chunk, one warp per block (no shared memory), masked tail.
+// CHECK-LABEL: func.func @gn_odd_stats(
+// CHECK: gpu.launch async {{.*}} blocks({{.*}}) in ({{.*}} = %c4{{.*}}, {{.*}} = %c1{{.*}}, {{.*}} = %c1{{.*}}) threads({{.*}}) in ({{.*}} = %c32
+// CHECK-NOT: workgroup
+// CHECK: vector.load {{.*}} : memref<72xf32>, vector<1xf32>
+// CHECK-NOT: gpu.barrier
+// CHECK: gpu.launch async
+// CHECK: memref.store {{.*}} : memref<4xf32>
+// CHECK: memref.store {{.*}} : memref<4xf32>
+func.func @gn_odd_stats(%x: memref<2x4x3x3xf32>, %y: memref<2x4x3x3xf32>,
+    %mean: memref<2x2xf32>, %rstd: memref<2x2xf32>) {
+  %xt = bufferization.to_tensor %x restrict : memref<2x4x3x3xf32> to tensor<2x4x3x3xf32>
+  %r:3 = norm.group_norm %xt groups = 2 : tensor<2x4x3x3xf32> stats(tensor<2x2xf32>, tensor<2x2xf32>)
+  bufferization.materialize_in_destination %r#0 in restrict writable %y
+      : (tensor<2x4x3x3xf32>, memref<2x4x3x3xf32>) -> ()
+  bufferization.materialize_in_destination %r#1 in restrict writable %mean
+      : (tensor<2x2xf32>, memref<2x2xf32>) -> ()
+  bufferization.materialize_in_destination %r#2 in restrict writable %rstd
+      : (tensor<2x2xf32>, memref<2x2xf32>) -> ()
+  return
+}
+
+// -----
+
+// BatchNorm training, NHWC bf16 [32, 56, 56, 64]: rows of 64 channels = 8
+// vectors of 8; blocks of 8 channel lanes x 32 row lanes. Kernel 1: per
+// channel partial moments of 523 chunks of 192 rows (unroll 2: 4 would
+// leave 392 chunks), a tree over the row lanes in shared memory; kernel 2:
+// a warp per channel (8 blocks of 8 warps) merges the partials, writes the
+// statistics, scale and shift; kernel 3: normalize.
+// CHECK-LABEL: func.func @bn_training_nhwc(
+// CHECK: gpu.alloc async {{.*}} : memref<100544xf32>
+// CHECK: gpu.launch async {{.*}} blocks({{.*}}) in ({{.*}} = %c1{{.*}}, {{.*}} = %c523{{.*}}, {{.*}} = %c1{{.*}}) threads({{.*}}) in ({{.*}} = %c256
+// CHECK-SAME: workgroup(%{{.*}} : memref<4352xf32, #gpu.address_space<workgroup>>)
+// CHECK: vector.load {{.*}} : memref<6422528xbf16>, vector<8xbf16>
+// CHECK: gpu.barrier
+// CHECK: gpu.launch async {{.*}} blocks({{.*}}) in ({{.*}} = %c8{{.*}}, {{.*}} = %c1{{.*}}, {{.*}} = %c1{{.*}}) threads({{.*}}) in ({{.*}} = %c256
+// CHECK: scf.for
+// CHECK: gpu.shuffle xor
+// CHECK: math.rsqrt
+// CHECK: gpu.launch async {{.*}} blocks({{.*}}) in ({{.*}} = %c1{{.*}}, {{.*}} = %c523
+// CHECK-NOT: gpu.barrier
+// CHECK: vector.store {{.*}} : memref<6422528xbf16>, vector<8xbf16>
+// CHECK: gpu.dealloc async
+func.func @bn_training_nhwc(%x: memref<32x56x56x64xbf16>, %m: memref<64xf32>,
+    %v: memref<64xf32>, %y: memref<32x56x56x64xbf16>, %sm: memref<64xf32>,
+    %sr: memref<64xf32>, %nm: memref<64xf32>, %nv: memref<64xf32>) {
+  %xt = bufferization.to_tensor %x restrict : memref<32x56x56x64xbf16> to tensor<32x56x56x64xbf16>
+  %mt = bufferization.to_tensor %m restrict : memref<64xf32> to tensor<64xf32>
+  %vt = bufferization.to_tensor %v restrict : memref<64xf32> to tensor<64xf32>
+  %r:5 = norm.batch_norm_training %xt mean(%mt : tensor<64xf32>) var(%vt : tensor<64xf32>)
+      feature_axis = 3 : tensor<32x56x56x64xbf16> stats(tensor<64xf32>, tensor<64xf32>)
+  bufferization.materialize_in_destination %r#0 in restrict writable %y
+      : (tensor<32x56x56x64xbf16>, memref<32x56x56x64xbf16>) -> ()
+  bufferization.materialize_in_destination %r#1 in restrict writable %sm
+      : (tensor<64xf32>, memref<64xf32>) -> ()
+  bufferization.materialize_in_destination %r#2 in restrict writable %sr
+      : (tensor<64xf32>, memref<64xf32>) -> ()
+  bufferization.materialize_in_destination %r#3 in restrict writable %nm
+      : (tensor<64xf32>, memref<64xf32>) -> ()
+  bufferization.materialize_in_destination %r#4 in restrict writable %nv
+      : (tensor<64xf32>, memref<64xf32>) -> ()
+  return
+}
+
+// -----
+
+// BatchNorm inference NHWC f32 with 24 channels (6 vectors of 4): the block
+// is 6 x 32 threads; one kernel.
+// CHECK-LABEL: func.func @bn_inference_nhwc(
+// CHECK-NOT: gpu.alloc
+// CHECK: gpu.launch async {{.*}} threads({{.*}}) in ({{.*}} = %c192
+// CHECK: vector.load {{.*}} : memref<3072xf32>, vector<4xf32>
+// CHECK-NOT: gpu.launch
+// CHECK: gpu.wait [
+func.func @bn_inference_nhwc(%x: memref<2x8x8x24xf32>, %m: memref<24xf32>,
+    %v: memref<24xf32>, %y: memref<2x8x8x24xf32>) {
+  %xt = bufferization.to_tensor %x restrict : memref<2x8x8x24xf32> to tensor<2x8x8x24xf32>
+  %mt = bufferization.to_tensor %m restrict : memref<24xf32> to tensor<24xf32>
+  %vt = bufferization.to_tensor %v restrict : memref<24xf32> to tensor<24xf32>
+  %r = norm.batch_norm_inference %xt mean(%mt : tensor<24xf32>) var(%vt : tensor<24xf32>)
+      feature_axis = 3 : tensor<2x8x8x24xf32>
+  bufferization.materialize_in_destination %r in restrict writable %y
+      : (tensor<2x8x8x24xf32>, memref<2x8x8x24xf32>) -> ()
+  return
+}

@@ -70,13 +70,13 @@ RAISED = {
         "diffusion_resblock": 2,
     },
     "tosa": {
-        "layer_norm": 1, "layer_norm_gelu": 1, "layer_norm_2d": 0,
+        "layer_norm": 1, "layer_norm_gelu": 1, "layer_norm_2d": 1,
         "layer_norm_noaffine_relu": 1, "rms_norm": 1, "rms_norm_silu": 1,
-        "rms_norm_hf": 1, "batch_norm_eval_relu": 1, "batch_norm_train": 0,
-        "group_norm": 0, "group_norm_silu": 0, "instance_norm": 0,
-        "instance_norm_gelu": 0, "softmax": 1, "llama_block": 3,
-        "llama_block_hf": 2, "bert_block": 3, "resnet_block": 2,
-        "diffusion_resblock": 0,
+        "rms_norm_hf": 1, "batch_norm_eval_relu": 1, "batch_norm_train": 1,
+        "group_norm": 1, "group_norm_silu": 1, "instance_norm": 1,
+        "instance_norm_gelu": 1, "softmax": 1, "llama_block": 3,
+        "llama_block_hf": 3, "bert_block": 3, "resnet_block": 2,
+        "diffusion_resblock": 2,
     },
 }
 

@@ -245,9 +245,9 @@ bool Matcher::checkGroups() {
       return false;
     const Space &space = graph.getSpaces()[v.space];
     for (ArrayRef<int64_t> point : space.samples) {
-      SmallVector<int64_t> j = vars[anchor->second].map.compose(point);
+      SmallVector<int64_t> j = evalMap(vars[anchor->second].map, point);
       std::optional<SmallVector<int64_t>> elements = graph.getReducedElements(
-          v.reduction, operand->second, v.map.compose(point));
+          v.reduction, operand->second, evalMap(v.map, point));
       if (!elements || elements->empty())
         return false;
       // The indices each axis takes in the group.
@@ -488,6 +488,7 @@ bool Matcher::isProjection(unsigned var, ArrayRef<int64_t> dims) const {
   MLIRContext *ctx = root.getContext();
   SmallVector<AffineExpr> results;
   unsigned next = 0;
+  bool unitDims = true;
   for (int64_t size : type.getShape()) {
     if (next < dims.size() && size == xShape[dims[next]] &&
         (size != 1 || type.getRank() - int64_t(results.size()) ==
@@ -495,26 +496,53 @@ bool Matcher::isProjection(unsigned var, ArrayRef<int64_t> dims) const {
       results.push_back(getAffineDimExpr(dims[next++], ctx));
       continue;
     }
-    if (size != 1)
-      return false;
+    if (size != 1) {
+      unitDims = false;
+      break;
+    }
     results.push_back(getAffineConstantExpr(0, ctx));
   }
-  if (next != dims.size())
+  const Space &rootSpace = graph.getSpaces()[0];
+  if (unitDims && next == dims.size() &&
+      mapsAgree(rootSpace, v.map,
+                AffineMap::get(xShape.size(), 0, results, ctx)))
+    return true;
+  // Or any row-major reshape of `dims`' sizes (TOSA's group norm keeps its
+  // per-channel weight as [1, G, C/G, 1]).
+  SmallVector<int64_t> sizes;
+  SmallVector<AffineExpr> projection;
+  int64_t count = 1;
+  for (int64_t d : dims) {
+    sizes.push_back(xShape[d]);
+    projection.push_back(getAffineDimExpr(d, ctx));
+    count *= xShape[d];
+  }
+  if (type.getNumElements() != count)
     return false;
-  AffineMap expected = AffineMap::get(xShape.size(), 0, results, ctx);
-  return mapsAgree(graph.getSpaces()[0], v.map, expected);
+  AffineMap reshape = getReshapeMap(type.getShape(), sizes, ctx);
+  return mapsAgree(
+      rootSpace, v.map,
+      reshape.compose(AffineMap::get(xShape.size(), 0, projection, ctx)));
 }
 
 /// Epsilon from the output `y` at a point where the normalized value is 1
-/// and the variance 0: y = 1 / sqrt(eps). Rounds away the evaluation noise.
+/// and the variance 0: y = 1 / sqrt(eps). Rounds away the evaluation noise
+/// and the frontend's rounding (f32 constants such as TOSA's 1/N for the
+/// mean, which move the solved value by ~1e-7): the shortest decimal within
+/// 2e-7 (relative; the formula is then checked with that epsilon).
 static std::optional<double> solveEpsilon(std::optional<double> y) {
   if (!y || !std::isfinite(*y) || *y <= 0.0)
     return std::nullopt;
   double eps = 1.0 / (*y * *y);
   if (!(eps > 0.0) || eps > 1.0)
     return std::nullopt;
-  double rounded = std::stod(llvm::formatv("{0:e6}", eps).str());
-  return close(rounded, eps, 1e-9) ? rounded : eps;
+  for (int digits = 0; digits <= 6; ++digits) {
+    std::string format = "{0:e" + std::to_string(digits) + "}";
+    double rounded = std::stod(llvm::formatv(format.c_str(), eps).str());
+    if (close(rounded, eps, 2e-7))
+      return rounded;
+  }
+  return eps;
 }
 
 std::optional<Match> Matcher::matchNormalization() {
@@ -805,7 +833,7 @@ Matcher::matchRunningUpdate(const ExprGraph &other, Value otherRoot,
       return std::nullopt;
     for (int64_t c = 0; c < channels; ++c) {
       std::optional<SmallVector<int64_t>> elements = other.getReducedElements(
-          v.reduction, xRead - vars.begin(), v.map.compose({c}));
+          v.reduction, xRead - vars.begin(), evalMap(v.map, {c}));
       if (!elements || int64_t(elements->size()) != groupSize)
         return std::nullopt;
       for (int64_t linear : *elements) {
@@ -889,13 +917,31 @@ static Value collapseParam(RewriterBase &rewriter, Location loc, Value param,
   auto type = cast<RankedTensorType>(param.getType());
   if (type.getShape() == shape)
     return param;
+  auto resultType = RankedTensorType::get(shape, type.getElementType());
   std::optional<SmallVector<ReassociationIndices>> reassociation =
       getReassociationIndicesForCollapse(type.getShape(), shape);
-  if (!reassociation)
+  if (reassociation)
+    return tensor::CollapseShapeOp::create(rewriter, loc, resultType, param,
+                                           *reassociation);
+  // Any other reshape (same number of elements): through rank 1.
+  if (type.getNumElements() != resultType.getNumElements())
     return Value();
-  return tensor::CollapseShapeOp::create(
-      rewriter, loc, RankedTensorType::get(shape, type.getElementType()), param,
-      *reassociation);
+  auto flatType =
+      RankedTensorType::get({type.getNumElements()}, type.getElementType());
+  auto all = [](int64_t rank) {
+    ReassociationIndices indices;
+    for (int64_t i = 0; i < rank; ++i)
+      indices.push_back(i);
+    return SmallVector<ReassociationIndices>{indices};
+  };
+  Value flat = param;
+  if (type.getRank() != 1)
+    flat = tensor::CollapseShapeOp::create(rewriter, loc, flatType, param,
+                                           all(type.getRank()));
+  if (resultType.getRank() == 1)
+    return flat;
+  return tensor::ExpandShapeOp::create(rewriter, loc, resultType, flat,
+                                       all(resultType.getRank()));
 }
 
 /// `m` with its parameters collapsed to the shapes its op takes: the
@@ -972,20 +1018,35 @@ static Value createRaisedOp(RewriterBase &rewriter, Location loc,
 static SmallVector<Value> getBarrierCandidates(const ExprGraph &graph) {
   SmallVector<Value> chain;
   for (const Reduction &red : graph.getReductions()) {
-    if (red.op.getNumDpsInputs() != 1)
+    if (red.inner.getNumDpsInputs() != 1)
       continue;
-    Value v = red.op.getDpsInputOperand(0)->get();
+    Value v = red.inner.getDpsInputOperand(0)->get();
     while (v && chain.size() < 8) {
       chain.push_back(v);
-      // Through elementwise ops of one tensor (casts, squares x*x).
+      // Through reshapes (TOSA's group norm reshapes x into groups).
+      if (Operation *def = v.getDefiningOp();
+          isa_and_nonnull<tensor::ExpandShapeOp, tensor::CollapseShapeOp,
+                          tensor::CastOp>(def)) {
+        v = def->getOperand(0);
+        continue;
+      }
+      // Through elementwise ops of one tensor and constants (casts, squares
+      // x*x, TOSA's pow(x, 2) with its exponent a constant tensor,
+      // transposes).
       auto producer = v.getDefiningOp<linalg::LinalgOp>();
       if (!producer || producer.getNumDpsInputs() < 1 ||
           producer.getNumParallelLoops() != producer.getNumLoops())
         break;
-      Value next = producer.getDpsInputOperand(0)->get();
-      if (!isa<RankedTensorType>(next.getType()) ||
-          llvm::any_of(producer.getDpsInputs(),
-                       [&](Value in) { return in != next; }))
+      Value next;
+      bool single = true;
+      for (Value in : producer.getDpsInputs()) {
+        if (getSplatConstant(in))
+          continue;
+        if (next && in != next)
+          single = false;
+        next = in;
+      }
+      if (!single || !next || !isa<RankedTensorType>(next.getType()))
         break;
       v = next;
     }

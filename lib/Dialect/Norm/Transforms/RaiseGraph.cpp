@@ -11,8 +11,12 @@
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/Matchers.h"
 #include "llvm/ADT/TypeSwitch.h"
+#include "llvm/Support/MathExtras.h"
 
 #include <algorithm>
+#include <cmath>
+#include <limits>
+#include <memory>
 
 using namespace mlir;
 using namespace mlir::norm;
@@ -106,13 +110,52 @@ AffineMap raise::getReshapeMap(ArrayRef<int64_t> from, ArrayRef<int64_t> to,
   return AffineMap::get(to.size(), 0, results, context);
 }
 
+static int64_t evalExpr(AffineExpr expr, ArrayRef<int64_t> point) {
+  switch (expr.getKind()) {
+  case AffineExprKind::DimId:
+    return point[cast<AffineDimExpr>(expr).getPosition()];
+  case AffineExprKind::Constant:
+    return cast<AffineConstantExpr>(expr).getValue();
+  case AffineExprKind::SymbolId:
+    llvm_unreachable("maps of the raising graphs have no symbols");
+  default:
+    break;
+  }
+  auto binary = cast<AffineBinaryOpExpr>(expr);
+  int64_t lhs = evalExpr(binary.getLHS(), point);
+  int64_t rhs = evalExpr(binary.getRHS(), point);
+  switch (expr.getKind()) {
+  case AffineExprKind::Add:
+    return lhs + rhs;
+  case AffineExprKind::Mul:
+    return lhs * rhs;
+  case AffineExprKind::Mod:
+    return llvm::mod(lhs, rhs);
+  case AffineExprKind::FloorDiv:
+    return llvm::divideFloorSigned(lhs, rhs);
+  case AffineExprKind::CeilDiv:
+    return llvm::divideCeilSigned(lhs, rhs);
+  default:
+    llvm_unreachable("unknown affine expression kind");
+  }
+}
+
+SmallVector<int64_t> raise::evalMap(AffineMap map, ArrayRef<int64_t> point) {
+  assert(map.getNumSymbols() == 0 && point.size() == map.getNumDims());
+  SmallVector<int64_t> result;
+  result.reserve(map.getNumResults());
+  for (AffineExpr expr : map.getResults())
+    result.push_back(evalExpr(expr, point));
+  return result;
+}
+
 bool raise::mapsAgree(const Space &space, AffineMap lhs, AffineMap rhs) {
   if (lhs == rhs)
     return true;
   if (lhs.getNumResults() != rhs.getNumResults())
     return false;
   return llvm::all_of(space.samples, [&](ArrayRef<int64_t> point) {
-    return lhs.compose(point) == rhs.compose(point);
+    return evalMap(lhs, point) == evalMap(rhs, point);
   });
 }
 
@@ -156,59 +199,194 @@ static std::optional<SmallVector<int64_t>> getIntContents(Value tensor) {
   return std::nullopt;
 }
 
-namespace {
-/// Evaluates the integer (index) computation of a linalg op's payload at a
-/// point of its iteration space: block arguments read constant tensors,
-/// `linalg.index` is the point, and integer arith ops are folded.
-class IndexEvaluator {
-public:
-  explicit IndexEvaluator(linalg::LinalgOp op) : op(op) {}
+/// An element of an integer tensor that nothing has written (tensor.empty).
+static constexpr int64_t kUndefined = std::numeric_limits<int64_t>::min();
 
-  std::optional<int64_t> eval(Value value, ArrayRef<int64_t> point) {
-    memo.clear();
-    return evalImpl(value, point, 0);
+/// Whether `v` is representable in the signless integer type `type` (read as
+/// signed; i1 as 0 or 1), so that int64_t arithmetic agrees with the IR's.
+static bool fits(Type type, int64_t v) {
+  if (type.isIndex())
+    return true;
+  auto intType = dyn_cast<IntegerType>(type);
+  if (!intType)
+    return false;
+  unsigned width = intType.getWidth();
+  if (width == 1)
+    return v == 0 || v == 1;
+  if (width >= 64)
+    return true;
+  int64_t bound = int64_t(1) << (width - 1);
+  return v >= -bound && v < bound;
+}
+
+namespace {
+/// Evaluates integer (index) computations exactly: the contents of small
+/// integer tensors computed from constants (TOSA's gather indices: casts,
+/// selects, concatenations, products and sums of constant tensors), and the
+/// scalar payloads of linalg ops at a point of their iteration space
+/// (`linalg.index` is the point). Any op it does not know, any overflow of
+/// the IR's integer type and any read of an unwritten element fails.
+class IntEvaluator {
+public:
+  /// The row-major contents of `tensor`, or nullptr.
+  const SmallVector<int64_t> *getContents(Value tensor, int depth = 0) {
+    if (auto it = cache.find(tensor); it != cache.end())
+      return it->second.get();
+    std::unique_ptr<SmallVector<int64_t>> contents;
+    if (depth <= 64)
+      if (std::optional<SmallVector<int64_t>> c = compute(tensor, depth))
+        contents = std::make_unique<SmallVector<int64_t>>(std::move(*c));
+    // The contents stay where they are when the cache grows.
+    return (cache[tensor] = std::move(contents)).get();
   }
 
-private:
-  std::optional<int64_t> evalImpl(Value value, ArrayRef<int64_t> point,
-                                  int depth) {
+  /// The value of `scalar` in the payload of `op` at `point`, with `op`'s
+  /// init block arguments bound to `outs` (one per init; none: unreadable).
+  std::optional<int64_t> evalScalar(linalg::LinalgOp op, Value scalar,
+                                    ArrayRef<int64_t> point,
+                                    ArrayRef<int64_t> outs,
+                                    DenseMap<Value, int64_t> &memo,
+                                    int depth = 0) {
     if (depth > 64)
       return std::nullopt;
-    if (auto it = memo.find(value); it != memo.end())
+    if (auto it = memo.find(scalar); it != memo.end())
       return it->second;
-    std::optional<int64_t> result = compute(value, point, depth);
+    std::optional<int64_t> result =
+        computeScalar(op, scalar, point, outs, memo, depth);
+    if (result && !fits(scalar.getType(), *result))
+      result = std::nullopt;
     if (result)
-      memo[value] = *result;
+      memo[scalar] = *result;
     return result;
   }
 
-  std::optional<int64_t> compute(Value value, ArrayRef<int64_t> point,
-                                 int depth) {
+private:
+  std::optional<SmallVector<int64_t>> compute(Value tensor, int depth) {
+    auto type = dyn_cast<RankedTensorType>(tensor.getType());
+    if (!type || !type.hasStaticShape() || type.getNumElements() > kMaxGather ||
+        !(type.getElementType().isIntOrIndex()))
+      return std::nullopt;
+    if (std::optional<SmallVector<int64_t>> constant = getIntContents(tensor))
+      return constant;
+    Operation *def = tensor.getDefiningOp();
+    if (!def)
+      return std::nullopt;
+    if (isa<tensor::EmptyOp>(def))
+      return SmallVector<int64_t>(type.getNumElements(), kUndefined);
+    // Reshapes keep the row-major order.
+    if (isa<tensor::ExpandShapeOp, tensor::CollapseShapeOp, tensor::CastOp>(
+            def)) {
+      const SmallVector<int64_t> *source =
+          getContents(def->getOperand(0), depth + 1);
+      if (!source)
+        return std::nullopt;
+      return *source;
+    }
+    if (auto insert = dyn_cast<tensor::InsertSliceOp>(def)) {
+      const SmallVector<int64_t> *source =
+          getContents(insert.getSource(), depth + 1);
+      const SmallVector<int64_t> *dest =
+          getContents(insert.getDest(), depth + 1);
+      if (!source || !dest || !insert.hasUnitStride() ||
+          ShapedType::isDynamicShape(insert.getStaticOffsets()) ||
+          ShapedType::isDynamicShape(insert.getStaticSizes()))
+        return std::nullopt;
+      auto sourceType = insert.getSourceType();
+      // Rank-reducing inserts are not handled.
+      if (sourceType.getRank() != type.getRank())
+        return std::nullopt;
+      SmallVector<int64_t> result(*dest);
+      ArrayRef<int64_t> offsets = insert.getStaticOffsets();
+      for (int64_t i = 0, e = sourceType.getNumElements(); i < e; ++i) {
+        SmallVector<int64_t> index = delinearize(i, sourceType.getShape());
+        for (auto [k, off] : llvm::enumerate(offsets))
+          index[k] += off;
+        result[linearize(index, type.getShape())] = (*source)[i];
+      }
+      return result;
+    }
+    auto op = dyn_cast<linalg::LinalgOp>(def);
+    if (!op || !op.hasPureTensorSemantics())
+      return std::nullopt;
+    SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+    if (llvm::any_of(ranges, ShapedType::isDynamic) ||
+        product(ranges) > kMaxGather)
+      return std::nullopt;
+    // Interpret the op: every init starts with its contents, and the points
+    // are visited in row-major order (a reduction accumulates in order).
+    unsigned numInits = op.getNumDpsInits();
+    SmallVector<SmallVector<int64_t>> buffers;
+    SmallVector<AffineMap> outMaps;
+    SmallVector<ArrayRef<int64_t>> outShapes;
+    for (OpOperand &init : op.getDpsInitsMutable()) {
+      const SmallVector<int64_t> *contents = getContents(init.get(), depth + 1);
+      if (!contents)
+        return std::nullopt;
+      buffers.push_back(*contents);
+      outMaps.push_back(op.getMatchingIndexingMap(&init));
+      outShapes.push_back(
+          cast<RankedTensorType>(init.get().getType()).getShape());
+    }
+    auto yield = cast<linalg::YieldOp>(op.getBlock()->getTerminator());
+    for (int64_t i = 0, e = product(ranges); i < e; ++i) {
+      SmallVector<int64_t> point = delinearize(i, ranges);
+      SmallVector<int64_t> linear, outs;
+      for (unsigned k = 0; k < numInits; ++k) {
+        linear.push_back(linearize(evalMap(outMaps[k], point), outShapes[k]));
+        outs.push_back(buffers[k][linear.back()]);
+      }
+      DenseMap<Value, int64_t> memo;
+      SmallVector<int64_t> values;
+      for (Value v : yield.getOperands()) {
+        std::optional<int64_t> r =
+            evalScalar(op, v, point, outs, memo, depth + 1);
+        if (!r)
+          return std::nullopt;
+        values.push_back(*r);
+      }
+      for (unsigned k = 0; k < numInits; ++k)
+        buffers[k][linear[k]] = values[k];
+    }
+    return buffers[cast<OpResult>(tensor).getResultNumber()];
+  }
+
+  std::optional<int64_t> computeScalar(linalg::LinalgOp op, Value value,
+                                       ArrayRef<int64_t> point,
+                                       ArrayRef<int64_t> outs,
+                                       DenseMap<Value, int64_t> &memo,
+                                       int depth) {
     IntegerAttr cst;
     if (matchPattern(value, m_Constant(&cst)))
-      return cst.getValue().getSExtValue();
+      return cst.getType().isInteger(1) ? int64_t(cst.getValue().getZExtValue())
+                                        : cst.getValue().getSExtValue();
     if (auto arg = dyn_cast<BlockArgument>(value)) {
       if (arg.getOwner() != op.getBlock())
         return std::nullopt;
       OpOperand &operand = op->getOpOperand(arg.getArgNumber());
-      if (op.isDpsInit(&operand))
+      if (op.isDpsInit(&operand)) {
+        unsigned k = operand.getOperandNumber() - op.getNumDpsInputs();
+        if (k >= outs.size() || outs[k] == kUndefined)
+          return std::nullopt;
+        return outs[k];
+      }
+      auto type = dyn_cast<RankedTensorType>(operand.get().getType());
+      if (!type) {
+        if (!matchPattern(operand.get(), m_Constant(&cst)))
+          return std::nullopt;
+        return cst.getValue().getSExtValue();
+      }
+      const SmallVector<int64_t> *contents = getContents(operand.get(), depth);
+      if (!contents)
         return std::nullopt;
-      auto it = contents.find(operand.get());
-      if (it == contents.end())
-        it = contents.try_emplace(operand.get(), getIntContents(operand.get()))
-                 .first;
-      if (!it->second)
-        return std::nullopt;
-      auto type = cast<RankedTensorType>(operand.get().getType());
       SmallVector<int64_t> index =
-          op.getMatchingIndexingMap(&operand).compose(point);
-      int64_t linear = 0;
-      for (auto [i, d] : llvm::zip_equal(index, type.getShape())) {
+          evalMap(op.getMatchingIndexingMap(&operand), point);
+      for (auto [i, d] : llvm::zip_equal(index, type.getShape()))
         if (i < 0 || i >= d)
           return std::nullopt;
-        linear = linear * d + i;
-      }
-      return (*it->second)[linear];
+      int64_t v = (*contents)[linearize(index, type.getShape())];
+      if (v == kUndefined)
+        return std::nullopt;
+      return v;
     }
     Operation *def = value.getDefiningOp();
     if (!def || def->getBlock() != op.getBlock())
@@ -217,18 +395,27 @@ private:
       return point[index.getDim()];
     SmallVector<int64_t> args;
     for (Value operand : def->getOperands()) {
-      std::optional<int64_t> v = evalImpl(operand, point, depth + 1);
+      std::optional<int64_t> v =
+          evalScalar(op, operand, point, outs, memo, depth + 1);
       if (!v)
         return std::nullopt;
       args.push_back(*v);
     }
     using P = arith::CmpIPredicate;
     return llvm::TypeSwitch<Operation *, std::optional<int64_t>>(def)
-        .Case<arith::IndexCastOp, arith::ExtSIOp, arith::TruncIOp>(
+        .Case<arith::IndexCastOp, arith::TruncIOp, arith::ExtUIOp>(
             [&](Operation *) { return args[0]; })
+        .Case<arith::ExtSIOp>([&](arith::ExtSIOp ext) {
+          // An i1 true sign-extends to -1.
+          return ext.getIn().getType().isInteger(1) ? -args[0] : args[0];
+        })
         .Case<arith::AddIOp>([&](Operation *) { return args[0] + args[1]; })
         .Case<arith::SubIOp>([&](Operation *) { return args[0] - args[1]; })
         .Case<arith::MulIOp>([&](Operation *) { return args[0] * args[1]; })
+        .Case<arith::MaxSIOp>(
+            [&](Operation *) { return std::max(args[0], args[1]); })
+        .Case<arith::MinSIOp>(
+            [&](Operation *) { return std::min(args[0], args[1]); })
         .Case<arith::SelectOp>(
             [&](Operation *) { return args[0] ? args[1] : args[2]; })
         .Case<arith::CmpIOp>([&](arith::CmpIOp cmp) -> std::optional<int64_t> {
@@ -253,9 +440,7 @@ private:
         .Default([](Operation *) { return std::nullopt; });
   }
 
-  linalg::LinalgOp op;
-  DenseMap<Value, int64_t> memo;
-  DenseMap<Value, std::optional<SmallVector<int64_t>>> contents;
+  DenseMap<Value, std::unique_ptr<SmallVector<int64_t>>> cache;
 };
 } // namespace
 
@@ -273,14 +458,15 @@ static std::optional<AffineMap> getGatherMap(linalg::LinalgOp op,
   if (llvm::any_of(ranges, ShapedType::isDynamic) ||
       product(ranges) > kMaxGather)
     return std::nullopt;
-  IndexEvaluator evaluator(op);
+  IntEvaluator evaluator;
   int64_t total = product(ranges);
   SmallVector<SmallVector<int64_t>> table;
   for (int64_t i = 0; i < total; ++i) {
     SmallVector<int64_t> point = delinearize(i, ranges);
     SmallVector<int64_t> index;
+    DenseMap<Value, int64_t> memo;
     for (auto [k, v] : llvm::enumerate(extract.getIndices())) {
-      std::optional<int64_t> r = evaluator.eval(v, point);
+      std::optional<int64_t> r = evaluator.evalScalar(op, v, point, {}, memo);
       if (!r || *r < 0 || *r >= sourceType.getDimSize(k))
         return std::nullopt;
       index.push_back(*r);
@@ -290,7 +476,7 @@ static std::optional<AffineMap> getGatherMap(linalg::LinalgOp op,
   MLIRContext *ctx = op->getContext();
   auto agrees = [&](AffineMap map) {
     for (int64_t i = 0; i < total; ++i)
-      if (map.compose(delinearize(i, ranges)) != ArrayRef(table[i]))
+      if (evalMap(map, delinearize(i, ranges)) != ArrayRef(table[i]))
         return false;
     return true;
   };
@@ -342,6 +528,9 @@ unsigned ExprGraph::addSpace(ArrayRef<int64_t> shape) {
 
 Node *ExprGraph::variable(Value value, AffineMap map, unsigned space,
                           int reduction) {
+  // Composed reshapes nest floordiv/mod chains; simplified once here, they
+  // are cheaper to evaluate at every sample.
+  map = simplifyAffineMap(map);
   unsigned index = variables.size();
   for (auto [i, v] : llvm::enumerate(variables)) {
     if (v.value == value && v.space == space && v.reduction == reduction &&
@@ -378,6 +567,7 @@ std::optional<ExprGraph> ExprGraph::build(Value root,
       space, 0);
   if (!graph.root)
     return std::nullopt;
+  graph.prune();
   return graph;
 }
 
@@ -579,11 +769,197 @@ Node *ExprGraph::buildReduction(linalg::LinalgOp op, unsigned result,
       reductionSpace, depth + 1, memo);
   if (!summandNode)
     return variable(value, map, space);
-  unsigned index = reductions.size();
-  reductions.push_back({op, result, kind, reductionSpace, summandNode});
-  reductionIndex[key] = index;
+  SmallVector<bool> reduced;
+  for (utils::IteratorType it : iterators)
+    reduced.push_back(it == utils::IteratorType::reduction);
   ops.insert(op);
+  if (Node *merged = mergeNested(op, result, kind, outMap, reduced,
+                                 reductionSpace, summandNode, map, space))
+    return merged;
+  unsigned index = reductions.size();
+  reductions.push_back(
+      {op, result, kind, reductionSpace, summandNode, outMap, reduced, op});
+  reductionIndex[key] = index;
   return variable(value, map, space, index);
+}
+
+Node *ExprGraph::mergeNested(linalg::LinalgOp op, unsigned result,
+                             ReductionKind kind, AffineMap outMap,
+                             ArrayRef<bool> reduced, unsigned reductionSpace,
+                             Node *summand, AffineMap map, unsigned space) {
+  // The summand reads one variable: another reduction's result, of the same
+  // kind, read in this op's space.
+  llvm::SetVector<unsigned> read;
+  collectVariables(summand, read);
+  if (read.size() != 1)
+    return nullptr;
+  unsigned var = read.front();
+  Variable v = variables[var];
+  if (v.reduction < 0 || v.space != reductionSpace)
+    return nullptr;
+  const Reduction inner = reductions[v.reduction];
+  if (inner.kind != kind)
+    return nullptr;
+  // Sum: the summand is c * r (so a sum of it is c times the merged sum);
+  // max: it is r itself.
+  SmallVector<double> values(variables.size(), 0.0);
+  auto at = [&](double r) {
+    values[var] = r;
+    return evaluate(summand, values);
+  };
+  std::optional<double> c = at(1.0);
+  if (!c || !std::isfinite(*c) || *c == 0.0)
+    return nullptr;
+  if (kind == ReductionKind::Max && *c != 1.0)
+    return nullptr;
+  for (double r : {0.0, -2.5, 3.0, 0.125, 1.0e3}) {
+    std::optional<double> got = at(r);
+    if (!got || std::fabs(*got - *c * r) > 1e-12 * std::max(1.0, std::fabs(r)))
+      return nullptr;
+  }
+  // The merged space: this op's loops, then the inner reduced loops. phi maps
+  // it to the inner space: its parallel loops are the result indices that
+  // this op reads, its reduced loops the new ones.
+  MLIRContext *ctx = op->getContext();
+  // Copies: addSpace below grows `spaces`.
+  SmallVector<int64_t> outerShape(spaces[reductionSpace].shape);
+  SmallVector<int64_t> innerShape(spaces[inner.space].shape);
+  unsigned numOuter = outerShape.size();
+  SmallVector<int64_t> shape(outerShape);
+  SmallVector<bool> mergedReduced(reduced);
+  SmallVector<AffineExpr> phi(innerShape.size());
+  for (auto [d, isReduced] : llvm::enumerate(inner.reduced)) {
+    if (!isReduced)
+      continue;
+    phi[d] = getAffineDimExpr(shape.size(), ctx);
+    shape.push_back(innerShape[d]);
+    mergedReduced.push_back(true);
+  }
+  for (auto [r, expr] : llvm::enumerate(inner.outMap.getResults())) {
+    auto dim = dyn_cast<AffineDimExpr>(expr);
+    if (!dim)
+      continue;
+    // The outer loops keep their positions in the merged space.
+    phi[dim.getPosition()] = v.map.getResult(r);
+  }
+  if (llvm::any_of(phi, [](AffineExpr e) { return !e; }))
+    return nullptr;
+  if (product(shape) / std::max<int64_t>(product(outerShape), 1) > kMaxReduced)
+    return nullptr;
+  unsigned mergedSpace = addSpace(shape);
+  AffineMap phiMap = AffineMap::get(shape.size(), 0, phi, ctx);
+  AffineMap projection = AffineMap::getMultiDimIdentityMap(numOuter, ctx);
+  projection = AffineMap::get(shape.size(), 0, projection.getResults(), ctx);
+  DenseMap<Node *, Node *> innerMemo, outerMemo;
+  Node *innerSummand = transport(inner.summand, phiMap, mergedSpace,
+                                 std::nullopt, nullptr, innerMemo);
+  if (!innerSummand)
+    return nullptr;
+  Node *mergedSummand =
+      transport(summand, projection, mergedSpace, var, innerSummand, outerMemo);
+  if (!mergedSummand)
+    return nullptr;
+  unsigned index = reductions.size();
+  AffineMap mergedOut =
+      AffineMap::get(shape.size(), 0, outMap.getResults(), ctx);
+  reductions.push_back({op, result, kind, mergedSpace, mergedSummand, mergedOut,
+                        mergedReduced, inner.inner});
+  reductionIndex[std::make_pair(op.getOperation(), result)] = index;
+  return variable(op->getResult(result), map, space, index);
+}
+
+Node *ExprGraph::transport(Node *node, AffineMap phi, unsigned to,
+                           std::optional<unsigned> substituted,
+                           Node *replacement, DenseMap<Node *, Node *> &memo) {
+  if (auto it = memo.find(node); it != memo.end())
+    return it->second;
+  Node *result = nullptr;
+  switch (node->kind) {
+  case Node::Kind::Constant:
+    result = node;
+    break;
+  case Node::Kind::Variable: {
+    if (substituted && node->variable == *substituted) {
+      result = replacement;
+      break;
+    }
+    Variable v = variables[node->variable];
+    result = variable(v.value, v.map.compose(phi), to, v.reduction);
+    break;
+  }
+  case Node::Kind::Op: {
+    SmallVector<Node *> operands;
+    for (Node *operand : node->operands) {
+      Node *t = transport(operand, phi, to, substituted, replacement, memo);
+      if (!t)
+        return nullptr;
+      operands.push_back(t);
+    }
+    result = newNode(Node::Kind::Op);
+    if (result) {
+      result->op = node->op;
+      result->operands = std::move(operands);
+    }
+    break;
+  }
+  }
+  memo[node] = result;
+  return result;
+}
+
+void ExprGraph::prune() {
+  SmallVector<int> varIndex(variables.size(), -1);
+  SmallVector<int> redIndex(reductions.size(), -1);
+  SmallVector<Node *> live;
+  DenseSet<Node *> visited;
+  SmallVector<Node *> stack{root};
+  SmallVector<unsigned> varOrder, redOrder;
+  while (!stack.empty()) {
+    Node *n = stack.pop_back_val();
+    if (!visited.insert(n).second)
+      continue;
+    if (n->kind == Node::Kind::Variable) {
+      live.push_back(n);
+      if (varIndex[n->variable] < 0) {
+        varIndex[n->variable] = 0;
+        varOrder.push_back(n->variable);
+      }
+      int r = variables[n->variable].reduction;
+      if (r >= 0 && redIndex[r] < 0) {
+        redIndex[r] = 0;
+        redOrder.push_back(r);
+        stack.push_back(reductions[r].summand);
+      }
+    }
+    for (Node *operand : n->operands)
+      stack.push_back(operand);
+  }
+  if (varOrder.size() == variables.size() &&
+      redOrder.size() == reductions.size())
+    return;
+  // Keep the original order (deterministic, as before pruning).
+  llvm::sort(varOrder);
+  llvm::sort(redOrder);
+  SmallVector<Reduction> newReductions;
+  for (unsigned r : redOrder) {
+    redIndex[r] = newReductions.size();
+    newReductions.push_back(reductions[r]);
+  }
+  SmallVector<Variable> newVariables;
+  for (unsigned v : varOrder) {
+    varIndex[v] = newVariables.size();
+    Variable var = variables[v];
+    if (var.reduction >= 0)
+      var.reduction = redIndex[var.reduction];
+    newVariables.push_back(var);
+  }
+  for (Node *n : live)
+    n->variable = varIndex[n->variable];
+  reductions = std::move(newReductions);
+  variables = std::move(newVariables);
+  reductionIndex.clear();
+  for (auto [i, red] : llvm::enumerate(reductions))
+    reductionIndex[std::make_pair(red.op.getOperation(), red.result)] = i;
 }
 
 //===----------------------------------------------------------------------===//
@@ -640,22 +1016,34 @@ void ExprGraph::collectVariables(Node *node, llvm::SetVector<unsigned> &out) {
 std::optional<SmallVector<int64_t>>
 ExprGraph::getReducedElements(unsigned reduction, unsigned operandVar,
                               ArrayRef<int64_t> resultIndex) const {
+  auto key = std::make_pair(
+      std::make_pair(reduction, operandVar),
+      std::vector<int64_t>(resultIndex.begin(), resultIndex.end()));
+  if (auto it = reducedCache.find(key); it != reducedCache.end())
+    return it->second;
+  std::optional<SmallVector<int64_t>> elements =
+      computeReducedElements(reduction, operandVar, resultIndex);
+  reducedCache[key] = elements;
+  return elements;
+}
+
+std::optional<SmallVector<int64_t>>
+ExprGraph::computeReducedElements(unsigned reduction, unsigned operandVar,
+                                  ArrayRef<int64_t> resultIndex) const {
   const Reduction &red = reductions[reduction];
   const Variable &operand = variables[operandVar];
   std::optional<ArrayRef<int64_t>> operandShape = getStaticShape(operand.value);
   if (!operandShape)
     return std::nullopt;
   ArrayRef<int64_t> ranges = spaces[red.space].shape;
-  AffineMap outMap =
-      red.op.getMatchingIndexingMap(red.op.getDpsInitOperand(red.result));
   SmallVector<int64_t> point(ranges.size(), 0);
-  for (auto [r, expr] : llvm::enumerate(outMap.getResults()))
+  for (auto [r, expr] : llvm::enumerate(red.outMap.getResults()))
     if (auto dim = dyn_cast<AffineDimExpr>(expr))
       point[dim.getPosition()] = resultIndex[r];
   SmallVector<unsigned> reductionDims;
   SmallVector<int64_t> reductionShape;
-  for (auto [i, it] : llvm::enumerate(red.op.getIteratorTypesArray()))
-    if (it == utils::IteratorType::reduction) {
+  for (auto [i, isReduced] : llvm::enumerate(red.reduced))
+    if (isReduced) {
       reductionDims.push_back(i);
       reductionShape.push_back(ranges[i]);
     }
@@ -668,7 +1056,7 @@ ExprGraph::getReducedElements(unsigned reduction, unsigned operandVar,
     SmallVector<int64_t> inner = delinearize(k, reductionShape);
     for (auto [d, i] : llvm::zip_equal(reductionDims, inner))
       point[d] = i;
-    elements.push_back(linearize(operand.map.compose(point), *operandShape));
+    elements.push_back(linearize(evalMap(operand.map, point), *operandShape));
   }
   llvm::sort(elements);
   return elements;

@@ -31,6 +31,7 @@
 #include <map>
 #include <optional>
 #include <tuple>
+#include <vector>
 
 namespace mlir::norm::raise {
 
@@ -59,14 +60,29 @@ struct Variable {
 };
 
 /// A reduction of the graph: result `result` of `op` combines, with `kind`,
-/// `summand` over the op's reduction loops.
+/// `summand` over the reduced loops of iteration space `space`.
+///
+/// A reduction of a reduction (TOSA reduces one axis at a time: a sum over
+/// axis 2 of a sum over axis 1) is merged into one: its space is the outer
+/// op's loops followed by the inner one's reduced loops, and its summand the
+/// inner summand (scaled by the outer op's linear function of it). Then
+/// `op` is the outer op and `inner` the innermost one.
 struct Reduction {
   mutable linalg::LinalgOp op;
   unsigned result = 0;
   ReductionKind kind = ReductionKind::Sum;
-  /// The iteration space of `op` (a space of the graph).
+  /// The iteration space (a space of the graph): `op`'s loops, or those of a
+  /// merged reduction.
   unsigned space = 0;
   Node *summand = nullptr;
+  /// The map from `space` to the indices of the result (`op`'s result
+  /// indexing map, extended to a merged space).
+  AffineMap outMap;
+  /// Per loop of `space`: whether it is reduced.
+  SmallVector<bool> reduced;
+  /// The innermost reduction op (the one that reads the reduced tensor):
+  /// `op` unless merged.
+  mutable linalg::LinalgOp inner;
 };
 
 /// An iteration space: static loop bounds.
@@ -109,6 +125,9 @@ public:
                      ArrayRef<int64_t> resultIndex) const;
 
 private:
+  std::optional<SmallVector<int64_t>>
+  computeReducedElements(unsigned reduction, unsigned operandVar,
+                         ArrayRef<int64_t> resultIndex) const;
   Node *buildTensor(Value value, AffineMap map, unsigned space, int depth);
   Node *buildTensorImpl(Value value, AffineMap map, unsigned space, int depth);
   Node *buildPayload(linalg::LinalgOp op, Value scalar, AffineMap iterMap,
@@ -117,6 +136,21 @@ private:
                        unsigned space, int depth);
   Node *variable(Value value, AffineMap map, unsigned space,
                  int reduction = -1);
+  /// A reduction whose summand is a linear function of one other reduction
+  /// of the same kind, merged with it (see Reduction); nullptr otherwise.
+  Node *mergeNested(linalg::LinalgOp op, unsigned result, ReductionKind kind,
+                    AffineMap outMap, ArrayRef<bool> reduced,
+                    unsigned reductionSpace, Node *summand, AffineMap map,
+                    unsigned space);
+  /// `node` (of some space) rebuilt in space `to`, its variables' maps
+  /// composed with `phi` (from `to` to the node's space); variable
+  /// `substituted` replaced by `replacement` when given.
+  Node *transport(Node *node, AffineMap phi, unsigned to,
+                  std::optional<unsigned> substituted, Node *replacement,
+                  DenseMap<Node *, Node *> &memo);
+  /// Drops the variables and reductions that the root does not read
+  /// (reductions merged into others), renumbering the rest.
+  void prune();
   Node *newNode(Node::Kind kind);
   unsigned addSpace(ArrayRef<int64_t> shape);
 
@@ -129,7 +163,17 @@ private:
   llvm::SetVector<Operation *> ops;
   DenseSet<Value> barriers;
   DenseMap<std::tuple<Value, AffineMap, unsigned>, Node *> tensorMemo;
+  /// getReducedElements' answers (many sample points share a result index).
+  mutable std::map<
+      std::pair<std::pair<unsigned, unsigned>, std::vector<int64_t>>,
+      std::optional<SmallVector<int64_t>>>
+      reducedCache;
 };
+
+/// `map` evaluated at `point` (no symbols): `map.compose(point)` without
+/// building affine expressions, which the sampling and enumeration do
+/// millions of times.
+SmallVector<int64_t> evalMap(AffineMap map, ArrayRef<int64_t> point);
 
 /// Whether `lhs` and `rhs` (maps from space `space`) agree at every sample
 /// point of the space.

@@ -556,9 +556,14 @@ def NormRaisePass : Pass<"norm-raise"> {
     norm and training batch norm:
     test/Raise/group-and-training-norm-negative.mlir.
 
-    Not raised: statistics that TOSA computes as chained single-axis
-    reductions (its instance, group and training batch norms, a layer norm
-    over two axes).
+    Chained reductions (TOSA reduces one axis at a time): a sum whose
+    summand is a linear function `c * r` of another sum `r` (a max of a
+    max) is merged into one reduction over both ops' reduced loops, so
+    TOSA's layer norms over several axes, instance, group and training batch
+    norms are matched like torch-mlir's linalg output. Gather indices may be
+    computed from constant tensors by integer linalg ops, reshapes and
+    `tensor.insert_slice` (TOSA's group norm), evaluated exactly. Near
+    misses: test/Raise/tosa-chained-reductions-negative.mlir.
   }];
   let dependentDialects = ["::mlir::norm::NormDialect",
                            "::mlir::linalg::LinalgDialect"];

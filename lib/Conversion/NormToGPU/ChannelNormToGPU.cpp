@@ -39,20 +39,18 @@
 //===----------------------------------------------------------------------===//
 
 #include "ChannelNormToGPU.h"
+#include "KernelUtils.h"
 
 #include "norm/Dialect/Norm/IR/NormOps.h"
 #include "norm/Dialect/Norm/Utils/ActivationUtils.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
-#include "mlir/Dialect/Bufferization/IR/Bufferization.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
-#include "mlir/IR/Dominance.h"
 #include "mlir/IR/PatternMatch.h"
-#include "llvm/ADT/SetVector.h"
 #include "llvm/ADT/bit.h"
 #include "llvm/Support/MathExtras.h"
 
@@ -60,6 +58,7 @@
 
 using namespace mlir;
 using namespace mlir::norm;
+using namespace mlir::norm::gpu_kernels;
 
 namespace {
 
@@ -147,53 +146,12 @@ bool mlir::norm::isChannelNormOp(Operation *op) {
   return isa<GroupNormOp, BatchNormInferenceOp, BatchNormTrainingOp>(op);
 }
 
-static bool isPlainMemRef(Type type) {
-  auto memref = dyn_cast<MemRefType>(type);
-  return memref && memref.getLayout().isIdentity() && !memref.getMemorySpace();
-}
-
-/// The identity-layout memref behind a tensor operand (null: unsupported).
-static Value getBuffer(Value tensor, std::string &reason) {
-  auto toTensor = tensor.getDefiningOp<bufferization::ToTensorOp>();
-  if (!toTensor || !isPlainMemRef(toTensor.getBuffer().getType())) {
-    reason = "operands must be `bufferization.to_tensor` of identity-layout "
-             "memrefs";
-    return Value();
-  }
-  return toTensor.getBuffer();
-}
-
-/// The destination of a used result (null when unused or unsupported; then
-/// `reason` tells which).
-static Value getDestination(Value result, ChannelNormInfo &info,
-                            std::string &reason) {
-  if (!result || result.use_empty())
-    return Value();
-  auto materialize =
-      dyn_cast<bufferization::MaterializeInDestinationOp>(*result.user_begin());
-  if (!result.hasOneUse() || !materialize ||
-      materialize.getSource() != result ||
-      !isPlainMemRef(materialize.getDest().getType())) {
-    reason = "each used result must be written to an identity-layout memref "
-             "by one `bufferization.materialize_in_destination`";
-    return Value();
-  }
-  info.materializations.push_back(materialize);
-  return materialize.getDest();
-}
-
-static bool isSupportedFloat(Type type) {
-  return type.isF32() || type.isF16() || type.isBF16();
-}
-
 /// Chooses the vector width, the chunks and the block size.
 static ChannelMapping computeChannelMapping(const ChannelNormInfo &info,
                                             unsigned elementBits,
                                             const NormToGPUOptions &options) {
   ChannelMapping m;
-  m.vectorWidth = 128 / elementBits;
-  while (m.vectorWidth > 1 && info.spatial % m.vectorWidth != 0)
-    m.vectorWidth /= 2;
+  m.vectorWidth = vectorWidthFor(info.spatial, elementBits);
   m.vectorsPerRun = info.spatial / m.vectorWidth;
   if (info.isGroup()) {
     m.numSets = info.batch * info.groups;
@@ -227,9 +185,7 @@ static ColumnMapping computeColumnMapping(const ChannelNormInfo &info,
                                           unsigned elementBits,
                                           const NormToGPUOptions &options) {
   ColumnMapping m;
-  m.vectorWidth = 128 / elementBits;
-  while (m.vectorWidth > 1 && info.channels % m.vectorWidth != 0)
-    m.vectorWidth /= 2;
+  m.vectorWidth = vectorWidthFor(info.channels, elementBits);
   m.channelVectors = info.channels / m.vectorWidth;
   int64_t block = std::max<int64_t>(32, options.channelBlockSize);
   m.channelLanes = std::min(m.channelVectors, block);
@@ -269,6 +225,19 @@ static LogicalResult analyzeChannelNorm(Operation *op,
   Value input, weight, bias, residual, runningMean, runningVar;
   Value output, mean, rstd, newMean, newVar;
   int64_t axis = 1;
+  // What batch_norm_inference and batch_norm_training share.
+  auto readBatchNorm = [&](auto bn) {
+    info.epsilon = bn.getEpsilon().convertToDouble();
+    info.activation = bn.getActivationAttr();
+    input = bn.getInput();
+    weight = bn.getWeight();
+    bias = bn.getBias();
+    residual = bn.getResidual();
+    runningMean = bn.getRunningMean();
+    runningVar = bn.getRunningVar();
+    output = bn.getOutput();
+    axis = bn.getFeatureAxis();
+  };
   if (auto gn = dyn_cast<GroupNormOp>(op)) {
     info.kind = ChannelNormKind::Group;
     info.epsilon = gn.getEpsilon().convertToDouble();
@@ -284,33 +253,15 @@ static LogicalResult analyzeChannelNorm(Operation *op,
     axis = gn.getChannelAxis();
   } else if (auto bn = dyn_cast<BatchNormInferenceOp>(op)) {
     info.kind = ChannelNormKind::BatchInference;
-    info.epsilon = bn.getEpsilon().convertToDouble();
-    info.activation = bn.getActivationAttr();
-    input = bn.getInput();
-    weight = bn.getWeight();
-    bias = bn.getBias();
-    residual = bn.getResidual();
-    runningMean = bn.getRunningMean();
-    runningVar = bn.getRunningVar();
-    output = bn.getOutput();
-    axis = bn.getFeatureAxis();
+    readBatchNorm(bn);
   } else if (auto bn = dyn_cast<BatchNormTrainingOp>(op)) {
     info.kind = ChannelNormKind::BatchTraining;
-    info.epsilon = bn.getEpsilon().convertToDouble();
+    readBatchNorm(bn);
     info.momentum = bn.getMomentum().convertToDouble();
-    info.activation = bn.getActivationAttr();
-    input = bn.getInput();
-    weight = bn.getWeight();
-    bias = bn.getBias();
-    residual = bn.getResidual();
-    runningMean = bn.getRunningMean();
-    runningVar = bn.getRunningVar();
-    output = bn.getOutput();
     mean = bn.getSavedMean();
     rstd = bn.getSavedRstd();
     newMean = bn.getNewRunningMean();
     newVar = bn.getNewRunningVar();
-    axis = bn.getFeatureAxis();
   } else {
     reason = "not a group_norm or batch_norm";
     return failure();
@@ -360,30 +311,18 @@ static LogicalResult analyzeChannelNorm(Operation *op,
         info, type.getElementType().getIntOrFloatBitWidth(), options);
   }
 
-  for (auto [tensor, buffer] : {std::pair<Value, Value *>{input, &info.input},
-                                {weight, &info.weight},
-                                {bias, &info.bias},
-                                {runningMean, &info.runningMean},
-                                {runningVar, &info.runningVar}}) {
-    if (!tensor)
-      continue;
-    *buffer = getBuffer(tensor, reason);
-    if (!*buffer)
-      return failure();
-  }
-  for (auto [result, dest] : {std::pair<Value, Value *>{output, &info.output},
-                              {mean, &info.mean},
-                              {rstd, &info.rstd},
-                              {newMean, &info.newRunningMean},
-                              {newVar, &info.newRunningVar}}) {
-    *dest = getDestination(result, info, reason);
-    if (!*dest && !reason.empty())
-      return failure();
-  }
-  if (!info.output) {
-    reason = "the output must be written to a destination memref";
+  if (failed(getMemRefs({{input, &info.input},
+                         {weight, &info.weight},
+                         {bias, &info.bias},
+                         {runningMean, &info.runningMean},
+                         {runningVar, &info.runningVar}},
+                        {{output, &info.output},
+                         {mean, &info.mean},
+                         {rstd, &info.rstd},
+                         {newMean, &info.newRunningMean},
+                         {newVar, &info.newRunningVar}},
+                        info.materializations, reason)))
     return failure();
-  }
   for (Value v :
        {info.weight, info.bias, info.runningMean, info.runningVar, info.mean,
         info.rstd, info.newRunningMean, info.newRunningVar}) {
@@ -416,60 +355,42 @@ struct Moments {
 
 /// Builds the launches of one channel normalization. Operands are collapsed:
 /// input and output to 1-D, statistics to [S], parameters to [C].
-class ChannelKernelBuilder {
+class ChannelKernelBuilder : KernelBuilderBase {
 public:
   ChannelKernelBuilder(OpBuilder &b, Location loc, const ChannelNormInfo &info,
                        Type elementType)
-      : b(b), loc(loc), info(info), m(info.mapping), elementType(elementType),
-        f32(b.getF32Type()) {}
+      : KernelBuilderBase(b, loc), info(info), m(info.mapping),
+        elementType(elementType) {}
 
   /// Emits the workspace, the launches and the final wait.
   void build();
 
 private:
-  Value index(int64_t v) { return arith::ConstantIndexOp::create(b, loc, v); }
-  Value floatConst(double v) {
-    return arith::ConstantOp::create(b, loc, b.getF32FloatAttr(v));
+  /// Loads the vector of `type` at element `offset` of `memref`, or zeros
+  /// where `valid` is false (null: always loads).
+  Value loadVectorAt(VectorType type, Value memref, Value offset, Value valid) {
+    return loadVector(type, memref, valid,
+                      [&] { return SmallVector<Value>{offset}; });
   }
-  Value toF32(Value v) {
-    if (v.getType() == f32)
-      return v;
-    return arith::ExtFOp::create(b, loc, f32, v);
-  }
-  Value fromF32(Value v, Type type) {
-    if (type == f32)
-      return v;
-    return arith::TruncFOp::create(b, loc, type, v);
-  }
-  Value add(Value x, Value y) { return arith::AddFOp::create(b, loc, x, y); }
-  Value mul(Value x, Value y) { return arith::MulFOp::create(b, loc, x, y); }
-  Value sub(Value x, Value y) { return arith::SubFOp::create(b, loc, x, y); }
-  Value loadScalar(Value memref, Value idx) {
-    return toF32(memref::LoadOp::create(b, loc, memref, ValueRange{idx}));
-  }
-  void storeScalar(Value v, Value memref, Value idx) {
-    Type type = cast<MemRefType>(memref.getType()).getElementType();
-    memref::StoreOp::create(b, loc, fromF32(v, type), memref, ValueRange{idx});
-  }
-  /// `lhs && rhs` where either may be null (true).
-  Value andCondition(Value lhs, Value rhs) {
-    if (!lhs)
-      return rhs;
-    if (!rhs)
-      return lhs;
-    return arith::AndIOp::create(b, loc, lhs, rhs);
-  }
-  /// Runs `body` under `scf.if cond` (directly when `cond` is null).
-  void guarded(Value cond, llvm::function_ref<void()> body) {
-    if (!cond) {
-      body();
-      return;
-    }
-    auto ifOp = scf::IfOp::create(b, loc, cond, /*withElseRegion=*/false);
-    OpBuilder::InsertionGuard guard(b);
-    b.setInsertionPointToStart(&ifOp.getThenRegion().front());
-    body();
-  }
+  /// The scale (w * rstd) and shift (b - mean * scale) of `channel`.
+  std::pair<Value, Value> scaleShift(Value channel, Value mean, Value rstd,
+                                     Value zero);
+  /// Writes the statistics of a set (`idx`: the set, or the channel): mean
+  /// and rstd, and the running statistics of batch_norm_training updated
+  /// with `var`, the biased variance over `count` elements.
+  void storeStatistics(Value idx, Value mean, Value var, Value rstd,
+                       int64_t count);
+  /// Stores act(x * scale + shift) of the input vector `vec` at element
+  /// `offset` of the output where `valid` holds; one scale and shift for
+  /// the vector, or one per element.
+  void storeNormalized(Value vec, ArrayRef<Value> scales,
+                       ArrayRef<Value> shifts, Value offset, Value valid);
+  /// The token the first launch waits on (`gpu.wait async`).
+  Value beginKernels();
+  /// Allocates an f32 workspace of `size` elements after `token` (updated).
+  Value allocWorkspace(int64_t size, Value &token);
+  /// Frees `workspace` (if any) after `token`, then waits for the kernels.
+  void endKernels(Value workspace, Value token);
 
   /// Chan's merge of two partials (either may be empty).
   Moments merge(Moments a, Moments x);
@@ -491,6 +412,13 @@ private:
       llvm::function_ref<SmallVector<Value>(
           ArrayRef<Value> ks, ArrayRef<Value> valids, ValueRange carried)>
           body);
+
+  /// Emits `body(it, carried)` for `it` in [0, iterations): in an scf.for
+  /// carrying `init`, or once (it = 0) for one iteration. Returns the final
+  /// carried values.
+  SmallVector<Value>
+  buildLoop(int64_t iterations, ValueRange init,
+            llvm::function_ref<SmallVector<Value>(Value, ValueRange)> body);
 
   /// Kernel 1: partial moments of each chunk into the workspace.
   void buildStatistics(Value workspace, gpu::LaunchOp &launch);
@@ -524,12 +452,9 @@ private:
   /// Kernel 3 (the only one for inference): act(x * scale + shift).
   void buildColumnNormalize(Value workspace);
 
-  OpBuilder &b;
-  Location loc;
   const ChannelNormInfo &info;
   const ChannelMapping &m;
   Type elementType;
-  Type f32;
 
   // Inside a kernel.
   Value tid, set, chunk;
@@ -579,18 +504,10 @@ Value ChannelKernelBuilder::createLaunch(Value dependency,
                                          gpu::LaunchOp &launch, int64_t gridX,
                                          int64_t gridY, int64_t blockX) {
   Value one = index(1);
-  launch = gpu::LaunchOp::create(b, loc, index(gridX), index(gridY), one,
-                                 index(blockX), one, one,
-                                 /*dynamicSharedMemorySize=*/Value(),
-                                 gpu::AsyncTokenType::get(b.getContext()),
-                                 ValueRange{dependency}, workgroup);
-  Block &body = launch.getBody().front();
-  if (body.empty() || !isa<gpu::TerminatorOp>(body.back())) {
-    OpBuilder::InsertionGuard guard(b);
-    b.setInsertionPointToEnd(&body);
-    gpu::TerminatorOp::create(b, loc);
-  }
-  b.setInsertionPoint(body.getTerminator());
+  Value x = index(gridX);
+  Value y = index(gridY);
+  launch = KernelBuilderBase::createLaunch(one, x, y, index(blockX), dependency,
+                                           workgroup);
   tid = launch.getThreadIds().x;
   set = launch.getBlockIds().x;
   chunk = launch.getBlockIds().y;
@@ -648,10 +565,16 @@ SmallVector<Value> ChannelKernelBuilder::forEachVector(
     }
     return body(ks, valids, carried);
   };
-  if (m.iterations() == 1)
-    return emitBody(index(0), init);
-  auto loop = scf::ForOp::create(b, loc, index(0), index(m.iterations()),
-                                 index(1), init);
+  return buildLoop(m.iterations(), init, emitBody);
+}
+
+SmallVector<Value> ChannelKernelBuilder::buildLoop(
+    int64_t iterations, ValueRange init,
+    llvm::function_ref<SmallVector<Value>(Value, ValueRange)> body) {
+  if (iterations == 1)
+    return body(index(0), init);
+  auto loop =
+      scf::ForOp::create(b, loc, index(0), index(iterations), index(1), init);
   OpBuilder::InsertionGuard guard(b);
   // Without iter_args the builder adds the terminator.
   Block *loopBody = loop.getBody();
@@ -660,42 +583,16 @@ SmallVector<Value> ChannelKernelBuilder::forEachVector(
   else
     b.setInsertionPointToEnd(loopBody);
   SmallVector<Value> next =
-      emitBody(loop.getInductionVar(), loop.getRegionIterArgs());
+      body(loop.getInductionVar(), loop.getRegionIterArgs());
   if (!loopBody->mightHaveTerminator())
     scf::YieldOp::create(b, loc, next);
   b.setInsertionPointAfter(loop);
   return SmallVector<Value>(loop.getResults());
 }
 
-/// Loads the vector at element `offset` of `memref`, or zeros when `valid`
-/// is false.
-static Value loadVector(OpBuilder &b, Location loc, Value memref, Value offset,
-                        Value valid, VectorType type) {
-  auto alignment = llvm::MaybeAlign(type.getNumElements() *
-                                    type.getElementTypeBitWidth() / 8);
-  auto load = [&]() -> Value {
-    return vector::LoadOp::create(b, loc, type, memref, ValueRange{offset},
-                                  /*nontemporal=*/false, alignment);
-  };
-  if (!valid)
-    return load();
-  auto ifOp = scf::IfOp::create(b, loc, TypeRange{type}, valid,
-                                /*withElseRegion=*/true);
-  OpBuilder::InsertionGuard guard(b);
-  b.setInsertionPointToStart(&ifOp.getThenRegion().front());
-  scf::YieldOp::create(b, loc, load());
-  b.setInsertionPointToStart(&ifOp.getElseRegion().front());
-  Value zero = arith::ConstantOp::create(
-      b, loc, type,
-      DenseElementsAttr::get(type, b.getFloatAttr(type.getElementType(), 0.0)));
-  scf::YieldOp::create(b, loc, zero);
-  return ifOp.getResult(0);
-}
-
 void ChannelKernelBuilder::buildStatistics(Value workspace,
                                            gpu::LaunchOp &launch) {
   auto vecType = VectorType::get({m.vectorWidth}, elementType);
-  auto wideType = VectorType::get({m.vectorWidth}, f32);
   Value zero = floatConst(0.0);
   Value invV = floatConst(1.0 / static_cast<double>(m.vectorWidth));
   Value vCount = floatConst(static_cast<double>(m.vectorWidth));
@@ -707,13 +604,11 @@ void ChannelKernelBuilder::buildStatistics(Value workspace,
       [&](ArrayRef<Value> ks, ArrayRef<Value> valids, ValueRange carried) {
         SmallVector<Value> vectors;
         for (auto [k, valid] : llvm::zip(ks, valids))
-          vectors.push_back(loadVector(b, loc, info.input, vectorOffset(set, k),
-                                       valid, vecType));
+          vectors.push_back(
+              loadVectorAt(vecType, info.input, vectorOffset(set, k), valid));
         Moments acc{carried[0], carried[1], carried[2]};
         for (auto [vec, valid] : llvm::zip(vectors, valids)) {
-          Value wide = vec;
-          if (elementType != f32)
-            wide = arith::ExtFOp::create(b, loc, wideType, vec);
+          Value wide = widenToF32(vec);
           SmallVector<Value> elems;
           Value sum = zero;
           for (int64_t e = 0; e < m.vectorWidth; ++e) {
@@ -834,77 +729,105 @@ void ChannelKernelBuilder::buildNormalize(Value workspace,
       arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, tid, index(0)));
   if (info.mean || info.rstd || info.newRunningMean || info.newRunningVar) {
     guarded(isWriter, [&] {
-      if (info.mean)
-        storeScalar(mean, info.mean, set);
-      if (info.rstd)
-        storeScalar(rstd, info.rstd, set);
-      double momentum = info.momentum;
-      Value keep = floatConst(1.0 - momentum);
-      Value take = floatConst(momentum);
-      if (info.newRunningMean)
-        storeScalar(
-            add(mul(keep, loadScalar(info.runningMean, set)), mul(take, mean)),
-            info.newRunningMean, set);
-      if (info.newRunningVar) {
-        double n = static_cast<double>(info.batch * info.spatial);
-        double unbias =
-            n > 1 ? n / (n - 1) : std::numeric_limits<double>::quiet_NaN();
-        storeScalar(add(mul(keep, loadScalar(info.runningVar, set)),
-                        mul(take, mul(var, floatConst(unbias)))),
-                    info.newRunningVar, set);
-      }
+      storeStatistics(set, mean, var, rstd, info.batch * info.spatial);
     });
   }
 
   // y = act(x * scale[c] + shift[c]), scale = w * rstd,
   // shift = b - mean * scale.
-  auto scaleShift = [&](Value channel) -> std::pair<Value, Value> {
-    Value scale = rstd;
-    if (info.weight)
-      scale = mul(loadScalar(info.weight, channel), rstd);
-    Value shift = sub(zero, mul(mean, scale));
-    if (info.bias)
-      shift = add(loadScalar(info.bias, channel), shift);
-    return {scale, shift};
-  };
   std::pair<Value, Value> setScaleShift;
   if (!info.isGroup())
-    setScaleShift = scaleShift(set);
+    setScaleShift = scaleShift(set, mean, rstd, zero);
   auto vecType = VectorType::get({m.vectorWidth}, elementType);
-  auto wideType = VectorType::get({m.vectorWidth}, f32);
-  auto alignment =
-      llvm::MaybeAlign(m.vectorWidth * elementType.getIntOrFloatBitWidth() / 8);
   forEachVector(ValueRange{}, [&](ArrayRef<Value> ks, ArrayRef<Value> valids,
                                   ValueRange) {
     SmallVector<Value> offsets, vectors;
     for (auto [k, valid] : llvm::zip(ks, valids)) {
       offsets.push_back(vectorOffset(set, k));
       vectors.push_back(
-          loadVector(b, loc, info.input, offsets.back(), valid, vecType));
+          loadVectorAt(vecType, info.input, offsets.back(), valid));
     }
     for (auto [k, valid, offset, vec] :
          llvm::zip(ks, valids, offsets, vectors)) {
       auto [scale, shift] =
-          info.isGroup() ? scaleShift(channelOf(set, k)) : setScaleShift;
-      Value wide = vec;
-      if (elementType != f32)
-        wide = arith::ExtFOp::create(b, loc, wideType, vec);
-      SmallVector<Value> elems;
-      for (int64_t e = 0; e < m.vectorWidth; ++e) {
-        Value x = vector::ExtractOp::create(b, loc, wide, ArrayRef<int64_t>{e});
-        elems.push_back(buildActivation(b, loc, add(mul(x, scale), shift),
-                                        info.activation));
-      }
-      Value out = vector::FromElementsOp::create(b, loc, wideType, elems);
-      if (elementType != f32)
-        out = arith::TruncFOp::create(b, loc, vecType, out);
-      guarded(valid, [&, out = out, offset = offset] {
-        vector::StoreOp::create(b, loc, out, info.output, ValueRange{offset},
-                                /*nontemporal=*/false, alignment);
-      });
+          info.isGroup() ? scaleShift(channelOf(set, k), mean, rstd, zero)
+                         : setScaleShift;
+      storeNormalized(vec, scale, shift, offset, valid);
     }
     return SmallVector<Value>{};
   });
+}
+
+std::pair<Value, Value> ChannelKernelBuilder::scaleShift(Value channel,
+                                                         Value mean, Value rstd,
+                                                         Value zero) {
+  Value scale = rstd;
+  if (info.weight)
+    scale = mul(loadScalar(info.weight, channel), rstd);
+  Value shift = sub(zero, mul(mean, scale));
+  if (info.bias)
+    shift = add(loadScalar(info.bias, channel), shift);
+  return {scale, shift};
+}
+
+void ChannelKernelBuilder::storeStatistics(Value idx, Value mean, Value var,
+                                           Value rstd, int64_t count) {
+  if (info.mean)
+    storeScalar(mean, info.mean, idx);
+  if (info.rstd)
+    storeScalar(rstd, info.rstd, idx);
+  Value keep = floatConst(1.0 - info.momentum);
+  Value take = floatConst(info.momentum);
+  if (info.newRunningMean)
+    storeScalar(
+        add(mul(keep, loadScalar(info.runningMean, idx)), mul(take, mean)),
+        info.newRunningMean, idx);
+  if (info.newRunningVar) {
+    double n = static_cast<double>(count);
+    double unbias =
+        n > 1 ? n / (n - 1) : std::numeric_limits<double>::quiet_NaN();
+    storeScalar(add(mul(keep, loadScalar(info.runningVar, idx)),
+                    mul(take, mul(var, floatConst(unbias)))),
+                info.newRunningVar, idx);
+  }
+}
+
+void ChannelKernelBuilder::storeNormalized(Value vec, ArrayRef<Value> scales,
+                                           ArrayRef<Value> shifts, Value offset,
+                                           Value valid) {
+  auto type = cast<VectorType>(vec.getType());
+  Value wide = widenToF32(vec);
+  SmallVector<Value> elems;
+  for (int64_t e = 0; e < type.getNumElements(); ++e) {
+    Value x = vector::ExtractOp::create(b, loc, wide, ArrayRef<int64_t>{e});
+    size_t i = scales.size() == 1 ? 0 : e;
+    elems.push_back(buildActivation(b, loc, add(mul(x, scales[i]), shifts[i]),
+                                    info.activation));
+  }
+  Value out = packFromF32(elems, type);
+  guarded(valid, [&] { storeVector(out, info.output, offset); });
+}
+
+Value ChannelKernelBuilder::beginKernels() {
+  return gpu::WaitOp::create(b, loc, gpu::AsyncTokenType::get(b.getContext()),
+                             ValueRange{})
+      .getAsyncToken();
+}
+
+Value ChannelKernelBuilder::allocWorkspace(int64_t size, Value &token) {
+  auto alloc = gpu::AllocOp::create(b, loc, MemRefType::get({size}, f32),
+                                    token.getType(), ValueRange{token},
+                                    ValueRange{}, ValueRange{});
+  token = alloc.getAsyncToken();
+  return alloc.getMemref();
+}
+
+void ChannelKernelBuilder::endKernels(Value workspace, Value token) {
+  if (workspace)
+    token = gpu::DeallocOp::create(b, loc, token.getType(), ValueRange{token},
+                                   workspace)
+                .getAsyncToken();
+  gpu::WaitOp::create(b, loc, Type(), ValueRange{token});
 }
 
 //===----------------------------------------------------------------------===//
@@ -970,22 +893,7 @@ SmallVector<Value> ChannelKernelBuilder::forEachRow(
     }
     return body(rowIdxs, valids, carried);
   };
-  if (c.iterations() == 1)
-    return emitBody(index(0), init);
-  auto loop = scf::ForOp::create(b, loc, index(0), index(c.iterations()),
-                                 index(1), init);
-  OpBuilder::InsertionGuard guard(b);
-  Block *loopBody = loop.getBody();
-  if (!loopBody->empty() && isa<scf::YieldOp>(loopBody->back()))
-    b.setInsertionPoint(loopBody->getTerminator());
-  else
-    b.setInsertionPointToEnd(loopBody);
-  SmallVector<Value> next =
-      emitBody(loop.getInductionVar(), loop.getRegionIterArgs());
-  if (!loopBody->mightHaveTerminator())
-    scf::YieldOp::create(b, loc, next);
-  b.setInsertionPointAfter(loop);
-  return SmallVector<Value>(loop.getResults());
+  return buildLoop(c.iterations(), init, emitBody);
 }
 
 void ChannelKernelBuilder::buildColumnStatistics(Value workspace,
@@ -994,7 +902,6 @@ void ChannelKernelBuilder::buildColumnStatistics(Value workspace,
   int64_t v = c.vectorWidth;
   setColumnThread();
   auto vecType = VectorType::get({v}, elementType);
-  auto wideType = VectorType::get({v}, f32);
   Value zero = floatConst(0.0), one = floatConst(1.0);
 
   // State: count, then V means, then V M2s. Welford per row (one division
@@ -1006,12 +913,10 @@ void ChannelKernelBuilder::buildColumnStatistics(Value workspace,
     SmallVector<Value> vectors;
     for (auto [r, valid] : llvm::zip(rowIdxs, valids))
       vectors.push_back(
-          loadVector(b, loc, info.input, columnOffset(r), valid, vecType));
+          loadVectorAt(vecType, info.input, columnOffset(r), valid));
     SmallVector<Value> st(carried.begin(), carried.end());
     for (auto [vec, valid] : llvm::zip(vectors, valids)) {
-      Value wide = vec;
-      if (elementType != f32)
-        wide = arith::ExtFOp::create(b, loc, wideType, vec);
+      Value wide = widenToF32(vec);
       Value inc =
           valid ? arith::SelectOp::create(b, loc, valid, one, zero).getResult()
                 : one;
@@ -1087,7 +992,7 @@ void ChannelKernelBuilder::buildColumnStatistics(Value workspace,
   // Row lane 0 writes the partials: workspace[q * P * C + p * C + channel].
   Value isFirst = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq,
                                         rowLane, index(0));
-  guarded(andCondition(isFirst, channelValid), [&] {
+  guarded(andCond(isFirst, channelValid), [&] {
     int64_t pc = c.numChunks * info.channels;
     Value base = arith::AddIOp::create(
         b, loc, arith::MulIOp::create(b, loc, chunk, index(info.channels)),
@@ -1152,30 +1057,8 @@ void ChannelKernelBuilder::buildColumnFinalize(Value workspace) {
         scf::IfOp::create(b, loc, isFirst, /*withElseRegion=*/false);
     OpBuilder::InsertionGuard guard(b);
     b.setInsertionPointToStart(&firstLane.getThenRegion().front());
-    if (info.mean)
-      storeScalar(mean, info.mean, channel);
-    if (info.rstd)
-      storeScalar(rstd, info.rstd, channel);
-    Value keep = floatConst(1.0 - info.momentum);
-    Value take = floatConst(info.momentum);
-    if (info.newRunningMean)
-      storeScalar(add(mul(keep, loadScalar(info.runningMean, channel)),
-                      mul(take, mean)),
-                  info.newRunningMean, channel);
-    if (info.newRunningVar) {
-      double n = static_cast<double>(info.rows);
-      double unbias =
-          n > 1 ? n / (n - 1) : std::numeric_limits<double>::quiet_NaN();
-      storeScalar(add(mul(keep, loadScalar(info.runningVar, channel)),
-                      mul(take, mul(var, floatConst(unbias)))),
-                  info.newRunningVar, channel);
-    }
-    Value scale = rstd;
-    if (info.weight)
-      scale = mul(loadScalar(info.weight, channel), rstd);
-    Value shift = sub(zero, mul(mean, scale));
-    if (info.bias)
-      shift = add(loadScalar(info.bias, channel), shift);
+    storeStatistics(channel, mean, var, rstd, info.rows);
+    auto [scale, shift] = scaleShift(channel, mean, rstd, zero);
     Value base = index(3 * pc);
     memref::StoreOp::create(
         b, loc, scale, workspace,
@@ -1214,44 +1097,21 @@ void ChannelKernelBuilder::buildColumnNormalize(Value workspace) {
     Value rstd = math::RsqrtOp::create(
         b, loc,
         add(loadScalar(info.runningVar, channel), floatConst(info.epsilon)));
-    Value scale = rstd;
-    if (info.weight)
-      scale = mul(loadScalar(info.weight, channel), rstd);
-    Value shift = sub(zero, mul(mean, scale));
-    if (info.bias)
-      shift = add(loadScalar(info.bias, channel), shift);
+    auto [scale, shift] = scaleShift(channel, mean, rstd, zero);
     scales.push_back(scale);
     shifts.push_back(shift);
   }
   auto vecType = VectorType::get({v}, elementType);
-  auto wideType = VectorType::get({v}, f32);
-  auto alignment =
-      llvm::MaybeAlign(v * elementType.getIntOrFloatBitWidth() / 8);
   forEachRow(ValueRange{}, [&](ArrayRef<Value> rowIdxs, ArrayRef<Value> valids,
                                ValueRange) {
     SmallVector<Value> offsets, vectors;
     for (auto [r, valid] : llvm::zip(rowIdxs, valids)) {
       offsets.push_back(columnOffset(r));
       vectors.push_back(
-          loadVector(b, loc, info.input, offsets.back(), valid, vecType));
+          loadVectorAt(vecType, info.input, offsets.back(), valid));
     }
     for (auto [valid, offset, vec] : llvm::zip(valids, offsets, vectors)) {
-      Value wide = vec;
-      if (elementType != f32)
-        wide = arith::ExtFOp::create(b, loc, wideType, vec);
-      SmallVector<Value> elems;
-      for (int64_t e = 0; e < v; ++e) {
-        Value x = vector::ExtractOp::create(b, loc, wide, ArrayRef<int64_t>{e});
-        elems.push_back(buildActivation(
-            b, loc, add(mul(x, scales[e]), shifts[e]), info.activation));
-      }
-      Value out = vector::FromElementsOp::create(b, loc, wideType, elems);
-      if (elementType != f32)
-        out = arith::TruncFOp::create(b, loc, vecType, out);
-      guarded(valid, [&, out = out, offset = offset] {
-        vector::StoreOp::create(b, loc, out, info.output, ValueRange{offset},
-                                /*nontemporal=*/false, alignment);
-      });
+      storeNormalized(vec, scales, shifts, offset, valid);
     }
     return SmallVector<Value>{};
   });
@@ -1260,26 +1120,17 @@ void ChannelKernelBuilder::buildColumnNormalize(Value workspace) {
 void ChannelKernelBuilder::buildColumns() {
   const ColumnMapping &c = info.columns;
   MLIRContext *ctx = b.getContext();
-  Type tokenType = gpu::AsyncTokenType::get(ctx);
-  Value token =
-      gpu::WaitOp::create(b, loc, tokenType, ValueRange{}).getAsyncToken();
+  Value token = beginKernels();
   Value workspace;
   if (info.needsStatistics()) {
     // Partials (3 x P x C), then scale and shift (2 x C).
-    auto wsType = MemRefType::get(
-        {3 * c.numChunks * info.channels + 2 * info.channels}, f32);
-    auto alloc =
-        gpu::AllocOp::create(b, loc, wsType, tokenType, ValueRange{token},
-                             ValueRange{}, ValueRange{});
-    workspace = alloc.getMemref();
-    token = alloc.getAsyncToken();
+    workspace = allocWorkspace(
+        3 * c.numChunks * info.channels + 2 * info.channels, token);
     {
       OpBuilder::InsertionGuard guard(b);
       gpu::LaunchOp launch;
-      SmallVector<Type> workgroup{MemRefType::get(
-          {c.blockSize() * (1 + 2 * c.vectorWidth)}, f32,
-          MemRefLayoutAttrInterface(),
-          gpu::AddressSpaceAttr::get(ctx, gpu::AddressSpace::Workgroup))};
+      SmallVector<Type> workgroup{
+          getWorkgroupBufferType(ctx, c.blockSize() * (1 + 2 * c.vectorWidth))};
       token = createLaunch(token, workgroup, launch, c.channelTiles,
                            c.numChunks, c.blockSize());
       buildColumnStatistics(workspace, launch);
@@ -1299,36 +1150,23 @@ void ChannelKernelBuilder::buildColumns() {
                          c.blockSize());
     buildColumnNormalize(workspace);
   }
-  if (workspace)
-    token =
-        gpu::DeallocOp::create(b, loc, tokenType, ValueRange{token}, workspace)
-            .getAsyncToken();
-  gpu::WaitOp::create(b, loc, Type(), ValueRange{token});
+  endKernels(workspace, token);
 }
 
 void ChannelKernelBuilder::build() {
   if (info.channelsLast)
     return buildColumns();
   MLIRContext *ctx = b.getContext();
-  Type tokenType = gpu::AsyncTokenType::get(ctx);
-  Value token =
-      gpu::WaitOp::create(b, loc, tokenType, ValueRange{}).getAsyncToken();
+  Value token = beginKernels();
   Value workspace;
   if (info.needsStatistics()) {
-    auto wsType = MemRefType::get({3 * m.numSets * m.numChunks}, f32);
-    auto alloc =
-        gpu::AllocOp::create(b, loc, wsType, tokenType, ValueRange{token},
-                             ValueRange{}, ValueRange{});
-    workspace = alloc.getMemref();
-    token = alloc.getAsyncToken();
+    workspace = allocWorkspace(3 * m.numSets * m.numChunks, token);
 
     OpBuilder::InsertionGuard guard(b);
     gpu::LaunchOp launch;
     SmallVector<Type> workgroup;
     if (m.numWarps() > 1)
-      workgroup.push_back(MemRefType::get(
-          {96}, f32, MemRefLayoutAttrInterface(),
-          gpu::AddressSpaceAttr::get(ctx, gpu::AddressSpace::Workgroup)));
+      workgroup.push_back(getWorkgroupBufferType(ctx, 96));
     token = createLaunch(token, workgroup, launch);
     buildStatistics(workspace, launch);
   }
@@ -1338,27 +1176,12 @@ void ChannelKernelBuilder::build() {
     token = createLaunch(token, {}, launch);
     buildNormalize(workspace, launch);
   }
-  if (workspace)
-    token =
-        gpu::DeallocOp::create(b, loc, tokenType, ValueRange{token}, workspace)
-            .getAsyncToken();
-  gpu::WaitOp::create(b, loc, Type(), ValueRange{token});
+  endKernels(workspace, token);
 }
 
 //===----------------------------------------------------------------------===//
 // Pattern
 //===----------------------------------------------------------------------===//
-
-/// `memref` collapsed to one dimension.
-static Value collapseToVector(OpBuilder &b, Location loc, Value memref) {
-  int64_t rank = cast<MemRefType>(memref.getType()).getRank();
-  if (rank == 1)
-    return memref;
-  SmallVector<ReassociationIndices> groups(1);
-  for (int64_t d = 0; d < rank; ++d)
-    groups[0].push_back(d);
-  return memref::CollapseShapeOp::create(b, loc, memref, groups);
-}
 
 namespace {
 
@@ -1376,25 +1199,14 @@ struct ChannelNormToGPUPattern : RewritePattern {
     if (failed(analyzeChannelNorm(op, options, info, reason)))
       return rewriter.notifyMatchFailure(op, reason);
 
-    // The kernels run where the first result is materialized; every
-    // destination must be available there.
-    Operation *first = info.materializations.front();
-    for (Operation *mat : info.materializations)
-      if (mat->getBlock() == first->getBlock() && mat->isBeforeInBlock(first))
-        first = mat;
-    DominanceInfo dominance(op->getParentOfType<FunctionOpInterface>());
-    for (Operation *mat : info.materializations) {
-      Value dest =
-          cast<bufferization::MaterializeInDestinationOp>(mat).getDest();
-      if (mat->getBlock() != first->getBlock() ||
-          !dominance.properlyDominates(dest, first))
-        return rewriter.notifyMatchFailure(
-            op, "destinations must be defined before the results are "
-                "materialized, in one block");
-    }
+    // The kernels run where the first result is materialized.
+    FailureOr<Operation *> first =
+        getKernelInsertionPoint(rewriter, op, info.materializations);
+    if (failed(first))
+      return failure();
 
     Location loc = op->getLoc();
-    rewriter.setInsertionPoint(first);
+    rewriter.setInsertionPoint(*first);
     ChannelNormInfo collapsed = info;
     for (Value *v : {&collapsed.input, &collapsed.output, &collapsed.mean,
                      &collapsed.rstd})
@@ -1403,16 +1215,7 @@ struct ChannelNormToGPUPattern : RewritePattern {
     Type elementType = cast<MemRefType>(info.input.getType()).getElementType();
     ChannelKernelBuilder(rewriter, loc, collapsed, elementType).build();
 
-    llvm::SetVector<Operation *> toTensors;
-    for (Value operand : op->getOperands())
-      if (auto toTensor = operand.getDefiningOp<bufferization::ToTensorOp>())
-        toTensors.insert(toTensor);
-    for (Operation *mat : info.materializations)
-      rewriter.eraseOp(mat);
-    rewriter.eraseOp(op);
-    for (Operation *toTensor : toTensors)
-      if (toTensor->use_empty())
-        rewriter.eraseOp(toTensor);
+    eraseLoweredOp(rewriter, op, info.materializations);
     return success();
   }
 

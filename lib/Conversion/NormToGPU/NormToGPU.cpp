@@ -30,19 +30,18 @@
 
 #include "norm/Conversion/NormToGPU/NormToGPU.h"
 #include "ChannelNormToGPU.h"
+#include "KernelUtils.h"
 #include "norm/Conversion/Passes.h"
 #include "norm/Dialect/Norm/IR/NormDialect.h"
 #include "norm/Dialect/Norm/IR/NormOps.h"
 #include "norm/Dialect/Norm/Utils/ActivationUtils.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
-#include "mlir/Dialect/Bufferization/IR/Bufferization.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
-#include "mlir/IR/Dominance.h"
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 #include "llvm/Support/MathExtras.h"
@@ -56,6 +55,7 @@ namespace mlir::norm {
 
 using namespace mlir;
 using namespace mlir::norm;
+using namespace mlir::norm::gpu_kernels;
 
 namespace {
 
@@ -115,9 +115,7 @@ static FailureOr<RowMapping> computeRowMapping(int64_t n, unsigned elementBits,
   }
   RowMapping m;
   m.n = n;
-  m.vectorWidth = 128 / elementBits;
-  while (m.vectorWidth > 1 && n % m.vectorWidth != 0)
-    m.vectorWidth /= 2;
+  m.vectorWidth = vectorWidthFor(n, elementBits);
   m.numVectors = n / m.vectorWidth;
   if (n <= options.warpRowLimit) {
     m.groupSize = std::min<int64_t>(
@@ -139,45 +137,6 @@ static FailureOr<RowMapping> computeRowMapping(int64_t n, unsigned elementBits,
     return failure();
   }
   return m;
-}
-
-/// Whether `type` is a memref with the identity layout in the default
-/// memory space (a plain device pointer).
-static bool isPlainMemRef(Type type) {
-  auto memref = dyn_cast<MemRefType>(type);
-  return memref && memref.getLayout().isIdentity() && !memref.getMemorySpace();
-}
-
-/// The buffer behind a tensor operand: the memref of the
-/// `bufferization.to_tensor` that defines it.
-static Value getOperandBuffer(Value tensor, std::string &reason) {
-  auto toTensor = tensor.getDefiningOp<bufferization::ToTensorOp>();
-  if (!toTensor || !isPlainMemRef(toTensor.getBuffer().getType())) {
-    reason = "operands must be `bufferization.to_tensor` of identity-layout "
-             "memrefs";
-    return Value();
-  }
-  return toTensor.getBuffer();
-}
-
-/// The destination memref of a result, written by its one
-/// `bufferization.materialize_in_destination` user. Null for an unused
-/// optional result; sets `reason` on an unsupported use.
-static Value getResultDestination(Value result, RowNormInfo &info,
-                                  std::string &reason) {
-  if (!result || result.use_empty())
-    return Value();
-  auto materialize =
-      dyn_cast<bufferization::MaterializeInDestinationOp>(*result.user_begin());
-  if (!result.hasOneUse() || !materialize ||
-      materialize.getSource() != result ||
-      !isPlainMemRef(materialize.getDest().getType())) {
-    reason = "each used result must be written to an identity-layout memref "
-             "by one `bufferization.materialize_in_destination`";
-    return Value();
-  }
-  info.materializations.push_back(materialize);
-  return materialize.getDest();
 }
 
 /// Fills `info` for a layer_norm or rms_norm; returns failure with a reason
@@ -220,7 +179,7 @@ static LogicalResult analyzeRowNorm(Operation *op,
 
   auto type = cast<RankedTensorType>(input.getType());
   Type elementType = type.getElementType();
-  if (!elementType.isF32() && !elementType.isF16() && !elementType.isBF16()) {
+  if (!isSupportedFloat(elementType)) {
     reason = "the element type must be f32, f16 or bf16";
     return failure();
   }
@@ -243,33 +202,20 @@ static LogicalResult analyzeRowNorm(Operation *op,
     return failure();
   info.mapping = *mapping;
 
-  for (auto [tensor, buffer] : {std::pair<Value, Value *>{input, &info.input},
-                                {residual, &info.residual},
-                                {weight, &info.weight},
-                                {bias, &info.bias}}) {
-    if (!tensor)
-      continue;
-    *buffer = getOperandBuffer(tensor, reason);
-    if (!*buffer)
-      return failure();
-  }
-  for (auto [result, dest] : {std::pair<Value, Value *>{output, &info.output},
-                              {residualSum, &info.residualSum},
-                              {mean, &info.mean},
-                              {rstd, &info.rstd}}) {
-    *dest = getResultDestination(result, info, reason);
-    if (!*dest && !reason.empty())
-      return failure();
-  }
-  if (!info.output) {
-    reason = "the output must be written to a destination memref";
+  if (failed(getMemRefs({{input, &info.input},
+                         {residual, &info.residual},
+                         {weight, &info.weight},
+                         {bias, &info.bias}},
+                        {{output, &info.output},
+                         {residualSum, &info.residualSum},
+                         {mean, &info.mean},
+                         {rstd, &info.rstd}},
+                        info.materializations, reason)))
     return failure();
-  }
   for (Value stat : {info.mean, info.rstd}) {
     if (!stat)
       continue;
-    Type statType = cast<MemRefType>(stat.getType()).getElementType();
-    if (!statType.isF32() && !statType.isF16() && !statType.isBF16()) {
+    if (!isSupportedFloat(cast<MemRefType>(stat.getType()).getElementType())) {
       reason = "statistics must be f32, f16 or bf16";
       return failure();
     }
@@ -286,51 +232,15 @@ namespace {
 /// Builds the gpu.launch of one row normalization. Operands are the
 /// collapsed memrefs: [rows, n] for rows, [n] for weight and bias, [rows]
 /// for statistics.
-class RowKernelBuilder {
+class RowKernelBuilder : KernelBuilderBase {
 public:
-  RowKernelBuilder(OpBuilder &b, Location loc, const RowNormInfo &info,
-                   Type elementType)
-      : b(b), loc(loc), info(info), m(info.mapping), elementType(elementType),
-        f32(b.getF32Type()) {}
+  RowKernelBuilder(OpBuilder &b, Location loc, const RowNormInfo &info)
+      : KernelBuilderBase(b, loc), info(info), m(info.mapping) {}
 
   /// Emits `if (rows > 0) gpu.launch ...` at the insertion point.
   void build(Value numRows);
 
 private:
-  Value index(int64_t v) { return arith::ConstantIndexOp::create(b, loc, v); }
-  Value floatConst(double v) {
-    return arith::ConstantOp::create(b, loc, b.getF32FloatAttr(v));
-  }
-  Value toF32(Value v) {
-    if (v.getType() == f32)
-      return v;
-    return arith::ExtFOp::create(b, loc, f32, v);
-  }
-  Value fromF32(Value v, Type type) {
-    if (type == f32)
-      return v;
-    return arith::TruncFOp::create(b, loc, type, v);
-  }
-  /// `lhs && rhs` where either may be null (true).
-  Value andCond(Value lhs, Value rhs) {
-    if (!lhs)
-      return rhs;
-    if (!rhs)
-      return lhs;
-    return arith::AndIOp::create(b, loc, lhs, rhs);
-  }
-  /// Runs `body` under `scf.if cond` (directly when `cond` is null).
-  void guarded(Value cond, llvm::function_ref<void()> body) {
-    if (!cond) {
-      body();
-      return;
-    }
-    auto ifOp = scf::IfOp::create(b, loc, cond, /*withElseRegion=*/false);
-    OpBuilder::InsertionGuard guard(b);
-    b.setInsertionPointToStart(&ifOp.getThenRegion().front());
-    body();
-  }
-
   /// Vector index (in vectors) of the i-th vector of this thread.
   Value vectorIndex(int64_t i) {
     return arith::AddIOp::create(b, loc, lane, index(i * m.groupSize));
@@ -355,10 +265,6 @@ private:
     return VectorType::get({m.vectorWidth},
                            cast<MemRefType>(memref.getType()).getElementType());
   }
-  llvm::MaybeAlign alignmentOf(VectorType type) {
-    return llvm::MaybeAlign(type.getNumElements() *
-                            type.getElementTypeBitWidth() / 8);
-  }
 
   /// Loads this thread's vectors of `memref`; vectors past the end of the
   /// row read as zeros.
@@ -373,12 +279,8 @@ private:
   /// Shuffle-xor butterfly over `width` lanes.
   Value reduceWarp(Value v, int64_t width);
 
-  OpBuilder &b;
-  Location loc;
   const RowNormInfo &info;
   const RowMapping &m;
-  Type elementType;
-  Type f32;
 
   // Inside the kernel.
   Value tid, lane, row, valid, scratch;
@@ -389,54 +291,26 @@ private:
 SmallVector<Value> RowKernelBuilder::loadVectors(Value memref) {
   VectorType type = vectorTypeOf(memref);
   SmallVector<Value> vectors;
-  for (int64_t i = 0; i < m.vectorsPerThread; ++i) {
-    auto load = [&]() -> Value {
-      return vector::LoadOp::create(b, loc, type, memref,
-                                    vectorIndices(memref, i),
-                                    /*nontemporal=*/false, alignmentOf(type));
-    };
-    Value cond = inBounds(i);
-    if (!cond) {
-      vectors.push_back(load());
-      continue;
-    }
-    auto ifOp = scf::IfOp::create(b, loc, TypeRange{type}, cond,
-                                  /*withElseRegion=*/true);
-    {
-      OpBuilder::InsertionGuard guard(b);
-      b.setInsertionPointToStart(&ifOp.getThenRegion().front());
-      scf::YieldOp::create(b, loc, load());
-      b.setInsertionPointToStart(&ifOp.getElseRegion().front());
-      Value zero = arith::ConstantOp::create(
-          b, loc, type,
-          DenseElementsAttr::get(type,
-                                 b.getFloatAttr(type.getElementType(), 0.0)));
-      scf::YieldOp::create(b, loc, zero);
-    }
-    vectors.push_back(ifOp.getResult(0));
-  }
+  for (int64_t i = 0; i < m.vectorsPerThread; ++i)
+    vectors.push_back(loadVector(type, memref, inBounds(i),
+                                 [&] { return vectorIndices(memref, i); }));
   return vectors;
 }
 
 void RowKernelBuilder::storeVectors(Value memref, ArrayRef<Value> vectors) {
   for (int64_t i = 0, e = vectors.size(); i < e; ++i) {
     Value vector = vectors[i];
-    guarded(andCond(valid, inBounds(i)), [&] {
-      auto type = cast<VectorType>(vector.getType());
-      vector::StoreOp::create(b, loc, vector, memref, vectorIndices(memref, i),
-                              /*nontemporal=*/false, alignmentOf(type));
-    });
+    guarded(andCond(valid, inBounds(i)),
+            [&] { storeVector(vector, memref, vectorIndices(memref, i)); });
   }
 }
 
 SmallVector<Value> RowKernelBuilder::toF32Elements(ArrayRef<Value> vectors) {
   SmallVector<Value> elements;
   for (Value vector : vectors) {
-    auto type = cast<VectorType>(vector.getType());
-    Value wide = vector;
-    if (type.getElementType() != f32)
-      wide = arith::ExtFOp::create(b, loc, type.clone(f32), vector);
-    for (int64_t k = 0; k < type.getNumElements(); ++k)
+    Value wide = widenToF32(vector);
+    for (int64_t k = 0, e = cast<VectorType>(vector.getType()).getNumElements();
+         k < e; ++k)
       elements.push_back(
           vector::ExtractOp::create(b, loc, wide, ArrayRef<int64_t>{k}));
   }
@@ -447,7 +321,7 @@ Value RowKernelBuilder::reduceWarp(Value v, int64_t width) {
   for (int64_t offset = width / 2; offset >= 1; offset /= 2) {
     auto shuffle = gpu::ShuffleOp::create(b, loc, v, offset, /*width=*/32,
                                           gpu::ShuffleMode::XOR);
-    v = arith::AddFOp::create(b, loc, v, shuffle.getShuffleResult());
+    v = add(v, shuffle.getShuffleResult());
   }
   return v;
 }
@@ -491,7 +365,6 @@ Value RowKernelBuilder::reduceRow(Value v, int64_t slot) {
 }
 
 void RowKernelBuilder::build(Value numRows) {
-  MLIRContext *ctx = b.getContext();
   Value hasRows = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ugt,
                                         numRows, index(0));
   auto ifOp = scf::IfOp::create(b, loc, hasRows, /*withElseRegion=*/false);
@@ -503,19 +376,9 @@ void RowKernelBuilder::build(Value numRows) {
       arith::CeilDivUIOp::create(b, loc, numRows, index(m.rowsPerBlock));
   SmallVector<Type> workgroup;
   if (m.perBlock())
-    workgroup.push_back(MemRefType::get(
-        {64}, f32, MemRefLayoutAttrInterface(),
-        gpu::AddressSpaceAttr::get(ctx, gpu::AddressSpace::Workgroup)));
-  auto launch = gpu::LaunchOp::create(
-      b, loc, grid, one, one, index(m.blockSize()), one, one,
-      /*dynamicSharedMemorySize=*/Value(), /*asyncTokenType=*/Type(),
-      /*asyncDependencies=*/ValueRange(), workgroup);
-  Block &body = launch.getBody().front();
-  if (body.empty() || !isa<gpu::TerminatorOp>(body.back())) {
-    b.setInsertionPointToEnd(&body);
-    gpu::TerminatorOp::create(b, loc);
-  }
-  b.setInsertionPoint(body.getTerminator());
+    workgroup.push_back(getWorkgroupBufferType(b.getContext(), 64));
+  gpu::LaunchOp launch = createLaunch(one, grid, one, index(m.blockSize()),
+                                      /*dependency=*/Value(), workgroup);
 
   // Thread -> (row, lane).
   tid = launch.getThreadIds().x;
@@ -545,7 +408,7 @@ void RowKernelBuilder::build(Value numRows) {
   if (info.residual) {
     SmallVector<Value> rVectors = loadVectors(info.residual);
     for (size_t i = 0; i < xVectors.size(); ++i)
-      xVectors[i] = arith::AddFOp::create(b, loc, xVectors[i], rVectors[i]);
+      xVectors[i] = add(xVectors[i], rVectors[i]);
     if (info.residualSum)
       storeVectors(info.residualSum, xVectors);
   }
@@ -558,33 +421,27 @@ void RowKernelBuilder::build(Value numRows) {
   Value mean, rstd;
   Value acc = floatConst(0.0);
   for (Value v : x)
-    acc = info.centered ? arith::AddFOp::create(b, loc, acc, v).getResult()
-                        : arith::AddFOp::create(
-                              b, loc, acc, arith::MulFOp::create(b, loc, v, v))
-                              .getResult();
+    acc = info.centered ? add(acc, v) : add(acc, mul(v, v));
   Value total = reduceRow(acc, 0);
   if (info.centered) {
-    mean = arith::MulFOp::create(b, loc, total, invN);
+    mean = mul(total, invN);
     Value acc2 = floatConst(0.0);
     int64_t perVector = m.vectorWidth;
     for (int64_t i = 0; i < m.vectorsPerThread; ++i) {
       Value part = floatConst(0.0);
       for (int64_t k = 0; k < perVector; ++k) {
-        Value d = arith::SubFOp::create(b, loc, x[i * perVector + k], mean);
-        part = arith::AddFOp::create(b, loc, part,
-                                     arith::MulFOp::create(b, loc, d, d));
+        Value d = sub(x[i * perVector + k], mean);
+        part = add(part, mul(d, d));
       }
       if (Value cond = inBounds(i))
         part = arith::SelectOp::create(b, loc, cond, part, floatConst(0.0));
-      acc2 = arith::AddFOp::create(b, loc, acc2, part);
+      acc2 = add(acc2, part);
     }
-    Value var = arith::MulFOp::create(b, loc, reduceRow(acc2, 1), invN);
-    rstd =
-        math::RsqrtOp::create(b, loc, arith::AddFOp::create(b, loc, var, eps));
+    Value var = mul(reduceRow(acc2, 1), invN);
+    rstd = math::RsqrtOp::create(b, loc, add(var, eps));
   } else {
-    Value meanSquare = arith::MulFOp::create(b, loc, total, invN);
-    rstd = math::RsqrtOp::create(
-        b, loc, arith::AddFOp::create(b, loc, meanSquare, eps));
+    Value meanSquare = mul(total, invN);
+    rstd = math::RsqrtOp::create(b, loc, add(meanSquare, eps));
   }
 
   // Statistics of the row, written by its first thread.
@@ -594,11 +451,8 @@ void RowKernelBuilder::build(Value numRows) {
        {std::pair<Value, Value>{info.mean, mean}, {info.rstd, rstd}}) {
     if (!dest)
       continue;
-    guarded(andCond(valid, isFirst), [&, dest = dest, value = value] {
-      Type type = cast<MemRefType>(dest.getType()).getElementType();
-      memref::StoreOp::create(b, loc, fromF32(value, type), dest,
-                              ValueRange{row});
-    });
+    guarded(andCond(valid, isFirst),
+            [&, dest = dest, value = value] { storeScalar(value, dest, row); });
   }
 
   // Epilogue: act((x - mean) * rstd * (w + offset) + b).
@@ -617,24 +471,20 @@ void RowKernelBuilder::build(Value numRows) {
       int64_t e = i * m.vectorWidth + k;
       Value y = x[e];
       if (mean)
-        y = arith::SubFOp::create(b, loc, y, mean);
-      y = arith::MulFOp::create(b, loc, y, rstd);
+        y = sub(y, mean);
+      y = mul(y, rstd);
       if (info.weight) {
         Value scale = w[e];
         if (offset)
-          scale = arith::AddFOp::create(b, loc, scale, offset);
-        y = arith::MulFOp::create(b, loc, y, scale);
+          scale = add(scale, offset);
+        y = mul(y, scale);
       }
       if (info.bias) {
-        y = arith::AddFOp::create(b, loc, y, bias[e]);
+        y = add(y, bias[e]);
       }
       elements.push_back(buildActivation(b, loc, y, info.activation));
     }
-    Value vec = vector::FromElementsOp::create(
-        b, loc, VectorType::get({m.vectorWidth}, f32), elements);
-    if (outType.getElementType() != f32)
-      vec = arith::TruncFOp::create(b, loc, outType, vec);
-    outVectors.push_back(vec);
+    outVectors.push_back(packFromF32(elements, outType));
   }
   storeVectors(info.output, outVectors);
 }
@@ -666,17 +516,6 @@ static Value collapseRows(OpBuilder &b, Location loc, Value memref,
   return memref::CollapseShapeOp::create(b, loc, memref, groups);
 }
 
-/// Collapses a weight or bias ([normalized dims]) into [n].
-static Value collapseAll(OpBuilder &b, Location loc, Value memref) {
-  int64_t rank = cast<MemRefType>(memref.getType()).getRank();
-  if (rank == 1)
-    return memref;
-  SmallVector<ReassociationIndices> groups(1);
-  for (int64_t d = 0; d < rank; ++d)
-    groups[0].push_back(d);
-  return memref::CollapseShapeOp::create(b, loc, memref, groups);
-}
-
 namespace {
 
 /// Rewrites a layer_norm or rms_norm (OpTy) into a gpu.launch.
@@ -691,26 +530,14 @@ template <typename OpTy> struct RowNormToGPUPattern : OpRewritePattern<OpTy> {
     if (failed(analyzeRowNorm(op, options, info, reason)))
       return rewriter.notifyMatchFailure(op, reason);
 
-    // The kernel runs where the first result is materialized; every
-    // destination must be available there.
-    Operation *first = info.materializations.front();
-    for (Operation *mat : info.materializations)
-      if (mat->getBlock() == first->getBlock() && mat->isBeforeInBlock(first))
-        first = mat;
-    DominanceInfo dominance(
-        op->template getParentOfType<FunctionOpInterface>());
-    for (Operation *mat : info.materializations) {
-      Value dest =
-          cast<bufferization::MaterializeInDestinationOp>(mat).getDest();
-      if (mat->getBlock() != first->getBlock() ||
-          !dominance.properlyDominates(dest, first))
-        return rewriter.notifyMatchFailure(
-            op, "destinations must be defined before the results are "
-                "materialized, in one block");
-    }
+    // The kernel runs where the first result is materialized.
+    FailureOr<Operation *> first =
+        getKernelInsertionPoint(rewriter, op, info.materializations);
+    if (failed(first))
+      return failure();
 
     Location loc = op.getLoc();
-    rewriter.setInsertionPoint(first);
+    rewriter.setInsertionPoint(*first);
     RowNormInfo collapsed = info;
     int64_t lead = info.numLeadingDims;
     for (Value *v : {&collapsed.input, &collapsed.residual, &collapsed.output,
@@ -723,23 +550,12 @@ template <typename OpTy> struct RowNormToGPUPattern : OpRewritePattern<OpTy> {
                           cast<MemRefType>(v->getType()).getRank());
     for (Value *v : {&collapsed.weight, &collapsed.bias})
       if (*v)
-        *v = collapseAll(rewriter, loc, *v);
+        *v = collapseToVector(rewriter, loc, *v);
     Value numRows = memref::DimOp::create(rewriter, loc, collapsed.input, 0);
-    Type elementType = cast<MemRefType>(info.input.getType()).getElementType();
-    RowKernelBuilder(rewriter, loc, collapsed, elementType).build(numRows);
+    RowKernelBuilder(rewriter, loc, collapsed).build(numRows);
 
     // The results now live in their destinations.
-    SmallVector<Operation *> toTensors;
-    for (Value operand : op->getOperands())
-      if (auto toTensor =
-              operand.template getDefiningOp<bufferization::ToTensorOp>())
-        toTensors.push_back(toTensor);
-    for (Operation *mat : info.materializations)
-      rewriter.eraseOp(mat);
-    rewriter.eraseOp(op);
-    for (Operation *toTensor : toTensors)
-      if (toTensor->use_empty())
-        rewriter.eraseOp(toTensor);
+    eraseLoweredOp(rewriter, op, info.materializations);
     return success();
   }
 

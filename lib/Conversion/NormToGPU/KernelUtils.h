@@ -1,0 +1,138 @@
+//===- KernelUtils.h - Helpers shared by the NormToGPU kernels --*- C++ -*-===//
+//
+// Part of norm-mlir. Private to lib/Conversion/NormToGPU: what the row
+// kernels (NormToGPU.cpp) and the channel kernels (ChannelNormToGPU.cpp)
+// share: matching an op's operands and results onto memrefs, placing and
+// cleaning up after the rewrite, and a base for the kernel builders (scalar
+// and vector memory accesses in f32, guards, launches).
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef NORM_LIB_CONVERSION_NORMTOGPU_KERNELUTILS_H
+#define NORM_LIB_CONVERSION_NORMTOGPU_KERNELUTILS_H
+
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/BuiltinTypes.h"
+#include "mlir/Support/LLVM.h"
+#include "llvm/ADT/STLFunctionalExtras.h"
+
+#include <string>
+#include <utility>
+
+namespace mlir {
+class PatternRewriter;
+namespace norm::gpu_kernels {
+
+//===----------------------------------------------------------------------===//
+// Analysis
+//===----------------------------------------------------------------------===//
+
+/// Whether `type` is f32, f16 or bf16 (the types the kernels compute on).
+bool isSupportedFloat(Type type);
+
+/// Whether `type` is a memref with the identity layout in the default
+/// memory space (a plain device pointer).
+bool isPlainMemRef(Type type);
+
+/// Finds the memrefs of an op in destination-passing style: sets `*buffer`,
+/// for each non-null operand tensor, to the memref of the
+/// `bufferization.to_tensor` that defines it, and `*dest`, for each used
+/// result, to the memref its one `bufferization.materialize_in_destination`
+/// user writes (null for unused or null results), appending that op to
+/// `materializations`. The first result is the output, which must have a
+/// destination. Fails with a reason on the first unsupported operand or
+/// result (memrefs must be plain, see isPlainMemRef).
+LogicalResult getMemRefs(ArrayRef<std::pair<Value, Value *>> operands,
+                         ArrayRef<std::pair<Value, Value *>> results,
+                         SmallVectorImpl<Operation *> &materializations,
+                         std::string &reason);
+
+/// The number of elements of a vector access to rows of `n` elements of
+/// `elementBits` bits: 128 bits' worth, halved until it divides `n`.
+int64_t vectorWidthFor(int64_t n, unsigned elementBits);
+
+//===----------------------------------------------------------------------===//
+// Rewriting
+//===----------------------------------------------------------------------===//
+
+/// Where the kernels of `op` go: before the first of its `materializations`.
+/// Fails (with a match-failure note) unless they are all in one block and
+/// every destination is defined before that point.
+FailureOr<Operation *>
+getKernelInsertionPoint(PatternRewriter &rewriter, Operation *op,
+                        ArrayRef<Operation *> materializations);
+
+/// Erases `op` once its kernels write the results: its `materializations`,
+/// then `op`, then the `bufferization.to_tensor` ops of its operands that
+/// are left without uses.
+void eraseLoweredOp(PatternRewriter &rewriter, Operation *op,
+                    ArrayRef<Operation *> materializations);
+
+/// `memref` collapsed to one dimension.
+Value collapseToVector(OpBuilder &b, Location loc, Value memref);
+
+/// A 1-D f32 buffer of `size` elements in workgroup (shared) memory.
+MemRefType getWorkgroupBufferType(MLIRContext *ctx, int64_t size);
+
+//===----------------------------------------------------------------------===//
+// Kernel construction
+//===----------------------------------------------------------------------===//
+
+/// The base of the kernel builders: constants, f32 conversions and
+/// arithmetic, guards, scalar and vector memory accesses, launches. All ops
+/// are created at the insertion point of `b`, at `loc`.
+class KernelBuilderBase {
+protected:
+  KernelBuilderBase(OpBuilder &b, Location loc)
+      : b(b), loc(loc), f32(b.getF32Type()) {}
+
+  Value index(int64_t v);
+  /// An f32 constant.
+  Value floatConst(double v);
+  /// `v` (a scalar float) as f32, and back.
+  Value toF32(Value v);
+  Value fromF32(Value v, Type type);
+  Value add(Value x, Value y);
+  Value mul(Value x, Value y);
+  Value sub(Value x, Value y);
+  /// `lhs && rhs` where either may be null (true).
+  Value andCond(Value lhs, Value rhs);
+  /// Runs `body` under `scf.if cond` (directly when `cond` is null).
+  void guarded(Value cond, llvm::function_ref<void()> body);
+
+  /// The element of `memref` at `idx`, as f32.
+  Value loadScalar(Value memref, Value idx);
+  /// Stores the f32 `v` at `idx` of `memref`, in its element type.
+  void storeScalar(Value v, Value memref, Value idx);
+
+  /// Loads a vector of `type` from `memref`, aligned to its size, at the
+  /// indices `indices()` creates; zeros where `valid` is false (null: always
+  /// loads). `indices` is called where the load is created (inside the
+  /// scf.if, if any).
+  Value loadVector(VectorType type, Value memref, Value valid,
+                   llvm::function_ref<SmallVector<Value>()> indices);
+  /// Stores `vector` into `memref` at `indices`, aligned to its size.
+  void storeVector(Value vector, Value memref, ValueRange indices);
+  /// `vector` with f32 elements (extf unless they are f32 already).
+  Value widenToF32(Value vector);
+  /// The f32 `elements` as a vector of `type` (truncf unless its elements
+  /// are f32).
+  Value packFromF32(ArrayRef<Value> elements, VectorType type);
+
+  /// Creates a gpu.launch of gridX x gridY blocks of blockX threads (`one`:
+  /// the index constant 1), asynchronous after `dependency` unless it is
+  /// null, with `workgroup` attributions; sets the insertion point before
+  /// the terminator of its body.
+  gpu::LaunchOp createLaunch(Value one, Value gridX, Value gridY, Value blockX,
+                             Value dependency, TypeRange workgroup);
+
+  OpBuilder &b;
+  Location loc;
+  Type f32;
+};
+
+} // namespace norm::gpu_kernels
+} // namespace mlir
+
+#endif // NORM_LIB_CONVERSION_NORMTOGPU_KERNELUTILS_H

@@ -414,6 +414,182 @@ struct RMSNormLowering : OpRewritePattern<RMSNormOp> {
 // Batch normalizations
 //===----------------------------------------------------------------------===//
 
+/// The groups of a collapse of a batch-norm iteration space of rank `rank`
+/// that merge each run of adjacent reduced dimensions, keeping dimension 0
+/// apart when `keepFirst`: [N, C, H, W] -> [N, C, H*W] and [N, H, W, C] ->
+/// [N, H*W, C], so that the innermost reduction loop is long.
+static SmallVector<ReassociationIndices>
+getBatchGroups(unsigned rank, int64_t featureAxis, bool keepFirst) {
+  SmallVector<ReassociationIndices> groups;
+  for (int64_t dim = 0; dim < static_cast<int64_t>(rank); ++dim) {
+    if (groups.empty() || dim == featureAxis || dim == featureAxis + 1 ||
+        (keepFirst && dim == 1))
+      groups.push_back({dim});
+    else
+      groups.back().push_back(dim);
+  }
+  return groups;
+}
+
+/// The statistics of a batch normalization over every dimension but
+/// `featureAxis`, with one sweep over the input: sums of `d = x - k` and of
+/// `d^2` around a shift `k` per channel (the channel's first element, 0 for
+/// an empty batch), from which
+///
+///   mean = k + sum(d) / n,  m2 = sum(d^2) - sum(d)^2 / n  (clamped at 0).
+///
+/// The shift is a sample of the channel, so `sum(d)^2 / n` is of the order
+/// of `m2` and the subtraction cancels no more than a few bits even when the
+/// mean is large against the spread (a constant channel gives exactly 0).
+/// With a batch dimension in front of others (NCHW, NHWC) of at least
+/// kMinSplitExtent static elements per batch entry and channel, the sums are
+/// partial per batch entry ([N, C], each an independent parallel reduction,
+/// so that all threads work even with few channels), then added up.
+static Statistics buildBatchStatistics(OpBuilder &b, Location loc,
+                                       const NormInput &in, int64_t featureAxis,
+                                       double epsilon) {
+  MLIRContext *context = b.getContext();
+  Type type = in.computeType;
+  unsigned rank = in.getRank();
+  SmallVector<bool> reduced(rank, true);
+  reduced[featureAxis] = false;
+  Statistics stats;
+  stats.count = buildReducedCount(b, loc, in.x, reduced, type);
+
+  // The iteration space with its runs of reduced dimensions merged. The
+  // partial sums are at most 1 / kMinSplitExtent of the input.
+  constexpr int64_t kMinSplitExtent = 256;
+  auto inType = in.getType();
+  int64_t extent = 1;
+  for (int64_t dim = 1, e = rank; dim < e; ++dim)
+    if (dim != featureAxis)
+      extent = inType.isDynamicDim(dim) ? 0 : extent * inType.getDimSize(dim);
+  bool split = rank >= 3 && featureAxis != 0 && extent >= kMinSplitExtent;
+  SmallVector<ReassociationIndices> groups =
+      getBatchGroups(rank, featureAxis, split);
+  auto collapse = [&](Value value) -> Value {
+    if (!value || groups.size() == rank)
+      return value;
+    return tensor::CollapseShapeOp::create(b, loc, value, groups);
+  };
+  NormInput cin(collapse(in.x), collapse(in.residual));
+  rank = groups.size();
+  featureAxis = llvm::find_if(groups,
+                              [&](const ReassociationIndices &group) {
+                                return llvm::is_contained(group, featureAxis);
+                              }) -
+                groups.begin();
+  reduced.assign(rank, true);
+  reduced[featureAxis] = false;
+
+  // The shift: the sum over a slice holding at most the first element of
+  // each channel.
+  SmallVector<OpFoldResult> offsets(rank, b.getIndexAttr(0));
+  SmallVector<OpFoldResult> strides(rank, b.getIndexAttr(1));
+  SmallVector<OpFoldResult> sizes;
+  for (unsigned dim = 0; dim < rank; ++dim) {
+    OpFoldResult size = tensor::getMixedSize(b, loc, cin.x, dim);
+    if (static_cast<int64_t>(dim) != featureAxis) {
+      if (std::optional<int64_t> constant = getConstantIntValue(size))
+        size = b.getIndexAttr(std::min<int64_t>(*constant, 1));
+      else
+        size = arith::MinUIOp::create(b, loc, cast<Value>(size),
+                                      arith::ConstantIndexOp::create(b, loc, 1))
+                   .getResult();
+    }
+    sizes.push_back(size);
+  }
+  auto first = [&](Value value) -> Value {
+    if (!value)
+      return value;
+    return tensor::ExtractSliceOp::create(b, loc, value, offsets, sizes,
+                                          strides);
+  };
+  Value shift =
+      buildReduction(b, loc, NormInput(first(cin.x), first(cin.residual)),
+                     reduced, ReductionKind::Sum);
+
+  // One sweep: sum(d) and sum(d^2), per batch entry and channel when split.
+  SmallVector<int64_t> partialDims = {featureAxis};
+  if (split)
+    partialDims.insert(partialDims.begin(), 0);
+  SmallVector<OpFoldResult> partialSizes =
+      llvm::map_to_vector(partialDims, [&](int64_t dim) {
+        return tensor::getMixedSize(b, loc, cin.x, dim);
+      });
+  SmallVector<Value> partialInits = {
+      createFilled(b, loc, partialSizes, type, 0.0),
+      createFilled(b, loc, partialSizes, type, 0.0)};
+  AffineMap identity = b.getMultiDimIdentityMap(rank);
+  AffineMap partialMap = projection(context, rank, partialDims);
+  SmallVector<Value> inputs = cin.getOperands();
+  SmallVector<AffineMap> maps(inputs.size(), identity);
+  inputs.push_back(shift);
+  maps.push_back(projection(context, rank, {featureAxis}));
+  maps.append(2, partialMap);
+  SmallVector<utils::IteratorType> iterators(rank,
+                                             utils::IteratorType::reduction);
+  for (int64_t dim : partialDims)
+    iterators[dim] = utils::IteratorType::parallel;
+  auto sweep =
+      buildGeneric(b, loc, inputs, partialInits, maps, iterators,
+                   [&](OpBuilder &nb, Location nloc, ValueRange args) {
+                     Value value = cin.load(nb, nloc, args);
+                     Value d = arith::SubFOp::create(nb, nloc, value, args[0]);
+                     Value square = arith::MulFOp::create(nb, nloc, d, d);
+                     return SmallVector<Value>{
+                         arith::AddFOp::create(nb, nloc, args[1], d),
+                         arith::AddFOp::create(nb, nloc, args[2], square)};
+                   });
+  Value sum = sweep.getResult(0);
+  Value sumOfSquares = sweep.getResult(1);
+
+  // The partial sums added up over the batch entries.
+  if (split) {
+    SmallVector<OpFoldResult> channelSizes = {partialSizes[1]};
+    SmallVector<Value> inits = {createFilled(b, loc, channelSizes, type, 0.0),
+                                createFilled(b, loc, channelSizes, type, 0.0)};
+    AffineMap partialIdentity = b.getMultiDimIdentityMap(2);
+    AffineMap channel = projection(context, 2, {1});
+    auto total = buildGeneric(
+        b, loc, ValueRange{sum, sumOfSquares}, inits,
+        {partialIdentity, partialIdentity, channel, channel},
+        {utils::IteratorType::reduction, utils::IteratorType::parallel},
+        [&](OpBuilder &nb, Location nloc, ValueRange args) {
+          return SmallVector<Value>{
+              arith::AddFOp::create(nb, nloc, args[2], args[0]),
+              arith::AddFOp::create(nb, nloc, args[3], args[1])};
+        });
+    sum = total.getResult(0);
+    sumOfSquares = total.getResult(1);
+  }
+
+  stats.mean = buildElementwise(
+      b, loc, ValueRange{shift, sum}, shift, type,
+      [&](OpBuilder &nb, Location nloc, ValueRange args) -> Value {
+        Value offset = arith::DivFOp::create(nb, nloc, args[1], stats.count);
+        return arith::AddFOp::create(nb, nloc, args[0], offset);
+      });
+  stats.sumOfSquares = buildElementwise(
+      b, loc, ValueRange{sum, sumOfSquares}, sum, type,
+      [&](OpBuilder &nb, Location nloc, ValueRange args) -> Value {
+        Value square = arith::MulFOp::create(nb, nloc, args[0], args[0]);
+        Value shifted = arith::DivFOp::create(nb, nloc, square, stats.count);
+        Value m2 = arith::SubFOp::create(nb, nloc, args[1], shifted);
+        return arith::MaximumFOp::create(nb, nloc, m2,
+                                         floatConstant(nb, nloc, type, 0.0));
+      });
+  stats.rstd = buildElementwise(
+      b, loc, stats.sumOfSquares, stats.sumOfSquares, type,
+      [&](OpBuilder &nb, Location nloc, ValueRange args) -> Value {
+        Value var = arith::DivFOp::create(nb, nloc, args[0], stats.count);
+        Value eps = floatConstant(nb, nloc, type, epsilon);
+        Value sum = arith::AddFOp::create(nb, nloc, var, eps);
+        return math::RsqrtOp::create(nb, nloc, sum);
+      });
+  return stats;
+}
+
 /// Lowers a batch normalization with batch statistics (batch_norm_training
 /// and inplace_abn). Returns output, saved mean and rstd, new running mean
 /// and variance, and the residual sum when `needSum`. `inPlace` writes the
@@ -428,10 +604,8 @@ lowerTrainingBatchNorm(PatternRewriter &rewriter, Location loc, Value input,
   Value residualSum;
   NormInput in =
       prepareInput(rewriter, loc, input, residual, needSum, residualSum);
-  SmallVector<bool> reduced(in.getRank(), true);
-  reduced[featureAxis] = false;
-  Statistics stats = buildStatistics(rewriter, loc, in, reduced,
-                                     /*subtractMean=*/true, epsilon);
+  Statistics stats =
+      buildBatchStatistics(rewriter, loc, in, featureAxis, epsilon);
   AffineMap channelMap = projection(context, in.getRank(), {featureAxis});
   Value output =
       buildNormalize(rewriter, loc, in, stats.mean, stats.rstd, channelMap,
@@ -585,9 +759,27 @@ struct GroupNormLowering : OpRewritePattern<GroupNormOp> {
     SmallVector<bool> reduced(in.getRank(), true);
     reduced[0] = false;
     reduced[axis] = false;
-    Statistics stats =
-        buildStatistics(rewriter, loc, in, reduced, /*subtractMean=*/true,
-                        op.getEpsilon().convertToDouble());
+    // The statistics read the input with its reduced dimensions merged
+    // (NCHW: [N, G, C/G * H * W]), so that their innermost loop is long
+    // (a short one is unrolled fully by LLVM, which then vectorizes the
+    // loop around it with gathers).
+    NormInput statsIn = in;
+    SmallVector<bool> statsReduced = reduced;
+    if (axis == 1 && in.getRank() > 3) {
+      SmallVector<ReassociationIndices> merged = {{0}, {1}, {}};
+      for (int64_t dim = 2, rank = in.getRank(); dim < rank; ++dim)
+        merged.back().push_back(dim);
+      auto collapse = [&](Value value) -> Value {
+        if (!value)
+          return value;
+        return tensor::CollapseShapeOp::create(rewriter, loc, value, merged);
+      };
+      statsIn = NormInput(collapse(in.x), collapse(in.residual));
+      statsReduced = {false, false, true};
+    }
+    Statistics stats = buildStatistics(rewriter, loc, statsIn, statsReduced,
+                                       /*subtractMean=*/true,
+                                       op.getEpsilon().convertToDouble());
     Affine affine;
     affine.map = projection(context, in.getRank(), {axis, axis + 1});
     if (Value weight = op.getWeight())

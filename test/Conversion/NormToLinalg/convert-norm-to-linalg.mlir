@@ -183,17 +183,36 @@ func.func @batch_norm_inference_nhwc(%x: tensor<2x7x7x16xf32>, %m: tensor<16xf32
 // -----
 
 // Batch norm training (NCHW): statistics over every dimension but the
-// channel, momentum updates, unbiased running variance sum / (n - 1).
+// channel in one sweep over the input seen as [N, C, H*W]: the sums of
+// d = x - shift and of d^2 per batch entry and channel (H*W >= 256), the shift being the
+// channel's first element; added up over the batch, then the mean and the
+// centred sum of squares (clamped at 0); momentum updates, unbiased running
+// variance m2 / (n - 1).
 
 // CHECK-DAG: #[[ID4:.*]] = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>
 // CHECK-DAG: #[[CH:.*]] = affine_map<(d0, d1, d2, d3) -> (d1)>
+// CHECK-DAG: #[[ID3:.*]] = affine_map<(d0, d1, d2) -> (d0, d1, d2)>
+// CHECK-DAG: #[[CH3:.*]] = affine_map<(d0, d1, d2) -> (d1)>
+// CHECK-DAG: #[[NC:.*]] = affine_map<(d0, d1, d2) -> (d0, d1)>
 // CHECK-LABEL: func.func @batch_norm_training_nchw(
-// CHECK-SAME: %[[X:[^:]*]]: tensor<4x8x3x3xf32>, %[[RM:[^:]*]]: tensor<8xf32>, %[[RV:[^:]*]]: tensor<8xf32>)
-// CHECK-DAG: %[[N:.*]] = arith.constant 3.600000e+01 : f32
-// CHECK: %[[SUM:.*]] = linalg.generic {indexing_maps = [#[[ID4]], #[[CH]]], iterator_types = ["reduction", "parallel", "reduction", "reduction"]}
-// CHECK: %[[MEAN:.*]] = linalg.generic {{.*}} ins(%[[SUM]] : tensor<8xf32>)
-// CHECK: %[[SQ:.*]] = linalg.generic {indexing_maps = [#[[ID4]], #[[CH]], #[[CH]]], iterator_types = ["reduction", "parallel", "reduction", "reduction"]}{{.*}} ins(%[[X]], %[[MEAN]] :
+// CHECK-SAME: %[[X:[^:]*]]: tensor<4x8x16x16xf32>, %[[RM:[^:]*]]: tensor<8xf32>, %[[RV:[^:]*]]: tensor<8xf32>)
+// CHECK-DAG: %[[N:.*]] = arith.constant 1.024000e+03 : f32
+// CHECK: %[[XC:.*]] = tensor.collapse_shape %[[X]] {{\[\[}}0], [1], [2, 3]] : tensor<4x8x16x16xf32> into tensor<4x8x256xf32>
+// CHECK: %[[FIRST:.*]] = tensor.extract_slice %[[XC]][0, 0, 0] [1, 8, 1] [1, 1, 1]
+// CHECK: %[[SHIFT:.*]] = linalg.generic {indexing_maps = [#[[ID3]], #[[CH3]]], iterator_types = ["reduction", "parallel", "reduction"]} ins(%[[FIRST]] : tensor<1x8x1xf32>)
+// CHECK: %[[PART:.*]]:2 = linalg.generic {indexing_maps = [#[[ID3]], #[[CH3]], #[[NC]], #[[NC]]], iterator_types = ["parallel", "parallel", "reduction"]} ins(%[[XC]], %[[SHIFT]] : tensor<4x8x256xf32>, tensor<8xf32>) outs(%{{.*}}, %{{.*}} : tensor<4x8xf32>, tensor<4x8xf32>)
+// CHECK: ^bb0(%[[V:.*]]: f32, %[[K:.*]]: f32, %[[S1:.*]]: f32, %[[S2:.*]]: f32):
+// CHECK: %[[D:.*]] = arith.subf %[[V]], %[[K]] : f32
+// CHECK: %[[DD:.*]] = arith.mulf %[[D]], %[[D]] : f32
+// CHECK: %[[A1:.*]] = arith.addf %[[S1]], %[[D]] : f32
+// CHECK: %[[A2:.*]] = arith.addf %[[S2]], %[[DD]] : f32
+// CHECK: linalg.yield %[[A1]], %[[A2]] : f32, f32
+// CHECK: %[[SUM:.*]]:2 = linalg.generic {{.*}}iterator_types = ["reduction", "parallel"]{{.*}} ins(%[[PART]]#0, %[[PART]]#1 : tensor<4x8xf32>, tensor<4x8xf32>) outs(%{{.*}}, %{{.*}} : tensor<8xf32>, tensor<8xf32>)
+// CHECK: %[[MEAN:.*]] = linalg.generic {{.*}} ins(%[[SHIFT]], %[[SUM]]#0 : tensor<8xf32>, tensor<8xf32>)
+// CHECK: arith.divf %{{.*}}, %[[N]] : f32
+// CHECK: %[[SQ:.*]] = linalg.generic {{.*}} ins(%[[SUM]]#0, %[[SUM]]#1 : tensor<8xf32>, tensor<8xf32>)
 // CHECK: arith.subf
+// CHECK: arith.maximumf
 // CHECK: %[[RSTD:.*]] = linalg.generic {{.*}} ins(%[[SQ]] : tensor<8xf32>)
 // CHECK: %[[Y:.*]] = linalg.generic {{.*}} ins(%[[X]], %[[MEAN]], %[[RSTD]] :
 // CHECK: %[[NRM:.*]] = linalg.generic {{.*}} ins(%[[RM]], %[[MEAN]] : tensor<8xf32>, tensor<8xf32>)
@@ -210,16 +229,17 @@ func.func @batch_norm_inference_nhwc(%x: tensor<2x7x7x16xf32>, %m: tensor<16xf32
 // CHECK: %[[UNB:.*]] = arith.divf %[[SQV]], %[[DOF]] : f32
 // CHECK: arith.mulf %{{.*}}, %[[UNB]] : f32
 // CHECK: return %[[Y]], %[[MEAN]], %[[RSTD]], %[[NRM]], %[[NRV]]
-func.func @batch_norm_training_nchw(%x: tensor<4x8x3x3xf32>, %rm: tensor<8xf32>, %rv: tensor<8xf32>) -> (tensor<4x8x3x3xf32>, tensor<8xf32>, tensor<8xf32>, tensor<8xf32>, tensor<8xf32>) {
-  %y, %sm, %sr, %nm, %nv = norm.batch_norm_training %x mean(%rm : tensor<8xf32>) var(%rv : tensor<8xf32>) momentum = 0.25 : tensor<4x8x3x3xf32> stats(tensor<8xf32>, tensor<8xf32>)
-  return %y, %sm, %sr, %nm, %nv : tensor<4x8x3x3xf32>, tensor<8xf32>, tensor<8xf32>, tensor<8xf32>, tensor<8xf32>
+func.func @batch_norm_training_nchw(%x: tensor<4x8x16x16xf32>, %rm: tensor<8xf32>, %rv: tensor<8xf32>) -> (tensor<4x8x16x16xf32>, tensor<8xf32>, tensor<8xf32>, tensor<8xf32>, tensor<8xf32>) {
+  %y, %sm, %sr, %nm, %nv = norm.batch_norm_training %x mean(%rm : tensor<8xf32>) var(%rv : tensor<8xf32>) momentum = 0.25 : tensor<4x8x16x16xf32> stats(tensor<8xf32>, tensor<8xf32>)
+  return %y, %sm, %sr, %nm, %nv : tensor<4x8x16x16xf32>, tensor<8xf32>, tensor<8xf32>, tensor<8xf32>, tensor<8xf32>
 }
 
 // -----
 
 // Dynamic training batch norm on f16 with f32 running statistics (updated
 // in f32) and f16 ones (stored back in f16): a dynamic element count, f32
-// saved statistics.
+// saved statistics; dynamic extents, so the one sweep sums straight into
+// [C] (no partial sums per batch entry).
 
 // CHECK-LABEL: func.func @batch_norm_training_dynamic_f16(
 // CHECK-SAME: %[[X:[^:]*]]: tensor<?x?x?xf16>, %[[RM:[^:]*]]: tensor<?xf32>, %[[RV:[^:]*]]: tensor<?xf16>)
@@ -229,7 +249,12 @@ func.func @batch_norm_training_nchw(%x: tensor<4x8x3x3xf32>, %rm: tensor<8xf32>,
 // CHECK: %[[D2:.*]] = tensor.dim %[[X]], %[[C2]]
 // CHECK: %[[CNT:.*]] = arith.muli %[[D0]], %[[D2]] : index
 // CHECK: arith.index_castui %[[CNT]] : index to i64
-// CHECK: linalg.generic {{.*}}iterator_types = ["reduction", "parallel", "reduction"]{{.*}} ins(%[[X]] : tensor<?x?x?xf16>) outs(%{{.*}} : tensor<?xf32>)
+// CHECK: arith.minui
+// CHECK: arith.minui
+// CHECK: %[[FIRST:.*]] = tensor.extract_slice %[[X]][0, 0, 0] [%{{.*}}, %{{.*}}, %{{.*}}] [1, 1, 1] : tensor<?x?x?xf16> to tensor<?x?x?xf16>
+// CHECK: linalg.generic {{.*}}iterator_types = ["reduction", "parallel", "reduction"]{{.*}} ins(%[[FIRST]] : tensor<?x?x?xf16>) outs(%{{.*}} : tensor<?xf32>)
+// CHECK: arith.extf %{{.*}} : f16 to f32
+// CHECK: linalg.generic {{.*}}iterator_types = ["reduction", "parallel", "reduction"]{{.*}} ins(%[[X]], %{{.*}} : tensor<?x?x?xf16>, tensor<?xf32>) outs(%{{.*}}, %{{.*}} : tensor<?xf32>, tensor<?xf32>)
 // CHECK: arith.extf %{{.*}} : f16 to f32
 // CHECK: arith.truncf %{{.*}} : f32 to f16
 // CHECK: linalg.generic {{.*}} ins(%[[RM]], %{{.*}} : tensor<?xf32>, tensor<?xf32>) outs(%{{.*}} : tensor<?xf32>)
@@ -250,7 +275,7 @@ func.func @batch_norm_training_dynamic_f16(%x: tensor<?x?x?xf16>, %rm: tensor<?x
 // CHECK-LABEL: func.func @batch_norm_training_residual(
 // CHECK-SAME: %[[X:[^:]*]]: tensor<4x8xf32>, %{{[^:]*}}: tensor<8xf32>, %{{[^:]*}}: tensor<8xf32>, %[[R:[^:]*]]: tensor<4x8xf32>)
 // CHECK: %[[S:.*]] = linalg.generic {{.*}} ins(%[[X]], %[[R]] : tensor<4x8xf32>, tensor<4x8xf32>)
-// CHECK: linalg.generic {{.*}}iterator_types = ["reduction", "parallel"]{{.*}} ins(%[[S]] : tensor<4x8xf32>)
+// CHECK: linalg.generic {{.*}}iterator_types = ["reduction", "parallel"]{{.*}} ins(%[[S]], %{{.*}} : tensor<4x8xf32>, tensor<8xf32>)
 // CHECK: arith.maximumf
 // CHECK: return %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %[[S]]
 func.func @batch_norm_training_residual(%x: tensor<4x8xf32>, %rm: tensor<8xf32>, %rv: tensor<8xf32>, %r: tensor<4x8xf32>) -> (tensor<4x8xf32>, tensor<8xf32>, tensor<8xf32>, tensor<8xf32>, tensor<8xf32>, tensor<4x8xf32>) {
@@ -266,8 +291,8 @@ func.func @batch_norm_training_residual(%x: tensor<4x8xf32>, %rm: tensor<8xf32>,
 
 // CHECK-LABEL: func.func @inplace_abn_elu(
 // CHECK-SAME: %[[X:[^:]*]]: tensor<8x64x4x4xf32>, %{{[^:]*}}: tensor<64xf32>, %{{[^:]*}}: tensor<64xf32>, %[[W:[^:]*]]: tensor<64xf32>, %[[B:[^:]*]]: tensor<64xf32>)
-// CHECK: iterator_types = ["reduction", "parallel", "reduction", "reduction"]
-// CHECK: iterator_types = ["reduction", "parallel", "reduction", "reduction"]
+// CHECK: iterator_types = ["reduction", "parallel", "reduction"]
+// CHECK: iterator_types = ["reduction", "parallel", "reduction"]
 // CHECK: linalg.generic {{.*}}iterator_types = ["parallel", "parallel", "parallel", "parallel"]
 // CHECK-SAME: ins(%{{.*}}, %{{.*}}, %[[W]], %[[B]] : tensor<64xf32>, tensor<64xf32>, tensor<64xf32>, tensor<64xf32>) outs(%[[X]] : tensor<8x64x4x4xf32>)
 // CHECK: ^bb0(%[[M:.*]]: f32, %[[R:.*]]: f32, %{{.*}}: f32, %{{.*}}: f32, %[[XV:.*]]: f32):
@@ -284,18 +309,22 @@ func.func @inplace_abn_elu(%x: tensor<8x64x4x4xf32>, %m: tensor<64xf32>, %v: ten
 // -----
 
 // Group norm (NCHW): channels split into [G, C/G], statistics [N, G] over
-// C/G, H and W; weight and bias split the same way; output collapsed back.
+// C/G, H and W, read as one merged dimension ([N, G, C/G*H*W]: a long
+// innermost loop); weight and bias split the same way; output collapsed back.
 
 // CHECK-DAG: #[[ID5:.*]] = affine_map<(d0, d1, d2, d3, d4) -> (d0, d1, d2, d3, d4)>
 // CHECK-DAG: #[[NG:.*]] = affine_map<(d0, d1, d2, d3, d4) -> (d0, d1)>
+// CHECK-DAG: #[[ID3:.*]] = affine_map<(d0, d1, d2) -> (d0, d1, d2)>
+// CHECK-DAG: #[[NG3:.*]] = affine_map<(d0, d1, d2) -> (d0, d1)>
 // CHECK-DAG: #[[GC:.*]] = affine_map<(d0, d1, d2, d3, d4) -> (d1, d2)>
 // CHECK-LABEL: func.func @group_norm_nchw(
 // CHECK-SAME: %[[X:[^:]*]]: tensor<2x32x8x8xf32>, %[[W:[^:]*]]: tensor<32xf32>, %[[B:[^:]*]]: tensor<32xf32>)
 // CHECK: %[[XE:.*]] = tensor.expand_shape %[[X]] {{\[}}[0], [1, 2], [3], [4]] output_shape [2, 4, 8, 8, 8] : tensor<2x32x8x8xf32> into tensor<2x4x8x8x8xf32>
+// CHECK: %[[XC:.*]] = tensor.collapse_shape %[[XE]] {{\[}}[0], [1], [2, 3, 4]] : tensor<2x4x8x8x8xf32> into tensor<2x4x512xf32>
 // CHECK: arith.constant 5.120000e+02 : f32
-// CHECK: %[[SUM:.*]] = linalg.generic {indexing_maps = [#[[ID5]], #[[NG]]], iterator_types = ["parallel", "parallel", "reduction", "reduction", "reduction"]}{{.*}} ins(%[[XE]] : tensor<2x4x8x8x8xf32>) outs(%{{.*}} : tensor<2x4xf32>)
+// CHECK: %[[SUM:.*]] = linalg.generic {indexing_maps = [#[[ID3]], #[[NG3]]], iterator_types = ["parallel", "parallel", "reduction"]}{{.*}} ins(%[[XC]] : tensor<2x4x512xf32>) outs(%{{.*}} : tensor<2x4xf32>)
 // CHECK: %[[MEAN:.*]] = linalg.generic {{.*}} ins(%[[SUM]] : tensor<2x4xf32>)
-// CHECK: %[[SQ:.*]] = linalg.generic {{.*}}iterator_types = ["parallel", "parallel", "reduction", "reduction", "reduction"]{{.*}} ins(%[[XE]], %[[MEAN]] :
+// CHECK: %[[SQ:.*]] = linalg.generic {{.*}}iterator_types = ["parallel", "parallel", "reduction"]{{.*}} ins(%[[XC]], %[[MEAN]] :
 // CHECK: %[[RSTD:.*]] = linalg.generic {{.*}} ins(%[[SQ]] : tensor<2x4xf32>)
 // CHECK: %[[WE:.*]] = tensor.expand_shape %[[W]] {{\[}}[0, 1]] output_shape [4, 8] : tensor<32xf32> into tensor<4x8xf32>
 // CHECK: %[[BE:.*]] = tensor.expand_shape %[[B]] {{\[}}[0, 1]] output_shape [4, 8] : tensor<32xf32> into tensor<4x8xf32>

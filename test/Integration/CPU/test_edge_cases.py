@@ -106,6 +106,11 @@ for _elem in ("f32", "f64"):
                         groups=2, tag="cancel"),
             C.make_case("batch_norm_training", _elem, shape=(_k, 3),
                         tag="cancel"),
+            # NCHW and NHWC: statistics split per batch entry, then added up.
+            C.make_case("batch_norm_training", _elem, shape=(_k, 3, 2, 2),
+                        tag="cancel"),
+            C.make_case("batch_norm_training", _elem, shape=(_k, 2, 2, 3),
+                        feature_axis=3, tag="cancel"),
             C.make_case("moments", _elem, shape=(_k, 3), correction=1,
                         tag="cancel"),
         ]
@@ -274,8 +279,10 @@ def test_cancellation(runner, case, mean, std):
         atol["output"] = cond_atol(e, k, xr.max(), wmax)
         atol["rstd"] = cond_atol(e, k, xr.max()) ** 2 * want["rstd"].max()
     elif case.op == "batch_norm_training":
-        k = shape[0]
-        xr = np.abs(xs).max(axis=0) * want["saved_rstd"]
+        axis = case.p.get("feature_axis", 1)
+        others = tuple(d for d in range(len(shape)) if d != axis)
+        k = math.prod(shape) // shape[axis]
+        xr = np.abs(xs).max(axis=others) * want["saved_rstd"]
         wmax = np.abs(inputs["weight"].astype(np.float64)).max()
         atol["output"] = cond_atol(e, k, xr.max(), wmax)
         rel = cond_atol(e, k, xr.max()) ** 2

@@ -30,6 +30,7 @@
 #include "mlir/Conversion/TosaToLinalg/TosaToLinalg.h"
 #include "mlir/Conversion/TosaToTensor/TosaToTensor.h"
 #include "mlir/Conversion/VectorToLLVM/ConvertVectorToLLVMPass.h"
+#include "mlir/Conversion/VectorToSCF/VectorToSCF.h"
 #include "mlir/Dialect/Bufferization/Pipelines/Passes.h"
 #include "mlir/Dialect/Bufferization/Transforms/Passes.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -102,6 +103,17 @@ void mlir::norm::buildNormLowerToCPUPipeline(
     if (options.nontemporalStores)
       pm.addNestedPass<func::FuncOp>(createNormVectorizeRowOutputsPass());
   }
+  // Contractions (also those inside the row tiles) in register tiles of
+  // vector FMAs; the accumulator tile stays in registers.
+  if (options.tileContractions) {
+    NormTileContractionsPassOptions contractionOptions;
+    contractionOptions.registerTileM = options.contractionTileM;
+    contractionOptions.registerTileN = options.contractionTileN;
+    pm.addNestedPass<func::FuncOp>(
+        createNormTileContractionsPass(contractionOptions));
+    pm.addPass(createCanonicalizerPass());
+    pm.addPass(createCSEPass());
+  }
 
   // Bufferization. Function boundaries use the identity layout so that the
   // C interface takes plain descriptors of contiguous buffers.
@@ -130,6 +142,14 @@ void mlir::norm::buildNormLowerToCPUPipeline(
     pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
   pm.addNestedPass<func::FuncOp>(createForallToParallelLoopPass());
   pm.addPass(createCanonicalizerPass());
+  // The n-D transfers of the register tiles to 1-D ones (after the last
+  // canonicalization on vectors, which would split their rows into scalars).
+  if (options.tileContractions) {
+    VectorTransferToSCFOptions transferOptions;
+    transferOptions.enableFullUnroll();
+    pm.addNestedPass<func::FuncOp>(
+        createConvertVectorToSCFPass(transferOptions));
+  }
   // erf/tanh/exp as polynomials, which LLVM vectorizes with the loop.
   if (options.approximateMath)
     pm.addNestedPass<func::FuncOp>(createNormApproximateMathPass());
@@ -142,7 +162,13 @@ void mlir::norm::buildNormLowerToCPUPipeline(
   // in memref.alloca_scope. lower-affine must follow expand-strided-metadata.
   pm.addPass(memref::createExpandStridedMetadataPass());
   pm.addPass(createLowerAffinePass());
-  pm.addPass(createFinalizeMemRefToLLVMConversionPass());
+  // aligned_alloc rather than malloc with its result rounded up by integer
+  // arithmetic: LLVM then knows that a buffer allocated inside a loop body
+  // (the private accumulators of norm-tile-and-fuse-rows' statistics tiles)
+  // aliases nothing else, keeps it in registers and vectorizes the loop.
+  FinalizeMemRefToLLVMConversionPassOptions memrefOptions;
+  memrefOptions.useAlignedAlloc = true;
+  pm.addPass(createFinalizeMemRefToLLVMConversionPass(memrefOptions));
   pm.addPass(createSCFToControlFlowPass());
   // Math ops with an LLVM intrinsic first, libm calls for the rest (erf,
   // tanh, ...), which LLVM has no intrinsic for.
@@ -150,8 +176,14 @@ void mlir::norm::buildNormLowerToCPUPipeline(
   pm.addPass(createConvertMathToLibmPass());
   // Vector ops (broadcasts, 1-D loads/stores) need the patterns of the
   // dedicated pass; convert-to-llvm has only the dialect interface's.
-  if (options.nontemporalStores)
-    pm.addPass(createConvertVectorToLLVMPass());
+  // The register tiles' vector.contracts become one vector.fma per row of
+  // accumulators (outer products).
+  if (options.nontemporalStores || options.tileContractions) {
+    ConvertVectorToLLVMPassOptions vectorOptions;
+    vectorOptions.vectorContractLowering =
+        vector::VectorContractLowering::OuterProduct;
+    pm.addPass(createConvertVectorToLLVMPass(vectorOptions));
+  }
   pm.addPass(createConvertToLLVMPass());
   pm.addPass(createReconcileUnrealizedCastsPass());
   pm.addPass(createCanonicalizerPass());

@@ -54,6 +54,34 @@ static bool isVectorizableOutput(linalg::LinalgOp op, int64_t vectorSize) {
   return op.getMatchingIndexingMap(op.getDpsInitOperand(0)).isIdentity();
 }
 
+/// Makes the row tile that `op` writes (inserted by `insert`) private when
+/// the loop body also reads it (the residual sum `x + r` of residual +
+/// RMSNorm, returned and normalized): `op` computes it into a new tile,
+/// which stays in cache for its readers, and a `linalg.copy` at the end of
+/// the body writes it to the output. Returns the copy, the op that now
+/// writes the output. Otherwise the output would be written once with
+/// vector stores marked non-temporal and read back from memory.
+static linalg::LinalgOp
+privatizeReadOutput(RewriterBase &rewriter, linalg::LinalgOp op,
+                    tensor::ParallelInsertSliceOp insert) {
+  Value result = op->getResult(0);
+  OpOperand *init = op.getDpsInitOperand(0);
+  if (result.hasOneUse() || op.payloadUsesValueFromOperand(init))
+    return op;
+  Location loc = op.getLoc();
+  rewriter.setInsertionPoint(op);
+  Value tile = tensor::EmptyOp::create(
+      rewriter, loc, tensor::getMixedSizes(rewriter, loc, init->get()),
+      getElementTypeOrSelf(init->get().getType()));
+  Value output = init->get();
+  rewriter.modifyOpInPlace(op, [&] { init->set(tile); });
+  rewriter.setInsertionPoint(insert->getParentOp());
+  auto copy = linalg::CopyOp::create(rewriter, loc, result, output);
+  rewriter.modifyOpInPlace(
+      insert, [&] { insert.getSourceMutable().set(copy->getResult(0)); });
+  return cast<linalg::LinalgOp>(copy.getOperation());
+}
+
 namespace {
 struct VectorizeRowOutputsPass
     : public norm::impl::NormVectorizeRowOutputsPassBase<
@@ -63,14 +91,18 @@ struct VectorizeRowOutputsPass
   void runOnOperation() override {
     if (vectorSize <= 0)
       return;
-    SmallVector<linalg::LinalgOp> outputs;
+    SmallVector<std::pair<linalg::LinalgOp, tensor::ParallelInsertSliceOp>>
+        inserted;
     getOperation().walk([&](tensor::ParallelInsertSliceOp insert) {
       auto op = insert.getSource().getDefiningOp<linalg::LinalgOp>();
       if (op && isVectorizableOutput(op, vectorSize))
-        outputs.push_back(op);
+        inserted.push_back({op, insert});
     });
 
     IRRewriter rewriter(&getContext());
+    SmallVector<linalg::LinalgOp> outputs;
+    for (auto [op, insert] : inserted)
+      outputs.push_back(privatizeReadOutput(rewriter, op, insert));
     for (linalg::LinalgOp op : outputs) {
       SmallVector<OpFoldResult> tileSizes(op.getNumLoops(),
                                           rewriter.getIndexAttr(1));

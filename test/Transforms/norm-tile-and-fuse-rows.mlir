@@ -121,11 +121,17 @@ func.func @shared_producer(%x: tensor<16x4xf32>, %o1: tensor<16x4xf32>,
 // Batch-norm statistics: the per-channel sum over (N, H, W) is read whole by
 // every row tile of the normalization, so it is not fused; it runs in its own
 // scf.forall, one channel per iteration (NCHW: channels are not contiguous),
-// before the row tiles (batch of 4: tiles of 1).
+// before the row tiles (batch of 4: tiles of 1). Each iteration sums into a
+// private tensor, copied in from and out to its slice of the result.
 // CHECK-LABEL: func.func @batch_statistics(
-// CHECK: %[[SUM:.*]] = scf.forall (%[[C:.*]]) in (16) shared_outs(%{{.*}} = %arg1)
-// CHECK: tensor.extract_slice %arg0[0, %[[C]], 0, 0] [4, 1, 8, 8] [1, 1, 1, 1]
-// CHECK: linalg.generic {{.*}}["reduction", "parallel", "reduction", "reduction"]
+// CHECK: %[[SUM:.*]] = scf.forall (%[[C:.*]]) in (16) shared_outs(%[[ACC:.*]] = %arg1)
+// CHECK: %[[XS:.*]] = tensor.extract_slice %arg0[0, %[[C]], 0, 0] [4, 1, 8, 8] [1, 1, 1, 1]
+// CHECK: %[[PART:.*]] = tensor.extract_slice %[[ACC]][%[[C]]] [1] [1]
+// CHECK: %[[LOCAL:.*]] = bufferization.alloc_tensor() : tensor<1xf32>
+// CHECK: %[[IN:.*]] = linalg.copy ins(%[[PART]] : tensor<1xf32>) outs(%[[LOCAL]] : tensor<1xf32>)
+// CHECK: %[[S:.*]] = linalg.generic {{.*}}["reduction", "parallel", "reduction", "reduction"]{{.*}} ins(%[[XS]] : tensor<4x1x8x8xf32>) outs(%[[IN]] : tensor<1xf32>)
+// CHECK: %[[OUT:.*]] = linalg.copy ins(%[[S]] : tensor<1xf32>) outs(%[[PART]] : tensor<1xf32>)
+// CHECK: tensor.parallel_insert_slice %[[OUT]] into %[[ACC]][%[[C]]] [1] [1]
 // CHECK: scf.forall (%[[N:.*]]) in (4)
 // CHECK: tensor.extract_slice %[[SUM]][0] [16] [1]
 #x = affine_map<(n, c, h, w) -> (n, c, h, w)>
@@ -152,29 +158,29 @@ func.func @batch_statistics(%x: tensor<4x16x8x8xf32>, %init: tensor<16xf32>,
 // -----
 
 // NHWC statistics: the channel loop walks the contiguous dimension, so it is
-// tiled by a cache line (16 f32) and no two threads share one.
+// tiled by four cache lines (64 f32) and no two threads share one.
 // CHECK-LABEL: func.func @channels_last_statistics(
-// CHECK: scf.forall (%[[C:.*]]) = (0) to (64) step (16)
-// CHECK: tensor.extract_slice %arg0[0, 0, 0, %[[C]]] [2, 4, 4, 16] [1, 1, 1, 1]
+// CHECK: scf.forall (%[[C:.*]]) = (0) to (512) step (64)
+// CHECK: tensor.extract_slice %arg0[0, 0, 0, %[[C]]] [2, 4, 4, 64] [1, 1, 1, 1]
 #x = affine_map<(n, h, w, c) -> (n, h, w, c)>
 #ch = affine_map<(n, h, w, c) -> (c)>
-func.func @channels_last_statistics(%x: tensor<2x4x4x64xf32>, %init: tensor<64xf32>,
-                                    %out: tensor<2x4x4x64xf32>) -> tensor<2x4x4x64xf32> {
+func.func @channels_last_statistics(%x: tensor<2x4x4x512xf32>, %init: tensor<512xf32>,
+                                    %out: tensor<2x4x4x512xf32>) -> tensor<2x4x4x512xf32> {
   %s = linalg.generic {indexing_maps = [#x, #ch],
                        iterator_types = ["reduction", "reduction", "reduction", "parallel"]}
-      ins(%x : tensor<2x4x4x64xf32>) outs(%init : tensor<64xf32>) {
+      ins(%x : tensor<2x4x4x512xf32>) outs(%init : tensor<512xf32>) {
   ^bb0(%a: f32, %acc: f32):
     %v = arith.addf %a, %acc : f32
     linalg.yield %v : f32
-  } -> tensor<64xf32>
+  } -> tensor<512xf32>
   %y = linalg.generic {indexing_maps = [#x, #ch, #x],
                        iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
-      ins(%x, %s : tensor<2x4x4x64xf32>, tensor<64xf32>) outs(%out : tensor<2x4x4x64xf32>) {
+      ins(%x, %s : tensor<2x4x4x512xf32>, tensor<512xf32>) outs(%out : tensor<2x4x4x512xf32>) {
   ^bb0(%a: f32, %m: f32, %o: f32):
     %v = arith.subf %a, %m : f32
     linalg.yield %v : f32
-  } -> tensor<2x4x4x64xf32>
-  return %y : tensor<2x4x4x64xf32>
+  } -> tensor<2x4x4x512xf32>
+  return %y : tensor<2x4x4x512xf32>
 }
 
 // -----
@@ -209,4 +215,159 @@ func.func @running_update(%x: tensor<4x16x8x8xf32>, %init: tensor<16xf32>,
     linalg.yield %v : f32
   } -> tensor<16xf32>
   return %r : tensor<16xf32>
+}
+
+// -----
+
+// Residual + RMSNorm: the sum `h = x + r` is returned and read by both the
+// sum of squares and the normalization. The loop computes it once per tile
+// (the copy fused for the second reader is merged into the first) and
+// yields it as a second result; nothing computes it outside the loop.
+// CHECK-LABEL: func.func @residual_sum(
+// CHECK-NOT: arith.addf
+// CHECK: %[[R:.*]]:2 = scf.forall (%[[I:.*]]) = (0) to (128) step (8) shared_outs(%[[Y:.*]] = %arg3, %[[HO:.*]] = %{{.*}})
+// CHECK: %[[X:.*]] = tensor.extract_slice %arg0[%[[I]], 0]
+// CHECK: %[[RES:.*]] = tensor.extract_slice %arg1[%[[I]], 0]
+// CHECK: %[[HT:.*]] = tensor.extract_slice %[[HO]][%[[I]], 0]
+// CHECK: %[[H:.*]] = linalg.generic {{.*}} ins(%[[X]], %[[RES]] : {{.*}}) outs(%[[HT]] :
+// CHECK-NEXT: ^bb0
+// CHECK-NEXT: arith.addf
+// CHECK-NOT: arith.addf
+// CHECK: %[[SS:.*]] = linalg.generic {{.*}}["parallel", "reduction"]{{.*}} ins(%[[H]] :
+// CHECK: %[[N:.*]] = linalg.generic {{.*}}["parallel", "parallel"]{{.*}} ins(%[[H]], %[[SS]] :
+// CHECK: scf.forall.in_parallel
+// CHECK-DAG: tensor.parallel_insert_slice %[[N]] into %[[Y]][%[[I]], 0]
+// CHECK-DAG: tensor.parallel_insert_slice %[[H]] into %[[HO]][%[[I]], 0]
+// CHECK-NOT: arith.addf
+// CHECK: bufferization.materialize_in_destination %[[R]]#1 in %arg2
+// CHECK: return %[[R]]#0, %{{.*}}
+#x = affine_map<(d0, d1) -> (d0, d1)>
+#r = affine_map<(d0, d1) -> (d0)>
+func.func @residual_sum(%x: tensor<128x8xf32>, %res: tensor<128x8xf32>,
+                        %hout: tensor<128x8xf32>, %out: tensor<128x8xf32>)
+    -> (tensor<128x8xf32>, tensor<128x8xf32>) {
+  %zero = arith.constant 0.0 : f32
+  %eh = tensor.empty() : tensor<128x8xf32>
+  %h = linalg.generic {indexing_maps = [#x, #x, #x], iterator_types = ["parallel", "parallel"]}
+      ins(%x, %res : tensor<128x8xf32>, tensor<128x8xf32>) outs(%eh : tensor<128x8xf32>) {
+  ^bb0(%a: f32, %b: f32, %o: f32):
+    %v = arith.addf %a, %b : f32
+    linalg.yield %v : f32
+  } -> tensor<128x8xf32>
+  %e = tensor.empty() : tensor<128xf32>
+  %z = linalg.fill ins(%zero : f32) outs(%e : tensor<128xf32>) -> tensor<128xf32>
+  %ss = linalg.generic {indexing_maps = [#x, #r], iterator_types = ["parallel", "reduction"]}
+      ins(%h : tensor<128x8xf32>) outs(%z : tensor<128xf32>) {
+  ^bb0(%a: f32, %acc: f32):
+    %sq = arith.mulf %a, %a : f32
+    %v = arith.addf %sq, %acc : f32
+    linalg.yield %v : f32
+  } -> tensor<128xf32>
+  %y = linalg.generic {indexing_maps = [#x, #r, #x], iterator_types = ["parallel", "parallel"]}
+      ins(%h, %ss : tensor<128x8xf32>, tensor<128xf32>) outs(%out : tensor<128x8xf32>) {
+  ^bb0(%a: f32, %s: f32, %o: f32):
+    %v = arith.mulf %a, %s : f32
+    linalg.yield %v : f32
+  } -> tensor<128x8xf32>
+  %hr = bufferization.materialize_in_destination %h in %hout : (tensor<128x8xf32>, tensor<128x8xf32>) -> tensor<128x8xf32>
+  return %y, %hr : tensor<128x8xf32>, tensor<128x8xf32>
+}
+
+// -----
+
+// A returned producer that every tile reads whole (dynamic sizes hide that
+// the slice is whole, so it is fused) is not yielded: the tiles would all
+// insert the whole vector. It is returned from its computation before the
+// loop.
+// CHECK-LABEL: func.func @whole_producer(
+// CHECK: %[[S:.*]] = linalg.generic
+// CHECK: %[[R:.*]] = scf.forall {{.*}} shared_outs(%{{.*}} = %arg2) -> (tensor<?x?xf32>)
+// CHECK: scf.forall.in_parallel
+// CHECK-NEXT: tensor.parallel_insert_slice
+// CHECK-NEXT: }
+// CHECK: return %[[R]], %[[S]]
+#x = affine_map<(d0, d1) -> (d0, d1)>
+#c = affine_map<(d0, d1) -> (d1)>
+#v = affine_map<(d0) -> (d0)>
+func.func @whole_producer(%x: tensor<?x?xf32>, %w: tensor<?xf32>, %out: tensor<?x?xf32>)
+    -> (tensor<?x?xf32>, tensor<?xf32>) {
+  %c0 = arith.constant 0 : index
+  %n = tensor.dim %w, %c0 : tensor<?xf32>
+  %e = tensor.empty(%n) : tensor<?xf32>
+  %s = linalg.generic {indexing_maps = [#v, #v], iterator_types = ["parallel"]}
+      ins(%w : tensor<?xf32>) outs(%e : tensor<?xf32>) {
+  ^bb0(%a: f32, %o: f32):
+    %t = arith.addf %a, %a : f32
+    linalg.yield %t : f32
+  } -> tensor<?xf32>
+  %y = linalg.generic {indexing_maps = [#x, #c, #x], iterator_types = ["parallel", "parallel"]}
+      ins(%x, %s : tensor<?x?xf32>, tensor<?xf32>) outs(%out : tensor<?x?xf32>) {
+  ^bb0(%a: f32, %b: f32, %o: f32):
+    %t = arith.mulf %a, %b : f32
+    linalg.yield %t : f32
+  } -> tensor<?x?xf32>
+  return %y, %s : tensor<?x?xf32>, tensor<?xf32>
+}
+
+// -----
+
+// GroupNorm: a batch of 4 alone gives fewer than 16 tiles, and the root
+// reads statistics indexed by (entry, group), so the group loop is tiled by
+// 1 too: one tile per (entry, group), its statistics fused into it.
+// CHECK-LABEL: func.func @group_statistics(
+// CHECK: scf.forall (%[[N:.*]], %[[G:.*]]) in (4, 8)
+// CHECK: %[[X:.*]] = tensor.extract_slice %arg0[%[[N]], %[[G]], 0, 0] [1, 1, 4, 16] [1, 1, 1, 1]
+// CHECK: linalg.fill
+// CHECK: %[[S:.*]] = linalg.generic {{.*}}["parallel", "parallel", "reduction", "reduction"]{{.*}} ins(%[[X]] : tensor<1x1x4x16xf32>)
+// CHECK: linalg.generic {{.*}}["parallel", "parallel", "parallel", "parallel"]{{.*}} ins(%[[X]], %[[S]] : tensor<1x1x4x16xf32>, tensor<1x1xf32>)
+#x = affine_map<(n, g, c, s) -> (n, g, c, s)>
+#st = affine_map<(n, g, c, s) -> (n, g)>
+func.func @group_statistics(%x: tensor<4x8x4x16xf32>, %out: tensor<4x8x4x16xf32>) -> tensor<4x8x4x16xf32> {
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<4x8xf32>
+  %init = linalg.fill ins(%zero : f32) outs(%e : tensor<4x8xf32>) -> tensor<4x8xf32>
+  %s = linalg.generic {indexing_maps = [#x, #st],
+                       iterator_types = ["parallel", "parallel", "reduction", "reduction"]}
+      ins(%x : tensor<4x8x4x16xf32>) outs(%init : tensor<4x8xf32>) {
+  ^bb0(%a: f32, %acc: f32):
+    %v = arith.addf %a, %acc : f32
+    linalg.yield %v : f32
+  } -> tensor<4x8xf32>
+  %y = linalg.generic {indexing_maps = [#x, #st, #x],
+                       iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      ins(%x, %s : tensor<4x8x4x16xf32>, tensor<4x8xf32>) outs(%out : tensor<4x8x4x16xf32>) {
+  ^bb0(%a: f32, %m: f32, %o: f32):
+    %v = arith.subf %a, %m : f32
+    linalg.yield %v : f32
+  } -> tensor<4x8x4x16xf32>
+  return %y : tensor<4x8x4x16xf32>
+}
+
+// -----
+
+// Few rows whose statistics reduce the second loop (a layer norm of 4 rows):
+// only the rows are tiled, or every tile would recompute its row's sums.
+// CHECK-LABEL: func.func @few_rows(
+// CHECK: scf.forall (%[[R:.*]]) in (4)
+// CHECK: tensor.extract_slice %arg0[%[[R]], 0] [1, 64] [1, 1]
+// CHECK: linalg.generic {{.*}}["parallel", "reduction"]
+#x = affine_map<(r, c) -> (r, c)>
+#row = affine_map<(r, c) -> (r)>
+func.func @few_rows(%x: tensor<4x64xf32>, %out: tensor<4x64xf32>) -> tensor<4x64xf32> {
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<4xf32>
+  %init = linalg.fill ins(%zero : f32) outs(%e : tensor<4xf32>) -> tensor<4xf32>
+  %s = linalg.generic {indexing_maps = [#x, #row], iterator_types = ["parallel", "reduction"]}
+      ins(%x : tensor<4x64xf32>) outs(%init : tensor<4xf32>) {
+  ^bb0(%a: f32, %acc: f32):
+    %v = arith.addf %a, %acc : f32
+    linalg.yield %v : f32
+  } -> tensor<4xf32>
+  %y = linalg.generic {indexing_maps = [#x, #row, #x], iterator_types = ["parallel", "parallel"]}
+      ins(%x, %s : tensor<4x64xf32>, tensor<4xf32>) outs(%out : tensor<4x64xf32>) {
+  ^bb0(%a: f32, %m: f32, %o: f32):
+    %v = arith.subf %a, %m : f32
+    linalg.yield %v : f32
+  } -> tensor<4x64xf32>
+  return %y : tensor<4x64xf32>
 }

@@ -74,3 +74,56 @@ func.func @stores(%x: memref<4x8xf32>, %out: memref<4x8xf32>, %i: index) {
   vector.transfer_write %v, %local[%c0] {in_bounds = [true]} : vector<4xf32>, memref<4xf32>
   return
 }
+
+// -----
+
+// An output tile the body also reads (the residual sum `h`, returned and
+// normalized): computed into a private tile that the reduction and the
+// normalization read, then copied to the output with vector stores, so that
+// non-temporal stores do not send it to memory before it is read back.
+// CHECK-LABEL: func.func @read_output(
+// CHECK: scf.forall {{.*}} shared_outs(%[[Y:.*]] = %arg3, %[[HO:.*]] = %{{.*}})
+// CHECK: %[[HT:.*]] = tensor.extract_slice %[[HO]]
+// CHECK: %[[P:.*]] = tensor.empty() : tensor<2x8xf32>
+// CHECK: %[[H:.*]] = linalg.generic {{.*}} outs(%[[P]] : tensor<2x8xf32>)
+// CHECK: linalg.generic {{.*}}["parallel", "reduction"]{{.*}} ins(%[[H]] :
+// CHECK: %[[N:.*]] = scf.for
+// CHECK: arith.mulf {{.*}} : vector<4xf32>
+// CHECK: %[[C:.*]] = scf.for {{.*}} iter_args(%{{.*}} = %[[HT]])
+// CHECK: scf.for
+// CHECK: %[[V:.*]] = vector.transfer_read %{{.*}} : tensor<1x4xf32>, vector<4xf32>
+// CHECK-NEXT: vector.transfer_write %[[V]]
+// CHECK: scf.forall.in_parallel
+// CHECK-DAG: tensor.parallel_insert_slice %[[N]] into %[[Y]]
+// CHECK-DAG: tensor.parallel_insert_slice %[[C]] into %[[HO]]
+#x = affine_map<(d0, d1) -> (d0, d1)>
+#r = affine_map<(d0, d1) -> (d0)>
+func.func @read_output(%x: tensor<128x8xf32>, %res: tensor<128x8xf32>,
+                       %hout: tensor<128x8xf32>, %out: tensor<128x8xf32>)
+    -> (tensor<128x8xf32>, tensor<128x8xf32>) {
+  %zero = arith.constant 0.0 : f32
+  %eh = tensor.empty() : tensor<128x8xf32>
+  %h = linalg.generic {indexing_maps = [#x, #x, #x], iterator_types = ["parallel", "parallel"]}
+      ins(%x, %res : tensor<128x8xf32>, tensor<128x8xf32>) outs(%eh : tensor<128x8xf32>) {
+  ^bb0(%a: f32, %b: f32, %o: f32):
+    %v = arith.addf %a, %b : f32
+    linalg.yield %v : f32
+  } -> tensor<128x8xf32>
+  %e = tensor.empty() : tensor<128xf32>
+  %z = linalg.fill ins(%zero : f32) outs(%e : tensor<128xf32>) -> tensor<128xf32>
+  %ss = linalg.generic {indexing_maps = [#x, #r], iterator_types = ["parallel", "reduction"]}
+      ins(%h : tensor<128x8xf32>) outs(%z : tensor<128xf32>) {
+  ^bb0(%a: f32, %acc: f32):
+    %sq = arith.mulf %a, %a : f32
+    %v = arith.addf %sq, %acc : f32
+    linalg.yield %v : f32
+  } -> tensor<128xf32>
+  %y = linalg.generic {indexing_maps = [#x, #r, #x], iterator_types = ["parallel", "parallel"]}
+      ins(%h, %ss : tensor<128x8xf32>, tensor<128xf32>) outs(%out : tensor<128x8xf32>) {
+  ^bb0(%a: f32, %s: f32, %o: f32):
+    %v = arith.mulf %a, %s : f32
+    linalg.yield %v : f32
+  } -> tensor<128x8xf32>
+  %hr = bufferization.materialize_in_destination %h in %hout : (tensor<128x8xf32>, tensor<128x8xf32>) -> tensor<128x8xf32>
+  return %y, %hr : tensor<128x8xf32>, tensor<128x8xf32>
+}

@@ -11,9 +11,9 @@
 //
 //   norm-lint (optional, diagnostics only) -> norm-to-linalg (hook) ->
 //   fast-math marking -> row tiling + producer fusion (scf.forall) ->
-//   one-shot bufferization (function boundaries, identity layout) -> drop
-//   tied results -> buffer deallocation -> loops -> OpenMP (optional) ->
-//   LLVM dialect.
+//   register tiles of contractions (vector FMAs) -> one-shot bufferization
+//   (function boundaries, identity layout) -> drop tied results -> buffer
+//   deallocation -> loops -> OpenMP (optional) -> LLVM dialect.
 //
 // C ABI of the functions marked `llvm.emit_c_interface` (called through
 // `_mlir_ciface_<name>`):
@@ -57,6 +57,24 @@ struct NormCPUPipelineOptions
                      "each root linalg op with scf.forall and fuse its "
                      "producers into the tile (0 disables tiling)"),
       llvm::cl::init(8)};
+  PassOptions::Option<bool> tileContractions{
+      *this, "tile-contractions",
+      llvm::cl::desc("Tile linalg contractions (matmul, batch_matmul, "
+                     "contraction generics) into register tiles, vectorize "
+                     "them and lower them to vector FMAs "
+                     "(norm-tile-contractions); off: scalar loops"),
+      llvm::cl::init(true)};
+  PassOptions::Option<int64_t> contractionTileM{
+      *this, "contraction-tile-m",
+      llvm::cl::desc("Rows of accumulators per register tile of a "
+                     "contraction (norm-tile-contractions register-tile-m)"),
+      llvm::cl::init(8)};
+  PassOptions::Option<int64_t> contractionTileN{
+      *this, "contraction-tile-n",
+      llvm::cl::desc("Elements per row of accumulators (the vector) of a "
+                     "contraction's register tile (norm-tile-contractions "
+                     "register-tile-n)"),
+      llvm::cl::init(32)};
   PassOptions::Option<bool> fastMath{
       *this, "fast-math",
       llvm::cl::desc("Allow reassociation and contraction of floating-point "

@@ -539,7 +539,7 @@ static std::optional<double> solveEpsilon(std::optional<double> y) {
   for (int digits = 0; digits <= 6; ++digits) {
     std::string format = "{0:e" + std::to_string(digits) + "}";
     double rounded = std::stod(llvm::formatv(format.c_str(), eps).str());
-    if (close(rounded, eps, 2e-7))
+    if (std::fabs(rounded - eps) <= 2e-7 * eps)
       return rounded;
   }
   return eps;

@@ -403,8 +403,18 @@ private:
     }
     using P = arith::CmpIPredicate;
     return llvm::TypeSwitch<Operation *, std::optional<int64_t>>(def)
-        .Case<arith::IndexCastOp, arith::TruncIOp, arith::ExtUIOp>(
+        .Case<arith::IndexCastOp, arith::TruncIOp>(
             [&](Operation *) { return args[0]; })
+        .Case<arith::ExtUIOp>(
+            [&](arith::ExtUIOp ext) -> std::optional<int64_t> {
+              // A negative value (read as signed) zero-extends to v + 2^width.
+              unsigned width = ext.getIn().getType().getIntOrFloatBitWidth();
+              if (args[0] >= 0)
+                return args[0];
+              if (width >= 63)
+                return std::nullopt;
+              return args[0] + (int64_t(1) << width);
+            })
         .Case<arith::ExtSIOp>([&](arith::ExtSIOp ext) {
           // An i1 true sign-extends to -1.
           return ext.getIn().getType().isInteger(1) ? -args[0] : args[0];
@@ -783,6 +793,21 @@ Node *ExprGraph::buildReduction(linalg::LinalgOp op, unsigned result,
   return variable(value, map, space, index);
 }
 
+/// Whether `node` is built from constants, variables and field operations
+/// only (a rational function of its variables): the linearity of such a
+/// summand follows from its values at a few points, unlike that of a
+/// piecewise one (a clamp, a max with a constant, a select) whose breaks may
+/// lie beyond them.
+static bool isRational(const Node *node) {
+  if (node->kind != Node::Kind::Op)
+    return true;
+  if (!isa<arith::AddFOp, arith::SubFOp, arith::MulFOp, arith::DivFOp,
+           arith::NegFOp, arith::ExtFOp, arith::TruncFOp>(node->op))
+    return false;
+  return llvm::all_of(node->operands,
+                      [](const Node *operand) { return isRational(operand); });
+}
+
 Node *ExprGraph::mergeNested(linalg::LinalgOp op, unsigned result,
                              ReductionKind kind, AffineMap outMap,
                              ArrayRef<bool> reduced, unsigned reductionSpace,
@@ -798,7 +823,7 @@ Node *ExprGraph::mergeNested(linalg::LinalgOp op, unsigned result,
   if (v.reduction < 0 || v.space != reductionSpace)
     return nullptr;
   const Reduction inner = reductions[v.reduction];
-  if (inner.kind != kind)
+  if (inner.kind != kind || !isRational(summand))
     return nullptr;
   // Sum: the summand is c * r (so a sum of it is c times the merged sum);
   // max: it is r itself.

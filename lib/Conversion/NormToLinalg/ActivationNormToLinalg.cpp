@@ -431,24 +431,171 @@ getBatchGroups(unsigned rank, int64_t featureAxis, bool keepFirst) {
   return groups;
 }
 
-/// The statistics of a batch normalization over every dimension but
-/// `featureAxis`, with one sweep over the input: sums of `d = x - k` and of
-/// `d^2` around a shift `k` per channel (the channel's first element, 0 for
-/// an empty batch), from which
+/// The mean and the centred sum of squares of `in` per index of the
+/// dimensions `kept` (every other dimension reduced, `count` elements each),
+/// from one sweep: sums of `d = x - k` and of `d^2` around a shift `k` per
+/// index (its first element, 0 when empty), from which
 ///
 ///   mean = k + sum(d) / n,  m2 = sum(d^2) - sum(d)^2 / n  (clamped at 0).
 ///
-/// The shift is a sample of the channel, so `sum(d)^2 / n` is of the order
-/// of `m2` and the subtraction cancels no more than a few bits even when the
-/// mean is large against the spread (a constant channel gives exactly 0).
-/// With a batch dimension in front of others (NCHW, NHWC) of at least
-/// kMinSplitExtent static elements per batch entry and channel, the sums are
-/// partial per batch entry ([N, C], each an independent parallel reduction,
-/// so that all threads work even with few channels), then added up.
+/// The shift is a sample of the data, so `sum(d)^2 / n` is of the order of
+/// `m2` for typical data and at most about n times `m2` (a first element
+/// that is an outlier: ~n * u relative error); a constant gives exactly 0.
+static std::pair<Value, Value>
+buildShiftedStatistics(OpBuilder &b, Location loc, const NormInput &in,
+                       ArrayRef<int64_t> kept, Value count) {
+  MLIRContext *context = b.getContext();
+  Type type = in.computeType;
+  unsigned rank = in.getRank();
+  SmallVector<bool> reduced(rank, true);
+  for (int64_t dim : kept)
+    reduced[dim] = false;
+
+  // The shift: the sum over a slice holding at most the first element of
+  // each index.
+  SmallVector<OpFoldResult> offsets(rank, b.getIndexAttr(0));
+  SmallVector<OpFoldResult> strides(rank, b.getIndexAttr(1));
+  SmallVector<OpFoldResult> sizes;
+  for (unsigned dim = 0; dim < rank; ++dim) {
+    OpFoldResult size = tensor::getMixedSize(b, loc, in.x, dim);
+    if (reduced[dim]) {
+      if (std::optional<int64_t> constant = getConstantIntValue(size))
+        size = b.getIndexAttr(std::min<int64_t>(*constant, 1));
+      else
+        size = arith::MinUIOp::create(b, loc, cast<Value>(size),
+                                      arith::ConstantIndexOp::create(b, loc, 1))
+                   .getResult();
+    }
+    sizes.push_back(size);
+  }
+  auto first = [&](Value value) -> Value {
+    if (!value)
+      return value;
+    return tensor::ExtractSliceOp::create(b, loc, value, offsets, sizes,
+                                          strides);
+  };
+  Value shift =
+      buildReduction(b, loc, NormInput(first(in.x), first(in.residual)),
+                     reduced, ReductionKind::Sum);
+
+  // One sweep: sum(d) and sum(d^2).
+  SmallVector<OpFoldResult> keptSizes =
+      llvm::map_to_vector(kept, [&](int64_t dim) {
+        return tensor::getMixedSize(b, loc, in.x, dim);
+      });
+  SmallVector<Value> inits = {createFilled(b, loc, keptSizes, type, 0.0),
+                              createFilled(b, loc, keptSizes, type, 0.0)};
+  AffineMap identity = b.getMultiDimIdentityMap(rank);
+  AffineMap keptMap = projection(context, rank, kept);
+  SmallVector<Value> inputs = in.getOperands();
+  SmallVector<AffineMap> maps(inputs.size(), identity);
+  inputs.push_back(shift);
+  maps.append(3, keptMap);
+  SmallVector<utils::IteratorType> iterators(rank,
+                                             utils::IteratorType::reduction);
+  for (int64_t dim : kept)
+    iterators[dim] = utils::IteratorType::parallel;
+  auto sweep =
+      buildGeneric(b, loc, inputs, inits, maps, iterators,
+                   [&](OpBuilder &nb, Location nloc, ValueRange args) {
+                     Value value = in.load(nb, nloc, args);
+                     Value d = arith::SubFOp::create(nb, nloc, value, args[0]);
+                     Value square = arith::MulFOp::create(nb, nloc, d, d);
+                     return SmallVector<Value>{
+                         arith::AddFOp::create(nb, nloc, args[1], d),
+                         arith::AddFOp::create(nb, nloc, args[2], square)};
+                   });
+  Value sum = sweep.getResult(0);
+  Value sumOfSquares = sweep.getResult(1);
+
+  Value mean = buildElementwise(
+      b, loc, ValueRange{shift, sum}, shift, type,
+      [&](OpBuilder &nb, Location nloc, ValueRange args) -> Value {
+        Value offset = arith::DivFOp::create(nb, nloc, args[1], count);
+        return arith::AddFOp::create(nb, nloc, args[0], offset);
+      });
+  Value m2 = buildElementwise(
+      b, loc, ValueRange{sum, sumOfSquares}, sum, type,
+      [&](OpBuilder &nb, Location nloc, ValueRange args) -> Value {
+        Value square = arith::MulFOp::create(nb, nloc, args[0], args[0]);
+        Value shifted = arith::DivFOp::create(nb, nloc, square, count);
+        Value m2 = arith::SubFOp::create(nb, nloc, args[1], shifted);
+        return arith::MaximumFOp::create(nb, nloc, m2,
+                                         floatConstant(nb, nloc, type, 0.0));
+      });
+  return {mean, m2};
+}
+
+/// Sets the mean and the centred sum of squares of `stats` from the partial
+/// means and centred sums of squares [N, C] of N equal parts of `count`
+/// elements each (Chan et al.):
+///
+///   mean = sum_i mean_i / N,
+///   m2 = sum_i m2_i + count * sum_i (mean_i - mean)^2
+///
+/// Every term is centred, so nothing cancels.
+static void buildMergedBatchStatistics(OpBuilder &b, Location loc,
+                                       Value partialMean, Value partialM2,
+                                       Value count, Statistics &stats) {
+  MLIRContext *context = b.getContext();
+  Type type = cast<RankedTensorType>(partialMean.getType()).getElementType();
+  SmallVector<OpFoldResult> channelSizes = {
+      tensor::getMixedSize(b, loc, partialMean, 1)};
+  AffineMap identity = b.getMultiDimIdentityMap(2);
+  AffineMap channel = projection(context, 2, {1});
+  SmallVector<utils::IteratorType> iterators = {utils::IteratorType::reduction,
+                                                utils::IteratorType::parallel};
+  Value sum =
+      buildGeneric(b, loc, ValueRange{partialMean},
+                   ValueRange{createFilled(b, loc, channelSizes, type, 0.0)},
+                   {identity, channel}, iterators,
+                   [&](OpBuilder &nb, Location nloc, ValueRange args) {
+                     return SmallVector<Value>{
+                         arith::AddFOp::create(nb, nloc, args[1], args[0])};
+                   })
+          .getResult(0);
+  // The number of parts, N = total count / count.
+  Value parts = arith::DivFOp::create(b, loc, stats.count, count);
+  stats.mean = buildElementwise(
+      b, loc, sum, sum, type,
+      [&](OpBuilder &nb, Location nloc, ValueRange args) -> Value {
+        return arith::DivFOp::create(nb, nloc, args[0], parts);
+      });
+  auto merge =
+      buildGeneric(b, loc, ValueRange{partialMean, partialM2, stats.mean},
+                   ValueRange{createFilled(b, loc, channelSizes, type, 0.0),
+                              createFilled(b, loc, channelSizes, type, 0.0)},
+                   {identity, identity, channel, channel, channel}, iterators,
+                   [&](OpBuilder &nb, Location nloc, ValueRange args) {
+                     Value d =
+                         arith::SubFOp::create(nb, nloc, args[0], args[2]);
+                     Value square = arith::MulFOp::create(nb, nloc, d, d);
+                     return SmallVector<Value>{
+                         arith::AddFOp::create(nb, nloc, args[3], args[1]),
+                         arith::AddFOp::create(nb, nloc, args[4], square)};
+                   });
+  stats.sumOfSquares = buildElementwise(
+      b, loc, ValueRange{merge.getResult(0), merge.getResult(1)},
+      merge.getResult(0), type,
+      [&](OpBuilder &nb, Location nloc, ValueRange args) -> Value {
+        Value between = arith::MulFOp::create(nb, nloc, count, args[1]);
+        return arith::AddFOp::create(nb, nloc, args[0], between);
+      });
+}
+
+/// The statistics of a batch normalization over every dimension but
+/// `featureAxis`. With a batch dimension in front of others (NCHW, NHWC) of
+/// at least kMinSplitExtent static elements per batch entry and channel,
+/// they are partial per (batch entry, channel) ([N, C], each an independent
+/// parallel reduction, so that all threads work even with few channels):
+/// two passes over the slice of each partial (its mean, then its centred
+/// sum of squares), merged with Chan's formula, so that nothing cancels
+/// whatever the data (a channel's first element may be an outlier).
+/// Otherwise one sweep of sums shifted by the channel's first element (see
+/// buildShiftedStatistics).
 static Statistics buildBatchStatistics(OpBuilder &b, Location loc,
                                        const NormInput &in, int64_t featureAxis,
                                        double epsilon) {
-  MLIRContext *context = b.getContext();
   Type type = in.computeType;
   unsigned rank = in.getRank();
   SmallVector<bool> reduced(rank, true);
@@ -479,106 +626,31 @@ static Statistics buildBatchStatistics(OpBuilder &b, Location loc,
                                 return llvm::is_contained(group, featureAxis);
                               }) -
                 groups.begin();
-  reduced.assign(rank, true);
-  reduced[featureAxis] = false;
 
-  // The shift: the sum over a slice holding at most the first element of
-  // each channel.
-  SmallVector<OpFoldResult> offsets(rank, b.getIndexAttr(0));
-  SmallVector<OpFoldResult> strides(rank, b.getIndexAttr(1));
-  SmallVector<OpFoldResult> sizes;
-  for (unsigned dim = 0; dim < rank; ++dim) {
-    OpFoldResult size = tensor::getMixedSize(b, loc, cin.x, dim);
-    if (static_cast<int64_t>(dim) != featureAxis) {
-      if (std::optional<int64_t> constant = getConstantIntValue(size))
-        size = b.getIndexAttr(std::min<int64_t>(*constant, 1));
-      else
-        size = arith::MinUIOp::create(b, loc, cast<Value>(size),
-                                      arith::ConstantIndexOp::create(b, loc, 1))
-                   .getResult();
-    }
-    sizes.push_back(size);
-  }
-  auto first = [&](Value value) -> Value {
-    if (!value)
-      return value;
-    return tensor::ExtractSliceOp::create(b, loc, value, offsets, sizes,
-                                          strides);
-  };
-  Value shift =
-      buildReduction(b, loc, NormInput(first(cin.x), first(cin.residual)),
-                     reduced, ReductionKind::Sum);
-
-  // One sweep: sum(d) and sum(d^2), per batch entry and channel when split.
-  SmallVector<int64_t> partialDims = {featureAxis};
-  if (split)
-    partialDims.insert(partialDims.begin(), 0);
-  SmallVector<OpFoldResult> partialSizes =
-      llvm::map_to_vector(partialDims, [&](int64_t dim) {
-        return tensor::getMixedSize(b, loc, cin.x, dim);
-      });
-  SmallVector<Value> partialInits = {
-      createFilled(b, loc, partialSizes, type, 0.0),
-      createFilled(b, loc, partialSizes, type, 0.0)};
-  AffineMap identity = b.getMultiDimIdentityMap(rank);
-  AffineMap partialMap = projection(context, rank, partialDims);
-  SmallVector<Value> inputs = cin.getOperands();
-  SmallVector<AffineMap> maps(inputs.size(), identity);
-  inputs.push_back(shift);
-  maps.push_back(projection(context, rank, {featureAxis}));
-  maps.append(2, partialMap);
-  SmallVector<utils::IteratorType> iterators(rank,
-                                             utils::IteratorType::reduction);
-  for (int64_t dim : partialDims)
-    iterators[dim] = utils::IteratorType::parallel;
-  auto sweep =
-      buildGeneric(b, loc, inputs, partialInits, maps, iterators,
-                   [&](OpBuilder &nb, Location nloc, ValueRange args) {
-                     Value value = cin.load(nb, nloc, args);
-                     Value d = arith::SubFOp::create(nb, nloc, value, args[0]);
-                     Value square = arith::MulFOp::create(nb, nloc, d, d);
-                     return SmallVector<Value>{
-                         arith::AddFOp::create(nb, nloc, args[1], d),
-                         arith::AddFOp::create(nb, nloc, args[2], square)};
-                   });
-  Value sum = sweep.getResult(0);
-  Value sumOfSquares = sweep.getResult(1);
-
-  // The partial sums added up over the batch entries.
+  // Split: two passes over each (batch entry, channel) slice (the partial
+  // mean, then the partial centred sum of squares), merged over the batch
+  // entries with Chan's formula.
   if (split) {
-    SmallVector<OpFoldResult> channelSizes = {partialSizes[1]};
-    SmallVector<Value> inits = {createFilled(b, loc, channelSizes, type, 0.0),
-                                createFilled(b, loc, channelSizes, type, 0.0)};
-    AffineMap partialIdentity = b.getMultiDimIdentityMap(2);
-    AffineMap channel = projection(context, 2, {1});
-    auto total = buildGeneric(
-        b, loc, ValueRange{sum, sumOfSquares}, inits,
-        {partialIdentity, partialIdentity, channel, channel},
-        {utils::IteratorType::reduction, utils::IteratorType::parallel},
-        [&](OpBuilder &nb, Location nloc, ValueRange args) {
-          return SmallVector<Value>{
-              arith::AddFOp::create(nb, nloc, args[2], args[0]),
-              arith::AddFOp::create(nb, nloc, args[3], args[1])};
+    SmallVector<bool> partialReduced(rank, true);
+    partialReduced[0] = false;
+    partialReduced[featureAxis] = false;
+    Value partialCount = buildReducedCount(b, loc, cin.x, partialReduced, type);
+    Value partialSum =
+        buildReduction(b, loc, cin, partialReduced, ReductionKind::Sum);
+    Value partialMean = buildElementwise(
+        b, loc, partialSum, partialSum, type,
+        [&](OpBuilder &nb, Location nloc, ValueRange args) -> Value {
+          return arith::DivFOp::create(nb, nloc, args[0], partialCount);
         });
-    sum = total.getResult(0);
-    sumOfSquares = total.getResult(1);
+    Value partialM2 =
+        buildReduction(b, loc, cin, partialReduced,
+                       ReductionKind::CenteredSumOfSquares, partialMean);
+    buildMergedBatchStatistics(b, loc, partialMean, partialM2, partialCount,
+                               stats);
+  } else {
+    std::tie(stats.mean, stats.sumOfSquares) =
+        buildShiftedStatistics(b, loc, cin, {featureAxis}, stats.count);
   }
-
-  stats.mean = buildElementwise(
-      b, loc, ValueRange{shift, sum}, shift, type,
-      [&](OpBuilder &nb, Location nloc, ValueRange args) -> Value {
-        Value offset = arith::DivFOp::create(nb, nloc, args[1], stats.count);
-        return arith::AddFOp::create(nb, nloc, args[0], offset);
-      });
-  stats.sumOfSquares = buildElementwise(
-      b, loc, ValueRange{sum, sumOfSquares}, sum, type,
-      [&](OpBuilder &nb, Location nloc, ValueRange args) -> Value {
-        Value square = arith::MulFOp::create(nb, nloc, args[0], args[0]);
-        Value shifted = arith::DivFOp::create(nb, nloc, square, stats.count);
-        Value m2 = arith::SubFOp::create(nb, nloc, args[1], shifted);
-        return arith::MaximumFOp::create(nb, nloc, m2,
-                                         floatConstant(nb, nloc, type, 0.0));
-      });
   stats.rstd = buildElementwise(
       b, loc, stats.sumOfSquares, stats.sumOfSquares, type,
       [&](OpBuilder &nb, Location nloc, ValueRange args) -> Value {

@@ -183,36 +183,45 @@ func.func @batch_norm_inference_nhwc(%x: tensor<2x7x7x16xf32>, %m: tensor<16xf32
 // -----
 
 // Batch norm training (NCHW): statistics over every dimension but the
-// channel in one sweep over the input seen as [N, C, H*W]: the sums of
-// d = x - shift and of d^2 per batch entry and channel (H*W >= 256), the shift being the
-// channel's first element; added up over the batch, then the mean and the
-// centred sum of squares (clamped at 0); momentum updates, unbiased running
-// variance m2 / (n - 1).
+// channel, the input seen as [N, C, H*W], per batch entry and channel
+// (H*W >= 256): the partial mean, then the partial centred sum of squares
+// (two passes over each slice); merged over the batch with Chan's formula
+// (mean of the partial means; sum of the partial m2 plus H*W times the sum
+// of the squared deviations of the partial means); momentum updates,
+// unbiased running variance m2 / (n - 1).
 
 // CHECK-DAG: #[[ID4:.*]] = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>
 // CHECK-DAG: #[[CH:.*]] = affine_map<(d0, d1, d2, d3) -> (d1)>
 // CHECK-DAG: #[[ID3:.*]] = affine_map<(d0, d1, d2) -> (d0, d1, d2)>
-// CHECK-DAG: #[[CH3:.*]] = affine_map<(d0, d1, d2) -> (d1)>
 // CHECK-DAG: #[[NC:.*]] = affine_map<(d0, d1, d2) -> (d0, d1)>
 // CHECK-LABEL: func.func @batch_norm_training_nchw(
 // CHECK-SAME: %[[X:[^:]*]]: tensor<4x8x16x16xf32>, %[[RM:[^:]*]]: tensor<8xf32>, %[[RV:[^:]*]]: tensor<8xf32>)
 // CHECK-DAG: %[[N:.*]] = arith.constant 1.024000e+03 : f32
 // CHECK: %[[XC:.*]] = tensor.collapse_shape %[[X]] {{\[\[}}0], [1], [2, 3]] : tensor<4x8x16x16xf32> into tensor<4x8x256xf32>
-// CHECK: %[[FIRST:.*]] = tensor.extract_slice %[[XC]][0, 0, 0] [1, 8, 1] [1, 1, 1]
-// CHECK: %[[SHIFT:.*]] = linalg.generic {indexing_maps = [#[[ID3]], #[[CH3]]], iterator_types = ["reduction", "parallel", "reduction"]} ins(%[[FIRST]] : tensor<1x8x1xf32>)
-// CHECK: %[[PART:.*]]:2 = linalg.generic {indexing_maps = [#[[ID3]], #[[CH3]], #[[NC]], #[[NC]]], iterator_types = ["parallel", "parallel", "reduction"]} ins(%[[XC]], %[[SHIFT]] : tensor<4x8x256xf32>, tensor<8xf32>) outs(%{{.*}}, %{{.*}} : tensor<4x8xf32>, tensor<4x8xf32>)
-// CHECK: ^bb0(%[[V:.*]]: f32, %[[K:.*]]: f32, %[[S1:.*]]: f32, %[[S2:.*]]: f32):
-// CHECK: %[[D:.*]] = arith.subf %[[V]], %[[K]] : f32
+// CHECK-DAG: %[[HW:.*]] = arith.constant 2.560000e+02 : f32
+// CHECK: %[[PSUM:.*]] = linalg.generic {indexing_maps = [#[[ID3]], #[[NC]]], iterator_types = ["parallel", "parallel", "reduction"]} ins(%[[XC]] : tensor<4x8x256xf32>) outs(%{{.*}} : tensor<4x8xf32>)
+// CHECK: %[[PMEAN:.*]] = linalg.generic {{.*}} ins(%[[PSUM]] : tensor<4x8xf32>)
+// CHECK: arith.divf %{{.*}}, %[[HW]] : f32
+// CHECK: %[[PM2:.*]] = linalg.generic {indexing_maps = [#[[ID3]], #[[NC]], #[[NC]]], iterator_types = ["parallel", "parallel", "reduction"]} ins(%[[XC]], %[[PMEAN]] : tensor<4x8x256xf32>, tensor<4x8xf32>) outs(%{{.*}} : tensor<4x8xf32>)
+// CHECK: ^bb0(%[[V:.*]]: f32, %[[M:.*]]: f32, %[[ACC:.*]]: f32):
+// CHECK: %[[D:.*]] = arith.subf %[[V]], %[[M]] : f32
 // CHECK: %[[DD:.*]] = arith.mulf %[[D]], %[[D]] : f32
-// CHECK: %[[A1:.*]] = arith.addf %[[S1]], %[[D]] : f32
-// CHECK: %[[A2:.*]] = arith.addf %[[S2]], %[[DD]] : f32
-// CHECK: linalg.yield %[[A1]], %[[A2]] : f32, f32
-// CHECK: %[[SUM:.*]]:2 = linalg.generic {{.*}}iterator_types = ["reduction", "parallel"]{{.*}} ins(%[[PART]]#0, %[[PART]]#1 : tensor<4x8xf32>, tensor<4x8xf32>) outs(%{{.*}}, %{{.*}} : tensor<8xf32>, tensor<8xf32>)
-// CHECK: %[[MEAN:.*]] = linalg.generic {{.*}} ins(%[[SHIFT]], %[[SUM]]#0 : tensor<8xf32>, tensor<8xf32>)
-// CHECK: arith.divf %{{.*}}, %[[N]] : f32
-// CHECK: %[[SQ:.*]] = linalg.generic {{.*}} ins(%[[SUM]]#0, %[[SUM]]#1 : tensor<8xf32>, tensor<8xf32>)
-// CHECK: arith.subf
-// CHECK: arith.maximumf
+// CHECK: arith.addf %[[ACC]], %[[DD]] : f32
+// CHECK: %[[SUM:.*]] = linalg.generic {{.*}}iterator_types = ["reduction", "parallel"]{{.*}} ins(%[[PMEAN]] : tensor<4x8xf32>) outs(%{{.*}} : tensor<8xf32>)
+// CHECK: %[[PARTS:.*]] = arith.divf %[[N]], %[[HW]] : f32
+// CHECK: %[[MEAN:.*]] = linalg.generic {{.*}} ins(%[[SUM]] : tensor<8xf32>)
+// CHECK: arith.divf %{{.*}}, %[[PARTS]] : f32
+// CHECK: %[[MRG:.*]]:2 = linalg.generic {{.*}}iterator_types = ["reduction", "parallel"]{{.*}} ins(%[[PMEAN]], %[[PM2]], %[[MEAN]] : tensor<4x8xf32>, tensor<4x8xf32>, tensor<8xf32>) outs(%{{.*}}, %{{.*}} : tensor<8xf32>, tensor<8xf32>)
+// CHECK: ^bb0(%[[PM:.*]]: f32, %[[P2:.*]]: f32, %[[MU:.*]]: f32, %[[W:.*]]: f32, %[[B:.*]]: f32):
+// CHECK: %[[DM:.*]] = arith.subf %[[PM]], %[[MU]] : f32
+// CHECK: %[[DM2:.*]] = arith.mulf %[[DM]], %[[DM]] : f32
+// CHECK: %[[AW:.*]] = arith.addf %[[W]], %[[P2]] : f32
+// CHECK: %[[AB:.*]] = arith.addf %[[B]], %[[DM2]] : f32
+// CHECK: linalg.yield %[[AW]], %[[AB]] : f32, f32
+// CHECK: %[[SQ:.*]] = linalg.generic {{.*}} ins(%[[MRG]]#0, %[[MRG]]#1 : tensor<8xf32>, tensor<8xf32>)
+// CHECK: ^bb0(%[[WITHIN:.*]]: f32, %[[BETWEEN:.*]]: f32, %{{.*}}: f32):
+// CHECK: %[[SCALED:.*]] = arith.mulf %[[HW]], %[[BETWEEN]] : f32
+// CHECK: arith.addf %[[WITHIN]], %[[SCALED]] : f32
 // CHECK: %[[RSTD:.*]] = linalg.generic {{.*}} ins(%[[SQ]] : tensor<8xf32>)
 // CHECK: %[[Y:.*]] = linalg.generic {{.*}} ins(%[[X]], %[[MEAN]], %[[RSTD]] :
 // CHECK: %[[NRM:.*]] = linalg.generic {{.*}} ins(%[[RM]], %[[MEAN]] : tensor<8xf32>, tensor<8xf32>)

@@ -116,6 +116,15 @@ for _elem in ("f32", "f64"):
         ]
 CANCEL_CASES = list(dict.fromkeys(CANCEL_CASES))
 
+#: Batch norms (split per batch entry) whose first element of each channel
+#: is an outlier: a shift by that element cancels in `S2 - S1^2 / n`.
+OUTLIER_CASES = [
+    C.make_case("batch_norm_training", "f32", shape=(8, 3, 64, 64),
+                tag="outlier"),
+    C.make_case("batch_norm_training", "f32", shape=(8, 64, 64, 3),
+                feature_axis=3, tag="outlier"),
+]
+
 CONST_CASES = [
     C.make_case("layer_norm", "f32", stats=True, shape=(4, 37), tag="const"),
     C.make_case("layer_norm", "bf16", stats=True, shape=(4, 37),
@@ -170,7 +179,8 @@ IMAGE_CASES = [
                 pixel="i8", layout="nhwc", tag="u8"),
 ]
 
-ALL_CASES = (SIZE_CASES + DYN_CASES + CANCEL_CASES + CONST_CASES
+ALL_CASES = (SIZE_CASES + DYN_CASES + CANCEL_CASES + OUTLIER_CASES
+             + CONST_CASES
              + SIZE1_CASES + BN_STEP_CASES + SPECTRAL_CASES + IMAGE_CASES)
 _GROUPS = {}
 for _c in ALL_CASES:
@@ -319,6 +329,42 @@ def test_cancellation_tolerance_rejects_one_pass(mean, std, k):
     with pytest.raises(AssertionError):
         assert_close("one-pass", _one_pass_layer_norm_f32(x),
                      want["output"], C.RTOL["f32"], atol=atol)
+
+
+@pytest.mark.parametrize("case", OUTLIER_CASES, ids=lambda c: c.id)
+def test_batch_norm_outlier_first(runner, case):
+    """Mean 1e3, std 1, and the first element of every channel (batch
+    entry 0, pixel 0) at mean + 1e4 * std: the variance is dominated by
+    the outliers, and shifting by the first element would lose ~n * u of it
+    (n = 32768: ~2e-3); tolerances of test_cancellation."""
+    mean, std = 1e3, 1.0
+    rng = np.random.default_rng(case.seed)
+    shape = case.p["shape"]
+    axis = case.p.get("feature_axis", 1)
+    x = mean + std * rng.standard_normal(shape)
+    first = [0] * len(shape)
+    first[axis] = slice(None)
+    x[tuple(first)] = mean + 1e4 * std
+    x = C.cast(x, case.elem)
+    func, inputs, got = _run(runner, case, {"input": x})
+    want = case.reference(inputs)
+    others = tuple(d for d in range(len(shape)) if d != axis)
+    k = math.prod(shape) // shape[axis]
+    xr = np.abs(x.astype(np.float64)).max(axis=others) * want["saved_rstd"]
+    wmax = np.abs(inputs["weight"].astype(np.float64)).max()
+    rel = cond_atol(case.elem, k, xr.max()) ** 2
+    atol = {"output": cond_atol(case.elem, k, xr.max(), wmax),
+            "saved_rstd": rel * want["saved_rstd"].max(),
+            "new_running_var": 0.1 * rel * (std**2) * 2}
+    check_results(case, func, _as_list(func, got), want, atol=atol)
+    # The variance itself to ~30 u (two passes per slice: ~5 u here; sums
+    # shifted by the first element: ~1e-5 to ~1e-3 with the summation
+    # order, within rtol of check_results at best).
+    for name in ("saved_rstd", "new_running_var"):
+        g = got[name].astype(np.float64)
+        w = want[name].astype(np.float64)
+        err = np.abs(g - w).max() / np.abs(w).max()
+        assert err <= 2e-6, f"{name}: relative error {err:.3g} > 2e-6"
 
 
 #===------------------------------------------------------------------------===#

@@ -129,6 +129,11 @@ void mlir::norm::buildNormLowerToCPUPipeline(
   // tensor.empty that a lowered op (or the row forall) writes into becomes a
   // fresh full-size allocation, copied into the destination
   // (bufferization.materialize_in_destination) afterwards.
+  // A result that reaches its destination through a collapse_shape
+  // (GroupNorm's, computed with channels split into groups) is first
+  // materialized in the expanded destination, so that the elimination
+  // (which stops at reshapes) applies to it too.
+  pm.addNestedPass<func::FuncOp>(createNormEliminateReshapedEmptyTensorsPass());
   pm.addPass(bufferization::createEmptyTensorEliminationPass());
   pm.addPass(bufferization::createOneShotBufferizePass(bufferizeOptions));
   pm.addPass(createNormDropTiedBufferResultsPass());
@@ -182,6 +187,9 @@ void mlir::norm::buildNormLowerToCPUPipeline(
     ConvertVectorToLLVMPassOptions vectorOptions;
     vectorOptions.vectorContractLowering =
         vector::VectorContractLowering::OuterProduct;
+    // The merges of split row reductions (norm-vectorize-row-outputs) as
+    // trees of vector adds rather than one ordered chain of scalar adds.
+    vectorOptions.reassociateFPReductions = options.fastMath;
     pm.addPass(createConvertVectorToLLVMPass(vectorOptions));
   }
   pm.addPass(createConvertToLLVMPass());

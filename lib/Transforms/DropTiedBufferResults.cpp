@@ -42,10 +42,30 @@ struct DropTiedBufferResultsPass
 };
 } // namespace
 
-/// The argument that `value` is (up to memref.cast), or -1.
+/// `value` without memref.casts and without a memref.collapse_shape of a
+/// memref.expand_shape back to the expanded memref's type (what
+/// norm-eliminate-reshaped-empty-tensors leaves in front of a return).
+static Value stripCastsAndReshapes(Value value) {
+  while (true) {
+    if (auto cast = value.getDefiningOp<memref::CastOp>()) {
+      value = cast.getSource();
+      continue;
+    }
+    auto collapse = value.getDefiningOp<memref::CollapseShapeOp>();
+    auto expand = collapse
+                      ? collapse.getSrc().getDefiningOp<memref::ExpandShapeOp>()
+                      : memref::ExpandShapeOp();
+    if (!expand || expand.getSrc().getType() != collapse.getType() ||
+        expand.getReassociationIndices() != collapse.getReassociationIndices())
+      return value;
+    value = expand.getSrc();
+  }
+}
+
+/// The argument that `value` is (up to memref.cast and inverse reshapes), or
+/// -1.
 static int64_t getTiedArgument(func::FuncOp func, Value value) {
-  while (auto cast = value.getDefiningOp<memref::CastOp>())
-    value = cast.getSource();
+  value = stripCastsAndReshapes(value);
   auto arg = dyn_cast<BlockArgument>(value);
   if (!arg || arg.getOwner() != &func.getBody().front())
     return -1;

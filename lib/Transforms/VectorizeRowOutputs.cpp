@@ -7,7 +7,8 @@
 // norm-vectorize-row-outputs: tiles the elementwise op that writes each row
 // tile of an scf.forall into 1 x ... x 1 x V tiles (TilingInterface) and
 // vectorizes them (linalg::vectorize), so that the output is written by
-// vector stores.
+// vector stores. Splits the row reductions of the tile into several
+// independent vector accumulators.
 //
 // norm-nontemporal-stores: lowers 1-D vector transfers to loads/stores and
 // marks the stores into function arguments non-temporal.
@@ -16,6 +17,7 @@
 
 #include "norm/Transforms/Passes.h"
 
+#include "mlir/Analysis/SliceAnalysis.h"
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -30,6 +32,7 @@
 #include "mlir/Interfaces/FunctionInterfaces.h"
 #include "mlir/Interfaces/ViewLikeInterface.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+#include "mlir/Transforms/LoopInvariantCodeMotionUtils.h"
 
 namespace mlir::norm {
 #define GEN_PASS_DEF_NORMVECTORIZEROWOUTPUTSPASS
@@ -82,6 +85,91 @@ privatizeReadOutput(RewriterBase &rewriter, linalg::LinalgOp op,
   return cast<linalg::LinalgOp>(copy.getOperation());
 }
 
+/// Whether `op` is a row reduction this pass splits: one reduction loop, the
+/// innermost, with a static range that is a multiple of (and larger than)
+/// `width`, the other loops parallel and static, and every combiner a
+/// floating-point op allowed to reassociate.
+static bool isSplittableReduction(linalg::LinalgOp op, int64_t width) {
+  if (!op.hasPureTensorSemantics() || op.getNumLoops() == 0 ||
+      op.getNumReductionLoops() != 1 ||
+      !linalg::isReductionIterator(op.getIteratorTypesArray().back()))
+    return false;
+  SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+  if (llvm::any_of(ranges, ShapedType::isDynamic) ||
+      ranges.back() % width != 0 || ranges.back() <= width)
+    return false;
+  auto generic = dyn_cast<linalg::GenericOp>(op.getOperation());
+  if (!generic)
+    return false;
+  for (unsigned i = 0, e = op.getNumDpsInits(); i < e; ++i) {
+    SmallVector<Operation *> combiners;
+    if (!matchReduction(op.getRegionOutputArgs(), i, combiners) ||
+        combiners.size() != 1)
+      return false;
+    auto fastMath = dyn_cast<arith::ArithFastMathInterface>(combiners[0]);
+    if (!fastMath ||
+        !arith::bitEnumContainsAll(fastMath.getFastMathFlagsAttr().getValue(),
+                                   arith::FastMathFlags::reassoc))
+      return false;
+  }
+  return true;
+}
+
+/// Splits the row reduction `op`: rows tiled by 1, the reduction tiled into
+/// partial results of `width` elements, which the tiled op and the merge
+/// compute with vectors. Adds the reduction loops to `loops`, whose partial
+/// accumulators are hoisted into loop-carried vectors later. Leaves `op`
+/// alone where tiling fails.
+static void splitReduction(RewriterBase &rewriter, linalg::LinalgOp op,
+                           int64_t width,
+                           SmallVectorImpl<LoopLikeOpInterface> &loops) {
+  unsigned numLoops = op.getNumLoops();
+  Operation *rowOp = op.getOperation();
+  if (numLoops > 1) {
+    SmallVector<OpFoldResult> rowSizes(numLoops, rewriter.getIndexAttr(1));
+    rowSizes.back() = rewriter.getIndexAttr(0);
+    scf::SCFTilingOptions rowOptions;
+    rowOptions.setTileSizes(rowSizes).setLoopType(
+        scf::SCFTilingOptions::LoopType::ForOp);
+    rewriter.setInsertionPoint(op);
+    FailureOr<scf::SCFTilingResult> rows =
+        scf::tileUsingSCF(rewriter, cast<TilingInterface>(rowOp), rowOptions);
+    if (failed(rows) || rows->tiledOps.size() != 1)
+      return;
+    rewriter.replaceOp(op, rows->replacements);
+    rowOp = rows->tiledOps.front();
+  }
+
+  SmallVector<OpFoldResult> sizes(numLoops, rewriter.getIndexAttr(0));
+  sizes.back() = rewriter.getIndexAttr(width);
+  scf::SCFTilingOptions options;
+  options.setTileSizes(sizes)
+      .setLoopType(scf::SCFTilingOptions::LoopType::ForOp)
+      .setReductionTilingStrategy(
+          ReductionTilingStrategy::PartialReductionOuterReduction)
+      .setReductionDims({numLoops - 1});
+  rewriter.setInsertionPoint(rowOp);
+  FailureOr<scf::SCFTilingResult> split =
+      scf::tileUsingSCF(rewriter, cast<TilingInterface>(rowOp), options);
+  if (failed(split))
+    return;
+  rewriter.replaceOp(rowOp, split->replacements);
+
+  SmallVector<Operation *> toVectorize(split->tiledOps);
+  llvm::append_range(toVectorize, split->mergeOps);
+  for (Value init : split->initialValues)
+    if (Operation *fill = init.getDefiningOp<linalg::FillOp>())
+      toVectorize.push_back(fill);
+  for (Operation *vectorOp : toVectorize) {
+    rewriter.setInsertionPoint(vectorOp);
+    FailureOr<linalg::VectorizationResult> vectorized =
+        linalg::vectorize(rewriter, vectorOp);
+    if (succeeded(vectorized))
+      rewriter.replaceOp(vectorOp, vectorized->replacements);
+  }
+  llvm::append_range(loops, split->loops);
+}
+
 namespace {
 struct VectorizeRowOutputsPass
     : public norm::impl::NormVectorizeRowOutputsPassBase<
@@ -100,6 +188,20 @@ struct VectorizeRowOutputsPass
     });
 
     IRRewriter rewriter(&getContext());
+    SmallVector<LoopLikeOpInterface> reductionLoops;
+    if (reductionAccumulators > 0) {
+      int64_t width = vectorSize * reductionAccumulators;
+      SmallVector<linalg::LinalgOp> reductions;
+      getOperation().walk([&](scf::ForallOp forall) {
+        forall.getBody()->walk([&](linalg::LinalgOp op) {
+          if (isSplittableReduction(op, width))
+            reductions.push_back(op);
+        });
+      });
+      for (linalg::LinalgOp op : reductions)
+        splitReduction(rewriter, op, width, reductionLoops);
+    }
+
     SmallVector<linalg::LinalgOp> outputs;
     for (auto [op, insert] : inserted)
       outputs.push_back(privatizeReadOutput(rewriter, op, insert));
@@ -137,6 +239,25 @@ struct VectorizeRowOutputsPass
     vector::TransferWriteOp::getCanonicalizationPatterns(patterns,
                                                          &getContext());
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
+      return signalPassFailure();
+
+    if (reductionLoops.empty())
+      return;
+    // The partial accumulator's transfer_read/transfer_write pair in each
+    // split reduction loop becomes a vector carried by the loop (after the
+    // patterns, which give the pair the same folded indices).
+    for (LoopLikeOpInterface loop : reductionLoops)
+      hoistLoopInvariantSubsets(rewriter, loop);
+    // The merges' vector.multi_reductions to vector.reductions, which
+    // convert-vector-to-llvm lowers (it has no multi_reduction patterns);
+    // the loops lose the tensor that carried the accumulator.
+    RewritePatternSet reductionPatterns(&getContext());
+    vector::populateVectorMultiReductionLoweringPatterns(
+        reductionPatterns,
+        vector::VectorMultiReductionLowering::InnerReduction);
+    scf::ForOp::getCanonicalizationPatterns(reductionPatterns, &getContext());
+    if (failed(applyPatternsGreedily(getOperation(),
+                                     std::move(reductionPatterns))))
       signalPassFailure();
   }
 };

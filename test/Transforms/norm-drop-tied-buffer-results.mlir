@@ -101,3 +101,26 @@ func.func @recursive(%x: memref<4x8xf32>, %c: i1) -> (memref<4x8xf32>, memref<4x
   %r:2 = func.call @recursive(%x, %c) : (memref<4x8xf32>, i1) -> (memref<4x8xf32>, memref<4x8xf32>)
   return %x, %r#0 : memref<4x8xf32>, memref<4x8xf32>
 }
+
+// -----
+
+// A collapse_shape of an expand_shape of an argument back to its type (left
+// by norm-eliminate-reshaped-empty-tensors) counts as the argument; a
+// collapse with other groups does not.
+// CHECK-LABEL: func.func @inverse_reshapes(
+// CHECK-SAME: norm.tied_results = array<i64: 1>
+// CHECK: return{{$}}
+func.func @inverse_reshapes(%x: memref<4x8xf32>, %out: memref<4x8xf32>) -> memref<4x8xf32> {
+  %e = memref.expand_shape %out [[0], [1, 2]] output_shape [4, 2, 4] : memref<4x8xf32> into memref<4x2x4xf32>
+  %c = memref.collapse_shape %e [[0], [1, 2]] : memref<4x2x4xf32> into memref<4x8xf32>
+  return %c : memref<4x8xf32>
+}
+
+// CHECK-LABEL: func.func @other_reshapes(
+// CHECK-SAME: -> memref<8x4xf32>
+// CHECK-SAME: norm.tied_results = array<i64: -1>
+func.func @other_reshapes(%out: memref<32xf32>) -> memref<8x4xf32> {
+  %e = memref.expand_shape %out [[0, 1, 2]] output_shape [8, 2, 2] : memref<32xf32> into memref<8x2x2xf32>
+  %c = memref.collapse_shape %e [[0], [1, 2]] : memref<8x2x2xf32> into memref<8x4xf32>
+  return %c : memref<8x4xf32>
+}

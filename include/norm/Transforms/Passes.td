@@ -248,6 +248,43 @@ def NormSetFastMathPass
 }
 
 //===----------------------------------------------------------------------===//
+// norm-eliminate-reshaped-empty-tensors
+//===----------------------------------------------------------------------===//
+
+def NormEliminateReshapedEmptyTensorsPass
+    : Pass<"norm-eliminate-reshaped-empty-tensors", "::mlir::func::FuncOp"> {
+  let summary = "Materialize values that reach their destination through a "
+                "collapse_shape in the expanded destination";
+  let description = [{
+    Rewrites `bufferization.materialize_in_destination (tensor.collapse_shape
+    %v) in %dest` (tensor destination) into `tensor.collapse_shape
+    (bufferization.materialize_in_destination %v in (tensor.expand_shape
+    %dest))`, with the expansion created right after the definition of
+    `%dest` (sizes inferred from `%dest`'s).
+
+    Why: upstream `eliminate-empty-tensors` (and One-Shot Analysis' rule
+    that a value written back into the buffer it came from is no conflict)
+    follow values of one type only and stop at reshapes. GroupNorm computes
+    in the input with its channels split into [G, C/G] and collapses the
+    result back; without this rewrite its whole output is computed into a
+    temporary and copied into the caller's buffer on every call (33 MB for
+    [8, 256, 64, 64] f32). After it, `eliminate-empty-tensors` replaces the
+    `tensor.empty` of the split shape by the expanded destination. The
+    function then returns `collapse_shape (expand_shape %arg)`, which
+    `norm-drop-tied-buffer-results` recognizes as the argument.
+
+    Run it right before `eliminate-empty-tensors`. Limits: only
+    `materialize_in_destination` anchors with a `collapse_shape` source (no
+    `tensor.insert_slice` anchors, no `expand_shape` sources); skipped when
+    the expanded sizes cannot be inferred (more than one dynamic size in a
+    group). On its own (without the empty-tensor elimination) it changes
+    nothing that bufferization produces. Test:
+    norm-eliminate-reshaped-empty-tensors.mlir.
+  }];
+  let dependentDialects = ["::mlir::tensor::TensorDialect"];
+}
+
+//===----------------------------------------------------------------------===//
 // norm-drop-tied-buffer-results
 //===----------------------------------------------------------------------===//
 
@@ -349,8 +386,19 @@ def NormVectorizeRowOutputsPass
     Why: LLVM's loop vectorizer refuses stores marked non-temporal unless it
     can prove their vector alignment, which it cannot for a row of a
     caller's buffer; written as vector ops by MLIR, the stores can carry the
-    flag (`norm-nontemporal-stores`). The reductions stay loops, which LLVM
-    vectorizes.
+    flag (`norm-nontemporal-stores`).
+
+    Row reductions in the tile (one innermost reduction loop with a static
+    range divisible by `vector-size` x `reduction-accumulators`, every
+    combiner a floating-point op with the `reassoc` fast-math flag) are
+    split: the rows are tiled by 1, the reduction dimension is tiled with
+    partial results (TilingInterface, `PartialReductionOuterReduction`) of
+    `vector-size` x `reduction-accumulators` elements, and the partial op
+    and the final merge are vectorized, the partial accumulator hoisted into
+    a loop-carried vector. LLVM splits that vector into
+    `reduction-accumulators` independent registers; left as a scalar loop,
+    it vectorized RMSNorm's sum of squares as one chain of dependent FMAs.
+    This changes the order of summation, hence the `reassoc` requirement.
 
     An output tile that the body also reads (the residual sum `h` of
     residual + RMSNorm, returned and normalized) is first made private: the
@@ -368,7 +416,11 @@ def NormVectorizeRowOutputsPass
   let options = [
     Option<"vectorSize", "vector-size", "int64_t", /*default=*/"16",
            "Elements per vector of the innermost dimension (<= 0: do "
-           "nothing)">
+           "nothing)">,
+    Option<"reductionAccumulators", "reduction-accumulators", "int64_t",
+           /*default=*/"4",
+           "Independent vector accumulators per row reduction (<= 0: leave "
+           "reductions as loops)">
   ];
   let dependentDialects = [
     "::mlir::affine::AffineDialect",

@@ -1,0 +1,75 @@
+// RUN: norm-opt %s -split-input-file --pass-pipeline='builtin.module(func.func(norm-eliminate-reshaped-empty-tensors))' | FileCheck %s
+// RUN: norm-opt %s -split-input-file --pass-pipeline='builtin.module(func.func(norm-eliminate-reshaped-empty-tensors),eliminate-empty-tensors,one-shot-bufferize{bufferize-function-boundaries function-boundary-type-conversion=identity-layout-map},norm-drop-tied-buffer-results,canonicalize)' | FileCheck %s --check-prefix=BUF
+
+// The materialization moves behind the collapse, into the destination
+// expanded at the top of the function.
+// CHECK-LABEL: func.func @collapse_source(
+// CHECK-SAME: %[[X:[^:]*]]: tensor<4x8xf32>, %[[OUT:[^:]*]]: tensor<4x8xf32>)
+// CHECK-NEXT: %[[OE:.*]] = tensor.expand_shape %[[OUT]] {{\[}}[0], [1, 2]] output_shape [4, 2, 4] : tensor<4x8xf32> into tensor<4x2x4xf32>
+// CHECK: %[[Y:.*]] = linalg.generic
+// CHECK: %[[M:.*]] = bufferization.materialize_in_destination %[[Y]] in %[[OE]] : (tensor<4x2x4xf32>, tensor<4x2x4xf32>) -> tensor<4x2x4xf32>
+// CHECK: %[[C:.*]] = tensor.collapse_shape %[[M]] {{\[}}[0], [1, 2]] : tensor<4x2x4xf32> into tensor<4x8xf32>
+// CHECK: return %[[C]]
+
+// After bufferization the generic writes into the caller's buffer: no
+// allocation, no copy, and the result is tied to %out.
+// BUF-LABEL: func.func @collapse_source(
+// BUF-SAME: %[[X:[^:]*]]: memref<4x8xf32>, %[[OUT:[^:]*]]: memref<4x8xf32>)
+// BUF-SAME: norm.tied_results = array<i64: 1>
+// BUF-NOT: memref.alloc
+// BUF-NOT: memref.copy
+// BUF: %[[OE:.*]] = memref.expand_shape %[[OUT]]
+// BUF-NOT: memref.alloc
+// BUF: linalg.generic {{.*}} outs(%[[OE]] : memref<4x2x4xf32>)
+// BUF-NOT: memref.copy
+// BUF: return
+func.func @collapse_source(%x: tensor<4x8xf32>, %out: tensor<4x8xf32>) -> tensor<4x8xf32> {
+  %e = tensor.empty() : tensor<4x2x4xf32>
+  %xe = tensor.expand_shape %x [[0], [1, 2]] output_shape [4, 2, 4] : tensor<4x8xf32> into tensor<4x2x4xf32>
+  %y = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1, d2)>], iterator_types = ["parallel", "parallel", "parallel"]} ins(%xe : tensor<4x2x4xf32>) outs(%e : tensor<4x2x4xf32>) {
+  ^bb0(%in: f32, %o: f32):
+    %s = arith.addf %in, %in : f32
+    linalg.yield %s : f32
+  } -> tensor<4x2x4xf32>
+  %c = tensor.collapse_shape %y [[0], [1, 2]] : tensor<4x2x4xf32> into tensor<4x8xf32>
+  %r = bufferization.materialize_in_destination %c in %out : (tensor<4x8xf32>, tensor<4x8xf32>) -> tensor<4x8xf32>
+  return %r : tensor<4x8xf32>
+}
+
+// -----
+
+// Dynamic sizes: the expanded sizes come from the destination's.
+// CHECK-LABEL: func.func @dynamic(
+// CHECK-SAME: %[[X:[^:]*]]: tensor<?x8xf32>, %[[OUT:[^:]*]]: tensor<?x8xf32>)
+// CHECK: %[[N:.*]] = tensor.dim %[[OUT]]
+// CHECK: %[[OE:.*]] = tensor.expand_shape %[[OUT]] {{\[}}[0], [1, 2]] output_shape {{\[}}%[[N]], 2, 4] : tensor<?x8xf32> into tensor<?x2x4xf32>
+// CHECK: bufferization.materialize_in_destination %{{.*}} in %[[OE]]
+// BUF-LABEL: func.func @dynamic(
+// BUF-NOT: memref.alloc
+// BUF-NOT: memref.copy
+// BUF: return
+func.func @dynamic(%x: tensor<?x8xf32>, %out: tensor<?x8xf32>) -> tensor<?x8xf32> {
+  %c0 = arith.constant 0 : index
+  %n = tensor.dim %x, %c0 : tensor<?x8xf32>
+  %e = tensor.empty(%n) : tensor<?x2x4xf32>
+  %xe = tensor.expand_shape %x [[0], [1, 2]] output_shape [%n, 2, 4] : tensor<?x8xf32> into tensor<?x2x4xf32>
+  %y = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1, d2)>], iterator_types = ["parallel", "parallel", "parallel"]} ins(%xe : tensor<?x2x4xf32>) outs(%e : tensor<?x2x4xf32>) {
+  ^bb0(%in: f32, %o: f32):
+    %s = arith.addf %in, %in : f32
+    linalg.yield %s : f32
+  } -> tensor<?x2x4xf32>
+  %c = tensor.collapse_shape %y [[0], [1, 2]] : tensor<?x2x4xf32> into tensor<?x8xf32>
+  %r = bufferization.materialize_in_destination %c in %out : (tensor<?x8xf32>, tensor<?x8xf32>) -> tensor<?x8xf32>
+  return %r : tensor<?x8xf32>
+}
+
+// -----
+
+// A source that is not a collapse_shape is left alone.
+// CHECK-LABEL: func.func @no_collapse(
+// CHECK-NOT: tensor.expand_shape
+// CHECK: bufferization.materialize_in_destination %{{.*}} in %{{.*}} : (tensor<4x8xf32>, tensor<4x8xf32>)
+func.func @no_collapse(%x: tensor<4x8xf32>, %out: tensor<4x8xf32>) -> tensor<4x8xf32> {
+  %r = bufferization.materialize_in_destination %x in %out : (tensor<4x8xf32>, tensor<4x8xf32>) -> tensor<4x8xf32>
+  return %r : tensor<4x8xf32>
+}

@@ -269,24 +269,20 @@ static void accumulateLocally(RewriterBase &rewriter,
   }
 }
 
-/// Statistics left outside the row tiles (batch norm's per-channel sums,
-/// reduced over the rows every tile reads) run in parallel over their own
-/// parallel loops: each parallel loop is tiled by 1, except one that walks
-/// the innermost (contiguous) dimension of the input, tiled by a cache
-/// line so that no two threads share one. Per-element reduction order is
-/// unchanged.
-static LogicalResult tileStatistics(RewriterBase &rewriter,
-                                    linalg::LinalgOp op) {
+/// The tile sizes of a statistics op (see tileStatistics), or none when it
+/// is no statistics op to tile.
+static std::optional<SmallVector<OpFoldResult>>
+getStatisticsTileSizes(RewriterBase &rewriter, linalg::LinalgOp op) {
   SmallVector<utils::IteratorType> iterators = op.getIteratorTypesArray();
   if (!llvm::is_contained(iterators, utils::IteratorType::parallel) ||
       !llvm::is_contained(iterators, utils::IteratorType::reduction) ||
       op.getNumDpsInputs() == 0)
-    return success();
+    return std::nullopt;
   OpOperand *input = op.getDpsInputOperand(0);
   auto inputType = dyn_cast<RankedTensorType>(input->get().getType());
   if (!inputType || inputType.getRank() == 0 ||
       !inputType.getElementType().isIntOrFloat())
-    return success();
+    return std::nullopt;
   AffineMap inputMap = op.getMatchingIndexingMap(input);
   auto innermost = dyn_cast<AffineDimExpr>(inputMap.getResults().back());
   // Four 64-byte cache lines (64 f32): a longer innermost channel loop
@@ -300,9 +296,24 @@ static LogicalResult tileStatistics(RewriterBase &rewriter,
       size = innermost && innermost.getPosition() == dim ? lineElements : 1;
     tileSizes.push_back(rewriter.getIndexAttr(size));
   }
+  return tileSizes;
+}
+
+/// Statistics left outside the row tiles (batch norm's per-channel sums,
+/// reduced over the rows every tile reads) run in parallel over their own
+/// parallel loops: each parallel loop is tiled by 1, except one that walks
+/// the innermost (contiguous) dimension of the input, tiled by a cache
+/// line so that no two threads share one. Per-element reduction order is
+/// unchanged.
+static LogicalResult tileStatistics(RewriterBase &rewriter,
+                                    linalg::LinalgOp op) {
+  std::optional<SmallVector<OpFoldResult>> tileSizes =
+      getStatisticsTileSizes(rewriter, op);
+  if (!tileSizes)
+    return success();
   scf::SCFTilingOptions options;
-  options.setTileSizes(tileSizes).setLoopType(
-      scf::SCFTilingOptions::LoopType::ForallOp);
+  options.setTileSizes(*tileSizes)
+      .setLoopType(scf::SCFTilingOptions::LoopType::ForallOp);
   rewriter.setInsertionPoint(op);
   FailureOr<scf::SCFTilingResult> result = scf::tileUsingSCF(
       rewriter, cast<TilingInterface>(op.getOperation()), options);
@@ -311,6 +322,134 @@ static LogicalResult tileStatistics(RewriterBase &rewriter,
   rewriter.replaceOp(op, result->replacements);
   accumulateLocally(rewriter, result->tiledOps);
   return success();
+}
+
+/// The producers of a centred statistics op `op` (batch norm's partial M2,
+/// the sum of `(x - mean)^2` over a slice of its input `x`) to fuse into its
+/// tiles: the elementwise op that gives `mean`, and the reduction of the same
+/// `x` it reads (the partial sum). Empty when `op` is no such op.
+static SmallVector<Operation *> getCentredProducers(linalg::LinalgOp op) {
+  if (op.getNumReductionLoops() == 0 || op.getNumDpsInputs() < 2)
+    return {};
+  Value x = op.getDpsInputOperand(0)->get();
+  SmallVector<Value> inputs = op.getDpsInputs();
+  for (Value input : llvm::drop_begin(inputs)) {
+    auto mean = input.getDefiningOp<linalg::LinalgOp>();
+    if (!mean || !mean.hasPureTensorSemantics() ||
+        mean.getNumLoops() != mean.getNumParallelLoops())
+      continue;
+    for (Value meanInput : mean.getDpsInputs()) {
+      auto sum = meanInput.getDefiningOp<linalg::LinalgOp>();
+      if (!sum || !sum.hasPureTensorSemantics() ||
+          sum.getNumReductionLoops() == 0 || sum.getNumDpsInputs() == 0 ||
+          sum.getDpsInputOperand(0)->get() != x || hasZeroSizedLoop(sum) ||
+          hasZeroSizedLoop(mean))
+        continue;
+      // Only a sum over the innermost (contiguous) dimension of `x`: each
+      // tile then reads one contiguous slice that stays in cache (not the
+      // merge over the batch, which reduces the outer dimension).
+      AffineMap sumMap = sum.getMatchingIndexingMap(sum.getDpsInputOperand(0));
+      if (sumMap.getNumResults() == 0)
+        continue;
+      auto innermost = dyn_cast<AffineDimExpr>(sumMap.getResults().back());
+      if (innermost && sum.getIteratorTypesArray()[innermost.getPosition()] ==
+                           utils::IteratorType::reduction)
+        return {mean, sum};
+    }
+  }
+  return {};
+}
+
+/// Tiles a centred statistics op like tileStatistics, with the partial sum
+/// and mean it reads (getCentredProducers) fused into each tile: the tile
+/// reads its slice of the input twice, the second time from cache, instead
+/// of a second pass over the whole input from memory. The mean is yielded
+/// for its users after the loop (the merge over the batch).
+/// Returns whether it tiled `op`.
+static FailureOr<bool> fuseCentredStatistics(RewriterBase &rewriter,
+                                             linalg::LinalgOp op,
+                                             ArrayRef<Operation *> producers) {
+  std::optional<SmallVector<OpFoldResult>> tileSizes =
+      getStatisticsTileSizes(rewriter, op);
+  if (!tileSizes)
+    return false;
+  scf::SCFTilingOptions tilingOptions;
+  tilingOptions.setTileSizes(*tileSizes)
+      .setLoopType(scf::SCFTilingOptions::LoopType::ForallOp);
+  scf::SCFTileAndFuseOptions options;
+  options.setTilingOptions(tilingOptions);
+  options.setFusionControlFn(
+      [&](tensor::ExtractSliceOp slice, OpResult producer,
+          bool isDestinationOperand)
+          -> std::optional<scf::SCFTileAndFuseOptions::ControlFnResult> {
+        Operation *owner = producer.getOwner();
+        if (isDestinationOperand || !llvm::is_contained(producers, owner))
+          return std::nullopt;
+        scf::SCFTileAndFuseOptions::ControlFnResult fuse;
+        fuse.yieldProducerReplacement =
+            llvm::any_of(producer.getUsers(), [&](Operation *user) {
+              return user != op && !isa<tensor::ExtractSliceOp>(user) &&
+                     !llvm::is_contained(producers, user);
+            });
+        return fuse;
+      });
+  rewriter.setInsertionPoint(op);
+  FailureOr<scf::SCFTileAndFuseResult> result =
+      scf::tileConsumerAndFuseProducersUsingSCF(
+          rewriter, cast<TilingInterface>(op.getOperation()), options);
+  if (failed(result)) {
+    op.emitOpError("failed to tile the statistics");
+    return failure();
+  }
+  Operation *loop = result->loops.front().getOperation();
+  SmallVector<Operation *> untiled = {op};
+  untiled.append(result->fusedProducers.begin(), result->fusedProducers.end());
+  for (Operation *original : untiled)
+    for (OpResult res : original->getResults())
+      if (Value replacement = result->replacements.lookup(res))
+        rewriter.replaceUsesWithIf(res, replacement, [&](OpOperand &use) {
+          return isAfterLoop(loop, use.getOwner());
+        });
+  SmallVector<Operation *> reductions;
+  for (Operation *tiled : result->tiledAndFusedOps)
+    if (auto linalgOp = dyn_cast<linalg::LinalgOp>(tiled);
+        linalgOp && linalgOp.getNumReductionLoops() > 0)
+      reductions.push_back(tiled);
+  // A fused reduction that accumulates into a slice of a fill outside the
+  // loop (the partial sum, read by the mean in the tile only) starts from a
+  // fill of a tensor of its own instead: nothing to copy in or out.
+  for (Operation *tiled : reductions) {
+    for (OpOperand &init : cast<linalg::LinalgOp>(tiled).getDpsInitsMutable()) {
+      auto slice = init.get().getDefiningOp<tensor::ExtractSliceOp>();
+      auto fill =
+          slice ? slice.getSource().getDefiningOp<linalg::FillOp>() : nullptr;
+      if (!fill || !slice.getType().hasStaticShape())
+        continue;
+      rewriter.setInsertionPoint(tiled);
+      Value local = bufferization::AllocTensorOp::create(
+          rewriter, tiled->getLoc(), slice.getType(), ValueRange{});
+      Value filled =
+          linalg::FillOp::create(rewriter, tiled->getLoc(), fill.value(), local)
+              .getResult(0);
+      rewriter.modifyOpInPlace(tiled, [&] { init.set(filled); });
+    }
+  }
+  accumulateLocally(rewriter, reductions);
+  Block &body = loop->getRegion(0).front();
+  for (Operation &dead : llvm::make_early_inc_range(llvm::reverse(body)))
+    if (isOpTriviallyDead(&dead))
+      rewriter.eraseOp(&dead);
+  for (bool erased = true; erased;) {
+    erased = false;
+    for (Operation *&original : untiled) {
+      if (!original || !isOpTriviallyDead(original))
+        continue;
+      rewriter.eraseOp(original);
+      original = nullptr;
+      erased = true;
+    }
+  }
+  return true;
 }
 
 /// A root with fewer static iterations than this that reads the result of
@@ -480,6 +619,36 @@ void TileAndFuseRowsPass::runOnOperation() {
         erased = true;
       }
     }
+  }
+
+  // Centred statistics (batch norm's partial M2) first, with the partial
+  // sum and mean they read fused into their tiles.
+  // One at a time: a fusion erases ops (a partial sum and mean) that other
+  // candidates may read.
+  llvm::SmallPtrSet<Operation *, 4> unchanged;
+  while (true) {
+    linalg::LinalgOp centred;
+    SmallVector<Operation *> producers;
+    getOperation().walk([&](linalg::LinalgOp op) {
+      if (!op.hasPureTensorSemantics() ||
+          op->getParentOfType<scf::ForallOp>() || hasZeroSizedLoop(op) ||
+          !isa<TilingInterface>(op.getOperation()) ||
+          linalg::isaContractionOpInterface(op) || isOpTriviallyDead(op) ||
+          unchanged.contains(op))
+        return WalkResult::advance();
+      producers = getCentredProducers(op);
+      if (producers.empty())
+        return WalkResult::advance();
+      centred = op;
+      return WalkResult::interrupt();
+    });
+    if (!centred)
+      break;
+    FailureOr<bool> fused = fuseCentredStatistics(rewriter, centred, producers);
+    if (failed(fused))
+      return signalPassFailure();
+    if (!*fused)
+      unchanged.insert(centred);
   }
 
   // What the row tiles did not fuse (whole-tensor statistics). The

@@ -371,3 +371,78 @@ func.func @few_rows(%x: tensor<4x64xf32>, %out: tensor<4x64xf32>) -> tensor<4x64
   } -> tensor<4x64xf32>
   return %y : tensor<4x64xf32>
 }
+
+// -----
+
+// Batch-norm training statistics, per (entry, channel) slice: the partial
+// sum and mean are fused into the tile of the centred sum of squares that
+// reads them, so each tile reads its slice twice from cache; the mean is
+// yielded for the merge over the batch.
+// CHECK-LABEL: func.func @centred_statistics(
+// CHECK: %[[LOOP:.*]]:2 = scf.forall (%[[N:.*]], %[[C:.*]]) in (4, 8)
+// CHECK: %[[XS:.*]] = tensor.extract_slice %arg0[%[[N]], %[[C]], 0] [1, 1, 64] [1, 1, 1]
+// CHECK: %[[LOCAL:.*]] = bufferization.alloc_tensor() : tensor<1x1xf32>
+// CHECK: %[[ZERO:.*]] = linalg.fill {{.*}} outs(%[[LOCAL]] : tensor<1x1xf32>)
+// CHECK: %[[SUM:.*]] = linalg.generic {{.*}}["parallel", "parallel", "reduction"]{{.*}} ins(%[[XS]] : tensor<1x1x64xf32>) outs(%[[ZERO]] : tensor<1x1xf32>)
+// CHECK: %[[MEAN:.*]] = linalg.generic {{.*}} ins(%[[SUM]] : tensor<1x1xf32>)
+// CHECK: %[[M2:.*]] = linalg.generic {{.*}}["parallel", "parallel", "reduction"]{{.*}} ins(%[[XS]], %[[MEAN]] : tensor<1x1x64xf32>, tensor<1x1xf32>)
+// CHECK: scf.forall.in_parallel
+// CHECK-DAG: tensor.parallel_insert_slice %[[MEAN]]
+// CHECK-DAG: tensor.parallel_insert_slice %{{.*}} into
+// CHECK-NOT: scf.forall (%{{.*}}, %{{.*}}) in (4, 8)
+// CHECK: scf.forall
+// CHECK: tensor.extract_slice %[[LOOP]]#1
+#x = affine_map<(n, c, s) -> (n, c, s)>
+#nc3 = affine_map<(n, c, s) -> (n, c)>
+#nc = affine_map<(n, c) -> (n, c)>
+#c2 = affine_map<(n, c) -> (c)>
+#c1 = affine_map<(c) -> (c)>
+func.func @centred_statistics(%x: tensor<4x8x64xf32>) -> tensor<8xf32> {
+  %zero = arith.constant 0.0 : f32
+  %n = arith.constant 64.0 : f32
+  %e = tensor.empty() : tensor<4x8xf32>
+  %init = linalg.fill ins(%zero : f32) outs(%e : tensor<4x8xf32>) -> tensor<4x8xf32>
+  %sum = linalg.generic {indexing_maps = [#x, #nc3],
+                         iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%x : tensor<4x8x64xf32>) outs(%init : tensor<4x8xf32>) {
+  ^bb0(%a: f32, %acc: f32):
+    %v = arith.addf %acc, %a : f32
+    linalg.yield %v : f32
+  } -> tensor<4x8xf32>
+  %e2 = tensor.empty() : tensor<4x8xf32>
+  %mean = linalg.generic {indexing_maps = [#nc, #nc], iterator_types = ["parallel", "parallel"]}
+      ins(%sum : tensor<4x8xf32>) outs(%e2 : tensor<4x8xf32>) {
+  ^bb0(%a: f32, %o: f32):
+    %v = arith.divf %a, %n : f32
+    linalg.yield %v : f32
+  } -> tensor<4x8xf32>
+  %e3 = tensor.empty() : tensor<4x8xf32>
+  %init3 = linalg.fill ins(%zero : f32) outs(%e3 : tensor<4x8xf32>) -> tensor<4x8xf32>
+  %m2 = linalg.generic {indexing_maps = [#x, #nc3, #nc3],
+                        iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%x, %mean : tensor<4x8x64xf32>, tensor<4x8xf32>) outs(%init3 : tensor<4x8xf32>) {
+  ^bb0(%a: f32, %m: f32, %acc: f32):
+    %d = arith.subf %a, %m : f32
+    %dd = arith.mulf %d, %d : f32
+    %v = arith.addf %acc, %dd : f32
+    linalg.yield %v : f32
+  } -> tensor<4x8xf32>
+  %e4 = tensor.empty() : tensor<8xf32>
+  %init4 = linalg.fill ins(%zero : f32) outs(%e4 : tensor<8xf32>) -> tensor<8xf32>
+  %merged = linalg.generic {indexing_maps = [#nc, #nc, #c2],
+                            iterator_types = ["reduction", "parallel"]}
+      ins(%mean, %m2 : tensor<4x8xf32>, tensor<4x8xf32>) outs(%init4 : tensor<8xf32>) {
+  ^bb0(%m: f32, %q: f32, %acc: f32):
+    %s = arith.addf %m, %q : f32
+    %v = arith.addf %acc, %s : f32
+    linalg.yield %v : f32
+  } -> tensor<8xf32>
+  %e5 = tensor.empty() : tensor<8xf32>
+  %y = linalg.generic {indexing_maps = [#c1, #c1], iterator_types = ["parallel"]}
+      ins(%merged : tensor<8xf32>) outs(%e5 : tensor<8xf32>) {
+  ^bb0(%a: f32, %o: f32):
+    %v = arith.mulf %a, %a : f32
+    linalg.yield %v : f32
+  } -> tensor<8xf32>
+  return %y : tensor<8xf32>
+}

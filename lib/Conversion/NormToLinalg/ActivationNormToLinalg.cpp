@@ -183,6 +183,19 @@ static Value buildReduction(OpBuilder &b, Location loc, const NormInput &in,
   return generic.getResult(0);
 }
 
+/// rstd = 1 / sqrt(sumOfSquares / count + epsilon), in the statistics space.
+static Value buildRstd(OpBuilder &b, Location loc, const Statistics &stats,
+                       Type type, double epsilon) {
+  return buildElementwise(
+      b, loc, stats.sumOfSquares, stats.sumOfSquares, type,
+      [&](OpBuilder &nb, Location nloc, ValueRange args) -> Value {
+        Value var = arith::DivFOp::create(nb, nloc, args[0], stats.count);
+        Value eps = floatConstant(nb, nloc, type, epsilon);
+        Value sum = arith::AddFOp::create(nb, nloc, var, eps);
+        return math::RsqrtOp::create(nb, nloc, sum);
+      });
+}
+
 /// Computes the statistics of the input over `reduced`: two passes (mean,
 /// then the centred sum of squares) when `subtractMean`, else one pass of
 /// the sum of squares.
@@ -205,14 +218,7 @@ static Statistics buildStatistics(OpBuilder &b, Location loc,
     stats.sumOfSquares =
         buildReduction(b, loc, in, reduced, ReductionKind::SumOfSquares);
   }
-  stats.rstd = buildElementwise(
-      b, loc, stats.sumOfSquares, stats.sumOfSquares, type,
-      [&](OpBuilder &nb, Location nloc, ValueRange args) -> Value {
-        Value var = arith::DivFOp::create(nb, nloc, args[0], stats.count);
-        Value eps = floatConstant(nb, nloc, type, epsilon);
-        Value sum = arith::AddFOp::create(nb, nloc, var, eps);
-        return math::RsqrtOp::create(nb, nloc, sum);
-      });
+  stats.rstd = buildRstd(b, loc, stats, type, epsilon);
   return stats;
 }
 
@@ -651,14 +657,7 @@ static Statistics buildBatchStatistics(OpBuilder &b, Location loc,
     std::tie(stats.mean, stats.sumOfSquares) =
         buildShiftedStatistics(b, loc, cin, {featureAxis}, stats.count);
   }
-  stats.rstd = buildElementwise(
-      b, loc, stats.sumOfSquares, stats.sumOfSquares, type,
-      [&](OpBuilder &nb, Location nloc, ValueRange args) -> Value {
-        Value var = arith::DivFOp::create(nb, nloc, args[0], stats.count);
-        Value eps = floatConstant(nb, nloc, type, epsilon);
-        Value sum = arith::AddFOp::create(nb, nloc, var, eps);
-        return math::RsqrtOp::create(nb, nloc, sum);
-      });
+  stats.rstd = buildRstd(b, loc, stats, type, epsilon);
   return stats;
 }
 

@@ -42,9 +42,10 @@ struct DropTiedBufferResultsPass
 };
 } // namespace
 
-/// `value` without memref.casts and without a memref.collapse_shape of a
-/// memref.expand_shape back to the expanded memref's type (what
-/// norm-eliminate-reshaped-empty-tensors leaves in front of a return).
+/// `value` without memref.casts and without reshapes that upstream folds
+/// away (a memref.collapse_shape of a memref.expand_shape back to the
+/// expanded memref's type: what norm-eliminate-reshaped-empty-tensors leaves
+/// in front of a return).
 static Value stripCastsAndReshapes(Value value) {
   while (true) {
     if (auto cast = value.getDefiningOp<memref::CastOp>()) {
@@ -52,13 +53,13 @@ static Value stripCastsAndReshapes(Value value) {
       continue;
     }
     auto collapse = value.getDefiningOp<memref::CollapseShapeOp>();
-    auto expand = collapse
-                      ? collapse.getSrc().getDefiningOp<memref::ExpandShapeOp>()
-                      : memref::ExpandShapeOp();
-    if (!expand || expand.getSrc().getType() != collapse.getType() ||
-        expand.getReassociationIndices() != collapse.getReassociationIndices())
+    SmallVector<OpFoldResult> folded;
+    if (!collapse || failed(collapse->fold(folded)) || folded.size() != 1)
       return value;
-    value = expand.getSrc();
+    auto source = dyn_cast<Value>(folded.front());
+    if (!source || source == value)
+      return value;
+    value = source;
   }
 }
 

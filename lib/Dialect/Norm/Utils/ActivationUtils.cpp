@@ -61,14 +61,14 @@ Value mlir::norm::buildActivation(OpBuilder &b, Location loc, Value x,
     return arith::SelectOp::create(b, loc, positive, x, scaled);
   }
   case ActivationKind::Gelu: {
+    // x/2 + x/2 * erf(x / sqrt(2)) as one FMA: one operation less than
+    // x/2 * (1 + erf), and no rounding of 1 + erf, which cancels for x << 0.
     Value half = constantLike(b, loc, x, 0.5);
-    Value one = constantLike(b, loc, x, 1.0);
     Value invSqrt2 = constantLike(b, loc, x, 0.70710678118654752440);
     Value scaled = arith::MulFOp::create(b, loc, x, invSqrt2);
     Value erf = math::ErfOp::create(b, loc, scaled);
-    Value onePlus = arith::AddFOp::create(b, loc, one, erf);
     Value halfX = arith::MulFOp::create(b, loc, half, x);
-    return arith::MulFOp::create(b, loc, halfX, onePlus);
+    return math::FmaOp::create(b, loc, halfX, erf, halfX);
   }
   case ActivationKind::GeluTanh: {
     Value half = constantLike(b, loc, x, 0.5);

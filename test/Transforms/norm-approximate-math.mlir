@@ -46,6 +46,76 @@ func.func @erf_rational(%x: vector<16xf32>) -> vector<16xf32> {
 
 // -----
 
+// f32 exp: one clamp to [-88, 88.8] written so that NaN passes through,
+// n = floor(x * log2 e), r = x - n * ln2 in two FMAs (Cody-Waite), a degree-5
+// polynomial by Horner (5 FMAs), 2^n from the bits of n + (1.5 * 2^23 + 127)
+// shifted into the exponent field, one multiply. No conversion to integer
+// and no second clamp of the exponent as in upstream's approximation.
+// CHECK-LABEL: func.func @exp_f32(
+// CHECK-SAME: %[[X:.*]]: vector<8xf32>
+// CHECK-DAG: %[[SHIFT:.*]] = arith.constant dense<23> : vector<8xi32>
+// CHECK-DAG: %[[MAGIC:.*]] = arith.constant dense<0x4B40007F> : vector<8xf32>
+// CHECK-DAG: %[[ONE:.*]] = arith.constant dense<1.000000e+00> : vector<8xf32>
+// CHECK-DAG: %[[LN2HI:.*]] = arith.constant dense<-0.693145751> : vector<8xf32>
+// CHECK-DAG: %[[LN2LO:.*]] = arith.constant dense<-1.42860677E-6> : vector<8xf32>
+// CHECK-DAG: %[[LOG2E:.*]] = arith.constant dense<1.44269502> : vector<8xf32>
+// CHECK-DAG: %[[LO:.*]] = arith.constant dense<-8.800000e+01> : vector<8xf32>
+// CHECK-DAG: %[[HI:.*]] = arith.constant dense<8.880000e+01> : vector<8xf32>
+// CHECK: %[[GT:.*]] = arith.cmpf olt, %[[HI]], %[[X]]
+// CHECK: %[[X1:.*]] = arith.select %[[GT]], %[[HI]], %[[X]]
+// CHECK: %[[LT:.*]] = arith.cmpf olt, %[[X1]], %[[LO]]
+// CHECK: %[[C:.*]] = arith.select %[[LT]], %[[LO]], %[[X1]]
+// CHECK: %[[T:.*]] = arith.mulf %[[C]], %[[LOG2E]]
+// CHECK: %[[N:.*]] = math.floor %[[T]]
+// CHECK: %[[R1:.*]] = math.fma %[[N]], %[[LN2HI]], %[[C]]
+// CHECK: %[[R:.*]] = math.fma %[[N]], %[[LN2LO]], %[[R1]]
+// CHECK-COUNT-4: math.fma %[[R]],
+// CHECK: %[[P:.*]] = math.fma %[[R]], %{{.*}}, %[[ONE]]
+// CHECK: %[[B:.*]] = arith.addf %[[N]], %[[MAGIC]]
+// CHECK: %[[BI:.*]] = arith.bitcast %[[B]] : vector<8xf32> to vector<8xi32>
+// CHECK: %[[E:.*]] = arith.shli %[[BI]], %[[SHIFT]]
+// CHECK: %[[S:.*]] = arith.bitcast %[[E]] : vector<8xi32> to vector<8xf32>
+// CHECK: %[[Y:.*]] = arith.mulf %[[P]], %[[S]]
+// CHECK-NOT: arith.select
+// CHECK-NOT: arith.fptosi
+// CHECK: return %[[Y]]
+func.func @exp_f32(%x: vector<8xf32>) -> vector<8xf32> {
+  %e = math.exp %x : vector<8xf32>
+  return %e : vector<8xf32>
+}
+
+// -----
+
+// Scalar f32 exp takes the same form with scalar constants; expm1 (upstream's
+// approximation, which emits math.exp) ends up with ours too.
+// CHECK-LABEL: func.func @exp_scalar_and_expm1(
+// CHECK-DAG: arith.constant 23 : i32
+// CHECK-DAG: arith.constant 0x4B40007F : f32
+// CHECK-NOT: math.exp
+// CHECK: math.floor %{{.*}} : f32
+// CHECK: arith.shli %{{.*}} : i32
+// CHECK: math.floor %{{.*}} : f32
+// CHECK: arith.shli %{{.*}} : i32
+// CHECK-NOT: math.exp
+// CHECK: return
+func.func @exp_scalar_and_expm1(%x: f32) -> (f32, f32) {
+  %e = math.exp %x : f32
+  %m = math.expm1 %x : f32
+  return %e, %m : f32, f32
+}
+
+// -----
+
+// f64 exp is left to libm.
+// CHECK-LABEL: func.func @exp_f64(
+// CHECK: math.exp %{{.*}} : f64
+func.func @exp_f64(%x: f64) -> f64 {
+  %e = math.exp %x : f64
+  return %e : f64
+}
+
+// -----
+
 // f64 erf is left to libm (the approximations are f32 only).
 // CHECK-LABEL: func.func @erf_f64(
 // CHECK: math.erf %{{.*}} : f64

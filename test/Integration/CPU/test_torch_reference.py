@@ -54,7 +54,8 @@ def _t(a):
 def torch_outputs(case, a):
     """The op computed with torch (f32), keyed like the case's results."""
     act = TORCH_ACT[case.act]
-    x = _t(a["input"])
+    # spectral_norm's operand is its weight matrix: no "input".
+    x = _t(a["input"]) if "input" in a else None
     w = _t(a["weight"]) if "weight" in a else None
     b = _t(a["bias"]) if "bias" in a else None
     if case.op == "layer_norm":

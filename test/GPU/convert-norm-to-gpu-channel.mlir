@@ -208,3 +208,33 @@ func.func @bn_inference_nhwc(%x: memref<2x8x8x24xf32>, %m: memref<24xf32>,
       : (tensor<2x8x8x24xf32>, memref<2x8x8x24xf32>) -> ()
   return
 }
+
+// -----
+
+// GroupNorm(32) with a weight and bias, [2, 64, 7, 7] f32: sets of 2 x 49 =
+// 98 scalar vectors, one chunk of 128 (masked tail). The channel whose scale
+// and shift a thread reads comes from its vector index clamped to the last
+// vector of the set (97): unclamped, thread 127 of the last group would read
+// weight[62 + 127 / 49] = weight[64], past the end.
+// CHECK-LABEL: func.func @gn_tail_weight(
+// CHECK: gpu.launch async
+// CHECK: gpu.launch async
+// CHECK: arith.cmpi ult, %[[K:.*]], %c98
+// CHECK: %[[KC:.*]] = arith.minui %[[K]], %c97
+// CHECK: %[[G:.*]] = arith.remui %{{.*}}, %c32
+// CHECK: %[[FIRST:.*]] = arith.muli %[[G]], %c2
+// CHECK: %[[IDX:.*]] = arith.divui %[[KC]], %c49
+// CHECK: %[[C:.*]] = arith.addi %[[FIRST]], %[[IDX]]
+// CHECK: memref.load %{{.*}}[%[[C]]] : memref<64xf32>
+// CHECK: memref.load %{{.*}}[%[[C]]] : memref<64xf32>
+func.func @gn_tail_weight(%x: memref<2x64x7x7xf32>, %w: memref<64xf32>,
+    %b: memref<64xf32>, %y: memref<2x64x7x7xf32>) {
+  %xt = bufferization.to_tensor %x restrict : memref<2x64x7x7xf32> to tensor<2x64x7x7xf32>
+  %wt = bufferization.to_tensor %w restrict : memref<64xf32> to tensor<64xf32>
+  %bt = bufferization.to_tensor %b restrict : memref<64xf32> to tensor<64xf32>
+  %r = norm.group_norm %xt weight(%wt : tensor<64xf32>) bias(%bt : tensor<64xf32>)
+      groups = 32 : tensor<2x64x7x7xf32>
+  bufferization.materialize_in_destination %r in restrict writable %y
+      : (tensor<2x64x7x7xf32>, memref<2x64x7x7xf32>) -> ()
+  return
+}

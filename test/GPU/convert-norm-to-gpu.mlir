@@ -74,3 +74,25 @@ func.func @ragged(%x: memref<8x20xbf16>, %y: memref<8x20xbf16>) {
       : (tensor<8x20xbf16>, memref<8x20xbf16>) -> ()
   return
 }
+
+// -----
+
+// An f32 weight beside an f16 input: 8 x f32 weight vectors (32 bytes) claim
+// 16-byte alignment only, what the callers guarantee (claiming 32 becomes
+// one 32-byte ld.global.v4.b64 on sm_100, misaligned for a buffer at a
+// 16-byte offset).
+// CHECK-LABEL: func.func @rms_f16_f32_weight(
+// CHECK: vector.load {{.*}} {alignment = 16 : i64} : memref<?x256xf16>, vector<8xf16>
+// CHECK: vector.load {{.*}} {alignment = 16 : i64} : memref<256xf32>, vector<8xf32>
+// CHECK: vector.store {{.*}} {alignment = 16 : i64} : memref<?x256xf16>, vector<8xf16>
+// BLOCK-LABEL: func.func @rms_f16_f32_weight(
+// BLOCK: vector.load {{.*}} {alignment = 16 : i64} : memref<256xf32>, vector<8xf32>
+func.func @rms_f16_f32_weight(%x: memref<?x256xf16>, %w: memref<256xf32>,
+    %y: memref<?x256xf16>) {
+  %xt = bufferization.to_tensor %x restrict : memref<?x256xf16> to tensor<?x256xf16>
+  %wt = bufferization.to_tensor %w restrict : memref<256xf32> to tensor<256xf32>
+  %r = norm.rms_norm %xt weight(%wt : tensor<256xf32>) axes = [1] : tensor<?x256xf16>
+  bufferization.materialize_in_destination %r in restrict writable %y
+      : (tensor<?x256xf16>, memref<?x256xf16>) -> ()
+  return
+}

@@ -135,7 +135,8 @@ def ConvertNormToGPUPass : Pass<"convert-norm-to-gpu"> {
            "Rows of at most this many elements are handled by (part of) a "
            "warp; longer rows by a block">,
     Option<"warpBlockSize", "warp-block-size", "int64_t", /*default=*/"128",
-           "Threads per block when rows are handled by warps">,
+           "Threads per block when rows are handled by warps (a multiple "
+           "of 32 between 32 and 1024; other values are rejected)">,
     Option<"vectorsPerThread", "vectors-per-thread", "int64_t",
            /*default=*/"4",
            "Vectors per thread that size the block of a long row">,

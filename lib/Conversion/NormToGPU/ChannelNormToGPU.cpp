@@ -749,9 +749,17 @@ void ChannelKernelBuilder::buildNormalize(Value workspace,
     }
     for (auto [k, valid, offset, vec] :
          llvm::zip(ks, valids, offsets, vectors)) {
+      // A vector past the end of the set would name a channel past the
+      // group (past C for the last group): read its scale from the last
+      // vector's channel instead (its store is masked).
+      Value channelK =
+          valid ? arith::MinUIOp::create(b, loc, k, index(m.setVectors - 1))
+                      .getResult()
+                : k;
       auto [scale, shift] =
-          info.isGroup() ? scaleShift(channelOf(set, k), mean, rstd, zero)
-                         : setScaleShift;
+          info.isGroup()
+              ? scaleShift(channelOf(set, channelK), mean, rstd, zero)
+              : setScaleShift;
       storeNormalized(vec, scale, shift, offset, valid);
     }
     return SmallVector<Value>{};

@@ -192,10 +192,13 @@ void KernelBuilderBase::storeScalar(Value v, Value memref, Value idx) {
   memref::StoreOp::create(b, loc, fromF32(v, type), memref, ValueRange{idx});
 }
 
-/// The alignment of a vector access of `type`: its size.
+/// The alignment of a vector access of `type`: its size, at most 16 bytes
+/// (what callers guarantee). A wider vector (8 x f32 of a weight beside
+/// 8 x f16 of the input) claiming 32 would become one 32-byte access on
+/// sm_100, misaligned for a 16-byte aligned buffer.
 static llvm::MaybeAlign alignmentOf(VectorType type) {
-  return llvm::MaybeAlign(type.getNumElements() *
-                          type.getElementTypeBitWidth() / 8);
+  return llvm::MaybeAlign(std::min<int64_t>(
+      16, type.getNumElements() * type.getElementTypeBitWidth() / 8));
 }
 
 Value KernelBuilderBase::loadVector(

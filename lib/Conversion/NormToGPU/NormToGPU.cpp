@@ -118,6 +118,13 @@ static FailureOr<RowMapping> computeRowMapping(int64_t n, unsigned elementBits,
   m.vectorWidth = vectorWidthFor(n, elementBits);
   m.numVectors = n / m.vectorWidth;
   if (n <= options.warpRowLimit) {
+    // Whole warps run the full-mask shuffles, and a block has at most 1024
+    // threads (a larger one fails to launch).
+    if (options.warpModeBlockSize < 32 || options.warpModeBlockSize > 1024 ||
+        options.warpModeBlockSize % 32 != 0) {
+      reason = "warp-block-size must be a multiple of 32 between 32 and 1024";
+      return failure();
+    }
     m.groupSize = std::min<int64_t>(
         32, llvm::PowerOf2Ceil(static_cast<uint64_t>(m.numVectors)));
     m.rowsPerBlock =

@@ -35,9 +35,12 @@
 #include "mlir/Dialect/Bufferization/Transforms/Passes.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Linalg/Passes.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/MemRef/Transforms/Passes.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/SCF/Transforms/Passes.h"
 #include "mlir/Dialect/Shard/Transforms/Passes.h"
+#include "mlir/Interfaces/LoopLikeInterface.h"
 #include "mlir/Pass/Pass.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Pass/PassRegistry.h"
@@ -79,6 +82,24 @@ static void addShardToMPIPasses(OpPassManager &pm) {
   pm.addPass(createSymbolDCEPass());
 }
 
+/// Whether `alloc` may become a `memref.alloca`: a static buffer of at most
+/// 1 KiB that no loop would allocate again and again on the stack — outside
+/// loops, or directly in a row tile (scf.forall) when the OpenMP lowering
+/// gives each of its iterations an alloca scope. In a sequential loop an
+/// alloca per iteration would grow the stack until the function returns.
+static bool isSmallStackBuffer(Value alloc, bool openmp) {
+  auto type = dyn_cast<MemRefType>(alloc.getType());
+  if (!type || !type.hasStaticShape() ||
+      !type.getElementType().isIntOrFloat() ||
+      type.getNumElements() * type.getElementType().getIntOrFloatBitWidth() >
+          8 * 1024)
+    return false;
+  Operation *loop =
+      alloc.getDefiningOp()->getParentOfType<LoopLikeOpInterface>();
+  if (!loop)
+    return true;
+  return openmp && isa<scf::ForallOp, scf::ParallelOp>(loop);
+}
 void mlir::norm::buildNormLowerToCPUPipeline(
     OpPassManager &pm, const NormCPUPipelineOptions &options) {
   // Diagnostics only, on the norm ops as written.
@@ -137,6 +158,12 @@ void mlir::norm::buildNormLowerToCPUPipeline(
   pm.addPass(bufferization::createEmptyTensorEliminationPass());
   pm.addPass(bufferization::createOneShotBufferizePass(bufferizeOptions));
   pm.addPass(createNormDropTiedBufferResultsPass());
+  // Small buffers (the per-tile statistics accumulators) on the stack: a
+  // heap allocation per row tile costs a malloc/free pair per tile.
+  pm.addNestedPass<func::FuncOp>(bufferization::createPromoteBuffersToStackPass(
+      [openmp = static_cast<bool>(options.openmp)](Value alloc) {
+        return isSmallStackBuffer(alloc, openmp);
+      }));
   bufferization::buildBufferDeallocationPipeline(pm);
   pm.addPass(createConvertBufferizationToMemRefPass());
 

@@ -1,0 +1,42 @@
+// RUN: norm-opt %s --norm-lower-to-cpu | FileCheck %s
+// RUN: norm-opt %s --norm-lower-to-cpu="openmp=0" | FileCheck %s --check-prefix=SEQ
+// RUN: norm-opt %s --norm-lower-to-cpu="tile-size=512" | FileCheck %s --check-prefix=BIG
+
+// The per-tile statistics accumulators of the row tiles (8 rows x f32) are
+// stack buffers inside the OpenMP loop body, whose alloca scope releases
+// them every iteration (stacksave/stackrestore): no aligned_alloc/free pair
+// per tile.
+// CHECK-LABEL: llvm.func @rms_rows(
+// CHECK-NOT: llvm.call @aligned_alloc
+// CHECK: omp.wsloop
+// CHECK: %[[SP:.*]] = llvm.intr.stacksave
+// CHECK: llvm.alloca %{{.*}} x f32 {alignment = 64 : i64}
+// CHECK-NOT: llvm.call @aligned_alloc
+// CHECK: llvm.intr.stackrestore %[[SP]]
+// CHECK-NOT: llvm.call @aligned_alloc
+// CHECK: llvm.return
+
+// Without OpenMP the tiles are a sequential loop, which has no alloca scope:
+// an alloca per iteration would grow the stack, so the buffers stay on the
+// heap.
+// SEQ-LABEL: llvm.func @rms_rows(
+// SEQ-NOT: llvm.alloca
+// SEQ: llvm.call @aligned_alloc
+// SEQ-NOT: llvm.alloca
+// SEQ: llvm.return
+
+
+// Tiles of 512 rows: accumulators of 2 KiB, above the 1 KiB limit of stack
+// buffers, stay on the heap.
+// BIG-LABEL: llvm.func @rms_rows(
+// BIG: omp.wsloop
+// BIG-NOT: llvm.alloca
+// BIG: llvm.call @aligned_alloc
+// BIG: llvm.return
+func.func @rms_rows(%x: tensor<8192x768xf32>, %w: tensor<768xf32>,
+                    %out: tensor<8192x768xf32>) -> tensor<8192x768xf32> {
+  %y = norm.rms_norm %x weight(%w : tensor<768xf32>) axes = [1] epsilon = 1.0e-05 : tensor<8192x768xf32>
+  %r = bufferization.materialize_in_destination %y in %out
+      : (tensor<8192x768xf32>, tensor<8192x768xf32>) -> tensor<8192x768xf32>
+  return %r : tensor<8192x768xf32>
+}

@@ -10,9 +10,6 @@
 // vector stores. Splits the row reductions of the tile into several
 // independent vector accumulators.
 //
-// norm-nontemporal-stores: lowers 1-D vector transfers to loads/stores and
-// marks the stores into function arguments non-temporal.
-//
 //===----------------------------------------------------------------------===//
 
 #include "norm/Transforms/Passes.h"
@@ -29,14 +26,11 @@
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/Dialect/Vector/Transforms/LoweringPatterns.h"
 #include "mlir/Dialect/Vector/Transforms/VectorRewritePatterns.h"
-#include "mlir/Interfaces/FunctionInterfaces.h"
-#include "mlir/Interfaces/ViewLikeInterface.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 #include "mlir/Transforms/LoopInvariantCodeMotionUtils.h"
 
 namespace mlir::norm {
 #define GEN_PASS_DEF_NORMVECTORIZEROWOUTPUTSPASS
-#define GEN_PASS_DEF_NORMNONTEMPORALSTORESPASS
 #include "norm/Transforms/Passes.h.inc"
 } // namespace mlir::norm
 
@@ -259,33 +253,6 @@ struct VectorizeRowOutputsPass
     if (failed(applyPatternsGreedily(getOperation(),
                                      std::move(reductionPatterns))))
       signalPassFailure();
-  }
-};
-
-/// Whether `memref` is a function argument or a view of one.
-static bool isArgumentView(Value memref) {
-  while (true) {
-    if (auto arg = dyn_cast<BlockArgument>(memref))
-      return isa<FunctionOpInterface>(arg.getOwner()->getParentOp());
-    auto view = memref.getDefiningOp<ViewLikeOpInterface>();
-    if (!view)
-      return false;
-    memref = view.getViewSource();
-  }
-}
-
-struct NontemporalStoresPass
-    : public norm::impl::NormNontemporalStoresPassBase<NontemporalStoresPass> {
-  void runOnOperation() override {
-    RewritePatternSet patterns(&getContext());
-    vector::populateVectorTransferLoweringPatterns(patterns,
-                                                   /*maxTransferRank=*/1);
-    if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
-      return signalPassFailure();
-    getOperation().walk([](vector::StoreOp store) {
-      if (isArgumentView(store.getBase()))
-        store.setNontemporal(true);
-    });
   }
 };
 } // namespace

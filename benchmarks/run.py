@@ -238,6 +238,18 @@ def _norm_program(case, activation=True):
     return fb.module_text(), "f", ins
 
 
+def _aligned_copy(array):
+    """A C-contiguous copy of `array` whose data start at a 64-byte
+    boundary."""
+    import numpy as np
+    raw = np.empty(array.nbytes + 64, np.uint8)
+    start = (-raw.ctypes.data) % 64
+    copy = raw[start:start + array.nbytes].view(array.dtype).reshape(
+        array.shape)
+    copy[...] = array
+    return copy
+
+
 def worker_norm(cases, threads, warmup, reps):
     sys.path.insert(0, str(ROOT / "python"))
     import numpy as np
@@ -267,7 +279,11 @@ def worker_norm(cases, threads, warmup, reps):
                 compile_s = time.perf_counter() - t0
                 sig = parse_signatures(text)[name]
                 nin = len(ins)
-                outs = [np.zeros([d for d in t.shape], t.dtype)
+                # 64-byte aligned buffers, as PyTorch's CPU allocator and the
+                # other peers' own allocations are (numpy's are 16-byte
+                # aligned, which takes the loops' unaligned version).
+                ins = [_aligned_copy(a) for a in ins]
+                outs = [_aligned_copy(np.zeros([d for d in t.shape], t.dtype))
                         for t in sig.args[nin:]]
                 fn = mod[name]
                 r = time_calls(lambda: fn(*ins, *outs), warmup, reps)

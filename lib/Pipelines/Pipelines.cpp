@@ -185,8 +185,12 @@ void mlir::norm::buildNormLowerToCPUPipeline(
   // erf/tanh/exp as polynomials, which LLVM vectorizes with the loop.
   if (options.approximateMath)
     pm.addNestedPass<func::FuncOp>(createNormApproximateMathPass());
-  if (options.nontemporalStores)
-    pm.addNestedPass<func::FuncOp>(createNormNontemporalStoresPass());
+  if (options.nontemporalStores) {
+    NormNontemporalStoresPassOptions storeOptions;
+    storeOptions.alignedVersions = options.alignedStores;
+    pm.addNestedPass<func::FuncOp>(
+        createNormNontemporalStoresPass(storeOptions));
+  }
   if (options.openmp)
     pm.addPass(createConvertSCFToOpenMPPass());
 

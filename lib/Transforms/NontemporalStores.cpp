@@ -5,18 +5,27 @@
 //===----------------------------------------------------------------------===//
 //
 // norm-nontemporal-stores: lowers 1-D vector transfers to loads/stores and
-// marks the stores into function arguments non-temporal.
+// marks the stores into function arguments non-temporal. With
+// `aligned-versions`, a loop whose stores provably sit at multiples of their
+// own size from the start of their argument is cloned into an scf.if on the
+// arguments' run-time alignment; the clone's stores carry `alignment`.
 //
 //===----------------------------------------------------------------------===//
 
 #include "norm/Transforms/Passes.h"
 
+#include "mlir/Dialect/Affine/IR/AffineOps.h"
+#include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/Dialect/Vector/Transforms/LoweringPatterns.h"
 #include "mlir/Interfaces/FunctionInterfaces.h"
 #include "mlir/Interfaces/ViewLikeInterface.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+
+#include <numeric>
 
 namespace mlir::norm {
 #define GEN_PASS_DEF_NORMNONTEMPORALSTORESPASS
@@ -38,9 +47,230 @@ static bool isArgumentView(Value memref) {
   }
 }
 
+//===----------------------------------------------------------------------===//
+// Divisibility of element offsets.
+//
+// A divisor of 0 means "divisible by every integer" (the value is 0), so
+// that std::gcd(0, d) = d combines it; 1 means nothing is known.
+//===----------------------------------------------------------------------===//
+
+static uint64_t knownDivisor(Value value);
+
+static uint64_t times(uint64_t divisor, int64_t factor) {
+  return divisor * static_cast<uint64_t>(factor < 0 ? -factor : factor);
+}
+
+/// A divisor of `expr` whose dimensions and symbols are `operands`.
+static uint64_t knownDivisor(AffineExpr expr, ValueRange operands,
+                             unsigned numDims) {
+  if (auto constant = dyn_cast<AffineConstantExpr>(expr))
+    return times(1, constant.getValue());
+  if (auto dim = dyn_cast<AffineDimExpr>(expr))
+    return knownDivisor(operands[dim.getPosition()]);
+  if (auto symbol = dyn_cast<AffineSymbolExpr>(expr))
+    return knownDivisor(operands[numDims + symbol.getPosition()]);
+  auto binary = cast<AffineBinaryOpExpr>(expr);
+  uint64_t lhs = knownDivisor(binary.getLHS(), operands, numDims);
+  uint64_t rhs = knownDivisor(binary.getRHS(), operands, numDims);
+  switch (expr.getKind()) {
+  case AffineExprKind::Add:
+    return std::gcd(lhs, rhs);
+  case AffineExprKind::Mul:
+    return lhs * rhs;
+  default: // floordiv, ceildiv, mod: nothing known.
+    return 1;
+  }
+}
+
+/// A divisor of the index `value`.
+static uint64_t knownDivisor(Value value) {
+  APInt constant;
+  if (matchPattern(value, m_ConstantInt(&constant)))
+    return times(1, constant.getSExtValue());
+  if (auto iv = dyn_cast<BlockArgument>(value)) {
+    Operation *owner = iv.getOwner()->getParentOp();
+    // lb + k * step.
+    if (auto loop = dyn_cast<scf::ForOp>(owner);
+        loop && iv == loop.getInductionVar())
+      return std::gcd(knownDivisor(loop.getLowerBound()),
+                      knownDivisor(loop.getStep()));
+    if (auto loop = dyn_cast<scf::ParallelOp>(owner)) {
+      unsigned index = iv.getArgNumber();
+      return std::gcd(knownDivisor(loop.getLowerBound()[index]),
+                      knownDivisor(loop.getStep()[index]));
+    }
+    return 1;
+  }
+  Operation *op = value.getDefiningOp();
+  if (isa<arith::AddIOp, arith::SubIOp>(op))
+    return std::gcd(knownDivisor(op->getOperand(0)),
+                    knownDivisor(op->getOperand(1)));
+  if (isa<arith::MulIOp>(op))
+    return knownDivisor(op->getOperand(0)) * knownDivisor(op->getOperand(1));
+  if (auto apply = dyn_cast<affine::AffineApplyOp>(op))
+    return knownDivisor(apply.getAffineMap().getResult(0),
+                        apply.getMapOperands(),
+                        apply.getAffineMap().getNumDims());
+  return 1;
+}
+
+/// A divisor of `offset * stride` (offset a static or dynamic index).
+static uint64_t termDivisor(OpFoldResult offset, int64_t stride) {
+  uint64_t divisor;
+  if (auto attr = dyn_cast<Attribute>(offset))
+    divisor = times(1, cast<IntegerAttr>(attr).getInt());
+  else
+    divisor = knownDivisor(cast<Value>(offset));
+  if (divisor == 0)
+    return 0; // A zero offset, whatever the stride.
+  if (ShapedType::isDynamic(stride))
+    return 1;
+  return times(divisor, stride);
+}
+
+/// A divisor of the offset (in elements) of `memref`'s first element from
+/// the first element of the function argument it views, and that argument;
+/// a null argument when the view is not understood.
+static std::pair<uint64_t, BlockArgument> offsetFromArgument(Value memref) {
+  if (auto arg = dyn_cast<BlockArgument>(memref)) {
+    if (isa<FunctionOpInterface>(arg.getOwner()->getParentOp()))
+      return {0, arg};
+    return {1, nullptr};
+  }
+  Operation *op = memref.getDefiningOp();
+  if (!op)
+    return {1, nullptr};
+  // Views that keep the first element.
+  if (isa<memref::CastOp, memref::CollapseShapeOp, memref::ExpandShapeOp>(op))
+    return offsetFromArgument(op->getOperand(0));
+  auto subview = dyn_cast<memref::SubViewOp>(op);
+  if (!subview)
+    return {1, nullptr};
+  auto [divisor, arg] = offsetFromArgument(subview.getSource());
+  SmallVector<int64_t> strides;
+  int64_t unusedOffset;
+  if (!arg || failed(subview.getSourceType().getStridesAndOffset(strides,
+                                                                 unusedOffset)))
+    return {1, nullptr};
+  for (auto [offset, stride] : llvm::zip(subview.getMixedOffsets(), strides))
+    divisor = std::gcd(divisor, termDivisor(offset, stride));
+  return {divisor, arg};
+}
+
+/// The alignment in bytes that `store` has when its argument's first element
+/// is aligned to the store's size (a power of two, at most 64 bytes), and
+/// that argument; 0 when no such alignment is provable.
+static std::pair<int64_t, BlockArgument>
+provableAlignment(vector::StoreOp store) {
+  VectorType vectorType = store.getVectorType();
+  MemRefType memrefType = store.getMemRefType();
+  if (!vectorType.getElementType().isIntOrFloat() ||
+      vectorType.getElementTypeBitWidth() % 8 != 0)
+    return {0, nullptr};
+  int64_t elementBytes = vectorType.getElementTypeBitWidth() / 8;
+  int64_t bytes = vectorType.getNumElements() * elementBytes;
+  if (!llvm::isPowerOf2_64(bytes) || bytes > 64 || bytes <= elementBytes)
+    return {0, nullptr};
+  SmallVector<int64_t> strides;
+  int64_t unusedOffset;
+  if (failed(memrefType.getStridesAndOffset(strides, unusedOffset)) ||
+      strides.empty() || strides.back() != 1)
+    return {0, nullptr};
+  auto [divisor, arg] = offsetFromArgument(store.getBase());
+  if (!arg)
+    return {0, nullptr};
+  for (auto [index, stride] : llvm::zip(store.getIndices(), strides))
+    divisor = std::gcd(divisor, termDivisor(index, stride));
+  int64_t elements = bytes / elementBytes;
+  if (divisor % static_cast<uint64_t>(elements) != 0)
+    return {0, nullptr};
+  return {bytes, arg};
+}
+
+//===----------------------------------------------------------------------===//
+// Versioning.
+//===----------------------------------------------------------------------===//
+
+/// `arg`'s first element is aligned to `bytes` (a power of two), at run time.
+static Value isAligned(OpBuilder &b, Location loc, BlockArgument arg,
+                       int64_t bytes) {
+  auto type = cast<MemRefType>(arg.getType());
+  Value pointer = memref::ExtractAlignedPointerAsIndexOp::create(b, loc, arg);
+  auto metadata = memref::ExtractStridedMetadataOp::create(b, loc, arg);
+  Value elementBytes =
+      arith::ConstantIndexOp::create(b, loc, type.getElementTypeBitWidth() / 8);
+  Value address = arith::AddIOp::create(
+      b, loc, pointer,
+      arith::MulIOp::create(b, loc, metadata.getOffset(), elementBytes));
+  Value mask = arith::ConstantIndexOp::create(b, loc, bytes - 1);
+  Value low = arith::AndIOp::create(b, loc, address, mask);
+  return arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, low,
+                               arith::ConstantIndexOp::create(b, loc, 0));
+}
+
+/// Clones each top-level loop of `func` that holds aligned-provable
+/// non-temporal stores into `scf.if %aligned { clone with alignment } else
+/// { original }`, %aligned checking every argument those stores write.
+static void versionAlignedStores(func::FuncOp func) {
+  if (!func.getBody().hasOneBlock())
+    return;
+  Block &body = func.getBody().front();
+  // Per top-level op: its stores in walk order and their provable alignment.
+  llvm::MapVector<Operation *, SmallVector<int64_t>> versioned;
+  llvm::MapVector<BlockArgument, int64_t> required;
+  for (Operation &op : body.without_terminator()) {
+    if (op.getNumResults() != 0 || op.getNumRegions() == 0)
+      continue;
+    SmallVector<int64_t> alignments;
+    bool any = false;
+    op.walk([&](vector::StoreOp store) {
+      int64_t bytes = 0;
+      if (store.getNontemporal() && !store.getAlignment()) {
+        auto [alignment, arg] = provableAlignment(store);
+        if (arg) {
+          bytes = alignment;
+          required[arg] = std::max(required.lookup(arg), alignment);
+          any = true;
+        }
+      }
+      alignments.push_back(bytes);
+    });
+    if (any)
+      versioned[&op] = std::move(alignments);
+  }
+  if (versioned.empty())
+    return;
+
+  OpBuilder b(func.getContext());
+  b.setInsertionPointToStart(&body);
+  Location loc = func.getLoc();
+  Value aligned;
+  for (auto [arg, bytes] : required) {
+    Value check = isAligned(b, loc, arg, bytes);
+    aligned = aligned ? arith::AndIOp::create(b, loc, aligned, check) : check;
+  }
+  for (auto &entry : versioned) {
+    Operation *op = entry.first;
+    ArrayRef<int64_t> alignments = entry.second;
+    b.setInsertionPoint(op);
+    auto ifOp = scf::IfOp::create(b, op->getLoc(), aligned,
+                                  /*withElseRegion=*/true);
+    b.setInsertionPoint(ifOp.thenBlock()->getTerminator());
+    Operation *clone = b.clone(*op);
+    unsigned index = 0;
+    clone->walk([&](vector::StoreOp store) {
+      if (int64_t bytes = alignments[index++])
+        store.setAlignment(bytes);
+    });
+    op->moveBefore(ifOp.elseBlock()->getTerminator());
+  }
+}
+
 namespace {
 struct NontemporalStoresPass
     : public norm::impl::NormNontemporalStoresPassBase<NontemporalStoresPass> {
+  using Base::Base;
+
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
     vector::populateVectorTransferLoweringPatterns(patterns,
@@ -51,6 +281,8 @@ struct NontemporalStoresPass
       if (isArgumentView(store.getBase()))
         store.setNontemporal(true);
     });
+    if (alignedVersions)
+      versionAlignedStores(getOperation());
   }
 };
 } // namespace

@@ -93,6 +93,12 @@ struct NormCPUPipelineOptions
                      "norm-nontemporal-stores): no read-for-ownership of the "
                      "output, which is written once"),
       llvm::cl::init(true)};
+  PassOptions::Option<bool> alignedStores{
+      *this, "aligned-stores",
+      llvm::cl::desc("Version the row loops on the outputs' run-time "
+                     "alignment so that their non-temporal stores carry "
+                     "it (norm-nontemporal-stores{aligned-versions})"),
+      llvm::cl::init(true)};
   PassOptions::Option<bool> lowerTosa{
       *this, "lower-tosa",
       llvm::cl::desc("Lower TOSA ops (as frontends emit them around the "

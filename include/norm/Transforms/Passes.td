@@ -454,24 +454,54 @@ def NormVectorizeRowOutputsPass
 
 def NormNontemporalStoresPass
     : Pass<"norm-nontemporal-stores", "::mlir::func::FuncOp"> {
-  let summary = "Lower 1-D vector transfers to loads/stores and mark the "
-                "stores into function arguments non-temporal";
+  let summary = "Lower 1-D vector transfers to loads/stores, mark the stores "
+                "into function arguments non-temporal and version their loops "
+                "on alignment";
   let description = [{
     Lowers in-bounds 1-D `vector.transfer_read`/`transfer_write` on memrefs to
     `vector.load`/`vector.store` (upstream
-    `populateVectorTransferLoweringPatterns`), then sets `nontemporal` on every `vector.store` whose base is a function
-    argument or a view of one (`memref.subview`, casts, reshapes): the
-    outputs of the function, written once and not read back. They lower to
-    LLVM stores with `!nontemporal` metadata (`vmovntps`, or `movntsd` when
-    the alignment is not known and the host has SSE4A), which skip the
-    read-for-ownership of the output lines and do not evict the input from
-    the caches.
+    `populateVectorTransferLoweringPatterns`), then sets `nontemporal` on
+    every `vector.store` whose base is a function argument or a view of one
+    (`memref.subview`, casts, reshapes): the outputs of the function, written
+    once and not read back. They lower to LLVM stores with `!nontemporal`
+    metadata, which skip the read-for-ownership of the output lines and do
+    not evict the input from the caches.
+
+    With `aligned-versions`: x86 has no unaligned non-temporal vector store,
+    so a store whose alignment LLVM does not know becomes 8 `movntsd` (SSE4A)
+    plus shuffles per 64 bytes, about as many instructions as a fused SiLU.
+    For every store whose offset from the first element of its argument is
+    provably a multiple of the store's size (at most 64 bytes) — the
+    offsets of the subview chain and the store's indices times static
+    strides, each index's divisibility derived from constants, loop bounds
+    and steps, `arith.addi`/`subi`/`muli` and `affine.apply` — the top-level
+    loop holding it is cloned:
+    `scf.if %aligned { clone, stores with alignment } else { original }`,
+    `%aligned` checking at run time that each such argument's first
+    element (aligned pointer + offset) is aligned to the largest store size
+    into it. The clone's stores become one `vmovntps` each. Frameworks
+    allocate 64-byte aligned tensors (PyTorch's CPU allocator); numpy's
+    default allocations are 16-byte aligned and take the original loop.
 
     Limits: only `vector.store` (scalar stores would keep LLVM from
-    vectorizing their loop); stores into local buffers are left alone.
-    Test: norm-vectorize-row-outputs.mlir.
+    vectorizing their loop); stores into local buffers are left alone; a
+    loop is versioned only when it is a result-less op directly in the
+    function's single block (the row tiles' `scf.parallel`); dynamic
+    strides with non-zero indices are not provable.
+    Tests: norm-nontemporal-stores.mlir, norm-vectorize-row-outputs.mlir,
+    test/Integration/CPU/test_aligned_stores.py.
   }];
-  let dependentDialects = ["::mlir::vector::VectorDialect"];
+  let options = [
+    Option<"alignedVersions", "aligned-versions", "bool", /*default=*/"true",
+           "Clone the loops of provably aligned non-temporal stores into a "
+           "version taken when the arguments are aligned at run time">
+  ];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect",
+    "::mlir::memref::MemRefDialect",
+    "::mlir::scf::SCFDialect",
+    "::mlir::vector::VectorDialect"
+  ];
 }
 
 #endif // NORM_TRANSFORMS_PASSES_TD

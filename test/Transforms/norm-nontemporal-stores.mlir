@@ -1,0 +1,169 @@
+// RUN: norm-opt %s --split-input-file --pass-pipeline='builtin.module(func.func(norm-nontemporal-stores))' | FileCheck %s
+// RUN: norm-opt %s --split-input-file --pass-pipeline='builtin.module(func.func(norm-nontemporal-stores{aligned-versions=0}))' | FileCheck %s --check-prefix=NOVERSION
+
+// Row tiles of [8 x 768] f32 written 16 elements at a time: every store is
+// at a multiple of 16 elements (64 bytes) from the argument's first element
+// (row stride 768, column index a multiple of 16), so the loop is versioned
+// on the argument's run-time alignment and the clone's stores carry it.
+// CHECK-LABEL: func.func @rows(
+// CHECK-SAME: %[[X:arg[0-9]+]]: memref<8192x768xf32>, %[[Y:arg[0-9]+]]: memref<8192x768xf32>)
+// CHECK: %[[PTR:.*]] = memref.extract_aligned_pointer_as_index %[[Y]]
+// CHECK: %[[BASE:.*]], %[[OFFSET:.*]], %{{.*}}:2, %{{.*}}:2 = memref.extract_strided_metadata %[[Y]]
+// CHECK: %[[FOUR:.*]] = arith.constant 4 : index
+// CHECK: %[[BYTES:.*]] = arith.muli %[[OFFSET]], %[[FOUR]]
+// CHECK: %[[ADDR:.*]] = arith.addi %[[PTR]], %[[BYTES]]
+// CHECK: %[[MASK:.*]] = arith.constant 63 : index
+// CHECK: %[[LOW:.*]] = arith.andi %[[ADDR]], %[[MASK]]
+// CHECK: %[[OK:.*]] = arith.cmpi eq, %[[LOW]], %{{c0.*}}
+// CHECK: scf.if %[[OK]] {
+// CHECK:   scf.parallel
+// CHECK:     vector.store %{{.*}} {alignment = 64 : i64, nontemporal = true}
+// CHECK: } else {
+// CHECK:   scf.parallel
+// CHECK:     vector.store %{{.*}} {nontemporal = true}
+// CHECK: }
+// CHECK: return
+// NOVERSION-LABEL: func.func @rows(
+// NOVERSION-NOT: scf.if
+// NOVERSION-NOT: alignment
+// NOVERSION: vector.store %{{.*}} {nontemporal = true}
+func.func @rows(%x: memref<8192x768xf32>, %y: memref<8192x768xf32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c8 = arith.constant 8 : index
+  %c16 = arith.constant 16 : index
+  %c768 = arith.constant 768 : index
+  %c8192 = arith.constant 8192 : index
+  scf.parallel (%t) = (%c0) to (%c8192) step (%c8) {
+    %xt = memref.subview %x[%t, 0] [8, 768] [1, 1] : memref<8192x768xf32> to memref<8x768xf32, strided<[768, 1], offset: ?>>
+    %yt = memref.subview %y[%t, 0] [8, 768] [1, 1] : memref<8192x768xf32> to memref<8x768xf32, strided<[768, 1], offset: ?>>
+    scf.for %r = %c0 to %c8 step %c1 {
+      scf.for %j = %c0 to %c768 step %c16 {
+        %v = vector.load %xt[%r, %j] : memref<8x768xf32, strided<[768, 1], offset: ?>>, vector<16xf32>
+        %s = arith.addf %v, %v : vector<16xf32>
+        %ys = memref.subview %yt[%r, %j] [1, 16] [1, 1] : memref<8x768xf32, strided<[768, 1], offset: ?>> to memref<1x16xf32, strided<[768, 1], offset: ?>>
+        vector.store %s, %ys[%c0, %c0] : memref<1x16xf32, strided<[768, 1], offset: ?>>, vector<16xf32>
+      }
+    }
+    scf.reduce
+  }
+  return
+}
+
+// -----
+
+// Columns from 8 in steps of 16: offsets 8, 24, ... are not multiples of 16
+// elements, so nothing is versioned (the stores stay non-temporal).
+// CHECK-LABEL: func.func @shifted_columns(
+// CHECK-NOT: scf.if
+// CHECK-NOT: alignment
+// CHECK: vector.store %{{.*}} {nontemporal = true}
+func.func @shifted_columns(%y: memref<64x776xf32>, %v: vector<16xf32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c8 = arith.constant 8 : index
+  %c16 = arith.constant 16 : index
+  %c64 = arith.constant 64 : index
+  %c776 = arith.constant 776 : index
+  scf.parallel (%r) = (%c0) to (%c64) step (%c1) {
+    scf.for %j = %c8 to %c776 step %c16 {
+      vector.store %v, %y[%r, %j] : memref<64x776xf32>, vector<16xf32>
+    }
+    scf.reduce
+  }
+  return
+}
+
+// -----
+
+// A row stride that is not a multiple of 16 elements (100 floats = 400
+// bytes): row r starts at 400 * r bytes, not 64-byte aligned.
+// CHECK-LABEL: func.func @odd_row_stride(
+// CHECK-NOT: scf.if
+// CHECK-NOT: alignment
+func.func @odd_row_stride(%y: memref<64x100xf32>, %v: vector<16xf32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c16 = arith.constant 16 : index
+  %c64 = arith.constant 64 : index
+  %c96 = arith.constant 96 : index
+  scf.parallel (%r) = (%c0) to (%c64) step (%c1) {
+    scf.for %j = %c0 to %c96 step %c16 {
+      vector.store %v, %y[%r, %j] : memref<64x100xf32>, vector<16xf32>
+    }
+    scf.reduce
+  }
+  return
+}
+
+// -----
+
+// Dynamic row stride: the row term is unknown, nothing is provable.
+// CHECK-LABEL: func.func @dynamic_stride(
+// CHECK-NOT: scf.if
+// CHECK-NOT: alignment
+func.func @dynamic_stride(%y: memref<?x?xf32>, %v: vector<16xf32>, %n: index) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c16 = arith.constant 16 : index
+  scf.parallel (%r) = (%c0) to (%n) step (%c1) {
+    scf.for %j = %c0 to %n step %c16 {
+      vector.store %v, %y[%r, %j] : memref<?x?xf32>, vector<16xf32>
+    }
+    scf.reduce
+  }
+  return
+}
+
+// -----
+
+// Two outputs (y and a bf16 copy): both arguments are checked, each to the
+// size of its stores (64 bytes for 16 x f32, 32 bytes for 16 x bf16), and
+// combined into one condition; an affine.apply index (4 * i, i in steps of
+// 4) is a multiple of 16.
+// CHECK-LABEL: func.func @two_outputs(
+// CHECK-SAME: %[[Y:arg[0-9]+]]: memref<64x256xf32>, %[[Z:arg[0-9]+]]: memref<64x256xbf16>
+// CHECK-DAG: memref.extract_aligned_pointer_as_index %[[Y]]
+// CHECK-DAG: memref.extract_aligned_pointer_as_index %[[Z]]
+// CHECK-DAG: arith.constant 63 : index
+// CHECK-DAG: arith.constant 31 : index
+// CHECK: %[[BOTH:.*]] = arith.andi %{{.*}}, %{{.*}} : i1
+// CHECK: scf.if %[[BOTH]] {
+// CHECK: vector.store %{{.*}}, %[[Y]]{{.*}} {alignment = 64 : i64, nontemporal = true}
+// CHECK: vector.store %{{.*}}, %[[Z]]{{.*}} {alignment = 32 : i64, nontemporal = true}
+// CHECK: } else {
+func.func @two_outputs(%y: memref<64x256xf32>, %z: memref<64x256xbf16>,
+                       %v: vector<16xf32>, %w: vector<16xbf16>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c4 = arith.constant 4 : index
+  %c64 = arith.constant 64 : index
+  scf.parallel (%r) = (%c0) to (%c64) step (%c1) {
+    scf.for %i = %c0 to %c64 step %c4 {
+      %j = affine.apply affine_map<(d0) -> (d0 * 4)>(%i)
+      vector.store %v, %y[%r, %j] : memref<64x256xf32>, vector<16xf32>
+      vector.store %w, %z[%r, %j] : memref<64x256xbf16>, vector<16xbf16>
+    }
+    scf.reduce
+  }
+  return
+}
+
+// -----
+
+// A local buffer is not an output: no non-temporal store, no version.
+// CHECK-LABEL: func.func @local_buffer(
+// CHECK-NOT: scf.if
+// CHECK-NOT: nontemporal
+func.func @local_buffer(%v: vector<16xf32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c4 = arith.constant 4 : index
+  %m = memref.alloc() : memref<4x16xf32>
+  scf.parallel (%r) = (%c0) to (%c4) step (%c1) {
+    vector.store %v, %m[%r, %c0] : memref<4x16xf32>, vector<16xf32>
+    scf.reduce
+  }
+  memref.dealloc %m : memref<4x16xf32>
+  return
+}

@@ -162,17 +162,34 @@ def descriptor_type(rank: int) -> type:
     return _descriptor_types[rank]
 
 
+#: __cuda_array_interface__ typestr (without byte order) -> MLIR element type.
+#: A 2-byte void ("V2", how bf16 arrays describe themselves) stays unknown:
+#: only its size is checked.
+_TYPESTR_ELEMENTS = {"f2": "f16", "f4": "f32", "f8": "f64", "i4": "i32",
+                     "i8": "i64"}
+
+
+def _torch_element(tensor) -> Optional[str]:
+    """The MLIR element type of a torch tensor's dtype, if it has one."""
+    name = str(getattr(tensor, "dtype", ""))
+    return {"torch.float32": "f32", "torch.float16": "f16",
+            "torch.bfloat16": "bf16", "torch.float64": "f64",
+            "torch.int32": "i32", "torch.int64": "i64"}.get(name)
+
+
 def _tensor_info(tensor):
-    """(device pointer, shape, element bytes, contiguous) of a torch tensor or
-    an object with __cuda_array_interface__ (CuPy)."""
+    """(device pointer, shape, element bytes, contiguous, element type or
+    None) of a torch tensor or an object with __cuda_array_interface__
+    (CuPy)."""
     if hasattr(tensor, "data_ptr") and hasattr(tensor, "is_cuda"):
         if not tensor.is_cuda:
             raise ValueError("expected a CUDA tensor")
         return (tensor.data_ptr(), tuple(tensor.shape), tensor.element_size(),
-                tensor.is_contiguous())
+                tensor.is_contiguous(), _torch_element(tensor))
     iface = getattr(tensor, "__cuda_array_interface__", None)
     if iface is None:
         raise TypeError(f"not a device tensor: {type(tensor).__name__}")
+    element = _TYPESTR_ELEMENTS.get(iface["typestr"].lstrip("<>|="))
     itemsize = int(re.sub(r"\D", "", iface["typestr"])) or 1
     shape = tuple(iface["shape"])
     strides = iface.get("strides")
@@ -183,12 +200,12 @@ def _tensor_info(tensor):
             expected.insert(0, acc)
             acc *= size
         contiguous = tuple(strides) == tuple(expected)
-    return iface["data"][0], shape, itemsize, contiguous
+    return iface["data"][0], shape, itemsize, contiguous, element
 
 
 def make_descriptor(tensor, param: Optional[dict] = None):
     """A memref descriptor of a contiguous device tensor (zero copy)."""
-    ptr, shape, itemsize, contiguous = _tensor_info(tensor)
+    ptr, shape, itemsize, contiguous, element = _tensor_info(tensor)
     if not contiguous:
         raise ValueError("device tensors must be contiguous")
     if ptr % 16:
@@ -200,6 +217,11 @@ def make_descriptor(tensor, param: Optional[dict] = None):
                              f"memref {param['shape']}")
         if _ELEMENT_BYTES.get(param["dtype"], itemsize) != itemsize:
             raise ValueError(f"element size {itemsize} does not match "
+                             f"{param['dtype']}")
+        # Same size is not enough: f16 data read as bf16 is garbage.
+        if element is not None and param["dtype"] in _ELEMENT_BYTES and \
+                element != param["dtype"]:
+            raise ValueError(f"element type {element} does not match "
                              f"{param['dtype']}")
     desc = descriptor_type(len(shape))()
     desc.allocated = desc.aligned = ptr

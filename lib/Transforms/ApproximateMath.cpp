@@ -62,6 +62,27 @@ static Value clampKeepingNaN(ImplicitLocOpBuilder &b, Value x, Value lower,
       x);
 }
 
+/// Base of the f32 approximations: matches `OpTy` on an f32 scalar or vector
+/// and replaces it by `Derived::approximate(b, x, constant)`, where
+/// `constant(v)` builds an f32 constant (a splat for vectors) of x's type.
+template <typename Derived, typename OpTy>
+struct F32Approximation : public OpRewritePattern<OpTy> {
+  using OpRewritePattern<OpTy>::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(OpTy op,
+                                PatternRewriter &rewriter) const override {
+    Type type = op.getType();
+    if (!getElementTypeOrSelf(type).isF32())
+      return rewriter.notifyMatchFailure(op, "only f32 (others are widened)");
+    ImplicitLocOpBuilder b(op.getLoc(), rewriter);
+    auto constant = [&](double value) {
+      return splatConstant(b, type, b.getF32FloatAttr(value));
+    };
+    rewriter.replaceOp(op, Derived::approximate(b, op.getOperand(), constant));
+    return success();
+  }
+};
+
 /// f32 erf (scalar or vector) as the clamped odd/even rational function of
 /// XLA's `ErfImpl32` (also Eigen's `generic_fast_erf_float`):
 ///   erf(x) = x·P(x²) / Q(x²),  x clamped to [-4, 4]
@@ -73,18 +94,12 @@ static Value clampKeepingNaN(ImplicitLocOpBuilder &b, Value x, Value lower,
 /// (measured against math.erf in test/Integration/CPU/test_erf.py). Beyond
 /// |x| = 4 erf rounds to ±1 in f32. NaN propagates: the clamps are written
 /// so that a NaN operand selects itself.
-struct ErfRationalApproximation : public OpRewritePattern<math::ErfOp> {
-  using OpRewritePattern::OpRewritePattern;
+struct ErfRationalApproximation
+    : public F32Approximation<ErfRationalApproximation, math::ErfOp> {
+  using F32Approximation::F32Approximation;
 
-  LogicalResult matchAndRewrite(math::ErfOp op,
-                                PatternRewriter &rewriter) const override {
-    Type type = op.getType();
-    if (!getElementTypeOrSelf(type).isF32())
-      return rewriter.notifyMatchFailure(op, "only f32 (others are widened)");
-    ImplicitLocOpBuilder b(op.getLoc(), rewriter);
-    auto constant = [&](double value) {
-      return splatConstant(b, type, b.getF32FloatAttr(value));
-    };
+  static Value approximate(ImplicitLocOpBuilder &b, Value operand,
+                           function_ref<Value(double)> constant) {
     // Numerator coefficients (odd powers x^13 ... x^1) and denominator
     // coefficients (even powers x^8 ... x^0), highest first.
     static constexpr double kNumerator[] = {
@@ -96,8 +111,7 @@ struct ErfRationalApproximation : public OpRewritePattern<math::ErfOp> {
         -7.37332916720468e-03, -1.42647390514189e-02};
 
     // clamp(x, -4, 4); NaN passes through.
-    Value x =
-        clampKeepingNaN(b, op.getOperand(), constant(-4.0), constant(4.0));
+    Value x = clampKeepingNaN(b, operand, constant(-4.0), constant(4.0));
     Value x2 = arith::MulFOp::create(b, x, x);
     auto horner = [&](ArrayRef<double> coefficients) {
       Value acc = constant(coefficients.front());
@@ -107,8 +121,7 @@ struct ErfRationalApproximation : public OpRewritePattern<math::ErfOp> {
     };
     Value numerator = arith::MulFOp::create(b, x, horner(kNumerator));
     Value denominator = horner(kDenominator);
-    rewriter.replaceOpWithNewOp<arith::DivFOp>(op, numerator, denominator);
-    return success();
+    return arith::DivFOp::create(b, numerator, denominator);
   }
 };
 
@@ -134,18 +147,13 @@ struct ErfRationalApproximation : public OpRewritePattern<math::ErfOp> {
 /// minimax fit on [0, ln 2]: error 8.2e-8 before rounding, at most 1.7e-7
 /// relative (1.4 * 2^-23) against exp in f64 over [-87.3, 88.7] (measured
 /// by test/Integration/CPU/test_exp.py).
-struct ExpApproximation : public OpRewritePattern<math::ExpOp> {
-  using OpRewritePattern::OpRewritePattern;
+struct ExpApproximation
+    : public F32Approximation<ExpApproximation, math::ExpOp> {
+  using F32Approximation::F32Approximation;
 
-  LogicalResult matchAndRewrite(math::ExpOp op,
-                                PatternRewriter &rewriter) const override {
-    Type type = op.getType();
-    if (!getElementTypeOrSelf(type).isF32())
-      return rewriter.notifyMatchFailure(op, "only f32 (others are widened)");
-    ImplicitLocOpBuilder b(op.getLoc(), rewriter);
-    auto constant = [&](double value) {
-      return splatConstant(b, type, b.getF32FloatAttr(value));
-    };
+  static Value approximate(ImplicitLocOpBuilder &b, Value operand,
+                           function_ref<Value(double)> constant) {
+    Type type = operand.getType();
     // log2(e); ln(2) split so that ln2_hi has 9 trailing zero bits (n *
     // ln2_hi is exact for |n| < 2^9) and ln2_lo = ln(2) - ln2_hi.
     static constexpr double kLog2E = 1.4426950408889634;
@@ -158,8 +166,7 @@ struct ExpApproximation : public OpRewritePattern<math::ExpOp> {
     // Clamp bounds: floor(-88 * log2(e)) = -127 (scale +0), and
     // floor(88.8 * log2(e)) = 128 (scale +inf); both keep n + 127 within the
     // 8 bits of the exponent field.
-    Value x =
-        clampKeepingNaN(b, op.getOperand(), constant(-88.0), constant(88.8));
+    Value x = clampKeepingNaN(b, operand, constant(-88.0), constant(88.8));
     Value n =
         math::FloorOp::create(b, arith::MulFOp::create(b, x, constant(kLog2E)));
     Value r = math::FmaOp::create(b, n, constant(-kLn2Hi), x);
@@ -176,8 +183,7 @@ struct ExpApproximation : public OpRewritePattern<math::ExpOp> {
         b, arith::BitcastOp::create(b, intType, biased),
         splatConstant(b, intType, b.getI32IntegerAttr(23)));
     Value scale = arith::BitcastOp::create(b, type, exponent);
-    rewriter.replaceOpWithNewOp<arith::MulFOp>(op, p, scale);
-    return success();
+    return arith::MulFOp::create(b, p, scale);
   }
 };
 

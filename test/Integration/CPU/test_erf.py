@@ -19,58 +19,29 @@ which LLVM's loop vectorizer vectorizes.
 """
 
 import math
-import subprocess
-import sys
-from pathlib import Path
 
 import numpy as np
-import pytest
 
-_REPO = Path(__file__).resolve().parents[3]
-sys.path.insert(0, str(_REPO / "python"))
+from unary_math import (compile_unary, lowered_unary, needs_norm_opt, pad64,
+                        random_finite_f32)
+from norm_mlir import memref
+from norm_mlir.memref import bf16_to_f32
 
-import norm_mlir  # noqa: E402
-from norm_mlir import memref  # noqa: E402
-from norm_mlir.memref import bf16_to_f32  # noqa: E402
-
-OPT = norm_mlir.find_opt()
-
-pytestmark = pytest.mark.skipif(
-    Path(OPT).name != "norm-opt", reason=f"needs norm-opt, found {OPT}")
+pytestmark = needs_norm_opt
 
 _erf64 = np.vectorize(math.erf, otypes=[np.float64])
 
 
-def _erf_ir(n, elem):
-    return f"""
-func.func @f(%x: tensor<{n}x{elem}>, %out: tensor<{n}x{elem}>) -> tensor<{n}x{elem}>
-    attributes {{llvm.emit_c_interface}} {{
-  %r = linalg.generic {{indexing_maps = [affine_map<(i) -> (i)>, affine_map<(i) -> (i)>],
-                        iterator_types = ["parallel"]}}
-      ins(%x : tensor<{n}x{elem}>) outs(%out : tensor<{n}x{elem}>) {{
-  ^bb0(%a: {elem}, %o: {elem}):
-    %e = math.erf %a : {elem}
-    linalg.yield %e : {elem}
-  }} -> tensor<{n}x{elem}>
-  return %r : tensor<{n}x{elem}>
-}}"""
-
-
 def _inputs(rng):
     sweep = np.linspace(-6.0, 6.0, 1 << 20, dtype=np.float32)
-    # Random bit patterns: every exponent, both signs (NaN/inf patterns out).
-    bits = rng.integers(0, 1 << 32, size=1 << 18, dtype=np.uint64)
-    patterns = bits.astype(np.uint32).view(np.float32)
-    patterns = patterns[np.isfinite(patterns)]
     special = np.array([0.0, -0.0, 1e-45, -1e-45, 1e-38, 3.9, -3.9, 4.0,
                         -4.0, 4.0001, 1e30, -1e30], np.float32)
-    x = np.concatenate([sweep, patterns, special])
-    pad = (-x.size) % 64
-    return np.concatenate([x, np.zeros(pad, np.float32)])
+    return pad64(np.concatenate([sweep, random_finite_f32(rng, 1 << 18),
+                                 special]))
 
 
 def _compile(n, elem):
-    return norm_mlir.compile_mlir(_erf_ir(n, elem), opt=OPT)
+    return compile_unary("math.erf", n, elem)
 
 
 def test_erf_f32_accuracy():
@@ -102,9 +73,6 @@ def test_erf_bf16():
 
 
 def test_erf_is_vectorized_without_libm():
-    lowered = subprocess.run(
-        [OPT, f"--pass-pipeline={norm_mlir.norm_pipeline()}"],
-        input=_erf_ir(1024, "f32"), capture_output=True, text=True,
-        check=True).stdout
+    lowered = lowered_unary("math.erf")
     assert "erff" not in lowered and "math.erf" not in lowered
     assert "llvm.intr.fma" in lowered

@@ -23,24 +23,14 @@ The lowered IR must hold no call of libm's expf, only arithmetic (FMAs),
 which LLVM's loop vectorizer vectorizes.
 """
 
-import subprocess
-import sys
-from pathlib import Path
-
 import numpy as np
-import pytest
 
-_REPO = Path(__file__).resolve().parents[3]
-sys.path.insert(0, str(_REPO / "python"))
+from unary_math import (compile_unary, lowered_unary, needs_norm_opt, pad64,
+                        random_finite_f32)
+from norm_mlir import memref
+from norm_mlir.memref import bf16_to_f32
 
-import norm_mlir  # noqa: E402
-from norm_mlir import memref  # noqa: E402
-from norm_mlir.memref import bf16_to_f32  # noqa: E402
-
-OPT = norm_mlir.find_opt()
-
-pytestmark = pytest.mark.skipif(
-    Path(OPT).name != "norm-opt", reason=f"needs norm-opt, found {OPT}")
+pytestmark = needs_norm_opt
 
 _FLT_MIN = float(np.finfo(np.float32).tiny)
 # The f32 bounds of the inputs whose exp is a normal f32.
@@ -49,36 +39,13 @@ _HI = float(np.nextafter(np.float32(np.log(np.finfo(np.float32).max)),
                          np.float32(0)))
 
 
-def _exp_ir(n, elem):
-    return f"""
-func.func @f(%x: tensor<{n}x{elem}>, %out: tensor<{n}x{elem}>) -> tensor<{n}x{elem}>
-    attributes {{llvm.emit_c_interface}} {{
-  %r = linalg.generic {{indexing_maps = [affine_map<(i) -> (i)>, affine_map<(i) -> (i)>],
-                        iterator_types = ["parallel"]}}
-      ins(%x : tensor<{n}x{elem}>) outs(%out : tensor<{n}x{elem}>) {{
-  ^bb0(%a: {elem}, %o: {elem}):
-    %e = math.exp %a : {elem}
-    linalg.yield %e : {elem}
-  }} -> tensor<{n}x{elem}>
-  return %r : tensor<{n}x{elem}>
-}}"""
-
-
-def _pad(x):
-    pad = (-x.size) % 64
-    return np.concatenate([x, np.zeros(pad, np.float32)])
-
-
 def _sweep():
     return np.linspace(-90.0, 90.0, 1 << 21, dtype=np.float32)
 
 
 def _inputs(rng):
     near_zero = np.linspace(-1.0, 1.0, 1 << 18, dtype=np.float32)
-    # Random bit patterns: every exponent, both signs (NaN/inf patterns out).
-    bits = rng.integers(0, 1 << 32, size=1 << 18, dtype=np.uint64)
-    patterns = bits.astype(np.uint32).view(np.float32)
-    patterns = patterns[np.isfinite(patterns)]
+    patterns = random_finite_f32(rng, 1 << 18)
     # Every f32 around the ends of the normal range and around k * ln 2,
     # where n = floor(x * log2 e) changes.
     ends = np.concatenate([
@@ -89,12 +56,12 @@ def _inputs(rng):
             np.int32) for k in range(-126, 128) if k != 0]).view(np.float32)
     special = np.array([0.0, -0.0, 1e-45, -1e-45, 1e-38, -1e-38, 1.0, -1.0,
                         1e30, -1e30, 3.4e38, -3.4e38], np.float32)
-    return _pad(np.concatenate([_sweep(), near_zero, patterns, ends, steps,
-                                special]))
+    return pad64(np.concatenate([_sweep(), near_zero, patterns, ends, steps,
+                                 special]))
 
 
 def _compile(n, elem):
-    return norm_mlir.compile_mlir(_exp_ir(n, elem), opt=OPT)
+    return compile_unary("math.exp", n, elem)
 
 
 def _run_f32(x):
@@ -150,10 +117,7 @@ def test_exp_bf16():
 
 
 def test_exp_is_vectorized_without_libm():
-    lowered = subprocess.run(
-        [OPT, f"--pass-pipeline={norm_mlir.norm_pipeline()}"],
-        input=_exp_ir(1024, "f32"), capture_output=True, text=True,
-        check=True).stdout
+    lowered = lowered_unary("math.exp")
     assert "expf" not in lowered and "math.exp" not in lowered
     assert "llvm.intr.exp" not in lowered
     assert "llvm.intr.fma" in lowered and "llvm.intr.floor" in lowered

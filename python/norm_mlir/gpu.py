@@ -169,12 +169,10 @@ _TYPESTR_ELEMENTS = {"f2": "f16", "f4": "f32", "f8": "f64", "i4": "i32",
                      "i8": "i64"}
 
 
-def _torch_element(tensor) -> Optional[str]:
-    """The MLIR element type of a torch tensor's dtype, if it has one."""
-    name = str(getattr(tensor, "dtype", ""))
-    return {"torch.float32": "f32", "torch.float16": "f16",
-            "torch.bfloat16": "bf16", "torch.float64": "f64",
-            "torch.int32": "i32", "torch.int64": "i64"}.get(name)
+#: str(torch dtype) -> MLIR element type.
+_TORCH_ELEMENTS = {"torch.float32": "f32", "torch.float16": "f16",
+                   "torch.bfloat16": "bf16", "torch.float64": "f64",
+                   "torch.int32": "i32", "torch.int64": "i64"}
 
 
 def _tensor_info(tensor):
@@ -185,7 +183,8 @@ def _tensor_info(tensor):
         if not tensor.is_cuda:
             raise ValueError("expected a CUDA tensor")
         return (tensor.data_ptr(), tuple(tensor.shape), tensor.element_size(),
-                tensor.is_contiguous(), _torch_element(tensor))
+                tensor.is_contiguous(),
+                _TORCH_ELEMENTS.get(str(getattr(tensor, "dtype", ""))))
     iface = getattr(tensor, "__cuda_array_interface__", None)
     if iface is None:
         raise TypeError(f"not a device tensor: {type(tensor).__name__}")

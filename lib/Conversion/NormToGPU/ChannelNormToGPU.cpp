@@ -888,15 +888,9 @@ SmallVector<Value> ChannelKernelBuilder::forEachRow(
       rowIdxs.push_back(r);
       Value valid = channelValid;
       if (tail)
-        valid =
-            valid ? arith::AndIOp::create(
-                        b, loc, valid,
+        valid = andCond(valid,
                         arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult,
-                                              r, index(info.rows)))
-                        .getResult()
-                  : arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, r,
-                                          index(info.rows))
-                        .getResult();
+                                              r, index(info.rows)));
       valids.push_back(valid);
     }
     return body(rowIdxs, valids, carried);

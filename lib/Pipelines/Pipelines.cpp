@@ -89,10 +89,11 @@ static void addShardToMPIPasses(OpPassManager &pm) {
 /// alloca per iteration would grow the stack until the function returns.
 static bool isSmallStackBuffer(Value alloc, bool openmp) {
   auto type = dyn_cast<MemRefType>(alloc.getType());
-  if (!type || !type.hasStaticShape() ||
-      !type.getElementType().isIntOrFloat() ||
-      type.getNumElements() * type.getElementType().getIntOrFloatBitWidth() >
-          8 * 1024)
+  if (!type || !type.hasStaticShape() || !type.getElementType().isIntOrFloat())
+    return false;
+  int64_t bytes =
+      type.getNumElements() * type.getElementType().getIntOrFloatBitWidth() / 8;
+  if (bytes > 1024)
     return false;
   Operation *loop =
       alloc.getDefiningOp()->getParentOfType<LoopLikeOpInterface>();
@@ -100,6 +101,7 @@ static bool isSmallStackBuffer(Value alloc, bool openmp) {
     return true;
   return openmp && isa<scf::ForallOp, scf::ParallelOp>(loop);
 }
+
 void mlir::norm::buildNormLowerToCPUPipeline(
     OpPassManager &pm, const NormCPUPipelineOptions &options) {
   // Diagnostics only, on the norm ops as written.

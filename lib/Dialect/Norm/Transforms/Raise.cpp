@@ -383,7 +383,8 @@ bool Matcher::classifyReductions() {
   bool progress = true;
   while (progress) {
     progress = false;
-    for (auto [r, red] : llvm::enumerate(reductions)) {
+    for (unsigned r = 0, e = reductions.size(); r < e; ++r) {
+      const Reduction &red = reductions[r];
       if (stats[r])
         continue;
       llvm::SetVector<unsigned> read;

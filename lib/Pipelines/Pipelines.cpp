@@ -116,6 +116,9 @@ void mlir::norm::buildNormLowerToCPUPipeline(
 
   // Tensor level: one scf.forall over row tiles, producers fused per tile.
   if (options.tileSize > 0) {
+    // Innermost loops long enough for whole vectors (NCHW planes of 56 x 56).
+    pm.addNestedPass<func::FuncOp>(createNormCollapseInnerDimsPass());
+    pm.addPass(createCanonicalizerPass());
     NormTileAndFuseRowsPassOptions tileOptions;
     tileOptions.tileSize = options.tileSize;
     pm.addNestedPass<func::FuncOp>(createNormTileAndFuseRowsPass(tileOptions));

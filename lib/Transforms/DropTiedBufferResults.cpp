@@ -44,17 +44,19 @@ struct DropTiedBufferResultsPass
 
 /// `value` without memref.casts and without reshapes that upstream folds
 /// away (a memref.collapse_shape of a memref.expand_shape back to the
-/// expanded memref's type: what norm-eliminate-reshaped-empty-tensors leaves
-/// in front of a return).
+/// expanded memref's type, or the reverse: what
+/// norm-eliminate-reshaped-empty-tensors leaves in front of a return).
 static Value stripCastsAndReshapes(Value value) {
   while (true) {
     if (auto cast = value.getDefiningOp<memref::CastOp>()) {
       value = cast.getSource();
       continue;
     }
-    auto collapse = value.getDefiningOp<memref::CollapseShapeOp>();
+    Operation *reshape = value.getDefiningOp();
     SmallVector<OpFoldResult> folded;
-    if (!collapse || failed(collapse->fold(folded)) || folded.size() != 1)
+    if (!isa_and_present<memref::CollapseShapeOp, memref::ExpandShapeOp>(
+            reshape) ||
+        failed(reshape->fold(folded)) || folded.size() != 1)
       return value;
     auto source = dyn_cast<Value>(folded.front());
     if (!source || source == value)

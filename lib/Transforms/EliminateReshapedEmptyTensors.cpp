@@ -9,7 +9,8 @@
 // `collapse_shape (materialize_in_destination %v in (expand_shape %dest))`,
 // so that eliminate-empty-tensors, which follows values of one type only,
 // can replace the tensor.empty that %v is computed in by the expanded
-// destination.
+// destination; and `materialize_in_destination (expand_shape %v) in %dest`
+// alike, with the destination collapsed.
 //
 //===----------------------------------------------------------------------===//
 
@@ -66,6 +67,37 @@ static bool sinkCollapse(RewriterBase &rewriter,
   return true;
 }
 
+/// The same for an expand_shape that feeds `op` (a linalg op whose loops
+/// norm-collapse-inner-dims merged): the destination is collapsed, which a
+/// tensor always can be. Returns true if `op` was rewritten.
+static bool sinkExpand(RewriterBase &rewriter,
+                       bufferization::MaterializeInDestinationOp op) {
+  auto expand = op.getSource().getDefiningOp<tensor::ExpandShapeOp>();
+  Value dest = op.getDest();
+  if (!expand || !isa<RankedTensorType>(dest.getType()) ||
+      dest.getType() != expand.getResultType())
+    return false;
+  SmallVector<ReassociationIndices> reassociation =
+      expand.getReassociationIndices();
+
+  OpBuilder::InsertionGuard guard(rewriter);
+  rewriter.setInsertionPointAfterValue(dest);
+  Location loc = op.getLoc();
+  Value collapsed = tensor::CollapseShapeOp::create(
+      rewriter, loc, expand.getSrcType(), dest, reassociation);
+
+  rewriter.setInsertionPoint(op);
+  auto materialized = bufferization::MaterializeInDestinationOp::create(
+      rewriter, loc, expand.getSrcType(), expand.getSrc(), collapsed);
+  materialized.setRestrict(op.getRestrict());
+  materialized.setWritable(op.getWritable());
+  Value result = tensor::ExpandShapeOp::create(
+      rewriter, loc, op.getType(), materialized.getResult(), reassociation,
+      expand.getMixedOutputShape());
+  rewriter.replaceOp(op, result);
+  return true;
+}
+
 namespace {
 struct EliminateReshapedEmptyTensorsPass
     : public norm::impl::NormEliminateReshapedEmptyTensorsPassBase<
@@ -77,7 +109,8 @@ struct EliminateReshapedEmptyTensorsPass
     });
     IRRewriter rewriter(&getContext());
     for (bufferization::MaterializeInDestinationOp op : ops)
-      sinkCollapse(rewriter, op);
+      if (!sinkCollapse(rewriter, op))
+        sinkExpand(rewriter, op);
   }
 };
 } // namespace

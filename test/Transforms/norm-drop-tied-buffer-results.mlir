@@ -25,6 +25,21 @@ func.func @mixed(%x: memref<4xf32>, %out: memref<4xf32>)
   return %a, %c : memref<4xf32>, memref<?xf32>
 }
 
+// Reshapes that fold back to an argument count as the argument, in either
+// order.
+// CHECK-LABEL: func.func @reshaped(
+// CHECK-SAME: %{{.*}}: memref<4x8xf32>, %{{.*}}: memref<4x8xf32>)
+// CHECK-SAME: norm.tied_results = array<i64: 0, 1>
+// CHECK: return{{$}}
+func.func @reshaped(%a: memref<4x8xf32>, %b: memref<4x8xf32>)
+    -> (memref<4x8xf32>, memref<4x8xf32>) {
+  %ae = memref.expand_shape %a [[0], [1, 2]] output_shape [4, 2, 4] : memref<4x8xf32> into memref<4x2x4xf32>
+  %ac = memref.collapse_shape %ae [[0], [1, 2]] : memref<4x2x4xf32> into memref<4x8xf32>
+  %bc = memref.collapse_shape %b [[0, 1]] : memref<4x8xf32> into memref<32xf32>
+  %be = memref.expand_shape %bc [[0, 1]] output_shape [4, 8] : memref<32xf32> into memref<4x8xf32>
+  return %ac, %be : memref<4x8xf32>, memref<4x8xf32>
+}
+
 // -----
 
 // A caller that returns what its callee returned: dropped too, whatever the

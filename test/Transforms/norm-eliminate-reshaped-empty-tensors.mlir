@@ -65,7 +65,42 @@ func.func @dynamic(%x: tensor<?x8xf32>, %out: tensor<?x8xf32>) -> tensor<?x8xf32
 
 // -----
 
-// A source that is not a collapse_shape is left alone.
+// An expand_shape source (what norm-collapse-inner-dims leaves): the
+// materialization moves behind it, into the destination collapsed.
+// CHECK-LABEL: func.func @expand_source(
+// CHECK-SAME: %[[X:[^:]*]]: tensor<4x2x4xf32>, %[[OUT:[^:]*]]: tensor<4x2x4xf32>)
+// CHECK-NEXT: %[[OC:.*]] = tensor.collapse_shape %[[OUT]] {{\[}}[0], [1, 2]] : tensor<4x2x4xf32> into tensor<4x8xf32>
+// CHECK: %[[Y:.*]] = linalg.generic
+// CHECK: %[[M:.*]] = bufferization.materialize_in_destination %[[Y]] in %[[OC]] : (tensor<4x8xf32>, tensor<4x8xf32>) -> tensor<4x8xf32>
+// CHECK: %[[E:.*]] = tensor.expand_shape %[[M]] {{\[}}[0], [1, 2]] output_shape [4, 2, 4] : tensor<4x8xf32> into tensor<4x2x4xf32>
+// CHECK: return %[[E]]
+
+// BUF-LABEL: func.func @expand_source(
+// BUF-SAME: %[[X:[^:]*]]: memref<4x2x4xf32>, %[[OUT:[^:]*]]: memref<4x2x4xf32>)
+// BUF-SAME: norm.tied_results = array<i64: 1>
+// BUF-NOT: memref.alloc
+// BUF-NOT: memref.copy
+// BUF: %[[OC:.*]] = memref.collapse_shape %[[OUT]]
+// BUF-NOT: memref.alloc
+// BUF: linalg.generic {{.*}} outs(%[[OC]] : memref<4x8xf32>)
+// BUF-NOT: memref.copy
+// BUF: return{{$}}
+func.func @expand_source(%x: tensor<4x2x4xf32>, %out: tensor<4x2x4xf32>) -> tensor<4x2x4xf32> {
+  %e = tensor.empty() : tensor<4x8xf32>
+  %xc = tensor.collapse_shape %x [[0], [1, 2]] : tensor<4x2x4xf32> into tensor<4x8xf32>
+  %y = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%xc : tensor<4x8xf32>) outs(%e : tensor<4x8xf32>) {
+  ^bb0(%in: f32, %o: f32):
+    %s = arith.addf %in, %in : f32
+    linalg.yield %s : f32
+  } -> tensor<4x8xf32>
+  %c = tensor.expand_shape %y [[0], [1, 2]] output_shape [4, 2, 4] : tensor<4x8xf32> into tensor<4x2x4xf32>
+  %r = bufferization.materialize_in_destination %c in %out : (tensor<4x2x4xf32>, tensor<4x2x4xf32>) -> tensor<4x2x4xf32>
+  return %r : tensor<4x2x4xf32>
+}
+
+// -----
+
+// A source that is not a reshape is left alone.
 // CHECK-LABEL: func.func @no_collapse(
 // CHECK-NOT: tensor.expand_shape
 // CHECK: bufferization.materialize_in_destination %{{.*}} in %{{.*}} : (tensor<4x8xf32>, tensor<4x8xf32>)

@@ -254,13 +254,16 @@ def NormSetFastMathPass
 def NormEliminateReshapedEmptyTensorsPass
     : Pass<"norm-eliminate-reshaped-empty-tensors", "::mlir::func::FuncOp"> {
   let summary = "Materialize values that reach their destination through a "
-                "collapse_shape in the expanded destination";
+                "reshape in the reshaped destination";
   let description = [{
     Rewrites `bufferization.materialize_in_destination (tensor.collapse_shape
     %v) in %dest` (tensor destination) into `tensor.collapse_shape
     (bufferization.materialize_in_destination %v in (tensor.expand_shape
     %dest))`, with the expansion created right after the definition of
-    `%dest` (sizes inferred from `%dest`'s).
+    `%dest` (sizes inferred from `%dest`'s); and an `expand_shape` source
+    alike, into `tensor.expand_shape (materialize_in_destination %v in
+    (tensor.collapse_shape %dest))` (what `norm-collapse-inner-dims` leaves:
+    BatchNorm's NCHW planes computed as [N, C, H·W]).
 
     Why: upstream `eliminate-empty-tensors` (and One-Shot Analysis' rule
     that a value written back into the buffer it came from is no conflict)
@@ -270,14 +273,14 @@ def NormEliminateReshapedEmptyTensorsPass
     temporary and copied into the caller's buffer on every call (33 MB for
     [8, 256, 64, 64] f32). After it, `eliminate-empty-tensors` replaces the
     `tensor.empty` of the split shape by the expanded destination. The
-    function then returns `collapse_shape (expand_shape %arg)`, which
-    `norm-drop-tied-buffer-results` recognizes as the argument.
+    function then returns `collapse_shape (expand_shape %arg)` (or the
+    reverse), which `norm-drop-tied-buffer-results` recognizes as the
+    argument.
 
     Run it right before `eliminate-empty-tensors`. Limits: only
-    `materialize_in_destination` anchors with a `collapse_shape` source (no
-    `tensor.insert_slice` anchors, no `expand_shape` sources); skipped when
-    the expanded sizes cannot be inferred (more than one dynamic size in a
-    group). On its own (without the empty-tensor elimination) it changes
+    `materialize_in_destination` anchors with a reshape source (no
+    `tensor.insert_slice` anchors); a collapse is skipped when the expanded
+    sizes cannot be inferred (more than one dynamic size in a group). On its own (without the empty-tensor elimination) it changes
     nothing that bufferization produces. Test:
     norm-eliminate-reshaped-empty-tensors.mlir.
   }];
@@ -386,6 +389,43 @@ def NormApproximateMathPass
     "::mlir::math::MathDialect",
     "::mlir::vector::VectorDialect"
   ];
+}
+
+//===----------------------------------------------------------------------===//
+// norm-collapse-inner-dims
+//===----------------------------------------------------------------------===//
+
+def NormCollapseInnerDimsPass
+    : Pass<"norm-collapse-inner-dims", "::mlir::func::FuncOp"> {
+  let summary = "Merge the innermost loops of linalg.generic ops whose "
+                "innermost range is not a multiple of the vector size";
+  let description = [{
+    For every `linalg.generic` on tensors whose innermost loop range is not
+    a multiple of `vector-size`, finds the shortest run of innermost loops
+    whose product is one — all of static range, of the innermost loop's iterator
+    type, and contiguous in every indexing map (or absent from it) — and
+    collapses it into one loop with upstream's
+    `linalg::collapseOpIterationDims` (`tensor.collapse_shape` on the
+    operands, `tensor.expand_shape` on the results).
+
+    Why: BatchNorm on NCHW [32, 64, 56, 56] normalizes planes of 56 x 56.
+    `norm-vectorize-row-outputs` vectorizes only innermost ranges divisible
+    by the vector size, so its 56-wide rows were left to LLVM, which wrote
+    them with scalar tails and without non-temporal stores; as one loop of
+    3136 = 196 x 16 elements the plane is vectorized by MLIR.
+
+    Ops whose innermost range is already a multiple, runs that would take
+    in a dynamic range or a loop of the other iterator type, and
+    runs that no map keeps contiguous (GroupNorm's weight indexed by the
+    channel but not by H, W) are left alone. Run it before
+    `norm-tile-and-fuse-rows`. Test: norm-collapse-inner-dims.mlir.
+  }];
+  let options = [
+    Option<"vectorSize", "vector-size", "int64_t", /*default=*/"16",
+           "Elements per vector that the innermost range should be a "
+           "multiple of (<= 1: do nothing)">
+  ];
+  let dependentDialects = ["::mlir::tensor::TensorDialect"];
 }
 
 //===----------------------------------------------------------------------===//

@@ -45,6 +45,8 @@ VARIANTS = {
         {"shape": (3, 4, 7, 5), "feature_axis": 3},
         {"shape": (33, 5), "weight": False, "bias": False},
         {"epsilon": 1e-3, "bias": False},
+        # NCHW planes of 8 x 6 = 48 (norm-collapse-inner-dims merges them).
+        {"shape": (2, 3, 8, 6)},
     ],
     "batch_norm_training": [
         {},
@@ -52,11 +54,13 @@ VARIANTS = {
         {"shape": (33, 5), "weight": False, "bias": False},
         {"epsilon": 1e-3, "bias": False, "momentum": 1.0},
         {"shape": (2, 3, 37), "momentum": 0.0},
+        {"shape": (2, 3, 8, 6), "momentum": 0.5},
     ],
     "inplace_abn": [
         {},
         {"shape": (3, 4, 7, 5), "feature_axis": 3, "momentum": 0.25},
         {"shape": (33, 5), "weight": False, "bias": False},
+        {"shape": (2, 3, 8, 6)},
     ],
     "group_norm": [
         {},
@@ -65,6 +69,7 @@ VARIANTS = {
         {"groups": 1, "weight": False, "bias": False},
         {"shape": (3, 8, 37), "groups": 4, "epsilon": 1e-3},
         {"shape": (2, 3, 4, 8), "channel_axis": 3, "groups": 2},
+        {"shape": (2, 4, 8, 6), "groups": 2},
     ],
 }
 

@@ -1,0 +1,95 @@
+//===- CollapseInnerDims.cpp - Innermost loops long enough for vectors ----===//
+//
+// Part of norm-mlir.
+//
+//===----------------------------------------------------------------------===//
+//
+// norm-collapse-inner-dims: merges the innermost loops of a linalg.generic
+// on tensors (BatchNorm's H and W in NCHW, 56 x 56) into one loop whose
+// range is a multiple of the vector size (3136 = 196 x 16), through
+// upstream's linalg::collapseOpIterationDims.
+//
+//===----------------------------------------------------------------------===//
+
+#include "norm/Transforms/Passes.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Linalg/Transforms/Transforms.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Tensor/Transforms/Transforms.h"
+#include "mlir/IR/PatternMatch.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+
+namespace mlir::norm {
+#define GEN_PASS_DEF_NORMCOLLAPSEINNERDIMSPASS
+#include "norm/Transforms/Passes.h.inc"
+} // namespace mlir::norm
+
+using namespace mlir;
+using namespace mlir::norm;
+
+/// The shortest run of innermost loops [first, numLoops) of `op` whose
+/// product is a multiple of `vectorSize`, all static, of one iterator type
+/// and contiguous in every indexing map; std::nullopt when the innermost
+/// range already is a multiple, or no such run exists.
+static std::optional<ReassociationIndices>
+innerDimsToCollapse(linalg::GenericOp op, int64_t vectorSize) {
+  SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+  SmallVector<utils::IteratorType> iterators = op.getIteratorTypesArray();
+  SmallVector<AffineMap> maps = op.getIndexingMapsArray();
+  int64_t numLoops = ranges.size();
+  if (numLoops < 2 || ShapedType::isDynamic(ranges.back()) ||
+      ranges.back() % vectorSize == 0)
+    return std::nullopt;
+  int64_t product = ranges.back();
+  ReassociationIndices run = {numLoops - 1};
+  for (int64_t dim = numLoops - 2; dim >= 0; --dim) {
+    if (ShapedType::isDynamic(ranges[dim]) ||
+        iterators[dim] != iterators.back())
+      return std::nullopt;
+    run.insert(run.begin(), dim);
+    if (!linalg::areDimSequencesPreserved(maps, {run}))
+      return std::nullopt;
+    product *= ranges[dim];
+    if (product % vectorSize == 0)
+      return run;
+  }
+  return std::nullopt;
+}
+
+namespace {
+struct CollapseInnerDimsPass
+    : public norm::impl::NormCollapseInnerDimsPassBase<CollapseInnerDimsPass> {
+  using Base::Base;
+
+  void runOnOperation() override {
+    if (vectorSize <= 1)
+      return;
+    SmallVector<linalg::GenericOp> ops;
+    getOperation()->walk([&](linalg::GenericOp op) {
+      if (op.hasPureTensorSemantics())
+        ops.push_back(op);
+    });
+    IRRewriter rewriter(&getContext());
+    for (linalg::GenericOp op : ops) {
+      std::optional<ReassociationIndices> run =
+          innerDimsToCollapse(op, vectorSize);
+      if (!run)
+        continue;
+      rewriter.setInsertionPoint(op);
+      FailureOr<linalg::CollapseResult> collapsed =
+          linalg::collapseOpIterationDims(op, {*run}, rewriter);
+      if (failed(collapsed))
+        continue;
+      rewriter.replaceOp(op, collapsed->results);
+    }
+    // A collapsed tensor.empty as a new tensor.empty, so that
+    // eliminate-empty-tensors can find the destination it stands for.
+    RewritePatternSet patterns(&getContext());
+    tensor::populateFoldTensorEmptyPatterns(patterns);
+    if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
+      signalPassFailure();
+  }
+};
+} // namespace

@@ -1,0 +1,133 @@
+// RUN: norm-opt %s -split-input-file --pass-pipeline='builtin.module(func.func(norm-collapse-inner-dims))' | FileCheck %s
+// RUN: norm-opt %s -split-input-file --pass-pipeline='builtin.module(func.func(norm-collapse-inner-dims{vector-size=4}))' | FileCheck %s --check-prefix=VEC4
+
+// No run reaches a multiple of 16: 12, then 6 x 12 = 72, then the channel
+// loop, which the per-channel operand reads alone (the run is not
+// contiguous in its map): left alone.
+// CHECK-LABEL: func.func @per_channel_no_run(
+// CHECK-NOT: tensor.collapse_shape
+// CHECK: linalg.generic {{.*}}iterator_types = ["parallel", "parallel", "parallel", "parallel"]
+// VEC4-LABEL: func.func @per_channel_no_run(
+// VEC4-NOT: tensor.collapse_shape
+func.func @per_channel_no_run(%x: tensor<2x3x6x12xf32>, %s: tensor<3xf32>) -> tensor<2x3x6x12xf32> {
+  %e = tensor.empty() : tensor<2x3x6x12xf32>
+  %y = linalg.generic {indexing_maps = [affine_map<(n, c, h, w) -> (n, c, h, w)>, affine_map<(n, c, h, w) -> (c)>, affine_map<(n, c, h, w) -> (n, c, h, w)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%x, %s : tensor<2x3x6x12xf32>, tensor<3xf32>) outs(%e : tensor<2x3x6x12xf32>) {
+  ^bb0(%in: f32, %sc: f32, %o: f32):
+    %m = arith.mulf %in, %sc : f32
+    linalg.yield %m : f32
+  } -> tensor<2x3x6x12xf32>
+  return %y : tensor<2x3x6x12xf32>
+}
+
+// -----
+
+// Planes of 4 x 12 = 48 = 3 x 16: H and W become one loop; the per-channel
+// operand keeps its map, the output comes back through an expand_shape and
+// the collapsed tensor.empty is a new one.
+// CHECK-LABEL: func.func @nchw_plane(
+// CHECK-SAME: %[[X:[^:]*]]: tensor<2x3x4x12xf32>, %[[S:[^:]*]]: tensor<3xf32>)
+// CHECK-DAG: %[[XC:.*]] = tensor.collapse_shape %[[X]] {{\[}}[0], [1], [2, 3]] : tensor<2x3x4x12xf32> into tensor<2x3x48xf32>
+// CHECK-DAG: %[[E:.*]] = tensor.empty() : tensor<2x3x48xf32>
+// CHECK: %[[Y:.*]] = linalg.generic {indexing_maps = [#[[ID:.*]], #[[C:.*]], #[[ID]]], iterator_types = ["parallel", "parallel", "parallel"]} ins(%[[XC]], %[[S]] : tensor<2x3x48xf32>, tensor<3xf32>) outs(%[[E]] : tensor<2x3x48xf32>)
+// CHECK: %[[R:.*]] = tensor.expand_shape %[[Y]] {{\[}}[0], [1], [2, 3]] output_shape [2, 3, 4, 12] : tensor<2x3x48xf32> into tensor<2x3x4x12xf32>
+// CHECK: return %[[R]]
+// With vectors of 4, 12 lanes already divide: left alone.
+// VEC4-LABEL: func.func @nchw_plane(
+// VEC4-NOT: tensor.collapse_shape
+func.func @nchw_plane(%x: tensor<2x3x4x12xf32>, %s: tensor<3xf32>) -> tensor<2x3x4x12xf32> {
+  %e = tensor.empty() : tensor<2x3x4x12xf32>
+  %y = linalg.generic {indexing_maps = [affine_map<(n, c, h, w) -> (n, c, h, w)>, affine_map<(n, c, h, w) -> (c)>, affine_map<(n, c, h, w) -> (n, c, h, w)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%x, %s : tensor<2x3x4x12xf32>, tensor<3xf32>) outs(%e : tensor<2x3x4x12xf32>) {
+  ^bb0(%in: f32, %sc: f32, %o: f32):
+    %m = arith.mulf %in, %sc : f32
+    linalg.yield %m : f32
+  } -> tensor<2x3x4x12xf32>
+  return %y : tensor<2x3x4x12xf32>
+}
+
+// -----
+
+// The shortest run that reaches a multiple: 6 -> 3 x 6 = 18 -> 8 x 3 x 6 =
+// 144 = 9 x 16, so the three inner loops merge and the outer one stays.
+// CHECK-LABEL: func.func @three_dims(
+// CHECK: tensor.collapse_shape %{{.*}} {{\[}}[0], [1, 2, 3]] : tensor<2x8x3x6xf32> into tensor<2x144xf32>
+// CHECK: linalg.generic {{.*}}iterator_types = ["parallel", "parallel"]
+// With vectors of 4 too (18 is not a multiple of 4).
+// VEC4-LABEL: func.func @three_dims(
+// VEC4: tensor.collapse_shape %{{.*}} {{\[}}[0], [1, 2, 3]]
+func.func @three_dims(%x: tensor<2x8x3x6xf32>) -> tensor<2x8x3x6xf32> {
+  %e = tensor.empty() : tensor<2x8x3x6xf32>
+  %y = linalg.generic {indexing_maps = [affine_map<(a, b, c, d) -> (a, b, c, d)>, affine_map<(a, b, c, d) -> (a, b, c, d)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%x : tensor<2x8x3x6xf32>) outs(%e : tensor<2x8x3x6xf32>) {
+  ^bb0(%in: f32, %o: f32):
+    %m = arith.negf %in : f32
+    linalg.yield %m : f32
+  } -> tensor<2x8x3x6xf32>
+  return %y : tensor<2x8x3x6xf32>
+}
+
+// -----
+
+// A reduction over H and W (BatchNorm training's sums) merges too; a run
+// that would mix parallel and reduction loops does not.
+// CHECK-LABEL: func.func @reduction(
+// CHECK: tensor.collapse_shape %{{.*}} {{\[}}[0], [1], [2, 3]] : tensor<2x3x4x12xf32> into tensor<2x3x48xf32>
+// CHECK: linalg.generic {{.*}}iterator_types = ["parallel", "parallel", "reduction"]
+// CHECK-NOT: tensor.expand_shape
+func.func @reduction(%x: tensor<2x3x4x12xf32>, %acc: tensor<2x3xf32>) -> tensor<2x3xf32> {
+  %y = linalg.generic {indexing_maps = [affine_map<(n, c, h, w) -> (n, c, h, w)>, affine_map<(n, c, h, w) -> (n, c)>], iterator_types = ["parallel", "parallel", "reduction", "reduction"]} ins(%x : tensor<2x3x4x12xf32>) outs(%acc : tensor<2x3xf32>) {
+  ^bb0(%in: f32, %o: f32):
+    %s = arith.addf %in, %o : f32
+    linalg.yield %s : f32
+  } -> tensor<2x3xf32>
+  return %y : tensor<2x3xf32>
+}
+
+// -----
+
+// CHECK-LABEL: func.func @mixed_iterators(
+// CHECK-NOT: tensor.collapse_shape
+func.func @mixed_iterators(%x: tensor<2x4x12xf32>, %acc: tensor<2x12xf32>) -> tensor<2x12xf32> {
+  %y = linalg.generic {indexing_maps = [affine_map<(n, h, w) -> (n, h, w)>, affine_map<(n, h, w) -> (n, w)>], iterator_types = ["parallel", "reduction", "parallel"]} ins(%x : tensor<2x4x12xf32>) outs(%acc : tensor<2x12xf32>) {
+  ^bb0(%in: f32, %o: f32):
+    %s = arith.addf %in, %o : f32
+    linalg.yield %s : f32
+  } -> tensor<2x12xf32>
+  return %y : tensor<2x12xf32>
+}
+
+// -----
+
+// A dynamic loop outside the run does not matter; one inside it stops it.
+// Already divisible rows are left alone.
+// CHECK-LABEL: func.func @dynamic_outer(
+// CHECK: tensor.collapse_shape %{{.*}} {{\[}}[0], [1, 2]] : tensor<?x4x12xf32> into tensor<?x48xf32>
+// CHECK: %[[Y:.*]] = linalg.generic
+// CHECK: tensor.expand_shape %[[Y]] {{\[}}[0], [1, 2]] output_shape [%{{.*}}, 4, 12]
+// CHECK-LABEL: func.func @dynamic_inner(
+// CHECK-NOT: tensor.collapse_shape
+// CHECK-LABEL: func.func @divisible(
+// CHECK-NOT: tensor.collapse_shape
+func.func @dynamic_outer(%x: tensor<?x4x12xf32>, %e: tensor<?x4x12xf32>) -> tensor<?x4x12xf32> {
+  %y = linalg.generic {indexing_maps = [affine_map<(a, b, c) -> (a, b, c)>, affine_map<(a, b, c) -> (a, b, c)>], iterator_types = ["parallel", "parallel", "parallel"]} ins(%x : tensor<?x4x12xf32>) outs(%e : tensor<?x4x12xf32>) {
+  ^bb0(%in: f32, %o: f32):
+    %m = arith.negf %in : f32
+    linalg.yield %m : f32
+  } -> tensor<?x4x12xf32>
+  return %y : tensor<?x4x12xf32>
+}
+func.func @dynamic_inner(%x: tensor<4x?x12xf32>, %e: tensor<4x?x12xf32>) -> tensor<4x?x12xf32> {
+  %y = linalg.generic {indexing_maps = [affine_map<(a, b, c) -> (a, b, c)>, affine_map<(a, b, c) -> (a, b, c)>], iterator_types = ["parallel", "parallel", "parallel"]} ins(%x : tensor<4x?x12xf32>) outs(%e : tensor<4x?x12xf32>) {
+  ^bb0(%in: f32, %o: f32):
+    %m = arith.negf %in : f32
+    linalg.yield %m : f32
+  } -> tensor<4x?x12xf32>
+  return %y : tensor<4x?x12xf32>
+}
+func.func @divisible(%x: tensor<3x5x32xf32>) -> tensor<3x5x32xf32> {
+  %e = tensor.empty() : tensor<3x5x32xf32>
+  %y = linalg.generic {indexing_maps = [affine_map<(a, b, c) -> (a, b, c)>, affine_map<(a, b, c) -> (a, b, c)>], iterator_types = ["parallel", "parallel", "parallel"]} ins(%x : tensor<3x5x32xf32>) outs(%e : tensor<3x5x32xf32>) {
+  ^bb0(%in: f32, %o: f32):
+    %m = arith.negf %in : f32
+    linalg.yield %m : f32
+  } -> tensor<3x5x32xf32>
+  return %y : tensor<3x5x32xf32>
+}

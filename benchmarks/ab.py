@@ -1,0 +1,87 @@
+"""A/B timing of norm-mlir variants on the same buffers, in one process.
+
+    python benchmarks/ab.py CASE [--opt NORM_OPT ...] [--options "k=v ..." ...]
+                            [--reps 21] [--alone]
+
+Compiles one benchmark case (an id of `run.py`'s case list, e.g.
+`bn_inf_relu_f32_32x64x56x56_nchw`) once per variant — a norm-opt binary
+(`--opt`, repeatable) or a set of `norm-lower-to-cpu` options
+(`--options`, repeatable; the product of both is taken) — and calls the
+variants alternately on the *same* 64-byte aligned input and output arrays,
+printing the median time of each and its ratio to the first.
+
+Why: on the 2-core VM of this project, the same binary differs by up to 2x
+between two equally aligned allocations of one process (docs/benchmarks.md,
+"Noise"); before/after numbers of one change are only comparable on the same
+buffers. Threads: OMP_NUM_THREADS. Run it with the allocator settings of
+run.py (MALLOC_MMAP_MAX_=0 ...) for the same conditions as the benchmark.
+"""
+
+import argparse
+import itertools
+import os
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "python"))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+import numpy as np  # noqa: E402
+
+import norm_mlir  # noqa: E402
+import run as bench  # noqa: E402
+from norm_mlir.compiler import parse_signatures  # noqa: E402
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("case")
+    ap.add_argument("--opt", action="append",
+                    help="norm-opt binary (default: norm_mlir.find_opt())")
+    ap.add_argument("--options", action="append",
+                    help="extra norm-lower-to-cpu options, e.g. "
+                         "'nontemporal-stores=0'")
+    ap.add_argument("--reps", type=int, default=21)
+    ap.add_argument("--alone", action="store_true",
+                    help="the case without its activation")
+    args = ap.parse_args()
+
+    cases = {c["id"]: c for c in bench.make_cases()}
+    if args.case not in cases:
+        sys.exit(f"unknown case {args.case}; one of: {', '.join(cases)}")
+    text, name, ins = bench._norm_program(cases[args.case],
+                                          activation=not args.alone)
+    sig = parse_signatures(text)[name]
+    ins = [bench._aligned_copy(a) for a in ins]
+    outs = [bench._aligned_copy(np.zeros(t.shape, t.dtype))
+            for t in sig.args[len(ins):]]
+
+    variants = []
+    for opt, options in itertools.product(args.opt or [norm_mlir.find_opt()],
+                                          args.options or [""]):
+        pipeline = f"builtin.module(norm-lower-to-cpu{{openmp=1 {options}}})"
+        fn = norm_mlir.compile_mlir(text, opt=opt, openmp=True,
+                                    pipeline=pipeline)[name]
+        variants.append((f"{Path(opt).name} [{options}]", fn))
+
+    for _, fn in variants:
+        for _ in range(3):
+            fn(*ins, *outs)
+    times = [[] for _ in variants]
+    for _ in range(args.reps):
+        for k, (_, fn) in enumerate(variants):
+            t = time.perf_counter()
+            fn(*ins, *outs)
+            times[k].append(time.perf_counter() - t)
+    base = np.median(times[0])
+    print(f"{args.case}, {os.environ.get('OMP_NUM_THREADS', 'all')} "
+          f"thread(s), median of {args.reps}:")
+    for (label, _), ts in zip(variants, times):
+        m = np.median(ts)
+        print(f"  {label:50s} {m * 1e3:8.3f} ms  {m / base:5.3f}")
+
+
+if __name__ == "__main__":
+    main()

@@ -39,6 +39,11 @@ innerDimsToCollapse(linalg::GenericOp op, int64_t vectorSize) {
   SmallVector<utils::IteratorType> iterators = op.getIteratorTypesArray();
   SmallVector<AffineMap> maps = op.getIndexingMapsArray();
   int64_t numLoops = ranges.size();
+  // Upstream's collapse rewrites constant map results as loop dimensions
+  // ((d0, d1, 0, 0) of a keepdim reduction became (d0, d1, d0, d0)).
+  if (!llvm::all_of(maps,
+                    [](AffineMap map) { return map.isProjectedPermutation(); }))
+    return std::nullopt;
   if (numLoops < 2 || ShapedType::isDynamic(ranges.back()) ||
       ranges.back() % vectorSize == 0)
     return std::nullopt;

@@ -83,6 +83,23 @@ func.func @reduction(%x: tensor<2x3x4x12xf32>, %acc: tensor<2x3xf32>) -> tensor<
 
 // -----
 
+// Maps with constant results (a keepdim reduction into [2, 3, 1, 1], as
+// torch-mlir writes GroupNorm) are left alone: upstream's collapse turned
+// the output map (d0, d1, 0, 0) into (d0, d1, d0, d0).
+// CHECK-LABEL: func.func @keepdim_reduction(
+// CHECK-NOT: tensor.collapse_shape
+// CHECK: linalg.generic {{.*}}iterator_types = ["parallel", "parallel", "reduction", "reduction"]
+func.func @keepdim_reduction(%x: tensor<2x3x4x12xf32>, %acc: tensor<2x3x1x1xf32>) -> tensor<2x3x1x1xf32> {
+  %y = linalg.generic {indexing_maps = [affine_map<(n, c, h, w) -> (n, c, h, w)>, affine_map<(n, c, h, w) -> (n, c, 0, 0)>], iterator_types = ["parallel", "parallel", "reduction", "reduction"]} ins(%x : tensor<2x3x4x12xf32>) outs(%acc : tensor<2x3x1x1xf32>) {
+  ^bb0(%in: f32, %o: f32):
+    %s = arith.addf %in, %o : f32
+    linalg.yield %s : f32
+  } -> tensor<2x3x1x1xf32>
+  return %y : tensor<2x3x1x1xf32>
+}
+
+// -----
+
 // CHECK-LABEL: func.func @mixed_iterators(
 // CHECK-NOT: tensor.collapse_shape
 func.func @mixed_iterators(%x: tensor<2x4x12xf32>, %acc: tensor<2x12xf32>) -> tensor<2x12xf32> {

@@ -417,7 +417,9 @@ def NormCollapseInnerDimsPass
     Ops whose innermost range is already a multiple, runs that would take
     in a dynamic range or a loop of the other iterator type, and
     runs that no map keeps contiguous (GroupNorm's weight indexed by the
-    channel but not by H, W) are left alone. Run it before
+    channel but not by H, W), and ops with a map that is not a projected
+    permutation (constant results: upstream's collapse rewrote them as
+    loop dimensions) are left alone. Run it before
     `norm-tile-and-fuse-rows`. Test: norm-collapse-inner-dims.mlir.
   }];
   let options = [

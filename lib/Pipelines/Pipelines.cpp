@@ -45,6 +45,8 @@
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Pass/PassRegistry.h"
 #include "mlir/Transforms/Passes.h"
+#include "llvm/TargetParser/Host.h"
+#include "llvm/TargetParser/Triple.h"
 
 using namespace mlir;
 using namespace mlir::norm;
@@ -231,6 +233,10 @@ void mlir::norm::buildNormLowerToCPUPipeline(
   pm.addPass(createConvertToLLVMPass());
   pm.addPass(createReconcileUnrealizedCastsPass());
   pm.addPass(createCanonicalizerPass());
+  // X86 would store bf16 outputs with plain stores despite the flag.
+  if (options.nontemporalStores &&
+      llvm::Triple(llvm::sys::getProcessTriple()).isX86())
+    pm.addPass(createNormX86BF16NontemporalStoresPass());
 }
 
 void mlir::norm::registerNormPipelines() {

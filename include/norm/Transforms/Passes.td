@@ -546,4 +546,31 @@ def NormNontemporalStoresPass
   ];
 }
 
+def NormX86BF16NontemporalStoresPass
+    : Pass<"norm-x86-bf16-nontemporal-stores"> {
+  let summary = "Pass bf16 vectors stored non-temporally through an empty "
+                "inline asm so that X86 selects a streaming store";
+  let description = [{
+    For every `llvm.store` marked `nontemporal` of a 1-D vector of bf16
+    whose size is a multiple of 64 bits, bitcasts the value to `<N x i64>`,
+    passes it through `llvm.inline_asm "", "=v,0"` (no instruction: the same
+    vector register in and out) and stores the result.
+
+    Why: LLVM 22's X86 instruction selection has no non-temporal store
+    pattern for bf16 vectors and folds bitcasts in front of a store back
+    into it, so `store <16 x bfloat> ..., align 32, !nontemporal` became a
+    plain `vmovaps` (f32 and f16 vectors get `vmovntps`): every bf16 output
+    of the CPU pipeline went through the caches with a read for ownership
+    per line. Behind the asm the store is one of `<4 x i64>` and selects
+    `vmovntps`.
+
+    x86 only (the `v` constraint is x86's vector register class):
+    `norm-lower-to-cpu` adds it after the conversion to LLVM when
+    `nontemporal-stores` is on and norm-opt runs on an x86 host (the
+    pipeline compiles for the host). Other stores are left alone. Test:
+    norm-x86-bf16-nontemporal-stores.mlir.
+  }];
+  let dependentDialects = ["::mlir::LLVM::LLVMDialect"];
+}
+
 #endif // NORM_TRANSFORMS_PASSES_TD

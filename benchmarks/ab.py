@@ -6,7 +6,8 @@
 Compiles one benchmark case (an id of `run.py`'s case list, e.g.
 `bn_inf_relu_f32_32x64x56x56_nchw`) once per variant — a norm-opt binary
 (`--opt`, repeatable) or a set of `norm-lower-to-cpu` options
-(`--options`, repeatable; the product of both is taken) — and calls the
+(`--options`, repeatable; the product of both is taken), each also with a
+dynamic row count with `--dynamic-rows` — and calls the
 variants alternately on the *same* 64-byte aligned input and output arrays,
 printing the median time of each and its ratio to the first.
 
@@ -46,6 +47,9 @@ def main():
     ap.add_argument("--reps", type=int, default=21)
     ap.add_argument("--alone", action="store_true",
                     help="the case without its activation")
+    ap.add_argument("--dynamic-rows", action="store_true",
+                    help="also each variant compiled with the leading "
+                         "(row) dimension dynamic")
     args = ap.parse_args()
 
     cases = {c["id"]: c for c in bench.make_cases()}
@@ -58,13 +62,17 @@ def main():
     outs = [bench._aligned_copy(np.zeros(t.shape, t.dtype))
             for t in sig.args[len(ins):]]
 
+    texts = [("", text)]
+    if args.dynamic_rows:
+        rows = f"tensor<{ins[0].shape[0]}x"
+        texts.append((" rows=?", text.replace(rows, "tensor<?x")))
     variants = []
-    for opt, options in itertools.product(args.opt or [norm_mlir.find_opt()],
-                                          args.options or [""]):
+    for opt, options, (shape, program) in itertools.product(
+            args.opt or [norm_mlir.find_opt()], args.options or [""], texts):
         pipeline = f"builtin.module(norm-lower-to-cpu{{openmp=1 {options}}})"
-        fn = norm_mlir.compile_mlir(text, opt=opt, openmp=True,
+        fn = norm_mlir.compile_mlir(program, opt=opt, openmp=True,
                                     pipeline=pipeline)[name]
-        variants.append((f"{Path(opt).name} [{options}]", fn))
+        variants.append((f"{Path(opt).name} [{options}]{shape}", fn))
 
     for _, fn in variants:
         for _ in range(3):

@@ -124,6 +124,8 @@ void mlir::norm::buildNormLowerToCPUPipeline(
     NormTileAndFuseRowsPassOptions tileOptions;
     tileOptions.tileSize = options.tileSize;
     pm.addNestedPass<func::FuncOp>(createNormTileAndFuseRowsPass(tileOptions));
+    // Full tiles of a dynamic row count with static shapes.
+    pm.addNestedPass<func::FuncOp>(createNormPeelPartialRowTilesPass());
     pm.addPass(createCanonicalizerPass());
     pm.addPass(createCSEPass());
     // The op writing each row tile as vectors, so that its stores can be

@@ -199,6 +199,8 @@ void mlir::norm::buildNormLowerToCPUPipeline(
     storeOptions.alignedVersions = options.alignedStores;
     pm.addNestedPass<func::FuncOp>(
         createNormNontemporalStoresPass(storeOptions));
+    // The next row tile read while an activation's arithmetic runs.
+    pm.addNestedPass<func::FuncOp>(createNormPrefetchNextRowTilePass());
   }
   if (options.openmp)
     pm.addPass(createConvertSCFToOpenMPPass());

@@ -2,6 +2,7 @@
 // RUN: norm-opt %s --norm-lower-to-cpu="approximate-math=0" | FileCheck %s --check-prefix=LIBM
 // RUN: norm-opt %s --norm-lower-to-cpu | mlir-translate --mlir-to-llvmir | FileCheck %s --check-prefix=NT
 // RUN: norm-opt %s --norm-lower-to-cpu="nontemporal-stores=0" | mlir-translate --mlir-to-llvmir | FileCheck %s --check-prefix=PLAIN
+// RUN: norm-opt %s --norm-lower-to-cpu | FileCheck %s --check-prefix=PF
 
 // A norm op returned through bufferization.materialize_in_destination (the
 // form the Python builder writes) is computed straight into the caller's
@@ -36,6 +37,15 @@
 // Without, LLVM vectorizes the scalar loops and nothing is non-temporal.
 // PLAIN-LABEL: define {{.*}}@layer_norm_gelu..omp_par(
 // PLAIN-NOT: !nontemporal
+// GELU's arithmetic makes the normalization loop compute-bound: it
+// prefetches the next row tile into L2 (norm-prefetch-next-row-tile), in
+// both versions of the loop.
+// PF-LABEL: llvm.func @layer_norm_gelu(
+// PF: omp.parallel
+// PF: "llvm.intr.prefetch"(%{{.*}}) <{cache = 1 : i32, hint = 2 : i32, rw = 0 : i32}>
+// PF: omp.parallel
+// PF: "llvm.intr.prefetch"(%{{.*}}) <{cache = 1 : i32, hint = 2 : i32, rw = 0 : i32}>
+// PF: llvm.return
 func.func @layer_norm_gelu(%x: tensor<8192x4096xf32>, %out: tensor<8192x4096xf32>) -> tensor<8192x4096xf32>
     attributes {llvm.emit_c_interface} {
   %y = norm.layer_norm %x axes = [1] activation = gelu : tensor<8192x4096xf32>

@@ -1,5 +1,6 @@
 // RUN: norm-opt %s --norm-lower-to-cpu | FileCheck %s
 // RUN: norm-opt %s --norm-lower-to-cpu | mlir-translate --mlir-to-llvmir | FileCheck %s --check-prefix=NT
+// RUN: norm-opt %s --norm-lower-to-cpu | FileCheck %s --check-prefix=NOPF
 
 // BatchNorm on NCHW planes of 6 x 8: norm-collapse-inner-dims makes each
 // plane one loop of 48 = 3 x 16 elements, so the plane is written with
@@ -16,6 +17,10 @@
 // CHECK-NOT: llvm.intr.memcpy
 // CHECK-NOT: memrefCopy
 // CHECK: llvm.return{{$}}
+
+// A memory-bound normalization (5 operations per store): no prefetches
+// (norm-prefetch-next-row-tile).
+// NOPF-NOT: llvm.intr.prefetch
 
 // NT-LABEL: define {{.*}}@batch_norm_nchw..omp_par.1(
 // NT: store <16 x float> %{{.*}}, ptr %{{.*}}, align 64, !nontemporal

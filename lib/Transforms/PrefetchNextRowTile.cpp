@@ -1,0 +1,160 @@
+//===- PrefetchNextRowTile.cpp - Overlap a tile's math with the next read -===//
+//
+// Part of norm-mlir.
+//
+//===----------------------------------------------------------------------===//
+//
+// norm-prefetch-next-row-tile: a row tile is read from memory by its
+// statistics loops, then normalized from cache. With an activation such as
+// GELU the normalization is compute-bound and memory idles; prefetching the
+// next tile's row (into L2) from the normalization loop overlaps the two.
+//
+//===----------------------------------------------------------------------===//
+
+#include "norm/Transforms/Passes.h"
+
+#include "mlir/Dialect/Affine/IR/AffineOps.h"
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Utils/StaticValueUtils.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "mlir/IR/PatternMatch.h"
+
+namespace mlir::norm {
+#define GEN_PASS_DEF_NORMPREFETCHNEXTROWTILEPASS
+#include "norm/Transforms/Passes.h.inc"
+} // namespace mlir::norm
+
+using namespace mlir;
+using namespace mlir::norm;
+
+/// Floating-point vector operations in the body of `loop` (not nested).
+static int64_t countVectorArithmetic(scf::ForOp loop) {
+  int64_t count = 0;
+  for (Operation &op : loop.getBody()->without_terminator()) {
+    if (!isa<arith::ArithDialect, math::MathDialect>(op.getDialect()) ||
+        op.getNumResults() != 1)
+      continue;
+    auto type = dyn_cast<VectorType>(op.getResult(0).getType());
+    if (type && isa<FloatType>(type.getElementType()))
+      ++count;
+  }
+  return count;
+}
+
+/// A vector.load of a row tile: its memref, through unit-stride subviews
+/// of the same rank, comes from a buffer that is not local (a function
+/// argument or a view of one), and the offset of one of those subviews is
+/// the induction variable of the enclosing `tiles` loop.
+struct TileLoad {
+  vector::LoadOp load;
+  Value root;
+  /// The load's indices into `root`.
+  SmallVector<OpFoldResult> indices;
+  /// The dimension of `root` that the tile loop steps through, and its step.
+  unsigned tiledDim;
+  int64_t step;
+};
+
+static std::optional<TileLoad> matchTileLoad(RewriterBase &rewriter,
+                                             vector::LoadOp load,
+                                             scf::ParallelOp tiles) {
+  TileLoad match{load, load.getBase(), getAsOpFoldResult(load.getIndices()), 0,
+                 0};
+  int64_t rank = load.getMemRefType().getRank();
+  Location loc = load.getLoc();
+  std::optional<unsigned> tiledDim;
+  AffineExpr d0, d1;
+  bindDims(rewriter.getContext(), d0, d1);
+  while (auto subview = match.root.getDefiningOp<memref::SubViewOp>()) {
+    if (subview.getSourceType().getRank() != rank ||
+        !llvm::all_of(subview.getMixedStrides(), isOneInteger))
+      return std::nullopt;
+    for (auto [dim, offset] : llvm::enumerate(subview.getMixedOffsets())) {
+      for (auto [iv, step] :
+           llvm::zip(tiles.getInductionVars(), tiles.getStep())) {
+        std::optional<int64_t> constantStep = getConstantIntValue(step);
+        if (dyn_cast<Value>(offset) == iv && constantStep) {
+          tiledDim = dim;
+          match.step = *constantStep;
+        }
+      }
+      match.indices[dim] = affine::makeComposedFoldedAffineApply(
+          rewriter, loc, d0 + d1, {offset, match.indices[dim]});
+    }
+    match.root = subview.getSource();
+  }
+  if (!tiledDim || match.step <= 0 ||
+      isa_and_present<memref::AllocOp, memref::AllocaOp>(
+          match.root.getDefiningOp()))
+    return std::nullopt;
+  match.tiledDim = *tiledDim;
+  return match;
+}
+
+namespace {
+struct PrefetchNextRowTilePass
+    : public norm::impl::NormPrefetchNextRowTilePassBase<
+          PrefetchNextRowTilePass> {
+  using Base::Base;
+
+  void runOnOperation() override {
+    if (minOpsPerStore <= 0)
+      return;
+    // The normalization loops: innermost scf.for loops with non-temporal
+    // vector stores (the row outputs) inside a loop over row tiles.
+    SmallVector<std::pair<scf::ForOp, scf::ParallelOp>> loops;
+    getOperation().walk([&](scf::ForOp loop) {
+      auto tiles = loop->getParentOfType<scf::ParallelOp>();
+      if (!tiles)
+        return;
+      int64_t stores = 0;
+      for (auto store : loop.getBody()->getOps<vector::StoreOp>())
+        stores += store.getNontemporal() ? 1 : 0;
+      if (stores > 0 && countVectorArithmetic(loop) >= minOpsPerStore * stores)
+        loops.push_back({loop, tiles});
+    });
+
+    IRRewriter rewriter(&getContext());
+    for (auto [loop, tiles] : loops) {
+      SmallVector<vector::LoadOp> loads(
+          loop.getBody()->getOps<vector::LoadOp>());
+      for (vector::LoadOp load : loads) {
+        if (load.getMemRefType().getRank() < 2)
+          continue;
+        rewriter.setInsertionPoint(load);
+        std::optional<TileLoad> match = matchTileLoad(rewriter, load, tiles);
+        if (!match)
+          continue;
+        // The same element of the next tile, clamped to the last row (the
+        // last tile prefetches its own rows again).
+        Location loc = load.getLoc();
+        AffineExpr index, last;
+        bindSymbols(rewriter.getContext(), index, last);
+        OpFoldResult rows =
+            memref::getMixedSize(rewriter, loc, match->root, match->tiledDim);
+        SmallVector<Value> indices =
+            getValueOrCreateConstantIndexOp(rewriter, loc, match->indices);
+        indices[match->tiledDim] = affine::makeComposedAffineMin(
+            rewriter, loc,
+            AffineMap::get(0, 2, {index + match->step, last - 1},
+                           rewriter.getContext()),
+            {match->indices[match->tiledDim], rows});
+        memref::PrefetchOp::create(rewriter, loc, match->root, indices,
+                                   /*isWrite=*/false, locality,
+                                   /*isDataCache=*/true);
+        // The row index is folded into the affine.min.
+        for (OpFoldResult index : match->indices)
+          if (auto apply = dyn_cast_if_present<affine::AffineApplyOp>(
+                  dyn_cast<Value>(index) ? cast<Value>(index).getDefiningOp()
+                                         : nullptr);
+              apply && apply->use_empty())
+            rewriter.eraseOp(apply);
+      }
+    }
+  }
+};
+} // namespace

@@ -20,6 +20,7 @@
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/Utils/StaticValueUtils.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/IR/SymbolTable.h"
@@ -42,6 +43,29 @@ struct DropTiedBufferResultsPass
 };
 } // namespace
 
+/// The source of `expand` when it re-expands a collapse of that source to
+/// its own sizes (the same reassociation and type, each dynamic size a
+/// `memref.dim` of the source), which upstream's fold does not see when the
+/// sizes are dynamic; else null.
+static Value getReexpandedSource(memref::ExpandShapeOp expand) {
+  auto collapse = expand.getSrc().getDefiningOp<memref::CollapseShapeOp>();
+  if (!collapse || collapse.getSrcType() != expand.getResultType() ||
+      collapse.getReassociationIndices() != expand.getReassociationIndices())
+    return {};
+  Value source = collapse.getSrc();
+  for (auto [index, size] : llvm::enumerate(expand.getMixedOutputShape())) {
+    if (!expand.getResultType().isDynamicDim(index))
+      continue;
+    auto dim = dyn_cast_if_present<memref::DimOp>(
+        dyn_cast<Value>(size) ? cast<Value>(size).getDefiningOp() : nullptr);
+    std::optional<int64_t> dimIndex =
+        dim ? getConstantIntValue(dim.getIndex()) : std::nullopt;
+    if (!dim || dim.getSource() != source || dimIndex != int64_t(index))
+      return {};
+  }
+  return source;
+}
+
 /// `value` without memref.casts and without reshapes that upstream folds
 /// away (a memref.collapse_shape of a memref.expand_shape back to the
 /// expanded memref's type, or the reverse: what
@@ -52,6 +76,11 @@ static Value stripCastsAndReshapes(Value value) {
       value = cast.getSource();
       continue;
     }
+    if (auto expand = value.getDefiningOp<memref::ExpandShapeOp>())
+      if (Value source = getReexpandedSource(expand)) {
+        value = source;
+        continue;
+      }
     Operation *reshape = value.getDefiningOp();
     SmallVector<OpFoldResult> folded;
     if (!isa_and_present<memref::CollapseShapeOp, memref::ExpandShapeOp>(

@@ -91,9 +91,12 @@ static bool sinkExpand(RewriterBase &rewriter,
       rewriter, loc, expand.getSrcType(), expand.getSrc(), collapsed);
   materialized.setRestrict(op.getRestrict());
   materialized.setWritable(op.getWritable());
+  // The destination's own sizes (not the expansion's, which may come from
+  // another operand of the same shape): norm-drop-tied-buffer-results then
+  // sees the result as the destination.
   Value result = tensor::ExpandShapeOp::create(
       rewriter, loc, op.getType(), materialized.getResult(), reassociation,
-      expand.getMixedOutputShape());
+      tensor::getMixedSizes(rewriter, loc, dest));
   rewriter.replaceOp(op, result);
   return true;
 }

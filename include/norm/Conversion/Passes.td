@@ -29,6 +29,14 @@ def ConvertNormToLinalgPass : Pass<"convert-norm-to-linalg"> {
     * the data normalizations and `spectral_norm` are lowered by their own
       pattern sets of the same library.
 
+    A `layer_norm` or `rms_norm` with two or more leading (separately
+    normalized) dimensions is first rewritten on one row dimension:
+    `[B, S, D]` over `[2]` is normalized as `[B·S, D]` (`tensor.collapse_shape`
+    of every operand and result of the input's rank, results expanded back
+    with the input's sizes), so that the CPU pipeline tiles rows, not
+    batches, and a dynamic B or S leaves one dynamic dimension
+    (`norm-peel-partial-row-tiles` then gives the full tiles static shapes).
+
     Static and dynamic shapes are supported (dynamic sizes through
     `tensor.dim`). The pass fails with a diagnostic at any norm operation it
     could not convert.

@@ -36,6 +36,7 @@
 #include "mlir/Dialect/Utils/StaticValueUtils.h"
 #include "mlir/Dialect/Utils/StructuredOpsUtils.h"
 #include "mlir/IR/AffineMap.h"
+#include "mlir/IR/IRMapping.h"
 #include "mlir/IR/PatternMatch.h"
 
 using namespace mlir;
@@ -349,6 +350,81 @@ static Value expandToKeepDims(OpBuilder &b, Location loc, Value stats,
 }
 
 namespace {
+/// Rewrites a layer_norm or rms_norm with two or more leading (normalized
+/// separately) dimensions into one on a single row dimension: every operand
+/// and result of the input's rank (input, residual, output, keepdims
+/// statistics, residual sum) is collapsed with [[0 .. leading-1], [leading],
+/// ...], the axes shift accordingly, and the results are expanded back.
+/// [B, S, D] is then lowered as [B·S, D] rows: the row tiles of
+/// norm-tile-and-fuse-rows hold 8 rows and, when B or S is dynamic, only
+/// one dimension is (norm-peel-partial-row-tiles gives the full tiles
+/// static shapes). Lowered as [B, S, D], a dynamic S stayed dynamic inside
+/// every tile (no vectorization) and the statistics were not fused.
+template <typename OpTy> struct CollapseLeadingDims : OpRewritePattern<OpTy> {
+  CollapseLeadingDims(MLIRContext *context)
+      : OpRewritePattern<OpTy>(context, /*benefit=*/2) {}
+
+  LogicalResult matchAndRewrite(OpTy op,
+                                PatternRewriter &rewriter) const override {
+    auto inputType = cast<RankedTensorType>(op.getInput().getType());
+    int64_t rank = inputType.getRank();
+    ArrayRef<int64_t> axes = op.getAxes();
+    int64_t leading = rank - static_cast<int64_t>(axes.size());
+    if (leading < 2)
+      return rewriter.notifyMatchFailure(op, "fewer than 2 leading dims");
+    SmallVector<ReassociationIndices> reassociation(1);
+    for (int64_t dim = 0; dim < rank; ++dim) {
+      if (dim < leading)
+        reassociation.front().push_back(dim);
+      else
+        reassociation.push_back({dim});
+    }
+    auto hasInputRank = [&](Type type) {
+      auto tensor = dyn_cast<RankedTensorType>(type);
+      return tensor && tensor.getRank() == rank;
+    };
+
+    Location loc = op.getLoc();
+    SmallVector<OpFoldResult> inputSizes =
+        tensor::getMixedSizes(rewriter, loc, op.getInput());
+    IRMapping mapping;
+    for (Value operand : op->getOperands())
+      if (hasInputRank(operand.getType()) && !mapping.contains(operand))
+        mapping.map(operand, tensor::CollapseShapeOp::create(
+                                 rewriter, loc, operand, reassociation));
+    auto collapsed = cast<OpTy>(rewriter.clone(*op.getOperation(), mapping));
+    rewriter.modifyOpInPlace(collapsed, [&] {
+      for (OpResult result : collapsed->getResults())
+        if (hasInputRank(result.getType()))
+          result.setType(tensor::CollapseShapeOp::inferCollapsedType(
+              cast<RankedTensorType>(result.getType()), reassociation));
+      SmallVector<int64_t> shifted;
+      for (int64_t axis : axes)
+        shifted.push_back(axis - (leading - 1));
+      collapsed.setAxes(shifted);
+    });
+
+    SmallVector<Value> replacements;
+    for (auto [original, value] :
+         llvm::zip(op->getResults(), collapsed->getResults())) {
+      auto type = cast<RankedTensorType>(original.getType());
+      if (!hasInputRank(type)) {
+        replacements.push_back(value);
+        continue;
+      }
+      SmallVector<OpFoldResult> sizes;
+      for (int64_t dim = 0; dim < rank; ++dim)
+        sizes.push_back(dim < leading || type.isDynamicDim(dim)
+                            ? inputSizes[dim]
+                            : rewriter.getIndexAttr(type.getDimSize(dim)));
+      replacements.push_back(tensor::ExpandShapeOp::create(
+          rewriter, loc, type, value, reassociation, sizes));
+    }
+    rewriter.replaceOp(op, replacements);
+    return success();
+  }
+};
+
 /// Lowers norm.layer_norm.
 struct LayerNormLowering : OpRewritePattern<LayerNormOp> {
   using OpRewritePattern::OpRewritePattern;
@@ -876,7 +952,8 @@ struct GroupNormLowering : OpRewritePattern<GroupNormOp> {
 void mlir::norm::populateActivationNormToLinalgPatterns(
     RewritePatternSet &patterns) {
   patterns
-      .add<LayerNormLowering, RMSNormLowering, BatchNormInferenceLowering,
+      .add<CollapseLeadingDims<LayerNormOp>, CollapseLeadingDims<RMSNormOp>,
+           LayerNormLowering, RMSNormLowering, BatchNormInferenceLowering,
            BatchNormTrainingLowering, InplaceABNLowering, GroupNormLowering>(
           patterns.getContext());
 }

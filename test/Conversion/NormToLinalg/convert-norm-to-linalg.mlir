@@ -2,36 +2,39 @@
 // RUN: norm-opt %s --convert-norm-to-linalg --split-input-file --verify-roundtrip
 
 // Layer norm: sum, mean, centred sum of squares (two passes), rstd, and one
-// fused elementwise normalize/scale/shift/activation generic.
+// fused elementwise normalize/scale/shift/activation generic. The two
+// leading dimensions are collapsed into one row dimension first ([8, 16, 32]
+// is normalized as [128, 32] rows) and every result expanded back.
 
-// CHECK-DAG: #[[ID3:.*]] = affine_map<(d0, d1, d2) -> (d0, d1, d2)>
-// CHECK-DAG: #[[ROW:.*]] = affine_map<(d0, d1, d2) -> (d0, d1)>
-// CHECK-DAG: #[[PARAM:.*]] = affine_map<(d0, d1, d2) -> (d2)>
+// CHECK-DAG: #[[ID2:.*]] = affine_map<(d0, d1) -> (d0, d1)>
+// CHECK-DAG: #[[ROW:.*]] = affine_map<(d0, d1) -> (d0)>
+// CHECK-DAG: #[[PARAM:.*]] = affine_map<(d0, d1) -> (d1)>
 // CHECK-LABEL: func.func @layer_norm_static_f32(
-// CHECK-SAME: %[[X:[^:]*]]: tensor<8x16x32xf32>, %[[W:[^:]*]]: tensor<32xf32>, %[[B:[^:]*]]: tensor<32xf32>)
+// CHECK-SAME: %[[X3:[^:]*]]: tensor<8x16x32xf32>, %[[W:[^:]*]]: tensor<32xf32>, %[[B:[^:]*]]: tensor<32xf32>)
+// CHECK: %[[X:.*]] = tensor.collapse_shape %[[X3]] {{\[}}[0, 1], [2]] : tensor<8x16x32xf32> into tensor<128x32xf32>
 // CHECK: %[[N:.*]] = arith.constant 3.200000e+01 : f32
-// CHECK: %[[E0:.*]] = tensor.empty() : tensor<8x16xf32>
+// CHECK: %[[E0:.*]] = tensor.empty() : tensor<128xf32>
 // CHECK: %[[ZERO:.*]] = arith.constant 0.000000e+00 : f32
-// CHECK: %[[F0:.*]] = linalg.fill ins(%[[ZERO]] : f32) outs(%[[E0]] : tensor<8x16xf32>)
-// CHECK: %[[SUM:.*]] = linalg.generic {indexing_maps = [#[[ID3]], #[[ROW]]], iterator_types = ["parallel", "parallel", "reduction"]}
-// CHECK-SAME: ins(%[[X]] : tensor<8x16x32xf32>) outs(%[[F0]] : tensor<8x16xf32>)
+// CHECK: %[[F0:.*]] = linalg.fill ins(%[[ZERO]] : f32) outs(%[[E0]] : tensor<128xf32>)
+// CHECK: %[[SUM:.*]] = linalg.generic {indexing_maps = [#[[ID2]], #[[ROW]]], iterator_types = ["parallel", "reduction"]}
+// CHECK-SAME: ins(%[[X]] : tensor<128x32xf32>) outs(%[[F0]] : tensor<128xf32>)
 // CHECK: ^bb0(%[[IN:.*]]: f32, %[[ACC:.*]]: f32):
 // CHECK-NEXT: %[[ADD:.*]] = arith.addf %[[ACC]], %[[IN]] : f32
 // CHECK-NEXT: linalg.yield %[[ADD]]
-// CHECK: %[[MEAN:.*]] = linalg.generic {{.*}} ins(%[[SUM]] : tensor<8x16xf32>)
+// CHECK: %[[MEAN:.*]] = linalg.generic {{.*}} ins(%[[SUM]] : tensor<128xf32>)
 // CHECK: arith.divf %{{.*}}, %[[N]] : f32
-// CHECK: %[[SQ:.*]] = linalg.generic {indexing_maps = [#[[ID3]], #[[ROW]], #[[ROW]]], iterator_types = ["parallel", "parallel", "reduction"]}
-// CHECK-SAME: ins(%[[X]], %[[MEAN]] : tensor<8x16x32xf32>, tensor<8x16xf32>)
+// CHECK: %[[SQ:.*]] = linalg.generic {indexing_maps = [#[[ID2]], #[[ROW]], #[[ROW]]], iterator_types = ["parallel", "reduction"]}
+// CHECK-SAME: ins(%[[X]], %[[MEAN]] : tensor<128x32xf32>, tensor<128xf32>)
 // CHECK: ^bb0(%[[IN:.*]]: f32, %[[M:.*]]: f32, %[[ACC:.*]]: f32):
 // CHECK-NEXT: %[[D:.*]] = arith.subf %[[IN]], %[[M]] : f32
 // CHECK-NEXT: %[[D2:.*]] = arith.mulf %[[D]], %[[D]] : f32
 // CHECK-NEXT: %[[ADD:.*]] = arith.addf %[[ACC]], %[[D2]] : f32
-// CHECK: %[[RSTD:.*]] = linalg.generic {{.*}} ins(%[[SQ]] : tensor<8x16xf32>)
+// CHECK: %[[RSTD:.*]] = linalg.generic {{.*}} ins(%[[SQ]] : tensor<128xf32>)
 // CHECK: %[[VAR:.*]] = arith.divf %{{.*}}, %[[N]] : f32
 // CHECK: %[[EPS:.*]] = arith.constant 9.99999974E-6 : f32
 // CHECK: %[[VE:.*]] = arith.addf %[[VAR]], %[[EPS]] : f32
 // CHECK: math.rsqrt %[[VE]] : f32
-// CHECK: %[[Y:.*]] = linalg.generic {indexing_maps = [#[[ID3]], #[[ROW]], #[[ROW]], #[[PARAM]], #[[PARAM]], #[[ID3]]], iterator_types = ["parallel", "parallel", "parallel"]}
+// CHECK: %[[Y:.*]] = linalg.generic {indexing_maps = [#[[ID2]], #[[ROW]], #[[ROW]], #[[PARAM]], #[[PARAM]], #[[ID2]]], iterator_types = ["parallel", "parallel"]}
 // CHECK-SAME: ins(%[[X]], %[[MEAN]], %[[RSTD]], %[[W]], %[[B]] :
 // CHECK: ^bb0(%[[IN:.*]]: f32, %[[M:.*]]: f32, %[[R:.*]]: f32, %[[WV:.*]]: f32, %[[BV:.*]]: f32, %{{.*}}: f32):
 // CHECK-NEXT: %[[C:.*]] = arith.subf %[[IN]], %[[M]] : f32
@@ -40,9 +43,12 @@
 // CHECK-NEXT: %[[SH:.*]] = arith.addf %[[SC]], %[[BV]] : f32
 // CHECK: math.erf
 // CHECK: linalg.yield
-// CHECK: %[[MEXP:.*]] = tensor.expand_shape %[[MEAN]] {{\[}}[0], [1, 2]] output_shape [8, 16, 1] : tensor<8x16xf32> into tensor<8x16x1xf32>
-// CHECK: %[[REXP:.*]] = tensor.expand_shape %[[RSTD]] {{\[}}[0], [1, 2]] output_shape [8, 16, 1] : tensor<8x16xf32> into tensor<8x16x1xf32>
-// CHECK: return %[[Y]], %[[MEXP]], %[[REXP]]
+// CHECK: %[[MEXP:.*]] = tensor.expand_shape %[[MEAN]] {{\[}}[0, 1]] output_shape [128, 1] : tensor<128xf32> into tensor<128x1xf32>
+// CHECK: %[[REXP:.*]] = tensor.expand_shape %[[RSTD]] {{\[}}[0, 1]] output_shape [128, 1] : tensor<128xf32> into tensor<128x1xf32>
+// CHECK: %[[Y3:.*]] = tensor.expand_shape %[[Y]] {{\[}}[0, 1], [2]] output_shape [8, 16, 32] : tensor<128x32xf32> into tensor<8x16x32xf32>
+// CHECK: %[[M3:.*]] = tensor.expand_shape %[[MEXP]] {{\[}}[0, 1], [2]] output_shape [8, 16, 1] : tensor<128x1xf32> into tensor<8x16x1xf32>
+// CHECK: %[[R3:.*]] = tensor.expand_shape %[[REXP]] {{\[}}[0, 1], [2]] output_shape [8, 16, 1] : tensor<128x1xf32> into tensor<8x16x1xf32>
+// CHECK: return %[[Y3]], %[[M3]], %[[R3]]
 // CHECK-NOT: norm.
 func.func @layer_norm_static_f32(%x: tensor<8x16x32xf32>, %w: tensor<32xf32>, %b: tensor<32xf32>) -> (tensor<8x16x32xf32>, tensor<8x16x1xf32>, tensor<8x16x1xf32>) {
   %y, %m, %r = norm.layer_norm %x weight(%w : tensor<32xf32>) bias(%b : tensor<32xf32>) axes = [2] epsilon = 1.0e-05 activation = gelu : tensor<8x16x32xf32> stats(tensor<8x16x1xf32>, tensor<8x16x1xf32>)
@@ -429,4 +435,37 @@ func.func @activation_gelu_tanh(%x: tensor<4x8xf32>) -> tensor<4x8xf32> {
 func.func @activation_sigmoid_f64(%x: tensor<4x8xf64>) -> tensor<4x8xf64> {
   %y = norm.rms_norm %x axes = [1] activation = sigmoid : tensor<4x8xf64>
   return %y : tensor<4x8xf64>
+}
+
+// -----
+
+// Dynamic leading dimensions collapse too; every operand and result of the
+// input's rank (input, residual, output, keepdims rstd, residual sum) goes
+// through the same reassociation, the expansions take the input's sizes.
+// Two normalized axes stay two ([A, B, C, D] over [2, 3] as [A·B, C, D]).
+// CHECK-LABEL: func.func @rms_norm_dynamic_3d(
+// CHECK-SAME: %[[X:[^:]*]]: tensor<?x?x64xf32>, %[[W:[^:]*]]: tensor<64xf32>, %[[R:[^:]*]]: tensor<?x?x64xf32>)
+// CHECK-DAG: %[[XC:.*]] = tensor.collapse_shape %[[X]] {{\[}}[0, 1], [2]] : tensor<?x?x64xf32> into tensor<?x64xf32>
+// CHECK-DAG: %[[RC:.*]] = tensor.collapse_shape %[[R]] {{\[}}[0, 1], [2]] : tensor<?x?x64xf32> into tensor<?x64xf32>
+// CHECK-DAG: %[[D0:.*]] = tensor.dim %[[X]], %{{.*}} : tensor<?x?x64xf32>
+// CHECK-DAG: %[[D1:.*]] = tensor.dim %[[X]], %{{.*}} : tensor<?x?x64xf32>
+// CHECK: %[[SUM:.*]] = linalg.generic {{.*}}iterator_types = ["parallel", "parallel"]{{.*}} ins(%[[XC]], %[[RC]] : tensor<?x64xf32>, tensor<?x64xf32>)
+// CHECK: %[[Y:.*]] = linalg.generic {{.*}}iterator_types = ["parallel", "parallel"]{{.*}} ins(%[[SUM]], %{{.*}}, %[[W]] : tensor<?x64xf32>, tensor<?xf32>, tensor<64xf32>)
+// CHECK: %[[RSTD:.*]] = tensor.expand_shape %{{.*}} {{\[}}[0, 1]] output_shape [%{{.*}}, 1] : tensor<?xf32> into tensor<?x1xf32>
+// CHECK: %[[Y3:.*]] = tensor.expand_shape %[[Y]] {{\[}}[0, 1], [2]] output_shape [%[[D0]], %[[D1]], 64] : tensor<?x64xf32> into tensor<?x?x64xf32>
+// CHECK: %[[RSTD3:.*]] = tensor.expand_shape %[[RSTD]] {{\[}}[0, 1], [2]] output_shape [%[[D0]], %[[D1]], 1] : tensor<?x1xf32> into tensor<?x?x1xf32>
+// CHECK: %[[SUM3:.*]] = tensor.expand_shape %[[SUM]] {{\[}}[0, 1], [2]] output_shape [%[[D0]], %[[D1]], 64] : tensor<?x64xf32> into tensor<?x?x64xf32>
+// CHECK: return %[[Y3]], %[[RSTD3]], %[[SUM3]]
+func.func @rms_norm_dynamic_3d(%x: tensor<?x?x64xf32>, %w: tensor<64xf32>, %r: tensor<?x?x64xf32>) -> (tensor<?x?x64xf32>, tensor<?x?x1xf32>, tensor<?x?x64xf32>) {
+  %y, %rstd, %sum = norm.rms_norm %x weight(%w : tensor<64xf32>) residual(%r : tensor<?x?x64xf32>) axes = [2] : tensor<?x?x64xf32> rstd(tensor<?x?x1xf32>) residual_sum(tensor<?x?x64xf32>)
+  return %y, %rstd, %sum : tensor<?x?x64xf32>, tensor<?x?x1xf32>, tensor<?x?x64xf32>
+}
+
+// CHECK-LABEL: func.func @layer_norm_two_axes_4d(
+// CHECK: tensor.collapse_shape %{{.*}} {{\[}}[0, 1], [2], [3]] : tensor<2x3x4x8xf32> into tensor<6x4x8xf32>
+// CHECK: linalg.generic {{.*}}iterator_types = ["parallel", "reduction", "reduction"]{{.*}} ins(%{{.*}} : tensor<6x4x8xf32>)
+// CHECK: tensor.expand_shape %{{.*}} {{\[}}[0, 1], [2], [3]] output_shape [2, 3, 4, 8] : tensor<6x4x8xf32> into tensor<2x3x4x8xf32>
+func.func @layer_norm_two_axes_4d(%x: tensor<2x3x4x8xf32>) -> tensor<2x3x4x8xf32> {
+  %y = norm.layer_norm %x axes = [2, 3] : tensor<2x3x4x8xf32>
+  return %y : tensor<2x3x4x8xf32>
 }

@@ -131,3 +131,58 @@ def test_dynamic_row_count(name):
             scale = float(np.abs(expected).max())
             err = np.abs(got - expected) / (np.abs(expected) + scale)
             assert float(err.max()) <= rtol, (name, rows, float(err.max()))
+
+
+# [batch, sequence, hidden] with both leading dimensions dynamic: the norm
+# is lowered on [batch * sequence, hidden] rows (the leading dimensions
+# collapsed by convert-norm-to-linalg), so the same full/partial tiles apply,
+# and the statistics come back with keepdims shape [batch, sequence, 1].
+SHAPES_3D = [(1, 1), (2, 7), (3, 8), (5, 13), (4, 0)]
+
+
+@pytest.mark.parametrize("op", ["layer_norm_gelu", "rms_norm_residual"])
+def test_dynamic_batch_and_sequence(op):
+    fb = FunctionBuilder("f")
+    vx = fb.arg(T([None, None, COLS], "f32"))
+    vw = fb.arg(T([COLS], "f32"))
+    if op == "layer_norm_gelu":
+        vb = fb.arg(T([COLS], "f32"))
+        y, mean, rstd = fb.layer_norm(vx, weight=vw, bias=vb, eps=1e-5,
+                                      activation="gelu", stats=True)
+        fb.ret(y, mean, rstd)
+    else:
+        vr = fb.arg(T([None, None, COLS], "f32"))
+        y, rstd, h = fb.rms_norm(vx, weight=vw, residual=vr, eps=1e-6,
+                                 rstd=True, residual_sum=True)
+        fb.ret(y, rstd, h)
+    text = fb.module_text()
+    lowered = subprocess.run(
+        [OPT, f"--pass-pipeline={norm_mlir.norm_pipeline()}"], input=text,
+        capture_output=True, text=True, check=True).stdout
+    assert "alignment = 64 : i64, nontemporal" in lowered, \
+        "full tiles of [batch * sequence] rows not vectorized"
+    fn = norm_mlir.compile_mlir(text, opt=OPT)["f"]
+    rng = np.random.default_rng(7)
+    for batch, seq in SHAPES_3D:
+        shape = (batch, seq, COLS)
+        x = rng.standard_normal(shape).astype(np.float32)
+        w = rng.standard_normal(COLS).astype(np.float32)
+        if op == "layer_norm_gelu":
+            b = rng.standard_normal(COLS).astype(np.float32)
+            ins = [x, w, b]
+            r = ref.layer_norm(x, w, b, axes=(2,), epsilon=1e-5, act="gelu")
+            refs = [r["output"], r["mean"], r["rstd"]]
+        else:
+            res = rng.standard_normal(shape).astype(np.float32)
+            ins = [x, w, res]
+            r = ref.rms_norm(x, w, res, axes=(2,), epsilon=1e-6)
+            refs = [r["output"], r["rstd"], x.astype(np.float64) + res]
+        outs = [np.zeros(np.shape(e), np.float32) for e in refs]
+        fn(*[_placed(a, 0) for a in ins], *outs)
+        if batch * seq == 0:
+            continue
+        for got, expected in zip(outs, refs):
+            assert got.shape == np.shape(expected), (op, shape)
+            scale = float(np.abs(expected).max())
+            err = np.abs(got - expected) / (np.abs(expected) + scale)
+            assert float(err.max()) <= 1e-5, (op, shape, float(err.max()))

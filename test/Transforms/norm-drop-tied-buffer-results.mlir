@@ -40,6 +40,26 @@ func.func @reshaped(%a: memref<4x8xf32>, %b: memref<4x8xf32>)
   return %ac, %be : memref<4x8xf32>, memref<4x8xf32>
 }
 
+// Dynamic sizes: an expansion of the collapsed argument back to its own
+// sizes (memref.dim of it) is the argument; one to sizes from elsewhere is
+// not (it may be a differently shaped view).
+// CHECK-LABEL: func.func @reshaped_dynamic(
+// CHECK-SAME: norm.tied_results = array<i64: 0, -1>
+// CHECK: %[[OTHER:.*]] = memref.expand_shape %{{.*}} output_shape [%arg1, %arg2, 8]
+// CHECK-SAME: memref<?x8xf32> into memref<?x?x8xf32>
+// CHECK: return %[[OTHER]] :
+func.func @reshaped_dynamic(%a: memref<?x?x8xf32>, %n: index, %m: index)
+    -> (memref<?x?x8xf32>, memref<?x?x8xf32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %ac = memref.collapse_shape %a [[0, 1], [2]] : memref<?x?x8xf32> into memref<?x8xf32>
+  %d0 = memref.dim %a, %c0 : memref<?x?x8xf32>
+  %d1 = memref.dim %a, %c1 : memref<?x?x8xf32>
+  %same = memref.expand_shape %ac [[0, 1], [2]] output_shape [%d0, %d1, 8] : memref<?x8xf32> into memref<?x?x8xf32>
+  %other = memref.expand_shape %ac [[0, 1], [2]] output_shape [%n, %m, 8] : memref<?x8xf32> into memref<?x?x8xf32>
+  return %same, %other : memref<?x?x8xf32>, memref<?x?x8xf32>
+}
+
 // -----
 
 // A caller that returns what its callee returned: dropped too, whatever the

@@ -207,6 +207,9 @@ void mlir::norm::buildNormLowerToCPUPipeline(
 
   // LLVM dialect. Memref lowering must precede scf-to-cf: OpenMP bodies sit
   // in memref.alloca_scope. lower-affine must follow expand-strided-metadata.
+  // Upstream's expand-strided-metadata crashes on an expansion into two
+  // dynamic sizes ([? * ?, D] rows of a norm back to [?, ?, D]).
+  pm.addNestedPass<func::FuncOp>(createNormExpandShapeToReinterpretCastPass());
   pm.addPass(memref::createExpandStridedMetadataPass());
   pm.addPass(createLowerAffinePass());
   // aligned_alloc rather than malloc with its result rounded up by integer

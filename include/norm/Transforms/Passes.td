@@ -631,6 +631,31 @@ def NormPrefetchNextRowTilePass
   ];
 }
 
+def NormExpandShapeToReinterpretCastPass
+    : Pass<"norm-expand-shape-to-reinterpret-cast", "::mlir::func::FuncOp"> {
+  let summary = "Rewrite memref.expand_shape ops that split a dimension into "
+                "several dynamic ones as memref.reinterpret_cast";
+  let description = [{
+    For every `memref.expand_shape` with two or more dynamic sizes in one
+    reassociation group, reads the source's base, offset and strides with
+    `memref.extract_strided_metadata` (static ones from its type) and
+    replaces the expansion by a `memref.reinterpret_cast` of the base to the
+    expanded sizes, each group's strides the source dimension's stride times
+    the sizes to its right in the group.
+
+    Why: LLVM 22's `expand-strided-metadata` crashes on such expansions
+    (`memref<?xf32>` into `memref<?x?x1xf32>`), which the CPU pipeline
+    produces when a LayerNorm or RMSNorm on `[?, ?, D]`, lowered as
+    `[? * ?, D]` rows, returns new buffers. Run it right before
+    `expand-strided-metadata`. Other expansions are left to upstream. Test:
+    norm-expand-shape-to-reinterpret-cast.mlir.
+  }];
+  let dependentDialects = [
+    "::mlir::affine::AffineDialect",
+    "::mlir::memref::MemRefDialect"
+  ];
+}
+
 def NormX86BF16NontemporalStoresPass
     : Pass<"norm-x86-bf16-nontemporal-stores"> {
   let summary = "Pass bf16 vectors stored non-temporally through an empty "

@@ -200,7 +200,8 @@ void mlir::norm::buildNormLowerToCPUPipeline(
     pm.addNestedPass<func::FuncOp>(
         createNormNontemporalStoresPass(storeOptions));
     // The next row tile read while an activation's arithmetic runs.
-    pm.addNestedPass<func::FuncOp>(createNormPrefetchNextRowTilePass());
+    if (options.prefetchNextTile)
+      pm.addNestedPass<func::FuncOp>(createNormPrefetchNextRowTilePass());
   }
   if (options.openmp)
     pm.addPass(createConvertSCFToOpenMPPass());

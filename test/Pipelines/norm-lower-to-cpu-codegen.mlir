@@ -3,6 +3,7 @@
 // RUN: norm-opt %s --norm-lower-to-cpu | mlir-translate --mlir-to-llvmir | FileCheck %s --check-prefix=NT
 // RUN: norm-opt %s --norm-lower-to-cpu="nontemporal-stores=0" | mlir-translate --mlir-to-llvmir | FileCheck %s --check-prefix=PLAIN
 // RUN: norm-opt %s --norm-lower-to-cpu | FileCheck %s --check-prefix=PF
+// RUN: norm-opt %s --norm-lower-to-cpu="prefetch-next-tile=0" | FileCheck %s --check-prefix=NOPF
 
 // A norm op returned through bufferization.materialize_in_destination (the
 // form the Python builder writes) is computed straight into the caller's
@@ -46,6 +47,7 @@
 // PF: omp.parallel
 // PF: "llvm.intr.prefetch"(%{{.*}}) <{cache = 1 : i32, hint = 2 : i32, rw = 0 : i32}>
 // PF: llvm.return
+// NOPF-NOT: llvm.intr.prefetch
 func.func @layer_norm_gelu(%x: tensor<8192x4096xf32>, %out: tensor<8192x4096xf32>) -> tensor<8192x4096xf32>
     attributes {llvm.emit_c_interface} {
   %y = norm.layer_norm %x axes = [1] activation = gelu : tensor<8192x4096xf32>

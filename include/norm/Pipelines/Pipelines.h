@@ -99,6 +99,13 @@ struct NormCPUPipelineOptions
                      "alignment so that their non-temporal stores carry "
                      "it (norm-nontemporal-stores{aligned-versions})"),
       llvm::cl::init(true)};
+  PassOptions::Option<bool> prefetchNextTile{
+      *this, "prefetch-next-tile",
+      llvm::cl::desc("Prefetch the next row tile into L2 from normalization "
+                     "loops whose arithmetic (a fused GELU, SiLU, ...) leaves "
+                     "memory idle (norm-prefetch-next-row-tile; needs "
+                     "nontemporal-stores)"),
+      llvm::cl::init(true)};
   PassOptions::Option<bool> lowerTosa{
       *this, "lower-tosa",
       llvm::cl::desc("Lower TOSA ops (as frontends emit them around the "

@@ -50,25 +50,24 @@ static int64_t countVectorArithmetic(scf::ForOp loop) {
 /// argument or a view of one), and the offset of one of those subviews is
 /// the induction variable of the enclosing `tiles` loop.
 struct TileLoad {
-  vector::LoadOp load;
   Value root;
-  /// The load's indices into `root`.
-  SmallVector<OpFoldResult> indices;
+  /// Per dimension of `root`: the load's index and the subview offsets
+  /// that add up to the index into `root`.
+  SmallVector<SmallVector<OpFoldResult>> terms;
   /// The dimension of `root` that the tile loop steps through, and its step.
-  unsigned tiledDim;
-  int64_t step;
+  unsigned tiledDim = 0;
+  int64_t step = 0;
 };
 
-static std::optional<TileLoad> matchTileLoad(RewriterBase &rewriter,
-                                             vector::LoadOp load,
+/// Matches `load` (builds no IR).
+static std::optional<TileLoad> matchTileLoad(vector::LoadOp load,
                                              scf::ParallelOp tiles) {
-  TileLoad match{load, load.getBase(), getAsOpFoldResult(load.getIndices()), 0,
-                 0};
+  TileLoad match;
+  match.root = load.getBase();
+  for (OpFoldResult index : getAsOpFoldResult(load.getIndices()))
+    match.terms.push_back({index});
   int64_t rank = load.getMemRefType().getRank();
-  Location loc = load.getLoc();
   std::optional<unsigned> tiledDim;
-  AffineExpr d0, d1;
-  bindDims(rewriter.getContext(), d0, d1);
   while (auto subview = match.root.getDefiningOp<memref::SubViewOp>()) {
     if (subview.getSourceType().getRank() != rank ||
         !llvm::all_of(subview.getMixedStrides(), isOneInteger))
@@ -82,8 +81,7 @@ static std::optional<TileLoad> matchTileLoad(RewriterBase &rewriter,
           match.step = *constantStep;
         }
       }
-      match.indices[dim] = affine::makeComposedFoldedAffineApply(
-          rewriter, loc, d0 + d1, {offset, match.indices[dim]});
+      match.terms[dim].push_back(offset);
     }
     match.root = subview.getSource();
   }
@@ -93,6 +91,38 @@ static std::optional<TileLoad> matchTileLoad(RewriterBase &rewriter,
     return std::nullopt;
   match.tiledDim = *tiledDim;
   return match;
+}
+
+/// A prefetch of the element that `match`'s load reads, one tile step
+/// further along the tiled dimension and clamped to its last index (the
+/// last tile prefetches its own rows again).
+static void createNextTilePrefetch(RewriterBase &rewriter, Location loc,
+                                   const TileLoad &match, unsigned locality) {
+  MLIRContext *context = rewriter.getContext();
+  SmallVector<Value> indices;
+  for (auto [dim, terms] : llvm::enumerate(match.terms)) {
+    AffineExpr sum = getAffineConstantExpr(0, context);
+    for (unsigned k = 0; k < terms.size(); ++k)
+      sum = sum + getAffineSymbolExpr(k, context);
+    if (dim != match.tiledDim) {
+      indices.push_back(getValueOrCreateConstantIndexOp(
+          rewriter, loc,
+          affine::makeComposedFoldedAffineApply(rewriter, loc, sum, terms)));
+      continue;
+    }
+    SmallVector<OpFoldResult> operands(terms);
+    operands.push_back(
+        memref::getMixedSize(rewriter, loc, match.root, match.tiledDim));
+    AffineExpr last = getAffineSymbolExpr(terms.size(), context);
+    indices.push_back(affine::makeComposedAffineMin(
+        rewriter, loc,
+        AffineMap::get(0, operands.size(), {sum + match.step, last - 1},
+                       context),
+        operands));
+  }
+  memref::PrefetchOp::create(rewriter, loc, match.root, indices,
+                             /*isWrite=*/false, locality,
+                             /*isDataCache=*/true);
 }
 
 namespace {
@@ -125,34 +155,10 @@ struct PrefetchNextRowTilePass
       for (vector::LoadOp load : loads) {
         if (load.getMemRefType().getRank() < 2)
           continue;
-        rewriter.setInsertionPoint(load);
-        std::optional<TileLoad> match = matchTileLoad(rewriter, load, tiles);
-        if (!match)
-          continue;
-        // The same element of the next tile, clamped to the last row (the
-        // last tile prefetches its own rows again).
-        Location loc = load.getLoc();
-        AffineExpr index, last;
-        bindSymbols(rewriter.getContext(), index, last);
-        OpFoldResult rows =
-            memref::getMixedSize(rewriter, loc, match->root, match->tiledDim);
-        SmallVector<Value> indices =
-            getValueOrCreateConstantIndexOp(rewriter, loc, match->indices);
-        indices[match->tiledDim] = affine::makeComposedAffineMin(
-            rewriter, loc,
-            AffineMap::get(0, 2, {index + match->step, last - 1},
-                           rewriter.getContext()),
-            {match->indices[match->tiledDim], rows});
-        memref::PrefetchOp::create(rewriter, loc, match->root, indices,
-                                   /*isWrite=*/false, locality,
-                                   /*isDataCache=*/true);
-        // The row index is folded into the affine.min.
-        for (OpFoldResult index : match->indices)
-          if (auto apply = dyn_cast_if_present<affine::AffineApplyOp>(
-                  dyn_cast<Value>(index) ? cast<Value>(index).getDefiningOp()
-                                         : nullptr);
-              apply && apply->use_empty())
-            rewriter.eraseOp(apply);
+        if (std::optional<TileLoad> match = matchTileLoad(load, tiles)) {
+          rewriter.setInsertionPoint(load);
+          createNextTilePrefetch(rewriter, load.getLoc(), *match, locality);
+        }
       }
     }
   }

@@ -6,13 +6,13 @@
 // operations per non-temporal store): the row tile's load gets a prefetch of
 // the same element one tile (8 rows) further, clamped to the last row. The
 // weight (1-D) and the local buffer are not prefetched.
-// CHECK: #[[$NEXT:.*]] = affine_map<(d0, d1) -> (d0 + d1 + 8, 63)>
+// CHECK: #[[$NEXT:.*]] = affine_map<()[s0, s1] -> (s0 + s1 + 8, 63)>
 // CHECK-LABEL: func.func @heavy(
 // CHECK-SAME: %[[X:[^:]*]]: memref<64x256xf32>
 // CHECK: scf.parallel (%[[I:.*]]) =
 // CHECK: scf.for %[[R:.*]] =
 // CHECK: scf.for %[[J:.*]] =
-// CHECK: %[[ROW:.*]] = affine.min #[[$NEXT]](%[[I]], %[[R]])
+// CHECK: %[[ROW:.*]] = affine.min #[[$NEXT]]()[%[[R]], %[[I]]]
 // CHECK-NEXT: memref.prefetch %[[X]][%[[ROW]], %[[J]]], read, locality<2>, data : memref<64x256xf32>
 // CHECK-NEXT: vector.load
 // CHECK-NOT: memref.prefetch
@@ -96,7 +96,7 @@ func.func @light(%x: memref<64x256xf32>, %y: memref<64x256xf32>) {
 // CHECK-LABEL: func.func @dynamic_rows(
 // CHECK-SAME: %[[X:[^:]*]]: memref<?x256xf32>
 // CHECK: %[[N:.*]] = memref.dim %[[X]], %{{.*}} : memref<?x256xf32>
-// CHECK: %[[ROW:.*]] = affine.min #{{.*}}(%{{.*}}, %{{.*}})[%[[N]]]
+// CHECK: %[[ROW:.*]] = affine.min #{{.*}}()[%{{.*}}, %{{.*}}, %[[N]]]
 // CHECK: memref.prefetch %[[X]][%[[ROW]], %{{.*}}], read, locality<2>, data : memref<?x256xf32>
 func.func @dynamic_rows(%x: memref<?x256xf32>, %y: memref<?x256xf32>, %n: index) {
   %c0 = arith.constant 0 : index

@@ -77,6 +77,7 @@ struct CollapseInnerDimsPass
         ops.push_back(op);
     });
     IRRewriter rewriter(&getContext());
+    bool changed = false;
     for (linalg::GenericOp op : ops) {
       std::optional<ReassociationIndices> run =
           innerDimsToCollapse(op, vectorSize);
@@ -88,7 +89,10 @@ struct CollapseInnerDimsPass
       if (failed(collapsed))
         continue;
       rewriter.replaceOp(op, collapsed->results);
+      changed = true;
     }
+    if (!changed)
+      return;
     // A collapsed tensor.empty as a new tensor.empty, so that
     // eliminate-empty-tensors can find the destination it stands for.
     RewritePatternSet patterns(&getContext());

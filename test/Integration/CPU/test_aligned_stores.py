@@ -21,7 +21,6 @@ the aligned call.
 """
 
 import platform
-import subprocess
 import sys
 from pathlib import Path
 
@@ -29,30 +28,15 @@ import numpy as np
 import pytest
 
 import reference as ref
+from norm_opt_helpers import OPT, lower, needs_norm_opt, placed
 
-_REPO = Path(__file__).resolve().parents[3]
-sys.path.insert(0, str(_REPO / "python"))
+sys.path.insert(0, str(Path(__file__).resolve().parents[3] / "python"))
 
 import norm_mlir  # noqa: E402
 from norm_mlir import memref  # noqa: E402
 from norm_mlir.builder import FunctionBuilder, TensorType as T  # noqa: E402
 
-OPT = norm_mlir.find_opt()
-
-pytestmark = pytest.mark.skipif(
-    Path(OPT).name != "norm-opt", reason=f"needs norm-opt, found {OPT}")
-
-
-def _placed(array, offset):
-    """A C-contiguous copy of `array` whose data start `offset` bytes past a
-    64-byte boundary."""
-    raw = np.zeros(array.nbytes + 128, np.uint8)
-    start = (-raw.ctypes.data) % 64 + offset
-    placed = raw[start:start + array.nbytes].view(array.dtype).reshape(
-        array.shape)
-    placed[...] = array
-    assert placed.ctypes.data % 64 == offset
-    return placed
+pytestmark = needs_norm_opt
 
 
 def _case(name, rng):
@@ -116,9 +100,7 @@ CASES = ["layer_norm_gelu_f32", "rms_norm_residual_sum_f32", "rms_norm_bf16",
 @pytest.mark.parametrize("name", CASES)
 def test_aligned_and_unaligned_versions(name):
     text, inputs, want, rtol = _case(name, np.random.default_rng(3))
-    lowered = subprocess.run(
-        [OPT, f"--pass-pipeline={norm_mlir.norm_pipeline()}"], input=text,
-        capture_output=True, text=True, check=True).stdout
+    lowered = lower(text)
     assert "alignment = 64" in lowered or "alignment = 32" in lowered, \
         "no aligned version of the stores"
     if "bf16" in name and platform.machine() in ("x86_64", "AMD64"):
@@ -127,8 +109,8 @@ def test_aligned_and_unaligned_versions(name):
     fn = norm_mlir.compile_mlir(text, opt=OPT)["f"]
     outputs = {}
     for offset in (0, 16):
-        args = [_placed(a, offset) for a in inputs]
-        outs = [_placed(np.zeros(t.shape, memref.numpy_dtype(t.elem)), offset)
+        args = [placed(a, offset) for a in inputs]
+        outs = [placed(np.zeros(t.shape, memref.numpy_dtype(t.elem)), offset)
                 for t in fn.sig.args[len(inputs):]]
         result = fn(*args, *outs)
         y = result[0] if isinstance(result, (tuple, list)) else result

@@ -15,7 +15,6 @@ buffers 16 bytes off. Checks:
   aligned and unaligned calls agree bitwise.
 """
 
-import subprocess
 import sys
 from pathlib import Path
 
@@ -23,18 +22,15 @@ import numpy as np
 import pytest
 
 import reference as ref
+from norm_opt_helpers import OPT, lower, needs_norm_opt, placed
 
-_REPO = Path(__file__).resolve().parents[3]
-sys.path.insert(0, str(_REPO / "python"))
+sys.path.insert(0, str(Path(__file__).resolve().parents[3] / "python"))
 
 import norm_mlir  # noqa: E402
 from norm_mlir import memref  # noqa: E402
 from norm_mlir.builder import FunctionBuilder, TensorType as T  # noqa: E402
 
-OPT = norm_mlir.find_opt()
-
-pytestmark = pytest.mark.skipif(
-    Path(OPT).name != "norm-opt", reason=f"needs norm-opt, found {OPT}")
+pytestmark = needs_norm_opt
 
 COLS = 256
 ROWS = [0, 1, 7, 8, 9, 24, 29, 61]
@@ -87,15 +83,6 @@ def _build(name):
     return fb.module_text(), inputs, want, rtol, dt == "bf16"
 
 
-def _placed(array, offset):
-    raw = np.zeros(array.nbytes + 128, np.uint8)
-    start = (-raw.ctypes.data) % 64 + offset
-    placed = raw[start:start + array.nbytes].view(array.dtype).reshape(
-        array.shape)
-    placed[...] = array
-    return placed
-
-
 def _f64(a, bf16):
     return (memref.bf16_to_f32(a) if bf16 else a).astype(np.float64)
 
@@ -104,9 +91,7 @@ def _f64(a, bf16):
                                   "rms_norm_residual_f32", "rms_norm_bf16"])
 def test_dynamic_row_count(name):
     text, inputs, want, rtol, bf16 = _build(name)
-    lowered = subprocess.run(
-        [OPT, f"--pass-pipeline={norm_mlir.norm_pipeline()}"], input=text,
-        capture_output=True, text=True, check=True).stdout
+    lowered = lower(text)
     aligned = "alignment = 32 : i64, nontemporal" if bf16 else \
         "alignment = 64 : i64, nontemporal"
     assert aligned in lowered, "full tiles not vectorized with aligned stores"
@@ -117,8 +102,8 @@ def test_dynamic_row_count(name):
         refs = want(*[_f64(a, bf16) for a in ins])
         results = {}
         for offset in (0, 16):
-            args = [_placed(a, offset) for a in ins]
-            outs = [_placed(np.zeros((rows, COLS), ins[0].dtype), offset)
+            args = [placed(a, offset) for a in ins]
+            outs = [placed(np.zeros((rows, COLS), ins[0].dtype), offset)
                     for _ in refs]
             fn(*args, *outs)
             results[offset] = [np.array(o, copy=True) for o in outs]
@@ -156,9 +141,7 @@ def test_dynamic_batch_and_sequence(op):
                                  rstd=True, residual_sum=True)
         fb.ret(y, rstd, h)
     text = fb.module_text()
-    lowered = subprocess.run(
-        [OPT, f"--pass-pipeline={norm_mlir.norm_pipeline()}"], input=text,
-        capture_output=True, text=True, check=True).stdout
+    lowered = lower(text)
     assert "alignment = 64 : i64, nontemporal" in lowered, \
         "full tiles of [batch * sequence] rows not vectorized"
     fn = norm_mlir.compile_mlir(text, opt=OPT)["f"]
@@ -178,7 +161,7 @@ def test_dynamic_batch_and_sequence(op):
             r = ref.rms_norm(x, w, res, axes=(2,), epsilon=1e-6)
             refs = [r["output"], r["rstd"], x.astype(np.float64) + res]
         outs = [np.zeros(np.shape(e), np.float32) for e in refs]
-        fn(*[_placed(a, 0) for a in ins], *outs)
+        fn(*[placed(a, 0) for a in ins], *outs)
         if batch * seq == 0:
             continue
         for got, expected in zip(outs, refs):

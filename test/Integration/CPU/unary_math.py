@@ -2,22 +2,10 @@
 an elementwise function applying one `math` op, compiled by the default
 pipeline, and f32 inputs covering every exponent."""
 
-import sys
-from pathlib import Path
-
 import numpy as np
-import pytest
 
-_REPO = Path(__file__).resolve().parents[3]
-sys.path.insert(0, str(_REPO / "python"))
-
-import norm_mlir  # noqa: E402
-
-OPT = norm_mlir.find_opt()
-
-#: Mark for the test modules: they need norm-opt (its pipeline).
-needs_norm_opt = pytest.mark.skipif(
-    Path(OPT).name != "norm-opt", reason=f"needs norm-opt, found {OPT}")
+import norm_mlir
+from norm_opt_helpers import OPT, lower, needs_norm_opt  # noqa: F401
 
 
 def unary_ir(op, n, elem):
@@ -43,11 +31,7 @@ def compile_unary(op, n, elem):
 
 def lowered_unary(op):
     """unary_ir of 1024 f32 lowered to the LLVM dialect, as text."""
-    import subprocess
-    return subprocess.run(
-        [OPT, f"--pass-pipeline={norm_mlir.norm_pipeline()}"],
-        input=unary_ir(op, 1024, "f32"), capture_output=True, text=True,
-        check=True).stdout
+    return lower(unary_ir(op, 1024, "f32"))
 
 
 def random_finite_f32(rng, count):

@@ -200,13 +200,19 @@ NORM_CUDA_EXPORT CUmodule mgpuModuleLoadJIT(void *data, int optLevel) {
 
 NORM_CUDA_EXPORT void mgpuModuleUnload(CUmodule module) {
   // Unloading runs from global destructors, possibly after the driver shut
-  // down at exit: nothing to report then.
+  // down at exit (seen with PyTorch on an H100: every call then fails with
+  // CUDA_ERROR_DEINITIALIZED): nothing to unload or report then.
   if (!module)
     return;
-  ScopedContext scopedContext;
+  CUresult pushed = cuCtxPushCurrent(getContext());
+  if (pushed == CUDA_ERROR_DEINITIALIZED)
+    return;
+  CUDA_REPORT_IF_ERROR(pushed);
   CUresult result = cuModuleUnload(module);
   if (result != CUDA_ERROR_DEINITIALIZED)
     CUDA_REPORT_IF_ERROR(result);
+  if (pushed == CUDA_SUCCESS)
+    CUDA_REPORT_IF_ERROR(cuCtxPopCurrent(nullptr));
 }
 
 NORM_CUDA_EXPORT CUfunction mgpuModuleGetFunction(CUmodule module,

@@ -15,13 +15,22 @@
 #                                 GroupNorm+SiLU, BatchNorm inference and
 #                                 training; $BENCH_CASES, $BENCH_NO_COMPILE);
 #                                 results to $OUT (or build-gpu/results)
+#                                 (NORM_GPU_OTHER_BUNDLES="dir ...": the
+#                                 same benchmark on other bundles, A/B;
+#                                 NORM_GPU_PROFILE=0: no Nsight Compute;
+#                                 NORM_GPU_PROFILE_CASES=regex)
+#   scripts/gpu-check.sh variant NAME 'OPTIONS'
+#                                 here, after build: the kernels again with
+#                                 extra norm-lower-to-nvvm options (e.g.
+#                                 'blocks-per-sm=8') into
+#                                 $BUILD_DIR/gpu-bundle-NAME
 #   scripts/gpu-check.sh report F here: puts the benchmark table F (the
 #                                 device run's benchmarks.md) into
 #                                 docs/benchmarks.md
 #
 # One device call (the device tool), after `build`:
 #   command: bash scripts/gpu-check.sh device
-#   carry:   ["build-gpu/gpu-bundle"]      timeout_s: 540
+#   carry:   ["build-gpu/gpu-bundle"]      timeout_s: 480
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -66,27 +75,90 @@ PY
   ls -l "$BUNDLE"
   echo
   echo "device call: command='bash scripts/gpu-check.sh device'" \
-       "carry=['${BUNDLE#"$ROOT"/}'] timeout_s=540"
+       "carry=['${BUNDLE#"$ROOT"/}'] timeout_s=480"
+}
+
+variant() {
+  local name="$1" options="$2" dir="$BUILD_DIR/gpu-bundle-$1"
+  rm -rf "$dir"
+  PYTHONPATH="$ROOT/python" python3 - "$ROOT" "$BUILD_DIR" "$dir" "$CHIP" \
+    "$options" <<'PY'
+import sys
+from pathlib import Path
+from norm_mlir.gpu import compile_gpu_library
+root, build, bundle = (Path(a) for a in sys.argv[1:4])
+chip, options = sys.argv[4:6]
+so = compile_gpu_library(root / "test/GPU/kernels.mlir",
+                         bundle / "libnorm_gpu_kernels.so",
+                         runtime_lib=build / "lib/libnorm_cuda_runtime.so",
+                         chip=chip, norm_opt=str(build / "bin/norm-opt"),
+                         pipeline_options=options)
+print(f"built {so} for {chip} with '{options}'")
+PY
 }
 
 device() {
   local out="${OUT:-$ROOT/build-gpu/results}"
   mkdir -p "$out"
   export NORM_GPU_BUNDLE="$BUNDLE" PYTHONUNBUFFERED=1
-  nvidia-smi -L | tee "$out/device.txt" || true
-  local status=0
+  local t0=$SECONDS status=0
+  {
+    nvidia-smi -L || true
+    nvidia-smi --query-gpu=driver_version,clocks.max.sm,clocks.max.mem \
+      --format=csv || true
+    python3 -c 'import torch; print("torch", torch.__version__,
+      torch.cuda.get_device_name(0))' || true
+    # Registers, shared and local memory (spills) of every kernel.
+    for cubin in "$BUNDLE"/cubin/*.cubin; do
+      cuobjdump --dump-resource-usage "$cubin" | grep -E 'Function|REG' || true
+    done
+  } 2>&1 | tee "$out/device.txt"
   # Correctness first: every kernel against PyTorch on the GPU.
-  python3 -m pytest -q -p no:cacheprovider -rs "$ROOT/test/Integration/GPU" \
-    2>&1 | tee "$out/gpu-tests.txt" || status=1
+  python3 -m pytest -q -p no:cacheprovider -rs --timeout=120 \
+    "$ROOT/test/Integration/GPU" 2>&1 | tee "$out/gpu-tests.txt" || status=1
+  echo "tests done at $((SECONDS - t0)) s"
   # Then speed, against eager and torch.compile and a copy in the same run.
-  # When device time is short (torch.compile costs tens of seconds a case):
-  # BENCH_CASES=regex (e.g. 'GroupNorm|BatchNorm') and/or BENCH_NO_COMPILE=1.
-  local args=(--bundle "$BUNDLE" --output "$out/benchmarks.md")
+  # torch.compile costs tens of seconds a case: it runs after the first pass
+  # and stops starting cases after $BENCH_COMPILE_DEADLINE seconds.
+  # BENCH_CASES=regex (e.g. 'GroupNorm|BatchNorm'), BENCH_NO_COMPILE=1.
+  local args=(--bundle "$BUNDLE" --output "$out/benchmarks.md"
+              --compile-deadline "${BENCH_COMPILE_DEADLINE:-150}")
   [[ -n "${BENCH_CASES:-}" ]] && args+=(--cases "$BENCH_CASES")
   [[ -n "${BENCH_NO_COMPILE:-}" ]] && args+=(--no-compile)
   python3 "$ROOT/benchmarks/gpu/bench_norm.py" "${args[@]}" \
     2>&1 | tee "$out/bench-log.txt" || status=1
-  echo "results in $out"
+  echo "benchmark done at $((SECONDS - t0)) s"
+  # A/B: other bundles (NORM_GPU_OTHER_BUNDLES, space-separated: built from
+  # another commit, or by `variant`), same cases, no torch.compile, same
+  # machine; each into benchmarks-<bundle folder>.md.
+  local other
+  for other in ${NORM_GPU_OTHER_BUNDLES:-}; do
+    local bargs=(--bundle "$other" --no-compile
+                 --output "$out/benchmarks-$(basename "$other").md")
+    [[ -n "${BENCH_CASES:-}" ]] && bargs+=(--cases "$BENCH_CASES")
+    python3 "$ROOT/benchmarks/gpu/bench_norm.py" "${bargs[@]}" \
+      2>&1 | tee -a "$out/bench-log.txt" || status=1
+  done
+  # Last, when asked and time allows: Nsight Compute's speed of light,
+  # launch statistics and occupancy of each kernel (NORM_GPU_PROFILE=1).
+  if [[ "${NORM_GPU_PROFILE:-1}" != 0 ]]; then
+    local ncu
+    ncu=$(command -v ncu || ls /opt/nvidia/nsight-compute/*/ncu 2>/dev/null \
+      | head -1 || true)
+    if [[ -n "$ncu" ]]; then
+      local pargs=(--bundle "$BUNDLE")
+      local pcases="${NORM_GPU_PROFILE_CASES:-${BENCH_CASES:-}}"
+      [[ -n "$pcases" ]] && pargs+=(--cases "$pcases")
+      timeout "${NORM_GPU_PROFILE_TIMEOUT:-120}" "$ncu" --clock-control none \
+        --csv --page details --section SpeedOfLight --section LaunchStats \
+        --section Occupancy --section MemoryWorkloadAnalysis \
+        python3 "$ROOT/benchmarks/gpu/profile_kernels.py" "${pargs[@]}" \
+        > "$out/ncu.csv" 2>&1 || echo "ncu failed or timed out"
+    else
+      echo "no ncu found"
+    fi
+  fi
+  echo "results in $out ($((SECONDS - t0)) s)"
   return $status
 }
 
@@ -111,6 +183,7 @@ PY
 case "${1:-build}" in
   build) build ;;
   device) device ;;
+  variant) variant "${2:?usage: gpu-check.sh variant NAME OPTIONS}" "${3:-}" ;;
   report) report "${2:?usage: gpu-check.sh report benchmarks.md}" ;;
-  *) echo "usage: $0 build|device|report FILE" >&2; exit 2 ;;
+  *) echo "usage: $0 build|device|variant NAME OPTIONS|report FILE" >&2; exit 2 ;;
 esac

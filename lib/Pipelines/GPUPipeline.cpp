@@ -11,6 +11,7 @@
 
 #include "norm/Pipelines/GPUPipeline.h"
 #include "norm/Conversion/Passes.h"
+#include "norm/Transforms/Passes.h"
 
 #include "mlir/Conversion/Passes.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -228,6 +229,9 @@ void mlir::norm::buildNormLowerToNVVMPipeline(
   // Norm ops to gpu.launch kernels, outlined into a gpu.module.
   ConvertNormToGPUPassOptions normToGPU;
   normToGPU.warpRowLimit = options.warpRowLimit;
+  normToGPU.numSMs = options.numSMs;
+  normToGPU.blocksPerSM = options.blocksPerSM;
+  normToGPU.columnBlocksPerSM = options.columnBlocksPerSM;
   pm.addPass(createConvertNormToGPUPass(normToGPU));
   // Outline before canonicalizing: constants hoisted out of the launch would
   // become kernel arguments instead of immediates.
@@ -252,6 +256,8 @@ void mlir::norm::buildNormLowerToNVVMPipeline(
   ConvertGpuOpsToNVVMOpsOptions gpuToNVVM;
   gpuToNVVM.indexBitwidth = options.indexBitwidth;
   OpPassManager &device = pm.nest<gpu::GPUModuleOp>();
+  if (options.approximateFunctions)
+    device.addPass(createNormApproximateFunctionsPass());
   device.addPass(createConvertGpuOpsToNVVMOps(gpuToNVVM));
   device.addPass(createCanonicalizerPass());
   device.addPass(createCSEPass());

@@ -3,25 +3,29 @@
 // RUN:   | FileCheck %s --check-prefix=SMALL
 
 // GroupNorm(32) + SiLU, bf16 [8, 512, 64, 64]: 256 sets (sample, group) of
-// 16 x 4096 elements = 8192 vectors of 8; 4 chunks of 2048 vectors, so the
-// grid is 256 x 4 = 1024 blocks of 256 threads (>= 4 per SM on 132 SMs).
-// Kernel 1: partial moments; kernel 2: merge + normalize + SiLU.
+// 16 x 4096 elements = 8192 vectors of 8; 8 chunks of 1024 vectors, so the
+// grid is 256 x 8 = 2048 blocks of 256 threads (>= 8 per SM on 132 SMs).
+// Kernel 1: partial moments (4 vectors a thread, no loop); kernel 2: merge +
+// normalize + SiLU.
 // CHECK-LABEL: func.func @gn_silu(
 // CHECK: %[[T0:.*]] = gpu.wait async
-// CHECK: %[[WS:.*]], %[[T1:.*]] = gpu.alloc async [%[[T0]]] () : memref<3072xf32>
-// CHECK: %[[T2:.*]] = gpu.launch async [%[[T1]]] blocks({{.*}}) in ({{.*}} = %c256{{.*}}, {{.*}} = %c4{{.*}}, {{.*}} = %c1{{.*}}) threads({{.*}}) in ({{.*}} = %c256
+// CHECK: %[[WS:.*]], %[[T1:.*]] = gpu.alloc async [%[[T0]]] () : memref<6144xf32>
+// CHECK: %[[T2:.*]] = gpu.launch async [%[[T1]]] blocks({{.*}}) in ({{.*}} = %c256{{.*}}, {{.*}} = %c8{{.*}}, {{.*}} = %c1{{.*}}) threads({{.*}}) in ({{.*}} = %c256
 // CHECK-SAME: workgroup(%[[SCRATCH:.*]] : memref<96xf32, #gpu.address_space<workgroup>>)
-// CHECK: scf.for
+// CHECK-NOT: scf.for
 // CHECK-COUNT-4: vector.load {{.*}} {alignment = 16 : i64} : memref<16777216xbf16>, vector<8xbf16>
 // CHECK: arith.divf
-// CHECK: scf.yield
 // CHECK: gpu.shuffle xor
 // CHECK: gpu.shuffle idx
 // CHECK: memref.store {{.*}}, %[[SCRATCH]]
 // CHECK: gpu.barrier
 // CHECK: memref.store {{.*}}, %[[WS]]
 // CHECK: gpu.terminator
-// CHECK: %[[T3:.*]] = gpu.launch async [%[[T2]]] blocks({{.*}}) in ({{.*}} = %c256{{.*}}, {{.*}} = %c4
+// Kernel 2 walks the blocks backwards (set 255 - x, chunk 7 - y): it starts
+// with what kernel 1 read last, still in L2.
+// CHECK: %[[T3:.*]] = gpu.launch async [%[[T2]]] blocks(%[[BX:.*]], %[[BY:.*]], %{{.*}}) in ({{.*}} = %c256{{.*}}, {{.*}} = %c8
+// CHECK: arith.subi %c255{{.*}}, %[[BX]] : index
+// CHECK: arith.subi %c7{{.*}}, %[[BY]] : index
 // CHECK: memref.load %[[WS]]
 // CHECK: gpu.shuffle xor
 // CHECK-NOT: gpu.barrier
@@ -83,15 +87,15 @@ func.func @bn_inference_relu(%x: memref<32x64x56x56xf32>, %m: memref<64xf32>,
 // -----
 
 // BatchNorm training, f32 [32, 64, 56, 56]: 64 channels of 32 x 784 vectors
-// of 4; 13 chunks of 2048 vectors (the last one partial: masked loads), so
-// 64 x 13 = 832 blocks. Block (c, 0) writes the saved and running statistics.
+// of 4; 25 chunks of 1024 vectors (the last one partial: masked loads), so
+// 64 x 25 = 1600 blocks. Block (c, 0) writes the saved and running statistics.
 // CHECK-LABEL: func.func @bn_training(
-// CHECK: gpu.alloc async {{.*}} : memref<2496xf32>
-// CHECK: gpu.launch async {{.*}} blocks({{.*}}) in ({{.*}} = %c64{{.*}}, {{.*}} = %c13
+// CHECK: gpu.alloc async {{.*}} : memref<4800xf32>
+// CHECK: gpu.launch async {{.*}} blocks({{.*}}) in ({{.*}} = %c64{{.*}}, {{.*}} = %c25
 // CHECK: arith.cmpi ult, {{.*}}, %c25088
 // CHECK: scf.if {{.*}} -> (vector<4xf32>)
 // CHECK: gpu.barrier
-// CHECK: gpu.launch async {{.*}} blocks({{.*}}) in ({{.*}} = %c64{{.*}}, {{.*}} = %c13
+// CHECK: gpu.launch async {{.*}} blocks({{.*}}) in ({{.*}} = %c64{{.*}}, {{.*}} = %c25
 // CHECK: memref.store {{.*}} : memref<64xf32>
 // CHECK: memref.store {{.*}} : memref<64xf32>
 // CHECK: memref.store {{.*}} : memref<64xf32>
@@ -158,11 +162,15 @@ func.func @gn_odd_stats(%x: memref<2x4x3x3xf32>, %y: memref<2x4x3x3xf32>,
 // CHECK-SAME: workgroup(%{{.*}} : memref<4352xf32, #gpu.address_space<workgroup>>)
 // CHECK: vector.load {{.*}} : memref<6422528xbf16>, vector<8xbf16>
 // CHECK: gpu.barrier
+// The finalize loads 4 partials (lanes l, l + 32, l + 64, l + 96) per
+// iteration before merging them; the normalize walks the chunks backwards.
 // CHECK: gpu.launch async {{.*}} blocks({{.*}}) in ({{.*}} = %c8{{.*}}, {{.*}} = %c1{{.*}}, {{.*}} = %c1{{.*}}) threads({{.*}}) in ({{.*}} = %c256
-// CHECK: scf.for
+// CHECK: scf.for {{.*}} to %c523{{.*}} step %c128
+// CHECK-COUNT-4: scf.if {{.*}} -> (f32, f32, f32)
 // CHECK: gpu.shuffle xor
 // CHECK: math.rsqrt
-// CHECK: gpu.launch async {{.*}} blocks({{.*}}) in ({{.*}} = %c1{{.*}}, {{.*}} = %c523
+// CHECK: gpu.launch async {{.*}} blocks(%{{.*}}, %[[NBY:.*]], %{{.*}}) in ({{.*}} = %c1{{.*}}, {{.*}} = %c523
+// CHECK: arith.subi %c522{{.*}}, %[[NBY]] : index
 // CHECK-NOT: gpu.barrier
 // CHECK: vector.store {{.*}} : memref<6422528xbf16>, vector<8xbf16>
 // CHECK: gpu.dealloc async

@@ -7,15 +7,17 @@
 // RUN:   | %python %norm_src_root/scripts/extract-gpu-objects.py | not grep '\.local'
 // RUN: norm-opt %s --norm-lower-to-nvvm="chip=sm_80 format=isa" \
 // RUN:   | %python %norm_src_root/scripts/extract-gpu-objects.py | FileCheck %s --check-prefix=PTX
+// RUN: norm-opt %s --norm-lower-to-nvvm="format=isa approximate-functions=0" \
+// RUN:   | %python %norm_src_root/scripts/extract-gpu-objects.py | FileCheck %s --check-prefix=EXACT
 
 // GroupNorm(32) + SiLU bf16 [8, 512, 64, 64] through the whole pipeline.
-// Host: one stream for the workspace, both launches (256 x 4 blocks of 256
+// Host: one stream for the workspace, both launches (256 x 8 blocks of 256
 // threads) and the free; one synchronization at the end.
 // LLVM-LABEL: define void @gn_silu(
 // LLVM: %[[S:.*]] = call ptr @mgpuStreamCreate()
-// LLVM: %[[WS:.*]] = call ptr @mgpuMemAlloc(i64 12288, ptr %[[S]], i8 0)
-// LLVM: call void @mgpuLaunchKernel(ptr %{{.*}}, i64 256, i64 4, i64 1, i64 256, i64 1, i64 1, i32 0, ptr %[[S]],
-// LLVM: call void @mgpuLaunchKernel(ptr %{{.*}}, i64 256, i64 4, i64 1, i64 256, i64 1, i64 1, i32 0, ptr %[[S]],
+// LLVM: %[[WS:.*]] = call ptr @mgpuMemAlloc(i64 24576, ptr %[[S]], i8 0)
+// LLVM: call void @mgpuLaunchKernel(ptr %{{.*}}, i64 256, i64 8, i64 1, i64 256, i64 1, i64 1, i32 0, ptr %[[S]],
+// LLVM: call void @mgpuLaunchKernel(ptr %{{.*}}, i64 256, i64 8, i64 1, i64 256, i64 1, i64 1, i32 0, ptr %[[S]],
 // LLVM: call void @mgpuMemFree(ptr %[[WS]], ptr %[[S]])
 // LLVM: call void @mgpuStreamSynchronize(ptr %[[S]])
 // LLVM: call void @mgpuStreamDestroy(ptr %[[S]])
@@ -25,11 +27,15 @@
 // (count, mean, M2) triple, lane 0 broadcast, one barrier, the partial
 // stored as three floats. Kernel 2 (its own gpu.module, the same entry
 // name): 128-bit loads and stores, SiLU's exp.
-// No local memory in either.
+// No local memory in either. With approximate-functions (default), the
+// Welford merges divide with div.approx and SiLU is ex2.approx + rcp.approx;
+// without it, the IEEE div.rn / rcp.rn sequences.
 // PTX-NOT: .local
 // PTX: .visible .entry gn_silu_kernel(
 // PTX-COUNT-4: ld.global.v4.b32
+// PTX-NOT: div.rn.f32
 // PTX: shfl.sync.bfly.b32
+// PTX-NOT: div.rn.f32
 // PTX: shfl.sync.idx.b32
 // PTX: bar.sync
 // PTX: st.global.b32
@@ -38,9 +44,19 @@
 // PTX: shfl.sync.bfly.b32
 // PTX: rsqrt.approx
 // PTX-COUNT-4: ld.global.v4.b32
+// PTX-NOT: rcp.rn.f32
 // PTX: ex2.approx
+// PTX-NOT: rcp.rn.f32
+// PTX: rcp.approx.f32
+// PTX-NOT: rcp.rn.f32
 // PTX: st.global.v4.b32
 // PTX-NOT: .local
+
+// EXACT: .visible .entry gn_silu_kernel(
+// EXACT: div.rn.f32
+// EXACT: .visible .entry gn_silu_kernel(
+// EXACT: rcp.rn.f32
+// EXACT: st.global.v4.b32
 
 func.func @gn_silu(%x: memref<8x512x64x64xbf16>, %w: memref<512xbf16>,
     %b: memref<512xbf16>, %y: memref<8x512x64x64xbf16>) attributes {llvm.emit_c_interface} {

@@ -70,6 +70,26 @@ struct NormNVVMPipelineOptions
       *this, "warp-row-limit",
       llvm::cl::desc("convert-norm-to-gpu: longest row handled by a warp"),
       llvm::cl::init(1024)};
+  PassOptions::Option<int64_t> numSMs{
+      *this, "num-sms",
+      llvm::cl::desc("convert-norm-to-gpu: SMs the GroupNorm/BatchNorm grids "
+                     "fill"),
+      llvm::cl::init(132)};
+  PassOptions::Option<int64_t> blocksPerSM{
+      *this, "blocks-per-sm",
+      llvm::cl::desc("convert-norm-to-gpu: blocks per SM the GroupNorm/"
+                     "BatchNorm NCHW grids aim for"),
+      llvm::cl::init(8)};
+  PassOptions::Option<int64_t> columnBlocksPerSM{
+      *this, "column-blocks-per-sm",
+      llvm::cl::desc("convert-norm-to-gpu: blocks per SM the BatchNorm NHWC "
+                     "grids aim for"),
+      llvm::cl::init(4)};
+  PassOptions::Option<bool> approximateFunctions{
+      *this, "approximate-functions",
+      llvm::cl::desc("norm-approximate-functions on the kernels: exp and "
+                     "f32 division as ex2/rcp/div.approx (a few ulp)"),
+      llvm::cl::init(true)};
 };
 
 /// Adds the passes of `norm-lower-to-nvvm` to `pm` (a module pass manager).

@@ -247,6 +247,32 @@ def NormSetFastMathPass
   let dependentDialects = ["::mlir::arith::ArithDialect"];
 }
 
+def NormApproximateFunctionsPass : Pass<"norm-approximate-functions"> {
+  let summary = "Allow approximate transcendental functions and division";
+  let description = [{
+    Adds the `afn` fast-math flag to every f32 (or narrower) floating-point
+    `math` operation and `arith.divf` under the anchor op, keeping the flags
+    they already have.
+
+    Why: on NVPTX the flag selects the hardware's approximate instructions.
+    `math.exp` lowers to `__nv_fast_expf` (`ex2.approx`) instead of the
+    accurate `__nv_expf` (a dozen instructions), and `fdiv afn` to
+    `rcp.approx.f32` / `div.approx.f32` instead of the IEEE `rcp.rn` /
+    `div.rn` sequences. A GroupNorm+SiLU bf16 normalize kernel was compute
+    bound on these (58% of the SM's issue slots on an H100 for a
+    memory-bound kernel). `norm-lower-to-nvvm` runs it on the kernels
+    (option `approximate-functions`, default on).
+
+    Limits: results change by a few ulp of f32 (`ex2.approx` and
+    `div.approx` have 2 ulp maximum relative error in the normal range):
+    far below the rounding of f16/bf16 outputs, and within the GPU tests'
+    f32 tolerance (1e-4). f64 ops are left exact. `math` ops without a fast
+    variant (`erf`, `tanh`) are unchanged by the flag at lowering. Tests:
+    norm-approximate-functions.mlir, test/GPU/norm-lower-to-nvvm.mlir.
+  }];
+  let dependentDialects = ["::mlir::arith::ArithDialect"];
+}
+
 //===----------------------------------------------------------------------===//
 // norm-eliminate-reshaped-empty-tensors
 //===----------------------------------------------------------------------===//

@@ -196,7 +196,7 @@ static ColumnMapping computeColumnMapping(const ChannelNormInfo &info,
       m.rowLanes, llvm::PowerOf2Ceil(static_cast<uint64_t>(info.rows)));
   m.channelTiles = llvm::divideCeil(m.channelVectors, m.channelLanes);
   int64_t targetBlocks = std::max<int64_t>(1, options.numSMs) *
-                         std::max<int64_t>(1, options.blocksPerSM);
+                         std::max<int64_t>(1, options.columnBlocksPerSM);
   int64_t chunks =
       std::clamp<int64_t>(llvm::divideCeil(targetBlocks, m.channelTiles), 1,
                           llvm::divideCeil(info.rows, m.rowLanes));
@@ -397,9 +397,10 @@ private:
   /// Butterfly merge over `width` lanes; every lane gets lane 0's result.
   Moments mergeWarp(Moments v, int64_t width);
   /// Creates a launch of S x P blocks after `dependency`; sets the insertion
-  /// point into its body and the thread ids. Returns its token.
+  /// point into its body and the thread ids. Returns its token. `reversed`:
+  /// block (x, y) takes set S-1-x and chunk P-1-y (see createLaunch).
   Value createLaunch(Value dependency, ArrayRef<Type> workgroup,
-                     gpu::LaunchOp &launch);
+                     gpu::LaunchOp &launch, bool reversed = false);
   /// Element offset of the vector `k` (index within the set) of set `set`.
   Value vectorOffset(Value set, Value k);
   /// Channel of the vector `k` of `set` (group norm only).
@@ -428,7 +429,7 @@ private:
   // Channels last (NHWC BatchNorm): [rows, C] with C contiguous.
   Value createLaunch(Value dependency, ArrayRef<Type> workgroup,
                      gpu::LaunchOp &launch, int64_t gridX, int64_t gridY,
-                     int64_t blockX);
+                     int64_t blockX, bool reversed = false);
   /// Emits the launches of a channels-last BatchNorm.
   void buildColumns();
   /// Sets `channelVector` (clamped), `channelValid` (null: always) and
@@ -494,15 +495,16 @@ Moments ChannelKernelBuilder::mergeWarp(Moments v, int64_t width) {
 
 Value ChannelKernelBuilder::createLaunch(Value dependency,
                                          ArrayRef<Type> workgroup,
-                                         gpu::LaunchOp &launch) {
+                                         gpu::LaunchOp &launch, bool reversed) {
   return createLaunch(dependency, workgroup, launch, m.numSets, m.numChunks,
-                      m.blockSize);
+                      m.blockSize, reversed);
 }
 
 Value ChannelKernelBuilder::createLaunch(Value dependency,
                                          ArrayRef<Type> workgroup,
                                          gpu::LaunchOp &launch, int64_t gridX,
-                                         int64_t gridY, int64_t blockX) {
+                                         int64_t gridY, int64_t blockX,
+                                         bool reversed) {
   Value one = index(1);
   Value x = index(gridX);
   Value y = index(gridY);
@@ -511,6 +513,13 @@ Value ChannelKernelBuilder::createLaunch(Value dependency,
   tid = launch.getThreadIds().x;
   set = launch.getBlockIds().x;
   chunk = launch.getBlockIds().y;
+  // Blocks are scheduled about in order of their linear id. The normalize
+  // kernel after a statistics kernel walks the input backwards, so that it
+  // starts with what the statistics kernel read last: what is still in L2.
+  if (reversed) {
+    set = arith::SubIOp::create(b, loc, index(gridX - 1), set);
+    chunk = arith::SubIOp::create(b, loc, index(gridY - 1), chunk);
+  }
   return launch.getAsyncToken();
 }
 
@@ -1015,7 +1024,8 @@ void ChannelKernelBuilder::buildColumnFinalize(Value workspace) {
   const ColumnMapping &c = info.columns;
   // A warp per channel (8 per block): lane l merges partials l, l + 32, ...,
   // then one butterfly. (A thread per channel would walk all P partials
-  // serially, one L2 latency each.)
+  // serially, one L2 latency each.) Each iteration loads 4 partials before
+  // merging them: the loads overlap instead of one L2 latency per partial.
   Value c32 = index(32);
   Value lane = arith::RemUIOp::create(b, loc, tid, c32);
   Value channel = arith::AddIOp::create(
@@ -1027,24 +1037,45 @@ void ChannelKernelBuilder::buildColumnFinalize(Value workspace) {
   guarded(inRange, [&] {
     Value zero = floatConst(0.0);
     int64_t pc = c.numChunks * info.channels;
-    auto loop = scf::ForOp::create(b, loc, lane, index(c.numChunks), c32,
+    constexpr int64_t kLoadsInFlight = 4;
+    auto loop = scf::ForOp::create(b, loc, lane, index(c.numChunks),
+                                   index(32 * kLoadsInFlight),
                                    ValueRange{zero, zero, zero});
     {
       OpBuilder::InsertionGuard guard(b);
       b.setInsertionPointToStart(loop.getBody());
-      Value at = arith::AddIOp::create(
-          b, loc,
-          arith::MulIOp::create(b, loc, loop.getInductionVar(),
-                                index(info.channels)),
-          channel);
-      SmallVector<Value> partial;
-      for (int64_t q = 0; q < 3; ++q)
-        partial.push_back(memref::LoadOp::create(
-            b, loc, workspace,
-            ValueRange{arith::AddIOp::create(b, loc, at, index(q * pc))}));
+      SmallVector<Moments> partials;
+      for (int64_t u = 0; u < kLoadsInFlight; ++u) {
+        Value chunkIdx = arith::AddIOp::create(b, loc, loop.getInductionVar(),
+                                               index(32 * u));
+        Value valid = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult,
+                                            chunkIdx, index(c.numChunks));
+        // Past the last chunk: an empty partial (count 0).
+        auto ifOp = scf::IfOp::create(b, loc, TypeRange{f32, f32, f32}, valid,
+                                      /*withElseRegion=*/true);
+        {
+          OpBuilder::InsertionGuard inner(b);
+          b.setInsertionPointToStart(&ifOp.getThenRegion().front());
+          Value at = arith::AddIOp::create(
+              b, loc,
+              arith::MulIOp::create(b, loc, chunkIdx, index(info.channels)),
+              channel);
+          SmallVector<Value> partial;
+          for (int64_t q = 0; q < 3; ++q)
+            partial.push_back(memref::LoadOp::create(
+                b, loc, workspace,
+                ValueRange{arith::AddIOp::create(b, loc, at, index(q * pc))}));
+          scf::YieldOp::create(b, loc, partial);
+          b.setInsertionPointToStart(&ifOp.getElseRegion().front());
+          scf::YieldOp::create(b, loc, ValueRange{zero, zero, zero});
+        }
+        partials.push_back(
+            {ifOp.getResult(0), ifOp.getResult(1), ifOp.getResult(2)});
+      }
       ValueRange acc = loop.getRegionIterArgs();
-      Moments m =
-          merge({acc[0], acc[1], acc[2]}, {partial[0], partial[1], partial[2]});
+      Moments m{acc[0], acc[1], acc[2]};
+      for (const Moments &partial : partials)
+        m = merge(m, partial);
       scf::YieldOp::create(b, loc, ValueRange{m.count, m.mean, m.m2});
     }
     Moments total = mergeWarp(
@@ -1149,7 +1180,7 @@ void ChannelKernelBuilder::buildColumns() {
     OpBuilder::InsertionGuard guard(b);
     gpu::LaunchOp launch;
     token = createLaunch(token, {}, launch, c.channelTiles, c.numChunks,
-                         c.blockSize());
+                         c.blockSize(), /*reversed=*/workspace != nullptr);
     buildColumnNormalize(workspace);
   }
   endKernels(workspace, token);
@@ -1175,7 +1206,8 @@ void ChannelKernelBuilder::build() {
   {
     OpBuilder::InsertionGuard guard(b);
     gpu::LaunchOp launch;
-    token = createLaunch(token, {}, launch);
+    token = createLaunch(token, {}, launch,
+                         /*reversed=*/workspace != nullptr);
     buildNormalize(workspace, launch);
   }
   endKernels(workspace, token);

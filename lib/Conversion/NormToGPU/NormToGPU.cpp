@@ -581,6 +581,7 @@ struct ConvertNormToGPUPass
     options.maxValuesPerThread = maxValuesPerThread;
     options.numSMs = numSMs;
     options.blocksPerSM = blocksPerSM;
+    options.columnBlocksPerSM = columnBlocksPerSM;
     RewritePatternSet patterns(&getContext());
     populateNormToGPUPatterns(patterns, options);
     GreedyRewriteConfig config;

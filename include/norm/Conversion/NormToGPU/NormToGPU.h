@@ -36,7 +36,8 @@ struct NormToGPUOptions {
   /// Streaming multiprocessors to fill (132: H100 SXM).
   int64_t numSMs = 132;
   /// Blocks per SM the grid (sets x chunks) aims for.
-  int64_t blocksPerSM = 4;
+  int64_t blocksPerSM = 8;
+  int64_t columnBlocksPerSM = 4;
   /// Most chunks a set is split into (one warp merges the partials).
   int64_t maxChunks = 32;
   /// Threads per block of the GroupNorm/BatchNorm kernels (a power of two).

@@ -232,6 +232,8 @@ void mlir::norm::buildNormLowerToNVVMPipeline(
   normToGPU.numSMs = options.numSMs;
   normToGPU.blocksPerSM = options.blocksPerSM;
   normToGPU.columnBlocksPerSM = options.columnBlocksPerSM;
+  normToGPU.channelBlockSize = options.channelBlockSize;
+  normToGPU.channelUnroll = options.channelUnroll;
   pm.addPass(createConvertNormToGPUPass(normToGPU));
   // Outline before canonicalizing: constants hoisted out of the launch would
   // become kernel arguments instead of immediates.

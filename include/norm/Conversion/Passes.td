@@ -160,7 +160,14 @@ def ConvertNormToGPUPass : Pass<"convert-norm-to-gpu"> {
     Option<"columnBlocksPerSM", "column-blocks-per-sm", "int64_t",
            /*default=*/"4",
            "Blocks per SM the BatchNorm NHWC (channels-last) grids aim for "
-           "(4: best of 2/4/8/16 measured on an H100)">
+           "(4: best of 2/4/8/16 measured on an H100)">,
+    Option<"channelBlockSize", "channel-block-size", "int64_t",
+           /*default=*/"256",
+           "Threads per block of the GroupNorm/BatchNorm kernels (a power of "
+           "two between 32 and 1024; other values are rejected)">,
+    Option<"channelUnroll", "channel-unroll", "int64_t", /*default=*/"4",
+           "Vectors a GroupNorm/BatchNorm thread loads before using them "
+           "(1 to 16; other values are rejected)">
   ];
   let dependentDialects = [
     "::mlir::gpu::GPUDialect",

@@ -85,6 +85,16 @@ struct NormNVVMPipelineOptions
       llvm::cl::desc("convert-norm-to-gpu: blocks per SM the BatchNorm NHWC "
                      "grids aim for"),
       llvm::cl::init(4)};
+  PassOptions::Option<int64_t> channelBlockSize{
+      *this, "channel-block-size",
+      llvm::cl::desc("convert-norm-to-gpu: threads per GroupNorm/BatchNorm "
+                     "block"),
+      llvm::cl::init(256)};
+  PassOptions::Option<int64_t> channelUnroll{
+      *this, "channel-unroll",
+      llvm::cl::desc("convert-norm-to-gpu: vectors a GroupNorm/BatchNorm "
+                     "thread loads before using them"),
+      llvm::cl::init(4)};
   PassOptions::Option<bool> approximateFunctions{
       *this, "approximate-functions",
       llvm::cl::desc("norm-approximate-functions on the kernels: exp and "

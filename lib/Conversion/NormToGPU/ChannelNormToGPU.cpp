@@ -267,6 +267,15 @@ static LogicalResult analyzeChannelNorm(Operation *op,
     return failure();
   }
 
+  if (options.channelBlockSize < 32 || options.channelBlockSize > 1024 ||
+      !llvm::isPowerOf2_64(options.channelBlockSize)) {
+    reason = "channel-block-size must be a power of two between 32 and 1024";
+    return failure();
+  }
+  if (options.channelUnroll < 1 || options.channelUnroll > 16) {
+    reason = "channel-unroll must be between 1 and 16";
+    return failure();
+  }
   auto type = cast<RankedTensorType>(input.getType());
   if (!isSupportedFloat(type.getElementType())) {
     reason = "the element type must be f32, f16 or bf16";

@@ -582,6 +582,8 @@ struct ConvertNormToGPUPass
     options.numSMs = numSMs;
     options.blocksPerSM = blocksPerSM;
     options.columnBlocksPerSM = columnBlocksPerSM;
+    options.channelBlockSize = channelBlockSize;
+    options.channelUnroll = channelUnroll;
     RewritePatternSet patterns(&getContext());
     populateNormToGPUPatterns(patterns, options);
     GreedyRewriteConfig config;

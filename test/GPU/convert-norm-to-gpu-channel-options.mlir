@@ -1,0 +1,25 @@
+// RUN: norm-opt %s --convert-norm-to-gpu="channel-block-size=96" --split-input-file --verify-diagnostics
+// RUN: norm-opt %s --convert-norm-to-gpu="channel-block-size=2048" --split-input-file --verify-diagnostics
+// RUN: not norm-opt %s --convert-norm-to-gpu="channel-unroll=0" --split-input-file \
+// RUN:   2>&1 | FileCheck %s --check-prefix=UNROLL
+// RUN: norm-opt %s --convert-norm-to-gpu="channel-block-size=128 channel-unroll=8 num-sms=1 blocks-per-sm=1" \
+// RUN:   --split-input-file | FileCheck %s --check-prefix=OK
+
+// The GroupNorm/BatchNorm block is a power of two (the block reduction
+// merges warps pairwise) and at most 1024 threads; unroll is 1 to 16.
+func.func @gn(%x: memref<2x64x16x16xf32>, %y: memref<2x64x16x16xf32>) {
+  %xt = bufferization.to_tensor %x restrict : memref<2x64x16x16xf32> to tensor<2x64x16x16xf32>
+  // expected-error @+1 {{has no GPU kernel: channel-block-size must be a power of two between 32 and 1024}}
+  %r = norm.group_norm %xt groups = 4 : tensor<2x64x16x16xf32>
+  bufferization.materialize_in_destination %r in restrict writable %y
+      : (tensor<2x64x16x16xf32>, memref<2x64x16x16xf32>) -> ()
+  return
+}
+
+// UNROLL: error: 'norm.group_norm' op has no GPU kernel: channel-unroll must be between 1 and 16
+
+// Sets of 16 x 256 / 4 = 1024 vectors: one chunk per set (8 sets fill
+// 1 SM x 1 block), 128 threads x 8 vectors loaded before use.
+// OK-LABEL: func.func @gn(
+// OK: gpu.launch async {{.*}} blocks({{.*}}) in ({{.*}} = %c8{{.*}}, {{.*}} = %c1{{.*}}, {{.*}} = %c1{{.*}}) threads({{.*}}) in ({{.*}} = %c128
+// OK-COUNT-8: vector.load

@@ -47,20 +47,7 @@ build() {
       -DCMAKE_C_COMPILER=clang-22 -DCMAKE_CXX_COMPILER=clang++-22
   fi
   ninja -C "$BUILD_DIR" -j"${JOBS:-2}" norm-opt norm_cuda_runtime
-  rm -rf "$BUNDLE"
-  mkdir -p "$BUNDLE"
-  PYTHONPATH="$ROOT/python" python3 - "$ROOT" "$BUILD_DIR" "$BUNDLE" "$CHIP" <<'PY'
-import sys
-from pathlib import Path
-from norm_mlir.gpu import compile_gpu_library
-root, build, bundle = (Path(a) for a in sys.argv[1:4])
-chip = sys.argv[4]
-so = compile_gpu_library(root / "test/GPU/kernels.mlir",
-                         bundle / "libnorm_gpu_kernels.so",
-                         runtime_lib=build / "lib/libnorm_cuda_runtime.so",
-                         chip=chip, norm_opt=str(build / "bin/norm-opt"))
-print(f"built {so} for {chip}")
-PY
+  compile_bundle "$BUNDLE" ""
   # The kernels as PTX and cubins too, for cuobjdump/ncu on the device.
   "$BUILD_DIR/bin/norm-opt" "$ROOT/test/GPU/kernels.mlir" \
     --norm-lower-to-nvvm="chip=$CHIP format=bin" \
@@ -78,9 +65,12 @@ PY
        "carry=['${BUNDLE#"$ROOT"/}'] timeout_s=480"
 }
 
-variant() {
-  local name="$1" options="$2" dir="$BUILD_DIR/gpu-bundle-$1"
+# compile_bundle DIR OPTIONS: test/GPU/kernels.mlir with the extra
+# norm-lower-to-nvvm OPTIONS into DIR (host library, manifest, runtime).
+compile_bundle() {
+  local dir="$1" options="$2"
   rm -rf "$dir"
+  mkdir -p "$dir"
   PYTHONPATH="$ROOT/python" python3 - "$ROOT" "$BUILD_DIR" "$dir" "$CHIP" \
     "$options" <<'PY'
 import sys
@@ -93,8 +83,12 @@ so = compile_gpu_library(root / "test/GPU/kernels.mlir",
                          runtime_lib=build / "lib/libnorm_cuda_runtime.so",
                          chip=chip, norm_opt=str(build / "bin/norm-opt"),
                          pipeline_options=options)
-print(f"built {so} for {chip} with '{options}'")
+print(f"built {so} for {chip}" + (f" with '{options}'" if options else ""))
 PY
+}
+
+variant() {
+  compile_bundle "$BUILD_DIR/gpu-bundle-$1" "$2"
 }
 
 device() {

@@ -5,9 +5,8 @@
         --section Occupancy python3 benchmarks/gpu/profile_kernels.py
 
 Runs on the GPU machine, on the bundle of `scripts/gpu-check.sh build`. The
-cases and shapes are those of bench_norm.py; each is called twice (the first
-call loads the module), so profile with `--launch-skip-before-match`-free
-filters and read the second launch of each kernel.
+cases and shapes are those of bench_norm.py; each is called twice, so every
+kernel is profiled twice (compare the two launches to see the noise).
 """
 
 import argparse

@@ -268,7 +268,7 @@ def NormApproximateFunctionsPass : Pass<"norm-approximate-functions"> {
     far below the rounding of f16/bf16 outputs, and within the GPU tests'
     f32 tolerance (1e-4). f64 ops are left exact. `math` ops without a fast
     variant (`erf`, `tanh`) are unchanged by the flag at lowering. Tests:
-    norm-approximate-functions.mlir, test/GPU/norm-lower-to-nvvm.mlir.
+    norm-approximate-functions.mlir, test/GPU/norm-lower-to-nvvm-channel.mlir.
   }];
   let dependentDialects = ["::mlir::arith::ArithDialect"];
 }

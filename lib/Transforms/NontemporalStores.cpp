@@ -157,9 +157,16 @@ static std::pair<uint64_t, BlockArgument> offsetFromArgument(Value memref) {
   return {divisor, arg};
 }
 
+/// The widest vector register of the targets (AVX-512): a wider store is
+/// split into stores of this size, each needing only this alignment.
+static constexpr int64_t kMaxVectorBytes = 64;
+
 /// The alignment in bytes that `store` has when its argument's first element
-/// is aligned to the store's size (a power of two, at most 64 bytes), and
-/// that argument; 0 when no such alignment is provable.
+/// is aligned to the store's size (a power of two) or to kMaxVectorBytes,
+/// whichever is smaller, and that argument; 0 when no such alignment is
+/// provable. Without it LLVM splits an unaligned non-temporal store into
+/// 8-byte pieces (the register tiles of contractions store 128 or 256
+/// bytes a row).
 static std::pair<int64_t, BlockArgument>
 provableAlignment(vector::StoreOp store) {
   VectorType vectorType = store.getVectorType();
@@ -168,8 +175,9 @@ provableAlignment(vector::StoreOp store) {
       vectorType.getElementTypeBitWidth() % 8 != 0)
     return {0, nullptr};
   int64_t elementBytes = vectorType.getElementTypeBitWidth() / 8;
-  int64_t bytes = vectorType.getNumElements() * elementBytes;
-  if (!llvm::isPowerOf2_64(bytes) || bytes > 64 || bytes <= elementBytes)
+  int64_t bytes =
+      std::min(vectorType.getNumElements() * elementBytes, kMaxVectorBytes);
+  if (!llvm::isPowerOf2_64(bytes) || bytes <= elementBytes)
     return {0, nullptr};
   SmallVector<int64_t> strides;
   int64_t unusedOffset;

@@ -167,3 +167,65 @@ func.func @local_buffer(%v: vector<16xf32>) {
   memref.dealloc %m : memref<4x16xf32>
   return
 }
+
+// -----
+
+// A contraction's register tile writes rows of 32 f32 (128 bytes) at
+// columns that are multiples of 32: LLVM splits such a store into 64-byte
+// stores, so 64-byte alignment is all it needs (without it, an unaligned
+// non-temporal store becomes 8-byte `movntsd` pieces).
+// CHECK-LABEL: func.func @wide_tile_rows(
+// CHECK: scf.if
+// CHECK:   vector.store %{{.*}} {alignment = 64 : i64, nontemporal = true} : memref<{{.*}}>, vector<32xf32>
+// CHECK: } else {
+// CHECK:   vector.store %{{.*}} {nontemporal = true} : memref<{{.*}}>, vector<32xf32>
+func.func @wide_tile_rows(%y: memref<512x768xf32>) {
+  %c0 = arith.constant 0 : index
+  %c32 = arith.constant 32 : index
+  %c768 = arith.constant 768 : index
+  %c512 = arith.constant 512 : index
+  %v = arith.constant dense<1.0> : vector<32xf32>
+  scf.parallel (%i) = (%c0) to (%c512) step (%c32) {
+    scf.for %j = %c0 to %c768 step %c32 {
+      vector.store %v, %y[%i, %j] : memref<512x768xf32>, vector<32xf32>
+    }
+    scf.reduce
+  }
+  return
+}
+
+// -----
+
+// A 128-byte store at columns that are multiples of 16 only (64 bytes): its
+// start is still 64-byte aligned when the argument is.
+// CHECK-LABEL: func.func @wide_store_half_offsets(
+// CHECK: vector.store %{{.*}} {alignment = 64 : i64, nontemporal = true} : memref<{{.*}}>, vector<32xf32>
+func.func @wide_store_half_offsets(%y: memref<64x768xf32>) {
+  %c0 = arith.constant 0 : index
+  %c16 = arith.constant 16 : index
+  %c736 = arith.constant 736 : index
+  %v = arith.constant dense<1.0> : vector<32xf32>
+  scf.for %j = %c0 to %c736 step %c16 {
+    vector.store %v, %y[%c0, %j] : memref<64x768xf32>, vector<32xf32>
+  }
+  return
+}
+
+// -----
+
+// Columns that are multiples of 8 only: a 128-byte store there is 32-byte
+// aligned at best, below the 64 bytes it would need; nothing is versioned.
+// CHECK-LABEL: func.func @wide_store_unaligned_offsets(
+// CHECK-NOT: scf.if
+// CHECK-NOT: alignment
+// CHECK: vector.store %{{.*}} {nontemporal = true} : memref<{{.*}}>, vector<32xf32>
+func.func @wide_store_unaligned_offsets(%y: memref<64x768xf32>) {
+  %c0 = arith.constant 0 : index
+  %c8 = arith.constant 8 : index
+  %c736 = arith.constant 736 : index
+  %v = arith.constant dense<1.0> : vector<32xf32>
+  scf.for %j = %c0 to %c736 step %c8 {
+    vector.store %v, %y[%c0, %j] : memref<64x768xf32>, vector<32xf32>
+  }
+  return
+}

@@ -577,7 +577,9 @@ def NormNontemporalStoresPass
     so a store whose alignment LLVM does not know becomes 8 `movntsd` (SSE4A)
     plus shuffles per 64 bytes, about as many instructions as a fused SiLU.
     For every store whose offset from the first element of its argument is
-    provably a multiple of the store's size (at most 64 bytes) — the
+    provably a multiple of the store's size, or of 64 bytes for wider
+    stores (a contraction's register-tile rows: LLVM splits them into
+    64-byte stores, each aligned when the first is) — the
     offsets of the subview chain and the store's indices times static
     strides, each index's divisibility derived from constants, loop bounds
     and steps, `arith.addi`/`subi`/`muli` and `affine.apply` — the top-level
@@ -585,7 +587,7 @@ def NormNontemporalStoresPass
     `scf.if %aligned { clone, stores with alignment } else { original }`,
     `%aligned` checking at run time that each such argument's first
     element (aligned pointer + offset) is aligned to the largest store size
-    into it. The clone's stores become one `vmovntps` each. Frameworks
+    into it. The clone's stores become one `vmovntps` per 64 bytes. Frameworks
     allocate 64-byte aligned tensors (PyTorch's CPU allocator); numpy's
     default allocations are 16-byte aligned and take the original loop.
 

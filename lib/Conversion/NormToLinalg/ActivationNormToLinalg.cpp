@@ -223,6 +223,29 @@ static Statistics buildStatistics(OpBuilder &b, Location loc,
   return stats;
 }
 
+/// `value` (a weight or bias, indexed by fewer dimensions than the input) in
+/// the compute type plus `offset`, computed once per call by its own
+/// elementwise generic, which row tiling leaves outside the row loops (it is
+/// read whole by every tile): otherwise every row would convert bf16/f16
+/// weights and add rms_norm's `weight_offset` again. Null stays null.
+static Value prepareAffineOperand(OpBuilder &b, Location loc, Value value,
+                                  Type computeType, double offset = 0.0) {
+  if (!value)
+    return value;
+  auto type = cast<RankedTensorType>(value.getType());
+  if (type.getElementType() == computeType && offset == 0.0)
+    return value;
+  return buildElementwise(
+      b, loc, value, value, computeType,
+      [&](OpBuilder &nb, Location nloc, ValueRange args) -> Value {
+        Value converted = castFloat(nb, nloc, args[0], computeType);
+        if (offset == 0.0)
+          return converted;
+        return arith::AddFOp::create(
+            nb, nloc, converted, floatConstant(nb, nloc, computeType, offset));
+      });
+}
+
 /// The final elementwise generic over the iteration space:
 /// `act((x - mean) * rstd * (weight + offset) + bias)`, truncated to the
 /// input element type. `mean` may be null (rms_norm); `mean` and `rstd`
@@ -253,8 +276,11 @@ static Value buildNormalize(OpBuilder &b, Location loc, const NormInput &in,
   };
   addInput(mean, statsMap);
   addInput(rstd, statsMap);
-  addInput(affine.weight, affine.map);
-  addInput(affine.bias, affine.map);
+  addInput(prepareAffineOperand(b, loc, affine.weight, in.computeType,
+                                affine.weightOffset),
+           affine.map);
+  addInput(prepareAffineOperand(b, loc, affine.bias, in.computeType),
+           affine.map);
   maps.push_back(b.getMultiDimIdentityMap(rank));
   SmallVector<utils::IteratorType> iterators(rank,
                                              utils::IteratorType::parallel);
@@ -273,14 +299,8 @@ static Value buildNormalize(OpBuilder &b, Location loc, const NormInput &in,
         if (mean)
           value = arith::SubFOp::create(nb, nloc, value, next());
         value = arith::MulFOp::create(nb, nloc, value, next());
-        if (affine.weight) {
-          Value weight = next();
-          if (affine.weightOffset != 0.0)
-            weight = arith::AddFOp::create(
-                nb, nloc, weight,
-                floatConstant(nb, nloc, computeType, affine.weightOffset));
-          value = arith::MulFOp::create(nb, nloc, value, weight);
-        }
+        if (affine.weight)
+          value = arith::MulFOp::create(nb, nloc, value, next());
         if (affine.bias)
           value = arith::AddFOp::create(nb, nloc, value, next());
         value = buildActivation(nb, nloc, value, activation);

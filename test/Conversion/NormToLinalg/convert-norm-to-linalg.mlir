@@ -145,12 +145,15 @@ func.func @layer_norm_residual_recomputed(%x: tensor<4x8xf16>, %r: tensor<4x8xf1
 // CHECK: arith.constant 9.99999997E-7 : f32
 // CHECK: math.rsqrt
 // CHECK-NOT: arith.subf
-// CHECK: %[[Y:.*]] = linalg.generic {{.*}} ins(%[[SUMXR]], %[[RSTD]], %[[W]] : tensor<?x64xbf16>, tensor<?xf32>, tensor<64xbf16>)
-// CHECK: ^bb0(%{{.*}}: bf16, %{{.*}}: f32, %[[WIN:.*]]: bf16, %{{.*}}: bf16):
-// CHECK: %[[WV:.*]] = arith.extf %[[WIN]] : bf16 to f32
+// The weight + weight_offset in f32 once per call, not once per row.
+// CHECK: %[[WO:.*]] = linalg.generic {{.*}}iterator_types = ["parallel"]} ins(%[[W]] : tensor<64xbf16>) outs(%{{.*}} : tensor<64xf32>)
+// CHECK: %[[WV:.*]] = arith.extf %{{.*}} : bf16 to f32
 // CHECK-NEXT: %[[ONE:.*]] = arith.constant 1.000000e+00 : f32
-// CHECK-NEXT: %[[WO:.*]] = arith.addf %[[WV]], %[[ONE]] : f32
-// CHECK-NEXT: arith.mulf %{{.*}}, %[[WO]] : f32
+// CHECK-NEXT: arith.addf %[[WV]], %[[ONE]] : f32
+// CHECK: %[[Y:.*]] = linalg.generic {{.*}} ins(%[[SUMXR]], %[[RSTD]], %[[WO]] : tensor<?x64xbf16>, tensor<?xf32>, tensor<64xf32>)
+// CHECK: ^bb0(%{{.*}}: bf16, %{{.*}}: f32, %[[WIN:.*]]: f32, %{{.*}}: bf16):
+// CHECK-NOT: arith.addf
+// CHECK: arith.mulf %{{.*}}, %[[WIN]] : f32
 // CHECK: arith.negf
 // CHECK: math.exp
 // CHECK: arith.truncf %{{.*}} : f32 to bf16

@@ -20,7 +20,11 @@
 #include "mlir/Dialect/Math/Transforms/Passes.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/IR/ImplicitLocOpBuilder.h"
+#include "mlir/IR/Matchers.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+
+#include <cmath>
+#include <optional>
 
 namespace mlir::norm {
 #define GEN_PASS_DEF_NORMAPPROXIMATEMATHPASS
@@ -93,7 +97,9 @@ struct F32Approximation : public OpRewritePattern<OpTy> {
 /// LayerNorm + GELU. Error: at most 3.4e-7 absolute over all f32 inputs
 /// (measured against math.erf in test/Integration/CPU/test_erf.py). Beyond
 /// |x| = 4 erf rounds to ±1 in f32. NaN propagates: the clamps are written
-/// so that a NaN operand selects itself.
+/// so that a NaN operand selects itself. A constant positive scale of the
+/// operand (`erf(x * 0.7071…)` in GELU) is folded into the clamp bounds and
+/// the coefficients.
 struct ErfRationalApproximation
     : public F32Approximation<ErfRationalApproximation, math::ErfOp> {
   using F32Approximation::F32Approximation;
@@ -110,18 +116,90 @@ struct ErfRationalApproximation
         -1.45660718464996e-05, -2.13374055278905e-04, -1.68282697438203e-03,
         -7.37332916720468e-03, -1.42647390514189e-02};
 
-    // clamp(x, -4, 4); NaN passes through.
-    Value x = clampKeepingNaN(b, operand, constant(-4.0), constant(4.0));
+    // erf(s·y) with a constant s > 0 (GELU's erf(x / sqrt(2))) is
+    // s·y·P(s²y²) / Q(s²y²): s goes into the clamp and the coefficients
+    // (c_k·s^(2k+1) and d_k·s^(2k)), which saves the multiplication.
+    double scale = 1.0;
+    Value y = operand;
+    if (std::optional<std::pair<Value, double>> scaled = matchScaled(operand))
+      std::tie(y, scale) = *scaled;
+    auto scaleCoefficients = [&](ArrayRef<double> coefficients, double power) {
+      // coefficients[0] multiplies x²^(n-1), the last one x²^0.
+      size_t n = coefficients.size();
+      SmallVector<float> result;
+      for (size_t i = 0; i < n; ++i)
+        result.push_back(static_cast<float>(
+            coefficients[i] *
+            std::pow(scale, 2.0 * static_cast<double>(n - 1 - i) + power)));
+      return result;
+    };
+    SmallVector<float> numerator = scaleCoefficients(kNumerator, 1.0);
+    SmallVector<float> denominator = scaleCoefficients(kDenominator, 0.0);
+    float bound =
+        clampBound(static_cast<float>(4.0 / scale), numerator, denominator);
+
+    // clamp(y, -bound, bound); NaN passes through.
+    Value x = clampKeepingNaN(b, y, constant(-bound), constant(bound));
     Value x2 = arith::MulFOp::create(b, x, x);
-    auto horner = [&](ArrayRef<double> coefficients) {
+    auto horner = [&](ArrayRef<float> coefficients) {
       Value acc = constant(coefficients.front());
-      for (double c : coefficients.drop_front())
+      for (float c : coefficients.drop_front())
         acc = math::FmaOp::create(b, x2, acc, constant(c));
       return acc;
     };
-    Value numerator = arith::MulFOp::create(b, x, horner(kNumerator));
-    Value denominator = horner(kDenominator);
-    return arith::DivFOp::create(b, numerator, denominator);
+    Value p = arith::MulFOp::create(b, x, horner(numerator));
+    return arith::DivFOp::create(b, p, horner(denominator));
+  }
+
+  /// The approximation at `x` as the generated code computes it in f32.
+  static float evaluate(float x, ArrayRef<float> numerator,
+                        ArrayRef<float> denominator) {
+    float x2 = x * x;
+    auto horner = [&](ArrayRef<float> coefficients) {
+      float acc = coefficients.front();
+      for (float c : coefficients.drop_front())
+        acc = std::fma(x2, acc, c);
+      return acc;
+    };
+    float p = x * horner(numerator);
+    return p / horner(denominator);
+  }
+
+  /// The largest clamp bound at most `bound` whose value is at most 1, so
+  /// that erf saturates at exactly ±1 (GELU of a large negative x is then
+  /// 0, not -x·ulp): the scaled coefficients round differently, and their
+  /// value at 4/s came out 1 + 2^-23.
+  static float clampBound(float bound, ArrayRef<float> numerator,
+                          ArrayRef<float> denominator) {
+    for (int i = 0; i < 64 && evaluate(bound, numerator, denominator) > 1.0f;
+         ++i)
+      bound = std::nextafter(bound, 0.0f);
+    return bound;
+  }
+
+  /// `y` and `s` when `value` is `y * s` (either order) for a positive
+  /// finite f32 constant or splat `s`, and that product has no other use.
+  static std::optional<std::pair<Value, double>> matchScaled(Value value) {
+    auto mul = value.getDefiningOp<arith::MulFOp>();
+    if (!mul || !value.hasOneUse())
+      return std::nullopt;
+    for (auto [factor, other] : {std::pair(mul.getRhs(), mul.getLhs()),
+                                 std::pair(mul.getLhs(), mul.getRhs())}) {
+      FloatAttr splat;
+      Attribute attr;
+      if (!matchPattern(factor, m_Constant(&attr)))
+        continue;
+      if (auto dense = dyn_cast<SplatElementsAttr>(attr))
+        splat = dyn_cast<FloatAttr>(dense.getSplatValue<Attribute>());
+      else
+        splat = dyn_cast<FloatAttr>(attr);
+      if (!splat)
+        continue;
+      double s = splat.getValueAsDouble();
+      if (std::isfinite(s) && s > 0.0)
+        return std::pair(other, s);
+    }
+    return std::nullopt;
   }
 };
 

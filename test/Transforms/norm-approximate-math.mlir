@@ -46,6 +46,54 @@ func.func @erf_rational(%x: vector<16xf32>) -> vector<16xf32> {
 
 // -----
 
+// GELU's erf(x / sqrt(2)): the constant scale goes into the clamp bounds
+// (4 * sqrt(2)) and the coefficients; no multiplication of x before the
+// clamp, same number of operations otherwise.
+// CHECK-LABEL: func.func @erf_scaled(
+// CHECK-SAME: %[[X:.*]]: vector<16xf32>
+// CHECK-NOT: arith.mulf %[[X]]
+// CHECK-DAG: %[[HI:.*]] = arith.constant dense<5.65685{{[0-9]*}}>
+// CHECK-DAG: %[[LO:.*]] = arith.constant dense<-5.65685{{[0-9]*}}>
+// CHECK: %[[GT:.*]] = arith.cmpf olt, %[[HI]], %[[X]]
+// CHECK: %[[C1:.*]] = arith.select %[[GT]], %[[HI]], %[[X]]
+// CHECK: arith.cmpf olt, %[[C1]], %[[LO]]
+// CHECK: %[[C:.*]] = arith.select
+// CHECK: %[[X2:.*]] = arith.mulf %[[C]], %[[C]]
+// CHECK-COUNT-6: math.fma %[[X2]]
+// CHECK: arith.mulf %[[C]],
+// CHECK-COUNT-4: math.fma %[[X2]]
+// CHECK: arith.divf
+func.func @erf_scaled(%x: vector<16xf32>) -> vector<16xf32> {
+  %s = arith.constant dense<0.707106769> : vector<16xf32>
+  %y = arith.mulf %x, %s : vector<16xf32>
+  %e = math.erf %y : vector<16xf32>
+  return %e : vector<16xf32>
+}
+
+// -----
+
+// Not folded: a negative scale, and a product used elsewhere too (it is
+// computed anyway); both clamp the product to [-4, 4].
+// CHECK-LABEL: func.func @erf_scale_not_folded(
+// CHECK-SAME: %[[X:.*]]: f32
+// CHECK-DAG: %[[FOUR:.*]] = arith.constant 4.000000e+00 : f32
+// CHECK: %[[NEG:.*]] = arith.mulf %[[X]], %{{.*}} : f32
+// CHECK: arith.cmpf olt, %[[FOUR]], %[[NEG]]
+// CHECK: %[[SHARED:.*]] = arith.mulf %[[X]], %{{.*}} : f32
+// CHECK: arith.cmpf olt, %[[FOUR]], %[[SHARED]]
+// CHECK: return {{.*}}, %[[SHARED]]
+func.func @erf_scale_not_folded(%x: f32) -> (f32, f32, f32) {
+  %m = arith.constant -0.5 : f32
+  %neg = arith.mulf %x, %m : f32
+  %e1 = math.erf %neg : f32
+  %h = arith.constant 0.5 : f32
+  %shared = arith.mulf %x, %h : f32
+  %e2 = math.erf %shared : f32
+  return %e1, %e2, %shared : f32, f32, f32
+}
+
+// -----
+
 // f32 exp: one clamp to [-88, 88.8] written so that NaN passes through,
 // n = floor(x * log2 e), r = x - n * ln2 in two FMAs (Cody-Waite), a degree-5
 // polynomial by Horner (5 FMAs), 2^n from the bits of n + (1.5 * 2^23 + 127)

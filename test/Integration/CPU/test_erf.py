@@ -22,8 +22,9 @@ import math
 
 import numpy as np
 
-from unary_math import (compile_unary, lowered_unary, needs_norm_opt, pad64,
-                        random_finite_f32)
+import norm_mlir
+from unary_math import (OPT, compile_unary, lower, lowered_unary,
+                        needs_norm_opt, pad64, random_finite_f32)
 from norm_mlir import memref
 from norm_mlir.memref import bf16_to_f32
 
@@ -76,3 +77,48 @@ def test_erf_is_vectorized_without_libm():
     lowered = lowered_unary("math.erf")
     assert "erff" not in lowered and "math.erf" not in lowered
     assert "llvm.intr.fma" in lowered
+
+
+def _scaled_erf_ir(n, scale):
+    """@f(x, out) = erf(x * scale) elementwise: GELU's erf(x / sqrt(2)),
+    whose constant scale norm-approximate-math folds into the clamp and the
+    coefficients."""
+    return f"""
+func.func @f(%x: tensor<{n}xf32>, %out: tensor<{n}xf32>) -> tensor<{n}xf32>
+    attributes {{llvm.emit_c_interface}} {{
+  %r = linalg.generic {{indexing_maps = [affine_map<(i) -> (i)>, affine_map<(i) -> (i)>],
+                        iterator_types = ["parallel"]}}
+      ins(%x : tensor<{n}xf32>) outs(%out : tensor<{n}xf32>) {{
+  ^bb0(%a: f32, %o: f32):
+    %c = arith.constant {scale!r} : f32
+    %s = arith.mulf %a, %c : f32
+    %e = math.erf %s : f32
+    linalg.yield %e : f32
+  }} -> tensor<{n}xf32>
+  return %r : tensor<{n}xf32>
+}}"""
+
+
+def test_erf_of_scaled_f32_accuracy():
+    # The scale as the f32 constant holds it; the reference multiplies
+    # exactly (the folded form never rounds x * scale).
+    scale = float(np.float32(1.0 / math.sqrt(2.0)))
+    with np.errstate(over="ignore"):
+        x = _inputs(np.random.default_rng(11)) * np.float32(math.sqrt(2.0))
+    x[~np.isfinite(x)] = 0.0
+    text = _scaled_erf_ir(x.size, scale)
+    lowered = lower(text)
+    # Folded: x is not multiplied before the clamp (no fmul by the scale).
+    assert "7.07106769E-1" not in lowered, "the scale was not folded"
+    y = norm_mlir.compile_mlir(text, opt=OPT)["f"](x, np.empty_like(x))
+    err = np.abs(y.astype(np.float64) -
+                 _erf64(x.astype(np.float64) * scale))
+    worst = int(err.argmax())
+    assert err[worst] <= 4e-7, (float(x[worst]), float(err[worst]))
+    # Saturates at exactly +-1 beyond the clamp (so GELU(x) of a large
+    # negative x is 0, not -x times an ulp).
+    assert np.all(y[x >= 6.0] == 1.0) and np.all(y[x <= -6.0] == -1.0)
+    z = np.array([np.nan, np.inf, -np.inf, 0.0] * 16, np.float32)
+    yz = norm_mlir.compile_mlir(_scaled_erf_ir(z.size, scale),
+                                opt=OPT)["f"](z, np.empty_like(z))
+    assert np.isnan(yz[0]) and yz[1] == 1.0 and yz[2] == -1.0 and yz[3] == 0

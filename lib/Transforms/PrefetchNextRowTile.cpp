@@ -155,7 +155,18 @@ struct PrefetchNextRowTilePass
       for (vector::LoadOp load : loads) {
         if (load.getMemRefType().getRank() < 2)
           continue;
-        if (std::optional<TileLoad> match = matchTileLoad(load, tiles)) {
+        std::optional<TileLoad> match = matchTileLoad(load, tiles);
+        // A load at the same address in every iteration (GroupNorm's
+        // weight and bias per channel) is no stream: prefetching it again
+        // each iteration only takes load slots.
+        if (match && !llvm::any_of(match->terms, [&](auto &terms) {
+              return llvm::any_of(terms, [&](OpFoldResult term) {
+                auto value = dyn_cast<Value>(term);
+                return value && !loop.isDefinedOutsideOfLoop(value);
+              });
+            }))
+          continue;
+        if (match) {
           rewriter.setInsertionPoint(load);
           createNextTilePrefetch(rewriter, load.getLoc(), *match, locality);
         }

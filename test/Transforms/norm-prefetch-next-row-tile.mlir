@@ -130,3 +130,50 @@ func.func @dynamic_rows(%x: memref<?x256xf32>, %y: memref<?x256xf32>, %n: index)
   }
   return
 }
+
+// -----
+
+// GroupNorm's shape: tiles over (entry, group); the per-group weight is
+// read through a subview that the tile loop offsets, so it looks like a
+// tile's row, but its address does not change within the normalization
+// loop: only the input stream is prefetched.
+// CHECK-LABEL: func.func @invariant_tile_operand(
+// CHECK-SAME: %[[X:[^:]*]]: memref<64x256xf32>, %[[W:[^:]*]]: memref<64x16xf32>
+// CHECK: scf.for
+// CHECK: memref.prefetch %[[X]]
+// CHECK-NOT: memref.prefetch
+// CHECK: vector.store
+func.func @invariant_tile_operand(%x: memref<64x256xf32>, %w: memref<64x16xf32>, %y: memref<64x256xf32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c8 = arith.constant 8 : index
+  %c16 = arith.constant 16 : index
+  %c64 = arith.constant 64 : index
+  %c256 = arith.constant 256 : index
+  scf.parallel (%i) = (%c0) to (%c64) step (%c8) {
+    %xs = memref.subview %x[%i, 0] [8, 256] [1, 1] : memref<64x256xf32> to memref<8x256xf32, strided<[256, 1], offset: ?>>
+    %ws = memref.subview %w[%i, 0] [8, 16] [1, 1] : memref<64x16xf32> to memref<8x16xf32, strided<[16, 1], offset: ?>>
+    %ys = memref.subview %y[%i, 0] [8, 256] [1, 1] : memref<64x256xf32> to memref<8x256xf32, strided<[256, 1], offset: ?>>
+    scf.for %r = %c0 to %c8 step %c1 {
+      scf.for %j = %c0 to %c256 step %c16 {
+        %v = vector.load %xs[%r, %j] : memref<8x256xf32, strided<[256, 1], offset: ?>>, vector<16xf32>
+        %wv = vector.load %ws[%r, %c0] : memref<8x16xf32, strided<[16, 1], offset: ?>>, vector<16xf32>
+        %a0 = arith.mulf %v, %wv : vector<16xf32>
+        %a1 = arith.addf %a0, %v : vector<16xf32>
+        %a2 = arith.mulf %a1, %a1 : vector<16xf32>
+        %a3 = arith.mulf %a2, %a1 : vector<16xf32>
+        %a4 = arith.addf %a3, %a2 : vector<16xf32>
+        %a5 = arith.mulf %a4, %a0 : vector<16xf32>
+        %a6 = arith.addf %a5, %a1 : vector<16xf32>
+        %a7 = arith.mulf %a6, %a6 : vector<16xf32>
+        %a8 = arith.addf %a7, %a5 : vector<16xf32>
+        %a9 = arith.mulf %a8, %a7 : vector<16xf32>
+        %a10 = arith.divf %a9, %a8 : vector<16xf32>
+        %a11 = math.fma %a10, %a9, %a0 : vector<16xf32>
+        vector.store %a11, %ys[%r, %j] {nontemporal = true} : memref<8x256xf32, strided<[256, 1], offset: ?>>, vector<16xf32>
+      }
+    }
+    scf.reduce
+  }
+  return
+}

@@ -642,7 +642,9 @@ def NormPrefetchNextRowTilePass
     Run it after `norm-approximate-math` (the operations it counts) and
     `norm-nontemporal-stores` (the stores it looks for). Limits: loops
     outside an `scf.parallel`, loads of local buffers, of 1-D memrefs
-    (weights) or through rank-reducing or strided subviews are left alone;
+    (weights), loads whose address does not change within the loop
+    (GroupNorm's per-group weights) or through rank-reducing or strided
+    subviews are left alone;
     `min-ops-per-store <= 0` does nothing. Test:
     norm-prefetch-next-row-tile.mlir.
   }];

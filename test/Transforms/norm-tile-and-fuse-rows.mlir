@@ -446,3 +446,123 @@ func.func @centred_statistics(%x: tensor<4x8x64xf32>) -> tensor<8xf32> {
   } -> tensor<8xf32>
   return %y : tensor<8xf32>
 }
+
+// -----
+
+// NHWC batch-norm training statistics: the sum runs over the pixels (not
+// the innermost dimension), but one tile (an entry's 3136 pixels of a
+// 64-channel block, 784 KiB) fits in L2, so the partial sum and mean are
+// fused into the centred sum's tile as for NCHW: the second read of the
+// slice comes from cache.
+// CHECK-LABEL: func.func @centred_statistics_nhwc(
+// CHECK: scf.forall (%[[N:.*]], %[[C:.*]]) = (0, 0) to (4, 64) step (1, 64)
+// CHECK: %[[XS:.*]] = tensor.extract_slice %arg0[%[[N]], 0, %[[C]]] [1, 3136, 64] [1, 1, 1]
+// CHECK: %[[SUM:.*]] = linalg.generic {{.*}}["parallel", "reduction", "parallel"]{{.*}} ins(%[[XS]] : tensor<1x3136x64xf32>)
+// CHECK: %[[MEAN:.*]] = linalg.generic {{.*}} ins(%[[SUM]] : tensor<1x64xf32>)
+// CHECK: linalg.generic {{.*}}["parallel", "reduction", "parallel"]{{.*}} ins(%[[XS]], %[[MEAN]] : tensor<1x3136x64xf32>, tensor<1x64xf32>)
+// CHECK: scf.forall.in_parallel
+#xs = affine_map<(n, s, c) -> (n, s, c)>
+#nc3s = affine_map<(n, s, c) -> (n, c)>
+#ncs = affine_map<(n, c) -> (n, c)>
+#c2s = affine_map<(n, c) -> (c)>
+func.func @centred_statistics_nhwc(%x: tensor<4x3136x64xf32>) -> tensor<64xf32> {
+  %zero = arith.constant 0.0 : f32
+  %n = arith.constant 3136.0 : f32
+  %e = tensor.empty() : tensor<4x64xf32>
+  %init = linalg.fill ins(%zero : f32) outs(%e : tensor<4x64xf32>) -> tensor<4x64xf32>
+  %sum = linalg.generic {indexing_maps = [#xs, #nc3s],
+                         iterator_types = ["parallel", "reduction", "parallel"]}
+      ins(%x : tensor<4x3136x64xf32>) outs(%init : tensor<4x64xf32>) {
+  ^bb0(%a: f32, %acc: f32):
+    %v = arith.addf %acc, %a : f32
+    linalg.yield %v : f32
+  } -> tensor<4x64xf32>
+  %e2 = tensor.empty() : tensor<4x64xf32>
+  %mean = linalg.generic {indexing_maps = [#ncs, #ncs], iterator_types = ["parallel", "parallel"]}
+      ins(%sum : tensor<4x64xf32>) outs(%e2 : tensor<4x64xf32>) {
+  ^bb0(%a: f32, %o: f32):
+    %v = arith.divf %a, %n : f32
+    linalg.yield %v : f32
+  } -> tensor<4x64xf32>
+  %e3 = tensor.empty() : tensor<4x64xf32>
+  %init3 = linalg.fill ins(%zero : f32) outs(%e3 : tensor<4x64xf32>) -> tensor<4x64xf32>
+  %m2 = linalg.generic {indexing_maps = [#xs, #nc3s, #nc3s],
+                        iterator_types = ["parallel", "reduction", "parallel"]}
+      ins(%x, %mean : tensor<4x3136x64xf32>, tensor<4x64xf32>) outs(%init3 : tensor<4x64xf32>) {
+  ^bb0(%a: f32, %m: f32, %acc: f32):
+    %d = arith.subf %a, %m : f32
+    %dd = arith.mulf %d, %d : f32
+    %v = arith.addf %acc, %dd : f32
+    linalg.yield %v : f32
+  } -> tensor<4x64xf32>
+  %e4 = tensor.empty() : tensor<64xf32>
+  %init4 = linalg.fill ins(%zero : f32) outs(%e4 : tensor<64xf32>) -> tensor<64xf32>
+  %merged = linalg.generic {indexing_maps = [#ncs, #ncs, #c2s],
+                            iterator_types = ["reduction", "parallel"]}
+      ins(%mean, %m2 : tensor<4x64xf32>, tensor<4x64xf32>) outs(%init4 : tensor<64xf32>) {
+  ^bb0(%m: f32, %q: f32, %acc: f32):
+    %s = arith.addf %m, %q : f32
+    %v = arith.addf %acc, %s : f32
+    linalg.yield %v : f32
+  } -> tensor<64xf32>
+  return %merged : tensor<64xf32>
+}
+
+// -----
+
+// The same with 5000 pixels: a tile is 1.2 MiB, more than L2 holds, so the
+// partial sum and the centred sum are tiled apart (two loops over the
+// entries), as before.
+// CHECK-LABEL: func.func @centred_statistics_nhwc_large(
+// CHECK: scf.forall (%{{.*}}, %{{.*}}) = (0, 0) to (4, 64) step (1, 64)
+// CHECK: ins(%{{.*}} : tensor<1x5000x64xf32>)
+// CHECK-NOT: ins(%{{.*}}, %{{.*}} : tensor<1x5000x64xf32>, tensor<1x64xf32>)
+// CHECK: scf.forall.in_parallel
+// CHECK: scf.forall (%{{.*}}, %{{.*}}) = (0, 0) to (4, 64) step (1, 64)
+// CHECK: ins(%{{.*}}, %{{.*}} : tensor<1x5000x64xf32>, tensor<1x64xf32>)
+#xl = affine_map<(n, s, c) -> (n, s, c)>
+#nc3l = affine_map<(n, s, c) -> (n, c)>
+#ncl = affine_map<(n, c) -> (n, c)>
+#c2l = affine_map<(n, c) -> (c)>
+func.func @centred_statistics_nhwc_large(%x: tensor<4x5000x64xf32>) -> tensor<64xf32> {
+  %zero = arith.constant 0.0 : f32
+  %n = arith.constant 5000.0 : f32
+  %e = tensor.empty() : tensor<4x64xf32>
+  %init = linalg.fill ins(%zero : f32) outs(%e : tensor<4x64xf32>) -> tensor<4x64xf32>
+  %sum = linalg.generic {indexing_maps = [#xl, #nc3l],
+                         iterator_types = ["parallel", "reduction", "parallel"]}
+      ins(%x : tensor<4x5000x64xf32>) outs(%init : tensor<4x64xf32>) {
+  ^bb0(%a: f32, %acc: f32):
+    %v = arith.addf %acc, %a : f32
+    linalg.yield %v : f32
+  } -> tensor<4x64xf32>
+  %e2 = tensor.empty() : tensor<4x64xf32>
+  %mean = linalg.generic {indexing_maps = [#ncl, #ncl], iterator_types = ["parallel", "parallel"]}
+      ins(%sum : tensor<4x64xf32>) outs(%e2 : tensor<4x64xf32>) {
+  ^bb0(%a: f32, %o: f32):
+    %v = arith.divf %a, %n : f32
+    linalg.yield %v : f32
+  } -> tensor<4x64xf32>
+  %e3 = tensor.empty() : tensor<4x64xf32>
+  %init3 = linalg.fill ins(%zero : f32) outs(%e3 : tensor<4x64xf32>) -> tensor<4x64xf32>
+  %m2 = linalg.generic {indexing_maps = [#xl, #nc3l, #nc3l],
+                        iterator_types = ["parallel", "reduction", "parallel"]}
+      ins(%x, %mean : tensor<4x5000x64xf32>, tensor<4x64xf32>) outs(%init3 : tensor<4x64xf32>) {
+  ^bb0(%a: f32, %m: f32, %acc: f32):
+    %d = arith.subf %a, %m : f32
+    %dd = arith.mulf %d, %d : f32
+    %v = arith.addf %acc, %dd : f32
+    linalg.yield %v : f32
+  } -> tensor<4x64xf32>
+  %e4 = tensor.empty() : tensor<64xf32>
+  %init4 = linalg.fill ins(%zero : f32) outs(%e4 : tensor<64xf32>) -> tensor<64xf32>
+  %merged = linalg.generic {indexing_maps = [#ncl, #ncl, #c2l],
+                            iterator_types = ["reduction", "parallel"]}
+      ins(%mean, %m2 : tensor<4x64xf32>, tensor<4x64xf32>) outs(%init4 : tensor<64xf32>) {
+  ^bb0(%m: f32, %q: f32, %acc: f32):
+    %s = arith.addf %m, %q : f32
+    %v = arith.addf %acc, %s : f32
+    linalg.yield %v : f32
+  } -> tensor<64xf32>
+  return %merged : tensor<64xf32>
+}

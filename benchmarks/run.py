@@ -794,6 +794,33 @@ def run_peer(peer, cases, threads, warmup, reps, timeout):
         return json.loads(out.read_text())
 
 
+#: Per-case numbers that merge_rounds takes the median of.
+ROUND_KEYS = ("time_s", "min_s", "alone_s", "memcpy", "stream")
+
+
+def merge_rounds(rounds):
+    """One peer's results of several rounds ({case id: result} each, fresh
+    processes and buffers) as one: per case the median of each of
+    ROUND_KEYS over the rounds that measured it, the other fields of the
+    first such round, and every round's time in `round_times_s`. A case
+    that failed in every round keeps the first round's reason."""
+    merged = {}
+    for cid in dict.fromkeys(c for r in rounds for c in r):
+        results = [r[cid] for r in rounds if cid in r]
+        ok = [r for r in results if not r.get("na")]
+        if not ok:
+            merged[cid] = results[0]
+            continue
+        out = dict(ok[0])
+        for key in ROUND_KEYS:
+            values = [r[key] for r in ok if r.get(key) is not None]
+            if values:
+                out[key] = statistics.median(values)
+        out["round_times_s"] = [r.get("time_s") for r in ok]
+        merged[cid] = out
+    return merged
+
+
 def worker_main(args):
     cases = json.loads(Path(args.cases_file).read_text())
     try:
@@ -980,6 +1007,11 @@ def main():
     p.add_argument("--reps", type=int, default=None)
     p.add_argument("--timeout", type=int, default=1800,
                    help="seconds per peer and thread count")
+    p.add_argument("--rounds", type=int, default=1,
+                   help="run every peer this many times, each time in fresh "
+                        "processes with fresh buffers (rounds interleaved "
+                        "across peers), and report per case the median of "
+                        "the rounds' medians")
     p.add_argument("--out-dir", default=str(HERE / "results"))
     p.add_argument("--list", action="store_true", help="print the cases and exit")
     p.add_argument("--report", metavar="JSON",
@@ -1024,18 +1056,21 @@ def main():
         peers.insert(0, "norm")
     started = time.strftime("%Y-%m-%dT%H:%M:%S")
     info = machine_info()
-    results = {}
+    rounds = {str(t): {peer: [] for peer in peers} for t in threads_list}
     t_all = time.perf_counter()
-    for t in threads_list:
-        results[str(t)] = {}
-        for peer in peers:
-            t0 = time.perf_counter()
-            print(f"[bench] {peer}, {t} thread(s), {len(cases)} cases ...",
-                  file=sys.stderr, flush=True)
-            results[str(t)][peer] = run_peer(peer, cases, t, args.warmup,
-                                             args.reps, args.timeout)
-            print(f"[bench]   {time.perf_counter() - t0:.0f}s", file=sys.stderr,
-                  flush=True)
+    for r in range(max(1, args.rounds)):
+        for t in threads_list:
+            for peer in peers:
+                t0 = time.perf_counter()
+                label = f" (round {r + 1}/{args.rounds})" if args.rounds > 1 else ""
+                print(f"[bench] {peer}, {t} thread(s), {len(cases)} cases"
+                      f"{label} ...", file=sys.stderr, flush=True)
+                rounds[str(t)][peer].append(run_peer(
+                    peer, cases, t, args.warmup, args.reps, args.timeout))
+                print(f"[bench]   {time.perf_counter() - t0:.0f}s",
+                      file=sys.stderr, flush=True)
+    results = {t: {peer: merge_rounds(rs) for peer, rs in by_peer.items()}
+               for t, by_peer in rounds.items()}
     info["loadavg_end"] = os.getloadavg()
     info["wall_s"] = time.perf_counter() - t_all
     rows = summarize(cases, threads_list, results)
@@ -1058,7 +1093,8 @@ def main():
     out_dir.mkdir(parents=True, exist_ok=True)
     stem = out_dir / (started.replace(":", "") + ("-quick" if args.quick else ""))
     doc = dict(started=started, machine=info, argv=sys.argv[1:],
-               warmup=args.warmup, reps=args.reps, cases=cases, raw=results,
+               warmup=args.warmup, reps=args.reps, rounds=args.rounds,
+               cases=cases, raw=results,
                rows=rows, targets=tl)
     Path(f"{stem}.json").write_text(json.dumps(doc, indent=1))
     with open(f"{stem}.csv", "w", newline="") as f:

@@ -61,6 +61,24 @@ def test_report_from_synthetic_results():
     assert any("within 5%" in line for line in lines)
 
 
+def test_rounds_merge_to_medians():
+    rounds = [
+        {"a": dict(time_s=3.0, stream=1.0, compile_s=9.0), "b": dict(na="x")},
+        {"a": dict(time_s=1.0, stream=2.0), "b": dict(time_s=5.0)},
+        {"a": dict(na="flaked"), "b": dict(time_s=7.0)},
+        {"a": dict(time_s=2.0, stream=4.0), "b": dict(na="y")},
+    ]
+    merged = bench.merge_rounds(rounds)
+    # Medians over the rounds that measured the case; failures left out.
+    assert merged["a"]["time_s"] == 2.0 and merged["a"]["stream"] == 2.0
+    assert merged["a"]["compile_s"] == 9.0
+    assert merged["a"]["round_times_s"] == [3.0, 1.0, 2.0]
+    assert merged["b"]["time_s"] == 6.0
+    # Failed in every round: the first reason.
+    only_failed = bench.merge_rounds([{"c": dict(na="r1")}, {"c": dict(na="r2")}])
+    assert only_failed["c"] == dict(na="r1")
+
+
 @requires_norm_opt
 def test_norm_worker_tiny_cases(monkeypatch):
     monkeypatch.setenv("NORM_OPT", NORM_OPT)

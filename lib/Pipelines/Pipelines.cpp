@@ -113,6 +113,13 @@ void mlir::norm::buildNormLowerToCPUPipeline(
     addShardToMPIPasses(pm);
   addNormToLinalgPasses(pm, options.lowerTosa);
   pm.addPass(createCanonicalizerPass());
+  // Constant weights of matmuls in the register tiles' panels, packed at
+  // compile time (before row tiling, which would slice them).
+  if (options.tileContractions && options.packConstantRHS) {
+    NormPackConstantRHSPassOptions packOptions;
+    packOptions.panelWidth = options.contractionTileN;
+    pm.addNestedPass<func::FuncOp>(createNormPackConstantRHSPass(packOptions));
+  }
   if (options.fastMath)
     pm.addNestedPass<func::FuncOp>(createNormSetFastMathPass());
 

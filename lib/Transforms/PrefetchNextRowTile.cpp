@@ -125,6 +125,17 @@ static void createNextTilePrefetch(RewriterBase &rewriter, Location loc,
                              /*isDataCache=*/true);
 }
 
+/// Whether the address `match` reads depends on `loop`'s iterations: one of
+/// its index terms (load indices, subview offsets) is defined in the loop.
+static bool movesWithLoop(const TileLoad &match, scf::ForOp loop) {
+  return llvm::any_of(match.terms, [&](ArrayRef<OpFoldResult> terms) {
+    return llvm::any_of(terms, [&](OpFoldResult term) {
+      auto value = dyn_cast<Value>(term);
+      return value && !loop.isDefinedOutsideOfLoop(value);
+    });
+  });
+}
+
 namespace {
 struct PrefetchNextRowTilePass
     : public norm::impl::NormPrefetchNextRowTilePassBase<
@@ -159,17 +170,10 @@ struct PrefetchNextRowTilePass
         // A load at the same address in every iteration (GroupNorm's
         // weight and bias per channel) is no stream: prefetching it again
         // each iteration only takes load slots.
-        if (match && !llvm::any_of(match->terms, [&](auto &terms) {
-              return llvm::any_of(terms, [&](OpFoldResult term) {
-                auto value = dyn_cast<Value>(term);
-                return value && !loop.isDefinedOutsideOfLoop(value);
-              });
-            }))
+        if (!match || !movesWithLoop(*match, loop))
           continue;
-        if (match) {
-          rewriter.setInsertionPoint(load);
-          createNextTilePrefetch(rewriter, load.getLoc(), *match, locality);
-        }
+        rewriter.setInsertionPoint(load);
+        createNextTilePrefetch(rewriter, load.getLoc(), *match, locality);
       }
     }
   }

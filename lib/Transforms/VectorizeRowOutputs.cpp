@@ -84,8 +84,10 @@ privatizeReadOutput(RewriterBase &rewriter, linalg::LinalgOp op,
 /// `width`, the other loops parallel and static, and every combiner a
 /// floating-point op allowed to reassociate.
 static bool isSplittableReduction(linalg::LinalgOp op, int64_t width) {
+  // Contractions get register tiles from norm-tile-contractions instead
+  // (a split along K would read the right operand across its rows).
   if (!op.hasPureTensorSemantics() || op.getNumLoops() == 0 ||
-      op.getNumReductionLoops() != 1 ||
+      linalg::isaContractionOpInterface(op) || op.getNumReductionLoops() != 1 ||
       !linalg::isReductionIterator(op.getIteratorTypesArray().back()))
     return false;
   SmallVector<int64_t> ranges = op.getStaticLoopRanges();

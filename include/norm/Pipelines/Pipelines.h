@@ -10,7 +10,8 @@
 // norm dialect once norm-to-linalg is wired in) to the LLVM dialect:
 //
 //   norm-lint (optional, diagnostics only) -> norm-to-linalg (hook) ->
-//   fast-math marking -> row tiling + producer fusion (scf.forall) ->
+//   constant matmul operands packed into panels -> fast-math marking ->
+//   row tiling + producer fusion (scf.forall) ->
 //   register tiles of contractions (vector FMAs) -> one-shot bufferization
 //   (function boundaries, identity layout) -> drop tied results -> buffer
 //   deallocation -> loops -> OpenMP (optional) -> LLVM dialect.
@@ -63,6 +64,12 @@ struct NormCPUPipelineOptions
                      "contraction generics) into register tiles, vectorize "
                      "them and lower them to vector FMAs "
                      "(norm-tile-contractions); off: scalar loops"),
+      llvm::cl::init(true)};
+  PassOptions::Option<bool> packConstantRHS{
+      *this, "pack-constant-rhs",
+      llvm::cl::desc("Pack constant right-hand matrices of matmuls into "
+                     "panels of contraction-tile-n columns at compile time "
+                     "(norm-pack-constant-rhs; with tile-contractions)"),
       llvm::cl::init(true)};
   PassOptions::Option<int64_t> contractionTileM{
       *this, "contraction-tile-m",

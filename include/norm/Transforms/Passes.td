@@ -122,6 +122,48 @@ def NormTileAndFuseRowsPass
 // norm-tile-contractions
 //===----------------------------------------------------------------------===//
 
+def NormPackConstantRHSPass
+    : Pass<"norm-pack-constant-rhs", "::mlir::func::FuncOp"> {
+  let summary = "Pack the constant right-hand matrix of a matmul into "
+                "contiguous panels of the register tile's width";
+  let description = [{
+    For every `linalg.matmul` on tensors with static shapes, one element
+    type, default indexing maps, and a right operand `W` [K x N] that is an
+    `arith.constant` (weights; FlashNorm's folded `diag(w) W`), with N a
+    multiple of `panel-width` and larger than it: `W` is rewritten at
+    compile time into `Wp` [N / P x K x P] (`Wp[j, k, jj] = W[k, j·P +
+    jj]`, P = `panel-width`) and the matmul into a contraction
+    `linalg.generic` over (i, j, jj, k) that reads `Wp[j, k, jj]` and
+    writes the result expanded to [M x N / P x P] (`tensor.expand_shape`,
+    collapsed back after). Same products, same summation order: the
+    results are bitwise equal.
+
+    Why: `norm-tile-contractions` walks the right operand in panels of P
+    columns; in [K x N] row-major order each step of K reads P elements
+    at a stride of N elements (3 KiB for N = 768), in `Wp` the panel is
+    one contiguous stream. Constant operands are packed once, by the
+    compiler, as onnxruntime prepacks its initializers.
+    `rms_norm(x) @ W` 512 x 768 x 768 f32, same buffers: 6.64–7.17 ms →
+    5.71–5.92 (1 thread), 3.09–3.18 → 2.87–2.91 (2 threads).
+
+    Run before `norm-tile-and-fuse-rows` and with P equal to
+    `norm-tile-contractions`' `register-tile-n` (`norm-lower-to-cpu`
+    passes its `contraction-tile-n`). Limits: only `linalg.matmul` (not
+    batch or transposed variants, not mixed element types), only
+    `arith.constant` dense operands; non-constant operands are not packed
+    at run time. `panel-width` <= 1 makes the pass a no-op. Test:
+    norm-pack-constant-rhs.mlir.
+  }];
+  let options = [
+    Option<"panelWidth", "panel-width", "int64_t", /*default=*/"32",
+           "Columns of the right operand per packed panel (the register "
+           "tile's vector width)">,
+  ];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect",
+                           "::mlir::tensor::TensorDialect",
+                           "::mlir::arith::ArithDialect"];
+}
+
 def NormTileContractionsPass
     : Pass<"norm-tile-contractions", "::mlir::func::FuncOp"> {
   let summary = "Tile linalg contractions into register tiles, vectorize "

@@ -226,3 +226,61 @@ def test_contraction_is_vectorized(name):
     has_vector_fma = any(("llvm.intr.fma" in line or "llvm.intr.fmuladd" in line)
                          and "vector<" in line for line in lowered.splitlines())
     assert has_vector_fma == vectorized, name
+
+
+def _dense_literal(array):
+    """An MLIR dense literal of the f32 `array` (hex, exact)."""
+    return 'dense<"0x' + np.ascontiguousarray(array, "<f4").tobytes().hex().upper() + '">'
+
+
+def _const_matmul(w, m, rms=False):
+    """x @ W (or rms_norm(x) @ W) with W a constant of the program: what
+    norm-pack-constant-rhs packs into panels at compile time."""
+    k, n = w.shape
+    norm = ""
+    lhs = "%x"
+    if rms:
+        norm = (f"  %y = norm.rms_norm %x axes = [1] epsilon = 1.0e-05 : "
+                f"tensor<{m}x{k}xf32>\n")
+        lhs = "%y"
+    return f"""
+func.func @f(%x: tensor<{m}x{k}xf32>, %out: tensor<{m}x{n}xf32>) -> tensor<{m}x{n}xf32>
+    attributes {{llvm.emit_c_interface}} {{
+  %w = arith.constant {_dense_literal(w)} : tensor<{k}x{n}xf32>
+  %zero = arith.constant 0.0 : f32
+  %acc = linalg.fill ins(%zero : f32) outs(%out : tensor<{m}x{n}xf32>) -> tensor<{m}x{n}xf32>
+{norm}  %r = linalg.matmul ins({lhs}, %w : tensor<{m}x{k}xf32>, tensor<{k}x{n}xf32>)
+                     outs(%acc : tensor<{m}x{n}xf32>) -> tensor<{m}x{n}xf32>
+  return %r : tensor<{m}x{n}xf32>
+}}"""
+
+
+@pytest.mark.parametrize("m,k,n,rms", [(37, 29, 96, False), (64, 48, 128, True),
+                                       (8, 16, 64, False), (5, 7, 40, False)])
+def test_constant_rhs_packed(m, k, n, rms):
+    """A constant right operand is packed into panels of 32 columns
+    (N = 40 is not a multiple: not packed). Packed and unpacked programs
+    multiply and add in the same order, so they agree bitwise; both are
+    checked against numpy in float64."""
+    rng = np.random.default_rng(m * 1000 + n)
+    x = rng.standard_normal((m, k)).astype(np.float32)
+    w = rng.standard_normal((k, n)).astype(np.float32)
+    lhs = x.astype(np.float64)
+    if rms:
+        lhs = lhs / np.sqrt(np.mean(lhs * lhs, axis=1, keepdims=True) + EPS)
+    ref = lhs @ w
+    ir = _const_matmul(w, m, rms)
+    packed_ir = subprocess.run(
+        [OPT, "--pass-pipeline=builtin.module(func.func(norm-pack-constant-rhs))"],
+        input=ir, capture_output=True, text=True, check=True).stdout
+    assert ("linalg.matmul" not in packed_ir) == (n % 32 == 0), n
+    outs = {}
+    for pack in (True, False):
+        pipeline = norm_mlir.norm_pipeline(**{"pack-constant-rhs": pack})
+        mod = norm_mlir.compile_mlir(ir, opt=OPT, pipeline=pipeline)
+        y = mod["f"](x, np.full((m, n), np.nan, np.float32))
+        scale = max(1.0, float(np.abs(ref).max()))
+        err = float(np.abs(y.astype(np.float64) - ref).max()) / scale
+        assert err <= 2e-6 * k, (pack, err)
+        outs[pack] = y
+    assert np.array_equal(outs[True], outs[False])

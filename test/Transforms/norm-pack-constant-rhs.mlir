@@ -65,3 +65,47 @@ func.func @not_packed(%x: tensor<3x2xf32>, %w: tensor<2x4xf32>, %i4: tensor<3x4x
   %r5 = linalg.matmul ins(%xd, %c4 : tensor<?x2xf32>, tensor<2x4xf32>) outs(%id : tensor<?x4xf32>) -> tensor<?x4xf32>
   return %r0, %r1, %r2, %r3, %r4, %r5 : tensor<3x4xf32>, tensor<3x3xf32>, tensor<3x2xf32>, tensor<3x4xf32>, tensor<3x4xf32>, tensor<?x4xf32>
 }
+
+// -----
+
+// nn.Linear through torch-mlir: the constant weight [N x K] transposed by
+// linalg.transpose at every call. Packed from the stored W^T directly
+// (the same panels as @packed's W), and the transpose is gone.
+// CHECK-LABEL: func.func @transposed_weight(
+// CHECK-NOT: linalg.transpose
+// CHECK: arith.constant dense<{{\[\[\[}}0.000000e+00, 1.000000e+00], [4.000000e+00, 5.000000e+00]], {{\[\[}}2.000000e+00, 3.000000e+00], [6.000000e+00, 7.000000e+00]]]> : tensor<2x2x2xf32>
+// CHECK-NOT: linalg.transpose
+// CHECK: linalg.generic
+// CHECK-NOT: linalg.matmul
+func.func @transposed_weight(%x: tensor<3x2xf32>, %init: tensor<3x4xf32>) -> tensor<3x4xf32> {
+  %wt = arith.constant dense<[[0.0, 4.0], [1.0, 5.0], [2.0, 6.0], [3.0, 7.0]]> : tensor<4x2xf32>
+  %e = tensor.empty() : tensor<2x4xf32>
+  %w = linalg.transpose ins(%wt : tensor<4x2xf32>) outs(%e : tensor<2x4xf32>) permutation = [1, 0]
+  %r = linalg.matmul ins(%x, %w : tensor<3x2xf32>, tensor<2x4xf32>) outs(%init : tensor<3x4xf32>) -> tensor<3x4xf32>
+  return %r : tensor<3x4xf32>
+}
+
+// -----
+
+// torch-mlir stores weights as `dense_resource` blobs: packed from the
+// blob's bytes (here W^T of @packed, transposed at every call).
+// CHECK-LABEL: func.func @resource_weight(
+// CHECK-NOT: linalg.transpose
+// CHECK: arith.constant dense<{{\[\[\[}}0.000000e+00, 1.000000e+00], [4.000000e+00, 5.000000e+00]], {{\[\[}}2.000000e+00, 3.000000e+00], [6.000000e+00, 7.000000e+00]]]> : tensor<2x2x2xf32>
+// CHECK: linalg.generic
+// CHECK-NOT: linalg.matmul
+func.func @resource_weight(%x: tensor<3x2xf32>, %init: tensor<3x4xf32>) -> tensor<3x4xf32> {
+  %wt = arith.constant dense_resource<weight_t> : tensor<4x2xf32>
+  %e = tensor.empty() : tensor<2x4xf32>
+  %w = linalg.transpose ins(%wt : tensor<4x2xf32>) outs(%e : tensor<2x4xf32>) permutation = [1, 0]
+  %r = linalg.matmul ins(%x, %w : tensor<3x2xf32>, tensor<2x4xf32>) outs(%init : tensor<3x4xf32>) -> tensor<3x4xf32>
+  return %r : tensor<3x4xf32>
+}
+
+{-#
+  dialect_resources: {
+    builtin: {
+      weight_t: "0x0400000000000000000080400000803F0000A040000000400000C040000040400000E040"
+    }
+  }
+#-}

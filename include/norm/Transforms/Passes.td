@@ -129,7 +129,10 @@ def NormPackConstantRHSPass
   let description = [{
     For every `linalg.matmul` on tensors with static shapes, one element
     type, default indexing maps, and a right operand `W` [K x N] that is an
-    `arith.constant` (weights; FlashNorm's folded `diag(w) W`), with N a
+    `arith.constant` (a dense literal or a present `dense_resource` blob,
+    as torch-mlir stores weights; FlashNorm's folded `diag(w) W`) or a
+    `linalg.transpose` (permutation [1, 0]) of one (nn.Linear as torch-mlir
+    writes it; the transpose then no longer runs at every call), with N a
     multiple of `panel-width` and larger than it: `W` is rewritten at
     compile time into `Wp` [N / P x K x P] (`Wp[j, k, jj] = W[k, j·P +
     jj]`, P = `panel-width`) and the matmul into a contraction
@@ -149,9 +152,9 @@ def NormPackConstantRHSPass
     Run before `norm-tile-and-fuse-rows` and with P equal to
     `norm-tile-contractions`' `register-tile-n` (`norm-lower-to-cpu`
     passes its `contraction-tile-n`). Limits: only `linalg.matmul` (not
-    batch or transposed variants, not mixed element types), only
-    `arith.constant` dense operands; non-constant operands are not packed
-    at run time. `panel-width` <= 1 makes the pass a no-op. Test:
+    batch variants or user-defined maps, not mixed element types), only
+    `arith.constant` dense operands and their 2-D transposes; non-constant
+    operands are not packed at run time. `panel-width` <= 1 makes the pass a no-op. Test:
     norm-pack-constant-rhs.mlir.
   }];
   let options = [

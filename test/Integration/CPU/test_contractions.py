@@ -233,9 +233,11 @@ def _dense_literal(array):
     return 'dense<"0x' + np.ascontiguousarray(array, "<f4").tobytes().hex().upper() + '">'
 
 
-def _const_matmul(w, m, rms=False):
+def _const_matmul(w, m, rms=False, transposed=False):
     """x @ W (or rms_norm(x) @ W) with W a constant of the program: what
-    norm-pack-constant-rhs packs into panels at compile time."""
+    norm-pack-constant-rhs packs into panels at compile time. With
+    `transposed`, W is stored as W^T and transposed by linalg.transpose, as
+    torch-mlir writes nn.Linear."""
     k, n = w.shape
     norm = ""
     lhs = "%x"
@@ -243,10 +245,16 @@ def _const_matmul(w, m, rms=False):
         norm = (f"  %y = norm.rms_norm %x axes = [1] epsilon = 1.0e-05 : "
                 f"tensor<{m}x{k}xf32>\n")
         lhs = "%y"
+    if transposed:
+        weight = f"""  %wt = arith.constant {_dense_literal(w.T)} : tensor<{n}x{k}xf32>
+  %we = tensor.empty() : tensor<{k}x{n}xf32>
+  %w = linalg.transpose ins(%wt : tensor<{n}x{k}xf32>) outs(%we : tensor<{k}x{n}xf32>) permutation = [1, 0]"""
+    else:
+        weight = f"  %w = arith.constant {_dense_literal(w)} : tensor<{k}x{n}xf32>"
     return f"""
 func.func @f(%x: tensor<{m}x{k}xf32>, %out: tensor<{m}x{n}xf32>) -> tensor<{m}x{n}xf32>
     attributes {{llvm.emit_c_interface}} {{
-  %w = arith.constant {_dense_literal(w)} : tensor<{k}x{n}xf32>
+{weight}
   %zero = arith.constant 0.0 : f32
   %acc = linalg.fill ins(%zero : f32) outs(%out : tensor<{m}x{n}xf32>) -> tensor<{m}x{n}xf32>
 {norm}  %r = linalg.matmul ins({lhs}, %w : tensor<{m}x{k}xf32>, tensor<{k}x{n}xf32>)
@@ -255,13 +263,15 @@ func.func @f(%x: tensor<{m}x{k}xf32>, %out: tensor<{m}x{n}xf32>) -> tensor<{m}x{
 }}"""
 
 
-@pytest.mark.parametrize("m,k,n,rms", [(37, 29, 96, False), (64, 48, 128, True),
-                                       (8, 16, 64, False), (5, 7, 40, False)])
-def test_constant_rhs_packed(m, k, n, rms):
-    """A constant right operand is packed into panels of 32 columns
-    (N = 40 is not a multiple: not packed). Packed and unpacked programs
-    multiply and add in the same order, so they agree bitwise; both are
-    checked against numpy in float64."""
+@pytest.mark.parametrize("m,k,n,rms,transposed", [
+    (37, 29, 96, False, False), (64, 48, 128, True, False),
+    (8, 16, 64, False, False), (5, 7, 40, False, False),
+    (37, 29, 96, False, True), (16, 64, 64, True, True)])
+def test_constant_rhs_packed(m, k, n, rms, transposed):
+    """A constant right operand (or the transpose of one) is packed into
+    panels of 32 columns (N = 40 is not a multiple: not packed). Packed and
+    unpacked programs multiply and add in the same order, so they agree
+    bitwise; both are checked against numpy in float64."""
     rng = np.random.default_rng(m * 1000 + n)
     x = rng.standard_normal((m, k)).astype(np.float32)
     w = rng.standard_normal((k, n)).astype(np.float32)
@@ -269,7 +279,7 @@ def test_constant_rhs_packed(m, k, n, rms):
     if rms:
         lhs = lhs / np.sqrt(np.mean(lhs * lhs, axis=1, keepdims=True) + EPS)
     ref = lhs @ w
-    ir = _const_matmul(w, m, rms)
+    ir = _const_matmul(w, m, rms, transposed)
     packed_ir = subprocess.run(
         [OPT, "--pass-pipeline=builtin.module(func.func(norm-pack-constant-rhs))"],
         input=ir, capture_output=True, text=True, check=True).stdout

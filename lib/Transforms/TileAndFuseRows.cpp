@@ -384,9 +384,9 @@ static SmallVector<Operation *> getCentredProducers(linalg::LinalgOp op) {
           hasZeroSizedLoop(mean))
         continue;
       // A sum over the innermost (contiguous) dimension of `x` (NCHW: one
-      // plane per tile), or a tile small enough to be read again from L2
-      // (NHWC: one batch entry of a 64-channel block, 784 KiB at 56 x 56);
-      // not the merge over the batch, which reduces the outer dimension.
+      // plane per tile), or any other whose tile is small enough to be
+      // read again from L2 (NHWC: one batch entry of a 64-channel block,
+      // 784 KiB at 56 x 56).
       AffineMap sumMap = sum.getMatchingIndexingMap(sum.getDpsInputOperand(0));
       if (sumMap.getNumResults() == 0)
         continue;

@@ -63,7 +63,8 @@ func.func @gn_silu(%x: memref<8x512x64x64xbf16>, %w: memref<512xbf16>,
 // CHECK: memref.load %{{.*}} : memref<64xf32>
 // CHECK: math.rsqrt
 // CHECK: vector.load {{.*}} : memref<6422528xf32>, vector<4xf32>
-// CHECK: arith.maximumf
+// CHECK: %[[NEG:.*]] = arith.cmpf ogt, %{{.*}}, %{{.*}}
+// CHECK: arith.select %[[NEG]]
 // CHECK: vector.store
 // CHECK: gpu.terminator
 // CHECK-NOT: gpu.launch

@@ -41,7 +41,8 @@ func.func @bn_after_matmul(%x: tensor<3x2xf32>) -> tensor<3x2xf32> {
 // CHECK: %[[B:.*]] = arith.constant dense<2.500000e-01> : tensor<1xf32>
 // CHECK: linalg.generic {{.*}} ins(%[[C]], %[[B]] :
 // CHECK: arith.addf
-// CHECK: arith.maximumf
+// CHECK: %[[NEG:.*]] = arith.cmpf ogt, %{{.*}}, %{{.*}}
+// CHECK: arith.select %[[NEG]]
 // CHECK-NOT: norm.batch_norm_inference
 func.func @bn_after_conv_nhwc_bias_relu(%x: tensor<1x4x4x2xf32>) -> tensor<1x4x4x1xf32> {
   %w = arith.constant dense<1.0> : tensor<1x1x2x1xf32>

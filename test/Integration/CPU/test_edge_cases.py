@@ -25,7 +25,9 @@ import pytest
 
 import cases as C
 import reference as ref
+import norm_mlir
 from checks import assert_close, check_results, result_elem
+from norm_opt_helpers import OPT, needs_norm_opt
 
 #: Runtime default clang flags (no override).
 CFLAGS = None
@@ -572,3 +574,34 @@ def test_image_normalize_u8(runner, case):
     func, inputs, got = _run(runner, case, {"input": img})
     want = case.reference(inputs)
     check_results(case, func, _as_list(func, got), want)
+
+
+@needs_norm_opt
+def test_relu_signed_zero_and_nan_like_torch():
+    """A fused ReLU keeps what torch.relu keeps: NaN stays NaN, -0.0 stays
+    -0.0 (torch.relu(-0.0) is -0.0 on CPU), negatives become +0.0. The
+    batch norm is the identity here (mean 0, var 1, epsilon 1e-30, which
+    leaves var + epsilon = 1 in f32, weight 1,
+    bias -0.0, which keeps the sign of zeros), so the output is relu(x)."""
+    n = 64
+    ir = f"""
+func.func @f(%x: tensor<{n}x16xf32>, %m: tensor<16xf32>, %v: tensor<16xf32>,
+             %w: tensor<16xf32>, %b: tensor<16xf32>, %out: tensor<{n}x16xf32>)
+    -> tensor<{n}x16xf32> attributes {{llvm.emit_c_interface}} {{
+  %y = norm.batch_norm_inference %x mean(%m : tensor<16xf32>) var(%v : tensor<16xf32>) weight(%w : tensor<16xf32>) bias(%b : tensor<16xf32>) feature_axis = 1 epsilon = 1.0e-30 activation = relu : tensor<{n}x16xf32>
+  %r = bufferization.materialize_in_destination %y in %out : (tensor<{n}x16xf32>, tensor<{n}x16xf32>) -> tensor<{n}x16xf32>
+  return %r : tensor<{n}x16xf32>
+}}"""
+    x = np.random.default_rng(5).standard_normal((n, 16)).astype(np.float32)
+    x[0, :4] = [-0.0, np.nan, -1.0, 0.0]
+    x[1, :3] = [np.inf, -np.inf, -np.nan]
+    one, zero = np.ones(16, np.float32), np.zeros(16, np.float32)
+    mod = norm_mlir.compile_mlir(ir, opt=OPT)
+    y = mod["f"](x, zero, one, one, np.full(16, -0.0, np.float32),
+                 np.empty_like(x))
+    expected = np.where(x < 0, np.float32(0.0), x)  # NaN and -0.0 kept
+    assert np.array_equal(np.isnan(y), np.isnan(x))
+    finite = ~np.isnan(x)
+    assert np.array_equal(y[finite], expected[finite])
+    assert np.array_equal(np.signbit(y[finite]), np.signbit(expected[finite]))
+    assert np.signbit(y[0, 0]) and not np.signbit(y[0, 2])

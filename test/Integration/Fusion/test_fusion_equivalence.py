@@ -314,7 +314,7 @@ func.func @f(%x: tensor<2x6x6x3xf32>) -> tensor<2x4x4x4xf32>
   }} -> tensor<2x4x4x4xf32>
   %y = norm.batch_norm_inference %cb2 mean(%m : tensor<4xf32>) var(%v : tensor<4xf32>) weight(%g : tensor<4xf32>) bias(%b : tensor<4xf32>) feature_axis = 3 activation = relu : tensor<2x4x4x4xf32>
   return %y : tensor<2x4x4x4xf32>
-}}""", ["linalg.conv_2d_nhwc_hwcf", "arith.maximumf"],
+}}""", ["linalg.conv_2d_nhwc_hwcf", "arith.cmpf ogt", "arith.select"],
         ["norm.batch_norm_inference"], 2e-5),
     "fold_bn_after_conv_nchw_broadcast_init": ("norm-fold-into-linear", f"""
 func.func @f(%x: tensor<1x3x7x7xf32>) -> tensor<1x4x3x3xf32>

@@ -38,9 +38,14 @@ Value mlir::norm::buildActivation(OpBuilder &b, Location loc, Value x,
   case ActivationKind::None:
     return x;
   case ActivationKind::Relu: {
-    // maximumf propagates NaN, as torch.relu does.
+    // `0 > x ? 0 : x`: NaN compares false and passes through, as torch.relu
+    // propagates it. x86 selects this as one `vmaxps 0, x` (whose second
+    // operand wins on NaN); `arith.maximumf` needed a compare and a blend
+    // more to propagate NaN.
     Value zero = constantLike(b, loc, x, 0.0);
-    return arith::MaximumFOp::create(b, loc, x, zero);
+    Value negative =
+        arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OGT, zero, x);
+    return arith::SelectOp::create(b, loc, negative, zero, x);
   }
   case ActivationKind::LeakyRelu: {
     Value zero = constantLike(b, loc, x, 0.0);

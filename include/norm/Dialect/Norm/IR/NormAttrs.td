@@ -33,7 +33,8 @@ def Norm_ActivationAttr : AttrDef<Norm_Dialect, "Activation"> {
   let description = [{
     `kind` is the activation; `alpha` its parameter: the negative slope of
     `leaky_relu` (default 0.01) and the `alpha` of `elu` (default 1.0). Other
-    kinds have no parameter. `gelu` is the exact (erf) GELU, `gelu_tanh` its
+    kinds have no parameter. `relu` is `x < 0 ? +0 : x`, as torch.relu: NaN
+    and -0.0 pass through. `gelu` is the exact (erf) GELU, `gelu_tanh` its
     tanh approximation. Written `#norm.activation<relu>` or
     `#norm.activation<leaky_relu(0.2)>`.
   }];

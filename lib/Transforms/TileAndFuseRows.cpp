@@ -277,10 +277,10 @@ static int64_t getChannelTileElements(Type elementType) {
   return std::max<int64_t>(1, 4 * 512 / elementType.getIntOrFloatBitWidth());
 }
 
-/// The tile sizes of a statistics op (see tileStatistics), or none when it
-/// is no statistics op to tile.
-static std::optional<SmallVector<OpFoldResult>>
-getStatisticsTileSizes(RewriterBase &rewriter, linalg::LinalgOp op) {
+/// The tile sizes of a statistics op (see tileStatistics; 0: the whole
+/// loop), or none when it is no statistics op to tile.
+static std::optional<SmallVector<int64_t>>
+getStatisticsTileShape(linalg::LinalgOp op) {
   SmallVector<utils::IteratorType> iterators = op.getIteratorTypesArray();
   if (!llvm::is_contained(iterators, utils::IteratorType::parallel) ||
       !llvm::is_contained(iterators, utils::IteratorType::reduction) ||
@@ -294,14 +294,25 @@ getStatisticsTileSizes(RewriterBase &rewriter, linalg::LinalgOp op) {
   AffineMap inputMap = op.getMatchingIndexingMap(input);
   auto innermost = dyn_cast<AffineDimExpr>(inputMap.getResults().back());
   int64_t lineElements = getChannelTileElements(inputType.getElementType());
-  SmallVector<OpFoldResult> tileSizes;
+  SmallVector<int64_t> tileSizes;
   for (auto [dim, iterator] : llvm::enumerate(iterators)) {
     int64_t size = 0;
     if (iterator == utils::IteratorType::parallel)
       size = innermost && innermost.getPosition() == dim ? lineElements : 1;
-    tileSizes.push_back(rewriter.getIndexAttr(size));
+    tileSizes.push_back(size);
   }
   return tileSizes;
+}
+
+/// getStatisticsTileShape as the index attributes tiling takes.
+static std::optional<SmallVector<OpFoldResult>>
+getStatisticsTileSizes(RewriterBase &rewriter, linalg::LinalgOp op) {
+  std::optional<SmallVector<int64_t>> shape = getStatisticsTileShape(op);
+  if (!shape)
+    return std::nullopt;
+  return llvm::map_to_vector(*shape, [&](int64_t size) -> OpFoldResult {
+    return rewriter.getIndexAttr(size);
+  });
 }
 
 /// Statistics left outside the row tiles (batch norm's per-channel sums,
@@ -336,30 +347,22 @@ static LogicalResult tileStatistics(RewriterBase &rewriter,
 /// thread) and 1.96 -> 1.70 ms (2 threads), same buffers.
 static constexpr int64_t kMaxRereadTileBytes = 1 << 20;
 
-/// The bytes of the input slice one tile of statistics op `op` reads
-/// (tiled as getStatisticsTileSizes does), when its shape is static.
-static std::optional<int64_t> getStatisticsTileBytes(linalg::LinalgOp op) {
-  if (op.getNumDpsInputs() == 0)
-    return std::nullopt;
-  auto inputType =
-      dyn_cast<RankedTensorType>(op.getDpsInputOperand(0)->get().getType());
-  if (!inputType || !inputType.getElementType().isIntOrFloat())
-    return std::nullopt;
-  int64_t elementBits = inputType.getElementType().getIntOrFloatBitWidth();
-  AffineMap inputMap = op.getMatchingIndexingMap(op.getDpsInputOperand(0));
-  auto innermost = dyn_cast<AffineDimExpr>(inputMap.getResults().back());
-  int64_t lineElements = getChannelTileElements(inputType.getElementType());
-  int64_t elements = 1;
-  for (auto [dim, range, iterator] :
-       llvm::enumerate(op.getStaticLoopRanges(), op.getIteratorTypesArray())) {
+/// Whether the input slice that one tile of statistics op `op` reads
+/// (tiled by getStatisticsTileShape; static shapes only) fits in
+/// kMaxRereadTileBytes.
+static bool isRereadFromCache(linalg::LinalgOp op) {
+  std::optional<SmallVector<int64_t>> shape = getStatisticsTileShape(op);
+  if (!shape)
+    return false;
+  int64_t bytes = getElementTypeOrSelf(op.getDpsInputOperand(0)->get())
+                      .getIntOrFloatBitWidth() /
+                  8;
+  for (auto [size, range] : llvm::zip(*shape, op.getStaticLoopRanges())) {
     if (ShapedType::isDynamic(range))
-      return std::nullopt;
-    if (iterator == utils::IteratorType::reduction)
-      elements *= range;
-    else if (innermost && innermost.getPosition() == dim)
-      elements *= std::min(range, lineElements);
+      return false;
+    bytes *= size == 0 ? range : std::min(size, range);
   }
-  return elements * elementBits / 8;
+  return bytes <= kMaxRereadTileBytes;
 }
 
 /// The producers of a centred statistics op `op` (batch norm's partial M2,
@@ -395,8 +398,7 @@ static SmallVector<Operation *> getCentredProducers(linalg::LinalgOp op) {
         continue;
       if (sum.getIteratorTypesArray()[innermost.getPosition()] ==
               utils::IteratorType::reduction ||
-          getStatisticsTileBytes(op).value_or(kMaxRereadTileBytes + 1) <=
-              kMaxRereadTileBytes)
+          isRereadFromCache(op))
         return {mean, sum};
     }
   }

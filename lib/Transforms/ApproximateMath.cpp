@@ -185,17 +185,10 @@ struct ErfRationalApproximation
       return std::nullopt;
     for (auto [factor, other] : {std::pair(mul.getRhs(), mul.getLhs()),
                                  std::pair(mul.getLhs(), mul.getRhs())}) {
-      FloatAttr splat;
-      Attribute attr;
-      if (!matchPattern(factor, m_Constant(&attr)))
+      APFloat constant(0.0);
+      if (!matchPattern(factor, m_ConstantFloat(&constant)))
         continue;
-      if (auto dense = dyn_cast<SplatElementsAttr>(attr))
-        splat = dyn_cast<FloatAttr>(dense.getSplatValue<Attribute>());
-      else
-        splat = dyn_cast<FloatAttr>(attr);
-      if (!splat)
-        continue;
-      double s = splat.getValueAsDouble();
+      double s = constant.convertToDouble();
       if (std::isfinite(s) && s > 0.0)
         return std::pair(other, s);
     }

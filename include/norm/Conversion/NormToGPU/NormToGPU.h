@@ -37,6 +37,7 @@ struct NormToGPUOptions {
   int64_t numSMs = 132;
   /// Blocks per SM the grid (sets x chunks) aims for.
   int64_t blocksPerSM = 8;
+  /// The same for the channels-last (NHWC BatchNorm) grids.
   int64_t columnBlocksPerSM = 4;
   /// Most chunks a set is split into (one warp merges the partials).
   int64_t maxChunks = 32;

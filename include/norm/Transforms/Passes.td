@@ -319,6 +319,33 @@ def NormApproximateFunctionsPass : Pass<"norm-approximate-functions"> {
 }
 
 //===----------------------------------------------------------------------===//
+// norm-align-workgroup-buffers
+//===----------------------------------------------------------------------===//
+
+def NormAlignWorkgroupBuffersPass : Pass<"norm-align-workgroup-buffers"> {
+  let summary = "Align the workgroup (shared memory) buffers of GPU kernels "
+                "to 16 bytes";
+  let description = [{
+    Sets `llvm.align` to `alignment` (16) on every workgroup attribution of
+    every `gpu.func` under the anchor op whose alignment is not already at
+    least that.
+
+    Why: the NVVM lowering gives a workgroup buffer the alignment of its
+    element type (2 bytes for bf16), while 128-bit shared accesses
+    (`ld.shared.v4`, and `cp.async` of 16 bytes, which the single-pass
+    GroupNorm/BatchNorm kernels stage their input with) need 16-byte
+    aligned addresses. `gpu.launch` cannot carry the attribute, so this runs
+    on the outlined kernels (`norm-lower-to-nvvm` does). Test:
+    norm-align-workgroup-buffers.mlir.
+  }];
+  let options = [
+    Option<"alignment", "alignment", "int64_t", /*default=*/"16",
+           "The alignment in bytes (a power of two)">
+  ];
+  let dependentDialects = ["::mlir::LLVM::LLVMDialect"];
+}
+
+//===----------------------------------------------------------------------===//
 // norm-eliminate-reshaped-empty-tensors
 //===----------------------------------------------------------------------===//
 

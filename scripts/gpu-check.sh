@@ -16,7 +16,8 @@
 #                                 training; $BENCH_CASES, $BENCH_NO_COMPILE);
 #                                 results to $OUT (or build-gpu/results)
 #                                 (NORM_GPU_OTHER_BUNDLES="dir ...": the
-#                                 same benchmark on other bundles, A/B;
+#                                 same benchmark on other bundles, A/B,
+#                                 on $NORM_GPU_OTHER_CASES or $BENCH_CASES;
 #                                 NORM_GPU_PROFILE=0: no Nsight Compute;
 #                                 NORM_GPU_PROFILE_CASES=regex)
 #   scripts/gpu-check.sh variant NAME 'OPTIONS'
@@ -129,7 +130,8 @@ device() {
   for other in ${NORM_GPU_OTHER_BUNDLES:-}; do
     local bargs=(--bundle "$other" --no-compile
                  --output "$out/benchmarks-$(basename "$other").md")
-    [[ -n "${BENCH_CASES:-}" ]] && bargs+=(--cases "$BENCH_CASES")
+    local ocases="${NORM_GPU_OTHER_CASES:-${BENCH_CASES:-}}"
+    [[ -n "$ocases" ]] && bargs+=(--cases "$ocases")
     python3 "$ROOT/benchmarks/gpu/bench_norm.py" "${bargs[@]}" \
       2>&1 | tee -a "$out/bench-log.txt" || status=1
   done

@@ -24,6 +24,7 @@
 #include "mlir/Pass/PassRegistry.h"
 #include "mlir/Transforms/Passes.h"
 #include "llvm/ADT/STLExtras.h"
+#include "llvm/ADT/StringExtras.h"
 #include "llvm/ADT/StringSwitch.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Path.h"
@@ -78,6 +79,16 @@ static std::optional<unsigned> getMinPTXVersion(StringRef chip) {
              88)
       .Cases({"sm_88", "sm_110", "sm_110a", "sm_110f"}, 90)
       .Default(std::nullopt);
+}
+
+/// The compute capability of `chip` ("sm_90a" -> 90), or 0 when it does not
+/// name one.
+static unsigned getComputeCapability(StringRef chip) {
+  unsigned cc = 0;
+  if (!chip.consume_front("sm_"))
+    return 0;
+  chip = chip.take_while(llvm::isDigit);
+  return chip.getAsInteger(10, cc) ? 0 : cc;
 }
 
 /// The PTX ISA version a feature string selects (the last `+ptxNN`), or
@@ -234,10 +245,17 @@ void mlir::norm::buildNormLowerToNVVMPipeline(
   normToGPU.columnBlocksPerSM = options.columnBlocksPerSM;
   normToGPU.channelBlockSize = options.channelBlockSize;
   normToGPU.channelUnroll = options.channelUnroll;
+  // Thread-block clusters (and their barriers) exist from sm_90 on; below,
+  // only sets of one block take the single-pass kernel.
+  normToGPU.clusterSize = getComputeCapability(options.chip) >= 90
+                              ? options.clusterSize.getValue()
+                              : std::min<int64_t>(options.clusterSize, 1);
+  normToGPU.stageInShared = options.stageInShared;
   pm.addPass(createConvertNormToGPUPass(normToGPU));
   // Outline before canonicalizing: constants hoisted out of the launch would
   // become kernel arguments instead of immediates.
   pm.addPass(createGpuKernelOutliningPass());
+  pm.addNestedPass<gpu::GPUModuleOp>(createNormAlignWorkgroupBuffersPass());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
 
@@ -260,6 +278,9 @@ void mlir::norm::buildNormLowerToNVVMPipeline(
   OpPassManager &device = pm.nest<gpu::GPUModuleOp>();
   if (options.approximateFunctions)
     device.addPass(createNormApproximateFunctionsPass());
+  // cp.async (the single-pass kernels' staging) first: its memref operands
+  // are still memrefs.
+  device.addPass(createConvertNVGPUToNVVMPass());
   device.addPass(createConvertGpuOpsToNVVMOps(gpuToNVVM));
   device.addPass(createCanonicalizerPass());
   device.addPass(createCSEPass());

@@ -166,8 +166,10 @@ func.func @layer_norm_bf16_6144_relu(%x: memref<?x6144xbf16>, %w: memref<6144xbf
   return
 }
 
-// GroupNorm(32) + SiLU, the benchmark's shape: statistics kernel (256 x 4
-// blocks, partial moments into a workspace), then merge + normalize.
+// GroupNorm(32) + SiLU, the benchmark's shape: statistics kernel (256 x 8
+// blocks, partial moments into a workspace), then merge + normalize; with
+// norm-lower-to-nvvm for sm_90a, one kernel in clusters of 8 blocks
+// (test/GPU/convert-norm-to-gpu-single-pass.mlir).
 // CHECK-LABEL: func.func @group_norm_silu_bf16(
 // CHECK: gpu.alloc async
 // CHECK: gpu.launch async
@@ -203,6 +205,28 @@ func.func @group_norm_f32_stats(%x: memref<3x96x20x20xf32>, %w: memref<96xf32>,
       : (tensor<3x12xf32>, memref<3x12xf32>) -> ()
   bufferization.materialize_in_destination %r#2 in restrict writable %rstd
       : (tensor<3x12xf32>, memref<3x12xf32>) -> ()
+  return
+}
+
+// One block a set (64 vectors): the single-pass kernel with
+// norm-lower-to-nvvm on any chip (no cluster); two kernels here.
+// CHECK-LABEL: func.func @group_norm_small_f32(
+// CHECK: gpu.launch async
+// CHECK: gpu.launch async
+func.func @group_norm_small_f32(%x: memref<2x32x8x8xf32>, %w: memref<32xf32>,
+    %b: memref<32xf32>, %y: memref<2x32x8x8xf32>, %mean: memref<2x8xf32>,
+    %rstd: memref<2x8xf32>) attributes {llvm.emit_c_interface} {
+  %xt = bufferization.to_tensor %x restrict : memref<2x32x8x8xf32> to tensor<2x32x8x8xf32>
+  %wt = bufferization.to_tensor %w restrict : memref<32xf32> to tensor<32xf32>
+  %bt = bufferization.to_tensor %b restrict : memref<32xf32> to tensor<32xf32>
+  %r:3 = norm.group_norm %xt weight(%wt : tensor<32xf32>) bias(%bt : tensor<32xf32>)
+      groups = 8 : tensor<2x32x8x8xf32> stats(tensor<2x8xf32>, tensor<2x8xf32>)
+  bufferization.materialize_in_destination %r#0 in restrict writable %y
+      : (tensor<2x32x8x8xf32>, memref<2x32x8x8xf32>) -> ()
+  bufferization.materialize_in_destination %r#1 in restrict writable %mean
+      : (tensor<2x8xf32>, memref<2x8xf32>) -> ()
+  bufferization.materialize_in_destination %r#2 in restrict writable %rstd
+      : (tensor<2x8xf32>, memref<2x8xf32>) -> ()
   return
 }
 
@@ -301,6 +325,37 @@ func.func @batch_norm_training_bf16(%x: memref<32x64x56x56xbf16>,
       : (tensor<64xbf16>, memref<64xbf16>) -> ()
   bufferization.materialize_in_destination %r#4 in restrict writable %nv
       : (tensor<64xbf16>, memref<64xbf16>) -> ()
+  return
+}
+
+// 2048 vectors a channel: 8 blocks of 256 threads x 1 vector, a cluster of
+// 8 with norm-lower-to-nvvm for sm_90a; two kernels here.
+// CHECK-LABEL: func.func @batch_norm_training_cluster_f32(
+// CHECK: gpu.launch async
+// CHECK: gpu.launch async
+func.func @batch_norm_training_cluster_f32(%x: memref<8x16x32x32xf32>,
+    %m: memref<16xf32>, %v: memref<16xf32>, %w: memref<16xf32>,
+    %b: memref<16xf32>, %y: memref<8x16x32x32xf32>, %sm: memref<16xf32>,
+    %sr: memref<16xf32>, %nm: memref<16xf32>, %nv: memref<16xf32>)
+    attributes {llvm.emit_c_interface} {
+  %xt = bufferization.to_tensor %x restrict : memref<8x16x32x32xf32> to tensor<8x16x32x32xf32>
+  %mt = bufferization.to_tensor %m restrict : memref<16xf32> to tensor<16xf32>
+  %vt = bufferization.to_tensor %v restrict : memref<16xf32> to tensor<16xf32>
+  %wt = bufferization.to_tensor %w restrict : memref<16xf32> to tensor<16xf32>
+  %bt = bufferization.to_tensor %b restrict : memref<16xf32> to tensor<16xf32>
+  %r:5 = norm.batch_norm_training %xt mean(%mt : tensor<16xf32>) var(%vt : tensor<16xf32>)
+      weight(%wt : tensor<16xf32>) bias(%bt : tensor<16xf32>) momentum = 0.1
+      activation = relu : tensor<8x16x32x32xf32> stats(tensor<16xf32>, tensor<16xf32>)
+  bufferization.materialize_in_destination %r#0 in restrict writable %y
+      : (tensor<8x16x32x32xf32>, memref<8x16x32x32xf32>) -> ()
+  bufferization.materialize_in_destination %r#1 in restrict writable %sm
+      : (tensor<16xf32>, memref<16xf32>) -> ()
+  bufferization.materialize_in_destination %r#2 in restrict writable %sr
+      : (tensor<16xf32>, memref<16xf32>) -> ()
+  bufferization.materialize_in_destination %r#3 in restrict writable %nm
+      : (tensor<16xf32>, memref<16xf32>) -> ()
+  bufferization.materialize_in_destination %r#4 in restrict writable %nv
+      : (tensor<16xf32>, memref<16xf32>) -> ()
   return
 }
 

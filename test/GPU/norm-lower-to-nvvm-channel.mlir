@@ -1,16 +1,18 @@
 // REQUIRES: cuda-toolkit
-// RUN: norm-opt %s --norm-lower-to-nvvm="format=isa" | mlir-translate --mlir-to-llvmir \
+// RUN: norm-opt %s --norm-lower-to-nvvm="format=isa cluster-size=0" | mlir-translate --mlir-to-llvmir \
 // RUN:   | FileCheck %s --check-prefix=LLVM
-// RUN: norm-opt %s --norm-lower-to-nvvm="format=isa" \
+// RUN: norm-opt %s --norm-lower-to-nvvm="format=isa cluster-size=0" \
 // RUN:   | %python %norm_src_root/scripts/extract-gpu-objects.py | FileCheck %s --check-prefix=PTX
-// RUN: norm-opt %s --norm-lower-to-nvvm="format=isa" \
+// RUN: norm-opt %s --norm-lower-to-nvvm="format=isa cluster-size=0" \
 // RUN:   | %python %norm_src_root/scripts/extract-gpu-objects.py | not grep '\.local'
-// RUN: norm-opt %s --norm-lower-to-nvvm="chip=sm_80 format=isa" \
+// RUN: norm-opt %s --norm-lower-to-nvvm="chip=sm_80 format=isa cluster-size=0" \
 // RUN:   | %python %norm_src_root/scripts/extract-gpu-objects.py | FileCheck %s --check-prefix=PTX
-// RUN: norm-opt %s --norm-lower-to-nvvm="format=isa approximate-functions=0" \
+// RUN: norm-opt %s --norm-lower-to-nvvm="format=isa cluster-size=0 approximate-functions=0" \
 // RUN:   | %python %norm_src_root/scripts/extract-gpu-objects.py | FileCheck %s --check-prefix=EXACT
 
-// GroupNorm(32) + SiLU bf16 [8, 512, 64, 64] through the whole pipeline.
+// GroupNorm(32) + SiLU bf16 [8, 512, 64, 64] through the whole pipeline, as
+// two kernels (`cluster-size=0`; the single-pass kernel that sm_90a gets by
+// default: norm-lower-to-nvvm-single-pass.mlir).
 // Host: one stream for the workspace, both launches (256 x 8 blocks of 256
 // threads) and the free; one synchronization at the end.
 // LLVM-LABEL: define void @gn_silu(

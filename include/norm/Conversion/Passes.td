@@ -137,6 +137,17 @@ def ConvertNormToGPUPass : Pass<"convert-norm-to-gpu"> {
     shared-memory tree over the row lanes, a finalize kernel that merges the
     partials of each channel, then the normalize kernel. The launches are
     chained by async tokens. Test: convert-norm-to-gpu-channel.mlir.
+
+    Single pass (`cluster-size` >= 1; `norm-lower-to-nvvm` sets 8 for sm_90
+    and later, 1 below): when a thread loads its vectors in one go and the
+    P chunks of a set fit a thread-block cluster (P <= `cluster-size`), one
+    kernel in clusters of 1 x P blocks reads the input once: the chunk is
+    staged in shared memory with `nvgpu.device_async_copy` (or kept in
+    registers, `stage-in-shared=0`), the block's exact moments (sum, then
+    centred sum of squares) go to the workspace, `nvvm.cluster.arrive` /
+    `nvvm.cluster.wait`, then each block merges its set's partials and
+    normalizes the staged data. P = 1 needs no cluster. Test:
+    convert-norm-to-gpu-single-pass.mlir.
   }];
   let options = [
     Option<"warpRowLimit", "warp-row-limit", "int64_t", /*default=*/"1024",
@@ -167,7 +178,18 @@ def ConvertNormToGPUPass : Pass<"convert-norm-to-gpu"> {
            "two between 32 and 1024; other values are rejected)">,
     Option<"channelUnroll", "channel-unroll", "int64_t", /*default=*/"4",
            "Vectors a GroupNorm/BatchNorm thread loads before using them "
-           "(1 to 16; other values are rejected)">
+           "(1 to 16; other values are rejected)">,
+    Option<"clusterSize", "cluster-size", "int64_t", /*default=*/"0",
+           "Single-pass GroupNorm/BatchNorm training: a set whose chunks "
+           "are loaded in one go (one loop iteration a thread) is kept in "
+           "registers and reduced across the blocks of a thread-block "
+           "cluster of at most this many blocks (sm_90+); 1: only sets of "
+           "one block (any chip); 0: always two kernels. 0 to 16 (above 8: "
+           "non-portable, H100)">,
+    Option<"stageInShared", "stage-in-shared", "bool", /*default=*/"true",
+           "The single-pass kernel copies its chunk (up to 32 KiB) into "
+           "shared memory with cp.async and reads it back for each pass, "
+           "instead of holding it in registers">
   ];
   let dependentDialects = [
     "::mlir::gpu::GPUDialect",
@@ -175,7 +197,9 @@ def ConvertNormToGPUPass : Pass<"convert-norm-to-gpu"> {
     "::mlir::vector::VectorDialect",
     "::mlir::arith::ArithDialect",
     "::mlir::math::MathDialect",
-    "::mlir::scf::SCFDialect"
+    "::mlir::scf::SCFDialect",
+    "::mlir::NVVM::NVVMDialect",
+    "::mlir::nvgpu::NVGPUDialect"
   ];
 }
 

@@ -95,6 +95,18 @@ struct NormNVVMPipelineOptions
       llvm::cl::desc("convert-norm-to-gpu: vectors a GroupNorm/BatchNorm "
                      "thread loads before using them"),
       llvm::cl::init(4)};
+  PassOptions::Option<int64_t> clusterSize{
+      *this, "cluster-size",
+      llvm::cl::desc("convert-norm-to-gpu: most blocks of the thread-block "
+                     "cluster a single-pass GroupNorm/BatchNorm set may span "
+                     "(used as 1 for chips below sm_90)"),
+      llvm::cl::init(8)};
+  PassOptions::Option<bool> stageInShared{
+      *this, "stage-in-shared",
+      llvm::cl::desc("convert-norm-to-gpu: the single-pass GroupNorm/"
+                     "BatchNorm kernel stages its chunk in shared memory "
+                     "(cp.async) instead of registers"),
+      llvm::cl::init(true)};
   PassOptions::Option<bool> approximateFunctions{
       *this, "approximate-functions",
       llvm::cl::desc("norm-approximate-functions on the kernels: exp and "

@@ -46,8 +46,10 @@
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/LLVMIR/NVVMDialect.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/NVGPU/IR/NVGPUDialect.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/IR/PatternMatch.h"
@@ -80,6 +82,12 @@ struct ChannelMapping {
   int64_t blockSize = 32;
   /// Vectors a thread loads per loop iteration.
   int64_t unroll = 1;
+  /// One kernel: every thread loads its vectors once (one iteration) and
+  /// keeps them in registers; the P blocks of a set form a cluster.
+  bool singlePass = false;
+  /// Single pass: the chunk is copied into shared memory (cp.async) and
+  /// read from there by each pass, instead of being held in registers.
+  bool stageInShared = false;
 
   int64_t numWarps() const { return blockSize / 32; }
   int64_t iterations() const { return chunkVectors / (blockSize * unroll); }
@@ -146,6 +154,9 @@ bool mlir::norm::isChannelNormOp(Operation *op) {
   return isa<GroupNormOp, BatchNormInferenceOp, BatchNormTrainingOp>(op);
 }
 
+/// Largest chunk the single-pass kernel stages in shared memory.
+static constexpr int64_t kMaxStagedChunkBytes = 32 * 1024;
+
 /// Chooses the vector width, the chunks and the block size.
 static ChannelMapping computeChannelMapping(const ChannelNormInfo &info,
                                             unsigned elementBits,
@@ -176,6 +187,12 @@ static ChannelMapping computeChannelMapping(const ChannelNormInfo &info,
                                  std::max<int64_t>(1, options.channelUnroll));
   m.chunkVectors = llvm::alignTo(perChunk, m.blockSize * m.unroll);
   m.numChunks = llvm::divideCeil(m.setVectors, m.chunkVectors);
+  m.singlePass = info.needsStatistics() && m.iterations() == 1 &&
+                 options.clusterSize >= 1 && m.numChunks <= options.clusterSize;
+  // Static shared memory is at most 48 KiB a block.
+  m.stageInShared =
+      m.singlePass && options.stageInShared &&
+      m.chunkVectors * m.vectorWidth * elementBits / 8 <= kMaxStagedChunkBytes;
   return m;
 }
 
@@ -274,6 +291,11 @@ static LogicalResult analyzeChannelNorm(Operation *op,
   }
   if (options.channelUnroll < 1 || options.channelUnroll > 16) {
     reason = "channel-unroll must be between 1 and 16";
+    return failure();
+  }
+  if (options.clusterSize < 0 || options.clusterSize > 16) {
+    reason = "cluster-size must be between 0 and 16 (above 8: a "
+             "non-portable cluster size, H100)";
     return failure();
   }
   auto type = cast<RankedTensorType>(input.getType());
@@ -408,8 +430,10 @@ private:
   /// Creates a launch of S x P blocks after `dependency`; sets the insertion
   /// point into its body and the thread ids. Returns its token. `reversed`:
   /// block (x, y) takes set S-1-x and chunk P-1-y (see createLaunch).
+  /// `clusterY` > 0: clusters of 1 x clusterY blocks.
   Value createLaunch(Value dependency, ArrayRef<Type> workgroup,
-                     gpu::LaunchOp &launch, bool reversed = false);
+                     gpu::LaunchOp &launch, bool reversed = false,
+                     int64_t clusterY = 0);
   /// Element offset of the vector `k` (index within the set) of set `set`.
   Value vectorOffset(Value set, Value k);
   /// Channel of the vector `k` of `set` (group norm only).
@@ -434,11 +458,33 @@ private:
   void buildStatistics(Value workspace, gpu::LaunchOp &launch);
   /// Kernel 2: merge, statistics outputs, normalize + activation.
   void buildNormalize(Value workspace, gpu::LaunchOp &launch);
+  /// The single kernel of `m.singlePass`: loads, exact block moments (two
+  /// passes over the registers), a merge across the cluster through the
+  /// workspace, normalize + activation.
+  void buildSinglePass(Value workspace, gpu::LaunchOp &launch);
+
+  /// The (mean, biased variance) of this block's set from its P partials in
+  /// the workspace: lane l of each warp reads partial l; one butterfly.
+  std::pair<Value, Value> mergePartials(Value workspace);
+  /// rstd of (mean, var); block (s, 0) thread 0 writes the statistics.
+  Value finishStatistics(Value mean, Value var);
+  /// The sum of `v` over the block, the same in every thread: a butterfly,
+  /// then (several warps) the warps' sums added in order from `scratch`
+  /// slots [slot * W, slot * W + W).
+  Value sumBlock(Value v, Value scratch, int64_t slot);
+  /// Stores act(x * scale + shift) of the loaded `vectors` (the vectors `ks`
+  /// of the set, at element `offsets`): one scale and shift for the set
+  /// (BatchNorm: `setScaleShift`), or those of each vector's channel.
+  void storeNormalizedVectors(ArrayRef<Value> ks, ArrayRef<Value> valids,
+                              ArrayRef<Value> offsets, ArrayRef<Value> vectors,
+                              Value mean, Value rstd,
+                              std::pair<Value, Value> setScaleShift);
 
   // Channels last (NHWC BatchNorm): [rows, C] with C contiguous.
   Value createLaunch(Value dependency, ArrayRef<Type> workgroup,
                      gpu::LaunchOp &launch, int64_t gridX, int64_t gridY,
-                     int64_t blockX, bool reversed = false);
+                     int64_t blockX, bool reversed = false,
+                     int64_t clusterY = 0);
   /// Emits the launches of a channels-last BatchNorm.
   void buildColumns();
   /// Sets `channelVector` (clamped), `channelValid` (null: always) and
@@ -504,21 +550,23 @@ Moments ChannelKernelBuilder::mergeWarp(Moments v, int64_t width) {
 
 Value ChannelKernelBuilder::createLaunch(Value dependency,
                                          ArrayRef<Type> workgroup,
-                                         gpu::LaunchOp &launch, bool reversed) {
+                                         gpu::LaunchOp &launch, bool reversed,
+                                         int64_t clusterY) {
   return createLaunch(dependency, workgroup, launch, m.numSets, m.numChunks,
-                      m.blockSize, reversed);
+                      m.blockSize, reversed, clusterY);
 }
 
 Value ChannelKernelBuilder::createLaunch(Value dependency,
                                          ArrayRef<Type> workgroup,
                                          gpu::LaunchOp &launch, int64_t gridX,
                                          int64_t gridY, int64_t blockX,
-                                         bool reversed) {
+                                         bool reversed, int64_t clusterY) {
   Value one = index(1);
   Value x = index(gridX);
   Value y = index(gridY);
-  launch = KernelBuilderBase::createLaunch(one, x, y, index(blockX), dependency,
-                                           workgroup);
+  launch = KernelBuilderBase::createLaunch(
+      one, x, y, index(blockX), dependency, workgroup,
+      clusterY > 0 ? index(clusterY) : Value());
   tid = launch.getThreadIds().x;
   set = launch.getBlockIds().x;
   chunk = launch.getBlockIds().y;
@@ -702,44 +750,37 @@ void ChannelKernelBuilder::buildStatistics(Value workspace,
   });
 }
 
-void ChannelKernelBuilder::buildNormalize(Value workspace,
-                                          gpu::LaunchOp &launch) {
+std::pair<Value, Value> ChannelKernelBuilder::mergePartials(Value workspace) {
   Value zero = floatConst(0.0);
-  Value mean, var;
-  if (workspace) {
-    // Lane l of every warp reads partial l of the set; one butterfly.
-    Value lane = arith::RemUIOp::create(b, loc, tid, index(32));
-    Value has = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, lane,
-                                      index(m.numChunks));
-    auto ifOp = scf::IfOp::create(b, loc, TypeRange{f32, f32, f32}, has,
-                                  /*withElseRegion=*/true);
-    {
-      OpBuilder::InsertionGuard guard(b);
-      b.setInsertionPointToStart(&ifOp.getThenRegion().front());
-      Value slot = arith::AddIOp::create(
-          b, loc, arith::MulIOp::create(b, loc, set, index(m.numChunks)), lane);
-      SmallVector<Value> loaded;
-      for (int64_t q = 0; q < 3; ++q)
-        loaded.push_back(memref::LoadOp::create(
-            b, loc, workspace,
-            ValueRange{arith::AddIOp::create(
-                b, loc, slot, index(q * m.numSets * m.numChunks))}));
-      scf::YieldOp::create(b, loc, loaded);
-      b.setInsertionPointToStart(&ifOp.getElseRegion().front());
-      scf::YieldOp::create(b, loc, ValueRange{zero, zero, zero});
-    }
-    Moments total =
-        mergeWarp({ifOp.getResult(0), ifOp.getResult(1), ifOp.getResult(2)},
-                  llvm::PowerOf2Ceil(m.numChunks));
-    mean = total.mean;
-    var = arith::DivFOp::create(b, loc, total.m2, total.count);
-  } else {
-    mean = loadScalar(info.runningMean, set);
-    var = loadScalar(info.runningVar, set);
+  Value lane = arith::RemUIOp::create(b, loc, tid, index(32));
+  Value has = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, lane,
+                                    index(m.numChunks));
+  auto ifOp = scf::IfOp::create(b, loc, TypeRange{f32, f32, f32}, has,
+                                /*withElseRegion=*/true);
+  {
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(&ifOp.getThenRegion().front());
+    Value slot = arith::AddIOp::create(
+        b, loc, arith::MulIOp::create(b, loc, set, index(m.numChunks)), lane);
+    SmallVector<Value> loaded;
+    for (int64_t q = 0; q < 3; ++q)
+      loaded.push_back(memref::LoadOp::create(
+          b, loc, workspace,
+          ValueRange{arith::AddIOp::create(
+              b, loc, slot, index(q * m.numSets * m.numChunks))}));
+    scf::YieldOp::create(b, loc, loaded);
+    b.setInsertionPointToStart(&ifOp.getElseRegion().front());
+    scf::YieldOp::create(b, loc, ValueRange{zero, zero, zero});
   }
+  Moments total =
+      mergeWarp({ifOp.getResult(0), ifOp.getResult(1), ifOp.getResult(2)},
+                llvm::PowerOf2Ceil(m.numChunks));
+  return {total.mean, arith::DivFOp::create(b, loc, total.m2, total.count)};
+}
+
+Value ChannelKernelBuilder::finishStatistics(Value mean, Value var) {
   Value rstd =
       math::RsqrtOp::create(b, loc, add(var, floatConst(info.epsilon)));
-
   // Statistics, once per set.
   Value isWriter = arith::AndIOp::create(
       b, loc,
@@ -750,6 +791,38 @@ void ChannelKernelBuilder::buildNormalize(Value workspace,
       storeStatistics(set, mean, var, rstd, info.batch * info.spatial);
     });
   }
+  return rstd;
+}
+
+void ChannelKernelBuilder::storeNormalizedVectors(
+    ArrayRef<Value> ks, ArrayRef<Value> valids, ArrayRef<Value> offsets,
+    ArrayRef<Value> vectors, Value mean, Value rstd,
+    std::pair<Value, Value> setScaleShift) {
+  Value zero = floatConst(0.0);
+  for (auto [k, valid, offset, vec] : llvm::zip(ks, valids, offsets, vectors)) {
+    // A vector past the end of the set would name a channel past the
+    // group (past C for the last group): read its scale from the last
+    // vector's channel instead (its store is masked).
+    Value channelK =
+        valid ? arith::MinUIOp::create(b, loc, k, index(m.setVectors - 1))
+                    .getResult()
+              : k;
+    auto [scale, shift] =
+        info.isGroup() ? scaleShift(channelOf(set, channelK), mean, rstd, zero)
+                       : setScaleShift;
+    storeNormalized(vec, scale, shift, offset, valid);
+  }
+}
+
+void ChannelKernelBuilder::buildNormalize(Value workspace,
+                                          gpu::LaunchOp &launch) {
+  Value zero = floatConst(0.0);
+  Value mean, var;
+  std::tie(mean, var) =
+      workspace ? mergePartials(workspace)
+                : std::pair<Value, Value>{loadScalar(info.runningMean, set),
+                                          loadScalar(info.runningVar, set)};
+  Value rstd = finishStatistics(mean, var);
 
   // y = act(x * scale[c] + shift[c]), scale = w * rstd,
   // shift = b - mean * scale.
@@ -757,31 +830,193 @@ void ChannelKernelBuilder::buildNormalize(Value workspace,
   if (!info.isGroup())
     setScaleShift = scaleShift(set, mean, rstd, zero);
   auto vecType = VectorType::get({m.vectorWidth}, elementType);
-  forEachVector(ValueRange{}, [&](ArrayRef<Value> ks, ArrayRef<Value> valids,
-                                  ValueRange) {
-    SmallVector<Value> offsets, vectors;
-    for (auto [k, valid] : llvm::zip(ks, valids)) {
+  forEachVector(ValueRange{},
+                [&](ArrayRef<Value> ks, ArrayRef<Value> valids, ValueRange) {
+                  SmallVector<Value> offsets, vectors;
+                  for (auto [k, valid] : llvm::zip(ks, valids)) {
+                    offsets.push_back(vectorOffset(set, k));
+                    vectors.push_back(loadVectorAt(vecType, info.input,
+                                                   offsets.back(), valid));
+                  }
+                  storeNormalizedVectors(ks, valids, offsets, vectors, mean,
+                                         rstd, setScaleShift);
+                  return SmallVector<Value>{};
+                });
+}
+
+Value ChannelKernelBuilder::sumBlock(Value v, Value scratch, int64_t slot) {
+  // xor butterfly: every lane adds the same pairs, so all get the same sum.
+  for (int32_t offset = 16; offset >= 1; offset /= 2)
+    v = add(v, gpu::ShuffleOp::create(b, loc, v, offset, /*width=*/32,
+                                      gpu::ShuffleMode::XOR)
+                   .getShuffleResult());
+  int64_t warps = m.numWarps();
+  if (warps == 1)
+    return v;
+  Value c32 = index(32);
+  Value warp = arith::DivUIOp::create(b, loc, tid, c32);
+  Value lane = arith::RemUIOp::create(b, loc, tid, c32);
+  guarded(
+      arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, lane, index(0)),
+      [&] {
+        memref::StoreOp::create(b, loc, v, scratch,
+                                ValueRange{arith::AddIOp::create(
+                                    b, loc, warp, index(slot * warps))});
+      });
+  gpu::BarrierOp::create(b, loc);
+  Value total;
+  for (int64_t w = 0; w < warps; ++w) {
+    Value x = memref::LoadOp::create(b, loc, scratch,
+                                     ValueRange{index(slot * warps + w)});
+    total = total ? add(total, x) : x;
+  }
+  return total;
+}
+
+void ChannelKernelBuilder::buildSinglePass(Value workspace,
+                                           gpu::LaunchOp &launch) {
+  auto vecType = VectorType::get({m.vectorWidth}, elementType);
+  Value zero = floatConst(0.0);
+  // This thread's vectors, read from memory once (one iteration): kept in
+  // registers, or copied into shared memory (cp.async, zero-filled where
+  // masked) and read back by each pass.
+  SmallVector<Value> ks, valids, offsets, vectors, stageIndices;
+  Value stage;
+  if (m.stageInShared)
+    stage = launch.getWorkgroupAttributions().back();
+  forEachVector(ValueRange{}, [&](ArrayRef<Value> kList,
+                                  ArrayRef<Value> validList, ValueRange) {
+    ks.assign(kList.begin(), kList.end());
+    valids.assign(validList.begin(), validList.end());
+    SmallVector<Value> tokens;
+    for (auto [u, k, valid] : llvm::enumerate(kList, validList)) {
       offsets.push_back(vectorOffset(set, k));
-      vectors.push_back(
-          loadVectorAt(vecType, info.input, offsets.back(), valid));
+      if (!stage) {
+        vectors.push_back(
+            loadVectorAt(vecType, info.input, offsets.back(), valid));
+        continue;
+      }
+      // Slot u * T + tid of the chunk; a masked vector copies no bytes
+      // from the (clamped, in-bounds) last vector of the set.
+      Value slot = arith::AddIOp::create(
+          b, loc, tid, index(static_cast<int64_t>(u) * m.blockSize));
+      stageIndices.push_back(
+          arith::MulIOp::create(b, loc, slot, index(m.vectorWidth)));
+      Value source = offsets.back();
+      Value srcElements;
+      if (valid) {
+        source = vectorOffset(
+            set, arith::MinUIOp::create(b, loc, k, index(m.setVectors - 1)));
+        srcElements = arith::SelectOp::create(b, loc, valid,
+                                              index(m.vectorWidth), index(0));
+      }
+      bool fullLine =
+          m.vectorWidth * elementType.getIntOrFloatBitWidth() == 128;
+      tokens.push_back(nvgpu::DeviceAsyncCopyOp::create(
+          b, loc, nvgpu::DeviceAsyncTokenType::get(b.getContext()), stage,
+          ValueRange{stageIndices.back()}, info.input, ValueRange{source},
+          b.getIndexAttr(m.vectorWidth), srcElements,
+          fullLine ? b.getUnitAttr() : UnitAttr()));
     }
-    for (auto [k, valid, offset, vec] :
-         llvm::zip(ks, valids, offsets, vectors)) {
-      // A vector past the end of the set would name a channel past the
-      // group (past C for the last group): read its scale from the last
-      // vector's channel instead (its store is masked).
-      Value channelK =
-          valid ? arith::MinUIOp::create(b, loc, k, index(m.setVectors - 1))
-                      .getResult()
-                : k;
-      auto [scale, shift] =
-          info.isGroup()
-              ? scaleShift(channelOf(set, channelK), mean, rstd, zero)
-              : setScaleShift;
-      storeNormalized(vec, scale, shift, offset, valid);
+    if (stage) {
+      Value group = nvgpu::DeviceAsyncCreateGroupOp::create(
+          b, loc, nvgpu::DeviceAsyncTokenType::get(b.getContext()), tokens);
+      // Each thread reads back only what it copied: no barrier needed.
+      nvgpu::DeviceAsyncWaitOp::create(b, loc, group, IntegerAttr());
     }
     return SmallVector<Value>{};
   });
+  // The u-th vector of this thread, for one pass.
+  auto vectorAt = [&](size_t u) -> Value {
+    if (!stage)
+      return vectors[u];
+    return vector::LoadOp::create(b, loc, vecType, stage,
+                                  ValueRange{stageIndices[u]},
+                                  /*nontemporal=*/false, llvm::MaybeAlign(16))
+        .getResult();
+  };
+  auto elementsOf = [&](Value vec) {
+    Value wide = widenToF32(vec);
+    SmallVector<Value> elems;
+    for (int64_t e = 0; e < m.vectorWidth; ++e)
+      elems.push_back(
+          vector::ExtractOp::create(b, loc, wide, ArrayRef<int64_t>{e}));
+    return elems;
+  };
+
+  // Elements of this block's chunk (the last one may be partial).
+  Value count = floatConst(static_cast<double>(m.chunkVectors * m.vectorWidth));
+  if (m.hasTail()) {
+    Value left = arith::SubIOp::create(
+        b, loc, index(m.setVectors),
+        arith::MulIOp::create(b, loc, chunk, index(m.chunkVectors)));
+    Value n = arith::MulIOp::create(
+        b, loc, arith::MinUIOp::create(b, loc, left, index(m.chunkVectors)),
+        index(m.vectorWidth));
+    count = arith::UIToFPOp::create(
+        b, loc, f32, arith::IndexCastUIOp::create(b, loc, b.getI32Type(), n));
+  }
+
+  // Exact moments of the block: the sum, then the centred sum of squares,
+  // both over the registers (masked vectors were loaded as zeros).
+  Value scratch;
+  if (m.numWarps() > 1)
+    scratch = launch.getWorkgroupAttributions().front();
+  Value sum = zero;
+  for (size_t u = 0; u < ks.size(); ++u)
+    for (Value x : elementsOf(vectorAt(u)))
+      sum = add(sum, x);
+  Value blockMean =
+      arith::DivFOp::create(b, loc, sumBlock(sum, scratch, 0), count);
+  Value m2 = zero;
+  for (auto [u, valid] : llvm::enumerate(valids)) {
+    Value vecM2 = zero;
+    for (Value x : elementsOf(vectorAt(u))) {
+      Value d = sub(x, blockMean);
+      vecM2 = add(vecM2, mul(d, d));
+    }
+    m2 = add(
+        m2,
+        valid ? arith::SelectOp::create(b, loc, valid, vecM2, zero).getResult()
+              : vecM2);
+  }
+  Value blockM2 = sumBlock(m2, scratch, 1);
+
+  Value mean = blockMean, var;
+  if (!workspace) {
+    var = arith::DivFOp::create(b, loc, blockM2, count);
+  } else {
+    // Thread 0 publishes the block's moments; after the cluster barrier
+    // (release/acquire at cluster scope) every block merges the P partials
+    // of its set in the same order, so all get the same statistics.
+    guarded(
+        arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, tid, index(0)),
+        [&] {
+          Value slot = arith::AddIOp::create(
+              b, loc, arith::MulIOp::create(b, loc, set, index(m.numChunks)),
+              chunk);
+          int64_t q = 0;
+          for (Value v : {count, blockMean, blockM2})
+            memref::StoreOp::create(
+                b, loc, v, workspace,
+                ValueRange{arith::AddIOp::create(
+                    b, loc, slot, index(q++ * m.numSets * m.numChunks))});
+        });
+    NVVM::ClusterArriveOp::create(b, loc, /*aligned=*/b.getUnitAttr());
+    NVVM::ClusterWaitOp::create(b, loc, /*aligned=*/b.getUnitAttr());
+    std::tie(mean, var) = mergePartials(workspace);
+  }
+  Value rstd = finishStatistics(mean, var);
+  std::pair<Value, Value> setScaleShift;
+  if (!info.isGroup())
+    setScaleShift = scaleShift(set, mean, rstd, zero);
+  if (stage) {
+    vectors.clear();
+    for (size_t u = 0; u < ks.size(); ++u)
+      vectors.push_back(vectorAt(u));
+  }
+  storeNormalizedVectors(ks, valids, offsets, vectors, mean, rstd,
+                         setScaleShift);
 }
 
 std::pair<Value, Value> ChannelKernelBuilder::scaleShift(Value channel,
@@ -1201,6 +1436,28 @@ void ChannelKernelBuilder::build() {
   MLIRContext *ctx = b.getContext();
   Value token = beginKernels();
   Value workspace;
+  if (m.singlePass) {
+    // One kernel; with several blocks a set, a cluster of them exchanging
+    // their moments through the workspace.
+    if (m.numChunks > 1)
+      workspace = allocWorkspace(3 * m.numSets * m.numChunks, token);
+    {
+      OpBuilder::InsertionGuard guard(b);
+      gpu::LaunchOp launch;
+      SmallVector<Type> workgroup;
+      if (m.numWarps() > 1)
+        workgroup.push_back(getWorkgroupBufferType(ctx, 2 * m.numWarps()));
+      if (m.stageInShared)
+        workgroup.push_back(MemRefType::get(
+            {m.chunkVectors * m.vectorWidth}, elementType,
+            MemRefLayoutAttrInterface(),
+            gpu::AddressSpaceAttr::get(ctx, gpu::AddressSpace::Workgroup)));
+      token = createLaunch(token, workgroup, launch, /*reversed=*/false,
+                           m.numChunks > 1 ? m.numChunks : 0);
+      buildSinglePass(workspace, launch);
+    }
+    return endKernels(workspace, token);
+  }
   if (info.needsStatistics()) {
     workspace = allocWorkspace(3 * m.numSets * m.numChunks, token);
 

@@ -249,7 +249,8 @@ Value KernelBuilderBase::packFromF32(ArrayRef<Value> elements,
 gpu::LaunchOp KernelBuilderBase::createLaunch(Value one, Value gridX,
                                               Value gridY, Value blockX,
                                               Value dependency,
-                                              TypeRange workgroup) {
+                                              TypeRange workgroup,
+                                              Value clusterY) {
   Type tokenType;
   SmallVector<Value, 1> dependencies;
   if (dependency) {
@@ -258,8 +259,18 @@ gpu::LaunchOp KernelBuilderBase::createLaunch(Value one, Value gridX,
   }
   auto launch = gpu::LaunchOp::create(
       b, loc, gridX, gridY, one, blockX, one, one,
-      /*dynamicSharedMemorySize=*/Value(), tokenType, dependencies, workgroup);
+      /*dynamicSharedMemorySize=*/Value(), tokenType, dependencies, workgroup,
+      /*privateAttributions=*/{}, clusterY ? one : Value(), clusterY,
+      clusterY ? one : Value());
   Block &body = launch.getBody().front();
+  // LLVM 22's builder gives the body the 12 block/thread id and size
+  // arguments only; a launch with clusters also has the cluster ids and
+  // sizes (arguments 12 to 17), before the attributions.
+  if (clusterY && body.getNumArguments() <
+                      launch.getNumConfigRegionAttributes() + workgroup.size())
+    for (unsigned i = 0; i < 6; ++i)
+      body.insertArgument(gpu::LaunchOp::kNumConfigRegionAttributes + i,
+                          b.getIndexType(), loc);
   if (body.empty() || !isa<gpu::TerminatorOp>(body.back())) {
     OpBuilder::InsertionGuard guard(b);
     b.setInsertionPointToEnd(&body);

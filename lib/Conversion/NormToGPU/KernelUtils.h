@@ -122,10 +122,12 @@ protected:
 
   /// Creates a gpu.launch of gridX x gridY blocks of blockX threads (`one`:
   /// the index constant 1), asynchronous after `dependency` unless it is
-  /// null, with `workgroup` attributions; sets the insertion point before
-  /// the terminator of its body.
+  /// null, with `workgroup` attributions, in clusters of 1 x clusterY blocks
+  /// when `clusterY` is set; sets the insertion point before the terminator
+  /// of its body.
   gpu::LaunchOp createLaunch(Value one, Value gridX, Value gridY, Value blockX,
-                             Value dependency, TypeRange workgroup);
+                             Value dependency, TypeRange workgroup,
+                             Value clusterY = nullptr);
 
   OpBuilder &b;
   Location loc;

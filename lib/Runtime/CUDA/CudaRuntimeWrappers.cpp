@@ -250,6 +250,10 @@ NORM_CUDA_EXPORT void mgpuLaunchClusterKernel(
     CUstream stream, void **params, void **extra, size_t /*paramsCount*/) {
   ScopedContext scopedContext;
   allowSharedMemory(function, smem);
+  // More than 8 blocks a cluster (16 on H100) must be allowed per function.
+  if (clusterX * clusterY * clusterZ > 8)
+    CUDA_REPORT_IF_ERROR(cuFuncSetAttribute(
+        function, CU_FUNC_ATTRIBUTE_NON_PORTABLE_CLUSTER_SIZE_ALLOWED, 1));
   CUlaunchAttribute attribute;
   std::memset(&attribute, 0, sizeof(attribute));
   attribute.id = CU_LAUNCH_ATTRIBUTE_CLUSTER_DIMENSION;

@@ -188,7 +188,8 @@ def test_group_norm_silu_bf16(gpu_lib):
 
 
 def test_group_norm_f32_stats(gpu_lib):
-    """Partial last chunk, statistics outputs, an offset mean (Welford)."""
+    """Partial last chunk (sm_90a: a cluster of 4 blocks, the last one
+    partly masked), statistics outputs, an offset mean."""
     torch = _torch()
     x = _randn(3, 96, 20, 20).add_(50.0)
     w, b = _randn(96), _randn(96)
@@ -220,27 +221,26 @@ def test_batch_norm_inference_relu(gpu_lib, dtype):
     _check(y, expected.to(x.dtype), dtype)
 
 
-@pytest.mark.parametrize("dtype", ["f32", "bf16"])
-def test_batch_norm_training(gpu_lib, dtype):
+def _check_batch_norm_training(gpu_lib, name, shape, dtype, relu):
     """y, saved mean/rstd and the running statistics (momentum 0.1,
-    unbiased variance); f32 with ReLU, bf16 without activation."""
+    unbiased variance) of the kernel `name` against PyTorch."""
     torch = _torch()
-    x = _randn(32, 64, 56, 56, dtype=dtype).add_(3.0)
-    m = _randn(64, dtype=dtype)
-    v = torch.rand(64, device="cuda").add_(0.5).to(_dtype(dtype))
-    w, b = _randn(64, dtype=dtype), _randn(64, dtype=dtype)
+    channels = shape[1]
+    x = _randn(*shape, dtype=dtype).add_(3.0)
+    m = _randn(channels, dtype=dtype)
+    v = torch.rand(channels, device="cuda").add_(0.5).to(_dtype(dtype))
+    w, b = _randn(channels, dtype=dtype), _randn(channels, dtype=dtype)
     y = torch.empty_like(x)
-    saved_mean = torch.empty(64, device="cuda")
-    saved_rstd = torch.empty(64, device="cuda")
+    saved_mean = torch.empty(channels, device="cuda")
+    saved_rstd = torch.empty(channels, device="cuda")
     new_m, new_v = torch.empty_like(m), torch.empty_like(v)
-    gpu_lib.call(f"batch_norm_training_{dtype}", x, m, v, w, b, y,
-                 saved_mean, saved_rstd, new_m, new_v)
+    gpu_lib.call(name, x, m, v, w, b, y, saved_mean, saved_rstd, new_m, new_v)
     gpu_lib.synchronize()
     ref_m, ref_v = m.float().clone(), v.float().clone()
     expected = torch.nn.functional.batch_norm(
         x.float(), ref_m, ref_v, w.float(), b.float(), training=True,
         momentum=0.1, eps=1e-5)
-    if dtype == "f32":
+    if relu:
         expected = torch.relu(expected)
     _check(y, expected.to(x.dtype), dtype)
     xf = x.float()
@@ -252,6 +252,36 @@ def test_batch_norm_training(gpu_lib, dtype):
         **stat_tol)
     _check(new_m, ref_m.to(m.dtype), dtype)
     _check(new_v, ref_v.to(v.dtype), dtype)
+
+
+@pytest.mark.parametrize("dtype", ["f32", "bf16"])
+def test_batch_norm_training(gpu_lib, dtype):
+    """Split reduction, two kernels; f32 with ReLU, bf16 without."""
+    _check_batch_norm_training(gpu_lib, f"batch_norm_training_{dtype}",
+                               (32, 64, 56, 56), dtype, relu=dtype == "f32")
+
+
+def test_batch_norm_training_cluster_f32(gpu_lib):
+    """Single pass: a channel over a cluster of 8 blocks (sm_90a bundles;
+    two kernels for sm_80)."""
+    _check_batch_norm_training(gpu_lib, "batch_norm_training_cluster_f32",
+                               (8, 16, 32, 32), "f32", relu=True)
+
+
+def test_group_norm_small_f32(gpu_lib):
+    """Single pass, one block a set (no cluster), statistics outputs."""
+    torch = _torch()
+    x = _randn(2, 32, 8, 8).add_(20.0)
+    w, b = _randn(32), _randn(32)
+    y = torch.empty_like(x)
+    mean = torch.empty(2, 8, device="cuda")
+    rstd = torch.empty(2, 8, device="cuda")
+    gpu_lib.call("group_norm_small_f32", x, w, b, y, mean, rstd)
+    gpu_lib.synchronize()
+    _check(y, torch.nn.functional.group_norm(x, 8, w, b, 1e-5), "f32")
+    groups = x.view(2, 8, -1)
+    _check(mean, groups.mean(-1), "f32")
+    _check(rstd, torch.rsqrt(groups.var(-1, correction=0) + 1e-5), "f32")
 
 
 def test_group_norm_on_caller_stream(gpu_lib):

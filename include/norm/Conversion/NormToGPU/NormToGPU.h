@@ -45,6 +45,13 @@ struct NormToGPUOptions {
   int64_t channelBlockSize = 256;
   /// Vectors a thread loads before using them (per loop iteration).
   int64_t channelUnroll = 4;
+  /// Single-pass statistics + normalize (the set in registers) over a
+  /// thread-block cluster of at most this many blocks (sm_90+); 1: only
+  /// for sets of one block; 0: never.
+  int64_t clusterSize = 0;
+  /// The single-pass kernel copies its chunk into shared memory (cp.async)
+  /// instead of holding it in registers.
+  bool stageInShared = true;
 };
 
 /// Adds the patterns that rewrite norm.layer_norm and norm.rms_norm into

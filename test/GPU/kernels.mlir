@@ -230,6 +230,31 @@ func.func @group_norm_small_f32(%x: memref<2x32x8x8xf32>, %w: memref<32xf32>,
   return
 }
 
+// 512 sets of 800 vectors, 4 chunks each (the last 32 vectors long): with
+// norm-lower-to-nvvm for sm_90a, clusters of 4 in more than one wave; two
+// kernels here.
+// CHECK-LABEL: func.func @group_norm_f32_512_sets(
+// CHECK: gpu.launch async
+// CHECK: gpu.launch async
+func.func @group_norm_f32_512_sets(%x: memref<64x64x20x20xf32>,
+    %w: memref<64xf32>, %b: memref<64xf32>, %y: memref<64x64x20x20xf32>,
+    %mean: memref<64x8xf32>, %rstd: memref<64x8xf32>)
+    attributes {llvm.emit_c_interface} {
+  %xt = bufferization.to_tensor %x restrict : memref<64x64x20x20xf32> to tensor<64x64x20x20xf32>
+  %wt = bufferization.to_tensor %w restrict : memref<64xf32> to tensor<64xf32>
+  %bt = bufferization.to_tensor %b restrict : memref<64xf32> to tensor<64xf32>
+  %r:3 = norm.group_norm %xt weight(%wt : tensor<64xf32>) bias(%bt : tensor<64xf32>)
+      groups = 8 activation = silu : tensor<64x64x20x20xf32>
+      stats(tensor<64x8xf32>, tensor<64x8xf32>)
+  bufferization.materialize_in_destination %r#0 in restrict writable %y
+      : (tensor<64x64x20x20xf32>, memref<64x64x20x20xf32>) -> ()
+  bufferization.materialize_in_destination %r#1 in restrict writable %mean
+      : (tensor<64x8xf32>, memref<64x8xf32>) -> ()
+  bufferization.materialize_in_destination %r#2 in restrict writable %rstd
+      : (tensor<64x8xf32>, memref<64x8xf32>) -> ()
+  return
+}
+
 // CHECK-LABEL: func.func @batch_norm_inference_relu_f32(
 // CHECK-NOT: gpu.alloc
 // CHECK: gpu.launch async

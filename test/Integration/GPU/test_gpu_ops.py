@@ -205,6 +205,25 @@ def test_group_norm_f32_stats(gpu_lib):
     _check(rstd, torch.rsqrt(groups.var(-1, correction=0) + 1e-3), "f32")
 
 
+def test_group_norm_f32_512_sets(gpu_lib):
+    """sm_90a: 512 sets in clusters of 4 (several waves), partial last
+    chunks, SiLU, statistics."""
+    torch = _torch()
+    x = _randn(64, 64, 20, 20).add_(5.0)
+    w, b = _randn(64), _randn(64)
+    y = torch.empty_like(x)
+    mean = torch.empty(64, 8, device="cuda")
+    rstd = torch.empty(64, 8, device="cuda")
+    gpu_lib.call("group_norm_f32_512_sets", x, w, b, y, mean, rstd)
+    gpu_lib.synchronize()
+    expected = torch.nn.functional.silu(
+        torch.nn.functional.group_norm(x, 8, w, b, 1e-5))
+    _check(y, expected, "f32")
+    groups = x.view(64, 8, -1)
+    _check(mean, groups.mean(-1), "f32")
+    _check(rstd, torch.rsqrt(groups.var(-1, correction=0) + 1e-5), "f32")
+
+
 @pytest.mark.parametrize("dtype", ["f32", "bf16"])
 def test_batch_norm_inference_relu(gpu_lib, dtype):
     torch = _torch()

@@ -117,6 +117,37 @@ func.func @gn_one_block(%x: memref<2x32x8x8xf32>, %y: memref<2x32x8x8xf32>) {
 
 // -----
 
+// Rows of 49 elements: one-element vectors. f32 is staged (4-byte cp.async,
+// loads aligned to 4 bytes); bf16 (2 bytes, below cp.async's smallest
+// copy) stays in registers.
+// CHECK-LABEL: func.func @gn_odd_rows(
+// ONE-LABEL: func.func @gn_odd_rows(
+// CHECK: nvgpu.device_async_copy {{.*}}, 1, %{{.*}} :
+// CHECK-NOT: bypassL1
+// CHECK: vector.load {{.*}} {alignment = 4 : i64} : memref<{{[0-9]+}}xf32, #gpu.address_space<workgroup>>, vector<1xf32>
+// CHECK-LABEL: func.func @gn_odd_rows_bf16(
+// CHECK-NOT: nvgpu.device_async_copy
+// CHECK: gpu.launch async
+// CHECK-SAME: workgroup({{.*}} : memref<16xf32, #gpu.address_space<workgroup>>)
+// CHECK-NOT: gpu.launch
+func.func @gn_odd_rows(%x: memref<2x8x7x7xf32>, %y: memref<2x8x7x7xf32>) {
+  %xt = bufferization.to_tensor %x restrict : memref<2x8x7x7xf32> to tensor<2x8x7x7xf32>
+  %r = norm.group_norm %xt groups = 2 : tensor<2x8x7x7xf32>
+  bufferization.materialize_in_destination %r in restrict writable %y
+      : (tensor<2x8x7x7xf32>, memref<2x8x7x7xf32>) -> ()
+  return
+}
+
+func.func @gn_odd_rows_bf16(%x: memref<2x8x7x7xbf16>, %y: memref<2x8x7x7xbf16>) {
+  %xt = bufferization.to_tensor %x restrict : memref<2x8x7x7xbf16> to tensor<2x8x7x7xbf16>
+  %r = norm.group_norm %xt groups = 2 : tensor<2x8x7x7xbf16>
+  bufferization.materialize_in_destination %r in restrict writable %y
+      : (tensor<2x8x7x7xbf16>, memref<2x8x7x7xbf16>) -> ()
+  return
+}
+
+// -----
+
 // BatchNorm training, 2048 vectors a channel (8 runs of 256): a cluster of
 // 8 blocks; block (c, 0) writes the saved and running statistics.
 // CHECK-LABEL: func.func @bn_training(

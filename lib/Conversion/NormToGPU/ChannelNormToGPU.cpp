@@ -27,6 +27,13 @@
 //     statistics, running statistics), then writes
 //     act(x * scale[c] + shift[c]) for its chunk with vector loads/stores.
 //
+// Single pass (`clusterSize`, sm_90 clusters): when a thread reads its
+// vectors in one go and the P chunks of a set fit a thread-block cluster,
+// one kernel keeps its chunk (staged in shared memory by cp.async, or in
+// registers), publishes the block's exact moments, crosses a cluster
+// barrier, merges the set's partials and normalizes what it kept: the input
+// is read once.
+//
 // BatchNorm with the channels last (NHWC) is a column reduction over
 // [rows, C]: blocks of channel lanes x row lanes, per-channel Welford states
 // per thread, a shared-memory tree over the row lanes, partials per (chunk,
@@ -82,8 +89,9 @@ struct ChannelMapping {
   int64_t blockSize = 32;
   /// Vectors a thread loads per loop iteration.
   int64_t unroll = 1;
-  /// One kernel: every thread loads its vectors once (one iteration) and
-  /// keeps them in registers; the P blocks of a set form a cluster.
+  /// One kernel: every thread reads its vectors once (one iteration) and
+  /// keeps them (registers or `stageInShared`); the P blocks of a set form
+  /// a cluster.
   bool singlePass = false;
   /// Single pass: the chunk is copied into shared memory (cp.async) and
   /// read from there by each pass, instead of being held in registers.
@@ -189,9 +197,11 @@ static ChannelMapping computeChannelMapping(const ChannelNormInfo &info,
   m.numChunks = llvm::divideCeil(m.setVectors, m.chunkVectors);
   m.singlePass = info.needsStatistics() && m.iterations() == 1 &&
                  options.clusterSize >= 1 && m.numChunks <= options.clusterSize;
-  // Static shared memory is at most 48 KiB a block.
+  // Static shared memory is at most 48 KiB a block; cp.async copies 4, 8
+  // or 16 bytes.
   m.stageInShared =
       m.singlePass && options.stageInShared &&
+      m.vectorWidth * elementBits >= 32 &&
       m.chunkVectors * m.vectorWidth * elementBits / 8 <= kMaxStagedChunkBytes;
   return m;
 }
@@ -458,9 +468,9 @@ private:
   void buildStatistics(Value workspace, gpu::LaunchOp &launch);
   /// Kernel 2: merge, statistics outputs, normalize + activation.
   void buildNormalize(Value workspace, gpu::LaunchOp &launch);
-  /// The single kernel of `m.singlePass`: loads, exact block moments (two
-  /// passes over the registers), a merge across the cluster through the
-  /// workspace, normalize + activation.
+  /// The single kernel of `m.singlePass`: reads the chunk once, exact block
+  /// moments (two passes over the kept data), a merge across the cluster
+  /// through the workspace, normalize + activation.
   void buildSinglePass(Value workspace, gpu::LaunchOp &launch);
 
   /// The (mean, biased variance) of this block's set from its P partials in
@@ -930,9 +940,11 @@ void ChannelKernelBuilder::buildSinglePass(Value workspace,
   auto vectorAt = [&](size_t u) -> Value {
     if (!stage)
       return vectors[u];
-    return vector::LoadOp::create(b, loc, vecType, stage,
-                                  ValueRange{stageIndices[u]},
-                                  /*nontemporal=*/false, llvm::MaybeAlign(16))
+    return vector::LoadOp::create(
+               b, loc, vecType, stage, ValueRange{stageIndices[u]},
+               /*nontemporal=*/false,
+               llvm::MaybeAlign(m.vectorWidth *
+                                elementType.getIntOrFloatBitWidth() / 8))
         .getResult();
   };
   auto elementsOf = [&](Value vec) {

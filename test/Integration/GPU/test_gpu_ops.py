@@ -187,41 +187,37 @@ def test_group_norm_silu_bf16(gpu_lib):
     _check(y, expected.to(x.dtype), "bf16")
 
 
-def test_group_norm_f32_stats(gpu_lib):
-    """Partial last chunk (sm_90a: a cluster of 4 blocks, the last one
-    partly masked), statistics outputs, an offset mean."""
-    torch = _torch()
-    x = _randn(3, 96, 20, 20).add_(50.0)
-    w, b = _randn(96), _randn(96)
-    y = torch.empty_like(x)
-    mean = torch.empty(3, 12, device="cuda")
-    rstd = torch.empty(3, 12, device="cuda")
-    gpu_lib.call("group_norm_f32_stats", x, w, b, y, mean, rstd)
-    gpu_lib.synchronize()
-    expected = torch.nn.functional.group_norm(x, 12, w, b, 1e-3)
-    _check(y, expected, "f32")
-    groups = x.view(3, 12, -1)
-    _check(mean, groups.mean(-1), "f32")
-    _check(rstd, torch.rsqrt(groups.var(-1, correction=0) + 1e-3), "f32")
+# f32 GroupNorm with statistics outputs: name, shape, groups, epsilon,
+# offset of the input's mean, activation.
+GROUP_NORM_F32 = [
+    # Partial last chunk (sm_90a: a cluster of 4 blocks, the last one partly
+    # masked), an offset mean.
+    ("group_norm_f32_stats", (3, 96, 20, 20), 12, 1e-3, 50.0, None),
+    # Single pass with one block a set (no cluster, also on sm_80).
+    ("group_norm_small_f32", (2, 32, 8, 8), 8, 1e-5, 20.0, None),
+    # sm_90a: 512 sets in clusters of 4 (several waves), partial last
+    # chunks, SiLU.
+    ("group_norm_f32_512_sets", (64, 64, 20, 20), 8, 1e-5, 5.0, "silu"),
+]
 
 
-def test_group_norm_f32_512_sets(gpu_lib):
-    """sm_90a: 512 sets in clusters of 4 (several waves), partial last
-    chunks, SiLU, statistics."""
+@pytest.mark.parametrize("name,shape,groups,eps,offset,act", GROUP_NORM_F32,
+                         ids=[case[0] for case in GROUP_NORM_F32])
+def test_group_norm_f32(gpu_lib, name, shape, groups, eps, offset, act):
     torch = _torch()
-    x = _randn(64, 64, 20, 20).add_(5.0)
-    w, b = _randn(64), _randn(64)
+    x = _randn(*shape).add_(offset)
+    channels = shape[1]
+    w, b = _randn(channels), _randn(channels)
     y = torch.empty_like(x)
-    mean = torch.empty(64, 8, device="cuda")
-    rstd = torch.empty(64, 8, device="cuda")
-    gpu_lib.call("group_norm_f32_512_sets", x, w, b, y, mean, rstd)
+    mean = torch.empty(shape[0], groups, device="cuda")
+    rstd = torch.empty(shape[0], groups, device="cuda")
+    gpu_lib.call(name, x, w, b, y, mean, rstd)
     gpu_lib.synchronize()
-    expected = torch.nn.functional.silu(
-        torch.nn.functional.group_norm(x, 8, w, b, 1e-5))
+    expected = _act(torch.nn.functional.group_norm(x, groups, w, b, eps), act)
     _check(y, expected, "f32")
-    groups = x.view(64, 8, -1)
-    _check(mean, groups.mean(-1), "f32")
-    _check(rstd, torch.rsqrt(groups.var(-1, correction=0) + 1e-5), "f32")
+    sets = x.view(shape[0], groups, -1)
+    _check(mean, sets.mean(-1), "f32")
+    _check(rstd, torch.rsqrt(sets.var(-1, correction=0) + eps), "f32")
 
 
 @pytest.mark.parametrize("dtype", ["f32", "bf16"])
@@ -285,22 +281,6 @@ def test_batch_norm_training_cluster_f32(gpu_lib):
     two kernels for sm_80)."""
     _check_batch_norm_training(gpu_lib, "batch_norm_training_cluster_f32",
                                (8, 16, 32, 32), "f32", relu=True)
-
-
-def test_group_norm_small_f32(gpu_lib):
-    """Single pass, one block a set (no cluster), statistics outputs."""
-    torch = _torch()
-    x = _randn(2, 32, 8, 8).add_(20.0)
-    w, b = _randn(32), _randn(32)
-    y = torch.empty_like(x)
-    mean = torch.empty(2, 8, device="cuda")
-    rstd = torch.empty(2, 8, device="cuda")
-    gpu_lib.call("group_norm_small_f32", x, w, b, y, mean, rstd)
-    gpu_lib.synchronize()
-    _check(y, torch.nn.functional.group_norm(x, 8, w, b, 1e-5), "f32")
-    groups = x.view(2, 8, -1)
-    _check(mean, groups.mean(-1), "f32")
-    _check(rstd, torch.rsqrt(groups.var(-1, correction=0) + 1e-5), "f32")
 
 
 def test_group_norm_on_caller_stream(gpu_lib):

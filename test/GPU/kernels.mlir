@@ -230,6 +230,29 @@ func.func @group_norm_small_f32(%x: memref<2x32x8x8xf32>, %w: memref<32xf32>,
   return
 }
 
+// Rows of 49 elements: scalar accesses; 196 of the block's 256 vectors
+// valid; single pass with 4-byte cp.async copies (no cluster); two kernels
+// here.
+// CHECK-LABEL: func.func @group_norm_odd_f32(
+// CHECK: gpu.launch async
+// CHECK: gpu.launch async
+func.func @group_norm_odd_f32(%x: memref<2x8x7x7xf32>, %w: memref<8xf32>,
+    %b: memref<8xf32>, %y: memref<2x8x7x7xf32>, %mean: memref<2x2xf32>,
+    %rstd: memref<2x2xf32>) attributes {llvm.emit_c_interface} {
+  %xt = bufferization.to_tensor %x restrict : memref<2x8x7x7xf32> to tensor<2x8x7x7xf32>
+  %wt = bufferization.to_tensor %w restrict : memref<8xf32> to tensor<8xf32>
+  %bt = bufferization.to_tensor %b restrict : memref<8xf32> to tensor<8xf32>
+  %r:3 = norm.group_norm %xt weight(%wt : tensor<8xf32>) bias(%bt : tensor<8xf32>)
+      groups = 2 : tensor<2x8x7x7xf32> stats(tensor<2x2xf32>, tensor<2x2xf32>)
+  bufferization.materialize_in_destination %r#0 in restrict writable %y
+      : (tensor<2x8x7x7xf32>, memref<2x8x7x7xf32>) -> ()
+  bufferization.materialize_in_destination %r#1 in restrict writable %mean
+      : (tensor<2x2xf32>, memref<2x2xf32>) -> ()
+  bufferization.materialize_in_destination %r#2 in restrict writable %rstd
+      : (tensor<2x2xf32>, memref<2x2xf32>) -> ()
+  return
+}
+
 // 512 sets of 800 vectors, 4 chunks each (the last 32 vectors long): with
 // norm-lower-to-nvvm for sm_90a, clusters of 4 in more than one wave; two
 // kernels here.

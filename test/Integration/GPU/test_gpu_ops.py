@@ -195,6 +195,8 @@ GROUP_NORM_F32 = [
     ("group_norm_f32_stats", (3, 96, 20, 20), 12, 1e-3, 50.0, None),
     # Single pass with one block a set (no cluster, also on sm_80).
     ("group_norm_small_f32", (2, 32, 8, 8), 8, 1e-5, 20.0, None),
+    # Scalar accesses (rows of 49), 4-byte cp.async, a partly masked block.
+    ("group_norm_odd_f32", (2, 8, 7, 7), 2, 1e-5, -3.0, None),
     # sm_90a: 512 sets in clusters of 4 (several waves), partial last
     # chunks, SiLU.
     ("group_norm_f32_512_sets", (64, 64, 20, 20), 8, 1e-5, 5.0, "silu"),

@@ -466,6 +466,8 @@ private:
 
   /// Kernel 1: partial moments of each chunk into the workspace.
   void buildStatistics(Value workspace, gpu::LaunchOp &launch);
+  /// Thread 0 writes this block's partial moments to the workspace.
+  void storePartial(Value workspace, Moments moments);
   /// Kernel 2: merge, statistics outputs, normalize + activation.
   void buildNormalize(Value workspace, gpu::LaunchOp &launch);
   /// The single kernel of `m.singlePass`: reads the chunk once, exact block
@@ -745,6 +747,10 @@ void ChannelKernelBuilder::buildStatistics(Value workspace,
                   llvm::PowerOf2Ceil(m.numWarps()));
   }
 
+  storePartial(workspace, moments);
+}
+
+void ChannelKernelBuilder::storePartial(Value workspace, Moments moments) {
   // Thread 0 writes the partial: workspace[q * S * P + s * P + p].
   Value isFirst =
       arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, tid, index(0));
@@ -855,11 +861,7 @@ void ChannelKernelBuilder::buildNormalize(Value workspace,
 }
 
 Value ChannelKernelBuilder::sumBlock(Value v, Value scratch, int64_t slot) {
-  // xor butterfly: every lane adds the same pairs, so all get the same sum.
-  for (int32_t offset = 16; offset >= 1; offset /= 2)
-    v = add(v, gpu::ShuffleOp::create(b, loc, v, offset, /*width=*/32,
-                                      gpu::ShuffleMode::XOR)
-                   .getShuffleResult());
+  v = sumWarp(v, 32);
   int64_t warps = m.numWarps();
   if (warps == 1)
     return v;
@@ -947,15 +949,6 @@ void ChannelKernelBuilder::buildSinglePass(Value workspace,
                                 elementType.getIntOrFloatBitWidth() / 8))
         .getResult();
   };
-  auto elementsOf = [&](Value vec) {
-    Value wide = widenToF32(vec);
-    SmallVector<Value> elems;
-    for (int64_t e = 0; e < m.vectorWidth; ++e)
-      elems.push_back(
-          vector::ExtractOp::create(b, loc, wide, ArrayRef<int64_t>{e}));
-    return elems;
-  };
-
   // Elements of this block's chunk (the last one may be partial).
   Value count = floatConst(static_cast<double>(m.chunkVectors * m.vectorWidth));
   if (m.hasTail()) {
@@ -976,14 +969,14 @@ void ChannelKernelBuilder::buildSinglePass(Value workspace,
     scratch = launch.getWorkgroupAttributions().front();
   Value sum = zero;
   for (size_t u = 0; u < ks.size(); ++u)
-    for (Value x : elementsOf(vectorAt(u)))
+    for (Value x : toF32Elements(vectorAt(u)))
       sum = add(sum, x);
   Value blockMean =
       arith::DivFOp::create(b, loc, sumBlock(sum, scratch, 0), count);
   Value m2 = zero;
   for (auto [u, valid] : llvm::enumerate(valids)) {
     Value vecM2 = zero;
-    for (Value x : elementsOf(vectorAt(u))) {
+    for (Value x : toF32Elements(vectorAt(u))) {
       Value d = sub(x, blockMean);
       vecM2 = add(vecM2, mul(d, d));
     }
@@ -1001,19 +994,7 @@ void ChannelKernelBuilder::buildSinglePass(Value workspace,
     // Thread 0 publishes the block's moments; after the cluster barrier
     // (release/acquire at cluster scope) every block merges the P partials
     // of its set in the same order, so all get the same statistics.
-    guarded(
-        arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, tid, index(0)),
-        [&] {
-          Value slot = arith::AddIOp::create(
-              b, loc, arith::MulIOp::create(b, loc, set, index(m.numChunks)),
-              chunk);
-          int64_t q = 0;
-          for (Value v : {count, blockMean, blockM2})
-            memref::StoreOp::create(
-                b, loc, v, workspace,
-                ValueRange{arith::AddIOp::create(
-                    b, loc, slot, index(q++ * m.numSets * m.numChunks))});
-        });
+    storePartial(workspace, {count, blockMean, blockM2});
     NVVM::ClusterArriveOp::create(b, loc, /*aligned=*/b.getUnitAttr());
     NVVM::ClusterWaitOp::create(b, loc, /*aligned=*/b.getUnitAttr());
     std::tie(mean, var) = mergePartials(workspace);
@@ -1460,10 +1441,8 @@ void ChannelKernelBuilder::build() {
       if (m.numWarps() > 1)
         workgroup.push_back(getWorkgroupBufferType(ctx, 2 * m.numWarps()));
       if (m.stageInShared)
-        workgroup.push_back(MemRefType::get(
-            {m.chunkVectors * m.vectorWidth}, elementType,
-            MemRefLayoutAttrInterface(),
-            gpu::AddressSpaceAttr::get(ctx, gpu::AddressSpace::Workgroup)));
+        workgroup.push_back(getWorkgroupBufferType(
+            ctx, m.chunkVectors * m.vectorWidth, elementType));
       token = createLaunch(token, workgroup, launch, /*reversed=*/false,
                            m.numChunks > 1 ? m.numChunks : 0);
       buildSinglePass(workspace, launch);

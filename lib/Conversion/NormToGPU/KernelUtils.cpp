@@ -128,9 +128,11 @@ Value gpu_kernels::collapseToVector(OpBuilder &b, Location loc, Value memref) {
   return memref::CollapseShapeOp::create(b, loc, memref, groups);
 }
 
-MemRefType gpu_kernels::getWorkgroupBufferType(MLIRContext *ctx, int64_t size) {
+MemRefType gpu_kernels::getWorkgroupBufferType(MLIRContext *ctx, int64_t size,
+                                               Type elementType) {
   return MemRefType::get(
-      {size}, Float32Type::get(ctx), MemRefLayoutAttrInterface(),
+      {size}, elementType ? elementType : Float32Type::get(ctx),
+      MemRefLayoutAttrInterface(),
       gpu::AddressSpaceAttr::get(ctx, gpu::AddressSpace::Workgroup));
 }
 
@@ -244,6 +246,27 @@ Value KernelBuilderBase::packFromF32(ArrayRef<Value> elements,
   if (type.getElementType() == f32)
     return vector;
   return arith::TruncFOp::create(b, loc, type, vector);
+}
+
+SmallVector<Value> KernelBuilderBase::toF32Elements(ArrayRef<Value> vectors) {
+  SmallVector<Value> elements;
+  for (Value vector : vectors) {
+    Value wide = widenToF32(vector);
+    for (int64_t k = 0, e = cast<VectorType>(vector.getType()).getNumElements();
+         k < e; ++k)
+      elements.push_back(
+          vector::ExtractOp::create(b, loc, wide, ArrayRef<int64_t>{k}));
+  }
+  return elements;
+}
+
+Value KernelBuilderBase::sumWarp(Value v, int64_t width) {
+  for (int64_t offset = width / 2; offset >= 1; offset /= 2) {
+    auto shuffle = gpu::ShuffleOp::create(b, loc, v, offset, /*width=*/32,
+                                          gpu::ShuffleMode::XOR);
+    v = add(v, shuffle.getShuffleResult());
+  }
+  return v;
 }
 
 gpu::LaunchOp KernelBuilderBase::createLaunch(Value one, Value gridX,

@@ -72,8 +72,10 @@ void eraseLoweredOp(PatternRewriter &rewriter, Operation *op,
 /// `memref` collapsed to one dimension.
 Value collapseToVector(OpBuilder &b, Location loc, Value memref);
 
-/// A 1-D f32 buffer of `size` elements in workgroup (shared) memory.
-MemRefType getWorkgroupBufferType(MLIRContext *ctx, int64_t size);
+/// A 1-D buffer of `size` elements of `elementType` (null: f32) in
+/// workgroup (shared) memory.
+MemRefType getWorkgroupBufferType(MLIRContext *ctx, int64_t size,
+                                  Type elementType = nullptr);
 
 //===----------------------------------------------------------------------===//
 // Kernel construction
@@ -119,6 +121,11 @@ protected:
   /// The f32 `elements` as a vector of `type` (truncf unless its elements
   /// are f32).
   Value packFromF32(ArrayRef<Value> elements, VectorType type);
+  /// The f32 elements of `vectors`, in order.
+  SmallVector<Value> toF32Elements(ArrayRef<Value> vectors);
+  /// Sum of the f32 `v` over `width` lanes of a warp, by a shuffle-xor
+  /// butterfly: every lane adds the same pairs, so all get the same sum.
+  Value sumWarp(Value v, int64_t width);
 
   /// Creates a gpu.launch of gridX x gridY blocks of blockX threads (`one`:
   /// the index constant 1), asynchronous after `dependency` unless it is

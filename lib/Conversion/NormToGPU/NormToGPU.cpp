@@ -280,13 +280,9 @@ private:
   SmallVector<Value> loadVectors(Value memref);
   /// Stores this thread's vectors into `memref` where `valid` holds.
   void storeVectors(Value memref, ArrayRef<Value> vectors);
-  /// The f32 elements of `vectors`, in order.
-  SmallVector<Value> toF32Elements(ArrayRef<Value> vectors);
   /// Sum of `v` over the threads of a row (every thread gets it). `slot`
   /// selects the shared-memory scratch of this reduction.
   Value reduceRow(Value v, int64_t slot);
-  /// Shuffle-xor butterfly over `width` lanes.
-  Value reduceWarp(Value v, int64_t width);
 
   const RowNormInfo &info;
   const RowMapping &m;
@@ -314,29 +310,8 @@ void RowKernelBuilder::storeVectors(Value memref, ArrayRef<Value> vectors) {
   }
 }
 
-SmallVector<Value> RowKernelBuilder::toF32Elements(ArrayRef<Value> vectors) {
-  SmallVector<Value> elements;
-  for (Value vector : vectors) {
-    Value wide = widenToF32(vector);
-    for (int64_t k = 0, e = cast<VectorType>(vector.getType()).getNumElements();
-         k < e; ++k)
-      elements.push_back(
-          vector::ExtractOp::create(b, loc, wide, ArrayRef<int64_t>{k}));
-  }
-  return elements;
-}
-
-Value RowKernelBuilder::reduceWarp(Value v, int64_t width) {
-  for (int64_t offset = width / 2; offset >= 1; offset /= 2) {
-    auto shuffle = gpu::ShuffleOp::create(b, loc, v, offset, /*width=*/32,
-                                          gpu::ShuffleMode::XOR);
-    v = add(v, shuffle.getShuffleResult());
-  }
-  return v;
-}
-
 Value RowKernelBuilder::reduceRow(Value v, int64_t slot) {
-  v = reduceWarp(v, std::min<int64_t>(m.groupSize, 32));
+  v = sumWarp(v, std::min<int64_t>(m.groupSize, 32));
   if (!m.perBlock())
     return v;
   // Across warps: lane 0 of each warp publishes its sum, every warp reads
@@ -370,7 +345,7 @@ Value RowKernelBuilder::reduceRow(Value v, int64_t slot) {
   }
   // A full butterfly, so that every lane (not only the first numWarps) ends
   // with the total.
-  return reduceWarp(ifOp.getResult(0), 32);
+  return sumWarp(ifOp.getResult(0), 32);
 }
 
 void RowKernelBuilder::build(Value numRows) {

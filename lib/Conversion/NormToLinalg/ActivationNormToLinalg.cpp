@@ -246,12 +246,76 @@ static Value prepareAffineOperand(OpBuilder &b, Location loc, Value value,
       });
 }
 
+/// The iteration dimensions that the statistics (through `statsMap`) or the
+/// affine parameters vary along, in increasing order; none if a map is not a
+/// projection.
+static std::optional<SmallVector<int64_t>>
+getParameterDims(unsigned rank, AffineMap statsMap, const Affine &affine) {
+  SmallVector<bool> used(rank, false);
+  auto mark = [&](AffineMap map) {
+    if (!map.isProjectedPermutation())
+      return false;
+    for (AffineExpr expr : map.getResults())
+      used[cast<AffineDimExpr>(expr).getPosition()] = true;
+    return true;
+  };
+  if (!mark(statsMap) || ((affine.weight || affine.bias) && !mark(affine.map)))
+    return std::nullopt;
+  return unmaskedDims(llvm::map_to_vector(used, [](bool u) { return !u; }));
+}
+
+/// `map` (a projection of the iteration space) as a map from the space of
+/// the iteration dimensions `dims`, which hold all its results.
+static AffineMap restrictToDims(AffineMap map, ArrayRef<int64_t> dims) {
+  SmallVector<AffineExpr> exprs =
+      llvm::map_to_vector(map.getResults(), [&](AffineExpr expr) -> AffineExpr {
+        auto position = cast<AffineDimExpr>(expr).getPosition();
+        return getAffineDimExpr(llvm::find(dims, position) - dims.begin(),
+                                map.getContext());
+      });
+  return AffineMap::get(dims.size(), /*symbolCount=*/0, exprs,
+                        map.getContext());
+}
+
+/// The scale `rstd * (weight + offset)` of a normalization whose statistics
+/// and affine parameters vary along `dims` only, a strict subset of the
+/// iteration dimensions (the batch and group norms: [C], or [N, G, C/G]),
+/// over `dims` in the compute type. The normalization is then `(x - mean) *
+/// scale + bias`, a subtraction and a multiply-add per element instead of
+/// a subtraction and two multiplications: that matters where a fused
+/// activation makes the loop compute-bound. (Folding the mean into a shift,
+/// `x * scale + (bias - mean * scale)` as PyTorch's CPU kernels do, would
+/// save one more operation but not cancel: constant rows would no longer
+/// normalize to exactly the bias.)
+static Value buildScale(OpBuilder &b, Location loc, const NormInput &in,
+                        ArrayRef<int64_t> dims, Value rstd, AffineMap statsMap,
+                        const Affine &affine) {
+  Type computeType = in.computeType;
+  SmallVector<OpFoldResult> allSizes = tensor::getMixedSizes(b, loc, in.x);
+  SmallVector<OpFoldResult> sizes =
+      llvm::map_to_vector(dims, [&](int64_t dim) { return allSizes[dim]; });
+  return buildElementwise(
+      b, loc, ValueRange{rstd, affine.weight},
+      {restrictToDims(statsMap, dims), restrictToDims(affine.map, dims)}, sizes,
+      computeType, [&](OpBuilder &nb, Location nloc, ValueRange args) -> Value {
+        Value weight = castFloat(nb, nloc, args[1], computeType);
+        if (affine.weightOffset != 0.0)
+          weight = arith::AddFOp::create(
+              nb, nloc, weight,
+              floatConstant(nb, nloc, computeType, affine.weightOffset));
+        return arith::MulFOp::create(
+            nb, nloc, castFloat(nb, nloc, args[0], computeType), weight);
+      });
+}
+
 /// The final elementwise generic over the iteration space:
 /// `act((x - mean) * rstd * (weight + offset) + bias)`, truncated to the
 /// input element type. `mean` may be null (rms_norm); `mean` and `rstd`
 /// are read through `statsMap` and may have any float element type. With
 /// `inPlace` (no residual), `x` is the init operand and is read through the
-/// output block argument, so that bufferization can overwrite it.
+/// output block argument, so that bufferization can overwrite it. Where
+/// the statistics and the weight vary along only some dimensions, `rstd *
+/// weight` is computed over those first (buildScale).
 static Value buildNormalize(OpBuilder &b, Location loc, const NormInput &in,
                             Value mean, Value rstd, AffineMap statsMap,
                             const Affine &affine, ActivationAttr activation,
@@ -275,10 +339,19 @@ static Value buildNormalize(OpBuilder &b, Location loc, const NormInput &in,
     maps.push_back(map);
   };
   addInput(mean, statsMap);
-  addInput(rstd, statsMap);
-  addInput(prepareAffineOperand(b, loc, affine.weight, in.computeType,
-                                affine.weightOffset),
-           affine.map);
+  Value weight = affine.weight;
+  std::optional<SmallVector<int64_t>> parameterDims =
+      getParameterDims(rank, statsMap, affine);
+  if (weight && parameterDims && parameterDims->size() < rank) {
+    addInput(buildScale(b, loc, in, *parameterDims, rstd, statsMap, affine),
+             projection(b.getContext(), rank, *parameterDims));
+    weight = Value();
+  } else {
+    addInput(rstd, statsMap);
+    addInput(prepareAffineOperand(b, loc, weight, in.computeType,
+                                  affine.weightOffset),
+             affine.map);
+  }
   addInput(prepareAffineOperand(b, loc, affine.bias, in.computeType),
            affine.map);
   maps.push_back(b.getMultiDimIdentityMap(rank));
@@ -299,7 +372,7 @@ static Value buildNormalize(OpBuilder &b, Location loc, const NormInput &in,
         if (mean)
           value = arith::SubFOp::create(nb, nloc, value, next());
         value = arith::MulFOp::create(nb, nloc, value, next());
-        if (affine.weight)
+        if (weight)
           value = arith::MulFOp::create(nb, nloc, value, next());
         if (affine.bias)
           value = arith::AddFOp::create(nb, nloc, value, next());

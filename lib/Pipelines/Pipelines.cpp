@@ -199,8 +199,16 @@ void mlir::norm::buildNormLowerToCPUPipeline(
         createConvertVectorToSCFPass(transferOptions));
   }
   // erf/tanh/exp as polynomials, which LLVM vectorizes with the loop.
-  if (options.approximateMath)
-    pm.addNestedPass<func::FuncOp>(createNormApproximateMathPass());
+  // x86vector ops (AVX-512) only where this host runs them: the pipeline
+  // compiles for the host (`clang -march=native`).
+  bool avx512 = options.hostAVX512 &&
+                llvm::Triple(llvm::sys::getProcessTriple()).isX86() &&
+                llvm::sys::getHostCPUFeatures().lookup("avx512f");
+  if (options.approximateMath) {
+    NormApproximateMathPassOptions mathOptions;
+    mathOptions.avx512 = avx512;
+    pm.addNestedPass<func::FuncOp>(createNormApproximateMathPass(mathOptions));
+  }
   if (options.nontemporalStores) {
     NormNontemporalStoresPassOptions storeOptions;
     storeOptions.alignedVersions = options.alignedStores;
@@ -236,8 +244,9 @@ void mlir::norm::buildNormLowerToCPUPipeline(
   // dedicated pass; convert-to-llvm has only the dialect interface's.
   // The register tiles' vector.contracts become one vector.fma per row of
   // accumulators (outer products).
-  if (options.nontemporalStores || options.tileContractions) {
+  if (options.nontemporalStores || options.tileContractions || avx512) {
     ConvertVectorToLLVMPassOptions vectorOptions;
+    vectorOptions.x86Vector = avx512;
     vectorOptions.vectorContractLowering =
         vector::VectorContractLowering::OuterProduct;
     // The merges of split row reductions (norm-vectorize-row-outputs) as

@@ -1,4 +1,5 @@
 // RUN: norm-opt %s --split-input-file --pass-pipeline='builtin.module(func.func(norm-approximate-math))' | FileCheck %s
+// RUN: norm-opt %s --split-input-file --pass-pipeline='builtin.module(func.func(norm-approximate-math{avx512=1}))' | FileCheck %s --check-prefix=AVX512
 
 // erf, tanh and exp become arith/math.fma polynomials: no math op of theirs
 // is left, and nothing would lower to a libm call.
@@ -130,6 +131,34 @@ func.func @erf_scale_not_folded(%x: f32) -> (f32, f32, f32) {
 func.func @exp_f32(%x: vector<8xf32>) -> vector<8xf32> {
   %e = math.exp %x : vector<8xf32>
   return %e : vector<8xf32>
+}
+
+// -----
+
+// With avx512, exp on vector<16xf32> scales e^r by 2^n with one vscalefps
+// (its lowering passes `src` as the scaled value and `a` as the exponent),
+// clamped below at -110 so that exp(-inf) still underflows to 0; other
+// shapes keep the shifted exponent bits.
+// CHECK-LABEL: func.func @exp_avx512(
+// CHECK-NOT: x86vector
+// CHECK: return
+// AVX512-LABEL: func.func @exp_avx512(
+// AVX512-SAME: %[[X:.*]]: vector<16xf32>, %[[X8:.*]]: vector<8xf32>
+// AVX512-DAG: %[[LO:.*]] = arith.constant dense<-1.100000e+02> : vector<16xf32>
+// AVX512-DAG: %[[ALL:.*]] = arith.constant -1 : i16
+// AVX512-DAG: %[[CUR:.*]] = arith.constant 4 : i32
+// AVX512-DAG: %[[ONE:.*]] = arith.constant dense<1.000000e+00> : vector<16xf32>
+// AVX512: arith.select %{{.*}}, %[[LO]],
+// AVX512: %[[N:.*]] = math.floor %{{.*}} : vector<16xf32>
+// AVX512: %[[P:.*]] = math.fma %{{.*}}, %{{.*}}, %[[ONE]] : vector<16xf32>
+// AVX512-NEXT: %[[Y:.*]] = x86vector.avx512.mask.scalef %[[P]], %[[N]], %[[P]], %[[ALL]], %[[CUR]] : vector<16xf32>
+// AVX512-NOT: x86vector
+// AVX512: arith.shli %{{.*}} : vector<8xi32>
+// AVX512: return %[[Y]],
+func.func @exp_avx512(%x: vector<16xf32>, %x8: vector<8xf32>) -> (vector<16xf32>, vector<8xf32>) {
+  %e = math.exp %x : vector<16xf32>
+  %e8 = math.exp %x8 : vector<8xf32>
+  return %e, %e8 : vector<16xf32>, vector<8xf32>
 }
 
 // -----

@@ -93,6 +93,12 @@ struct NormCPUPipelineOptions
                      "(norm-approximate-math) so that fused activations "
                      "vectorize instead of calling libm per element"),
       llvm::cl::init(true)};
+  PassOptions::Option<bool> hostAVX512{
+      *this, "host-avx512",
+      llvm::cl::desc("Use AVX-512 instructions where they save operations "
+                     "(norm-approximate-math{avx512}: exp's scaling as "
+                     "vscalefps) when the host CPU has AVX-512F"),
+      llvm::cl::init(true)};
   PassOptions::Option<bool> nontemporalStores{
       *this, "nontemporal-stores",
       llvm::cl::desc("Write each row tile's output with MLIR vector stores "

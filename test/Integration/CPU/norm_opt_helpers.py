@@ -21,10 +21,12 @@ needs_norm_opt = pytest.mark.skipif(
     Path(OPT).name != "norm-opt", reason=f"needs norm-opt, found {OPT}")
 
 
-def lower(text):
-    """`text` through norm-opt's default pipeline, as LLVM-dialect text."""
+def lower(text, **options):
+    """`text` through norm-opt's default pipeline (with `options`, e.g.
+    **{"host-avx512": False}), as LLVM-dialect text."""
     return subprocess.run(
-        [OPT, f"--pass-pipeline={norm_mlir.norm_pipeline()}"], input=text,
+        [OPT, f"--pass-pipeline={norm_mlir.norm_pipeline(**options)}"],
+        input=text,
         capture_output=True, text=True, check=True).stdout
 
 

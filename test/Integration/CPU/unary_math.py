@@ -24,14 +24,42 @@ func.func @f(%x: tensor<{n}x{elem}>, %out: tensor<{n}x{elem}>) -> tensor<{n}x{el
 }}"""
 
 
-def compile_unary(op, n, elem):
-    """The compiled module of unary_ir (default pipeline and clang flags)."""
-    return norm_mlir.compile_mlir(unary_ir(op, n, elem), opt=OPT)
+def unary_vector_ir(op, n, width=16):
+    """unary_ir on f32 written on `vector<width x f32>` (n a multiple of
+    width): what the fused activation loops of a norm hold after
+    norm-vectorize-row-outputs, which the vector-only forms of an
+    approximation (AVX-512's) apply to."""
+    return f"""
+func.func @f(%x: tensor<{n}xf32>, %out: tensor<{n}xf32>) -> tensor<{n}xf32>
+    attributes {{llvm.emit_c_interface}} {{
+  %c0 = arith.constant 0 : index
+  %n = arith.constant {n} : index
+  %step = arith.constant {width} : index
+  %pad = arith.constant 0.0 : f32
+  %r = scf.for %i = %c0 to %n step %step iter_args(%acc = %out) -> tensor<{n}xf32> {{
+    %v = vector.transfer_read %x[%i], %pad {{in_bounds = [true]}} : tensor<{n}xf32>, vector<{width}xf32>
+    %e = {op} %v : vector<{width}xf32>
+    %w = vector.transfer_write %e, %acc[%i] {{in_bounds = [true]}} : vector<{width}xf32>, tensor<{n}xf32>
+    scf.yield %w : tensor<{n}xf32>
+  }}
+  return %r : tensor<{n}xf32>
+}}"""
 
 
-def lowered_unary(op):
-    """unary_ir of 1024 f32 lowered to the LLVM dialect, as text."""
-    return lower(unary_ir(op, 1024, "f32"))
+def compile_unary(op, n, elem, vector=False, **options):
+    """The compiled module of unary_ir (or, with `vector`, of
+    unary_vector_ir on f32): default pipeline with `options` (e.g.
+    **{"host-avx512": False}), default clang flags."""
+    ir = unary_vector_ir(op, n) if vector else unary_ir(op, n, elem)
+    return norm_mlir.compile_mlir(ir, opt=OPT,
+                                  pipeline=norm_mlir.norm_pipeline(**options))
+
+
+def lowered_unary(op, vector=False, **options):
+    """unary_ir (or unary_vector_ir) of 1024 f32 lowered to the LLVM
+    dialect by the default pipeline with `options`, as text."""
+    ir = unary_vector_ir(op, 1024) if vector else unary_ir(op, 1024, "f32")
+    return lower(ir, **options)
 
 
 def random_finite_f32(rng, count):

@@ -248,15 +248,33 @@ struct ExpApproximation
     auto vectorType = dyn_cast<VectorType>(type);
     bool scalef = avx512 && vectorType && vectorType.getRank() == 1 &&
                   vectorType.getNumElements() == 16 && !vectorType.isScalable();
-    Value x = clampKeepingNaN(b, operand, constant(scalef ? -110.0 : -88.0),
-                              constant(88.8));
-    Value n =
-        math::FloorOp::create(b, arith::MulFOp::create(b, x, constant(kLog2E)));
-    Value r = math::FmaOp::create(b, n, constant(-kLn2Hi), x);
-    r = math::FmaOp::create(b, n, constant(-kLn2Lo), r);
-    Value p = constant(kCoefficients[0]);
-    for (double c : ArrayRef(kCoefficients).drop_front())
-      p = math::FmaOp::create(b, r, p, constant(c));
+    double lower = scalef ? -110.0 : -88.0, upper = 88.8;
+    // exp(-y) (SiLU's and sigmoid's form) from y itself, the sign folded
+    // into the constants, with bitwise the same result: y is clamped to
+    // [-upper, -lower], n = floor(y * -log2 e), s = y + n * ln2 (= -r,
+    // exactly: FMA rounds symmetrically) and e^r by Horner in s with the
+    // odd coefficients negated (each partial result is +-the original's).
+    double sign = 1.0;
+    if (auto negate = operand.getDefiningOp<arith::NegFOp>();
+        negate && operand.hasOneUse()) {
+      operand = negate.getOperand();
+      sign = -1.0;
+      std::tie(lower, upper) = std::pair(-upper, -lower);
+    }
+    Value x = clampKeepingNaN(b, operand, constant(lower), constant(upper));
+    Value n = math::FloorOp::create(
+        b, arith::MulFOp::create(b, x, constant(sign * kLog2E)));
+    Value r = math::FmaOp::create(b, n, constant(-sign * kLn2Hi), x);
+    r = math::FmaOp::create(b, n, constant(-sign * kLn2Lo), r);
+    ArrayRef<double> coefficients(kCoefficients);
+    // The degree of coefficients[i] is size - 1 - i; odd ones flip.
+    auto coefficient = [&](size_t i) {
+      size_t degree = coefficients.size() - 1 - i;
+      return constant(degree % 2 ? sign * coefficients[i] : coefficients[i]);
+    };
+    Value p = coefficient(0);
+    for (size_t i = 1; i < coefficients.size(); ++i)
+      p = math::FmaOp::create(b, r, p, coefficient(i));
     if (scalef) {
       // All 16 lanes (mask -1); rounding 4: the current direction (MXCSR).
       Value allLanes = arith::ConstantOp::create(b, b.getI16IntegerAttr(-1));

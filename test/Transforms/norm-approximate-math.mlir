@@ -161,6 +161,40 @@ func.func @exp_avx512(%x: vector<16xf32>, %x8: vector<8xf32>) -> (vector<16xf32>
   return %e, %e8 : vector<16xf32>, vector<8xf32>
 }
 
+
+// -----
+
+// exp(-y), SiLU's and sigmoid's form, is computed from y: the negation
+// folds into the constants (clamp of y to [-88.8, 88], -log2 e, +ln 2, the
+// odd coefficients negated); a negation with another use stays.
+// CHECK-LABEL: func.func @exp_of_negation(
+// CHECK-SAME: %[[Y:[^:]*]]: vector<8xf32>
+// CHECK-DAG: %[[LO:.*]] = arith.constant dense<-8.880000e+01> : vector<8xf32>
+// CHECK-DAG: %[[HI:.*]] = arith.constant dense<8.800000e+01> : vector<8xf32>
+// CHECK-DAG: %[[NLOG2E:.*]] = arith.constant dense<-1.44269502> : vector<8xf32>
+// CHECK-DAG: %[[LN2HI:.*]] = arith.constant dense<0.693145751> : vector<8xf32>
+// CHECK-DAG: %[[C5:.*]] = arith.constant dense<-0.0116694327> : vector<8xf32>
+// CHECK-DAG: %[[C4:.*]] = arith.constant dense<0.0390625522> : vector<8xf32>
+// CHECK-NOT: arith.negf
+// CHECK: %[[GT:.*]] = arith.cmpf olt, %[[HI]], %[[Y]]
+// CHECK: arith.select %[[GT]], %[[HI]], %[[Y]]
+// CHECK: %[[C:.*]] = arith.select %{{.*}}, %[[LO]],
+// CHECK: %[[T:.*]] = arith.mulf %[[C]], %[[NLOG2E]]
+// CHECK: %[[N:.*]] = math.floor %[[T]]
+// CHECK: %[[S:.*]] = math.fma %[[N]], %[[LN2HI]], %[[C]]
+// CHECK: %[[S2:.*]] = math.fma %[[N]], %{{.*}}, %[[S]]
+// CHECK: math.fma %[[S2]], %[[C5]], %[[C4]]
+// CHECK: %[[NEG:.*]] = arith.negf %[[Y]]
+// CHECK: arith.select %{{.*}}, %{{.*}}, %[[NEG]]
+// CHECK: return
+func.func @exp_of_negation(%y: vector<8xf32>) -> (vector<8xf32>, vector<8xf32>, vector<8xf32>) {
+  %n = arith.negf %y : vector<8xf32>
+  %e = math.exp %n : vector<8xf32>
+  %n2 = arith.negf %y : vector<8xf32>
+  %e2 = math.exp %n2 : vector<8xf32>
+  return %e, %e2, %n2 : vector<8xf32>, vector<8xf32>, vector<8xf32>
+}
+
 // -----
 
 // Scalar f32 exp takes the same form with scalar constants; expm1 (upstream's

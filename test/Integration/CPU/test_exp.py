@@ -130,6 +130,18 @@ def test_exp_f32_special_values(form):
     assert np.isposinf(y[4]) and y[5] == 0.0, y[:6]
 
 
+@pytest.mark.parametrize("form", FORMS)
+def test_exp_of_negation_is_bitwise_exp_of_negated(form):
+    """exp(-x) (SiLU's, sigmoid's) folds the negation into the
+    approximation's constants: bitwise the result of exp on -x."""
+    x = _inputs(np.random.default_rng(11))
+    fn = compile_unary("math.exp", x.size, "f32", negate=True, **FORMS[form])
+    folded = fn["f"](x, np.empty_like(x))
+    plain = _run_f32(-x, form)
+    assert np.array_equal(folded.view(np.uint32), plain.view(np.uint32)), \
+        x[folded.view(np.uint32) != plain.view(np.uint32)][:8]
+
+
 def test_exp_bf16():
     bf16 = memref.numpy_dtype("bf16")
     x32 = np.linspace(-80.0, 80.0, 4096, dtype=np.float32)

@@ -8,8 +8,10 @@ import norm_mlir
 from norm_opt_helpers import OPT, lower, needs_norm_opt  # noqa: F401
 
 
-def unary_ir(op, n, elem):
-    """@f(x: tensor<n x elem>, out) = `op`(x) elementwise, e.g. op="math.erf"."""
+def unary_ir(op, n, elem, negate=False):
+    """@f(x: tensor<n x elem>, out) = `op`(x) elementwise, e.g. op="math.erf"
+    (`op`(-x) with `negate`)."""
+    arg = "%m" if negate else "%a"
     return f"""
 func.func @f(%x: tensor<{n}x{elem}>, %out: tensor<{n}x{elem}>) -> tensor<{n}x{elem}>
     attributes {{llvm.emit_c_interface}} {{
@@ -17,18 +19,20 @@ func.func @f(%x: tensor<{n}x{elem}>, %out: tensor<{n}x{elem}>) -> tensor<{n}x{el
                         iterator_types = ["parallel"]}}
       ins(%x : tensor<{n}x{elem}>) outs(%out : tensor<{n}x{elem}>) {{
   ^bb0(%a: {elem}, %o: {elem}):
-    %e = {op} %a : {elem}
+    %m = arith.negf %a : {elem}
+    %e = {op} {arg} : {elem}
     linalg.yield %e : {elem}
   }} -> tensor<{n}x{elem}>
   return %r : tensor<{n}x{elem}>
 }}"""
 
 
-def unary_vector_ir(op, n, width=16):
+def unary_vector_ir(op, n, width=16, negate=False):
     """unary_ir on f32 written on `vector<width x f32>` (n a multiple of
     width): what the fused activation loops of a norm hold after
     norm-vectorize-row-outputs, which the vector-only forms of an
     approximation (AVX-512's) apply to."""
+    arg = "%m" if negate else "%v"
     return f"""
 func.func @f(%x: tensor<{n}xf32>, %out: tensor<{n}xf32>) -> tensor<{n}xf32>
     attributes {{llvm.emit_c_interface}} {{
@@ -38,7 +42,8 @@ func.func @f(%x: tensor<{n}xf32>, %out: tensor<{n}xf32>) -> tensor<{n}xf32>
   %pad = arith.constant 0.0 : f32
   %r = scf.for %i = %c0 to %n step %step iter_args(%acc = %out) -> tensor<{n}xf32> {{
     %v = vector.transfer_read %x[%i], %pad {{in_bounds = [true]}} : tensor<{n}xf32>, vector<{width}xf32>
-    %e = {op} %v : vector<{width}xf32>
+    %m = arith.negf %v : vector<{width}xf32>
+    %e = {op} {arg} : vector<{width}xf32>
     %w = vector.transfer_write %e, %acc[%i] {{in_bounds = [true]}} : vector<{width}xf32>, tensor<{n}xf32>
     scf.yield %w : tensor<{n}xf32>
   }}
@@ -46,11 +51,12 @@ func.func @f(%x: tensor<{n}xf32>, %out: tensor<{n}xf32>) -> tensor<{n}xf32>
 }}"""
 
 
-def compile_unary(op, n, elem, vector=False, **options):
+def compile_unary(op, n, elem, vector=False, negate=False, **options):
     """The compiled module of unary_ir (or, with `vector`, of
     unary_vector_ir on f32): default pipeline with `options` (e.g.
     **{"host-avx512": False}), default clang flags."""
-    ir = unary_vector_ir(op, n) if vector else unary_ir(op, n, elem)
+    ir = (unary_vector_ir(op, n, negate=negate) if vector
+          else unary_ir(op, n, elem, negate=negate))
     return norm_mlir.compile_mlir(ir, opt=OPT,
                                   pipeline=norm_mlir.norm_pipeline(**options))
 

@@ -227,22 +227,28 @@ static Statistics buildStatistics(OpBuilder &b, Location loc,
 /// the compute type plus `offset`, computed once per call by its own
 /// elementwise generic, which row tiling leaves outside the row loops (it is
 /// read whole by every tile): otherwise every row would convert bf16/f16
-/// weights and add rms_norm's `weight_offset` again. Null stays null.
+/// weights and add rms_norm's `weight_offset` again. The result is also
+/// multiplied by `scale` (a power of two: exact). Null stays null.
 static Value prepareAffineOperand(OpBuilder &b, Location loc, Value value,
-                                  Type computeType, double offset = 0.0) {
+                                  Type computeType, double offset = 0.0,
+                                  double scale = 1.0) {
   if (!value)
     return value;
   auto type = cast<RankedTensorType>(value.getType());
-  if (type.getElementType() == computeType && offset == 0.0)
+  if (type.getElementType() == computeType && offset == 0.0 && scale == 1.0)
     return value;
   return buildElementwise(
       b, loc, value, value, computeType,
       [&](OpBuilder &nb, Location nloc, ValueRange args) -> Value {
         Value converted = castFloat(nb, nloc, args[0], computeType);
-        if (offset == 0.0)
-          return converted;
-        return arith::AddFOp::create(
-            nb, nloc, converted, floatConstant(nb, nloc, computeType, offset));
+        if (offset != 0.0)
+          converted = arith::AddFOp::create(
+              nb, nloc, converted,
+              floatConstant(nb, nloc, computeType, offset));
+        if (scale != 1.0)
+          converted = arith::MulFOp::create(
+              nb, nloc, converted, floatConstant(nb, nloc, computeType, scale));
+        return converted;
       });
 }
 
@@ -289,7 +295,7 @@ static AffineMap restrictToDims(AffineMap map, ArrayRef<int64_t> dims) {
 /// normalize to exactly the bias.)
 static Value buildScale(OpBuilder &b, Location loc, const NormInput &in,
                         ArrayRef<int64_t> dims, Value rstd, AffineMap statsMap,
-                        const Affine &affine) {
+                        const Affine &affine, double scale) {
   Type computeType = in.computeType;
   SmallVector<OpFoldResult> allSizes = tensor::getMixedSizes(b, loc, in.x);
   SmallVector<OpFoldResult> sizes =
@@ -303,6 +309,9 @@ static Value buildScale(OpBuilder &b, Location loc, const NormInput &in,
           weight = arith::AddFOp::create(
               nb, nloc, weight,
               floatConstant(nb, nloc, computeType, affine.weightOffset));
+        if (scale != 1.0)
+          weight = arith::MulFOp::create(
+              nb, nloc, weight, floatConstant(nb, nloc, computeType, scale));
         return arith::MulFOp::create(
             nb, nloc, castFloat(nb, nloc, args[0], computeType), weight);
       });
@@ -316,6 +325,10 @@ static Value buildScale(OpBuilder &b, Location loc, const NormInput &in,
 /// output block argument, so that bufferization can overwrite it. Where
 /// the statistics and the weight vary along only some dimensions, `rstd *
 /// weight` is computed over those first (buildScale).
+///
+/// A gelu after a weight gets the weight and bias halved (exactly, once per
+/// call) and is built as buildGeluOfHalf: the payload then computes x / 2
+/// for free instead of multiplying by 1/2 per element.
 static Value buildNormalize(OpBuilder &b, Location loc, const NormInput &in,
                             Value mean, Value rstd, AffineMap statsMap,
                             const Affine &affine, ActivationAttr activation,
@@ -340,20 +353,25 @@ static Value buildNormalize(OpBuilder &b, Location loc, const NormInput &in,
   };
   addInput(mean, statsMap);
   Value weight = affine.weight;
+  bool halveForGelu =
+      weight && activation && activation.getKind() == ActivationKind::Gelu;
+  double scale = halveForGelu ? 0.5 : 1.0;
   std::optional<SmallVector<int64_t>> parameterDims =
       getParameterDims(rank, statsMap, affine);
   if (weight && parameterDims && parameterDims->size() < rank) {
-    addInput(buildScale(b, loc, in, *parameterDims, rstd, statsMap, affine),
-             projection(b.getContext(), rank, *parameterDims));
+    addInput(
+        buildScale(b, loc, in, *parameterDims, rstd, statsMap, affine, scale),
+        projection(b.getContext(), rank, *parameterDims));
     weight = Value();
   } else {
     addInput(rstd, statsMap);
     addInput(prepareAffineOperand(b, loc, weight, in.computeType,
-                                  affine.weightOffset),
+                                  affine.weightOffset, scale),
              affine.map);
   }
-  addInput(prepareAffineOperand(b, loc, affine.bias, in.computeType),
-           affine.map);
+  addInput(
+      prepareAffineOperand(b, loc, affine.bias, in.computeType, 0.0, scale),
+      affine.map);
   maps.push_back(b.getMultiDimIdentityMap(rank));
   SmallVector<utils::IteratorType> iterators(rank,
                                              utils::IteratorType::parallel);
@@ -376,7 +394,8 @@ static Value buildNormalize(OpBuilder &b, Location loc, const NormInput &in,
           value = arith::MulFOp::create(nb, nloc, value, next());
         if (affine.bias)
           value = arith::AddFOp::create(nb, nloc, value, next());
-        value = buildActivation(nb, nloc, value, activation);
+        value = halveForGelu ? buildGeluOfHalf(nb, nloc, value)
+                             : buildActivation(nb, nloc, value, activation);
         value = castFloat(nb, nloc, value, type.getElementType());
         linalg::YieldOp::create(nb, nloc, value);
       });

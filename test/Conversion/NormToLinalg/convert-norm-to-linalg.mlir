@@ -34,15 +34,24 @@
 // CHECK: %[[EPS:.*]] = arith.constant 9.99999974E-6 : f32
 // CHECK: %[[VE:.*]] = arith.addf %[[VAR]], %[[EPS]] : f32
 // CHECK: math.rsqrt %[[VE]] : f32
+// The gelu's x / 2 comes for free from a weight and bias halved once:
+// gelu(y) = fma(y/2, erf(y/2 * sqrt(2)), y/2).
+// CHECK: %[[WH:.*]] = linalg.generic {{.*}} ins(%[[W]] : tensor<32xf32>)
+// CHECK: %[[HALF:.*]] = arith.constant 5.000000e-01 : f32
+// CHECK-NEXT: arith.mulf %{{.*}}, %[[HALF]] : f32
+// CHECK: %[[BH:.*]] = linalg.generic {{.*}} ins(%[[B]] : tensor<32xf32>)
 // CHECK: %[[Y:.*]] = linalg.generic {indexing_maps = [#[[ID2]], #[[ROW]], #[[ROW]], #[[PARAM]], #[[PARAM]], #[[ID2]]], iterator_types = ["parallel", "parallel"]}
-// CHECK-SAME: ins(%[[X]], %[[MEAN]], %[[RSTD]], %[[W]], %[[B]] :
+// CHECK-SAME: ins(%[[X]], %[[MEAN]], %[[RSTD]], %[[WH]], %[[BH]] :
 // CHECK: ^bb0(%[[IN:.*]]: f32, %[[M:.*]]: f32, %[[R:.*]]: f32, %[[WV:.*]]: f32, %[[BV:.*]]: f32, %{{.*}}: f32):
 // CHECK-NEXT: %[[C:.*]] = arith.subf %[[IN]], %[[M]] : f32
 // CHECK-NEXT: %[[NRM:.*]] = arith.mulf %[[C]], %[[R]] : f32
 // CHECK-NEXT: %[[SC:.*]] = arith.mulf %[[NRM]], %[[WV]] : f32
 // CHECK-NEXT: %[[SH:.*]] = arith.addf %[[SC]], %[[BV]] : f32
-// CHECK: math.erf
-// CHECK: linalg.yield
+// CHECK-NEXT: %[[SQRT2:.*]] = arith.constant 1.41421354 : f32
+// CHECK-NEXT: %[[Z:.*]] = arith.mulf %[[SH]], %[[SQRT2]] : f32
+// CHECK-NEXT: %[[E:.*]] = math.erf %[[Z]] : f32
+// CHECK-NEXT: %[[G:.*]] = math.fma %[[SH]], %[[E]], %[[SH]] : f32
+// CHECK-NEXT: linalg.yield %[[G]]
 // CHECK: %[[MEXP:.*]] = tensor.expand_shape %[[MEAN]] {{\[}}[0, 1]] output_shape [128, 1] : tensor<128xf32> into tensor<128x1xf32>
 // CHECK: %[[REXP:.*]] = tensor.expand_shape %[[RSTD]] {{\[}}[0, 1]] output_shape [128, 1] : tensor<128xf32> into tensor<128x1xf32>
 // CHECK: %[[Y3:.*]] = tensor.expand_shape %[[Y]] {{\[}}[0, 1], [2]] output_shape [8, 16, 32] : tensor<128x32xf32> into tensor<8x16x32xf32>

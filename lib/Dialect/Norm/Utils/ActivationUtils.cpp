@@ -30,6 +30,13 @@ static Value buildSigmoid(OpBuilder &b, Location loc, Value x) {
   return arith::DivFOp::create(b, loc, one, denominator);
 }
 
+Value mlir::norm::buildGeluOfHalf(OpBuilder &b, Location loc, Value halfX) {
+  Value sqrt2 = constantLike(b, loc, halfX, 1.41421356237309504880);
+  Value erf =
+      math::ErfOp::create(b, loc, arith::MulFOp::create(b, loc, halfX, sqrt2));
+  return math::FmaOp::create(b, loc, halfX, erf, halfX);
+}
+
 Value mlir::norm::buildActivation(OpBuilder &b, Location loc, Value x,
                                   ActivationAttr act) {
   if (!act)

@@ -29,6 +29,13 @@ namespace mlir::norm {
 ///   tanh        tanh(x)
 Value buildActivation(OpBuilder &b, Location loc, Value x, ActivationAttr act);
 
+/// Returns `gelu(2 * halfX)` for a caller that computed `x / 2` instead of
+/// `x` at no cost (by halving its weight and bias): `halfX + halfX *
+/// erf(halfX * sqrt(2))`, the multiply by 1/2 of buildActivation's gelu
+/// saved. The same value as `buildActivation(2 * halfX, gelu)` (x / 2 and
+/// the erf's scale differ from buildActivation's by powers of two only).
+Value buildGeluOfHalf(OpBuilder &b, Location loc, Value halfX);
+
 /// Returns `act'(x)`, the derivative of `act` at the scalar `x`, in the type
 /// of `x`. A null `act` or `none` returns 1. At the kinks of relu,
 /// leaky_relu and elu (x = 0) it takes the left derivative, as PyTorch does.

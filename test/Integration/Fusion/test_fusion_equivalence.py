@@ -97,6 +97,28 @@ func.func @f(%x: tensor<2x8x5x5xbf16>) -> tensor<2x8x5x5xbf16>
   } -> tensor<2x8x5x5xbf16>
   return %y : tensor<2x8x5x5xbf16>
 }""", ["activation = gelu"], ["linalg.generic"]),
+    # With a weight the fused gelu computes x/2 from a halved weight and
+    # bias (convert-norm-to-linalg's buildGeluOfHalf).
+    "layer_norm_affine_gelu": ("""
+func.func @f(%x: tensor<6x48xf32>, %w: tensor<48xf32>, %b: tensor<48xf32>) -> tensor<6x48xf32>
+    attributes {llvm.emit_c_interface} {
+  %n = norm.layer_norm %x weight(%w : tensor<48xf32>) bias(%b : tensor<48xf32>) axes = [1] : tensor<6x48xf32>
+  %e = tensor.empty() : tensor<6x48xf32>
+  %y = linalg.generic {indexing_maps = [#id2, #id2], iterator_types = ["parallel", "parallel"]}
+      ins(%n : tensor<6x48xf32>) outs(%e : tensor<6x48xf32>) {
+  ^bb0(%a: f32, %o: f32):
+    %half = arith.constant 0.5 : f32
+    %one = arith.constant 1.0 : f32
+    %rs2 = arith.constant 0.707106769 : f32
+    %d = arith.mulf %a, %rs2 : f32
+    %erf = math.erf %d : f32
+    %p = arith.addf %erf, %one : f32
+    %h = arith.mulf %half, %a : f32
+    %r = arith.mulf %h, %p : f32
+    linalg.yield %r : f32
+  } -> tensor<6x48xf32>
+  return %y : tensor<6x48xf32>
+}""", ["activation = gelu"], ["linalg.generic"]),
     "batch_norm_silu_tensor_ops": ("""
 func.func @f(%x: tensor<4x6x3x3xf32>, %m: tensor<6xf32>, %v: tensor<6xf32>) -> tensor<4x6x3x3xf32>
     attributes {llvm.emit_c_interface} {

@@ -478,10 +478,14 @@ def NormApproximateMathPass
     clamping (erf: NaN stays NaN, +-inf gives +-1; exp: NaN stays NaN,
     exp(-inf) = 0, results above FLT_MAX are +inf, and results below the
     smallest normal FLT_MIN, x < -87.34, are flushed to 0 rather than
-    subnormal; with `avx512`, correctly rounded subnormals down to 0 at
-    x < -103.3).
+    subnormal; with `avx512`, correctly rounded subnormals, 0 below
+    x = -103.97).
     Other math ops (log, rsqrt, ...) are left alone. Test:
     norm-approximate-math.mlir.
+
+    `exp(-y)` (SiLU's, sigmoid's) is computed from `y` with the negation
+    folded into the constants: bitwise the same result, one instruction
+    less.
 
     With `avx512`, exp on `vector<16xf32>` scales e^r by 2^n with
     `x86vector.avx512.mask.scalef` (one `vscalefps`, which also produces

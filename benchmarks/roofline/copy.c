@@ -6,7 +6,8 @@
  *           the read-for-ownership of the destination: the limit of a kernel
  *           that reads its input once and writes its output once.
  * With `threads` > 1 each OpenMP thread copies a contiguous, 64-byte aligned
- * share. Called from run.py through ctypes.
+ * share. Called from run.py through ctypes: norm_bench_copy on buffers of
+ * its own, norm_bench_copy_between on a kernel's input and output.
  *
  *===----------------------------------------------------------------------===*/
 
@@ -62,16 +63,13 @@ static int cmpDouble(const void *a, const void *b) {
   return (x > y) - (x < y);
 }
 
-/// Median time in seconds of `reps` copies of n bytes (rounded up to 128)
-/// after `warmup` untimed ones; negative on allocation failure.
-double norm_bench_copy(size_t n, int kind, int threads, int warmup, int reps) {
-  n = (n + 127) & ~(size_t)127;
-  char *src = aligned_alloc(64, n), *dst = aligned_alloc(64, n);
+/// Median time in seconds of `reps` copies of n bytes from src to dst (n a
+/// multiple of 128, both 64-byte aligned) after `warmup` untimed ones.
+static double timeCopies(char *dst, const char *src, size_t n, int kind,
+                         int threads, int warmup, int reps) {
   double *times = malloc(sizeof(double) * (reps > 0 ? reps : 1));
-  if (!src || !dst || !times)
+  if (!times)
     return -1.0;
-  memset(src, 1, n); // touch both buffers before timing
-  memset(dst, 0, n);
   for (int i = 0; i < warmup; ++i)
     copyOnce(dst, src, n, kind, threads);
   for (int i = 0; i < reps; ++i) {
@@ -82,8 +80,32 @@ double norm_bench_copy(size_t n, int kind, int threads, int warmup, int reps) {
   qsort(times, reps, sizeof(double), cmpDouble);
   double median = reps % 2 ? times[reps / 2]
                            : 0.5 * (times[reps / 2 - 1] + times[reps / 2]);
-  free(src);
-  free(dst);
   free(times);
   return median;
+}
+
+/// Median time in seconds of `reps` copies of n bytes (rounded up to 128)
+/// between two buffers of its own, after `warmup` untimed ones; negative on
+/// allocation failure.
+double norm_bench_copy(size_t n, int kind, int threads, int warmup, int reps) {
+  n = (n + 127) & ~(size_t)127;
+  char *src = aligned_alloc(64, n), *dst = aligned_alloc(64, n);
+  if (!src || !dst)
+    return -1.0;
+  memset(src, 1, n); // touch both buffers before timing
+  memset(dst, 0, n);
+  double median = timeCopies(dst, src, n, kind, threads, warmup, reps);
+  free(src);
+  free(dst);
+  return median;
+}
+
+/// The same on the caller's buffers (a kernel's input and output, so that
+/// the copy runs on the same pages as the kernel it bounds): n rounded down
+/// to a multiple of 128; negative if either buffer is not 64-byte aligned.
+double norm_bench_copy_between(char *dst, const char *src, size_t n, int kind,
+                               int threads, int warmup, int reps) {
+  if (((uintptr_t)dst | (uintptr_t)src) % 64)
+    return -1.0;
+  return timeCopies(dst, src, n & ~(size_t)127, kind, threads, warmup, reps);
 }

@@ -46,7 +46,8 @@ def test_report_from_synthetic_results():
     cases = [c for c in bench.make_cases(quick=True) if c["op"] in ("ln", "ln_gelu")]
     raw = {"1": {
         "norm": {c["id"]: dict(time_s=0.010, alone_s=0.0099, memcpy=0.012,
-                               stream=0.008) for c in cases},
+                               stream=0.008, stream_same=0.007)
+                 for c in cases},
         "torch": {c["id"]: dict(time_s=0.020) for c in cases},
         "ort": {c["id"]: dict(na="not installed") for c in cases},
     }}
@@ -54,10 +55,12 @@ def test_report_from_synthetic_results():
     r = rows[0]
     assert r["pct_stream"] == pytest.approx(80.0)
     assert r["pct_memcpy"] == pytest.approx(120.0)
+    assert r["pct_stream_same"] == pytest.approx(70.0)
     assert r["torch_ratio"] == pytest.approx(2.0)
     assert r["ort_ms"] is None and r["ort_note"] == "not installed"
     lines = bench.targets(rows)
     assert lines[0].startswith(">=85% of streaming-copy roofline")
+    assert "80% (on its own buffers: 70%)" in lines[1]
     assert any("within 5%" in line for line in lines)
 
 
@@ -96,4 +99,6 @@ def test_norm_worker_tiny_cases(monkeypatch):
         assert res[c["id"]]["time_s"] > 0
         if (bench.BUILD / "libcopy.so").exists():  # copies of the same bytes
             assert res[c["id"]]["stream"] > 0 and res[c["id"]]["memcpy"] > 0
+            # The copy on the case's own input and output (same byte size).
+            assert res[c["id"]]["stream_same"] > 0
     assert res["ln_gelu_tiny"]["alone_s"] > 0  # the norm without activation

@@ -201,8 +201,8 @@ void mlir::norm::buildNormLowerToCPUPipeline(
   // erf/tanh/exp as polynomials, which LLVM vectorizes with the loop.
   // x86vector ops (AVX-512) only where this host runs them: the pipeline
   // compiles for the host (`clang -march=native`).
-  bool avx512 = options.hostAVX512 &&
-                llvm::Triple(llvm::sys::getProcessTriple()).isX86() &&
+  bool x86Host = llvm::Triple(llvm::sys::getProcessTriple()).isX86();
+  bool avx512 = options.hostAVX512 && x86Host &&
                 llvm::sys::getHostCPUFeatures().lookup("avx512f");
   if (options.approximateMath) {
     NormApproximateMathPassOptions mathOptions;
@@ -258,8 +258,7 @@ void mlir::norm::buildNormLowerToCPUPipeline(
   pm.addPass(createReconcileUnrealizedCastsPass());
   pm.addPass(createCanonicalizerPass());
   // X86 would store bf16 outputs with plain stores despite the flag.
-  if (options.nontemporalStores &&
-      llvm::Triple(llvm::sys::getProcessTriple()).isX86())
+  if (options.nontemporalStores && x86Host)
     pm.addPass(createNormX86BF16NontemporalStoresPass());
 }
 

@@ -223,12 +223,26 @@ static Statistics buildStatistics(OpBuilder &b, Location loc,
   return stats;
 }
 
+/// The scalar `value` (a weight or bias element) in the compute type, plus
+/// `offset`, times `scale` (a power of two: exact).
+static Value adjustAffineValue(OpBuilder &b, Location loc, Value value,
+                               Type computeType, double offset, double scale) {
+  value = castFloat(b, loc, value, computeType);
+  if (offset != 0.0)
+    value = arith::AddFOp::create(b, loc, value,
+                                  floatConstant(b, loc, computeType, offset));
+  if (scale != 1.0)
+    value = arith::MulFOp::create(b, loc, value,
+                                  floatConstant(b, loc, computeType, scale));
+  return value;
+}
+
 /// `value` (a weight or bias, indexed by fewer dimensions than the input) in
 /// the compute type plus `offset`, computed once per call by its own
 /// elementwise generic, which row tiling leaves outside the row loops (it is
 /// read whole by every tile): otherwise every row would convert bf16/f16
 /// weights and add rms_norm's `weight_offset` again. The result is also
-/// multiplied by `scale` (a power of two: exact). Null stays null.
+/// multiplied by `scale` (adjustAffineValue). Null stays null.
 static Value prepareAffineOperand(OpBuilder &b, Location loc, Value value,
                                   Type computeType, double offset = 0.0,
                                   double scale = 1.0) {
@@ -240,78 +254,46 @@ static Value prepareAffineOperand(OpBuilder &b, Location loc, Value value,
   return buildElementwise(
       b, loc, value, value, computeType,
       [&](OpBuilder &nb, Location nloc, ValueRange args) -> Value {
-        Value converted = castFloat(nb, nloc, args[0], computeType);
-        if (offset != 0.0)
-          converted = arith::AddFOp::create(
-              nb, nloc, converted,
-              floatConstant(nb, nloc, computeType, offset));
-        if (scale != 1.0)
-          converted = arith::MulFOp::create(
-              nb, nloc, converted, floatConstant(nb, nloc, computeType, scale));
-        return converted;
+        return adjustAffineValue(nb, nloc, args[0], computeType, offset, scale);
       });
 }
 
-/// The iteration dimensions that the statistics (through `statsMap`) or the
-/// affine parameters vary along, in increasing order; none if a map is not a
-/// projection.
-static std::optional<SmallVector<int64_t>>
-getParameterDims(unsigned rank, AffineMap statsMap, const Affine &affine) {
-  SmallVector<bool> used(rank, false);
-  auto mark = [&](AffineMap map) {
-    if (!map.isProjectedPermutation())
-      return false;
-    for (AffineExpr expr : map.getResults())
-      used[cast<AffineDimExpr>(expr).getPosition()] = true;
-    return true;
-  };
-  if (!mark(statsMap) || ((affine.weight || affine.bias) && !mark(affine.map)))
+/// The iteration dimensions that neither the statistics (`statsMap`) nor
+/// the weight (`affine.map`) vary along; none unless both maps are
+/// projections.
+static std::optional<llvm::SmallBitVector>
+getDimsWithoutParameters(AffineMap statsMap, const Affine &affine) {
+  if (!statsMap.isProjectedPermutation() ||
+      !affine.map.isProjectedPermutation())
     return std::nullopt;
-  return unmaskedDims(llvm::map_to_vector(used, [](bool u) { return !u; }));
-}
-
-/// `map` (a projection of the iteration space) as a map from the space of
-/// the iteration dimensions `dims`, which hold all its results.
-static AffineMap restrictToDims(AffineMap map, ArrayRef<int64_t> dims) {
-  SmallVector<AffineExpr> exprs =
-      llvm::map_to_vector(map.getResults(), [&](AffineExpr expr) -> AffineExpr {
-        auto position = cast<AffineDimExpr>(expr).getPosition();
-        return getAffineDimExpr(llvm::find(dims, position) - dims.begin(),
-                                map.getContext());
-      });
-  return AffineMap::get(dims.size(), /*symbolCount=*/0, exprs,
-                        map.getContext());
+  return getUnusedDimsBitVector({statsMap, affine.map});
 }
 
 /// The scale `rstd * (weight + offset)` of a normalization whose statistics
-/// and affine parameters vary along `dims` only, a strict subset of the
-/// iteration dimensions (the batch and group norms: [C], or [N, G, C/G]),
-/// over `dims` in the compute type. The normalization is then `(x - mean) *
-/// scale + bias`, a subtraction and a multiply-add per element instead of
-/// a subtraction and two multiplications: that matters where a fused
-/// activation makes the loop compute-bound. (Folding the mean into a shift,
-/// `x * scale + (bias - mean * scale)` as PyTorch's CPU kernels do, would
-/// save one more operation but not cancel: constant rows would no longer
-/// normalize to exactly the bias.)
+/// and weight vary along some of the iteration dimensions only (the batch
+/// and group norms: [C], or [N, G, C/G]; `unused` are the others), over
+/// those dimensions in the compute type. The normalization is then `(x -
+/// mean) * scale + bias`, a subtraction and a multiply-add per element
+/// instead of a subtraction and two multiplications: that matters where a
+/// fused activation makes the loop compute-bound. (Folding the mean into a
+/// shift, `x * scale + (bias - mean * scale)` as PyTorch's CPU kernels do,
+/// would save one more operation but not cancel: constant rows would no
+/// longer normalize to exactly the bias.)
 static Value buildScale(OpBuilder &b, Location loc, const NormInput &in,
-                        ArrayRef<int64_t> dims, Value rstd, AffineMap statsMap,
-                        const Affine &affine, double scale) {
+                        const llvm::SmallBitVector &unused, Value rstd,
+                        AffineMap statsMap, const Affine &affine,
+                        double scale) {
   Type computeType = in.computeType;
-  SmallVector<OpFoldResult> allSizes = tensor::getMixedSizes(b, loc, in.x);
-  SmallVector<OpFoldResult> sizes =
-      llvm::map_to_vector(dims, [&](int64_t dim) { return allSizes[dim]; });
+  SmallVector<OpFoldResult> sizes;
+  for (auto [dim, size] : llvm::enumerate(tensor::getMixedSizes(b, loc, in.x)))
+    if (!unused[dim])
+      sizes.push_back(size);
   return buildElementwise(
       b, loc, ValueRange{rstd, affine.weight},
-      {restrictToDims(statsMap, dims), restrictToDims(affine.map, dims)}, sizes,
+      {compressDims(statsMap, unused), compressDims(affine.map, unused)}, sizes,
       computeType, [&](OpBuilder &nb, Location nloc, ValueRange args) -> Value {
-        Value weight = castFloat(nb, nloc, args[1], computeType);
-        if (affine.weightOffset != 0.0)
-          weight = arith::AddFOp::create(
-              nb, nloc, weight,
-              floatConstant(nb, nloc, computeType, affine.weightOffset));
-        if (scale != 1.0)
-          weight = arith::MulFOp::create(
-              nb, nloc, weight, floatConstant(nb, nloc, computeType, scale));
+        Value weight = adjustAffineValue(nb, nloc, args[1], computeType,
+                                         affine.weightOffset, scale);
         return arith::MulFOp::create(
             nb, nloc, castFloat(nb, nloc, args[0], computeType), weight);
       });
@@ -356,12 +338,14 @@ static Value buildNormalize(OpBuilder &b, Location loc, const NormInput &in,
   bool halveForGelu =
       weight && activation && activation.getKind() == ActivationKind::Gelu;
   double scale = halveForGelu ? 0.5 : 1.0;
-  std::optional<SmallVector<int64_t>> parameterDims =
-      getParameterDims(rank, statsMap, affine);
-  if (weight && parameterDims && parameterDims->size() < rank) {
-    addInput(
-        buildScale(b, loc, in, *parameterDims, rstd, statsMap, affine, scale),
-        projection(b.getContext(), rank, *parameterDims));
+  std::optional<llvm::SmallBitVector> unused;
+  if (weight)
+    unused = getDimsWithoutParameters(statsMap, affine);
+  if (unused && unused->any()) {
+    SmallVector<unsigned> parameterDims =
+        llvm::to_vector((~*unused).set_bits());
+    addInput(buildScale(b, loc, in, *unused, rstd, statsMap, affine, scale),
+             b.getMultiDimIdentityMap(rank).getSubMap(parameterDims));
     weight = Value();
   } else {
     addInput(rstd, statsMap);

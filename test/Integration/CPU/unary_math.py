@@ -11,7 +11,8 @@ from norm_opt_helpers import OPT, lower, needs_norm_opt  # noqa: F401
 def unary_ir(op, n, elem, negate=False):
     """@f(x: tensor<n x elem>, out) = `op`(x) elementwise, e.g. op="math.erf"
     (`op`(-x) with `negate`)."""
-    arg = "%m" if negate else "%a"
+    arg, negation = (("%m", f"%m = arith.negf %a : {elem}") if negate
+                     else ("%a", ""))
     return f"""
 func.func @f(%x: tensor<{n}x{elem}>, %out: tensor<{n}x{elem}>) -> tensor<{n}x{elem}>
     attributes {{llvm.emit_c_interface}} {{
@@ -19,7 +20,7 @@ func.func @f(%x: tensor<{n}x{elem}>, %out: tensor<{n}x{elem}>) -> tensor<{n}x{el
                         iterator_types = ["parallel"]}}
       ins(%x : tensor<{n}x{elem}>) outs(%out : tensor<{n}x{elem}>) {{
   ^bb0(%a: {elem}, %o: {elem}):
-    %m = arith.negf %a : {elem}
+    {negation}
     %e = {op} {arg} : {elem}
     linalg.yield %e : {elem}
   }} -> tensor<{n}x{elem}>
@@ -32,7 +33,8 @@ def unary_vector_ir(op, n, width=16, negate=False):
     width): what the fused activation loops of a norm hold after
     norm-vectorize-row-outputs, which the vector-only forms of an
     approximation (AVX-512's) apply to."""
-    arg = "%m" if negate else "%v"
+    arg, negation = (("%m", f"%m = arith.negf %v : vector<{width}xf32>")
+                     if negate else ("%v", ""))
     return f"""
 func.func @f(%x: tensor<{n}xf32>, %out: tensor<{n}xf32>) -> tensor<{n}xf32>
     attributes {{llvm.emit_c_interface}} {{
@@ -42,7 +44,7 @@ func.func @f(%x: tensor<{n}xf32>, %out: tensor<{n}xf32>) -> tensor<{n}xf32>
   %pad = arith.constant 0.0 : f32
   %r = scf.for %i = %c0 to %n step %step iter_args(%acc = %out) -> tensor<{n}xf32> {{
     %v = vector.transfer_read %x[%i], %pad {{in_bounds = [true]}} : tensor<{n}xf32>, vector<{width}xf32>
-    %m = arith.negf %v : vector<{width}xf32>
+    {negation}
     %e = {op} {arg} : vector<{width}xf32>
     %w = vector.transfer_write %e, %acc[%i] {{in_bounds = [true]}} : vector<{width}xf32>, tensor<{n}xf32>
     scf.yield %w : tensor<{n}xf32>

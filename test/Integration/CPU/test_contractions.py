@@ -65,6 +65,24 @@ func.func @f(%x: tensor<{m}x{k}xf32>, %w: tensor<{k}xf32>, %b: tensor<{k}x{n}xf3
 }}"""
 
 
+def _rms_matmul_constants(w, b, m):
+    """_rms_matmul with the norm weight and the matrix as constants, the
+    form norm-flash-norm folds."""
+    k, n = b.shape
+    return f"""
+func.func @f(%x: tensor<{m}x{k}xf32>, %out: tensor<{m}x{n}xf32>) -> tensor<{m}x{n}xf32>
+    attributes {{llvm.emit_c_interface}} {{
+  %w = arith.constant {_dense_literal(w)} : tensor<{k}xf32>
+  %b = arith.constant {_dense_literal(b)} : tensor<{k}x{n}xf32>
+  %zero = arith.constant 0.0 : f32
+  %acc = linalg.fill ins(%zero : f32) outs(%out : tensor<{m}x{n}xf32>) -> tensor<{m}x{n}xf32>
+  %y = norm.rms_norm %x weight(%w : tensor<{k}xf32>) axes = [1] epsilon = 1.0e-05 : tensor<{m}x{k}xf32>
+  %r = linalg.matmul ins(%y, %b : tensor<{m}x{k}xf32>, tensor<{k}x{n}xf32>)
+                     outs(%acc : tensor<{m}x{n}xf32>) -> tensor<{m}x{n}xf32>
+  return %r : tensor<{m}x{n}xf32>
+}}"""
+
+
 def _batch_matmul(bt, m, k, n):
     return f"""
 func.func @f(%a: tensor<{bt}x{m}x{k}xf32>, %b: tensor<{bt}x{k}x{n}xf32>,
@@ -151,6 +169,9 @@ def _case(name, rng):
     if name.startswith("rms_matmul"):
         m, k, n = 37, 96, 53
         x, w, b = r(m, k), np.abs(r(k)) + 0.5, r(k, n)
+        if name.endswith("_flashnorm"):
+            return (_rms_matmul_constants(w, b, m), [x], (m, n),
+                    _rms_ref(x, w) @ b, k, True)
         return (_rms_matmul(m, k, n), [x, w, b], (m, n), _rms_ref(x, w) @ b, k,
                 True)
     if name == "batch_matmul":
@@ -205,6 +226,10 @@ def test_contraction_numerics(name):
     rng = np.random.default_rng(abs(hash(name)) % 2**32)
     ir, inputs, out_shape, ref, k, vectorized = _case(name, rng)
     scale = max(1.0, float(np.abs(ref).max()))
+    if name.endswith("_flashnorm"):
+        folded = subprocess.run([OPT, "--norm-flash-norm"], input=ir,
+                                capture_output=True, text=True, check=True)
+        assert "rstd(" in folded.stdout, "norm-flash-norm did not fold"
     for tile in (True, False):
         pipeline = _pipeline(name, tile)
         mod = norm_mlir.compile_mlir(ir, opt=OPT, pipeline=pipeline)
@@ -212,6 +237,9 @@ def test_contraction_numerics(name):
         y = mod["f"](*inputs, out)
         err = float(np.abs(y.astype(np.float64) - ref).max()) / scale
         assert err <= 2e-6 * k, (name, tile, err)
+        # Written into the destination, not into a buffer of its own
+        # (FlashNorm's row scaling updates the matmul's result in place).
+        assert np.shares_memory(y, out), (name, tile)
 
 
 @pytest.mark.parametrize("name", CASES)

@@ -306,8 +306,18 @@ struct NormFlashNormPass
     AffineMap identity = rewriter.getMultiDimIdentityMap(2);
     AffineMap rowMap = AffineMap::get(2, 0, m, context);
     AffineMap colMap = AffineMap::get(2, 0, n, context);
-    SmallVector<Value> inputs = {newMatmul->getResult(0), toRows(rstd)};
-    SmallVector<AffineMap> maps = {identity, rowMap};
+    // The epilogue updates a buffer in place, so that the result reaches
+    // the matmul's destination without a new allocation: the accumulator
+    // itself when the matmul started from zero (it was written into the
+    // destination), else the original init C, read through the output.
+    SmallVector<Value> inputs;
+    SmallVector<AffineMap> maps;
+    if (addInit) {
+      inputs.push_back(newMatmul->getResult(0));
+      maps.push_back(identity);
+    }
+    inputs.push_back(toRows(rstd));
+    maps.push_back(rowMap);
     if (layerNorm) {
       inputs.append({toRows(mean), rowConstant(plan.colSum)});
       maps.append({rowMap, colMap});
@@ -316,32 +326,30 @@ struct NormFlashNormPass
       inputs.push_back(rowConstant(plan.biasProduct));
       maps.push_back(colMap);
     }
-    if (addInit) {
-      inputs.push_back(init);
-      maps.push_back(identity);
-    }
     maps.push_back(identity);
     Type element = resultType.getElementType();
-    Value empty = tensor::EmptyOp::create(
-        rewriter, mmLoc, tensor::getMixedSizes(rewriter, mmLoc, init), element);
+    Value destination = addInit ? init : newMatmul->getResult(0);
     auto epilogue = linalg::GenericOp::create(
-        rewriter, mmLoc, TypeRange{resultType}, inputs, ValueRange{empty}, maps,
+        rewriter, mmLoc, TypeRange{resultType}, inputs, ValueRange{destination},
+        maps,
         SmallVector<utils::IteratorType>(2, utils::IteratorType::parallel),
         [&](OpBuilder &b, Location l, ValueRange args) {
-          Value value = castFloat(b, l, args[0], statsElement);
-          unsigned next = 2;
+          Value acc = addInit ? args.front() : args.back();
+          unsigned next = addInit ? 1 : 0;
+          Value value = castFloat(b, l, acc, statsElement);
+          Value rowRstd = args[next++];
           if (layerNorm) {
             Value shift =
                 arith::MulFOp::create(b, l, args[next], args[next + 1]);
             value = arith::SubFOp::create(b, l, value, shift);
             next += 2;
           }
-          value = arith::MulFOp::create(b, l, value, args[1]);
+          value = arith::MulFOp::create(b, l, value, rowRstd);
           if (hasBias)
             value = arith::AddFOp::create(b, l, value, args[next++]);
           if (addInit)
             value = arith::AddFOp::create(
-                b, l, value, castFloat(b, l, args[next++], statsElement));
+                b, l, value, castFloat(b, l, args.back(), statsElement));
           linalg::YieldOp::create(b, l, castFloat(b, l, value, element));
         });
     rewriter.replaceOp(matmul, epilogue.getResult(0));

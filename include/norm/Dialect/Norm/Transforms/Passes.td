@@ -210,7 +210,10 @@ def NormFlashNormPass : Pass<"norm-flash-norm"> {
     `residual_sum` when it has a `residual`) and accumulates from zero; one
     elementwise `linalg.generic` then applies the per-row scale, the mean
     term with the column sums of the rounded `W'`, `bias @ W` and the
-    matmul's original accumulator when it was not zero.
+    matmul's original accumulator when it was not zero. It updates in
+    place the matmul's result (or, when the original accumulator was not
+    zero, that accumulator), so that the result stays in the matmul's
+    destination.
 
     Limits: rank-2 input normalized over axis 1 of static size; no
     activation; every use of the normalized value is a matmul's left

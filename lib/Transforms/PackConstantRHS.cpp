@@ -18,11 +18,13 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Linalg/Transforms/Transforms.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/AsmState.h"
 #include "mlir/IR/DialectResourceBlobManager.h"
 #include "mlir/IR/Matchers.h"
 #include "mlir/IR/PatternMatch.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
 namespace mlir::norm {
 #define GEN_PASS_DEF_NORMPACKCONSTANTRHSPASS
@@ -138,8 +140,9 @@ static std::optional<ConstantRHS> getPackableRHS(linalg::MatmulOp matmul,
 }
 
 /// Replaces `matmul` by the contraction over the packed constant.
-static void packRHS(RewriterBase &rewriter, linalg::MatmulOp matmul,
-                    const ConstantRHS &rhs, int64_t width) {
+static tensor::CollapseShapeOp packRHS(RewriterBase &rewriter,
+                                       linalg::MatmulOp matmul,
+                                       const ConstantRHS &rhs, int64_t width) {
   Location loc = matmul.getLoc();
   MLIRContext *context = rewriter.getContext();
   Value lhs = matmul.getInputs()[0];
@@ -172,13 +175,46 @@ static void packRHS(RewriterBase &rewriter, linalg::MatmulOp matmul,
         Value sum = arith::AddFOp::create(b, nested, args[2], product);
         linalg::YieldOp::create(b, nested, sum);
       });
-  Value result = tensor::CollapseShapeOp::create(
+  auto result = tensor::CollapseShapeOp::create(
       rewriter, loc, outType, generic.getResult(0), reassociation);
   Operation *oldRHS = matmul.getInputs()[1].getDefiningOp();
-  rewriter.replaceOp(matmul, result);
+  rewriter.replaceOp(matmul, result.getResult());
   // The transpose of the weight no longer runs at every call.
   if (isa_and_present<linalg::TransposeOp>(oldRHS) && oldRHS->use_empty())
     rewriter.eraseOp(oldRHS);
+  return result;
+}
+
+/// Rewrites the elementwise consumers of the packed results (`collapses`)
+/// over the packed shape [M x N / P x P] (upstream's fold of reshapes by
+/// expansion), the result collapsed after them instead: otherwise the
+/// collapse stands between the contraction and, e.g., FlashNorm's row
+/// scaling, and norm-tile-and-fuse-rows, which does not fuse through
+/// reshapes, tiles them as separate loops (the contraction's result then
+/// goes to memory and back).
+static void
+foldIntoElementwiseConsumers(ArrayRef<tensor::CollapseShapeOp> collapses) {
+  llvm::SmallPtrSet<Operation *, 4> packed;
+  SmallVector<Operation *> consumers;
+  for (tensor::CollapseShapeOp collapse : collapses) {
+    packed.insert(collapse);
+    for (Operation *user : collapse->getUsers())
+      if (isa<linalg::GenericOp>(user))
+        consumers.push_back(user);
+  }
+  if (consumers.empty())
+    return;
+  MLIRContext *context = consumers.front()->getContext();
+  RewritePatternSet patterns(context);
+  linalg::populateFoldReshapeOpsByExpansionPatterns(
+      patterns, [&](OpOperand *fused) {
+        auto consumer = dyn_cast<linalg::GenericOp>(fused->getOwner());
+        return consumer && packed.contains(fused->get().getDefiningOp()) &&
+               consumer.getNumLoops() == consumer.getNumParallelLoops();
+      });
+  GreedyRewriteConfig config;
+  config.setStrictness(GreedyRewriteStrictness::ExistingOps);
+  (void)applyOpPatternsGreedily(consumers, std::move(patterns), config);
 }
 
 namespace {
@@ -195,8 +231,10 @@ struct PackConstantRHSPass
         matmuls.push_back({matmul, *rhs});
     });
     IRRewriter rewriter(&getContext());
+    SmallVector<tensor::CollapseShapeOp> collapses;
     for (auto [matmul, rhs] : matmuls)
-      packRHS(rewriter, matmul, rhs, panelWidth);
+      collapses.push_back(packRHS(rewriter, matmul, rhs, panelWidth));
+    foldIntoElementwiseConsumers(collapses);
   }
 };
 } // namespace

@@ -29,6 +29,40 @@ func.func @packed(%x: tensor<3x2xf32>, %init: tensor<3x4xf32>) -> tensor<3x4xf32
 
 // -----
 
+// An elementwise consumer of the packed result (FlashNorm's row scaling)
+// is rewritten over the packed shape, the collapse moved after it, so that
+// row tiling can fuse the contraction into its tiles. Consumers that are
+// not elementwise keep reading the collapsed result.
+// CHECK-DAG: #[[$ID3:.*]] = affine_map<(d0, d1, d2) -> (d0, d1, d2)>
+// CHECK-DAG: #[[$ROW3:.*]] = affine_map<(d0, d1, d2) -> (d0)>
+// CHECK-LABEL: func.func @elementwise_consumer(
+// CHECK-SAME: %[[X:[^:]*]]: tensor<3x2xf32>, %[[S:[^:]*]]: tensor<3xf32>, %[[INIT:[^:]*]]: tensor<3x4xf32>, %[[OUT:[^:]*]]: tensor<3x4xf32>)
+// CHECK: %[[G:.*]] = linalg.generic {{.*}} ins(%[[X]], %{{.*}} : tensor<3x2xf32>, tensor<2x2x2xf32>)
+// CHECK: %[[C:.*]] = tensor.collapse_shape %[[G]] {{\[\[}}0], [1, 2]] : tensor<3x2x2xf32> into tensor<3x4xf32>
+// CHECK: %[[EOUT:.*]] = tensor.expand_shape %[[OUT]] {{\[\[}}0], [1, 2]] output_shape [3, 2, 2]
+// CHECK: %[[SCALED:.*]] = linalg.generic {indexing_maps = [#[[$ID3]], #[[$ROW3]], #[[$ID3]]], iterator_types = ["parallel", "parallel", "parallel"]} ins(%[[G]], %[[S]] : tensor<3x2x2xf32>, tensor<3xf32>) outs(%[[EOUT]] : tensor<3x2x2xf32>)
+// CHECK: %[[RESULT:.*]] = tensor.collapse_shape %[[SCALED]] {{\[\[}}0], [1, 2]]
+// CHECK: %[[SUM:.*]] = linalg.reduce ins(%[[C]] : tensor<3x4xf32>)
+// CHECK: return %[[RESULT]], %[[SUM]]
+func.func @elementwise_consumer(%x: tensor<3x2xf32>, %s: tensor<3xf32>, %init: tensor<3x4xf32>, %out: tensor<3x4xf32>) -> (tensor<3x4xf32>, tensor<3xf32>) {
+  %w = arith.constant dense<[[0.0, 1.0, 2.0, 3.0], [4.0, 5.0, 6.0, 7.0]]> : tensor<2x4xf32>
+  %r = linalg.matmul ins(%x, %w : tensor<3x2xf32>, tensor<2x4xf32>) outs(%init : tensor<3x4xf32>) -> tensor<3x4xf32>
+  %y = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]}
+      ins(%r, %s : tensor<3x4xf32>, tensor<3xf32>) outs(%out : tensor<3x4xf32>) {
+  ^bb0(%a: f32, %b: f32, %o: f32):
+    %p = arith.mulf %a, %b : f32
+    linalg.yield %p : f32
+  } -> tensor<3x4xf32>
+  %sum = linalg.reduce ins(%r : tensor<3x4xf32>) outs(%s : tensor<3xf32>) dimensions = [1]
+    (%in: f32, %acc: f32) {
+      %t = arith.addf %in, %acc : f32
+      linalg.yield %t : f32
+    }
+  return %y, %sum : tensor<3x4xf32>, tensor<3xf32>
+}
+
+// -----
+
 // A splat constant stays a splat of the packed shape.
 // CHECK-LABEL: func.func @splat(
 // CHECK: arith.constant dense<5.000000e-01> : tensor<2x3x2xf32>

@@ -149,6 +149,13 @@ def NormPackConstantRHSPass
     `rms_norm(x) @ W` 512 x 768 x 768 f32, same buffers: 6.64–7.17 ms →
     5.71–5.92 (1 thread), 3.09–3.18 → 2.87–2.91 (2 threads).
 
+    An elementwise `linalg.generic` that reads the packed result (FlashNorm's
+    row scaling) is rewritten over [M x N / P x P] as well (upstream's
+    fold of reshapes by expansion), the collapse moved after it: with the
+    collapse in between, `norm-tile-and-fuse-rows` (which does not fuse
+    through reshapes) tiled the two as separate loops and the contraction's
+    result went to memory and back.
+
     Run before `norm-tile-and-fuse-rows` and with P equal to
     `norm-tile-contractions`' `register-tile-n` (`norm-lower-to-cpu`
     passes its `contraction-tile-n`). Limits: only `linalg.matmul` (not

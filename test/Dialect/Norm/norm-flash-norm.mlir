@@ -1,19 +1,21 @@
 // RUN: norm-opt %s --norm-flash-norm --split-input-file | FileCheck %s
 // RUN: norm-opt %s --norm-flash-norm=fold-low-precision=1 --split-input-file | FileCheck %s --check-prefix=LOWP
 
-// RMSNorm into x @ W: W'[k, n] = w[k] * W[k, n], the matmul reads x, and
-// rstd scales each row after it, in place: the epilogue's init is the
-// matmul's result, so that the scaled rows land in the matmul's destination
-// (no new buffer). The normalized output is left unused.
+// RMSNorm into x @ W: W'[k, n] = w[k] * W[k, n], the matmul reads x and
+// accumulates from zeros of its own, and rstd scales each row after it,
+// written into the tensor the original zero fill wrote (the destination;
+// row tiling fuses the matmul into the epilogue's tiles). The normalized
+// output is left unused.
 // CHECK-LABEL: func @rms_norm_matmul
 // CHECK-SAME: (%[[X:.*]]: tensor<?x2xf32>)
-// CHECK: %[[ACC:.*]] = linalg.fill
+// CHECK: %[[DEST:.*]] = tensor.empty
 // CHECK: %{{.*}}, %[[RSTD:.*]] = norm.rms_norm %[[X]] weight(%{{.*}} : tensor<2xf32>) axes = [1] : tensor<?x2xf32> rstd(tensor<?x1xf32>)
+// CHECK: %[[ZEROS:.*]] = linalg.fill
 // CHECK: %[[W:.*]] = arith.constant dense<{{\[\[}}2.000000e+00, 4.000000e+00], [9.000000e+00, 1.200000e+01]]> : tensor<2x2xf32>
-// CHECK: %[[MM:.*]] = linalg.matmul ins(%[[X]], %[[W]] : tensor<?x2xf32>, tensor<2x2xf32>) outs(%[[ACC]] :
+// CHECK: %[[MM:.*]] = linalg.matmul ins(%[[X]], %[[W]] : tensor<?x2xf32>, tensor<2x2xf32>) outs(%[[ZEROS]] :
 // CHECK: %[[R:.*]] = tensor.collapse_shape %[[RSTD]] {{\[\[}}0, 1]] : tensor<?x1xf32> into tensor<?xf32>
-// CHECK: %[[Y:.*]] = linalg.generic {{.*}} ins(%[[R]] : tensor<?xf32>) outs(%[[MM]] : tensor<?x2xf32>)
-// CHECK-NEXT: ^bb0(%[[S:.*]]: f32, %[[A:.*]]: f32):
+// CHECK: %[[Y:.*]] = linalg.generic {{.*}} ins(%[[MM]], %[[R]] : tensor<?x2xf32>, tensor<?xf32>) outs(%[[DEST]] : tensor<?x2xf32>)
+// CHECK-NEXT: ^bb0(%[[A:.*]]: f32, %[[S:.*]]: f32, %{{.*}}: f32):
 // CHECK-NEXT: %[[P:.*]] = arith.mulf %[[A]], %[[S]] : f32
 // CHECK-NEXT: linalg.yield %[[P]]
 // CHECK: return %[[Y]]
@@ -54,8 +56,8 @@ func.func @rms_norm_offset_residual_transposed(%x: tensor<4x2xf32>, %r: tensor<4
 
 // LayerNorm with weight and bias into a matmul that accumulates onto %c:
 // out = c + rstd * (x @ W' - mean * colsum(W')) + b @ W, with W' = [[1, 2],
-// [6, 8]], colsum = [7, 10], b @ W = [4, 6]. The matmul starts from zeros;
-// the epilogue updates %c in place (reads it through its output).
+// [6, 8]], colsum = [7, 10], b @ W = [4, 6]. The matmul starts from zeros
+// of its own; the epilogue reads %c through its output.
 // CHECK-LABEL: func @layer_norm_matmul_accumulate
 // CHECK-SAME: (%[[X:.*]]: tensor<4x2xf32>, %[[C:.*]]: tensor<4x2xf32>)
 // CHECK: %{{.*}}, %[[MEAN:.*]], %[[RSTD:.*]] = norm.layer_norm %[[X]] {{.*}} stats(tensor<4x1xf32>, tensor<4x1xf32>)
@@ -127,17 +129,17 @@ func.func @bf16(%x: tensor<4x2xbf16>, %acc: tensor<4x2xbf16>) -> tensor<4x2xbf16
 // -----
 
 // Pre-norm QKV: three projections of one RMSNorm share its statistics;
-// each gets its own W' and epilogue (in place on its matmul's result).
+// each gets its own W' and epilogue.
 // CHECK-LABEL: func @qkv
 // CHECK-SAME: (%[[X:[a-z0-9]*]]: tensor<4x2xf32>
 // CHECK: %{{.*}}, %[[RSTD:.*]] = norm.rms_norm %[[X]]
 // CHECK-NOT: norm.rms_norm
 // CHECK: %[[Q:.*]] = linalg.matmul ins(%[[X]], %{{.*}} : tensor<4x2xf32>, tensor<2x2xf32>)
-// CHECK: %[[QS:.*]] = linalg.generic {{.*}} outs(%[[Q]] :
+// CHECK: %[[QS:.*]] = linalg.generic {{.*}} ins(%[[Q]], %{{.*}} :
 // CHECK: %[[K:.*]] = linalg.matmul ins(%[[X]], %{{.*}} : tensor<4x2xf32>, tensor<2x3xf32>)
-// CHECK: %[[KS:.*]] = linalg.generic {{.*}} outs(%[[K]] :
+// CHECK: %[[KS:.*]] = linalg.generic {{.*}} ins(%[[K]], %{{.*}} :
 // CHECK: %[[V:.*]] = linalg.matmul ins(%[[X]], %{{.*}} : tensor<4x2xf32>, tensor<2x3xf32>)
-// CHECK: %[[VS:.*]] = linalg.generic {{.*}} outs(%[[V]] :
+// CHECK: %[[VS:.*]] = linalg.generic {{.*}} ins(%[[V]], %{{.*}} :
 // CHECK: return %[[QS]], %[[KS]], %[[VS]]
 func.func @qkv(%x: tensor<4x2xf32>, %acc2: tensor<4x2xf32>, %acc3: tensor<4x3xf32>) -> (tensor<4x2xf32>, tensor<4x3xf32>, tensor<4x3xf32>) {
   %w = arith.constant dense<[2.0, 3.0]> : tensor<2xf32>

@@ -273,18 +273,27 @@ struct NormFlashNormPass
     Value init = matmul.getDpsInitOperand(0)->get();
     std::optional<double> initSplat = getSplatConstant(init);
     bool addInit = !initSplat || *initSplat != 0.0;
-    Value zeros = init;
-    if (addInit) {
-      Value empty = tensor::EmptyOp::create(
+    // The matmul accumulates from zero into a tensor of its own (row tiling
+    // fuses it into the epilogue's tiles: a tile stays in cache); the
+    // epilogue writes the destination: the original accumulator C when it
+    // is added (read through the epilogue's output), else the tensor the
+    // zero fill wrote (the caller's destination), else a new one.
+    auto newTensor = [&]() -> Value {
+      return tensor::EmptyOp::create(
           rewriter, mmLoc, tensor::getMixedSizes(rewriter, mmLoc, init),
           resultType.getElementType());
-      Value zero = arith::ConstantOp::create(
-          rewriter, mmLoc,
-          rewriter.getFloatAttr(resultType.getElementType(), 0.0));
-      zeros = linalg::FillOp::create(rewriter, mmLoc, ValueRange{zero},
-                                     ValueRange{empty})
-                  .getResult(0);
+    };
+    Value destination = init;
+    if (!addInit) {
+      auto fill = init.getDefiningOp<linalg::FillOp>();
+      destination = fill ? fill.getOutputs()[0] : newTensor();
     }
+    Value zero = arith::ConstantOp::create(
+        rewriter, mmLoc,
+        rewriter.getFloatAttr(resultType.getElementType(), 0.0));
+    Value zeros = linalg::FillOp::create(rewriter, mmLoc, ValueRange{zero},
+                                         ValueRange{newTensor()})
+                      .getResult(0);
     Value weightConstant =
         arith::ConstantOp::create(rewriter, mmLoc, plan.newWeight);
     Operation *newMatmul = rewriter.clone(*matmul);
@@ -306,18 +315,8 @@ struct NormFlashNormPass
     AffineMap identity = rewriter.getMultiDimIdentityMap(2);
     AffineMap rowMap = AffineMap::get(2, 0, m, context);
     AffineMap colMap = AffineMap::get(2, 0, n, context);
-    // The epilogue updates a buffer in place, so that the result reaches
-    // the matmul's destination without a new allocation: the accumulator
-    // itself when the matmul started from zero (it was written into the
-    // destination), else the original init C, read through the output.
-    SmallVector<Value> inputs;
-    SmallVector<AffineMap> maps;
-    if (addInit) {
-      inputs.push_back(newMatmul->getResult(0));
-      maps.push_back(identity);
-    }
-    inputs.push_back(toRows(rstd));
-    maps.push_back(rowMap);
+    SmallVector<Value> inputs = {newMatmul->getResult(0), toRows(rstd)};
+    SmallVector<AffineMap> maps = {identity, rowMap};
     if (layerNorm) {
       inputs.append({toRows(mean), rowConstant(plan.colSum)});
       maps.append({rowMap, colMap});
@@ -328,23 +327,20 @@ struct NormFlashNormPass
     }
     maps.push_back(identity);
     Type element = resultType.getElementType();
-    Value destination = addInit ? init : newMatmul->getResult(0);
     auto epilogue = linalg::GenericOp::create(
         rewriter, mmLoc, TypeRange{resultType}, inputs, ValueRange{destination},
         maps,
         SmallVector<utils::IteratorType>(2, utils::IteratorType::parallel),
         [&](OpBuilder &b, Location l, ValueRange args) {
-          Value acc = addInit ? args.front() : args.back();
-          unsigned next = addInit ? 1 : 0;
-          Value value = castFloat(b, l, acc, statsElement);
-          Value rowRstd = args[next++];
+          Value value = castFloat(b, l, args[0], statsElement);
+          unsigned next = 2;
           if (layerNorm) {
             Value shift =
                 arith::MulFOp::create(b, l, args[next], args[next + 1]);
             value = arith::SubFOp::create(b, l, value, shift);
             next += 2;
           }
-          value = arith::MulFOp::create(b, l, value, rowRstd);
+          value = arith::MulFOp::create(b, l, value, args[1]);
           if (hasBias)
             value = arith::AddFOp::create(b, l, value, args[next++]);
           if (addInit)

@@ -210,10 +210,11 @@ def NormFlashNormPass : Pass<"norm-flash-norm"> {
     `residual_sum` when it has a `residual`) and accumulates from zero; one
     elementwise `linalg.generic` then applies the per-row scale, the mean
     term with the column sums of the rounded `W'`, `bias @ W` and the
-    matmul's original accumulator when it was not zero. It updates in
-    place the matmul's result (or, when the original accumulator was not
-    zero, that accumulator), so that the result stays in the matmul's
-    destination.
+    matmul's original accumulator when it was not zero. The matmul
+    accumulates into zeros of its own; the epilogue writes the tensor the
+    original zero fill wrote (the destination), or the original
+    accumulator, read through its output: the result stays in the
+    destination, and row tiling fuses the matmul into the epilogue's tiles.
 
     Limits: rank-2 input normalized over axis 1 of static size; no
     activation; every use of the normalized value is a matmul's left

@@ -30,7 +30,8 @@ PASS_SETS = [
     "--norm-check-leakage", "--norm-lint=min-batch-elements=1000000000",
     "--norm-fusion-report", "--norm-raise", "--norm-decompose-aggregates",
     "--norm-tile-and-fuse-rows=tile-size=3", "--norm-set-fast-math",
-    "--norm-drop-tied-buffer-results", "--norm-lower-to-cpu",
+    "--norm-drop-tied-buffer-results", "--norm-hoist-invariant-loads",
+    "--norm-pack-constant-rhs=panel-width=2", "--norm-lower-to-cpu",
     "--norm-lower-to-cpu=tile-size=0 openmp=false",
     "--norm-lower-to-nvvm=format=isa",
     "--convert-norm-to-linalg|--canonicalize|--norm-fusion-report|"

@@ -218,6 +218,9 @@ void mlir::norm::buildNormLowerToCPUPipeline(
     if (options.prefetchNextTile)
       pm.addNestedPass<func::FuncOp>(createNormPrefetchNextRowTilePass());
   }
+  // Per-channel parameters loaded once per loop rather than per vector
+  // (before the OpenMP outlining hides where their buffers come from).
+  pm.addNestedPass<func::FuncOp>(createNormHoistInvariantLoadsPass());
   if (options.openmp)
     pm.addPass(createConvertSCFToOpenMPPass());
 

@@ -269,34 +269,80 @@ getDimsWithoutParameters(AffineMap statsMap, const Affine &affine) {
   return getUnusedDimsBitVector({statsMap, affine.map});
 }
 
-/// The scale `rstd * (weight + offset)` of a normalization whose statistics
-/// and weight vary along some of the iteration dimensions only (the batch
-/// and group norms: [C], or [N, G, C/G]; `unused` are the others), over
-/// those dimensions in the compute type. The normalization is then `(x -
-/// mean) * scale + bias`, a subtraction and a multiply-add per element
-/// instead of a subtraction and two multiplications: that matters where a
-/// fused activation makes the loop compute-bound. (Folding the mean into a
-/// shift, `x * scale + (bias - mean * scale)` as PyTorch's CPU kernels do,
-/// would save one more operation but not cancel: constant rows would no
-/// longer normalize to exactly the bias.)
-static Value buildScale(OpBuilder &b, Location loc, const NormInput &in,
-                        const llvm::SmallBitVector &unused, Value rstd,
-                        AffineMap statsMap, const Affine &affine,
-                        double scale) {
+/// The per-channel operands of a normalization whose statistics and weight
+/// vary along some of the iteration dimensions only (the batch and group
+/// norms: [C], or [N, G, C/G]; `unused` are the others), computed by one
+/// generic over those dimensions in the compute type.
+struct ChannelParameters {
+  /// `rstd * (weight + offset)`. The normalization is then `(x - mean) *
+  /// scale + bias`, a subtraction and a multiply-add per element instead of
+  /// a subtraction and two multiplications: that matters where a fused
+  /// activation makes the loop compute-bound. (Folding the mean into a
+  /// shift, `x * scale + (bias - mean * scale)` as PyTorch's CPU kernels
+  /// do, would save one more operation but not cancel: constant rows would
+  /// no longer normalize to exactly the bias.)
+  Value scale;
+  /// Copies of `mean` and of the bias (null where absent), so that the
+  /// normalization loop reads only buffers of its own: a parameter read
+  /// from an argument may alias the output the loop stores to, which keeps
+  /// its loads in the loop (norm-hoist-invariant-loads moves the loads of
+  /// local buffers out of the pixel loops).
+  Value mean, bias;
+};
+
+static ChannelParameters
+buildChannelParameters(OpBuilder &b, Location loc, const NormInput &in,
+                       const llvm::SmallBitVector &unused, Value mean,
+                       Value rstd, AffineMap statsMap, const Affine &affine,
+                       double scale) {
   Type computeType = in.computeType;
   SmallVector<OpFoldResult> sizes;
   for (auto [dim, size] : llvm::enumerate(tensor::getMixedSizes(b, loc, in.x)))
     if (!unused[dim])
       sizes.push_back(size);
-  return buildElementwise(
-      b, loc, ValueRange{rstd, affine.weight},
-      {compressDims(statsMap, unused), compressDims(affine.map, unused)}, sizes,
-      computeType, [&](OpBuilder &nb, Location nloc, ValueRange args) -> Value {
+  AffineMap compressedStats = compressDims(statsMap, unused);
+  AffineMap compressedAffine = compressDims(affine.map, unused);
+  SmallVector<Value> inputs = {rstd, affine.weight};
+  SmallVector<AffineMap> maps = {compressedStats, compressedAffine};
+  if (mean) {
+    inputs.push_back(mean);
+    maps.push_back(compressedStats);
+  }
+  if (affine.bias) {
+    inputs.push_back(affine.bias);
+    maps.push_back(compressedAffine);
+  }
+  unsigned numOutputs = 1 + (mean ? 1 : 0) + (affine.bias ? 1 : 0);
+  SmallVector<Value> outputs;
+  for (unsigned i = 0; i < numOutputs; ++i)
+    outputs.push_back(tensor::EmptyOp::create(b, loc, sizes, computeType));
+  AffineMap identity = b.getMultiDimIdentityMap(sizes.size());
+  maps.append(numOutputs, identity);
+  SmallVector<utils::IteratorType> iterators(sizes.size(),
+                                             utils::IteratorType::parallel);
+  linalg::GenericOp generic = buildGeneric(
+      b, loc, inputs, outputs, maps, iterators,
+      [&](OpBuilder &nb, Location nloc, ValueRange args) {
         Value weight = adjustAffineValue(nb, nloc, args[1], computeType,
                                          affine.weightOffset, scale);
-        return arith::MulFOp::create(
-            nb, nloc, castFloat(nb, nloc, args[0], computeType), weight);
+        SmallVector<Value> results = {arith::MulFOp::create(
+            nb, nloc, castFloat(nb, nloc, args[0], computeType), weight)};
+        unsigned next = 2;
+        if (mean)
+          results.push_back(castFloat(nb, nloc, args[next++], computeType));
+        if (affine.bias)
+          results.push_back(adjustAffineValue(nb, nloc, args[next++],
+                                              computeType, 0.0, scale));
+        return results;
       });
+  ChannelParameters parameters;
+  parameters.scale = generic.getResult(0);
+  unsigned next = 1;
+  if (mean)
+    parameters.mean = generic.getResult(next++);
+  if (affine.bias)
+    parameters.bias = generic.getResult(next++);
+  return parameters;
 }
 
 /// The final elementwise generic over the iteration space:
@@ -333,7 +379,6 @@ static Value buildNormalize(OpBuilder &b, Location loc, const NormInput &in,
     inputs.push_back(value);
     maps.push_back(map);
   };
-  addInput(mean, statsMap);
   Value weight = affine.weight;
   bool halveForGelu =
       weight && activation && activation.getKind() == ActivationKind::Gelu;
@@ -344,18 +389,24 @@ static Value buildNormalize(OpBuilder &b, Location loc, const NormInput &in,
   if (unused && unused->any()) {
     SmallVector<unsigned> parameterDims =
         llvm::to_vector((~*unused).set_bits());
-    addInput(buildScale(b, loc, in, *unused, rstd, statsMap, affine, scale),
-             b.getMultiDimIdentityMap(rank).getSubMap(parameterDims));
+    AffineMap parameterMap =
+        b.getMultiDimIdentityMap(rank).getSubMap(parameterDims);
+    ChannelParameters parameters = buildChannelParameters(
+        b, loc, in, *unused, mean, rstd, statsMap, affine, scale);
+    addInput(parameters.mean, parameterMap);
+    addInput(parameters.scale, parameterMap);
+    addInput(parameters.bias, parameterMap);
     weight = Value();
   } else {
+    addInput(mean, statsMap);
     addInput(rstd, statsMap);
     addInput(prepareAffineOperand(b, loc, weight, in.computeType,
                                   affine.weightOffset, scale),
              affine.map);
+    addInput(
+        prepareAffineOperand(b, loc, affine.bias, in.computeType, 0.0, scale),
+        affine.map);
   }
-  addInput(
-      prepareAffineOperand(b, loc, affine.bias, in.computeType, 0.0, scale),
-      affine.map);
   maps.push_back(b.getMultiDimIdentityMap(rank));
   SmallVector<utils::IteratorType> iterators(rank,
                                              utils::IteratorType::parallel);

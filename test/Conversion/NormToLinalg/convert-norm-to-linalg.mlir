@@ -179,7 +179,9 @@ func.func @rms_norm_residual_sum_bf16(%x: tensor<?x64xbf16>, %w: tensor<64xbf16>
 // scale rstd * weight per channel (statistics and weight vary along the
 // channel only), so that the payload is one subtraction and one multiply-add:
 // (x - mean) * scale + bias, broadcast from the last dimension; leaky_relu
-// in the payload.
+// in the payload. The same generic copies the mean and the bias: the
+// payload reads only tensors of its own (local buffers, whose loads
+// norm-hoist-invariant-loads moves out of the pixel loops).
 
 // CHECK-DAG: #[[ID1:.*]] = affine_map<(d0) -> (d0)>
 // CHECK-DAG: #[[CH:.*]] = affine_map<(d0, d1, d2, d3) -> (d3)>
@@ -189,12 +191,12 @@ func.func @rms_norm_residual_sum_bf16(%x: tensor<?x64xbf16>, %w: tensor<64xbf16>
 // CHECK: %[[RSTD:.*]] = linalg.generic {{.*}} ins(%[[V]] : tensor<16xf32>)
 // CHECK: arith.constant 1.000000e-03 : f32
 // CHECK: math.rsqrt
-// CHECK: %[[SCALE:.*]] = linalg.generic {indexing_maps = [#[[ID1]], #[[ID1]], #[[ID1]]], iterator_types = ["parallel"]} ins(%[[RSTD]], %[[W]] : tensor<16xf32>, tensor<16xf32>)
-// CHECK: ^bb0(%[[RS:.*]]: f32, %[[WV:.*]]: f32, %{{.*}}: f32):
+// CHECK: %[[PARAMS:.*]]:3 = linalg.generic {indexing_maps = [#[[ID1]], #[[ID1]], #[[ID1]], #[[ID1]], #[[ID1]], #[[ID1]], #[[ID1]]], iterator_types = ["parallel"]} ins(%[[RSTD]], %[[W]], %[[M]], %[[B]] : tensor<16xf32>, tensor<16xf32>, tensor<16xf32>, tensor<16xf32>)
+// CHECK: ^bb0(%[[RS:.*]]: f32, %[[WV:.*]]: f32, %[[MC:.*]]: f32, %[[BC:.*]]: f32, %{{.*}}: f32, %{{.*}}: f32, %{{.*}}: f32):
 // CHECK-NEXT: %[[RW:.*]] = arith.mulf %[[RS]], %[[WV]] : f32
-// CHECK-NEXT: linalg.yield %[[RW]] : f32
+// CHECK-NEXT: linalg.yield %[[RW]], %[[MC]], %[[BC]] : f32, f32, f32
 // CHECK: linalg.generic {indexing_maps = [#{{.*}}, #[[CH]], #[[CH]], #[[CH]], #{{.*}}], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
-// CHECK-SAME: ins(%[[X]], %[[M]], %[[SCALE]], %[[B]] :
+// CHECK-SAME: ins(%[[X]], %[[PARAMS]]#1, %[[PARAMS]]#0, %[[PARAMS]]#2 :
 // CHECK: ^bb0(%[[XV:.*]]: f32, %[[MV:.*]]: f32, %[[S:.*]]: f32, %[[BV:.*]]: f32, %{{.*}}: f32):
 // CHECK-NEXT: %[[D:.*]] = arith.subf %[[XV]], %[[MV]] : f32
 // CHECK-NEXT: %[[DS:.*]] = arith.mulf %[[D]], %[[S]] : f32
@@ -331,9 +333,9 @@ func.func @batch_norm_training_residual(%x: tensor<4x8xf32>, %rm: tensor<8xf32>,
 // CHECK-SAME: %[[X:[^:]*]]: tensor<8x64x4x4xf32>, %{{[^:]*}}: tensor<64xf32>, %{{[^:]*}}: tensor<64xf32>, %[[W:[^:]*]]: tensor<64xf32>, %[[B:[^:]*]]: tensor<64xf32>)
 // CHECK: iterator_types = ["reduction", "parallel", "reduction"]
 // CHECK: iterator_types = ["reduction", "parallel", "reduction"]
-// CHECK: %[[SCALE:.*]] = linalg.generic {{.*}} ins(%{{.*}}, %[[W]] : tensor<64xf32>, tensor<64xf32>)
+// CHECK: %[[PARAMS:.*]]:3 = linalg.generic {{.*}} ins(%{{.*}}, %[[W]], %{{.*}}, %[[B]] : tensor<64xf32>, tensor<64xf32>, tensor<64xf32>, tensor<64xf32>)
 // CHECK: linalg.generic {{.*}}iterator_types = ["parallel", "parallel", "parallel", "parallel"]
-// CHECK-SAME: ins(%{{.*}}, %[[SCALE]], %[[B]] : tensor<64xf32>, tensor<64xf32>, tensor<64xf32>) outs(%[[X]] : tensor<8x64x4x4xf32>)
+// CHECK-SAME: ins(%[[PARAMS]]#1, %[[PARAMS]]#0, %[[PARAMS]]#2 : tensor<64xf32>, tensor<64xf32>, tensor<64xf32>) outs(%[[X]] : tensor<8x64x4x4xf32>)
 // CHECK: ^bb0(%[[M:.*]]: f32, %[[S:.*]]: f32, %{{.*}}: f32, %[[XV:.*]]: f32):
 // CHECK-NEXT: %[[D:.*]] = arith.subf %[[XV]], %[[M]] : f32
 // CHECK-NEXT: arith.mulf %[[D]], %[[S]] : f32
@@ -351,13 +353,12 @@ func.func @inplace_abn_elu(%x: tensor<8x64x4x4xf32>, %m: tensor<64xf32>, %v: ten
 // Group norm (NCHW): channels split into [G, C/G], statistics [N, G] over
 // C/G, H and W, read as one merged dimension ([N, G, C/G*H*W]: a long
 // innermost loop); weight and bias split the same way, the weight times rstd
-// computed per [N, G, C/G] first; output collapsed back.
+// computed per [N, G, C/G] first (with copies of the mean and the bias over
+// the same dimensions); output collapsed back.
 
 // CHECK-DAG: #[[ID5:.*]] = affine_map<(d0, d1, d2, d3, d4) -> (d0, d1, d2, d3, d4)>
-// CHECK-DAG: #[[NG:.*]] = affine_map<(d0, d1, d2, d3, d4) -> (d0, d1)>
 // CHECK-DAG: #[[ID3:.*]] = affine_map<(d0, d1, d2) -> (d0, d1, d2)>
 // CHECK-DAG: #[[NG3:.*]] = affine_map<(d0, d1, d2) -> (d0, d1)>
-// CHECK-DAG: #[[GC:.*]] = affine_map<(d0, d1, d2, d3, d4) -> (d1, d2)>
 // CHECK-DAG: #[[NGC:.*]] = affine_map<(d0, d1, d2, d3, d4) -> (d0, d1, d2)>
 // CHECK-DAG: #[[GC3:.*]] = affine_map<(d0, d1, d2) -> (d1, d2)>
 // CHECK-LABEL: func.func @group_norm_nchw(
@@ -371,8 +372,8 @@ func.func @inplace_abn_elu(%x: tensor<8x64x4x4xf32>, %m: tensor<64xf32>, %v: ten
 // CHECK: %[[RSTD:.*]] = linalg.generic {{.*}} ins(%[[SQ]] : tensor<2x4xf32>)
 // CHECK: %[[WE:.*]] = tensor.expand_shape %[[W]] {{\[}}[0, 1]] output_shape [4, 8] : tensor<32xf32> into tensor<4x8xf32>
 // CHECK: %[[BE:.*]] = tensor.expand_shape %[[B]] {{\[}}[0, 1]] output_shape [4, 8] : tensor<32xf32> into tensor<4x8xf32>
-// CHECK: %[[SCALE:.*]] = linalg.generic {indexing_maps = [#[[NG3]], #[[GC3]], #[[ID3]]], {{.*}} ins(%[[RSTD]], %[[WE]] : tensor<2x4xf32>, tensor<4x8xf32>) outs(%{{.*}} : tensor<2x4x8xf32>)
-// CHECK: %[[YE:.*]] = linalg.generic {indexing_maps = [#[[ID5]], #[[NG]], #[[NGC]], #[[GC]], #[[ID5]]], {{.*}} ins(%[[XE]], %[[MEAN]], %[[SCALE]], %[[BE]] :
+// CHECK: %[[PARAMS:.*]]:3 = linalg.generic {indexing_maps = [#[[NG3]], #[[GC3]], #[[NG3]], #[[GC3]], #[[ID3]], #[[ID3]], #[[ID3]]], {{.*}} ins(%[[RSTD]], %[[WE]], %[[MEAN]], %[[BE]] : tensor<2x4xf32>, tensor<4x8xf32>, tensor<2x4xf32>, tensor<4x8xf32>) outs(%{{.*}}, %{{.*}}, %{{.*}} : tensor<2x4x8xf32>, tensor<2x4x8xf32>, tensor<2x4x8xf32>)
+// CHECK: %[[YE:.*]] = linalg.generic {indexing_maps = [#[[ID5]], #[[NGC]], #[[NGC]], #[[NGC]], #[[ID5]]], {{.*}} ins(%[[XE]], %[[PARAMS]]#1, %[[PARAMS]]#0, %[[PARAMS]]#2 :
 // CHECK: arith.subf %{{.*}}, %{{.*}} : f32
 // CHECK: arith.mulf %{{.*}}, %{{.*}} : f32
 // CHECK: arith.negf

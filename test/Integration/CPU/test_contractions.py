@@ -51,29 +51,21 @@ func.func @f(%a: tensor<{m}x{k}xf32>, %b: tensor<{k}x{n}xf32>,
 }}"""
 
 
-def _rms_matmul(m, k, n):
-    return f"""
-func.func @f(%x: tensor<{m}x{k}xf32>, %w: tensor<{k}xf32>, %b: tensor<{k}x{n}xf32>,
-             %out: tensor<{m}x{n}xf32>) -> tensor<{m}x{n}xf32>
-    attributes {{llvm.emit_c_interface}} {{
-  %zero = arith.constant 0.0 : f32
-  %acc = linalg.fill ins(%zero : f32) outs(%out : tensor<{m}x{n}xf32>) -> tensor<{m}x{n}xf32>
-  %y = norm.rms_norm %x weight(%w : tensor<{k}xf32>) axes = [1] epsilon = 1.0e-05 : tensor<{m}x{k}xf32>
-  %r = linalg.matmul ins(%y, %b : tensor<{m}x{k}xf32>, tensor<{k}x{n}xf32>)
-                     outs(%acc : tensor<{m}x{n}xf32>) -> tensor<{m}x{n}xf32>
-  return %r : tensor<{m}x{n}xf32>
-}}"""
-
-
-def _rms_matmul_constants(w, b, m):
-    """_rms_matmul with the norm weight and the matrix as constants, the
-    form norm-flash-norm folds."""
-    k, n = b.shape
-    return f"""
-func.func @f(%x: tensor<{m}x{k}xf32>, %out: tensor<{m}x{n}xf32>) -> tensor<{m}x{n}xf32>
-    attributes {{llvm.emit_c_interface}} {{
+def _rms_matmul(m, k, n, constants=None):
+    """rms_norm(x, w) @ b into a zero-filled destination. With `constants`
+    (w, b), the norm weight and the matrix are constants, the form
+    norm-flash-norm folds; else they are arguments."""
+    args = f"%w: tensor<{k}xf32>, %b: tensor<{k}x{n}xf32>, "
+    body = ""
+    if constants is not None:
+        w, b = constants
+        args = ""
+        body = f"""
   %w = arith.constant {_dense_literal(w)} : tensor<{k}xf32>
-  %b = arith.constant {_dense_literal(b)} : tensor<{k}x{n}xf32>
+  %b = arith.constant {_dense_literal(b)} : tensor<{k}x{n}xf32>"""
+    return f"""
+func.func @f(%x: tensor<{m}x{k}xf32>, {args}%out: tensor<{m}x{n}xf32>) -> tensor<{m}x{n}xf32>
+    attributes {{llvm.emit_c_interface}} {{{body}
   %zero = arith.constant 0.0 : f32
   %acc = linalg.fill ins(%zero : f32) outs(%out : tensor<{m}x{n}xf32>) -> tensor<{m}x{n}xf32>
   %y = norm.rms_norm %x weight(%w : tensor<{k}xf32>) axes = [1] epsilon = 1.0e-05 : tensor<{m}x{k}xf32>
@@ -173,7 +165,7 @@ def _case(name, rng):
         m, k, n = 37, 96, 64 if name.endswith("_packed") else 53
         x, w, b = r(m, k), np.abs(r(k)) + 0.5, r(k, n)
         if "_flashnorm" in name:
-            return (_rms_matmul_constants(w, b, m), [x], (m, n),
+            return (_rms_matmul(m, k, n, constants=(w, b)), [x], (m, n),
                     _rms_ref(x, w) @ b, k, True)
         return (_rms_matmul(m, k, n), [x, w, b], (m, n), _rms_ref(x, w) @ b, k,
                 True)

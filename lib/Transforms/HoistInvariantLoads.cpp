@@ -15,13 +15,13 @@
 #include "mlir/Analysis/AliasAnalysis.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/MemRef/Utils/MemRefUtils.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/SCF/Utils/Utils.h"
 #include "mlir/Dialect/Utils/StaticValueUtils.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/Interfaces/LoopLikeInterface.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
-#include "mlir/Interfaces/ViewLikeInterface.h"
 #include "mlir/Transforms/LoopInvariantCodeMotionUtils.h"
 
 namespace mlir::norm {
@@ -72,13 +72,6 @@ static bool mayBeWrittenIn(Operation *loop, Value memref,
   return result.wasInterrupted();
 }
 
-/// The buffer `memref` is a view of (through subviews, casts, reshapes).
-static Value getViewRoot(Value memref) {
-  while (auto view = memref.getDefiningOp<ViewLikeOpInterface>())
-    memref = view.getViewSource();
-  return memref;
-}
-
 /// Whether `value` is, or is computed in `loop`'s body from, the loop's
 /// induction variable.
 static bool dependsOnInductionVar(Value value, scf::ForOp loop) {
@@ -113,7 +106,7 @@ static bool shouldUnroll(scf::ForOp loop, int64_t limit,
     Value memref = getLoadedMemref(&op);
     if (!memref)
       continue;
-    Value root = getViewRoot(memref);
+    Value root = memref::skipViewLikeOps(cast<MemrefValue>(memref));
     bool followsLoop = llvm::any_of(op.getOperands(), [&](Value operand) {
       return dependsOnInductionVar(operand, loop);
     });

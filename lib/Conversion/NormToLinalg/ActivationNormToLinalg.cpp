@@ -352,7 +352,8 @@ buildChannelParameters(OpBuilder &b, Location loc, const NormInput &in,
 /// `inPlace` (no residual), `x` is the init operand and is read through the
 /// output block argument, so that bufferization can overwrite it. Where
 /// the statistics and the weight vary along only some dimensions, `rstd *
-/// weight` is computed over those first (buildScale).
+/// weight` is computed over those first, with local copies of the mean and
+/// the bias (buildChannelParameters).
 ///
 /// A gelu after a weight gets the weight and bias halved (exactly, once per
 /// call) and is built as buildGeluOfHalf: the payload then computes x / 2

@@ -42,6 +42,21 @@ ID2 = "affine_map<(d0, d1) -> (d0, d1)>"
 ID3 = "affine_map<(d0, d1, d2) -> (d0, d1, d2)>"
 ID4 = "affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>"
 
+
+def _gelu_erf(x):
+    """Payload lines of the exact GELU of the f32 value `x` as frontends
+    write it, 0.5 * x * (1 + erf(x / sqrt 2)), into %r."""
+    return f"""    %half = arith.constant 0.5 : f32
+    %one = arith.constant 1.0 : f32
+    %rs2 = arith.constant 0.707106769 : f32
+    %d = arith.mulf {x}, %rs2 : f32
+    %erf = math.erf %d : f32
+    %p = arith.addf %erf, %one : f32
+    %h = arith.mulf %half, {x} : f32
+    %r = arith.mulf %h, %p : f32
+"""
+
+
 CASES = {
     # name: (mlir, expected substrings of the fused IR, forbidden ones)
     "layer_norm_relu_generic": ("""
@@ -84,15 +99,7 @@ func.func @f(%x: tensor<2x8x5x5xbf16>) -> tensor<2x8x5x5xbf16>
       ins(%n : tensor<2x8x5x5xbf16>) outs(%e : tensor<2x8x5x5xbf16>) {
   ^bb0(%a: bf16, %o: bf16):
     %f = arith.extf %a : bf16 to f32
-    %half = arith.constant 0.5 : f32
-    %one = arith.constant 1.0 : f32
-    %rs2 = arith.constant 0.707106769 : f32
-    %d = arith.mulf %f, %rs2 : f32
-    %erf = math.erf %d : f32
-    %p = arith.addf %erf, %one : f32
-    %h = arith.mulf %half, %f : f32
-    %r = arith.mulf %h, %p : f32
-    %t = arith.truncf %r : f32 to bf16
+""" + _gelu_erf("%f") + """    %t = arith.truncf %r : f32 to bf16
     linalg.yield %t : bf16
   } -> tensor<2x8x5x5xbf16>
   return %y : tensor<2x8x5x5xbf16>
@@ -107,15 +114,7 @@ func.func @f(%x: tensor<6x48xf32>, %w: tensor<48xf32>, %b: tensor<48xf32>) -> te
   %y = linalg.generic {indexing_maps = [#id2, #id2], iterator_types = ["parallel", "parallel"]}
       ins(%n : tensor<6x48xf32>) outs(%e : tensor<6x48xf32>) {
   ^bb0(%a: f32, %o: f32):
-    %half = arith.constant 0.5 : f32
-    %one = arith.constant 1.0 : f32
-    %rs2 = arith.constant 0.707106769 : f32
-    %d = arith.mulf %a, %rs2 : f32
-    %erf = math.erf %d : f32
-    %p = arith.addf %erf, %one : f32
-    %h = arith.mulf %half, %a : f32
-    %r = arith.mulf %h, %p : f32
-    linalg.yield %r : f32
+""" + _gelu_erf("%a") + """    linalg.yield %r : f32
   } -> tensor<6x48xf32>
   return %y : tensor<6x48xf32>
 }""", ["activation = gelu"], ["linalg.generic"]),

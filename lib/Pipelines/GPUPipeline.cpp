@@ -287,6 +287,9 @@ void mlir::norm::buildNormLowerToNVVMPipeline(
   device.addPass(createReconcileUnrealizedCastsPass());
 
   // Host: gpu.launch_func to mgpu* calls, the rest to the LLVM dialect.
+  // Upstream expand-strided-metadata crashes on an expand_shape with two
+  // dynamic sizes in a group; those become reinterpret_casts first.
+  pm.addNestedPass<func::FuncOp>(createNormExpandShapeToReinterpretCastPass());
   pm.addPass(createConvertFuncToLLVMPass());
   pm.addPass(createGpuToLLVMConversionPass());
   pm.addPass(createReconcileUnrealizedCastsPass());

@@ -304,6 +304,7 @@ void mlir::norm::buildNormLowerToNVVMPipeline(
 }
 
 void mlir::norm::registerNormGPUPipelines() {
+  device.addPass(createNormExternDynamicSharedMemoryPass());
   PassRegistration<CheckCudaToolkitPass>();
   PassPipelineRegistration<NormNVVMPipelineOptions>(
       "norm-lower-to-nvvm",

@@ -329,6 +329,28 @@ def NormApproximateFunctionsPass : Pass<"norm-approximate-functions"> {
 // norm-align-workgroup-buffers
 //===----------------------------------------------------------------------===//
 
+def NormExternDynamicSharedMemoryPass
+    : Pass<"norm-extern-dynamic-shared-memory"> {
+  let summary = "Declare the dynamic shared memory of GPU kernels as "
+                "`.extern .shared` arrays";
+  let description = [{
+    Gives external linkage to the zero-sized `llvm.mlir.global`s in address
+    space 3 (shared memory) under the anchor op: the symbols that
+    `gpu.dynamic_shared_memory` lowers to. Other globals are left alone.
+
+    Why: LLVM 22's GPU-to-NVVM lowering declares the symbol `internal`. The
+    NVPTX backend then demotes it into the kernel as a one-byte static
+    shared variable (`.shared .align 16 .b8 __dynamic_shmem__0;`), placed
+    before the kernel's static shared buffers, so the dynamic buffer
+    overlaps them (ptxas counts its byte in the static size). External
+    linkage gives what CUDA C++'s `extern __shared__ char s[]` gives:
+    `.extern .shared .align 16 .b8 __dynamic_shmem__0[];`, the dynamic
+    shared memory after the static. `norm-lower-to-nvvm` runs it after the
+    NVVM conversion. Test: norm-extern-dynamic-shared-memory.mlir.
+  }];
+  let dependentDialects = ["::mlir::LLVM::LLVMDialect"];
+}
+
 def NormAlignWorkgroupBuffersPass : Pass<"norm-align-workgroup-buffers"> {
   let summary = "Align the workgroup (shared memory) buffers of GPU kernels "
                 "to 16 bytes";

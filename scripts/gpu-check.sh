@@ -20,6 +20,10 @@
 #                                 on $NORM_GPU_OTHER_CASES or $BENCH_CASES;
 #                                 NORM_GPU_PROFILE=0: no Nsight Compute;
 #                                 NORM_GPU_PROFILE_CASES=regex)
+#                                 Candidates: kernels built with other
+#                                 options ($NORM_GPU_CANDIDATES, below)
+#                                 inside the bundle, GPU-tested and
+#                                 benchmarked (A/B) in the same call
 #   scripts/gpu-check.sh variant NAME 'OPTIONS'
 #                                 here, after build: the kernels again with
 #                                 extra norm-lower-to-nvvm options (e.g.
@@ -38,6 +42,14 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 BUILD_DIR="${BUILD_DIR:-$ROOT/build-gpu}"
 BUNDLE="${NORM_GPU_BUNDLE:-$BUILD_DIR/gpu-bundle}"
 CHIP="${CHIP:-sm_90a}"
+# Candidate defaults, "name=norm-lower-to-nvvm options" (space-separated; the
+# options themselves with commas for spaces): built into
+# $BUNDLE/candidates/NAME by `build`, run by `device` after the default
+# bundle (its GPU tests, then the benchmark on $NORM_GPU_CANDIDATE_CASES).
+# A candidate that wins becomes the default in the pipeline, and leaves.
+#   resident: one block a GroupNorm/BatchNorm set, the grid in one wave
+#             (resident-sets; docs/gpu.md, "Resident sets"), not yet run.
+NORM_GPU_CANDIDATES="${NORM_GPU_CANDIDATES-resident=resident-sets=1}"
 export CUDA_HOME="${CUDA_HOME:-/usr/local/cuda}"
 
 build() {
@@ -49,6 +61,11 @@ build() {
   fi
   ninja -C "$BUILD_DIR" -j"${JOBS:-2}" norm-opt norm_cuda_runtime
   compile_bundle "$BUNDLE" ""
+  local candidate
+  for candidate in $NORM_GPU_CANDIDATES; do
+    compile_bundle "$BUNDLE/candidates/${candidate%%=*}" \
+      "$(tr ',' ' ' <<<"${candidate#*=}")"
+  done
   # The kernels as PTX and cubins too, for cuobjdump/ncu on the device.
   "$BUILD_DIR/bin/norm-opt" "$ROOT/test/GPU/kernels.mlir" \
     --norm-lower-to-nvvm="chip=$CHIP format=bin" \
@@ -126,6 +143,22 @@ device() {
   # A/B: other bundles (NORM_GPU_OTHER_BUNDLES, space-separated: built from
   # another commit, or by `variant`), same cases, no torch.compile, same
   # machine; each into benchmarks-<bundle folder>.md.
+  # Candidates built into the bundle: correctness first, then A/B.
+  local candidate
+  for candidate in "$BUNDLE"/candidates/*/; do
+    [[ -f "$candidate/libnorm_gpu_kernels.so" ]] || continue
+    candidate="${candidate%/}"
+    local name
+    name=$(basename "$candidate")
+    NORM_GPU_BUNDLE="$candidate" python3 -m pytest -q -p no:cacheprovider \
+      -rs --timeout=120 "$ROOT/test/Integration/GPU" 2>&1 \
+      | tee "$out/gpu-tests-$name.txt" || status=1
+    python3 "$ROOT/benchmarks/gpu/bench_norm.py" --bundle "$candidate" \
+      --no-compile --cases "${NORM_GPU_CANDIDATE_CASES:-GroupNorm|BatchNorm training}" \
+      --output "$out/benchmarks-$name.md" 2>&1 | tee -a "$out/bench-log.txt" \
+      || status=1
+    echo "candidate $name done at $((SECONDS - t0)) s"
+  done
   local other
   for other in ${NORM_GPU_OTHER_BUNDLES:-}; do
     local bargs=(--bundle "$other" --no-compile

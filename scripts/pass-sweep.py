@@ -34,6 +34,10 @@ PASS_SETS = [
     "--norm-pack-constant-rhs=panel-width=2", "--norm-lower-to-cpu",
     "--norm-lower-to-cpu=tile-size=0 openmp=false",
     "--norm-lower-to-nvvm=format=isa",
+    "--convert-norm-to-gpu=cluster-size=8 resident-sets=1 "
+    "shared-memory-per-sm=16 num-sms=1",
+    "--norm-lower-to-nvvm=format=isa resident-sets=1",
+    "--norm-extern-dynamic-shared-memory",
     "--convert-norm-to-linalg|--canonicalize|--norm-fusion-report|"
     "--norm-tile-and-fuse-rows=tile-size=1",
 ]

@@ -91,6 +91,23 @@ static unsigned getComputeCapability(StringRef chip) {
   return chip.getAsInteger(10, cc) ? 0 : cc;
 }
 
+/// KiB of shared memory an SM of `chip` has (CUDA C++ Programming Guide,
+/// "Technical Specifications per Compute Capability"); 100 for chips it does
+/// not know.
+static int64_t getSharedMemoryPerSM(StringRef chip) {
+  switch (getComputeCapability(chip)) {
+  case 80:
+  case 87:
+    return 164;
+  case 90:
+  case 100:
+  case 103:
+    return 228;
+  default:
+    return 100;
+  }
+}
+
 /// The PTX ISA version a feature string selects (the last `+ptxNN`), or
 /// std::nullopt when it names none (LLVM then uses the chip's minimum).
 static std::optional<unsigned> getFeaturePTXVersion(StringRef features) {
@@ -251,6 +268,8 @@ void mlir::norm::buildNormLowerToNVVMPipeline(
                               ? options.clusterSize.getValue()
                               : std::min<int64_t>(options.clusterSize, 1);
   normToGPU.stageInShared = options.stageInShared;
+  normToGPU.residentSets = options.residentSets;
+  normToGPU.sharedMemoryPerSM = getSharedMemoryPerSM(options.chip);
   pm.addPass(createConvertNormToGPUPass(normToGPU));
   // Outline before canonicalizing: constants hoisted out of the launch would
   // become kernel arguments instead of immediates.
@@ -268,6 +287,9 @@ void mlir::norm::buildNormLowerToNVVMPipeline(
 
   // Host and device: structured control flow and memref metadata first.
   pm.addPass(createSCFToControlFlowPass());
+  // Upstream expand-strided-metadata crashes on an expand_shape with two
+  // dynamic sizes in a group; those become reinterpret_casts first.
+  pm.addNestedPass<func::FuncOp>(createNormExpandShapeToReinterpretCastPass());
   pm.addPass(memref::createExpandStridedMetadataPass());
   pm.addPass(createLowerAffinePass());
 
@@ -282,14 +304,12 @@ void mlir::norm::buildNormLowerToNVVMPipeline(
   // are still memrefs.
   device.addPass(createConvertNVGPUToNVVMPass());
   device.addPass(createConvertGpuOpsToNVVMOps(gpuToNVVM));
+  device.addPass(createNormExternDynamicSharedMemoryPass());
   device.addPass(createCanonicalizerPass());
   device.addPass(createCSEPass());
   device.addPass(createReconcileUnrealizedCastsPass());
 
   // Host: gpu.launch_func to mgpu* calls, the rest to the LLVM dialect.
-  // Upstream expand-strided-metadata crashes on an expand_shape with two
-  // dynamic sizes in a group; those become reinterpret_casts first.
-  pm.addNestedPass<func::FuncOp>(createNormExpandShapeToReinterpretCastPass());
   pm.addPass(createConvertFuncToLLVMPass());
   pm.addPass(createGpuToLLVMConversionPass());
   pm.addPass(createReconcileUnrealizedCastsPass());
@@ -304,7 +324,6 @@ void mlir::norm::buildNormLowerToNVVMPipeline(
 }
 
 void mlir::norm::registerNormGPUPipelines() {
-  device.addPass(createNormExternDynamicSharedMemoryPass());
   PassRegistration<CheckCudaToolkitPass>();
   PassPipelineRegistration<NormNVVMPipelineOptions>(
       "norm-lower-to-nvvm",

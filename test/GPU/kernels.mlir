@@ -407,6 +407,39 @@ func.func @batch_norm_training_cluster_f32(%x: memref<8x16x32x32xf32>,
   return
 }
 
+// 256 channels of 8 runs of 49 (scalar f32 accesses): for sm_90a a cluster
+// of 2 blocks of 256 threads a channel; with resident-sets (the GPU check's
+// candidate bundle) one block of 32 threads x 13 values, the last 24
+// masked; here (no clusters) two kernels.
+// CHECK-LABEL: func.func @batch_norm_training_256_f32(
+// CHECK: gpu.launch async
+// CHECK: gpu.launch async
+func.func @batch_norm_training_256_f32(%x: memref<8x256x7x7xf32>,
+    %m: memref<256xf32>, %v: memref<256xf32>, %w: memref<256xf32>,
+    %b: memref<256xf32>, %y: memref<8x256x7x7xf32>, %sm: memref<256xf32>,
+    %sr: memref<256xf32>, %nm: memref<256xf32>, %nv: memref<256xf32>)
+    attributes {llvm.emit_c_interface} {
+  %xt = bufferization.to_tensor %x restrict : memref<8x256x7x7xf32> to tensor<8x256x7x7xf32>
+  %mt = bufferization.to_tensor %m restrict : memref<256xf32> to tensor<256xf32>
+  %vt = bufferization.to_tensor %v restrict : memref<256xf32> to tensor<256xf32>
+  %wt = bufferization.to_tensor %w restrict : memref<256xf32> to tensor<256xf32>
+  %bt = bufferization.to_tensor %b restrict : memref<256xf32> to tensor<256xf32>
+  %r:5 = norm.batch_norm_training %xt mean(%mt : tensor<256xf32>) var(%vt : tensor<256xf32>)
+      weight(%wt : tensor<256xf32>) bias(%bt : tensor<256xf32>) momentum = 0.1
+      activation = relu : tensor<8x256x7x7xf32> stats(tensor<256xf32>, tensor<256xf32>)
+  bufferization.materialize_in_destination %r#0 in restrict writable %y
+      : (tensor<8x256x7x7xf32>, memref<8x256x7x7xf32>) -> ()
+  bufferization.materialize_in_destination %r#1 in restrict writable %sm
+      : (tensor<256xf32>, memref<256xf32>) -> ()
+  bufferization.materialize_in_destination %r#2 in restrict writable %sr
+      : (tensor<256xf32>, memref<256xf32>) -> ()
+  bufferization.materialize_in_destination %r#3 in restrict writable %nm
+      : (tensor<256xf32>, memref<256xf32>) -> ()
+  bufferization.materialize_in_destination %r#4 in restrict writable %nv
+      : (tensor<256xf32>, memref<256xf32>) -> ()
+  return
+}
+
 // NHWC (channels last): statistics, finalize and normalize kernels.
 // CHECK-LABEL: func.func @batch_norm_training_nhwc_bf16(
 // CHECK: gpu.alloc async

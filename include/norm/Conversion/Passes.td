@@ -148,6 +148,13 @@ def ConvertNormToGPUPass : Pass<"convert-norm-to-gpu"> {
     `nvvm.cluster.wait`, then each block merges its set's partials and
     normalizes the staged data. P = 1 needs no cluster. Test:
     convert-norm-to-gpu-single-pass.mlir.
+
+    Resident sets (`resident-sets`): with at least `num-sms` sets, one
+    block of B threads x U vectors a set (U <= 16) when ceil(S / num-sms)
+    blocks fit an SM at once (threads, registers, `shared-memory-per-sm`):
+    the whole grid is one wave. Each thread copies the vectors that the
+    block's share of shared memory holds into dynamic shared memory and
+    keeps the others in registers. Test: convert-norm-to-gpu-resident.mlir.
   }];
   let options = [
     Option<"warpRowLimit", "warp-row-limit", "int64_t", /*default=*/"1024",
@@ -189,7 +196,16 @@ def ConvertNormToGPUPass : Pass<"convert-norm-to-gpu"> {
     Option<"stageInShared", "stage-in-shared", "bool", /*default=*/"true",
            "The single-pass kernel copies its chunk (up to 32 KiB) into "
            "shared memory with cp.async and reads it back for each pass, "
-           "instead of holding it in registers">
+           "instead of holding it in registers">,
+    Option<"residentSets", "resident-sets", "bool", /*default=*/"false",
+           "Single pass with one block a set when there are at least "
+           "`num-sms` sets and all blocks fit the GPU at once (one wave): "
+           "each set staged in dynamic shared memory, what does not fit "
+           "held in registers">,
+    Option<"sharedMemoryPerSM", "shared-memory-per-sm", "int64_t",
+           /*default=*/"228",
+           "KiB of shared memory of an SM, for `resident-sets` (228: sm_90, "
+           "164: sm_80, 100: sm_86/sm_89)">
   ];
   let dependentDialects = [
     "::mlir::gpu::GPUDialect",

@@ -107,6 +107,13 @@ struct NormNVVMPipelineOptions
                      "BatchNorm kernel stages its chunk in shared memory "
                      "(cp.async) instead of registers"),
       llvm::cl::init(true)};
+  PassOptions::Option<bool> residentSets{
+      *this, "resident-sets",
+      llvm::cl::desc("convert-norm-to-gpu: one block a GroupNorm/BatchNorm "
+                     "set, the whole grid resident at once, when there are "
+                     "at least num-sms sets and they fit (the chip's shared "
+                     "memory per SM)"),
+      llvm::cl::init(false)};
   PassOptions::Option<bool> approximateFunctions{
       *this, "approximate-functions",
       llvm::cl::desc("norm-approximate-functions on the kernels: exp and "

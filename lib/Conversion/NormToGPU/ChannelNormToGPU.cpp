@@ -90,14 +90,22 @@ struct ChannelMapping {
   /// Vectors a thread loads per loop iteration.
   int64_t unroll = 1;
   /// One kernel: every thread reads its vectors once (one iteration) and
-  /// keeps them (registers or `stageInShared`); the P blocks of a set form
+  /// keeps them (in shared memory or registers); the P blocks of a set form
   /// a cluster.
   bool singlePass = false;
-  /// Single pass: the chunk is copied into shared memory (cp.async) and
-  /// read from there by each pass, instead of being held in registers.
-  bool stageInShared = false;
+  /// Single pass: the first `stagedVectors` of a thread's `unroll` vectors
+  /// are copied into shared memory (cp.async) and read from there by each
+  /// pass; the others are held in registers.
+  int64_t stagedVectors = 0;
+  /// Single pass with one block a set and every block of the grid resident
+  /// at once (`residentSets`); the staging buffer is dynamic shared memory.
+  bool resident = false;
 
   int64_t numWarps() const { return blockSize / 32; }
+  /// Bytes of the single pass's staging buffer (elementBits: of the input).
+  int64_t stagedBytes(unsigned elementBits) const {
+    return stagedVectors * blockSize * vectorWidth * elementBits / 8;
+  }
   int64_t iterations() const { return chunkVectors / (blockSize * unroll); }
   /// Whether the last chunk extends past the end of the set.
   bool hasTail() const { return numChunks * chunkVectors != setVectors; }
@@ -162,8 +170,66 @@ bool mlir::norm::isChannelNormOp(Operation *op) {
   return isa<GroupNormOp, BatchNormInferenceOp, BatchNormTrainingOp>(op);
 }
 
-/// Largest chunk the single-pass kernel stages in shared memory.
+/// Largest chunk the single-pass kernel stages in static shared memory.
 static constexpr int64_t kMaxStagedChunkBytes = 32 * 1024;
+
+// Per-SM and per-block limits of compute capability 8.0 to 12.x.
+static constexpr int64_t kMaxThreadsPerSM = 2048;
+static constexpr int64_t kMaxBlocksPerSM = 32;
+static constexpr int64_t kRegistersPerSM = 64 * 1024;
+static constexpr int64_t kMaxRegistersPerThread = 255;
+/// Shared memory the driver reserves for each resident block (a block may
+/// use the SM's shared memory less this).
+static constexpr int64_t kReservedSharedPerBlock = 1024;
+/// Registers a resident single-pass thread needs besides the vectors it
+/// holds (ptxas: 32 for the kernel with every vector staged).
+static constexpr int64_t kResidentBaseRegisters = 40;
+
+/// The resident single pass (`residentSets`): one block of B threads x U
+/// vectors a set, ceil(S / numSMs) blocks an SM, so that the whole grid is
+/// resident at once: every block loads at once, reduces and stores, with no
+/// second wave whose loads wait for the first's stores. Each thread stages
+/// what the SM's shared memory holds and keeps the rest of its vectors in
+/// registers. Fails (m unchanged) when there are fewer sets than SMs (the
+/// cluster mapping spreads them over more SMs) or they do not fit.
+static bool computeResidentMapping(ChannelMapping &m, unsigned elementBits,
+                                   const NormToGPUOptions &options) {
+  if (!options.residentSets || options.clusterSize < 1 ||
+      m.numSets < options.numSMs)
+    return false;
+  constexpr int64_t maxUnroll = 16;
+  int64_t block = std::clamp<int64_t>(
+      llvm::PowerOf2Ceil(llvm::divideCeil(m.setVectors, maxUnroll)), 32, 1024);
+  int64_t unroll = llvm::divideCeil(m.setVectors, block);
+  int64_t blocksPerSM = llvm::divideCeil(m.numSets, options.numSMs);
+  if (unroll > maxUnroll || blocksPerSM > kMaxBlocksPerSM ||
+      blocksPerSM * block > kMaxThreadsPerSM)
+    return false;
+  int64_t vectorBytes = m.vectorWidth * elementBits / 8;
+  int64_t registers =
+      std::min(kMaxRegistersPerThread, kRegistersPerSM / (blocksPerSM * block));
+  int64_t registerVectors =
+      std::max<int64_t>(0, (registers - kResidentBaseRegisters) /
+                               llvm::divideCeil(vectorBytes, 4));
+  int64_t scratchBytes = 2 * (block / 32) * 4;
+  int64_t sharedBytes = options.sharedMemoryPerSM * 1024 / blocksPerSM -
+                        kReservedSharedPerBlock - scratchBytes;
+  // cp.async copies 4, 8 or 16 bytes.
+  int64_t staged = 0;
+  if (options.stageInShared && vectorBytes >= 4)
+    staged =
+        std::clamp<int64_t>(sharedBytes / (block * vectorBytes), 0, unroll);
+  if (unroll - staged > registerVectors)
+    return false;
+  m.blockSize = block;
+  m.unroll = unroll;
+  m.numChunks = 1;
+  m.chunkVectors = block * unroll;
+  m.singlePass = true;
+  m.resident = true;
+  m.stagedVectors = staged;
+  return true;
+}
 
 /// Chooses the vector width, the chunks and the block size.
 static ChannelMapping computeChannelMapping(const ChannelNormInfo &info,
@@ -195,14 +261,16 @@ static ChannelMapping computeChannelMapping(const ChannelNormInfo &info,
                                  std::max<int64_t>(1, options.channelUnroll));
   m.chunkVectors = llvm::alignTo(perChunk, m.blockSize * m.unroll);
   m.numChunks = llvm::divideCeil(m.setVectors, m.chunkVectors);
+  if (info.needsStatistics() && computeResidentMapping(m, elementBits, options))
+    return m;
   m.singlePass = info.needsStatistics() && m.iterations() == 1 &&
                  options.clusterSize >= 1 && m.numChunks <= options.clusterSize;
   // Static shared memory is at most 48 KiB a block; cp.async copies 4, 8
   // or 16 bytes.
-  m.stageInShared =
-      m.singlePass && options.stageInShared &&
+  if (m.singlePass && options.stageInShared &&
       m.vectorWidth * elementBits >= 32 &&
-      m.chunkVectors * m.vectorWidth * elementBits / 8 <= kMaxStagedChunkBytes;
+      m.chunkVectors * m.vectorWidth * elementBits / 8 <= kMaxStagedChunkBytes)
+    m.stagedVectors = m.unroll;
   return m;
 }
 
@@ -306,6 +374,10 @@ static LogicalResult analyzeChannelNorm(Operation *op,
   if (options.clusterSize < 0 || options.clusterSize > 16) {
     reason = "cluster-size must be between 0 and 16 (above 8: a "
              "non-portable cluster size, H100)";
+    return failure();
+  }
+  if (options.sharedMemoryPerSM < 1 || options.sharedMemoryPerSM > 1024) {
+    reason = "shared-memory-per-sm must be between 1 and 1024 (KiB)";
     return failure();
   }
   auto type = cast<RankedTensorType>(input.getType());
@@ -492,11 +564,14 @@ private:
                               Value mean, Value rstd,
                               std::pair<Value, Value> setScaleShift);
 
-  // Channels last (NHWC BatchNorm): [rows, C] with C contiguous.
+  /// A launch of gridX x gridY blocks of blockX threads, with
+  /// `dynamicShared` bytes of dynamic shared memory.
   Value createLaunch(Value dependency, ArrayRef<Type> workgroup,
                      gpu::LaunchOp &launch, int64_t gridX, int64_t gridY,
                      int64_t blockX, bool reversed = false,
-                     int64_t clusterY = 0);
+                     int64_t clusterY = 0, int64_t dynamicShared = 0);
+
+  // Channels last (NHWC BatchNorm): [rows, C] with C contiguous.
   /// Emits the launches of a channels-last BatchNorm.
   void buildColumns();
   /// Sets `channelVector` (clamped), `channelValid` (null: always) and
@@ -572,13 +647,17 @@ Value ChannelKernelBuilder::createLaunch(Value dependency,
                                          ArrayRef<Type> workgroup,
                                          gpu::LaunchOp &launch, int64_t gridX,
                                          int64_t gridY, int64_t blockX,
-                                         bool reversed, int64_t clusterY) {
+                                         bool reversed, int64_t clusterY,
+                                         int64_t dynamicShared) {
   Value one = index(1);
   Value x = index(gridX);
   Value y = index(gridY);
+  Value sharedBytes;
+  if (dynamicShared > 0)
+    sharedBytes = arith::ConstantIntOp::create(b, loc, dynamicShared, 32);
   launch = KernelBuilderBase::createLaunch(
       one, x, y, index(blockX), dependency, workgroup,
-      clusterY > 0 ? index(clusterY) : Value());
+      clusterY > 0 ? index(clusterY) : Value(), sharedBytes);
   tid = launch.getThreadIds().x;
   set = launch.getBlockIds().x;
   chunk = launch.getBlockIds().y;
@@ -889,23 +968,39 @@ void ChannelKernelBuilder::buildSinglePass(Value workspace,
                                            gpu::LaunchOp &launch) {
   auto vecType = VectorType::get({m.vectorWidth}, elementType);
   Value zero = floatConst(0.0);
-  // This thread's vectors, read from memory once (one iteration): kept in
-  // registers, or copied into shared memory (cp.async, zero-filled where
-  // masked) and read back by each pass.
+  // This thread's vectors, read from memory once (one iteration): the
+  // first `stagedVectors` copied into shared memory (cp.async, zero-filled
+  // where masked) and read back by each pass, the others kept in registers.
   SmallVector<Value> ks, valids, offsets, vectors, stageIndices;
   Value stage;
-  if (m.stageInShared)
+  if (m.resident && m.stagedVectors > 0) {
+    Value bytes = gpu::DynamicSharedMemoryOp::create(
+        b, loc,
+        MemRefType::get(
+            {ShapedType::kDynamic}, b.getI8Type(), MemRefLayoutAttrInterface(),
+            getWorkgroupBufferType(b.getContext(), 1).getMemorySpace()));
+    stage = memref::ViewOp::create(
+        b, loc,
+        getWorkgroupBufferType(b.getContext(),
+                               m.stagedVectors * m.blockSize * m.vectorWidth,
+                               elementType),
+        bytes, index(0), ValueRange{});
+  } else if (m.stagedVectors > 0) {
     stage = launch.getWorkgroupAttributions().back();
+  }
+  int64_t staged = m.stagedVectors;
   forEachVector(ValueRange{}, [&](ArrayRef<Value> kList,
                                   ArrayRef<Value> validList, ValueRange) {
     ks.assign(kList.begin(), kList.end());
     valids.assign(validList.begin(), validList.end());
     SmallVector<Value> tokens;
-    for (auto [u, k, valid] : llvm::enumerate(kList, validList)) {
+    for (Value k : kList)
       offsets.push_back(vectorOffset(set, k));
-      if (!stage) {
-        vectors.push_back(
-            loadVectorAt(vecType, info.input, offsets.back(), valid));
+    // The copies first, then the register loads, then the wait.
+    vectors.assign(kList.size(), Value());
+    for (auto [u, k, valid] : llvm::enumerate(kList, validList)) {
+      if (static_cast<int64_t>(u) >= staged) {
+        vectors[u] = loadVectorAt(vecType, info.input, offsets[u], valid);
         continue;
       }
       // Slot u * T + tid of the chunk; a masked vector copies no bytes
@@ -914,7 +1009,7 @@ void ChannelKernelBuilder::buildSinglePass(Value workspace,
           b, loc, tid, index(static_cast<int64_t>(u) * m.blockSize));
       stageIndices.push_back(
           arith::MulIOp::create(b, loc, slot, index(m.vectorWidth)));
-      Value source = offsets.back();
+      Value source = offsets[u];
       Value srcElements;
       if (valid) {
         source = vectorOffset(
@@ -940,7 +1035,7 @@ void ChannelKernelBuilder::buildSinglePass(Value workspace,
   });
   // The u-th vector of this thread, for one pass.
   auto vectorAt = [&](size_t u) -> Value {
-    if (!stage)
+    if (vectors[u])
       return vectors[u];
     return vector::LoadOp::create(
                b, loc, vecType, stage, ValueRange{stageIndices[u]},
@@ -1003,12 +1098,10 @@ void ChannelKernelBuilder::buildSinglePass(Value workspace,
   std::pair<Value, Value> setScaleShift;
   if (!info.isGroup())
     setScaleShift = scaleShift(set, mean, rstd, zero);
-  if (stage) {
-    vectors.clear();
-    for (size_t u = 0; u < ks.size(); ++u)
-      vectors.push_back(vectorAt(u));
-  }
-  storeNormalizedVectors(ks, valids, offsets, vectors, mean, rstd,
+  SmallVector<Value> normalized;
+  for (size_t u = 0; u < ks.size(); ++u)
+    normalized.push_back(vectorAt(u));
+  storeNormalizedVectors(ks, valids, offsets, normalized, mean, rstd,
                          setScaleShift);
 }
 
@@ -1440,11 +1533,15 @@ void ChannelKernelBuilder::build() {
       SmallVector<Type> workgroup;
       if (m.numWarps() > 1)
         workgroup.push_back(getWorkgroupBufferType(ctx, 2 * m.numWarps()));
-      if (m.stageInShared)
+      int64_t dynamicShared = 0;
+      if (m.resident)
+        dynamicShared = m.stagedBytes(elementType.getIntOrFloatBitWidth());
+      else if (m.stagedVectors > 0)
         workgroup.push_back(getWorkgroupBufferType(
             ctx, m.chunkVectors * m.vectorWidth, elementType));
-      token = createLaunch(token, workgroup, launch, /*reversed=*/false,
-                           m.numChunks > 1 ? m.numChunks : 0);
+      token = createLaunch(token, workgroup, launch, m.numSets, m.numChunks,
+                           m.blockSize, /*reversed=*/false,
+                           m.numChunks > 1 ? m.numChunks : 0, dynamicShared);
       buildSinglePass(workspace, launch);
     }
     return endKernels(workspace, token);

@@ -269,11 +269,9 @@ Value KernelBuilderBase::sumWarp(Value v, int64_t width) {
   return v;
 }
 
-gpu::LaunchOp KernelBuilderBase::createLaunch(Value one, Value gridX,
-                                              Value gridY, Value blockX,
-                                              Value dependency,
-                                              TypeRange workgroup,
-                                              Value clusterY) {
+gpu::LaunchOp KernelBuilderBase::createLaunch(
+    Value one, Value gridX, Value gridY, Value blockX, Value dependency,
+    TypeRange workgroup, Value clusterY, Value dynamicSharedBytes) {
   Type tokenType;
   SmallVector<Value, 1> dependencies;
   if (dependency) {
@@ -281,8 +279,8 @@ gpu::LaunchOp KernelBuilderBase::createLaunch(Value one, Value gridX,
     dependencies.push_back(dependency);
   }
   auto launch = gpu::LaunchOp::create(
-      b, loc, gridX, gridY, one, blockX, one, one,
-      /*dynamicSharedMemorySize=*/Value(), tokenType, dependencies, workgroup,
+      b, loc, gridX, gridY, one, blockX, one, one, dynamicSharedBytes,
+      tokenType, dependencies, workgroup,
       /*privateAttributions=*/{}, clusterY ? one : Value(), clusterY,
       clusterY ? one : Value());
   Block &body = launch.getBody().front();

@@ -130,11 +130,13 @@ protected:
   /// Creates a gpu.launch of gridX x gridY blocks of blockX threads (`one`:
   /// the index constant 1), asynchronous after `dependency` unless it is
   /// null, with `workgroup` attributions, in clusters of 1 x clusterY blocks
-  /// when `clusterY` is set; sets the insertion point before the terminator
+  /// when `clusterY` is set, with `dynamicSharedBytes` (i32) of dynamic
+  /// shared memory when set; sets the insertion point before the terminator
   /// of its body.
   gpu::LaunchOp createLaunch(Value one, Value gridX, Value gridY, Value blockX,
                              Value dependency, TypeRange workgroup,
-                             Value clusterY = nullptr);
+                             Value clusterY = nullptr,
+                             Value dynamicSharedBytes = nullptr);
 
   OpBuilder &b;
   Location loc;

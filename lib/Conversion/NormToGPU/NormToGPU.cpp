@@ -563,6 +563,8 @@ struct ConvertNormToGPUPass
     options.channelUnroll = channelUnroll;
     options.clusterSize = clusterSize;
     options.stageInShared = stageInShared;
+    options.residentSets = residentSets;
+    options.sharedMemoryPerSM = sharedMemoryPerSM;
     RewritePatternSet patterns(&getContext());
     populateNormToGPUPatterns(patterns, options);
     GreedyRewriteConfig config;

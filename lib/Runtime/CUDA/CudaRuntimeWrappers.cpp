@@ -222,12 +222,18 @@ NORM_CUDA_EXPORT CUfunction mgpuModuleGetFunction(CUmodule module,
   return function;
 }
 
-/// Lets `function` use more than 48 KiB of dynamic shared memory.
+/// Lets `function` use more than 48 KiB of dynamic shared memory, and asks
+/// for the largest shared-memory carveout of the L1: such kernels (the
+/// resident GroupNorm/BatchNorm kernels) size their blocks so that several
+/// fit an SM's whole shared memory.
 static void allowSharedMemory(CUfunction function, int32_t smem) {
   if (smem <= 48 * 1024)
     return;
   CUDA_REPORT_IF_ERROR(cuFuncSetAttribute(
       function, CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES, smem));
+  CUDA_REPORT_IF_ERROR(cuFuncSetAttribute(
+      function, CU_FUNC_ATTRIBUTE_PREFERRED_SHARED_MEMORY_CARVEOUT,
+      CU_SHAREDMEM_CARVEOUT_MAX_SHARED));
 }
 
 NORM_CUDA_EXPORT void mgpuLaunchKernel(CUfunction function, intptr_t gridX,

@@ -285,6 +285,14 @@ def test_batch_norm_training_cluster_f32(gpu_lib):
                                (8, 16, 32, 32), "f32", relu=True)
 
 
+def test_batch_norm_training_256_f32(gpu_lib):
+    """256 channels of 8 x 49 scalars: a cluster of 2 blocks a channel
+    (sm_90a), one block a channel with resident-sets (a masked tail in each
+    thread's values), two kernels for sm_80."""
+    _check_batch_norm_training(gpu_lib, "batch_norm_training_256_f32",
+                               (8, 256, 7, 7), "f32", relu=True)
+
+
 def test_group_norm_on_caller_stream(gpu_lib):
     """Workspace allocation and both kernels on the caller's stream."""
     torch = _torch()

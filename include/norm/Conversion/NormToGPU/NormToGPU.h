@@ -52,6 +52,11 @@ struct NormToGPUOptions {
   /// The single-pass kernel copies its chunk into shared memory (cp.async)
   /// instead of holding it in registers.
   bool stageInShared = true;
+  /// With at least as many sets as SMs: one block a set, the grid resident
+  /// at once (one wave), each set held in shared memory and registers.
+  bool residentSets = false;
+  /// KiB of shared memory an SM has (228: sm_90; 164: sm_80; 100: sm_86).
+  int64_t sharedMemoryPerSM = 228;
 };
 
 /// Adds the patterns that rewrite norm.layer_norm and norm.rms_norm into

@@ -36,6 +36,10 @@
 // (cuMemAllocAsync/cuMemFreeAsync from the device's default pool, which keeps
 // its memory between calls); without a stream, cuMemAlloc/cuMemFree.
 //
+// Launches: the function attributes a launch needs (more than 48 KiB of
+// dynamic shared memory, the shared-memory carveout, clusters of more than 8
+// blocks) are set once per function, not at every launch.
+//
 // Contexts: every call runs in the primary context of the default device
 // (device 0, or `mgpuSetDefaultDevice`), the context PyTorch and the CUDA
 // runtime use too.
@@ -50,6 +54,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <mutex>
+#include <unordered_map>
 
 #define NORM_CUDA_EXPORT extern "C" __attribute__((visibility("default")))
 
@@ -137,6 +142,28 @@ void keepPoolMemory() {
   (void)done;
 }
 
+/// The attributes a launch has set on a function with cuFuncSetAttribute,
+/// so that each is set once rather than by a driver call at every launch.
+/// An entry names the function's module: unloading the module drops its
+/// entries (a later module's functions may reuse the handles).
+struct FunctionAttributes {
+  CUmodule module = nullptr;
+  /// Dynamic shared memory allowed so far (48 KiB needs no attribute).
+  int32_t dynamicSharedBytes = 48 * 1024;
+  bool nonPortableClusters = false;
+};
+
+/// Never destroyed: modules are unloaded from global destructors.
+std::unordered_map<CUfunction, FunctionAttributes> &functionAttributes() {
+  static auto *attributes =
+      new std::unordered_map<CUfunction, FunctionAttributes>();
+  return *attributes;
+}
+std::mutex &functionAttributesMutex() {
+  static auto *mutex = new std::mutex();
+  return *mutex;
+}
+
 } // namespace
 
 //===----------------------------------------------------------------------===//
@@ -211,6 +238,12 @@ NORM_CUDA_EXPORT void mgpuModuleUnload(CUmodule module) {
   CUresult result = cuModuleUnload(module);
   if (result != CUDA_ERROR_DEINITIALIZED)
     CUDA_REPORT_IF_ERROR(result);
+  {
+    std::lock_guard<std::mutex> lock(functionAttributesMutex());
+    auto &attributes = functionAttributes();
+    for (auto it = attributes.begin(); it != attributes.end();)
+      it = it->second.module == module ? attributes.erase(it) : std::next(it);
+  }
   if (pushed == CUDA_SUCCESS)
     CUDA_REPORT_IF_ERROR(cuCtxPopCurrent(nullptr));
 }
@@ -219,6 +252,12 @@ NORM_CUDA_EXPORT CUfunction mgpuModuleGetFunction(CUmodule module,
                                                   const char *name) {
   CUfunction function = nullptr;
   CUDA_REPORT_IF_ERROR(cuModuleGetFunction(&function, module, name));
+  if (function) {
+    std::lock_guard<std::mutex> lock(functionAttributesMutex());
+    FunctionAttributes &attributes = functionAttributes()[function];
+    if (attributes.module != module)
+      attributes = FunctionAttributes{module};
+  }
   return function;
 }
 
@@ -229,11 +268,31 @@ NORM_CUDA_EXPORT CUfunction mgpuModuleGetFunction(CUmodule module,
 static void allowSharedMemory(CUfunction function, int32_t smem) {
   if (smem <= 48 * 1024)
     return;
-  CUDA_REPORT_IF_ERROR(cuFuncSetAttribute(
-      function, CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES, smem));
-  CUDA_REPORT_IF_ERROR(cuFuncSetAttribute(
+  std::lock_guard<std::mutex> lock(functionAttributesMutex());
+  FunctionAttributes &attributes = functionAttributes()[function];
+  if (attributes.dynamicSharedBytes >= smem)
+    return;
+  CUresult size = cuFuncSetAttribute(
+      function, CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES, smem);
+  reportError(size, "cuFuncSetAttribute(MAX_DYNAMIC_SHARED_SIZE_BYTES)");
+  CUresult carveout = cuFuncSetAttribute(
       function, CU_FUNC_ATTRIBUTE_PREFERRED_SHARED_MEMORY_CARVEOUT,
-      CU_SHAREDMEM_CARVEOUT_MAX_SHARED));
+      CU_SHAREDMEM_CARVEOUT_MAX_SHARED);
+  reportError(carveout, "cuFuncSetAttribute(PREFERRED_SHARED_MEMORY_CARVEOUT)");
+  if (size == CUDA_SUCCESS && carveout == CUDA_SUCCESS)
+    attributes.dynamicSharedBytes = smem;
+}
+
+/// Lets `function` run in clusters of more than 8 blocks (16 on H100).
+static void allowNonPortableClusters(CUfunction function) {
+  std::lock_guard<std::mutex> lock(functionAttributesMutex());
+  FunctionAttributes &attributes = functionAttributes()[function];
+  if (attributes.nonPortableClusters)
+    return;
+  CUresult result = cuFuncSetAttribute(
+      function, CU_FUNC_ATTRIBUTE_NON_PORTABLE_CLUSTER_SIZE_ALLOWED, 1);
+  reportError(result, "cuFuncSetAttribute(NON_PORTABLE_CLUSTER_SIZE_ALLOWED)");
+  attributes.nonPortableClusters = result == CUDA_SUCCESS;
 }
 
 NORM_CUDA_EXPORT void mgpuLaunchKernel(CUfunction function, intptr_t gridX,
@@ -256,10 +315,8 @@ NORM_CUDA_EXPORT void mgpuLaunchClusterKernel(
     CUstream stream, void **params, void **extra, size_t /*paramsCount*/) {
   ScopedContext scopedContext;
   allowSharedMemory(function, smem);
-  // More than 8 blocks a cluster (16 on H100) must be allowed per function.
   if (clusterX * clusterY * clusterZ > 8)
-    CUDA_REPORT_IF_ERROR(cuFuncSetAttribute(
-        function, CU_FUNC_ATTRIBUTE_NON_PORTABLE_CLUSTER_SIZE_ALLOWED, 1));
+    allowNonPortableClusters(function);
   CUlaunchAttribute attribute;
   std::memset(&attribute, 0, sizeof(attribute));
   attribute.id = CU_LAUNCH_ATTRIBUTE_CLUSTER_DIMENSION;

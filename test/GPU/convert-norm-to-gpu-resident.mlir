@@ -12,8 +12,8 @@
 // Resident sets: with at least num-sms (132) sets, one block a set when
 // ceil(S / num-sms) blocks fit an SM at once, so the whole grid is one wave.
 // Each thread copies what the block's share of the SM's shared memory holds
-// into dynamic shared memory (cp.async) and keeps its other vectors in
-// registers.
+// into dynamic shared memory (cp.async, a group a copy) and keeps its other
+// vectors in registers.
 
 // GroupNorm(32)+SiLU bf16 [8, 512, 64, 64]: 256 sets of 8192 vectors ->
 // 256 blocks of 512 threads x 16 vectors, 2 blocks an SM. Of 228 KiB a
@@ -29,11 +29,17 @@
 // CHECK-SAME: workgroup({{.*}} : memref<32xf32, #gpu.address_space<workgroup>>)
 // CHECK: %[[DYN:.*]] = gpu.dynamic_shared_memory : memref<?xi8, #gpu.address_space<workgroup>>
 // CHECK: %[[STAGE:.*]] = memref.view %[[DYN]][%{{.*}}][] : memref<?xi8, #gpu.address_space<workgroup>> to memref<57344xbf16, #gpu.address_space<workgroup>>
-// CHECK-COUNT-14: nvgpu.device_async_copy {{.*}}, %[[STAGE]][{{.*}}], 8 {bypassL1}
+// CHECK: nvgpu.device_async_copy
+// CHECK-NEXT: nvgpu.device_async_create_group
+// CHECK-COUNT-13: nvgpu.device_async_copy {{.*}}, %[[STAGE]][{{.*}}], 8 {bypassL1}
 // CHECK-COUNT-2: vector.load {{.*}} : memref<16777216xbf16>, vector<8xbf16>
-// CHECK: nvgpu.device_async_create_group
-// CHECK: nvgpu.device_async_wait
-// CHECK-COUNT-14: vector.load %[[STAGE]]
+// The sum starts with the first copy landed, while the others fly.
+// CHECK: nvgpu.device_async_wait %{{.*}} {numGroups = 13 : i32}
+// CHECK-NEXT: vector.load %[[STAGE]]
+// CHECK: nvgpu.device_async_wait %{{.*}} {numGroups = 12 : i32}
+// CHECK-NEXT: vector.load %[[STAGE]]
+// CHECK: nvgpu.device_async_wait %{{.*}} {numGroups = 0 : i32}
+// CHECK-NEXT: vector.load %[[STAGE]]
 // CHECK: gpu.barrier
 // CHECK-COUNT-14: vector.load %[[STAGE]]
 // CHECK: gpu.barrier

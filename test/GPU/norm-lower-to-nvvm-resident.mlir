@@ -18,18 +18,23 @@
 
 // The dynamic buffer is an `.extern .shared` array after the static scratch
 // (norm-extern-dynamic-shared-memory; demoted to a one-byte static variable
-// it would overlap the scratch); 14 cp.async copies into it, 2 vectors
-// loaded into registers, one wait, three passes of 14 shared loads; no
-// cluster barrier, no local memory.
+// it would overlap the scratch); 14 cp.async copies into it, a group each,
+// 2 vectors loaded into registers, then the sum waits for each copy in
+// turn; three passes of 14 shared loads; no cluster barrier, no local
+// memory.
 // PTX-NOT: .local
 // PTX: .extern .shared .align 16 .b8 __dynamic_shmem__{{[0-9]+}}[];
 // PTX: .visible .entry gn_silu_kernel(
 // PTX: .maxntid 512, 1, 1
 // PTX: .shared .align 16 .b8 __wg_gn_silu_kernel_{{[0-9]}}[128];
-// PTX-COUNT-14: cp.async.cg.shared.global [{{.*}}], [{{.*}}], 16;
+// PTX: cp.async.cg.shared.global [{{.*}}], [{{.*}}], 16;
+// PTX-NEXT: cp.async.commit_group;
+// PTX-COUNT-13: cp.async.cg.shared.global [{{.*}}], [{{.*}}], 16;
 // PTX-COUNT-2: ld.global.v4.b32
-// PTX: cp.async.wait_group 0;
-// PTX-COUNT-14: ld.shared.v4.b32
+// PTX: cp.async.wait_group {{[[:space:]]*}}13;
+// PTX-NEXT: ld.shared.v4.b32
+// PTX: cp.async.wait_group {{[[:space:]]*}}0;
+// PTX-NEXT: ld.shared.v4.b32
 // PTX: bar.sync
 // PTX-COUNT-14: ld.shared.v4.b32
 // PTX: rsqrt.approx

@@ -971,7 +971,7 @@ void ChannelKernelBuilder::buildSinglePass(Value workspace,
   // This thread's vectors, read from memory once (one iteration): the
   // first `stagedVectors` copied into shared memory (cp.async, zero-filled
   // where masked) and read back by each pass, the others kept in registers.
-  SmallVector<Value> ks, valids, offsets, vectors, stageIndices;
+  SmallVector<Value> ks, valids, offsets, vectors, stageIndices, copyGroups;
   Value stage;
   if (m.resident && m.stagedVectors > 0) {
     Value bytes = gpu::DynamicSharedMemoryOp::create(
@@ -1024,8 +1024,14 @@ void ChannelKernelBuilder::buildSinglePass(Value workspace,
           ValueRange{stageIndices.back()}, info.input, ValueRange{source},
           b.getIndexAttr(m.vectorWidth), srcElements,
           fullLine ? b.getUnitAttr() : UnitAttr()));
+      // Resident: a group a copy, so that the sum below starts on the first
+      // vectors while the others are in flight.
+      if (m.resident)
+        copyGroups.push_back(nvgpu::DeviceAsyncCreateGroupOp::create(
+            b, loc, nvgpu::DeviceAsyncTokenType::get(b.getContext()),
+            tokens.back()));
     }
-    if (stage) {
+    if (stage && !m.resident) {
       Value group = nvgpu::DeviceAsyncCreateGroupOp::create(
           b, loc, nvgpu::DeviceAsyncTokenType::get(b.getContext()), tokens);
       // Each thread reads back only what it copied: no barrier needed.
@@ -1033,6 +1039,14 @@ void ChannelKernelBuilder::buildSinglePass(Value workspace,
     }
     return SmallVector<Value>{};
   });
+  // Waits until the copy of the staged vector u has landed (the groups
+  // complete in order: at most copyGroups - 1 - u may be pending).
+  auto waitForCopy = [&](size_t u) {
+    if (u < copyGroups.size())
+      nvgpu::DeviceAsyncWaitOp::create(
+          b, loc, copyGroups[u],
+          b.getI32IntegerAttr(static_cast<int32_t>(copyGroups.size() - 1 - u)));
+  };
   // The u-th vector of this thread, for one pass.
   auto vectorAt = [&](size_t u) -> Value {
     if (vectors[u])
@@ -1063,9 +1077,11 @@ void ChannelKernelBuilder::buildSinglePass(Value workspace,
   if (m.numWarps() > 1)
     scratch = launch.getWorkgroupAttributions().front();
   Value sum = zero;
-  for (size_t u = 0; u < ks.size(); ++u)
+  for (size_t u = 0; u < ks.size(); ++u) {
+    waitForCopy(u);
     for (Value x : toF32Elements(vectorAt(u)))
       sum = add(sum, x);
+  }
   Value blockMean =
       arith::DivFOp::create(b, loc, sumBlock(sum, scratch, 0), count);
   Value m2 = zero;

@@ -169,26 +169,41 @@ device() {
       2>&1 | tee -a "$out/bench-log.txt" || status=1
   done
   # Last, when asked and time allows: Nsight Compute's speed of light,
-  # launch statistics and occupancy of each kernel (NORM_GPU_PROFILE=1).
+  # launch statistics and occupancy of each kernel (NORM_GPU_PROFILE=1),
+  # and of the candidates' GroupNorm kernels.
   if [[ "${NORM_GPU_PROFILE:-1}" != 0 ]]; then
     local ncu
     ncu=$(command -v ncu || ls /opt/nvidia/nsight-compute/*/ncu 2>/dev/null \
       | head -1 || true)
     if [[ -n "$ncu" ]]; then
-      local pargs=(--bundle "$BUNDLE")
       local pcases="${NORM_GPU_PROFILE_CASES:-${BENCH_CASES:-}}"
-      [[ -n "$pcases" ]] && pargs+=(--cases "$pcases")
-      timeout "${NORM_GPU_PROFILE_TIMEOUT:-120}" "$ncu" --clock-control none \
-        --csv --page details --section SpeedOfLight --section LaunchStats \
-        --section Occupancy --section MemoryWorkloadAnalysis \
-        python3 "$ROOT/benchmarks/gpu/profile_kernels.py" "${pargs[@]}" \
-        > "$out/ncu.csv" 2>&1 || echo "ncu failed or timed out"
+      profile "$ncu" "$BUNDLE" "$pcases" "$out/ncu.csv" \
+        "${NORM_GPU_PROFILE_TIMEOUT:-120}"
+      for candidate in "$BUNDLE"/candidates/*/; do
+        [[ -f "$candidate/libnorm_gpu_kernels.so" ]] || continue
+        candidate="${candidate%/}"
+        profile "$ncu" "$candidate" "GroupNorm" \
+          "$out/ncu-$(basename "$candidate").csv" 60
+      done
     else
       echo "no ncu found"
     fi
   fi
   echo "results in $out ($((SECONDS - t0)) s)"
   return $status
+}
+
+# profile NCU BUNDLE CASES CSV TIMEOUT: Nsight Compute on the benchmark
+# kernels of BUNDLE (the cases matching CASES, all when empty) into CSV.
+profile() {
+  local ncu="$1" bundle="$2" cases="$3" csv="$4" limit="$5"
+  local pargs=(--bundle "$bundle")
+  [[ -n "$cases" ]] && pargs+=(--cases "$cases")
+  timeout "$limit" "$ncu" --clock-control none \
+    --csv --page details --section SpeedOfLight --section LaunchStats \
+    --section Occupancy --section MemoryWorkloadAnalysis \
+    python3 "$ROOT/benchmarks/gpu/profile_kernels.py" "${pargs[@]}" \
+    > "$csv" 2>&1 || echo "ncu failed or timed out ($csv)"
 }
 
 report() {

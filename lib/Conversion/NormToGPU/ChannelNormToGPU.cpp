@@ -34,6 +34,12 @@
 // barrier, merges the set's partials and normalizes what it kept: the input
 // is read once.
 //
+// Resident sets (`residentSets`): with at least `numSMs` sets that all fit
+// the GPU at once as one block each (threads, registers, shared memory),
+// the single pass runs one block a set in one wave; each thread stages what
+// the block's share of shared memory holds (dynamic shared memory) and
+// keeps the rest of its vectors in registers.
+//
 // BatchNorm with the channels last (NHWC) is a column reduction over
 // [rows, C]: blocks of channel lanes x row lanes, per-channel Welford states
 // per thread, a shared-memory tree over the row lanes, partials per (chunk,
@@ -996,7 +1002,8 @@ void ChannelKernelBuilder::buildSinglePass(Value workspace,
     SmallVector<Value> tokens;
     for (Value k : kList)
       offsets.push_back(vectorOffset(set, k));
-    // The copies first, then the register loads, then the wait.
+    // The copies first, then the register loads, then the wait (resident:
+    // a wait a copy, before the sum reads it).
     vectors.assign(kList.size(), Value());
     for (auto [u, k, valid] : llvm::enumerate(kList, validList)) {
       if (static_cast<int64_t>(u) >= staged) {

@@ -247,3 +247,37 @@ func.func @gn_tail_weight(%x: memref<2x64x7x7xf32>, %w: memref<64xf32>,
       : (tensor<2x64x7x7xf32>, memref<2x64x7x7xf32>) -> ()
   return
 }
+
+// -----
+
+// GroupNorm(8) + SiLU NHWC bf16 [2, 16, 16, 64]: 16 sets (sample, group) of
+// 256 positions x 8 contiguous channels (one vector of 8 a position, 64
+// apart). Vector k of set s = n * 8 + g is at ((n * 256 + k) * 64 + g * 8);
+// its element e is channel g * 8 + e, so the normalize kernel reads the
+// scale and shift of each of the 8 channels.
+// CHECK-LABEL: func.func @gn_nhwc(
+// CHECK: gpu.alloc async {{.*}} : memref<48xf32>
+// CHECK: gpu.launch async {{.*}} blocks({{.*}}) in ({{.*}} = %c16{{.*}}, {{.*}} = %c1{{.*}}, {{.*}}) threads({{.*}}) in ({{.*}} = %c256
+// CHECK: %[[N:.*]] = arith.divui %{{.*}}, %c8{{.*}} : index
+// CHECK: %[[ROW:.*]] = arith.muli %[[N]], %c256{{.*}} : index
+// CHECK: %[[POS:.*]] = arith.addi %[[ROW]], %{{.*}} : index
+// CHECK: %[[BASE:.*]] = arith.muli %[[POS]], %c64{{.*}} : index
+// CHECK: %[[G:.*]] = arith.remui %{{.*}}, %c8{{.*}} : index
+// CHECK: %[[FIRST:.*]] = arith.muli %[[G]], %c8{{.*}} : index
+// CHECK: %[[OFF:.*]] = arith.addi %[[BASE]], %{{.*}} : index
+// CHECK: vector.load %{{.*}}[%[[OFF]]] {alignment = 16 : i64} : memref<32768xbf16>, vector<8xbf16>
+// CHECK: gpu.launch async
+// CHECK: vector.load {{.*}} : memref<32768xbf16>, vector<8xbf16>
+// CHECK-COUNT-16: memref.load %{{.*}} : memref<64xbf16>
+// CHECK: vector.store {{.*}} : memref<32768xbf16>, vector<8xbf16>
+func.func @gn_nhwc(%x: memref<2x16x16x64xbf16>, %w: memref<64xbf16>,
+    %b: memref<64xbf16>, %y: memref<2x16x16x64xbf16>) {
+  %xt = bufferization.to_tensor %x restrict : memref<2x16x16x64xbf16> to tensor<2x16x16x64xbf16>
+  %wt = bufferization.to_tensor %w restrict : memref<64xbf16> to tensor<64xbf16>
+  %bt = bufferization.to_tensor %b restrict : memref<64xbf16> to tensor<64xbf16>
+  %r = norm.group_norm %xt weight(%wt : tensor<64xbf16>) bias(%bt : tensor<64xbf16>)
+      groups = 8 channel_axis = 3 activation = silu : tensor<2x16x16x64xbf16>
+  bufferization.materialize_in_destination %r in restrict writable %y
+      : (tensor<2x16x16x64xbf16>, memref<2x16x16x64xbf16>) -> ()
+  return
+}

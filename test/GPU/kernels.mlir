@@ -208,6 +208,47 @@ func.func @group_norm_f32_stats(%x: memref<3x96x20x20xf32>, %w: memref<96xf32>,
   return
 }
 
+// GroupNorm NHWC: a set is HW positions x the group's Cg contiguous
+// channels. bf16 [2, 16, 16, 64], 8 groups: a vector of 8 channels a
+// position (per-element scale and shift); f32 [3, 7, 7, 96], 32 groups:
+// 3 channels, scalar accesses, statistics outputs.
+// CHECK-LABEL: func.func @group_norm_nhwc_silu_bf16(
+// CHECK: gpu.launch async
+// CHECK: gpu.launch async
+func.func @group_norm_nhwc_silu_bf16(%x: memref<2x16x16x64xbf16>,
+    %w: memref<64xbf16>, %b: memref<64xbf16>, %y: memref<2x16x16x64xbf16>)
+    attributes {llvm.emit_c_interface} {
+  %xt = bufferization.to_tensor %x restrict : memref<2x16x16x64xbf16> to tensor<2x16x16x64xbf16>
+  %wt = bufferization.to_tensor %w restrict : memref<64xbf16> to tensor<64xbf16>
+  %bt = bufferization.to_tensor %b restrict : memref<64xbf16> to tensor<64xbf16>
+  %r = norm.group_norm %xt weight(%wt : tensor<64xbf16>) bias(%bt : tensor<64xbf16>)
+      groups = 8 channel_axis = 3 activation = silu : tensor<2x16x16x64xbf16>
+  bufferization.materialize_in_destination %r in restrict writable %y
+      : (tensor<2x16x16x64xbf16>, memref<2x16x16x64xbf16>) -> ()
+  return
+}
+
+// CHECK-LABEL: func.func @group_norm_nhwc_f32_stats(
+// CHECK: gpu.launch async
+// CHECK: gpu.launch async
+func.func @group_norm_nhwc_f32_stats(%x: memref<3x7x7x96xf32>,
+    %w: memref<96xf32>, %b: memref<96xf32>, %y: memref<3x7x7x96xf32>,
+    %mean: memref<3x32xf32>, %rstd: memref<3x32xf32>)
+    attributes {llvm.emit_c_interface} {
+  %xt = bufferization.to_tensor %x restrict : memref<3x7x7x96xf32> to tensor<3x7x7x96xf32>
+  %wt = bufferization.to_tensor %w restrict : memref<96xf32> to tensor<96xf32>
+  %bt = bufferization.to_tensor %b restrict : memref<96xf32> to tensor<96xf32>
+  %r:3 = norm.group_norm %xt weight(%wt : tensor<96xf32>) bias(%bt : tensor<96xf32>)
+      groups = 32 channel_axis = 3 : tensor<3x7x7x96xf32> stats(tensor<3x32xf32>, tensor<3x32xf32>)
+  bufferization.materialize_in_destination %r#0 in restrict writable %y
+      : (tensor<3x7x7x96xf32>, memref<3x7x7x96xf32>) -> ()
+  bufferization.materialize_in_destination %r#1 in restrict writable %mean
+      : (tensor<3x32xf32>, memref<3x32xf32>) -> ()
+  bufferization.materialize_in_destination %r#2 in restrict writable %rstd
+      : (tensor<3x32xf32>, memref<3x32xf32>) -> ()
+  return
+}
+
 // One block a set (64 vectors): the single-pass kernel with
 // norm-lower-to-nvvm on any chip (no cluster); two kernels here.
 // CHECK-LABEL: func.func @group_norm_small_f32(

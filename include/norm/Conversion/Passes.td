@@ -123,9 +123,10 @@ def ConvertNormToGPUPass : Pass<"convert-norm-to-gpu"> {
     A dynamic row count is supported. Tests: convert-norm-to-gpu-invalid.mlir
     and convert-norm-to-gpu-limits.mlir.
 
-    `norm.group_norm` and `norm.batch_norm_{inference,training}` (NCHW, static
-    shapes, no residual) become split reductions: the statistics sets
-    (GroupNorm: a group of a sample, BatchNorm: a channel) are cut into
+    `norm.group_norm` (NCHW or NHWC) and `norm.batch_norm_{inference,
+    training}` (NCHW; static shapes, no residual) become split reductions:
+    the statistics sets (GroupNorm: a group of a sample, NHWC: the group's
+    contiguous channels at every position; BatchNorm: a channel) are cut into
     chunks so that sets x chunks is about `num-sms` x `blocks-per-sm`
     blocks. A first kernel reduces each chunk to a partial (count, mean, M2)
     (Welford per vector, Chan's merge, shuffles and shared memory) in a

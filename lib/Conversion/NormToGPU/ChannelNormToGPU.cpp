@@ -152,8 +152,9 @@ struct ChannelNormInfo {
   Value output, mean, rstd, newRunningMean, newRunningVar;
   SmallVector<Operation *> materializations;
   int64_t batch = 1, channels = 1, spatial = 1, groups = 1;
-  /// BatchNorm with the channels last (NHWC): `rows` = N * H * W rows of
-  /// `channels` elements.
+  /// The channels last (NHWC). BatchNorm: `rows` = N * H * W rows of
+  /// `channels` elements (column kernels); GroupNorm: sets of HW runs of
+  /// its Cg channels.
   bool channelsLast = false;
   int64_t rows = 1;
   ChannelMapping mapping;
@@ -242,12 +243,20 @@ static ChannelMapping computeChannelMapping(const ChannelNormInfo &info,
                                             unsigned elementBits,
                                             const NormToGPUOptions &options) {
   ChannelMapping m;
-  m.vectorWidth = vectorWidthFor(info.spatial, elementBits);
-  m.vectorsPerRun = info.spatial / m.vectorWidth;
-  if (info.isGroup()) {
+  if (info.isGroup() && info.channelsLast) {
+    // A set is HW runs of the group's Cg contiguous channels, C apart.
+    m.vectorWidth = vectorWidthFor(info.channelsPerGroup(), elementBits);
+    m.vectorsPerRun = info.channelsPerGroup() / m.vectorWidth;
+    m.numSets = info.batch * info.groups;
+    m.setVectors = info.spatial * m.vectorsPerRun;
+  } else if (info.isGroup()) {
+    m.vectorWidth = vectorWidthFor(info.spatial, elementBits);
+    m.vectorsPerRun = info.spatial / m.vectorWidth;
     m.numSets = info.batch * info.groups;
     m.setVectors = info.channelsPerGroup() * m.vectorsPerRun;
   } else {
+    m.vectorWidth = vectorWidthFor(info.spatial, elementBits);
+    m.vectorsPerRun = info.spatial / m.vectorWidth;
     m.numSets = info.channels;
     m.setVectors = info.batch * m.vectorsPerRun;
   }
@@ -395,11 +404,10 @@ static LogicalResult analyzeChannelNorm(Operation *op,
     reason = "a residual is not supported by the GPU kernels";
     return failure();
   }
-  info.channelsLast =
-      !info.isGroup() && type.getRank() > 2 && axis == type.getRank() - 1;
+  info.channelsLast = type.getRank() > 2 && axis == type.getRank() - 1;
   if (type.getRank() < 2 || (axis != 1 && !info.channelsLast)) {
-    reason = "only the NCHW layout (channel axis 1), and NHWC (channel axis "
-             "last) for batch norm, have GPU kernels";
+    reason = "only the NCHW layout (channel axis 1) and NHWC (channel axis "
+             "last) have GPU kernels";
     return failure();
   }
   if (!type.hasStaticShape()) {
@@ -410,18 +418,19 @@ static LogicalResult analyzeChannelNorm(Operation *op,
     reason = "the input has no elements";
     return failure();
   }
-  info.batch = type.getDimSize(0);
-  info.channels = type.getDimSize(1);
-  info.spatial = 1;
-  for (int64_t d : type.getShape().drop_front(2))
-    info.spatial *= d;
+  // [N, C, spatial...] or [N, spatial..., C].
+  ArrayRef<int64_t> shape = type.getShape();
+  info.batch = shape.front();
+  info.channels = info.channelsLast ? shape.back() : shape[1];
+  info.spatial = type.getNumElements() / (info.batch * info.channels);
   if (info.isGroup() &&
       (info.groups <= 0 || info.channels % info.groups != 0)) {
     reason = "the channels must divide into the groups";
     return failure();
   }
-  if (info.channelsLast) {
-    info.channels = type.getShape().back();
+  // BatchNorm NHWC is a column reduction; GroupNorm NHWC, like NCHW, a
+  // split reduction over its sets.
+  if (info.channelsLast && !info.isGroup()) {
     info.rows = type.getNumElements() / info.channels;
     info.columns = computeColumnMapping(
         info, type.getElementType().getIntOrFloatBitWidth(), options);
@@ -524,7 +533,8 @@ private:
                      int64_t clusterY = 0);
   /// Element offset of the vector `k` (index within the set) of set `set`.
   Value vectorOffset(Value set, Value k);
-  /// Channel of the vector `k` of `set` (group norm only).
+  /// Channel of the vector `k` of `set` (group norm only; NHWC: of its
+  /// first element, the others follow).
   Value channelOf(Value set, Value k);
   /// Loops over this thread's vectors of its chunk: `body(k, valid)` for
   /// each (valid null when every vector is in the set), `unroll` at a time,
@@ -679,6 +689,17 @@ Value ChannelKernelBuilder::createLaunch(Value dependency,
 
 Value ChannelKernelBuilder::vectorOffset(Value setIdx, Value k) {
   Value v = index(m.vectorWidth);
+  if (info.isGroup() && info.channelsLast) {
+    // Set n * G + g, vector k: spatial position p = k / (Cg / V), channel
+    // g * Cg + (k % (Cg / V)) * V, at ((n * HW + p) * C + channel).
+    Value n = arith::DivUIOp::create(b, loc, setIdx, index(info.groups));
+    Value p = arith::DivUIOp::create(b, loc, k, index(m.vectorsPerRun));
+    Value position = arith::AddIOp::create(
+        b, loc, arith::MulIOp::create(b, loc, n, index(info.spatial)), p);
+    return arith::AddIOp::create(
+        b, loc, arith::MulIOp::create(b, loc, position, index(info.channels)),
+        channelOf(setIdx, k));
+  }
   if (info.isGroup()) {
     Value base = arith::MulIOp::create(b, loc, setIdx,
                                        index(m.setVectors * m.vectorWidth));
@@ -700,6 +721,12 @@ Value ChannelKernelBuilder::channelOf(Value setIdx, Value k) {
   Value group = arith::RemUIOp::create(b, loc, setIdx, index(info.groups));
   Value first =
       arith::MulIOp::create(b, loc, group, index(info.channelsPerGroup()));
+  if (info.channelsLast)
+    return arith::AddIOp::create(
+        b, loc, first,
+        arith::MulIOp::create(
+            b, loc, arith::RemUIOp::create(b, loc, k, index(m.vectorsPerRun)),
+            index(m.vectorWidth)));
   return arith::AddIOp::create(
       b, loc, first, arith::DivUIOp::create(b, loc, k, index(m.vectorsPerRun)));
 }
@@ -908,10 +935,23 @@ void ChannelKernelBuilder::storeNormalizedVectors(
         valid ? arith::MinUIOp::create(b, loc, k, index(m.setVectors - 1))
                     .getResult()
               : k;
-    auto [scale, shift] =
-        info.isGroup() ? scaleShift(channelOf(set, channelK), mean, rstd, zero)
-                       : setScaleShift;
-    storeNormalized(vec, scale, shift, offset, valid);
+    if (!info.isGroup()) {
+      storeNormalized(vec, setScaleShift.first, setScaleShift.second, offset,
+                      valid);
+      continue;
+    }
+    // NCHW: the vector is in one channel; NHWC: element e in channel c + e.
+    Value channel = channelOf(set, channelK);
+    SmallVector<Value> scales, shifts;
+    int64_t perElement = info.channelsLast ? m.vectorWidth : 1;
+    for (int64_t e = 0; e < perElement; ++e) {
+      auto [scale, shift] = scaleShift(
+          e == 0 ? channel : arith::AddIOp::create(b, loc, channel, index(e)),
+          mean, rstd, zero);
+      scales.push_back(scale);
+      shifts.push_back(shift);
+    }
+    storeNormalized(vec, scales, shifts, offset, valid);
   }
 }
 
@@ -1540,7 +1580,7 @@ void ChannelKernelBuilder::buildColumns() {
 }
 
 void ChannelKernelBuilder::build() {
-  if (info.channelsLast)
+  if (info.channelsLast && !info.isGroup())
     return buildColumns();
   MLIRContext *ctx = b.getContext();
   Value token = beginKernels();

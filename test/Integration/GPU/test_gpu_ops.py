@@ -222,6 +222,40 @@ def test_group_norm_f32(gpu_lib, name, shape, groups, eps, offset, act):
     _check(rstd, torch.rsqrt(sets.var(-1, correction=0) + eps), "f32")
 
 
+# GroupNorm NHWC: name, shape [N, H, W, C], groups, dtype, activation,
+# whether the kernel writes mean/rstd.
+GROUP_NORM_NHWC = [
+    ("group_norm_nhwc_silu_bf16", (2, 16, 16, 64), 8, "bf16", "silu", False),
+    ("group_norm_nhwc_f32_stats", (3, 7, 7, 96), 32, "f32", None, True),
+]
+
+
+@pytest.mark.parametrize("name,shape,groups,dtype,act,stats", GROUP_NORM_NHWC,
+                         ids=[case[0] for case in GROUP_NORM_NHWC])
+def test_group_norm_nhwc(gpu_lib, name, shape, groups, dtype, act, stats):
+    """Channels last: PyTorch's NCHW group_norm on the permuted input."""
+    torch = _torch()
+    x = _randn(*shape, dtype=dtype).add_(1.0)
+    channels = shape[-1]
+    w, b = _randn(channels, dtype=dtype), _randn(channels, dtype=dtype)
+    y = torch.empty_like(x)
+    args = [x, w, b, y]
+    if stats:
+        mean = torch.empty(shape[0], groups, device="cuda")
+        rstd = torch.empty(shape[0], groups, device="cuda")
+        args += [mean, rstd]
+    gpu_lib.call(name, *args)
+    gpu_lib.synchronize()
+    nchw = x.float().permute(0, 3, 1, 2)
+    expected = _act(torch.nn.functional.group_norm(
+        nchw, groups, w.float(), b.float(), 1e-5), act).permute(0, 2, 3, 1)
+    _check(y, expected.to(x.dtype), dtype)
+    if stats:
+        sets = nchw.reshape(shape[0], groups, -1)
+        _check(mean, sets.mean(-1), "f32")
+        _check(rstd, torch.rsqrt(sets.var(-1, correction=0) + 1e-5), "f32")
+
+
 @pytest.mark.parametrize("dtype", ["f32", "bf16"])
 def test_batch_norm_inference_relu(gpu_lib, dtype):
     torch = _torch()

@@ -140,3 +140,31 @@ func.func @gn_few_sets(%x: memref<2x64x64x64xf32>, %w: memref<64xf32>,
       : (tensor<2x64x64x64xf32>, memref<2x64x64x64xf32>) -> ()
   return
 }
+
+// -----
+
+// GroupNorm(32) NHWC bf16 [8, 32, 32, 512]: 256 sets of 1024 positions x 16
+// channels (2 vectors of 8 a position) -> 128 threads x 16 vectors, all
+// staged. A thread's vectors are 128 apart, so they all have the channels
+// of its first: 8 weights and 8 biases read once, not once a vector.
+// CHECK-LABEL: func.func @gn_nhwc(
+// CHECK: gpu.launch async {{.*}} threads({{.*}}) in ({{.*}} = %c128{{.*}}) dynamic_shared_memory_size %c32768_i32
+// CHECK-COUNT-16: nvgpu.device_async_copy
+// CHECK: math.rsqrt
+// CHECK-COUNT-16: memref.load %{{.*}} : memref<512xbf16>
+// CHECK: vector.store
+// CHECK-NOT: memref.load %{{.*}} : memref<512xbf16>
+// CHECK-COUNT-15: vector.store
+// CHECK-NOT: memref.load %{{.*}} : memref<512xbf16>
+// CHECK: gpu.terminator
+func.func @gn_nhwc(%x: memref<8x32x32x512xbf16>, %w: memref<512xbf16>,
+    %b: memref<512xbf16>, %y: memref<8x32x32x512xbf16>) {
+  %xt = bufferization.to_tensor %x restrict : memref<8x32x32x512xbf16> to tensor<8x32x32x512xbf16>
+  %wt = bufferization.to_tensor %w restrict : memref<512xbf16> to tensor<512xbf16>
+  %bt = bufferization.to_tensor %b restrict : memref<512xbf16> to tensor<512xbf16>
+  %r = norm.group_norm %xt weight(%wt : tensor<512xbf16>) bias(%bt : tensor<512xbf16>)
+      groups = 32 channel_axis = 3 activation = silu : tensor<8x32x32x512xbf16>
+  bufferization.materialize_in_destination %r in restrict writable %y
+      : (tensor<8x32x32x512xbf16>, memref<8x32x32x512xbf16>) -> ()
+  return
+}

@@ -927,6 +927,7 @@ void ChannelKernelBuilder::storeNormalizedVectors(
     ArrayRef<Value> vectors, Value mean, Value rstd,
     std::pair<Value, Value> setScaleShift) {
   Value zero = floatConst(0.0);
+  SmallVector<Value> scales, shifts;
   for (auto [k, valid, offset, vec] : llvm::zip(ks, valids, offsets, vectors)) {
     // A vector past the end of the set would name a channel past the
     // group (past C for the last group): read its scale from the last
@@ -941,15 +942,23 @@ void ChannelKernelBuilder::storeNormalizedVectors(
       continue;
     }
     // NCHW: the vector is in one channel; NHWC: element e in channel c + e.
-    Value channel = channelOf(set, channelK);
-    SmallVector<Value> scales, shifts;
-    int64_t perElement = info.channelsLast ? m.vectorWidth : 1;
-    for (int64_t e = 0; e < perElement; ++e) {
-      auto [scale, shift] = scaleShift(
-          e == 0 ? channel : arith::AddIOp::create(b, loc, channel, index(e)),
-          mean, rstd, zero);
-      scales.push_back(scale);
-      shifts.push_back(shift);
+    // NHWC: the vectors here are T apart, so with T a multiple of Cg / V
+    // they have the same channels, and the first vector's scales serve all
+    // (a vector past the end of the set has its store masked, and so have
+    // all after it).
+    bool sameChannels = info.channelsLast && m.blockSize % m.vectorsPerRun == 0;
+    if (!sameChannels || scales.empty()) {
+      Value channel = channelOf(set, channelK);
+      scales.clear();
+      shifts.clear();
+      int64_t perElement = info.channelsLast ? m.vectorWidth : 1;
+      for (int64_t e = 0; e < perElement; ++e) {
+        auto [scale, shift] = scaleShift(
+            e == 0 ? channel : arith::AddIOp::create(b, loc, channel, index(e)),
+            mean, rstd, zero);
+        scales.push_back(scale);
+        shifts.push_back(shift);
+      }
     }
     storeNormalized(vec, scales, shifts, offset, valid);
   }

@@ -235,15 +235,17 @@ NORM_CUDA_EXPORT void mgpuModuleUnload(CUmodule module) {
   if (pushed == CUDA_ERROR_DEINITIALIZED)
     return;
   CUDA_REPORT_IF_ERROR(pushed);
-  CUresult result = cuModuleUnload(module);
-  if (result != CUDA_ERROR_DEINITIALIZED)
-    CUDA_REPORT_IF_ERROR(result);
   {
+    // Before the unload: a module loaded right after it may get the same
+    // handles.
     std::lock_guard<std::mutex> lock(functionAttributesMutex());
     auto &attributes = functionAttributes();
     for (auto it = attributes.begin(); it != attributes.end();)
       it = it->second.module == module ? attributes.erase(it) : std::next(it);
   }
+  CUresult result = cuModuleUnload(module);
+  if (result != CUDA_ERROR_DEINITIALIZED)
+    CUDA_REPORT_IF_ERROR(result);
   if (pushed == CUDA_SUCCESS)
     CUDA_REPORT_IF_ERROR(cuCtxPopCurrent(nullptr));
 }
@@ -269,7 +271,11 @@ static void allowSharedMemory(CUfunction function, int32_t smem) {
   if (smem <= 48 * 1024)
     return;
   std::lock_guard<std::mutex> lock(functionAttributesMutex());
-  FunctionAttributes &attributes = functionAttributes()[function];
+  // A function not from mgpuModuleGetFunction is not cached.
+  auto entry = functionAttributes().find(function);
+  FunctionAttributes uncached;
+  FunctionAttributes &attributes =
+      entry == functionAttributes().end() ? uncached : entry->second;
   if (attributes.dynamicSharedBytes >= smem)
     return;
   CUresult size = cuFuncSetAttribute(
@@ -286,7 +292,10 @@ static void allowSharedMemory(CUfunction function, int32_t smem) {
 /// Lets `function` run in clusters of more than 8 blocks (16 on H100).
 static void allowNonPortableClusters(CUfunction function) {
   std::lock_guard<std::mutex> lock(functionAttributesMutex());
-  FunctionAttributes &attributes = functionAttributes()[function];
+  auto entry = functionAttributes().find(function);
+  FunctionAttributes uncached;
+  FunctionAttributes &attributes =
+      entry == functionAttributes().end() ? uncached : entry->second;
   if (attributes.nonPortableClusters)
     return;
   CUresult result = cuFuncSetAttribute(

@@ -84,6 +84,23 @@ def test_launch_attributes_set_once(tmp_path):
         cluster_launch(g, 16)
         print("reloaded", calls(MAX_DYNAMIC_SHARED), calls(CARVEOUT),
               calls(NON_PORTABLE))
+        # The same module and function handles after an unload: only the
+        # unload's cleanup tells them apart.
+        fake.fakeReuseModuleHandles(1)
+        rt.mgpuModuleUnload(module)
+        module = rt.mgpuModuleLoad(None, 0)
+        h = rt.mgpuModuleGetFunction(module, b"kernel")
+        launch(h, 114688)
+        rt.mgpuModuleUnload(module)
+        module = rt.mgpuModuleLoad(None, 0)
+        h = rt.mgpuModuleGetFunction(module, b"kernel")
+        launch(h, 114688)
+        print("same module", calls(MAX_DYNAMIC_SHARED), calls(CARVEOUT))
+        # A function handle that no mgpuModuleGetFunction returned: its
+        # attributes are set at every launch.
+        launch(0x1234, 114688)
+        launch(0x1234, 114688)
+        print("uncached", calls(MAX_DYNAMIC_SHARED))
     """)
     env = dict(os.environ, LD_LIBRARY_PATH=str(drv))
     proc = subprocess.run([sys.executable, "-c", script], capture_output=True,
@@ -98,4 +115,6 @@ def test_launch_attributes_set_once(tmp_path):
         "clusters 1 3",       # more than 8 blocks: allowed once
         "same handle True",
         "reloaded 3 3 2",     # the unload dropped what was set
+        "same module 5 5",    # even with the same handles
+        "uncached 7",
     ], proc.stdout + proc.stderr

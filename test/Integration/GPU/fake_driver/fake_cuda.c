@@ -1,7 +1,8 @@
 /* A fake libcuda.so.1 for the runtime's unit test (test_runtime_fake_driver.py):
  * every driver function the runtime calls succeeds without a GPU; handles are
  * made-up pointers; cuModuleGetFunction returns the same function for every
- * module (as a real driver may reuse a handle after an unload); the calls the
+ * module, and with fakeReuseModuleHandles(1) every load returns the same
+ * module (as a real driver may reuse handles after an unload); the calls the
  * test checks are counted. Not CUDA: only the symbols and calling
  * conventions of the entry points are kept (CUresult is an int, handles are
  * pointers). */
@@ -11,6 +12,11 @@
 static int attributeCalls[64];
 static int launches, clusterLaunches, modulesLoaded;
 static int lastSharedBytes;
+static int reuseModuleHandles;
+
+/* From now on every module load returns the same handle (a driver may
+ * reuse the handle of an unloaded module). */
+void fakeReuseModuleHandles(int reuse) { reuseModuleHandles = reuse; }
 
 int fakeAttributeCalls(int attribute) {
   return attribute >= 0 && attribute < 64 ? attributeCalls[attribute] : -1;
@@ -52,7 +58,8 @@ int cuDeviceGetDefaultMemPool(void **pool, int device) {
 int cuMemPoolSetAttribute(void *pool, int attribute, void *value) { return 0; }
 
 int cuModuleLoadData(void **module, const void *image) {
-  *module = HANDLE(0x100 + ++modulesLoaded);
+  ++modulesLoaded;
+  *module = HANDLE(reuseModuleHandles ? 0x100 : 0x100 + modulesLoaded);
   return 0;
 }
 int cuModuleLoadDataEx(void **module, const void *image, unsigned n,

@@ -329,6 +329,35 @@ def NormApproximateFunctionsPass : Pass<"norm-approximate-functions"> {
 // norm-align-workgroup-buffers
 //===----------------------------------------------------------------------===//
 
+def NormMinBlocksPerSMPass : Pass<"norm-min-blocks-per-sm", "ModuleOp"> {
+  let summary = "Ask ptxas for the occupancy that the dynamic shared memory "
+                "of a kernel allows";
+  let description = [{
+    For each `gpu.func` kernel launched (every `gpu.launch_func` of it) with
+    a constant block size and a constant, nonzero dynamic shared memory
+    size, sets `nvvm.minctasm` to the number of its blocks that fit an SM:
+    the least over its launches of `shared-memory-per-sm` / (dynamic bytes
+    + its workgroup attributions, 16-byte aligned, + 1 KiB the driver
+    reserves a block), capped by `threads-per-sm` / block threads and 32;
+    nothing when that is 1 or the kernel already has the attribute.
+
+    Why: such kernels (convert-norm-to-gpu's resident GroupNorm/BatchNorm
+    kernels) size their blocks so that several fit an SM's shared memory at
+    once; `.maxntid` alone lets ptxas use up to 255 registers a thread, and
+    registers would then allow fewer blocks than shared memory. With
+    `.minnctapersm` ptxas keeps the registers within the budget.
+    `norm-lower-to-nvvm` runs it after outlining, with the chip's shared
+    memory and threads per SM. Test: norm-min-blocks-per-sm.mlir.
+  }];
+  let options = [
+    Option<"sharedMemoryPerSM", "shared-memory-per-sm", "int64_t",
+           /*default=*/"228", "KiB of shared memory of an SM">,
+    Option<"threadsPerSM", "threads-per-sm", "int64_t", /*default=*/"2048",
+           "Threads an SM runs at once">
+  ];
+  let dependentDialects = ["::mlir::gpu::GPUDialect"];
+}
+
 def NormExternDynamicSharedMemoryPass
     : Pass<"norm-extern-dynamic-shared-memory"> {
   let summary = "Declare the dynamic shared memory of GPU kernels as "

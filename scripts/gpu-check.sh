@@ -35,7 +35,8 @@
 #
 # One device call (the device tool), after `build`:
 #   command: bash scripts/gpu-check.sh device
-#   carry:   ["build-gpu/gpu-bundle"]      timeout_s: 480
+#   carry:   ["build-gpu/gpu-bundle"]      timeout_s: 480 (with the
+#   candidates and Nsight Compute, about 5 min)
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"

@@ -108,6 +108,20 @@ static int64_t getSharedMemoryPerSM(StringRef chip) {
   }
 }
 
+/// Threads an SM of `chip` runs at once (the same table): 1536 for sm_86,
+/// sm_89 and sm_120, else 2048.
+static int64_t getThreadsPerSM(StringRef chip) {
+  switch (getComputeCapability(chip)) {
+  case 86:
+  case 89:
+  case 120:
+  case 121:
+    return 1536;
+  default:
+    return 2048;
+  }
+}
+
 /// The PTX ISA version a feature string selects (the last `+ptxNN`), or
 /// std::nullopt when it names none (LLVM then uses the chip's minimum).
 static std::optional<unsigned> getFeaturePTXVersion(StringRef features) {
@@ -270,11 +284,18 @@ void mlir::norm::buildNormLowerToNVVMPipeline(
   normToGPU.stageInShared = options.stageInShared;
   normToGPU.residentSets = options.residentSets;
   normToGPU.sharedMemoryPerSM = getSharedMemoryPerSM(options.chip);
+  normToGPU.threadsPerSM = getThreadsPerSM(options.chip);
   pm.addPass(createConvertNormToGPUPass(normToGPU));
   // Outline before canonicalizing: constants hoisted out of the launch would
   // become kernel arguments instead of immediates.
   pm.addPass(createGpuKernelOutliningPass());
   pm.addNestedPass<gpu::GPUModuleOp>(createNormAlignWorkgroupBuffersPass());
+  // Kernels sized around dynamic shared memory get the registers that
+  // occupancy leaves them (nvvm.minctasm).
+  NormMinBlocksPerSMPassOptions occupancy;
+  occupancy.sharedMemoryPerSM = normToGPU.sharedMemoryPerSM;
+  occupancy.threadsPerSM = normToGPU.threadsPerSM;
+  pm.addPass(createNormMinBlocksPerSMPass(occupancy));
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
 

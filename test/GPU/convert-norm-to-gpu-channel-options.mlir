@@ -6,6 +6,10 @@
 // RUN:   2>&1 | FileCheck %s --check-prefix=CLUSTER
 // RUN: not norm-opt %s --convert-norm-to-gpu="shared-memory-per-sm=0" --split-input-file \
 // RUN:   2>&1 | FileCheck %s --check-prefix=SHARED
+// RUN: not norm-opt %s --convert-norm-to-gpu="num-sms=0 resident-sets=1" --split-input-file \
+// RUN:   2>&1 | FileCheck %s --check-prefix=SMS
+// RUN: not norm-opt %s --convert-norm-to-gpu="threads-per-sm=16" --split-input-file \
+// RUN:   2>&1 | FileCheck %s --check-prefix=THREADS
 // RUN: norm-opt %s --convert-norm-to-gpu="channel-block-size=128 channel-unroll=8 num-sms=1 blocks-per-sm=1" \
 // RUN:   --split-input-file | FileCheck %s --check-prefix=OK
 
@@ -23,6 +27,8 @@ func.func @gn(%x: memref<2x64x16x16xf32>, %y: memref<2x64x16x16xf32>) {
 // UNROLL: error: 'norm.group_norm' op has no GPU kernel: channel-unroll must be between 1 and 16
 // CLUSTER: error: 'norm.group_norm' op has no GPU kernel: cluster-size must be between 0 and 16 (above 8: a non-portable cluster size, H100)
 // SHARED: error: 'norm.group_norm' op has no GPU kernel: shared-memory-per-sm must be between 1 and 1024 (KiB)
+// SMS: error: 'norm.group_norm' op has no GPU kernel: num-sms must be at least 1
+// THREADS: error: 'norm.group_norm' op has no GPU kernel: threads-per-sm must be between 32 and 4096
 
 // Sets of 16 x 256 / 4 = 1024 vectors: one chunk per set (8 sets fill
 // 1 SM x 1 block), 128 threads x 8 vectors loaded before use.

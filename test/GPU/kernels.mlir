@@ -228,6 +228,25 @@ func.func @group_norm_nhwc_silu_bf16(%x: memref<2x16x16x64xbf16>,
   return
 }
 
+// bf16 [8, 32, 32, 512], 32 groups: 16 channels a group, 2 vectors a
+// position (the vector's channel offset k % 2 * 8 matters); 256 sets, so
+// with resident-sets (the candidate bundle) one block a set.
+// CHECK-LABEL: func.func @group_norm_nhwc_bf16_256_sets(
+// CHECK: gpu.launch async
+// CHECK: gpu.launch async
+func.func @group_norm_nhwc_bf16_256_sets(%x: memref<8x32x32x512xbf16>,
+    %w: memref<512xbf16>, %b: memref<512xbf16>, %y: memref<8x32x32x512xbf16>)
+    attributes {llvm.emit_c_interface} {
+  %xt = bufferization.to_tensor %x restrict : memref<8x32x32x512xbf16> to tensor<8x32x32x512xbf16>
+  %wt = bufferization.to_tensor %w restrict : memref<512xbf16> to tensor<512xbf16>
+  %bt = bufferization.to_tensor %b restrict : memref<512xbf16> to tensor<512xbf16>
+  %r = norm.group_norm %xt weight(%wt : tensor<512xbf16>) bias(%bt : tensor<512xbf16>)
+      groups = 32 channel_axis = 3 : tensor<8x32x32x512xbf16>
+  bufferization.materialize_in_destination %r in restrict writable %y
+      : (tensor<8x32x32x512xbf16>, memref<8x32x32x512xbf16>) -> ()
+  return
+}
+
 // CHECK-LABEL: func.func @group_norm_nhwc_f32_stats(
 // CHECK: gpu.launch async
 // CHECK: gpu.launch async

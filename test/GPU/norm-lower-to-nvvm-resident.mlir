@@ -26,6 +26,7 @@
 // PTX: .extern .shared .align 16 .b8 __dynamic_shmem__{{[0-9]+}}[];
 // PTX: .visible .entry gn_silu_kernel(
 // PTX: .maxntid 512, 1, 1
+// PTX-NEXT: .minnctapersm 2
 // PTX: .shared .align 16 .b8 __wg_gn_silu_kernel_{{[0-9]}}[128];
 // PTX: cp.async.cg.shared.global [{{.*}}], [{{.*}}], 16;
 // PTX-NEXT: cp.async.commit_group;
@@ -43,9 +44,9 @@
 // PTX-NOT: barrier.cluster
 // PTX-NOT: .local
 
-// Two blocks of 512 threads an SM need at most 64 registers a thread (the
-// mapping reserved 40 besides the 2 register vectors); the static shared
-// memory is the scratch alone.
+// Two blocks of 512 threads an SM need at most 64 registers a thread
+// (norm-min-blocks-per-sm: .minnctapersm 2); the static shared memory is
+// the scratch alone.
 // PTXAS: gn_silu_kernel: {{.*}} 0 bytes spill stores, 0 bytes spill loads Used {{([1-5]?[0-9]|6[0-4])}} registers, used 1 barriers, 128 bytes smem
 func.func @gn_silu(%x: memref<8x512x64x64xbf16>, %w: memref<512xbf16>,
     %b: memref<512xbf16>, %y: memref<8x512x64x64xbf16>)

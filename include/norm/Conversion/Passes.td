@@ -206,7 +206,10 @@ def ConvertNormToGPUPass : Pass<"convert-norm-to-gpu"> {
     Option<"sharedMemoryPerSM", "shared-memory-per-sm", "int64_t",
            /*default=*/"228",
            "KiB of shared memory of an SM, for `resident-sets` (228: sm_90, "
-           "164: sm_80, 100: sm_86/sm_89)">
+           "164: sm_80, 100: sm_86/sm_89)">,
+    Option<"threadsPerSM", "threads-per-sm", "int64_t", /*default=*/"2048",
+           "Threads an SM runs at once, for `resident-sets` (2048: sm_80, "
+           "sm_90; 1536: sm_86, sm_89)">
   ];
   let dependentDialects = [
     "::mlir::gpu::GPUDialect",

@@ -180,16 +180,19 @@ bool mlir::norm::isChannelNormOp(Operation *op) {
 /// Largest chunk the single-pass kernel stages in static shared memory.
 static constexpr int64_t kMaxStagedChunkBytes = 32 * 1024;
 
-// Per-SM and per-block limits of compute capability 8.0 to 12.x.
-static constexpr int64_t kMaxThreadsPerSM = 2048;
-static constexpr int64_t kMaxBlocksPerSM = 32;
+// Per-SM limits of compute capability 8.0 to 12.x (the threads an SM runs,
+// 1536 to 2048, are `threadsPerSM`): blocks (the least, of sm_86), 32-bit
+// registers, registers a thread.
+static constexpr int64_t kMaxBlocksPerSM = 16;
 static constexpr int64_t kRegistersPerSM = 64 * 1024;
 static constexpr int64_t kMaxRegistersPerThread = 255;
 /// Shared memory the driver reserves for each resident block (a block may
 /// use the SM's shared memory less this).
 static constexpr int64_t kReservedSharedPerBlock = 1024;
 /// Registers a resident single-pass thread needs besides the vectors it
-/// holds (ptxas: 32 for the kernel with every vector staged).
+/// holds (ptxas: 32 for the kernel with every vector staged). A held vector
+/// counts one register an element (its f32 values stay live across the
+/// passes); NHWC GroupNorm adds a scale and shift an element.
 static constexpr int64_t kResidentBaseRegisters = 40;
 
 /// The resident single pass (`residentSets`): one block of B threads x U
@@ -199,7 +202,8 @@ static constexpr int64_t kResidentBaseRegisters = 40;
 /// what the SM's shared memory holds and keeps the rest of its vectors in
 /// registers. Fails (m unchanged) when there are fewer sets than SMs (the
 /// cluster mapping spreads them over more SMs) or they do not fit.
-static bool computeResidentMapping(ChannelMapping &m, unsigned elementBits,
+static bool computeResidentMapping(const ChannelNormInfo &info,
+                                   ChannelMapping &m, unsigned elementBits,
                                    const NormToGPUOptions &options) {
   if (!options.residentSets || options.clusterSize < 1 ||
       m.numSets < options.numSMs)
@@ -210,14 +214,18 @@ static bool computeResidentMapping(ChannelMapping &m, unsigned elementBits,
   int64_t unroll = llvm::divideCeil(m.setVectors, block);
   int64_t blocksPerSM = llvm::divideCeil(m.numSets, options.numSMs);
   if (unroll > maxUnroll || blocksPerSM > kMaxBlocksPerSM ||
-      blocksPerSM * block > kMaxThreadsPerSM)
+      blocksPerSM * block > options.threadsPerSM)
     return false;
   int64_t vectorBytes = m.vectorWidth * elementBits / 8;
-  int64_t registers =
-      std::min(kMaxRegistersPerThread, kRegistersPerSM / (blocksPerSM * block));
+  // Registers are allocated 8 at a time.
+  int64_t registers = std::min(kMaxRegistersPerThread,
+                               kRegistersPerSM / (blocksPerSM * block)) /
+                      8 * 8;
+  int64_t baseRegisters = kResidentBaseRegisters;
+  if (info.isGroup() && info.channelsLast)
+    baseRegisters += 2 * m.vectorWidth;
   int64_t registerVectors =
-      std::max<int64_t>(0, (registers - kResidentBaseRegisters) /
-                               llvm::divideCeil(vectorBytes, 4));
+      std::max<int64_t>(0, (registers - baseRegisters) / m.vectorWidth);
   int64_t scratchBytes = 2 * (block / 32) * 4;
   int64_t sharedBytes = options.sharedMemoryPerSM * 1024 / blocksPerSM -
                         kReservedSharedPerBlock - scratchBytes;
@@ -276,7 +284,8 @@ static ChannelMapping computeChannelMapping(const ChannelNormInfo &info,
                                  std::max<int64_t>(1, options.channelUnroll));
   m.chunkVectors = llvm::alignTo(perChunk, m.blockSize * m.unroll);
   m.numChunks = llvm::divideCeil(m.setVectors, m.chunkVectors);
-  if (info.needsStatistics() && computeResidentMapping(m, elementBits, options))
+  if (info.needsStatistics() &&
+      computeResidentMapping(info, m, elementBits, options))
     return m;
   m.singlePass = info.needsStatistics() && m.iterations() == 1 &&
                  options.clusterSize >= 1 && m.numChunks <= options.clusterSize;
@@ -393,6 +402,14 @@ static LogicalResult analyzeChannelNorm(Operation *op,
   }
   if (options.sharedMemoryPerSM < 1 || options.sharedMemoryPerSM > 1024) {
     reason = "shared-memory-per-sm must be between 1 and 1024 (KiB)";
+    return failure();
+  }
+  if (options.numSMs < 1) {
+    reason = "num-sms must be at least 1";
+    return failure();
+  }
+  if (options.threadsPerSM < 32 || options.threadsPerSM > 4096) {
+    reason = "threads-per-sm must be between 32 and 4096";
     return failure();
   }
   auto type = cast<RankedTensorType>(input.getType());

@@ -565,6 +565,7 @@ struct ConvertNormToGPUPass
     options.stageInShared = stageInShared;
     options.residentSets = residentSets;
     options.sharedMemoryPerSM = sharedMemoryPerSM;
+    options.threadsPerSM = threadsPerSM;
     RewritePatternSet patterns(&getContext());
     populateNormToGPUPatterns(patterns, options);
     GreedyRewriteConfig config;

@@ -226,6 +226,9 @@ def test_group_norm_f32(gpu_lib, name, shape, groups, eps, offset, act):
 # whether the kernel writes mean/rstd.
 GROUP_NORM_NHWC = [
     ("group_norm_nhwc_silu_bf16", (2, 16, 16, 64), 8, "bf16", "silu", False),
+    # 2 vectors a position; resident with the candidate bundle.
+    ("group_norm_nhwc_bf16_256_sets", (8, 32, 32, 512), 32, "bf16", None,
+     False),
     ("group_norm_nhwc_f32_stats", (3, 7, 7, 96), 32, "f32", None, True),
 ]
 

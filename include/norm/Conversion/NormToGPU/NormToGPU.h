@@ -57,6 +57,8 @@ struct NormToGPUOptions {
   bool residentSets = false;
   /// KiB of shared memory an SM has (228: sm_90; 164: sm_80; 100: sm_86).
   int64_t sharedMemoryPerSM = 228;
+  /// Threads an SM runs at once (2048: sm_80, sm_90; 1536: sm_86, sm_89).
+  int64_t threadsPerSM = 2048;
 };
 
 /// Adds the patterns that rewrite norm.layer_norm and norm.rms_norm into

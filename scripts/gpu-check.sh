@@ -127,8 +127,7 @@ device() {
     done
   } 2>&1 | tee "$out/device.txt"
   # Correctness first: every kernel against PyTorch on the GPU.
-  python3 -m pytest -q -p no:cacheprovider -rs --timeout=120 \
-    "$ROOT/test/Integration/GPU" 2>&1 | tee "$out/gpu-tests.txt" || status=1
+  gpu_tests "$BUNDLE" "$out/gpu-tests.txt" || status=1
   echo "tests done at $((SECONDS - t0)) s"
   # Then speed, against eager and torch.compile and a copy in the same run.
   # torch.compile costs tens of seconds a case: it runs after the first pass
@@ -146,28 +145,18 @@ device() {
   # machine; each into benchmarks-<bundle folder>.md.
   # Candidates built into the bundle: correctness first, then A/B.
   local candidate
-  for candidate in "$BUNDLE"/candidates/*/; do
-    [[ -f "$candidate/libnorm_gpu_kernels.so" ]] || continue
-    candidate="${candidate%/}"
-    local name
-    name=$(basename "$candidate")
-    NORM_GPU_BUNDLE="$candidate" python3 -m pytest -q -p no:cacheprovider \
-      -rs --timeout=120 "$ROOT/test/Integration/GPU" 2>&1 \
-      | tee "$out/gpu-tests-$name.txt" || status=1
-    python3 "$ROOT/benchmarks/gpu/bench_norm.py" --bundle "$candidate" \
-      --no-compile --cases "${NORM_GPU_CANDIDATE_CASES:-GroupNorm|BatchNorm training}" \
-      --output "$out/benchmarks-$name.md" 2>&1 | tee -a "$out/bench-log.txt" \
+  for candidate in $(candidates); do
+    gpu_tests "$candidate" "$out/gpu-tests-$(basename "$candidate").txt" \
       || status=1
-    echo "candidate $name done at $((SECONDS - t0)) s"
+    bench_ab "$candidate" \
+      "${NORM_GPU_CANDIDATE_CASES:-GroupNorm|BatchNorm training}" "$out" \
+      || status=1
+    echo "candidate $(basename "$candidate") done at $((SECONDS - t0)) s"
   done
   local other
   for other in ${NORM_GPU_OTHER_BUNDLES:-}; do
-    local bargs=(--bundle "$other" --no-compile
-                 --output "$out/benchmarks-$(basename "$other").md")
-    local ocases="${NORM_GPU_OTHER_CASES:-${BENCH_CASES:-}}"
-    [[ -n "$ocases" ]] && bargs+=(--cases "$ocases")
-    python3 "$ROOT/benchmarks/gpu/bench_norm.py" "${bargs[@]}" \
-      2>&1 | tee -a "$out/bench-log.txt" || status=1
+    bench_ab "$other" "${NORM_GPU_OTHER_CASES:-${BENCH_CASES:-}}" "$out" \
+      || status=1
   done
   # Last, when asked and time allows: Nsight Compute's speed of light,
   # launch statistics and occupancy of each kernel (NORM_GPU_PROFILE=1),
@@ -180,9 +169,7 @@ device() {
       local pcases="${NORM_GPU_PROFILE_CASES:-${BENCH_CASES:-}}"
       profile "$ncu" "$BUNDLE" "$pcases" "$out/ncu.csv" \
         "${NORM_GPU_PROFILE_TIMEOUT:-120}"
-      for candidate in "$BUNDLE"/candidates/*/; do
-        [[ -f "$candidate/libnorm_gpu_kernels.so" ]] || continue
-        candidate="${candidate%/}"
+      for candidate in $(candidates); do
         profile "$ncu" "$candidate" "GroupNorm" \
           "$out/ncu-$(basename "$candidate").csv" 60
       done
@@ -192,6 +179,31 @@ device() {
   fi
   echo "results in $out ($((SECONDS - t0)) s)"
   return $status
+}
+
+# The candidate bundles built into $BUNDLE (folders without spaces).
+candidates() {
+  local dir
+  for dir in "$BUNDLE"/candidates/*/; do
+    [[ -f "$dir/libnorm_gpu_kernels.so" ]] && echo "${dir%/}"
+  done
+  return 0
+}
+
+# gpu_tests BUNDLE LOG: every kernel of BUNDLE against PyTorch on the GPU.
+gpu_tests() {
+  NORM_GPU_BUNDLE="$1" python3 -m pytest -q -p no:cacheprovider -rs \
+    --timeout=120 "$ROOT/test/Integration/GPU" 2>&1 | tee "$2"
+}
+
+# bench_ab BUNDLE CASES OUT: the benchmark on BUNDLE (the cases matching
+# CASES, all when empty; no torch.compile) into OUT/benchmarks-<folder>.md.
+bench_ab() {
+  local args=(--bundle "$1" --no-compile
+              --output "$3/benchmarks-$(basename "$1").md")
+  [[ -n "$2" ]] && args+=(--cases "$2")
+  python3 "$ROOT/benchmarks/gpu/bench_norm.py" "${args[@]}" \
+    2>&1 | tee -a "$3/bench-log.txt"
 }
 
 # profile NCU BUNDLE CASES CSV TIMEOUT: Nsight Compute on the benchmark

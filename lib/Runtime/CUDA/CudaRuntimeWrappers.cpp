@@ -164,6 +164,22 @@ std::mutex &functionAttributesMutex() {
   return *mutex;
 }
 
+/// The cached attributes of `function` (the caller holds the mutex), its
+/// module asked of the driver at the first launch that needs an attribute
+/// (not at every function lookup: mgpuModuleGetFunction runs at every
+/// launch); `uncached` when the driver does not know the function's module.
+FunctionAttributes &attributesOf(CUfunction function,
+                                 FunctionAttributes &uncached) {
+  auto &attributes = functionAttributes();
+  auto it = attributes.find(function);
+  if (it != attributes.end())
+    return it->second;
+  CUmodule module = nullptr;
+  if (cuFuncGetModule(&module, function) != CUDA_SUCCESS || !module)
+    return uncached;
+  return attributes.emplace(function, FunctionAttributes{module}).first->second;
+}
+
 } // namespace
 
 //===----------------------------------------------------------------------===//
@@ -254,12 +270,6 @@ NORM_CUDA_EXPORT CUfunction mgpuModuleGetFunction(CUmodule module,
                                                   const char *name) {
   CUfunction function = nullptr;
   CUDA_REPORT_IF_ERROR(cuModuleGetFunction(&function, module, name));
-  if (function) {
-    std::lock_guard<std::mutex> lock(functionAttributesMutex());
-    FunctionAttributes &attributes = functionAttributes()[function];
-    if (attributes.module != module)
-      attributes = FunctionAttributes{module};
-  }
   return function;
 }
 
@@ -271,11 +281,8 @@ static void allowSharedMemory(CUfunction function, int32_t smem) {
   if (smem <= 48 * 1024)
     return;
   std::lock_guard<std::mutex> lock(functionAttributesMutex());
-  // A function not from mgpuModuleGetFunction is not cached.
-  auto entry = functionAttributes().find(function);
   FunctionAttributes uncached;
-  FunctionAttributes &attributes =
-      entry == functionAttributes().end() ? uncached : entry->second;
+  FunctionAttributes &attributes = attributesOf(function, uncached);
   if (attributes.dynamicSharedBytes >= smem)
     return;
   CUresult size = cuFuncSetAttribute(
@@ -292,10 +299,8 @@ static void allowSharedMemory(CUfunction function, int32_t smem) {
 /// Lets `function` run in clusters of more than 8 blocks (16 on H100).
 static void allowNonPortableClusters(CUfunction function) {
   std::lock_guard<std::mutex> lock(functionAttributesMutex());
-  auto entry = functionAttributes().find(function);
   FunctionAttributes uncached;
-  FunctionAttributes &attributes =
-      entry == functionAttributes().end() ? uncached : entry->second;
+  FunctionAttributes &attributes = attributesOf(function, uncached);
   if (attributes.nonPortableClusters)
     return;
   CUresult result = cuFuncSetAttribute(

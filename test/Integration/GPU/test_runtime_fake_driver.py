@@ -96,7 +96,7 @@ def test_launch_attributes_set_once(tmp_path):
         h = rt.mgpuModuleGetFunction(module, b"kernel")
         launch(h, 114688)
         print("same module", calls(MAX_DYNAMIC_SHARED), calls(CARVEOUT))
-        # A function handle that no mgpuModuleGetFunction returned: its
+        # A function handle whose module the driver does not know: its
         # attributes are set at every launch.
         launch(0x1234, 114688)
         launch(0x1234, 114688)

@@ -57,9 +57,12 @@ int cuDeviceGetDefaultMemPool(void **pool, int device) {
 }
 int cuMemPoolSetAttribute(void *pool, int attribute, void *value) { return 0; }
 
+static void *currentModule;
+
 int cuModuleLoadData(void **module, const void *image) {
   ++modulesLoaded;
   *module = HANDLE(reuseModuleHandles ? 0x100 : 0x100 + modulesLoaded);
+  currentModule = *module;
   return 0;
 }
 int cuModuleLoadDataEx(void **module, const void *image, unsigned n,
@@ -69,6 +72,14 @@ int cuModuleLoadDataEx(void **module, const void *image, unsigned n,
 int cuModuleUnload(void *module) { return 0; }
 int cuModuleGetFunction(void **function, void *module, const char *name) {
   *function = HANDLE(0xF00);
+  return 0;
+}
+/* The function of cuModuleGetFunction belongs to the module loaded last;
+ * other handles are invalid. */
+int cuFuncGetModule(void **module, void *function) {
+  if (function != HANDLE(0xF00))
+    return 400; /* CUDA_ERROR_INVALID_HANDLE */
+  *module = currentModule;
   return 0;
 }
 int cuFuncSetAttribute(void *function, int attribute, int value) {

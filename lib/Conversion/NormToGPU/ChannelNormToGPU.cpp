@@ -108,9 +108,9 @@ struct ChannelMapping {
   bool resident = false;
 
   int64_t numWarps() const { return blockSize / 32; }
-  /// Bytes of the single pass's staging buffer (elementBits: of the input).
-  int64_t stagedBytes(unsigned elementBits) const {
-    return stagedVectors * blockSize * vectorWidth * elementBits / 8;
+  /// Elements of the single pass's staging buffer.
+  int64_t stagedElements() const {
+    return stagedVectors * blockSize * vectorWidth;
   }
   int64_t iterations() const { return chunkVectors / (blockSize * unroll); }
   /// Whether the last chunk extends past the end of the set.
@@ -944,6 +944,11 @@ void ChannelKernelBuilder::storeNormalizedVectors(
     ArrayRef<Value> vectors, Value mean, Value rstd,
     std::pair<Value, Value> setScaleShift) {
   Value zero = floatConst(0.0);
+  // NHWC: the vectors here are T apart, so with T a multiple of Cg / V
+  // they have the same channels, and the first vector's scales serve all
+  // (a vector past the end of the set has its store masked, and so have
+  // all after it).
+  bool sameChannels = info.channelsLast && m.blockSize % m.vectorsPerRun == 0;
   SmallVector<Value> scales, shifts;
   for (auto [k, valid, offset, vec] : llvm::zip(ks, valids, offsets, vectors)) {
     // A vector past the end of the set would name a channel past the
@@ -959,11 +964,6 @@ void ChannelKernelBuilder::storeNormalizedVectors(
       continue;
     }
     // NCHW: the vector is in one channel; NHWC: element e in channel c + e.
-    // NHWC: the vectors here are T apart, so with T a multiple of Cg / V
-    // they have the same channels, and the first vector's scales serve all
-    // (a vector past the end of the set has its store masked, and so have
-    // all after it).
-    bool sameChannels = info.channelsLast && m.blockSize % m.vectorsPerRun == 0;
     if (!sameChannels || scales.empty()) {
       Value channel = channelOf(set, channelK);
       scales.clear();
@@ -1048,14 +1048,13 @@ void ChannelKernelBuilder::buildSinglePass(Value workspace,
   if (m.resident && m.stagedVectors > 0) {
     Value bytes = gpu::DynamicSharedMemoryOp::create(
         b, loc,
-        MemRefType::get(
-            {ShapedType::kDynamic}, b.getI8Type(), MemRefLayoutAttrInterface(),
-            getWorkgroupBufferType(b.getContext(), 1).getMemorySpace()));
+        MemRefType::get({ShapedType::kDynamic}, b.getI8Type(),
+                        MemRefLayoutAttrInterface(),
+                        gpu::AddressSpaceAttr::get(
+                            b.getContext(), gpu::AddressSpace::Workgroup)));
     stage = memref::ViewOp::create(
         b, loc,
-        getWorkgroupBufferType(b.getContext(),
-                               m.stagedVectors * m.blockSize * m.vectorWidth,
-                               elementType),
+        getWorkgroupBufferType(b.getContext(), m.stagedElements(), elementType),
         bytes, index(0), ValueRange{});
   } else if (m.stagedVectors > 0) {
     stage = launch.getWorkgroupAttributions().back();
@@ -1624,10 +1623,11 @@ void ChannelKernelBuilder::build() {
         workgroup.push_back(getWorkgroupBufferType(ctx, 2 * m.numWarps()));
       int64_t dynamicShared = 0;
       if (m.resident)
-        dynamicShared = m.stagedBytes(elementType.getIntOrFloatBitWidth());
+        dynamicShared =
+            m.stagedElements() * elementType.getIntOrFloatBitWidth() / 8;
       else if (m.stagedVectors > 0)
-        workgroup.push_back(getWorkgroupBufferType(
-            ctx, m.chunkVectors * m.vectorWidth, elementType));
+        workgroup.push_back(
+            getWorkgroupBufferType(ctx, m.stagedElements(), elementType));
       token = createLaunch(token, workgroup, launch, m.numSets, m.numChunks,
                            m.blockSize, /*reversed=*/false,
                            m.numChunks > 1 ? m.numChunks : 0, dynamicShared);

@@ -13,6 +13,7 @@
 #include "norm/Transforms/Passes.h"
 
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/LLVMIR/NVVMDialect.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/Matchers.h"
 #include "llvm/ADT/DenseMap.h"
@@ -29,7 +30,6 @@ using namespace mlir::norm;
 /// Shared memory the driver reserves for each resident block.
 static constexpr int64_t kReservedSharedPerBlock = 1024;
 static constexpr int64_t kMaxBlocksPerSM = 32;
-static constexpr StringLiteral kMinBlocksAttr = "nvvm.minctasm";
 
 /// Bytes of the workgroup attributions of `func`, each 16-byte aligned
 /// (norm-align-workgroup-buffers); nullopt when one has a dynamic size.
@@ -68,10 +68,10 @@ struct MinBlocksPerSMPass
       blocks = std::min(blocks, blocksPerSM(launch, func));
     });
     Builder b(&getContext());
+    StringRef name = NVVM::NVVMDialect::getMinctasmAttrName();
     for (auto [op, blocks] : minBlocks)
-      if (blocks >= 2 && !op->hasAttr(kMinBlocksAttr))
-        op->setAttr(kMinBlocksAttr,
-                    b.getI32IntegerAttr(static_cast<int32_t>(blocks)));
+      if (blocks >= 2 && !op->hasAttr(name))
+        op->setAttr(name, b.getI32IntegerAttr(static_cast<int32_t>(blocks)));
   }
 
   /// Blocks of `func` an SM holds at `launch`: limited by its shared memory

@@ -261,13 +261,8 @@ struct CheckCudaToolkitPass
 // norm-lower-to-nvvm
 //===----------------------------------------------------------------------===//
 
-void mlir::norm::buildNormLowerToNVVMPipeline(
+void mlir::norm::buildNormGPUKernelsPipeline(
     OpPassManager &pm, const NormNVVMPipelineOptions &options) {
-  std::string cudaPath = resolveCudaPath(options.cudaPath);
-  pm.addPass(std::make_unique<CheckCudaToolkitPass>(
-      cudaPath, options.format.getValue(), options.chip.getValue(),
-      options.features.getValue(), options.indexBitwidth));
-
   // Norm ops to gpu.launch kernels, outlined into a gpu.module.
   ConvertNormToGPUPassOptions normToGPU;
   normToGPU.warpRowLimit = options.warpRowLimit;
@@ -298,6 +293,15 @@ void mlir::norm::buildNormLowerToNVVMPipeline(
   pm.addPass(createNormMinBlocksPerSMPass(occupancy));
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
+}
+
+void mlir::norm::buildNormLowerToNVVMPipeline(
+    OpPassManager &pm, const NormNVVMPipelineOptions &options) {
+  std::string cudaPath = resolveCudaPath(options.cudaPath);
+  pm.addPass(std::make_unique<CheckCudaToolkitPass>(
+      cudaPath, options.format.getValue(), options.chip.getValue(),
+      options.features.getValue(), options.indexBitwidth));
+  buildNormGPUKernelsPipeline(pm, options);
 
   GpuNVVMAttachTargetOptions target;
   target.chip = options.chip;
@@ -352,4 +356,13 @@ void mlir::norm::registerNormGPUPipelines() {
       "kernels serialized by gpu-module-to-binary, and host code in the LLVM "
       "dialect calling the mgpu* CUDA runtime functions",
       buildNormLowerToNVVMPipeline);
+  PassPipelineRegistration<NormNVVMPipelineOptions>(
+      "norm-gpu-kernels",
+      "The first stage of norm-lower-to-nvvm: norm ops to gpu.func kernels "
+      "in a gpu.module and gpu.launch_func host code, as that pipeline "
+      "makes them for `chip` (format, cuda-path, features, index-bitwidth, "
+      "opt-level, ptxas-options and approximate-functions apply to the "
+      "later stages only). For reading and interpreting the kernels "
+      "(test/Integration/GPU/simt_interpreter.py)",
+      buildNormGPUKernelsPipeline);
 }

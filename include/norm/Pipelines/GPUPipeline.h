@@ -125,6 +125,12 @@ struct NormNVVMPipelineOptions
 void buildNormLowerToNVVMPipeline(OpPassManager &pm,
                                   const NormNVVMPipelineOptions &options);
 
+/// The kernel stage of norm-lower-to-nvvm (convert-norm-to-gpu with the
+/// chip's limits, outlining, occupancy hints), registered on its own as
+/// norm-gpu-kernels.
+void buildNormGPUKernelsPipeline(OpPassManager &pm,
+                                 const NormNVVMPipelineOptions &options);
+
 /// Registers `norm-lower-to-nvvm` and `norm-check-cuda-toolkit`.
 void registerNormGPUPipelines();
 

@@ -190,10 +190,11 @@ candidates() {
   return 0
 }
 
-# gpu_tests BUNDLE LOG: every kernel of BUNDLE against PyTorch on the GPU.
+# gpu_tests BUNDLE LOG: every kernel of BUNDLE against PyTorch on the GPU
+# (the `cuda` tests; the rest of test/Integration/GPU runs in CI).
 gpu_tests() {
   NORM_GPU_BUNDLE="$1" python3 -m pytest -q -p no:cacheprovider -rs \
-    --timeout=120 "$ROOT/test/Integration/GPU" 2>&1 | tee "$2"
+    --timeout=120 -m cuda "$ROOT/test/Integration/GPU" 2>&1 | tee "$2"
 }
 
 # bench_ab BUNDLE CASES OUT: the benchmark on BUNDLE (the cases matching

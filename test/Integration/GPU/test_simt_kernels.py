@@ -1,0 +1,330 @@
+"""Every kernel of test/GPU/kernels.mlir, as norm-lower-to-nvvm builds it for
+each chip and option set, run by the SIMT interpreter (simt_interpreter.py)
+and compared with the float64 numpy references of
+test/Integration/CPU/reference.py. No GPU is needed: these run in CI, and
+check the kernels' indexing, masking, reductions and synchronization (data
+races, divergent barriers, cp.async reads before their wait) where the
+`cuda` tests of test_gpu_ops.py cannot run.
+
+The kernels come from norm-opt's `norm-gpu-kernels` pipeline, the kernel
+stage of norm-lower-to-nvvm, with the bundle's options. Tolerances: those of
+test_gpu_ops.py (bf16 3e-2, f16 5e-3, f32 1e-4 relative and absolute; f32
+statistics of bf16 inputs 1e-3).
+"""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import ml_dtypes
+import numpy as np
+import pytest
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parents[2]
+sys.path.insert(0, str(HERE))
+sys.path.insert(0, str(REPO / "test" / "Integration" / "CPU"))
+sys.path.insert(0, str(REPO / "python"))
+
+import norm_mlir  # noqa: E402
+import reference as ref  # noqa: E402
+from simt_interpreter import Interpreter  # noqa: E402
+
+OPT = norm_mlir.find_opt()
+pytestmark = pytest.mark.skipif(Path(OPT).name != "norm-opt",
+                                reason=f"needs norm-opt, found {OPT}")
+
+KERNELS = REPO / "test" / "GPU" / "kernels.mlir"
+
+#: Option sets of norm-gpu-kernels: the sm_90a bundle (single-pass kernels
+#: in thread-block clusters), sm_80 (two kernels, or one block a set), and
+#: the candidates that scripts/gpu-check.sh builds (NORM_GPU_CANDIDATES).
+BUNDLES = {
+    "sm_90a": "chip=sm_90a",
+    "sm_80": "chip=sm_80",
+    "sm_90a-resident": "chip=sm_90a resident-sets=1",
+    "sm_90a-registers": "chip=sm_90a stage-in-shared=0",
+}
+
+DTYPES = {"bf16": ml_dtypes.bfloat16, "f16": np.float16, "f32": np.float32}
+TOLERANCE = {"bf16": 3e-2, "f16": 5e-3, "f32": 1e-4}
+
+_interpreters = {}
+
+
+def interpreter(bundle):
+    if bundle not in _interpreters:
+        text = subprocess.run(
+            [OPT, str(KERNELS), f"--norm-gpu-kernels={BUNDLES[bundle]}",
+             "--mlir-print-op-generic"],
+            capture_output=True, text=True, check=True).stdout
+        _interpreters[bundle] = Interpreter(text)
+    return _interpreters[bundle]
+
+
+def randn(rng, *shape, dtype="f32", offset=0.5):
+    return (rng.standard_normal(shape) * 2.0 + offset).astype(DTYPES[dtype])
+
+
+def positive(rng, *shape, dtype="f32"):
+    return (rng.random(shape) + 0.5).astype(DTYPES[dtype])
+
+
+def f64(a):
+    return np.asarray(a, np.float64)
+
+
+def check(actual, expected, dtype, what="", tol=None):
+    """`actual` against the float64 `expected` rounded to the output type."""
+    tol = TOLERANCE[dtype] if tol is None else tol
+    expected = f64(np.asarray(expected).astype(DTYPES[dtype]))
+    np.testing.assert_allclose(f64(actual), expected, rtol=tol, atol=tol,
+                               err_msg=what)
+
+
+def run(bundle, name, *args):
+    interp = interpreter(bundle)
+    interp.call(name, *args)
+    return interp
+
+
+@pytest.fixture(params=list(BUNDLES))
+def bundle(request):
+    return request.param
+
+
+# -- LayerNorm / RMSNorm (a row per warp or per block; bundle-independent) --
+
+@pytest.mark.parametrize("rows", [1, 37])
+@pytest.mark.parametrize("name,n,dtype,act,eps", [
+    ("layer_norm_bf16_4096", 4096, "bf16", "none", 1e-5),
+    ("layer_norm_f16_768_gelu", 768, "f16", "gelu", 1e-5),
+    ("layer_norm_bf16_6144_relu", 6144, "bf16", "relu", 1e-5),
+])
+def test_layer_norm(rows, name, n, dtype, act, eps):
+    rng = np.random.default_rng(rows)
+    x, w, b = (randn(rng, rows, n, dtype=dtype), randn(rng, n, dtype=dtype),
+               randn(rng, n, dtype=dtype))
+    y = np.zeros_like(x)
+    run("sm_90a", name, x, w, b, y)
+    expected = ref.layer_norm(x, w, b, axes=[1], epsilon=eps,
+                              act=act)["output"]
+    check(y, expected, dtype)
+
+
+@pytest.mark.parametrize("rows", [1, 37])
+def test_layer_norm_stats_ragged(rows):
+    rng = np.random.default_rng(1)
+    x, w, b = randn(rng, rows, 1000), randn(rng, 1000), randn(rng, 1000)
+    y = np.zeros_like(x)
+    mean, rstd = (np.zeros((rows, 1), np.float32) for _ in range(2))
+    run("sm_90a", "layer_norm_f32_1000_stats", x, w, b, y, mean, rstd)
+    expected = ref.layer_norm(x, w, b, axes=[1], epsilon=1e-3)
+    check(y, expected["output"], "f32")
+    check(mean, expected["mean"], "f32")
+    check(rstd, expected["rstd"], "f32")
+
+
+@pytest.mark.parametrize("rows", [1, 37])
+def test_layer_norm_3d_no_weight(rows):
+    rng = np.random.default_rng(2)
+    x = randn(rng, rows, 16, 128, dtype="bf16")
+    y = np.zeros_like(x)
+    run("sm_90a", "layer_norm_bf16_3d", x, y)
+    check(y, ref.layer_norm(x, axes=[1, 2], epsilon=1e-5)["output"], "bf16")
+
+
+@pytest.mark.parametrize("rows", [1, 37])
+def test_rms_norm(rows):
+    rng = np.random.default_rng(3)
+    x, w = randn(rng, rows, 4096, dtype="bf16"), randn(rng, 4096, dtype="bf16")
+    y = np.zeros_like(x)
+    run("sm_90a", "rms_norm_bf16_4096", x, w, y)
+    check(y, ref.rms_norm(x, w, axes=[1], epsilon=1e-6)["output"], "bf16")
+
+
+@pytest.mark.parametrize("rows", [1, 37])
+def test_add_rms_norm(rows):
+    rng = np.random.default_rng(4)
+    x, r = (randn(rng, rows, 4096, dtype="bf16") for _ in range(2))
+    w = randn(rng, 4096, dtype="bf16")
+    y, s = np.zeros_like(x), np.zeros_like(x)
+    run("sm_90a", "add_rms_norm_bf16_4096", x, r, w, y, s)
+    expected = ref.rms_norm(x, w, r, axes=[1], epsilon=1e-6,
+                            sum_dtype=ml_dtypes.bfloat16)
+    np.testing.assert_array_equal(f64(s), f64(expected["residual_sum"]))
+    check(y, expected["output"], "bf16")
+
+
+@pytest.mark.parametrize("rows", [1, 37])
+def test_rms_norm_offset_rstd(rows):
+    rng = np.random.default_rng(5)
+    x, w = randn(rng, rows, 8192), randn(rng, 8192)
+    y, rstd = np.zeros_like(x), np.zeros((rows, 1), np.float32)
+    run("sm_90a", "rms_norm_f32_8192_offset", x, w, y, rstd)
+    expected = ref.rms_norm(x, w, axes=[1], epsilon=1e-6, weight_offset=1.0)
+    check(y, expected["output"], "f32")
+    check(rstd, expected["rstd"], "f32")
+
+
+@pytest.mark.parametrize("rows", [1, 37, 300])
+def test_rms_norm_short_rows_silu(rows):
+    rng = np.random.default_rng(6)
+    x, w = randn(rng, rows, 64, dtype="bf16"), randn(rng, 64, dtype="bf16")
+    y = np.zeros_like(x)
+    run("sm_90a", "rms_norm_bf16_64_silu", x, w, y)
+    expected = ref.rms_norm(x, w, axes=[1], epsilon=1e-6, act="silu")
+    check(y, expected["output"], "bf16")
+
+
+def test_zero_rows():
+    """No launch at all for zero rows."""
+    interp = interpreter("sm_90a")
+    before = len(interp.launch_log)
+    x = np.zeros((0, 4096), ml_dtypes.bfloat16)
+    w = np.zeros(4096, ml_dtypes.bfloat16)
+    interp.call("rms_norm_bf16_4096", x, w, np.zeros_like(x))
+    assert len(interp.launch_log) == before
+
+
+# -- GroupNorm (split reductions, single pass, resident sets) ---------------
+
+def _group_norm(bundle, name, shape, groups, dtype, eps, offset, act, stats,
+                nhwc=False):
+    rng = np.random.default_rng(7)
+    x = randn(rng, *shape, dtype=dtype, offset=offset)
+    channels = shape[-1] if nhwc else shape[1]
+    w, b = randn(rng, channels, dtype=dtype), randn(rng, channels, dtype=dtype)
+    y = np.zeros_like(x)
+    args = [x, w, b, y]
+    if stats:
+        mean, rstd = (np.zeros((shape[0], groups), np.float32)
+                      for _ in range(2))
+        args += [mean, rstd]
+    interp = run(bundle, name, *args)
+    expected = ref.group_norm(x, w, b, num_groups=groups,
+                              channel_axis=x.ndim - 1 if nhwc else 1,
+                              epsilon=eps, act=act)
+    check(y, expected["output"], dtype)
+    if stats:
+        stat_tol = 1e-3 if dtype == "bf16" else 1e-4
+        check(mean, expected["mean"].reshape(mean.shape), "f32", "mean",
+              stat_tol)
+        check(rstd, expected["rstd"].reshape(rstd.shape), "f32", "rstd",
+              stat_tol)
+    return interp
+
+
+def test_group_norm_silu_bf16(bundle):
+    """The benchmark's GroupNorm(32)+SiLU bf16 [8, 512, 64, 64]."""
+    interp = _group_norm(bundle, "group_norm_silu_bf16", (8, 512, 64, 64), 32,
+                         "bf16", 1e-5, 0.5, "silu", False)
+    launch = interp.launch_log[-1]
+    if bundle == "sm_90a-resident":
+        # One wave: a block of 512 threads a set, 14 KiB x 8 staged.
+        assert launch[1:] == ([256, 1, 1], [512, 1, 1], (), 14 * 512 * 16)
+
+
+GROUP_NORM_F32 = [
+    ("group_norm_f32_stats", (3, 96, 20, 20), 12, 1e-3, 50.0, "none"),
+    ("group_norm_small_f32", (2, 32, 8, 8), 8, 1e-5, 20.0, "none"),
+    ("group_norm_odd_f32", (2, 8, 7, 7), 2, 1e-5, -3.0, "none"),
+    ("group_norm_f32_512_sets", (64, 64, 20, 20), 8, 1e-5, 5.0, "silu"),
+]
+
+
+@pytest.mark.parametrize("name,shape,groups,eps,offset,act", GROUP_NORM_F32,
+                         ids=[case[0] for case in GROUP_NORM_F32])
+def test_group_norm_f32(bundle, name, shape, groups, eps, offset, act):
+    _group_norm(bundle, name, shape, groups, "f32", eps, offset, act, True)
+
+
+GROUP_NORM_NHWC = [
+    ("group_norm_nhwc_silu_bf16", (2, 16, 16, 64), 8, "bf16", "silu", False),
+    ("group_norm_nhwc_bf16_256_sets", (8, 32, 32, 512), 32, "bf16", "none",
+     False),
+    ("group_norm_nhwc_f32_stats", (3, 7, 7, 96), 32, "f32", "none", True),
+]
+
+
+@pytest.mark.parametrize("name,shape,groups,dtype,act,stats", GROUP_NORM_NHWC,
+                         ids=[case[0] for case in GROUP_NORM_NHWC])
+def test_group_norm_nhwc(bundle, name, shape, groups, dtype, act, stats):
+    _group_norm(bundle, name, shape, groups, dtype, 1e-5, 1.0, act, stats,
+                nhwc=True)
+
+
+# -- BatchNorm ----------------------------------------------------------------
+
+@pytest.mark.parametrize("dtype", ["f32", "bf16"])
+def test_batch_norm_inference_relu(dtype):
+    rng = np.random.default_rng(8)
+    x = randn(rng, 32, 64, 56, 56, dtype=dtype)
+    m, v = randn(rng, 64, dtype=dtype), positive(rng, 64, dtype=dtype)
+    w, b = randn(rng, 64, dtype=dtype), randn(rng, 64, dtype=dtype)
+    y = np.zeros_like(x)
+    run("sm_90a", f"batch_norm_inference_relu_{dtype}", x, m, v, w, b, y)
+    expected = ref.batch_norm_inference(x, m, v, w, b, epsilon=1e-5,
+                                        act="relu")
+    check(y, expected["output"], dtype)
+
+
+def _batch_norm_training(bundle, name, shape, dtype, act, nhwc=False,
+                         stats_dtype=None):
+    rng = np.random.default_rng(9)
+    channels = shape[-1] if nhwc else shape[1]
+    stats_dtype = stats_dtype or dtype
+    x = randn(rng, *shape, dtype=dtype, offset=3.0)
+    m = randn(rng, channels, dtype=stats_dtype)
+    v = positive(rng, channels, dtype=stats_dtype)
+    w, b = randn(rng, channels, dtype=dtype), randn(rng, channels, dtype=dtype)
+    y = np.zeros_like(x)
+    saved_mean, saved_rstd = (np.zeros(channels, np.float32) for _ in range(2))
+    new_m, new_v = np.zeros_like(m), np.zeros_like(v)
+    interp = run(bundle, name, x, m, v, w, b, y, saved_mean, saved_rstd,
+                 new_m, new_v)
+    expected = ref.batch_norm_training(x, m, v, w, b,
+                                       feature_axis=x.ndim - 1 if nhwc else 1,
+                                       epsilon=1e-5, momentum=0.1, act=act)
+    check(y, expected["output"], dtype)
+    stat_tol = 1e-3 if dtype == "bf16" else 1e-4
+    check(saved_mean, expected["saved_mean"], "f32", "saved mean", stat_tol)
+    check(saved_rstd, expected["saved_rstd"], "f32", "saved rstd", stat_tol)
+    check(new_m, expected["new_running_mean"], stats_dtype, "running mean")
+    check(new_v, expected["new_running_var"], stats_dtype, "running var")
+    return interp
+
+
+@pytest.mark.parametrize("dtype", ["f32", "bf16"])
+def test_batch_norm_training(bundle, dtype):
+    _batch_norm_training(bundle, f"batch_norm_training_{dtype}",
+                         (32, 64, 56, 56), dtype,
+                         "relu" if dtype == "f32" else "none")
+
+
+def test_batch_norm_training_cluster_f32(bundle):
+    _batch_norm_training(bundle, "batch_norm_training_cluster_f32",
+                         (8, 16, 32, 32), "f32", "relu")
+
+
+def test_batch_norm_training_256_f32(bundle):
+    _batch_norm_training(bundle, "batch_norm_training_256_f32",
+                         (8, 256, 7, 7), "f32", "relu")
+
+
+def test_batch_norm_training_nhwc_bf16():
+    _batch_norm_training("sm_90a", "batch_norm_training_nhwc_bf16",
+                         (32, 56, 56, 64), "bf16", "relu", nhwc=True,
+                         stats_dtype="f32")
+
+
+def test_batch_norm_inference_nhwc_f32():
+    rng = np.random.default_rng(10)
+    x = randn(rng, 8, 14, 14, 24)
+    m, v = randn(rng, 24), positive(rng, 24)
+    w, b = randn(rng, 24), randn(rng, 24)
+    y = np.zeros_like(x)
+    run("sm_90a", "batch_norm_inference_nhwc_f32", x, m, v, w, b, y)
+    expected = ref.batch_norm_inference(x, m, v, w, b, feature_axis=3,
+                                        epsilon=1e-5)["output"]
+    check(y, expected, "f32")

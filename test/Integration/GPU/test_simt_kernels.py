@@ -12,6 +12,7 @@ test_gpu_ops.py (bf16 3e-2, f16 5e-3, f32 1e-4 relative and absolute; f32
 statistics of bf16 inputs 1e-3).
 """
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -28,7 +29,7 @@ sys.path.insert(0, str(REPO / "python"))
 
 import norm_mlir  # noqa: E402
 import reference as ref  # noqa: E402
-from simt_interpreter import Interpreter  # noqa: E402
+from simt_interpreter import Interpreter, SimtError  # noqa: E402
 
 OPT = norm_mlir.find_opt()
 pytestmark = pytest.mark.skipif(Path(OPT).name != "norm-opt",
@@ -328,3 +329,61 @@ def test_batch_norm_inference_nhwc_f32():
     expected = ref.batch_norm_inference(x, m, v, w, b, feature_axis=3,
                                         epsilon=1e-5)["output"]
     check(y, expected, "f32")
+
+
+# -- The synchronization of the real kernels is checked ----------------------
+
+def _mutated(bundle, kernel, pattern, replace, index):
+    """The bundle's generic IR with the `index`-th match of `pattern` in
+    gpu.module @kernel replaced by `replace(match)`."""
+    text = subprocess.run(
+        [OPT, str(KERNELS), f"--norm-gpu-kernels={BUNDLES[bundle]}",
+         "--mlir-print-op-generic"],
+        capture_output=True, text=True, check=True).stdout
+    start = text.index('"gpu.module"() <{sym_name = "%s"}>' % kernel)
+    end = text.index('"gpu.return"', start)
+    match = list(re.finditer(pattern, text[start:end]))[index]
+    return Interpreter(text[:start + match.start()] + replace(match) +
+                       text[start + match.end():])
+
+
+BARRIER = r'"gpu.barrier"\(\) : \(\) -> \(\)'
+NO_OP = '"arith.constant"() <{value = 0 : index}> : () -> index'
+
+
+@pytest.mark.parametrize("bundle,kernel,pattern,replace,index,error", [
+    # LayerNorm's block reduction (a block a row) without either of its
+    # barriers.
+    ("sm_90a", "layer_norm_bf16_4096", BARRIER, lambda m: NO_OP, 0, "race"),
+    ("sm_90a", "layer_norm_bf16_4096", BARRIER, lambda m: NO_OP, 1, "race"),
+    # The resident GroupNorm waiting for one cp.async group fewer.
+    ("sm_90a-resident", "group_norm_f32_512_sets", r"numGroups = (\d+)",
+     lambda m: "numGroups = %d" % (int(m.group(1)) + 1), 0,
+     "before waiting for it"),
+    ("sm_90a-resident", "group_norm_f32_512_sets", BARRIER,
+     lambda m: NO_OP, 0, "race"),
+    # The single-pass BatchNorm's cluster barrier without its arrive or its
+    # wait.
+    ("sm_90a", "batch_norm_training_cluster_f32",
+     r'"nvvm.cluster.arrive"\(\)[^\n]*', lambda m: "", 0, "deadlock"),
+    ("sm_90a", "batch_norm_training_cluster_f32",
+     r'"nvvm.cluster.wait"\(\)[^\n]*', lambda m: "", 0, "race"),
+])
+def test_broken_synchronization_is_reported(bundle, kernel, pattern, replace,
+                                            index, error):
+    interp = _mutated(bundle, kernel + "_kernel", pattern, replace, index)
+    rng = np.random.default_rng(11)
+    if kernel.startswith("layer_norm"):
+        x = randn(rng, 3, 4096, dtype="bf16")
+        args = [x, randn(rng, 4096, dtype="bf16"),
+                randn(rng, 4096, dtype="bf16"), np.zeros_like(x)]
+    elif kernel.startswith("group_norm"):
+        x = randn(rng, 64, 64, 20, 20)
+        args = [x, randn(rng, 64), randn(rng, 64), np.zeros_like(x)] + [
+            np.zeros((64, 8), np.float32) for _ in range(2)]
+    else:
+        x = randn(rng, 8, 16, 32, 32)
+        args = [x] + [randn(rng, 16) for _ in range(4)] + [np.zeros_like(x)] \
+            + [np.zeros(16, np.float32) for _ in range(4)]
+    with pytest.raises(SimtError, match=error):
+        interp.call(kernel, *args)

@@ -564,11 +564,21 @@ class Kernel:
             self.exec_op(op, mask)
         return []
 
+    # Elementwise binary ops: numpy's, rounded to the result type.
+    BINARY = {"arith.addf": np.add, "arith.subf": np.subtract,
+              "arith.mulf": np.multiply, "arith.divf": np.divide,
+              "arith.maximumf": np.maximum, "arith.addi": np.add,
+              "arith.subi": np.subtract, "arith.muli": np.multiply,
+              "arith.andi": np.bitwise_and}
+
     def exec_op(self, op, mask):
-        handler = getattr(self, "op_" + op.name.replace(".", "_"), None)
-        if handler is None:
-            raise SimtError("unsupported op %s" % op.name)
-        out = handler(op, mask)
+        if op.name in self.BINARY:
+            out = self._binary(op, self.BINARY[op.name])
+        else:
+            handler = getattr(self, "op_" + op.name.replace(".", "_"), None)
+            if handler is None:
+                raise SimtError("unsupported op %s" % op.name)
+            out = handler(op, mask)
         if out is None:
             return
         if not isinstance(out, (list, tuple)):
@@ -678,7 +688,12 @@ class Kernel:
         else:
             src = offset
         valid = (src >= 0) & (src < width)
-        src_tid = geo.tid - lane + np.where(valid, src, lane)
+        warp_start = geo.tid - lane
+        src_tid = warp_start + np.where(valid, src, lane)
+        # A lane past the end of the block does not exist.
+        missing = geo.blk[np.minimum(src_tid, geo.n - 1)] != geo.blk
+        if (mask & valid & (missing | (src_tid >= geo.n))).any():
+            raise SimtError("gpu.shuffle reads a lane past the block")
         if not mask[src_tid[mask & valid]].all():
             raise SimtError("gpu.shuffle reads an inactive lane")
         value = self.per_thread(value)
@@ -749,32 +764,8 @@ class Kernel:
         with np.errstate(all="ignore"):
             return _wrap(np.asarray(fn(np.asarray(a), np.asarray(b))), dtype)
 
-    def op_arith_addf(self, op, mask):
-        return self._binary(op, np.add)
-
-    def op_arith_subf(self, op, mask):
-        return self._binary(op, np.subtract)
-
-    def op_arith_mulf(self, op, mask):
-        return self._binary(op, np.multiply)
-
-    def op_arith_divf(self, op, mask):
-        return self._binary(op, np.divide)
-
-    def op_arith_maximumf(self, op, mask):
-        return self._binary(op, np.maximum)
-
     def op_arith_negf(self, op, mask):
         return -np.asarray(self.get(op.operands[0]))
-
-    def op_arith_addi(self, op, mask):
-        return self._binary(op, np.add)
-
-    def op_arith_subi(self, op, mask):
-        return self._binary(op, np.subtract)
-
-    def op_arith_muli(self, op, mask):
-        return self._binary(op, np.multiply)
 
     def _int_div(self, op, rounding):
         a, b = (np.asarray(v).astype(np.int64) for v in self.operands(op))
@@ -811,11 +802,9 @@ class Kernel:
         a, b = (np.asarray(v).astype(np.int64) for v in self.operands(op))
         return _wrap(a % np.where(b == 0, 1, b), scalar_dtype(op.out_types[0]))
 
-    def op_arith_andi(self, op, mask):
-        return self._binary(op, np.bitwise_and)
-
     def op_arith_minui(self, op, mask):
-        return self._binary(op, np.minimum)
+        return self._binary(op, lambda a, b: np.where(
+            a.astype(np.uint64) < b.astype(np.uint64), a, b))
 
     _CMPI = {0: np.equal, 1: np.not_equal, 2: np.less, 3: np.less_equal,
              4: np.greater, 5: np.greater_equal, 6: np.less, 7: np.less_equal,

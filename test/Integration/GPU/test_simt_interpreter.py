@@ -156,6 +156,10 @@ def test_shuffle_from_an_inactive_lane():
     """
     with pytest.raises(SimtError, match="gpu.shuffle reads an inactive lane"):
         run(body)
+    # A block of 16 threads: lanes 16-31 do not exist.
+    with pytest.raises(SimtError, match="gpu.shuffle reads a lane past the "
+                       "block"):
+        run(SHUFFLE.format(mode="xor", offset=16), threads=16)
 
 
 # 64 threads copy 4 floats each into shared memory with cp.async, then

@@ -38,8 +38,9 @@ pytestmark = pytest.mark.skipif(Path(OPT).name != "norm-opt",
 KERNELS = REPO / "test" / "GPU" / "kernels.mlir"
 
 #: Option sets of norm-gpu-kernels: the sm_90a bundle (single-pass kernels
-#: in thread-block clusters), sm_80 (two kernels, or one block a set), and
-#: the candidates that scripts/gpu-check.sh builds (NORM_GPU_CANDIDATES).
+#: in thread-block clusters), sm_80 (two kernels, or one block a set), the
+#: candidate that scripts/gpu-check.sh builds (NORM_GPU_CANDIDATES:
+#: resident sets) and the single pass with its chunk in registers.
 BUNDLES = {
     "sm_90a": "chip=sm_90a",
     "sm_80": "chip=sm_80",
@@ -50,16 +51,22 @@ BUNDLES = {
 DTYPES = {"bf16": ml_dtypes.bfloat16, "f16": np.float16, "f32": np.float32}
 TOLERANCE = {"bf16": 3e-2, "f16": 5e-3, "f32": 1e-4}
 
-_interpreters = {}
+_generic_ir, _interpreters = {}, {}
+
+
+def generic_ir(bundle):
+    """kernels.mlir through norm-gpu-kernels with the bundle's options."""
+    if bundle not in _generic_ir:
+        _generic_ir[bundle] = subprocess.run(
+            [OPT, str(KERNELS), f"--norm-gpu-kernels={BUNDLES[bundle]}",
+             "--mlir-print-op-generic"],
+            capture_output=True, text=True, check=True).stdout
+    return _generic_ir[bundle]
 
 
 def interpreter(bundle):
     if bundle not in _interpreters:
-        text = subprocess.run(
-            [OPT, str(KERNELS), f"--norm-gpu-kernels={BUNDLES[bundle]}",
-             "--mlir-print-op-generic"],
-            capture_output=True, text=True, check=True).stdout
-        _interpreters[bundle] = Interpreter(text)
+        _interpreters[bundle] = Interpreter(generic_ir(bundle))
     return _interpreters[bundle]
 
 
@@ -336,10 +343,7 @@ def test_batch_norm_inference_nhwc_f32():
 def _mutated(bundle, kernel, pattern, replace, index):
     """The bundle's generic IR with the `index`-th match of `pattern` in
     gpu.module @kernel replaced by `replace(match)`."""
-    text = subprocess.run(
-        [OPT, str(KERNELS), f"--norm-gpu-kernels={BUNDLES[bundle]}",
-         "--mlir-print-op-generic"],
-        capture_output=True, text=True, check=True).stdout
+    text = generic_ir(bundle)
     start = text.index('"gpu.module"() <{sym_name = "%s"}>' % kernel)
     end = text.index('"gpu.return"', start)
     match = list(re.finditer(pattern, text[start:end]))[index]

@@ -19,7 +19,10 @@ checks it instead:
   memory its readers since the block's last barrier. An access races when
   another thread wrote (or, for a write to shared memory, read) the granule
   and no gpu.barrier of their block (or cluster barrier of their cluster)
-  separates the two.
+  separates the two. A caller's array passed as two arguments (an output
+  written in place over an input) is one buffer whose readers are tracked
+  too, so that a thread overwriting what another thread of the launch reads
+  is a race.
 * gpu.barrier must be reached by all threads of a block or by none;
   gpu.shuffle must read an active lane.
 * nvgpu.device_async_copy reads its source when issued and writes its
@@ -358,12 +361,19 @@ class Buffer:
         nbytes += (-nbytes) % GRANULE
         self.data = np.full(nbytes, 0xFF, np.uint8) if data is None else data
         self.name, self.shared = name, shared
+        # Readers are tracked (write-after-read) in shared memory and in a
+        # caller's array passed as two arguments (in place).
+        self.aliased = False
         self.written = None if data is not None else np.zeros(
             nbytes // GRANULE, bool)
         self.pending = None  # cp.async copies in flight, per granule
         self.meta_launch = -1
         self.w_tid = self.w_bep = self.w_cep = None
-        self.r_tid = self.r_bep = None
+        self.r_tid = self.r_bep = self.r_cep = None
+
+    @property
+    def tracks_reads(self):
+        return self.shared or self.aliased
 
     def reset_meta(self, launch):
         if self.meta_launch == launch:
@@ -373,9 +383,10 @@ class Buffer:
         self.w_tid = np.full(n, -1, np.int64)
         self.w_bep = np.zeros(n, np.int64)
         self.w_cep = np.zeros(n, np.int64)
-        if self.shared:
+        if self.tracks_reads:
             self.r_tid = np.full(n, -1, np.int64)
             self.r_bep = np.zeros(n, np.int64)
+            self.r_cep = np.zeros(n, np.int64)
 
 
 class MemRef:
@@ -455,7 +466,7 @@ class Interpreter:
         block = func.regions[0]
         if len(block.args) != len(arrays):
             raise SimtError("%s takes %d arguments" % (name, len(block.args)))
-        env = {}
+        env, buffers = {}, []
         for arg, typ, arr in zip(block.args, block.arg_types, arrays):
             shape, dtype, _ = memref_type(typ)
             if arr.dtype != dtype or not arr.flags.c_contiguous:
@@ -464,7 +475,21 @@ class Interpreter:
             if any(s is not None and s != a for s, a in zip(shape, arr.shape)):
                 raise SimtError("%s: argument %s has shape %s, not %s" %
                                 (name, arg, arr.shape, typ))
-            buf = Buffer(arr.nbytes, arg, data=arr.reshape(-1).view(np.uint8))
+            buf = None
+            for other, other_buf in buffers:
+                if not np.shares_memory(arr, other):
+                    continue
+                if (arr.__array_interface__["data"][0] !=
+                        other.__array_interface__["data"][0] or
+                        arr.nbytes != other.nbytes):
+                    raise SimtError("%s: argument %s partly overlaps another"
+                                    % (name, arg))
+                buf = other_buf
+                buf.aliased = True
+            if buf is None:
+                buf = Buffer(arr.nbytes, arg,
+                             data=arr.reshape(-1).view(np.uint8))
+                buffers.append((arr, buf))
             env[arg] = MemRef([buf], 0, arr.shape,
                               identity_strides(arr.shape), dtype)
         Kernel(self, _HostContext(), env).exec_block(block, np.ones(1, bool))
@@ -878,6 +903,9 @@ class Kernel:
     def op_math_exp(self, op, mask):
         return self._unary_math(op, np.exp)
 
+    def op_math_expm1(self, op, mask):
+        return self._unary_math(op, np.expm1)
+
     _erf = np.vectorize(math.erf, otypes=[np.float64])
 
     def op_math_erf(self, op, mask):
@@ -1008,7 +1036,7 @@ class Kernel:
         geo = self.geo
         launch = self.interp.launches
         if buf.meta_launch != launch:
-            if not write and not buf.shared:
+            if not write and not buf.tracks_reads:
                 return  # not written in this launch
             buf.reset_meta(launch)
         gran = granules(byte0, size).reshape(tids.size, -1)
@@ -1036,14 +1064,19 @@ class Kernel:
                 "without a barrier between" %
                 (buf.name, t[k], "writes" if write else "reads",
                  g[k] * GRANULE, buf.w_tid[g][k]))
-        if buf.shared and write:
+        if buf.tracks_reads and write:
             r = buf.r_tid[g]
             stale = r == -2
             readers = np.where(stale, -1, r)
-            # Reads are ordered by block barriers only.
-            bad = unordered(readers, buf.r_bep[g],
-                            np.full_like(g, np.iinfo(np.int64).max))
-            many = stale & (buf.r_bep[g] >= bep)
+            if buf.shared:
+                # Reads are ordered by block barriers only.
+                bad = unordered(readers, buf.r_bep[g],
+                                np.full_like(g, np.iinfo(np.int64).max))
+                many = stale & (buf.r_bep[g] >= bep)
+            else:
+                # Several readers of global memory: conservatively a race.
+                bad = unordered(readers, buf.r_bep[g], buf.r_cep[g])
+                many = stale
             if (bad | many).any():
                 k = np.flatnonzero(bad | many)[0]
                 raise SimtError(
@@ -1063,11 +1096,16 @@ class Kernel:
             buf.w_tid[g] = t
             buf.w_bep[g] = bep
             buf.w_cep[g] = cep
-            if buf.shared:
+            if buf.tracks_reads:
                 buf.r_tid[g] = -1
-        elif buf.shared:
+        elif buf.tracks_reads:
             prev = buf.r_tid[g]
-            fresh = (prev == -1) | (buf.r_bep[g] < bep)
+            if buf.shared:
+                fresh = (prev == -1) | (buf.r_bep[g] < bep)
+            else:
+                # The earlier read is ordered before this one.
+                fresh = (prev == -1) | ((prev >= 0) & ~unordered(
+                    prev, buf.r_bep[g], buf.r_cep[g]))
             # Distinct readers of one granule in this access.
             order = np.lexsort((t, g))
             gs, ts = g[order], t[order]
@@ -1082,6 +1120,7 @@ class Kernel:
             new = np.where(single & same_prev, tmin, -2)
             buf.r_tid[ug] = new
             buf.r_bep[ug] = bep[order][first]
+            buf.r_cep[ug] = cep[order][first]
 
     def _indices(self, op, start, count):
         return [self.get(o) for o in op.operands[start:start + count]]

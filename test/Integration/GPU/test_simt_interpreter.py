@@ -228,6 +228,52 @@ def test_blocks_writing_one_element():
         run(body, blocks=2)
 
 
+# Thread t reads element t + shift of the input, then writes element t of
+# the output: in place (the output is the input's array), thread t + shift
+# may already have overwritten what t reads.
+IN_PLACE = """
+    %t1 = arith.addi %tx, %c{shift} : index
+    %j = arith.remui %t1, %c64 : index
+    %v = memref.load %in[%j] : memref<64xf32>
+    {sync}
+    %d = arith.addf %v, %v : f32
+    memref.store %d, %out[%tx] : memref<64xf32>
+"""
+
+
+def test_in_place_output():
+    """An output passed as the same array as the input is one buffer: each
+    thread rewriting the element it read is fine; overwriting an element
+    that another thread of the launch reads needs a barrier between."""
+    x = np.arange(64, dtype=np.float32)
+    kernel(IN_PLACE.format(shift=0, sync="")).call("f", x, x)
+    np.testing.assert_array_equal(x, 2 * np.arange(64))
+    x = np.arange(64, dtype=np.float32)
+    kernel(IN_PLACE.format(shift=1, sync="gpu.barrier")).call("f", x, x)
+    np.testing.assert_array_equal(x, 2 * np.roll(np.arange(64), -1))
+    with pytest.raises(SimtError, match="overwrites byte .* that other "
+                       "threads read"):
+        kernel(IN_PLACE.format(shift=1, sync="")).call("f", x, x)
+    # Separate arrays: no hazard, no barrier needed.
+    y = run(IN_PLACE.format(shift=1, sync=""))
+    np.testing.assert_array_equal(y, 2 * np.roll(np.arange(64), -1))
+    # Across blocks no barrier orders the read before the write.
+    x = np.arange(64, dtype=np.float32)
+    body = IN_PLACE.format(shift=1, sync="gpu.barrier").replace(
+        "%tx, %c1", "%gtx, %c1").replace("%out[%tx]", "%out[%gtx]")
+    body = """
+    %base = arith.muli %bx, %c32 : index
+    %gtx = arith.addi %base, %tx : index
+""" + body
+    with pytest.raises(SimtError, match="overwrites byte .* that other "
+                       "threads read"):
+        kernel(body, threads=32, blocks=2).call("f", x, x)
+    both = np.zeros(128, np.float32)
+    with pytest.raises(SimtError, match="partly overlaps"):
+        kernel(IN_PLACE.format(shift=0, sync="")).call("f", both[:64],
+                                                       both[32:96])
+
+
 def test_integer_division_rounds_toward_zero():
     body = """
     %v = memref.load %in[%tx] : memref<64xf32>

@@ -52,15 +52,15 @@ func.func @too_long(%x: memref<4x131072xf32>, %y: memref<4x131072xf32>) {
 
 // -----
 
-func.func @spectral_like(%x: memref<8x64x4x4xf32>, %m: memref<64xf32>,
-    %v: memref<64xf32>, %y: memref<8x64x4x4xf32>) {
-  %xt = bufferization.to_tensor %x restrict : memref<8x64x4x4xf32> to tensor<8x64x4x4xf32>
-  %mt = bufferization.to_tensor %m restrict : memref<64xf32> to tensor<64xf32>
-  %vt = bufferization.to_tensor %v restrict : memref<64xf32> to tensor<64xf32>
-  // expected-error @+1 {{has no GPU kernel: only norm.layer_norm, norm.rms_norm, norm.group_norm and norm.batch_norm_{inference,training} have GPU kernels}}
-  %r:5 = norm.inplace_abn %xt mean(%mt : tensor<64xf32>) var(%vt : tensor<64xf32>) : tensor<8x64x4x4xf32> stats(tensor<64xf32>, tensor<64xf32>)
-  bufferization.materialize_in_destination %r#0 in restrict writable %y
-      : (tensor<8x64x4x4xf32>, memref<8x64x4x4xf32>) -> ()
+func.func @spectral_norm(%w: memref<64x27xf32>, %u: memref<64xf32>,
+    %wn: memref<64x27xf32>) {
+  %wt = bufferization.to_tensor %w restrict : memref<64x27xf32> to tensor<64x27xf32>
+  %ut = bufferization.to_tensor %u restrict : memref<64xf32> to tensor<64xf32>
+  // expected-error @+1 {{has no GPU kernel: only norm.layer_norm, norm.rms_norm, norm.group_norm, norm.batch_norm_{inference,training} and norm.inplace_abn have GPU kernels}}
+  %r:3 = norm.spectral_norm %wt, %ut power_iterations = 1
+      : tensor<64x27xf32>, tensor<64xf32> -> tensor<f32>
+  bufferization.materialize_in_destination %r#0 in restrict writable %wn
+      : (tensor<64x27xf32>, memref<64x27xf32>) -> ()
   return
 }
 

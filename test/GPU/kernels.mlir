@@ -549,3 +549,71 @@ func.func @batch_norm_inference_nhwc_f32(%x: memref<8x14x14x24xf32>,
       : (tensor<8x14x14x24xf32>, memref<8x14x14x24xf32>) -> ()
   return
 }
+
+// InPlace-ABN: batch_norm_training's kernels with an invertible activation;
+// the tests pass the input's buffer as the output too. 16 channels of 2048
+// vectors: a cluster of 8 blocks a channel for sm_90a, two kernels here.
+// CHECK-LABEL: func.func @inplace_abn_leaky_relu_f32(
+// CHECK: gpu.alloc async
+// CHECK: gpu.launch async
+// CHECK: arith.cmpf ogt
+// CHECK: arith.select
+// CHECK: gpu.dealloc async
+// CHECK-NOT: norm.
+func.func @inplace_abn_leaky_relu_f32(%x: memref<8x16x32x32xf32>,
+    %m: memref<16xf32>, %v: memref<16xf32>, %w: memref<16xf32>,
+    %b: memref<16xf32>, %y: memref<8x16x32x32xf32>, %sm: memref<16xf32>,
+    %sr: memref<16xf32>, %nm: memref<16xf32>, %nv: memref<16xf32>)
+    attributes {llvm.emit_c_interface} {
+  %xt = bufferization.to_tensor %x restrict : memref<8x16x32x32xf32> to tensor<8x16x32x32xf32>
+  %mt = bufferization.to_tensor %m restrict : memref<16xf32> to tensor<16xf32>
+  %vt = bufferization.to_tensor %v restrict : memref<16xf32> to tensor<16xf32>
+  %wt = bufferization.to_tensor %w restrict : memref<16xf32> to tensor<16xf32>
+  %bt = bufferization.to_tensor %b restrict : memref<16xf32> to tensor<16xf32>
+  %r:5 = norm.inplace_abn %xt mean(%mt : tensor<16xf32>) var(%vt : tensor<16xf32>)
+      weight(%wt : tensor<16xf32>) bias(%bt : tensor<16xf32>) momentum = 0.1
+      activation = leaky_relu(0.01) : tensor<8x16x32x32xf32> stats(tensor<16xf32>, tensor<16xf32>)
+  bufferization.materialize_in_destination %r#0 in restrict writable %y
+      : (tensor<8x16x32x32xf32>, memref<8x16x32x32xf32>) -> ()
+  bufferization.materialize_in_destination %r#1 in restrict writable %sm
+      : (tensor<16xf32>, memref<16xf32>) -> ()
+  bufferization.materialize_in_destination %r#2 in restrict writable %sr
+      : (tensor<16xf32>, memref<16xf32>) -> ()
+  bufferization.materialize_in_destination %r#3 in restrict writable %nm
+      : (tensor<16xf32>, memref<16xf32>) -> ()
+  bufferization.materialize_in_destination %r#4 in restrict writable %nv
+      : (tensor<16xf32>, memref<16xf32>) -> ()
+  return
+}
+
+// Channels last with ELU: the column kernels (statistics, finalize,
+// normalize).
+// CHECK-LABEL: func.func @inplace_abn_elu_nhwc_bf16(
+// CHECK-COUNT-3: gpu.launch async
+// CHECK: math.exp
+// CHECK-NOT: norm.
+func.func @inplace_abn_elu_nhwc_bf16(%x: memref<4x14x14x64xbf16>,
+    %m: memref<64xf32>, %v: memref<64xf32>, %w: memref<64xbf16>,
+    %b: memref<64xbf16>, %y: memref<4x14x14x64xbf16>, %sm: memref<64xf32>,
+    %sr: memref<64xf32>, %nm: memref<64xf32>, %nv: memref<64xf32>)
+    attributes {llvm.emit_c_interface} {
+  %xt = bufferization.to_tensor %x restrict : memref<4x14x14x64xbf16> to tensor<4x14x14x64xbf16>
+  %mt = bufferization.to_tensor %m restrict : memref<64xf32> to tensor<64xf32>
+  %vt = bufferization.to_tensor %v restrict : memref<64xf32> to tensor<64xf32>
+  %wt = bufferization.to_tensor %w restrict : memref<64xbf16> to tensor<64xbf16>
+  %bt = bufferization.to_tensor %b restrict : memref<64xbf16> to tensor<64xbf16>
+  %r:5 = norm.inplace_abn %xt mean(%mt : tensor<64xf32>) var(%vt : tensor<64xf32>)
+      weight(%wt : tensor<64xbf16>) bias(%bt : tensor<64xbf16>) feature_axis = 3
+      momentum = 0.1 activation = elu(1.0) : tensor<4x14x14x64xbf16> stats(tensor<64xf32>, tensor<64xf32>)
+  bufferization.materialize_in_destination %r#0 in restrict writable %y
+      : (tensor<4x14x14x64xbf16>, memref<4x14x14x64xbf16>) -> ()
+  bufferization.materialize_in_destination %r#1 in restrict writable %sm
+      : (tensor<64xf32>, memref<64xf32>) -> ()
+  bufferization.materialize_in_destination %r#2 in restrict writable %sr
+      : (tensor<64xf32>, memref<64xf32>) -> ()
+  bufferization.materialize_in_destination %r#3 in restrict writable %nm
+      : (tensor<64xf32>, memref<64xf32>) -> ()
+  bufferization.materialize_in_destination %r#4 in restrict writable %nv
+      : (tensor<64xf32>, memref<64xf32>) -> ()
+  return
+}

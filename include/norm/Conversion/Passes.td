@@ -112,9 +112,9 @@ def ConvertNormToGPUPass : Pass<"convert-norm-to-gpu"> {
     forms).
 
     Limits, each an error at the op ("has no GPU kernel: ..."): only
-    `layer_norm`, `rms_norm`, `group_norm` and `batch_norm_{inference,
-    training}` (the last three: NCHW, or NHWC for batch norm; static shapes;
-    no residual); element type f32, f16 or bf16 (not f64);
+    `layer_norm`, `rms_norm`, `group_norm`, `batch_norm_{inference,
+    training}` and `inplace_abn` (the last four: NCHW or NHWC; static
+    shapes; no residual); element type f32, f16 or bf16 (not f64);
     at least one leading (row) dimension (a rank-1 input has none); static
     normalized dimensions with at least one element; rows no longer than
     `max-values-per-thread` values per thread; operands that are
@@ -123,8 +123,11 @@ def ConvertNormToGPUPass : Pass<"convert-norm-to-gpu"> {
     A dynamic row count is supported. Tests: convert-norm-to-gpu-invalid.mlir
     and convert-norm-to-gpu-limits.mlir.
 
-    `norm.group_norm` (NCHW or NHWC) and `norm.batch_norm_{inference,
-    training}` (NCHW; static shapes, no residual) become split reductions:
+    `norm.group_norm` and `norm.batch_norm_{inference, training}` (NCHW or
+    NHWC; static shapes, no residual) become split reductions, and so does
+    `norm.inplace_abn` with batch_norm_training's kernels (each element is
+    read before the thread that reads it writes it, so the output may be
+    the input's buffer):
     the statistics sets (GroupNorm: a group of a sample, NHWC: the group's
     contiguous channels at every position; BatchNorm: a channel) are cut into
     chunks so that sets x chunks is about `num-sms` x `blocks-per-sm`

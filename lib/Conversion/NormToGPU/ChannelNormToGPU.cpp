@@ -4,8 +4,9 @@
 //
 //===----------------------------------------------------------------------===//
 //
-// Rewrites norm.group_norm and norm.batch_norm_{inference,training} (NCHW,
-// static shapes, destination-passing style over memrefs) into gpu.launch
+// Rewrites norm.group_norm, norm.batch_norm_{inference,training} and
+// norm.inplace_abn (as batch_norm_training; NCHW or NHWC, static shapes,
+// destination-passing style over memrefs) into gpu.launch
 // kernels. The input is viewed as `S` statistics sets:
 //
 //  * GroupNorm: set s = n * G + g is the contiguous run of Cg * HW elements
@@ -174,7 +175,8 @@ struct ChannelNormInfo {
 //===----------------------------------------------------------------------===//
 
 bool mlir::norm::isChannelNormOp(Operation *op) {
-  return isa<GroupNormOp, BatchNormInferenceOp, BatchNormTrainingOp>(op);
+  return isa<GroupNormOp, BatchNormInferenceOp, BatchNormTrainingOp,
+             InplaceABNOp>(op);
 }
 
 /// Largest chunk the single-pass kernel stages in static shared memory.
@@ -381,8 +383,26 @@ static LogicalResult analyzeChannelNorm(Operation *op,
     rstd = bn.getSavedRstd();
     newMean = bn.getNewRunningMean();
     newVar = bn.getNewRunningVar();
+  } else if (auto abn = dyn_cast<InplaceABNOp>(op)) {
+    // batch_norm_training's kernels: each element is read before the same
+    // thread writes it, so the output may be the input's buffer.
+    info.kind = ChannelNormKind::BatchTraining;
+    info.epsilon = abn.getEpsilon().convertToDouble();
+    info.momentum = abn.getMomentum().convertToDouble();
+    info.activation = abn.getActivationAttr();
+    input = abn.getInput();
+    weight = abn.getWeight();
+    bias = abn.getBias();
+    runningMean = abn.getRunningMean();
+    runningVar = abn.getRunningVar();
+    output = abn.getOutput();
+    mean = abn.getSavedMean();
+    rstd = abn.getSavedRstd();
+    newMean = abn.getNewRunningMean();
+    newVar = abn.getNewRunningVar();
+    axis = abn.getFeatureAxis();
   } else {
-    reason = "not a group_norm or batch_norm";
+    reason = "not a group_norm, batch_norm or inplace_abn";
     return failure();
   }
 

@@ -1,7 +1,8 @@
 //===- ChannelNormToGPU.h - GroupNorm/BatchNorm GPU kernels -----*- C++ -*-===//
 //
 // Part of norm-mlir. Private to lib/Conversion/NormToGPU: the split-reduction
-// kernels of norm.group_norm and norm.batch_norm_{inference,training}.
+// kernels of norm.group_norm, norm.batch_norm_{inference,training} and
+// norm.inplace_abn.
 //
 //===----------------------------------------------------------------------===//
 
@@ -19,7 +20,7 @@ class Operation;
 namespace norm {
 
 /// Whether `op` is one of the ops the channel kernels handle (group_norm,
-/// batch_norm_inference, batch_norm_training).
+/// batch_norm_inference, batch_norm_training, inplace_abn).
 bool isChannelNormOp(Operation *op);
 
 /// Checks that `op` (see isChannelNormOp) can become GPU kernels; sets
@@ -28,7 +29,7 @@ LogicalResult checkChannelNormToGPU(Operation *op,
                                     const NormToGPUOptions &options,
                                     std::string &reason);
 
-/// Adds the patterns that rewrite group_norm and batch_norm_* into
+/// Adds the patterns that rewrite group_norm, batch_norm_* and inplace_abn into
 /// split-reduction gpu.launch kernels.
 void populateChannelNormToGPUPatterns(RewritePatternSet &patterns,
                                       const NormToGPUOptions &options);

@@ -181,8 +181,9 @@ static LogicalResult analyzeRowNorm(Operation *op,
     residualSum = rms.getResidualSum();
     axes = rms.getAxes();
   } else {
-    reason = "only norm.layer_norm, norm.rms_norm, norm.group_norm and "
-             "norm.batch_norm_{inference,training} have GPU kernels";
+    reason = "only norm.layer_norm, norm.rms_norm, norm.group_norm, "
+             "norm.batch_norm_{inference,training} and norm.inplace_abn have "
+             "GPU kernels";
     return failure();
   }
 

@@ -330,6 +330,52 @@ def test_batch_norm_training_256_f32(gpu_lib):
                                (8, 256, 7, 7), "f32", relu=True)
 
 
+@pytest.mark.parametrize("in_place", [False, True])
+@pytest.mark.parametrize("name,shape,dtype,act", [
+    ("inplace_abn_leaky_relu_f32", (8, 16, 32, 32), "f32", "leaky_relu"),
+    ("inplace_abn_elu_nhwc_bf16", (4, 14, 14, 64), "bf16", "elu"),
+])
+def test_inplace_abn(gpu_lib, in_place, name, shape, dtype, act):
+    """InPlace-ABN (batch_norm_training's kernels) against PyTorch's
+    batch_norm + leaky_relu(0.01) / elu(1.0), written over its input or
+    into another tensor; NHWC for the bf16 case."""
+    torch = _torch()
+    nhwc = name.endswith("nhwc_bf16")
+    channels = shape[-1] if nhwc else shape[1]
+    x = _randn(*shape, dtype=dtype).add_(1.0)
+    m = _randn(channels)
+    v = torch.rand(channels, device="cuda").add_(0.5)
+    w, b = _randn(channels, dtype=dtype), _randn(channels, dtype=dtype)
+    ref_m, ref_v = m.clone(), v.clone()
+    xf = x.float().clone()  # x may be overwritten
+    xf = xf.permute(0, 3, 1, 2) if nhwc else xf
+    expected = torch.nn.functional.batch_norm(
+        xf, ref_m, ref_v, w.float(), b.float(), training=True, momentum=0.1,
+        eps=1e-5)
+    expected = (torch.nn.functional.leaky_relu(expected, 0.01)
+                if act == "leaky_relu" else
+                torch.nn.functional.elu(expected, 1.0))
+    if nhwc:
+        expected = expected.permute(0, 2, 3, 1)
+    flat = xf.transpose(0, 1).reshape(channels, -1)
+    y = x if in_place else torch.empty_like(x)
+    saved_mean = torch.empty(channels, device="cuda")
+    saved_rstd = torch.empty(channels, device="cuda")
+    new_m, new_v = torch.empty_like(m), torch.empty_like(v)
+    gpu_lib.call(name, x, m, v, w, b, y, saved_mean, saved_rstd, new_m,
+                 new_v)
+    gpu_lib.synchronize()
+    _check(y, expected.to(x.dtype), dtype)
+    stat_tol = dict(rtol=1e-3, atol=1e-3) if dtype == "bf16" else \
+        dict(rtol=1e-4, atol=1e-4)
+    torch.testing.assert_close(saved_mean, flat.mean(1), **stat_tol)
+    torch.testing.assert_close(
+        saved_rstd, torch.rsqrt(flat.var(1, correction=0) + 1e-5),
+        **stat_tol)
+    torch.testing.assert_close(new_m, ref_m, **stat_tol)
+    torch.testing.assert_close(new_v, ref_v, **stat_tol)
+
+
 def test_group_norm_on_caller_stream(gpu_lib):
     """Workspace allocation and both kernels on the caller's stream."""
     torch = _torch()

@@ -326,6 +326,39 @@ def test_batch_norm_training_nhwc_bf16():
                          stats_dtype="f32")
 
 
+@pytest.mark.parametrize("in_place", [False, True])
+@pytest.mark.parametrize("name,shape,dtype,act,nhwc", [
+    ("inplace_abn_leaky_relu_f32", (8, 16, 32, 32), "f32",
+     "leaky_relu(0.01)", False),
+    ("inplace_abn_elu_nhwc_bf16", (4, 14, 14, 64), "bf16", "elu(1.0)", True),
+])
+def test_inplace_abn(bundle, in_place, name, shape, dtype, act, nhwc):
+    """InPlace-ABN on batch_norm_training's kernels, its output written over
+    its input (the same array for both: the interpreter reports a thread
+    that overwrites an element another thread of the launch reads) or into
+    a separate array."""
+    rng = np.random.default_rng(12)
+    channels = shape[-1] if nhwc else shape[1]
+    stats_dtype = "f32"
+    x = randn(rng, *shape, dtype=dtype, offset=1.0)
+    m = randn(rng, channels, dtype=stats_dtype)
+    v = positive(rng, channels, dtype=stats_dtype)
+    w, b = randn(rng, channels, dtype=dtype), randn(rng, channels, dtype=dtype)
+    expected = ref.inplace_abn(x, m, v, w, b,
+                               feature_axis=x.ndim - 1 if nhwc else 1,
+                               epsilon=1e-5, momentum=0.1, act=act)
+    y = x if in_place else np.zeros_like(x)
+    saved_mean, saved_rstd = (np.zeros(channels, np.float32) for _ in range(2))
+    new_m, new_v = np.zeros_like(m), np.zeros_like(v)
+    run(bundle, name, x, m, v, w, b, y, saved_mean, saved_rstd, new_m, new_v)
+    check(y, expected["output"], dtype)
+    stat_tol = 1e-3 if dtype == "bf16" else 1e-4
+    check(saved_mean, expected["saved_mean"], "f32", "saved mean", stat_tol)
+    check(saved_rstd, expected["saved_rstd"], "f32", "saved rstd", stat_tol)
+    check(new_m, expected["new_running_mean"], "f32", "running mean")
+    check(new_v, expected["new_running_var"], "f32", "running var")
+
+
 def test_batch_norm_inference_nhwc_f32():
     rng = np.random.default_rng(10)
     x = randn(rng, 8, 14, 14, 24)

@@ -42,7 +42,8 @@ LLVM_BIN = Path(os.environ.get("NORM_LLVM_BIN", "/usr/lib/llvm-22/bin"))
 RUNTIME_NAME = "libnorm_cuda_runtime.so"
 
 # Element type -> bytes.
-_ELEMENT_BYTES = {"f64": 8, "f32": 4, "f16": 2, "bf16": 2, "i64": 8, "i32": 4}
+_ELEMENT_BYTES = {"f64": 8, "f32": 4, "f16": 2, "bf16": 2, "i64": 8, "i32": 4,
+                  "i8": 1, "ui8": 1}
 
 
 class GpuCompileError(RuntimeError):
@@ -166,13 +167,14 @@ def descriptor_type(rank: int) -> type:
 #: A 2-byte void ("V2", how bf16 arrays describe themselves) stays unknown:
 #: only its size is checked.
 _TYPESTR_ELEMENTS = {"f2": "f16", "f4": "f32", "f8": "f64", "i4": "i32",
-                     "i8": "i64"}
+                     "i8": "i64", "i1": "i8", "u1": "ui8"}
 
 
 #: str(torch dtype) -> MLIR element type.
 _TORCH_ELEMENTS = {"torch.float32": "f32", "torch.float16": "f16",
                    "torch.bfloat16": "bf16", "torch.float64": "f64",
-                   "torch.int32": "i32", "torch.int64": "i64"}
+                   "torch.int32": "i32", "torch.int64": "i64",
+                   "torch.int8": "i8", "torch.uint8": "ui8"}
 
 
 def _tensor_info(tensor):

@@ -56,7 +56,7 @@ func.func @spectral_norm(%w: memref<64x27xf32>, %u: memref<64xf32>,
     %wn: memref<64x27xf32>) {
   %wt = bufferization.to_tensor %w restrict : memref<64x27xf32> to tensor<64x27xf32>
   %ut = bufferization.to_tensor %u restrict : memref<64xf32> to tensor<64xf32>
-  // expected-error @+1 {{has no GPU kernel: only norm.layer_norm, norm.rms_norm, norm.group_norm, norm.batch_norm_{inference,training} and norm.inplace_abn have GPU kernels}}
+  // expected-error @+1 {{has no GPU kernel: only norm.layer_norm, norm.rms_norm, norm.group_norm, norm.batch_norm_{inference,training}, norm.inplace_abn, norm.standardize, norm.min_max_scale and norm.image_normalize have GPU kernels}}
   %r:3 = norm.spectral_norm %wt, %ut power_iterations = 1
       : tensor<64x27xf32>, tensor<64xf32> -> tensor<f32>
   bufferization.materialize_in_destination %r#0 in restrict writable %wn
@@ -119,4 +119,45 @@ func.func @batch_norm_middle_axis(%x: memref<2x4x8x4xf32>, %m: memref<8xf32>,
   bufferization.materialize_in_destination %o in restrict writable %y
       : (tensor<2x4x8x4xf32>, memref<2x4x8x4xf32>) -> ()
   return
+}
+
+// -----
+
+func.func @standardize_inner_dynamic(%x: memref<4x?xf32>, %m: memref<?xf32>,
+    %s: memref<?xf32>, %y: memref<4x?xf32>) {
+  %xt = bufferization.to_tensor %x restrict : memref<4x?xf32> to tensor<4x?xf32>
+  %mt = bufferization.to_tensor %m restrict : memref<?xf32> to tensor<?xf32>
+  %st = bufferization.to_tensor %s restrict : memref<?xf32> to tensor<?xf32>
+  // expected-error @+1 {{has no GPU kernel: only the outermost dimension may be dynamic}}
+  %r = norm.standardize %xt, %mt, %st axes = [0] : tensor<4x?xf32>, tensor<?xf32>
+  bufferization.materialize_in_destination %r in restrict writable %y
+      : (tensor<4x?xf32>, memref<4x?xf32>) -> ()
+  return
+}
+
+// -----
+
+func.func @image_normalize_f64(%x: memref<2x3x8x8xf64>, %m: memref<3xf64>,
+    %s: memref<3xf64>, %y: memref<2x3x8x8xf64>) {
+  %xt = bufferization.to_tensor %x restrict : memref<2x3x8x8xf64> to tensor<2x3x8x8xf64>
+  %mt = bufferization.to_tensor %m restrict : memref<3xf64> to tensor<3xf64>
+  %st = bufferization.to_tensor %s restrict : memref<3xf64> to tensor<3xf64>
+  // expected-error @+1 {{has no GPU kernel: the element types must be f32, f16 or bf16 (8-bit image pixels)}}
+  %r = norm.image_normalize %xt, %mt, %st
+      : tensor<2x3x8x8xf64>, tensor<3xf64> -> tensor<2x3x8x8xf64>
+  bufferization.materialize_in_destination %r in restrict writable %y
+      : (tensor<2x3x8x8xf64>, memref<2x3x8x8xf64>) -> ()
+  return
+}
+
+// -----
+
+func.func @min_max_scale_no_destination(%x: memref<8x4xf32>, %lo: memref<4xf32>,
+    %hi: memref<4xf32>) -> tensor<8x4xf32> {
+  %xt = bufferization.to_tensor %x restrict : memref<8x4xf32> to tensor<8x4xf32>
+  %lt = bufferization.to_tensor %lo restrict : memref<4xf32> to tensor<4xf32>
+  %ht = bufferization.to_tensor %hi restrict : memref<4xf32> to tensor<4xf32>
+  // expected-error @+1 {{has no GPU kernel: each used result must be written to an identity-layout memref by one `bufferization.materialize_in_destination`}}
+  %r = norm.min_max_scale %xt, %lt, %ht axes = [0] : tensor<8x4xf32>, tensor<4xf32>
+  return %r : tensor<8x4xf32>
 }

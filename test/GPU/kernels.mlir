@@ -617,3 +617,83 @@ func.func @inplace_abn_elu_nhwc_bf16(%x: memref<4x14x14x64xbf16>,
       : (tensor<64xf32>, memref<64xf32>) -> ()
   return
 }
+
+// Data normalization: one elementwise kernel, the statistics of each
+// element's feature read beside it. A table of dynamically many samples
+// with 24 features (statistics over axis 0, 4 consecutive features a
+// vector).
+// CHECK-LABEL: func.func @standardize_f32_24(
+// CHECK: scf.if
+// CHECK: gpu.launch blocks
+// CHECK: vector.load {{.*}} vector<4xf32>
+// CHECK: arith.divf
+// CHECK-NOT: norm.
+func.func @standardize_f32_24(%x: memref<?x24xf32>, %mean: memref<24xf32>,
+    %std: memref<24xf32>, %y: memref<?x24xf32>)
+    attributes {llvm.emit_c_interface} {
+  %xt = bufferization.to_tensor %x restrict : memref<?x24xf32> to tensor<?x24xf32>
+  %mt = bufferization.to_tensor %mean restrict : memref<24xf32> to tensor<24xf32>
+  %st = bufferization.to_tensor %std restrict : memref<24xf32> to tensor<24xf32>
+  %r = norm.standardize %xt, %mt, %st axes = [0] : tensor<?x24xf32>, tensor<24xf32>
+  bufferization.materialize_in_destination %r in restrict writable %y
+      : (tensor<?x24xf32>, memref<?x24xf32>) -> ()
+  return
+}
+
+// Statistics over the middle axis of [6, 10, 40] bf16 (f32 statistics of
+// [6, 40]): features from two kept runs; 8 bf16 a vector.
+// CHECK-LABEL: func.func @min_max_scale_bf16_middle(
+// CHECK: gpu.launch blocks
+// CHECK: arith.remui
+// CHECK-NOT: norm.
+func.func @min_max_scale_bf16_middle(%x: memref<6x10x40xbf16>,
+    %lo: memref<6x40xbf16>, %hi: memref<6x40xbf16>, %y: memref<6x10x40xbf16>)
+    attributes {llvm.emit_c_interface} {
+  %xt = bufferization.to_tensor %x restrict : memref<6x10x40xbf16> to tensor<6x10x40xbf16>
+  %lt = bufferization.to_tensor %lo restrict : memref<6x40xbf16> to tensor<6x40xbf16>
+  %ht = bufferization.to_tensor %hi restrict : memref<6x40xbf16> to tensor<6x40xbf16>
+  %r = norm.min_max_scale %xt, %lt, %ht axes = [1] range_min = -1.0
+      : tensor<6x10x40xbf16>, tensor<6x40xbf16>
+  bufferization.materialize_in_destination %r in restrict writable %y
+      : (tensor<6x10x40xbf16>, memref<6x10x40xbf16>) -> ()
+  return
+}
+
+// torchvision's ToTensor + Normalize on a uint8 NCHW batch: a channel's
+// mean/std per vector of 4 pixels (4 bytes in, 16 bytes out).
+// CHECK-LABEL: func.func @image_normalize_u8_nchw(
+// CHECK: gpu.launch blocks
+// CHECK: vector.load {{.*}} vector<4xui8>
+// CHECK: vector.bitcast {{.*}} vector<4xui8> to vector<4xi8>
+// CHECK: arith.uitofp
+// CHECK-NOT: norm.
+func.func @image_normalize_u8_nchw(%x: memref<?x3x50x50xui8>,
+    %mean: memref<3xf32>, %std: memref<3xf32>, %y: memref<?x3x50x50xf32>)
+    attributes {llvm.emit_c_interface} {
+  %xt = bufferization.to_tensor %x restrict : memref<?x3x50x50xui8> to tensor<?x3x50x50xui8>
+  %mt = bufferization.to_tensor %mean restrict : memref<3xf32> to tensor<3xf32>
+  %st = bufferization.to_tensor %std restrict : memref<3xf32> to tensor<3xf32>
+  %r = norm.image_normalize %xt, %mt, %st scale = 0.00392156862745098
+      : tensor<?x3x50x50xui8>, tensor<3xf32> -> tensor<?x3x50x50xf32>
+  bufferization.materialize_in_destination %r in restrict writable %y
+      : (tensor<?x3x50x50xf32>, memref<?x3x50x50xf32>) -> ()
+  return
+}
+
+// Channels last, f16 pixels and output: 3 channels a pixel, scalar accesses.
+// CHECK-LABEL: func.func @image_normalize_f16_nhwc(
+// CHECK: gpu.launch blocks
+// CHECK: vector.load {{.*}} memref<27648xf16>, vector<1xf16>
+// CHECK-NOT: norm.
+func.func @image_normalize_f16_nhwc(%x: memref<4x48x48x3xf16>,
+    %mean: memref<3xf16>, %std: memref<3xf16>, %y: memref<4x48x48x3xf16>)
+    attributes {llvm.emit_c_interface} {
+  %xt = bufferization.to_tensor %x restrict : memref<4x48x48x3xf16> to tensor<4x48x48x3xf16>
+  %mt = bufferization.to_tensor %mean restrict : memref<3xf16> to tensor<3xf16>
+  %st = bufferization.to_tensor %std restrict : memref<3xf16> to tensor<3xf16>
+  %r = norm.image_normalize %xt, %mt, %st layout = nhwc
+      : tensor<4x48x48x3xf16>, tensor<3xf16> -> tensor<4x48x48x3xf16>
+  bufferization.materialize_in_destination %r in restrict writable %y
+      : (tensor<4x48x48x3xf16>, memref<4x48x48x3xf16>) -> ()
+  return
+}

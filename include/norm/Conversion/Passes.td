@@ -114,7 +114,8 @@ def ConvertNormToGPUPass : Pass<"convert-norm-to-gpu"> {
     Limits, each an error at the op ("has no GPU kernel: ..."): only
     `layer_norm`, `rms_norm`, `group_norm`, `batch_norm_{inference,
     training}` and `inplace_abn` (the last four: NCHW or NHWC; static
-    shapes; no residual); element type f32, f16 or bf16 (not f64);
+    shapes; no residual), and `standardize`, `min_max_scale` and
+    `image_normalize` (a dynamic size only in the outermost dimension); element type f32, f16 or bf16 (not f64);
     at least one leading (row) dimension (a rank-1 input has none); static
     normalized dimensions with at least one element; rows no longer than
     `max-values-per-thread` values per thread; operands that are
@@ -152,6 +153,15 @@ def ConvertNormToGPUPass : Pass<"convert-norm-to-gpu"> {
     `nvvm.cluster.wait`, then each block merges its set's partials and
     normalizes the staged data. P = 1 needs no cluster. Test:
     convert-norm-to-gpu-single-pass.mlir.
+
+    `norm.standardize`, `norm.min_max_scale` and `norm.image_normalize`
+    (f32/f16/bf16; 8-bit image pixels read as unsigned) become one
+    elementwise kernel: blocks of 256 threads x 4 vectors of 16 bytes of
+    the wider of the input and output types; each element's feature (its
+    coordinates outside `axes`, or its image channel) indexes the fitted
+    statistics, and the arithmetic is convert-norm-to-linalg's (a division
+    by the std or the range, zero ones taken as 1). Test:
+    convert-norm-to-gpu-data.mlir.
 
     Resident sets (`resident-sets`): with at least `num-sms` sets, one
     block of B threads x U vectors a set (U <= 16) when ceil(S / num-sms)

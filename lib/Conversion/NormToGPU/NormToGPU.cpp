@@ -30,6 +30,7 @@
 
 #include "norm/Conversion/NormToGPU/NormToGPU.h"
 #include "ChannelNormToGPU.h"
+#include "DataNormToGPU.h"
 #include "KernelUtils.h"
 #include "norm/Conversion/Passes.h"
 #include "norm/Dialect/Norm/IR/NormDialect.h"
@@ -182,8 +183,9 @@ static LogicalResult analyzeRowNorm(Operation *op,
     axes = rms.getAxes();
   } else {
     reason = "only norm.layer_norm, norm.rms_norm, norm.group_norm, "
-             "norm.batch_norm_{inference,training} and norm.inplace_abn have "
-             "GPU kernels";
+             "norm.batch_norm_{inference,training}, norm.inplace_abn, "
+             "norm.standardize, norm.min_max_scale and norm.image_normalize "
+             "have GPU kernels";
     return failure();
   }
 
@@ -584,10 +586,11 @@ struct ConvertNormToGPUPass
         return;
       RowNormInfo info;
       std::string reason;
-      bool supported =
-          isChannelNormOp(op)
-              ? succeeded(checkChannelNormToGPU(op, options, reason))
-              : succeeded(analyzeRowNorm(op, options, info, reason));
+      LogicalResult check =
+          isChannelNormOp(op) ? checkChannelNormToGPU(op, options, reason)
+          : isDataNormOp(op)  ? checkDataNormToGPU(op, reason)
+                              : analyzeRowNorm(op, options, info, reason);
+      bool supported = succeeded(check);
       if (supported)
         reason = "its destinations are not available where it is "
                  "materialized";
@@ -607,4 +610,5 @@ void mlir::norm::populateNormToGPUPatterns(RewritePatternSet &patterns,
       .add<RowNormToGPUPattern<LayerNormOp>, RowNormToGPUPattern<RMSNormOp>>(
           patterns.getContext(), options);
   populateChannelNormToGPUPatterns(patterns, options);
+  populateDataNormToGPUPatterns(patterns);
 }

@@ -274,6 +274,7 @@ DTYPES = {
     "f32": np.dtype(np.float32), "f16": np.dtype(np.float16),
     "bf16": np.dtype(ml_dtypes.bfloat16), "f64": np.dtype(np.float64),
     "i1": np.dtype(np.bool_), "i8": np.dtype(np.int8),
+    "ui8": np.dtype(np.uint8),
     "i16": np.dtype(np.int16), "i32": np.dtype(np.int32),
     "i64": np.dtype(np.int64), "index": np.dtype(np.int64),
 }
@@ -943,6 +944,13 @@ class Kernel:
             rows = np.arange(self.n)
             return src[(rows,) + tuple(idx[1:])]
         return src[tuple(idx)]
+
+    def op_vector_bitcast(self, op, mask):
+        value = np.ascontiguousarray(self.get(op.operands[0]))
+        shape = vector_shape(op.out_types[0])
+        return value.view(scalar_dtype(op.out_types[0])).reshape(
+            value.shape[:value.ndim - len(vector_shape(op.in_types[0]))] +
+            shape)
 
     def op_vector_from_elements(self, op, mask):
         shape = vector_shape(op.out_types[0])

@@ -47,6 +47,8 @@ def test_compile_and_load_with_stub_driver(tmp_path):
     assert len(signatures["batch_norm_training_f32"]) == 10
     assert signatures["group_norm_silu_bf16"][0] == {
         "shape": [8, 512, 64, 64], "dtype": "bf16"}
+    assert signatures["image_normalize_u8_nchw"][0] == {
+        "shape": [-1, 3, 50, 50], "dtype": "ui8"}
     # The stub driver as libcuda.so.1, in a child process.
     (tmp_path / "drv").mkdir()
     (tmp_path / "drv" / "libcuda.so.1").symlink_to(STUB)
@@ -78,6 +80,18 @@ def test_compile_and_load_with_stub_driver(tmp_path):
             lib.check()
         except RuntimeError as e:
             print('group norm driver error:', e)
+        # 8-bit pixels: uint8 arrays ('|u1') are taken, f32 ones are not.
+        try:
+            lib.call('image_normalize_u8_nchw', f4(2, 3, 50, 50), f4(3),
+                     f4(3), f4(2, 3, 50, 50))
+        except ValueError as e:
+            print('pixel check:', e)
+        lib.call('image_normalize_u8_nchw', T((2, 3, 50, 50), '|u1'), f4(3),
+                 f4(3), f4(2, 3, 50, 50))
+        try:
+            lib.check()
+        except RuntimeError as e:
+            print('image driver error:', e)
     """)
     env = dict(os.environ, LD_LIBRARY_PATH=str(tmp_path / "drv"),
                NORM_CUDA_QUIET="1")
@@ -88,3 +102,5 @@ def test_compile_and_load_with_stub_driver(tmp_path):
         proc.stdout
     assert "driver error: CUDA error" in proc.stdout
     assert "group norm driver error: CUDA error" in proc.stdout
+    assert "pixel check: element size 4 does not match ui8" in proc.stdout
+    assert "image driver error: CUDA error" in proc.stdout

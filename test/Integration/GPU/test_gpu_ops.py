@@ -441,3 +441,67 @@ def test_batch_norm_inference_nhwc_f32(gpu_lib):
         x.permute(0, 3, 1, 2), m, v, w, b, training=False,
         eps=1e-5).permute(0, 2, 3, 1)
     _check(y, expected, "f32")
+
+
+# -- Data normalization: statistics fitted by torch, applied by the kernel --
+
+@pytest.mark.parametrize("samples", [1, 333])
+def test_standardize(gpu_lib, samples):
+    """Per-feature (x - mean) / std of a [samples, 24] table, statistics of
+    another (training) table; two zero stds leave x - mean."""
+    torch = _torch()
+    train = torch.randn(1000, 24, device="cuda") * 100.0 + 1000.0
+    mean, std = train.mean(0), train.std(0, correction=0)
+    std[3] = std[17] = 0.0
+    x = torch.randn(samples, 24, device="cuda") * 100.0 + 1000.0
+    y = torch.empty_like(x)
+    gpu_lib.call("standardize_f32_24", x, mean, std, y)
+    gpu_lib.synchronize()
+    expected = (x.double() - mean.double()) / torch.where(
+        std == 0, torch.ones_like(std), std).double()
+    _check(y, expected.float(), "f32")
+
+
+def test_min_max_scale_middle_axis(gpu_lib):
+    """Min-max over axis 1 of [6, 10, 40] bf16 to [-1, 1]; one feature with
+    max == min (y = -1 + x - min)."""
+    torch = _torch()
+    x = _randn(6, 10, 40, dtype="bf16")
+    lo, hi = x.amin(1), x.amax(1)
+    hi[2, 5] = lo[2, 5]
+    y = torch.empty_like(x)
+    gpu_lib.call("min_max_scale_bf16_middle", x, lo, hi, y)
+    gpu_lib.synchronize()
+    xf, lo_f, hi_f = x.float(), lo.float()[:, None], hi.float()[:, None]
+    span = hi_f - lo_f
+    expected = torch.where(span == 0, xf - lo_f,
+                           (xf - lo_f) / torch.where(span == 0, 1.0, span)
+                           * 2.0) - 1.0
+    _check(y, expected.to(x.dtype), "bf16")
+
+
+@pytest.mark.parametrize("batch", [1, 3])
+def test_image_normalize_u8_nchw(gpu_lib, batch):
+    """torchvision's ToTensor + Normalize(ImageNet mean/std) on uint8."""
+    torch = _torch()
+    x = torch.randint(0, 256, (batch, 3, 50, 50), dtype=torch.uint8,
+                      device="cuda")
+    mean = torch.tensor([0.485, 0.456, 0.406], device="cuda")
+    std = torch.tensor([0.229, 0.224, 0.225], device="cuda")
+    y = torch.empty(x.shape, device="cuda")
+    gpu_lib.call("image_normalize_u8_nchw", x, mean, std, y)
+    gpu_lib.synchronize()
+    expected = (x.float() / 255.0 - mean[:, None, None]) / std[:, None, None]
+    _check(y, expected, "f32")
+
+
+def test_image_normalize_f16_nhwc(gpu_lib):
+    torch = _torch()
+    x = torch.rand(4, 48, 48, 3, device="cuda").half()
+    mean = torch.tensor([0.5, 0.4, 0.3], device="cuda").half()
+    std = torch.tensor([0.25, 0.2, 0.3], device="cuda").half()
+    y = torch.empty_like(x)
+    gpu_lib.call("image_normalize_f16_nhwc", x, mean, std, y)
+    gpu_lib.synchronize()
+    expected = (x.float() - mean.float()) / std.float()
+    _check(y, expected.half(), "f16")

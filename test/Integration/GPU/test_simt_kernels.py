@@ -424,3 +424,58 @@ def test_broken_synchronization_is_reported(bundle, kernel, pattern, replace,
             + [np.zeros(16, np.float32) for _ in range(4)]
     with pytest.raises(SimtError, match=error):
         interp.call(kernel, *args)
+
+
+# -- Data normalization (one elementwise kernel; bundle-independent) --
+
+@pytest.mark.parametrize("samples", [1, 333])
+def test_standardize(samples):
+    """Features along the last axis (4 a vector), a dynamic sample count
+    whose last vectors are masked; zero stds leave x - mean."""
+    rng = np.random.default_rng(13)
+    x = randn(rng, samples, 24) * 100.0 + 1000.0
+    mean = (x.mean(0) + rng.standard_normal(24)).astype(np.float32)
+    std = positive(rng, 24) * 50.0
+    std[[3, 17]] = 0.0
+    y = np.zeros_like(x)
+    run("sm_90a", "standardize_f32_24", x, mean, std, y)
+    check(y, ref.standardize(x, mean, std, axes=[0])["output"], "f32")
+
+
+def test_min_max_scale_middle_axis():
+    """Statistics over the middle axis: features from two kept runs; a
+    feature with max == min (scale 1); range [-1, 1]."""
+    rng = np.random.default_rng(14)
+    x = randn(rng, 6, 10, 40, dtype="bf16")
+    lo = x.astype(np.float32).min(1).astype(ml_dtypes.bfloat16)
+    hi = x.astype(np.float32).max(1).astype(ml_dtypes.bfloat16)
+    hi[2, 5] = lo[2, 5]
+    y = np.zeros_like(x)
+    run("sm_90a", "min_max_scale_bf16_middle", x, lo, hi, y)
+    expected = ref.min_max_scale(x, lo, hi, axes=[1], range_min=-1.0)
+    check(y, expected["output"], "bf16")
+
+
+@pytest.mark.parametrize("batch", [1, 3])
+def test_image_normalize_u8_nchw(batch):
+    """uint8 pixels (values above 127 must read as unsigned) scaled by
+    1/255, then a channel's mean and std."""
+    rng = np.random.default_rng(15)
+    x = rng.integers(0, 256, size=(batch, 3, 50, 50), dtype=np.uint8)
+    mean = np.array([0.485, 0.456, 0.406], np.float32)
+    std = np.array([0.229, 0.224, 0.225], np.float32)
+    y = np.zeros(x.shape, np.float32)
+    run("sm_90a", "image_normalize_u8_nchw", x, mean, std, y)
+    expected = ref.image_normalize(x, mean, std, scale=1 / 255)["output"]
+    check(y, expected, "f32")
+
+
+def test_image_normalize_f16_nhwc():
+    rng = np.random.default_rng(16)
+    x = rng.random((4, 48, 48, 3)).astype(np.float16)
+    mean = np.array([0.5, 0.4, 0.3], np.float16)
+    std = np.array([0.25, 0.2, 0.3], np.float16)
+    y = np.zeros_like(x)
+    run("sm_90a", "image_normalize_f16_nhwc", x, mean, std, y)
+    expected = ref.image_normalize(x, mean, std, layout="nhwc")["output"]
+    check(y, expected, "f16")

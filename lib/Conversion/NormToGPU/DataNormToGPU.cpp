@@ -1,0 +1,425 @@
+//===- DataNormToGPU.cpp - Data normalization elementwise kernels ---------===//
+//
+// Part of norm-mlir.
+//
+//===----------------------------------------------------------------------===//
+//
+// Rewrites norm.standardize, norm.min_max_scale and norm.image_normalize
+// (destination-passing style over memrefs) into one elementwise gpu.launch.
+// Each output element is its input element and the two fitted statistics of
+// its feature `f` (mean/std, min/max, or a channel's mean/std), computed in
+// f32 with the arithmetic of convert-norm-to-linalg (a division, not a
+// reciprocal, so that both lowerings round alike).
+//
+// The input is viewed as runs of consecutive dimensions that are either all
+// kept (the statistics' dimensions) or all reduced; `f` of element `i` is the
+// linear index of its kept coordinates: the sum over kept runs of
+// `(i / inner) % size * stride`. Threads handle vectors of V elements (16
+// bytes of the wider of the input and output types, narrowed until V
+// divides the innermost run), so the V elements of a vector share `f` when
+// the innermost run is reduced, and have V consecutive features when it is
+// kept. Blocks of 256 threads, `unroll` (4) vectors a thread, the block's
+// vectors of one unroll step contiguous; the tail is masked.
+//
+//===----------------------------------------------------------------------===//
+
+#include "DataNormToGPU.h"
+#include "KernelUtils.h"
+
+#include "norm/Dialect/Norm/IR/NormOps.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "mlir/IR/PatternMatch.h"
+
+#include <algorithm>
+
+using namespace mlir;
+using namespace mlir::norm;
+using namespace mlir::norm::gpu_kernels;
+
+namespace {
+
+enum class DataNormKind { Standardize, MinMaxScale, ImageNormalize };
+
+/// Threads a block and vectors a thread of the elementwise kernel.
+constexpr int64_t kBlockSize = 256;
+constexpr int64_t kUnroll = 4;
+
+/// A run of consecutive input dimensions, all kept or all reduced.
+struct DimRun {
+  /// Product of the sizes (ShapedType::kDynamic for a dynamic outermost
+  /// run).
+  int64_t size = 1;
+  /// Product of the sizes of the dimensions after the run.
+  int64_t inner = 1;
+  /// For a kept run: the product of the sizes of the kept runs after it.
+  int64_t stride = 1;
+  bool kept = false;
+};
+
+/// A standardize, min_max_scale or image_normalize, analyzed.
+struct DataNormInfo {
+  DataNormKind kind = DataNormKind::Standardize;
+  /// Memrefs: `center` is the mean or min, `spread` the std or max.
+  Value input, center, spread, output;
+  SmallVector<Operation *> materializations;
+  /// Image pixels are multiplied by `scale` first; min_max_scale maps to
+  /// [rangeMin, rangeMin + range].
+  double scale = 1.0, rangeMin = 0.0, range = 1.0;
+  SmallVector<DimRun> runs;
+  int64_t vectorWidth = 1;
+  /// Elements, when static.
+  std::optional<int64_t> numElements;
+
+  bool innermostKept() const { return runs.back().kept; }
+};
+
+} // namespace
+
+bool mlir::norm::isDataNormOp(Operation *op) {
+  return isa<StandardizeOp, MinMaxScaleOp, ImageNormalizeOp>(op);
+}
+
+/// Fills `info`; fails with a reason when `op` cannot become a kernel.
+static LogicalResult analyzeDataNorm(Operation *op, DataNormInfo &info,
+                                     std::string &reason) {
+  Value input, center, spread, output;
+  SmallVector<bool> kept;
+  auto keepAllBut = [&](int64_t rank, ArrayRef<int64_t> axes) {
+    kept.assign(rank, true);
+    for (int64_t axis : axes)
+      kept[axis] = false;
+  };
+  if (auto st = dyn_cast<StandardizeOp>(op)) {
+    info.kind = DataNormKind::Standardize;
+    input = st.getInput();
+    center = st.getMean();
+    spread = st.getStd();
+    output = st.getOutput();
+    keepAllBut(st.getInput().getType().getRank(), st.getAxes());
+  } else if (auto mm = dyn_cast<MinMaxScaleOp>(op)) {
+    info.kind = DataNormKind::MinMaxScale;
+    input = mm.getInput();
+    center = mm.getMin();
+    spread = mm.getMax();
+    output = mm.getOutput();
+    info.rangeMin = mm.getRangeMin().convertToDouble();
+    info.range = mm.getRangeMax().convertToDouble() - info.rangeMin;
+    keepAllBut(mm.getInput().getType().getRank(), mm.getAxes());
+  } else if (auto img = dyn_cast<ImageNormalizeOp>(op)) {
+    info.kind = DataNormKind::ImageNormalize;
+    input = img.getInput();
+    center = img.getMean();
+    spread = img.getStd();
+    output = img.getOutput();
+    info.scale = img.getScale().convertToDouble();
+    int64_t rank = img.getInput().getType().getRank();
+    kept.assign(rank, false);
+    kept[img.getLayout() == ImageLayout::NHWC ? rank - 1 : rank - 3] = true;
+  } else {
+    reason = "not a standardize, min_max_scale or image_normalize";
+    return failure();
+  }
+
+  auto inputType = cast<RankedTensorType>(input.getType());
+  auto outputType = cast<RankedTensorType>(output.getType());
+  auto statType = cast<RankedTensorType>(center.getType());
+  Type inputElement = inputType.getElementType();
+  bool byteImage = inputElement.isInteger(8);
+  if (!(isSupportedFloat(inputElement) || byteImage) ||
+      !isSupportedFloat(outputType.getElementType()) ||
+      !isSupportedFloat(statType.getElementType())) {
+    reason = "the element types must be f32, f16 or bf16 (8-bit image "
+             "pixels)";
+    return failure();
+  }
+  ArrayRef<int64_t> shape = inputType.getShape();
+  if (shape.empty()) {
+    reason = "the input must have at least one dimension";
+    return failure();
+  }
+  if (llvm::any_of(shape.drop_front(), ShapedType::isDynamic)) {
+    reason = "only the outermost dimension may be dynamic";
+    return failure();
+  }
+  if (inputType.hasStaticShape()) {
+    info.numElements = inputType.getNumElements();
+    if (*info.numElements == 0) {
+      reason = "the input has no elements";
+      return failure();
+    }
+  }
+
+  // Runs of kept / reduced dimensions, innermost last.
+  for (auto [d, size] : llvm::enumerate(shape)) {
+    if (info.runs.empty() || info.runs.back().kept != kept[d]) {
+      info.runs.push_back(DimRun{size, 1, 1, kept[d]});
+      continue;
+    }
+    info.runs.back().size = ShapedType::isDynamic(info.runs.back().size)
+                                ? ShapedType::kDynamic
+                                : info.runs.back().size * size;
+  }
+  int64_t inner = 1, stride = 1;
+  for (DimRun &run : llvm::reverse(info.runs)) {
+    run.inner = inner;
+    if (run.kept) {
+      run.stride = stride;
+      if (!ShapedType::isDynamic(run.size))
+        stride *= run.size;
+    }
+    if (!ShapedType::isDynamic(run.size))
+      inner *= run.size;
+  }
+  unsigned bits = std::max(inputElement.getIntOrFloatBitWidth(),
+                           outputType.getElementType().getIntOrFloatBitWidth());
+  int64_t innermost = info.runs.back().size;
+  info.vectorWidth =
+      ShapedType::isDynamic(innermost) ? 1 : vectorWidthFor(innermost, bits);
+
+  return getMemRefs(
+      {{input, &info.input}, {center, &info.center}, {spread, &info.spread}},
+      {{output, &info.output}}, info.materializations, reason);
+}
+
+LogicalResult mlir::norm::checkDataNormToGPU(Operation *op,
+                                             std::string &reason) {
+  DataNormInfo info;
+  return analyzeDataNorm(op, info, reason);
+}
+
+//===----------------------------------------------------------------------===//
+// Kernel construction
+//===----------------------------------------------------------------------===//
+
+namespace {
+
+/// Builds the elementwise gpu.launch. Input, output and statistics are the
+/// collapsed 1-D memrefs.
+class DataNormKernelBuilder : KernelBuilderBase {
+public:
+  DataNormKernelBuilder(OpBuilder &b, Location loc, const DataNormInfo &info)
+      : KernelBuilderBase(b, loc), info(info), v(info.vectorWidth) {}
+
+  /// Emits the launch (under `if (elements > 0)` for a dynamic shape).
+  void build();
+
+private:
+  /// The feature of element `elem` (an index).
+  Value featureOf(Value elem);
+  /// The V pixels of `vector` as f32 (8-bit pixels read as unsigned).
+  SmallVector<Value> pixelsToF32(Value vector);
+  /// y for one element: `x` the input as f32, `c` the center, `s` the
+  /// spread (f32).
+  Value normalize(Value x, Value c, Value s);
+  /// `loadScalar`, or a vector of V statistics as f32 elements.
+  SmallVector<Value> loadStatistics(Value memref, Value feature);
+
+  const DataNormInfo &info;
+  int64_t v;
+};
+
+} // namespace
+
+Value DataNormKernelBuilder::featureOf(Value elem) {
+  Value feature = index(0);
+  for (const DimRun &run : info.runs) {
+    if (!run.kept)
+      continue;
+    Value coord = elem;
+    if (run.inner != 1)
+      coord = arith::DivUIOp::create(b, loc, coord, index(run.inner));
+    // The outermost run needs no wrap (and may be dynamic).
+    if (&run != &info.runs.front())
+      coord = arith::RemUIOp::create(b, loc, coord, index(run.size));
+    if (run.stride != 1)
+      coord = arith::MulIOp::create(b, loc, coord, index(run.stride));
+    feature = arith::AddIOp::create(b, loc, feature, coord);
+  }
+  return feature;
+}
+
+SmallVector<Value> DataNormKernelBuilder::pixelsToF32(Value vector) {
+  auto type = cast<VectorType>(vector.getType());
+  auto intType = dyn_cast<IntegerType>(type.getElementType());
+  if (!intType)
+    return toF32Elements({vector});
+  // arith takes signless integers: ui8 pixels are bit-cast to i8 and
+  // converted as unsigned.
+  if (!intType.isSignless())
+    vector = vector::BitCastOp::create(
+        b, loc, type.clone(b.getIntegerType(intType.getWidth())), vector);
+  Value wide = arith::UIToFPOp::create(b, loc, type.clone(f32), vector);
+  SmallVector<Value> elements;
+  for (int64_t k = 0; k < type.getNumElements(); ++k)
+    elements.push_back(
+        vector::ExtractOp::create(b, loc, wide, ArrayRef<int64_t>{k}));
+  return elements;
+}
+
+Value DataNormKernelBuilder::normalize(Value x, Value c, Value s) {
+  Value zero = floatConst(0.0), one = floatConst(1.0);
+  if (info.scale != 1.0)
+    x = mul(x, floatConst(info.scale));
+  Value centred = sub(x, c);
+  switch (info.kind) {
+  case DataNormKind::ImageNormalize:
+    return arith::DivFOp::create(b, loc, centred, s);
+  case DataNormKind::Standardize: {
+    // A zero std leaves the centred value unscaled.
+    Value isZero =
+        arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OEQ, s, zero);
+    Value divisor = arith::SelectOp::create(b, loc, isZero, one, s);
+    return arith::DivFOp::create(b, loc, centred, divisor);
+  }
+  case DataNormKind::MinMaxScale: {
+    // max == min: scale 1, y = range_min + x - min.
+    Value width = sub(s, c);
+    Value isZero =
+        arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OEQ, width, zero);
+    Value divisor = arith::SelectOp::create(b, loc, isZero, one, width);
+    Value y = arith::DivFOp::create(b, loc, centred, divisor);
+    if (info.range != 1.0)
+      y = mul(y, arith::SelectOp::create(b, loc, isZero, one,
+                                         floatConst(info.range)));
+    if (info.rangeMin != 0.0)
+      y = add(y, floatConst(info.rangeMin));
+    return y;
+  }
+  }
+  llvm_unreachable("unknown data normalization");
+}
+
+SmallVector<Value> DataNormKernelBuilder::loadStatistics(Value memref,
+                                                         Value feature) {
+  if (!info.innermostKept() || v == 1)
+    return {loadScalar(memref, feature)};
+  auto type =
+      VectorType::get({v}, cast<MemRefType>(memref.getType()).getElementType());
+  return toF32Elements({loadVector(
+      type, memref, Value(), [&] { return SmallVector<Value>{feature}; })});
+}
+
+void DataNormKernelBuilder::build() {
+  Value one = index(1);
+  Value elements = info.numElements
+                       ? index(*info.numElements)
+                       : memref::DimOp::create(b, loc, info.input, 0);
+  OpBuilder::InsertionGuard guard(b);
+  if (!info.numElements) {
+    Value any = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ugt,
+                                      elements, index(0));
+    auto ifOp = scf::IfOp::create(b, loc, any, /*withElseRegion=*/false);
+    b.setInsertionPointToStart(&ifOp.getThenRegion().front());
+  }
+  Value numVectors = arith::DivUIOp::create(b, loc, elements, index(v));
+  Value grid = arith::CeilDivUIOp::create(b, loc, numVectors,
+                                          index(kBlockSize * kUnroll));
+  gpu::LaunchOp launch = createLaunch(one, grid, one, index(kBlockSize),
+                                      /*dependency=*/Value(), {});
+  Value tid = launch.getThreadIds().x;
+  Value bid = launch.getBlockIds().x;
+  Value lastVector = arith::SubIOp::create(b, loc, numVectors, one);
+  bool exact =
+      info.numElements && (*info.numElements / v) % (kBlockSize * kUnroll) == 0;
+
+  auto inType = VectorType::get(
+      {v}, cast<MemRefType>(info.input.getType()).getElementType());
+  auto outType = VectorType::get(
+      {v}, cast<MemRefType>(info.output.getType()).getElementType());
+  Value base = arith::MulIOp::create(b, loc, bid, index(kBlockSize * kUnroll));
+  base = arith::AddIOp::create(b, loc, base, tid);
+  // Load every vector first (loads in flight together), then compute.
+  SmallVector<Value> vectorIds, valids, inputs;
+  for (int64_t k = 0; k < kUnroll; ++k) {
+    Value id = arith::AddIOp::create(b, loc, base, index(k * kBlockSize));
+    Value valid;
+    if (!exact)
+      valid = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, id,
+                                    numVectors);
+    vectorIds.push_back(id);
+    valids.push_back(valid);
+    inputs.push_back(loadVector(inType, info.input, valid, [&] {
+      return SmallVector<Value>{
+          arith::MulIOp::create(b, loc, id, index(v)).getResult()};
+    }));
+  }
+  for (int64_t k = 0; k < kUnroll; ++k) {
+    // Masked vectors read the statistics of the last vector (in bounds).
+    Value id = valids[k]
+                   ? arith::MinUIOp::create(b, loc, vectorIds[k], lastVector)
+                   : vectorIds[k];
+    Value feature =
+        featureOf(arith::MulIOp::create(b, loc, id, index(v)).getResult());
+    SmallVector<Value> centers = loadStatistics(info.center, feature);
+    SmallVector<Value> spreads = loadStatistics(info.spread, feature);
+    SmallVector<Value> x = pixelsToF32(inputs[k]);
+    SmallVector<Value> y;
+    for (int64_t e = 0; e < v; ++e) {
+      size_t s = centers.size() == 1 ? 0 : e;
+      y.push_back(normalize(x[e], centers[s], spreads[s]));
+    }
+    Value out = packFromF32(y, outType);
+    guarded(valids[k], [&] {
+      storeVector(out, info.output,
+                  {arith::MulIOp::create(b, loc, vectorIds[k], index(v))});
+    });
+  }
+}
+
+//===----------------------------------------------------------------------===//
+// Pattern
+//===----------------------------------------------------------------------===//
+
+/// The 0-d statistics of a 1-D input as memref<1x...>, others collapsed to
+/// one dimension.
+static Value toVector(OpBuilder &b, Location loc, Value memref) {
+  auto type = cast<MemRefType>(memref.getType());
+  if (type.getRank() != 0)
+    return collapseToVector(b, loc, memref);
+  return memref::ExpandShapeOp::create(
+      b, loc, MemRefType::get({1}, type.getElementType()), memref,
+      ArrayRef<ReassociationIndices>{},
+      ArrayRef<OpFoldResult>{b.getIndexAttr(1)});
+}
+
+namespace {
+
+struct DataNormToGPUPattern : RewritePattern {
+  DataNormToGPUPattern(MLIRContext *ctx)
+      : RewritePattern(MatchAnyOpTypeTag(), /*benefit=*/1, ctx) {}
+
+  LogicalResult matchAndRewrite(Operation *op,
+                                PatternRewriter &rewriter) const override {
+    if (!isDataNormOp(op))
+      return failure();
+    DataNormInfo info;
+    std::string reason;
+    if (failed(analyzeDataNorm(op, info, reason)))
+      return rewriter.notifyMatchFailure(op, reason);
+    FailureOr<Operation *> first =
+        getKernelInsertionPoint(rewriter, op, info.materializations);
+    if (failed(first))
+      return failure();
+
+    Location loc = op->getLoc();
+    rewriter.setInsertionPoint(*first);
+    DataNormInfo collapsed = info;
+    for (Value *m : {&collapsed.input, &collapsed.output, &collapsed.center,
+                     &collapsed.spread})
+      *m = toVector(rewriter, loc, *m);
+    DataNormKernelBuilder(rewriter, loc, collapsed).build();
+    eraseLoweredOp(rewriter, op, info.materializations);
+    return success();
+  }
+};
+
+} // namespace
+
+void mlir::norm::populateDataNormToGPUPatterns(RewritePatternSet &patterns) {
+  patterns.add<DataNormToGPUPattern>(patterns.getContext());
+}

@@ -81,3 +81,79 @@ func.func @min_max_scalar(%x: memref<?xf32>, %lo: memref<f32>,
       : (tensor<?xf32>, memref<?xf32>) -> ()
   return
 }
+
+// -----
+
+// Fitting per-feature statistics of [4096, 64]: 32 feature lanes x 8 row
+// lanes, 2 feature tiles x 256 chunks of the 4096 rows (16 each); partial
+// sums of d = x - x[0, f] and d * d in a workspace of 2 x 256 x 64 floats;
+// a tree of 3 steps over the row lanes; then a thread a feature.
+// CHECK-LABEL: func.func @moments_features_last(
+// CHECK: %[[T0:.*]] = gpu.wait async
+// CHECK: %[[WS:.*]], %[[T1:.*]] = gpu.alloc async [%[[T0]]] (%{{.*}}) : memref<?xf32>
+// CHECK: %[[TILES:.*]] = arith.ceildivui %c64{{.*}}, %c32
+// CHECK: %[[T2:.*]] = gpu.launch async [%[[T1]]] blocks({{.*}}) in ({{.*}} = %[[TILES]], {{.*}} = %c256{{.*}}, {{.*}}) threads({{.*}}) in ({{.*}} = %c256
+// CHECK-SAME: workgroup(%[[S0:.*]] : memref<256xf32, #gpu.address_space<workgroup>>, %[[S1:.*]] : memref<256xf32, #gpu.address_space<workgroup>>)
+// CHECK: scf.for
+// CHECK: arith.subf
+// CHECK: arith.mulf
+// CHECK: memref.store %{{.*}}, %[[S0]]
+// CHECK-COUNT-3: gpu.barrier
+// CHECK-NOT: gpu.barrier
+// CHECK: memref.store %{{.*}}, %[[WS]]
+// CHECK: %[[T3:.*]] = gpu.launch async [%[[T2]]]
+// CHECK: scf.for {{.*}} to %c256
+// CHECK: arith.uitofp
+// CHECK: math.sqrt
+// CHECK: %[[T4:.*]] = gpu.dealloc async [%[[T3]]] %[[WS]]
+// CHECK: gpu.wait [%[[T4]]]
+func.func @moments_features_last(%x: memref<4096x64xf32>, %mean: memref<64xf32>,
+    %std: memref<64xf32>) {
+  %xt = bufferization.to_tensor %x restrict : memref<4096x64xf32> to tensor<4096x64xf32>
+  %m, %s = norm.moments %xt axes = [0] : tensor<4096x64xf32> -> tensor<64xf32>
+  bufferization.materialize_in_destination %m in restrict writable %mean
+      : (tensor<64xf32>, memref<64xf32>) -> ()
+  bufferization.materialize_in_destination %s in restrict writable %std
+      : (tensor<64xf32>, memref<64xf32>) -> ()
+  return
+}
+
+// -----
+
+// Statistics over the last axis of [10, 1000]: a block reduces one
+// feature's chunk (256 row lanes, 8 steps); 10 x 4 blocks (chunks capped at
+// 1000 / 256 rounded up).
+// CHECK-LABEL: func.func @min_max_last_axis(
+// CHECK: gpu.launch async {{.*}} in ({{.*}} = %{{.*}}, {{.*}} = %c4{{.*}}, {{.*}})
+// CHECK: arith.minimumf
+// CHECK: arith.maximumf
+// CHECK-COUNT-8: gpu.barrier
+// CHECK-NOT: gpu.barrier
+// CHECK: gpu.launch async
+func.func @min_max_last_axis(%x: memref<10x1000xf16>, %lo: memref<10xf16>,
+    %hi: memref<10xf16>) {
+  %xt = bufferization.to_tensor %x restrict : memref<10x1000xf16> to tensor<10x1000xf16>
+  %l, %h = norm.min_max %xt axes = [1] : tensor<10x1000xf16> -> tensor<10xf16>
+  bufferization.materialize_in_destination %l in restrict writable %lo
+      : (tensor<10xf16>, memref<10xf16>) -> ()
+  bufferization.materialize_in_destination %h in restrict writable %hi
+      : (tensor<10xf16>, memref<10xf16>) -> ()
+  return
+}
+
+// -----
+
+// Only the std is used: the kernels write it alone.
+// CHECK-LABEL: func.func @moments_std_only(
+// CHECK: gpu.launch async
+// CHECK: gpu.launch async
+// CHECK: %[[STD:.*]] = math.sqrt
+// CHECK-NEXT: memref.store %[[STD]], %arg1
+// CHECK-NEXT: }
+func.func @moments_std_only(%x: memref<100x8xf32>, %std: memref<8xf32>) {
+  %xt = bufferization.to_tensor %x restrict : memref<100x8xf32> to tensor<100x8xf32>
+  %m, %s = norm.moments %xt axes = [0] : tensor<100x8xf32> -> tensor<8xf32>
+  bufferization.materialize_in_destination %s in restrict writable %std
+      : (tensor<8xf32>, memref<8xf32>) -> ()
+  return
+}

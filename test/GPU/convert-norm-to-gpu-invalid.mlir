@@ -56,7 +56,7 @@ func.func @spectral_norm(%w: memref<64x27xf32>, %u: memref<64xf32>,
     %wn: memref<64x27xf32>) {
   %wt = bufferization.to_tensor %w restrict : memref<64x27xf32> to tensor<64x27xf32>
   %ut = bufferization.to_tensor %u restrict : memref<64xf32> to tensor<64xf32>
-  // expected-error @+1 {{has no GPU kernel: only norm.layer_norm, norm.rms_norm, norm.group_norm, norm.batch_norm_{inference,training}, norm.inplace_abn, norm.standardize, norm.min_max_scale and norm.image_normalize have GPU kernels}}
+  // expected-error @+1 {{has no GPU kernel: only norm.layer_norm, norm.rms_norm, norm.group_norm, norm.batch_norm_{inference,training}, norm.inplace_abn and the data normalizations (moments, min_max, standardize, min_max_scale, image_normalize) have GPU kernels}}
   %r:3 = norm.spectral_norm %wt, %ut power_iterations = 1
       : tensor<64x27xf32>, tensor<64xf32> -> tensor<f32>
   bufferization.materialize_in_destination %r#0 in restrict writable %wn
@@ -160,4 +160,13 @@ func.func @min_max_scale_no_destination(%x: memref<8x4xf32>, %lo: memref<4xf32>,
   // expected-error @+1 {{has no GPU kernel: each used result must be written to an identity-layout memref by one `bufferization.materialize_in_destination`}}
   %r = norm.min_max_scale %xt, %lt, %ht axes = [0] : tensor<8x4xf32>, tensor<4xf32>
   return %r : tensor<8x4xf32>
+}
+
+// -----
+
+func.func @moments_no_destination(%x: memref<8x4xf32>) -> (tensor<4xf32>, tensor<4xf32>) {
+  %xt = bufferization.to_tensor %x restrict : memref<8x4xf32> to tensor<8x4xf32>
+  // expected-error @+1 {{has no GPU kernel: each used result must be written to an identity-layout memref by one `bufferization.materialize_in_destination`}}
+  %m, %s = norm.moments %xt axes = [0] : tensor<8x4xf32> -> tensor<4xf32>
+  return %m, %s : tensor<4xf32>, tensor<4xf32>
 }

@@ -697,3 +697,43 @@ func.func @image_normalize_f16_nhwc(%x: memref<4x48x48x3xf16>,
       : (tensor<4x48x48x3xf16>, memref<4x48x48x3xf16>) -> ()
   return
 }
+
+// Fitting: per-feature mean and sample std (correction 1) of a table of
+// dynamically many samples with 24 features (lanes over 16 features), and
+// per-channel min / max of an NCHW bf16 batch (a block per channel and
+// chunk). Two kernels each: partials, then a thread a feature.
+// CHECK-LABEL: func.func @moments_f32_24(
+// CHECK: gpu.alloc async
+// CHECK: gpu.launch async {{.*}} workgroup(
+// CHECK: scf.for
+// CHECK: gpu.barrier
+// CHECK: gpu.launch async
+// CHECK: math.sqrt
+// CHECK: gpu.dealloc async
+// CHECK-NOT: norm.
+func.func @moments_f32_24(%x: memref<?x24xf32>, %mean: memref<24xf32>,
+    %std: memref<24xf32>) attributes {llvm.emit_c_interface} {
+  %xt = bufferization.to_tensor %x restrict : memref<?x24xf32> to tensor<?x24xf32>
+  %m, %s = norm.moments %xt axes = [0] correction = 1 : tensor<?x24xf32> -> tensor<24xf32>
+  bufferization.materialize_in_destination %m in restrict writable %mean
+      : (tensor<24xf32>, memref<24xf32>) -> ()
+  bufferization.materialize_in_destination %s in restrict writable %std
+      : (tensor<24xf32>, memref<24xf32>) -> ()
+  return
+}
+
+// CHECK-LABEL: func.func @min_max_bf16_channels(
+// CHECK: gpu.launch async
+// CHECK: arith.minimumf
+// CHECK: arith.maximumf
+// CHECK-NOT: norm.
+func.func @min_max_bf16_channels(%x: memref<5x3x30x30xbf16>, %lo: memref<3xbf16>,
+    %hi: memref<3xbf16>) attributes {llvm.emit_c_interface} {
+  %xt = bufferization.to_tensor %x restrict : memref<5x3x30x30xbf16> to tensor<5x3x30x30xbf16>
+  %l, %h = norm.min_max %xt axes = [0, 2, 3] : tensor<5x3x30x30xbf16> -> tensor<3xbf16>
+  bufferization.materialize_in_destination %l in restrict writable %lo
+      : (tensor<3xbf16>, memref<3xbf16>) -> ()
+  bufferization.materialize_in_destination %h in restrict writable %hi
+      : (tensor<3xbf16>, memref<3xbf16>) -> ()
+  return
+}

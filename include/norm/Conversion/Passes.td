@@ -114,8 +114,9 @@ def ConvertNormToGPUPass : Pass<"convert-norm-to-gpu"> {
     Limits, each an error at the op ("has no GPU kernel: ..."): only
     `layer_norm`, `rms_norm`, `group_norm`, `batch_norm_{inference,
     training}` and `inplace_abn` (the last four: NCHW or NHWC; static
-    shapes; no residual), and `standardize`, `min_max_scale` and
-    `image_normalize` (a dynamic size only in the outermost dimension); element type f32, f16 or bf16 (not f64);
+    shapes; no residual), and `moments`, `min_max`, `standardize`,
+    `min_max_scale` and `image_normalize` (a dynamic size only in the
+    outermost dimension); element type f32, f16 or bf16 (not f64);
     at least one leading (row) dimension (a rank-1 input has none); static
     normalized dimensions with at least one element; rows no longer than
     `max-values-per-thread` values per thread; operands that are
@@ -160,8 +161,14 @@ def ConvertNormToGPUPass : Pass<"convert-norm-to-gpu"> {
     the wider of the input and output types; each element's feature (its
     coordinates outside `axes`, or its image channel) indexes the fitted
     statistics, and the arithmetic is convert-norm-to-linalg's (a division
-    by the std or the range, zero ones taken as 1). Test:
-    convert-norm-to-gpu-data.mlir.
+    by the std or the range, zero ones taken as 1). The fits
+    `norm.moments` and `norm.min_max` are two kernels: blocks of feature
+    lanes (when features are contiguous) x row lanes sum `x - x0` and its
+    square (`x0`: the feature's first element), or take the min and max,
+    over chunks of the reduced elements, merge the row lanes in a
+    shared-memory tree and write partials to a workspace; then a thread a
+    feature merges the chunks and writes mean and std (or min and max).
+    Test: convert-norm-to-gpu-data.mlir.
 
     Resident sets (`resident-sets`): with at least `num-sms` sets, one
     block of B threads x U vectors a set (U <= 16) when ceil(S / num-sms)

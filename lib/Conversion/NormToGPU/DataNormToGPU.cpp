@@ -30,12 +30,14 @@
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/IR/PatternMatch.h"
 
 #include <algorithm>
+#include <limits>
 
 using namespace mlir;
 using namespace mlir::norm;
@@ -45,9 +47,12 @@ namespace {
 
 enum class DataNormKind { Standardize, MinMaxScale, ImageNormalize };
 
-/// Threads a block and vectors a thread of the elementwise kernel.
+/// Threads a block (every kernel) and vectors a thread of the elementwise
+/// kernel.
 constexpr int64_t kBlockSize = 256;
 constexpr int64_t kUnroll = 4;
+/// Most chunks the fitting kernels split a feature's elements into.
+constexpr int64_t kMaxChunks = 256;
 
 /// A run of consecutive input dimensions, all kept or all reduced.
 struct DimRun {
@@ -78,10 +83,82 @@ struct DataNormInfo {
   bool innermostKept() const { return runs.back().kept; }
 };
 
+/// A moments or min_max, analyzed.
+struct FitInfo {
+  bool moments = true;
+  int64_t correction = 0;
+  /// Memrefs: `first` is the mean or min, `second` the std or max.
+  Value input, first, second;
+  SmallVector<Operation *> materializations;
+  SmallVector<DimRun> runs;
+  std::optional<int64_t> numElements;
+  /// Products of the kept / reduced run sizes, when static.
+  std::optional<int64_t> numFeatures, numReduced;
+  /// Block: featureLanes x reduceLanes threads; grid: feature tiles x
+  /// `chunks` of the reduced elements.
+  int64_t featureLanes = 1, reduceLanes = kBlockSize, chunks = 1;
+};
+
 } // namespace
 
 bool mlir::norm::isDataNormOp(Operation *op) {
-  return isa<StandardizeOp, MinMaxScaleOp, ImageNormalizeOp>(op);
+  return isa<StandardizeOp, MinMaxScaleOp, ImageNormalizeOp, MomentsOp,
+             MinMaxOp>(op);
+}
+
+/// The dimensions of `shape` as runs of consecutive kept / reduced
+/// dimensions, outermost first, with their inner sizes and (kept runs) the
+/// strides of their coordinates in the statistics. Only the outermost
+/// dimension may be dynamic.
+static SmallVector<DimRun> computeRuns(ArrayRef<int64_t> shape,
+                                       ArrayRef<bool> kept) {
+  SmallVector<DimRun> runs;
+  for (auto [d, size] : llvm::enumerate(shape)) {
+    if (runs.empty() || runs.back().kept != kept[d]) {
+      runs.push_back(DimRun{size, 1, 1, kept[d]});
+      continue;
+    }
+    runs.back().size = ShapedType::isDynamic(runs.back().size)
+                           ? ShapedType::kDynamic
+                           : runs.back().size * size;
+  }
+  int64_t inner = 1, stride = 1;
+  for (DimRun &run : llvm::reverse(runs)) {
+    run.inner = inner;
+    if (run.kept) {
+      run.stride = stride;
+      if (!ShapedType::isDynamic(run.size))
+        stride *= run.size;
+    }
+    if (!ShapedType::isDynamic(run.size))
+      inner *= run.size;
+  }
+  return runs;
+}
+
+/// Checks what the kernels need of the input's shape: a dimension, a
+/// dynamic size only in the outermost one, elements. Sets `numElements`
+/// when the shape is static.
+static LogicalResult checkShape(RankedTensorType type,
+                                std::optional<int64_t> &numElements,
+                                std::string &reason) {
+  ArrayRef<int64_t> shape = type.getShape();
+  if (shape.empty()) {
+    reason = "the input must have at least one dimension";
+    return failure();
+  }
+  if (llvm::any_of(shape.drop_front(), ShapedType::isDynamic)) {
+    reason = "only the outermost dimension may be dynamic";
+    return failure();
+  }
+  if (type.hasStaticShape()) {
+    numElements = type.getNumElements();
+    if (*numElements == 0) {
+      reason = "the input has no elements";
+      return failure();
+    }
+  }
+  return success();
 }
 
 /// Fills `info`; fails with a reason when `op` cannot become a kernel.
@@ -137,44 +214,10 @@ static LogicalResult analyzeDataNorm(Operation *op, DataNormInfo &info,
              "pixels)";
     return failure();
   }
+  if (failed(checkShape(inputType, info.numElements, reason)))
+    return failure();
   ArrayRef<int64_t> shape = inputType.getShape();
-  if (shape.empty()) {
-    reason = "the input must have at least one dimension";
-    return failure();
-  }
-  if (llvm::any_of(shape.drop_front(), ShapedType::isDynamic)) {
-    reason = "only the outermost dimension may be dynamic";
-    return failure();
-  }
-  if (inputType.hasStaticShape()) {
-    info.numElements = inputType.getNumElements();
-    if (*info.numElements == 0) {
-      reason = "the input has no elements";
-      return failure();
-    }
-  }
-
-  // Runs of kept / reduced dimensions, innermost last.
-  for (auto [d, size] : llvm::enumerate(shape)) {
-    if (info.runs.empty() || info.runs.back().kept != kept[d]) {
-      info.runs.push_back(DimRun{size, 1, 1, kept[d]});
-      continue;
-    }
-    info.runs.back().size = ShapedType::isDynamic(info.runs.back().size)
-                                ? ShapedType::kDynamic
-                                : info.runs.back().size * size;
-  }
-  int64_t inner = 1, stride = 1;
-  for (DimRun &run : llvm::reverse(info.runs)) {
-    run.inner = inner;
-    if (run.kept) {
-      run.stride = stride;
-      if (!ShapedType::isDynamic(run.size))
-        stride *= run.size;
-    }
-    if (!ShapedType::isDynamic(run.size))
-      inner *= run.size;
-  }
+  info.runs = computeRuns(shape, kept);
   unsigned bits = std::max(inputElement.getIntOrFloatBitWidth(),
                            outputType.getElementType().getIntOrFloatBitWidth());
   int64_t innermost = info.runs.back().size;
@@ -186,8 +229,88 @@ static LogicalResult analyzeDataNorm(Operation *op, DataNormInfo &info,
       {{output, &info.output}}, info.materializations, reason);
 }
 
+/// Fills `info` for a moments or min_max; fails with a reason when `op`
+/// cannot become kernels.
+static LogicalResult analyzeFit(Operation *op, const NormToGPUOptions &options,
+                                FitInfo &info, std::string &reason) {
+  Value input, first, second;
+  ArrayRef<int64_t> axes;
+  if (auto mo = dyn_cast<MomentsOp>(op)) {
+    info.moments = true;
+    info.correction = mo.getCorrection();
+    input = mo.getInput();
+    first = mo.getMean();
+    second = mo.getStd();
+    axes = mo.getAxes();
+  } else if (auto mm = dyn_cast<MinMaxOp>(op)) {
+    info.moments = false;
+    input = mm.getInput();
+    first = mm.getMin();
+    second = mm.getMax();
+    axes = mm.getAxes();
+  } else {
+    reason = "not a moments or min_max";
+    return failure();
+  }
+  auto inputType = cast<RankedTensorType>(input.getType());
+  if (!isSupportedFloat(inputType.getElementType()) ||
+      !isSupportedFloat(getElementTypeOrSelf(first.getType()))) {
+    reason = "the element types must be f32, f16 or bf16";
+    return failure();
+  }
+  if (failed(checkShape(inputType, info.numElements, reason)))
+    return failure();
+  SmallVector<bool> kept(inputType.getRank(), true);
+  for (int64_t axis : axes)
+    kept[axis] = false;
+  info.runs = computeRuns(inputType.getShape(), kept);
+  int64_t features = 1, reduced = 1;
+  bool featuresStatic = true, reducedStatic = true;
+  for (const DimRun &run : info.runs) {
+    bool dynamic = ShapedType::isDynamic(run.size);
+    (run.kept ? featuresStatic : reducedStatic) &= !dynamic;
+    if (!dynamic)
+      (run.kept ? features : reduced) *= run.size;
+  }
+  if (featuresStatic)
+    info.numFeatures = features;
+  if (reducedStatic)
+    info.numReduced = reduced;
+
+  // Lanes across features when they are contiguous (the innermost run is
+  // kept), else a block reduces the elements of one feature.
+  if (info.runs.back().kept && !ShapedType::isDynamic(info.runs.back().size))
+    info.featureLanes = std::min<int64_t>(
+        32, llvm::bit_floor(static_cast<uint64_t>(info.runs.back().size)));
+  info.reduceLanes = kBlockSize / info.featureLanes;
+  int64_t tiles = info.numFeatures
+                      ? llvm::divideCeil(*info.numFeatures, info.featureLanes)
+                      : 1;
+  int64_t targetBlocks = std::max<int64_t>(1, options.numSMs) *
+                         std::max<int64_t>(1, options.blocksPerSM);
+  info.chunks =
+      std::clamp<int64_t>(llvm::divideCeil(targetBlocks, tiles), 1, kMaxChunks);
+  if (info.numReduced)
+    info.chunks = std::min<int64_t>(
+        info.chunks, llvm::divideCeil(*info.numReduced, info.reduceLanes));
+
+  // Either result may be unused (getMemRefs wants a destination for the
+  // first one it is given).
+  SmallVector<std::pair<Value, Value *>> results = {{first, &info.first},
+                                                    {second, &info.second}};
+  if (first.use_empty())
+    std::swap(results[0], results[1]);
+  return getMemRefs({{input, &info.input}}, results, info.materializations,
+                    reason);
+}
+
 LogicalResult mlir::norm::checkDataNormToGPU(Operation *op,
+                                             const NormToGPUOptions &options,
                                              std::string &reason) {
+  if (isa<MomentsOp, MinMaxOp>(op)) {
+    FitInfo info;
+    return analyzeFit(op, options, info, reason);
+  }
   DataNormInfo info;
   return analyzeDataNorm(op, info, reason);
 }
@@ -371,6 +494,270 @@ void DataNormKernelBuilder::build() {
   }
 }
 
+namespace {
+
+/// Builds the two kernels of a moments or min_max, chained by async tokens
+/// around a workspace:
+///
+///  1. partials: block (t, c) takes `featureLanes` features of tile t and
+///     their reduced elements in chunk c; each thread accumulates the
+///     elements `reduceLanes` apart, the block merges its row lanes in a
+///     shared-memory tree and writes a partial a feature. Moments sum
+///     `d = x - x0` and `d * d`, with `x0` the feature's first element (a
+///     shift that keeps the sums small, so that the variance `(sum(d^2) -
+///     sum(d)^2 / n) / (n - correction)` does not cancel); min_max keeps the
+///     minimum and maximum (NaN propagates, as arith.minimumf does);
+///  2. finalize: a thread a feature merges its chunks' partials and writes
+///     the statistics.
+///
+/// Input and results are the collapsed 1-D memrefs.
+class FitKernelBuilder : KernelBuilderBase {
+public:
+  FitKernelBuilder(OpBuilder &b, Location loc, const FitInfo &info)
+      : KernelBuilderBase(b, loc), info(info) {}
+
+  /// Emits the kernels (under `if (elements > 0)` for a dynamic shape).
+  void build();
+
+private:
+  using Accumulators = std::pair<Value, Value>;
+
+  /// The input offset of the `r`-th reduced element of feature `f`.
+  Value elementOf(Value f, Value r);
+  Accumulators identity();
+  Accumulators combine(Accumulators a, Accumulators x);
+  /// Adds element `v` (f32) to `a`; `shift` is the feature's first element.
+  Accumulators accumulate(Accumulators a, Value v, Value shift);
+  Value loadInput(Value f, Value r) {
+    return loadScalar(info.input, elementOf(f, r));
+  }
+
+  void buildPartials(Value workspace, Value features, Value reduced,
+                     Value &token);
+  void buildFinalize(Value workspace, Value features, Value reduced,
+                     Value &token);
+
+  const FitInfo &info;
+};
+
+} // namespace
+
+Value FitKernelBuilder::elementOf(Value f, Value r) {
+  Value element = index(0);
+  for (const DimRun &run : llvm::reverse(info.runs)) {
+    Value &rest = run.kept ? f : r;
+    Value digit = rest;
+    // The outermost run takes what is left (and may be dynamic).
+    if (&run != &info.runs.front()) {
+      digit = arith::RemUIOp::create(b, loc, rest, index(run.size));
+      rest = arith::DivUIOp::create(b, loc, rest, index(run.size));
+    }
+    if (run.inner != 1)
+      digit = arith::MulIOp::create(b, loc, digit, index(run.inner));
+    element = arith::AddIOp::create(b, loc, element, digit);
+  }
+  return element;
+}
+
+FitKernelBuilder::Accumulators FitKernelBuilder::identity() {
+  if (info.moments)
+    return {floatConst(0.0), floatConst(0.0)};
+  double inf = std::numeric_limits<double>::infinity();
+  return {floatConst(inf), floatConst(-inf)};
+}
+
+FitKernelBuilder::Accumulators FitKernelBuilder::combine(Accumulators a,
+                                                         Accumulators x) {
+  if (info.moments)
+    return {add(a.first, x.first), add(a.second, x.second)};
+  return {arith::MinimumFOp::create(b, loc, a.first, x.first),
+          arith::MaximumFOp::create(b, loc, a.second, x.second)};
+}
+
+FitKernelBuilder::Accumulators
+FitKernelBuilder::accumulate(Accumulators a, Value v, Value shift) {
+  if (!info.moments)
+    return combine(a, {v, v});
+  Value d = sub(v, shift);
+  return {add(a.first, d), add(a.second, mul(d, d))};
+}
+
+void FitKernelBuilder::buildPartials(Value workspace, Value features,
+                                     Value reduced, Value &token) {
+  int64_t fl = info.featureLanes, rl = info.reduceLanes;
+  Value one = index(1);
+  MLIRContext *ctx = b.getContext();
+  Type bufferType = getWorkgroupBufferType(ctx, kBlockSize);
+  Value tiles = arith::CeilDivUIOp::create(b, loc, features, index(fl));
+  OpBuilder::InsertionGuard guard(b);
+  gpu::LaunchOp launch =
+      createLaunch(one, tiles, index(info.chunks), index(kBlockSize), token,
+                   {bufferType, bufferType});
+  token = launch.getAsyncToken();
+  Value tid = launch.getThreadIds().x;
+  Value tile = launch.getBlockIds().x, chunk = launch.getBlockIds().y;
+  Value shared0 = launch.getWorkgroupAttributions()[0];
+  Value shared1 = launch.getWorkgroupAttributions()[1];
+
+  Value featureLane = arith::RemUIOp::create(b, loc, tid, index(fl));
+  Value reduceLane = arith::DivUIOp::create(b, loc, tid, index(fl));
+  Value f = arith::AddIOp::create(
+      b, loc, arith::MulIOp::create(b, loc, tile, index(fl)), featureLane);
+  Value valid =
+      arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, f, features);
+  // Threads past the last feature read it (in bounds) and loop not at all.
+  Value fc = arith::MinUIOp::create(
+      b, loc, f, arith::SubIOp::create(b, loc, features, one));
+  Value chunkLen =
+      arith::CeilDivUIOp::create(b, loc, reduced, index(info.chunks));
+  Value start = arith::MulIOp::create(b, loc, chunk, chunkLen);
+  Value end = arith::MinUIOp::create(
+      b, loc, arith::AddIOp::create(b, loc, start, chunkLen), reduced);
+  end = arith::SelectOp::create(b, loc, valid, end, start);
+  Value first = arith::AddIOp::create(b, loc, start, reduceLane);
+  Value shift = info.moments ? loadInput(fc, index(0)) : Value();
+
+  Accumulators init = identity();
+  auto loop = scf::ForOp::create(b, loc, first, end, index(rl),
+                                 ValueRange{init.first, init.second});
+  {
+    OpBuilder::InsertionGuard loopGuard(b);
+    b.setInsertionPointToStart(loop.getBody());
+    Accumulators acc =
+        accumulate({loop.getRegionIterArgs()[0], loop.getRegionIterArgs()[1]},
+                   loadInput(fc, loop.getInductionVar()), shift);
+    scf::YieldOp::create(b, loc, ValueRange{acc.first, acc.second});
+  }
+  memref::StoreOp::create(b, loc, loop.getResult(0), shared0, tid);
+  memref::StoreOp::create(b, loc, loop.getResult(1), shared1, tid);
+  // Tree over the row lanes: at step s, lanes [0, s) merge lanes [s, 2s).
+  for (int64_t step = rl / 2; step >= 1; step /= 2) {
+    gpu::BarrierOp::create(b, loc);
+    Value active = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult,
+                                         reduceLane, index(step));
+    guarded(active, [&] {
+      Value other = arith::AddIOp::create(b, loc, tid, index(step * fl));
+      Accumulators merged =
+          combine({memref::LoadOp::create(b, loc, shared0, tid),
+                   memref::LoadOp::create(b, loc, shared1, tid)},
+                  {memref::LoadOp::create(b, loc, shared0, other),
+                   memref::LoadOp::create(b, loc, shared1, other)});
+      memref::StoreOp::create(b, loc, merged.first, shared0, tid);
+      memref::StoreOp::create(b, loc, merged.second, shared1, tid);
+    });
+  }
+  // Row lane 0 wrote the block's result itself: no barrier before reading.
+  Value isFirst = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq,
+                                        reduceLane, index(0));
+  guarded(andCond(valid, isFirst), [&] {
+    for (auto [k, buffer] : llvm::enumerate(ValueRange{shared0, shared1})) {
+      Value row = arith::AddIOp::create(
+          b, loc, index(static_cast<int64_t>(k) * info.chunks), chunk);
+      Value at = arith::AddIOp::create(
+          b, loc, arith::MulIOp::create(b, loc, row, features), f);
+      memref::StoreOp::create(
+          b, loc, memref::LoadOp::create(b, loc, buffer, tid), workspace, at);
+    }
+  });
+}
+
+void FitKernelBuilder::buildFinalize(Value workspace, Value features,
+                                     Value reduced, Value &token) {
+  Value one = index(1);
+  Value blocks =
+      arith::CeilDivUIOp::create(b, loc, features, index(kBlockSize));
+  OpBuilder::InsertionGuard guard(b);
+  gpu::LaunchOp launch =
+      createLaunch(one, blocks, one, index(kBlockSize), token, {});
+  token = launch.getAsyncToken();
+  Value f = arith::AddIOp::create(
+      b, loc,
+      arith::MulIOp::create(b, loc, launch.getBlockIds().x, index(kBlockSize)),
+      launch.getThreadIds().x);
+  Value valid =
+      arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, f, features);
+  guarded(valid, [&] {
+    Accumulators init = identity();
+    auto loop = scf::ForOp::create(b, loc, index(0), index(info.chunks), one,
+                                   ValueRange{init.first, init.second});
+    {
+      OpBuilder::InsertionGuard loopGuard(b);
+      b.setInsertionPointToStart(loop.getBody());
+      Value c = loop.getInductionVar();
+      auto partial = [&](int64_t k) -> Value {
+        Value row = arith::AddIOp::create(b, loc, index(k * info.chunks), c);
+        return memref::LoadOp::create(
+            b, loc, workspace,
+            ValueRange{arith::AddIOp::create(
+                b, loc, arith::MulIOp::create(b, loc, row, features), f)});
+      };
+      Accumulators acc =
+          combine({loop.getRegionIterArgs()[0], loop.getRegionIterArgs()[1]},
+                  {partial(0), partial(1)});
+      scf::YieldOp::create(b, loc, ValueRange{acc.first, acc.second});
+    }
+    Value first = loop.getResult(0), second = loop.getResult(1);
+    if (info.moments) {
+      Value n = arith::UIToFPOp::create(
+          b, loc, f32,
+          arith::IndexCastUIOp::create(b, loc, b.getI64Type(), reduced));
+      Value mean = arith::DivFOp::create(b, loc, first, n);
+      // sum(d^2) - sum(d)^2 / n, at least 0 (rounding).
+      Value squares = sub(second, mul(first, mean));
+      squares = arith::MaximumFOp::create(b, loc, squares, floatConst(0.0));
+      Value dof = n;
+      if (info.correction != 0)
+        dof = sub(n, floatConst(static_cast<double>(info.correction)));
+      second = math::SqrtOp::create(
+          b, loc, arith::DivFOp::create(b, loc, squares, dof));
+      if (info.first)
+        first = add(loadInput(f, index(0)), mean);
+    }
+    if (info.first)
+      storeScalar(first, info.first, f);
+    if (info.second)
+      storeScalar(second, info.second, f);
+  });
+}
+
+void FitKernelBuilder::build() {
+  Value elements = info.numElements
+                       ? index(*info.numElements)
+                       : memref::DimOp::create(b, loc, info.input, 0);
+  OpBuilder::InsertionGuard guard(b);
+  if (!info.numElements) {
+    Value any = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ugt,
+                                      elements, index(0));
+    auto ifOp = scf::IfOp::create(b, loc, any, /*withElseRegion=*/false);
+    b.setInsertionPointToStart(&ifOp.getThenRegion().front());
+  }
+  // One of the two may be dynamic (the outermost run's).
+  Value features =
+      info.numFeatures
+          ? index(*info.numFeatures)
+          : arith::DivUIOp::create(b, loc, elements, index(*info.numReduced));
+  Value reduced =
+      info.numReduced
+          ? index(*info.numReduced)
+          : arith::DivUIOp::create(b, loc, elements, index(*info.numFeatures));
+
+  Type tokenType = gpu::AsyncTokenType::get(b.getContext());
+  Value token =
+      gpu::WaitOp::create(b, loc, tokenType, ValueRange{}).getAsyncToken();
+  Value size = arith::MulIOp::create(b, loc, features, index(2 * info.chunks));
+  auto alloc = gpu::AllocOp::create(
+      b, loc, MemRefType::get({ShapedType::kDynamic}, f32), tokenType,
+      ValueRange{token}, ValueRange{size}, ValueRange{});
+  token = alloc.getAsyncToken();
+  Value workspace = alloc.getMemref();
+  buildPartials(workspace, features, reduced, token);
+  buildFinalize(workspace, features, reduced, token);
+  token =
+      gpu::DeallocOp::create(b, loc, tokenType, ValueRange{token}, workspace)
+          .getAsyncToken();
+  gpu::WaitOp::create(b, loc, Type(), ValueRange{token});
+}
+
 //===----------------------------------------------------------------------===//
 // Pattern
 //===----------------------------------------------------------------------===//
@@ -390,13 +777,16 @@ static Value toVector(OpBuilder &b, Location loc, Value memref) {
 namespace {
 
 struct DataNormToGPUPattern : RewritePattern {
-  DataNormToGPUPattern(MLIRContext *ctx)
-      : RewritePattern(MatchAnyOpTypeTag(), /*benefit=*/1, ctx) {}
+  DataNormToGPUPattern(MLIRContext *ctx, const NormToGPUOptions &options)
+      : RewritePattern(MatchAnyOpTypeTag(), /*benefit=*/1, ctx),
+        options(options) {}
 
   LogicalResult matchAndRewrite(Operation *op,
                                 PatternRewriter &rewriter) const override {
     if (!isDataNormOp(op))
       return failure();
+    if (isa<MomentsOp, MinMaxOp>(op))
+      return rewriteFit(op, rewriter);
     DataNormInfo info;
     std::string reason;
     if (failed(analyzeDataNorm(op, info, reason)))
@@ -416,10 +806,34 @@ struct DataNormToGPUPattern : RewritePattern {
     eraseLoweredOp(rewriter, op, info.materializations);
     return success();
   }
+
+  LogicalResult rewriteFit(Operation *op, PatternRewriter &rewriter) const {
+    FitInfo info;
+    std::string reason;
+    if (failed(analyzeFit(op, options, info, reason)))
+      return rewriter.notifyMatchFailure(op, reason);
+    FailureOr<Operation *> first =
+        getKernelInsertionPoint(rewriter, op, info.materializations);
+    if (failed(first))
+      return failure();
+
+    Location loc = op->getLoc();
+    rewriter.setInsertionPoint(*first);
+    FitInfo collapsed = info;
+    for (Value *m : {&collapsed.input, &collapsed.first, &collapsed.second})
+      if (*m)
+        *m = toVector(rewriter, loc, *m);
+    FitKernelBuilder(rewriter, loc, collapsed).build();
+    eraseLoweredOp(rewriter, op, info.materializations);
+    return success();
+  }
+
+  NormToGPUOptions options;
 };
 
 } // namespace
 
-void mlir::norm::populateDataNormToGPUPatterns(RewritePatternSet &patterns) {
-  patterns.add<DataNormToGPUPattern>(patterns.getContext());
+void mlir::norm::populateDataNormToGPUPatterns(
+    RewritePatternSet &patterns, const NormToGPUOptions &options) {
+  patterns.add<DataNormToGPUPattern>(patterns.getContext(), options);
 }

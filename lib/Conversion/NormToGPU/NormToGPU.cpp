@@ -183,9 +183,9 @@ static LogicalResult analyzeRowNorm(Operation *op,
     axes = rms.getAxes();
   } else {
     reason = "only norm.layer_norm, norm.rms_norm, norm.group_norm, "
-             "norm.batch_norm_{inference,training}, norm.inplace_abn, "
-             "norm.standardize, norm.min_max_scale and norm.image_normalize "
-             "have GPU kernels";
+             "norm.batch_norm_{inference,training}, norm.inplace_abn and the "
+             "data normalizations (moments, min_max, standardize, "
+             "min_max_scale, image_normalize) have GPU kernels";
     return failure();
   }
 
@@ -588,7 +588,7 @@ struct ConvertNormToGPUPass
       std::string reason;
       LogicalResult check =
           isChannelNormOp(op) ? checkChannelNormToGPU(op, options, reason)
-          : isDataNormOp(op)  ? checkDataNormToGPU(op, reason)
+          : isDataNormOp(op)  ? checkDataNormToGPU(op, options, reason)
                               : analyzeRowNorm(op, options, info, reason);
       bool supported = succeeded(check);
       if (supported)
@@ -610,5 +610,5 @@ void mlir::norm::populateNormToGPUPatterns(RewritePatternSet &patterns,
       .add<RowNormToGPUPattern<LayerNormOp>, RowNormToGPUPattern<RMSNormOp>>(
           patterns.getContext(), options);
   populateChannelNormToGPUPatterns(patterns, options);
-  populateDataNormToGPUPatterns(patterns);
+  populateDataNormToGPUPatterns(patterns, options);
 }

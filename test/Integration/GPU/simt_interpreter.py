@@ -593,7 +593,7 @@ class Kernel:
     # Elementwise binary ops: numpy's, rounded to the result type.
     BINARY = {"arith.addf": np.add, "arith.subf": np.subtract,
               "arith.mulf": np.multiply, "arith.divf": np.divide,
-              "arith.maximumf": np.maximum, "arith.addi": np.add,
+              "arith.maximumf": np.maximum, "arith.minimumf": np.minimum, "arith.addi": np.add,
               "arith.subi": np.subtract, "arith.muli": np.multiply,
               "arith.andi": np.bitwise_and}
 
@@ -906,6 +906,9 @@ class Kernel:
 
     def op_math_expm1(self, op, mask):
         return self._unary_math(op, np.expm1)
+
+    def op_math_sqrt(self, op, mask):
+        return self._unary_math(op, np.sqrt)
 
     _erf = np.vectorize(math.erf, otypes=[np.float64])
 

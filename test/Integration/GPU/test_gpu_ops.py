@@ -505,3 +505,29 @@ def test_image_normalize_f16_nhwc(gpu_lib):
     gpu_lib.synchronize()
     expected = (x.float() - mean.float()) / std.float()
     _check(y, expected.half(), "f16")
+
+
+@pytest.mark.parametrize("samples", [2, 333, 100000])
+def test_moments(gpu_lib, samples):
+    """Per-feature mean and sample std (correction 1) of a table with a
+    large offset, against torch.std_mean in float64."""
+    torch = _torch()
+    x = torch.randn(samples, 24, device="cuda") * 20.0 + 3000.0
+    mean = torch.empty(24, device="cuda")
+    std = torch.empty(24, device="cuda")
+    gpu_lib.call("moments_f32_24", x, mean, std)
+    gpu_lib.synchronize()
+    ref_std, ref_mean = torch.std_mean(x.double(), 0, correction=1)
+    _check(mean, ref_mean.float(), "f32")
+    _check(std, ref_std.float(), "f32")
+
+
+def test_min_max_channels(gpu_lib):
+    torch = _torch()
+    x = _randn(5, 3, 30, 30, dtype="bf16")
+    lo = torch.empty(3, device="cuda", dtype=torch.bfloat16)
+    hi = torch.empty_like(lo)
+    gpu_lib.call("min_max_bf16_channels", x, lo, hi)
+    gpu_lib.synchronize()
+    torch.testing.assert_close(lo, x.amin((0, 2, 3)), rtol=0, atol=0)
+    torch.testing.assert_close(hi, x.amax((0, 2, 3)), rtol=0, atol=0)

@@ -479,3 +479,30 @@ def test_image_normalize_f16_nhwc():
     run("sm_90a", "image_normalize_f16_nhwc", x, mean, std, y)
     expected = ref.image_normalize(x, mean, std, layout="nhwc")["output"]
     check(y, expected, "f16")
+
+
+@pytest.mark.parametrize("samples", [1, 2, 333, 5000])
+def test_moments(samples):
+    """Per-feature mean and sample std (correction 1) of a table with a
+    large offset (the shifted sums must not cancel); one sample gives a
+    NaN std (0 / 0), as the linalg lowering does."""
+    rng = np.random.default_rng(17)
+    x = randn(rng, samples, 24) * 10.0 + 3000.0
+    mean, std = np.zeros(24, np.float32), np.zeros(24, np.float32)
+    run("sm_90a", "moments_f32_24", x, mean, std)
+    expected = ref.moments(x, axes=[0], correction=1)
+    check(mean, expected["mean"], "f32")
+    if samples == 1:
+        assert np.isnan(std).all()
+    else:
+        check(std, expected["std"], "f32")
+
+
+def test_min_max_channels():
+    rng = np.random.default_rng(18)
+    x = randn(rng, 5, 3, 30, 30, dtype="bf16")
+    lo, hi = (np.zeros(3, ml_dtypes.bfloat16) for _ in range(2))
+    run("sm_90a", "min_max_bf16_channels", x, lo, hi)
+    expected = ref.min_max(x, axes=[0, 2, 3])
+    np.testing.assert_array_equal(f64(lo), expected["min"])
+    np.testing.assert_array_equal(f64(hi), expected["max"])

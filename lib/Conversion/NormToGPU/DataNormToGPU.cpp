@@ -95,7 +95,7 @@ struct FitInfo {
   /// Products of the kept / reduced run sizes, when static.
   std::optional<int64_t> numFeatures, numReduced;
   /// Block: featureLanes x reduceLanes threads; grid: feature tiles x
-  /// `chunks` of the reduced elements.
+  /// `chunks` of the reduced elements (see buildColumnReduction).
   int64_t featureLanes = 1, reduceLanes = kBlockSize, chunks = 1;
 };
 
@@ -496,19 +496,17 @@ void DataNormKernelBuilder::build() {
 
 namespace {
 
-/// Builds the two kernels of a moments or min_max, chained by async tokens
-/// around a workspace:
+/// Builds the kernels of a moments or min_max: a column reduction
+/// (buildColumnReduction) whose columns are the features and whose rows are
+/// a feature's reduced elements, chained by async tokens:
 ///
-///  1. partials: block (t, c) takes `featureLanes` features of tile t and
-///     their reduced elements in chunk c; each thread accumulates the
-///     elements `reduceLanes` apart, the block merges its row lanes in a
-///     shared-memory tree and writes a partial a feature. Moments sum
-///     `d = x - x0` and `d * d`, with `x0` the feature's first element (a
-///     shift that keeps the sums small, so that the variance `(sum(d^2) -
-///     sum(d)^2 / n) / (n - correction)` does not cancel); min_max keeps the
-///     minimum and maximum (NaN propagates, as arith.minimumf does);
-///  2. finalize: a thread a feature merges its chunks' partials and writes
-///     the statistics.
+///  * moments sum `d = x - x0` and `d * d`, with `x0` the feature's first
+///    element: a shift that keeps the sums near the data's spread, so that
+///    the variance `(sum(d^2) - sum(d)^2 / n) / (n - correction)` does not
+///    cancel for data far from zero (Welford's update would need a division
+///    per element);
+///  * min_max keeps the minimum and maximum (NaN propagates, as
+///    arith.minimumf does; exact in f32 for f16/bf16 inputs).
 ///
 /// Input and results are the collapsed 1-D memrefs.
 class FitKernelBuilder : KernelBuilderBase {
@@ -520,22 +518,13 @@ public:
   void build();
 
 private:
-  using Accumulators = std::pair<Value, Value>;
-
   /// The input offset of the `r`-th reduced element of feature `f`.
   Value elementOf(Value f, Value r);
-  Accumulators identity();
-  Accumulators combine(Accumulators a, Accumulators x);
-  /// Adds element `v` (f32) to `a`; `shift` is the feature's first element.
-  Accumulators accumulate(Accumulators a, Value v, Value shift);
   Value loadInput(Value f, Value r) {
     return loadScalar(info.input, elementOf(f, r));
   }
-
-  void buildPartials(Value workspace, Value features, Value reduced,
-                     Value &token);
-  void buildFinalize(Value workspace, Value features, Value reduced,
-                     Value &token);
+  /// Writes the statistics of feature `f` from its accumulators.
+  void finalize(Value f, ColumnReduction::Pair sums, Value reduced);
 
   const FitInfo &info;
 };
@@ -559,165 +548,29 @@ Value FitKernelBuilder::elementOf(Value f, Value r) {
   return element;
 }
 
-FitKernelBuilder::Accumulators FitKernelBuilder::identity() {
-  if (info.moments)
-    return {floatConst(0.0), floatConst(0.0)};
-  double inf = std::numeric_limits<double>::infinity();
-  return {floatConst(inf), floatConst(-inf)};
-}
-
-FitKernelBuilder::Accumulators FitKernelBuilder::combine(Accumulators a,
-                                                         Accumulators x) {
-  if (info.moments)
-    return {add(a.first, x.first), add(a.second, x.second)};
-  return {arith::MinimumFOp::create(b, loc, a.first, x.first),
-          arith::MaximumFOp::create(b, loc, a.second, x.second)};
-}
-
-FitKernelBuilder::Accumulators
-FitKernelBuilder::accumulate(Accumulators a, Value v, Value shift) {
-  if (!info.moments)
-    return combine(a, {v, v});
-  Value d = sub(v, shift);
-  return {add(a.first, d), add(a.second, mul(d, d))};
-}
-
-void FitKernelBuilder::buildPartials(Value workspace, Value features,
-                                     Value reduced, Value &token) {
-  int64_t fl = info.featureLanes, rl = info.reduceLanes;
-  Value one = index(1);
-  MLIRContext *ctx = b.getContext();
-  Type bufferType = getWorkgroupBufferType(ctx, kBlockSize);
-  Value tiles = arith::CeilDivUIOp::create(b, loc, features, index(fl));
-  OpBuilder::InsertionGuard guard(b);
-  gpu::LaunchOp launch =
-      createLaunch(one, tiles, index(info.chunks), index(kBlockSize), token,
-                   {bufferType, bufferType});
-  token = launch.getAsyncToken();
-  Value tid = launch.getThreadIds().x;
-  Value tile = launch.getBlockIds().x, chunk = launch.getBlockIds().y;
-  Value shared0 = launch.getWorkgroupAttributions()[0];
-  Value shared1 = launch.getWorkgroupAttributions()[1];
-
-  Value featureLane = arith::RemUIOp::create(b, loc, tid, index(fl));
-  Value reduceLane = arith::DivUIOp::create(b, loc, tid, index(fl));
-  Value f = arith::AddIOp::create(
-      b, loc, arith::MulIOp::create(b, loc, tile, index(fl)), featureLane);
-  Value valid =
-      arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, f, features);
-  // Threads past the last feature read it (in bounds) and loop not at all.
-  Value fc = arith::MinUIOp::create(
-      b, loc, f, arith::SubIOp::create(b, loc, features, one));
-  Value chunkLen =
-      arith::CeilDivUIOp::create(b, loc, reduced, index(info.chunks));
-  Value start = arith::MulIOp::create(b, loc, chunk, chunkLen);
-  Value end = arith::MinUIOp::create(
-      b, loc, arith::AddIOp::create(b, loc, start, chunkLen), reduced);
-  end = arith::SelectOp::create(b, loc, valid, end, start);
-  Value first = arith::AddIOp::create(b, loc, start, reduceLane);
-  Value shift = info.moments ? loadInput(fc, index(0)) : Value();
-
-  Accumulators init = identity();
-  auto loop = scf::ForOp::create(b, loc, first, end, index(rl),
-                                 ValueRange{init.first, init.second});
-  {
-    OpBuilder::InsertionGuard loopGuard(b);
-    b.setInsertionPointToStart(loop.getBody());
-    Accumulators acc =
-        accumulate({loop.getRegionIterArgs()[0], loop.getRegionIterArgs()[1]},
-                   loadInput(fc, loop.getInductionVar()), shift);
-    scf::YieldOp::create(b, loc, ValueRange{acc.first, acc.second});
-  }
-  memref::StoreOp::create(b, loc, loop.getResult(0), shared0, tid);
-  memref::StoreOp::create(b, loc, loop.getResult(1), shared1, tid);
-  // Tree over the row lanes: at step s, lanes [0, s) merge lanes [s, 2s).
-  for (int64_t step = rl / 2; step >= 1; step /= 2) {
-    gpu::BarrierOp::create(b, loc);
-    Value active = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult,
-                                         reduceLane, index(step));
-    guarded(active, [&] {
-      Value other = arith::AddIOp::create(b, loc, tid, index(step * fl));
-      Accumulators merged =
-          combine({memref::LoadOp::create(b, loc, shared0, tid),
-                   memref::LoadOp::create(b, loc, shared1, tid)},
-                  {memref::LoadOp::create(b, loc, shared0, other),
-                   memref::LoadOp::create(b, loc, shared1, other)});
-      memref::StoreOp::create(b, loc, merged.first, shared0, tid);
-      memref::StoreOp::create(b, loc, merged.second, shared1, tid);
-    });
-  }
-  // Row lane 0 wrote the block's result itself: no barrier before reading.
-  Value isFirst = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq,
-                                        reduceLane, index(0));
-  guarded(andCond(valid, isFirst), [&] {
-    for (auto [k, buffer] : llvm::enumerate(ValueRange{shared0, shared1})) {
-      Value row = arith::AddIOp::create(
-          b, loc, index(static_cast<int64_t>(k) * info.chunks), chunk);
-      Value at = arith::AddIOp::create(
-          b, loc, arith::MulIOp::create(b, loc, row, features), f);
-      memref::StoreOp::create(
-          b, loc, memref::LoadOp::create(b, loc, buffer, tid), workspace, at);
-    }
-  });
-}
-
-void FitKernelBuilder::buildFinalize(Value workspace, Value features,
-                                     Value reduced, Value &token) {
-  Value one = index(1);
-  Value blocks =
-      arith::CeilDivUIOp::create(b, loc, features, index(kBlockSize));
-  OpBuilder::InsertionGuard guard(b);
-  gpu::LaunchOp launch =
-      createLaunch(one, blocks, one, index(kBlockSize), token, {});
-  token = launch.getAsyncToken();
-  Value f = arith::AddIOp::create(
-      b, loc,
-      arith::MulIOp::create(b, loc, launch.getBlockIds().x, index(kBlockSize)),
-      launch.getThreadIds().x);
-  Value valid =
-      arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, f, features);
-  guarded(valid, [&] {
-    Accumulators init = identity();
-    auto loop = scf::ForOp::create(b, loc, index(0), index(info.chunks), one,
-                                   ValueRange{init.first, init.second});
-    {
-      OpBuilder::InsertionGuard loopGuard(b);
-      b.setInsertionPointToStart(loop.getBody());
-      Value c = loop.getInductionVar();
-      auto partial = [&](int64_t k) -> Value {
-        Value row = arith::AddIOp::create(b, loc, index(k * info.chunks), c);
-        return memref::LoadOp::create(
-            b, loc, workspace,
-            ValueRange{arith::AddIOp::create(
-                b, loc, arith::MulIOp::create(b, loc, row, features), f)});
-      };
-      Accumulators acc =
-          combine({loop.getRegionIterArgs()[0], loop.getRegionIterArgs()[1]},
-                  {partial(0), partial(1)});
-      scf::YieldOp::create(b, loc, ValueRange{acc.first, acc.second});
-    }
-    Value first = loop.getResult(0), second = loop.getResult(1);
-    if (info.moments) {
-      Value n = arith::UIToFPOp::create(
-          b, loc, f32,
-          arith::IndexCastUIOp::create(b, loc, b.getI64Type(), reduced));
-      Value mean = arith::DivFOp::create(b, loc, first, n);
-      // sum(d^2) - sum(d)^2 / n, at least 0 (rounding).
-      Value squares = sub(second, mul(first, mean));
-      squares = arith::MaximumFOp::create(b, loc, squares, floatConst(0.0));
-      Value dof = n;
-      if (info.correction != 0)
-        dof = sub(n, floatConst(static_cast<double>(info.correction)));
-      second = math::SqrtOp::create(
-          b, loc, arith::DivFOp::create(b, loc, squares, dof));
-      if (info.first)
-        first = add(loadInput(f, index(0)), mean);
-    }
+void FitKernelBuilder::finalize(Value f, ColumnReduction::Pair sums,
+                                Value reduced) {
+  auto [first, second] = sums;
+  if (info.moments) {
+    Value n = arith::UIToFPOp::create(
+        b, loc, f32,
+        arith::IndexCastUIOp::create(b, loc, b.getI64Type(), reduced));
+    Value mean = arith::DivFOp::create(b, loc, first, n);
+    // sum(d^2) - sum(d)^2 / n, at least 0 (rounding).
+    Value squares = sub(second, mul(first, mean));
+    squares = arith::MaximumFOp::create(b, loc, squares, floatConst(0.0));
+    Value dof = n;
+    if (info.correction != 0)
+      dof = sub(n, floatConst(static_cast<double>(info.correction)));
+    second = math::SqrtOp::create(b, loc,
+                                  arith::DivFOp::create(b, loc, squares, dof));
     if (info.first)
-      storeScalar(first, info.first, f);
-    if (info.second)
-      storeScalar(second, info.second, f);
-  });
+      first = add(loadInput(f, index(0)), mean);
+  }
+  if (info.first)
+    storeScalar(first, info.first, f);
+  if (info.second)
+    storeScalar(second, info.second, f);
 }
 
 void FitKernelBuilder::build() {
@@ -741,20 +594,34 @@ void FitKernelBuilder::build() {
           ? index(*info.numReduced)
           : arith::DivUIOp::create(b, loc, elements, index(*info.numFeatures));
 
+  ColumnReduction spec;
+  spec.columnLanes = info.featureLanes;
+  spec.chunks = info.chunks;
+  spec.minMax = !info.moments;
+  auto prologue = [&](Value f) -> SmallVector<Value> {
+    if (!info.moments)
+      return {};
+    return {loadInput(f, index(0))};
+  };
+  auto element = [&](Value f, Value r,
+                     ArrayRef<Value> state) -> ColumnReduction::Pair {
+    Value v = loadInput(f, r);
+    if (!info.moments)
+      return {v, v};
+    Value d = sub(v, state[0]);
+    return {d, mul(d, d)};
+  };
+  auto finish = [&](Value f, ColumnReduction::Pair sums) {
+    finalize(f, sums, reduced);
+  };
+  spec.prologue = prologue;
+  spec.element = element;
+  spec.finalize = finish;
+
   Type tokenType = gpu::AsyncTokenType::get(b.getContext());
   Value token =
       gpu::WaitOp::create(b, loc, tokenType, ValueRange{}).getAsyncToken();
-  Value size = arith::MulIOp::create(b, loc, features, index(2 * info.chunks));
-  auto alloc = gpu::AllocOp::create(
-      b, loc, MemRefType::get({ShapedType::kDynamic}, f32), tokenType,
-      ValueRange{token}, ValueRange{size}, ValueRange{});
-  token = alloc.getAsyncToken();
-  Value workspace = alloc.getMemref();
-  buildPartials(workspace, features, reduced, token);
-  buildFinalize(workspace, features, reduced, token);
-  token =
-      gpu::DeallocOp::create(b, loc, tokenType, ValueRange{token}, workspace)
-          .getAsyncToken();
+  token = buildColumnReduction(b, loc, spec, features, reduced, token);
   gpu::WaitOp::create(b, loc, Type(), ValueRange{token});
 }
 

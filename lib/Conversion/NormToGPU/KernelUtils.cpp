@@ -18,6 +18,8 @@
 #include "mlir/Interfaces/FunctionInterfaces.h"
 #include "llvm/ADT/SetVector.h"
 
+#include <limits>
+
 using namespace mlir;
 using namespace mlir::norm;
 using namespace mlir::norm::gpu_kernels;
@@ -299,4 +301,181 @@ gpu::LaunchOp KernelBuilderBase::createLaunch(
   }
   b.setInsertionPoint(body.getTerminator());
   return launch;
+}
+
+//===----------------------------------------------------------------------===//
+// Column reductions
+//===----------------------------------------------------------------------===//
+
+namespace {
+
+/// Threads a block of the column-reduction kernels.
+constexpr int64_t kColumnBlockSize = 256;
+
+class ColumnReductionBuilder : KernelBuilderBase {
+public:
+  using Pair = ColumnReduction::Pair;
+
+  ColumnReductionBuilder(OpBuilder &b, Location loc,
+                         const ColumnReduction &spec)
+      : KernelBuilderBase(b, loc), spec(spec) {}
+
+  Value build(Value columns, Value rows, Value token);
+
+private:
+  Pair identity() {
+    if (!spec.minMax)
+      return {floatConst(0.0), floatConst(0.0)};
+    double inf = std::numeric_limits<double>::infinity();
+    return {floatConst(inf), floatConst(-inf)};
+  }
+  Pair combine(Pair a, Pair x) {
+    if (!spec.minMax)
+      return {add(a.first, x.first), add(a.second, x.second)};
+    return {arith::MinimumFOp::create(b, loc, a.first, x.first),
+            arith::MaximumFOp::create(b, loc, a.second, x.second)};
+  }
+  /// Index of the pair half `k` of chunk `chunk`, column `column` in the
+  /// workspace.
+  Value workspaceIndex(int64_t k, Value chunk, Value column, Value columns) {
+    Value row = arith::AddIOp::create(b, loc, index(k * spec.chunks), chunk);
+    return arith::AddIOp::create(
+        b, loc, arith::MulIOp::create(b, loc, row, columns), column);
+  }
+  void buildPartials(Value workspace, Value columns, Value rows, Value &token);
+  void buildFinalize(Value workspace, Value columns, Value &token);
+
+  const ColumnReduction &spec;
+};
+
+} // namespace
+
+void ColumnReductionBuilder::buildPartials(Value workspace, Value columns,
+                                           Value rows, Value &token) {
+  int64_t cl = spec.columnLanes, rl = kColumnBlockSize / cl;
+  Value one = index(1);
+  Type bufferType = getWorkgroupBufferType(b.getContext(), kColumnBlockSize);
+  Value tiles = arith::CeilDivUIOp::create(b, loc, columns, index(cl));
+  OpBuilder::InsertionGuard guard(b);
+  gpu::LaunchOp launch =
+      createLaunch(one, tiles, index(spec.chunks), index(kColumnBlockSize),
+                   token, {bufferType, bufferType});
+  token = launch.getAsyncToken();
+  Value tid = launch.getThreadIds().x;
+  Value tile = launch.getBlockIds().x, chunk = launch.getBlockIds().y;
+  Value shared0 = launch.getWorkgroupAttributions()[0];
+  Value shared1 = launch.getWorkgroupAttributions()[1];
+
+  Value columnLane = arith::RemUIOp::create(b, loc, tid, index(cl));
+  Value rowLane = arith::DivUIOp::create(b, loc, tid, index(cl));
+  Value column = arith::AddIOp::create(
+      b, loc, arith::MulIOp::create(b, loc, tile, index(cl)), columnLane);
+  Value valid =
+      arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, column, columns);
+  // Threads past the last column read it (in bounds) and loop not at all.
+  Value clamped = arith::MinUIOp::create(
+      b, loc, column, arith::SubIOp::create(b, loc, columns, one));
+  Value chunkLen = arith::CeilDivUIOp::create(b, loc, rows, index(spec.chunks));
+  Value start = arith::MulIOp::create(b, loc, chunk, chunkLen);
+  Value end = arith::MinUIOp::create(
+      b, loc, arith::AddIOp::create(b, loc, start, chunkLen), rows);
+  end = arith::SelectOp::create(b, loc, valid, end, start);
+  Value first = arith::AddIOp::create(b, loc, start, rowLane);
+  SmallVector<Value> state = spec.prologue(clamped);
+
+  Pair init = identity();
+  auto loop = scf::ForOp::create(b, loc, first, end, index(rl),
+                                 ValueRange{init.first, init.second});
+  {
+    OpBuilder::InsertionGuard loopGuard(b);
+    b.setInsertionPointToStart(loop.getBody());
+    Pair acc =
+        combine({loop.getRegionIterArgs()[0], loop.getRegionIterArgs()[1]},
+                spec.element(clamped, loop.getInductionVar(), state));
+    scf::YieldOp::create(b, loc, ValueRange{acc.first, acc.second});
+  }
+  memref::StoreOp::create(b, loc, loop.getResult(0), shared0, tid);
+  memref::StoreOp::create(b, loc, loop.getResult(1), shared1, tid);
+  // Tree over the row lanes: at step s, lanes [0, s) merge lanes [s, 2s).
+  for (int64_t step = rl / 2; step >= 1; step /= 2) {
+    gpu::BarrierOp::create(b, loc);
+    Value active = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult,
+                                         rowLane, index(step));
+    guarded(active, [&] {
+      Value other = arith::AddIOp::create(b, loc, tid, index(step * cl));
+      Pair merged = combine({memref::LoadOp::create(b, loc, shared0, tid),
+                             memref::LoadOp::create(b, loc, shared1, tid)},
+                            {memref::LoadOp::create(b, loc, shared0, other),
+                             memref::LoadOp::create(b, loc, shared1, other)});
+      memref::StoreOp::create(b, loc, merged.first, shared0, tid);
+      memref::StoreOp::create(b, loc, merged.second, shared1, tid);
+    });
+  }
+  // Row lane 0 wrote the block's result itself: no barrier before reading.
+  Value isFirst = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq,
+                                        rowLane, index(0));
+  guarded(andCond(valid, isFirst), [&] {
+    for (auto [k, buffer] : llvm::enumerate(ValueRange{shared0, shared1}))
+      memref::StoreOp::create(
+          b, loc, memref::LoadOp::create(b, loc, buffer, tid), workspace,
+          workspaceIndex(static_cast<int64_t>(k), chunk, column, columns));
+  });
+}
+
+void ColumnReductionBuilder::buildFinalize(Value workspace, Value columns,
+                                           Value &token) {
+  Value one = index(1);
+  Value blocks =
+      arith::CeilDivUIOp::create(b, loc, columns, index(kColumnBlockSize));
+  OpBuilder::InsertionGuard guard(b);
+  gpu::LaunchOp launch =
+      createLaunch(one, blocks, one, index(kColumnBlockSize), token, {});
+  token = launch.getAsyncToken();
+  Value column = arith::AddIOp::create(
+      b, loc,
+      arith::MulIOp::create(b, loc, launch.getBlockIds().x,
+                            index(kColumnBlockSize)),
+      launch.getThreadIds().x);
+  Value valid =
+      arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, column, columns);
+  guarded(valid, [&] {
+    Pair init = identity();
+    auto loop = scf::ForOp::create(b, loc, index(0), index(spec.chunks), one,
+                                   ValueRange{init.first, init.second});
+    {
+      OpBuilder::InsertionGuard loopGuard(b);
+      b.setInsertionPointToStart(loop.getBody());
+      Value chunk = loop.getInductionVar();
+      Pair partial = {
+          memref::LoadOp::create(b, loc, workspace,
+                                 workspaceIndex(0, chunk, column, columns)),
+          memref::LoadOp::create(b, loc, workspace,
+                                 workspaceIndex(1, chunk, column, columns))};
+      Pair acc = combine(
+          {loop.getRegionIterArgs()[0], loop.getRegionIterArgs()[1]}, partial);
+      scf::YieldOp::create(b, loc, ValueRange{acc.first, acc.second});
+    }
+    spec.finalize(column, {loop.getResult(0), loop.getResult(1)});
+  });
+}
+
+Value ColumnReductionBuilder::build(Value columns, Value rows, Value token) {
+  Type tokenType = gpu::AsyncTokenType::get(b.getContext());
+  Value size = arith::MulIOp::create(b, loc, columns, index(2 * spec.chunks));
+  auto alloc = gpu::AllocOp::create(
+      b, loc, MemRefType::get({ShapedType::kDynamic}, f32), tokenType,
+      ValueRange{token}, ValueRange{size}, ValueRange{});
+  token = alloc.getAsyncToken();
+  Value workspace = alloc.getMemref();
+  buildPartials(workspace, columns, rows, token);
+  buildFinalize(workspace, columns, token);
+  return gpu::DeallocOp::create(b, loc, tokenType, ValueRange{token}, workspace)
+      .getAsyncToken();
+}
+
+Value gpu_kernels::buildColumnReduction(OpBuilder &b, Location loc,
+                                        const ColumnReduction &spec,
+                                        Value columns, Value rows,
+                                        Value token) {
+  return ColumnReductionBuilder(b, loc, spec).build(columns, rows, token);
 }

@@ -143,6 +143,47 @@ protected:
   Type f32;
 };
 
+//===----------------------------------------------------------------------===//
+// Column reductions
+//===----------------------------------------------------------------------===//
+
+/// Two f32 accumulators of each column of a [rows, columns] iteration
+/// space (the rows are what a column's values are reduced over), summed or
+/// taken as (min, max).
+struct ColumnReduction {
+  using Pair = std::pair<Value, Value>;
+  /// Threads a block across columns (a power of two up to 256; the other
+  /// 256 / columnLanes walk the rows), and chunks the rows are split into.
+  int64_t columnLanes = 1;
+  int64_t chunks = 1;
+  /// Sums, or (minimum, maximum) with NaN propagating.
+  bool minMax = false;
+  /// Per thread, before its rows: values of its column that `element`
+  /// uses (`column` is in bounds).
+  llvm::function_ref<SmallVector<Value>(Value column)> prologue;
+  /// The two values of (column, row), as f32.
+  llvm::function_ref<Pair(Value column, Value row, ArrayRef<Value> state)>
+      element;
+  /// Writes the results of `column` (in bounds) from its accumulators.
+  llvm::function_ref<void(Value column, Pair result)> finalize;
+};
+
+/// Emits the two kernels of `spec` at the insertion point of `b`, after
+/// `token` (async), over `columns` x `rows` (index values; rows > 0):
+///
+///  1. partials, grid ceil(columns / columnLanes) x chunks, 256 threads:
+///     each thread accumulates its column's rows of its chunk, rowLanes
+///     apart; the row lanes merge in a shared-memory tree (one barrier a
+///     level); row lane 0 writes the pair to a `gpu.alloc` workspace of
+///     2 x chunks x columns floats;
+///  2. finalize, a thread a column: merges the chunks' pairs and calls
+///     `spec.finalize`.
+///
+/// Returns the token of the workspace's deallocation.
+Value buildColumnReduction(OpBuilder &b, Location loc,
+                           const ColumnReduction &spec, Value columns,
+                           Value rows, Value token);
+
 } // namespace norm::gpu_kernels
 } // namespace mlir
 

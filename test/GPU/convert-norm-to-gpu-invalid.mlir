@@ -56,7 +56,7 @@ func.func @spectral_norm(%w: memref<64x27xf32>, %u: memref<64xf32>,
     %wn: memref<64x27xf32>) {
   %wt = bufferization.to_tensor %w restrict : memref<64x27xf32> to tensor<64x27xf32>
   %ut = bufferization.to_tensor %u restrict : memref<64xf32> to tensor<64xf32>
-  // expected-error @+1 {{has no GPU kernel: only norm.layer_norm, norm.rms_norm, norm.group_norm, norm.batch_norm_{inference,training}, norm.inplace_abn and the data normalizations (moments, min_max, standardize, min_max_scale, image_normalize) have GPU kernels}}
+  // expected-error @+1 {{has no GPU kernel: only norm.layer_norm, norm.rms_norm, their gradients, norm.group_norm, norm.batch_norm_{inference,training}, norm.inplace_abn and the data normalizations (moments, min_max, standardize, min_max_scale, image_normalize) have GPU kernels}}
   %r:3 = norm.spectral_norm %wt, %ut power_iterations = 1
       : tensor<64x27xf32>, tensor<64xf32> -> tensor<f32>
   bufferization.materialize_in_destination %r#0 in restrict writable %wn
@@ -169,4 +169,20 @@ func.func @moments_no_destination(%x: memref<8x4xf32>) -> (tensor<4xf32>, tensor
   // expected-error @+1 {{has no GPU kernel: each used result must be written to an identity-layout memref by one `bufferization.materialize_in_destination`}}
   %m, %s = norm.moments %xt axes = [0] : tensor<8x4xf32> -> tensor<4xf32>
   return %m, %s : tensor<4xf32>, tensor<4xf32>
+}
+
+// -----
+
+func.func @layer_norm_grad_dynamic_row(%dy: memref<4x?xf32>, %x: memref<4x?xf32>,
+    %m: memref<4x1xf32>, %r: memref<4x1xf32>, %dx: memref<4x?xf32>) {
+  %dyt = bufferization.to_tensor %dy restrict : memref<4x?xf32> to tensor<4x?xf32>
+  %xt = bufferization.to_tensor %x restrict : memref<4x?xf32> to tensor<4x?xf32>
+  %mt = bufferization.to_tensor %m restrict : memref<4x1xf32> to tensor<4x1xf32>
+  %rt = bufferization.to_tensor %r restrict : memref<4x1xf32> to tensor<4x1xf32>
+  // expected-error @+1 {{has no GPU kernel: the normalized dimensions must be static}}
+  %gx = norm.layer_norm_grad %dyt, %xt mean(%mt : tensor<4x1xf32>)
+      rstd(%rt : tensor<4x1xf32>) axes = [1] : tensor<4x?xf32>
+  bufferization.materialize_in_destination %gx in restrict writable %dx
+      : (tensor<4x?xf32>, memref<4x?xf32>) -> ()
+  return
 }

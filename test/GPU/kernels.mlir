@@ -737,3 +737,86 @@ func.func @min_max_bf16_channels(%x: memref<5x3x30x30xbf16>, %lo: memref<3xbf16>
       : (tensor<3xbf16>, memref<3xbf16>) -> ()
   return
 }
+
+// Backward: grad_input in one row kernel (the forward's mapping: two
+// reductions, sum(dxhat) and sum(dxhat * xhat)), grad_weight / grad_bias in
+// a column reduction over the rows (partials, then a thread a column).
+// CHECK-LABEL: func.func @layer_norm_grad_f32_768_gelu(
+// CHECK: scf.if
+// CHECK: gpu.launch blocks
+// CHECK: gpu.shuffle xor
+// CHECK: gpu.alloc async
+// CHECK: gpu.launch async
+// CHECK: gpu.launch async
+// CHECK: gpu.dealloc async
+// CHECK-NOT: norm.
+func.func @layer_norm_grad_f32_768_gelu(%dy: memref<?x768xf32>, %x: memref<?x768xf32>,
+    %mean: memref<?x1xf32>, %rstd: memref<?x1xf32>, %w: memref<768xf32>,
+    %b: memref<768xf32>, %dx: memref<?x768xf32>, %dw: memref<768xf32>,
+    %db: memref<768xf32>) attributes {llvm.emit_c_interface} {
+  %dyt = bufferization.to_tensor %dy restrict : memref<?x768xf32> to tensor<?x768xf32>
+  %xt = bufferization.to_tensor %x restrict : memref<?x768xf32> to tensor<?x768xf32>
+  %mt = bufferization.to_tensor %mean restrict : memref<?x1xf32> to tensor<?x1xf32>
+  %rt = bufferization.to_tensor %rstd restrict : memref<?x1xf32> to tensor<?x1xf32>
+  %wt = bufferization.to_tensor %w restrict : memref<768xf32> to tensor<768xf32>
+  %bt = bufferization.to_tensor %b restrict : memref<768xf32> to tensor<768xf32>
+  %gx, %gw, %gb = norm.layer_norm_grad %dyt, %xt mean(%mt : tensor<?x1xf32>)
+      rstd(%rt : tensor<?x1xf32>) weight(%wt : tensor<768xf32>)
+      bias(%bt : tensor<768xf32>) axes = [1] activation = gelu
+      : tensor<?x768xf32> grad_weight(tensor<768xf32>) grad_bias(tensor<768xf32>)
+  bufferization.materialize_in_destination %gx in restrict writable %dx
+      : (tensor<?x768xf32>, memref<?x768xf32>) -> ()
+  bufferization.materialize_in_destination %gw in restrict writable %dw
+      : (tensor<768xf32>, memref<768xf32>) -> ()
+  bufferization.materialize_in_destination %gb in restrict writable %db
+      : (tensor<768xf32>, memref<768xf32>) -> ()
+  return
+}
+
+// Residual form with the residual_sum's gradient added; an f32 grad_weight
+// of a bf16 weight.
+// CHECK-LABEL: func.func @rms_norm_grad_bf16_4096_residual(
+// CHECK: gpu.launch blocks
+// CHECK: gpu.barrier
+// CHECK: gpu.launch async
+// CHECK-NOT: norm.
+func.func @rms_norm_grad_bf16_4096_residual(%dy: memref<?x4096xbf16>,
+    %x: memref<?x4096xbf16>, %res: memref<?x4096xbf16>, %rstd: memref<?x1xf32>,
+    %w: memref<4096xbf16>, %dsum: memref<?x4096xbf16>, %dx: memref<?x4096xbf16>,
+    %dw: memref<4096xf32>) attributes {llvm.emit_c_interface} {
+  %dyt = bufferization.to_tensor %dy restrict : memref<?x4096xbf16> to tensor<?x4096xbf16>
+  %xt = bufferization.to_tensor %x restrict : memref<?x4096xbf16> to tensor<?x4096xbf16>
+  %rest = bufferization.to_tensor %res restrict : memref<?x4096xbf16> to tensor<?x4096xbf16>
+  %rt = bufferization.to_tensor %rstd restrict : memref<?x1xf32> to tensor<?x1xf32>
+  %wt = bufferization.to_tensor %w restrict : memref<4096xbf16> to tensor<4096xbf16>
+  %dst = bufferization.to_tensor %dsum restrict : memref<?x4096xbf16> to tensor<?x4096xbf16>
+  %gx, %gw = norm.rms_norm_grad %dyt, %xt residual(%rest : tensor<?x4096xbf16>)
+      rstd(%rt : tensor<?x1xf32>) weight(%wt : tensor<4096xbf16>)
+      residual_sum_grad(%dst : tensor<?x4096xbf16>) axes = [1]
+      : tensor<?x4096xbf16> grad_weight(tensor<4096xf32>)
+  bufferization.materialize_in_destination %gx in restrict writable %dx
+      : (tensor<?x4096xbf16>, memref<?x4096xbf16>) -> ()
+  bufferization.materialize_in_destination %gw in restrict writable %dw
+      : (tensor<4096xf32>, memref<4096xf32>) -> ()
+  return
+}
+
+// Short rows (a row per 8 lanes of a warp, 16 rows a block), no weight:
+// grad_input alone, one kernel.
+// CHECK-LABEL: func.func @layer_norm_grad_f16_64(
+// CHECK-COUNT-1: gpu.launch
+// CHECK-NOT: gpu.launch
+// CHECK-NOT: norm.
+func.func @layer_norm_grad_f16_64(%dy: memref<?x64xf16>, %x: memref<?x64xf16>,
+    %mean: memref<?x1xf32>, %rstd: memref<?x1xf32>, %dx: memref<?x64xf16>)
+    attributes {llvm.emit_c_interface} {
+  %dyt = bufferization.to_tensor %dy restrict : memref<?x64xf16> to tensor<?x64xf16>
+  %xt = bufferization.to_tensor %x restrict : memref<?x64xf16> to tensor<?x64xf16>
+  %mt = bufferization.to_tensor %mean restrict : memref<?x1xf32> to tensor<?x1xf32>
+  %rt = bufferization.to_tensor %rstd restrict : memref<?x1xf32> to tensor<?x1xf32>
+  %gx = norm.layer_norm_grad %dyt, %xt mean(%mt : tensor<?x1xf32>)
+      rstd(%rt : tensor<?x1xf32>) axes = [1] : tensor<?x64xf16>
+  bufferization.materialize_in_destination %gx in restrict writable %dx
+      : (tensor<?x64xf16>, memref<?x64xf16>) -> ()
+  return
+}

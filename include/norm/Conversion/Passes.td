@@ -112,7 +112,8 @@ def ConvertNormToGPUPass : Pass<"convert-norm-to-gpu"> {
     forms).
 
     Limits, each an error at the op ("has no GPU kernel: ..."): only
-    `layer_norm`, `rms_norm`, `group_norm`, `batch_norm_{inference,
+    `layer_norm`, `rms_norm` (and their `_grad`), `group_norm`,
+    `batch_norm_{inference,
     training}` and `inplace_abn` (the last four: NCHW or NHWC; static
     shapes; no residual), and `moments`, `min_max`, `standardize`,
     `min_max_scale` and `image_normalize` (a dynamic size only in the
@@ -124,6 +125,13 @@ def ConvertNormToGPUPass : Pass<"convert-norm-to-gpu"> {
     used statistic) written by one `bufferization.materialize_in_destination`.
     A dynamic row count is supported. Tests: convert-norm-to-gpu-invalid.mlir
     and convert-norm-to-gpu-limits.mlir.
+
+    `norm.layer_norm_grad` and `norm.rms_norm_grad` take the forward's
+    row mapping: one kernel computes `grad_input` (the two row sums of
+    `dxhat` and `dxhat * xhat`, with the pre-activation recomputed from the
+    saved statistics); `grad_weight`/`grad_bias` are a column reduction
+    over the rows (partials of row chunks in a workspace, then a thread a
+    column), written as zeros when there are no rows.
 
     `norm.group_norm` and `norm.batch_norm_{inference, training}` (NCHW or
     NHWC; static shapes, no residual) become split reductions, and so does

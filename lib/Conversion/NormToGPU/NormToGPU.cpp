@@ -93,6 +93,12 @@ struct RowNormInfo {
   ActivationAttr activation;
   Value input, residual, weight, bias;
   Value output, residualSum, mean, rstd;
+  /// Backward (layer_norm_grad, rms_norm_grad): `output` is grad_input,
+  /// `mean`/`rstd` are operands (the forward's statistics).
+  bool backward = false;
+  Value gradOutput, residualSumGrad, gradWeight, gradBias;
+  /// Row chunks of the parameter gradients' column reduction.
+  int64_t parameterChunks = 1;
   /// The `materialize_in_destination` ops that write the results.
   SmallVector<Operation *> materializations;
   /// Rank of the leading (row) dimensions.
@@ -105,6 +111,12 @@ struct RowNormInfo {
 //===----------------------------------------------------------------------===//
 // Analysis
 //===----------------------------------------------------------------------===//
+
+/// Threads a block of the parameter gradients' kernels puts across the `n`
+/// columns (consecutive elements of a row, for coalesced loads).
+static int64_t parameterColumnLanes(int64_t n) {
+  return std::min<int64_t>(32, llvm::bit_floor(static_cast<uint64_t>(n)));
+}
 
 /// Chooses vector width, threads per row and rows per block for rows of `n`
 /// elements of `elementBits` bits.
@@ -156,6 +168,7 @@ static LogicalResult analyzeRowNorm(Operation *op,
                                     RowNormInfo &info, std::string &reason) {
   Value input, weight, bias, residual;
   Value output, mean, rstd, residualSum;
+  Value gradOutput, residualSumGrad, gradWeight, gradBias;
   ArrayRef<int64_t> axes;
   if (auto ln = dyn_cast<LayerNormOp>(op)) {
     info.centered = true;
@@ -181,8 +194,38 @@ static LogicalResult analyzeRowNorm(Operation *op,
     rstd = rms.getRstd();
     residualSum = rms.getResidualSum();
     axes = rms.getAxes();
+  } else if (auto grad = dyn_cast<LayerNormGradOp>(op)) {
+    info.backward = true;
+    info.centered = true;
+    info.activation = grad.getActivationAttr();
+    input = grad.getInput();
+    weight = grad.getWeight();
+    bias = grad.getBias();
+    residual = grad.getResidual();
+    output = grad.getGradInput();
+    mean = grad.getMean();
+    rstd = grad.getRstd();
+    gradOutput = grad.getGradOutput();
+    residualSumGrad = grad.getResidualSumGrad();
+    gradWeight = grad.getGradWeight();
+    gradBias = grad.getGradBias();
+    axes = grad.getAxes();
+  } else if (auto grad = dyn_cast<RMSNormGradOp>(op)) {
+    info.backward = true;
+    info.weightOffset = grad.getWeightOffset().convertToDouble();
+    info.activation = grad.getActivationAttr();
+    input = grad.getInput();
+    weight = grad.getWeight();
+    residual = grad.getResidual();
+    output = grad.getGradInput();
+    rstd = grad.getRstd();
+    gradOutput = grad.getGradOutput();
+    residualSumGrad = grad.getResidualSumGrad();
+    gradWeight = grad.getGradWeight();
+    axes = grad.getAxes();
   } else {
-    reason = "only norm.layer_norm, norm.rms_norm, norm.group_norm, "
+    reason = "only norm.layer_norm, norm.rms_norm, their gradients, "
+             "norm.group_norm, "
              "norm.batch_norm_{inference,training}, norm.inplace_abn and the "
              "data normalizations (moments, min_max, standardize, "
              "min_max_scale, image_normalize) have GPU kernels";
@@ -213,16 +256,38 @@ static LogicalResult analyzeRowNorm(Operation *op,
   if (failed(mapping))
     return failure();
   info.mapping = *mapping;
+  if (info.backward) {
+    // Enough blocks for the GPU: columns / lanes tiles x chunks of rows.
+    int64_t tiles = llvm::divideCeil(n, parameterColumnLanes(n));
+    int64_t target = std::max<int64_t>(1, options.numSMs) *
+                     std::max<int64_t>(1, options.blocksPerSM);
+    info.parameterChunks =
+        std::clamp<int64_t>(llvm::divideCeil(target, tiles), 1, 256);
+  }
 
-  if (failed(getMemRefs({{input, &info.input},
-                         {residual, &info.residual},
-                         {weight, &info.weight},
-                         {bias, &info.bias}},
-                        {{output, &info.output},
-                         {residualSum, &info.residualSum},
-                         {mean, &info.mean},
-                         {rstd, &info.rstd}},
-                        info.materializations, reason)))
+  LogicalResult memrefs =
+      info.backward ? getMemRefs({{input, &info.input},
+                                  {residual, &info.residual},
+                                  {weight, &info.weight},
+                                  {bias, &info.bias},
+                                  {gradOutput, &info.gradOutput},
+                                  {residualSumGrad, &info.residualSumGrad},
+                                  {mean, &info.mean},
+                                  {rstd, &info.rstd}},
+                                 {{output, &info.output},
+                                  {gradWeight, &info.gradWeight},
+                                  {gradBias, &info.gradBias}},
+                                 info.materializations, reason)
+                    : getMemRefs({{input, &info.input},
+                                  {residual, &info.residual},
+                                  {weight, &info.weight},
+                                  {bias, &info.bias}},
+                                 {{output, &info.output},
+                                  {residualSum, &info.residualSum},
+                                  {mean, &info.mean},
+                                  {rstd, &info.rstd}},
+                                 info.materializations, reason);
+  if (failed(memrefs))
     return failure();
   for (Value stat : {info.mean, info.rstd}) {
     if (!stat)
@@ -249,10 +314,30 @@ public:
   RowKernelBuilder(OpBuilder &b, Location loc, const RowNormInfo &info)
       : KernelBuilderBase(b, loc), info(info), m(info.mapping) {}
 
-  /// Emits `if (rows > 0) gpu.launch ...` at the insertion point.
+  /// Emits `if (rows > 0) gpu.launch ...` at the insertion point (and for
+  /// a backward op with parameter gradients, their kernels).
   void build(Value numRows);
 
 private:
+  /// The row kernel's launch and thread mapping, then its body.
+  void buildRowKernel(Value numRows);
+  /// The body of the forward kernel: statistics and the normalized output.
+  void emitForward();
+  /// The body of the backward kernel: grad_input.
+  void emitBackward();
+  /// The kernels of grad_weight / grad_bias: a column reduction over the
+  /// rows of `dpre * xhat` and `dpre`.
+  void buildParameterGradients(Value numRows);
+  /// x, or x + residual added in the input type, as f32 elements.
+  SmallVector<Value> loadInputElements();
+  /// `w + offset` (f32), or null without a weight.
+  Value scaleOf(Value w) {
+    if (!w || info.weightOffset == 0.0)
+      return w;
+    return add(w, floatConst(info.weightOffset));
+  }
+  /// `dpre = dy * act'(xhat * w' + b)` (dy without an activation).
+  Value preActivationGrad(Value dy, Value xhat, Value scale, Value bias);
   /// Vector index (in vectors) of the i-th vector of this thread.
   Value vectorIndex(int64_t i) {
     return arith::AddIOp::create(b, loc, lane, index(i * m.groupSize));
@@ -355,9 +440,17 @@ void RowKernelBuilder::build(Value numRows) {
   Value hasRows = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ugt,
                                         numRows, index(0));
   auto ifOp = scf::IfOp::create(b, loc, hasRows, /*withElseRegion=*/false);
-  OpBuilder::InsertionGuard guard(b);
-  b.setInsertionPointToStart(&ifOp.getThenRegion().front());
+  {
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(&ifOp.getThenRegion().front());
+    buildRowKernel(numRows);
+  }
+  // Parameter gradients sum over the rows: zeros without rows.
+  if (info.backward && (info.gradWeight || info.gradBias))
+    buildParameterGradients(numRows);
+}
 
+void RowKernelBuilder::buildRowKernel(Value numRows) {
   Value one = index(1);
   Value grid =
       arith::CeilDivUIOp::create(b, loc, numRows, index(m.rowsPerBlock));
@@ -390,6 +483,13 @@ void RowKernelBuilder::build(Value numRows) {
     }
   }
 
+  if (info.backward)
+    emitBackward();
+  else
+    emitForward();
+}
+
+SmallVector<Value> RowKernelBuilder::loadInputElements() {
   // x (+ residual, in the input type), kept in registers.
   SmallVector<Value> xVectors = loadVectors(info.input);
   if (info.residual) {
@@ -399,7 +499,11 @@ void RowKernelBuilder::build(Value numRows) {
     if (info.residualSum)
       storeVectors(info.residualSum, xVectors);
   }
-  SmallVector<Value> x = toF32Elements(xVectors);
+  return toF32Elements(xVectors);
+}
+
+void RowKernelBuilder::emitForward() {
+  SmallVector<Value> x = loadInputElements();
 
   // Statistics. Out-of-row vectors are zeros: they add nothing to the sums,
   // and are masked out of the centered sum of squares.
@@ -476,6 +580,111 @@ void RowKernelBuilder::build(Value numRows) {
   storeVectors(info.output, outVectors);
 }
 
+Value RowKernelBuilder::preActivationGrad(Value dy, Value xhat, Value scale,
+                                          Value bias) {
+  if (!info.activation || info.activation.getKind() == ActivationKind::None)
+    return dy;
+  Value pre = scale ? mul(xhat, scale) : xhat;
+  if (bias)
+    pre = add(pre, bias);
+  return mul(dy, buildActivationDerivative(b, loc, pre, info.activation));
+}
+
+void RowKernelBuilder::emitBackward() {
+  // grad_input = rstd * (dxhat - mean(dxhat) - xhat * mean(dxhat * xhat)),
+  // dxhat = dpre * w' (RMSNorm: no mean(dxhat) term).
+  SmallVector<Value> x = loadInputElements();
+  SmallVector<Value> dy = toF32Elements(loadVectors(info.gradOutput));
+  Value mean = info.centered ? loadScalar(info.mean, row) : Value();
+  Value rstd = loadScalar(info.rstd, row);
+  SmallVector<Value> w, bias;
+  if (info.weight)
+    w = toF32Elements(loadVectors(info.weight));
+  if (info.bias)
+    bias = toF32Elements(loadVectors(info.bias));
+
+  // Out-of-row vectors load as zeros: dy = 0 adds nothing to the sums.
+  SmallVector<Value> xhat, dxhat;
+  Value sumDxhat = floatConst(0.0), sumDxhatXhat = floatConst(0.0);
+  for (size_t e = 0; e < x.size(); ++e) {
+    Value centred = mean ? sub(x[e], mean) : x[e];
+    xhat.push_back(mul(centred, rstd));
+    Value scale = info.weight ? scaleOf(w[e]) : Value();
+    Value dpre =
+        preActivationGrad(dy[e], xhat[e], scale, info.bias ? bias[e] : Value());
+    dxhat.push_back(scale ? mul(dpre, scale) : dpre);
+    if (mean)
+      sumDxhat = add(sumDxhat, dxhat[e]);
+    sumDxhatXhat = add(sumDxhatXhat, mul(dxhat[e], xhat[e]));
+  }
+  Value invN = floatConst(1.0 / static_cast<double>(m.n));
+  Value meanDxhat = mean ? mul(reduceRow(sumDxhat, 0), invN) : Value();
+  Value meanDxhatXhat = mul(reduceRow(sumDxhatXhat, 1), invN);
+
+  SmallVector<Value> extra;
+  if (info.residualSumGrad)
+    extra = toF32Elements(loadVectors(info.residualSumGrad));
+  SmallVector<Value> outVectors;
+  VectorType outType = vectorTypeOf(info.output);
+  for (int64_t i = 0; i < m.vectorsPerThread; ++i) {
+    SmallVector<Value> elements;
+    for (int64_t k = 0; k < m.vectorWidth; ++k) {
+      int64_t e = i * m.vectorWidth + k;
+      Value g = dxhat[e];
+      if (meanDxhat)
+        g = sub(g, meanDxhat);
+      g = mul(rstd, sub(g, mul(xhat[e], meanDxhatXhat)));
+      if (info.residualSumGrad)
+        g = add(g, extra[e]);
+      elements.push_back(g);
+    }
+    outVectors.push_back(packFromF32(elements, outType));
+  }
+  storeVectors(info.output, outVectors);
+}
+
+void RowKernelBuilder::buildParameterGradients(Value numRows) {
+  // grad_weight[c] = sum_r dpre * xhat, grad_bias[c] = sum_r dpre.
+  auto loadElement = [&](Value memref, Value r, Value c) -> Value {
+    return memref::LoadOp::create(b, loc, memref, ValueRange{r, c});
+  };
+  ColumnReduction spec;
+  spec.columnLanes = parameterColumnLanes(m.n);
+  spec.chunks = info.parameterChunks;
+  auto prologue = [&](Value c) -> SmallVector<Value> {
+    Value w = info.weight ? scaleOf(loadScalar(info.weight, c)) : Value();
+    Value bias = info.bias ? loadScalar(info.bias, c) : Value();
+    return {w, bias};
+  };
+  auto element = [&](Value c, Value r,
+                     ArrayRef<Value> state) -> ColumnReduction::Pair {
+    Value x = loadElement(info.input, r, c);
+    if (info.residual)
+      x = arith::AddFOp::create(b, loc, x, loadElement(info.residual, r, c));
+    Value centred = toF32(x);
+    if (info.centered)
+      centred = sub(centred, loadScalar(info.mean, r));
+    Value xhat = mul(centred, loadScalar(info.rstd, r));
+    Value dpre = preActivationGrad(toF32(loadElement(info.gradOutput, r, c)),
+                                   xhat, state[0], state[1]);
+    return {mul(dpre, xhat), dpre};
+  };
+  auto finalize = [&](Value c, ColumnReduction::Pair sums) {
+    if (info.gradWeight)
+      storeScalar(sums.first, info.gradWeight, c);
+    if (info.gradBias)
+      storeScalar(sums.second, info.gradBias, c);
+  };
+  spec.prologue = prologue;
+  spec.element = element;
+  spec.finalize = finalize;
+  Type tokenType = gpu::AsyncTokenType::get(b.getContext());
+  Value token =
+      gpu::WaitOp::create(b, loc, tokenType, ValueRange{}).getAsyncToken();
+  token = buildColumnReduction(b, loc, spec, index(m.n), numRows, token);
+  gpu::WaitOp::create(b, loc, Type(), ValueRange{token});
+}
+
 //===----------------------------------------------------------------------===//
 // Patterns
 //===----------------------------------------------------------------------===//
@@ -528,14 +737,16 @@ template <typename OpTy> struct RowNormToGPUPattern : OpRewritePattern<OpTy> {
     RowNormInfo collapsed = info;
     int64_t lead = info.numLeadingDims;
     for (Value *v : {&collapsed.input, &collapsed.residual, &collapsed.output,
-                     &collapsed.residualSum})
+                     &collapsed.residualSum, &collapsed.gradOutput,
+                     &collapsed.residualSumGrad})
       if (*v)
         *v = collapseRows(rewriter, loc, *v, lead);
     for (Value *v : {&collapsed.mean, &collapsed.rstd})
       if (*v)
         *v = collapseRows(rewriter, loc, *v,
                           cast<MemRefType>(v->getType()).getRank());
-    for (Value *v : {&collapsed.weight, &collapsed.bias})
+    for (Value *v : {&collapsed.weight, &collapsed.bias, &collapsed.gradWeight,
+                     &collapsed.gradBias})
       if (*v)
         *v = collapseToVector(rewriter, loc, *v);
     Value numRows = memref::DimOp::create(rewriter, loc, collapsed.input, 0);
@@ -606,9 +817,10 @@ struct ConvertNormToGPUPass
 
 void mlir::norm::populateNormToGPUPatterns(RewritePatternSet &patterns,
                                            const NormToGPUOptions &options) {
-  patterns
-      .add<RowNormToGPUPattern<LayerNormOp>, RowNormToGPUPattern<RMSNormOp>>(
-          patterns.getContext(), options);
+  patterns.add<RowNormToGPUPattern<LayerNormOp>, RowNormToGPUPattern<RMSNormOp>,
+               RowNormToGPUPattern<LayerNormGradOp>,
+               RowNormToGPUPattern<RMSNormGradOp>>(patterns.getContext(),
+                                                   options);
   populateChannelNormToGPUPatterns(patterns, options);
   populateDataNormToGPUPatterns(patterns, options);
 }

@@ -531,3 +531,47 @@ def test_min_max_channels(gpu_lib):
     gpu_lib.synchronize()
     torch.testing.assert_close(lo, x.amin((0, 2, 3)), rtol=0, atol=0)
     torch.testing.assert_close(hi, x.amax((0, 2, 3)), rtol=0, atol=0)
+
+
+# -- Backward: against torch.autograd --
+
+@pytest.mark.parametrize("rows", ROWS)
+def test_layer_norm_grad_gelu(gpu_lib, rows):
+    torch = _torch()
+    x, dy = _randn(rows, 768), _randn(rows, 768)
+    w, b = _randn(768), _randn(768)
+    xr, wr, br = (t.clone().requires_grad_() for t in (x, w, b))
+    y = torch.nn.functional.gelu(
+        torch.nn.functional.layer_norm(xr, (768,), wr, br, 1e-5))
+    y.backward(dy)
+    mean = x.mean(-1, keepdim=True)
+    rstd = torch.rsqrt(x.var(-1, correction=0, keepdim=True) + 1e-5)
+    dx, dw, db = torch.empty_like(x), torch.empty_like(w), torch.empty_like(b)
+    gpu_lib.call("layer_norm_grad_f32_768_gelu", dy, x, mean, rstd, w, b,
+                 dx, dw, db)
+    gpu_lib.synchronize()
+    _check(dx, xr.grad, "f32")
+    scale = dict(rtol=1e-4, atol=1e-4 * max(1.0, float(wr.grad.abs().max())))
+    torch.testing.assert_close(dw, wr.grad, **scale)
+    torch.testing.assert_close(db, br.grad, **scale)
+
+
+@pytest.mark.parametrize("rows", [1, 4096])
+def test_rms_norm_grad_residual(gpu_lib, rows):
+    """bf16 residual + RMSNorm backward: grad of x (= of the residual) with
+    the residual_sum's gradient added, f32 grad_weight."""
+    torch = _torch()
+    x, res, dy, dsum = (_randn(rows, 4096, dtype="bf16") for _ in range(4))
+    w = _randn(4096, dtype="bf16")
+    s = (x + res).float().requires_grad_()
+    wr = w.float().requires_grad_()
+    y = s * torch.rsqrt(s.pow(2).mean(-1, keepdim=True) + 1e-6) * wr
+    y.backward(dy.float())
+    rstd = torch.rsqrt(s.detach().pow(2).mean(-1, keepdim=True) + 1e-6)
+    dx, dw = torch.empty_like(x), torch.empty(4096, device="cuda")
+    gpu_lib.call("rms_norm_grad_bf16_4096_residual", dy, x, res, rstd, w,
+                 dsum, dx, dw)
+    gpu_lib.synchronize()
+    _check(dx, (s.grad + dsum.float()).to(torch.bfloat16), "bf16")
+    scale = float(wr.grad.abs().max())
+    torch.testing.assert_close(dw, wr.grad, rtol=1e-3, atol=1e-3 * scale)

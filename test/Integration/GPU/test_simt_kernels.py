@@ -506,3 +506,74 @@ def test_min_max_channels():
     expected = ref.min_max(x, axes=[0, 2, 3])
     np.testing.assert_array_equal(f64(lo), expected["min"])
     np.testing.assert_array_equal(f64(hi), expected["max"])
+
+
+# -- Backward of LayerNorm / RMSNorm (row kernel + column reduction) --
+
+def _gelu_derivative(x):
+    cdf = 0.5 * (1.0 + ref.erf(x / np.sqrt(2.0)))
+    return cdf + x * np.exp(-0.5 * x * x) / np.sqrt(2.0 * np.pi)
+
+
+def _row_norm_grad(s, dy, mean, rstd, w=None, b=None, act=None, rsg=None):
+    """float64 gradients of a normalization over the last axis, from the
+    formulas of norm.layer_norm_grad's documentation: grad_input,
+    grad_weight, grad_bias. `s` is the normalized value (x + residual, in
+    the input type); `mean` None for RMSNorm."""
+    xhat = (f64(s) - (0.0 if mean is None else f64(mean))) * f64(rstd)
+    pre = xhat if w is None else xhat * f64(w)
+    if b is not None:
+        pre = pre + f64(b)
+    dpre = f64(dy) * (_gelu_derivative(pre) if act == "gelu" else 1.0)
+    dxhat = dpre if w is None else dpre * f64(w)
+    g = dxhat - xhat * (dxhat * xhat).mean(-1, keepdims=True)
+    if mean is not None:
+        g = g - dxhat.mean(-1, keepdims=True)
+    dx = f64(rstd) * g + (0.0 if rsg is None else f64(rsg))
+    return dx, (dpre * xhat).sum(0), dpre.sum(0)
+
+
+@pytest.mark.parametrize("rows", [1, 37])
+def test_layer_norm_grad_gelu(rows):
+    rng = np.random.default_rng(19)
+    x, dy = randn(rng, rows, 768), randn(rng, rows, 768)
+    w, b = randn(rng, 768), randn(rng, 768)
+    fwd = ref.layer_norm(x, w, b, axes=[1], act="gelu")
+    mean, rstd = (fwd[k].astype(np.float32) for k in ("mean", "rstd"))
+    dx = np.zeros_like(x)
+    dw, db = np.zeros(768, np.float32), np.zeros(768, np.float32)
+    run("sm_90a", "layer_norm_grad_f32_768_gelu", dy, x, mean, rstd, w, b,
+        dx, dw, db)
+    ex, ew, eb = _row_norm_grad(x, dy, mean, rstd, w, b, act="gelu")
+    check(dx, ex, "f32", "grad_input")
+    check(dw, ew, "f32", "grad_weight")
+    check(db, eb, "f32", "grad_bias")
+
+
+@pytest.mark.parametrize("rows", [1, 5])
+def test_rms_norm_grad_residual(rows):
+    """bf16 with a residual (the sum rounded to bf16, as in the forward) and
+    the residual_sum's gradient; f32 grad_weight."""
+    rng = np.random.default_rng(20)
+    x, res, dy, rsg = (randn(rng, rows, 4096, dtype="bf16") for _ in range(4))
+    w = randn(rng, 4096, dtype="bf16")
+    s = x + res
+    rstd = ref.rms_norm(s, w, axes=[1])["rstd"].astype(np.float32)
+    dx = np.zeros_like(x)
+    dw = np.zeros(4096, np.float32)
+    run("sm_90a", "rms_norm_grad_bf16_4096_residual", dy, x, res, rstd, w,
+        rsg, dx, dw)
+    ex, ew, _ = _row_norm_grad(s, dy, None, rstd, w, rsg=rsg)
+    check(dx, ex, "bf16", "grad_input")
+    check(dw, ew, "f32", "grad_weight", tol=1e-3)
+
+
+@pytest.mark.parametrize("rows", [1, 37])
+def test_layer_norm_grad_short_rows(rows):
+    rng = np.random.default_rng(21)
+    x, dy = randn(rng, rows, 64, dtype="f16"), randn(rng, rows, 64, dtype="f16")
+    fwd = ref.layer_norm(x, axes=[1])
+    mean, rstd = (fwd[k].astype(np.float32) for k in ("mean", "rstd"))
+    dx = np.zeros_like(x)
+    run("sm_90a", "layer_norm_grad_f16_64", dy, x, mean, rstd, dx)
+    check(dx, _row_norm_grad(x, dy, mean, rstd)[0], "f16")

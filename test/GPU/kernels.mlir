@@ -820,3 +820,86 @@ func.func @layer_norm_grad_f16_64(%dy: memref<?x64xf16>, %x: memref<?x64xf16>,
       : (tensor<?x64xf16>, memref<?x64xf16>) -> ()
   return
 }
+
+// BatchNorm backward: a column reduction over each channel's N * HW
+// elements (the sums of dpre * xhat and dpre: grad_weight, grad_bias), then
+// grad_input elementwise. NCHW f32 with ReLU; NHWC bf16 with a residual and
+// the residual_sum's gradient, grad_input only.
+// CHECK-LABEL: func.func @batch_norm_grad_relu_f32(
+// CHECK: gpu.alloc async
+// CHECK: gpu.alloc async
+// CHECK-COUNT-3: gpu.launch async
+// CHECK-NOT: norm.
+func.func @batch_norm_grad_relu_f32(%dy: memref<8x16x12x12xf32>,
+    %x: memref<8x16x12x12xf32>, %mean: memref<16xf32>, %rstd: memref<16xf32>,
+    %w: memref<16xf32>, %b: memref<16xf32>, %dx: memref<8x16x12x12xf32>,
+    %dw: memref<16xf32>, %db: memref<16xf32>) attributes {llvm.emit_c_interface} {
+  %dyt = bufferization.to_tensor %dy restrict : memref<8x16x12x12xf32> to tensor<8x16x12x12xf32>
+  %xt = bufferization.to_tensor %x restrict : memref<8x16x12x12xf32> to tensor<8x16x12x12xf32>
+  %mt = bufferization.to_tensor %mean restrict : memref<16xf32> to tensor<16xf32>
+  %rt = bufferization.to_tensor %rstd restrict : memref<16xf32> to tensor<16xf32>
+  %wt = bufferization.to_tensor %w restrict : memref<16xf32> to tensor<16xf32>
+  %bt = bufferization.to_tensor %b restrict : memref<16xf32> to tensor<16xf32>
+  %gx, %gw, %gb = norm.batch_norm_grad %dyt, %xt mean(%mt : tensor<16xf32>)
+      rstd(%rt : tensor<16xf32>) weight(%wt : tensor<16xf32>)
+      bias(%bt : tensor<16xf32>) activation = relu : tensor<8x16x12x12xf32>
+      grad_weight(tensor<16xf32>) grad_bias(tensor<16xf32>)
+  bufferization.materialize_in_destination %gx in restrict writable %dx
+      : (tensor<8x16x12x12xf32>, memref<8x16x12x12xf32>) -> ()
+  bufferization.materialize_in_destination %gw in restrict writable %dw
+      : (tensor<16xf32>, memref<16xf32>) -> ()
+  bufferization.materialize_in_destination %gb in restrict writable %db
+      : (tensor<16xf32>, memref<16xf32>) -> ()
+  return
+}
+
+// CHECK-LABEL: func.func @batch_norm_grad_nhwc_bf16(
+// CHECK-COUNT-3: gpu.launch async
+// CHECK-NOT: norm.
+func.func @batch_norm_grad_nhwc_bf16(%dy: memref<4x7x7x64xbf16>,
+    %x: memref<4x7x7x64xbf16>, %res: memref<4x7x7x64xbf16>,
+    %mean: memref<64xf32>, %rstd: memref<64xf32>, %w: memref<64xbf16>,
+    %dsum: memref<4x7x7x64xbf16>, %dx: memref<4x7x7x64xbf16>)
+    attributes {llvm.emit_c_interface} {
+  %dyt = bufferization.to_tensor %dy restrict : memref<4x7x7x64xbf16> to tensor<4x7x7x64xbf16>
+  %xt = bufferization.to_tensor %x restrict : memref<4x7x7x64xbf16> to tensor<4x7x7x64xbf16>
+  %rest = bufferization.to_tensor %res restrict : memref<4x7x7x64xbf16> to tensor<4x7x7x64xbf16>
+  %mt = bufferization.to_tensor %mean restrict : memref<64xf32> to tensor<64xf32>
+  %rt = bufferization.to_tensor %rstd restrict : memref<64xf32> to tensor<64xf32>
+  %wt = bufferization.to_tensor %w restrict : memref<64xbf16> to tensor<64xbf16>
+  %dst = bufferization.to_tensor %dsum restrict : memref<4x7x7x64xbf16> to tensor<4x7x7x64xbf16>
+  %gx = norm.batch_norm_grad %dyt, %xt residual(%rest : tensor<4x7x7x64xbf16>)
+      mean(%mt : tensor<64xf32>) rstd(%rt : tensor<64xf32>)
+      weight(%wt : tensor<64xbf16>) residual_sum_grad(%dst : tensor<4x7x7x64xbf16>)
+      feature_axis = 3 : tensor<4x7x7x64xbf16>
+  bufferization.materialize_in_destination %gx in restrict writable %dx
+      : (tensor<4x7x7x64xbf16>, memref<4x7x7x64xbf16>) -> ()
+  return
+}
+
+// InPlace-ABN backward from the output y (leaky ReLU inverted); the tests
+// pass grad_output's buffer as grad_input too.
+// CHECK-LABEL: func.func @inplace_abn_grad_leaky_relu_f32(
+// CHECK-COUNT-3: gpu.launch async
+// CHECK-NOT: norm.
+func.func @inplace_abn_grad_leaky_relu_f32(%dy: memref<8x16x12x12xf32>,
+    %y: memref<8x16x12x12xf32>, %rstd: memref<16xf32>, %w: memref<16xf32>,
+    %b: memref<16xf32>, %dx: memref<8x16x12x12xf32>, %dw: memref<16xf32>,
+    %db: memref<16xf32>) attributes {llvm.emit_c_interface} {
+  %dyt = bufferization.to_tensor %dy restrict : memref<8x16x12x12xf32> to tensor<8x16x12x12xf32>
+  %yt = bufferization.to_tensor %y restrict : memref<8x16x12x12xf32> to tensor<8x16x12x12xf32>
+  %rt = bufferization.to_tensor %rstd restrict : memref<16xf32> to tensor<16xf32>
+  %wt = bufferization.to_tensor %w restrict : memref<16xf32> to tensor<16xf32>
+  %bt = bufferization.to_tensor %b restrict : memref<16xf32> to tensor<16xf32>
+  %gx, %gw, %gb = norm.inplace_abn_grad %dyt, %yt rstd(%rt : tensor<16xf32>)
+      weight(%wt : tensor<16xf32>) bias(%bt : tensor<16xf32>)
+      activation = leaky_relu(0.01) : tensor<8x16x12x12xf32>
+      grad_weight(tensor<16xf32>) grad_bias(tensor<16xf32>)
+  bufferization.materialize_in_destination %gx in restrict writable %dx
+      : (tensor<8x16x12x12xf32>, memref<8x16x12x12xf32>) -> ()
+  bufferization.materialize_in_destination %gw in restrict writable %dw
+      : (tensor<16xf32>, memref<16xf32>) -> ()
+  bufferization.materialize_in_destination %gb in restrict writable %db
+      : (tensor<16xf32>, memref<16xf32>) -> ()
+  return
+}

@@ -112,8 +112,8 @@ def ConvertNormToGPUPass : Pass<"convert-norm-to-gpu"> {
     forms).
 
     Limits, each an error at the op ("has no GPU kernel: ..."): only
-    `layer_norm`, `rms_norm` (and their `_grad`), `group_norm`,
-    `batch_norm_{inference,
+    `layer_norm`, `rms_norm`, `batch_norm` and `inplace_abn` (and their
+    `_grad`), `group_norm`, `batch_norm_{inference,
     training}` and `inplace_abn` (the last four: NCHW or NHWC; static
     shapes; no residual), and `moments`, `min_max`, `standardize`,
     `min_max_scale` and `image_normalize` (a dynamic size only in the
@@ -132,6 +132,12 @@ def ConvertNormToGPUPass : Pass<"convert-norm-to-gpu"> {
     saved statistics); `grad_weight`/`grad_bias` are a column reduction
     over the rows (partials of row chunks in a workspace, then a thread a
     column), written as zeros when there are no rows.
+    `norm.batch_norm_grad` and `norm.inplace_abn_grad` (NCHW or NHWC, static
+    shapes; not the micro-batch form) are a per-channel column reduction of
+    `dpre * xhat` and `dpre` (grad_weight, grad_bias), then an elementwise
+    grad_input kernel; inplace_abn_grad recovers `xhat` from the output by
+    inverting the activation, and its grad_input may be grad_output's
+    buffer.
 
     `norm.group_norm` and `norm.batch_norm_{inference, training}` (NCHW or
     NHWC; static shapes, no residual) become split reductions, and so does

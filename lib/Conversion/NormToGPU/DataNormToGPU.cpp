@@ -8,8 +8,9 @@
 // (destination-passing style over memrefs) into one elementwise gpu.launch.
 // Each output element is its input element and the two fitted statistics of
 // its feature `f` (mean/std, min/max, or a channel's mean/std), computed in
-// f32 with the arithmetic of convert-norm-to-linalg (a division, not a
-// reciprocal, so that both lowerings round alike).
+// f32 with the arithmetic of convert-norm-to-linalg: the value is centred
+// first, then divided (data far from zero, what standardization is for,
+// would cancel in a folded `x * (1 / std) - mean / std`).
 //
 // The input is viewed as runs of consecutive dimensions that are either all
 // kept (the statistics' dimensions) or all reduced; `f` of element `i` is the

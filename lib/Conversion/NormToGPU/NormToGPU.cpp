@@ -29,6 +29,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "norm/Conversion/NormToGPU/NormToGPU.h"
+#include "ChannelGradToGPU.h"
 #include "ChannelNormToGPU.h"
 #include "DataNormToGPU.h"
 #include "KernelUtils.h"
@@ -224,10 +225,10 @@ static LogicalResult analyzeRowNorm(Operation *op,
     gradWeight = grad.getGradWeight();
     axes = grad.getAxes();
   } else {
-    reason = "only norm.layer_norm, norm.rms_norm, their gradients, "
-             "norm.group_norm, "
-             "norm.batch_norm_{inference,training}, norm.inplace_abn and the "
-             "data normalizations (moments, min_max, standardize, "
+    reason = "only norm.layer_norm, norm.rms_norm, norm.group_norm, "
+             "norm.batch_norm_{inference,training}, norm.inplace_abn, the "
+             "gradients of layer_norm, rms_norm, batch_norm and inplace_abn, "
+             "and the data normalizations (moments, min_max, standardize, "
              "min_max_scale, image_normalize) have GPU kernels";
     return failure();
   }
@@ -798,9 +799,10 @@ struct ConvertNormToGPUPass
       RowNormInfo info;
       std::string reason;
       LogicalResult check =
-          isChannelNormOp(op) ? checkChannelNormToGPU(op, options, reason)
-          : isDataNormOp(op)  ? checkDataNormToGPU(op, options, reason)
-                              : analyzeRowNorm(op, options, info, reason);
+          isChannelNormOp(op)   ? checkChannelNormToGPU(op, options, reason)
+          : isChannelGradOp(op) ? checkChannelGradToGPU(op, options, reason)
+          : isDataNormOp(op)    ? checkDataNormToGPU(op, options, reason)
+                                : analyzeRowNorm(op, options, info, reason);
       bool supported = succeeded(check);
       if (supported)
         reason = "its destinations are not available where it is "
@@ -822,5 +824,6 @@ void mlir::norm::populateNormToGPUPatterns(RewritePatternSet &patterns,
                RowNormToGPUPattern<RMSNormGradOp>>(patterns.getContext(),
                                                    options);
   populateChannelNormToGPUPatterns(patterns, options);
+  populateChannelGradToGPUPatterns(patterns, options);
   populateDataNormToGPUPatterns(patterns, options);
 }

@@ -575,3 +575,49 @@ def test_rms_norm_grad_residual(gpu_lib, rows):
     _check(dx, (s.grad + dsum.float()).to(torch.bfloat16), "bf16")
     scale = float(wr.grad.abs().max())
     torch.testing.assert_close(dw, wr.grad, rtol=1e-3, atol=1e-3 * scale)
+
+
+def test_batch_norm_grad_relu(gpu_lib):
+    torch = _torch()
+    x, dy = _randn(8, 16, 12, 12), _randn(8, 16, 12, 12)
+    w, b = _randn(16), _randn(16)
+    xr, wr, br = (t.clone().requires_grad_() for t in (x, w, b))
+    y = torch.relu(torch.nn.functional.batch_norm(
+        xr, None, None, wr, br, training=True, eps=1e-5))
+    y.backward(dy)
+    mean = x.mean((0, 2, 3))
+    rstd = torch.rsqrt(x.var((0, 2, 3), correction=0) + 1e-5)
+    dx, dw, db = torch.empty_like(x), torch.empty_like(w), torch.empty_like(b)
+    gpu_lib.call("batch_norm_grad_relu_f32", dy, x, mean, rstd, w, b, dx, dw,
+                 db)
+    gpu_lib.synchronize()
+    _check(dx, xr.grad, "f32")
+    scale = dict(rtol=1e-4, atol=1e-4 * float(br.grad.abs().max()))
+    torch.testing.assert_close(dw, wr.grad, **scale)
+    torch.testing.assert_close(db, br.grad, **scale)
+
+
+@pytest.mark.parametrize("in_place", [False, True])
+def test_inplace_abn_grad(gpu_lib, in_place):
+    """InPlace-ABN's backward from y against autograd through batch_norm +
+    leaky_relu on the input; grad_input written over grad_output or not."""
+    torch = _torch()
+    x, dy = _randn(8, 16, 12, 12), _randn(8, 16, 12, 12)
+    w = torch.rand(16, device="cuda").add_(0.5)
+    b = _randn(16)
+    xr, wr, br = (t.clone().requires_grad_() for t in (x, w, b))
+    y = torch.nn.functional.leaky_relu(torch.nn.functional.batch_norm(
+        xr, None, None, wr, br, training=True, eps=1e-5), 0.01)
+    y.backward(dy)
+    rstd = torch.rsqrt(x.var((0, 2, 3), correction=0) + 1e-5)
+    y = y.detach()
+    dy_in = dy.clone()
+    dx = dy_in if in_place else torch.empty_like(x)
+    dw, db = torch.empty_like(w), torch.empty_like(b)
+    gpu_lib.call("inplace_abn_grad_leaky_relu_f32", dy_in, y, rstd, w, b, dx,
+                 dw, db)
+    gpu_lib.synchronize()
+    _check(dx, xr.grad, "f32")
+    scale = dict(rtol=1e-4, atol=1e-4 * float(br.grad.abs().max()))
+    torch.testing.assert_close(dw, wr.grad, **scale)
+    torch.testing.assert_close(db, br.grad, **scale)

@@ -577,3 +577,93 @@ def test_layer_norm_grad_short_rows(rows):
     dx = np.zeros_like(x)
     run("sm_90a", "layer_norm_grad_f16_64", dy, x, mean, rstd, dx)
     check(dx, _row_norm_grad(x, dy, mean, rstd)[0], "f16")
+
+
+# -- Backward of BatchNorm / InPlace-ABN (column reduction + elementwise) --
+
+def _act_derivative(pre, act):
+    if act == "relu":
+        return np.where(pre > 0, 1.0, 0.0)
+    if act == "leaky_relu(0.01)":
+        return np.where(pre > 0, 1.0, 0.01)
+    assert act is None, act
+    return 1.0
+
+
+def _channel_grad(dy, xhat, pre, rstd, w, act, axis):
+    """float64 grad_input, grad_weight, grad_bias of batch_norm_grad from
+    the recomputed xhat and pre (the documented formulas)."""
+    red = tuple(a for a in range(dy.ndim) if a != axis)
+    shape = [1] * dy.ndim
+    shape[axis] = -1
+    dpre = f64(dy) * _act_derivative(pre, act)
+    n = dy.size // dy.shape[axis]
+    sum_dpre, sum_dpre_xhat = dpre.sum(red), (dpre * xhat).sum(red)
+    scale = f64(rstd).reshape(shape)
+    if w is not None:
+        scale = scale * f64(w).reshape(shape)
+    dx = scale * (dpre - sum_dpre.reshape(shape) / n
+                  - xhat * sum_dpre_xhat.reshape(shape) / n)
+    return dx, sum_dpre_xhat, sum_dpre
+
+
+def test_batch_norm_grad_relu():
+    rng = np.random.default_rng(22)
+    x, dy = randn(rng, 8, 16, 12, 12), randn(rng, 8, 16, 12, 12)
+    w, b = randn(rng, 16), randn(rng, 16)
+    fwd = ref.batch_norm_training(x, np.zeros(16), np.ones(16), w, b)
+    mean, rstd = (fwd[k].astype(np.float32) for k in ("saved_mean",
+                                                       "saved_rstd"))
+    dx = np.zeros_like(x)
+    dw, db = np.zeros(16, np.float32), np.zeros(16, np.float32)
+    run("sm_90a", "batch_norm_grad_relu_f32", dy, x, mean, rstd, w, b, dx,
+        dw, db)
+    shape = (1, 16, 1, 1)
+    xhat = (f64(x) - f64(mean).reshape(shape)) * f64(rstd).reshape(shape)
+    pre = xhat * f64(w).reshape(shape) + f64(b).reshape(shape)
+    ex, ew, eb = _channel_grad(dy, xhat, pre, rstd, w, "relu", 1)
+    check(dx, ex, "f32", "grad_input")
+    check(dw, ew, "f32", "grad_weight")
+    check(db, eb, "f32", "grad_bias")
+
+
+def test_batch_norm_grad_nhwc_residual():
+    rng = np.random.default_rng(23)
+    x, res, dy, dsum = (randn(rng, 4, 7, 7, 64, dtype="bf16")
+                        for _ in range(4))
+    w = randn(rng, 64, dtype="bf16")
+    s = x + res
+    fwd = ref.batch_norm_training(s, np.zeros(64), np.ones(64), w,
+                                  feature_axis=3)
+    mean, rstd = (fwd[k].astype(np.float32) for k in ("saved_mean",
+                                                       "saved_rstd"))
+    dx = np.zeros_like(x)
+    run("sm_90a", "batch_norm_grad_nhwc_bf16", dy, x, res, mean, rstd, w,
+        dsum, dx)
+    xhat = (f64(s) - f64(mean)) * f64(rstd)
+    ex, _, _ = _channel_grad(dy, xhat, xhat * f64(w), rstd, w, None, 3)
+    check(dx, ex + f64(dsum), "bf16")
+
+
+@pytest.mark.parametrize("in_place", [False, True])
+def test_inplace_abn_grad(in_place):
+    """From the output y (leaky ReLU inverted); in place, grad_input is
+    written over grad_output (the interpreter reports a thread that
+    overwrites a dy another thread reads)."""
+    rng = np.random.default_rng(24)
+    x, dy = randn(rng, 8, 16, 12, 12), randn(rng, 8, 16, 12, 12)
+    w, b = positive(rng, 16), randn(rng, 16)
+    act = "leaky_relu(0.01)"
+    fwd = ref.inplace_abn(x, np.zeros(16), np.ones(16), w, b, act=act)
+    y = fwd["output"].astype(np.float32)
+    rstd = fwd["saved_rstd"].astype(np.float32)
+    pre = ref.invert_activation(y, act)
+    xhat = (pre - f64(b).reshape(1, 16, 1, 1)) / f64(w).reshape(1, 16, 1, 1)
+    ex, ew, eb = _channel_grad(dy, xhat, pre, rstd, w, act, 1)
+    dx = dy if in_place else np.zeros_like(dy)
+    dw, db = np.zeros(16, np.float32), np.zeros(16, np.float32)
+    run("sm_90a", "inplace_abn_grad_leaky_relu_f32", dy, y, rstd, w, b, dx,
+        dw, db)
+    check(dx, ex, "f32", "grad_input")
+    check(dw, ew, "f32", "grad_weight")
+    check(db, eb, "f32", "grad_bias")

@@ -56,7 +56,7 @@ func.func @spectral_norm(%w: memref<64x27xf32>, %u: memref<64xf32>,
     %wn: memref<64x27xf32>) {
   %wt = bufferization.to_tensor %w restrict : memref<64x27xf32> to tensor<64x27xf32>
   %ut = bufferization.to_tensor %u restrict : memref<64xf32> to tensor<64xf32>
-  // expected-error @+1 {{has no GPU kernel: only norm.layer_norm, norm.rms_norm, norm.group_norm, norm.batch_norm_{inference,training}, norm.inplace_abn, the gradients of layer_norm, rms_norm, batch_norm and inplace_abn, and the data normalizations (moments, min_max, standardize, min_max_scale, image_normalize) have GPU kernels}}
+  // expected-error @+1 {{has no GPU kernel: only norm.layer_norm, norm.rms_norm, norm.group_norm, norm.batch_norm_{inference,training}, norm.inplace_abn, the gradients of layer_norm, rms_norm, batch_norm, inplace_abn and group_norm, and the data normalizations (moments, min_max, standardize, min_max_scale, image_normalize) have GPU kernels}}
   %r:3 = norm.spectral_norm %wt, %ut power_iterations = 1
       : tensor<64x27xf32>, tensor<64xf32> -> tensor<f32>
   bufferization.materialize_in_destination %r#0 in restrict writable %wn

@@ -903,3 +903,54 @@ func.func @inplace_abn_grad_leaky_relu_f32(%dy: memref<8x16x12x12xf32>,
       : (tensor<16xf32>, memref<16xf32>) -> ()
   return
 }
+
+// GroupNorm backward: a column reduction over the (sample, group) sets
+// (sum(dxhat), sum(dxhat * xhat)), one over the channels for grad_weight /
+// grad_bias, then grad_input elementwise. NCHW f32 with SiLU; NHWC bf16.
+// CHECK-LABEL: func.func @group_norm_grad_silu_f32(
+// CHECK-COUNT-5: gpu.launch async
+// CHECK-NOT: norm.
+func.func @group_norm_grad_silu_f32(%dy: memref<2x8x6x6xf32>,
+    %x: memref<2x8x6x6xf32>, %mean: memref<2x4xf32>, %rstd: memref<2x4xf32>,
+    %w: memref<8xf32>, %b: memref<8xf32>, %dx: memref<2x8x6x6xf32>,
+    %dw: memref<8xf32>, %db: memref<8xf32>) attributes {llvm.emit_c_interface} {
+  %dyt = bufferization.to_tensor %dy restrict : memref<2x8x6x6xf32> to tensor<2x8x6x6xf32>
+  %xt = bufferization.to_tensor %x restrict : memref<2x8x6x6xf32> to tensor<2x8x6x6xf32>
+  %mt = bufferization.to_tensor %mean restrict : memref<2x4xf32> to tensor<2x4xf32>
+  %rt = bufferization.to_tensor %rstd restrict : memref<2x4xf32> to tensor<2x4xf32>
+  %wt = bufferization.to_tensor %w restrict : memref<8xf32> to tensor<8xf32>
+  %bt = bufferization.to_tensor %b restrict : memref<8xf32> to tensor<8xf32>
+  %gx, %gw, %gb = norm.group_norm_grad %dyt, %xt mean(%mt : tensor<2x4xf32>)
+      rstd(%rt : tensor<2x4xf32>) weight(%wt : tensor<8xf32>)
+      bias(%bt : tensor<8xf32>) groups = 4 activation = silu
+      : tensor<2x8x6x6xf32> grad_weight(tensor<8xf32>) grad_bias(tensor<8xf32>)
+  bufferization.materialize_in_destination %gx in restrict writable %dx
+      : (tensor<2x8x6x6xf32>, memref<2x8x6x6xf32>) -> ()
+  bufferization.materialize_in_destination %gw in restrict writable %dw
+      : (tensor<8xf32>, memref<8xf32>) -> ()
+  bufferization.materialize_in_destination %gb in restrict writable %db
+      : (tensor<8xf32>, memref<8xf32>) -> ()
+  return
+}
+
+// CHECK-LABEL: func.func @group_norm_grad_nhwc_bf16(
+// CHECK-COUNT-5: gpu.launch async
+// CHECK-NOT: norm.
+func.func @group_norm_grad_nhwc_bf16(%dy: memref<2x5x5x16xbf16>,
+    %x: memref<2x5x5x16xbf16>, %mean: memref<2x4xf32>, %rstd: memref<2x4xf32>,
+    %w: memref<16xbf16>, %dx: memref<2x5x5x16xbf16>, %dw: memref<16xf32>)
+    attributes {llvm.emit_c_interface} {
+  %dyt = bufferization.to_tensor %dy restrict : memref<2x5x5x16xbf16> to tensor<2x5x5x16xbf16>
+  %xt = bufferization.to_tensor %x restrict : memref<2x5x5x16xbf16> to tensor<2x5x5x16xbf16>
+  %mt = bufferization.to_tensor %mean restrict : memref<2x4xf32> to tensor<2x4xf32>
+  %rt = bufferization.to_tensor %rstd restrict : memref<2x4xf32> to tensor<2x4xf32>
+  %wt = bufferization.to_tensor %w restrict : memref<16xbf16> to tensor<16xbf16>
+  %gx, %gw = norm.group_norm_grad %dyt, %xt mean(%mt : tensor<2x4xf32>)
+      rstd(%rt : tensor<2x4xf32>) weight(%wt : tensor<16xbf16>) groups = 4
+      channel_axis = 3 : tensor<2x5x5x16xbf16> grad_weight(tensor<16xf32>)
+  bufferization.materialize_in_destination %gx in restrict writable %dx
+      : (tensor<2x5x5x16xbf16>, memref<2x5x5x16xbf16>) -> ()
+  bufferization.materialize_in_destination %gw in restrict writable %dw
+      : (tensor<16xf32>, memref<16xf32>) -> ()
+  return
+}

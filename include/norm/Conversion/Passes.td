@@ -112,8 +112,8 @@ def ConvertNormToGPUPass : Pass<"convert-norm-to-gpu"> {
     forms).
 
     Limits, each an error at the op ("has no GPU kernel: ..."): only
-    `layer_norm`, `rms_norm`, `batch_norm` and `inplace_abn` (and their
-    `_grad`), `group_norm`, `batch_norm_{inference,
+    `layer_norm`, `rms_norm`, `batch_norm`, `inplace_abn` and `group_norm`
+    (and their `_grad`), `batch_norm_{inference,
     training}` and `inplace_abn` (the last four: NCHW or NHWC; static
     shapes; no residual), and `moments`, `min_max`, `standardize`,
     `min_max_scale` and `image_normalize` (a dynamic size only in the
@@ -137,7 +137,8 @@ def ConvertNormToGPUPass : Pass<"convert-norm-to-gpu"> {
     `dpre * xhat` and `dpre` (grad_weight, grad_bias), then an elementwise
     grad_input kernel; inplace_abn_grad recovers `xhat` from the output by
     inverting the activation, and its grad_input may be grad_output's
-    buffer.
+    buffer. `norm.group_norm_grad` adds a reduction over its (sample,
+    group) sets for grad_input.
 
     `norm.group_norm` and `norm.batch_norm_{inference, training}` (NCHW or
     NHWC; static shapes, no residual) become split reductions, and so does

@@ -1,4 +1,4 @@
-//===- ChannelGradToGPU.cpp - BatchNorm / InPlace-ABN backward kernels ----===//
+//===- ChannelGradToGPU.cpp - Channel-statistics backward kernels ---------===//
 //
 // Part of norm-mlir.
 //
@@ -6,7 +6,7 @@
 //
 // Rewrites norm.batch_norm_grad and norm.inplace_abn_grad (NCHW or NHWC,
 // static shapes, destination-passing style over memrefs) into three
-// kernels chained by async tokens:
+// kernels chained by async tokens (group_norm_grad: below):
 //
 //  1-2. a column reduction (buildColumnReduction) whose columns are the
 //       channels and whose rows are a channel's N * HW elements: the sums
@@ -22,6 +22,12 @@
 // `y` (`pre = act^-1(y)`, `xhat = (pre - b) / w'`). Every element of
 // grad_input is written by the thread that reads its `dy`, after the sums:
 // grad_input may be grad_output's buffer (InPlace-ABN's backward in place).
+//
+// norm.group_norm_grad's grad_input needs sums over each (sample, group)
+// set, `sum(dxhat)` and `sum(dxhat * xhat)` with `dxhat = dpre * w'[c]`: a
+// column reduction over the sets comes first, the one over the channels
+// (only for grad_weight / grad_bias) second, then grad_input
+// `rstd * (dxhat - mean(dxhat) - xhat * mean(dxhat * xhat))`.
 //
 //===----------------------------------------------------------------------===//
 
@@ -48,26 +54,35 @@ namespace {
 constexpr int64_t kBlockSize = 256;
 constexpr int64_t kUnroll = 4;
 
-/// A batch_norm_grad or inplace_abn_grad, analyzed.
+/// A batch_norm_grad, inplace_abn_grad or group_norm_grad, analyzed.
 struct ChannelGradInfo {
   /// inplace_abn_grad: `input` is the forward's output y.
   bool fromOutput = false;
+  /// group_norm_grad: the statistics sets are (sample, group), `groups` a
+  /// sample; 0 for the per-channel ops.
+  int64_t groups = 0;
   ActivationAttr activation;
   Value gradOutput, input, residual, mean, rstd, weight, bias, residualSumGrad;
   Value gradInput, gradWeight, gradBias;
   SmallVector<Operation *> materializations;
   int64_t batch = 1, channels = 1, spatial = 1;
   bool channelsLast = false;
-  /// Column reduction: lanes across channels (NHWC) and row chunks.
-  int64_t columnLanes = 1, chunks = 1;
+  /// Column reduction over the channels: lanes across channels (NHWC) and
+  /// row chunks; GroupNorm's reduction over its sets: row chunks.
+  int64_t columnLanes = 1, chunks = 1, setChunks = 1;
 
   int64_t rows() const { return batch * spatial; }
+  bool isGroup() const { return groups > 0; }
+  int64_t channelsPerGroup() const { return channels / groups; }
+  int64_t numSets() const { return batch * groups; }
+  /// Elements of a GroupNorm set.
+  int64_t setSize() const { return channelsPerGroup() * spatial; }
 };
 
 } // namespace
 
 bool mlir::norm::isChannelGradOp(Operation *op) {
-  return isa<BatchNormGradOp, InplaceABNGradOp>(op);
+  return isa<BatchNormGradOp, InplaceABNGradOp, GroupNormGradOp>(op);
 }
 
 /// Fills `info`; fails with a reason when `op` cannot become kernels.
@@ -108,8 +123,23 @@ static LogicalResult analyzeChannelGrad(Operation *op,
     gradWeight = abn.getGradWeight();
     gradBias = abn.getGradBias();
     axis = abn.getFeatureAxis();
+  } else if (auto gn = dyn_cast<GroupNormGradOp>(op)) {
+    info.groups = gn.getNumGroups();
+    info.activation = gn.getActivationAttr();
+    gradOutput = gn.getGradOutput();
+    input = gn.getInput();
+    residual = gn.getResidual();
+    mean = gn.getMean();
+    rstd = gn.getRstd();
+    weight = gn.getWeight();
+    bias = gn.getBias();
+    residualSumGrad = gn.getResidualSumGrad();
+    gradInput = gn.getGradInput();
+    gradWeight = gn.getGradWeight();
+    gradBias = gn.getGradBias();
+    axis = gn.getChannelAxis();
   } else {
-    reason = "not a batch_norm_grad or inplace_abn_grad";
+    reason = "not a batch_norm_grad, inplace_abn_grad or group_norm_grad";
     return failure();
   }
 
@@ -132,6 +162,10 @@ static LogicalResult analyzeChannelGrad(Operation *op,
   info.batch = shape.front();
   info.channels = info.channelsLast ? shape.back() : shape[1];
   info.spatial = type.getNumElements() / (info.batch * info.channels);
+  if (info.isGroup() && (info.groups < 1 || info.channels % info.groups != 0)) {
+    reason = "the channels must divide into the groups";
+    return failure();
+  }
 
   // Enough blocks for the GPU: channel tiles x row chunks.
   if (info.channelsLast)
@@ -141,9 +175,14 @@ static LogicalResult analyzeChannelGrad(Operation *op,
   int64_t rowLanes = kBlockSize / info.columnLanes;
   int64_t target = std::max<int64_t>(1, options.numSMs) *
                    std::max<int64_t>(1, options.blocksPerSM);
-  info.chunks = std::clamp<int64_t>(
-      llvm::divideCeil(target, tiles), 1,
-      std::min<int64_t>(256, llvm::divideCeil(info.rows(), rowLanes)));
+  auto chunksFor = [&](int64_t columns, int64_t rows, int64_t lanes) {
+    return std::clamp<int64_t>(
+        llvm::divideCeil(target, columns), 1,
+        std::min<int64_t>(256, llvm::divideCeil(rows, lanes)));
+  };
+  info.chunks = chunksFor(tiles, info.rows(), rowLanes);
+  if (info.isGroup())
+    info.setChunks = chunksFor(info.numSets(), info.setSize(), kBlockSize);
 
   return getMemRefs({{gradOutput, &info.gradOutput},
                      {input, &info.input},
@@ -189,12 +228,28 @@ public:
 private:
   /// Offset of the `r`-th element of channel `c`.
   Value offsetOf(Value c, Value r);
+  /// Offset of the `r`-th element of GroupNorm set `set`.
+  Value offsetInSet(Value set, Value r);
   /// Channel of the element at `offset`.
   Value channelOf(Value offset);
-  ChannelParams loadParams(Value c);
+  /// GroupNorm set of the element at `offset`, of channel `c`.
+  Value setOf(Value offset, Value c);
+  /// The weight and bias of channel `c`, the statistics of `set` (the
+  /// channel for BatchNorm).
+  ChannelParams loadParams(Value c, Value set);
+  /// The column reduction over GroupNorm's sets: sum(dxhat) and
+  /// sum(dxhat * xhat) into `sums`.
+  Value reduceSets(Value sums, Value token);
+  /// The column reduction over the channels: the sums of dpre * xhat and
+  /// dpre into grad_weight / grad_bias, and (BatchNorm) `sums`.
+  Value reduceChannels(Value sums, Value token);
   /// (xhat, dpre) of the element at `offset`.
   std::pair<Value, Value> recompute(Value offset, const ChannelParams &p);
   void buildGradInput(Value sums, Value &token);
+  /// Sets (GroupNorm) or channels: the sums hold two of each.
+  int64_t numSums() const {
+    return info.isGroup() ? info.numSets() : info.channels;
+  }
 
   const ChannelGradInfo &info;
 };
@@ -214,6 +269,33 @@ Value ChannelGradKernelBuilder::offsetOf(Value c, Value r) {
       b, loc, arith::MulIOp::create(b, loc, nc, index(info.spatial)), hw);
 }
 
+Value ChannelGradKernelBuilder::offsetInSet(Value set, Value r) {
+  int64_t cg = info.channelsPerGroup();
+  if (!info.channelsLast)
+    return arith::AddIOp::create(
+        b, loc, arith::MulIOp::create(b, loc, set, index(info.setSize())), r);
+  // Set n * G + g: its Cg channels at each of the HW positions.
+  Value n = arith::DivUIOp::create(b, loc, set, index(info.groups));
+  Value g = arith::RemUIOp::create(b, loc, set, index(info.groups));
+  Value hw = arith::DivUIOp::create(b, loc, r, index(cg));
+  Value cc = arith::RemUIOp::create(b, loc, r, index(cg));
+  Value pos = arith::AddIOp::create(
+      b, loc, arith::MulIOp::create(b, loc, n, index(info.spatial)), hw);
+  Value channel = arith::AddIOp::create(
+      b, loc, arith::MulIOp::create(b, loc, g, index(cg)), cc);
+  return arith::AddIOp::create(
+      b, loc, arith::MulIOp::create(b, loc, pos, index(info.channels)),
+      channel);
+}
+
+Value ChannelGradKernelBuilder::setOf(Value offset, Value c) {
+  Value n = arith::DivUIOp::create(b, loc, offset,
+                                   index(info.channels * info.spatial));
+  return arith::AddIOp::create(
+      b, loc, arith::MulIOp::create(b, loc, n, index(info.groups)),
+      arith::DivUIOp::create(b, loc, c, index(info.channelsPerGroup())));
+}
+
 Value ChannelGradKernelBuilder::channelOf(Value offset) {
   if (info.channelsLast)
     return arith::RemUIOp::create(b, loc, offset, index(info.channels));
@@ -222,12 +304,12 @@ Value ChannelGradKernelBuilder::channelOf(Value offset) {
       index(info.channels));
 }
 
-ChannelParams ChannelGradKernelBuilder::loadParams(Value c) {
+ChannelParams ChannelGradKernelBuilder::loadParams(Value c, Value set) {
   ChannelParams p;
   p.scale = info.weight ? loadScalar(info.weight, c) : Value();
   p.bias = info.bias ? loadScalar(info.bias, c) : Value();
-  p.mean = info.mean ? loadScalar(info.mean, c) : Value();
-  p.rstd = loadScalar(info.rstd, c);
+  p.mean = info.mean ? loadScalar(info.mean, set) : Value();
+  p.rstd = loadScalar(info.rstd, set);
   return p;
 }
 
@@ -271,7 +353,8 @@ void ChannelGradKernelBuilder::buildGradInput(Value sums, Value &token) {
       arith::MulIOp::create(b, loc, launch.getBlockIds().x,
                             index(kBlockSize * kUnroll)),
       launch.getThreadIds().x);
-  Value invN = floatConst(1.0 / static_cast<double>(info.rows()));
+  Value invN = floatConst(
+      1.0 / static_cast<double>(info.isGroup() ? info.setSize() : info.rows()));
   for (int64_t k = 0; k < kUnroll; ++k) {
     Value offset = arith::AddIOp::create(b, loc, base, index(k * kBlockSize));
     Value valid = total % (kBlockSize * kUnroll) == 0
@@ -281,18 +364,25 @@ void ChannelGradKernelBuilder::buildGradInput(Value sums, Value &token) {
                             .getResult();
     guarded(valid, [&] {
       Value c = channelOf(offset);
-      ChannelParams p = loadParams(c);
+      Value set = info.isGroup() ? setOf(offset, c) : c;
+      ChannelParams p = loadParams(c, set);
       auto [xhat, dpre] = recompute(offset, p);
-      Value meanDpreXhat = mul(loadScalar(sums, c), invN);
-      Value meanDpre =
-          mul(loadScalar(
-                  sums, arith::AddIOp::create(b, loc, c, index(info.channels))),
+      Value first = mul(loadScalar(sums, set), invN);
+      Value second =
+          mul(loadScalar(sums,
+                         arith::AddIOp::create(b, loc, set, index(numSums()))),
               invN);
-      // rstd * w' * (dpre - mean(dpre) - xhat * mean(dpre * xhat)).
-      Value g = sub(sub(dpre, meanDpre), mul(xhat, meanDpreXhat));
-      g = mul(g, p.rstd);
-      if (p.scale)
-        g = mul(g, p.scale);
+      Value g;
+      if (info.isGroup()) {
+        // rstd * (dxhat - mean(dxhat) - xhat * mean(dxhat * xhat)).
+        Value dxhat = p.scale ? mul(dpre, p.scale) : dpre;
+        g = mul(sub(sub(dxhat, first), mul(xhat, second)), p.rstd);
+      } else {
+        // rstd * w' * (dpre - mean(dpre) - xhat * mean(dpre * xhat)).
+        g = mul(sub(sub(dpre, second), mul(xhat, first)), p.rstd);
+        if (p.scale)
+          g = mul(g, p.scale);
+      }
       if (info.residualSumGrad)
         g = add(g, loadScalar(info.residualSumGrad, offset));
       storeScalar(g, info.gradInput, offset);
@@ -300,35 +390,74 @@ void ChannelGradKernelBuilder::buildGradInput(Value sums, Value &token) {
   }
 }
 
-void ChannelGradKernelBuilder::build() {
-  Type tokenType = gpu::AsyncTokenType::get(b.getContext());
-  Value token =
-      gpu::WaitOp::create(b, loc, tokenType, ValueRange{}).getAsyncToken();
-  // The per-channel sums of dpre * xhat and dpre.
-  auto alloc = gpu::AllocOp::create(
-      b, loc, MemRefType::get({2 * info.channels}, f32), tokenType,
-      ValueRange{token}, ValueRange{}, ValueRange{});
-  token = alloc.getAsyncToken();
-  Value sums = alloc.getMemref();
+Value ChannelGradKernelBuilder::reduceSets(Value sums, Value token) {
+  ColumnReduction spec;
+  spec.columnLanes = 1;
+  spec.chunks = info.setChunks;
+  auto prologue = [&](Value set) -> SmallVector<Value> {
+    return {loadScalar(info.mean, set), loadScalar(info.rstd, set)};
+  };
+  auto element = [&](Value set, Value r,
+                     ArrayRef<Value> state) -> ColumnReduction::Pair {
+    Value offset = offsetInSet(set, r);
+    Value c = channelOf(offset);
+    ChannelParams p;
+    p.scale = info.weight ? loadScalar(info.weight, c) : Value();
+    p.bias = info.bias ? loadScalar(info.bias, c) : Value();
+    p.mean = state[0];
+    p.rstd = state[1];
+    auto [xhat, dpre] = recompute(offset, p);
+    Value dxhat = p.scale ? mul(dpre, p.scale) : dpre;
+    return {dxhat, mul(dxhat, xhat)};
+  };
+  auto finalize = [&](Value set, ColumnReduction::Pair total) {
+    memref::StoreOp::create(b, loc, total.first, sums, set);
+    memref::StoreOp::create(
+        b, loc, total.second, sums,
+        ValueRange{arith::AddIOp::create(b, loc, set, index(numSums()))});
+  };
+  spec.prologue = prologue;
+  spec.element = element;
+  spec.finalize = finalize;
+  return buildColumnReduction(b, loc, spec, index(info.numSets()),
+                              index(info.setSize()), token);
+}
 
+Value ChannelGradKernelBuilder::reduceChannels(Value sums, Value token) {
   ColumnReduction spec;
   spec.columnLanes = info.columnLanes;
   spec.chunks = info.chunks;
   auto prologue = [&](Value c) -> SmallVector<Value> {
-    ChannelParams p = loadParams(c);
+    if (info.isGroup())
+      return {info.weight ? loadScalar(info.weight, c) : Value(),
+              info.bias ? loadScalar(info.bias, c) : Value()};
+    ChannelParams p = loadParams(c, c);
     return {p.scale, p.bias, p.mean, p.rstd};
   };
   auto element = [&](Value c, Value r,
                      ArrayRef<Value> state) -> ColumnReduction::Pair {
-    ChannelParams p{state[0], state[1], state[2], state[3]};
-    auto [xhat, dpre] = recompute(offsetOf(c, r), p);
+    Value offset = offsetOf(c, r);
+    ChannelParams p;
+    p.scale = state[0];
+    p.bias = state[1];
+    if (info.isGroup()) {
+      Value set = setOf(offset, c);
+      p.mean = loadScalar(info.mean, set);
+      p.rstd = loadScalar(info.rstd, set);
+    } else {
+      p.mean = state[2];
+      p.rstd = state[3];
+    }
+    auto [xhat, dpre] = recompute(offset, p);
     return {mul(dpre, xhat), dpre};
   };
   auto finalize = [&](Value c, ColumnReduction::Pair total) {
-    memref::StoreOp::create(b, loc, total.first, sums, c);
-    memref::StoreOp::create(
-        b, loc, total.second, sums,
-        ValueRange{arith::AddIOp::create(b, loc, c, index(info.channels))});
+    if (!info.isGroup()) {
+      memref::StoreOp::create(b, loc, total.first, sums, c);
+      memref::StoreOp::create(
+          b, loc, total.second, sums,
+          ValueRange{arith::AddIOp::create(b, loc, c, index(info.channels))});
+    }
     if (info.gradWeight)
       storeScalar(total.first, info.gradWeight, c);
     if (info.gradBias)
@@ -337,8 +466,27 @@ void ChannelGradKernelBuilder::build() {
   spec.prologue = prologue;
   spec.element = element;
   spec.finalize = finalize;
-  token = buildColumnReduction(b, loc, spec, index(info.channels),
-                               index(info.rows()), token);
+  return buildColumnReduction(b, loc, spec, index(info.channels),
+                              index(info.rows()), token);
+}
+
+void ChannelGradKernelBuilder::build() {
+  Type tokenType = gpu::AsyncTokenType::get(b.getContext());
+  Value token =
+      gpu::WaitOp::create(b, loc, tokenType, ValueRange{}).getAsyncToken();
+  // The sums grad_input needs: two per channel (BatchNorm) or set.
+  auto alloc = gpu::AllocOp::create(
+      b, loc, MemRefType::get({2 * numSums()}, f32), tokenType,
+      ValueRange{token}, ValueRange{}, ValueRange{});
+  token = alloc.getAsyncToken();
+  Value sums = alloc.getMemref();
+  if (info.isGroup()) {
+    token = reduceSets(sums, token);
+    if (info.gradWeight || info.gradBias)
+      token = reduceChannels(sums, token);
+  } else {
+    token = reduceChannels(sums, token);
+  }
   buildGradInput(sums, token);
   token = gpu::DeallocOp::create(b, loc, tokenType, ValueRange{token}, sums)
               .getAsyncToken();

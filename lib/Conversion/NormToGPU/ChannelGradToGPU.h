@@ -1,7 +1,7 @@
-//===- ChannelGradToGPU.h - BatchNorm / InPlace-ABN backward ----*- C++ -*-===//
+//===- ChannelGradToGPU.h - Channel-statistics backward kernels -*- C++ -*-===//
 //
 // Part of norm-mlir. Private to lib/Conversion/NormToGPU: the kernels of
-// norm.batch_norm_grad and norm.inplace_abn_grad.
+// norm.batch_norm_grad, norm.inplace_abn_grad and norm.group_norm_grad.
 //
 //===----------------------------------------------------------------------===//
 
@@ -19,7 +19,7 @@ class Operation;
 class RewritePatternSet;
 namespace norm {
 
-/// Whether `op` is a batch_norm_grad or inplace_abn_grad.
+/// Whether `op` is a batch_norm_grad, inplace_abn_grad or group_norm_grad.
 bool isChannelGradOp(Operation *op);
 
 /// Checks that `op` (see isChannelGradOp) can become GPU kernels; sets
@@ -28,8 +28,9 @@ LogicalResult checkChannelGradToGPU(Operation *op,
                                     const NormToGPUOptions &options,
                                     std::string &reason);
 
-/// Adds the pattern that rewrites batch_norm_grad and inplace_abn_grad into
-/// a per-channel column reduction and an elementwise grad_input kernel.
+/// Adds the pattern that rewrites batch_norm_grad, inplace_abn_grad and
+/// group_norm_grad into column reductions (per channel; GroupNorm also per
+/// set) and an elementwise grad_input kernel.
 void populateChannelGradToGPUPatterns(RewritePatternSet &patterns,
                                       const NormToGPUOptions &options);
 

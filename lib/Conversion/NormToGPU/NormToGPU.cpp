@@ -227,7 +227,8 @@ static LogicalResult analyzeRowNorm(Operation *op,
   } else {
     reason = "only norm.layer_norm, norm.rms_norm, norm.group_norm, "
              "norm.batch_norm_{inference,training}, norm.inplace_abn, the "
-             "gradients of layer_norm, rms_norm, batch_norm and inplace_abn, "
+             "gradients of layer_norm, rms_norm, batch_norm, inplace_abn and "
+             "group_norm, "
              "and the data normalizations (moments, min_max, standardize, "
              "min_max_scale, image_normalize) have GPU kernels";
     return failure();

@@ -621,3 +621,24 @@ def test_inplace_abn_grad(gpu_lib, in_place):
     scale = dict(rtol=1e-4, atol=1e-4 * float(br.grad.abs().max()))
     torch.testing.assert_close(dw, wr.grad, **scale)
     torch.testing.assert_close(db, br.grad, **scale)
+
+
+def test_group_norm_grad_silu(gpu_lib):
+    torch = _torch()
+    x, dy = _randn(2, 8, 6, 6), _randn(2, 8, 6, 6)
+    w, b = _randn(8), _randn(8)
+    xr, wr, br = (t.clone().requires_grad_() for t in (x, w, b))
+    y = torch.nn.functional.silu(
+        torch.nn.functional.group_norm(xr, 4, wr, br, 1e-5))
+    y.backward(dy)
+    xg = x.reshape(2, 4, -1)
+    mean = xg.mean(-1)
+    rstd = torch.rsqrt(xg.var(-1, correction=0) + 1e-5)
+    dx, dw, db = torch.empty_like(x), torch.empty_like(w), torch.empty_like(b)
+    gpu_lib.call("group_norm_grad_silu_f32", dy, x, mean, rstd, w, b, dx, dw,
+                 db)
+    gpu_lib.synchronize()
+    _check(dx, xr.grad, "f32")
+    scale = dict(rtol=1e-4, atol=1e-4 * float(br.grad.abs().max()))
+    torch.testing.assert_close(dw, wr.grad, **scale)
+    torch.testing.assert_close(db, br.grad, **scale)

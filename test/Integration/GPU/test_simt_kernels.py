@@ -667,3 +667,57 @@ def test_inplace_abn_grad(in_place):
     check(dx, ex, "f32", "grad_input")
     check(dw, ew, "f32", "grad_weight")
     check(db, eb, "f32", "grad_bias")
+
+
+def _group_norm_grad(dy, x, mean, rstd, w, b, act, groups, axis):
+    """float64 grad_input, grad_weight, grad_bias of group_norm_grad."""
+    xm, dym = (np.moveaxis(f64(a), axis, 1) for a in (x, dy))
+    n, c = xm.shape[:2]
+    xg = xm.reshape(n, groups, -1)
+    xhat = ((xg - f64(mean)[..., None]) * f64(rstd)[..., None]).reshape(
+        n, c, -1)
+    dym = dym.reshape(n, c, -1)
+    wv = np.ones(c) if w is None else f64(w)
+    pre = xhat * wv[:, None] + (0.0 if b is None else f64(b)[:, None])
+    if act == "silu":
+        sig = ref.sigmoid(pre)
+        dpre = dym * sig * (1 + pre * (1 - sig))
+    else:
+        assert act is None
+        dpre = dym
+    dxhat = (dpre * wv[:, None]).reshape(n, groups, -1)
+    xh = xhat.reshape(n, groups, -1)
+    g = f64(rstd)[..., None] * (dxhat - dxhat.mean(-1, keepdims=True)
+                                - xh * (dxhat * xh).mean(-1, keepdims=True))
+    dx = np.moveaxis(g.reshape(xm.shape), 1, axis)
+    return dx, (dpre * xhat).sum((0, 2)), dpre.sum((0, 2))
+
+
+def test_group_norm_grad_silu():
+    rng = np.random.default_rng(25)
+    x, dy = randn(rng, 2, 8, 6, 6), randn(rng, 2, 8, 6, 6)
+    w, b = randn(rng, 8), randn(rng, 8)
+    fwd = ref.group_norm(x, w, b, num_groups=4, act="silu")
+    mean, rstd = (fwd[k].astype(np.float32) for k in ("mean", "rstd"))
+    dx = np.zeros_like(x)
+    dw, db = np.zeros(8, np.float32), np.zeros(8, np.float32)
+    run("sm_90a", "group_norm_grad_silu_f32", dy, x, mean, rstd, w, b, dx,
+        dw, db)
+    ex, ew, eb = _group_norm_grad(dy, x, mean, rstd, w, b, "silu", 4, 1)
+    check(dx, ex, "f32", "grad_input")
+    check(dw, ew, "f32", "grad_weight")
+    check(db, eb, "f32", "grad_bias")
+
+
+def test_group_norm_grad_nhwc():
+    rng = np.random.default_rng(26)
+    x, dy = (randn(rng, 2, 5, 5, 16, dtype="bf16") for _ in range(2))
+    w = randn(rng, 16, dtype="bf16")
+    fwd = ref.group_norm(x, w, num_groups=4, channel_axis=3)
+    mean, rstd = (fwd[k].astype(np.float32) for k in ("mean", "rstd"))
+    dx = np.zeros_like(x)
+    dw = np.zeros(16, np.float32)
+    run("sm_90a", "group_norm_grad_nhwc_bf16", dy, x, mean, rstd, w, dx, dw)
+    ex, ew, _ = _group_norm_grad(dy, x, mean, rstd, w, None, None, 4, 3)
+    check(dx, ex, "bf16", "grad_input")
+    check(dw, ew, "f32", "grad_weight", tol=1e-3)

@@ -52,13 +52,22 @@ func.func @too_long(%x: memref<4x131072xf32>, %y: memref<4x131072xf32>) {
 
 // -----
 
-func.func @spectral_norm(%w: memref<64x27xf32>, %u: memref<64xf32>,
+func.func @batch_stats(%x: memref<8x64x4x4xf32>, %mean: memref<64xf32>) {
+  %xt = bufferization.to_tensor %x restrict : memref<8x64x4x4xf32> to tensor<8x64x4x4xf32>
+  // expected-error @+1 {{has no GPU kernel: this op has no GPU lowering (docs/gpu.md lists the ops that have one)}}
+  %n, %m, %m2 = norm.batch_stats %xt : tensor<8x64x4x4xf32> -> tensor<f32>, tensor<64xf32>
+  bufferization.materialize_in_destination %m in restrict writable %mean
+      : (tensor<64xf32>, memref<64xf32>) -> ()
+  return
+}
+
+func.func @spectral_norm_dim1(%w: memref<64x27xf32>, %u: memref<27xf32>,
     %wn: memref<64x27xf32>) {
   %wt = bufferization.to_tensor %w restrict : memref<64x27xf32> to tensor<64x27xf32>
-  %ut = bufferization.to_tensor %u restrict : memref<64xf32> to tensor<64xf32>
-  // expected-error @+1 {{has no GPU kernel: only norm.layer_norm, norm.rms_norm, norm.group_norm, norm.batch_norm_{inference,training}, norm.inplace_abn, the gradients of layer_norm, rms_norm, batch_norm, inplace_abn and group_norm, and the data normalizations (moments, min_max, standardize, min_max_scale, image_normalize) have GPU kernels}}
-  %r:3 = norm.spectral_norm %wt, %ut power_iterations = 1
-      : tensor<64x27xf32>, tensor<64xf32> -> tensor<f32>
+  %ut = bufferization.to_tensor %u restrict : memref<27xf32> to tensor<27xf32>
+  // expected-error @+1 {{has no GPU kernel: only dim = 0 (rows of the weight as stored) has a GPU kernel}}
+  %r:3 = norm.spectral_norm %wt, %ut dim = 1
+      : tensor<64x27xf32>, tensor<27xf32> -> tensor<f32>
   bufferization.materialize_in_destination %r#0 in restrict writable %wn
       : (tensor<64x27xf32>, memref<64x27xf32>) -> ()
   return

@@ -954,3 +954,46 @@ func.func @group_norm_grad_nhwc_bf16(%dy: memref<2x5x5x16xbf16>,
       : (tensor<16xf32>, memref<16xf32>) -> ()
   return
 }
+
+// Spectral normalization of a conv weight [64, 3, 3, 3] (W: 64 x 27), two
+// power iterations: per iteration t = W^T u, |t|, s = W v, |s| (column
+// reductions), then output = weight / sigma, new_u and sigma.
+// CHECK-LABEL: func.func @spectral_norm_f32(
+// CHECK-COUNT-17: gpu.launch async
+// CHECK-NOT: gpu.launch
+// CHECK-NOT: norm.
+func.func @spectral_norm_f32(%w: memref<64x3x3x3xf32>, %u: memref<64xf32>,
+    %wn: memref<64x3x3x3xf32>, %u2: memref<64xf32>, %sigma: memref<f32>)
+    attributes {llvm.emit_c_interface} {
+  %wt = bufferization.to_tensor %w restrict : memref<64x3x3x3xf32> to tensor<64x3x3x3xf32>
+  %ut = bufferization.to_tensor %u restrict : memref<64xf32> to tensor<64xf32>
+  %r:3 = norm.spectral_norm %wt, %ut power_iterations = 2
+      : tensor<64x3x3x3xf32>, tensor<64xf32> -> tensor<f32>
+  bufferization.materialize_in_destination %r#0 in restrict writable %wn
+      : (tensor<64x3x3x3xf32>, memref<64x3x3x3xf32>) -> ()
+  bufferization.materialize_in_destination %r#1 in restrict writable %u2
+      : (tensor<64xf32>, memref<64xf32>) -> ()
+  bufferization.materialize_in_destination %r#2 in restrict writable %sigma
+      : (tensor<f32>, memref<f32>) -> ()
+  return
+}
+
+// A bf16 linear weight [300, 1000], one iteration: f32 sigma.
+// CHECK-LABEL: func.func @spectral_norm_bf16_linear(
+// CHECK-COUNT-9: gpu.launch async
+// CHECK-NOT: norm.
+func.func @spectral_norm_bf16_linear(%w: memref<300x1000xbf16>,
+    %u: memref<300xbf16>, %wn: memref<300x1000xbf16>, %u2: memref<300xbf16>,
+    %sigma: memref<f32>) attributes {llvm.emit_c_interface} {
+  %wt = bufferization.to_tensor %w restrict : memref<300x1000xbf16> to tensor<300x1000xbf16>
+  %ut = bufferization.to_tensor %u restrict : memref<300xbf16> to tensor<300xbf16>
+  %r:3 = norm.spectral_norm %wt, %ut
+      : tensor<300x1000xbf16>, tensor<300xbf16> -> tensor<f32>
+  bufferization.materialize_in_destination %r#0 in restrict writable %wn
+      : (tensor<300x1000xbf16>, memref<300x1000xbf16>) -> ()
+  bufferization.materialize_in_destination %r#1 in restrict writable %u2
+      : (tensor<300xbf16>, memref<300xbf16>) -> ()
+  bufferization.materialize_in_destination %r#2 in restrict writable %sigma
+      : (tensor<f32>, memref<f32>) -> ()
+  return
+}

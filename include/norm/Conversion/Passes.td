@@ -69,8 +69,8 @@ def ConvertNormToLinalgPass : Pass<"convert-norm-to-linalg"> {
 //===----------------------------------------------------------------------===//
 
 def ConvertNormToGPUPass : Pass<"convert-norm-to-gpu"> {
-  let summary = "Lower row, group and batch normalizations to gpu.launch "
-                "kernels";
+  let summary = "Lower norm ops (forward, backward, data normalization, "
+                "spectral norm) to gpu.launch kernels";
   let description = [{
     Rewrites `norm.layer_norm` and `norm.rms_norm` (with weight, bias,
     residual, `residual_sum`, statistics and activation; f32, f16 and bf16)
@@ -111,16 +111,17 @@ def ConvertNormToGPUPass : Pass<"convert-norm-to-gpu"> {
     pass fails with a diagnostic at any norm op left (other ops, unsupported
     forms).
 
-    Limits, each an error at the op ("has no GPU kernel: ..."): only
-    `layer_norm`, `rms_norm`, `batch_norm`, `inplace_abn` and `group_norm`
-    (and their `_grad`), `batch_norm_{inference,
-    training}` and `inplace_abn` (the last four: NCHW or NHWC; static
-    shapes; no residual), and `moments`, `min_max`, `standardize`,
-    `min_max_scale` and `image_normalize` (a dynamic size only in the
-    outermost dimension); element type f32, f16 or bf16 (not f64);
-    at least one leading (row) dimension (a rank-1 input has none); static
-    normalized dimensions with at least one element; rows no longer than
-    `max-values-per-thread` values per thread; operands that are
+    Limits, each an error at the op ("has no GPU kernel: ..."): every norm
+    op has kernels but `batch_stats`, `batch_stats_merge`, batch_norm_grad's
+    micro-batch form (`batch_grad_sums`) and `spectral_norm` with `dim` other
+    than 0. Element types f32, f16 or bf16 (not f64; 8-bit image pixels).
+    GroupNorm, BatchNorm, InPlace-ABN and their gradients: NCHW or NHWC,
+    static shapes, no residual in the forward ops. Data normalizations: a
+    dynamic size only in the outermost dimension. LayerNorm/RMSNorm and
+    their gradients: at least one leading (row) dimension (a rank-1 input
+    has none); static normalized dimensions with at least one element; rows
+    no longer than `max-values-per-thread` values per thread. Everywhere:
+    operands that are
     `bufferization.to_tensor` of identity-layout memrefs; an output (and each
     used statistic) written by one `bufferization.materialize_in_destination`.
     A dynamic row count is supported. Tests: convert-norm-to-gpu-invalid.mlir
@@ -138,7 +139,9 @@ def ConvertNormToGPUPass : Pass<"convert-norm-to-gpu"> {
     grad_input kernel; inplace_abn_grad recovers `xhat` from the output by
     inverting the activation, and its grad_input may be grad_output's
     buffer. `norm.group_norm_grad` adds a reduction over its (sample,
-    group) sets for grad_input.
+    group) sets for grad_input. `norm.spectral_norm` (dim 0) is its power
+    iteration as column reductions (`W^T u`, `|t|`, `W v`, `|s|`), then one
+    kernel for the output, `new_u` and `sigma`.
 
     `norm.group_norm` and `norm.batch_norm_{inference, training}` (NCHW or
     NHWC; static shapes, no residual) become split reductions, and so does

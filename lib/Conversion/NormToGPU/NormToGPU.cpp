@@ -33,6 +33,7 @@
 #include "ChannelNormToGPU.h"
 #include "DataNormToGPU.h"
 #include "KernelUtils.h"
+#include "SpectralNormToGPU.h"
 #include "norm/Conversion/Passes.h"
 #include "norm/Dialect/Norm/IR/NormDialect.h"
 #include "norm/Dialect/Norm/IR/NormOps.h"
@@ -225,12 +226,8 @@ static LogicalResult analyzeRowNorm(Operation *op,
     gradWeight = grad.getGradWeight();
     axes = grad.getAxes();
   } else {
-    reason = "only norm.layer_norm, norm.rms_norm, norm.group_norm, "
-             "norm.batch_norm_{inference,training}, norm.inplace_abn, the "
-             "gradients of layer_norm, rms_norm, batch_norm, inplace_abn and "
-             "group_norm, "
-             "and the data normalizations (moments, min_max, standardize, "
-             "min_max_scale, image_normalize) have GPU kernels";
+    reason = "this op has no GPU lowering (docs/gpu.md lists the ops that "
+             "have one)";
     return failure();
   }
 
@@ -803,7 +800,9 @@ struct ConvertNormToGPUPass
           isChannelNormOp(op)   ? checkChannelNormToGPU(op, options, reason)
           : isChannelGradOp(op) ? checkChannelGradToGPU(op, options, reason)
           : isDataNormOp(op)    ? checkDataNormToGPU(op, options, reason)
-                                : analyzeRowNorm(op, options, info, reason);
+          : isa<SpectralNormOp>(op)
+              ? checkSpectralNormToGPU(op, options, reason)
+              : analyzeRowNorm(op, options, info, reason);
       bool supported = succeeded(check);
       if (supported)
         reason = "its destinations are not available where it is "
@@ -827,4 +826,5 @@ void mlir::norm::populateNormToGPUPatterns(RewritePatternSet &patterns,
   populateChannelNormToGPUPatterns(patterns, options);
   populateChannelGradToGPUPatterns(patterns, options);
   populateDataNormToGPUPatterns(patterns, options);
+  populateSpectralNormToGPUPatterns(patterns, options);
 }

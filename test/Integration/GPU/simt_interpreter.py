@@ -1186,6 +1186,17 @@ class Kernel:
             strides.append(ref.strides[group[-1]] if group else 1)
         return MemRef(ref.buffers, ref.offset, sizes, strides, ref.dtype)
 
+    def op_memref_expand_shape(self, op, mask):
+        """Static result shapes of contiguous sources only (the kernels
+        expand a rank-0 statistic to memref<1x...>)."""
+        ref = self.get(op.operands[0])
+        shape, _, _ = memref_type(op.out_types[0])
+        if None in shape or (ref.sizes and ref.strides !=
+                             identity_strides(ref.sizes)):
+            raise SimtError("expand_shape of a dynamic or strided memref")
+        return MemRef(ref.buffers, ref.offset, shape, identity_strides(shape),
+                      ref.dtype)
+
     def op_memref_view(self, op, mask):
         ref = self.get(op.operands[0])
         shift = self._uniform(self.get(op.operands[1]))

@@ -642,3 +642,28 @@ def test_group_norm_grad_silu(gpu_lib):
     scale = dict(rtol=1e-4, atol=1e-4 * float(br.grad.abs().max()))
     torch.testing.assert_close(dw, wr.grad, **scale)
     torch.testing.assert_close(db, br.grad, **scale)
+
+
+@pytest.mark.parametrize("name,shape,dtype,iterations", [
+    ("spectral_norm_f32", (64, 3, 3, 3), "f32", 2),
+    ("spectral_norm_bf16_linear", (300, 1000), "bf16", 1),
+])
+def test_spectral_norm(gpu_lib, name, shape, dtype, iterations):
+    """The power iteration of torch.nn.utils.spectral_norm, written in
+    float64 torch ops from the same u."""
+    torch = _torch()
+    w, u = _randn(*shape, dtype=dtype), _randn(shape[0], dtype=dtype)
+    out, new_u = torch.empty_like(w), torch.empty_like(u)
+    sigma = torch.empty((), device="cuda")
+    gpu_lib.call(name, w, u, out, new_u, sigma)
+    gpu_lib.synchronize()
+    wm = w.double().reshape(shape[0], -1)
+    uu = u.double()
+    for _ in range(iterations):
+        v = torch.nn.functional.normalize(wm.t() @ uu, dim=0, eps=1e-12)
+        uu = torch.nn.functional.normalize(wm @ v, dim=0, eps=1e-12)
+    ref_sigma = uu @ (wm @ v)
+    torch.testing.assert_close(sigma.double(), ref_sigma, rtol=1e-4,
+                               atol=1e-4)
+    _check(new_u, uu.to(u.dtype), dtype)
+    _check(out, (w.double() / ref_sigma).to(w.dtype), dtype)

@@ -721,3 +721,22 @@ def test_group_norm_grad_nhwc():
     ex, ew, _ = _group_norm_grad(dy, x, mean, rstd, w, None, None, 4, 3)
     check(dx, ex, "bf16", "grad_input")
     check(dw, ew, "f32", "grad_weight", tol=1e-3)
+
+
+# -- SpectralNorm (power iteration as column reductions) --
+
+@pytest.mark.parametrize("name,shape,dtype,iterations", [
+    ("spectral_norm_f32", (64, 3, 3, 3), "f32", 2),
+    ("spectral_norm_bf16_linear", (300, 1000), "bf16", 1),
+])
+def test_spectral_norm(name, shape, dtype, iterations):
+    rng = np.random.default_rng(27)
+    w = randn(rng, *shape, dtype=dtype)
+    u = randn(rng, shape[0], dtype=dtype)
+    out, new_u = np.zeros_like(w), np.zeros_like(u)
+    sigma = np.zeros((), np.float32)
+    run("sm_90a", name, w, u, out, new_u, sigma)
+    expected = ref.spectral_norm(w, u, power_iterations=iterations)
+    check(sigma, expected["sigma"], "f32", "sigma", tol=1e-4)
+    check(new_u, expected["new_u"], dtype, "new_u")
+    check(out, expected["output"], dtype, "output")

@@ -1,0 +1,315 @@
+//===- SpectralNormToGPU.cpp - Spectral normalization kernels -------------===//
+//
+// Part of norm-mlir.
+//
+//===----------------------------------------------------------------------===//
+//
+// Rewrites norm.spectral_norm (dim 0, static shapes, destination-passing
+// style over memrefs) into column reductions (buildColumnReduction) and one
+// elementwise kernel, chained by async tokens. W is the weight viewed as
+// [rows, cols] (row-major, no copy). Each power iteration:
+//
+//   t = W^T u          columns = cols, rows = rows (32 column lanes)
+//   a = 1 / max(|t|, eps)                                  (v = a * t)
+//   s = W v = a * W t  columns = rows, rows = cols (a block a row)
+//   b = 1 / max(|s|, eps)                                  (u = b * s)
+//
+// in a workspace of f32 (t, s, a, b); the next iteration reads u as b * s.
+// Then sigma = u . (W v) = b * |s|^2 (written by the last norm's finalize),
+// and one kernel writes output = weight / sigma, new_u = b * s and sigma.
+//
+//===----------------------------------------------------------------------===//
+
+#include "SpectralNormToGPU.h"
+#include "KernelUtils.h"
+
+#include "norm/Dialect/Norm/IR/NormOps.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/IR/PatternMatch.h"
+
+#include <algorithm>
+
+using namespace mlir;
+using namespace mlir::norm;
+using namespace mlir::norm::gpu_kernels;
+
+namespace {
+
+constexpr int64_t kBlockSize = 256;
+constexpr int64_t kUnroll = 4;
+
+/// A spectral_norm, analyzed.
+struct SpectralNormInfo {
+  Value weight, u, output, newU, sigma;
+  SmallVector<Operation *> materializations;
+  int64_t rows = 1, cols = 1, iterations = 1;
+  double epsilon = 1e-12;
+  /// Blocks that fill the GPU (num-sms x blocks-per-sm).
+  int64_t targetBlocks = 1;
+};
+
+} // namespace
+
+/// Fills `info`; fails with a reason when `op` cannot become kernels.
+static LogicalResult analyzeSpectralNorm(SpectralNormOp op,
+                                         const NormToGPUOptions &options,
+                                         SpectralNormInfo &info,
+                                         std::string &reason) {
+  auto type = cast<RankedTensorType>(op.getWeight().getType());
+  if (!isSupportedFloat(type.getElementType()) ||
+      !isSupportedFloat(getElementTypeOrSelf(op.getSigma().getType()))) {
+    reason = "the element types must be f32, f16 or bf16";
+    return failure();
+  }
+  if (op.getDim() != 0) {
+    reason = "only dim = 0 (rows of the weight as stored) has a GPU kernel";
+    return failure();
+  }
+  if (!type.hasStaticShape() || type.getNumElements() == 0) {
+    reason = "the shape must be static, with elements";
+    return failure();
+  }
+  info.rows = type.getDimSize(0);
+  info.cols = type.getNumElements() / info.rows;
+  info.iterations = op.getPowerIterations();
+  info.epsilon = op.getEpsilon().convertToDouble();
+  info.targetBlocks = std::max<int64_t>(1, options.numSMs) *
+                      std::max<int64_t>(1, options.blocksPerSM);
+  return getMemRefs({{op.getWeight(), &info.weight}, {op.getU(), &info.u}},
+                    {{op.getOutput(), &info.output},
+                     {op.getNewU(), &info.newU},
+                     {op.getSigma(), &info.sigma}},
+                    info.materializations, reason);
+}
+
+LogicalResult mlir::norm::checkSpectralNormToGPU(
+    Operation *op, const NormToGPUOptions &options, std::string &reason) {
+  SpectralNormInfo info;
+  return analyzeSpectralNorm(cast<SpectralNormOp>(op), options, info, reason);
+}
+
+//===----------------------------------------------------------------------===//
+// Kernel construction
+//===----------------------------------------------------------------------===//
+
+namespace {
+
+class SpectralNormKernelBuilder : KernelBuilderBase {
+public:
+  SpectralNormKernelBuilder(OpBuilder &b, Location loc,
+                            const SpectralNormInfo &info)
+      : KernelBuilderBase(b, loc), info(info) {}
+
+  void build();
+
+private:
+  /// W[row, col] as f32.
+  Value weightAt(Value row, Value col) {
+    Value offset = arith::AddIOp::create(
+        b, loc, arith::MulIOp::create(b, loc, row, index(info.cols)), col);
+    return loadScalar(info.weight, offset);
+  }
+  /// u[r] of the current iteration: the input, or b * s.
+  Value uAt(Value r, bool first) {
+    if (first)
+      return loadScalar(info.u, r);
+    return mul(loadScalar(scaleS, index(0)), loadScalar(s, r));
+  }
+  /// 1 / max(sqrt(sumSquares), epsilon).
+  Value inverseNorm(Value sumSquares) {
+    Value norm = math::SqrtOp::create(b, loc, sumSquares);
+    norm = arith::MaximumFOp::create(b, loc, norm, floatConst(info.epsilon));
+    return arith::DivFOp::create(b, loc, floatConst(1.0), norm);
+  }
+  /// Sum of squares of `vector[0, n)` into `*scale` as an inverse norm;
+  /// also sigma = inverse norm * sum of squares when `sigma` is set.
+  Value reduceNorm(Value vector, int64_t n, Value scale, Value sigmaDest,
+                   Value token);
+  void buildOutputs(Value &token);
+
+  const SpectralNormInfo &info;
+  // Workspace views: t [cols], s [rows], the inverse norms a and b, sigma.
+  Value t, s, scaleT, scaleS, sigmaValue;
+};
+
+} // namespace
+
+Value SpectralNormKernelBuilder::reduceNorm(Value vector, int64_t n,
+                                            Value scale, Value sigmaDest,
+                                            Value token) {
+  ColumnReduction spec;
+  spec.columnLanes = 1;
+  spec.chunks = std::clamp<int64_t>(llvm::divideCeil(n, kBlockSize), 1, 256);
+  auto prologue = [&](Value) -> SmallVector<Value> { return {}; };
+  auto element = [&](Value, Value r, ArrayRef<Value>) -> ColumnReduction::Pair {
+    Value x = loadScalar(vector, r);
+    return {mul(x, x), floatConst(0.0)};
+  };
+  auto finalize = [&](Value column, ColumnReduction::Pair sums) {
+    Value inv = inverseNorm(sums.first);
+    memref::StoreOp::create(b, loc, inv, scale, column);
+    if (sigmaDest)
+      memref::StoreOp::create(b, loc, mul(inv, sums.first), sigmaDest, column);
+  };
+  spec.prologue = prologue;
+  spec.element = element;
+  spec.finalize = finalize;
+  return buildColumnReduction(b, loc, spec, index(1), index(n), token);
+}
+
+void SpectralNormKernelBuilder::buildOutputs(Value &token) {
+  int64_t total = info.rows * info.cols;
+  Value one = index(1);
+  OpBuilder::InsertionGuard guard(b);
+  gpu::LaunchOp launch =
+      createLaunch(one, index(llvm::divideCeil(total, kBlockSize * kUnroll)),
+                   one, index(kBlockSize), token, {});
+  token = launch.getAsyncToken();
+  Value base = arith::AddIOp::create(
+      b, loc,
+      arith::MulIOp::create(b, loc, launch.getBlockIds().x,
+                            index(kBlockSize * kUnroll)),
+      launch.getThreadIds().x);
+  Value sigma = loadScalar(sigmaValue, index(0));
+  Value scaleU = loadScalar(scaleS, index(0));
+  for (int64_t k = 0; k < kUnroll; ++k) {
+    Value i = arith::AddIOp::create(b, loc, base, index(k * kBlockSize));
+    guarded(arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, i,
+                                  index(total)),
+            [&] {
+              storeScalar(arith::DivFOp::create(
+                              b, loc, loadScalar(info.weight, i), sigma),
+                          info.output, i);
+            });
+    if (info.newU)
+      guarded(
+          arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, i,
+                                index(info.rows)),
+          [&] { storeScalar(mul(scaleU, loadScalar(s, i)), info.newU, i); });
+  }
+  if (info.sigma)
+    guarded(
+        arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, base, index(0)),
+        [&] { storeScalar(sigma, info.sigma, index(0)); });
+}
+
+void SpectralNormKernelBuilder::build() {
+  Type tokenType = gpu::AsyncTokenType::get(b.getContext());
+  Value token =
+      gpu::WaitOp::create(b, loc, tokenType, ValueRange{}).getAsyncToken();
+  auto allocate = [&](int64_t size) {
+    auto alloc =
+        gpu::AllocOp::create(b, loc, MemRefType::get({size}, f32), tokenType,
+                             ValueRange{token}, ValueRange{}, ValueRange{});
+    token = alloc.getAsyncToken();
+    return alloc.getMemref();
+  };
+  t = allocate(info.cols);
+  s = allocate(info.rows);
+  scaleT = allocate(1);
+  scaleS = allocate(1);
+  sigmaValue = allocate(1);
+
+  for (int64_t iteration = 0; iteration < info.iterations; ++iteration) {
+    bool first = iteration == 0;
+    // t = W^T u: a column of W a column lane.
+    ColumnReduction wtu;
+    wtu.columnLanes = std::min<int64_t>(
+        32, llvm::bit_floor(static_cast<uint64_t>(info.cols)));
+    wtu.chunks = std::clamp<int64_t>(
+        llvm::divideCeil(info.targetBlocks,
+                         llvm::divideCeil(info.cols, wtu.columnLanes)),
+        1, std::min<int64_t>(256, info.rows));
+    auto none = [&](Value) -> SmallVector<Value> { return {}; };
+    auto wtuElement = [&](Value c, Value r,
+                          ArrayRef<Value>) -> ColumnReduction::Pair {
+      return {mul(weightAt(r, c), uAt(r, first)), floatConst(0.0)};
+    };
+    auto storeT = [&](Value c, ColumnReduction::Pair sums) {
+      memref::StoreOp::create(b, loc, sums.first, t, c);
+    };
+    wtu.prologue = none;
+    wtu.element = wtuElement;
+    wtu.finalize = storeT;
+    token = buildColumnReduction(b, loc, wtu, index(info.cols),
+                                 index(info.rows), token);
+    token = reduceNorm(t, info.cols, scaleT, Value(), token);
+
+    // s = W v = a * W t: a block a row of W.
+    ColumnReduction wv;
+    wv.columnLanes = 1;
+    wv.chunks = 1;
+    auto wvElement = [&](Value r, Value c,
+                         ArrayRef<Value>) -> ColumnReduction::Pair {
+      return {mul(weightAt(r, c), loadScalar(t, c)), floatConst(0.0)};
+    };
+    auto storeS = [&](Value r, ColumnReduction::Pair sums) {
+      memref::StoreOp::create(
+          b, loc, mul(loadScalar(scaleT, index(0)), sums.first), s, r);
+    };
+    wv.prologue = none;
+    wv.element = wvElement;
+    wv.finalize = storeS;
+    token = buildColumnReduction(b, loc, wv, index(info.rows), index(info.cols),
+                                 token);
+    bool last = iteration + 1 == info.iterations;
+    token =
+        reduceNorm(s, info.rows, scaleS, last ? sigmaValue : Value(), token);
+  }
+  buildOutputs(token);
+  for (Value buffer : {t, s, scaleT, scaleS, sigmaValue})
+    token = gpu::DeallocOp::create(b, loc, tokenType, ValueRange{token}, buffer)
+                .getAsyncToken();
+  gpu::WaitOp::create(b, loc, Type(), ValueRange{token});
+}
+
+//===----------------------------------------------------------------------===//
+// Pattern
+//===----------------------------------------------------------------------===//
+
+namespace {
+
+struct SpectralNormToGPUPattern : OpRewritePattern<SpectralNormOp> {
+  SpectralNormToGPUPattern(MLIRContext *ctx, const NormToGPUOptions &options)
+      : OpRewritePattern(ctx), options(options) {}
+
+  LogicalResult matchAndRewrite(SpectralNormOp op,
+                                PatternRewriter &rewriter) const override {
+    SpectralNormInfo info;
+    std::string reason;
+    if (failed(analyzeSpectralNorm(op, options, info, reason)))
+      return rewriter.notifyMatchFailure(op, reason);
+    FailureOr<Operation *> first =
+        getKernelInsertionPoint(rewriter, op, info.materializations);
+    if (failed(first))
+      return failure();
+    Location loc = op.getLoc();
+    rewriter.setInsertionPoint(*first);
+    SpectralNormInfo collapsed = info;
+    for (Value *m : {&collapsed.weight, &collapsed.output})
+      *m = collapseToVector(rewriter, loc, *m);
+    if (collapsed.sigma)
+      collapsed.sigma = memref::ExpandShapeOp::create(
+          rewriter, loc,
+          MemRefType::get(
+              {1}, cast<MemRefType>(info.sigma.getType()).getElementType()),
+          info.sigma, ArrayRef<ReassociationIndices>{},
+          ArrayRef<OpFoldResult>{rewriter.getIndexAttr(1)});
+    SpectralNormKernelBuilder(rewriter, loc, collapsed).build();
+    eraseLoweredOp(rewriter, op, info.materializations);
+    return success();
+  }
+
+  NormToGPUOptions options;
+};
+
+} // namespace
+
+void mlir::norm::populateSpectralNormToGPUPatterns(
+    RewritePatternSet &patterns, const NormToGPUOptions &options) {
+  patterns.add<SpectralNormToGPUPattern>(patterns.getContext(), options);
+}

@@ -52,15 +52,6 @@ func.func @too_long(%x: memref<4x131072xf32>, %y: memref<4x131072xf32>) {
 
 // -----
 
-func.func @batch_stats(%x: memref<8x64x4x4xf32>, %mean: memref<64xf32>) {
-  %xt = bufferization.to_tensor %x restrict : memref<8x64x4x4xf32> to tensor<8x64x4x4xf32>
-  // expected-error @+1 {{has no GPU kernel: this op has no GPU lowering (docs/gpu.md lists the ops that have one)}}
-  %n, %m, %m2 = norm.batch_stats %xt : tensor<8x64x4x4xf32> -> tensor<f32>, tensor<64xf32>
-  bufferization.materialize_in_destination %m in restrict writable %mean
-      : (tensor<64xf32>, memref<64xf32>) -> ()
-  return
-}
-
 func.func @spectral_norm_dim1(%w: memref<64x27xf32>, %u: memref<27xf32>,
     %wn: memref<64x27xf32>) {
   %wt = bufferization.to_tensor %w restrict : memref<64x27xf32> to tensor<64x27xf32>
@@ -193,26 +184,5 @@ func.func @layer_norm_grad_dynamic_row(%dy: memref<4x?xf32>, %x: memref<4x?xf32>
       rstd(%rt : tensor<4x1xf32>) axes = [1] : tensor<4x?xf32>
   bufferization.materialize_in_destination %gx in restrict writable %dx
       : (tensor<4x?xf32>, memref<4x?xf32>) -> ()
-  return
-}
-
-// -----
-
-func.func @batch_norm_grad_micro_batch(%dy: memref<4x8x3x3xf32>, %x: memref<4x8x3x3xf32>,
-    %m: memref<8xf32>, %r: memref<8xf32>, %s1: memref<8xf32>, %s2: memref<8xf32>,
-    %n: memref<f32>, %dx: memref<4x8x3x3xf32>) {
-  %dyt = bufferization.to_tensor %dy restrict : memref<4x8x3x3xf32> to tensor<4x8x3x3xf32>
-  %xt = bufferization.to_tensor %x restrict : memref<4x8x3x3xf32> to tensor<4x8x3x3xf32>
-  %mt = bufferization.to_tensor %m restrict : memref<8xf32> to tensor<8xf32>
-  %rt = bufferization.to_tensor %r restrict : memref<8xf32> to tensor<8xf32>
-  %s1t = bufferization.to_tensor %s1 restrict : memref<8xf32> to tensor<8xf32>
-  %s2t = bufferization.to_tensor %s2 restrict : memref<8xf32> to tensor<8xf32>
-  %nt = bufferization.to_tensor %n restrict : memref<f32> to tensor<f32>
-  // expected-error @+1 {{has no GPU kernel: the micro-batch form (batch_grad_sums) has no GPU kernel}}
-  %gx = norm.batch_norm_grad %dyt, %xt mean(%mt : tensor<8xf32>) rstd(%rt : tensor<8xf32>)
-      batch_grad_sums(%s1t, %s2t : tensor<8xf32>, tensor<8xf32>) count(%nt : tensor<f32>)
-      : tensor<4x8x3x3xf32>
-  bufferization.materialize_in_destination %gx in restrict writable %dx
-      : (tensor<4x8x3x3xf32>, memref<4x8x3x3xf32>) -> ()
   return
 }

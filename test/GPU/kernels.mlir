@@ -997,3 +997,76 @@ func.func @spectral_norm_bf16_linear(%w: memref<300x1000xbf16>,
       : (tensor<f32>, memref<f32>) -> ()
   return
 }
+
+// Micro-batch statistics (gradient accumulation): per-channel count, mean
+// and m2 of a bf16 micro-batch (a column reduction), Chan's merge of two
+// (a thread a channel), and batch_norm_grad's micro-batch form (grad_input
+// from the whole batch's sums and count).
+// CHECK-LABEL: func.func @batch_stats_bf16(
+// CHECK-COUNT-2: gpu.launch async
+// CHECK-NOT: norm.
+func.func @batch_stats_bf16(%x: memref<4x16x10x10xbf16>, %n: memref<f32>,
+    %mean: memref<16xf32>, %m2: memref<16xf32>) attributes {llvm.emit_c_interface} {
+  %xt = bufferization.to_tensor %x restrict : memref<4x16x10x10xbf16> to tensor<4x16x10x10xbf16>
+  %c, %m, %q = norm.batch_stats %xt : tensor<4x16x10x10xbf16> -> tensor<f32>, tensor<16xf32>
+  bufferization.materialize_in_destination %c in restrict writable %n
+      : (tensor<f32>, memref<f32>) -> ()
+  bufferization.materialize_in_destination %m in restrict writable %mean
+      : (tensor<16xf32>, memref<16xf32>) -> ()
+  bufferization.materialize_in_destination %q in restrict writable %m2
+      : (tensor<16xf32>, memref<16xf32>) -> ()
+  return
+}
+
+// CHECK-LABEL: func.func @batch_stats_merge_f32(
+// CHECK-COUNT-1: gpu.launch blocks
+// CHECK-NOT: norm.
+func.func @batch_stats_merge_f32(%na: memref<f32>, %ma: memref<16xf32>,
+    %qa: memref<16xf32>, %nb: memref<f32>, %mb: memref<16xf32>,
+    %qb: memref<16xf32>, %n: memref<f32>, %mean: memref<16xf32>,
+    %m2: memref<16xf32>, %var: memref<16xf32>) attributes {llvm.emit_c_interface} {
+  %nat = bufferization.to_tensor %na restrict : memref<f32> to tensor<f32>
+  %mat = bufferization.to_tensor %ma restrict : memref<16xf32> to tensor<16xf32>
+  %qat = bufferization.to_tensor %qa restrict : memref<16xf32> to tensor<16xf32>
+  %nbt = bufferization.to_tensor %nb restrict : memref<f32> to tensor<f32>
+  %mbt = bufferization.to_tensor %mb restrict : memref<16xf32> to tensor<16xf32>
+  %qbt = bufferization.to_tensor %qb restrict : memref<16xf32> to tensor<16xf32>
+  %c, %m, %q, %v = norm.batch_stats_merge %nat, %mat, %qat, %nbt, %mbt, %qbt
+      : tensor<f32>, tensor<16xf32> var(tensor<16xf32>)
+  bufferization.materialize_in_destination %m in restrict writable %mean
+      : (tensor<16xf32>, memref<16xf32>) -> ()
+  bufferization.materialize_in_destination %c in restrict writable %n
+      : (tensor<f32>, memref<f32>) -> ()
+  bufferization.materialize_in_destination %q in restrict writable %m2
+      : (tensor<16xf32>, memref<16xf32>) -> ()
+  bufferization.materialize_in_destination %v in restrict writable %var
+      : (tensor<16xf32>, memref<16xf32>) -> ()
+  return
+}
+
+// CHECK-LABEL: func.func @batch_norm_grad_micro_batch_f32(
+// CHECK-COUNT-3: gpu.launch async
+// CHECK-NOT: norm.
+func.func @batch_norm_grad_micro_batch_f32(%dy: memref<4x16x10x10xf32>,
+    %x: memref<4x16x10x10xf32>, %mean: memref<16xf32>, %rstd: memref<16xf32>,
+    %w: memref<16xf32>, %sd: memref<16xf32>, %sdx: memref<16xf32>,
+    %n: memref<f32>, %dx: memref<4x16x10x10xf32>, %dw: memref<16xf32>)
+    attributes {llvm.emit_c_interface} {
+  %dyt = bufferization.to_tensor %dy restrict : memref<4x16x10x10xf32> to tensor<4x16x10x10xf32>
+  %xt = bufferization.to_tensor %x restrict : memref<4x16x10x10xf32> to tensor<4x16x10x10xf32>
+  %mt = bufferization.to_tensor %mean restrict : memref<16xf32> to tensor<16xf32>
+  %rt = bufferization.to_tensor %rstd restrict : memref<16xf32> to tensor<16xf32>
+  %wt = bufferization.to_tensor %w restrict : memref<16xf32> to tensor<16xf32>
+  %sdt = bufferization.to_tensor %sd restrict : memref<16xf32> to tensor<16xf32>
+  %sdxt = bufferization.to_tensor %sdx restrict : memref<16xf32> to tensor<16xf32>
+  %nt = bufferization.to_tensor %n restrict : memref<f32> to tensor<f32>
+  %gx, %gw = norm.batch_norm_grad %dyt, %xt mean(%mt : tensor<16xf32>)
+      rstd(%rt : tensor<16xf32>) weight(%wt : tensor<16xf32>)
+      batch_grad_sums(%sdt, %sdxt : tensor<16xf32>, tensor<16xf32>)
+      count(%nt : tensor<f32>) : tensor<4x16x10x10xf32> grad_weight(tensor<16xf32>)
+  bufferization.materialize_in_destination %gx in restrict writable %dx
+      : (tensor<4x16x10x10xf32>, memref<4x16x10x10xf32>) -> ()
+  bufferization.materialize_in_destination %gw in restrict writable %dw
+      : (tensor<16xf32>, memref<16xf32>) -> ()
+  return
+}

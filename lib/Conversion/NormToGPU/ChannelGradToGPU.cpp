@@ -64,6 +64,9 @@ struct ChannelGradInfo {
   ActivationAttr activation;
   Value gradOutput, input, residual, mean, rstd, weight, bias, residualSumGrad;
   Value gradInput, gradWeight, gradBias;
+  /// batch_norm_grad's micro-batch form: the whole batch's sums (per
+  /// channel) and element count (rank 0), for grad_input.
+  Value sumDpre, sumDpreXhat, count;
   SmallVector<Operation *> materializations;
   int64_t batch = 1, channels = 1, spatial = 1;
   bool channelsLast = false;
@@ -92,12 +95,9 @@ static LogicalResult analyzeChannelGrad(Operation *op,
                                         std::string &reason) {
   Value gradOutput, input, residual, mean, rstd, weight, bias, residualSumGrad;
   Value gradInput, gradWeight, gradBias;
+  Value sumDpre, sumDpreXhat, count;
   int64_t axis = 1;
   if (auto bn = dyn_cast<BatchNormGradOp>(op)) {
-    if (bn.getSumDpre()) {
-      reason = "the micro-batch form (batch_grad_sums) has no GPU kernel";
-      return failure();
-    }
     info.activation = bn.getActivationAttr();
     gradOutput = bn.getGradOutput();
     input = bn.getInput();
@@ -111,6 +111,9 @@ static LogicalResult analyzeChannelGrad(Operation *op,
     gradWeight = bn.getGradWeight();
     gradBias = bn.getGradBias();
     axis = bn.getFeatureAxis();
+    sumDpre = bn.getSumDpre();
+    sumDpreXhat = bn.getSumDpreXhat();
+    count = bn.getCount();
   } else if (auto abn = dyn_cast<InplaceABNGradOp>(op)) {
     info.fromOutput = true;
     info.activation = abn.getActivationAttr();
@@ -191,7 +194,10 @@ static LogicalResult analyzeChannelGrad(Operation *op,
                      {rstd, &info.rstd},
                      {weight, &info.weight},
                      {bias, &info.bias},
-                     {residualSumGrad, &info.residualSumGrad}},
+                     {residualSumGrad, &info.residualSumGrad},
+                     {sumDpre, &info.sumDpre},
+                     {sumDpreXhat, &info.sumDpreXhat},
+                     {count, &info.count}},
                     {{gradInput, &info.gradInput},
                      {gradWeight, &info.gradWeight},
                      {gradBias, &info.gradBias}},
@@ -353,8 +359,13 @@ void ChannelGradKernelBuilder::buildGradInput(Value sums, Value &token) {
       arith::MulIOp::create(b, loc, launch.getBlockIds().x,
                             index(kBlockSize * kUnroll)),
       launch.getThreadIds().x);
-  Value invN = floatConst(
-      1.0 / static_cast<double>(info.isGroup() ? info.setSize() : info.rows()));
+  Value invN =
+      info.count
+          ? arith::DivFOp::create(b, loc, floatConst(1.0),
+                                  loadScalar(info.count, index(0)))
+                .getResult()
+          : floatConst(1.0 / static_cast<double>(info.isGroup() ? info.setSize()
+                                                                : info.rows()));
   for (int64_t k = 0; k < kUnroll; ++k) {
     Value offset = arith::AddIOp::create(b, loc, base, index(k * kBlockSize));
     Value valid = total % (kBlockSize * kUnroll) == 0
@@ -367,11 +378,16 @@ void ChannelGradKernelBuilder::buildGradInput(Value sums, Value &token) {
       Value set = info.isGroup() ? setOf(offset, c) : c;
       ChannelParams p = loadParams(c, set);
       auto [xhat, dpre] = recompute(offset, p);
-      Value first = mul(loadScalar(sums, set), invN);
-      Value second =
-          mul(loadScalar(sums,
-                         arith::AddIOp::create(b, loc, set, index(numSums()))),
-              invN);
+      Value first, second;
+      if (info.sumDpre) {
+        first = mul(loadScalar(info.sumDpreXhat, c), invN);
+        second = mul(loadScalar(info.sumDpre, c), invN);
+      } else {
+        first = mul(loadScalar(sums, set), invN);
+        second = mul(loadScalar(sums, arith::AddIOp::create(b, loc, set,
+                                                            index(numSums()))),
+                     invN);
+      }
       Value g;
       if (info.isGroup()) {
         // rstd * (dxhat - mean(dxhat) - xhat * mean(dxhat * xhat)).
@@ -484,7 +500,8 @@ void ChannelGradKernelBuilder::build() {
     token = reduceSets(sums, token);
     if (info.gradWeight || info.gradBias)
       token = reduceChannels(sums, token);
-  } else {
+  } else if (!info.sumDpre || info.gradWeight || info.gradBias) {
+    // The micro-batch form takes grad_input's sums from its operands.
     token = reduceChannels(sums, token);
   }
   buildGradInput(sums, token);
@@ -524,9 +541,17 @@ struct ChannelGradToGPUPattern : RewritePattern {
          {&collapsed.gradOutput, &collapsed.input, &collapsed.residual,
           &collapsed.residualSumGrad, &collapsed.gradInput, &collapsed.mean,
           &collapsed.rstd, &collapsed.weight, &collapsed.bias,
-          &collapsed.gradWeight, &collapsed.gradBias})
+          &collapsed.gradWeight, &collapsed.gradBias, &collapsed.sumDpre,
+          &collapsed.sumDpreXhat})
       if (*m)
         *m = collapseToVector(rewriter, loc, *m);
+    if (collapsed.count)
+      collapsed.count = memref::ExpandShapeOp::create(
+          rewriter, loc,
+          MemRefType::get(
+              {1}, cast<MemRefType>(info.count.getType()).getElementType()),
+          info.count, ArrayRef<ReassociationIndices>{},
+          ArrayRef<OpFoldResult>{rewriter.getIndexAttr(1)});
     ChannelGradKernelBuilder(rewriter, loc, collapsed).build();
     eraseLoweredOp(rewriter, op, info.materializations);
     return success();

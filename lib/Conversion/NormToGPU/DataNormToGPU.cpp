@@ -88,8 +88,11 @@ struct DataNormInfo {
 struct FitInfo {
   bool moments = true;
   int64_t correction = 0;
-  /// Memrefs: `first` is the mean or min, `second` the std or max.
-  Value input, first, second;
+  /// batch_stats: the second result is m2 = sum((x - mean)^2), and `count`
+  /// (rank 0) the element count of a channel.
+  bool m2 = false;
+  /// Memrefs: `first` is the mean or min, `second` the std, m2 or max.
+  Value input, first, second, count;
   SmallVector<Operation *> materializations;
   SmallVector<DimRun> runs;
   std::optional<int64_t> numElements;
@@ -100,11 +103,18 @@ struct FitInfo {
   int64_t featureLanes = 1, reduceLanes = kBlockSize, chunks = 1;
 };
 
+/// A batch_stats_merge, analyzed: memrefs of its operands and results.
+struct MergeInfo {
+  Value countA, meanA, m2A, countB, meanB, m2B;
+  Value count, mean, m2, var;
+  SmallVector<Operation *> materializations;
+};
+
 } // namespace
 
 bool mlir::norm::isDataNormOp(Operation *op) {
   return isa<StandardizeOp, MinMaxScaleOp, ImageNormalizeOp, MomentsOp,
-             MinMaxOp>(op);
+             MinMaxOp, BatchStatsOp, BatchStatsMergeOp>(op);
 }
 
 /// The dimensions of `shape` as runs of consecutive kept / reduced
@@ -234,8 +244,9 @@ static LogicalResult analyzeDataNorm(Operation *op, DataNormInfo &info,
 /// cannot become kernels.
 static LogicalResult analyzeFit(Operation *op, const NormToGPUOptions &options,
                                 FitInfo &info, std::string &reason) {
-  Value input, first, second;
+  Value input, first, second, count;
   ArrayRef<int64_t> axes;
+  SmallVector<int64_t> batchAxes;
   if (auto mo = dyn_cast<MomentsOp>(op)) {
     info.moments = true;
     info.correction = mo.getCorrection();
@@ -249,8 +260,21 @@ static LogicalResult analyzeFit(Operation *op, const NormToGPUOptions &options,
     first = mm.getMin();
     second = mm.getMax();
     axes = mm.getAxes();
+  } else if (auto bs = dyn_cast<BatchStatsOp>(op)) {
+    // moments over every dimension but the channels', m2 for the std.
+    info.moments = true;
+    info.m2 = true;
+    input = bs.getInput();
+    first = bs.getMean();
+    second = bs.getM2();
+    count = bs.getCount();
+    int64_t rank = bs.getInput().getType().getRank();
+    for (int64_t d = 0; d < rank; ++d)
+      if (d != static_cast<int64_t>(bs.getFeatureAxis()))
+        batchAxes.push_back(d);
+    axes = batchAxes;
   } else {
-    reason = "not a moments or min_max";
+    reason = "not a moments, min_max or batch_stats";
     return failure();
   }
   auto inputType = cast<RankedTensorType>(input.getType());
@@ -301,14 +325,43 @@ static LogicalResult analyzeFit(Operation *op, const NormToGPUOptions &options,
                                                     {second, &info.second}};
   if (first.use_empty())
     std::swap(results[0], results[1]);
+  if (count)
+    results.push_back({count, &info.count});
   return getMemRefs({{input, &info.input}}, results, info.materializations,
                     reason);
+}
+
+/// Fills `info` for a batch_stats_merge; fails with a reason when it cannot
+/// become a kernel.
+static LogicalResult analyzeMerge(BatchStatsMergeOp op, MergeInfo &info,
+                                  std::string &reason) {
+  if (!isSupportedFloat(getElementTypeOrSelf(op.getMeanA().getType())) ||
+      !isSupportedFloat(getElementTypeOrSelf(op.getCountA().getType()))) {
+    reason = "the element types must be f32, f16 or bf16";
+    return failure();
+  }
+  // The mean first: the count is rank 0.
+  return getMemRefs({{op.getCountA(), &info.countA},
+                     {op.getMeanA(), &info.meanA},
+                     {op.getM2A(), &info.m2A},
+                     {op.getCountB(), &info.countB},
+                     {op.getMeanB(), &info.meanB},
+                     {op.getM2B(), &info.m2B}},
+                    {{op.getMean(), &info.mean},
+                     {op.getCount(), &info.count},
+                     {op.getM2(), &info.m2},
+                     {op.getVar(), &info.var}},
+                    info.materializations, reason);
 }
 
 LogicalResult mlir::norm::checkDataNormToGPU(Operation *op,
                                              const NormToGPUOptions &options,
                                              std::string &reason) {
-  if (isa<MomentsOp, MinMaxOp>(op)) {
+  if (auto merge = dyn_cast<BatchStatsMergeOp>(op)) {
+    MergeInfo info;
+    return analyzeMerge(merge, info, reason);
+  }
+  if (isa<MomentsOp, MinMaxOp, BatchStatsOp>(op)) {
     FitInfo info;
     return analyzeFit(op, options, info, reason);
   }
@@ -563,8 +616,14 @@ void FitKernelBuilder::finalize(Value f, ColumnReduction::Pair sums,
     Value dof = n;
     if (info.correction != 0)
       dof = sub(n, floatConst(static_cast<double>(info.correction)));
-    second = math::SqrtOp::create(b, loc,
-                                  arith::DivFOp::create(b, loc, squares, dof));
+    second = info.m2 ? squares
+                     : math::SqrtOp::create(
+                           b, loc, arith::DivFOp::create(b, loc, squares, dof))
+                           .getResult();
+    if (info.count)
+      guarded(
+          arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, f, index(0)),
+          [&] { storeScalar(n, info.count, index(0)); });
     if (info.first)
       first = add(loadInput(f, index(0)), mean);
   }
@@ -626,6 +685,67 @@ void FitKernelBuilder::build() {
   gpu::WaitOp::create(b, loc, Type(), ValueRange{token});
 }
 
+namespace {
+
+/// Builds the kernel of a batch_stats_merge: a thread a channel (Chan's
+/// pairwise update); thread 0 also writes the count. The statistics are the
+/// collapsed 1-D memrefs, the counts memref<1x...>.
+class MergeKernelBuilder : KernelBuilderBase {
+public:
+  MergeKernelBuilder(OpBuilder &b, Location loc, const MergeInfo &info)
+      : KernelBuilderBase(b, loc), info(info) {}
+
+  void build() {
+    Value one = index(1);
+    Value channels = memref::DimOp::create(b, loc, info.meanA, 0);
+    Value grid =
+        arith::CeilDivUIOp::create(b, loc, channels, index(kBlockSize));
+    OpBuilder::InsertionGuard guard(b);
+    Value any = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ugt,
+                                      channels, index(0));
+    auto ifOp = scf::IfOp::create(b, loc, any, /*withElseRegion=*/false);
+    b.setInsertionPointToStart(&ifOp.getThenRegion().front());
+    gpu::LaunchOp launch = createLaunch(one, grid, one, index(kBlockSize),
+                                        /*dependency=*/Value(), {});
+    Value c = arith::AddIOp::create(
+        b, loc,
+        arith::MulIOp::create(b, loc, launch.getBlockIds().x,
+                              index(kBlockSize)),
+        launch.getThreadIds().x);
+    Value zero = index(0);
+    Value countA = loadScalar(info.countA, zero);
+    Value countB = loadScalar(info.countB, zero);
+    Value count = add(countA, countB);
+    guarded(arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, c, zero),
+            [&] {
+              if (info.count)
+                storeScalar(count, info.count, zero);
+            });
+    guarded(
+        arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, c, channels),
+        [&] {
+          // delta = mean_b - mean_a; mean = mean_a + delta * n_b / n;
+          // m2 = m2_a + m2_b + delta^2 * n_a * n_b / n.
+          Value meanA = loadScalar(info.meanA, c);
+          Value delta = sub(loadScalar(info.meanB, c), meanA);
+          Value weightB = arith::DivFOp::create(b, loc, countB, count);
+          Value mean = add(meanA, mul(delta, weightB));
+          Value m2 = add(add(loadScalar(info.m2A, c), loadScalar(info.m2B, c)),
+                         mul(mul(mul(delta, delta), countA), weightB));
+          storeScalar(mean, info.mean, c);
+          if (info.m2)
+            storeScalar(m2, info.m2, c);
+          if (info.var)
+            storeScalar(arith::DivFOp::create(b, loc, m2, count), info.var, c);
+        });
+  }
+
+private:
+  const MergeInfo &info;
+};
+
+} // namespace
+
 //===----------------------------------------------------------------------===//
 // Pattern
 //===----------------------------------------------------------------------===//
@@ -653,8 +773,10 @@ struct DataNormToGPUPattern : RewritePattern {
                                 PatternRewriter &rewriter) const override {
     if (!isDataNormOp(op))
       return failure();
-    if (isa<MomentsOp, MinMaxOp>(op))
+    if (isa<MomentsOp, MinMaxOp, BatchStatsOp>(op))
       return rewriteFit(op, rewriter);
+    if (auto merge = dyn_cast<BatchStatsMergeOp>(op))
+      return rewriteMerge(merge, rewriter);
     DataNormInfo info;
     std::string reason;
     if (failed(analyzeDataNorm(op, info, reason)))
@@ -675,6 +797,30 @@ struct DataNormToGPUPattern : RewritePattern {
     return success();
   }
 
+  LogicalResult rewriteMerge(BatchStatsMergeOp op,
+                             PatternRewriter &rewriter) const {
+    MergeInfo info;
+    std::string reason;
+    if (failed(analyzeMerge(op, info, reason)))
+      return rewriter.notifyMatchFailure(op, reason);
+    FailureOr<Operation *> first =
+        getKernelInsertionPoint(rewriter, op, info.materializations);
+    if (failed(first))
+      return failure();
+    Location loc = op.getLoc();
+    rewriter.setInsertionPoint(*first);
+    MergeInfo collapsed = info;
+    for (Value *m :
+         {&collapsed.countA, &collapsed.meanA, &collapsed.m2A,
+          &collapsed.countB, &collapsed.meanB, &collapsed.m2B, &collapsed.count,
+          &collapsed.mean, &collapsed.m2, &collapsed.var})
+      if (*m)
+        *m = toVector(rewriter, loc, *m);
+    MergeKernelBuilder(rewriter, loc, collapsed).build();
+    eraseLoweredOp(rewriter, op, info.materializations);
+    return success();
+  }
+
   LogicalResult rewriteFit(Operation *op, PatternRewriter &rewriter) const {
     FitInfo info;
     std::string reason;
@@ -688,7 +834,8 @@ struct DataNormToGPUPattern : RewritePattern {
     Location loc = op->getLoc();
     rewriter.setInsertionPoint(*first);
     FitInfo collapsed = info;
-    for (Value *m : {&collapsed.input, &collapsed.first, &collapsed.second})
+    for (Value *m : {&collapsed.input, &collapsed.first, &collapsed.second,
+                     &collapsed.count})
       if (*m)
         *m = toVector(rewriter, loc, *m);
     FitKernelBuilder(rewriter, loc, collapsed).build();

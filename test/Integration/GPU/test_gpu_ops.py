@@ -667,3 +667,52 @@ def test_spectral_norm(gpu_lib, name, shape, dtype, iterations):
                                atol=1e-4)
     _check(new_u, uu.to(u.dtype), dtype)
     _check(out, (w.double() / ref_sigma).to(w.dtype), dtype)
+
+
+def test_batch_stats_and_merge(gpu_lib):
+    """Statistics of two micro-batches merged = those of the whole batch."""
+    torch = _torch()
+    a = _randn(4, 16, 10, 10, dtype="bf16").add_(50.0)
+    b = _randn(4, 16, 10, 10, dtype="bf16").sub_(3.0)
+    parts = []
+    for x in (a, b):
+        n = torch.empty((), device="cuda")
+        mean, m2 = (torch.empty(16, device="cuda") for _ in range(2))
+        gpu_lib.call("batch_stats_bf16", x, n, mean, m2)
+        parts += [n, mean, m2]
+    n = torch.empty((), device="cuda")
+    mean, m2, var = (torch.empty(16, device="cuda") for _ in range(3))
+    gpu_lib.call("batch_stats_merge_f32", *parts, n, mean, m2, var)
+    gpu_lib.synchronize()
+    whole = torch.cat([a, b]).double()
+    ref_var, ref_mean = torch.var_mean(whole, (0, 2, 3), correction=0)
+    assert float(n) == 800.0
+    torch.testing.assert_close(mean.double(), ref_mean, rtol=1e-4, atol=1e-4)
+    torch.testing.assert_close(var.double(), ref_var, rtol=1e-4, atol=1e-4)
+    torch.testing.assert_close(m2.double(), ref_var * 800, rtol=1e-4,
+                               atol=1e-3)
+
+
+def test_batch_norm_grad_micro_batch(gpu_lib):
+    """Half a batch's grad_input from the whole batch's statistics, sums and
+    count, against autograd of batch_norm over the whole batch."""
+    torch = _torch()
+    x, dy = _randn(8, 16, 10, 10), _randn(8, 16, 10, 10)
+    w = _randn(16)
+    xr = x.clone().requires_grad_()
+    torch.nn.functional.batch_norm(xr, None, None, w, None, training=True,
+                                   eps=1e-5).backward(dy)
+    mean = x.mean((0, 2, 3))
+    rstd = torch.rsqrt(x.var((0, 2, 3), correction=0) + 1e-5)
+    xhat = (x - mean[:, None, None]) * rstd[:, None, None]
+    sum_dpre = dy.sum((0, 2, 3))
+    sum_dpre_xhat = (dy * xhat).sum((0, 2, 3))
+    count = torch.tensor(800.0, device="cuda")
+    dx, dw = torch.empty_like(x[:4]), torch.empty_like(w)
+    gpu_lib.call("batch_norm_grad_micro_batch_f32", dy[:4].contiguous(),
+                 x[:4].contiguous(), mean, rstd, w, sum_dpre, sum_dpre_xhat,
+                 count, dx, dw)
+    gpu_lib.synchronize()
+    _check(dx, xr.grad[:4], "f32")
+    torch.testing.assert_close(dw, (dy[:4] * xhat[:4]).sum((0, 2, 3)),
+                               rtol=1e-4, atol=1e-3)

@@ -740,3 +740,72 @@ def test_spectral_norm(name, shape, dtype, iterations):
     check(sigma, expected["sigma"], "f32", "sigma", tol=1e-4)
     check(new_u, expected["new_u"], dtype, "new_u")
     check(out, expected["output"], dtype, "output")
+
+
+# -- Micro-batch statistics and the micro-batch form of batch_norm_grad --
+
+def _batch_stats(x, axis=1):
+    red = tuple(a for a in range(x.ndim) if a != axis)
+    x = f64(x)
+    mean = x.mean(red)
+    shape = [1] * x.ndim
+    shape[axis] = -1
+    return (x.size // x.shape[axis], mean,
+            ((x - mean.reshape(shape)) ** 2).sum(red))
+
+
+def test_batch_stats():
+    rng = np.random.default_rng(28)
+    x = randn(rng, 4, 16, 10, 10, dtype="bf16", offset=50.0)
+    n, mean, m2 = (np.zeros((), np.float32), np.zeros(16, np.float32),
+                   np.zeros(16, np.float32))
+    run("sm_90a", "batch_stats_bf16", x, n, mean, m2)
+    en, emean, em2 = _batch_stats(x)
+    assert float(n) == en
+    check(mean, emean, "f32", "mean")
+    check(m2, em2, "f32", "m2", tol=1e-4)
+
+
+def test_batch_stats_merge():
+    """The merge of two parts' statistics is the statistics of the union."""
+    rng = np.random.default_rng(29)
+    a, b = randn(rng, 3, 16, 5, 5) + 7.0, randn(rng, 5, 16, 5, 5) - 2.0
+    (na, ma, qa), (nb, mb, qb) = _batch_stats(a), _batch_stats(b)
+    f32 = np.float32
+    args = [np.array(na, f32), ma.astype(f32), qa.astype(f32),
+            np.array(nb, f32), mb.astype(f32), qb.astype(f32)]
+    n, mean, m2, var = (np.zeros((), f32), np.zeros(16, f32),
+                        np.zeros(16, f32), np.zeros(16, f32))
+    run("sm_90a", "batch_stats_merge_f32", *args, n, mean, m2, var)
+    en, emean, em2 = _batch_stats(np.concatenate([a, b]))
+    assert float(n) == en
+    check(mean, emean, "f32", "mean")
+    check(m2, em2, "f32", "m2")
+    check(var, em2 / en, "f32", "var")
+
+
+def test_batch_norm_grad_micro_batch():
+    """grad_input of one micro-batch with the whole batch's statistics,
+    sums and count equals that part of the full batch's grad_input;
+    grad_weight is the micro-batch's own sum."""
+    rng = np.random.default_rng(30)
+    x, dy = randn(rng, 8, 16, 10, 10), randn(rng, 8, 16, 10, 10)
+    w = randn(rng, 16)
+    fwd = ref.batch_norm_training(x, np.zeros(16), np.ones(16), w)
+    mean, rstd = (fwd[k].astype(np.float32) for k in ("saved_mean",
+                                                       "saved_rstd"))
+    shape = (1, 16, 1, 1)
+    xhat = (f64(x) - f64(mean).reshape(shape)) * f64(rstd).reshape(shape)
+    full_dx, _, sum_dpre = _channel_grad(dy, xhat, xhat, rstd, w, None, 1)
+    sum_dpre_xhat = (f64(dy) * xhat).sum((0, 2, 3))
+    part = slice(0, 4)
+    dx = np.zeros_like(x[part])
+    dw = np.zeros(16, np.float32)
+    run("sm_90a", "batch_norm_grad_micro_batch_f32",
+        np.ascontiguousarray(dy[part]), np.ascontiguousarray(x[part]), mean,
+        rstd, w, sum_dpre.astype(np.float32),
+        sum_dpre_xhat.astype(np.float32), np.array(800.0, np.float32), dx,
+        dw)
+    check(dx, full_dx[part], "f32", "grad_input")
+    check(dw, (f64(dy[part]) * xhat[part]).sum((0, 2, 3)), "f32",
+          "grad_weight")

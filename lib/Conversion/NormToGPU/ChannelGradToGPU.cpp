@@ -527,34 +527,19 @@ struct ChannelGradToGPUPattern : RewritePattern {
       return failure();
     ChannelGradInfo info;
     std::string reason;
-    if (failed(analyzeChannelGrad(op, options, info, reason)))
-      return rewriter.notifyMatchFailure(op, reason);
-    FailureOr<Operation *> first =
-        getKernelInsertionPoint(rewriter, op, info.materializations);
-    if (failed(first))
-      return failure();
-
-    Location loc = op->getLoc();
-    rewriter.setInsertionPoint(*first);
-    ChannelGradInfo collapsed = info;
-    for (Value *m :
-         {&collapsed.gradOutput, &collapsed.input, &collapsed.residual,
-          &collapsed.residualSumGrad, &collapsed.gradInput, &collapsed.mean,
-          &collapsed.rstd, &collapsed.weight, &collapsed.bias,
-          &collapsed.gradWeight, &collapsed.gradBias, &collapsed.sumDpre,
-          &collapsed.sumDpreXhat})
-      if (*m)
-        *m = collapseToVector(rewriter, loc, *m);
-    if (collapsed.count)
-      collapsed.count = memref::ExpandShapeOp::create(
-          rewriter, loc,
-          MemRefType::get(
-              {1}, cast<MemRefType>(info.count.getType()).getElementType()),
-          info.count, ArrayRef<ReassociationIndices>{},
-          ArrayRef<OpFoldResult>{rewriter.getIndexAttr(1)});
-    ChannelGradKernelBuilder(rewriter, loc, collapsed).build();
-    eraseLoweredOp(rewriter, op, info.materializations);
-    return success();
+    LogicalResult analyzed = analyzeChannelGrad(op, options, info, reason);
+    return rewriteIntoKernels(
+        rewriter, op, analyzed, reason, info.materializations, [&] {
+          ChannelGradInfo collapsed = info;
+          collapseToVectors(
+              rewriter, op->getLoc(),
+              {&collapsed.gradOutput, &collapsed.input, &collapsed.residual,
+               &collapsed.residualSumGrad, &collapsed.gradInput,
+               &collapsed.mean, &collapsed.rstd, &collapsed.weight,
+               &collapsed.bias, &collapsed.gradWeight, &collapsed.gradBias,
+               &collapsed.sumDpre, &collapsed.sumDpreXhat, &collapsed.count});
+          ChannelGradKernelBuilder(rewriter, op->getLoc(), collapsed).build();
+        });
   }
 
   NormToGPUOptions options;

@@ -1693,27 +1693,18 @@ struct ChannelNormToGPUPattern : RewritePattern {
       return failure();
     ChannelNormInfo info;
     std::string reason;
-    if (failed(analyzeChannelNorm(op, options, info, reason)))
-      return rewriter.notifyMatchFailure(op, reason);
-
-    // The kernels run where the first result is materialized.
-    FailureOr<Operation *> first =
-        getKernelInsertionPoint(rewriter, op, info.materializations);
-    if (failed(first))
-      return failure();
-
-    Location loc = op->getLoc();
-    rewriter.setInsertionPoint(*first);
-    ChannelNormInfo collapsed = info;
-    for (Value *v : {&collapsed.input, &collapsed.output, &collapsed.mean,
-                     &collapsed.rstd})
-      if (*v)
-        *v = collapseToVector(rewriter, loc, *v);
-    Type elementType = cast<MemRefType>(info.input.getType()).getElementType();
-    ChannelKernelBuilder(rewriter, loc, collapsed, elementType).build();
-
-    eraseLoweredOp(rewriter, op, info.materializations);
-    return success();
+    LogicalResult analyzed = analyzeChannelNorm(op, options, info, reason);
+    return rewriteIntoKernels(
+        rewriter, op, analyzed, reason, info.materializations, [&] {
+          ChannelNormInfo collapsed = info;
+          collapseToVectors(rewriter, op->getLoc(),
+                            {&collapsed.input, &collapsed.output,
+                             &collapsed.mean, &collapsed.rstd});
+          Type elementType =
+              cast<MemRefType>(info.input.getType()).getElementType();
+          ChannelKernelBuilder(rewriter, op->getLoc(), collapsed, elementType)
+              .build();
+        });
   }
 
   NormToGPUOptions options;

@@ -750,18 +750,6 @@ private:
 // Pattern
 //===----------------------------------------------------------------------===//
 
-/// The 0-d statistics of a 1-D input as memref<1x...>, others collapsed to
-/// one dimension.
-static Value toVector(OpBuilder &b, Location loc, Value memref) {
-  auto type = cast<MemRefType>(memref.getType());
-  if (type.getRank() != 0)
-    return collapseToVector(b, loc, memref);
-  return memref::ExpandShapeOp::create(
-      b, loc, MemRefType::get({1}, type.getElementType()), memref,
-      ArrayRef<ReassociationIndices>{},
-      ArrayRef<OpFoldResult>{b.getIndexAttr(1)});
-}
-
 namespace {
 
 struct DataNormToGPUPattern : RewritePattern {
@@ -779,68 +767,46 @@ struct DataNormToGPUPattern : RewritePattern {
       return rewriteMerge(merge, rewriter);
     DataNormInfo info;
     std::string reason;
-    if (failed(analyzeDataNorm(op, info, reason)))
-      return rewriter.notifyMatchFailure(op, reason);
-    FailureOr<Operation *> first =
-        getKernelInsertionPoint(rewriter, op, info.materializations);
-    if (failed(first))
-      return failure();
-
-    Location loc = op->getLoc();
-    rewriter.setInsertionPoint(*first);
-    DataNormInfo collapsed = info;
-    for (Value *m : {&collapsed.input, &collapsed.output, &collapsed.center,
-                     &collapsed.spread})
-      *m = toVector(rewriter, loc, *m);
-    DataNormKernelBuilder(rewriter, loc, collapsed).build();
-    eraseLoweredOp(rewriter, op, info.materializations);
-    return success();
+    LogicalResult analyzed = analyzeDataNorm(op, info, reason);
+    return rewriteIntoKernels(
+        rewriter, op, analyzed, reason, info.materializations, [&] {
+          DataNormInfo collapsed = info;
+          collapseToVectors(rewriter, op->getLoc(),
+                            {&collapsed.input, &collapsed.output,
+                             &collapsed.center, &collapsed.spread});
+          DataNormKernelBuilder(rewriter, op->getLoc(), collapsed).build();
+        });
   }
 
   LogicalResult rewriteMerge(BatchStatsMergeOp op,
                              PatternRewriter &rewriter) const {
     MergeInfo info;
     std::string reason;
-    if (failed(analyzeMerge(op, info, reason)))
-      return rewriter.notifyMatchFailure(op, reason);
-    FailureOr<Operation *> first =
-        getKernelInsertionPoint(rewriter, op, info.materializations);
-    if (failed(first))
-      return failure();
-    Location loc = op.getLoc();
-    rewriter.setInsertionPoint(*first);
-    MergeInfo collapsed = info;
-    for (Value *m :
-         {&collapsed.countA, &collapsed.meanA, &collapsed.m2A,
-          &collapsed.countB, &collapsed.meanB, &collapsed.m2B, &collapsed.count,
-          &collapsed.mean, &collapsed.m2, &collapsed.var})
-      if (*m)
-        *m = toVector(rewriter, loc, *m);
-    MergeKernelBuilder(rewriter, loc, collapsed).build();
-    eraseLoweredOp(rewriter, op, info.materializations);
-    return success();
+    LogicalResult analyzed = analyzeMerge(op, info, reason);
+    return rewriteIntoKernels(
+        rewriter, op, analyzed, reason, info.materializations, [&] {
+          MergeInfo collapsed = info;
+          collapseToVectors(rewriter, op.getLoc(),
+                            {&collapsed.countA, &collapsed.meanA,
+                             &collapsed.m2A, &collapsed.countB,
+                             &collapsed.meanB, &collapsed.m2B, &collapsed.count,
+                             &collapsed.mean, &collapsed.m2, &collapsed.var});
+          MergeKernelBuilder(rewriter, op.getLoc(), collapsed).build();
+        });
   }
 
   LogicalResult rewriteFit(Operation *op, PatternRewriter &rewriter) const {
     FitInfo info;
     std::string reason;
-    if (failed(analyzeFit(op, options, info, reason)))
-      return rewriter.notifyMatchFailure(op, reason);
-    FailureOr<Operation *> first =
-        getKernelInsertionPoint(rewriter, op, info.materializations);
-    if (failed(first))
-      return failure();
-
-    Location loc = op->getLoc();
-    rewriter.setInsertionPoint(*first);
-    FitInfo collapsed = info;
-    for (Value *m : {&collapsed.input, &collapsed.first, &collapsed.second,
-                     &collapsed.count})
-      if (*m)
-        *m = toVector(rewriter, loc, *m);
-    FitKernelBuilder(rewriter, loc, collapsed).build();
-    eraseLoweredOp(rewriter, op, info.materializations);
-    return success();
+    LogicalResult analyzed = analyzeFit(op, options, info, reason);
+    return rewriteIntoKernels(
+        rewriter, op, analyzed, reason, info.materializations, [&] {
+          FitInfo collapsed = info;
+          collapseToVectors(rewriter, op->getLoc(),
+                            {&collapsed.input, &collapsed.first,
+                             &collapsed.second, &collapsed.count});
+          FitKernelBuilder(rewriter, op->getLoc(), collapsed).build();
+        });
   }
 
   NormToGPUOptions options;

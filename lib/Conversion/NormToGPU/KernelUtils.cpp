@@ -121,13 +121,44 @@ void gpu_kernels::eraseLoweredOp(PatternRewriter &rewriter, Operation *op,
 }
 
 Value gpu_kernels::collapseToVector(OpBuilder &b, Location loc, Value memref) {
-  int64_t rank = cast<MemRefType>(memref.getType()).getRank();
+  auto type = cast<MemRefType>(memref.getType());
+  int64_t rank = type.getRank();
   if (rank == 1)
     return memref;
+  if (rank == 0)
+    return memref::ExpandShapeOp::create(
+        b, loc, MemRefType::get({1}, type.getElementType()), memref,
+        ArrayRef<ReassociationIndices>{},
+        ArrayRef<OpFoldResult>{b.getIndexAttr(1)});
   SmallVector<ReassociationIndices> groups(1);
   for (int64_t d = 0; d < rank; ++d)
     groups[0].push_back(d);
   return memref::CollapseShapeOp::create(b, loc, memref, groups);
+}
+
+void gpu_kernels::collapseToVectors(OpBuilder &b, Location loc,
+                                    ArrayRef<Value *> memrefs) {
+  for (Value *memref : memrefs)
+    if (*memref)
+      *memref = collapseToVector(b, loc, *memref);
+}
+
+LogicalResult gpu_kernels::rewriteIntoKernels(
+    PatternRewriter &rewriter, Operation *op, LogicalResult analyzed,
+    const std::string &reason, ArrayRef<Operation *> materializations,
+    llvm::function_ref<void()> build) {
+  if (failed(analyzed))
+    return rewriter.notifyMatchFailure(op, reason);
+  // The kernels run where the first result is materialized.
+  FailureOr<Operation *> first =
+      getKernelInsertionPoint(rewriter, op, materializations);
+  if (failed(first))
+    return failure();
+  rewriter.setInsertionPoint(*first);
+  build();
+  // The results now live in their destinations.
+  eraseLoweredOp(rewriter, op, materializations);
+  return success();
 }
 
 MemRefType gpu_kernels::getWorkgroupBufferType(MLIRContext *ctx, int64_t size,

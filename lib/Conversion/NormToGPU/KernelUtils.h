@@ -69,8 +69,23 @@ getKernelInsertionPoint(PatternRewriter &rewriter, Operation *op,
 void eraseLoweredOp(PatternRewriter &rewriter, Operation *op,
                     ArrayRef<Operation *> materializations);
 
-/// `memref` collapsed to one dimension.
+/// `memref` collapsed to one dimension (a rank-0 memref expanded to one
+/// element).
 Value collapseToVector(OpBuilder &b, Location loc, Value memref);
+
+/// collapseToVector of each non-null value of `memrefs`, in place.
+void collapseToVectors(OpBuilder &b, Location loc, ArrayRef<Value *> memrefs);
+
+/// What every kernel pattern does once `op` is analyzed (`analyzed`, with
+/// `reason` on failure): fails with a match-failure note if the analysis
+/// did or the destinations are not available (getKernelInsertionPoint);
+/// else calls `build` at the kernels' insertion point and erases `op` and
+/// its `materializations` (eraseLoweredOp).
+LogicalResult rewriteIntoKernels(PatternRewriter &rewriter, Operation *op,
+                                 LogicalResult analyzed,
+                                 const std::string &reason,
+                                 ArrayRef<Operation *> materializations,
+                                 llvm::function_ref<void()> build);
 
 /// A 1-D buffer of `size` elements of `elementType` (null: f32) in
 /// workgroup (shared) memory.

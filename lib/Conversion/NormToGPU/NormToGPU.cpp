@@ -722,38 +722,28 @@ template <typename OpTy> struct RowNormToGPUPattern : OpRewritePattern<OpTy> {
                                 PatternRewriter &rewriter) const override {
     RowNormInfo info;
     std::string reason;
-    if (failed(analyzeRowNorm(op, options, info, reason)))
-      return rewriter.notifyMatchFailure(op, reason);
-
-    // The kernel runs where the first result is materialized.
-    FailureOr<Operation *> first =
-        getKernelInsertionPoint(rewriter, op, info.materializations);
-    if (failed(first))
-      return failure();
-
-    Location loc = op.getLoc();
-    rewriter.setInsertionPoint(*first);
-    RowNormInfo collapsed = info;
-    int64_t lead = info.numLeadingDims;
-    for (Value *v : {&collapsed.input, &collapsed.residual, &collapsed.output,
-                     &collapsed.residualSum, &collapsed.gradOutput,
-                     &collapsed.residualSumGrad})
-      if (*v)
-        *v = collapseRows(rewriter, loc, *v, lead);
-    for (Value *v : {&collapsed.mean, &collapsed.rstd})
-      if (*v)
-        *v = collapseRows(rewriter, loc, *v,
-                          cast<MemRefType>(v->getType()).getRank());
-    for (Value *v : {&collapsed.weight, &collapsed.bias, &collapsed.gradWeight,
-                     &collapsed.gradBias})
-      if (*v)
-        *v = collapseToVector(rewriter, loc, *v);
-    Value numRows = memref::DimOp::create(rewriter, loc, collapsed.input, 0);
-    RowKernelBuilder(rewriter, loc, collapsed).build(numRows);
-
-    // The results now live in their destinations.
-    eraseLoweredOp(rewriter, op, info.materializations);
-    return success();
+    LogicalResult analyzed = analyzeRowNorm(op, options, info, reason);
+    return rewriteIntoKernels(
+        rewriter, op, analyzed, reason, info.materializations, [&] {
+          Location loc = op.getLoc();
+          RowNormInfo collapsed = info;
+          int64_t lead = info.numLeadingDims;
+          for (Value *v : {&collapsed.input, &collapsed.residual,
+                           &collapsed.output, &collapsed.residualSum,
+                           &collapsed.gradOutput, &collapsed.residualSumGrad})
+            if (*v)
+              *v = collapseRows(rewriter, loc, *v, lead);
+          for (Value *v : {&collapsed.mean, &collapsed.rstd})
+            if (*v)
+              *v = collapseRows(rewriter, loc, *v,
+                                cast<MemRefType>(v->getType()).getRank());
+          collapseToVectors(rewriter, loc,
+                            {&collapsed.weight, &collapsed.bias,
+                             &collapsed.gradWeight, &collapsed.gradBias});
+          Value numRows =
+              memref::DimOp::create(rewriter, loc, collapsed.input, 0);
+          RowKernelBuilder(rewriter, loc, collapsed).build(numRows);
+        });
   }
 
   NormToGPUOptions options;

@@ -281,27 +281,15 @@ struct SpectralNormToGPUPattern : OpRewritePattern<SpectralNormOp> {
                                 PatternRewriter &rewriter) const override {
     SpectralNormInfo info;
     std::string reason;
-    if (failed(analyzeSpectralNorm(op, options, info, reason)))
-      return rewriter.notifyMatchFailure(op, reason);
-    FailureOr<Operation *> first =
-        getKernelInsertionPoint(rewriter, op, info.materializations);
-    if (failed(first))
-      return failure();
-    Location loc = op.getLoc();
-    rewriter.setInsertionPoint(*first);
-    SpectralNormInfo collapsed = info;
-    for (Value *m : {&collapsed.weight, &collapsed.output})
-      *m = collapseToVector(rewriter, loc, *m);
-    if (collapsed.sigma)
-      collapsed.sigma = memref::ExpandShapeOp::create(
-          rewriter, loc,
-          MemRefType::get(
-              {1}, cast<MemRefType>(info.sigma.getType()).getElementType()),
-          info.sigma, ArrayRef<ReassociationIndices>{},
-          ArrayRef<OpFoldResult>{rewriter.getIndexAttr(1)});
-    SpectralNormKernelBuilder(rewriter, loc, collapsed).build();
-    eraseLoweredOp(rewriter, op, info.materializations);
-    return success();
+    LogicalResult analyzed = analyzeSpectralNorm(op, options, info, reason);
+    return rewriteIntoKernels(
+        rewriter, op, analyzed, reason, info.materializations, [&] {
+          SpectralNormInfo collapsed = info;
+          collapseToVectors(rewriter, op.getLoc(),
+                            {&collapsed.weight, &collapsed.output,
+                             &collapsed.newU, &collapsed.sigma});
+          SpectralNormKernelBuilder(rewriter, op.getLoc(), collapsed).build();
+        });
   }
 
   NormToGPUOptions options;

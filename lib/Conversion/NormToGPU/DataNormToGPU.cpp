@@ -373,6 +373,22 @@ LogicalResult mlir::norm::checkDataNormToGPU(Operation *op,
 // Kernel construction
 //===----------------------------------------------------------------------===//
 
+/// The element count of the collapsed `input` (`numElements` when static);
+/// a dynamic one also moves the insertion point of `b` into `if (count >
+/// 0)` (no launch of zero blocks; the caller holds an InsertionGuard).
+static Value countAndSkipEmpty(OpBuilder &b, Location loc,
+                               std::optional<int64_t> numElements,
+                               Value input) {
+  if (numElements)
+    return arith::ConstantIndexOp::create(b, loc, *numElements);
+  Value count = memref::DimOp::create(b, loc, input, 0);
+  Value any = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ugt, count,
+                                    arith::ConstantIndexOp::create(b, loc, 0));
+  auto ifOp = scf::IfOp::create(b, loc, any, /*withElseRegion=*/false);
+  b.setInsertionPointToStart(&ifOp.getThenRegion().front());
+  return count;
+}
+
 namespace {
 
 /// Builds the elementwise gpu.launch. Input, output and statistics are the
@@ -483,16 +499,8 @@ SmallVector<Value> DataNormKernelBuilder::loadStatistics(Value memref,
 
 void DataNormKernelBuilder::build() {
   Value one = index(1);
-  Value elements = info.numElements
-                       ? index(*info.numElements)
-                       : memref::DimOp::create(b, loc, info.input, 0);
   OpBuilder::InsertionGuard guard(b);
-  if (!info.numElements) {
-    Value any = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ugt,
-                                      elements, index(0));
-    auto ifOp = scf::IfOp::create(b, loc, any, /*withElseRegion=*/false);
-    b.setInsertionPointToStart(&ifOp.getThenRegion().front());
-  }
+  Value elements = countAndSkipEmpty(b, loc, info.numElements, info.input);
   Value numVectors = arith::DivUIOp::create(b, loc, elements, index(v));
   Value grid = arith::CeilDivUIOp::create(b, loc, numVectors,
                                           index(kBlockSize * kUnroll));
@@ -634,16 +642,8 @@ void FitKernelBuilder::finalize(Value f, ColumnReduction::Pair sums,
 }
 
 void FitKernelBuilder::build() {
-  Value elements = info.numElements
-                       ? index(*info.numElements)
-                       : memref::DimOp::create(b, loc, info.input, 0);
   OpBuilder::InsertionGuard guard(b);
-  if (!info.numElements) {
-    Value any = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ugt,
-                                      elements, index(0));
-    auto ifOp = scf::IfOp::create(b, loc, any, /*withElseRegion=*/false);
-    b.setInsertionPointToStart(&ifOp.getThenRegion().front());
-  }
+  Value elements = countAndSkipEmpty(b, loc, info.numElements, info.input);
   // One of the two may be dynamic (the outermost run's).
   Value features =
       info.numFeatures

@@ -367,6 +367,9 @@ private:
   SmallVector<Value> loadVectors(Value memref);
   /// Stores this thread's vectors into `memref` where `valid` holds.
   void storeVectors(Value memref, ArrayRef<Value> vectors);
+  /// storeVectors of `element(e)` (f32) for this thread's elements `e` of
+  /// the row (e = vector * vectorWidth + lane of the vector).
+  void storeElements(Value memref, llvm::function_ref<Value(int64_t)> element);
   /// Sum of `v` over the threads of a row (every thread gets it). `slot`
   /// selects the shared-memory scratch of this reduction.
   Value reduceRow(Value v, int64_t slot);
@@ -551,32 +554,30 @@ void RowKernelBuilder::emitForward() {
     w = toF32Elements(loadVectors(info.weight));
   if (info.bias)
     bias = toF32Elements(loadVectors(info.bias));
-  Value offset =
-      info.weightOffset != 0.0 ? floatConst(info.weightOffset) : Value();
-  SmallVector<Value> outVectors;
-  VectorType outType = vectorTypeOf(info.output);
+  storeElements(info.output, [&](int64_t e) {
+    Value y = x[e];
+    if (mean)
+      y = sub(y, mean);
+    y = mul(y, rstd);
+    if (info.weight)
+      y = mul(y, scaleOf(w[e]));
+    if (info.bias)
+      y = add(y, bias[e]);
+    return buildActivation(b, loc, y, info.activation);
+  });
+}
+
+void RowKernelBuilder::storeElements(
+    Value memref, llvm::function_ref<Value(int64_t)> element) {
+  SmallVector<Value> vectors;
+  VectorType type = vectorTypeOf(memref);
   for (int64_t i = 0; i < m.vectorsPerThread; ++i) {
     SmallVector<Value> elements;
-    for (int64_t k = 0; k < m.vectorWidth; ++k) {
-      int64_t e = i * m.vectorWidth + k;
-      Value y = x[e];
-      if (mean)
-        y = sub(y, mean);
-      y = mul(y, rstd);
-      if (info.weight) {
-        Value scale = w[e];
-        if (offset)
-          scale = add(scale, offset);
-        y = mul(y, scale);
-      }
-      if (info.bias) {
-        y = add(y, bias[e]);
-      }
-      elements.push_back(buildActivation(b, loc, y, info.activation));
-    }
-    outVectors.push_back(packFromF32(elements, outType));
+    for (int64_t k = 0; k < m.vectorWidth; ++k)
+      elements.push_back(element(i * m.vectorWidth + k));
+    vectors.push_back(packFromF32(elements, type));
   }
-  storeVectors(info.output, outVectors);
+  storeVectors(memref, vectors);
 }
 
 Value RowKernelBuilder::preActivationGrad(Value dy, Value xhat, Value scale,
@@ -623,23 +624,15 @@ void RowKernelBuilder::emitBackward() {
   SmallVector<Value> extra;
   if (info.residualSumGrad)
     extra = toF32Elements(loadVectors(info.residualSumGrad));
-  SmallVector<Value> outVectors;
-  VectorType outType = vectorTypeOf(info.output);
-  for (int64_t i = 0; i < m.vectorsPerThread; ++i) {
-    SmallVector<Value> elements;
-    for (int64_t k = 0; k < m.vectorWidth; ++k) {
-      int64_t e = i * m.vectorWidth + k;
-      Value g = dxhat[e];
-      if (meanDxhat)
-        g = sub(g, meanDxhat);
-      g = mul(rstd, sub(g, mul(xhat[e], meanDxhatXhat)));
-      if (info.residualSumGrad)
-        g = add(g, extra[e]);
-      elements.push_back(g);
-    }
-    outVectors.push_back(packFromF32(elements, outType));
-  }
-  storeVectors(info.output, outVectors);
+  storeElements(info.output, [&](int64_t e) {
+    Value g = dxhat[e];
+    if (meanDxhat)
+      g = sub(g, meanDxhat);
+    g = mul(rstd, sub(g, mul(xhat[e], meanDxhatXhat)));
+    if (info.residualSumGrad)
+      g = add(g, extra[e]);
+    return g;
+  });
 }
 
 void RowKernelBuilder::buildParameterGradients(Value numRows) {

@@ -145,6 +145,25 @@ def cases(rows, n):
     # torch's mixed-precision BatchNorm: bf16 input, f32 parameters.
     hwf, hbf = hw.float(), hb.float()
 
+    # LayerNorm backward (training): dy, x and the forward's statistics in;
+    # dx and the f32 parameter gradients out. Bytes: x, dy read once, dx
+    # written once (the copy's traffic for 3 tensors).
+    ldy = torch.randn_like(x)
+    lmean = x.float().mean(-1, keepdim=True)
+    lrstd = torch.rsqrt(x.float().var(-1, correction=0, keepdim=True) + 1e-5)
+    ldx = torch.empty_like(x)
+    ldw, ldb = (torch.empty(n, device="cuda") for _ in range(2))
+
+    def ln_backward():
+        return torch.ops.aten.native_layer_norm_backward.default(
+            ldy, x, [n], lmean, lrstd, w, b, [True, True, True])
+
+    def ln_backward_check():
+        xr = x.float().requires_grad_()
+        F.layer_norm(xr, (n,), w.float(), b.float(), 1e-5).backward(
+            ldy.float())
+        return ldx, xr.grad.to(bf16)
+
     def bn_inference(dtype):
         x_, m_, v_, w_, b_, _ = bn[dtype]
         return lambda: F.relu(F.batch_norm(x_, m_, v_, w_, b_, False, 0.1,
@@ -171,6 +190,11 @@ def cases(rows, n):
              ours=("add_rms_norm_bf16_4096", (x, r, w, y, s)),
              torch=lambda: add_rms_norm_ref(x, r, w),
              check=lambda: (y, add_rms_norm_ref(x, r, w)[0])),
+        dict(name=f"LayerNorm backward bf16 [{rows} x {n}]",
+             bytes=3 * row_bytes,
+             ours=("layer_norm_grad_bf16_4096",
+                   (ldy, x, lmean, lrstd, w, ldx, ldw, ldb)),
+             torch=ln_backward, check=ln_backward_check),
         dict(name="GroupNorm(32)+SiLU bf16 [8, 512, 64, 64]",
              bytes=2 * g_bytes,
              ours=("group_norm_silu_bf16", (gx, gw, gb, gy)),

@@ -1070,3 +1070,30 @@ func.func @batch_norm_grad_micro_batch_f32(%dy: memref<4x16x10x10xf32>,
       : (tensor<16xf32>, memref<16xf32>) -> ()
   return
 }
+
+// The GPU benchmark's backward case: LayerNorm bf16 rows of 4096 (a block
+// a row), f32 parameter gradients.
+// CHECK-LABEL: func.func @layer_norm_grad_bf16_4096(
+// CHECK: gpu.launch blocks
+// CHECK-COUNT-2: gpu.launch async
+// CHECK-NOT: norm.
+func.func @layer_norm_grad_bf16_4096(%dy: memref<?x4096xbf16>,
+    %x: memref<?x4096xbf16>, %mean: memref<?x1xf32>, %rstd: memref<?x1xf32>,
+    %w: memref<4096xbf16>, %dx: memref<?x4096xbf16>, %dw: memref<4096xf32>,
+    %db: memref<4096xf32>) attributes {llvm.emit_c_interface} {
+  %dyt = bufferization.to_tensor %dy restrict : memref<?x4096xbf16> to tensor<?x4096xbf16>
+  %xt = bufferization.to_tensor %x restrict : memref<?x4096xbf16> to tensor<?x4096xbf16>
+  %mt = bufferization.to_tensor %mean restrict : memref<?x1xf32> to tensor<?x1xf32>
+  %rt = bufferization.to_tensor %rstd restrict : memref<?x1xf32> to tensor<?x1xf32>
+  %wt = bufferization.to_tensor %w restrict : memref<4096xbf16> to tensor<4096xbf16>
+  %gx, %gw, %gb = norm.layer_norm_grad %dyt, %xt mean(%mt : tensor<?x1xf32>)
+      rstd(%rt : tensor<?x1xf32>) weight(%wt : tensor<4096xbf16>) axes = [1]
+      : tensor<?x4096xbf16> grad_weight(tensor<4096xf32>) grad_bias(tensor<4096xf32>)
+  bufferization.materialize_in_destination %gx in restrict writable %dx
+      : (tensor<?x4096xbf16>, memref<?x4096xbf16>) -> ()
+  bufferization.materialize_in_destination %gw in restrict writable %dw
+      : (tensor<4096xf32>, memref<4096xf32>) -> ()
+  bufferization.materialize_in_destination %gb in restrict writable %db
+      : (tensor<4096xf32>, memref<4096xf32>) -> ()
+  return
+}

@@ -809,3 +809,21 @@ def test_batch_norm_grad_micro_batch():
     check(dx, full_dx[part], "f32", "grad_input")
     check(dw, (f64(dy[part]) * xhat[part]).sum((0, 2, 3)), "f32",
           "grad_weight")
+
+
+@pytest.mark.parametrize("rows", [1, 3])
+def test_layer_norm_grad_bf16_4096(rows):
+    """The GPU benchmark's backward case (a block a row)."""
+    rng = np.random.default_rng(31)
+    x, dy = (randn(rng, rows, 4096, dtype="bf16") for _ in range(2))
+    w = randn(rng, 4096, dtype="bf16")
+    fwd = ref.layer_norm(x, w, axes=[1])
+    mean, rstd = (fwd[k].astype(np.float32) for k in ("mean", "rstd"))
+    dx = np.zeros_like(x)
+    dw, db = np.zeros(4096, np.float32), np.zeros(4096, np.float32)
+    run("sm_90a", "layer_norm_grad_bf16_4096", dy, x, mean, rstd, w, dx, dw,
+        db)
+    ex, ew, eb = _row_norm_grad(x, dy, mean, rstd, w)
+    check(dx, ex, "bf16", "grad_input")
+    check(dw, ew, "f32", "grad_weight", tol=1e-3)
+    check(db, eb, "f32", "grad_bias", tol=1e-3)

@@ -1001,7 +1001,7 @@ func.func @spectral_norm_bf16_linear(%w: memref<300x1000xbf16>,
 // Micro-batch statistics (gradient accumulation): per-channel count, mean
 // and m2 of a bf16 micro-batch (a column reduction), Chan's merge of two
 // (a thread a channel), and batch_norm_grad's micro-batch form (grad_input
-// from the whole batch's sums and count).
+// from the whole batch's sums and count; 7 x 7 positions: scalar accesses).
 // CHECK-LABEL: func.func @batch_stats_bf16(
 // CHECK-COUNT-2: gpu.launch async
 // CHECK-NOT: norm.
@@ -1047,13 +1047,13 @@ func.func @batch_stats_merge_f32(%na: memref<f32>, %ma: memref<16xf32>,
 // CHECK-LABEL: func.func @batch_norm_grad_micro_batch_f32(
 // CHECK-COUNT-3: gpu.launch async
 // CHECK-NOT: norm.
-func.func @batch_norm_grad_micro_batch_f32(%dy: memref<4x16x10x10xf32>,
-    %x: memref<4x16x10x10xf32>, %mean: memref<16xf32>, %rstd: memref<16xf32>,
+func.func @batch_norm_grad_micro_batch_f32(%dy: memref<4x16x7x7xf32>,
+    %x: memref<4x16x7x7xf32>, %mean: memref<16xf32>, %rstd: memref<16xf32>,
     %w: memref<16xf32>, %sd: memref<16xf32>, %sdx: memref<16xf32>,
-    %n: memref<f32>, %dx: memref<4x16x10x10xf32>, %dw: memref<16xf32>)
+    %n: memref<f32>, %dx: memref<4x16x7x7xf32>, %dw: memref<16xf32>)
     attributes {llvm.emit_c_interface} {
-  %dyt = bufferization.to_tensor %dy restrict : memref<4x16x10x10xf32> to tensor<4x16x10x10xf32>
-  %xt = bufferization.to_tensor %x restrict : memref<4x16x10x10xf32> to tensor<4x16x10x10xf32>
+  %dyt = bufferization.to_tensor %dy restrict : memref<4x16x7x7xf32> to tensor<4x16x7x7xf32>
+  %xt = bufferization.to_tensor %x restrict : memref<4x16x7x7xf32> to tensor<4x16x7x7xf32>
   %mt = bufferization.to_tensor %mean restrict : memref<16xf32> to tensor<16xf32>
   %rt = bufferization.to_tensor %rstd restrict : memref<16xf32> to tensor<16xf32>
   %wt = bufferization.to_tensor %w restrict : memref<16xf32> to tensor<16xf32>
@@ -1063,9 +1063,9 @@ func.func @batch_norm_grad_micro_batch_f32(%dy: memref<4x16x10x10xf32>,
   %gx, %gw = norm.batch_norm_grad %dyt, %xt mean(%mt : tensor<16xf32>)
       rstd(%rt : tensor<16xf32>) weight(%wt : tensor<16xf32>)
       batch_grad_sums(%sdt, %sdxt : tensor<16xf32>, tensor<16xf32>)
-      count(%nt : tensor<f32>) : tensor<4x16x10x10xf32> grad_weight(tensor<16xf32>)
+      count(%nt : tensor<f32>) : tensor<4x16x7x7xf32> grad_weight(tensor<16xf32>)
   bufferization.materialize_in_destination %gx in restrict writable %dx
-      : (tensor<4x16x10x10xf32>, memref<4x16x10x10xf32>) -> ()
+      : (tensor<4x16x7x7xf32>, memref<4x16x7x7xf32>) -> ()
   bufferization.materialize_in_destination %gw in restrict writable %dw
       : (tensor<16xf32>, memref<16xf32>) -> ()
   return

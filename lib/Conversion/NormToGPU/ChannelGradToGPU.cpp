@@ -12,7 +12,8 @@
 //       channels and whose rows are a channel's N * HW elements: the sums
 //       of `dpre * xhat` (grad_weight) and `dpre` (grad_bias), written to
 //       the results when used and always to a workspace;
-//  3.   an elementwise kernel, four elements a thread:
+//  3.   an elementwise kernel, four vectors a thread (16 bytes when a
+//       channel's run, NCHW, or the channels, NHWC, allow):
 //       `grad_input = rstd * w' * (dpre - sum(dpre) / n - xhat *
 //       sum(dpre * xhat) / n)` (+ residual_sum_grad).
 //
@@ -73,6 +74,9 @@ struct ChannelGradInfo {
   /// Column reduction over the channels: lanes across channels (NHWC) and
   /// row chunks; GroupNorm's reduction over its sets: row chunks.
   int64_t columnLanes = 1, chunks = 1, setChunks = 1;
+  /// Elements a vector access of the grad_input kernel: 16 bytes when the
+  /// run of one channel (NCHW: HW) or of channels (NHWC: C) allows.
+  int64_t vectorWidth = 1;
 
   int64_t rows() const { return batch * spatial; }
   bool isGroup() const { return groups > 0; }
@@ -178,6 +182,9 @@ static LogicalResult analyzeChannelGrad(Operation *op,
   int64_t rowLanes = kBlockSize / info.columnLanes;
   int64_t target = std::max<int64_t>(1, options.numSMs) *
                    std::max<int64_t>(1, options.blocksPerSM);
+  info.vectorWidth =
+      vectorWidthFor(info.channelsLast ? info.channels : info.spatial,
+                     type.getElementType().getIntOrFloatBitWidth());
   auto chunksFor = [&](int64_t columns, int64_t rows, int64_t lanes) {
     return std::clamp<int64_t>(
         llvm::divideCeil(target, columns), 1,
@@ -251,6 +258,10 @@ private:
   Value reduceChannels(Value sums, Value token);
   /// (xhat, dpre) of the element at `offset`.
   std::pair<Value, Value> recompute(Value offset, const ChannelParams &p);
+  /// (xhat, dpre) from the element's `value` (f32: x + residual, or y for
+  /// InPlace-ABN) and `dy` (f32).
+  std::pair<Value, Value> recomputeFrom(Value value, Value dy,
+                                        const ChannelParams &p);
   void buildGradInput(Value sums, Value &token);
   /// Sets (GroupNorm) or channels: the sums hold two of each.
   int64_t numSums() const {
@@ -321,21 +332,26 @@ ChannelParams ChannelGradKernelBuilder::loadParams(Value c, Value set) {
 
 std::pair<Value, Value>
 ChannelGradKernelBuilder::recompute(Value offset, const ChannelParams &p) {
-  Value dy = loadScalar(info.gradOutput, offset);
+  Value x = memref::LoadOp::create(b, loc, info.input, offset);
+  // The residual is added in the input type, as the forward did.
+  if (info.residual)
+    x = arith::AddFOp::create(
+        b, loc, x, memref::LoadOp::create(b, loc, info.residual, offset));
+  return recomputeFrom(toF32(x), loadScalar(info.gradOutput, offset), p);
+}
+
+std::pair<Value, Value>
+ChannelGradKernelBuilder::recomputeFrom(Value value, Value dy,
+                                        const ChannelParams &p) {
   Value xhat, pre;
   if (info.fromOutput) {
     // pre = act^-1(y), xhat = (pre - b) / w'.
-    pre = buildActivationInverse(b, loc, loadScalar(info.input, offset),
-                                 info.activation);
+    pre = buildActivationInverse(b, loc, value, info.activation);
     xhat = p.bias ? sub(pre, p.bias) : pre;
     if (p.scale)
       xhat = arith::DivFOp::create(b, loc, xhat, p.scale);
   } else {
-    Value x = memref::LoadOp::create(b, loc, info.input, offset);
-    if (info.residual)
-      x = arith::AddFOp::create(
-          b, loc, x, memref::LoadOp::create(b, loc, info.residual, offset));
-    xhat = mul(sub(toF32(x), p.mean), p.rstd);
+    xhat = mul(sub(value, p.mean), p.rstd);
     pre = p.scale ? mul(xhat, p.scale) : xhat;
     if (p.bias)
       pre = add(pre, p.bias);
@@ -347,9 +363,10 @@ ChannelGradKernelBuilder::recompute(Value offset, const ChannelParams &p) {
 }
 
 void ChannelGradKernelBuilder::buildGradInput(Value sums, Value &token) {
-  int64_t total = info.rows() * info.channels;
+  int64_t v = info.vectorWidth;
+  int64_t vectors = info.rows() * info.channels / v;
   Value one = index(1);
-  Value grid = index(llvm::divideCeil(total, kBlockSize * kUnroll));
+  Value grid = index(llvm::divideCeil(vectors, kBlockSize * kUnroll));
   OpBuilder::InsertionGuard guard(b);
   gpu::LaunchOp launch =
       createLaunch(one, grid, one, index(kBlockSize), token, {});
@@ -366,42 +383,74 @@ void ChannelGradKernelBuilder::buildGradInput(Value sums, Value &token) {
                 .getResult()
           : floatConst(1.0 / static_cast<double>(info.isGroup() ? info.setSize()
                                                                 : info.rows()));
+  auto vectorOf = [&](Value memref) {
+    return VectorType::get({v},
+                           cast<MemRefType>(memref.getType()).getElementType());
+  };
   for (int64_t k = 0; k < kUnroll; ++k) {
-    Value offset = arith::AddIOp::create(b, loc, base, index(k * kBlockSize));
-    Value valid = total % (kBlockSize * kUnroll) == 0
+    Value vector = arith::AddIOp::create(b, loc, base, index(k * kBlockSize));
+    Value valid = vectors % (kBlockSize * kUnroll) == 0
                       ? Value()
                       : arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult,
-                                              offset, index(total))
+                                              vector, index(vectors))
                             .getResult();
     guarded(valid, [&] {
-      Value c = channelOf(offset);
-      Value set = info.isGroup() ? setOf(offset, c) : c;
-      ChannelParams p = loadParams(c, set);
-      auto [xhat, dpre] = recompute(offset, p);
-      Value first, second;
-      if (info.sumDpre) {
-        first = mul(loadScalar(info.sumDpreXhat, c), invN);
-        second = mul(loadScalar(info.sumDpre, c), invN);
-      } else {
-        first = mul(loadScalar(sums, set), invN);
-        second = mul(loadScalar(sums, arith::AddIOp::create(b, loc, set,
-                                                            index(numSums()))),
-                     invN);
-      }
-      Value g;
-      if (info.isGroup()) {
-        // rstd * (dxhat - mean(dxhat) - xhat * mean(dxhat * xhat)).
-        Value dxhat = p.scale ? mul(dpre, p.scale) : dpre;
-        g = mul(sub(sub(dxhat, first), mul(xhat, second)), p.rstd);
-      } else {
-        // rstd * w' * (dpre - mean(dpre) - xhat * mean(dpre * xhat)).
-        g = mul(sub(sub(dpre, second), mul(xhat, first)), p.rstd);
-        if (p.scale)
-          g = mul(g, p.scale);
-      }
+      Value first = arith::MulIOp::create(b, loc, vector, index(v));
+      auto load = [&](Value memref) {
+        return loadVector(vectorOf(memref), memref, Value(),
+                          [&] { return SmallVector<Value>{first}; });
+      };
+      // The residual is added in the input type, as the forward did.
+      Value x = load(info.input);
+      if (info.residual)
+        x = arith::AddFOp::create(b, loc, x, load(info.residual));
+      SmallVector<Value> values = toF32Elements({x});
+      SmallVector<Value> dys = toF32Elements({load(info.gradOutput)});
+      SmallVector<Value> extra;
       if (info.residualSumGrad)
-        g = add(g, loadScalar(info.residualSumGrad, offset));
-      storeScalar(g, info.gradInput, offset);
+        extra = toF32Elements({load(info.residualSumGrad)});
+      // NCHW: one channel a vector; NHWC: v consecutive channels.
+      Value firstChannel = channelOf(first);
+      // The channel's (set's) parameters and means: once a vector for NCHW.
+      ChannelParams p;
+      Value meanFirst, meanSecond;
+      SmallVector<Value> grads;
+      for (int64_t e = 0; e < v; ++e) {
+        if (info.channelsLast || e == 0) {
+          Value c = firstChannel;
+          if (e > 0)
+            c = arith::AddIOp::create(b, loc, firstChannel, index(e));
+          Value set = info.isGroup() ? setOf(first, c) : c;
+          p = loadParams(c, set);
+          if (info.sumDpre) {
+            meanFirst = mul(loadScalar(info.sumDpreXhat, c), invN);
+            meanSecond = mul(loadScalar(info.sumDpre, c), invN);
+          } else {
+            meanFirst = mul(loadScalar(sums, set), invN);
+            meanSecond =
+                mul(loadScalar(sums, arith::AddIOp::create(b, loc, set,
+                                                           index(numSums()))),
+                    invN);
+          }
+        }
+        auto [xhat, dpre] = recomputeFrom(values[e], dys[e], p);
+        Value g;
+        if (info.isGroup()) {
+          // rstd * (dxhat - mean(dxhat) - xhat * mean(dxhat * xhat)).
+          Value dxhat = p.scale ? mul(dpre, p.scale) : dpre;
+          g = mul(sub(sub(dxhat, meanFirst), mul(xhat, meanSecond)), p.rstd);
+        } else {
+          // rstd * w' * (dpre - mean(dpre) - xhat * mean(dpre * xhat)).
+          g = mul(sub(sub(dpre, meanSecond), mul(xhat, meanFirst)), p.rstd);
+          if (p.scale)
+            g = mul(g, p.scale);
+        }
+        if (info.residualSumGrad)
+          g = add(g, extra[e]);
+        grads.push_back(g);
+      }
+      storeVector(packFromF32(grads, vectorOf(info.gradInput)), info.gradInput,
+                  ValueRange{first});
     });
   }
 }

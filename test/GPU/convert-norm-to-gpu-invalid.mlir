@@ -52,20 +52,6 @@ func.func @too_long(%x: memref<4x131072xf32>, %y: memref<4x131072xf32>) {
 
 // -----
 
-func.func @spectral_norm_dim1(%w: memref<64x27xf32>, %u: memref<27xf32>,
-    %wn: memref<64x27xf32>) {
-  %wt = bufferization.to_tensor %w restrict : memref<64x27xf32> to tensor<64x27xf32>
-  %ut = bufferization.to_tensor %u restrict : memref<27xf32> to tensor<27xf32>
-  // expected-error @+1 {{has no GPU kernel: only dim = 0 (rows of the weight as stored) has a GPU kernel}}
-  %r:3 = norm.spectral_norm %wt, %ut dim = 1
-      : tensor<64x27xf32>, tensor<27xf32> -> tensor<f32>
-  bufferization.materialize_in_destination %r#0 in restrict writable %wn
-      : (tensor<64x27xf32>, memref<64x27xf32>) -> ()
-  return
-}
-
-// -----
-
 func.func @group_norm_dynamic(%x: memref<?x8x4x4xf32>, %y: memref<?x8x4x4xf32>) {
   %xt = bufferization.to_tensor %x restrict : memref<?x8x4x4xf32> to tensor<?x8x4x4xf32>
   // expected-error @+1 {{has no GPU kernel: the shape must be static}}

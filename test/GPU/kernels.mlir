@@ -1097,3 +1097,24 @@ func.func @layer_norm_grad_bf16_4096(%dy: memref<?x4096xbf16>,
       : (tensor<4096xf32>, memref<4096xf32>) -> ()
   return
 }
+
+// A ConvTranspose weight [16, 32, 3, 3] normalized along dim 1 (its output
+// channels): W = 32 x 144, read in place.
+// CHECK-LABEL: func.func @spectral_norm_dim1_f32(
+// CHECK-COUNT-9: gpu.launch async
+// CHECK-NOT: norm.
+func.func @spectral_norm_dim1_f32(%w: memref<16x32x3x3xf32>, %u: memref<32xf32>,
+    %wn: memref<16x32x3x3xf32>, %u2: memref<32xf32>, %sigma: memref<f32>)
+    attributes {llvm.emit_c_interface} {
+  %wt = bufferization.to_tensor %w restrict : memref<16x32x3x3xf32> to tensor<16x32x3x3xf32>
+  %ut = bufferization.to_tensor %u restrict : memref<32xf32> to tensor<32xf32>
+  %r:3 = norm.spectral_norm %wt, %ut dim = 1
+      : tensor<16x32x3x3xf32>, tensor<32xf32> -> tensor<f32>
+  bufferization.materialize_in_destination %r#0 in restrict writable %wn
+      : (tensor<16x32x3x3xf32>, memref<16x32x3x3xf32>) -> ()
+  bufferization.materialize_in_destination %r#1 in restrict writable %u2
+      : (tensor<32xf32>, memref<32xf32>) -> ()
+  bufferization.materialize_in_destination %r#2 in restrict writable %sigma
+      : (tensor<f32>, memref<f32>) -> ()
+  return
+}

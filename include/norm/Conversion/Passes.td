@@ -112,8 +112,8 @@ def ConvertNormToGPUPass : Pass<"convert-norm-to-gpu"> {
     forms).
 
     Limits, each an error at the op ("has no GPU kernel: ..."): every norm
-    op has kernels, `spectral_norm` with `dim` 0 only. Element types f32,
-    f16 or bf16 (not f64; 8-bit image pixels).
+    op has kernels. Element types f32, f16 or bf16 (not f64; 8-bit image
+    pixels).
     GroupNorm, BatchNorm, InPlace-ABN and their gradients: NCHW or NHWC,
     static shapes, no residual in the forward ops. Data normalizations: a
     dynamic size only in the outermost dimension. LayerNorm/RMSNorm and
@@ -138,7 +138,7 @@ def ConvertNormToGPUPass : Pass<"convert-norm-to-gpu"> {
     grad_input kernel; inplace_abn_grad recovers `xhat` from the output by
     inverting the activation, and its grad_input may be grad_output's
     buffer. `norm.group_norm_grad` adds a reduction over its (sample,
-    group) sets for grad_input. `norm.spectral_norm` (dim 0) is its power
+    group) sets for grad_input. `norm.spectral_norm` is its power
     iteration as column reductions (`W^T u`, `|t|`, `W v`, `|s|`), then one
     kernel for the output, `new_u` and `sigma`. `norm.batch_stats` is a fit
     (count, mean, m2 per channel), `norm.batch_stats_merge` a thread a

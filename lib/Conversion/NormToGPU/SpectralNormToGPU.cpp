@@ -4,10 +4,11 @@
 //
 //===----------------------------------------------------------------------===//
 //
-// Rewrites norm.spectral_norm (dim 0, static shapes, destination-passing
-// style over memrefs) into column reductions (buildColumnReduction) and one
-// elementwise kernel, chained by async tokens. W is the weight viewed as
-// [rows, cols] (row-major, no copy). Each power iteration:
+// Rewrites norm.spectral_norm (static shapes, destination-passing style
+// over memrefs) into column reductions (buildColumnReduction) and one
+// elementwise kernel, chained by async tokens. W is the weight with `dim`
+// moved first, [rows, cols], read in place (no transposed copy). Each power
+// iteration:
 //
 //   t = W^T u          columns = cols, rows = rows (32 column lanes)
 //   a = 1 / max(|t|, eps)                                  (v = a * t)
@@ -46,7 +47,9 @@ constexpr int64_t kUnroll = 4;
 struct SpectralNormInfo {
   Value weight, u, output, newU, sigma;
   SmallVector<Operation *> materializations;
-  int64_t rows = 1, cols = 1, iterations = 1;
+  /// W = the weight with `dim` moved first: rows = its size, cols = the
+  /// product of the others; `inner` = the product of those after `dim`.
+  int64_t rows = 1, cols = 1, inner = 1, iterations = 1;
   double epsilon = 1e-12;
   /// Blocks that fill the GPU (num-sms x blocks-per-sm).
   int64_t targetBlocks = 1;
@@ -65,16 +68,16 @@ static LogicalResult analyzeSpectralNorm(SpectralNormOp op,
     reason = "the element types must be f32, f16 or bf16";
     return failure();
   }
-  if (op.getDim() != 0) {
-    reason = "only dim = 0 (rows of the weight as stored) has a GPU kernel";
-    return failure();
-  }
   if (!type.hasStaticShape() || type.getNumElements() == 0) {
     reason = "the shape must be static, with elements";
     return failure();
   }
-  info.rows = type.getDimSize(0);
+  int64_t dim = op.getDim();
+  info.rows = type.getDimSize(dim);
   info.cols = type.getNumElements() / info.rows;
+  info.inner = 1;
+  for (int64_t d = dim + 1; d < type.getRank(); ++d)
+    info.inner *= type.getDimSize(d);
   info.iterations = op.getPowerIterations();
   info.epsilon = op.getEpsilon().convertToDouble();
   info.targetBlocks = std::max<int64_t>(1, options.numSMs) *
@@ -109,8 +112,20 @@ public:
 private:
   /// W[row, col] as f32.
   Value weightAt(Value row, Value col) {
-    Value offset = arith::AddIOp::create(
-        b, loc, arith::MulIOp::create(b, loc, row, index(info.cols)), col);
+    Value offset;
+    if (info.inner == info.cols) {
+      // dim 0: W is the weight as stored.
+      offset = arith::AddIOp::create(
+          b, loc, arith::MulIOp::create(b, loc, row, index(info.cols)), col);
+    } else {
+      // col = outer * inner + in -> ((outer * rows) + row) * inner + in.
+      Value outer = arith::DivUIOp::create(b, loc, col, index(info.inner));
+      Value in = arith::RemUIOp::create(b, loc, col, index(info.inner));
+      Value slab = arith::AddIOp::create(
+          b, loc, arith::MulIOp::create(b, loc, outer, index(info.rows)), row);
+      offset = arith::AddIOp::create(
+          b, loc, arith::MulIOp::create(b, loc, slab, index(info.inner)), in);
+    }
     return loadScalar(info.weight, offset);
   }
   /// u[r] of the current iteration: the input, or b * s.

@@ -644,20 +644,21 @@ def test_group_norm_grad_silu(gpu_lib):
     torch.testing.assert_close(db, br.grad, **scale)
 
 
-@pytest.mark.parametrize("name,shape,dtype,iterations", [
-    ("spectral_norm_f32", (64, 3, 3, 3), "f32", 2),
-    ("spectral_norm_bf16_linear", (300, 1000), "bf16", 1),
+@pytest.mark.parametrize("name,shape,dtype,iterations,dim", [
+    ("spectral_norm_f32", (64, 3, 3, 3), "f32", 2, 0),
+    ("spectral_norm_bf16_linear", (300, 1000), "bf16", 1, 0),
+    ("spectral_norm_dim1_f32", (16, 32, 3, 3), "f32", 1, 1),
 ])
-def test_spectral_norm(gpu_lib, name, shape, dtype, iterations):
+def test_spectral_norm(gpu_lib, name, shape, dtype, iterations, dim):
     """The power iteration of torch.nn.utils.spectral_norm, written in
     float64 torch ops from the same u."""
     torch = _torch()
-    w, u = _randn(*shape, dtype=dtype), _randn(shape[0], dtype=dtype)
+    w, u = _randn(*shape, dtype=dtype), _randn(shape[dim], dtype=dtype)
     out, new_u = torch.empty_like(w), torch.empty_like(u)
     sigma = torch.empty((), device="cuda")
     gpu_lib.call(name, w, u, out, new_u, sigma)
     gpu_lib.synchronize()
-    wm = w.double().reshape(shape[0], -1)
+    wm = w.double().movedim(dim, 0).reshape(shape[dim], -1)
     uu = u.double()
     for _ in range(iterations):
         v = torch.nn.functional.normalize(wm.t() @ uu, dim=0, eps=1e-12)

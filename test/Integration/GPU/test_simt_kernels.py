@@ -725,18 +725,19 @@ def test_group_norm_grad_nhwc():
 
 # -- SpectralNorm (power iteration as column reductions) --
 
-@pytest.mark.parametrize("name,shape,dtype,iterations", [
-    ("spectral_norm_f32", (64, 3, 3, 3), "f32", 2),
-    ("spectral_norm_bf16_linear", (300, 1000), "bf16", 1),
+@pytest.mark.parametrize("name,shape,dtype,iterations,dim", [
+    ("spectral_norm_f32", (64, 3, 3, 3), "f32", 2, 0),
+    ("spectral_norm_bf16_linear", (300, 1000), "bf16", 1, 0),
+    ("spectral_norm_dim1_f32", (16, 32, 3, 3), "f32", 1, 1),
 ])
-def test_spectral_norm(name, shape, dtype, iterations):
+def test_spectral_norm(name, shape, dtype, iterations, dim):
     rng = np.random.default_rng(27)
     w = randn(rng, *shape, dtype=dtype)
-    u = randn(rng, shape[0], dtype=dtype)
+    u = randn(rng, shape[dim], dtype=dtype)
     out, new_u = np.zeros_like(w), np.zeros_like(u)
     sigma = np.zeros((), np.float32)
     run("sm_90a", name, w, u, out, new_u, sigma)
-    expected = ref.spectral_norm(w, u, power_iterations=iterations)
+    expected = ref.spectral_norm(w, u, dim=dim, power_iterations=iterations)
     check(sigma, expected["sigma"], "f32", "sigma", tol=1e-4)
     check(new_u, expected["new_u"], dtype, "new_u")
     check(out, expected["output"], dtype, "output")

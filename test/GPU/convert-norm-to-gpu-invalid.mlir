@@ -63,22 +63,6 @@ func.func @group_norm_dynamic(%x: memref<?x8x4x4xf32>, %y: memref<?x8x4x4xf32>) 
 
 // -----
 
-func.func @batch_norm_residual(%x: memref<2x8x4x4xf32>, %r: memref<2x8x4x4xf32>,
-    %m: memref<8xf32>, %v: memref<8xf32>, %y: memref<2x8x4x4xf32>) {
-  %xt = bufferization.to_tensor %x restrict : memref<2x8x4x4xf32> to tensor<2x8x4x4xf32>
-  %rt = bufferization.to_tensor %r restrict : memref<2x8x4x4xf32> to tensor<2x8x4x4xf32>
-  %mt = bufferization.to_tensor %m restrict : memref<8xf32> to tensor<8xf32>
-  %vt = bufferization.to_tensor %v restrict : memref<8xf32> to tensor<8xf32>
-  // expected-error @+1 {{has no GPU kernel: a residual is not supported by the GPU kernels}}
-  %o = norm.batch_norm_inference %xt mean(%mt : tensor<8xf32>) var(%vt : tensor<8xf32>)
-      residual(%rt : tensor<2x8x4x4xf32>) : tensor<2x8x4x4xf32>
-  bufferization.materialize_in_destination %o in restrict writable %y
-      : (tensor<2x8x4x4xf32>, memref<2x8x4x4xf32>) -> ()
-  return
-}
-
-// -----
-
 func.func @batch_norm_training_f64(%x: memref<2x8x4x4xf64>, %m: memref<8xf64>,
     %v: memref<8xf64>, %y: memref<2x8x4x4xf64>) {
   %xt = bufferization.to_tensor %x restrict : memref<2x8x4x4xf64> to tensor<2x8x4x4xf64>

@@ -1118,3 +1118,61 @@ func.func @spectral_norm_dim1_f32(%w: memref<16x32x3x3xf32>, %u: memref<32xf32>,
       : (tensor<f32>, memref<f32>) -> ()
   return
 }
+
+// The residual forms: x + residual (in the input type) added by a kernel of
+// its own, into residual_sum's destination (BatchNorm training, NCHW f32) or
+// a workspace (GroupNorm+SiLU NHWC bf16), then the usual kernels on it.
+// CHECK-LABEL: func.func @batch_norm_training_residual_f32(
+// CHECK: gpu.launch async
+// CHECK: gpu.wait [
+// CHECK-NOT: norm.
+func.func @batch_norm_training_residual_f32(%x: memref<4x16x10x10xf32>,
+    %res: memref<4x16x10x10xf32>, %m: memref<16xf32>, %v: memref<16xf32>,
+    %w: memref<16xf32>, %b: memref<16xf32>, %y: memref<4x16x10x10xf32>,
+    %s: memref<4x16x10x10xf32>, %sm: memref<16xf32>, %sr: memref<16xf32>,
+    %nm: memref<16xf32>, %nv: memref<16xf32>) attributes {llvm.emit_c_interface} {
+  %xt = bufferization.to_tensor %x restrict : memref<4x16x10x10xf32> to tensor<4x16x10x10xf32>
+  %rt = bufferization.to_tensor %res restrict : memref<4x16x10x10xf32> to tensor<4x16x10x10xf32>
+  %mt = bufferization.to_tensor %m restrict : memref<16xf32> to tensor<16xf32>
+  %vt = bufferization.to_tensor %v restrict : memref<16xf32> to tensor<16xf32>
+  %wt = bufferization.to_tensor %w restrict : memref<16xf32> to tensor<16xf32>
+  %bt = bufferization.to_tensor %b restrict : memref<16xf32> to tensor<16xf32>
+  %r:6 = norm.batch_norm_training %xt mean(%mt : tensor<16xf32>)
+      var(%vt : tensor<16xf32>) weight(%wt : tensor<16xf32>)
+      bias(%bt : tensor<16xf32>) residual(%rt : tensor<4x16x10x10xf32>) momentum = 0.1
+      activation = relu : tensor<4x16x10x10xf32> stats(tensor<16xf32>, tensor<16xf32>)
+      residual_sum(tensor<4x16x10x10xf32>)
+  bufferization.materialize_in_destination %r#0 in restrict writable %y
+      : (tensor<4x16x10x10xf32>, memref<4x16x10x10xf32>) -> ()
+  bufferization.materialize_in_destination %r#1 in restrict writable %sm
+      : (tensor<16xf32>, memref<16xf32>) -> ()
+  bufferization.materialize_in_destination %r#2 in restrict writable %sr
+      : (tensor<16xf32>, memref<16xf32>) -> ()
+  bufferization.materialize_in_destination %r#3 in restrict writable %nm
+      : (tensor<16xf32>, memref<16xf32>) -> ()
+  bufferization.materialize_in_destination %r#4 in restrict writable %nv
+      : (tensor<16xf32>, memref<16xf32>) -> ()
+  bufferization.materialize_in_destination %r#5 in restrict writable %s
+      : (tensor<4x16x10x10xf32>, memref<4x16x10x10xf32>) -> ()
+  return
+}
+
+// CHECK-LABEL: func.func @group_norm_residual_nhwc_bf16(
+// CHECK: gpu.alloc async
+// CHECK: gpu.launch async
+// CHECK: gpu.dealloc async
+// CHECK-NOT: norm.
+func.func @group_norm_residual_nhwc_bf16(%x: memref<2x8x8x64xbf16>,
+    %res: memref<2x8x8x64xbf16>, %w: memref<64xbf16>, %b: memref<64xbf16>,
+    %y: memref<2x8x8x64xbf16>) attributes {llvm.emit_c_interface} {
+  %xt = bufferization.to_tensor %x restrict : memref<2x8x8x64xbf16> to tensor<2x8x8x64xbf16>
+  %rt = bufferization.to_tensor %res restrict : memref<2x8x8x64xbf16> to tensor<2x8x8x64xbf16>
+  %wt = bufferization.to_tensor %w restrict : memref<64xbf16> to tensor<64xbf16>
+  %bt = bufferization.to_tensor %b restrict : memref<64xbf16> to tensor<64xbf16>
+  %r = norm.group_norm %xt weight(%wt : tensor<64xbf16>)
+      bias(%bt : tensor<64xbf16>) residual(%rt : tensor<2x8x8x64xbf16>) groups = 8
+      channel_axis = 3 activation = silu : tensor<2x8x8x64xbf16>
+  bufferization.materialize_in_destination %r in restrict writable %y
+      : (tensor<2x8x8x64xbf16>, memref<2x8x8x64xbf16>) -> ()
+  return
+}

@@ -115,7 +115,8 @@ def ConvertNormToGPUPass : Pass<"convert-norm-to-gpu"> {
     op has kernels. Element types f32, f16 or bf16 (not f64; 8-bit image
     pixels).
     GroupNorm, BatchNorm, InPlace-ABN and their gradients: NCHW or NHWC,
-    static shapes, no residual in the forward ops. Data normalizations: a
+    static shapes (a residual of the forward ops is added by a kernel of
+    its own first). Data normalizations: a
     dynamic size only in the outermost dimension. LayerNorm/RMSNorm and
     their gradients: at least one leading (row) dimension (a rank-1 input
     has none); static normalized dimensions with at least one element; rows
@@ -145,7 +146,7 @@ def ConvertNormToGPUPass : Pass<"convert-norm-to-gpu"> {
     channel (Chan's update).
 
     `norm.group_norm` and `norm.batch_norm_{inference, training}` (NCHW or
-    NHWC; static shapes, no residual) become split reductions, and so does
+    NHWC; static shapes) become split reductions, and so does
     `norm.inplace_abn` with batch_norm_training's kernels (each element is
     read before the thread that reads it writes it, so the output may be
     the input's buffer):

@@ -151,6 +151,10 @@ struct ChannelNormInfo {
   /// Destinations; `mean`/`rstd` are group_norm's optional statistics or
   /// batch_norm_training's saved statistics.
   Value output, mean, rstd, newRunningMean, newRunningVar;
+  /// The residual form: `input + residual` (in the input type) is what is
+  /// normalized; written first to `residualSum` when used, else to a
+  /// workspace.
+  Value residual, residualSum;
   SmallVector<Operation *> materializations;
   int64_t batch = 1, channels = 1, spatial = 1, groups = 1;
   /// The channels last (NHWC). BatchNorm: `rows` = N * H * W rows of
@@ -344,7 +348,7 @@ static LogicalResult analyzeChannelNorm(Operation *op,
                                         ChannelNormInfo &info,
                                         std::string &reason) {
   Value input, weight, bias, residual, runningMean, runningVar;
-  Value output, mean, rstd, newMean, newVar;
+  Value output, mean, rstd, newMean, newVar, residualSum;
   int64_t axis = 1;
   // What batch_norm_inference and batch_norm_training share.
   auto readBatchNorm = [&](auto bn) {
@@ -354,6 +358,7 @@ static LogicalResult analyzeChannelNorm(Operation *op,
     weight = bn.getWeight();
     bias = bn.getBias();
     residual = bn.getResidual();
+    residualSum = bn.getResidualSum();
     runningMean = bn.getRunningMean();
     runningVar = bn.getRunningVar();
     output = bn.getOutput();
@@ -368,6 +373,7 @@ static LogicalResult analyzeChannelNorm(Operation *op,
     weight = gn.getWeight();
     bias = gn.getBias();
     residual = gn.getResidual();
+    residualSum = gn.getResidualSum();
     output = gn.getOutput();
     mean = gn.getMean();
     rstd = gn.getRstd();
@@ -437,10 +443,6 @@ static LogicalResult analyzeChannelNorm(Operation *op,
     reason = "the element type must be f32, f16 or bf16";
     return failure();
   }
-  if (residual) {
-    reason = "a residual is not supported by the GPU kernels";
-    return failure();
-  }
   info.channelsLast = type.getRank() > 2 && axis == type.getRank() - 1;
   if (type.getRank() < 2 || (axis != 1 && !info.channelsLast)) {
     reason = "only the NCHW layout (channel axis 1) and NHWC (channel axis "
@@ -477,6 +479,7 @@ static LogicalResult analyzeChannelNorm(Operation *op,
   }
 
   if (failed(getMemRefs({{input, &info.input},
+                         {residual, &info.residual},
                          {weight, &info.weight},
                          {bias, &info.bias},
                          {runningMean, &info.runningMean},
@@ -485,7 +488,8 @@ static LogicalResult analyzeChannelNorm(Operation *op,
                          {mean, &info.mean},
                          {rstd, &info.rstd},
                          {newMean, &info.newRunningMean},
-                         {newVar, &info.newRunningVar}},
+                         {newVar, &info.newRunningVar},
+                         {residualSum, &info.residualSum}},
                         info.materializations, reason)))
     return failure();
   for (Value v :
@@ -1696,14 +1700,47 @@ struct ChannelNormToGPUPattern : RewritePattern {
     LogicalResult analyzed = analyzeChannelNorm(op, options, info, reason);
     return rewriteIntoKernels(
         rewriter, op, analyzed, reason, info.materializations, [&] {
+          Location loc = op->getLoc();
           ChannelNormInfo collapsed = info;
-          collapseToVectors(rewriter, op->getLoc(),
+          collapseToVectors(rewriter, loc,
                             {&collapsed.input, &collapsed.output,
-                             &collapsed.mean, &collapsed.rstd});
+                             &collapsed.mean, &collapsed.rstd,
+                             &collapsed.residual, &collapsed.residualSum});
           Type elementType =
               cast<MemRefType>(info.input.getType()).getElementType();
-          ChannelKernelBuilder(rewriter, op->getLoc(), collapsed, elementType)
-              .build();
+          // The residual form normalizes x + residual, added first by a
+          // kernel of its own into residual_sum's destination (or a
+          // workspace); the kernels below read that sum as their input.
+          Value workspace;
+          if (collapsed.residual) {
+            Type tokenType = gpu::AsyncTokenType::get(rewriter.getContext());
+            Value token =
+                gpu::WaitOp::create(rewriter, loc, tokenType, ValueRange{})
+                    .getAsyncToken();
+            Value sum = collapsed.residualSum;
+            if (!sum) {
+              auto alloc = gpu::AllocOp::create(
+                  rewriter, loc, cast<MemRefType>(collapsed.input.getType()),
+                  tokenType, ValueRange{token}, ValueRange{}, ValueRange{});
+              token = alloc.getAsyncToken();
+              sum = workspace = alloc.getMemref();
+            }
+            token = buildResidualAdd(rewriter, loc, collapsed.input,
+                                     collapsed.residual, sum, token);
+            gpu::WaitOp::create(rewriter, loc, Type(), ValueRange{token});
+            collapsed.input = sum;
+          }
+          ChannelKernelBuilder(rewriter, loc, collapsed, elementType).build();
+          if (workspace) {
+            Type tokenType = gpu::AsyncTokenType::get(rewriter.getContext());
+            Value token =
+                gpu::WaitOp::create(rewriter, loc, tokenType, ValueRange{})
+                    .getAsyncToken();
+            token = gpu::DeallocOp::create(rewriter, loc, tokenType,
+                                           ValueRange{token}, workspace)
+                        .getAsyncToken();
+            gpu::WaitOp::create(rewriter, loc, Type(), ValueRange{token});
+          }
         });
   }
 

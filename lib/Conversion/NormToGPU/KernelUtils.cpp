@@ -504,6 +504,56 @@ Value ColumnReductionBuilder::build(Value columns, Value rows, Value token) {
       .getAsyncToken();
 }
 
+namespace {
+
+class ResidualAddBuilder : KernelBuilderBase {
+public:
+  ResidualAddBuilder(OpBuilder &b, Location loc) : KernelBuilderBase(b, loc) {}
+
+  Value build(Value x, Value residual, Value dest, Value token) {
+    auto type = cast<MemRefType>(x.getType());
+    int64_t total = type.getNumElements();
+    int64_t v = vectorWidthFor(total, type.getElementTypeBitWidth());
+    int64_t vectors = total / v, perBlock = kColumnBlockSize * 4;
+    auto vectorType = VectorType::get({v}, type.getElementType());
+    Value one = index(1);
+    OpBuilder::InsertionGuard guard(b);
+    gpu::LaunchOp launch =
+        createLaunch(one, index(llvm::divideCeil(vectors, perBlock)), one,
+                     index(kColumnBlockSize), token, {});
+    Value base = arith::AddIOp::create(
+        b, loc,
+        arith::MulIOp::create(b, loc, launch.getBlockIds().x, index(perBlock)),
+        launch.getThreadIds().x);
+    for (int64_t k = 0; k < 4; ++k) {
+      Value vector =
+          arith::AddIOp::create(b, loc, base, index(k * kColumnBlockSize));
+      Value valid =
+          vectors % perBlock == 0
+              ? Value()
+              : arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, vector,
+                                      index(vectors))
+                    .getResult();
+      guarded(valid, [&] {
+        SmallVector<Value> at = {
+            arith::MulIOp::create(b, loc, vector, index(v))};
+        auto indices = [&] { return at; };
+        Value sum = add(loadVector(vectorType, x, Value(), indices),
+                        loadVector(vectorType, residual, Value(), indices));
+        storeVector(sum, dest, at);
+      });
+    }
+    return launch.getAsyncToken();
+  }
+};
+
+} // namespace
+
+Value gpu_kernels::buildResidualAdd(OpBuilder &b, Location loc, Value x,
+                                    Value residual, Value dest, Value token) {
+  return ResidualAddBuilder(b, loc).build(x, residual, dest, token);
+}
+
 Value gpu_kernels::buildColumnReduction(OpBuilder &b, Location loc,
                                         const ColumnReduction &spec,
                                         Value columns, Value rows,

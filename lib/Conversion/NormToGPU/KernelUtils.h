@@ -183,6 +183,13 @@ struct ColumnReduction {
   llvm::function_ref<void(Value column, Pair result)> finalize;
 };
 
+/// Emits, after `token` (async), a kernel that writes `dest = x + residual`
+/// (1-D memrefs of one element type, added in that type, as the ops'
+/// residual stream is): 256 threads x 4 vectors of 16 bytes (narrower when
+/// the length needs it). Returns its token.
+Value buildResidualAdd(OpBuilder &b, Location loc, Value x, Value residual,
+                       Value dest, Value token);
+
 /// Emits the two kernels of `spec` at the insertion point of `b`, after
 /// `token` (async), over `columns` x `rows` (index values; rows > 0):
 ///

@@ -717,3 +717,36 @@ def test_batch_norm_grad_micro_batch(gpu_lib):
     _check(dx, xr.grad[:4], "f32")
     torch.testing.assert_close(dw, (dy[:4] * xhat[:4]).sum((0, 2, 3)),
                                rtol=1e-4, atol=1e-3)
+
+
+def test_batch_norm_training_residual(gpu_lib):
+    """BatchNorm training of x + residual with ReLU; the sum returned."""
+    torch = _torch()
+    x, res = _randn(4, 16, 10, 10), _randn(4, 16, 10, 10)
+    m, v = _randn(16), torch.rand(16, device="cuda").add_(0.5)
+    w, b = _randn(16), _randn(16)
+    y, s = torch.empty_like(x), torch.empty_like(x)
+    stats = [torch.empty(16, device="cuda") for _ in range(4)]
+    gpu_lib.call("batch_norm_training_residual_f32", x, res, m, v, w, b, y, s,
+                 *stats)
+    gpu_lib.synchronize()
+    ref_m, ref_v = m.clone(), v.clone()
+    expected = torch.relu(torch.nn.functional.batch_norm(
+        x + res, ref_m, ref_v, w, b, training=True, momentum=0.1, eps=1e-5))
+    _check(y, expected, "f32")
+    torch.testing.assert_close(s, x + res, rtol=0, atol=0)
+    _check(stats[2], ref_m, "f32")
+    _check(stats[3], ref_v, "f32")
+
+
+def test_group_norm_residual_nhwc(gpu_lib):
+    torch = _torch()
+    x, res = (_randn(2, 8, 8, 64, dtype="bf16") for _ in range(2))
+    w, b = _randn(64, dtype="bf16"), _randn(64, dtype="bf16")
+    y = torch.empty_like(x)
+    gpu_lib.call("group_norm_residual_nhwc_bf16", x, res, w, b, y)
+    gpu_lib.synchronize()
+    s = (x + res).float().permute(0, 3, 1, 2)
+    expected = torch.nn.functional.silu(torch.nn.functional.group_norm(
+        s, 8, w.float(), b.float(), 1e-5)).permute(0, 2, 3, 1)
+    _check(y, expected.to(torch.bfloat16), "bf16")

@@ -828,3 +828,35 @@ def test_layer_norm_grad_bf16_4096(rows):
     check(dx, ex, "bf16", "grad_input")
     check(dw, ew, "f32", "grad_weight", tol=1e-3)
     check(db, eb, "f32", "grad_bias", tol=1e-3)
+
+
+# -- Residual forms of GroupNorm / BatchNorm (a residual-add kernel first) --
+
+@pytest.mark.parametrize("bundle_name", ["sm_90a", "sm_80"])
+def test_batch_norm_training_residual(bundle_name):
+    rng = np.random.default_rng(32)
+    x, res = randn(rng, 4, 16, 10, 10), randn(rng, 4, 16, 10, 10)
+    m, v = randn(rng, 16), positive(rng, 16)
+    w, b = randn(rng, 16), randn(rng, 16)
+    y, s = np.zeros_like(x), np.zeros_like(x)
+    stats = [np.zeros(16, np.float32) for _ in range(4)]
+    run(bundle_name, "batch_norm_training_residual_f32", x, res, m, v, w, b,
+        y, s, *stats)
+    expected = ref.batch_norm_training(x, m, v, w, b, res, momentum=0.1,
+                                       act="relu")
+    check(y, expected["output"], "f32")
+    np.testing.assert_array_equal(s, x + res)
+    for got, key in zip(stats, ("saved_mean", "saved_rstd",
+                                "new_running_mean", "new_running_var")):
+        check(got, expected[key], "f32", key)
+
+
+def test_group_norm_residual_nhwc(bundle):
+    rng = np.random.default_rng(33)
+    x, res = (randn(rng, 2, 8, 8, 64, dtype="bf16") for _ in range(2))
+    w, b = randn(rng, 64, dtype="bf16"), randn(rng, 64, dtype="bf16")
+    y = np.zeros_like(x)
+    run(bundle, "group_norm_residual_nhwc_bf16", x, res, w, b, y)
+    expected = ref.group_norm(x, w, b, res, num_groups=8, channel_axis=3,
+                              act="silu", sum_dtype=ml_dtypes.bfloat16)
+    check(y, expected["output"], "bf16")

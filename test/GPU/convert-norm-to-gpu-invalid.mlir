@@ -156,3 +156,14 @@ func.func @layer_norm_grad_dynamic_row(%dy: memref<4x?xf32>, %x: memref<4x?xf32>
       : (tensor<4x?xf32>, memref<4x?xf32>) -> ()
   return
 }
+
+// -----
+
+func.func @moments_zero_features(%x: memref<?x0xf32>, %mean: memref<0xf32>) {
+  %xt = bufferization.to_tensor %x restrict : memref<?x0xf32> to tensor<?x0xf32>
+  // expected-error @+1 {{has no GPU kernel: the input has no elements}}
+  %m, %s = norm.moments %xt axes = [0] : tensor<?x0xf32> -> tensor<0xf32>
+  bufferization.materialize_in_destination %m in restrict writable %mean
+      : (tensor<0xf32>, memref<0xf32>) -> ()
+  return
+}

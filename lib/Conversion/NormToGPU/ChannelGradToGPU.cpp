@@ -24,6 +24,10 @@
 // grad_input is written by the thread that reads its `dy`, after the sums:
 // grad_input may be grad_output's buffer (InPlace-ABN's backward in place).
 //
+// batch_norm_grad's micro-batch form (`batch_grad_sums`, `count`) takes
+// grad_input's sums and count from its operands: the column reduction runs
+// only for grad_weight / grad_bias.
+//
 // norm.group_norm_grad's grad_input needs sums over each (sample, group)
 // set, `sum(dxhat)` and `sum(dxhat * xhat)` with `dxhat = dpre * w'[c]`: a
 // column reduction over the sets comes first, the one over the channels

@@ -162,13 +162,13 @@ static LogicalResult checkShape(RankedTensorType type,
     reason = "only the outermost dimension may be dynamic";
     return failure();
   }
-  if (type.hasStaticShape()) {
-    numElements = type.getNumElements();
-    if (*numElements == 0) {
-      reason = "the input has no elements";
-      return failure();
-    }
+  // A dynamic outer size may be 0 at run time; a static 0 is rejected.
+  if (llvm::is_contained(shape, 0)) {
+    reason = "the input has no elements";
+    return failure();
   }
+  if (type.hasStaticShape())
+    numElements = type.getNumElements();
   return success();
 }
 
@@ -587,6 +587,19 @@ private:
   }
   /// Writes the statistics of feature `f` from its accumulators.
   void finalize(Value f, ColumnReduction::Pair sums, Value reduced);
+  /// The feature's first element (the moments' shift), 0 without elements.
+  Value shiftOf(Value f, Value reduced) {
+    Value any = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ugt,
+                                      reduced, index(0));
+    auto ifOp = scf::IfOp::create(b, loc, TypeRange{f32}, any,
+                                  /*withElseRegion=*/true);
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(&ifOp.getThenRegion().front());
+    scf::YieldOp::create(b, loc, loadInput(f, index(0)));
+    b.setInsertionPointToStart(&ifOp.getElseRegion().front());
+    scf::YieldOp::create(b, loc, floatConst(0.0));
+    return ifOp.getResult(0);
+  }
 
   const FitInfo &info;
 };
@@ -618,9 +631,16 @@ void FitKernelBuilder::finalize(Value f, ColumnReduction::Pair sums,
         b, loc, f32,
         arith::IndexCastUIOp::create(b, loc, b.getI64Type(), reduced));
     Value mean = arith::DivFOp::create(b, loc, first, n);
-    // sum(d^2) - sum(d)^2 / n, at least 0 (rounding).
+    // sum(d^2) - sum(d)^2 / n, at least 0 (rounding); 0 without elements
+    // (mean: 0 / 0, NaN).
     Value squares = sub(second, mul(first, mean));
     squares = arith::MaximumFOp::create(b, loc, squares, floatConst(0.0));
+    if (!info.numReduced)
+      squares = arith::SelectOp::create(
+          b, loc,
+          arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ugt, reduced,
+                                index(0)),
+          squares, floatConst(0.0));
     Value dof = n;
     if (info.correction != 0)
       dof = sub(n, floatConst(static_cast<double>(info.correction)));
@@ -633,7 +653,8 @@ void FitKernelBuilder::finalize(Value f, ColumnReduction::Pair sums,
           arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, f, index(0)),
           [&] { storeScalar(n, info.count, index(0)); });
     if (info.first)
-      first = add(loadInput(f, index(0)), mean);
+      first = add(
+          info.numReduced ? loadInput(f, index(0)) : shiftOf(f, reduced), mean);
   }
   if (info.first)
     storeScalar(first, info.first, f);
@@ -643,7 +664,15 @@ void FitKernelBuilder::finalize(Value f, ColumnReduction::Pair sums,
 
 void FitKernelBuilder::build() {
   OpBuilder::InsertionGuard guard(b);
-  Value elements = countAndSkipEmpty(b, loc, info.numElements, info.input);
+  // Without elements: no features (nothing to write, no launch) when their
+  // count is the dynamic one; else every feature gets the statistics of
+  // nothing (mean and std NaN, m2 0, min +inf, max -inf), as on the CPU.
+  Value elements =
+      info.numFeatures
+          ? (info.numElements
+                 ? index(*info.numElements)
+                 : memref::DimOp::create(b, loc, info.input, 0).getResult())
+          : countAndSkipEmpty(b, loc, info.numElements, info.input);
   // One of the two may be dynamic (the outermost run's).
   Value features =
       info.numFeatures
@@ -661,7 +690,7 @@ void FitKernelBuilder::build() {
   auto prologue = [&](Value f) -> SmallVector<Value> {
     if (!info.moments)
       return {};
-    return {loadInput(f, index(0))};
+    return {info.numReduced ? loadInput(f, index(0)) : shiftOf(f, reduced)};
   };
   auto element = [&](Value f, Value r,
                      ArrayRef<Value> state) -> ColumnReduction::Pair {
@@ -687,8 +716,9 @@ void FitKernelBuilder::build() {
 
 namespace {
 
-/// Builds the kernel of a batch_stats_merge: a thread a channel (Chan's
-/// pairwise update); thread 0 also writes the count. The statistics are the
+/// Builds the kernels of a batch_stats_merge: a thread a channel (Chan's
+/// pairwise update), then one thread writes the count (so that the merge
+/// may accumulate in place, into count_a's buffer). The statistics are the
 /// collapsed 1-D memrefs, the counts memref<1x...>.
 class MergeKernelBuilder : KernelBuilderBase {
 public:
@@ -705,39 +735,54 @@ public:
                                       channels, index(0));
     auto ifOp = scf::IfOp::create(b, loc, any, /*withElseRegion=*/false);
     b.setInsertionPointToStart(&ifOp.getThenRegion().front());
-    gpu::LaunchOp launch = createLaunch(one, grid, one, index(kBlockSize),
-                                        /*dependency=*/Value(), {});
-    Value c = arith::AddIOp::create(
-        b, loc,
-        arith::MulIOp::create(b, loc, launch.getBlockIds().x,
-                              index(kBlockSize)),
-        launch.getThreadIds().x);
+    Type tokenType = gpu::AsyncTokenType::get(b.getContext());
+    Value token =
+        gpu::WaitOp::create(b, loc, tokenType, ValueRange{}).getAsyncToken();
     Value zero = index(0);
-    Value countA = loadScalar(info.countA, zero);
-    Value countB = loadScalar(info.countB, zero);
-    Value count = add(countA, countB);
-    guarded(arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, c, zero),
-            [&] {
-              if (info.count)
-                storeScalar(count, info.count, zero);
-            });
-    guarded(
-        arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, c, channels),
-        [&] {
-          // delta = mean_b - mean_a; mean = mean_a + delta * n_b / n;
-          // m2 = m2_a + m2_b + delta^2 * n_a * n_b / n.
-          Value meanA = loadScalar(info.meanA, c);
-          Value delta = sub(loadScalar(info.meanB, c), meanA);
-          Value weightB = arith::DivFOp::create(b, loc, countB, count);
-          Value mean = add(meanA, mul(delta, weightB));
-          Value m2 = add(add(loadScalar(info.m2A, c), loadScalar(info.m2B, c)),
-                         mul(mul(mul(delta, delta), countA), weightB));
-          storeScalar(mean, info.mean, c);
-          if (info.m2)
-            storeScalar(m2, info.m2, c);
-          if (info.var)
-            storeScalar(arith::DivFOp::create(b, loc, m2, count), info.var, c);
-        });
+    {
+      OpBuilder::InsertionGuard launchGuard(b);
+      gpu::LaunchOp launch =
+          createLaunch(one, grid, one, index(kBlockSize), token, {});
+      token = launch.getAsyncToken();
+      Value c = arith::AddIOp::create(
+          b, loc,
+          arith::MulIOp::create(b, loc, launch.getBlockIds().x,
+                                index(kBlockSize)),
+          launch.getThreadIds().x);
+      Value countA = loadScalar(info.countA, zero);
+      Value countB = loadScalar(info.countB, zero);
+      Value count = add(countA, countB);
+      guarded(
+          arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, c, channels),
+          [&] {
+            // delta = mean_b - mean_a; mean = mean_a + delta * n_b / n;
+            // m2 = m2_a + m2_b + delta^2 * n_a * n_b / n.
+            Value meanA = loadScalar(info.meanA, c);
+            Value delta = sub(loadScalar(info.meanB, c), meanA);
+            Value weightB = arith::DivFOp::create(b, loc, countB, count);
+            Value mean = add(meanA, mul(delta, weightB));
+            Value m2 =
+                add(add(loadScalar(info.m2A, c), loadScalar(info.m2B, c)),
+                    mul(mul(mul(delta, delta), countA), weightB));
+            storeScalar(mean, info.mean, c);
+            if (info.m2)
+              storeScalar(m2, info.m2, c);
+            if (info.var)
+              storeScalar(arith::DivFOp::create(b, loc, m2, count), info.var,
+                          c);
+          });
+    }
+    // The count after every thread has read the counts: the destination may
+    // be count_a's buffer (statistics accumulated in place).
+    if (info.count) {
+      OpBuilder::InsertionGuard launchGuard(b);
+      gpu::LaunchOp launch = createLaunch(one, one, one, one, token, {});
+      token = launch.getAsyncToken();
+      storeScalar(
+          add(loadScalar(info.countA, zero), loadScalar(info.countB, zero)),
+          info.count, zero);
+    }
+    gpu::WaitOp::create(b, loc, Type(), ValueRange{token});
   }
 
 private:

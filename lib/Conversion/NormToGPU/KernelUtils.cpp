@@ -253,7 +253,7 @@ Value KernelBuilderBase::loadVector(
   b.setInsertionPointToStart(&ifOp.getElseRegion().front());
   Value zero = arith::ConstantOp::create(
       b, loc, type,
-      DenseElementsAttr::get(type, b.getFloatAttr(type.getElementType(), 0.0)));
+      DenseElementsAttr::get(type, b.getZeroAttr(type.getElementType())));
   scf::YieldOp::create(b, loc, zero);
   return ifOp.getResult(0);
 }

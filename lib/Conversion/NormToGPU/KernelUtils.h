@@ -1,10 +1,10 @@
 //===- KernelUtils.h - Helpers shared by the NormToGPU kernels --*- C++ -*-===//
 //
-// Part of norm-mlir. Private to lib/Conversion/NormToGPU: what the row
-// kernels (NormToGPU.cpp) and the channel kernels (ChannelNormToGPU.cpp)
-// share: matching an op's operands and results onto memrefs, placing and
-// cleaning up after the rewrite, and a base for the kernel builders (scalar
-// and vector memory accesses in f32, guards, launches).
+// Part of norm-mlir. Private to lib/Conversion/NormToGPU: what the kernel
+// builders of the lowerings there share: matching an op's operands and
+// results onto memrefs, placing and cleaning up after the rewrite, a base
+// for the kernel builders (scalar and vector memory accesses in f32,
+// guards, launches), column reductions and the residual add.
 //
 //===----------------------------------------------------------------------===//
 
@@ -191,7 +191,8 @@ Value buildResidualAdd(OpBuilder &b, Location loc, Value x, Value residual,
                        Value dest, Value token);
 
 /// Emits the two kernels of `spec` at the insertion point of `b`, after
-/// `token` (async), over `columns` x `rows` (index values; rows > 0):
+/// `token` (async), over `columns` x `rows` (index values; columns > 0;
+/// with no rows every column gets the identity, 0 or (+inf, -inf)):
 ///
 ///  1. partials, grid ceil(columns / columnLanes) x chunks, 256 threads:
 ///     each thread accumulates its column's rows of its chunk, rowLanes

@@ -328,7 +328,8 @@ private:
   /// rows of `dpre * xhat` and `dpre`.
   void buildParameterGradients(Value numRows);
   /// x, or x + residual added in the input type, as f32 elements.
-  SmallVector<Value> loadInputElements();
+  /// (`maskRows`: see loadVectors.)
+  SmallVector<Value> loadInputElements(bool maskRows = false);
   /// `w + offset` (f32), or null without a weight.
   Value scaleOf(Value w) {
     if (!w || info.weightOffset == 0.0)
@@ -363,8 +364,9 @@ private:
   }
 
   /// Loads this thread's vectors of `memref`; vectors past the end of the
-  /// row read as zeros.
-  SmallVector<Value> loadVectors(Value memref);
+  /// row read as zeros, and so do those of rows past the last with
+  /// `maskRows` (else they read the last row, to which they are clamped).
+  SmallVector<Value> loadVectors(Value memref, bool maskRows = false);
   /// Stores this thread's vectors into `memref` where `valid` holds.
   void storeVectors(Value memref, ArrayRef<Value> vectors);
   /// storeVectors of `element(e)` (f32) for this thread's elements `e` of
@@ -383,12 +385,13 @@ private:
 
 } // namespace
 
-SmallVector<Value> RowKernelBuilder::loadVectors(Value memref) {
+SmallVector<Value> RowKernelBuilder::loadVectors(Value memref, bool maskRows) {
   VectorType type = vectorTypeOf(memref);
   SmallVector<Value> vectors;
   for (int64_t i = 0; i < m.vectorsPerThread; ++i)
-    vectors.push_back(loadVector(type, memref, inBounds(i),
-                                 [&] { return vectorIndices(memref, i); }));
+    vectors.push_back(loadVector(
+        type, memref, andCond(maskRows ? valid : Value(), inBounds(i)),
+        [&] { return vectorIndices(memref, i); }));
   return vectors;
 }
 
@@ -439,17 +442,16 @@ Value RowKernelBuilder::reduceRow(Value v, int64_t slot) {
 }
 
 void RowKernelBuilder::build(Value numRows) {
+  // Parameter gradients sum over the rows (zeros without rows). They come
+  // first: they read dy and x, which grad_input may overwrite.
+  if (info.backward && (info.gradWeight || info.gradBias))
+    buildParameterGradients(numRows);
   Value hasRows = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ugt,
                                         numRows, index(0));
   auto ifOp = scf::IfOp::create(b, loc, hasRows, /*withElseRegion=*/false);
-  {
-    OpBuilder::InsertionGuard guard(b);
-    b.setInsertionPointToStart(&ifOp.getThenRegion().front());
-    buildRowKernel(numRows);
-  }
-  // Parameter gradients sum over the rows: zeros without rows.
-  if (info.backward && (info.gradWeight || info.gradBias))
-    buildParameterGradients(numRows);
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPointToStart(&ifOp.getThenRegion().front());
+  buildRowKernel(numRows);
 }
 
 void RowKernelBuilder::buildRowKernel(Value numRows) {
@@ -491,11 +493,11 @@ void RowKernelBuilder::buildRowKernel(Value numRows) {
     emitForward();
 }
 
-SmallVector<Value> RowKernelBuilder::loadInputElements() {
+SmallVector<Value> RowKernelBuilder::loadInputElements(bool maskRows) {
   // x (+ residual, in the input type), kept in registers.
-  SmallVector<Value> xVectors = loadVectors(info.input);
+  SmallVector<Value> xVectors = loadVectors(info.input, maskRows);
   if (info.residual) {
-    SmallVector<Value> rVectors = loadVectors(info.residual);
+    SmallVector<Value> rVectors = loadVectors(info.residual, maskRows);
     for (size_t i = 0; i < xVectors.size(); ++i)
       xVectors[i] = add(xVectors[i], rVectors[i]);
     if (info.residualSum)
@@ -593,8 +595,11 @@ Value RowKernelBuilder::preActivationGrad(Value dy, Value xhat, Value scale,
 void RowKernelBuilder::emitBackward() {
   // grad_input = rstd * (dxhat - mean(dxhat) - xhat * mean(dxhat * xhat)),
   // dxhat = dpre * w' (RMSNorm: no mean(dxhat) term).
-  SmallVector<Value> x = loadInputElements();
-  SmallVector<Value> dy = toF32Elements(loadVectors(info.gradOutput));
+  // Rows past the last read nothing: grad_input may be dy's buffer, which
+  // the last row's threads overwrite.
+  SmallVector<Value> x = loadInputElements(/*maskRows=*/true);
+  SmallVector<Value> dy =
+      toF32Elements(loadVectors(info.gradOutput, /*maskRows=*/true));
   Value mean = info.centered ? loadScalar(info.mean, row) : Value();
   Value rstd = loadScalar(info.rstd, row);
   SmallVector<Value> w, bias;
@@ -623,7 +628,7 @@ void RowKernelBuilder::emitBackward() {
 
   SmallVector<Value> extra;
   if (info.residualSumGrad)
-    extra = toF32Elements(loadVectors(info.residualSumGrad));
+    extra = toF32Elements(loadVectors(info.residualSumGrad, /*maskRows=*/true));
   storeElements(info.output, [&](int64_t e) {
     Value g = dxhat[e];
     if (meanDxhat)

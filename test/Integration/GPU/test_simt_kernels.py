@@ -481,6 +481,15 @@ def test_image_normalize_f16_nhwc():
     check(y, expected, "f16")
 
 
+def test_moments_no_samples():
+    """An empty table still writes every feature: mean 0 / 0 = NaN."""
+    x = np.zeros((0, 24), np.float32)
+    mean, std = np.full(24, 7.0, np.float32), np.full(24, 7.0, np.float32)
+    run("sm_90a", "moments_f32_24", x, mean, std)
+    assert np.isnan(mean).all()
+    assert not (std == 7.0).any()
+
+
 @pytest.mark.parametrize("samples", [1, 2, 333, 5000])
 def test_moments(samples):
     """Per-feature mean and sample std (correction 1) of a table with a
@@ -533,18 +542,22 @@ def _row_norm_grad(s, dy, mean, rstd, w=None, b=None, act=None, rsg=None):
     return dx, (dpre * xhat).sum(0), dpre.sum(0)
 
 
+@pytest.mark.parametrize("in_place", [False, True])
 @pytest.mark.parametrize("rows", [1, 37])
-def test_layer_norm_grad_gelu(rows):
+def test_layer_norm_grad_gelu(rows, in_place):
+    """In place: grad_input written over dy (37 rows: the last block's
+    clamped rows must not read the last row while it is overwritten, and
+    the parameter gradients must read dy first)."""
     rng = np.random.default_rng(19)
     x, dy = randn(rng, rows, 768), randn(rng, rows, 768)
     w, b = randn(rng, 768), randn(rng, 768)
     fwd = ref.layer_norm(x, w, b, axes=[1], act="gelu")
     mean, rstd = (fwd[k].astype(np.float32) for k in ("mean", "rstd"))
-    dx = np.zeros_like(x)
+    ex, ew, eb = _row_norm_grad(x, dy, mean, rstd, w, b, act="gelu")
+    dx = dy if in_place else np.zeros_like(x)
     dw, db = np.zeros(768, np.float32), np.zeros(768, np.float32)
     run("sm_90a", "layer_norm_grad_f32_768_gelu", dy, x, mean, rstd, w, b,
         dx, dw, db)
-    ex, ew, eb = _row_norm_grad(x, dy, mean, rstd, w, b, act="gelu")
     check(dx, ex, "f32", "grad_input")
     check(dw, ew, "f32", "grad_weight")
     check(db, eb, "f32", "grad_bias")
@@ -783,6 +796,13 @@ def test_batch_stats_merge():
     check(mean, emean, "f32", "mean")
     check(m2, em2, "f32", "m2")
     check(var, em2 / en, "f32", "var")
+    # Accumulated in place: the results over the first part's buffers (all
+    # threads read count_a before it is overwritten).
+    run("sm_90a", "batch_stats_merge_f32", *args, args[0], args[1], args[2],
+        var)
+    assert float(args[0]) == en
+    check(args[1], emean, "f32", "mean in place")
+    check(args[2], em2, "f32", "m2 in place")
 
 
 def test_batch_norm_grad_micro_batch():

@@ -738,17 +738,17 @@ func.func @min_max_bf16_channels(%x: memref<5x3x30x30xbf16>, %lo: memref<3xbf16>
   return
 }
 
-// Backward: grad_input in one row kernel (the forward's mapping: two
-// reductions, sum(dxhat) and sum(dxhat * xhat)), grad_weight / grad_bias in
-// a column reduction over the rows (partials, then a thread a column).
+// Backward: grad_weight / grad_bias in a column reduction over the rows
+// (partials, then a thread a column), then grad_input in one row kernel
+// (the forward's mapping: two reductions, sum(dxhat) and sum(dxhat * xhat)).
 // CHECK-LABEL: func.func @layer_norm_grad_f32_768_gelu(
-// CHECK: scf.if
-// CHECK: gpu.launch blocks
-// CHECK: gpu.shuffle xor
 // CHECK: gpu.alloc async
 // CHECK: gpu.launch async
 // CHECK: gpu.launch async
 // CHECK: gpu.dealloc async
+// CHECK: scf.if
+// CHECK: gpu.launch blocks
+// CHECK: gpu.shuffle xor
 // CHECK-NOT: norm.
 func.func @layer_norm_grad_f32_768_gelu(%dy: memref<?x768xf32>, %x: memref<?x768xf32>,
     %mean: memref<?x1xf32>, %rstd: memref<?x1xf32>, %w: memref<768xf32>,
@@ -776,9 +776,9 @@ func.func @layer_norm_grad_f32_768_gelu(%dy: memref<?x768xf32>, %x: memref<?x768
 // Residual form with the residual_sum's gradient added; an f32 grad_weight
 // of a bf16 weight.
 // CHECK-LABEL: func.func @rms_norm_grad_bf16_4096_residual(
+// CHECK: gpu.launch async
 // CHECK: gpu.launch blocks
 // CHECK: gpu.barrier
-// CHECK: gpu.launch async
 // CHECK-NOT: norm.
 func.func @rms_norm_grad_bf16_4096_residual(%dy: memref<?x4096xbf16>,
     %x: memref<?x4096xbf16>, %res: memref<?x4096xbf16>, %rstd: memref<?x1xf32>,
@@ -1019,7 +1019,7 @@ func.func @batch_stats_bf16(%x: memref<4x16x10x10xbf16>, %n: memref<f32>,
 }
 
 // CHECK-LABEL: func.func @batch_stats_merge_f32(
-// CHECK-COUNT-1: gpu.launch blocks
+// CHECK-COUNT-2: gpu.launch async
 // CHECK-NOT: norm.
 func.func @batch_stats_merge_f32(%na: memref<f32>, %ma: memref<16xf32>,
     %qa: memref<16xf32>, %nb: memref<f32>, %mb: memref<16xf32>,
@@ -1074,8 +1074,8 @@ func.func @batch_norm_grad_micro_batch_f32(%dy: memref<4x16x7x7xf32>,
 // The GPU benchmark's backward case: LayerNorm bf16 rows of 4096 (a block
 // a row), f32 parameter gradients.
 // CHECK-LABEL: func.func @layer_norm_grad_bf16_4096(
-// CHECK: gpu.launch blocks
 // CHECK-COUNT-2: gpu.launch async
+// CHECK: gpu.launch blocks
 // CHECK-NOT: norm.
 func.func @layer_norm_grad_bf16_4096(%dy: memref<?x4096xbf16>,
     %x: memref<?x4096xbf16>, %mean: memref<?x1xf32>, %rstd: memref<?x1xf32>,

@@ -55,10 +55,6 @@ using namespace mlir::norm::gpu_kernels;
 
 namespace {
 
-/// Threads a block and elements a thread of the grad_input kernel.
-constexpr int64_t kBlockSize = 256;
-constexpr int64_t kUnroll = 4;
-
 /// A batch_norm_grad, inplace_abn_grad or group_norm_grad, analyzed.
 struct ChannelGradInfo {
   /// inplace_abn_grad: `input` is the forward's output y.
@@ -183,7 +179,7 @@ static LogicalResult analyzeChannelGrad(Operation *op,
     info.columnLanes = std::min<int64_t>(
         32, llvm::bit_floor(static_cast<uint64_t>(info.channels)));
   int64_t tiles = llvm::divideCeil(info.channels, info.columnLanes);
-  int64_t rowLanes = kBlockSize / info.columnLanes;
+  int64_t rowLanes = kItemBlockSize / info.columnLanes;
   int64_t target = std::max<int64_t>(1, options.numSMs) *
                    std::max<int64_t>(1, options.blocksPerSM);
   info.vectorWidth =
@@ -196,7 +192,7 @@ static LogicalResult analyzeChannelGrad(Operation *op,
   };
   info.chunks = chunksFor(tiles, info.rows(), rowLanes);
   if (info.isGroup())
-    info.setChunks = chunksFor(info.numSets(), info.setSize(), kBlockSize);
+    info.setChunks = chunksFor(info.numSets(), info.setSize(), kItemBlockSize);
 
   return getMemRefs({{gradOutput, &info.gradOutput},
                      {input, &info.input},
@@ -368,95 +364,79 @@ ChannelGradKernelBuilder::recomputeFrom(Value value, Value dy,
 
 void ChannelGradKernelBuilder::buildGradInput(Value sums, Value &token) {
   int64_t v = info.vectorWidth;
-  int64_t vectors = info.rows() * info.channels / v;
-  Value one = index(1);
-  Value grid = index(llvm::divideCeil(vectors, kBlockSize * kUnroll));
-  OpBuilder::InsertionGuard guard(b);
-  gpu::LaunchOp launch =
-      createLaunch(one, grid, one, index(kBlockSize), token, {});
-  token = launch.getAsyncToken();
-  Value base = arith::AddIOp::create(
-      b, loc,
-      arith::MulIOp::create(b, loc, launch.getBlockIds().x,
-                            index(kBlockSize * kUnroll)),
-      launch.getThreadIds().x);
-  Value invN =
-      info.count
-          ? arith::DivFOp::create(b, loc, floatConst(1.0),
-                                  loadScalar(info.count, index(0)))
-                .getResult()
-          : floatConst(1.0 / static_cast<double>(info.isGroup() ? info.setSize()
-                                                                : info.rows()));
   auto vectorOf = [&](Value memref) {
     return VectorType::get({v},
                            cast<MemRefType>(memref.getType()).getElementType());
   };
-  for (int64_t k = 0; k < kUnroll; ++k) {
-    Value vector = arith::AddIOp::create(b, loc, base, index(k * kBlockSize));
-    Value valid = vectors % (kBlockSize * kUnroll) == 0
-                      ? Value()
-                      : arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult,
-                                              vector, index(vectors))
-                            .getResult();
-    guarded(valid, [&] {
-      Value first = arith::MulIOp::create(b, loc, vector, index(v));
-      auto load = [&](Value memref) {
-        return loadVector(vectorOf(memref), memref, Value(),
-                          [&] { return SmallVector<Value>{first}; });
-      };
-      // The residual is added in the input type, as the forward did.
-      Value x = load(info.input);
-      if (info.residual)
-        x = arith::AddFOp::create(b, loc, x, load(info.residual));
-      SmallVector<Value> values = toF32Elements({x});
-      SmallVector<Value> dys = toF32Elements({load(info.gradOutput)});
-      SmallVector<Value> extra;
-      if (info.residualSumGrad)
-        extra = toF32Elements({load(info.residualSumGrad)});
-      // NCHW: one channel a vector; NHWC: v consecutive channels.
-      Value firstChannel = channelOf(first);
-      // The channel's (set's) parameters and means: once a vector for NCHW.
-      ChannelParams p;
-      Value meanFirst, meanSecond;
-      SmallVector<Value> grads;
-      for (int64_t e = 0; e < v; ++e) {
-        if (info.channelsLast || e == 0) {
-          Value c = firstChannel;
-          if (e > 0)
-            c = arith::AddIOp::create(b, loc, firstChannel, index(e));
-          Value set = info.isGroup() ? setOf(first, c) : c;
-          p = loadParams(c, set);
-          if (info.sumDpre) {
-            meanFirst = mul(loadScalar(info.sumDpreXhat, c), invN);
-            meanSecond = mul(loadScalar(info.sumDpre, c), invN);
-          } else {
-            meanFirst = mul(loadScalar(sums, set), invN);
-            meanSecond =
-                mul(loadScalar(sums, arith::AddIOp::create(b, loc, set,
-                                                           index(numSums()))),
-                    invN);
-          }
-        }
-        auto [xhat, dpre] = recomputeFrom(values[e], dys[e], p);
-        Value g;
-        if (info.isGroup()) {
-          // rstd * (dxhat - mean(dxhat) - xhat * mean(dxhat * xhat)).
-          Value dxhat = p.scale ? mul(dpre, p.scale) : dpre;
-          g = mul(sub(sub(dxhat, meanFirst), mul(xhat, meanSecond)), p.rstd);
+  Value invN;
+  auto prologue = [&] {
+    invN = info.count
+               ? arith::DivFOp::create(b, loc, floatConst(1.0),
+                                       loadScalar(info.count, index(0)))
+                     .getResult()
+               : floatConst(1.0 / static_cast<double>(info.isGroup()
+                                                          ? info.setSize()
+                                                          : info.rows()));
+  };
+  auto item = [&](Value vector) {
+    Value first = arith::MulIOp::create(b, loc, vector, index(v));
+    auto load = [&](Value memref) {
+      return loadVector(vectorOf(memref), memref, Value(),
+                        [&] { return SmallVector<Value>{first}; });
+    };
+    // The residual is added in the input type, as the forward did.
+    Value x = load(info.input);
+    if (info.residual)
+      x = arith::AddFOp::create(b, loc, x, load(info.residual));
+    SmallVector<Value> values = toF32Elements({x});
+    SmallVector<Value> dys = toF32Elements({load(info.gradOutput)});
+    SmallVector<Value> extra;
+    if (info.residualSumGrad)
+      extra = toF32Elements({load(info.residualSumGrad)});
+    // NCHW: one channel a vector; NHWC: v consecutive channels.
+    Value firstChannel = channelOf(first);
+    // The channel's (set's) parameters and means: once a vector for NCHW.
+    ChannelParams p;
+    Value meanFirst, meanSecond;
+    SmallVector<Value> grads;
+    for (int64_t e = 0; e < v; ++e) {
+      if (info.channelsLast || e == 0) {
+        Value c = firstChannel;
+        if (e > 0)
+          c = arith::AddIOp::create(b, loc, firstChannel, index(e));
+        Value set = info.isGroup() ? setOf(first, c) : c;
+        p = loadParams(c, set);
+        if (info.sumDpre) {
+          meanFirst = mul(loadScalar(info.sumDpreXhat, c), invN);
+          meanSecond = mul(loadScalar(info.sumDpre, c), invN);
         } else {
-          // rstd * w' * (dpre - mean(dpre) - xhat * mean(dpre * xhat)).
-          g = mul(sub(sub(dpre, meanSecond), mul(xhat, meanFirst)), p.rstd);
-          if (p.scale)
-            g = mul(g, p.scale);
+          meanFirst = mul(loadScalar(sums, set), invN);
+          meanSecond = mul(loadScalar(sums, arith::AddIOp::create(
+                                                b, loc, set, index(numSums()))),
+                           invN);
         }
-        if (info.residualSumGrad)
-          g = add(g, extra[e]);
-        grads.push_back(g);
       }
-      storeVector(packFromF32(grads, vectorOf(info.gradInput)), info.gradInput,
-                  ValueRange{first});
-    });
-  }
+      auto [xhat, dpre] = recomputeFrom(values[e], dys[e], p);
+      Value g;
+      if (info.isGroup()) {
+        // rstd * (dxhat - mean(dxhat) - xhat * mean(dxhat * xhat)).
+        Value dxhat = p.scale ? mul(dpre, p.scale) : dpre;
+        g = mul(sub(sub(dxhat, meanFirst), mul(xhat, meanSecond)), p.rstd);
+      } else {
+        // rstd * w' * (dpre - mean(dpre) - xhat * mean(dpre * xhat)).
+        g = mul(sub(sub(dpre, meanSecond), mul(xhat, meanFirst)), p.rstd);
+        if (p.scale)
+          g = mul(g, p.scale);
+      }
+      if (info.residualSumGrad)
+        g = add(g, extra[e]);
+      grads.push_back(g);
+    }
+    storeVector(packFromF32(grads, vectorOf(info.gradInput)), info.gradInput,
+                ValueRange{first});
+  };
+  token =
+      launchForEachItem(info.rows() * info.channels / v, token, item, prologue);
 }
 
 Value ChannelGradKernelBuilder::reduceSets(Value sums, Value token) {
@@ -540,15 +520,10 @@ Value ChannelGradKernelBuilder::reduceChannels(Value sums, Value token) {
 }
 
 void ChannelGradKernelBuilder::build() {
-  Type tokenType = gpu::AsyncTokenType::get(b.getContext());
-  Value token =
-      gpu::WaitOp::create(b, loc, tokenType, ValueRange{}).getAsyncToken();
+  Value token = startChain(b, loc);
   // The sums grad_input needs: two per channel (BatchNorm) or set.
-  auto alloc = gpu::AllocOp::create(
-      b, loc, MemRefType::get({2 * numSums()}, f32), tokenType,
-      ValueRange{token}, ValueRange{}, ValueRange{});
-  token = alloc.getAsyncToken();
-  Value sums = alloc.getMemref();
+  Value sums =
+      allocInChain(b, loc, MemRefType::get({2 * numSums()}, f32), token);
   if (info.isGroup()) {
     token = reduceSets(sums, token);
     if (info.gradWeight || info.gradBias)
@@ -558,9 +533,8 @@ void ChannelGradKernelBuilder::build() {
     token = reduceChannels(sums, token);
   }
   buildGradInput(sums, token);
-  token = gpu::DeallocOp::create(b, loc, tokenType, ValueRange{token}, sums)
-              .getAsyncToken();
-  gpu::WaitOp::create(b, loc, Type(), ValueRange{token});
+  deallocInChain(b, loc, sums, token);
+  waitForChain(b, loc, token);
 }
 
 //===----------------------------------------------------------------------===//

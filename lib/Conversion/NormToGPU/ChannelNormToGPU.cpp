@@ -1267,26 +1267,16 @@ void ChannelKernelBuilder::storeNormalized(Value vec, ArrayRef<Value> scales,
   guarded(valid, [&] { storeVector(out, info.output, offset); });
 }
 
-Value ChannelKernelBuilder::beginKernels() {
-  return gpu::WaitOp::create(b, loc, gpu::AsyncTokenType::get(b.getContext()),
-                             ValueRange{})
-      .getAsyncToken();
-}
+Value ChannelKernelBuilder::beginKernels() { return startChain(b, loc); }
 
 Value ChannelKernelBuilder::allocWorkspace(int64_t size, Value &token) {
-  auto alloc = gpu::AllocOp::create(b, loc, MemRefType::get({size}, f32),
-                                    token.getType(), ValueRange{token},
-                                    ValueRange{}, ValueRange{});
-  token = alloc.getAsyncToken();
-  return alloc.getMemref();
+  return allocInChain(b, loc, MemRefType::get({size}, f32), token);
 }
 
 void ChannelKernelBuilder::endKernels(Value workspace, Value token) {
   if (workspace)
-    token = gpu::DeallocOp::create(b, loc, token.getType(), ValueRange{token},
-                                   workspace)
-                .getAsyncToken();
-  gpu::WaitOp::create(b, loc, Type(), ValueRange{token});
+    deallocInChain(b, loc, workspace, token);
+  waitForChain(b, loc, token);
 }
 
 //===----------------------------------------------------------------------===//
@@ -1713,33 +1703,22 @@ struct ChannelNormToGPUPattern : RewritePattern {
           // workspace); the kernels below read that sum as their input.
           Value workspace;
           if (collapsed.residual) {
-            Type tokenType = gpu::AsyncTokenType::get(rewriter.getContext());
-            Value token =
-                gpu::WaitOp::create(rewriter, loc, tokenType, ValueRange{})
-                    .getAsyncToken();
+            Value token = startChain(rewriter, loc);
             Value sum = collapsed.residualSum;
-            if (!sum) {
-              auto alloc = gpu::AllocOp::create(
+            if (!sum)
+              sum = workspace = allocInChain(
                   rewriter, loc, cast<MemRefType>(collapsed.input.getType()),
-                  tokenType, ValueRange{token}, ValueRange{}, ValueRange{});
-              token = alloc.getAsyncToken();
-              sum = workspace = alloc.getMemref();
-            }
+                  token);
             token = buildResidualAdd(rewriter, loc, collapsed.input,
                                      collapsed.residual, sum, token);
-            gpu::WaitOp::create(rewriter, loc, Type(), ValueRange{token});
+            waitForChain(rewriter, loc, token);
             collapsed.input = sum;
           }
           ChannelKernelBuilder(rewriter, loc, collapsed, elementType).build();
           if (workspace) {
-            Type tokenType = gpu::AsyncTokenType::get(rewriter.getContext());
-            Value token =
-                gpu::WaitOp::create(rewriter, loc, tokenType, ValueRange{})
-                    .getAsyncToken();
-            token = gpu::DeallocOp::create(rewriter, loc, tokenType,
-                                           ValueRange{token}, workspace)
-                        .getAsyncToken();
-            gpu::WaitOp::create(rewriter, loc, Type(), ValueRange{token});
+            Value token = startChain(rewriter, loc);
+            deallocInChain(rewriter, loc, workspace, token);
+            waitForChain(rewriter, loc, token);
           }
         });
   }

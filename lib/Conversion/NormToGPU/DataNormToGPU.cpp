@@ -48,10 +48,6 @@ namespace {
 
 enum class DataNormKind { Standardize, MinMaxScale, ImageNormalize };
 
-/// Threads a block (every kernel) and vectors a thread of the elementwise
-/// kernel.
-constexpr int64_t kBlockSize = 256;
-constexpr int64_t kUnroll = 4;
 /// Most chunks the fitting kernels split a feature's elements into.
 constexpr int64_t kMaxChunks = 256;
 
@@ -100,7 +96,7 @@ struct FitInfo {
   std::optional<int64_t> numFeatures, numReduced;
   /// Block: featureLanes x reduceLanes threads; grid: feature tiles x
   /// `chunks` of the reduced elements (see buildColumnReduction).
-  int64_t featureLanes = 1, reduceLanes = kBlockSize, chunks = 1;
+  int64_t featureLanes = 1, reduceLanes = kItemBlockSize, chunks = 1;
 };
 
 /// A batch_stats_merge, analyzed: memrefs of its operands and results.
@@ -307,7 +303,7 @@ static LogicalResult analyzeFit(Operation *op, const NormToGPUOptions &options,
   if (info.runs.back().kept && !ShapedType::isDynamic(info.runs.back().size))
     info.featureLanes = std::min<int64_t>(
         32, llvm::bit_floor(static_cast<uint64_t>(info.runs.back().size)));
-  info.reduceLanes = kBlockSize / info.featureLanes;
+  info.reduceLanes = kItemBlockSize / info.featureLanes;
   int64_t tiles = info.numFeatures
                       ? llvm::divideCeil(*info.numFeatures, info.featureLanes)
                       : 1;
@@ -502,26 +498,28 @@ void DataNormKernelBuilder::build() {
   OpBuilder::InsertionGuard guard(b);
   Value elements = countAndSkipEmpty(b, loc, info.numElements, info.input);
   Value numVectors = arith::DivUIOp::create(b, loc, elements, index(v));
-  Value grid = arith::CeilDivUIOp::create(b, loc, numVectors,
-                                          index(kBlockSize * kUnroll));
-  gpu::LaunchOp launch = createLaunch(one, grid, one, index(kBlockSize),
+  Value grid = arith::CeilDivUIOp::create(
+      b, loc, numVectors, index(kItemBlockSize * kItemsPerThread));
+  gpu::LaunchOp launch = createLaunch(one, grid, one, index(kItemBlockSize),
                                       /*dependency=*/Value(), {});
   Value tid = launch.getThreadIds().x;
   Value bid = launch.getBlockIds().x;
   Value lastVector = arith::SubIOp::create(b, loc, numVectors, one);
   bool exact =
-      info.numElements && (*info.numElements / v) % (kBlockSize * kUnroll) == 0;
+      info.numElements &&
+      (*info.numElements / v) % (kItemBlockSize * kItemsPerThread) == 0;
 
   auto inType = VectorType::get(
       {v}, cast<MemRefType>(info.input.getType()).getElementType());
   auto outType = VectorType::get(
       {v}, cast<MemRefType>(info.output.getType()).getElementType());
-  Value base = arith::MulIOp::create(b, loc, bid, index(kBlockSize * kUnroll));
+  Value base = arith::MulIOp::create(b, loc, bid,
+                                     index(kItemBlockSize * kItemsPerThread));
   base = arith::AddIOp::create(b, loc, base, tid);
   // Load every vector first (loads in flight together), then compute.
   SmallVector<Value> vectorIds, valids, inputs;
-  for (int64_t k = 0; k < kUnroll; ++k) {
-    Value id = arith::AddIOp::create(b, loc, base, index(k * kBlockSize));
+  for (int64_t k = 0; k < kItemsPerThread; ++k) {
+    Value id = arith::AddIOp::create(b, loc, base, index(k * kItemBlockSize));
     Value valid;
     if (!exact)
       valid = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, id,
@@ -533,7 +531,7 @@ void DataNormKernelBuilder::build() {
           arith::MulIOp::create(b, loc, id, index(v)).getResult()};
     }));
   }
-  for (int64_t k = 0; k < kUnroll; ++k) {
+  for (int64_t k = 0; k < kItemsPerThread; ++k) {
     // Masked vectors read the statistics of the last vector (in bounds).
     Value id = valids[k]
                    ? arith::MinUIOp::create(b, loc, vectorIds[k], lastVector)
@@ -707,11 +705,9 @@ void FitKernelBuilder::build() {
   spec.element = element;
   spec.finalize = finish;
 
-  Type tokenType = gpu::AsyncTokenType::get(b.getContext());
-  Value token =
-      gpu::WaitOp::create(b, loc, tokenType, ValueRange{}).getAsyncToken();
+  Value token = startChain(b, loc);
   token = buildColumnReduction(b, loc, spec, features, reduced, token);
-  gpu::WaitOp::create(b, loc, Type(), ValueRange{token});
+  waitForChain(b, loc, token);
 }
 
 namespace {
@@ -729,25 +725,23 @@ public:
     Value one = index(1);
     Value channels = memref::DimOp::create(b, loc, info.meanA, 0);
     Value grid =
-        arith::CeilDivUIOp::create(b, loc, channels, index(kBlockSize));
+        arith::CeilDivUIOp::create(b, loc, channels, index(kItemBlockSize));
     OpBuilder::InsertionGuard guard(b);
     Value any = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ugt,
                                       channels, index(0));
     auto ifOp = scf::IfOp::create(b, loc, any, /*withElseRegion=*/false);
     b.setInsertionPointToStart(&ifOp.getThenRegion().front());
-    Type tokenType = gpu::AsyncTokenType::get(b.getContext());
-    Value token =
-        gpu::WaitOp::create(b, loc, tokenType, ValueRange{}).getAsyncToken();
+    Value token = startChain(b, loc);
     Value zero = index(0);
     {
       OpBuilder::InsertionGuard launchGuard(b);
       gpu::LaunchOp launch =
-          createLaunch(one, grid, one, index(kBlockSize), token, {});
+          createLaunch(one, grid, one, index(kItemBlockSize), token, {});
       token = launch.getAsyncToken();
       Value c = arith::AddIOp::create(
           b, loc,
           arith::MulIOp::create(b, loc, launch.getBlockIds().x,
-                                index(kBlockSize)),
+                                index(kItemBlockSize)),
           launch.getThreadIds().x);
       Value countA = loadScalar(info.countA, zero);
       Value countB = loadScalar(info.countB, zero);
@@ -782,7 +776,7 @@ public:
           add(loadScalar(info.countA, zero), loadScalar(info.countB, zero)),
           info.count, zero);
     }
-    gpu::WaitOp::create(b, loc, Type(), ValueRange{token});
+    waitForChain(b, loc, token);
   }
 
 private:

@@ -161,6 +161,32 @@ LogicalResult gpu_kernels::rewriteIntoKernels(
   return success();
 }
 
+Value gpu_kernels::startChain(OpBuilder &b, Location loc) {
+  return gpu::WaitOp::create(b, loc, gpu::AsyncTokenType::get(b.getContext()),
+                             ValueRange{})
+      .getAsyncToken();
+}
+
+void gpu_kernels::waitForChain(OpBuilder &b, Location loc, Value token) {
+  gpu::WaitOp::create(b, loc, Type(), ValueRange{token});
+}
+
+Value gpu_kernels::allocInChain(OpBuilder &b, Location loc, MemRefType type,
+                                Value &token, ValueRange dynamicSizes) {
+  auto alloc =
+      gpu::AllocOp::create(b, loc, type, token.getType(), ValueRange{token},
+                           dynamicSizes, ValueRange{});
+  token = alloc.getAsyncToken();
+  return alloc.getMemref();
+}
+
+void gpu_kernels::deallocInChain(OpBuilder &b, Location loc, Value memref,
+                                 Value &token) {
+  token =
+      gpu::DeallocOp::create(b, loc, token.getType(), ValueRange{token}, memref)
+          .getAsyncToken();
+}
+
 MemRefType gpu_kernels::getWorkgroupBufferType(MLIRContext *ctx, int64_t size,
                                                Type elementType) {
   return MemRefType::get(
@@ -302,6 +328,33 @@ Value KernelBuilderBase::sumWarp(Value v, int64_t width) {
   return v;
 }
 
+Value KernelBuilderBase::launchForEachItem(
+    int64_t count, Value dependency, llvm::function_ref<void(Value item)> body,
+    llvm::function_ref<void()> prologue) {
+  int64_t perBlock = kItemBlockSize * kItemsPerThread;
+  Value one = index(1);
+  OpBuilder::InsertionGuard guard(b);
+  gpu::LaunchOp launch =
+      createLaunch(one, index(llvm::divideCeil(count, perBlock)), one,
+                   index(kItemBlockSize), dependency, {});
+  Value base = arith::AddIOp::create(
+      b, loc,
+      arith::MulIOp::create(b, loc, launch.getBlockIds().x, index(perBlock)),
+      launch.getThreadIds().x);
+  if (prologue)
+    prologue();
+  for (int64_t k = 0; k < kItemsPerThread; ++k) {
+    Value item = arith::AddIOp::create(b, loc, base, index(k * kItemBlockSize));
+    Value valid = count % perBlock == 0
+                      ? Value()
+                      : arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult,
+                                              item, index(count))
+                            .getResult();
+    guarded(valid, [&] { body(item); });
+  }
+  return launch.getAsyncToken();
+}
+
 gpu::LaunchOp KernelBuilderBase::createLaunch(
     Value one, Value gridX, Value gridY, Value blockX, Value dependency,
     TypeRange workgroup, Value clusterY, Value dynamicSharedBytes) {
@@ -339,9 +392,6 @@ gpu::LaunchOp KernelBuilderBase::createLaunch(
 //===----------------------------------------------------------------------===//
 
 namespace {
-
-/// Threads a block of the column-reduction kernels.
-constexpr int64_t kColumnBlockSize = 256;
 
 class ColumnReductionBuilder : KernelBuilderBase {
 public:
@@ -383,14 +433,14 @@ private:
 
 void ColumnReductionBuilder::buildPartials(Value workspace, Value columns,
                                            Value rows, Value &token) {
-  int64_t cl = spec.columnLanes, rl = kColumnBlockSize / cl;
+  int64_t cl = spec.columnLanes, rl = kItemBlockSize / cl;
   Value one = index(1);
-  Type bufferType = getWorkgroupBufferType(b.getContext(), kColumnBlockSize);
+  Type bufferType = getWorkgroupBufferType(b.getContext(), kItemBlockSize);
   Value tiles = arith::CeilDivUIOp::create(b, loc, columns, index(cl));
   OpBuilder::InsertionGuard guard(b);
   gpu::LaunchOp launch =
-      createLaunch(one, tiles, index(spec.chunks), index(kColumnBlockSize),
-                   token, {bufferType, bufferType});
+      createLaunch(one, tiles, index(spec.chunks), index(kItemBlockSize), token,
+                   {bufferType, bufferType});
   token = launch.getAsyncToken();
   Value tid = launch.getThreadIds().x;
   Value tile = launch.getBlockIds().x, chunk = launch.getBlockIds().y;
@@ -457,15 +507,15 @@ void ColumnReductionBuilder::buildFinalize(Value workspace, Value columns,
                                            Value &token) {
   Value one = index(1);
   Value blocks =
-      arith::CeilDivUIOp::create(b, loc, columns, index(kColumnBlockSize));
+      arith::CeilDivUIOp::create(b, loc, columns, index(kItemBlockSize));
   OpBuilder::InsertionGuard guard(b);
   gpu::LaunchOp launch =
-      createLaunch(one, blocks, one, index(kColumnBlockSize), token, {});
+      createLaunch(one, blocks, one, index(kItemBlockSize), token, {});
   token = launch.getAsyncToken();
   Value column = arith::AddIOp::create(
       b, loc,
       arith::MulIOp::create(b, loc, launch.getBlockIds().x,
-                            index(kColumnBlockSize)),
+                            index(kItemBlockSize)),
       launch.getThreadIds().x);
   Value valid =
       arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, column, columns);
@@ -491,17 +541,14 @@ void ColumnReductionBuilder::buildFinalize(Value workspace, Value columns,
 }
 
 Value ColumnReductionBuilder::build(Value columns, Value rows, Value token) {
-  Type tokenType = gpu::AsyncTokenType::get(b.getContext());
   Value size = arith::MulIOp::create(b, loc, columns, index(2 * spec.chunks));
-  auto alloc = gpu::AllocOp::create(
-      b, loc, MemRefType::get({ShapedType::kDynamic}, f32), tokenType,
-      ValueRange{token}, ValueRange{size}, ValueRange{});
-  token = alloc.getAsyncToken();
-  Value workspace = alloc.getMemref();
+  Value workspace =
+      allocInChain(b, loc, MemRefType::get({ShapedType::kDynamic}, f32), token,
+                   ValueRange{size});
   buildPartials(workspace, columns, rows, token);
   buildFinalize(workspace, columns, token);
-  return gpu::DeallocOp::create(b, loc, tokenType, ValueRange{token}, workspace)
-      .getAsyncToken();
+  deallocInChain(b, loc, workspace, token);
+  return token;
 }
 
 namespace {
@@ -514,36 +561,14 @@ public:
     auto type = cast<MemRefType>(x.getType());
     int64_t total = type.getNumElements();
     int64_t v = vectorWidthFor(total, type.getElementTypeBitWidth());
-    int64_t vectors = total / v, perBlock = kColumnBlockSize * 4;
     auto vectorType = VectorType::get({v}, type.getElementType());
-    Value one = index(1);
-    OpBuilder::InsertionGuard guard(b);
-    gpu::LaunchOp launch =
-        createLaunch(one, index(llvm::divideCeil(vectors, perBlock)), one,
-                     index(kColumnBlockSize), token, {});
-    Value base = arith::AddIOp::create(
-        b, loc,
-        arith::MulIOp::create(b, loc, launch.getBlockIds().x, index(perBlock)),
-        launch.getThreadIds().x);
-    for (int64_t k = 0; k < 4; ++k) {
-      Value vector =
-          arith::AddIOp::create(b, loc, base, index(k * kColumnBlockSize));
-      Value valid =
-          vectors % perBlock == 0
-              ? Value()
-              : arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, vector,
-                                      index(vectors))
-                    .getResult();
-      guarded(valid, [&] {
-        SmallVector<Value> at = {
-            arith::MulIOp::create(b, loc, vector, index(v))};
-        auto indices = [&] { return at; };
-        Value sum = add(loadVector(vectorType, x, Value(), indices),
-                        loadVector(vectorType, residual, Value(), indices));
-        storeVector(sum, dest, at);
-      });
-    }
-    return launch.getAsyncToken();
+    return launchForEachItem(total / v, token, [&](Value vector) {
+      SmallVector<Value> at = {arith::MulIOp::create(b, loc, vector, index(v))};
+      auto indices = [&] { return at; };
+      Value sum = add(loadVector(vectorType, x, Value(), indices),
+                      loadVector(vectorType, residual, Value(), indices));
+      storeVector(sum, dest, at);
+    });
   }
 };
 

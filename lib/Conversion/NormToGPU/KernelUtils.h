@@ -93,8 +93,29 @@ MemRefType getWorkgroupBufferType(MLIRContext *ctx, int64_t size,
                                   Type elementType = nullptr);
 
 //===----------------------------------------------------------------------===//
+// Streams
+//===----------------------------------------------------------------------===//
+
+/// `gpu.wait async`: the token that starts a chain of launches, workspace
+/// allocations and frees on one stream.
+Value startChain(OpBuilder &b, Location loc);
+/// `gpu.wait [token]`: the host waits for the chain.
+void waitForChain(OpBuilder &b, Location loc, Value token);
+/// `gpu.alloc async [token]` of `type` (with `dynamicSizes`); advances
+/// `token` past it.
+Value allocInChain(OpBuilder &b, Location loc, MemRefType type, Value &token,
+                   ValueRange dynamicSizes = {});
+/// `gpu.dealloc async [token]` of `memref`; advances `token` past it.
+void deallocInChain(OpBuilder &b, Location loc, Value memref, Value &token);
+
+//===----------------------------------------------------------------------===//
 // Kernel construction
 //===----------------------------------------------------------------------===//
+
+/// Threads a block of the elementwise and column-reduction kernels, and
+/// items (elements or vectors) a thread of the elementwise ones.
+constexpr int64_t kItemBlockSize = 256;
+constexpr int64_t kItemsPerThread = 4;
 
 /// The base of the kernel builders: constants, f32 conversions and
 /// arithmetic, guards, scalar and vector memory accesses, launches. All ops
@@ -152,6 +173,16 @@ protected:
                              Value dependency, TypeRange workgroup,
                              Value clusterY = nullptr,
                              Value dynamicSharedBytes = nullptr);
+
+  /// Launches an elementwise kernel over `count` items after `dependency`
+  /// (async): blocks of kItemBlockSize threads, kItemsPerThread items a
+  /// thread, item `(block * kItemsPerThread + k) * kItemBlockSize + thread`
+  /// (a block's items of one step contiguous); calls `body(item)` for each,
+  /// under `item < count` unless every item exists, after `prologue` (once
+  /// a thread, when set). Returns the launch's token.
+  Value launchForEachItem(int64_t count, Value dependency,
+                          llvm::function_ref<void(Value item)> body,
+                          llvm::function_ref<void()> prologue = nullptr);
 
   OpBuilder &b;
   Location loc;

@@ -675,11 +675,9 @@ void RowKernelBuilder::buildParameterGradients(Value numRows) {
   spec.prologue = prologue;
   spec.element = element;
   spec.finalize = finalize;
-  Type tokenType = gpu::AsyncTokenType::get(b.getContext());
-  Value token =
-      gpu::WaitOp::create(b, loc, tokenType, ValueRange{}).getAsyncToken();
+  Value token = startChain(b, loc);
   token = buildColumnReduction(b, loc, spec, index(m.n), numRows, token);
-  gpu::WaitOp::create(b, loc, Type(), ValueRange{token});
+  waitForChain(b, loc, token);
 }
 
 //===----------------------------------------------------------------------===//

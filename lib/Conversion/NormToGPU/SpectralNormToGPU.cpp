@@ -40,9 +40,6 @@ using namespace mlir::norm::gpu_kernels;
 
 namespace {
 
-constexpr int64_t kBlockSize = 256;
-constexpr int64_t kUnroll = 4;
-
 /// A spectral_norm, analyzed.
 struct SpectralNormInfo {
   Value weight, u, output, newU, sigma;
@@ -158,7 +155,8 @@ Value SpectralNormKernelBuilder::reduceNorm(Value vector, int64_t n,
                                             Value token) {
   ColumnReduction spec;
   spec.columnLanes = 1;
-  spec.chunks = std::clamp<int64_t>(llvm::divideCeil(n, kBlockSize), 1, 256);
+  spec.chunks =
+      std::clamp<int64_t>(llvm::divideCeil(n, kItemBlockSize), 1, 256);
   auto prologue = [&](Value) -> SmallVector<Value> { return {}; };
   auto element = [&](Value, Value r, ArrayRef<Value>) -> ColumnReduction::Pair {
     Value x = loadScalar(vector, r);
@@ -177,51 +175,33 @@ Value SpectralNormKernelBuilder::reduceNorm(Value vector, int64_t n,
 }
 
 void SpectralNormKernelBuilder::buildOutputs(Value &token) {
-  int64_t total = info.rows * info.cols;
-  Value one = index(1);
-  OpBuilder::InsertionGuard guard(b);
-  gpu::LaunchOp launch =
-      createLaunch(one, index(llvm::divideCeil(total, kBlockSize * kUnroll)),
-                   one, index(kBlockSize), token, {});
-  token = launch.getAsyncToken();
-  Value base = arith::AddIOp::create(
-      b, loc,
-      arith::MulIOp::create(b, loc, launch.getBlockIds().x,
-                            index(kBlockSize * kUnroll)),
-      launch.getThreadIds().x);
-  Value sigma = loadScalar(sigmaValue, index(0));
-  Value scaleU = loadScalar(scaleS, index(0));
-  for (int64_t k = 0; k < kUnroll; ++k) {
-    Value i = arith::AddIOp::create(b, loc, base, index(k * kBlockSize));
-    guarded(arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, i,
-                                  index(total)),
-            [&] {
-              storeScalar(arith::DivFOp::create(
-                              b, loc, loadScalar(info.weight, i), sigma),
-                          info.output, i);
-            });
+  Value sigma, scaleU;
+  auto prologue = [&] {
+    sigma = loadScalar(sigmaValue, index(0));
+    scaleU = loadScalar(scaleS, index(0));
+  };
+  auto item = [&](Value i) {
+    storeScalar(
+        arith::DivFOp::create(b, loc, loadScalar(info.weight, i), sigma),
+        info.output, i);
     if (info.newU)
       guarded(
           arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, i,
                                 index(info.rows)),
           [&] { storeScalar(mul(scaleU, loadScalar(s, i)), info.newU, i); });
-  }
-  if (info.sigma)
-    guarded(
-        arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, base, index(0)),
-        [&] { storeScalar(sigma, info.sigma, index(0)); });
+    if (info.sigma)
+      guarded(
+          arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, i, index(0)),
+          [&] { storeScalar(sigma, info.sigma, index(0)); });
+  };
+  // rows <= rows * cols: the output's items cover new_u's.
+  token = launchForEachItem(info.rows * info.cols, token, item, prologue);
 }
 
 void SpectralNormKernelBuilder::build() {
-  Type tokenType = gpu::AsyncTokenType::get(b.getContext());
-  Value token =
-      gpu::WaitOp::create(b, loc, tokenType, ValueRange{}).getAsyncToken();
+  Value token = startChain(b, loc);
   auto allocate = [&](int64_t size) {
-    auto alloc =
-        gpu::AllocOp::create(b, loc, MemRefType::get({size}, f32), tokenType,
-                             ValueRange{token}, ValueRange{}, ValueRange{});
-    token = alloc.getAsyncToken();
-    return alloc.getMemref();
+    return allocInChain(b, loc, MemRefType::get({size}, f32), token);
   };
   t = allocate(info.cols);
   s = allocate(info.rows);
@@ -277,9 +257,8 @@ void SpectralNormKernelBuilder::build() {
   }
   buildOutputs(token);
   for (Value buffer : {t, s, scaleT, scaleS, sigmaValue})
-    token = gpu::DeallocOp::create(b, loc, tokenType, ValueRange{token}, buffer)
-                .getAsyncToken();
-  gpu::WaitOp::create(b, loc, Type(), ValueRange{token});
+    deallocInChain(b, loc, buffer, token);
+  waitForChain(b, loc, token);
 }
 
 //===----------------------------------------------------------------------===//

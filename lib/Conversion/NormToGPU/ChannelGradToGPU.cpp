@@ -74,9 +74,13 @@ struct ChannelGradInfo {
   /// Column reduction over the channels: lanes across channels (NHWC) and
   /// row chunks; GroupNorm's reduction over its sets: row chunks.
   int64_t columnLanes = 1, chunks = 1, setChunks = 1;
-  /// Elements a vector access of the grad_input kernel: 16 bytes when the
-  /// run of one channel (NCHW: HW) or of channels (NHWC: C) allows.
+  /// Elements a vector access: 16 bytes when the run of one channel (NCHW:
+  /// HW) or of channels (NHWC: C) allows. The channel reduction reads such
+  /// vectors too (NCHW: of rows, NHWC: of channels).
   int64_t vectorWidth = 1;
+  /// Elements a vector access of GroupNorm's set reduction: the run of one
+  /// channel (NCHW), or of a group's channels at a position (NHWC: Cg).
+  int64_t setVectorWidth = 1;
 
   int64_t rows() const { return batch * spatial; }
   bool isGroup() const { return groups > 0; }
@@ -174,25 +178,33 @@ static LogicalResult analyzeChannelGrad(Operation *op,
     return failure();
   }
 
-  // Enough blocks for the GPU: channel tiles x row chunks.
+  unsigned bits = type.getElementType().getIntOrFloatBitWidth();
+  int64_t v = info.vectorWidth =
+      vectorWidthFor(info.channelsLast ? info.channels : info.spatial, bits);
+  if (info.isGroup())
+    info.setVectorWidth =
+        info.channelsLast ? vectorWidthFor(info.channelsPerGroup(), bits) : v;
+  // Enough blocks for the GPU: channel tiles x row chunks. NHWC: a thread a
+  // vector of channels; NCHW: a thread a channel, a vector of rows a step.
+  int64_t channelVectors =
+      info.channelsLast ? info.channels / v : info.channels;
   if (info.channelsLast)
     info.columnLanes = std::min<int64_t>(
-        32, llvm::bit_floor(static_cast<uint64_t>(info.channels)));
-  int64_t tiles = llvm::divideCeil(info.channels, info.columnLanes);
+        32, llvm::bit_floor(static_cast<uint64_t>(channelVectors)));
+  int64_t tiles = llvm::divideCeil(channelVectors, info.columnLanes);
   int64_t rowLanes = kItemBlockSize / info.columnLanes;
   int64_t target = std::max<int64_t>(1, options.numSMs) *
                    std::max<int64_t>(1, options.blocksPerSM);
-  info.vectorWidth =
-      vectorWidthFor(info.channelsLast ? info.channels : info.spatial,
-                     type.getElementType().getIntOrFloatBitWidth());
   auto chunksFor = [&](int64_t columns, int64_t rows, int64_t lanes) {
     return std::clamp<int64_t>(
         llvm::divideCeil(target, columns), 1,
         std::min<int64_t>(256, llvm::divideCeil(rows, lanes)));
   };
-  info.chunks = chunksFor(tiles, info.rows(), rowLanes);
+  info.chunks =
+      chunksFor(tiles, info.rows(), rowLanes * (info.channelsLast ? 1 : v));
   if (info.isGroup())
-    info.setChunks = chunksFor(info.numSets(), info.setSize(), kItemBlockSize);
+    info.setChunks = chunksFor(info.numSets(), info.setSize(),
+                               kItemBlockSize * info.setVectorWidth);
 
   return getMemRefs({{gradOutput, &info.gradOutput},
                      {input, &info.input},
@@ -256,8 +268,11 @@ private:
   /// The column reduction over the channels: the sums of dpre * xhat and
   /// dpre into grad_weight / grad_bias, and (BatchNorm) `sums`.
   Value reduceChannels(Value sums, Value token);
-  /// (xhat, dpre) of the element at `offset`.
-  std::pair<Value, Value> recompute(Value offset, const ChannelParams &p);
+  /// (xhat, dpre) of the `width` consecutive elements from `offset`, read
+  /// as vectors, element `e` with the parameters `paramsOf(e)`.
+  SmallVector<ColumnReduction::Pair>
+  recompute(Value offset, int64_t width,
+            llvm::function_ref<ChannelParams(int64_t e)> paramsOf);
   /// (xhat, dpre) from the element's `value` (f32: x + residual, or y for
   /// InPlace-ABN) and `dy` (f32).
   std::pair<Value, Value> recomputeFrom(Value value, Value dy,
@@ -330,14 +345,25 @@ ChannelParams ChannelGradKernelBuilder::loadParams(Value c, Value set) {
   return p;
 }
 
-std::pair<Value, Value>
-ChannelGradKernelBuilder::recompute(Value offset, const ChannelParams &p) {
-  Value x = memref::LoadOp::create(b, loc, info.input, offset);
+SmallVector<ColumnReduction::Pair> ChannelGradKernelBuilder::recompute(
+    Value offset, int64_t width,
+    llvm::function_ref<ChannelParams(int64_t e)> paramsOf) {
+  auto load = [&](Value memref) {
+    auto type = VectorType::get(
+        {width}, cast<MemRefType>(memref.getType()).getElementType());
+    return loadVector(type, memref, Value(),
+                      [&] { return SmallVector<Value>{offset}; });
+  };
+  Value x = load(info.input);
   // The residual is added in the input type, as the forward did.
   if (info.residual)
-    x = arith::AddFOp::create(
-        b, loc, x, memref::LoadOp::create(b, loc, info.residual, offset));
-  return recomputeFrom(toF32(x), loadScalar(info.gradOutput, offset), p);
+    x = arith::AddFOp::create(b, loc, x, load(info.residual));
+  SmallVector<Value> values = toF32Elements({x});
+  SmallVector<Value> dys = toF32Elements({load(info.gradOutput)});
+  SmallVector<ColumnReduction::Pair> pairs;
+  for (int64_t e = 0; e < width; ++e)
+    pairs.push_back(recomputeFrom(values[e], dys[e], paramsOf(e)));
+  return pairs;
 }
 
 std::pair<Value, Value>
@@ -440,24 +466,44 @@ void ChannelGradKernelBuilder::buildGradInput(Value sums, Value &token) {
 }
 
 Value ChannelGradKernelBuilder::reduceSets(Value sums, Value token) {
+  // A vector of the set's elements a step: of one channel (NCHW), or of
+  // consecutive channels at one position (NHWC).
+  int64_t width = info.setVectorWidth;
   ColumnReduction spec;
   spec.columnLanes = 1;
   spec.chunks = info.setChunks;
+  spec.rowVector = width;
   auto prologue = [&](Value set) -> SmallVector<Value> {
     return {loadScalar(info.mean, set), loadScalar(info.rstd, set)};
   };
-  auto element = [&](Value set, Value r,
-                     ArrayRef<Value> state) -> ColumnReduction::Pair {
+  auto element =
+      [&](Value set, Value r,
+          ArrayRef<Value> state) -> SmallVector<ColumnReduction::Pair> {
     Value offset = offsetInSet(set, r);
-    Value c = channelOf(offset);
+    Value first = channelOf(offset);
     ChannelParams p;
-    p.scale = info.weight ? loadScalar(info.weight, c) : Value();
-    p.bias = info.bias ? loadScalar(info.bias, c) : Value();
     p.mean = state[0];
     p.rstd = state[1];
-    auto [xhat, dpre] = recompute(offset, p);
-    Value dxhat = p.scale ? mul(dpre, p.scale) : dpre;
-    return {dxhat, mul(dxhat, xhat)};
+    SmallVector<Value> scales;
+    SmallVector<ColumnReduction::Pair> pairs =
+        recompute(offset, width, [&](int64_t e) {
+          if (e == 0 || info.channelsLast) {
+            Value c = e == 0 ? first
+                             : arith::AddIOp::create(b, loc, first, index(e))
+                                   .getResult();
+            p.scale = info.weight ? loadScalar(info.weight, c) : Value();
+            p.bias = info.bias ? loadScalar(info.bias, c) : Value();
+          }
+          scales.push_back(p.scale);
+          return p;
+        });
+    // The sums of dxhat and dxhat * xhat, with dxhat = dpre * w.
+    for (auto [pair, scale] : llvm::zip_equal(pairs, scales)) {
+      auto [xhat, dpre] = pair;
+      Value dxhat = scale ? mul(dpre, scale) : dpre;
+      pair = {dxhat, mul(dxhat, xhat)};
+    }
+    return pairs;
   };
   auto finalize = [&](Value set, ColumnReduction::Pair total) {
     memref::StoreOp::create(b, loc, total.first, sums, set);
@@ -473,32 +519,62 @@ Value ChannelGradKernelBuilder::reduceSets(Value sums, Value token) {
 }
 
 Value ChannelGradKernelBuilder::reduceChannels(Value sums, Value token) {
+  // NHWC: a thread a vector of channels; NCHW: a thread a channel, whose
+  // rows come in vectors (runs of one sample's HW).
+  int64_t v = info.vectorWidth;
+  int64_t cv = info.channelsLast ? v : 1, rv = info.channelsLast ? 1 : v;
+  auto channelOfLane = [&](Value c, int64_t e) -> Value {
+    return e == 0 ? c : arith::AddIOp::create(b, loc, c, index(e)).getResult();
+  };
   ColumnReduction spec;
   spec.columnLanes = info.columnLanes;
   spec.chunks = info.chunks;
+  spec.columnVector = cv;
+  spec.rowVector = rv;
+  // Per channel of the thread: scale and bias, and (BatchNorm) mean and
+  // rstd, four values apiece.
   auto prologue = [&](Value c) -> SmallVector<Value> {
-    if (info.isGroup())
-      return {info.weight ? loadScalar(info.weight, c) : Value(),
-              info.bias ? loadScalar(info.bias, c) : Value()};
-    ChannelParams p = loadParams(c, c);
-    return {p.scale, p.bias, p.mean, p.rstd};
-  };
-  auto element = [&](Value c, Value r,
-                     ArrayRef<Value> state) -> ColumnReduction::Pair {
-    Value offset = offsetOf(c, r);
-    ChannelParams p;
-    p.scale = state[0];
-    p.bias = state[1];
-    if (info.isGroup()) {
-      Value set = setOf(offset, c);
-      p.mean = loadScalar(info.mean, set);
-      p.rstd = loadScalar(info.rstd, set);
-    } else {
-      p.mean = state[2];
-      p.rstd = state[3];
+    SmallVector<Value> state;
+    for (int64_t e = 0; e < cv; ++e) {
+      Value channel = channelOfLane(c, e);
+      if (info.isGroup()) {
+        state.append({info.weight ? loadScalar(info.weight, channel) : Value(),
+                      info.bias ? loadScalar(info.bias, channel) : Value(),
+                      Value(), Value()});
+        continue;
+      }
+      ChannelParams p = loadParams(channel, channel);
+      state.append({p.scale, p.bias, p.mean, p.rstd});
     }
-    auto [xhat, dpre] = recompute(offset, p);
-    return {mul(dpre, xhat), dpre};
+    return state;
+  };
+  auto element =
+      [&](Value c, Value r,
+          ArrayRef<Value> state) -> SmallVector<ColumnReduction::Pair> {
+    Value offset = offsetOf(c, r);
+    // NCHW: the vector is one channel's; NHWC: element e is channel c + e.
+    SmallVector<ChannelParams> params(cv);
+    SmallVector<ColumnReduction::Pair> pairs =
+        recompute(offset, v, [&](int64_t e) {
+          int64_t lane = info.channelsLast ? e : 0;
+          ChannelParams &p = params[lane];
+          if (p.rstd)
+            return p;
+          p.scale = state[4 * lane];
+          p.bias = state[4 * lane + 1];
+          if (info.isGroup()) {
+            Value set = setOf(offset, channelOfLane(c, lane));
+            p.mean = loadScalar(info.mean, set);
+            p.rstd = loadScalar(info.rstd, set);
+          } else {
+            p.mean = state[4 * lane + 2];
+            p.rstd = state[4 * lane + 3];
+          }
+          return p;
+        });
+    for (auto &pair : pairs)
+      pair = {mul(pair.second, pair.first), pair.second};
+    return pairs;
   };
   auto finalize = [&](Value c, ColumnReduction::Pair total) {
     if (!info.isGroup()) {

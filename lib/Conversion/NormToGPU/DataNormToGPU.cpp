@@ -690,13 +690,14 @@ void FitKernelBuilder::build() {
       return {};
     return {info.numReduced ? loadInput(f, index(0)) : shiftOf(f, reduced)};
   };
-  auto element = [&](Value f, Value r,
-                     ArrayRef<Value> state) -> ColumnReduction::Pair {
+  auto element =
+      [&](Value f, Value r,
+          ArrayRef<Value> state) -> SmallVector<ColumnReduction::Pair> {
     Value v = loadInput(f, r);
     if (!info.moments)
-      return {v, v};
+      return {{v, v}};
     Value d = sub(v, state[0]);
-    return {d, mul(d, d)};
+    return {{d, mul(d, d)}};
   };
   auto finish = [&](Value f, ColumnReduction::Pair sums) {
     finalize(f, sums, reduced);

@@ -434,9 +434,14 @@ private:
 void ColumnReductionBuilder::buildPartials(Value workspace, Value columns,
                                            Value rows, Value &token) {
   int64_t cl = spec.columnLanes, rl = kItemBlockSize / cl;
+  int64_t cv = spec.columnVector, rv = spec.rowVector;
   Value one = index(1);
-  Type bufferType = getWorkgroupBufferType(b.getContext(), kItemBlockSize);
-  Value tiles = arith::CeilDivUIOp::create(b, loc, columns, index(cl));
+  // A shared-memory slot per thread and column of its group: column k of
+  // thread t at k * 256 + t, so that a warp's accesses are consecutive.
+  Type bufferType = getWorkgroupBufferType(b.getContext(), kItemBlockSize * cv);
+  Value groups =
+      cv == 1 ? columns : arith::DivUIOp::create(b, loc, columns, index(cv));
+  Value tiles = arith::CeilDivUIOp::create(b, loc, groups, index(cl));
   OpBuilder::InsertionGuard guard(b);
   gpu::LaunchOp launch =
       createLaunch(one, tiles, index(spec.chunks), index(kItemBlockSize), token,
@@ -449,34 +454,62 @@ void ColumnReductionBuilder::buildPartials(Value workspace, Value columns,
 
   Value columnLane = arith::RemUIOp::create(b, loc, tid, index(cl));
   Value rowLane = arith::DivUIOp::create(b, loc, tid, index(cl));
-  Value column = arith::AddIOp::create(
+  Value group = arith::AddIOp::create(
       b, loc, arith::MulIOp::create(b, loc, tile, index(cl)), columnLane);
   Value valid =
-      arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, column, columns);
-  // Threads past the last column read it (in bounds) and loop not at all.
+      arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, group, groups);
+  // Threads past the last group read it (in bounds) and loop not at all.
   Value clamped = arith::MinUIOp::create(
-      b, loc, column, arith::SubIOp::create(b, loc, columns, one));
+      b, loc, group, arith::SubIOp::create(b, loc, groups, one));
+  Value firstColumn = arith::MulIOp::create(b, loc, clamped, index(cv));
+  // Chunks of whole row vectors (rows is a multiple of rowVector).
   Value chunkLen = arith::CeilDivUIOp::create(b, loc, rows, index(spec.chunks));
+  if (rv > 1)
+    chunkLen = arith::MulIOp::create(
+        b, loc, arith::CeilDivUIOp::create(b, loc, chunkLen, index(rv)),
+        index(rv));
   Value start = arith::MulIOp::create(b, loc, chunk, chunkLen);
   Value end = arith::MinUIOp::create(
       b, loc, arith::AddIOp::create(b, loc, start, chunkLen), rows);
   end = arith::SelectOp::create(b, loc, valid, end, start);
-  Value first = arith::AddIOp::create(b, loc, start, rowLane);
-  SmallVector<Value> state = spec.prologue(clamped);
+  Value first = arith::AddIOp::create(
+      b, loc, start, arith::MulIOp::create(b, loc, rowLane, index(rv)));
+  SmallVector<Value> state = spec.prologue(firstColumn);
 
   Pair init = identity();
-  auto loop = scf::ForOp::create(b, loc, first, end, index(rl),
-                                 ValueRange{init.first, init.second});
+  SmallVector<Value> inits;
+  for (int64_t k = 0; k < cv; ++k)
+    inits.append({init.first, init.second});
+  auto loop = scf::ForOp::create(b, loc, first, end, index(rl * rv), inits);
   {
     OpBuilder::InsertionGuard loopGuard(b);
     b.setInsertionPointToStart(loop.getBody());
-    Pair acc =
-        combine({loop.getRegionIterArgs()[0], loop.getRegionIterArgs()[1]},
-                spec.element(clamped, loop.getInductionVar(), state));
-    scf::YieldOp::create(b, loc, ValueRange{acc.first, acc.second});
+    ValueRange accs = loop.getRegionIterArgs();
+    SmallVector<Pair> values =
+        spec.element(firstColumn, loop.getInductionVar(), state);
+    assert(static_cast<int64_t>(values.size()) == rv * cv &&
+           "a pair per element of the row and column vectors");
+    SmallVector<Value> next;
+    for (int64_t k = 0; k < cv; ++k) {
+      Pair acc = {accs[2 * k], accs[2 * k + 1]};
+      for (int64_t j = 0; j < rv; ++j)
+        acc = combine(acc, values[j * cv + k]);
+      next.append({acc.first, acc.second});
+    }
+    scf::YieldOp::create(b, loc, next);
   }
-  memref::StoreOp::create(b, loc, loop.getResult(0), shared0, tid);
-  memref::StoreOp::create(b, loc, loop.getResult(1), shared1, tid);
+  auto slot = [&](int64_t k, Value thread) -> Value {
+    return k == 0 ? thread
+                  : arith::AddIOp::create(b, loc, thread,
+                                          index(k * kItemBlockSize))
+                        .getResult();
+  };
+  for (int64_t k = 0; k < cv; ++k) {
+    memref::StoreOp::create(b, loc, loop.getResult(2 * k), shared0,
+                            slot(k, tid));
+    memref::StoreOp::create(b, loc, loop.getResult(2 * k + 1), shared1,
+                            slot(k, tid));
+  }
   // Tree over the row lanes: at step s, lanes [0, s) merge lanes [s, 2s).
   for (int64_t step = rl / 2; step >= 1; step /= 2) {
     gpu::BarrierOp::create(b, loc);
@@ -484,22 +517,33 @@ void ColumnReductionBuilder::buildPartials(Value workspace, Value columns,
                                          rowLane, index(step));
     guarded(active, [&] {
       Value other = arith::AddIOp::create(b, loc, tid, index(step * cl));
-      Pair merged = combine({memref::LoadOp::create(b, loc, shared0, tid),
-                             memref::LoadOp::create(b, loc, shared1, tid)},
-                            {memref::LoadOp::create(b, loc, shared0, other),
-                             memref::LoadOp::create(b, loc, shared1, other)});
-      memref::StoreOp::create(b, loc, merged.first, shared0, tid);
-      memref::StoreOp::create(b, loc, merged.second, shared1, tid);
+      for (int64_t k = 0; k < cv; ++k) {
+        Value mine = slot(k, tid), theirs = slot(k, other);
+        Pair merged =
+            combine({memref::LoadOp::create(b, loc, shared0, mine),
+                     memref::LoadOp::create(b, loc, shared1, mine)},
+                    {memref::LoadOp::create(b, loc, shared0, theirs),
+                     memref::LoadOp::create(b, loc, shared1, theirs)});
+        memref::StoreOp::create(b, loc, merged.first, shared0, mine);
+        memref::StoreOp::create(b, loc, merged.second, shared1, mine);
+      }
     });
   }
   // Row lane 0 wrote the block's result itself: no barrier before reading.
   Value isFirst = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq,
                                         rowLane, index(0));
   guarded(andCond(valid, isFirst), [&] {
-    for (auto [k, buffer] : llvm::enumerate(ValueRange{shared0, shared1}))
-      memref::StoreOp::create(
-          b, loc, memref::LoadOp::create(b, loc, buffer, tid), workspace,
-          workspaceIndex(static_cast<int64_t>(k), chunk, column, columns));
+    for (int64_t k = 0; k < cv; ++k) {
+      Value column = k == 0
+                         ? firstColumn
+                         : arith::AddIOp::create(b, loc, firstColumn, index(k))
+                               .getResult();
+      for (auto [half, buffer] : llvm::enumerate(ValueRange{shared0, shared1}))
+        memref::StoreOp::create(
+            b, loc, memref::LoadOp::create(b, loc, buffer, slot(k, tid)),
+            workspace,
+            workspaceIndex(static_cast<int64_t>(half), chunk, column, columns));
+    }
   });
 }
 

@@ -198,17 +198,26 @@ protected:
 /// taken as (min, max).
 struct ColumnReduction {
   using Pair = std::pair<Value, Value>;
-  /// Threads a block across columns (a power of two up to 256; the other
-  /// 256 / columnLanes walk the rows), and chunks the rows are split into.
+  /// Threads a block across column groups (a power of two up to 256; the
+  /// other 256 / columnLanes walk the rows), and chunks the rows are split
+  /// into.
   int64_t columnLanes = 1;
   int64_t chunks = 1;
+  /// Adjacent columns a thread owns (its column group), and adjacent rows
+  /// it takes a step: `element` reads them as vectors where the memory is
+  /// contiguous along the columns or the rows. The columns must be a
+  /// multiple of columnVector, and the rows of rowVector.
+  int64_t columnVector = 1;
+  int64_t rowVector = 1;
   /// Sums, or (minimum, maximum) with NaN propagating.
   bool minMax = false;
-  /// Per thread, before its rows: values of its column that `element`
-  /// uses (`column` is in bounds).
+  /// Per thread, before its rows: values of its columns `[column, column +
+  /// columnVector)` that `element` uses (they are in bounds).
   llvm::function_ref<SmallVector<Value>(Value column)> prologue;
-  /// The two values of (column, row), as f32.
-  llvm::function_ref<Pair(Value column, Value row, ArrayRef<Value> state)>
+  /// The pairs of the rowVector x columnVector elements from (row, column),
+  /// row-major, as f32.
+  llvm::function_ref<SmallVector<Pair>(Value column, Value row,
+                                       ArrayRef<Value> state)>
       element;
   /// Writes the results of `column` (in bounds) from its accumulators.
   llvm::function_ref<void(Value column, Pair result)> finalize;
@@ -225,10 +234,11 @@ Value buildResidualAdd(OpBuilder &b, Location loc, Value x, Value residual,
 /// `token` (async), over `columns` x `rows` (index values; columns > 0;
 /// with no rows every column gets the identity, 0 or (+inf, -inf)):
 ///
-///  1. partials, grid ceil(columns / columnLanes) x chunks, 256 threads:
-///     each thread accumulates its column's rows of its chunk, rowLanes
-///     apart; the row lanes merge in a shared-memory tree (one barrier a
-///     level); row lane 0 writes the pair to a `gpu.alloc` workspace of
+///  1. partials, grid ceil(columns / (columnLanes * columnVector)) x
+///     chunks, 256 threads: each thread accumulates its column group over
+///     the rows of its chunk, rowVector at a step and rowLanes steps apart;
+///     the row lanes merge in a shared-memory tree (one barrier a level);
+///     row lane 0 writes the pairs to a `gpu.alloc` workspace of
 ///     2 x chunks x columns floats;
 ///  2. finalize, a thread a column: merges the chunks' pairs and calls
 ///     `spec.finalize`.

@@ -115,9 +115,11 @@ struct RowNormInfo {
 //===----------------------------------------------------------------------===//
 
 /// Threads a block of the parameter gradients' kernels puts across the `n`
-/// columns (consecutive elements of a row, for coalesced loads).
-static int64_t parameterColumnLanes(int64_t n) {
-  return std::min<int64_t>(32, llvm::bit_floor(static_cast<uint64_t>(n)));
+/// columns, `vectorWidth` consecutive ones a thread (a warp reads up to 32
+/// consecutive vectors of a row).
+static int64_t parameterColumnLanes(int64_t n, int64_t vectorWidth) {
+  return std::min<int64_t>(
+      32, llvm::bit_floor(static_cast<uint64_t>(n / vectorWidth)));
 }
 
 /// Chooses vector width, threads per row and rows per block for rows of `n`
@@ -257,7 +259,8 @@ static LogicalResult analyzeRowNorm(Operation *op,
   info.mapping = *mapping;
   if (info.backward) {
     // Enough blocks for the GPU: columns / lanes tiles x chunks of rows.
-    int64_t tiles = llvm::divideCeil(n, parameterColumnLanes(n));
+    int64_t v = info.mapping.vectorWidth;
+    int64_t tiles = llvm::divideCeil(n / v, parameterColumnLanes(n, v));
     int64_t target = std::max<int64_t>(1, options.numSMs) *
                      std::max<int64_t>(1, options.blocksPerSM);
     info.parameterChunks =
@@ -641,30 +644,53 @@ void RowKernelBuilder::emitBackward() {
 }
 
 void RowKernelBuilder::buildParameterGradients(Value numRows) {
-  // grad_weight[c] = sum_r dpre * xhat, grad_bias[c] = sum_r dpre.
-  auto loadElement = [&](Value memref, Value r, Value c) -> Value {
-    return memref::LoadOp::create(b, loc, memref, ValueRange{r, c});
+  // grad_weight[c] = sum_r dpre * xhat, grad_bias[c] = sum_r dpre, a thread
+  // a vector of columns (the forward's vector width).
+  int64_t v = m.vectorWidth;
+  auto vectorAt = [&](Value memref, Value r, Value c) -> Value {
+    auto type = VectorType::get(
+        {v}, cast<MemRefType>(memref.getType()).getElementType());
+    return loadVector(type, memref, Value(), [&] {
+      return SmallVector<Value>{r, c};
+    });
+  };
+  auto columnOf = [&](Value first, int64_t e) -> Value {
+    return e == 0 ? first
+                  : arith::AddIOp::create(b, loc, first, index(e)).getResult();
   };
   ColumnReduction spec;
-  spec.columnLanes = parameterColumnLanes(m.n);
+  spec.columnLanes = parameterColumnLanes(m.n, v);
   spec.chunks = info.parameterChunks;
+  spec.columnVector = v;
+  // The weights (as scales) of the thread's columns, then their biases.
   auto prologue = [&](Value c) -> SmallVector<Value> {
-    Value w = info.weight ? scaleOf(loadScalar(info.weight, c)) : Value();
-    Value bias = info.bias ? loadScalar(info.bias, c) : Value();
-    return {w, bias};
+    SmallVector<Value> params(2 * v);
+    for (int64_t e = 0; e < v; ++e) {
+      if (info.weight)
+        params[e] = scaleOf(loadScalar(info.weight, columnOf(c, e)));
+      if (info.bias)
+        params[v + e] = loadScalar(info.bias, columnOf(c, e));
+    }
+    return params;
   };
-  auto element = [&](Value c, Value r,
-                     ArrayRef<Value> state) -> ColumnReduction::Pair {
-    Value x = loadElement(info.input, r, c);
+  auto element =
+      [&](Value c, Value r,
+          ArrayRef<Value> state) -> SmallVector<ColumnReduction::Pair> {
+    Value x = vectorAt(info.input, r, c);
+    // The residual is added in the input type, as the forward did.
     if (info.residual)
-      x = arith::AddFOp::create(b, loc, x, loadElement(info.residual, r, c));
-    Value centred = toF32(x);
-    if (info.centered)
-      centred = sub(centred, loadScalar(info.mean, r));
-    Value xhat = mul(centred, loadScalar(info.rstd, r));
-    Value dpre = preActivationGrad(toF32(loadElement(info.gradOutput, r, c)),
-                                   xhat, state[0], state[1]);
-    return {mul(dpre, xhat), dpre};
+      x = arith::AddFOp::create(b, loc, x, vectorAt(info.residual, r, c));
+    SmallVector<Value> xs = toF32Elements({x});
+    SmallVector<Value> dys = toF32Elements({vectorAt(info.gradOutput, r, c)});
+    Value mean = info.centered ? loadScalar(info.mean, r) : Value();
+    Value rstd = loadScalar(info.rstd, r);
+    SmallVector<ColumnReduction::Pair> pairs;
+    for (int64_t e = 0; e < v; ++e) {
+      Value xhat = mul(mean ? sub(xs[e], mean) : xs[e], rstd);
+      Value dpre = preActivationGrad(dys[e], xhat, state[e], state[v + e]);
+      pairs.push_back({mul(dpre, xhat), dpre});
+    }
+    return pairs;
   };
   auto finalize = [&](Value c, ColumnReduction::Pair sums) {
     if (info.gradWeight)

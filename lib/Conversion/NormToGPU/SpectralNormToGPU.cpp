@@ -158,9 +158,10 @@ Value SpectralNormKernelBuilder::reduceNorm(Value vector, int64_t n,
   spec.chunks =
       std::clamp<int64_t>(llvm::divideCeil(n, kItemBlockSize), 1, 256);
   auto prologue = [&](Value) -> SmallVector<Value> { return {}; };
-  auto element = [&](Value, Value r, ArrayRef<Value>) -> ColumnReduction::Pair {
+  auto element = [&](Value, Value r,
+                     ArrayRef<Value>) -> SmallVector<ColumnReduction::Pair> {
     Value x = loadScalar(vector, r);
-    return {mul(x, x), floatConst(0.0)};
+    return {{mul(x, x), floatConst(0.0)}};
   };
   auto finalize = [&](Value column, ColumnReduction::Pair sums) {
     Value inv = inverseNorm(sums.first);
@@ -220,9 +221,10 @@ void SpectralNormKernelBuilder::build() {
                          llvm::divideCeil(info.cols, wtu.columnLanes)),
         1, std::min<int64_t>(256, info.rows));
     auto none = [&](Value) -> SmallVector<Value> { return {}; };
-    auto wtuElement = [&](Value c, Value r,
-                          ArrayRef<Value>) -> ColumnReduction::Pair {
-      return {mul(weightAt(r, c), uAt(r, first)), floatConst(0.0)};
+    auto wtuElement =
+        [&](Value c, Value r,
+            ArrayRef<Value>) -> SmallVector<ColumnReduction::Pair> {
+      return {{mul(weightAt(r, c), uAt(r, first)), floatConst(0.0)}};
     };
     auto storeT = [&](Value c, ColumnReduction::Pair sums) {
       memref::StoreOp::create(b, loc, sums.first, t, c);
@@ -238,9 +240,10 @@ void SpectralNormKernelBuilder::build() {
     ColumnReduction wv;
     wv.columnLanes = 1;
     wv.chunks = 1;
-    auto wvElement = [&](Value r, Value c,
-                         ArrayRef<Value>) -> ColumnReduction::Pair {
-      return {mul(weightAt(r, c), loadScalar(t, c)), floatConst(0.0)};
+    auto wvElement =
+        [&](Value r, Value c,
+            ArrayRef<Value>) -> SmallVector<ColumnReduction::Pair> {
+      return {{mul(weightAt(r, c), loadScalar(t, c)), floatConst(0.0)}};
     };
     auto storeS = [&](Value r, ColumnReduction::Pair sums) {
       memref::StoreOp::create(

@@ -281,3 +281,44 @@ func.func @gn_nhwc(%x: memref<2x16x16x64xbf16>, %w: memref<64xbf16>,
       : (tensor<2x16x16x64xbf16>, memref<2x16x16x64xbf16>) -> ()
   return
 }
+
+// -----
+
+// Residual form without residual_sum: x + residual goes to a workspace by an
+// add kernel (16-byte vectors), then the statistics and normalize kernels
+// read it, all on one stream: the host waits once, after both workspaces
+// are freed.
+// CHECK-LABEL: func.func @gn_residual_nhwc(
+// CHECK: %[[T0:.*]] = gpu.wait async
+// CHECK-NEXT: %[[SUM:.*]], %[[T1:.*]] = gpu.alloc async [%[[T0]]] () : memref<8192xbf16>
+// CHECK: %[[T2:.*]] = gpu.launch async [%[[T1]]]
+// CHECK: vector.load {{.*}} : memref<8192xbf16>, vector<8xbf16>
+// CHECK: vector.load {{.*}} : memref<8192xbf16>, vector<8xbf16>
+// CHECK: arith.addf {{.*}} : vector<8xbf16>
+// CHECK: vector.store {{.*}}, %[[SUM]]
+// CHECK-NOT: gpu.wait
+// CHECK: %[[WS:.*]], %[[T3:.*]] = gpu.alloc async [%[[T2]]] () : memref<48xf32>
+// CHECK-NOT: gpu.wait
+// CHECK: %[[T4:.*]] = gpu.launch async [%[[T3]]]
+// CHECK-NOT: gpu.wait
+// CHECK: %[[T5:.*]] = gpu.launch async [%[[T4]]]
+// CHECK-NOT: gpu.wait
+// CHECK: %[[T6:.*]] = gpu.dealloc async [%[[T5]]] %[[WS]]
+// CHECK-NEXT: %[[T7:.*]] = gpu.dealloc async [%[[T6]]] %[[SUM]]
+// CHECK-NEXT: gpu.wait [%[[T7]]]
+// CHECK-NOT: gpu.wait
+// CHECK: return
+func.func @gn_residual_nhwc(%x: memref<2x8x8x64xbf16>,
+    %res: memref<2x8x8x64xbf16>, %w: memref<64xbf16>, %b: memref<64xbf16>,
+    %y: memref<2x8x8x64xbf16>) {
+  %xt = bufferization.to_tensor %x restrict : memref<2x8x8x64xbf16> to tensor<2x8x8x64xbf16>
+  %rt = bufferization.to_tensor %res restrict : memref<2x8x8x64xbf16> to tensor<2x8x8x64xbf16>
+  %wt = bufferization.to_tensor %w restrict : memref<64xbf16> to tensor<64xbf16>
+  %bt = bufferization.to_tensor %b restrict : memref<64xbf16> to tensor<64xbf16>
+  %r = norm.group_norm %xt weight(%wt : tensor<64xbf16>)
+      bias(%bt : tensor<64xbf16>) residual(%rt : tensor<2x8x8x64xbf16>) groups = 8
+      channel_axis = 3 activation = silu : tensor<2x8x8x64xbf16>
+  bufferization.materialize_in_destination %r in restrict writable %y
+      : (tensor<2x8x8x64xbf16>, memref<2x8x8x64xbf16>) -> ()
+  return
+}

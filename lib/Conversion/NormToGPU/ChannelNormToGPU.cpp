@@ -531,8 +531,9 @@ public:
       : KernelBuilderBase(b, loc), info(info), m(info.mapping),
         elementType(elementType) {}
 
-  /// Emits the workspace, the launches and the final wait.
-  void build();
+  /// Emits the workspace and the launches after `token` (async); returns
+  /// the token of the last (the host does not wait).
+  Value build(Value token);
 
 private:
   /// Loads the vector of `type` at element `offset` of `memref`, or zeros
@@ -554,12 +555,10 @@ private:
   /// the vector, or one per element.
   void storeNormalized(Value vec, ArrayRef<Value> scales,
                        ArrayRef<Value> shifts, Value offset, Value valid);
-  /// The token the first launch waits on (`gpu.wait async`).
-  Value beginKernels();
   /// Allocates an f32 workspace of `size` elements after `token` (updated).
   Value allocWorkspace(int64_t size, Value &token);
-  /// Frees `workspace` (if any) after `token`, then waits for the kernels.
-  void endKernels(Value workspace, Value token);
+  /// Frees `workspace` (if any) after `token`; returns the chain's token.
+  Value endKernels(Value workspace, Value token);
 
   /// Chan's merge of two partials (either may be empty).
   Moments merge(Moments a, Moments x);
@@ -630,7 +629,7 @@ private:
 
   // Channels last (NHWC BatchNorm): [rows, C] with C contiguous.
   /// Emits the launches of a channels-last BatchNorm.
-  void buildColumns();
+  Value buildColumns(Value token);
   /// Sets `channelVector` (clamped), `channelValid` (null: always) and
   /// `rowLane` from the thread and block ids.
   void setColumnThread();
@@ -1267,16 +1266,14 @@ void ChannelKernelBuilder::storeNormalized(Value vec, ArrayRef<Value> scales,
   guarded(valid, [&] { storeVector(out, info.output, offset); });
 }
 
-Value ChannelKernelBuilder::beginKernels() { return startChain(b, loc); }
-
 Value ChannelKernelBuilder::allocWorkspace(int64_t size, Value &token) {
   return allocInChain(b, loc, MemRefType::get({size}, f32), token);
 }
 
-void ChannelKernelBuilder::endKernels(Value workspace, Value token) {
+Value ChannelKernelBuilder::endKernels(Value workspace, Value token) {
   if (workspace)
     deallocInChain(b, loc, workspace, token);
-  waitForChain(b, loc, token);
+  return token;
 }
 
 //===----------------------------------------------------------------------===//
@@ -1582,10 +1579,9 @@ void ChannelKernelBuilder::buildColumnNormalize(Value workspace) {
   });
 }
 
-void ChannelKernelBuilder::buildColumns() {
+Value ChannelKernelBuilder::buildColumns(Value token) {
   const ColumnMapping &c = info.columns;
   MLIRContext *ctx = b.getContext();
-  Value token = beginKernels();
   Value workspace;
   if (info.needsStatistics()) {
     // Partials (3 x P x C), then scale and shift (2 x C).
@@ -1615,14 +1611,13 @@ void ChannelKernelBuilder::buildColumns() {
                          c.blockSize(), /*reversed=*/workspace != nullptr);
     buildColumnNormalize(workspace);
   }
-  endKernels(workspace, token);
+  return endKernels(workspace, token);
 }
 
-void ChannelKernelBuilder::build() {
+Value ChannelKernelBuilder::build(Value token) {
   if (info.channelsLast && !info.isGroup())
-    return buildColumns();
+    return buildColumns(token);
   MLIRContext *ctx = b.getContext();
-  Value token = beginKernels();
   Value workspace;
   if (m.singlePass) {
     // One kernel; with several blocks a set, a cluster of them exchanging
@@ -1667,7 +1662,7 @@ void ChannelKernelBuilder::build() {
                          /*reversed=*/workspace != nullptr);
     buildNormalize(workspace, launch);
   }
-  endKernels(workspace, token);
+  return endKernels(workspace, token);
 }
 
 //===----------------------------------------------------------------------===//
@@ -1701,9 +1696,10 @@ struct ChannelNormToGPUPattern : RewritePattern {
           // The residual form normalizes x + residual, added first by a
           // kernel of its own into residual_sum's destination (or a
           // workspace); the kernels below read that sum as their input.
+          // One stream: the host waits once, at the end.
+          Value token = startChain(rewriter, loc);
           Value workspace;
           if (collapsed.residual) {
-            Value token = startChain(rewriter, loc);
             Value sum = collapsed.residualSum;
             if (!sum)
               sum = workspace = allocInChain(
@@ -1711,15 +1707,13 @@ struct ChannelNormToGPUPattern : RewritePattern {
                   token);
             token = buildResidualAdd(rewriter, loc, collapsed.input,
                                      collapsed.residual, sum, token);
-            waitForChain(rewriter, loc, token);
             collapsed.input = sum;
           }
-          ChannelKernelBuilder(rewriter, loc, collapsed, elementType).build();
-          if (workspace) {
-            Value token = startChain(rewriter, loc);
+          token = ChannelKernelBuilder(rewriter, loc, collapsed, elementType)
+                      .build(token);
+          if (workspace)
             deallocInChain(rewriter, loc, workspace, token);
-            waitForChain(rewriter, loc, token);
-          }
+          waitForChain(rewriter, loc, token);
         });
   }
 

@@ -284,28 +284,27 @@ func.func @gn_nhwc(%x: memref<2x16x16x64xbf16>, %w: memref<64xbf16>,
 
 // -----
 
-// Residual form without residual_sum: x + residual goes to a workspace by an
-// add kernel (16-byte vectors), then the statistics and normalize kernels
-// read it, all on one stream: the host waits once, after both workspaces
-// are freed.
+// Residual form without residual_sum: both kernels (statistics, then
+// normalize) load x and the residual and add them in bf16, all on one
+// stream: the host waits once, after the workspace is freed.
 // CHECK-LABEL: func.func @gn_residual_nhwc(
+// CHECK-SAME: %[[X:[^:]*]]: memref<2x8x8x64xbf16>, %[[R:[^:]*]]: memref<2x8x8x64xbf16>
+// CHECK-DAG: %[[XV:.*]] = memref.collapse_shape %[[X]]
+// CHECK-DAG: %[[RV:.*]] = memref.collapse_shape %[[R]]
 // CHECK: %[[T0:.*]] = gpu.wait async
-// CHECK-NEXT: %[[SUM:.*]], %[[T1:.*]] = gpu.alloc async [%[[T0]]] () : memref<8192xbf16>
+// CHECK-NEXT: %[[WS:.*]], %[[T1:.*]] = gpu.alloc async [%[[T0]]] () : memref<48xf32>
 // CHECK: %[[T2:.*]] = gpu.launch async [%[[T1]]]
-// CHECK: vector.load {{.*}} : memref<8192xbf16>, vector<8xbf16>
-// CHECK: vector.load {{.*}} : memref<8192xbf16>, vector<8xbf16>
-// CHECK: arith.addf {{.*}} : vector<8xbf16>
-// CHECK: vector.store {{.*}}, %[[SUM]]
+// CHECK: %[[A:.*]] = vector.load %[[XV]][%[[I:.*]]] {{.*}} : memref<8192xbf16>, vector<8xbf16>
+// CHECK-NEXT: %[[B:.*]] = vector.load %[[RV]][%[[I]]] {{.*}} : memref<8192xbf16>, vector<8xbf16>
+// CHECK-NEXT: arith.addf %[[A]], %[[B]] : vector<8xbf16>
 // CHECK-NOT: gpu.wait
-// CHECK: %[[WS:.*]], %[[T3:.*]] = gpu.alloc async [%[[T2]]] () : memref<48xf32>
+// CHECK: %[[T3:.*]] = gpu.launch async [%[[T2]]]
+// CHECK: %[[C:.*]] = vector.load %[[XV]][%[[J:.*]]] {{.*}} : memref<8192xbf16>, vector<8xbf16>
+// CHECK-NEXT: %[[D:.*]] = vector.load %[[RV]][%[[J]]] {{.*}} : memref<8192xbf16>, vector<8xbf16>
+// CHECK-NEXT: arith.addf %[[C]], %[[D]] : vector<8xbf16>
 // CHECK-NOT: gpu.wait
-// CHECK: %[[T4:.*]] = gpu.launch async [%[[T3]]]
-// CHECK-NOT: gpu.wait
-// CHECK: %[[T5:.*]] = gpu.launch async [%[[T4]]]
-// CHECK-NOT: gpu.wait
-// CHECK: %[[T6:.*]] = gpu.dealloc async [%[[T5]]] %[[WS]]
-// CHECK-NEXT: %[[T7:.*]] = gpu.dealloc async [%[[T6]]] %[[SUM]]
-// CHECK-NEXT: gpu.wait [%[[T7]]]
+// CHECK: %[[T4:.*]] = gpu.dealloc async [%[[T3]]] %[[WS]]
+// CHECK-NEXT: gpu.wait [%[[T4]]]
 // CHECK-NOT: gpu.wait
 // CHECK: return
 func.func @gn_residual_nhwc(%x: memref<2x8x8x64xbf16>,
@@ -320,5 +319,39 @@ func.func @gn_residual_nhwc(%x: memref<2x8x8x64xbf16>,
       channel_axis = 3 activation = silu : tensor<2x8x8x64xbf16>
   bufferization.materialize_in_destination %r in restrict writable %y
       : (tensor<2x8x8x64xbf16>, memref<2x8x8x64xbf16>) -> ()
+  return
+}
+
+// -----
+
+// With residual_sum: the statistics kernel writes the sum where it loads it;
+// the normalize kernel reads it back instead of x and the residual.
+// CHECK-LABEL: func.func @gn_residual_sum(
+// CHECK-SAME: %[[X:[^:]*]]: memref<2x64x8x8xf32>, %[[R:[^:]*]]: memref<2x64x8x8xf32>, %{{[^:]*}}: memref<2x64x8x8xf32>, %[[S:[^:]*]]: memref<2x64x8x8xf32>)
+// CHECK-DAG: %[[XV:.*]] = memref.collapse_shape %[[X]]
+// CHECK-DAG: %[[RV:.*]] = memref.collapse_shape %[[R]]
+// CHECK-DAG: %[[SV:.*]] = memref.collapse_shape %[[S]]
+// CHECK: gpu.launch async
+// CHECK: %[[A:.*]] = vector.load %[[XV]][%[[I:.*]]] {{.*}} : memref<8192xf32>, vector<4xf32>
+// CHECK: %[[B:.*]] = vector.load %[[RV]][%[[I]]] {{.*}} : memref<8192xf32>, vector<4xf32>
+// CHECK: %[[SUM:.*]] = arith.addf %[[A]], %[[B]] : vector<4xf32>
+// CHECK: vector.store %[[SUM]], %[[SV]][%[[I]]]
+// CHECK: gpu.launch async
+// CHECK-NOT: vector.load %[[XV]]
+// CHECK-NOT: vector.load %[[RV]]
+// CHECK: vector.load %[[SV]]
+// CHECK-NOT: vector.load %[[XV]]
+// CHECK-NOT: vector.load %[[RV]]
+// CHECK: gpu.wait [
+func.func @gn_residual_sum(%x: memref<2x64x8x8xf32>, %res: memref<2x64x8x8xf32>,
+    %y: memref<2x64x8x8xf32>, %s: memref<2x64x8x8xf32>) {
+  %xt = bufferization.to_tensor %x restrict : memref<2x64x8x8xf32> to tensor<2x64x8x8xf32>
+  %rt = bufferization.to_tensor %res restrict : memref<2x64x8x8xf32> to tensor<2x64x8x8xf32>
+  %r:2 = norm.group_norm %xt residual(%rt : tensor<2x64x8x8xf32>) groups = 8
+      : tensor<2x64x8x8xf32> residual_sum(tensor<2x64x8x8xf32>)
+  bufferization.materialize_in_destination %r#0 in restrict writable %y
+      : (tensor<2x64x8x8xf32>, memref<2x64x8x8xf32>) -> ()
+  bufferization.materialize_in_destination %r#1 in restrict writable %s
+      : (tensor<2x64x8x8xf32>, memref<2x64x8x8xf32>) -> ()
   return
 }

@@ -1119,31 +1119,33 @@ func.func @spectral_norm_dim1_f32(%w: memref<16x32x3x3xf32>, %u: memref<32xf32>,
   return
 }
 
-// The residual forms: x + residual (in the input type) added by a kernel of
-// its own, into residual_sum's destination (BatchNorm training, NCHW f32) or
-// a workspace (GroupNorm+SiLU NHWC bf16), then the usual kernels on it.
+// The residual forms: the kernels load x and the residual and add them (in
+// the input type); the first also writes the sum to residual_sum's
+// destination when used (BatchNorm training, NCHW f32: 2048 vectors a
+// channel, a cluster of 8 blocks for sm_90a, two kernels for sm_80; not
+// GroupNorm+SiLU NHWC bf16).
 // CHECK-LABEL: func.func @batch_norm_training_residual_f32(
 // CHECK: gpu.launch async
 // CHECK: gpu.wait [
 // CHECK-NOT: norm.
-func.func @batch_norm_training_residual_f32(%x: memref<4x16x10x10xf32>,
-    %res: memref<4x16x10x10xf32>, %m: memref<16xf32>, %v: memref<16xf32>,
-    %w: memref<16xf32>, %b: memref<16xf32>, %y: memref<4x16x10x10xf32>,
-    %s: memref<4x16x10x10xf32>, %sm: memref<16xf32>, %sr: memref<16xf32>,
+func.func @batch_norm_training_residual_f32(%x: memref<8x16x32x32xf32>,
+    %res: memref<8x16x32x32xf32>, %m: memref<16xf32>, %v: memref<16xf32>,
+    %w: memref<16xf32>, %b: memref<16xf32>, %y: memref<8x16x32x32xf32>,
+    %s: memref<8x16x32x32xf32>, %sm: memref<16xf32>, %sr: memref<16xf32>,
     %nm: memref<16xf32>, %nv: memref<16xf32>) attributes {llvm.emit_c_interface} {
-  %xt = bufferization.to_tensor %x restrict : memref<4x16x10x10xf32> to tensor<4x16x10x10xf32>
-  %rt = bufferization.to_tensor %res restrict : memref<4x16x10x10xf32> to tensor<4x16x10x10xf32>
+  %xt = bufferization.to_tensor %x restrict : memref<8x16x32x32xf32> to tensor<8x16x32x32xf32>
+  %rt = bufferization.to_tensor %res restrict : memref<8x16x32x32xf32> to tensor<8x16x32x32xf32>
   %mt = bufferization.to_tensor %m restrict : memref<16xf32> to tensor<16xf32>
   %vt = bufferization.to_tensor %v restrict : memref<16xf32> to tensor<16xf32>
   %wt = bufferization.to_tensor %w restrict : memref<16xf32> to tensor<16xf32>
   %bt = bufferization.to_tensor %b restrict : memref<16xf32> to tensor<16xf32>
   %r:6 = norm.batch_norm_training %xt mean(%mt : tensor<16xf32>)
       var(%vt : tensor<16xf32>) weight(%wt : tensor<16xf32>)
-      bias(%bt : tensor<16xf32>) residual(%rt : tensor<4x16x10x10xf32>) momentum = 0.1
-      activation = relu : tensor<4x16x10x10xf32> stats(tensor<16xf32>, tensor<16xf32>)
-      residual_sum(tensor<4x16x10x10xf32>)
+      bias(%bt : tensor<16xf32>) residual(%rt : tensor<8x16x32x32xf32>) momentum = 0.1
+      activation = relu : tensor<8x16x32x32xf32> stats(tensor<16xf32>, tensor<16xf32>)
+      residual_sum(tensor<8x16x32x32xf32>)
   bufferization.materialize_in_destination %r#0 in restrict writable %y
-      : (tensor<4x16x10x10xf32>, memref<4x16x10x10xf32>) -> ()
+      : (tensor<8x16x32x32xf32>, memref<8x16x32x32xf32>) -> ()
   bufferization.materialize_in_destination %r#1 in restrict writable %sm
       : (tensor<16xf32>, memref<16xf32>) -> ()
   bufferization.materialize_in_destination %r#2 in restrict writable %sr
@@ -1153,7 +1155,7 @@ func.func @batch_norm_training_residual_f32(%x: memref<4x16x10x10xf32>,
   bufferization.materialize_in_destination %r#4 in restrict writable %nv
       : (tensor<16xf32>, memref<16xf32>) -> ()
   bufferization.materialize_in_destination %r#5 in restrict writable %s
-      : (tensor<4x16x10x10xf32>, memref<4x16x10x10xf32>) -> ()
+      : (tensor<8x16x32x32xf32>, memref<8x16x32x32xf32>) -> ()
   return
 }
 
@@ -1174,5 +1176,64 @@ func.func @group_norm_residual_nhwc_bf16(%x: memref<2x8x8x64xbf16>,
       channel_axis = 3 activation = silu : tensor<2x8x8x64xbf16>
   bufferization.materialize_in_destination %r in restrict writable %y
       : (tensor<2x8x8x64xbf16>, memref<2x8x8x64xbf16>) -> ()
+  return
+}
+
+// BatchNorm NHWC residual forms (the column kernels): training without
+// residual_sum (both kernels add x and the residual), inference with it
+// (the one normalize kernel writes the sum).
+// CHECK-LABEL: func.func @batch_norm_training_residual_nhwc_bf16(
+// CHECK-COUNT-3: gpu.launch async
+// CHECK-NOT: norm.
+func.func @batch_norm_training_residual_nhwc_bf16(%x: memref<4x14x14x64xbf16>,
+    %res: memref<4x14x14x64xbf16>, %m: memref<64xf32>, %v: memref<64xf32>,
+    %w: memref<64xbf16>, %b: memref<64xbf16>, %y: memref<4x14x14x64xbf16>,
+    %sm: memref<64xf32>, %sr: memref<64xf32>, %nm: memref<64xf32>,
+    %nv: memref<64xf32>) attributes {llvm.emit_c_interface} {
+  %xt = bufferization.to_tensor %x restrict : memref<4x14x14x64xbf16> to tensor<4x14x14x64xbf16>
+  %rt = bufferization.to_tensor %res restrict : memref<4x14x14x64xbf16> to tensor<4x14x14x64xbf16>
+  %mt = bufferization.to_tensor %m restrict : memref<64xf32> to tensor<64xf32>
+  %vt = bufferization.to_tensor %v restrict : memref<64xf32> to tensor<64xf32>
+  %wt = bufferization.to_tensor %w restrict : memref<64xbf16> to tensor<64xbf16>
+  %bt = bufferization.to_tensor %b restrict : memref<64xbf16> to tensor<64xbf16>
+  %r:5 = norm.batch_norm_training %xt mean(%mt : tensor<64xf32>) var(%vt : tensor<64xf32>)
+      weight(%wt : tensor<64xbf16>) bias(%bt : tensor<64xbf16>)
+      residual(%rt : tensor<4x14x14x64xbf16>) feature_axis = 3 momentum = 0.1
+      activation = relu : tensor<4x14x14x64xbf16> stats(tensor<64xf32>, tensor<64xf32>)
+  bufferization.materialize_in_destination %r#0 in restrict writable %y
+      : (tensor<4x14x14x64xbf16>, memref<4x14x14x64xbf16>) -> ()
+  bufferization.materialize_in_destination %r#1 in restrict writable %sm
+      : (tensor<64xf32>, memref<64xf32>) -> ()
+  bufferization.materialize_in_destination %r#2 in restrict writable %sr
+      : (tensor<64xf32>, memref<64xf32>) -> ()
+  bufferization.materialize_in_destination %r#3 in restrict writable %nm
+      : (tensor<64xf32>, memref<64xf32>) -> ()
+  bufferization.materialize_in_destination %r#4 in restrict writable %nv
+      : (tensor<64xf32>, memref<64xf32>) -> ()
+  return
+}
+
+// CHECK-LABEL: func.func @batch_norm_inference_residual_nhwc_f32(
+// CHECK-COUNT-1: gpu.launch async
+// CHECK-NOT: gpu.launch
+// CHECK-NOT: norm.
+func.func @batch_norm_inference_residual_nhwc_f32(%x: memref<8x14x14x24xf32>,
+    %res: memref<8x14x14x24xf32>, %m: memref<24xf32>, %v: memref<24xf32>,
+    %w: memref<24xf32>, %b: memref<24xf32>, %y: memref<8x14x14x24xf32>,
+    %s: memref<8x14x14x24xf32>) attributes {llvm.emit_c_interface} {
+  %xt = bufferization.to_tensor %x restrict : memref<8x14x14x24xf32> to tensor<8x14x14x24xf32>
+  %rt = bufferization.to_tensor %res restrict : memref<8x14x14x24xf32> to tensor<8x14x14x24xf32>
+  %mt = bufferization.to_tensor %m restrict : memref<24xf32> to tensor<24xf32>
+  %vt = bufferization.to_tensor %v restrict : memref<24xf32> to tensor<24xf32>
+  %wt = bufferization.to_tensor %w restrict : memref<24xf32> to tensor<24xf32>
+  %bt = bufferization.to_tensor %b restrict : memref<24xf32> to tensor<24xf32>
+  %r:2 = norm.batch_norm_inference %xt mean(%mt : tensor<24xf32>) var(%vt : tensor<24xf32>)
+      weight(%wt : tensor<24xf32>) bias(%bt : tensor<24xf32>)
+      residual(%rt : tensor<8x14x14x24xf32>) feature_axis = 3
+      : tensor<8x14x14x24xf32> residual_sum(tensor<8x14x14x24xf32>)
+  bufferization.materialize_in_destination %r#0 in restrict writable %y
+      : (tensor<8x14x14x24xf32>, memref<8x14x14x24xf32>) -> ()
+  bufferization.materialize_in_destination %r#1 in restrict writable %s
+      : (tensor<8x14x14x24xf32>, memref<8x14x14x24xf32>) -> ()
   return
 }

@@ -152,8 +152,8 @@ struct ChannelNormInfo {
   /// batch_norm_training's saved statistics.
   Value output, mean, rstd, newRunningMean, newRunningVar;
   /// The residual form: `input + residual` (in the input type) is what is
-  /// normalized; written first to `residualSum` when used, else to a
-  /// workspace.
+  /// normalized; the kernels load both (see loadInputAt), and the first
+  /// writes the sum to `residualSum` when used.
   Value residual, residualSum;
   SmallVector<Operation *> materializations;
   int64_t batch = 1, channels = 1, spatial = 1, groups = 1;
@@ -542,6 +542,12 @@ private:
     return loadVector(type, memref, valid,
                       [&] { return SmallVector<Value>{offset}; });
   }
+  /// The vector of what is normalized at element `offset` (zeros where
+  /// `valid` is false): the input, or for the residual form `input +
+  /// residual`, added in the input type. The first kernel to read it also
+  /// writes the sum to residual_sum's destination, when used; the later
+  /// kernels read that back (`sumWritten`) instead of the two operands.
+  Value loadInputAt(VectorType type, Value offset, Value valid);
   /// The scale (w * rstd) and shift (b - mean * scale) of `channel`.
   std::pair<Value, Value> scaleShift(Value channel, Value mean, Value rstd,
                                      Value zero);
@@ -559,6 +565,8 @@ private:
   Value allocWorkspace(int64_t size, Value &token);
   /// Frees `workspace` (if any) after `token`; returns the chain's token.
   Value endKernels(Value workspace, Value token);
+  /// Whether a kernel built so far wrote residual_sum (see loadInputAt).
+  bool sumWritten = false;
 
   /// Chan's merge of two partials (either may be empty).
   Moments merge(Moments a, Moments x);
@@ -834,8 +842,7 @@ void ChannelKernelBuilder::buildStatistics(Value workspace,
       [&](ArrayRef<Value> ks, ArrayRef<Value> valids, ValueRange carried) {
         SmallVector<Value> vectors;
         for (auto [k, valid] : llvm::zip(ks, valids))
-          vectors.push_back(
-              loadVectorAt(vecType, info.input, vectorOffset(set, k), valid));
+          vectors.push_back(loadInputAt(vecType, vectorOffset(set, k), valid));
         Moments acc{carried[0], carried[1], carried[2]};
         for (auto [vec, valid] : llvm::zip(vectors, valids)) {
           Value wide = widenToF32(vec);
@@ -1020,18 +1027,17 @@ void ChannelKernelBuilder::buildNormalize(Value workspace,
   if (!info.isGroup())
     setScaleShift = scaleShift(set, mean, rstd, zero);
   auto vecType = VectorType::get({m.vectorWidth}, elementType);
-  forEachVector(ValueRange{},
-                [&](ArrayRef<Value> ks, ArrayRef<Value> valids, ValueRange) {
-                  SmallVector<Value> offsets, vectors;
-                  for (auto [k, valid] : llvm::zip(ks, valids)) {
-                    offsets.push_back(vectorOffset(set, k));
-                    vectors.push_back(loadVectorAt(vecType, info.input,
-                                                   offsets.back(), valid));
-                  }
-                  storeNormalizedVectors(ks, valids, offsets, vectors, mean,
-                                         rstd, setScaleShift);
-                  return SmallVector<Value>{};
-                });
+  forEachVector(ValueRange{}, [&](ArrayRef<Value> ks, ArrayRef<Value> valids,
+                                  ValueRange) {
+    SmallVector<Value> offsets, vectors;
+    for (auto [k, valid] : llvm::zip(ks, valids)) {
+      offsets.push_back(vectorOffset(set, k));
+      vectors.push_back(loadInputAt(vecType, offsets.back(), valid));
+    }
+    storeNormalizedVectors(ks, valids, offsets, vectors, mean, rstd,
+                           setScaleShift);
+    return SmallVector<Value>{};
+  });
 }
 
 Value ChannelKernelBuilder::sumBlock(Value v, Value scratch, int64_t slot) {
@@ -1094,8 +1100,12 @@ void ChannelKernelBuilder::buildSinglePass(Value workspace,
     // a wait a copy, before the sum reads it).
     vectors.assign(kList.size(), Value());
     for (auto [u, k, valid] : llvm::enumerate(kList, validList)) {
-      if (static_cast<int64_t>(u) >= staged) {
-        vectors[u] = loadVectorAt(vecType, info.input, offsets[u], valid);
+      bool toStage = static_cast<int64_t>(u) < staged;
+      Value loaded;
+      if (!toStage || info.residual)
+        loaded = loadInputAt(vecType, offsets[u], valid);
+      if (!toStage) {
+        vectors[u] = loaded;
         continue;
       }
       // Slot u * T + tid of the chunk; a masked vector copies no bytes
@@ -1104,6 +1114,12 @@ void ChannelKernelBuilder::buildSinglePass(Value workspace,
           b, loc, tid, index(static_cast<int64_t>(u) * m.blockSize));
       stageIndices.push_back(
           arith::MulIOp::create(b, loc, slot, index(m.vectorWidth)));
+      // The residual form stages the sum from registers (zeros where
+      // masked), as cp.async cannot add.
+      if (loaded) {
+        storeVector(loaded, stage, stageIndices.back());
+        continue;
+      }
       Value source = offsets[u];
       Value srcElements;
       if (valid) {
@@ -1126,7 +1142,7 @@ void ChannelKernelBuilder::buildSinglePass(Value workspace,
             b, loc, nvgpu::DeviceAsyncTokenType::get(b.getContext()),
             tokens.back()));
     }
-    if (stage && !m.resident) {
+    if (stage && !m.resident && !tokens.empty()) {
       Value group = nvgpu::DeviceAsyncCreateGroupOp::create(
           b, loc, nvgpu::DeviceAsyncTokenType::get(b.getContext()), tokens);
       // Each thread reads back only what it copied: no barrier needed.
@@ -1276,6 +1292,22 @@ Value ChannelKernelBuilder::endKernels(Value workspace, Value token) {
   return token;
 }
 
+Value ChannelKernelBuilder::loadInputAt(VectorType type, Value offset,
+                                        Value valid) {
+  if (sumWritten)
+    return loadVectorAt(type, info.residualSum, offset, valid);
+  Value x = loadVectorAt(type, info.input, offset, valid);
+  if (!info.residual)
+    return x;
+  Value sum = arith::AddFOp::create(
+      b, loc, x, loadVectorAt(type, info.residual, offset, valid));
+  // Every element is read by one thread of the kernel, which writes its
+  // sum: residual_sum may share a buffer with the input or the residual.
+  if (info.residualSum)
+    guarded(valid, [&] { storeVector(sum, info.residualSum, offset); });
+  return sum;
+}
+
 //===----------------------------------------------------------------------===//
 // Channels last
 //===----------------------------------------------------------------------===//
@@ -1352,8 +1384,7 @@ void ChannelKernelBuilder::buildColumnStatistics(Value workspace,
                                                   ValueRange carried) {
     SmallVector<Value> vectors;
     for (auto [r, valid] : llvm::zip(rowIdxs, valids))
-      vectors.push_back(
-          loadVectorAt(vecType, info.input, columnOffset(r), valid));
+      vectors.push_back(loadInputAt(vecType, columnOffset(r), valid));
     SmallVector<Value> st(carried.begin(), carried.end());
     for (auto [vec, valid] : llvm::zip(vectors, valids)) {
       Value wide = widenToF32(vec);
@@ -1569,8 +1600,7 @@ void ChannelKernelBuilder::buildColumnNormalize(Value workspace) {
     SmallVector<Value> offsets, vectors;
     for (auto [r, valid] : llvm::zip(rowIdxs, valids)) {
       offsets.push_back(columnOffset(r));
-      vectors.push_back(
-          loadVectorAt(vecType, info.input, offsets.back(), valid));
+      vectors.push_back(loadInputAt(vecType, offsets.back(), valid));
     }
     for (auto [valid, offset, vec] : llvm::zip(valids, offsets, vectors)) {
       storeNormalized(vec, scales, shifts, offset, valid);
@@ -1595,6 +1625,7 @@ Value ChannelKernelBuilder::buildColumns(Value token) {
       token = createLaunch(token, workgroup, launch, c.channelTiles,
                            c.numChunks, c.blockSize());
       buildColumnStatistics(workspace, launch);
+      sumWritten = info.residual && info.residualSum;
     }
     {
       OpBuilder::InsertionGuard guard(b);
@@ -1654,6 +1685,7 @@ Value ChannelKernelBuilder::build(Value token) {
       workgroup.push_back(getWorkgroupBufferType(ctx, 96));
     token = createLaunch(token, workgroup, launch);
     buildStatistics(workspace, launch);
+    sumWritten = info.residual && info.residualSum;
   }
   {
     OpBuilder::InsertionGuard guard(b);
@@ -1693,26 +1725,10 @@ struct ChannelNormToGPUPattern : RewritePattern {
                              &collapsed.residual, &collapsed.residualSum});
           Type elementType =
               cast<MemRefType>(info.input.getType()).getElementType();
-          // The residual form normalizes x + residual, added first by a
-          // kernel of its own into residual_sum's destination (or a
-          // workspace); the kernels below read that sum as their input.
           // One stream: the host waits once, at the end.
           Value token = startChain(rewriter, loc);
-          Value workspace;
-          if (collapsed.residual) {
-            Value sum = collapsed.residualSum;
-            if (!sum)
-              sum = workspace = allocInChain(
-                  rewriter, loc, cast<MemRefType>(collapsed.input.getType()),
-                  token);
-            token = buildResidualAdd(rewriter, loc, collapsed.input,
-                                     collapsed.residual, sum, token);
-            collapsed.input = sum;
-          }
           token = ChannelKernelBuilder(rewriter, loc, collapsed, elementType)
                       .build(token);
-          if (workspace)
-            deallocInChain(rewriter, loc, workspace, token);
           waitForChain(rewriter, loc, token);
         });
   }

@@ -12,6 +12,7 @@
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Utils/StaticValueUtils.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/IR/Dominance.h"
 #include "mlir/IR/PatternMatch.h"
@@ -585,6 +586,12 @@ void ColumnReductionBuilder::buildFinalize(Value workspace, Value columns,
 }
 
 Value ColumnReductionBuilder::build(Value columns, Value rows, Value token) {
+  // A remainder would go unreduced (and its finalize read unwritten
+  // partials): the callers take the widths from divisors.
+  assert(getConstantIntValue(columns).value_or(0) % spec.columnVector == 0 &&
+         "columns must be a multiple of columnVector");
+  assert(getConstantIntValue(rows).value_or(0) % spec.rowVector == 0 &&
+         "rows must be a multiple of rowVector");
   Value size = arith::MulIOp::create(b, loc, columns, index(2 * spec.chunks));
   Value workspace =
       allocInChain(b, loc, MemRefType::get({ShapedType::kDynamic}, f32), token,
@@ -593,34 +600,6 @@ Value ColumnReductionBuilder::build(Value columns, Value rows, Value token) {
   buildFinalize(workspace, columns, token);
   deallocInChain(b, loc, workspace, token);
   return token;
-}
-
-namespace {
-
-class ResidualAddBuilder : KernelBuilderBase {
-public:
-  ResidualAddBuilder(OpBuilder &b, Location loc) : KernelBuilderBase(b, loc) {}
-
-  Value build(Value x, Value residual, Value dest, Value token) {
-    auto type = cast<MemRefType>(x.getType());
-    int64_t total = type.getNumElements();
-    int64_t v = vectorWidthFor(total, type.getElementTypeBitWidth());
-    auto vectorType = VectorType::get({v}, type.getElementType());
-    return launchForEachItem(total / v, token, [&](Value vector) {
-      SmallVector<Value> at = {arith::MulIOp::create(b, loc, vector, index(v))};
-      auto indices = [&] { return at; };
-      Value sum = add(loadVector(vectorType, x, Value(), indices),
-                      loadVector(vectorType, residual, Value(), indices));
-      storeVector(sum, dest, at);
-    });
-  }
-};
-
-} // namespace
-
-Value gpu_kernels::buildResidualAdd(OpBuilder &b, Location loc, Value x,
-                                    Value residual, Value dest, Value token) {
-  return ResidualAddBuilder(b, loc).build(x, residual, dest, token);
 }
 
 Value gpu_kernels::buildColumnReduction(OpBuilder &b, Location loc,

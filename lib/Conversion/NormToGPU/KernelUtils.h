@@ -4,7 +4,7 @@
 // builders of the lowerings there share: matching an op's operands and
 // results onto memrefs, placing and cleaning up after the rewrite, a base
 // for the kernel builders (scalar and vector memory accesses in f32,
-// guards, launches), column reductions and the residual add.
+// guards, launches) and column reductions.
 //
 //===----------------------------------------------------------------------===//
 
@@ -222,13 +222,6 @@ struct ColumnReduction {
   /// Writes the results of `column` (in bounds) from its accumulators.
   llvm::function_ref<void(Value column, Pair result)> finalize;
 };
-
-/// Emits, after `token` (async), a kernel that writes `dest = x + residual`
-/// (1-D memrefs of one element type, added in that type, as the ops'
-/// residual stream is): 256 threads x 4 vectors of 16 bytes (narrower when
-/// the length needs it). Returns its token.
-Value buildResidualAdd(OpBuilder &b, Location loc, Value x, Value residual,
-                       Value dest, Value token);
 
 /// Emits the two kernels of `spec` at the insertion point of `b`, after
 /// `token` (async), over `columns` x `rows` (index values; columns > 0;

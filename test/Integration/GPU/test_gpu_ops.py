@@ -719,24 +719,64 @@ def test_batch_norm_grad_micro_batch(gpu_lib):
                                rtol=1e-4, atol=1e-3)
 
 
-def test_batch_norm_training_residual(gpu_lib):
-    """BatchNorm training of x + residual with ReLU; the sum returned."""
+@pytest.mark.parametrize("in_place", [False, True])
+def test_batch_norm_training_residual(gpu_lib, in_place):
+    """BatchNorm training of x + residual with ReLU; the sum returned (in
+    place: over the residual)."""
     torch = _torch()
-    x, res = _randn(4, 16, 10, 10), _randn(4, 16, 10, 10)
+    x, res = _randn(8, 16, 32, 32), _randn(8, 16, 32, 32)
     m, v = _randn(16), torch.rand(16, device="cuda").add_(0.5)
     w, b = _randn(16), _randn(16)
-    y, s = torch.empty_like(x), torch.empty_like(x)
+    total = x + res
+    y = torch.empty_like(x)
+    s = res if in_place else torch.empty_like(x)
     stats = [torch.empty(16, device="cuda") for _ in range(4)]
     gpu_lib.call("batch_norm_training_residual_f32", x, res, m, v, w, b, y, s,
                  *stats)
     gpu_lib.synchronize()
     ref_m, ref_v = m.clone(), v.clone()
     expected = torch.relu(torch.nn.functional.batch_norm(
-        x + res, ref_m, ref_v, w, b, training=True, momentum=0.1, eps=1e-5))
+        total, ref_m, ref_v, w, b, training=True, momentum=0.1, eps=1e-5))
     _check(y, expected, "f32")
-    torch.testing.assert_close(s, x + res, rtol=0, atol=0)
+    torch.testing.assert_close(s, total, rtol=0, atol=0)
     _check(stats[2], ref_m, "f32")
     _check(stats[3], ref_v, "f32")
+
+
+def test_batch_norm_training_residual_nhwc_bf16(gpu_lib):
+    torch = _torch()
+    x, res = (_randn(4, 14, 14, 64, dtype="bf16") for _ in range(2))
+    m, v = _randn(64), torch.rand(64, device="cuda").add_(0.5)
+    w, b = _randn(64, dtype="bf16"), _randn(64, dtype="bf16")
+    y = torch.empty_like(x)
+    stats = [torch.empty(64, device="cuda") for _ in range(4)]
+    gpu_lib.call("batch_norm_training_residual_nhwc_bf16", x, res, m, v, w, b,
+                 y, *stats)
+    gpu_lib.synchronize()
+    ref_m, ref_v = m.clone(), v.clone()
+    total = (x + res).float().permute(0, 3, 1, 2)
+    expected = torch.relu(torch.nn.functional.batch_norm(
+        total, ref_m, ref_v, w.float(), b.float(), training=True,
+        momentum=0.1, eps=1e-5)).permute(0, 2, 3, 1)
+    _check(y, expected.to(torch.bfloat16), "bf16")
+    torch.testing.assert_close(stats[2], ref_m, rtol=1e-3, atol=1e-3)
+    torch.testing.assert_close(stats[3], ref_v, rtol=1e-3, atol=1e-3)
+
+
+def test_batch_norm_inference_residual_nhwc_f32(gpu_lib):
+    torch = _torch()
+    x, res = _randn(8, 14, 14, 24), _randn(8, 14, 14, 24)
+    m, v = _randn(24), torch.rand(24, device="cuda").add_(0.5)
+    w, b = _randn(24), _randn(24)
+    y, s = torch.empty_like(x), torch.empty_like(x)
+    gpu_lib.call("batch_norm_inference_residual_nhwc_f32", x, res, m, v, w, b,
+                 y, s)
+    gpu_lib.synchronize()
+    expected = torch.nn.functional.batch_norm(
+        (x + res).permute(0, 3, 1, 2), m, v, w, b, training=False,
+        eps=1e-5).permute(0, 2, 3, 1)
+    _check(y, expected, "f32")
+    torch.testing.assert_close(s, x + res, rtol=0, atol=0)
 
 
 def test_group_norm_residual_nhwc(gpu_lib):

@@ -850,25 +850,65 @@ def test_layer_norm_grad_bf16_4096(rows):
     check(db, eb, "f32", "grad_bias", tol=1e-3)
 
 
-# -- Residual forms of GroupNorm / BatchNorm (a residual-add kernel first) --
+# -- Residual forms of GroupNorm / BatchNorm (the kernels add x + residual) --
 
-@pytest.mark.parametrize("bundle_name", ["sm_90a", "sm_80"])
-def test_batch_norm_training_residual(bundle_name):
+@pytest.mark.parametrize("in_place", [False, True])
+def test_batch_norm_training_residual(bundle, in_place):
+    """With residual_sum, written by the first kernel that reads x and the
+    residual; in place, over the residual's own array (the interpreter
+    reports a thread that overwrites an element another thread reads)."""
     rng = np.random.default_rng(32)
-    x, res = randn(rng, 4, 16, 10, 10), randn(rng, 4, 16, 10, 10)
+    x, res = randn(rng, 8, 16, 32, 32), randn(rng, 8, 16, 32, 32)
     m, v = randn(rng, 16), positive(rng, 16)
     w, b = randn(rng, 16), randn(rng, 16)
-    y, s = np.zeros_like(x), np.zeros_like(x)
-    stats = [np.zeros(16, np.float32) for _ in range(4)]
-    run(bundle_name, "batch_norm_training_residual_f32", x, res, m, v, w, b,
-        y, s, *stats)
     expected = ref.batch_norm_training(x, m, v, w, b, res, momentum=0.1,
                                        act="relu")
+    expected_sum = x + res
+    y = np.zeros_like(x)
+    s = res if in_place else np.zeros_like(x)
+    stats = [np.zeros(16, np.float32) for _ in range(4)]
+    run(bundle, "batch_norm_training_residual_f32", x, res, m, v, w, b,
+        y, s, *stats)
     check(y, expected["output"], "f32")
-    np.testing.assert_array_equal(s, x + res)
+    np.testing.assert_array_equal(s, expected_sum)
     for got, key in zip(stats, ("saved_mean", "saved_rstd",
                                 "new_running_mean", "new_running_var")):
         check(got, expected[key], "f32", key)
+
+
+def test_batch_norm_training_residual_nhwc_bf16():
+    rng = np.random.default_rng(34)
+    x, res = (randn(rng, 4, 14, 14, 64, dtype="bf16") for _ in range(2))
+    m, v = randn(rng, 64), positive(rng, 64)
+    w, b = randn(rng, 64, dtype="bf16"), randn(rng, 64, dtype="bf16")
+    y = np.zeros_like(x)
+    stats = [np.zeros(64, np.float32) for _ in range(4)]
+    run("sm_90a", "batch_norm_training_residual_nhwc_bf16", x, res, m, v, w,
+        b, y, *stats)
+    expected = ref.batch_norm_training(x, m, v, w, b, res, feature_axis=3,
+                                       momentum=0.1, act="relu",
+                                       sum_dtype=ml_dtypes.bfloat16)
+    check(y, expected["output"], "bf16")
+    for got, key in zip(stats, ("saved_mean", "saved_rstd",
+                                "new_running_mean", "new_running_var")):
+        check(got, expected[key], "f32", key, tol=1e-3)
+
+
+@pytest.mark.parametrize("in_place", [False, True])
+def test_batch_norm_inference_residual_nhwc_f32(in_place):
+    """The one normalize kernel writes residual_sum (in place: over x)."""
+    rng = np.random.default_rng(35)
+    x, res = randn(rng, 8, 14, 14, 24), randn(rng, 8, 14, 14, 24)
+    m, v = randn(rng, 24), positive(rng, 24)
+    w, b = randn(rng, 24), randn(rng, 24)
+    expected = ref.batch_norm_inference(x, m, v, w, b, res, feature_axis=3)
+    expected_sum = x + res
+    y = np.zeros_like(x)
+    s = x if in_place else np.zeros_like(x)
+    run("sm_90a", "batch_norm_inference_residual_nhwc_f32", x, res, m, v, w,
+        b, y, s)
+    check(y, expected["output"], "f32")
+    np.testing.assert_array_equal(s, expected_sum)
 
 
 def test_group_norm_residual_nhwc(bundle):

@@ -50,7 +50,12 @@ CHIP="${CHIP:-sm_90a}"
 # A candidate that wins becomes the default in the pipeline, and leaves.
 #   resident: one block a GroupNorm/BatchNorm set, the grid in one wave
 #             (resident-sets; docs/gpu.md, "Resident sets"), not yet run.
-NORM_GPU_CANDIDATES="${NORM_GPU_CANDIDATES-resident=resident-sets=1}"
+#   unfused-grads: layer_norm_grad / rms_norm_grad with grad_weight and
+#             grad_bias in a column reduction of their own (x and dy read
+#             twice), against the default that sums them in the grad_input
+#             kernel (docs/gpu.md, "Backward of LayerNorm / RMSNorm");
+#             neither yet run on a GPU.
+NORM_GPU_CANDIDATES="${NORM_GPU_CANDIDATES-resident=resident-sets=1 unfused-grads=fuse-parameter-gradients=0}"
 export CUDA_HOME="${CUDA_HOME:-/usr/local/cuda}"
 
 build() {
@@ -149,7 +154,7 @@ device() {
     gpu_tests "$candidate" "$out/gpu-tests-$(basename "$candidate").txt" \
       || status=1
     bench_ab "$candidate" \
-      "${NORM_GPU_CANDIDATE_CASES:-GroupNorm|BatchNorm training}" "$out" \
+      "${NORM_GPU_CANDIDATE_CASES:-GroupNorm|BatchNorm training|LayerNorm backward}" "$out" \
       || status=1
     echo "candidate $(basename "$candidate") done at $((SECONDS - t0)) s"
   done

@@ -278,6 +278,7 @@ void mlir::norm::buildNormGPUKernelsPipeline(
                               : std::min<int64_t>(options.clusterSize, 1);
   normToGPU.stageInShared = options.stageInShared;
   normToGPU.residentSets = options.residentSets;
+  normToGPU.fuseParameterGradients = options.fuseParameterGradients;
   normToGPU.sharedMemoryPerSM = getSharedMemoryPerSM(options.chip);
   normToGPU.threadsPerSM = getThreadsPerSM(options.chip);
   pm.addPass(createConvertNormToGPUPass(normToGPU));

@@ -1,35 +1,71 @@
 // RUN: norm-opt %s --convert-norm-to-gpu --split-input-file | FileCheck %s
+// RUN: norm-opt %s --convert-norm-to-gpu="fuse-parameter-gradients=0" \
+// RUN:   --split-input-file | FileCheck %s --check-prefix=UNFUSED
 
-// The backward ops' column reductions read 16-byte vectors: layer_norm_grad's
-// parameter gradients a vector of 8 bf16 columns a thread (row-major rows),
-// batch_norm_grad's and group_norm_grad's sums (NCHW) a vector of 4 f32 rows
-// a step (one channel's HW run).
+// The backward ops' reductions read 16-byte vectors: layer_norm_grad's
+// parameter gradients (unfused: a vector of 8 bf16 columns a thread; fused:
+// the grad_input kernel's own vectors, then its partial rows as f32
+// vectors), batch_norm_grad's and group_norm_grad's sums (NCHW) a vector of
+// 4 f32 rows a step (one channel's HW run).
 
-// LayerNorm bf16 [?, 4096]: 512 column vectors, 32 across a block (a warp
-// reads 512 contiguous bytes of a row) and 8 row lanes: 16 x 66 blocks
-// (132 SMs x 8 / 16 tiles). A thread accumulates 8 (dpre * xhat, dpre)
-// pairs; the shared-memory tree holds them at k * 256 + thread. Then the
-// finalize kernel (a thread a column) and grad_input.
+// LayerNorm bf16 [?, 4096], fused: grad_input on a persistent grid of
+// min(rows, 132 SMs x 4) blocks (at least one), a block a row, 256 threads
+// of 2 vectors of 8; each thread carries 32 sums (dpre * xhat and dpre of
+// its 16 columns) across the rows it visits, then stores them as the
+// block's partial rows of a 2 x 528 x 4096 f32 workspace. Their column
+// reduction reads 4 f32 columns a thread (1024-float tree buffers), 33 row
+// chunks; the finalize writes the gradients; one host wait.
 // CHECK-LABEL: func.func @layer_norm_grad_bf16(
 // CHECK-SAME: %[[DY:[^:]*]]: memref<?x4096xbf16>, %[[X:[^:]*]]: memref<?x4096xbf16>
-// CHECK: %[[GROUPS:.*]] = arith.divui %c4096, %c8
-// CHECK: %[[TILES:.*]] = arith.ceildivui %[[GROUPS]], %c32
-// CHECK: gpu.launch async {{.*}} in ({{.*}} = %[[TILES]], {{.*}} = %c66, {{.*}}) threads({{.*}}) in ({{.*}} = %c256, {{.*}}) workgroup(%[[S0:.*]] : memref<2048xf32, #gpu.address_space<workgroup>>, %[[S1:.*]] : memref<2048xf32, #gpu.address_space<workgroup>>)
-// CHECK: %[[GROUP:.*]] = arith.minui
-// CHECK: %[[COL:.*]] = arith.muli %[[GROUP]], %c8
-// CHECK: scf.for %[[ROW:.*]] = %{{.*}} to %{{.*}} step %c8{{.*}} iter_args({{.*}}) -> (f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32) {
-// CHECK: vector.load %[[X]][%[[ROW]], %[[COL]]] {alignment = 16 : i64} : memref<?x4096xbf16>, vector<8xbf16>
-// CHECK: vector.load %[[DY]][%[[ROW]], %[[COL]]] {alignment = 16 : i64} : memref<?x4096xbf16>, vector<8xbf16>
-// CHECK-COUNT-16: arith.addf %arg
-// CHECK: scf.yield
-// CHECK: memref.store %{{.*}}, %[[S0]][%[[TID:arg[0-9]+]]]
-// CHECK: memref.store %{{.*}}, %[[S1]][%[[TID]]]
-// CHECK: %[[K7:.*]] = arith.addi %[[TID]], %c1792
-// CHECK: memref.store %{{.*}}, %[[S0]][%[[K7]]]
+// CHECK: %[[T0:.*]] = gpu.wait async
+// CHECK-NEXT: %[[P:.*]], %[[T1:.*]] = gpu.alloc async [%[[T0]]] () : memref<4325376xf32>
+// CHECK: %[[RB:.*]] = arith.ceildivui %[[ROWS:.*]], %c1
+// CHECK: %[[MIN:.*]] = arith.minui %[[RB]], %c528
+// CHECK: %[[GRID:.*]] = arith.maxui %[[MIN]], %c1
+// CHECK: %[[T2:.*]] = gpu.launch async [%[[T1]]] blocks(%[[BID:[^,]*]], {{.*}}) in (%[[GX:[^ ]*]] = %[[GRID]], {{.*}}) threads({{.*}}) in ({{.*}} = %c256,
+// CHECK: scf.for %[[RBI:.*]] = %[[BID]] to %[[RB]] step %[[GX]] iter_args({{.*}}) -> (f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32) {
+// CHECK: vector.load %[[X]][%[[RBI]], %{{.*}}] {alignment = 16 : i64} : memref<?x4096xbf16>, vector<8xbf16>
+// CHECK: vector.load %[[DY]][%[[RBI]], %{{.*}}] {alignment = 16 : i64} : memref<?x4096xbf16>, vector<8xbf16>
 // CHECK: gpu.barrier
+// CHECK: vector.store %{{.*}}, %{{.*}}[%[[RBI]], %{{.*}}] {{.*}} : memref<?x4096xbf16>, vector<8xbf16>
+// CHECK: scf.yield
+// CHECK-COUNT-4: vector.store %{{.*}}, %[[P]][%{{.*}}] {alignment = 16 : i64} : memref<4325376xf32>, vector<8xf32>
+// CHECK: gpu.terminator
+// CHECK: %[[T4:.*]] = gpu.launch async [%{{.*}}] blocks({{.*}}) in ({{.*}}, {{.*}} = %c33, {{.*}}) threads({{.*}}) workgroup(%{{.*}} : memref<1024xf32, #gpu.address_space<workgroup>>,
+// CHECK: scf.for {{.*}} to %{{.*}} step %c8
+// CHECK: vector.load %[[P]][%{{.*}}] {alignment = 16 : i64} : memref<4325376xf32>, vector<4xf32>
+// CHECK: vector.load %[[P]][%{{.*}}] {alignment = 16 : i64} : memref<4325376xf32>, vector<4xf32>
 // CHECK: gpu.launch async
-// CHECK: gpu.launch blocks
-// CHECK-NOT: norm.
+// CHECK: gpu.dealloc async
+// CHECK-NEXT: %[[T9:.*]] = gpu.dealloc async [%{{.*}}] %[[P]]
+// CHECK-NEXT: gpu.wait [%[[T9]]]
+// CHECK-NOT: gpu.launch
+
+// Unfused (fuse-parameter-gradients=0): 512 column vectors, 32 across a
+// block (a warp reads 512 contiguous bytes of a row) and 8 row lanes:
+// 16 x 66 blocks (132 SMs x 8 / 16 tiles). A thread accumulates 8 (dpre * xhat, dpre)
+// pairs; the shared-memory tree holds them at k * 256 + thread. Then the
+// finalize kernel (a thread a column) and grad_input.
+// UNFUSED-LABEL: func.func @layer_norm_grad_bf16(
+// UNFUSED-SAME: %[[DY:[^:]*]]: memref<?x4096xbf16>, %[[X:[^:]*]]: memref<?x4096xbf16>
+// UNFUSED: %[[GROUPS:.*]] = arith.divui %c4096, %c8
+// UNFUSED: %[[TILES:.*]] = arith.ceildivui %[[GROUPS]], %c32
+// UNFUSED: gpu.launch async {{.*}} in ({{.*}} = %[[TILES]], {{.*}} = %c66, {{.*}}) threads({{.*}}) in ({{.*}} = %c256, {{.*}}) workgroup(%[[S0:.*]] : memref<2048xf32, #gpu.address_space<workgroup>>, %[[S1:.*]] : memref<2048xf32, #gpu.address_space<workgroup>>)
+// UNFUSED: %[[GROUP:.*]] = arith.minui
+// UNFUSED: %[[COL:.*]] = arith.muli %[[GROUP]], %c8
+// UNFUSED: scf.for %[[ROW:.*]] = %{{.*}} to %{{.*}} step %c8{{.*}} iter_args({{.*}}) -> (f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32) {
+// UNFUSED: vector.load %[[X]][%[[ROW]], %[[COL]]] {alignment = 16 : i64} : memref<?x4096xbf16>, vector<8xbf16>
+// UNFUSED: vector.load %[[DY]][%[[ROW]], %[[COL]]] {alignment = 16 : i64} : memref<?x4096xbf16>, vector<8xbf16>
+// UNFUSED-COUNT-16: arith.addf %arg
+// UNFUSED: scf.yield
+// UNFUSED: memref.store %{{.*}}, %[[S0]][%[[TID:arg[0-9]+]]]
+// UNFUSED: memref.store %{{.*}}, %[[S1]][%[[TID]]]
+// UNFUSED: %[[K7:.*]] = arith.addi %[[TID]], %c1792
+// UNFUSED: memref.store %{{.*}}, %[[S0]][%[[K7]]]
+// UNFUSED: gpu.barrier
+// UNFUSED: gpu.launch async
+// UNFUSED: gpu.launch blocks
+// UNFUSED-NOT: norm.
 func.func @layer_norm_grad_bf16(%dy: memref<?x4096xbf16>,
     %x: memref<?x4096xbf16>, %mean: memref<?x1xf32>, %rstd: memref<?x1xf32>,
     %w: memref<4096xbf16>, %dx: memref<?x4096xbf16>, %dw: memref<4096xf32>,

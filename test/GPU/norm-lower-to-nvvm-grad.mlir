@@ -4,23 +4,26 @@
 // RUN: norm-opt %s --norm-lower-to-nvvm="chip=sm_80 format=isa" \
 // RUN:   | %python %norm_src_root/scripts/extract-gpu-objects.py | FileCheck %s --check-prefix=PTX
 
-// LayerNorm backward bf16 [?, 4096] through the whole pipeline. Kernel 1
-// (the parameter gradients' partials): x and dy as 128-bit loads (8 bf16
-// columns a thread), three barriers (the tree over 8 row lanes). Kernel 2:
-// the finalize, a thread a column. Kernel 3: grad_input, the forward's row
-// mapping (128-bit loads of x and dy, shuffle reductions). No local memory.
+// LayerNorm backward bf16 [?, 4096] through the whole pipeline. Kernel 1:
+// grad_input on a persistent grid (a block a row, 16 elements a thread:
+// x and dy as two 128-bit loads each, shuffle and block reductions), each
+// thread summing dpre * xhat and dpre of its 16 columns across its rows;
+// after the loop the block's two partial rows, 32 floats a thread as eight
+// 128-bit stores. Kernel 2: the partial rows' column reduction (f32 column
+// vectors as 128-bit loads, three barriers: the tree over 8 row lanes).
+// Kernel 3: the finalize, a thread a column. No local memory.
 // PTX-NOT: .local
 // PTX: .visible .entry layer_norm_grad_bf16_kernel(
-// PTX: ld.global.v4.b32
+// PTX-COUNT-4: ld.global.v4.b32
+// PTX: shfl.sync.bfly.b32
+// PTX: bar.sync
+// PTX-COUNT-8: st.global.v4.b32
+// PTX: .visible .entry layer_norm_grad_bf16_kernel(
 // PTX: ld.global.v4.b32
 // PTX-COUNT-3: bar.sync
 // PTX-NOT: bar.sync
 // PTX: .visible .entry layer_norm_grad_bf16_kernel(
 // PTX-NOT: bar.sync
-// PTX: .visible .entry layer_norm_grad_bf16_kernel(
-// PTX-COUNT-8: ld.global.v4.b32
-// PTX: shfl.sync.bfly.b32
-// PTX: st.global.v4.b32
 // PTX-NOT: .local
 func.func @layer_norm_grad_bf16(%dy: memref<?x4096xbf16>,
     %x: memref<?x4096xbf16>, %mean: memref<?x1xf32>, %rstd: memref<?x1xf32>,

@@ -130,9 +130,15 @@ def ConvertNormToGPUPass : Pass<"convert-norm-to-gpu"> {
     `norm.layer_norm_grad` and `norm.rms_norm_grad` take the forward's
     row mapping: one kernel computes `grad_input` (the two row sums of
     `dxhat` and `dxhat * xhat`, with the pre-activation recomputed from the
-    saved statistics); `grad_weight`/`grad_bias` are a column reduction
-    over the rows (partials of row chunks in a workspace, then a thread a
-    column), written as zeros when there are no rows.
+    saved statistics). With `fuse-parameter-gradients` (default) and at most
+    16 elements a thread (more threads a row than the forward's mapping when
+    needed), that kernel runs on a persistent grid and each thread also
+    sums `dpre * xhat` and `dpre` of its columns over its rows; a block's
+    sums become a partial row of a workspace, and a column reduction of the
+    partial rows writes `grad_weight`/`grad_bias`, so x and dy are read
+    once. Otherwise `grad_weight`/`grad_bias` are a column reduction over
+    the rows themselves (partials of row chunks, then a thread a column),
+    before grad_input. Both write zeros when there are no rows.
     `norm.batch_norm_grad` and `norm.inplace_abn_grad` (NCHW or NHWC, static
     shapes; not the micro-batch form) are a per-channel column reduction of
     `dpre * xhat` and `dpre` (grad_weight, grad_bias), then an elementwise
@@ -234,6 +240,12 @@ def ConvertNormToGPUPass : Pass<"convert-norm-to-gpu"> {
            "cluster of at most this many blocks (sm_90+); 1: only sets of "
            "one block (any chip); 0: always two kernels. 0 to 16 (above 8: "
            "non-portable, H100)">,
+    Option<"fuseParameterGradients", "fuse-parameter-gradients", "bool",
+           /*default=*/"true",
+           "layer_norm_grad / rms_norm_grad: the grad_input kernel also sums "
+           "grad_weight and grad_bias over its rows (a persistent grid, a "
+           "partial row a block), so x and dy are read once; off: a column "
+           "reduction reads them again">,
     Option<"stageInShared", "stage-in-shared", "bool", /*default=*/"true",
            "The single-pass kernel copies its chunk (up to 32 KiB) into "
            "shared memory with cp.async and reads it back for each pass, "

@@ -107,6 +107,12 @@ struct NormNVVMPipelineOptions
                      "BatchNorm kernel stages its chunk in shared memory "
                      "(cp.async) instead of registers"),
       llvm::cl::init(true)};
+  PassOptions::Option<bool> fuseParameterGradients{
+      *this, "fuse-parameter-gradients",
+      llvm::cl::desc("convert-norm-to-gpu: layer_norm_grad / rms_norm_grad "
+                     "sum grad_weight and grad_bias in the grad_input kernel "
+                     "(x and dy read once)"),
+      llvm::cl::init(true)};
   PassOptions::Option<bool> residentSets{
       *this, "resident-sets",
       llvm::cl::desc("convert-norm-to-gpu: one block a GroupNorm/BatchNorm "

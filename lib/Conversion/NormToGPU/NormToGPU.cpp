@@ -101,6 +101,11 @@ struct RowNormInfo {
   Value gradOutput, residualSumGrad, gradWeight, gradBias;
   /// Row chunks of the parameter gradients' column reduction.
   int64_t parameterChunks = 1;
+  /// The grad_input kernel also sums the parameter gradients (each block
+  /// over its rows, a partial row per block), over at most
+  /// `parameterBlocks` blocks; else a column reduction reads x and dy again.
+  bool fuseParameterGradients = false;
+  int64_t parameterBlocks = 0;
   /// The `materialize_in_destination` ops that write the results.
   SmallVector<Operation *> materializations;
   /// Rank of the leading (row) dimensions.
@@ -113,6 +118,10 @@ struct RowNormInfo {
 //===----------------------------------------------------------------------===//
 // Analysis
 //===----------------------------------------------------------------------===//
+
+/// Most elements a thread of a backward kernel that also sums the parameter
+/// gradients holds (each with its two sums across rows).
+constexpr int64_t kFusedValuesPerThread = 16;
 
 /// Threads a block of the parameter gradients' kernels puts across the `n`
 /// columns, `vectorWidth` consecutive ones a thread (a warp reads up to 32
@@ -291,6 +300,38 @@ static LogicalResult analyzeRowNorm(Operation *op,
                                  info.materializations, reason);
   if (failed(memrefs))
     return failure();
+  if (info.backward && (info.gradWeight || info.gradBias) &&
+      options.fuseParameterGradients) {
+    // Each thread keeps two sums of each of its elements across its rows:
+    // a mapping with at most kFusedValuesPerThread of them (more threads a
+    // row when the forward's would hold more).
+    NormToGPUOptions narrower = options;
+    narrower.vectorsPerThread =
+        std::max<int64_t>(1, kFusedValuesPerThread / info.mapping.vectorWidth);
+    FailureOr<RowMapping> fused = computeRowMapping(
+        n, elementType.getIntOrFloatBitWidth(), narrower, reason);
+    if (succeeded(fused) &&
+        fused->vectorsPerThread * fused->vectorWidth <= kFusedValuesPerThread) {
+      info.mapping = *fused;
+      info.fuseParameterGradients = true;
+      // A persistent grid of about 1024 threads an SM: its partials (two
+      // rows of n floats a block) stay small next to x and dy.
+      info.parameterBlocks =
+          std::max<int64_t>(1, options.numSMs) *
+          std::max<int64_t>(1, 1024 / info.mapping.blockSize());
+      // The partials' reduction: f32 column vectors, row chunks for about
+      // num-sms x blocks-per-sm blocks, each with rows for its row lanes.
+      int64_t cv = vectorWidthFor(n, 32);
+      int64_t lanes = parameterColumnLanes(n, cv);
+      int64_t tiles = llvm::divideCeil(n / cv, lanes);
+      int64_t target = std::max<int64_t>(1, options.numSMs) *
+                       std::max<int64_t>(1, options.blocksPerSM);
+      info.parameterChunks = std::clamp<int64_t>(
+          llvm::divideCeil(target, tiles), 1,
+          llvm::divideCeil(info.parameterBlocks, kItemBlockSize / lanes));
+    }
+    reason.clear();
+  }
   for (Value stat : {info.mean, info.rstd}) {
     if (!stat)
       continue;
@@ -323,10 +364,24 @@ public:
 private:
   /// The row kernel's launch and thread mapping, then its body.
   void buildRowKernel(Value numRows);
+  /// A launch of `grid` blocks of the row mapping (after `dependency`,
+  /// async, when set) with the reduction scratch and `extraWorkgroup`;
+  /// sets `tid`, `lane`, `group` and `scratch`.
+  gpu::LaunchOp createRowLaunch(Value grid, Value dependency,
+                                TypeRange extraWorkgroup = {});
+  /// Sets `row` and `valid` for the rows of block-row `rowBlock`.
+  void setRow(Value rowBlock, Value numRows);
+  /// The backward op whose grad_input kernel also sums the parameter
+  /// gradients (info.fuseParameterGradients): a persistent grid over the
+  /// rows, a partial row of the two sums a block in a workspace, then a
+  /// column reduction of the partials.
+  void buildFusedBackward(Value numRows);
   /// The body of the forward kernel: statistics and the normalized output.
   void emitForward();
-  /// The body of the backward kernel: grad_input.
-  void emitBackward();
+  /// The body of the backward kernel: grad_input; with `parameterTerms`,
+  /// also appends `dpre * xhat` then `dpre` of each element of the thread
+  /// (zeros for rows past the last and elements past the row's end).
+  void emitBackward(SmallVector<Value> *parameterTerms = nullptr);
   /// The kernels of grad_weight / grad_bias: a column reduction over the
   /// rows of `dpre * xhat` and `dpre`.
   void buildParameterGradients(Value numRows);
@@ -383,7 +438,7 @@ private:
   const RowMapping &m;
 
   // Inside the kernel.
-  Value tid, lane, row, valid, scratch;
+  Value tid, lane, group, row, valid, scratch;
 };
 
 } // namespace
@@ -447,6 +502,8 @@ Value RowKernelBuilder::reduceRow(Value v, int64_t slot) {
 void RowKernelBuilder::build(Value numRows) {
   // Parameter gradients sum over the rows (zeros without rows). They come
   // first: they read dy and x, which grad_input may overwrite.
+  if (info.fuseParameterGradients)
+    return buildFusedBackward(numRows);
   if (info.backward && (info.gradWeight || info.gradBias))
     buildParameterGradients(numRows);
   Value hasRows = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ugt,
@@ -457,43 +514,200 @@ void RowKernelBuilder::build(Value numRows) {
   buildRowKernel(numRows);
 }
 
-void RowKernelBuilder::buildRowKernel(Value numRows) {
+gpu::LaunchOp RowKernelBuilder::createRowLaunch(Value grid, Value dependency,
+                                                TypeRange extraWorkgroup) {
   Value one = index(1);
-  Value grid =
-      arith::CeilDivUIOp::create(b, loc, numRows, index(m.rowsPerBlock));
   SmallVector<Type> workgroup;
   if (m.perBlock())
     workgroup.push_back(getWorkgroupBufferType(b.getContext(), 64));
-  gpu::LaunchOp launch = createLaunch(one, grid, one, index(m.blockSize()),
-                                      /*dependency=*/Value(), workgroup);
-
-  // Thread -> (row, lane).
+  llvm::append_range(workgroup, extraWorkgroup);
+  gpu::LaunchOp launch =
+      createLaunch(one, grid, one, index(m.blockSize()), dependency, workgroup);
   tid = launch.getThreadIds().x;
-  Value bid = launch.getBlockIds().x;
   if (m.perBlock()) {
     scratch = launch.getWorkgroupAttributions().front();
     lane = tid;
-    row = bid;
+    group = index(0);
   } else {
     Value groupSize = index(m.groupSize);
-    Value group = arith::DivUIOp::create(b, loc, tid, groupSize);
+    group = arith::DivUIOp::create(b, loc, tid, groupSize);
     lane = arith::RemUIOp::create(b, loc, tid, groupSize);
-    Value firstRow = arith::MulIOp::create(b, loc, bid, index(m.rowsPerBlock));
-    Value rawRow = arith::AddIOp::create(b, loc, firstRow, group);
-    if (m.rowsPerBlock > 1) {
-      valid = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, rawRow,
-                                    numRows);
-      Value lastRow = arith::SubIOp::create(b, loc, numRows, one);
-      row = arith::MinUIOp::create(b, loc, rawRow, lastRow);
-    } else {
-      row = rawRow;
-    }
   }
+  return launch;
+}
 
+void RowKernelBuilder::setRow(Value rowBlock, Value numRows) {
+  if (m.perBlock()) {
+    row = rowBlock;
+    return;
+  }
+  Value firstRow =
+      arith::MulIOp::create(b, loc, rowBlock, index(m.rowsPerBlock));
+  Value rawRow = arith::AddIOp::create(b, loc, firstRow, group);
+  if (m.rowsPerBlock > 1) {
+    valid = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, rawRow,
+                                  numRows);
+    Value lastRow = arith::SubIOp::create(b, loc, numRows, index(1));
+    row = arith::MinUIOp::create(b, loc, rawRow, lastRow);
+  } else {
+    row = rawRow;
+  }
+}
+
+void RowKernelBuilder::buildRowKernel(Value numRows) {
+  Value grid =
+      arith::CeilDivUIOp::create(b, loc, numRows, index(m.rowsPerBlock));
+  gpu::LaunchOp launch = createRowLaunch(grid, /*dependency=*/Value());
+  setRow(launch.getBlockIds().x, numRows);
   if (info.backward)
     emitBackward();
   else
     emitForward();
+}
+
+void RowKernelBuilder::buildFusedBackward(Value numRows) {
+  int64_t n = m.n, v = m.vectorWidth, blocks = info.parameterBlocks;
+  int64_t values = m.vectorsPerThread * v;
+  Value token = startChain(b, loc);
+  // partials[k][block][column]: k = 0 the sums of dpre * xhat, 1 of dpre.
+  Value partials =
+      allocInChain(b, loc, MemRefType::get({2 * blocks * n}, f32), token);
+  Value rowBlocks =
+      arith::CeilDivUIOp::create(b, loc, numRows, index(m.rowsPerBlock));
+  // At least one block, which writes zeros when there are no rows.
+  Value grid = arith::MaxUIOp::create(
+      b, loc, arith::MinUIOp::create(b, loc, rowBlocks, index(blocks)),
+      index(1));
+  {
+    OpBuilder::InsertionGuard guard(b);
+    // The groups of a block (several rows a block) merge their sums in
+    // shared memory: sum j of lane l at j * groupSize + l.
+    SmallVector<Type> workgroup;
+    if (m.rowsPerBlock > 1)
+      workgroup.push_back(
+          getWorkgroupBufferType(b.getContext(), 2 * values * m.groupSize));
+    gpu::LaunchOp launch = createRowLaunch(grid, token, workgroup);
+    token = launch.getAsyncToken();
+    Value bid = launch.getBlockIds().x;
+    SmallVector<Value> init(2 * values, floatConst(0.0));
+    auto loop = scf::ForOp::create(b, loc, bid, rowBlocks,
+                                   launch.getGridSize().x, init);
+    {
+      OpBuilder::InsertionGuard loopGuard(b);
+      b.setInsertionPointToStart(loop.getBody());
+      setRow(loop.getInductionVar(), numRows);
+      SmallVector<Value> terms;
+      emitBackward(&terms);
+      SmallVector<Value> next;
+      for (auto [acc, term] : llvm::zip_equal(loop.getRegionIterArgs(), terms))
+        next.push_back(add(acc, term));
+      // The next row's block sums reuse the shared-memory slots that slow
+      // warps may still be reading (RMSNorm has a single reduction).
+      if (m.perBlock())
+        gpu::BarrierOp::create(b, loc);
+      scf::YieldOp::create(b, loc, next);
+    }
+    SmallVector<Value> sums(loop.getResults());
+    Value writer;
+    if (m.rowsPerBlock > 1) {
+      // One group after the other adds its sums into the buffer (a barrier
+      // each), then group 0 reads the block's totals back.
+      Value buffer = launch.getWorkgroupAttributions().back();
+      auto slot = [&](int64_t j) {
+        return arith::AddIOp::create(b, loc, index(j * m.groupSize), lane)
+            .getResult();
+      };
+      auto merge =
+          scf::ForOp::create(b, loc, index(0), index(m.rowsPerBlock), index(1));
+      {
+        OpBuilder::InsertionGuard mergeGuard(b);
+        b.setInsertionPointToStart(merge.getBody());
+        Value g = merge.getInductionVar();
+        gpu::BarrierOp::create(b, loc);
+        Value mine =
+            arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, group, g);
+        Value first = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, g,
+                                            index(0));
+        guarded(mine, [&] {
+          auto ifFirst =
+              scf::IfOp::create(b, loc, first, /*withElseRegion=*/true);
+          OpBuilder::InsertionGuard ifGuard(b);
+          b.setInsertionPointToStart(&ifFirst.getThenRegion().front());
+          for (int64_t j = 0; j < 2 * values; ++j)
+            memref::StoreOp::create(b, loc, sums[j], buffer, slot(j));
+          b.setInsertionPointToStart(&ifFirst.getElseRegion().front());
+          for (int64_t j = 0; j < 2 * values; ++j) {
+            Value before = memref::LoadOp::create(b, loc, buffer, slot(j));
+            memref::StoreOp::create(b, loc, add(before, sums[j]), buffer,
+                                    slot(j));
+          }
+        });
+      }
+      gpu::BarrierOp::create(b, loc);
+      writer = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, group,
+                                     index(0));
+      for (int64_t j = 0; j < 2 * values; ++j)
+        sums[j] = memref::LoadOp::create(b, loc, buffer, slot(j));
+    }
+    // The block's partial rows, as f32 vectors of this thread's elements.
+    auto vectorType = VectorType::get({v}, f32);
+    for (int64_t k = 0; k < 2; ++k) {
+      Value base = arith::MulIOp::create(
+          b, loc,
+          arith::AddIOp::create(b, loc, index(k * blocks), bid).getResult(),
+          index(n));
+      for (int64_t i = 0; i < m.vectorsPerThread; ++i) {
+        SmallVector<Value> elements(sums.begin() + k * values + i * v,
+                                    sums.begin() + k * values + (i + 1) * v);
+        Value vector = packFromF32(elements, vectorType);
+        guarded(andCond(writer, inBounds(i)), [&] {
+          Value column =
+              arith::MulIOp::create(b, loc, vectorIndex(i), index(v));
+          storeVector(vector, partials,
+                      arith::AddIOp::create(b, loc, base, column).getResult());
+        });
+      }
+    }
+  }
+
+  // grad_weight / grad_bias: the partial rows summed a column at a time.
+  int64_t cv = vectorWidthFor(n, 32);
+  ColumnReduction spec;
+  spec.columnVector = cv;
+  spec.columnLanes = parameterColumnLanes(n, cv);
+  spec.chunks = info.parameterChunks;
+  auto vectorAt = [&](int64_t k, Value r, Value c) {
+    Value offset = arith::AddIOp::create(
+        b, loc,
+        arith::MulIOp::create(
+            b, loc, arith::AddIOp::create(b, loc, index(k * blocks), r),
+            index(n)),
+        c);
+    return loadVector(VectorType::get({cv}, f32), partials, Value(),
+                      [&] { return SmallVector<Value>{offset}; });
+  };
+  auto prologue = [&](Value) -> SmallVector<Value> { return {}; };
+  auto element = [&](Value c, Value r,
+                     ArrayRef<Value>) -> SmallVector<ColumnReduction::Pair> {
+    SmallVector<Value> weights = toF32Elements({vectorAt(0, r, c)});
+    SmallVector<Value> biases = toF32Elements({vectorAt(1, r, c)});
+    SmallVector<ColumnReduction::Pair> pairs;
+    for (int64_t e = 0; e < cv; ++e)
+      pairs.push_back({weights[e], biases[e]});
+    return pairs;
+  };
+  auto finalize = [&](Value c, ColumnReduction::Pair sums) {
+    if (info.gradWeight)
+      storeScalar(sums.first, info.gradWeight, c);
+    if (info.gradBias)
+      storeScalar(sums.second, info.gradBias, c);
+  };
+  spec.prologue = prologue;
+  spec.element = element;
+  spec.finalize = finalize;
+  token = buildColumnReduction(b, loc, spec, index(n), grid, token);
+  deallocInChain(b, loc, partials, token);
+  waitForChain(b, loc, token);
 }
 
 SmallVector<Value> RowKernelBuilder::loadInputElements(bool maskRows) {
@@ -595,7 +809,7 @@ Value RowKernelBuilder::preActivationGrad(Value dy, Value xhat, Value scale,
   return mul(dy, buildActivationDerivative(b, loc, pre, info.activation));
 }
 
-void RowKernelBuilder::emitBackward() {
+void RowKernelBuilder::emitBackward(SmallVector<Value> *parameterTerms) {
   // grad_input = rstd * (dxhat - mean(dxhat) - xhat * mean(dxhat * xhat)),
   // dxhat = dpre * w' (RMSNorm: no mean(dxhat) term).
   // Rows past the last read nothing: grad_input may be dy's buffer, which
@@ -612,7 +826,7 @@ void RowKernelBuilder::emitBackward() {
     bias = toF32Elements(loadVectors(info.bias));
 
   // Out-of-row vectors load as zeros: dy = 0 adds nothing to the sums.
-  SmallVector<Value> xhat, dxhat;
+  SmallVector<Value> xhat, dpres, dxhat;
   Value sumDxhat = floatConst(0.0), sumDxhatXhat = floatConst(0.0);
   for (size_t e = 0; e < x.size(); ++e) {
     Value centred = mean ? sub(x[e], mean) : x[e];
@@ -620,10 +834,23 @@ void RowKernelBuilder::emitBackward() {
     Value scale = info.weight ? scaleOf(w[e]) : Value();
     Value dpre =
         preActivationGrad(dy[e], xhat[e], scale, info.bias ? bias[e] : Value());
+    dpres.push_back(dpre);
     dxhat.push_back(scale ? mul(dpre, scale) : dpre);
     if (mean)
       sumDxhat = add(sumDxhat, dxhat[e]);
     sumDxhatXhat = add(sumDxhatXhat, mul(dxhat[e], xhat[e]));
+  }
+  if (parameterTerms) {
+    // Rows past the last loaded zeros (dpre = 0), but their clamped
+    // statistics may make xhat large: their terms are zeros outright.
+    SmallVector<Value> products;
+    for (auto [dpre, xh] : llvm::zip_equal(dpres, xhat))
+      products.push_back(mul(dpre, xh));
+    for (Value term : llvm::concat<Value>(products, dpres))
+      parameterTerms->push_back(
+          valid ? arith::SelectOp::create(b, loc, valid, term, floatConst(0.0))
+                      .getResult()
+                : term);
   }
   Value invN = floatConst(1.0 / static_cast<double>(m.n));
   Value meanDxhat = mean ? mul(reduceRow(sumDxhat, 0), invN) : Value();
@@ -788,6 +1015,7 @@ struct ConvertNormToGPUPass
     options.channelUnroll = channelUnroll;
     options.clusterSize = clusterSize;
     options.stageInShared = stageInShared;
+    options.fuseParameterGradients = fuseParameterGradients;
     options.residentSets = residentSets;
     options.sharedMemoryPerSM = sharedMemoryPerSM;
     options.threadsPerSM = threadsPerSM;

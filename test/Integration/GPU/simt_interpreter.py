@@ -832,6 +832,10 @@ class Kernel:
         return self._binary(op, lambda a, b: np.where(
             a.astype(np.uint64) < b.astype(np.uint64), a, b))
 
+    def op_arith_maxui(self, op, mask):
+        return self._binary(op, lambda a, b: np.where(
+            a.astype(np.uint64) > b.astype(np.uint64), a, b))
+
     _CMPI = {0: np.equal, 1: np.not_equal, 2: np.less, 3: np.less_equal,
              4: np.greater, 5: np.greater_equal, 6: np.less, 7: np.less_equal,
              8: np.greater, 9: np.greater_equal}

@@ -48,6 +48,15 @@ BUNDLES = {
     "sm_90a-registers": "chip=sm_90a stage-in-shared=0",
 }
 
+#: Option sets only some tests use: a grid of 2 SMs (the backward kernels'
+#: persistent grids loop over several row blocks), and the backward's
+#: parameter gradients in a column reduction of their own.
+OPTION_SETS = {
+    **BUNDLES,
+    "sm_90a-2sms": "chip=sm_90a num-sms=2",
+    "sm_90a-unfused": "chip=sm_90a fuse-parameter-gradients=0",
+}
+
 DTYPES = {"bf16": ml_dtypes.bfloat16, "f16": np.float16, "f32": np.float32}
 TOLERANCE = {"bf16": 3e-2, "f16": 5e-3, "f32": 1e-4}
 
@@ -58,7 +67,7 @@ def generic_ir(bundle):
     """kernels.mlir through norm-gpu-kernels with the bundle's options."""
     if bundle not in _generic_ir:
         _generic_ir[bundle] = subprocess.run(
-            [OPT, str(KERNELS), f"--norm-gpu-kernels={BUNDLES[bundle]}",
+            [OPT, str(KERNELS), f"--norm-gpu-kernels={OPTION_SETS[bundle]}",
              "--mlir-print-op-generic"],
             capture_output=True, text=True, check=True).stdout
     return _generic_ir[bundle]
@@ -563,10 +572,40 @@ def test_layer_norm_grad_gelu(rows, in_place):
     check(db, eb, "f32", "grad_bias")
 
 
-@pytest.mark.parametrize("rows", [1, 5])
-def test_rms_norm_grad_residual(rows):
+@pytest.mark.parametrize("option_set",
+                         ["sm_90a", "sm_90a-2sms", "sm_90a-unfused"])
+@pytest.mark.parametrize("in_place", [False, True])
+@pytest.mark.parametrize("rows", [0, 1, 101])
+def test_layer_norm_grad_fused_parameters(rows, in_place, option_set):
+    """The grad_input kernel that also sums grad_weight / grad_bias (4 rows
+    a block merged in shared memory, a partial row a block), then their
+    column reduction. With 2 SMs the grid is 16 blocks, so blocks loop over
+    the 26 row blocks of 101 rows (the last with 3 rows past the end); in
+    place, grad_input over dy. Unfused: the column reduction reads x and dy
+    itself, before grad_input. No rows: zero gradients."""
+    rng = np.random.default_rng(36)
+    x, dy = randn(rng, rows, 256), randn(rng, rows, 256)
+    w, b = randn(rng, 256), randn(rng, 256)
+    fwd = ref.layer_norm(x, w, b, axes=[1], act="gelu")
+    mean, rstd = (fwd[k].astype(np.float32).reshape(rows, 1)
+                  for k in ("mean", "rstd"))
+    ex, ew, eb = _row_norm_grad(x, dy, mean, rstd, w, b, act="gelu")
+    dx = dy if in_place else np.zeros_like(x)
+    dw, db = np.full(256, np.nan, np.float32), np.full(256, np.nan, np.float32)
+    run(option_set, "layer_norm_grad_f32_256_gelu", dy, x, mean, rstd, w, b,
+        dx, dw, db)
+    check(dx, ex, "f32", "grad_input")
+    check(dw, ew, "f32", "grad_weight", tol=1e-3)
+    check(db, eb, "f32", "grad_bias", tol=1e-3)
+
+
+@pytest.mark.parametrize("option_set,rows", [
+    ("sm_90a", 1), ("sm_90a", 5), ("sm_90a-2sms", 19)])
+def test_rms_norm_grad_residual(option_set, rows):
     """bf16 with a residual (the sum rounded to bf16, as in the forward) and
-    the residual_sum's gradient; f32 grad_weight."""
+    the residual_sum's gradient; f32 grad_weight. A block a row; with 2 SMs
+    a grid of 8 blocks, each looping over up to 3 rows (the row sums' shared
+    memory reused across rows)."""
     rng = np.random.default_rng(20)
     x, res, dy, rsg = (randn(rng, rows, 4096, dtype="bf16") for _ in range(4))
     w = randn(rng, 4096, dtype="bf16")
@@ -574,7 +613,7 @@ def test_rms_norm_grad_residual(rows):
     rstd = ref.rms_norm(s, w, axes=[1])["rstd"].astype(np.float32)
     dx = np.zeros_like(x)
     dw = np.zeros(4096, np.float32)
-    run("sm_90a", "rms_norm_grad_bf16_4096_residual", dy, x, res, rstd, w,
+    run(option_set, "rms_norm_grad_bf16_4096_residual", dy, x, res, rstd, w,
         rsg, dx, dw)
     ex, ew, _ = _row_norm_grad(s, dy, None, rstd, w, rsg=rsg)
     check(dx, ex, "bf16", "grad_input")

@@ -31,6 +31,10 @@ struct NormToGPUOptions {
   /// Largest number of row elements a thread keeps in registers; longer
   /// rows are rejected.
   int64_t maxValuesPerThread = 64;
+  /// layer_norm_grad / rms_norm_grad: the grad_input kernel also sums
+  /// grad_weight and grad_bias (x and dy read once), when a thread's
+  /// elements allow; else a column reduction reads them again.
+  bool fuseParameterGradients = true;
 
   // GroupNorm / BatchNorm (split reductions over statistics sets).
   /// Streaming multiprocessors to fill (132: H100 SXM).

@@ -9,18 +9,18 @@
 // 4 f32 rows a step (one channel's HW run).
 
 // LayerNorm bf16 [?, 4096], fused: grad_input on a persistent grid of
-// min(rows, 132 SMs x 4) blocks (at least one), a block a row, 256 threads
+// min(rows, 132 SMs x 2) blocks (at least one), a block a row, 256 threads
 // of 2 vectors of 8; each thread carries 32 sums (dpre * xhat and dpre of
 // its 16 columns) across the rows it visits, then stores them as the
-// block's partial rows of a 2 x 528 x 4096 f32 workspace. Their column
+// block's partial rows of a 2 x 264 x 4096 f32 workspace. Their column
 // reduction reads 4 f32 columns a thread (1024-float tree buffers), 33 row
 // chunks; the finalize writes the gradients; one host wait.
 // CHECK-LABEL: func.func @layer_norm_grad_bf16(
 // CHECK-SAME: %[[DY:[^:]*]]: memref<?x4096xbf16>, %[[X:[^:]*]]: memref<?x4096xbf16>
 // CHECK: %[[T0:.*]] = gpu.wait async
-// CHECK-NEXT: %[[P:.*]], %[[T1:.*]] = gpu.alloc async [%[[T0]]] () : memref<4325376xf32>
+// CHECK-NEXT: %[[P:.*]], %[[T1:.*]] = gpu.alloc async [%[[T0]]] () : memref<2162688xf32>
 // CHECK: %[[RB:.*]] = arith.ceildivui %[[ROWS:.*]], %c1
-// CHECK: %[[MIN:.*]] = arith.minui %[[RB]], %c528
+// CHECK: %[[MIN:.*]] = arith.minui %[[RB]], %c264
 // CHECK: %[[GRID:.*]] = arith.maxui %[[MIN]], %c1
 // CHECK: %[[T2:.*]] = gpu.launch async [%[[T1]]] blocks(%[[BID:[^,]*]], {{.*}}) in (%[[GX:[^ ]*]] = %[[GRID]], {{.*}}) threads({{.*}}) in ({{.*}} = %c256,
 // CHECK: scf.for %[[RBI:.*]] = %[[BID]] to %[[RB]] step %[[GX]] iter_args({{.*}}) -> (f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32) {
@@ -29,12 +29,12 @@
 // CHECK: gpu.barrier
 // CHECK: vector.store %{{.*}}, %{{.*}}[%[[RBI]], %{{.*}}] {{.*}} : memref<?x4096xbf16>, vector<8xbf16>
 // CHECK: scf.yield
-// CHECK-COUNT-4: vector.store %{{.*}}, %[[P]][%{{.*}}] {alignment = 16 : i64} : memref<4325376xf32>, vector<8xf32>
+// CHECK-COUNT-4: vector.store %{{.*}}, %[[P]][%{{.*}}] {alignment = 16 : i64} : memref<2162688xf32>, vector<8xf32>
 // CHECK: gpu.terminator
 // CHECK: %[[T4:.*]] = gpu.launch async [%{{.*}}] blocks({{.*}}) in ({{.*}}, {{.*}} = %c33, {{.*}}) threads({{.*}}) workgroup(%{{.*}} : memref<1024xf32, #gpu.address_space<workgroup>>,
 // CHECK: scf.for {{.*}} to %{{.*}} step %c8
-// CHECK: vector.load %[[P]][%{{.*}}] {alignment = 16 : i64} : memref<4325376xf32>, vector<4xf32>
-// CHECK: vector.load %[[P]][%{{.*}}] {alignment = 16 : i64} : memref<4325376xf32>, vector<4xf32>
+// CHECK: vector.load %[[P]][%{{.*}}] {alignment = 16 : i64} : memref<2162688xf32>, vector<4xf32>
+// CHECK: vector.load %[[P]][%{{.*}}] {alignment = 16 : i64} : memref<2162688xf32>, vector<4xf32>
 // CHECK: gpu.launch async
 // CHECK: gpu.dealloc async
 // CHECK-NEXT: %[[T9:.*]] = gpu.dealloc async [%{{.*}}] %[[P]]

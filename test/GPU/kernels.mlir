@@ -1271,3 +1271,83 @@ func.func @layer_norm_grad_f32_256_gelu(%dy: memref<?x256xf32>,
       : (tensor<256xf32>, memref<256xf32>) -> ()
   return
 }
+
+// RMSNorm backward with weight_offset and SiLU over 1028 f32 columns: 96
+// threads a row of 3 vectors of 4, the last thread's last vector past the
+// end; fused, so the masked vectors must add nothing to grad_weight.
+// CHECK-LABEL: func.func @rms_norm_grad_offset_silu_f32_1028(
+// CHECK-COUNT-3: gpu.launch async
+// CHECK-NOT: norm.
+func.func @rms_norm_grad_offset_silu_f32_1028(%dy: memref<?x1028xf32>,
+    %x: memref<?x1028xf32>, %rstd: memref<?x1xf32>, %w: memref<1028xf32>,
+    %dx: memref<?x1028xf32>, %dw: memref<1028xf32>)
+    attributes {llvm.emit_c_interface} {
+  %dyt = bufferization.to_tensor %dy restrict : memref<?x1028xf32> to tensor<?x1028xf32>
+  %xt = bufferization.to_tensor %x restrict : memref<?x1028xf32> to tensor<?x1028xf32>
+  %rt = bufferization.to_tensor %rstd restrict : memref<?x1xf32> to tensor<?x1xf32>
+  %wt = bufferization.to_tensor %w restrict : memref<1028xf32> to tensor<1028xf32>
+  %gx, %gw = norm.rms_norm_grad %dyt, %xt rstd(%rt : tensor<?x1xf32>)
+      weight(%wt : tensor<1028xf32>) axes = [1] weight_offset = 1.0
+      activation = silu : tensor<?x1028xf32> grad_weight(tensor<1028xf32>)
+  bufferization.materialize_in_destination %gx in restrict writable %dx
+      : (tensor<?x1028xf32>, memref<?x1028xf32>) -> ()
+  bufferization.materialize_in_destination %gw in restrict writable %dw
+      : (tensor<1028xf32>, memref<1028xf32>) -> ()
+  return
+}
+
+// LayerNorm backward over 16384 bf16 columns: a fused kernel would need a
+// block of 1024 threads whose registers cannot hold the sums, so the
+// parameter gradients take their own column reduction (no spills either
+// way: ptxas.test).
+// CHECK-LABEL: func.func @layer_norm_grad_bf16_16384(
+// CHECK-COUNT-2: gpu.launch async
+// CHECK: gpu.launch blocks
+// CHECK-NOT: norm.
+func.func @layer_norm_grad_bf16_16384(%dy: memref<?x16384xbf16>,
+    %x: memref<?x16384xbf16>, %mean: memref<?x1xf32>, %rstd: memref<?x1xf32>,
+    %w: memref<16384xbf16>, %b: memref<16384xbf16>, %dx: memref<?x16384xbf16>,
+    %dw: memref<16384xf32>, %db: memref<16384xf32>)
+    attributes {llvm.emit_c_interface} {
+  %dyt = bufferization.to_tensor %dy restrict : memref<?x16384xbf16> to tensor<?x16384xbf16>
+  %xt = bufferization.to_tensor %x restrict : memref<?x16384xbf16> to tensor<?x16384xbf16>
+  %mt = bufferization.to_tensor %mean restrict : memref<?x1xf32> to tensor<?x1xf32>
+  %rt = bufferization.to_tensor %rstd restrict : memref<?x1xf32> to tensor<?x1xf32>
+  %wt = bufferization.to_tensor %w restrict : memref<16384xbf16> to tensor<16384xbf16>
+  %bt = bufferization.to_tensor %b restrict : memref<16384xbf16> to tensor<16384xbf16>
+  %gx, %gw, %gb = norm.layer_norm_grad %dyt, %xt mean(%mt : tensor<?x1xf32>)
+      rstd(%rt : tensor<?x1xf32>) weight(%wt : tensor<16384xbf16>)
+      bias(%bt : tensor<16384xbf16>) axes = [1] activation = gelu
+      : tensor<?x16384xbf16> grad_weight(tensor<16384xf32>) grad_bias(tensor<16384xf32>)
+  bufferization.materialize_in_destination %gx in restrict writable %dx
+      : (tensor<?x16384xbf16>, memref<?x16384xbf16>) -> ()
+  bufferization.materialize_in_destination %gw in restrict writable %dw
+      : (tensor<16384xf32>, memref<16384xf32>) -> ()
+  bufferization.materialize_in_destination %gb in restrict writable %db
+      : (tensor<16384xf32>, memref<16384xf32>) -> ()
+  return
+}
+
+// GroupNorm residual form with residual_sum and a tail: 3 groups of 2 x 35
+// f32 elements (vectors of 1: 35 is odd), the last chunk's vectors masked,
+// so the residual_sum stores must be masked too.
+// CHECK-LABEL: func.func @group_norm_residual_sum_f32(
+// CHECK: gpu.launch async
+// CHECK-NOT: norm.
+func.func @group_norm_residual_sum_f32(%x: memref<2x6x5x7xf32>,
+    %res: memref<2x6x5x7xf32>, %w: memref<6xf32>, %b: memref<6xf32>,
+    %y: memref<2x6x5x7xf32>, %s: memref<2x6x5x7xf32>)
+    attributes {llvm.emit_c_interface} {
+  %xt = bufferization.to_tensor %x restrict : memref<2x6x5x7xf32> to tensor<2x6x5x7xf32>
+  %rt = bufferization.to_tensor %res restrict : memref<2x6x5x7xf32> to tensor<2x6x5x7xf32>
+  %wt = bufferization.to_tensor %w restrict : memref<6xf32> to tensor<6xf32>
+  %bt = bufferization.to_tensor %b restrict : memref<6xf32> to tensor<6xf32>
+  %r:2 = norm.group_norm %xt weight(%wt : tensor<6xf32>) bias(%bt : tensor<6xf32>)
+      residual(%rt : tensor<2x6x5x7xf32>) groups = 3
+      : tensor<2x6x5x7xf32> residual_sum(tensor<2x6x5x7xf32>)
+  bufferization.materialize_in_destination %r#0 in restrict writable %y
+      : (tensor<2x6x5x7xf32>, memref<2x6x5x7xf32>) -> ()
+  bufferization.materialize_in_destination %r#1 in restrict writable %s
+      : (tensor<2x6x5x7xf32>, memref<2x6x5x7xf32>) -> ()
+  return
+}

@@ -218,7 +218,9 @@ def ConvertNormToGPUPass : Pass<"convert-norm-to-gpu"> {
            "Most row elements a thread keeps in registers (longer rows are "
            "rejected)">,
     Option<"numSMs", "num-sms", "int64_t", /*default=*/"132",
-           "Streaming multiprocessors the GroupNorm/BatchNorm grids fill">,
+           "Streaming multiprocessors the GroupNorm/BatchNorm grids, the "
+           "column reductions and the fused backward's persistent grid "
+           "fill">,
     Option<"blocksPerSM", "blocks-per-sm", "int64_t", /*default=*/"8",
            "Blocks per SM the GroupNorm/BatchNorm NCHW grids aim for (8: "
            "best of 2/4/8/16 measured on an H100)">,

@@ -72,8 +72,9 @@ struct NormNVVMPipelineOptions
       llvm::cl::init(1024)};
   PassOptions::Option<int64_t> numSMs{
       *this, "num-sms",
-      llvm::cl::desc("convert-norm-to-gpu: SMs the GroupNorm/BatchNorm grids "
-                     "fill"),
+      llvm::cl::desc("convert-norm-to-gpu: SMs the GroupNorm/BatchNorm grids, "
+                     "the column reductions and the fused backward's "
+                     "persistent grid fill"),
       llvm::cl::init(132)};
   PassOptions::Option<int64_t> blocksPerSM{
       *this, "blocks-per-sm",

@@ -101,8 +101,9 @@ struct ChannelMapping {
   /// a cluster.
   bool singlePass = false;
   /// Single pass: the first `stagedVectors` of a thread's `unroll` vectors
-  /// are copied into shared memory (cp.async) and read from there by each
-  /// pass; the others are held in registers.
+  /// are copied into shared memory (cp.async; the residual form stores its
+  /// sums from registers) and read from there by each pass; the others are
+  /// held in registers.
   int64_t stagedVectors = 0;
   /// Single pass with one block a set and every block of the grid resident
   /// at once (`residentSets`); the staging buffer is dynamic shared memory.
@@ -1097,7 +1098,8 @@ void ChannelKernelBuilder::buildSinglePass(Value workspace,
     for (Value k : kList)
       offsets.push_back(vectorOffset(set, k));
     // The copies first, then the register loads, then the wait (resident:
-    // a wait a copy, before the sum reads it).
+    // a wait a copy, before the sum reads it). The residual form loads and
+    // adds every vector, and stores the staged ones: no copies.
     vectors.assign(kList.size(), Value());
     for (auto [u, k, valid] : llvm::enumerate(kList, validList)) {
       bool toStage = static_cast<int64_t>(u) < staged;

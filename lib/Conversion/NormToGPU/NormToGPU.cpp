@@ -122,6 +122,8 @@ struct RowNormInfo {
 /// Most elements a thread of a backward kernel that also sums the parameter
 /// gradients holds (each with its two sums across rows).
 constexpr int64_t kFusedValuesPerThread = 16;
+/// Most threads a block of such a kernel has.
+constexpr int64_t kFusedMaxBlockSize = 512;
 
 /// Threads a block of the parameter gradients' kernels puts across the `n`
 /// columns, `vectorWidth` consecutive ones a thread (a warp reads up to 32
@@ -307,18 +309,23 @@ static LogicalResult analyzeRowNorm(Operation *op,
     // row when the forward's would hold more).
     NormToGPUOptions narrower = options;
     narrower.vectorsPerThread =
-        std::max<int64_t>(1, kFusedValuesPerThread / info.mapping.vectorWidth);
+        std::clamp<int64_t>(kFusedValuesPerThread / info.mapping.vectorWidth, 1,
+                            std::max<int64_t>(1, options.vectorsPerThread));
     FailureOr<RowMapping> fused = computeRowMapping(
         n, elementType.getIntOrFloatBitWidth(), narrower, reason);
+    // Blocks over kFusedMaxBlockSize threads get too few registers a thread
+    // for the sums besides grad_input's own (ptxas spills them).
     if (succeeded(fused) &&
-        fused->vectorsPerThread * fused->vectorWidth <= kFusedValuesPerThread) {
+        fused->vectorsPerThread * fused->vectorWidth <= kFusedValuesPerThread &&
+        fused->blockSize() <= kFusedMaxBlockSize) {
       info.mapping = *fused;
       info.fuseParameterGradients = true;
-      // A persistent grid of about 1024 threads an SM: its partials (two
-      // rows of n floats a block) stay small next to x and dy.
+      // A persistent grid of about 512 threads an SM, what the registers
+      // allow at 128 a thread (one wave): its partials (two rows of n
+      // floats a block) stay small next to x and dy.
       info.parameterBlocks =
           std::max<int64_t>(1, options.numSMs) *
-          std::max<int64_t>(1, 1024 / info.mapping.blockSize());
+          std::max<int64_t>(1, kFusedMaxBlockSize / info.mapping.blockSize());
       // The partials' reduction: f32 column vectors, row chunks for about
       // num-sms x blocks-per-sm blocks, each with rows for its row lanes.
       int64_t cv = vectorWidthFor(n, 32);
@@ -385,6 +392,14 @@ private:
   /// The kernels of grad_weight / grad_bias: a column reduction over the
   /// rows of `dpre * xhat` and `dpre`.
   void buildParameterGradients(Value numRows);
+  /// Stores the sums of column `c` (of `dpre * xhat`, of `dpre`) into
+  /// grad_weight and grad_bias, where used.
+  void storeParameterGradients(Value c, ColumnReduction::Pair sums) {
+    if (info.gradWeight)
+      storeScalar(sums.first, info.gradWeight, c);
+    if (info.gradBias)
+      storeScalar(sums.second, info.gradBias, c);
+  }
   /// x, or x + residual added in the input type, as f32 elements.
   /// (`maskRows`: see loadVectors.)
   SmallVector<Value> loadInputElements(bool maskRows = false);
@@ -697,10 +712,7 @@ void RowKernelBuilder::buildFusedBackward(Value numRows) {
     return pairs;
   };
   auto finalize = [&](Value c, ColumnReduction::Pair sums) {
-    if (info.gradWeight)
-      storeScalar(sums.first, info.gradWeight, c);
-    if (info.gradBias)
-      storeScalar(sums.second, info.gradBias, c);
+    storeParameterGradients(c, sums);
   };
   spec.prologue = prologue;
   spec.element = element;
@@ -920,10 +932,7 @@ void RowKernelBuilder::buildParameterGradients(Value numRows) {
     return pairs;
   };
   auto finalize = [&](Value c, ColumnReduction::Pair sums) {
-    if (info.gradWeight)
-      storeScalar(sums.first, info.gradWeight, c);
-    if (info.gradBias)
-      storeScalar(sums.second, info.gradBias, c);
+    storeParameterGradients(c, sums);
   };
   spec.prologue = prologue;
   spec.element = element;

@@ -565,6 +565,61 @@ def test_layer_norm_grad_gelu(gpu_lib, rows):
                  max(1.0, float(wr.grad.abs().max())))
 
 
+@pytest.mark.parametrize("in_place", [False, True])
+@pytest.mark.parametrize("rows", [0, 1, 50000])
+def test_layer_norm_grad_fused_parameters(gpu_lib, rows, in_place):
+    """grad_weight / grad_bias summed by the grad_input kernel (4 rows a
+    block merged in shared memory, 528 blocks looping over 12500 row
+    blocks), grad_input over dy in place."""
+    torch = _torch()
+    x, dy = _randn(rows, 256), _randn(rows, 256)
+    w, b = _randn(256), _randn(256)
+    xr, wr, br = (t.clone().requires_grad_() for t in (x, w, b))
+    y = torch.nn.functional.gelu(
+        torch.nn.functional.layer_norm(xr, (256,), wr, br, 1e-5))
+    y.backward(dy)
+    mean = x.mean(-1, keepdim=True)
+    rstd = torch.rsqrt(x.var(-1, correction=0, keepdim=True) + 1e-5)
+    dx = dy if in_place else torch.empty_like(x)
+    dw, db = torch.empty_like(w), torch.empty_like(b)
+    gpu_lib.call("layer_norm_grad_f32_256_gelu", dy, x, mean, rstd, w, b,
+                 dx, dw, db)
+    gpu_lib.synchronize()
+    _check_grads((dx, dw, db), (xr, wr, br),
+                 max(1.0, float(wr.grad.abs().max()) if rows else 1.0))
+
+
+def test_rms_norm_grad_offset_silu_tail(gpu_lib):
+    """Fused RMSNorm backward, weight_offset and SiLU, a tail vector."""
+    torch = _torch()
+    x, dy, w = _randn(3000, 1028), _randn(3000, 1028), _randn(1028) * 0.3
+    xr, wr = x.clone().requires_grad_(), w.clone().requires_grad_()
+    rstd = torch.rsqrt(x.pow(2).mean(-1, keepdim=True) + 1e-6)
+    torch.nn.functional.silu(xr * torch.rsqrt(
+        xr.pow(2).mean(-1, keepdim=True) + 1e-6) * (wr + 1.0)).backward(dy)
+    dx, dw = torch.empty_like(x), torch.empty_like(w)
+    gpu_lib.call("rms_norm_grad_offset_silu_f32_1028", dy, x, rstd, w, dx, dw)
+    gpu_lib.synchronize()
+    _check(dx, xr.grad, "f32")
+    scale = max(1.0, float(wr.grad.abs().max()))
+    torch.testing.assert_close(dw, wr.grad, rtol=1e-4, atol=1e-4 * scale)
+
+
+@pytest.mark.parametrize("sum_over", [None, "x", "residual"])
+def test_group_norm_residual_sum(gpu_lib, sum_over):
+    torch = _torch()
+    x, res = _randn(2, 6, 5, 7), _randn(2, 6, 5, 7)
+    w, b = _randn(6), _randn(6)
+    total = x + res
+    expected = torch.nn.functional.group_norm(total, 3, w, b, 1e-5)
+    y = torch.empty_like(x)
+    s = {None: torch.empty_like(x), "x": x, "residual": res}[sum_over]
+    gpu_lib.call("group_norm_residual_sum_f32", x, res, w, b, y, s)
+    gpu_lib.synchronize()
+    _check(y, expected, "f32")
+    torch.testing.assert_close(s, total, rtol=0, atol=0)
+
+
 @pytest.mark.parametrize("rows", [1, 4096])
 def test_rms_norm_grad_residual(gpu_lib, rows):
     """bf16 residual + RMSNorm backward: grad of x (= of the residual) with

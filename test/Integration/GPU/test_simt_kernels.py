@@ -55,6 +55,7 @@ OPTION_SETS = {
     **BUNDLES,
     "sm_90a-2sms": "chip=sm_90a num-sms=2",
     "sm_90a-unfused": "chip=sm_90a fuse-parameter-gradients=0",
+    "sm_90a-resident-2sms": "chip=sm_90a resident-sets=1 num-sms=2",
 }
 
 DTYPES = {"bf16": ml_dtypes.bfloat16, "f16": np.float16, "f32": np.float32}
@@ -537,12 +538,18 @@ def _row_norm_grad(s, dy, mean, rstd, w=None, b=None, act=None, rsg=None):
     """float64 gradients of a normalization over the last axis, from the
     formulas of norm.layer_norm_grad's documentation: grad_input,
     grad_weight, grad_bias. `s` is the normalized value (x + residual, in
-    the input type); `mean` None for RMSNorm."""
+    the input type); `mean` None for RMSNorm; `w` the scale (w + offset)."""
     xhat = (f64(s) - (0.0 if mean is None else f64(mean))) * f64(rstd)
     pre = xhat if w is None else xhat * f64(w)
     if b is not None:
         pre = pre + f64(b)
-    dpre = f64(dy) * (_gelu_derivative(pre) if act == "gelu" else 1.0)
+    if act == "gelu":
+        dpre = f64(dy) * _gelu_derivative(pre)
+    elif act == "silu":
+        sig = 1.0 / (1.0 + np.exp(-pre))
+        dpre = f64(dy) * sig * (1.0 + pre * (1.0 - sig))
+    else:
+        dpre = f64(dy)
     dxhat = dpre if w is None else dpre * f64(w)
     g = dxhat - xhat * (dxhat * xhat).mean(-1, keepdims=True)
     if mean is not None:
@@ -579,7 +586,7 @@ def test_layer_norm_grad_gelu(rows, in_place):
 def test_layer_norm_grad_fused_parameters(rows, in_place, option_set):
     """The grad_input kernel that also sums grad_weight / grad_bias (4 rows
     a block merged in shared memory, a partial row a block), then their
-    column reduction. With 2 SMs the grid is 16 blocks, so blocks loop over
+    column reduction. With 2 SMs the grid is 8 blocks, so blocks loop over
     the 26 row blocks of 101 rows (the last with 3 rows past the end); in
     place, grad_input over dy. Unfused: the column reduction reads x and dy
     itself, before grad_input. No rows: zero gradients."""
@@ -599,12 +606,33 @@ def test_layer_norm_grad_fused_parameters(rows, in_place, option_set):
     check(db, eb, "f32", "grad_bias", tol=1e-3)
 
 
+@pytest.mark.parametrize("in_place", [False, True])
+@pytest.mark.parametrize("option_set,rows", [
+    ("sm_90a", 3), ("sm_90a-2sms", 45), ("sm_90a-unfused", 45)])
+def test_rms_norm_grad_offset_silu_tail(option_set, rows, in_place):
+    """Fused RMSNorm backward with weight_offset and SiLU, 1028 columns over
+    96 threads of 3 vectors: the vectors past the row's end add nothing to
+    grad_weight. With 2 SMs 4 blocks of 96 threads loop over 45 rows."""
+    rng = np.random.default_rng(37)
+    x, dy = randn(rng, rows, 1028), randn(rng, rows, 1028)
+    w = (randn(rng, 1028) * 0.3).astype(np.float32)
+    rstd = ref.rms_norm(x, w, axes=[1], weight_offset=1.0)["rstd"]
+    rstd = rstd.astype(np.float32).reshape(rows, 1)
+    ex, ew, _ = _row_norm_grad(x, dy, None, rstd, f64(w) + 1.0, act="silu")
+    dx = dy if in_place else np.zeros_like(x)
+    dw = np.full(1028, np.nan, np.float32)
+    run(option_set, "rms_norm_grad_offset_silu_f32_1028", dy, x, rstd, w, dx,
+        dw)
+    check(dx, ex, "f32", "grad_input", tol=1e-3)
+    check(dw, ew, "f32", "grad_weight", tol=1e-3)
+
+
 @pytest.mark.parametrize("option_set,rows", [
     ("sm_90a", 1), ("sm_90a", 5), ("sm_90a-2sms", 19)])
 def test_rms_norm_grad_residual(option_set, rows):
     """bf16 with a residual (the sum rounded to bf16, as in the forward) and
     the residual_sum's gradient; f32 grad_weight. A block a row; with 2 SMs
-    a grid of 8 blocks, each looping over up to 3 rows (the row sums' shared
+    a grid of 4 blocks, each looping over up to 5 rows (the row sums' shared
     memory reused across rows)."""
     rng = np.random.default_rng(20)
     x, res, dy, rsg = (randn(rng, rows, 4096, dtype="bf16") for _ in range(4))
@@ -913,6 +941,24 @@ def test_batch_norm_training_residual(bundle, in_place):
     for got, key in zip(stats, ("saved_mean", "saved_rstd",
                                 "new_running_mean", "new_running_var")):
         check(got, expected[key], "f32", key)
+
+
+@pytest.mark.parametrize("sum_over", [None, "x", "residual"])
+@pytest.mark.parametrize("option_set", list(BUNDLES) + ["sm_90a-resident-2sms"])
+def test_group_norm_residual_sum(option_set, sum_over):
+    """residual_sum with masked vectors (sets of 70 f32 elements, vectors
+    of 1), written over x's or the residual's own array or into its own;
+    with 2 SMs the 6 sets take the resident single pass."""
+    rng = np.random.default_rng(38)
+    x, res = randn(rng, 2, 6, 5, 7), randn(rng, 2, 6, 5, 7)
+    w, b = randn(rng, 6), randn(rng, 6)
+    expected = ref.group_norm(x, w, b, res, num_groups=3)
+    expected_sum = x + res
+    y = np.zeros_like(x)
+    s = {None: np.zeros_like(x), "x": x, "residual": res}[sum_over]
+    run(option_set, "group_norm_residual_sum_f32", x, res, w, b, y, s)
+    check(y, expected["output"], "f32")
+    np.testing.assert_array_equal(s, expected_sum)
 
 
 def test_batch_norm_training_residual_nhwc_bf16():

@@ -84,21 +84,26 @@ func.func @min_max_scalar(%x: memref<?xf32>, %lo: memref<f32>,
 
 // -----
 
-// Fitting per-feature statistics of [4096, 64]: 32 feature lanes x 8 row
-// lanes, 2 feature tiles x 256 chunks of the 4096 rows (16 each); partial
-// sums of d = x - x[0, f] and d * d in a workspace of 2 x 256 x 64 floats;
-// a tree of 3 steps over the row lanes; then a thread a feature.
+// Fitting per-feature statistics of [4096, 64]: a thread a vector of 4
+// features (16 bytes), 16 feature lanes x 16 row lanes, 1 feature tile x 256
+// chunks of the 4096 rows (16 each); partial sums of d = x - x[0, f] and
+// d * d in a workspace of 2 x 256 x 64 floats; a tree of 4 steps over the
+// row lanes (4 pairs a thread); then a thread a feature.
 // CHECK-LABEL: func.func @moments_features_last(
+// CHECK-SAME: %[[X:[^:]*]]: memref<4096x64xf32>
+// CHECK: %[[XV:.*]] = memref.collapse_shape %[[X]]
 // CHECK: %[[T0:.*]] = gpu.wait async
 // CHECK: %[[WS:.*]], %[[T1:.*]] = gpu.alloc async [%[[T0]]] (%{{.*}}) : memref<?xf32>
-// CHECK: %[[TILES:.*]] = arith.ceildivui %c64{{.*}}, %c32
+// CHECK: %[[GROUPS:.*]] = arith.divui %c64, %c4
+// CHECK: %[[TILES:.*]] = arith.ceildivui %[[GROUPS]], %c16
 // CHECK: %[[T2:.*]] = gpu.launch async [%[[T1]]] blocks({{.*}}) in ({{.*}} = %[[TILES]], {{.*}} = %c256{{.*}}, {{.*}}) threads({{.*}}) in ({{.*}} = %c256
-// CHECK-SAME: workgroup(%[[S0:.*]] : memref<256xf32, #gpu.address_space<workgroup>>, %[[S1:.*]] : memref<256xf32, #gpu.address_space<workgroup>>)
-// CHECK: scf.for
+// CHECK-SAME: workgroup(%[[S0:.*]] : memref<1024xf32, #gpu.address_space<workgroup>>, %[[S1:.*]] : memref<1024xf32, #gpu.address_space<workgroup>>)
+// CHECK: scf.for {{.*}} -> (f32, f32, f32, f32, f32, f32, f32, f32) {
+// CHECK: vector.load %[[XV]][%{{.*}}] {alignment = 16 : i64} : memref<262144xf32>, vector<4xf32>
 // CHECK: arith.subf
 // CHECK: arith.mulf
 // CHECK: memref.store %{{.*}}, %[[S0]]
-// CHECK-COUNT-3: gpu.barrier
+// CHECK-COUNT-4: gpu.barrier
 // CHECK-NOT: gpu.barrier
 // CHECK: memref.store %{{.*}}, %[[WS]]
 // CHECK: %[[T3:.*]] = gpu.launch async [%[[T2]]]

@@ -95,8 +95,10 @@ struct FitInfo {
   /// Products of the kept / reduced run sizes, when static.
   std::optional<int64_t> numFeatures, numReduced;
   /// Block: featureLanes x reduceLanes threads; grid: feature tiles x
-  /// `chunks` of the reduced elements (see buildColumnReduction).
+  /// `chunks` of the reduced elements (see buildColumnReduction). With the
+  /// features contiguous, a thread reads `featureVector` of them at once.
   int64_t featureLanes = 1, reduceLanes = kItemBlockSize, chunks = 1;
+  int64_t featureVector = 1;
 };
 
 /// A batch_stats_merge, analyzed: memrefs of its operands and results.
@@ -299,13 +301,20 @@ static LogicalResult analyzeFit(Operation *op, const NormToGPUOptions &options,
     info.numReduced = reduced;
 
   // Lanes across features when they are contiguous (the innermost run is
-  // kept), else a block reduces the elements of one feature.
-  if (info.runs.back().kept && !ShapedType::isDynamic(info.runs.back().size))
+  // kept), a 16-byte vector of them a thread (a vector never leaves the
+  // run: its size is a multiple of the width); else a block reduces the
+  // elements of one feature.
+  if (info.runs.back().kept && !ShapedType::isDynamic(info.runs.back().size)) {
+    int64_t size = info.runs.back().size;
+    info.featureVector =
+        vectorWidthFor(size, inputType.getElementTypeBitWidth());
     info.featureLanes = std::min<int64_t>(
-        32, llvm::bit_floor(static_cast<uint64_t>(info.runs.back().size)));
+        32, llvm::bit_floor(static_cast<uint64_t>(size / info.featureVector)));
+  }
   info.reduceLanes = kItemBlockSize / info.featureLanes;
   int64_t tiles = info.numFeatures
-                      ? llvm::divideCeil(*info.numFeatures, info.featureLanes)
+                      ? llvm::divideCeil(*info.numFeatures / info.featureVector,
+                                         info.featureLanes)
                       : 1;
   int64_t targetBlocks = std::max<int64_t>(1, options.numSMs) *
                          std::max<int64_t>(1, options.blocksPerSM);
@@ -685,19 +694,38 @@ void FitKernelBuilder::build() {
   spec.columnLanes = info.featureLanes;
   spec.chunks = info.chunks;
   spec.minMax = !info.moments;
+  int64_t width = info.featureVector;
+  spec.columnVector = width;
+  // Moments: the shift of each of the thread's features.
   auto prologue = [&](Value f) -> SmallVector<Value> {
-    if (!info.moments)
-      return {};
-    return {info.numReduced ? loadInput(f, index(0)) : shiftOf(f, reduced)};
+    SmallVector<Value> shifts;
+    for (int64_t k = 0; info.moments && k < width; ++k) {
+      Value feature =
+          k == 0 ? f : arith::AddIOp::create(b, loc, f, index(k)).getResult();
+      shifts.push_back(info.numReduced ? loadInput(feature, index(0))
+                                       : shiftOf(feature, reduced));
+    }
+    return shifts;
   };
   auto element =
       [&](Value f, Value r,
           ArrayRef<Value> state) -> SmallVector<ColumnReduction::Pair> {
-    Value v = loadInput(f, r);
-    if (!info.moments)
-      return {{v, v}};
-    Value d = sub(v, state[0]);
-    return {{d, mul(d, d)}};
+    auto type = VectorType::get(
+        {width}, cast<MemRefType>(info.input.getType()).getElementType());
+    Value offset = elementOf(f, r);
+    SmallVector<Value> values =
+        toF32Elements({loadVector(type, info.input, Value(),
+                                  [&] { return SmallVector<Value>{offset}; })});
+    SmallVector<ColumnReduction::Pair> pairs;
+    for (auto [k, v] : llvm::enumerate(values)) {
+      if (!info.moments) {
+        pairs.push_back({v, v});
+        continue;
+      }
+      Value d = sub(v, state[k]);
+      pairs.push_back({d, mul(d, d)});
+    }
+    return pairs;
   };
   auto finish = [&](Value f, ColumnReduction::Pair sums) {
     finalize(f, sums, reduced);

@@ -546,23 +546,34 @@ def _check_grads(ours, leaves, scale):
     torch.testing.assert_close(db, br.grad, rtol=1e-4, atol=1e-4 * scale)
 
 
-@pytest.mark.parametrize("rows", ROWS)
-def test_layer_norm_grad_gelu(gpu_lib, rows):
+def _layer_norm_gelu_grads(gpu_lib, kernel, rows, n, in_place=False):
+    """`kernel` (LayerNorm + GELU backward, all three results) on random
+    [rows, n] data against torch.autograd; grad_input over dy in place."""
     torch = _torch()
-    x, dy = _randn(rows, 768), _randn(rows, 768)
-    w, b = _randn(768), _randn(768)
+    x, dy = _randn(rows, n), _randn(rows, n)
+    w, b = _randn(n), _randn(n)
     xr, wr, br = (t.clone().requires_grad_() for t in (x, w, b))
-    y = torch.nn.functional.gelu(
-        torch.nn.functional.layer_norm(xr, (768,), wr, br, 1e-5))
-    y.backward(dy)
+    if rows:
+        y = torch.nn.functional.gelu(
+            torch.nn.functional.layer_norm(xr, (n,), wr, br, 1e-5))
+        y.backward(dy)
     mean = x.mean(-1, keepdim=True)
     rstd = torch.rsqrt(x.var(-1, correction=0, keepdim=True) + 1e-5)
-    dx, dw, db = torch.empty_like(x), torch.empty_like(w), torch.empty_like(b)
-    gpu_lib.call("layer_norm_grad_f32_768_gelu", dy, x, mean, rstd, w, b,
-                 dx, dw, db)
+    dx = dy if in_place else torch.empty_like(x)
+    dw, db = torch.empty_like(w), torch.empty_like(b)
+    gpu_lib.call(kernel, dy, x, mean, rstd, w, b, dx, dw, db)
     gpu_lib.synchronize()
+    if rows == 0:
+        # The sums of nothing.
+        assert not dw.any() and not db.any()
+        return
     _check_grads((dx, dw, db), (xr, wr, br),
                  max(1.0, float(wr.grad.abs().max())))
+
+
+@pytest.mark.parametrize("rows", ROWS)
+def test_layer_norm_grad_gelu(gpu_lib, rows):
+    _layer_norm_gelu_grads(gpu_lib, "layer_norm_grad_f32_768_gelu", rows, 768)
 
 
 @pytest.mark.parametrize("in_place", [False, True])
@@ -570,23 +581,9 @@ def test_layer_norm_grad_gelu(gpu_lib, rows):
 def test_layer_norm_grad_fused_parameters(gpu_lib, rows, in_place):
     """grad_weight / grad_bias summed by the grad_input kernel (4 rows a
     block merged in shared memory, 528 blocks looping over 12500 row
-    blocks), grad_input over dy in place."""
-    torch = _torch()
-    x, dy = _randn(rows, 256), _randn(rows, 256)
-    w, b = _randn(256), _randn(256)
-    xr, wr, br = (t.clone().requires_grad_() for t in (x, w, b))
-    y = torch.nn.functional.gelu(
-        torch.nn.functional.layer_norm(xr, (256,), wr, br, 1e-5))
-    y.backward(dy)
-    mean = x.mean(-1, keepdim=True)
-    rstd = torch.rsqrt(x.var(-1, correction=0, keepdim=True) + 1e-5)
-    dx = dy if in_place else torch.empty_like(x)
-    dw, db = torch.empty_like(w), torch.empty_like(b)
-    gpu_lib.call("layer_norm_grad_f32_256_gelu", dy, x, mean, rstd, w, b,
-                 dx, dw, db)
-    gpu_lib.synchronize()
-    _check_grads((dx, dw, db), (xr, wr, br),
-                 max(1.0, float(wr.grad.abs().max()) if rows else 1.0))
+    blocks), grad_input over dy in place; no rows: zero gradients."""
+    _layer_norm_gelu_grads(gpu_lib, "layer_norm_grad_f32_256_gelu", rows, 256,
+                           in_place)
 
 
 def test_rms_norm_grad_offset_silu_tail(gpu_lib):

@@ -767,11 +767,7 @@ public:
       gpu::LaunchOp launch =
           createLaunch(one, grid, one, index(kItemBlockSize), token, {});
       token = launch.getAsyncToken();
-      Value c = arith::AddIOp::create(
-          b, loc,
-          arith::MulIOp::create(b, loc, launch.getBlockIds().x,
-                                index(kItemBlockSize)),
-          launch.getThreadIds().x);
+      Value c = itemOfThread(launch);
       Value countA = loadScalar(info.countA, zero);
       Value countB = loadScalar(info.countB, zero);
       Value count = add(countA, countB);

@@ -329,6 +329,14 @@ Value KernelBuilderBase::sumWarp(Value v, int64_t width) {
   return v;
 }
 
+Value KernelBuilderBase::itemOfThread(gpu::LaunchOp launch) {
+  return arith::AddIOp::create(b, loc,
+                               arith::MulIOp::create(b, loc,
+                                                     launch.getBlockIds().x,
+                                                     index(kItemBlockSize)),
+                               launch.getThreadIds().x);
+}
+
 Value KernelBuilderBase::launchForEachItem(
     int64_t count, Value dependency, llvm::function_ref<void(Value item)> body,
     llvm::function_ref<void()> prologue) {
@@ -557,11 +565,7 @@ void ColumnReductionBuilder::buildFinalize(Value workspace, Value columns,
   gpu::LaunchOp launch =
       createLaunch(one, blocks, one, index(kItemBlockSize), token, {});
   token = launch.getAsyncToken();
-  Value column = arith::AddIOp::create(
-      b, loc,
-      arith::MulIOp::create(b, loc, launch.getBlockIds().x,
-                            index(kItemBlockSize)),
-      launch.getThreadIds().x);
+  Value column = itemOfThread(launch);
   Value valid =
       arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, column, columns);
   guarded(valid, [&] {

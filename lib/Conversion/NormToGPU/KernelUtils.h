@@ -174,6 +174,10 @@ protected:
                              Value clusterY = nullptr,
                              Value dynamicSharedBytes = nullptr);
 
+  /// The index of this thread across the grid of `launch` (1-D blocks of
+  /// kItemBlockSize threads): a thread an item.
+  Value itemOfThread(gpu::LaunchOp launch);
+
   /// Launches an elementwise kernel over `count` items after `dependency`
   /// (async): blocks of kItemBlockSize threads, kItemsPerThread items a
   /// thread, item `(block * kItemsPerThread + k) * kItemBlockSize + thread`

@@ -195,7 +195,6 @@ def main():
     n, c, s, blocks = args.batch, args.channels, args.size, args.blocks
     print(f"conv3x3 -> BN -> leaky_relu x {blocks}, input {n}x{c}x{s}x{s} "
           f"f32 (bufferized IR, saved for the backward):")
-    act_bytes = None
     results = {}
     for form in ("separate", "fused", "inplace"):
         peak, count, sizes = peak_live_bytes(

@@ -33,10 +33,7 @@ LLVM 22 cannot parse are kept in the generic form and reported.
 import argparse
 import io
 import math
-import os
-import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -44,7 +41,6 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-import torch_mlir
 from torch_mlir import fx as tm_fx
 
 ROOT = Path(__file__).resolve().parents[1]

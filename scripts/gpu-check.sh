@@ -35,8 +35,10 @@
 #
 # One device call (the device tool), after `build`:
 #   command: bash scripts/gpu-check.sh device
-#   carry:   ["build-gpu/gpu-bundle"]      timeout_s: 480 (with the
-#   candidates and Nsight Compute, about 5 min)
+#   carry:   ["build-gpu/gpu-bundle"]      timeout_s: 480 (with two
+#   candidates and Nsight Compute it took about 5 min; with three, an
+#   estimated 6; what is done by a timeout still comes back, and the
+#   profiles run last)
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -55,7 +57,11 @@ CHIP="${CHIP:-sm_90a}"
 #             twice), against the default that sums them in the grad_input
 #             kernel (docs/gpu.md, "Backward of LayerNorm / RMSNorm");
 #             neither yet run on a GPU.
-NORM_GPU_CANDIDATES="${NORM_GPU_CANDIDATES-resident=resident-sets=1 unfused-grads=fuse-parameter-gradients=0}"
+#   streaming: the two GroupNorm/BatchNorm kernels (cluster-size=0) with the
+#             normalize kernel's output stored evict-first (st.global.cs,
+#             streaming-stores), keeping in L2 the input it re-reads
+#             (docs/gpu.md, "Streaming stores"), not yet run.
+NORM_GPU_CANDIDATES="${NORM_GPU_CANDIDATES-resident=resident-sets=1 streaming=cluster-size=0,streaming-stores=1 unfused-grads=fuse-parameter-gradients=0}"
 export CUDA_HOME="${CUDA_HOME:-/usr/local/cuda}"
 
 build() {

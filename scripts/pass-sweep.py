@@ -37,7 +37,9 @@ PASS_SETS = [
     "--convert-norm-to-gpu=cluster-size=8 resident-sets=1 "
     "shared-memory-per-sm=16 num-sms=1",
     "--norm-lower-to-nvvm=format=isa resident-sets=1",
+    "--norm-lower-to-nvvm=format=isa cluster-size=0 streaming-stores=1",
     "--norm-extern-dynamic-shared-memory", "--norm-min-blocks-per-sm",
+    "--pass-pipeline=builtin.module(gpu.module(norm-nvvm-streaming-stores))",
     "--convert-norm-to-linalg|--canonicalize|--norm-fusion-report|"
     "--norm-tile-and-fuse-rows=tile-size=1",
 ]

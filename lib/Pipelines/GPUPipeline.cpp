@@ -279,6 +279,7 @@ void mlir::norm::buildNormGPUKernelsPipeline(
   normToGPU.stageInShared = options.stageInShared;
   normToGPU.residentSets = options.residentSets;
   normToGPU.fuseParameterGradients = options.fuseParameterGradients;
+  normToGPU.streamingStores = options.streamingStores;
   normToGPU.sharedMemoryPerSM = getSharedMemoryPerSM(options.chip);
   normToGPU.threadsPerSM = getThreadsPerSM(options.chip);
   pm.addPass(createConvertNormToGPUPass(normToGPU));
@@ -331,6 +332,8 @@ void mlir::norm::buildNormLowerToNVVMPipeline(
   device.addPass(createConvertNVGPUToNVVMPass());
   device.addPass(createConvertGpuOpsToNVVMOps(gpuToNVVM));
   device.addPass(createNormExternDynamicSharedMemoryPass());
+  // Non-temporal stores (streaming-stores) as st.cs: NVPTX drops the hint.
+  device.addPass(createNormNVVMStreamingStoresPass());
   device.addPass(createCanonicalizerPass());
   device.addPass(createCSEPass());
   device.addPass(createReconcileUnrealizedCastsPass());

@@ -202,6 +202,13 @@ def ConvertNormToGPUPass : Pass<"convert-norm-to-gpu"> {
     the whole grid is one wave. Each thread copies the vectors that the
     block's share of shared memory holds into dynamic shared memory and
     keeps the others in registers. Test: convert-norm-to-gpu-resident.mlir.
+
+    Streaming stores (`streaming-stores`): the normalize kernel that
+    re-reads the input after a statistics kernel (the two-kernel forms)
+    marks its output stores `nontemporal`, which norm-nvvm-streaming-stores
+    makes `st.global.cs` (evict-first), so that the output does not evict
+    the input it has yet to read from L2. Test:
+    convert-norm-to-gpu-streaming-stores.mlir.
   }];
   let options = [
     Option<"warpRowLimit", "warp-row-limit", "int64_t", /*default=*/"1024",
@@ -263,7 +270,12 @@ def ConvertNormToGPUPass : Pass<"convert-norm-to-gpu"> {
            "164: sm_80, 100: sm_86/sm_89)">,
     Option<"threadsPerSM", "threads-per-sm", "int64_t", /*default=*/"2048",
            "Threads an SM runs at once, for `resident-sets` (2048: sm_80, "
-           "sm_90; 1536: sm_86, sm_89)">
+           "sm_90; 1536: sm_86, sm_89)">,
+    Option<"streamingStores", "streaming-stores", "bool", /*default=*/"false",
+           "The normalize kernel of the two-kernel GroupNorm/BatchNorm "
+           "forms marks its output stores non-temporal (`st.cs` after "
+           "norm-nvvm-streaming-stores), so that they do not evict from L2 "
+           "the input it re-reads">
   ];
   let dependentDialects = [
     "::mlir::gpu::GPUDialect",

@@ -121,6 +121,13 @@ struct NormNVVMPipelineOptions
                      "at least num-sms sets and they fit (the chip's shared "
                      "memory per SM)"),
       llvm::cl::init(false)};
+  PassOptions::Option<bool> streamingStores{
+      *this, "streaming-stores",
+      llvm::cl::desc("convert-norm-to-gpu: the normalize kernel of the "
+                     "two-kernel GroupNorm/BatchNorm forms stores its output "
+                     "with st.cs (evict-first), keeping in L2 the input it "
+                     "re-reads"),
+      llvm::cl::init(false)};
   PassOptions::Option<bool> approximateFunctions{
       *this, "approximate-functions",
       llvm::cl::desc("norm-approximate-functions on the kernels: exp and "

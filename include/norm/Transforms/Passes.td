@@ -380,6 +380,33 @@ def NormExternDynamicSharedMemoryPass
   let dependentDialects = ["::mlir::LLVM::LLVMDialect"];
 }
 
+def NormNVVMStreamingStoresPass
+    : Pass<"norm-nvvm-streaming-stores", "::mlir::gpu::GPUModuleOp"> {
+  let summary = "Lower the non-temporal stores of NVVM kernels to `st.cs` "
+                "(cache streaming)";
+  let description = [{
+    Rewrites each `llvm.store` in the `gpu.module` marked `nontemporal`
+    whose address is in the generic or the global address space, and whose
+    value is 2, 4, 8 or 16 bytes stored at an alignment of at least its
+    size, into inline PTX: `st.global.cs` of `.b16`, `.b32`, `.v2.b32` or
+    `.v4.b32` for global pointers and for generic pointers that come from a
+    kernel's pointer arguments (through GEPs and memref descriptors; cast
+    with `llvm.addrspacecast`; not `llvm.byval` or `nvvm.grid_constant`
+    ones), `st.cs` for other generic pointers. Other stores, volatile or
+    atomic ones included, are left alone.
+
+    Why: `st.cs` allocates the line evict-first in L1 and L2 (CUDA's
+    `__stcs`), so that a kernel's output does not evict data that is still
+    to be read. The two-kernel GroupNorm/BatchNorm forms re-read their
+    input after the statistics kernel, from L2 when it is still there;
+    `convert-norm-to-gpu` marks their output stores non-temporal with
+    `streaming-stores`. LLVM 22's NVPTX backend ignores `!nontemporal`.
+    `norm-lower-to-nvvm` runs this pass after the NVVM conversion. Test:
+    norm-nvvm-streaming-stores.mlir.
+  }];
+  let dependentDialects = ["::mlir::LLVM::LLVMDialect"];
+}
+
 def NormAlignWorkgroupBuffersPass : Pass<"norm-align-workgroup-buffers"> {
   let summary = "Align the workgroup (shared memory) buffers of GPU kernels "
                 "to 16 bytes";

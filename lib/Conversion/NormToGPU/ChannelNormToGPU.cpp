@@ -165,6 +165,8 @@ struct ChannelNormInfo {
   int64_t rows = 1;
   ChannelMapping mapping;
   ColumnMapping columns;
+  /// NormToGPUOptions::streamingStores.
+  bool streamingStores = false;
 
   bool isGroup() const { return kind == ChannelNormKind::Group; }
   bool needsStatistics() const {
@@ -478,6 +480,7 @@ static LogicalResult analyzeChannelNorm(Operation *op,
     info.mapping = computeChannelMapping(
         info, type.getElementType().getIntOrFloatBitWidth(), options);
   }
+  info.streamingStores = options.streamingStores;
 
   if (failed(getMemRefs({{input, &info.input},
                          {residual, &info.residual},
@@ -568,6 +571,9 @@ private:
   Value endKernels(Value workspace, Value token);
   /// Whether a kernel built so far wrote residual_sum (see loadInputAt).
   bool sumWritten = false;
+  /// Whether storeNormalized marks its stores non-temporal: the normalize
+  /// kernel after a statistics kernel, which re-reads the input from L2.
+  bool streamOutput = false;
 
   /// Chan's merge of two partials (either may be empty).
   Moments merge(Moments a, Moments x);
@@ -1281,7 +1287,9 @@ void ChannelKernelBuilder::storeNormalized(Value vec, ArrayRef<Value> scales,
                                     info.activation));
   }
   Value out = packFromF32(elems, type);
-  guarded(valid, [&] { storeVector(out, info.output, offset); });
+  guarded(valid, [&] {
+    storeVector(out, info.output, offset, /*nontemporal=*/streamOutput);
+  });
 }
 
 Value ChannelKernelBuilder::allocWorkspace(int64_t size, Value &token) {
@@ -1642,6 +1650,7 @@ Value ChannelKernelBuilder::buildColumns(Value token) {
     gpu::LaunchOp launch;
     token = createLaunch(token, {}, launch, c.channelTiles, c.numChunks,
                          c.blockSize(), /*reversed=*/workspace != nullptr);
+    streamOutput = info.streamingStores && workspace;
     buildColumnNormalize(workspace);
   }
   return endKernels(workspace, token);
@@ -1694,6 +1703,7 @@ Value ChannelKernelBuilder::build(Value token) {
     gpu::LaunchOp launch;
     token = createLaunch(token, {}, launch,
                          /*reversed=*/workspace != nullptr);
+    streamOutput = info.streamingStores && workspace;
     buildNormalize(workspace, launch);
   }
   return endKernels(workspace, token);

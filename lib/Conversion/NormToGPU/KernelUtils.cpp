@@ -286,10 +286,10 @@ Value KernelBuilderBase::loadVector(
 }
 
 void KernelBuilderBase::storeVector(Value vector, Value memref,
-                                    ValueRange indices) {
+                                    ValueRange indices, bool nontemporal) {
   auto type = cast<VectorType>(vector.getType());
-  vector::StoreOp::create(b, loc, vector, memref, indices,
-                          /*nontemporal=*/false, alignmentOf(type));
+  vector::StoreOp::create(b, loc, vector, memref, indices, nontemporal,
+                          alignmentOf(type));
 }
 
 Value KernelBuilderBase::widenToF32(Value vector) {

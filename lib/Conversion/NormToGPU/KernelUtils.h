@@ -150,8 +150,10 @@ protected:
   /// scf.if, if any).
   Value loadVector(VectorType type, Value memref, Value valid,
                    llvm::function_ref<SmallVector<Value>()> indices);
-  /// Stores `vector` into `memref` at `indices`, aligned to its size.
-  void storeVector(Value vector, Value memref, ValueRange indices);
+  /// Stores `vector` into `memref` at `indices`, aligned to its size;
+  /// `nontemporal`: marked as not read again soon (streaming).
+  void storeVector(Value vector, Value memref, ValueRange indices,
+                   bool nontemporal = false);
   /// `vector` with f32 elements (extf unless they are f32 already).
   Value widenToF32(Value vector);
   /// The f32 `elements` as a vector of `type` (truncf unless its elements

@@ -1028,6 +1028,7 @@ struct ConvertNormToGPUPass
     options.residentSets = residentSets;
     options.sharedMemoryPerSM = sharedMemoryPerSM;
     options.threadsPerSM = threadsPerSM;
+    options.streamingStores = streamingStores;
     RewritePatternSet patterns(&getContext());
     populateNormToGPUPatterns(patterns, options);
     GreedyRewriteConfig config;

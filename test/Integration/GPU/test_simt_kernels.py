@@ -49,13 +49,16 @@ BUNDLES = {
 }
 
 #: Option sets only some tests use: a grid of 2 SMs (the backward kernels'
-#: persistent grids loop over several row blocks), and the backward's
-#: parameter gradients in a column reduction of their own.
+#: persistent grids loop over several row blocks), the backward's
+#: parameter gradients in a column reduction of their own, and the two
+#: GroupNorm/BatchNorm kernels with the normalize kernel's stores
+#: non-temporal (the `streaming` candidate of scripts/gpu-check.sh).
 OPTION_SETS = {
     **BUNDLES,
     "sm_90a-2sms": "chip=sm_90a num-sms=2",
     "sm_90a-unfused": "chip=sm_90a fuse-parameter-gradients=0",
     "sm_90a-resident-2sms": "chip=sm_90a resident-sets=1 num-sms=2",
+    "sm_90a-streaming": "chip=sm_90a cluster-size=0 streaming-stores=1",
 }
 
 DTYPES = {"bf16": ml_dtypes.bfloat16, "f16": np.float16, "f32": np.float32}
@@ -328,6 +331,16 @@ def test_batch_norm_training_cluster_f32(bundle):
 def test_batch_norm_training_256_f32(bundle):
     _batch_norm_training(bundle, "batch_norm_training_256_f32",
                          (8, 256, 7, 7), "f32", "relu")
+
+
+def test_streaming_stores():
+    """The two kernels with non-temporal output stores compute what the
+    others do (the stores are the same but for the hint)."""
+    assert "nontemporal = true" in generic_ir("sm_90a-streaming")
+    _group_norm("sm_90a-streaming", "group_norm_f32_stats", (3, 96, 20, 20),
+                12, "f32", 1e-3, 50.0, "none", True)
+    _batch_norm_training("sm_90a-streaming", "batch_norm_training_cluster_f32",
+                         (8, 16, 32, 32), "f32", "relu")
 
 
 def test_batch_norm_training_nhwc_bf16():
@@ -944,7 +957,8 @@ def test_batch_norm_training_residual(bundle, in_place):
 
 
 @pytest.mark.parametrize("sum_over", [None, "x", "residual"])
-@pytest.mark.parametrize("option_set", list(BUNDLES) + ["sm_90a-resident-2sms"])
+@pytest.mark.parametrize("option_set", list(BUNDLES) + [
+    "sm_90a-resident-2sms", "sm_90a-streaming"])
 def test_group_norm_residual_sum(option_set, sum_over):
     """residual_sum with masked vectors (sets of 70 f32 elements, vectors
     of 1), written over x's or the residual's own array or into its own;
@@ -961,15 +975,16 @@ def test_group_norm_residual_sum(option_set, sum_over):
     np.testing.assert_array_equal(s, expected_sum)
 
 
-def test_batch_norm_training_residual_nhwc_bf16():
+@pytest.mark.parametrize("option_set", ["sm_90a", "sm_90a-streaming"])
+def test_batch_norm_training_residual_nhwc_bf16(option_set):
     rng = np.random.default_rng(34)
     x, res = (randn(rng, 4, 14, 14, 64, dtype="bf16") for _ in range(2))
     m, v = randn(rng, 64), positive(rng, 64)
     w, b = randn(rng, 64, dtype="bf16"), randn(rng, 64, dtype="bf16")
     y = np.zeros_like(x)
     stats = [np.zeros(64, np.float32) for _ in range(4)]
-    run("sm_90a", "batch_norm_training_residual_nhwc_bf16", x, res, m, v, w,
-        b, y, *stats)
+    run(option_set, "batch_norm_training_residual_nhwc_bf16", x, res, m, v,
+        w, b, y, *stats)
     expected = ref.batch_norm_training(x, m, v, w, b, res, feature_axis=3,
                                        momentum=0.1, act="relu",
                                        sum_dtype=ml_dtypes.bfloat16)

@@ -32,6 +32,12 @@
 #   scripts/gpu-check.sh report F here: puts the benchmark table F (the
 #                                 device run's benchmarks.md) into
 #                                 docs/benchmarks.md
+#   scripts/gpu-check.sh compare D here or there: each candidate of the
+#                                 device run's results D against the
+#                                 default, case by case, with its GPU
+#                                 tests' outcome (benchmarks/gpu/
+#                                 compare_bundles.py; `device` writes it
+#                                 to $OUT/compare.md)
 #
 # One device call (the device tool), after `build`:
 #   command: bash scripts/gpu-check.sh device
@@ -188,6 +194,9 @@ device() {
       echo "no ncu found"
     fi
   fi
+  # The candidates against the default, case by case (also `compare DIR`).
+  python3 "$ROOT/benchmarks/gpu/compare_bundles.py" "$out" \
+    | tee "$out/compare.md" || true
   echo "results in $out ($((SECONDS - t0)) s)"
   return $status
 }
@@ -254,5 +263,8 @@ case "${1:-build}" in
   device) device ;;
   variant) variant "${2:?usage: gpu-check.sh variant NAME OPTIONS}" "${3:-}" ;;
   report) report "${2:?usage: gpu-check.sh report benchmarks.md}" ;;
-  *) echo "usage: $0 build|device|variant NAME OPTIONS|report FILE" >&2; exit 2 ;;
+  compare) python3 "$ROOT/benchmarks/gpu/compare_bundles.py" \
+             "${2:?usage: gpu-check.sh compare RESULTS_DIR}" ;;
+  *) echo "usage: $0 build|device|variant NAME OPTIONS|report FILE|compare DIR" >&2
+     exit 2 ;;
 esac

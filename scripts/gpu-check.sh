@@ -19,7 +19,8 @@
 #                                 same benchmark on other bundles, A/B,
 #                                 on $NORM_GPU_OTHER_CASES or $BENCH_CASES;
 #                                 NORM_GPU_PROFILE=0: no Nsight Compute;
-#                                 NORM_GPU_PROFILE_CASES=regex)
+#                                 NORM_GPU_PROFILE_CASES=regex;
+#                                 NORM_GPU_PROFILE_CANDIDATES="name ...")
 #                                 Candidates: kernels built with other
 #                                 options ($NORM_GPU_CANDIDATES, below)
 #                                 inside the bundle, GPU-tested and
@@ -175,9 +176,14 @@ device() {
     bench_ab "$other" "${NORM_GPU_OTHER_CASES:-${BENCH_CASES:-}}" "$out" \
       || status=1
   done
+  # The candidates against the default, case by case (also `compare DIR`),
+  # before the profiles, which a timeout may cut.
+  python3 "$ROOT/benchmarks/gpu/compare_bundles.py" "$out" \
+    | tee "$out/compare.md" || true
   # Last, when asked and time allows: Nsight Compute's speed of light,
   # launch statistics and occupancy of each kernel (NORM_GPU_PROFILE=1),
-  # and of the candidates' GroupNorm kernels.
+  # and of the GroupNorm kernels of the candidates that change them
+  # ($NORM_GPU_PROFILE_CANDIDATES).
   if [[ "${NORM_GPU_PROFILE:-1}" != 0 ]]; then
     local ncu
     ncu=$(command -v ncu || ls /opt/nvidia/nsight-compute/*/ncu 2>/dev/null \
@@ -187,6 +193,8 @@ device() {
       profile "$ncu" "$BUNDLE" "$pcases" "$out/ncu.csv" \
         "${NORM_GPU_PROFILE_TIMEOUT:-120}"
       for candidate in $(candidates); do
+        [[ " ${NORM_GPU_PROFILE_CANDIDATES-resident streaming} " == \
+           *" $(basename "$candidate") "* ]] || continue
         profile "$ncu" "$candidate" "GroupNorm" \
           "$out/ncu-$(basename "$candidate").csv" 60
       done
@@ -194,9 +202,6 @@ device() {
       echo "no ncu found"
     fi
   fi
-  # The candidates against the default, case by case (also `compare DIR`).
-  python3 "$ROOT/benchmarks/gpu/compare_bundles.py" "$out" \
-    | tee "$out/compare.md" || true
   echo "results in $out ($((SECONDS - t0)) s)"
   return $status
 }

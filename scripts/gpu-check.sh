@@ -167,7 +167,7 @@ device() {
     gpu_tests "$candidate" "$out/gpu-tests-$(basename "$candidate").txt" \
       || status=1
     bench_ab "$candidate" \
-      "${NORM_GPU_CANDIDATE_CASES:-GroupNorm|BatchNorm training|LayerNorm backward}" "$out" \
+      "${NORM_GPU_CANDIDATE_CASES:-GroupNorm|BatchNorm training|BatchNorm backward|LayerNorm backward}" "$out" \
       || status=1
     echo "candidate $(basename "$candidate") done at $((SECONDS - t0)) s"
   done

@@ -164,6 +164,25 @@ def cases(rows, n):
             ldy.float())
         return ldx, xr.grad.to(bf16)
 
+    # BatchNorm backward (training), f32 NCHW without an activation: dy, x
+    # and the forward's saved statistics in; dx and the parameter gradients
+    # out. Bytes: x, dy read once, dx written once.
+    bdy = torch.randn_like(bx)
+    bmean = bx.mean((0, 2, 3))
+    brstd = torch.rsqrt(bx.var((0, 2, 3), correction=0) + 1e-5)
+    bdx = torch.empty_like(bx)
+    bdw, bdb = torch.empty_like(bw), torch.empty_like(bw)
+
+    def bn_backward():
+        return torch.ops.aten.native_batch_norm_backward.default(
+            bdy, bx, bw, None, None, bmean, brstd, True, 1e-5,
+            [True, True, True])
+
+    def bn_backward_check():
+        xr = bx.clone().requires_grad_()
+        F.batch_norm(xr, None, None, bw, None, True, 0.1, 1e-5).backward(bdy)
+        return bdx, xr.grad
+
     def bn_inference(dtype):
         x_, m_, v_, w_, b_, _ = bn[dtype]
         return lambda: F.relu(F.batch_norm(x_, m_, v_, w_, b_, False, 0.1,
@@ -216,6 +235,11 @@ def cases(rows, n):
                                                1e-5)),
              check=lambda: (by, F.relu(F.batch_norm(
                  bx, None, None, bw, bb, True, 0.1, 1e-5)))),
+        dict(name="BatchNorm backward f32 [32, 64, 56, 56]",
+             bytes=3 * b_bytes,
+             ours=("batch_norm_grad_f32",
+                   (bdy, bx, bmean, brstd, bw, bdx, bdw, bdb)),
+             torch=bn_backward, check=bn_backward_check),
         dict(name="BatchNorm training+ReLU NHWC bf16 [32, 56, 56, 64]",
              bytes=2 * hx.numel() * hx.element_size(),
              ours=("batch_norm_training_nhwc_bf16",

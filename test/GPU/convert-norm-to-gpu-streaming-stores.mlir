@@ -3,11 +3,12 @@
 // RUN: norm-opt %s --convert-norm-to-gpu="cluster-size=8" \
 // RUN:   --split-input-file | FileCheck %s --check-prefix=OFF
 
-// streaming-stores: the normalize kernel that re-reads its input after a
-// statistics kernel marks its output stores non-temporal (st.cs on NVPTX,
-// norm-nvvm-streaming-stores), so that the output does not evict from L2
-// the input it has yet to read. Kernels that read their input once keep
-// ordinary stores.
+// streaming-stores: the kernels that re-read their inputs after a
+// reduction kernel (the normalize kernel after a statistics kernel, the
+// backward's grad_input after its sums) mark their output stores
+// non-temporal (st.cs on NVPTX, norm-nvvm-streaming-stores), so that the
+// output does not evict from L2 the inputs still to be read. Kernels that
+// read their inputs once keep ordinary stores.
 
 // Two kernels (4 sets of 16384 vectors: 32 chunks, more than a cluster):
 // the statistics kernel's partials are ordinary stores, the normalize
@@ -126,5 +127,67 @@ func.func @bn_inference_nhwc(%x: memref<2x8x8x12xf32>, %m: memref<12xf32>,
       feature_axis = 3 : tensor<2x8x8x12xf32>
   bufferization.materialize_in_destination %r in restrict writable %y
       : (tensor<2x8x8x12xf32>, memref<2x8x8x12xf32>) -> ()
+  return
+}
+
+// -----
+
+// BatchNorm backward: the channel sums (partials, finalize) read x and dy,
+// then grad_input re-reads them: its stores non-temporal.
+// CHECK-LABEL: func.func @bn_grad(
+// CHECK-COUNT-2: gpu.launch async
+// CHECK-NOT: nontemporal = true
+// CHECK: gpu.launch async
+// CHECK-NOT: vector.store %{{.*}} {alignment = {{[0-9]+}} : i64} :
+// CHECK: vector.store %{{.*}} {alignment = 16 : i64, nontemporal = true} : memref<4096xf32>, vector<4xf32>
+// CHECK-NOT: vector.store %{{.*}} {alignment = {{[0-9]+}} : i64} :
+// CHECK: gpu.dealloc async
+func.func @bn_grad(%dy: memref<4x16x8x8xf32>, %x: memref<4x16x8x8xf32>,
+    %mean: memref<16xf32>, %rstd: memref<16xf32>, %w: memref<16xf32>,
+    %dx: memref<4x16x8x8xf32>, %dw: memref<16xf32>, %db: memref<16xf32>) {
+  %dyt = bufferization.to_tensor %dy restrict : memref<4x16x8x8xf32> to tensor<4x16x8x8xf32>
+  %xt = bufferization.to_tensor %x restrict : memref<4x16x8x8xf32> to tensor<4x16x8x8xf32>
+  %mt = bufferization.to_tensor %mean restrict : memref<16xf32> to tensor<16xf32>
+  %rt = bufferization.to_tensor %rstd restrict : memref<16xf32> to tensor<16xf32>
+  %wt = bufferization.to_tensor %w restrict : memref<16xf32> to tensor<16xf32>
+  %gx, %gw, %gb = norm.batch_norm_grad %dyt, %xt mean(%mt : tensor<16xf32>)
+      rstd(%rt : tensor<16xf32>) weight(%wt : tensor<16xf32>)
+      : tensor<4x16x8x8xf32> grad_weight(tensor<16xf32>) grad_bias(tensor<16xf32>)
+  bufferization.materialize_in_destination %gx in restrict writable %dx
+      : (tensor<4x16x8x8xf32>, memref<4x16x8x8xf32>) -> ()
+  bufferization.materialize_in_destination %gw in restrict writable %dw
+      : (tensor<16xf32>, memref<16xf32>) -> ()
+  bufferization.materialize_in_destination %gb in restrict writable %db
+      : (tensor<16xf32>, memref<16xf32>) -> ()
+  return
+}
+
+// -----
+
+// The micro-batch form with the batch's sums given and no parameter
+// gradients: grad_input is the one kernel, x and dy read once.
+// CHECK-LABEL: func.func @bn_grad_micro_batch(
+// CHECK: gpu.launch async
+// CHECK-NOT: gpu.launch async
+// CHECK-NOT: nontemporal = true
+// CHECK: vector.store %{{.*}} {alignment = 4 : i64} : memref<3136xf32>, vector<1xf32>
+// CHECK-NOT: nontemporal = true
+// CHECK: gpu.wait [
+func.func @bn_grad_micro_batch(%dy: memref<4x16x7x7xf32>,
+    %x: memref<4x16x7x7xf32>, %mean: memref<16xf32>, %rstd: memref<16xf32>,
+    %sd: memref<16xf32>, %sdx: memref<16xf32>, %n: memref<f32>,
+    %dx: memref<4x16x7x7xf32>) {
+  %dyt = bufferization.to_tensor %dy restrict : memref<4x16x7x7xf32> to tensor<4x16x7x7xf32>
+  %xt = bufferization.to_tensor %x restrict : memref<4x16x7x7xf32> to tensor<4x16x7x7xf32>
+  %mt = bufferization.to_tensor %mean restrict : memref<16xf32> to tensor<16xf32>
+  %rt = bufferization.to_tensor %rstd restrict : memref<16xf32> to tensor<16xf32>
+  %sdt = bufferization.to_tensor %sd restrict : memref<16xf32> to tensor<16xf32>
+  %sdxt = bufferization.to_tensor %sdx restrict : memref<16xf32> to tensor<16xf32>
+  %nt = bufferization.to_tensor %n restrict : memref<f32> to tensor<f32>
+  %gx = norm.batch_norm_grad %dyt, %xt mean(%mt : tensor<16xf32>)
+      rstd(%rt : tensor<16xf32>) batch_grad_sums(%sdt, %sdxt : tensor<16xf32>, tensor<16xf32>)
+      count(%nt : tensor<f32>) : tensor<4x16x7x7xf32>
+  bufferization.materialize_in_destination %gx in restrict writable %dx
+      : (tensor<4x16x7x7xf32>, memref<4x16x7x7xf32>) -> ()
   return
 }

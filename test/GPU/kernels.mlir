@@ -857,6 +857,34 @@ func.func @batch_norm_grad_relu_f32(%dy: memref<8x16x12x12xf32>,
   return
 }
 
+// The benchmark's BatchNorm backward, f32 [32, 64, 56, 56] without an
+// activation: channel sums (partials, finalize), then grad_input.
+// CHECK-LABEL: func.func @batch_norm_grad_f32(
+// CHECK: gpu.alloc async
+// CHECK: gpu.alloc async
+// CHECK-COUNT-3: gpu.launch async
+// CHECK-NOT: norm.
+func.func @batch_norm_grad_f32(%dy: memref<32x64x56x56xf32>,
+    %x: memref<32x64x56x56xf32>, %mean: memref<64xf32>, %rstd: memref<64xf32>,
+    %w: memref<64xf32>, %dx: memref<32x64x56x56xf32>, %dw: memref<64xf32>,
+    %db: memref<64xf32>) attributes {llvm.emit_c_interface} {
+  %dyt = bufferization.to_tensor %dy restrict : memref<32x64x56x56xf32> to tensor<32x64x56x56xf32>
+  %xt = bufferization.to_tensor %x restrict : memref<32x64x56x56xf32> to tensor<32x64x56x56xf32>
+  %mt = bufferization.to_tensor %mean restrict : memref<64xf32> to tensor<64xf32>
+  %rt = bufferization.to_tensor %rstd restrict : memref<64xf32> to tensor<64xf32>
+  %wt = bufferization.to_tensor %w restrict : memref<64xf32> to tensor<64xf32>
+  %gx, %gw, %gb = norm.batch_norm_grad %dyt, %xt mean(%mt : tensor<64xf32>)
+      rstd(%rt : tensor<64xf32>) weight(%wt : tensor<64xf32>)
+      : tensor<32x64x56x56xf32> grad_weight(tensor<64xf32>) grad_bias(tensor<64xf32>)
+  bufferization.materialize_in_destination %gx in restrict writable %dx
+      : (tensor<32x64x56x56xf32>, memref<32x64x56x56xf32>) -> ()
+  bufferization.materialize_in_destination %gw in restrict writable %dw
+      : (tensor<64xf32>, memref<64xf32>) -> ()
+  bufferization.materialize_in_destination %gb in restrict writable %db
+      : (tensor<64xf32>, memref<64xf32>) -> ()
+  return
+}
+
 // CHECK-LABEL: func.func @batch_norm_grad_nhwc_bf16(
 // CHECK-COUNT-3: gpu.launch async
 // CHECK-NOT: norm.

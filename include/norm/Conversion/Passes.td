@@ -203,11 +203,12 @@ def ConvertNormToGPUPass : Pass<"convert-norm-to-gpu"> {
     block's share of shared memory holds into dynamic shared memory and
     keeps the others in registers. Test: convert-norm-to-gpu-resident.mlir.
 
-    Streaming stores (`streaming-stores`): the normalize kernel that
-    re-reads the input after a statistics kernel (the two-kernel forms)
-    marks its output stores `nontemporal`, which norm-nvvm-streaming-stores
+    Streaming stores (`streaming-stores`): the kernels that re-read their
+    inputs after a reduction kernel (the normalize kernel of the two-kernel
+    forms, the grad_input kernel of the GroupNorm/BatchNorm backward) mark
+    their output stores `nontemporal`, which norm-nvvm-streaming-stores
     makes `st.global.cs` (evict-first), so that the output does not evict
-    the input it has yet to read from L2. Test:
+    the inputs still to be read from L2. Test:
     convert-norm-to-gpu-streaming-stores.mlir.
   }];
   let options = [
@@ -273,9 +274,10 @@ def ConvertNormToGPUPass : Pass<"convert-norm-to-gpu"> {
            "sm_90; 1536: sm_86, sm_89)">,
     Option<"streamingStores", "streaming-stores", "bool", /*default=*/"false",
            "The normalize kernel of the two-kernel GroupNorm/BatchNorm "
-           "forms marks its output stores non-temporal (`st.cs` after "
+           "forms and the grad_input kernel of their backward mark their "
+           "output stores non-temporal (`st.cs` after "
            "norm-nvvm-streaming-stores), so that they do not evict from L2 "
-           "the input it re-reads">
+           "the inputs they re-read">
   ];
   let dependentDialects = [
     "::mlir::gpu::GPUDialect",

@@ -124,9 +124,9 @@ struct NormNVVMPipelineOptions
   PassOptions::Option<bool> streamingStores{
       *this, "streaming-stores",
       llvm::cl::desc("convert-norm-to-gpu: the normalize kernel of the "
-                     "two-kernel GroupNorm/BatchNorm forms stores its output "
-                     "with st.cs (evict-first), keeping in L2 the input it "
-                     "re-reads"),
+                     "two-kernel GroupNorm/BatchNorm forms and the grad_input "
+                     "kernel of their backward store their output with st.cs "
+                     "(evict-first), keeping in L2 the inputs they re-read"),
       llvm::cl::init(false)};
   PassOptions::Option<bool> approximateFunctions{
       *this, "approximate-functions",

@@ -81,6 +81,8 @@ struct ChannelGradInfo {
   /// Elements a vector access of GroupNorm's set reduction: the run of one
   /// channel (NCHW), or of a group's channels at a position (NHWC: Cg).
   int64_t setVectorWidth = 1;
+  /// NormToGPUOptions::streamingStores.
+  bool streamingStores = false;
 
   int64_t rows() const { return batch * spatial; }
   bool isGroup() const { return groups > 0; }
@@ -205,6 +207,7 @@ static LogicalResult analyzeChannelGrad(Operation *op,
   if (info.isGroup())
     info.setChunks = chunksFor(info.numSets(), info.setSize(),
                                kItemBlockSize * info.setVectorWidth);
+  info.streamingStores = options.streamingStores;
 
   return getMemRefs({{gradOutput, &info.gradOutput},
                      {input, &info.input},
@@ -277,7 +280,9 @@ private:
   /// InPlace-ABN) and `dy` (f32).
   std::pair<Value, Value> recomputeFrom(Value value, Value dy,
                                         const ChannelParams &p);
-  void buildGradInput(Value sums, Value &token);
+  /// The grad_input kernel; `streamOutput`: its stores non-temporal (it
+  /// re-reads x and dy after a reduction kernel read them).
+  void buildGradInput(Value sums, Value &token, bool streamOutput);
   /// Sets (GroupNorm) or channels: the sums hold two of each.
   int64_t numSums() const {
     return info.isGroup() ? info.numSets() : info.channels;
@@ -388,7 +393,8 @@ ChannelGradKernelBuilder::recomputeFrom(Value value, Value dy,
   return {xhat, dpre};
 }
 
-void ChannelGradKernelBuilder::buildGradInput(Value sums, Value &token) {
+void ChannelGradKernelBuilder::buildGradInput(Value sums, Value &token,
+                                              bool streamOutput) {
   int64_t v = info.vectorWidth;
   auto vectorOf = [&](Value memref) {
     return VectorType::get({v},
@@ -459,7 +465,7 @@ void ChannelGradKernelBuilder::buildGradInput(Value sums, Value &token) {
       grads.push_back(g);
     }
     storeVector(packFromF32(grads, vectorOf(info.gradInput)), info.gradInput,
-                ValueRange{first});
+                ValueRange{first}, /*nontemporal=*/streamOutput);
   };
   token =
       launchForEachItem(info.rows() * info.channels / v, token, item, prologue);
@@ -600,6 +606,7 @@ void ChannelGradKernelBuilder::build() {
   // The sums grad_input needs: two per channel (BatchNorm) or set.
   Value sums =
       allocInChain(b, loc, MemRefType::get({2 * numSums()}, f32), token);
+  bool reduced = true;
   if (info.isGroup()) {
     token = reduceSets(sums, token);
     if (info.gradWeight || info.gradBias)
@@ -607,8 +614,11 @@ void ChannelGradKernelBuilder::build() {
   } else if (!info.sumDpre || info.gradWeight || info.gradBias) {
     // The micro-batch form takes grad_input's sums from its operands.
     token = reduceChannels(sums, token);
+  } else {
+    reduced = false;
   }
-  buildGradInput(sums, token);
+  buildGradInput(sums, token,
+                 /*streamOutput=*/info.streamingStores && reduced);
   deallocInChain(b, loc, sums, token);
   waitForChain(b, loc, token);
 }

@@ -655,6 +655,23 @@ def test_batch_norm_grad_relu(gpu_lib):
     _check_grads((dx, dw, db), (xr, wr, br), float(br.grad.abs().max()))
 
 
+def test_batch_norm_grad_benchmark_shape(gpu_lib):
+    """The benchmark's BatchNorm backward, f32 [32, 64, 56, 56] without an
+    activation (channel sums over 100352 elements each)."""
+    torch = _torch()
+    x, dy = _randn(32, 64, 56, 56), _randn(32, 64, 56, 56)
+    w, b = _randn(64), torch.zeros(64, device="cuda")
+    xr, wr, br = (t.clone().requires_grad_() for t in (x, w, b))
+    torch.nn.functional.batch_norm(xr, None, None, wr, br, training=True,
+                                   eps=1e-5).backward(dy)
+    mean = x.mean((0, 2, 3))
+    rstd = torch.rsqrt(x.var((0, 2, 3), correction=0) + 1e-5)
+    dx, dw, db = torch.empty_like(x), torch.empty_like(w), torch.empty_like(w)
+    gpu_lib.call("batch_norm_grad_f32", dy, x, mean, rstd, w, dx, dw, db)
+    gpu_lib.synchronize()
+    _check_grads((dx, dw, db), (xr, wr, br), float(br.grad.abs().max()))
+
+
 @pytest.mark.parametrize("in_place", [False, True])
 def test_inplace_abn_grad(gpu_lib, in_place):
     """InPlace-ABN's backward from y against autograd through batch_norm +

@@ -63,10 +63,11 @@ struct NormToGPUOptions {
   int64_t sharedMemoryPerSM = 228;
   /// Threads an SM runs at once (2048: sm_80, sm_90; 1536: sm_86, sm_89).
   int64_t threadsPerSM = 2048;
-  /// The normalize kernel that re-reads its input after a statistics kernel
-  /// (the two-kernel GroupNorm/BatchNorm forms) marks its output stores
-  /// non-temporal, so that its output does not evict the input that it has
-  /// yet to read from L2 (norm-nvvm-streaming-stores makes them `st.cs`).
+  /// The kernels that re-read their inputs after a reduction kernel read
+  /// them (the normalize kernel of the two-kernel GroupNorm/BatchNorm forms,
+  /// the grad_input kernel of their backward) mark their output stores
+  /// non-temporal, so that the output does not evict the inputs still to be
+  /// read from L2 (norm-nvvm-streaming-stores makes them `st.cs`).
   bool streamingStores = false;
 };
 

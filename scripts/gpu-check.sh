@@ -66,8 +66,9 @@ CHIP="${CHIP:-sm_90a}"
 #             neither yet run on a GPU.
 #   streaming: the two GroupNorm/BatchNorm kernels (cluster-size=0) with the
 #             normalize kernel's output stored evict-first (st.global.cs,
-#             streaming-stores), keeping in L2 the input it re-reads
-#             (docs/gpu.md, "Streaming stores"), not yet run.
+#             streaming-stores), keeping in L2 the input it re-reads, and
+#             the same for the backward's grad_input (docs/gpu.md,
+#             "Streaming stores"), not yet run.
 NORM_GPU_CANDIDATES="${NORM_GPU_CANDIDATES-resident=resident-sets=1 streaming=cluster-size=0,streaming-stores=1 unfused-grads=fuse-parameter-gradients=0}"
 export CUDA_HOME="${CUDA_HOME:-/usr/local/cuda}"
 

@@ -669,7 +669,9 @@ def test_batch_norm_grad_benchmark_shape(gpu_lib):
     dx, dw, db = torch.empty_like(x), torch.empty_like(w), torch.empty_like(w)
     gpu_lib.call("batch_norm_grad_f32", dy, x, mean, rstd, w, dx, dw, db)
     gpu_lib.synchronize()
-    _check_grads((dx, dw, db), (xr, wr, br), float(br.grad.abs().max()))
+    # grad_bias (about 5e4 here, from dy's mean of 0.5) is far larger than
+    # grad_weight: the absolute tolerance follows grad_weight's scale.
+    _check_grads((dx, dw, db), (xr, wr, br), float(wr.grad.abs().max()))
 
 
 @pytest.mark.parametrize("in_place", [False, True])

@@ -99,7 +99,7 @@ def main(argv=None):
               file=sys.stderr)
         return 1
     default = parse_table(default_md.read_text())
-    summary, failed = test_summary(args.results / "gpu-tests.txt")
+    summary, _ = test_summary(args.results / "gpu-tests.txt")
     print(f"default bundle: GPU tests: {summary}\n")
     found = False
     for md in sorted(args.results.glob("benchmarks-*.md")):

@@ -87,27 +87,27 @@ static bool isKernelArgumentPointer(Value pointer) {
   }
 }
 
-/// Rewrites `store` into `st[.global].cs`; leaves it alone (returns false)
-/// unless it qualifies (see the pass description).
-static bool rewriteStore(LLVM::StoreOp store) {
-  if (!store.getNontemporal() || store.getVolatile_() ||
+/// Rewrites the non-temporal `store` into `st[.global].cs`, or leaves it
+/// alone unless it qualifies (see the pass description).
+static void rewriteStore(LLVM::StoreOp store) {
+  if (store.getVolatile_() ||
       store.getOrdering() != LLVM::AtomicOrdering::not_atomic)
-    return false;
+    return;
   auto pointerType = dyn_cast<LLVM::LLVMPointerType>(store.getAddr().getType());
   if (!pointerType)
-    return false;
+    return;
   unsigned addressSpace = pointerType.getAddressSpace();
   auto globalSpace = static_cast<unsigned>(NVVM::NVVMMemorySpace::Global);
   bool global = addressSpace == globalSpace;
   if (addressSpace != 0 && !global)
-    return false;
+    return;
   Value value = store.getValue();
   int64_t bits = storedBits(value.getType());
   if (bits != 16 && bits != 32 && bits != 64 && bits != 128)
-    return false;
+    return;
   // PTX vector stores need the vector's alignment.
   if (store.getAlignment().value_or(0) < static_cast<uint64_t>(bits / 8))
-    return false;
+    return;
 
   OpBuilder b(store);
   Location loc = store.getLoc();
@@ -161,7 +161,6 @@ static bool rewriteStore(LLVM::StoreOp store) {
       LLVM::AsmDialectAttr::get(b.getContext(), LLVM::AsmDialect::AD_ATT),
       /*operand_attrs=*/ArrayAttr());
   store.erase();
-  return true;
 }
 
 namespace {

@@ -25,61 +25,13 @@
 #include "mlir/Transforms/Passes.h"
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/StringExtras.h"
-#include "llvm/ADT/StringSwitch.h"
-#include "llvm/Support/FileSystem.h"
-#include "llvm/Support/Path.h"
-#include "llvm/Support/Program.h"
-
-#include <cstdlib>
-#include <optional>
 
 using namespace mlir;
 using namespace mlir::norm;
 
 //===----------------------------------------------------------------------===//
-// norm-check-cuda-toolkit
+// Chip properties
 //===----------------------------------------------------------------------===//
-
-/// The CUDA toolkit to use: `explicitPath`, else the first of $CUDA_ROOT,
-/// $CUDA_HOME, $CUDA_PATH (the order MLIR's NVVM target reads them), else
-/// /usr/local/cuda.
-static std::string resolveCudaPath(StringRef explicitPath) {
-  if (!explicitPath.empty())
-    return explicitPath.str();
-  for (const char *var : {"CUDA_ROOT", "CUDA_HOME", "CUDA_PATH"})
-    if (const char *value = std::getenv(var); value && *value)
-      return value;
-  return "/usr/local/cuda";
-}
-
-/// The lowest PTX ISA version (major * 10 + minor) that LLVM 22's NVPTX
-/// backend accepts for `chip`, or std::nullopt for a chip it does not know.
-/// A lower `+ptxNN` feature is an LLVM fatal error (abort) at code
-/// generation, not a diagnostic, so the pipeline checks it first. Measured
-/// with LLVM 22.1 (`llc` message "Minimum required PTX version is ...").
-static std::optional<unsigned> getMinPTXVersion(StringRef chip) {
-  return llvm::StringSwitch<std::optional<unsigned>>(chip)
-      .Cases({"sm_20", "sm_21", "sm_30", "sm_35"}, 32)
-      .Cases({"sm_32", "sm_50"}, 40)
-      .Cases({"sm_37", "sm_52"}, 41)
-      .Case("sm_53", 42)
-      .Cases({"sm_60", "sm_61", "sm_62"}, 50)
-      .Case("sm_70", 60)
-      .Case("sm_72", 61)
-      .Case("sm_75", 63)
-      .Case("sm_80", 70)
-      .Case("sm_86", 71)
-      .Case("sm_87", 74)
-      .Cases({"sm_89", "sm_90"}, 78)
-      .Case("sm_90a", 80)
-      .Cases({"sm_100", "sm_100a", "sm_101", "sm_101a"}, 86)
-      .Cases({"sm_120", "sm_120a"}, 87)
-      .Cases({"sm_100f", "sm_101f", "sm_103", "sm_103a", "sm_103f", "sm_120f",
-              "sm_121", "sm_121a", "sm_121f"},
-             88)
-      .Cases({"sm_88", "sm_110", "sm_110a", "sm_110f"}, 90)
-      .Default(std::nullopt);
-}
 
 /// The compute capability of `chip` ("sm_90a" -> 90), or 0 when it does not
 /// name one.
@@ -96,6 +48,17 @@ static unsigned getComputeCapability(StringRef chip) {
 /// not know.
 static int64_t getSharedMemoryPerSM(StringRef chip) {
   switch (getComputeCapability(chip)) {
+  case 50:
+  case 53:
+  case 60:
+  case 62:
+  case 75:
+    return 64;
+  case 52:
+  case 61:
+  case 70:
+  case 72:
+    return 96;
   case 80:
   case 87:
     return 164;
@@ -108,10 +71,12 @@ static int64_t getSharedMemoryPerSM(StringRef chip) {
   }
 }
 
-/// Threads an SM of `chip` runs at once (the same table): 1536 for sm_86,
-/// sm_89 and sm_120, else 2048.
+/// Threads an SM of `chip` runs at once (the same table): 1024 for sm_75,
+/// 1536 for sm_86, sm_89 and sm_120, else 2048.
 static int64_t getThreadsPerSM(StringRef chip) {
   switch (getComputeCapability(chip)) {
+  case 75:
+    return 1024;
   case 86:
   case 89:
   case 120:
@@ -121,141 +86,6 @@ static int64_t getThreadsPerSM(StringRef chip) {
     return 2048;
   }
 }
-
-/// The PTX ISA version a feature string selects (the last `+ptxNN`), or
-/// std::nullopt when it names none (LLVM then uses the chip's minimum).
-static std::optional<unsigned> getFeaturePTXVersion(StringRef features) {
-  std::optional<unsigned> version;
-  SmallVector<StringRef> parts;
-  features.split(parts, ',', /*MaxSplit=*/-1, /*KeepEmpty=*/false);
-  for (StringRef part : parts) {
-    StringRef flag = part.trim();
-    unsigned value;
-    if (flag.consume_front("+ptx") && !flag.getAsInteger(10, value))
-      version = value;
-  }
-  return version;
-}
-
-/// Whether gpu-module-to-binary accepts `format` (it reports an unknown one
-/// but does not fail).
-static bool isKnownBinaryFormat(StringRef format) {
-  return llvm::is_contained({"offloading", "llvm", "assembly", "isa", "binary",
-                             "bin", "fatbinary", "fatbin"},
-                            format);
-}
-
-namespace {
-
-/// Fails with a diagnostic when the CUDA toolkit pieces the rest of the
-/// pipeline needs are missing: libdevice (math functions in kernels) always,
-/// ptxas for cubins, fatbinary for fat binaries. Also checks the target
-/// options that would otherwise abort (an LLVM fatal error) or be ignored
-/// further down: an unknown binary format, a chip that LLVM's NVPTX backend
-/// does not know, a PTX ISA version lower than the chip needs, an index
-/// bitwidth other than 32 or 64. Changes nothing.
-struct CheckCudaToolkitPass
-    : PassWrapper<CheckCudaToolkitPass, OperationPass<ModuleOp>> {
-  MLIR_DEFINE_EXPLICIT_INTERNAL_INLINE_TYPE_ID(CheckCudaToolkitPass)
-
-  CheckCudaToolkitPass() = default;
-  CheckCudaToolkitPass(const CheckCudaToolkitPass &other)
-      : PassWrapper(other) {}
-  CheckCudaToolkitPass(StringRef path, StringRef format, StringRef chip,
-                       StringRef features, int64_t indexBitwidth) {
-    cudaPath = path.str();
-    this->format = format.str();
-    this->chip = chip.str();
-    this->features = features.str();
-    this->indexBitwidth = indexBitwidth;
-  }
-
-  StringRef getArgument() const final { return "norm-check-cuda-toolkit"; }
-  StringRef getDescription() const final {
-    return "Check that the CUDA toolkit (libdevice, ptxas) needed to "
-           "serialize GPU kernels is present";
-  }
-
-  /// Reports the first target option the pipeline cannot honour.
-  LogicalResult checkTargetOptions() {
-    ModuleOp module = getOperation();
-    if (!isKnownBinaryFormat(format))
-      return module.emitError()
-             << "unknown kernel binary format '" << format
-             << "'; expected isa, bin, fatbin or offloading (or assembly, "
-                "binary, fatbinary, llvm)";
-    if (indexBitwidth != 32 && indexBitwidth != 64)
-      return module.emitError() << "index-bitwidth must be 32 or 64, not "
-                                << indexBitwidth.getValue();
-    std::optional<unsigned> minPTX = getMinPTXVersion(chip);
-    if (!minPTX)
-      return module.emitError()
-             << "unknown GPU chip '" << chip
-             << "'; expected an NVPTX processor such as sm_80 or sm_90a";
-    std::optional<unsigned> ptx = getFeaturePTXVersion(features);
-    if (ptx && *ptx < *minPTX)
-      return module.emitError()
-             << "chip '" << chip << "' needs PTX ISA " << *minPTX / 10 << "."
-             << *minPTX % 10 << " or later, but features '" << features
-             << "' select " << *ptx / 10 << "." << *ptx % 10 << " (use +ptx"
-             << *minPTX << " or later)";
-    return success();
-  }
-
-  void runOnOperation() override {
-    if (!chip.empty() && failed(checkTargetOptions()))
-      return signalPassFailure();
-    std::string root = resolveCudaPath(cudaPath);
-    SmallString<256> libdevice(root);
-    llvm::sys::path::append(libdevice, "nvvm", "libdevice", "libdevice.10.bc");
-    if (!llvm::sys::fs::exists(libdevice)) {
-      getOperation().emitError()
-          << "CUDA toolkit not found: '" << libdevice
-          << "' does not exist; set CUDA_HOME (or the pipeline's cuda-path "
-             "option) to the toolkit, e.g. /usr/local/cuda";
-      return signalPassFailure();
-    }
-    SmallVector<StringRef, 2> tools;
-    if (format == "bin" || format == "binary" || format == "fatbin" ||
-        format == "fatbinary")
-      tools.push_back("ptxas");
-    if (format == "fatbin" || format == "fatbinary")
-      tools.push_back("fatbinary");
-    for (StringRef tool : tools) {
-      SmallString<256> path(root);
-      llvm::sys::path::append(path, "bin", tool);
-      if (llvm::sys::fs::can_execute(path))
-        continue;
-      if (llvm::sys::findProgramByName(tool))
-        continue;
-      getOperation().emitError()
-          << "'" << tool << "' not found in '" << root
-          << "/bin' nor on PATH; it is needed for format=" << format
-          << " (use format=isa for PTX only)";
-      return signalPassFailure();
-    }
-    markAllAnalysesPreserved();
-  }
-
-  Option<std::string> cudaPath{*this, "cuda-path",
-                               llvm::cl::desc("CUDA toolkit directory")};
-  Option<std::string> format{*this, "format",
-                             llvm::cl::desc("gpu-module-to-binary format"),
-                             llvm::cl::init("bin")};
-  Option<std::string> chip{
-      *this, "chip",
-      llvm::cl::desc("Target GPU, checked against features (empty: skip the "
-                     "target checks)"),
-      llvm::cl::init("")};
-  Option<std::string> features{*this, "features",
-                               llvm::cl::desc("PTX features (+ptxNN)"),
-                               llvm::cl::init("")};
-  Option<int64_t> indexBitwidth{*this, "index-bitwidth",
-                                llvm::cl::desc("Kernel index bitwidth"),
-                                llvm::cl::init(64)};
-};
-
-} // namespace
 
 //===----------------------------------------------------------------------===//
 // norm-lower-to-nvvm
@@ -276,7 +106,14 @@ void mlir::norm::buildNormGPUKernelsPipeline(
   normToGPU.clusterSize = getComputeCapability(options.chip) >= 90
                               ? options.clusterSize.getValue()
                               : std::min<int64_t>(options.clusterSize, 1);
-  normToGPU.stageInShared = options.stageInShared;
+  // cp.async (the single-pass and resident kernels' staging) exists from
+  // sm_80 on; below, those kernels keep their vectors in registers. So do
+  // they with 32-bit indices: convert-nvgpu-to-nvvm has no index-bitwidth
+  // and would give cp.async 64-bit memref descriptors.
+  normToGPU.stageInShared = options.stageInShared &&
+                            getComputeCapability(options.chip) >= 80 &&
+                            options.indexBitwidth == 64;
+  normToGPU.indexBitwidth = options.indexBitwidth;
   normToGPU.residentSets = options.residentSets;
   normToGPU.fuseParameterGradients = options.fuseParameterGradients;
   normToGPU.streamingStores = options.streamingStores;
@@ -299,10 +136,15 @@ void mlir::norm::buildNormGPUKernelsPipeline(
 
 void mlir::norm::buildNormLowerToNVVMPipeline(
     OpPassManager &pm, const NormNVVMPipelineOptions &options) {
-  std::string cudaPath = resolveCudaPath(options.cudaPath);
-  pm.addPass(std::make_unique<CheckCudaToolkitPass>(
-      cudaPath, options.format.getValue(), options.chip.getValue(),
-      options.features.getValue(), options.indexBitwidth));
+  std::string cudaPath = resolveCudaToolkitPath(options.cudaPath);
+  NormCheckCudaToolkitPassOptions toolkit;
+  toolkit.cudaPath = cudaPath;
+  toolkit.format = options.format;
+  toolkit.checkTarget = true;
+  toolkit.chip = options.chip;
+  toolkit.features = options.features;
+  toolkit.indexBitwidth = options.indexBitwidth;
+  pm.addPass(createNormCheckCudaToolkitPass(toolkit));
   buildNormGPUKernelsPipeline(pm, options);
 
   GpuNVVMAttachTargetOptions target;
@@ -353,7 +195,6 @@ void mlir::norm::buildNormLowerToNVVMPipeline(
 }
 
 void mlir::norm::registerNormGPUPipelines() {
-  PassRegistration<CheckCudaToolkitPass>();
   PassPipelineRegistration<NormNVVMPipelineOptions>(
       "norm-lower-to-nvvm",
       "Lower norm ops (destination-passing style over memrefs) to NVVM "

@@ -12,6 +12,8 @@
 // RUN:   | FileCheck %s --check-prefix=FORMAT
 // RUN: not norm-opt %s --norm-lower-to-nvvm="format=isa index-bitwidth=7" 2>&1 \
 // RUN:   | FileCheck %s --check-prefix=INDEX
+// RUN: not norm-opt %s --norm-lower-to-nvvm="format=isa chip=" 2>&1 \
+// RUN:   | FileCheck %s --check-prefix=EMPTY
 
 // PTX: error: chip 'sm_90a' needs PTX ISA 8.0 or later, but features '+ptx60' select 6.0 (use +ptx80 or later)
 // PTX-NOT: LLVM ERROR
@@ -19,6 +21,8 @@
 // CHIP: error: unknown GPU chip 'gfx90a'; expected an NVPTX processor such as sm_80 or sm_90a
 // FORMAT: error: unknown kernel binary format 'ptx'; expected isa, bin, fatbin or offloading
 // INDEX: error: index-bitwidth must be 32 or 64, not 7
+// EMPTY: error: no GPU chip given; expected an NVPTX processor such as sm_80 or sm_90a
+// EMPTY-NOT: Stack dump
 
 func.func @rms(%x: memref<?x64xf32>, %y: memref<?x64xf32>) {
   %xt = bufferization.to_tensor %x restrict : memref<?x64xf32> to tensor<?x64xf32>

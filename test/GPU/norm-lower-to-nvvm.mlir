@@ -39,7 +39,7 @@
 // SM80: shfl.sync.bfly.b32
 // SM80: st.global.v4.b32
 
-// NOCUDA: error: CUDA toolkit not found: '{{.*}}.missing/nvvm/libdevice/libdevice.10.bc' does not exist; set CUDA_HOME
+// NOCUDA: error: CUDA toolkit not found: '{{.*}}.missing/nvvm/libdevice/libdevice.10.bc' does not exist; give the toolkit directory (e.g. /usr/local/cuda) with the cuda-path option or in $CUDA_ROOT
 
 func.func @rms_bf16(%x: memref<?x4096xbf16>, %w: memref<4096xbf16>,
     %y: memref<?x4096xbf16>) attributes {llvm.emit_c_interface} {

@@ -277,7 +277,13 @@ def ConvertNormToGPUPass : Pass<"convert-norm-to-gpu"> {
            "forms and the grad_input kernel of their backward mark their "
            "output stores non-temporal (`st.cs` after "
            "norm-nvvm-streaming-stores), so that they do not evict from L2 "
-           "the inputs they re-read">
+           "the inputs they re-read">,
+    Option<"indexBitwidth", "index-bitwidth", "int64_t", /*default=*/"64",
+           "Bitwidth of the kernels' index computations once lowered (the "
+           "NVVM conversion's index-bitwidth): with 32, ops with a static "
+           "operand of more than 2^30 elements are rejected (the kernels' "
+           "offsets and loop bounds must fit a signed 32-bit integer; "
+           "dynamic shapes are the caller's to keep that small)">
   ];
   let dependentDialects = [
     "::mlir::gpu::GPUDialect",

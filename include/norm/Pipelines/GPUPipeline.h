@@ -145,7 +145,7 @@ void buildNormLowerToNVVMPipeline(OpPassManager &pm,
 void buildNormGPUKernelsPipeline(OpPassManager &pm,
                                  const NormNVVMPipelineOptions &options);
 
-/// Registers `norm-lower-to-nvvm` and `norm-check-cuda-toolkit`.
+/// Registers `norm-lower-to-nvvm` and `norm-gpu-kernels`.
 void registerNormGPUPipelines();
 
 } // namespace norm

@@ -14,12 +14,19 @@
 
 #include "mlir/Pass/Pass.h"
 
+#include <string>
+
 namespace mlir::norm {
 
 /// Name of the function attribute that `norm-drop-tied-buffer-results`
 /// writes: per original function result, the index of the argument it was
 /// tied to (-1: still returned).
 inline constexpr llvm::StringLiteral kTiedResultsAttrName = "norm.tied_results";
+
+/// The CUDA toolkit directory that norm-check-cuda-toolkit and
+/// norm-lower-to-nvvm use: `explicitPath`, else the first of $CUDA_ROOT,
+/// $CUDA_HOME, $CUDA_PATH that is set, else /usr/local/cuda.
+std::string resolveCudaToolkitPath(llvm::StringRef explicitPath);
 
 #define GEN_PASS_DECL
 #include "norm/Transforms/Passes.h.inc"

@@ -407,6 +407,46 @@ def NormNVVMStreamingStoresPass
   let dependentDialects = ["::mlir::LLVM::LLVMDialect"];
 }
 
+def NormCheckCudaToolkitPass
+    : Pass<"norm-check-cuda-toolkit", "::mlir::ModuleOp"> {
+  let summary = "Check the CUDA toolkit and the GPU target options before "
+                "lowering to NVVM";
+  let description = [{
+    Fails with a diagnostic on the module when the CUDA toolkit pieces that
+    serialization needs are missing: libdevice (the kernels' math functions)
+    always, `ptxas` for `bin`, `ptxas` and `fatbinary` for `fatbin` (in the
+    toolkit's `bin/`, else on PATH). The toolkit is `cuda-path`, else the
+    first of $CUDA_ROOT, $CUDA_HOME, $CUDA_PATH (the order MLIR's NVVM target
+    reads them), else /usr/local/cuda. With `check-target` it first checks
+    the target options: a known binary `format`, `index-bitwidth` 32 or 64,
+    a `chip` that LLVM's NVPTX backend knows (not empty), and a PTX ISA
+    version (`+ptxNN` in `features`) at least the chip's minimum. Changes
+    nothing.
+
+    Why: further down, an unknown format is reported but does not fail, a
+    PTX version below the chip's is an LLVM fatal error (an abort, not a
+    diagnostic), an empty chip crashes the NVVM target's verifier, and a
+    missing toolkit fails deep inside serialization. `norm-lower-to-nvvm`
+    runs this pass first, with `check-target`. Tests:
+    norm-check-cuda-toolkit.mlir, test/GPU/norm-lower-to-nvvm-options.mlir.
+  }];
+  let options = [
+    Option<"cudaPath", "cuda-path", "std::string", /*default=*/"\"\"",
+           "CUDA toolkit directory (empty: $CUDA_ROOT, $CUDA_HOME, "
+           "$CUDA_PATH, else /usr/local/cuda)">,
+    Option<"format", "format", "std::string", /*default=*/"\"bin\"",
+           "gpu-module-to-binary format (isa, bin, fatbin, offloading)">,
+    Option<"checkTarget", "check-target", "bool", /*default=*/"false",
+           "Also check format, chip, features and index-bitwidth">,
+    Option<"chip", "chip", "std::string", /*default=*/"\"sm_90a\"",
+           "Target GPU (with check-target)">,
+    Option<"features", "features", "std::string", /*default=*/"\"\"",
+           "PTX features, e.g. +ptx80 (with check-target)">,
+    Option<"indexBitwidth", "index-bitwidth", "int64_t", /*default=*/"64",
+           "Kernel index bitwidth (with check-target)">,
+  ];
+}
+
 def NormAlignWorkgroupBuffersPass : Pass<"norm-align-workgroup-buffers"> {
   let summary = "Align the workgroup (shared memory) buffers of GPU kernels "
                 "to 16 bytes";

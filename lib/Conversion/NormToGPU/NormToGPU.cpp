@@ -1011,6 +1011,37 @@ struct ConvertNormToGPUPass
     : norm::impl::ConvertNormToGPUPassBase<ConvertNormToGPUPass> {
   using Base::Base;
 
+  /// With 32-bit kernel indices, rejects the norm ops with a static operand
+  /// or result too large to index (the lowered kernels would wrap).
+  LogicalResult checkIndexBitwidth() {
+    if (indexBitwidth != 32 && indexBitwidth != 64)
+      return getOperation()->emitError()
+             << "index-bitwidth must be 32 or 64, not "
+             << indexBitwidth.getValue();
+    if (indexBitwidth == 64)
+      return success();
+    // Headroom over the largest offset for the loop bounds past it.
+    constexpr int64_t kMaxElements = int64_t(1) << 30;
+    WalkResult result = getOperation()->walk([&](Operation *op) {
+      if (!isa<NormDialect>(op->getDialect()))
+        return WalkResult::advance();
+      for (Value value :
+           llvm::concat<Value>(op->getOperands(), op->getResults())) {
+        auto type = dyn_cast<ShapedType>(value.getType());
+        if (!type || !type.hasStaticShape() ||
+            type.getNumElements() <= kMaxElements)
+          continue;
+        op->emitOpError() << "has " << type.getNumElements() << " elements in "
+                          << type
+                          << ", more than the 2^30 that 32-bit kernel "
+                             "indices allow; use index-bitwidth=64";
+        return WalkResult::interrupt();
+      }
+      return WalkResult::advance();
+    });
+    return failure(result.wasInterrupted());
+  }
+
   void runOnOperation() override {
     NormToGPUOptions options;
     options.warpRowLimit = warpRowLimit;
@@ -1029,6 +1060,8 @@ struct ConvertNormToGPUPass
     options.sharedMemoryPerSM = sharedMemoryPerSM;
     options.threadsPerSM = threadsPerSM;
     options.streamingStores = streamingStores;
+    if (failed(checkIndexBitwidth()))
+      return signalPassFailure();
     RewritePatternSet patterns(&getContext());
     populateNormToGPUPatterns(patterns, options);
     GreedyRewriteConfig config;

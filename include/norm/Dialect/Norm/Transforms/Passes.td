@@ -547,7 +547,8 @@ def NormRaisePass : Pass<"norm-raise"> {
     a per-channel vector of `x`'s element type. A candidate that fails a
     guard is left as it is (tests: norm-raise.mlir's near misses and guard,
     norm-raise-limits.mlir). The statistics count what was raised (visible
-    with `-mlir-pass-statistics`).
+    with `-mlir-pass-statistics` in an LLVM built with statistics; Debian's
+    LLVM 22 is not).
 
     Training batch norm: the intermediates may have uses outside the graph
     only through two values computed from them, which must be PyTorch's

@@ -167,3 +167,60 @@ func.func @moments_zero_features(%x: memref<?x0xf32>, %mean: memref<0xf32>) {
       : (tensor<0xf32>, memref<0xf32>) -> ()
   return
 }
+
+// -----
+
+// Host memory (a global, a host allocation, views of them) would reach the
+// kernels as host pointers.
+memref.global "private" constant @weight : memref<64xf32> = dense<1.0>
+
+func.func @host_global_operand(%x: memref<8x64xf32>, %y: memref<8x64xf32>) {
+  %g = memref.get_global @weight : memref<64xf32>
+  %xt = bufferization.to_tensor %x restrict : memref<8x64xf32> to tensor<8x64xf32>
+  %wt = bufferization.to_tensor %g restrict : memref<64xf32> to tensor<64xf32>
+  // expected-error @+1 {{has no GPU kernel: an operand is host memory (`memref.get_global`); the kernels read and write device memory: pass it as a function argument or allocate it with `gpu.alloc`}}
+  %r = norm.rms_norm %xt weight(%wt : tensor<64xf32>) axes = [1] : tensor<8x64xf32>
+  bufferization.materialize_in_destination %r in restrict writable %y
+      : (tensor<8x64xf32>, memref<8x64xf32>) -> ()
+  return
+}
+
+// -----
+
+func.func @host_alloc_view_operand(%y: memref<8x64xf32>) {
+  %a = memref.alloc() : memref<512xf32>
+  %x = memref.expand_shape %a [[0, 1]] output_shape [8, 64] : memref<512xf32> into memref<8x64xf32>
+  %xt = bufferization.to_tensor %x restrict : memref<8x64xf32> to tensor<8x64xf32>
+  // expected-error @+1 {{has no GPU kernel: an operand is host memory (`memref.alloc`)}}
+  %r = norm.rms_norm %xt axes = [1] : tensor<8x64xf32>
+  bufferization.materialize_in_destination %r in restrict writable %y
+      : (tensor<8x64xf32>, memref<8x64xf32>) -> ()
+  memref.dealloc %a : memref<512xf32>
+  return
+}
+
+// -----
+
+func.func @host_alloca_destination(%x: memref<8x64xf32>) {
+  %y = memref.alloca() : memref<8x64xf32>
+  %xt = bufferization.to_tensor %x restrict : memref<8x64xf32> to tensor<8x64xf32>
+  // expected-error @+1 {{has no GPU kernel: a destination is host memory (`memref.alloca`)}}
+  %r = norm.rms_norm %xt axes = [1] : tensor<8x64xf32>
+  bufferization.materialize_in_destination %r in restrict writable %y
+      : (tensor<8x64xf32>, memref<8x64xf32>) -> ()
+  return
+}
+
+// -----
+
+// Device memory from gpu.alloc, and views of it, are fine (no diagnostic).
+func.func @device_alloc_operand(%y: memref<8x64xf32>) {
+  %a = gpu.alloc () : memref<512xf32>
+  %x = memref.expand_shape %a [[0, 1]] output_shape [8, 64] : memref<512xf32> into memref<8x64xf32>
+  %xt = bufferization.to_tensor %x restrict : memref<8x64xf32> to tensor<8x64xf32>
+  %r = norm.rms_norm %xt axes = [1] : tensor<8x64xf32>
+  bufferization.materialize_in_destination %r in restrict writable %y
+      : (tensor<8x64xf32>, memref<8x64xf32>) -> ()
+  gpu.dealloc %a : memref<512xf32>
+  return
+}

@@ -17,6 +17,7 @@
 #include "mlir/IR/Dominance.h"
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/Interfaces/FunctionInterfaces.h"
+#include "mlir/Interfaces/ViewLikeInterface.h"
 #include "llvm/ADT/SetVector.h"
 
 #include <limits>
@@ -38,6 +39,37 @@ bool gpu_kernels::isPlainMemRef(Type type) {
   return memref && memref.getLayout().isIdentity() && !memref.getMemorySpace();
 }
 
+/// The host allocation (memref.alloc, alloca, realloc or get_global) that
+/// `memref` is, or is a view of; null when there is none (a function
+/// argument, a gpu.alloc).
+static Operation *findHostAllocation(Value memref) {
+  while (Operation *def = memref.getDefiningOp()) {
+    if (isa<memref::AllocOp, memref::AllocaOp, memref::ReallocOp,
+            memref::GetGlobalOp>(def))
+      return def;
+    auto view = dyn_cast<ViewLikeOpInterface>(def);
+    if (!view)
+      return nullptr;
+    memref = view.getViewSource();
+  }
+  return nullptr;
+}
+
+/// Fails with `reason` when `memref` is host memory: the kernels would be
+/// given a host pointer.
+static LogicalResult checkDeviceMemory(Value memref, StringRef role,
+                                       std::string &reason) {
+  Operation *host = findHostAllocation(memref);
+  if (!host)
+    return success();
+  reason =
+      (Twine(role) + " is host memory (`" + host->getName().getStringRef() +
+       "`); the kernels read and write device memory: pass it as a "
+       "function argument or allocate it with `gpu.alloc`")
+          .str();
+  return failure();
+}
+
 LogicalResult
 gpu_kernels::getMemRefs(ArrayRef<std::pair<Value, Value *>> operands,
                         ArrayRef<std::pair<Value, Value *>> results,
@@ -53,6 +85,8 @@ gpu_kernels::getMemRefs(ArrayRef<std::pair<Value, Value *>> operands,
       return failure();
     }
     *buffer = toTensor.getBuffer();
+    if (failed(checkDeviceMemory(*buffer, "an operand", reason)))
+      return failure();
   }
   for (auto [result, dest] : results) {
     *dest = Value();
@@ -67,6 +101,9 @@ gpu_kernels::getMemRefs(ArrayRef<std::pair<Value, Value *>> operands,
                "memref by one `bufferization.materialize_in_destination`";
       return failure();
     }
+    if (failed(
+            checkDeviceMemory(materialize.getDest(), "a destination", reason)))
+      return failure();
     materializations.push_back(materialize);
     *dest = materialize.getDest();
   }

@@ -162,3 +162,28 @@ func.func @moments_std_only(%x: memref<100x8xf32>, %std: memref<8xf32>) {
       : (tensor<8xf32>, memref<8xf32>) -> ()
   return
 }
+
+// -----
+
+// Spectral norm: the power iterations after the first are one host loop
+// (not a copy of the kernels an iteration), whatever their count.
+// CHECK-LABEL: func.func @spectral_norm_many_iterations(
+// CHECK-COUNT-8: gpu.launch async
+// CHECK: gpu.wait [
+// CHECK: scf.for %{{.*}} = %c1{{.*}} to %c1000000{{.*}} step %c1
+// CHECK-NEXT: gpu.wait async
+// CHECK-COUNT-8: gpu.launch async
+// CHECK: gpu.wait [
+// CHECK-NEXT: }
+// CHECK: gpu.launch async
+// CHECK-NOT: gpu.launch
+func.func @spectral_norm_many_iterations(%w: memref<8x12xf32>, %u: memref<8xf32>,
+    %wn: memref<8x12xf32>) {
+  %wt = bufferization.to_tensor %w restrict : memref<8x12xf32> to tensor<8x12xf32>
+  %ut = bufferization.to_tensor %u restrict : memref<8xf32> to tensor<8xf32>
+  %r:3 = norm.spectral_norm %wt, %ut power_iterations = 1000000
+      : tensor<8x12xf32>, tensor<8xf32> -> tensor<f32>
+  bufferization.materialize_in_destination %r#0 in restrict writable %wn
+      : (tensor<8x12xf32>, memref<8x12xf32>) -> ()
+  return
+}

@@ -1131,16 +1131,24 @@ func.func @layer_norm_grad_bf16_4096(%dy: memref<?x4096xbf16>,
 }
 
 // A ConvTranspose weight [16, 32, 3, 3] normalized along dim 1 (its output
-// channels): W = 32 x 144, read in place.
+// channels): W = 32 x 144, read in place; four power iterations, the last
+// three in a host loop (one copy of their kernels, synchronized each time).
 // CHECK-LABEL: func.func @spectral_norm_dim1_f32(
-// CHECK-COUNT-9: gpu.launch async
+// CHECK-COUNT-8: gpu.launch async
+// CHECK: gpu.wait [
+// CHECK: scf.for %{{.*}} = %c1{{.*}} to %c4{{.*}} step %c1
+// CHECK-COUNT-8: gpu.launch async
+// CHECK: gpu.wait [
+// CHECK-NEXT: }
+// CHECK: gpu.launch async
+// CHECK-NOT: gpu.launch
 // CHECK-NOT: norm.
 func.func @spectral_norm_dim1_f32(%w: memref<16x32x3x3xf32>, %u: memref<32xf32>,
     %wn: memref<16x32x3x3xf32>, %u2: memref<32xf32>, %sigma: memref<f32>)
     attributes {llvm.emit_c_interface} {
   %wt = bufferization.to_tensor %w restrict : memref<16x32x3x3xf32> to tensor<16x32x3x3xf32>
   %ut = bufferization.to_tensor %u restrict : memref<32xf32> to tensor<32xf32>
-  %r:3 = norm.spectral_norm %wt, %ut dim = 1
+  %r:3 = norm.spectral_norm %wt, %ut dim = 1 power_iterations = 4
       : tensor<16x32x3x3xf32>, tensor<32xf32> -> tensor<f32>
   bufferization.materialize_in_destination %r#0 in restrict writable %wn
       : (tensor<16x32x3x3xf32>, memref<16x32x3x3xf32>) -> ()

@@ -30,6 +30,7 @@
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/IR/PatternMatch.h"
 
 #include <algorithm>
@@ -210,8 +211,8 @@ void SpectralNormKernelBuilder::build() {
   scaleS = allocate(1);
   sigmaValue = allocate(1);
 
-  for (int64_t iteration = 0; iteration < info.iterations; ++iteration) {
-    bool first = iteration == 0;
+  // One power iteration after `chain`; the first reads u, the others s.
+  auto iterate = [&](bool first, Value &chain) {
     // t = W^T u: a column of W a column lane.
     ColumnReduction wtu;
     wtu.columnLanes = std::min<int64_t>(
@@ -232,9 +233,9 @@ void SpectralNormKernelBuilder::build() {
     wtu.prologue = none;
     wtu.element = wtuElement;
     wtu.finalize = storeT;
-    token = buildColumnReduction(b, loc, wtu, index(info.cols),
-                                 index(info.rows), token);
-    token = reduceNorm(t, info.cols, scaleT, Value(), token);
+    chain = buildColumnReduction(b, loc, wtu, index(info.cols),
+                                 index(info.rows), chain);
+    chain = reduceNorm(t, info.cols, scaleT, Value(), chain);
 
     // s = W v = a * W t: a block a row of W.
     ColumnReduction wv;
@@ -252,11 +253,28 @@ void SpectralNormKernelBuilder::build() {
     wv.prologue = none;
     wv.element = wvElement;
     wv.finalize = storeS;
-    token = buildColumnReduction(b, loc, wv, index(info.rows), index(info.cols),
-                                 token);
-    bool last = iteration + 1 == info.iterations;
-    token =
-        reduceNorm(s, info.rows, scaleS, last ? sigmaValue : Value(), token);
+    chain = buildColumnReduction(b, loc, wv, index(info.rows), index(info.cols),
+                                 chain);
+    // Every iteration writes sigma: the last one's is kept.
+    chain = reduceNorm(s, info.rows, scaleS, sigmaValue, chain);
+  };
+  iterate(/*first=*/true, token);
+  if (info.iterations > 1) {
+    // The later iterations are the same kernels: a host loop, not one copy
+    // of them an iteration. Each iteration is its own chain, synchronized:
+    // gpu-to-llvm lowers a token through the call that defines it (a
+    // stream or an event), which a loop-carried block argument has not.
+    waitForChain(b, loc, token);
+    auto loop =
+        scf::ForOp::create(b, loc, index(1), index(info.iterations), index(1));
+    {
+      OpBuilder::InsertionGuard guard(b);
+      b.setInsertionPoint(loop.getBody()->getTerminator());
+      Value inner = startChain(b, loc);
+      iterate(/*first=*/false, inner);
+      waitForChain(b, loc, inner);
+    }
+    token = startChain(b, loc);
   }
   buildOutputs(token);
   for (Value buffer : {t, s, scaleT, scaleS, sigmaValue})

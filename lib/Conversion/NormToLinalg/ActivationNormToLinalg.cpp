@@ -980,12 +980,40 @@ struct BatchNormInferenceLowering : OpRewritePattern<BatchNormInferenceOp> {
   }
 };
 
+/// Replaces `op` by empty tensors when every result has a static zero-sized
+/// dimension (a training batch norm with no channels): there is nothing to
+/// compute, and the statistics' first-element slices would be out of
+/// bounds.
+static bool replaceWithEmptyResults(PatternRewriter &rewriter, Operation *op) {
+  auto isEmpty = [](Type type) {
+    return llvm::is_contained(cast<RankedTensorType>(type).getShape(), 0);
+  };
+  if (!llvm::all_of(op->getResultTypes(), isEmpty))
+    return false;
+  SmallVector<Value> empties;
+  for (Type type : op->getResultTypes()) {
+    auto tensor = cast<RankedTensorType>(type);
+    SmallVector<OpFoldResult> sizes;
+    for (auto [dim, size] : llvm::enumerate(tensor.getShape()))
+      sizes.push_back(ShapedType::isDynamic(size)
+                          ? tensor::getMixedSize(rewriter, op->getLoc(),
+                                                 op->getOperand(0), dim)
+                          : rewriter.getIndexAttr(size));
+    empties.push_back(tensor::EmptyOp::create(rewriter, op->getLoc(), sizes,
+                                              tensor.getElementType()));
+  }
+  rewriter.replaceOp(op, empties);
+  return true;
+}
+
 /// Lowers norm.batch_norm_training.
 struct BatchNormTrainingLowering : OpRewritePattern<BatchNormTrainingOp> {
   using OpRewritePattern::OpRewritePattern;
 
   LogicalResult matchAndRewrite(BatchNormTrainingOp op,
                                 PatternRewriter &rewriter) const override {
+    if (replaceWithEmptyResults(rewriter, op))
+      return success();
     replaceWithCasts(
         rewriter, op,
         lowerTrainingBatchNorm(
@@ -1007,6 +1035,8 @@ struct InplaceABNLowering : OpRewritePattern<InplaceABNOp> {
 
   LogicalResult matchAndRewrite(InplaceABNOp op,
                                 PatternRewriter &rewriter) const override {
+    if (replaceWithEmptyResults(rewriter, op))
+      return success();
     replaceWithCasts(
         rewriter, op,
         lowerTrainingBatchNorm(

@@ -38,3 +38,29 @@ func.func @zero_axis_bf16(%x: tensor<4x0xbf16>) -> tensor<4x0xbf16> {
   %y = norm.layer_norm %x axes = [1] : tensor<4x0xbf16>
   return %y : tensor<4x0xbf16>
 }
+
+// -----
+
+// No channels: every result is empty, nothing is computed.
+// CHECK-LABEL: func.func @batch_norm_training_no_channels(
+// CHECK-NOT: linalg.
+// CHECK-NOT: tensor.extract_slice
+// CHECK: %[[Y:.*]] = tensor.empty() : tensor<2x0x2x2xf32>
+// CHECK-COUNT-4: tensor.empty() : tensor<0xf32>
+// CHECK: return %[[Y]]
+func.func @batch_norm_training_no_channels(%x: tensor<2x0x2x2xf32>, %m: tensor<0xf32>, %v: tensor<0xf32>) -> (tensor<2x0x2x2xf32>, tensor<0xf32>) {
+  %y, %sm, %sr, %rm, %rv = norm.batch_norm_training %x mean(%m : tensor<0xf32>) var(%v : tensor<0xf32>) : tensor<2x0x2x2xf32> stats(tensor<0xf32>, tensor<0xf32>)
+  return %y, %rm : tensor<2x0x2x2xf32>, tensor<0xf32>
+}
+
+// -----
+
+// CHECK-LABEL: func.func @inplace_abn_no_channels_dynamic_batch(
+// CHECK-SAME: %[[X:.*]]: tensor<?x0x3xbf16>
+// CHECK-NOT: linalg.
+// CHECK: %[[N:.*]] = tensor.dim %[[X]], %c0
+// CHECK: tensor.empty(%[[N]]) : tensor<?x0x3xbf16>
+func.func @inplace_abn_no_channels_dynamic_batch(%x: tensor<?x0x3xbf16>, %m: tensor<0xf32>, %v: tensor<0xf32>) -> tensor<?x0x3xbf16> {
+  %y, %sm, %sr, %rm, %rv = norm.inplace_abn %x mean(%m : tensor<0xf32>) var(%v : tensor<0xf32>) activation = leaky_relu : tensor<?x0x3xbf16> stats(tensor<0xf32>, tensor<0xf32>)
+  return %y : tensor<?x0x3xbf16>
+}

@@ -151,6 +151,48 @@ func.func @epsilon_nan(%x: tensor<4x8xf32>, %m: tensor<8xf32>, %v: tensor<8xf32>
 
 // -----
 
+// An epsilon that f32 (the compute type of f32, f16 and bf16 data) rounds
+// to 0 or inf, or holds only as a denormal, would change the result.
+func.func @epsilon_underflows_f32(%x: tensor<4x8xbf16>) -> tensor<4x8xbf16> {
+  // expected-error@+1 {{'norm.layer_norm' op expects 'epsilon' to be a normal f32 number (the type it is computed in), got 1.000000e-50, which underflows there}}
+  %y = norm.layer_norm %x axes = [1] epsilon = 1.0e-50 : tensor<4x8xbf16>
+  return %y : tensor<4x8xbf16>
+}
+
+// -----
+
+func.func @epsilon_denormal_f32(%x: tensor<4x8xf32>) -> tensor<4x8xf32> {
+  // expected-error@+1 {{'norm.rms_norm' op expects 'epsilon' to be a normal f32 number (the type it is computed in), got 1.000000e-40, which underflows there}}
+  %y = norm.rms_norm %x axes = [1] epsilon = 1.0e-40 : tensor<4x8xf32>
+  return %y : tensor<4x8xf32>
+}
+
+// -----
+
+func.func @epsilon_overflows_f32(%x: tensor<2x4x3xf16>) -> tensor<2x4x3xf16> {
+  // expected-error@+1 {{'norm.group_norm' op expects 'epsilon' to be a normal f32 number (the type it is computed in), got 1.000000e+50, which overflows there}}
+  %y = norm.group_norm %x groups = 2 epsilon = 1.0e+50 : tensor<2x4x3xf16>
+  return %y : tensor<2x4x3xf16>
+}
+
+// -----
+
+func.func @epsilon_spectral_underflows(%w: tensor<4x3xf32>, %u: tensor<4xf32>) -> tensor<4x3xf32> {
+  // expected-error@+1 {{'norm.spectral_norm' op expects 'epsilon' to be a normal f32 number (the type it is computed in), got 1.000000e-45, which underflows there}}
+  %r:3 = norm.spectral_norm %w, %u epsilon = 1.0e-45 : tensor<4x3xf32>, tensor<4xf32> -> tensor<f32>
+  return %r#0 : tensor<4x3xf32>
+}
+
+// -----
+
+// f64 data computes in f64: 1e-50 is a normal f64 number.
+func.func @epsilon_f64_small(%x: tensor<4x8xf64>) -> tensor<4x8xf64> {
+  %y = norm.layer_norm %x axes = [1] epsilon = 1.0e-50 : tensor<4x8xf64>
+  return %y : tensor<4x8xf64>
+}
+
+// -----
+
 func.func @axes_empty(%x: tensor<4x8xf32>) -> tensor<4x8xf32> {
   // expected-error@+1 {{'norm.layer_norm' op expects at least one axis in 'axes'}}
   %y = norm.layer_norm %x axes = [] : tensor<4x8xf32>
@@ -1031,4 +1073,14 @@ func.func @batch_norm_training_one_value_per_channel(%x: tensor<1x4xf32>, %m: te
   // expected-error@+1 {{'norm.batch_norm_training' op expects more than one value per channel in training (the unbiased running variance divides by n - 1), got 1}}
   %y, %sm, %sr, %rm, %rv = norm.batch_norm_training %x mean(%m : tensor<4xf32>) var(%v : tensor<4xf32>) : tensor<1x4xf32> stats(tensor<4xf32>, tensor<4xf32>)
   return %y : tensor<1x4xf32>
+}
+
+// -----
+
+// An empty batch has no statistics at all (before, the lowering made an
+// out-of-bounds slice of it).
+func.func @inplace_abn_no_value_per_channel(%x: tensor<2x4x0x2xf32>, %m: tensor<4xf32>, %v: tensor<4xf32>) -> tensor<2x4x0x2xf32> {
+  // expected-error@+1 {{'norm.inplace_abn' op expects more than one value per channel in training (the unbiased running variance divides by n - 1), got 0}}
+  %y, %sm, %sr, %rm, %rv = norm.inplace_abn %x mean(%m : tensor<4xf32>) var(%v : tensor<4xf32>) : tensor<2x4x0x2xf32> stats(tensor<4xf32>, tensor<4xf32>)
+  return %y : tensor<2x4x0x2xf32>
 }

@@ -11,6 +11,8 @@
 #include "mlir/IR/PatternMatch.h"
 #include "llvm/ADT/STLExtras.h"
 
+#include <limits>
+
 using namespace mlir;
 using namespace mlir::norm;
 
@@ -59,12 +61,29 @@ static std::string formatShape(ArrayRef<int64_t> shape) {
   return result;
 }
 
+/// Checks that `epsilon` is positive and finite, and a normal number in the
+/// type the op computes in: f64 for f64 data, else f32 (f16 and bf16
+/// accumulate in f32). A value that rounds to 0 or inf there, or to a
+/// denormal that flush-to-zero makes 0, would silently change the result.
 static LogicalResult verifyEpsilon(Operation *op, double epsilon,
+                                   Type elementType,
                                    StringRef name = "epsilon") {
   if (!(epsilon > 0.0) || !std::isfinite(epsilon))
     return op->emitOpError()
            << "expects '" << name << "' to be a positive finite number, got "
            << epsilon;
+  bool wide = elementType.isF64();
+  double smallest = wide ? std::numeric_limits<double>::min()
+                         : std::numeric_limits<float>::min();
+  double largest = wide ? std::numeric_limits<double>::max()
+                        : std::numeric_limits<float>::max();
+  if (epsilon < smallest || epsilon > largest)
+    return op->emitOpError()
+           << "expects '" << name << "' to be a normal "
+           << (wide ? "f64" : "f32")
+           << " number (the type it is computed in), got " << epsilon
+           << ", which " << (epsilon < smallest ? "underflows" : "overflows")
+           << " there";
   return success();
 }
 
@@ -229,7 +248,7 @@ static LogicalResult verifyBatchNormCommon(Operation *op, Value input,
   if (failed(verifyFeatureAxis(op, "feature_axis", inputType, featureAxis,
                                /*allowBatchAxis=*/true)))
     return failure();
-  if (failed(verifyEpsilon(op, epsilon)))
+  if (failed(verifyEpsilon(op, epsilon, inputType.getElementType())))
     return failure();
   int64_t channels = inputType.getDimSize(featureAxis);
   Type elementType = inputType.getElementType();
@@ -276,7 +295,8 @@ LogicalResult LayerNormOp::verify() {
   auto inputType = getInput().getType();
   if (failed(verifyAxes(*this, getAxes(), inputType.getRank(),
                         /*trailing=*/true)) ||
-      failed(verifyEpsilon(*this, getEpsilon().convertToDouble())))
+      failed(verifyEpsilon(*this, getEpsilon().convertToDouble(),
+                           inputType.getElementType())))
     return failure();
   SmallVector<int64_t> paramShape =
       selectedShape(inputType.getShape(), getAxes());
@@ -317,7 +337,8 @@ LogicalResult RMSNormOp::verify() {
   auto inputType = getInput().getType();
   if (failed(verifyAxes(*this, getAxes(), inputType.getRank(),
                         /*trailing=*/true)) ||
-      failed(verifyEpsilon(*this, getEpsilon().convertToDouble())))
+      failed(verifyEpsilon(*this, getEpsilon().convertToDouble(),
+                           inputType.getElementType())))
     return failure();
   double weightOffset = getWeightOffset().convertToDouble();
   if (!std::isfinite(weightOffset))
@@ -397,10 +418,11 @@ static LogicalResult verifySavedStats(Operation *op, Value input,
     }
     perChannel *= size;
   }
-  if (perChannel == 1)
+  if (perChannel == 0 || perChannel == 1)
     return op->emitOpError()
            << "expects more than one value per channel in training (the "
-              "unbiased running variance divides by n - 1), got 1";
+              "unbiased running variance divides by n - 1), got "
+           << perChannel;
   int64_t channels = inputType.getDimSize(featureAxis);
   Type statsType = getStatisticsElementType(inputType.getElementType());
   if (failed(verifyShapedLike(op, "result 'saved_mean'",
@@ -495,7 +517,8 @@ LogicalResult GroupNormOp::verify() {
   int64_t axis = getChannelAxis();
   if (failed(verifyFeatureAxis(*this, "channel_axis", inputType, axis,
                                /*allowBatchAxis=*/false)) ||
-      failed(verifyEpsilon(*this, getEpsilon().convertToDouble())))
+      failed(verifyEpsilon(*this, getEpsilon().convertToDouble(),
+                           inputType.getElementType())))
     return failure();
   int64_t groups = getNumGroups();
   if (groups <= 0)
@@ -552,7 +575,8 @@ LogicalResult SpectralNormOp::verify() {
   if (iterations < 1)
     return emitOpError() << "expects 'power_iterations' >= 1, got "
                          << iterations;
-  if (failed(verifyEpsilon(*this, getEpsilon().convertToDouble())) ||
+  if (failed(verifyEpsilon(*this, getEpsilon().convertToDouble(),
+                           weightType.getElementType())) ||
       failed(verifyShapedLike(*this, "'u'", getU().getType(),
                               {weightType.getDimSize(dim)})) ||
       failed(verifyParamElementType(*this, "'u'", getU().getType(),

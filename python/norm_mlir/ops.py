@@ -25,6 +25,8 @@ Device (CUDA) tensors are refused with a TypeError: use the GPU path
 (norm_mlir.gpu) for them.
 """
 
+import os
+import subprocess
 import sys
 import threading
 from pathlib import Path
@@ -76,10 +78,37 @@ def compile_text(text: str, **kwargs) -> "_compiler.CompiledModule":
     return mod
 
 
+_verified: set = set()
+
+
+def verify_text(text: str, what: str, opt: Optional[str] = None) -> None:
+    """Runs the norm dialect's verifier (norm-opt, no passes) on `text`,
+    memoized in this process; raises ValueError with its diagnostics.
+
+    `run_op` compiles each op once with dynamic shapes; the dynamic form
+    cannot check the shapes of a call (a weight as long as the normalized
+    dimensions, a channel count that the groups divide, ...), so the same op
+    with the call's static shapes is verified first."""
+    with _lock:
+        if text in _verified:
+            return
+    proc = subprocess.run([opt or _compiler.find_opt(), "-", "-o",
+                           os.devnull], input=text, capture_output=True,
+                          text=True)
+    if proc.returncode != 0:
+        errors = [line.split(" error: ", 1)[1] for line in
+                  proc.stderr.splitlines() if " error: " in line]
+        raise ValueError(f"{what}: " + ("; ".join(errors) or
+                                       proc.stderr.strip()))
+    with _lock:
+        _verified.add(text)
+
+
 def clear_memory_cache() -> None:
     """Forget the in-process compiled modules (the disk cache stays)."""
     with _lock:
         _modules.clear()
+        _verified.clear()
 
 
 def _wrap_like(result: np.ndarray, like):
@@ -114,6 +143,9 @@ def run_op(name: str, build: Build, inputs: Sequence, out=None,
 
     dyn = make(True)
     static = make(False)  # the concrete result types for these inputs
+    # The verifier on the call's shapes: the dynamic form cannot check them.
+    verify_text(module_text([static]), name,
+                (compile_options or {}).get("opt"))
     module = compile_text(module_text([dyn]), **(compile_options or {}))
     fn = module[name]
 

@@ -324,6 +324,27 @@ def test_output_written_in_place():
 
 
 @requires_norm_opt
+def test_shapes_verified_per_call():
+    """Each op is compiled once with dynamic shapes, which cannot check a
+    call's shapes; the verifier runs on the call's static shapes first."""
+    x = rand(2, 4, 5)
+    with pytest.raises(ValueError, match=r"'num_groups' \(3\) to divide the "
+                       r"channel count \(4\)"):
+        ops.group_norm(x, 3)
+    with pytest.raises(ValueError, match="'weight' to have shape 8, got 7"):
+        ops.layer_norm(rand(4, 8), rand(7))
+    with pytest.raises(ValueError, match="'running_mean' to have shape 4, "
+                       "got 3"):
+        ops.batch_norm_inference(x, rand(3), rand(3))
+    # The same op with valid shapes still runs (one compilation for both).
+    y = ops.group_norm(x, 2)
+    xs = x.reshape(2, 2, 10).astype(np.float64)
+    ref = (xs - xs.mean(-1, keepdims=True)) / np.sqrt(
+        xs.var(-1, keepdims=True) + 1e-5)
+    close(y, ref.reshape(x.shape))
+
+
+@requires_norm_opt
 def test_inputs_not_copied():
     x = rand(8, 16)
     # Contiguous inputs of the right dtype are passed as they are.

@@ -143,6 +143,13 @@ struct PrefetchNextRowTilePass
   using Base::Base;
 
   void runOnOperation() override {
+    // memref.prefetch takes a locality hint of 0 to 3 (LLVM's prefetch).
+    if (locality > 3) {
+      getOperation().emitError()
+          << "norm-prefetch-next-row-tile: locality must be 0 to 3, not "
+          << locality.getValue();
+      return signalPassFailure();
+    }
     if (minOpsPerStore <= 0)
       return;
     // The normalization loops: innermost scf.for loops with non-temporal

@@ -71,6 +71,15 @@ fuseOnlyPartialSlices(tensor::ExtractSliceOp slice, OpResult producer,
                       bool isDestinationOperand) {
   if (hasZeroSizedLoop(producer.getOwner()))
     return std::nullopt;
+  // Upstream tiles a result only through a projected permutation; for
+  // another map (torch-mlir's keepdim reductions write `(d0, d1, 0)`) it
+  // emits an error on the producer and leaves it unfused.
+  if (auto linalgOp = dyn_cast<linalg::LinalgOp>(producer.getOwner()))
+    if (!linalgOp
+             .getMatchingIndexingMap(
+                 linalgOp.getDpsInitOperand(producer.getResultNumber()))
+             .isProjectedPermutation())
+      return std::nullopt;
   auto sourceType = cast<RankedTensorType>(slice.getSourceType());
   bool full = llvm::all_of(slice.getMixedOffsets(),
                            [](OpFoldResult o) { return isZeroInteger(o); });

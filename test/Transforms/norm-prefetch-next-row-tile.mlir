@@ -1,6 +1,9 @@
 // RUN: norm-opt %s -split-input-file --norm-prefetch-next-row-tile | FileCheck %s
 // RUN: norm-opt %s -split-input-file --norm-prefetch-next-row-tile="min-ops-per-store=0" | FileCheck %s --check-prefix=OFF
 // RUN: norm-opt %s -split-input-file --norm-prefetch-next-row-tile="min-ops-per-store=3 locality=1" | FileCheck %s --check-prefix=LOW
+// RUN: not norm-opt %s -split-input-file --norm-prefetch-next-row-tile="locality=5" 2>&1 | FileCheck %s --check-prefix=BADLOC
+// BADLOC: error: norm-prefetch-next-row-tile: locality must be 0 to 3, not 5
+// BADLOC-NOT: memref.prefetch
 
 // A normalization loop with an activation's worth of arithmetic (12 vector
 // operations per non-temporal store): the row tile's load gets a prefetch of

@@ -1,4 +1,6 @@
 // RUN: norm-opt %s --split-input-file --pass-pipeline='builtin.module(func.func(norm-tile-and-fuse-rows{tile-size=8}))' | FileCheck %s
+// RUN: norm-opt %s --split-input-file --pass-pipeline='builtin.module(func.func(norm-tile-and-fuse-rows{tile-size=8}))' 2>&1 \
+// RUN:   | FileCheck %s --check-prefix=NOERR --implicit-check-not='error:'
 
 // Limits of norm-tile-and-fuse-rows (see its description) not covered by
 // norm-tile-and-fuse-rows.mlir: the ops are left untouched.
@@ -74,4 +76,39 @@ func.func @zero_rows(%x: tensor<0x4xf32>, %o: tensor<0x4xf32>) -> tensor<0x4xf32
     linalg.yield %v : f32
   } -> tensor<0x4xf32>
   return %e : tensor<0x4xf32>
+}
+
+// -----
+
+// A producer whose result map is not a projected permutation (torch-mlir's
+// keepdim sum writes `(d0, d1, 0)`): upstream cannot tile that result (it
+// emitted an error on the producer, which the pass then left unfused; see
+// the NOERR run). Not fused, quietly: it is tiled as a root of its own.
+#x3 = affine_map<(d0, d1, d2) -> (d0, d1, d2)>
+#keep = affine_map<(d0, d1, d2) -> (d0, d1, 0)>
+// CHECK-LABEL: func.func @keepdim_reduction_producer(
+// CHECK: %[[SUM:.*]] = scf.forall
+// CHECK: linalg.generic {{.*}}iterator_types = ["parallel", "parallel", "reduction"]
+// CHECK: scf.forall
+// CHECK: tensor.extract_slice %[[SUM]]
+// CHECK-NOT: "reduction"
+// NOERR-LABEL: func.func @keepdim_reduction_producer(
+func.func @keepdim_reduction_producer(%x: tensor<4x8x32xf32>) -> tensor<4x8x32xf32> {
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<4x8x1xf32>
+  %init = linalg.fill ins(%zero : f32) outs(%e : tensor<4x8x1xf32>) -> tensor<4x8x1xf32>
+  %sum = linalg.generic {indexing_maps = [#x3, #keep], iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%x : tensor<4x8x32xf32>) outs(%init : tensor<4x8x1xf32>) {
+  ^bb0(%a: f32, %acc: f32):
+    %s = arith.addf %a, %acc : f32
+    linalg.yield %s : f32
+  } -> tensor<4x8x1xf32>
+  %o = tensor.empty() : tensor<4x8x32xf32>
+  %r = linalg.generic {indexing_maps = [#x3, #keep, #x3], iterator_types = ["parallel", "parallel", "parallel"]}
+      ins(%x, %sum : tensor<4x8x32xf32>, tensor<4x8x1xf32>) outs(%o : tensor<4x8x32xf32>) {
+  ^bb0(%a: f32, %s: f32, %out: f32):
+    %d = arith.divf %a, %s : f32
+    linalg.yield %d : f32
+  } -> tensor<4x8x32xf32>
+  return %r : tensor<4x8x32xf32>
 }

@@ -48,7 +48,6 @@
 
 namespace mlir::norm {
 #define GEN_PASS_DEF_NORMRAISEPASS
-#define GEN_PASS_DEF_NORMDECOMPOSEAGGREGATESPASS
 #include "norm/Dialect/Norm/Transforms/Passes.h.inc"
 } // namespace mlir::norm
 
@@ -1353,39 +1352,6 @@ struct NormRaisePass : norm::impl::NormRaisePassBase<NormRaisePass> {
     case Match::Kind::Softmax:
       ++numSoftmax;
       break;
-    }
-  }
-};
-} // namespace
-
-namespace {
-struct NormDecomposeAggregatesPass
-    : norm::impl::NormDecomposeAggregatesPassBase<NormDecomposeAggregatesPass> {
-  void runOnOperation() override {
-    SmallVector<linalg::AggregatedOpInterface> aggregates;
-    getOperation()->walk(
-        [&](linalg::AggregatedOpInterface op) { aggregates.push_back(op); });
-    IRRewriter rewriter(&getContext());
-    for (linalg::AggregatedOpInterface op : aggregates) {
-      // Upstream's decompositions assume float tensors: on buffers
-      // linalg.softmax decomposes into invalid IR, and with integer elements
-      // it crashes (getIdentityValueAttr casts the type to FloatType).
-      auto dps = dyn_cast<DestinationStyleOpInterface>(op.getOperation());
-      bool floatTensors = dps && dps.hasPureTensorSemantics();
-      for (Type type : op->getOperandTypes())
-        floatTensors &= isa<FloatType>(getElementTypeOrSelf(type));
-      if (!floatTensors) {
-        op->emitOpError("could not be decomposed: only aggregates on tensors "
-                        "of floating-point elements are supported");
-        return signalPassFailure();
-      }
-      rewriter.setInsertionPoint(op);
-      FailureOr<SmallVector<Value>> results = op.decomposeOperation(rewriter);
-      if (failed(results)) {
-        op->emitOpError("could not be decomposed");
-        return signalPassFailure();
-      }
-      rewriter.replaceOp(op, *results);
     }
   }
 };

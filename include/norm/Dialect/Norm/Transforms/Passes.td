@@ -596,8 +596,9 @@ def NormDecomposeAggregatesPass : Pass<"norm-decompose-aggregates"> {
     Limits: only aggregates on tensors of floating-point elements are
     decomposed; any other (on buffers, with integer elements) is an error
     (diagnostic at the op, pass failure), because upstream's decompositions
-    would produce invalid IR or crash on them. Test:
-    norm-decompose-aggregates-limits.mlir.
+    would produce invalid IR or crash on them. Tests:
+    norm-decompose-aggregates.mlir, norm-decompose-aggregates-limits.mlir
+    (lib/Dialect/Norm/Transforms/DecomposeAggregates.cpp).
   }];
   let dependentDialects = ["::mlir::linalg::LinalgDialect"];
 }

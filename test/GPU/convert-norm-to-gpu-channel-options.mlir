@@ -10,6 +10,12 @@
 // RUN:   2>&1 | FileCheck %s --check-prefix=SMS
 // RUN: not norm-opt %s --convert-norm-to-gpu="threads-per-sm=16" --split-input-file \
 // RUN:   2>&1 | FileCheck %s --check-prefix=THREADS
+// RUN: not norm-opt %s --convert-norm-to-gpu="blocks-per-sm=0" --split-input-file \
+// RUN:   2>&1 | FileCheck %s --check-prefix=BPS
+// RUN: not norm-opt %s --convert-norm-to-gpu="column-blocks-per-sm=65" --split-input-file \
+// RUN:   2>&1 | FileCheck %s --check-prefix=CBPS
+// RUN: not norm-opt %s --convert-norm-to-gpu="num-sms=4611686018427387904 blocks-per-sm=8" --split-input-file \
+// RUN:   2>&1 | FileCheck %s --check-prefix=HUGE
 // RUN: norm-opt %s --convert-norm-to-gpu="channel-block-size=128 channel-unroll=8 num-sms=1 blocks-per-sm=1" \
 // RUN:   --split-input-file | FileCheck %s --check-prefix=OK
 
@@ -27,7 +33,12 @@ func.func @gn(%x: memref<2x64x16x16xf32>, %y: memref<2x64x16x16xf32>) {
 // UNROLL: error: 'norm.group_norm' op has no GPU kernel: channel-unroll must be between 1 and 16
 // CLUSTER: error: 'norm.group_norm' op has no GPU kernel: cluster-size must be between 0 and 16 (above 8: a non-portable cluster size, H100)
 // SHARED: error: 'norm.group_norm' op has no GPU kernel: shared-memory-per-sm must be between 1 and 1024 (KiB)
-// SMS: error: 'norm.group_norm' op has no GPU kernel: num-sms must be at least 1
+// The grid options, which the grids multiply, are checked once for the
+// whole pass (before: 0 was taken as 1, and a huge num-sms overflowed).
+// SMS: error: convert-norm-to-gpu: num-sms must be between 1 and 4096, not 0
+// BPS: error: convert-norm-to-gpu: blocks-per-sm must be between 1 and 64, not 0
+// CBPS: error: convert-norm-to-gpu: column-blocks-per-sm must be between 1 and 64, not 65
+// HUGE: error: convert-norm-to-gpu: num-sms must be between 1 and 4096, not 4611686018427387904
 // THREADS: error: 'norm.group_norm' op has no GPU kernel: threads-per-sm must be between 32 and 4096
 
 // Sets of 16 x 256 / 4 = 1024 vectors: one chunk per set (8 sets fill

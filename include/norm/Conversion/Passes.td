@@ -228,14 +228,14 @@ def ConvertNormToGPUPass : Pass<"convert-norm-to-gpu"> {
     Option<"numSMs", "num-sms", "int64_t", /*default=*/"132",
            "Streaming multiprocessors the GroupNorm/BatchNorm grids, the "
            "column reductions and the fused backward's persistent grid "
-           "fill">,
+           "fill (1 to 4096)">,
     Option<"blocksPerSM", "blocks-per-sm", "int64_t", /*default=*/"8",
            "Blocks per SM the GroupNorm/BatchNorm NCHW grids aim for (8: "
-           "best of 2/4/8/16 measured on an H100)">,
+           "best of 2/4/8/16 measured on an H100; 1 to 64)">,
     Option<"columnBlocksPerSM", "column-blocks-per-sm", "int64_t",
            /*default=*/"4",
            "Blocks per SM the BatchNorm NHWC (channels-last) grids aim for "
-           "(4: best of 2/4/8/16 measured on an H100)">,
+           "(4: best of 2/4/8/16 measured on an H100; 1 to 64)">,
     Option<"channelBlockSize", "channel-block-size", "int64_t",
            /*default=*/"256",
            "Threads per block of the GroupNorm/BatchNorm kernels (a power of "

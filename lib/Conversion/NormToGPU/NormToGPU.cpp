@@ -1011,9 +1011,21 @@ struct ConvertNormToGPUPass
     : norm::impl::ConvertNormToGPUPassBase<ConvertNormToGPUPass> {
   using Base::Base;
 
-  /// With 32-bit kernel indices, rejects the norm ops with a static operand
-  /// or result too large to index (the lowered kernels would wrap).
-  LogicalResult checkIndexBitwidth() {
+  /// Rejects grid options out of range (the grids multiply them), and with
+  /// 32-bit kernel indices, the norm ops with a static operand or result
+  /// too large to index (the lowered kernels would wrap).
+  LogicalResult checkOptions() {
+    auto outOfRange = [&](StringRef name, int64_t value, int64_t max) {
+      return getOperation()->emitError()
+             << "convert-norm-to-gpu: " << name << " must be between 1 and "
+             << max << ", not " << value;
+    };
+    if (numSMs < 1 || numSMs > 4096)
+      return outOfRange("num-sms", numSMs, 4096);
+    if (blocksPerSM < 1 || blocksPerSM > 64)
+      return outOfRange("blocks-per-sm", blocksPerSM, 64);
+    if (columnBlocksPerSM < 1 || columnBlocksPerSM > 64)
+      return outOfRange("column-blocks-per-sm", columnBlocksPerSM, 64);
     if (indexBitwidth != 32 && indexBitwidth != 64)
       return getOperation()->emitError()
              << "index-bitwidth must be 32 or 64, not "
@@ -1060,7 +1072,7 @@ struct ConvertNormToGPUPass
     options.sharedMemoryPerSM = sharedMemoryPerSM;
     options.threadsPerSM = threadsPerSM;
     options.streamingStores = streamingStores;
-    if (failed(checkIndexBitwidth()))
+    if (failed(checkOptions()))
       return signalPassFailure();
     RewritePatternSet patterns(&getContext());
     populateNormToGPUPatterns(patterns, options);

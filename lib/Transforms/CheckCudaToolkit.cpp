@@ -24,6 +24,7 @@
 
 #include <cstdlib>
 #include <optional>
+#include <string>
 
 namespace mlir::norm {
 #define GEN_PASS_DEF_NORMCHECKCUDATOOLKITPASS
@@ -86,6 +87,38 @@ static std::optional<unsigned> getFeaturePTXVersion(StringRef features) {
   return version;
 }
 
+/// Whether LLVM 22's NVPTX backend knows the PTX ISA version `version`
+/// (`llc -march=nvptx64 -mattr=help`).
+static bool isKnownPTXVersion(unsigned version) {
+  return llvm::is_contained({32u, 40u, 41u, 42u, 43u, 50u, 60u, 61u,
+                             62u, 63u, 64u, 65u, 70u, 71u, 72u, 73u,
+                             74u, 75u, 76u, 77u, 78u, 80u, 81u, 82u,
+                             83u, 84u, 85u, 86u, 87u, 88u, 90u},
+                            version);
+}
+
+/// The first feature of `features` that LLVM 22's NVPTX backend does not
+/// know (it only warns and ignores it), or an empty string: `+ptxNN` or
+/// `-ptxNN` of a known version, `+sm_NN` / `-sm_NN` of a known chip.
+static std::string findUnknownFeature(StringRef features) {
+  SmallVector<StringRef> parts;
+  features.split(parts, ',', /*MaxSplit=*/-1, /*KeepEmpty=*/false);
+  for (StringRef part : parts) {
+    StringRef flag = part.trim();
+    if (!flag.consume_front("+") && !flag.consume_front("-"))
+      return part.trim().str();
+    unsigned version;
+    if (flag.starts_with("ptx") &&
+        !flag.drop_front(3).getAsInteger(10, version) &&
+        isKnownPTXVersion(version))
+      continue;
+    if (flag.starts_with("sm_") && getMinPTXVersion(flag))
+      continue;
+    return part.trim().str();
+  }
+  return "";
+}
+
 /// Whether gpu-module-to-binary accepts `format` (it reports an unknown one
 /// but does not fail).
 static bool isKnownBinaryFormat(StringRef format) {
@@ -119,6 +152,12 @@ struct NormCheckCudaToolkitPass
       return module.emitError()
              << "unknown GPU chip '" << chip
              << "'; expected an NVPTX processor such as sm_80 or sm_90a";
+    std::string unknown = findUnknownFeature(features);
+    if (!unknown.empty())
+      return module.emitError()
+             << "unknown PTX feature '" << unknown
+             << "'; expected +ptxNN with a PTX ISA version that LLVM 22 "
+                "knows (3.2 to 9.0), e.g. +ptx80";
     std::optional<unsigned> ptx = getFeaturePTXVersion(features);
     if (ptx && *ptx < *minPTX)
       return module.emitError()

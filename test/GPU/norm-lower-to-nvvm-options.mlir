@@ -14,6 +14,10 @@
 // RUN:   | FileCheck %s --check-prefix=INDEX
 // RUN: not norm-opt %s --norm-lower-to-nvvm="format=isa chip=" 2>&1 \
 // RUN:   | FileCheck %s --check-prefix=EMPTY
+// RUN: not norm-opt %s --norm-lower-to-nvvm="format=isa features=+ptx999" 2>&1 \
+// RUN:   | FileCheck %s --check-prefix=FEATURE
+// RUN: not norm-opt %s --norm-lower-to-nvvm="format=isa features=+ptx80,fast" 2>&1 \
+// RUN:   | FileCheck %s --check-prefix=FEATURE2
 
 // PTX: error: chip 'sm_90a' needs PTX ISA 8.0 or later, but features '+ptx60' select 6.0 (use +ptx80 or later)
 // PTX-NOT: LLVM ERROR
@@ -23,6 +27,9 @@
 // INDEX: error: index-bitwidth must be 32 or 64, not 7
 // EMPTY: error: no GPU chip given; expected an NVPTX processor such as sm_80 or sm_90a
 // EMPTY-NOT: Stack dump
+// LLVM only warns about a feature it does not know, and ignores it.
+// FEATURE: error: unknown PTX feature '+ptx999'; expected +ptxNN with a PTX ISA version that LLVM 22 knows (3.2 to 9.0), e.g. +ptx80
+// FEATURE2: error: unknown PTX feature 'fast'
 
 func.func @rms(%x: memref<?x64xf32>, %y: memref<?x64xf32>) {
   %xt = bufferization.to_tensor %x restrict : memref<?x64xf32> to tensor<?x64xf32>

@@ -419,9 +419,10 @@ def NormCheckCudaToolkitPass
     first of $CUDA_ROOT, $CUDA_HOME, $CUDA_PATH (the order MLIR's NVVM target
     reads them), else /usr/local/cuda. With `check-target` it first checks
     the target options: a known binary `format`, `index-bitwidth` 32 or 64,
-    a `chip` that LLVM's NVPTX backend knows (not empty), and a PTX ISA
-    version (`+ptxNN` in `features`) at least the chip's minimum. Changes
-    nothing.
+    a `chip` that LLVM's NVPTX backend knows (not empty), `features` that
+    it knows (`+ptxNN` of a known version, `+sm_NN`: it only warns about
+    others, and ignores them), and a PTX ISA version (`+ptxNN`) at least
+    the chip's minimum. Changes nothing.
 
     Why: further down, an unknown format is reported but does not fail, a
     PTX version below the chip's is an LLVM fatal error (an abort, not a

@@ -8,7 +8,7 @@
 //===----------------------------------------------------------------------===//
 
 func.func @input_i32(%x: tensor<4x8xi32>) -> tensor<4x8xi32> {
-  // expected-error@+1 {{operand #0 must be ranked tensor of 16-bit float or bfloat16 type or 32-bit float or 64-bit float values, but got 'tensor<4x8xi32>'}}
+  // expected-error@+1 {{operand #0 must be ranked tensor without encoding of 16-bit float or bfloat16 type or 32-bit float or 64-bit float values, but got 'tensor<4x8xi32>'}}
   %y = norm.layer_norm %x axes = [1] : tensor<4x8xi32>
   return %y : tensor<4x8xi32>
 }
@@ -16,7 +16,7 @@ func.func @input_i32(%x: tensor<4x8xi32>) -> tensor<4x8xi32> {
 // -----
 
 func.func @input_unranked(%x: tensor<*xf32>) -> tensor<*xf32> {
-  // expected-error@+1 {{operand #0 must be ranked tensor of 16-bit float or bfloat16 type or 32-bit float or 64-bit float values, but got 'tensor<*xf32>'}}
+  // expected-error@+1 {{operand #0 must be ranked tensor without encoding of 16-bit float or bfloat16 type or 32-bit float or 64-bit float values, but got 'tensor<*xf32>'}}
   %y = "norm.rms_norm"(%x) <{axes = array<i64: 0>, operandSegmentSizes = array<i32: 1, 0, 0>, resultSegmentSizes = array<i32: 1, 0, 0>}> : (tensor<*xf32>) -> tensor<*xf32>
   return %y : tensor<*xf32>
 }
@@ -56,7 +56,7 @@ func.func @moments_std_type(%x: tensor<8x4xf32>) {
 // -----
 
 func.func @image_si8(%img: tensor<3x8x8xsi8>, %m: tensor<3xf32>, %s: tensor<3xf32>) -> tensor<3x8x8xf32> {
-  // expected-error@+1 {{operand #0 must be ranked tensor of 16-bit float or bfloat16 type or 32-bit float or 64-bit float or 8-bit signless integer or 8-bit unsigned integer values, but got 'tensor<3x8x8xsi8>'}}
+  // expected-error@+1 {{operand #0 must be ranked tensor without encoding of 16-bit float or bfloat16 type or 32-bit float or 64-bit float or 8-bit signless integer or 8-bit unsigned integer values, but got 'tensor<3x8x8xsi8>'}}
   %y = norm.image_normalize %img, %m, %s : tensor<3x8x8xsi8>, tensor<3xf32> -> tensor<3x8x8xf32>
   return %y : tensor<3x8x8xf32>
 }
@@ -64,7 +64,7 @@ func.func @image_si8(%img: tensor<3x8x8xsi8>, %m: tensor<3xf32>, %s: tensor<3xf3
 // -----
 
 func.func @image_output_integer(%img: tensor<3x8x8xui8>, %m: tensor<3xf32>, %s: tensor<3xf32>) -> tensor<3x8x8xui8> {
-  // expected-error@+1 {{result #0 must be ranked tensor of 16-bit float or bfloat16 type or 32-bit float or 64-bit float values, but got 'tensor<3x8x8xui8>'}}
+  // expected-error@+1 {{result #0 must be ranked tensor without encoding of 16-bit float or bfloat16 type or 32-bit float or 64-bit float values, but got 'tensor<3x8x8xui8>'}}
   %y = norm.image_normalize %img, %m, %s : tensor<3x8x8xui8>, tensor<3xf32> -> tensor<3x8x8xui8>
   return %y : tensor<3x8x8xui8>
 }
@@ -72,6 +72,17 @@ func.func @image_output_integer(%img: tensor<3x8x8xui8>, %m: tensor<3xf32>, %s: 
 //===----------------------------------------------------------------------===//
 // Custom syntax of the activation.
 //===----------------------------------------------------------------------===//
+
+// -----
+
+// An encoded (sparse) tensor: the lowerings are dense, and the encoding
+// would be dropped on the way to the C ABI.
+#csr = #sparse_tensor.encoding<{ map = (d0, d1) -> (d0 : dense, d1 : compressed) }>
+func.func @sparse_input(%x: tensor<2x8xf32, #csr>) -> tensor<2x8xf32, #csr> {
+  // expected-error@+1 {{'norm.layer_norm' op operand #0 must be ranked tensor without encoding of 16-bit float or bfloat16 type or 32-bit float or 64-bit float values, but got 'tensor<2x8xf32, #sparse_tensor.encoding<{ map = (d0, d1) -> (d0 : dense, d1 : compressed) }>>'}}
+  %y = norm.layer_norm %x axes = [1] : tensor<2x8xf32, #csr>
+  return %y : tensor<2x8xf32, #csr>
+}
 
 // -----
 

@@ -17,8 +17,15 @@ include "mlir/Interfaces/SideEffectInterfaces.td"
 // Type constraints and shared pieces.
 //===----------------------------------------------------------------------===//
 
-def Norm_FloatTensor : RankedTensorOf<[F16, BF16, F32, F64]>;
-def Norm_ImageTensor : RankedTensorOf<[F16, BF16, F32, F64, I8, UI8]>;
+// Dense tensors only: the lowerings read every element, and an encoding
+// (sparse_tensor, ...) would be dropped on the way to the C ABI.
+defvar Norm_NoEncoding =
+    CPred<"!::llvm::cast<::mlir::RankedTensorType>($_self).getEncoding()">;
+def Norm_FloatTensor : RankedTensorOf<[F16, BF16, F32, F64], [Norm_NoEncoding],
+                                      "ranked tensor without encoding">;
+def Norm_ImageTensor
+    : RankedTensorOf<[F16, BF16, F32, F64, I8, UI8], [Norm_NoEncoding],
+                     "ranked tensor without encoding">;
 
 // Optional operands are spelled `keyword(%value : type)`.
 defvar Norm_WeightFmt = "(`weight` `(` $weight^ `:` type($weight) `)`)? ";

@@ -11,6 +11,7 @@
 #include "norm/Conversion/NormToLinalg/NormToLinalg.h"
 
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
+#include "mlir/Dialect/ControlFlow/IR/ControlFlowOps.h"
 #include "mlir/Pass/Pass.h"
 
 namespace mlir::norm {

@@ -60,7 +60,8 @@ def ConvertNormToLinalgPass : Pass<"convert-norm-to-linalg"> {
     "::mlir::arith::ArithDialect",
     "::mlir::math::MathDialect",
     "::mlir::scf::SCFDialect",
-    "::mlir::bufferization::BufferizationDialect"
+    "::mlir::bufferization::BufferizationDialect",
+    "::mlir::cf::ControlFlowDialect"
   ];
 }
 

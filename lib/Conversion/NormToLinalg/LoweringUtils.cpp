@@ -9,6 +9,7 @@
 #include "LoweringUtils.h"
 
 #include "mlir/Dialect/Arith/Utils/Utils.h"
+#include "mlir/Dialect/ControlFlow/IR/ControlFlowOps.h"
 #include "mlir/IR/AffineMap.h"
 
 using namespace mlir;
@@ -92,6 +93,19 @@ Value norm::detail::splitChannels(OpBuilder &b, Location loc, Value value,
     if (type.isDynamicDim(dim)) {
       Value channels = getValueOrCreateConstantIndexOp(b, loc, sizes[dim]);
       Value groupsValue = arith::ConstantIndexOp::create(b, loc, groups);
+      // The verifier checks a static channel count; a dynamic one that the
+      // groups do not divide would lose its last channels (C / G rounds
+      // down): abort with a message instead.
+      Value remainder = arith::RemUIOp::create(b, loc, channels, groupsValue);
+      Value divides =
+          arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, remainder,
+                                arith::ConstantIndexOp::create(b, loc, 0));
+      cf::AssertOp::create(
+          b, loc, divides,
+          (Twine("group normalization: the channel count must be a multiple of "
+                 "the ") +
+           Twine(groups) + " groups")
+              .str());
       newSizes.push_back(
           arith::DivUIOp::create(b, loc, channels, groupsValue).getResult());
       shape.push_back(ShapedType::kDynamic);

@@ -64,3 +64,20 @@ func.func @inplace_abn_no_channels_dynamic_batch(%x: tensor<?x0x3xbf16>, %m: ten
   %y, %sm, %sr, %rm, %rv = norm.inplace_abn %x mean(%m : tensor<0xf32>) var(%v : tensor<0xf32>) activation = leaky_relu : tensor<?x0x3xbf16> stats(tensor<0xf32>, tensor<0xf32>)
   return %y : tensor<?x0x3xbf16>
 }
+
+// -----
+
+// A dynamic channel count must be a multiple of the groups, as the verifier
+// checks for a static one: asserted when the code runs (C / G would round
+// down and drop the last channels).
+// CHECK-LABEL: func.func @group_norm_dynamic_channels(
+// CHECK-SAME: %[[X:.*]]: tensor<2x?x4xf32>
+// CHECK: %[[C:.*]] = tensor.dim %[[X]], %c1
+// CHECK: %[[REM:.*]] = arith.remui %[[C]], %c3
+// CHECK: %[[OK:.*]] = arith.cmpi eq, %[[REM]], %c0
+// CHECK: cf.assert %[[OK]], "group normalization: the channel count must be a multiple of the 3 groups"
+// CHECK: tensor.expand_shape %[[X]]
+func.func @group_norm_dynamic_channels(%x: tensor<2x?x4xf32>) -> tensor<2x?x4xf32> {
+  %y = norm.group_norm %x groups = 3 : tensor<2x?x4xf32>
+  return %y : tensor<2x?x4xf32>
+}

@@ -736,7 +736,11 @@ SmallVector<Value> RowKernelBuilder::loadInputElements(bool maskRows) {
 }
 
 void RowKernelBuilder::emitForward() {
-  SmallVector<Value> x = loadInputElements();
+  // Rows past the last read nothing: the output (or residual_sum) may be
+  // written over x (or the residual), which the last row's threads do while
+  // a clamped row would read it (a race, harmless to the results, which
+  // are not stored, but a race).
+  SmallVector<Value> x = loadInputElements(/*maskRows=*/true);
 
   // Statistics. Out-of-row vectors are zeros: they add nothing to the sums,
   // and are masked out of the centered sum of squares.

@@ -22,6 +22,7 @@
 #include "llvm/Support/Path.h"
 #include "llvm/Support/Program.h"
 
+#include <algorithm>
 #include <cstdlib>
 #include <optional>
 #include <string>
@@ -72,8 +73,9 @@ static std::optional<unsigned> getMinPTXVersion(StringRef chip) {
       .Default(std::nullopt);
 }
 
-/// The PTX ISA version a feature string selects (the last `+ptxNN`), or
-/// std::nullopt when it names none (LLVM then uses the chip's minimum).
+/// The PTX ISA version a feature string selects (the highest `+ptxNN`, as
+/// LLVM takes it), or std::nullopt when it names none (LLVM then uses the
+/// chip's minimum).
 static std::optional<unsigned> getFeaturePTXVersion(StringRef features) {
   std::optional<unsigned> version;
   SmallVector<StringRef> parts;
@@ -82,7 +84,7 @@ static std::optional<unsigned> getFeaturePTXVersion(StringRef features) {
     StringRef flag = part.trim();
     unsigned value;
     if (flag.consume_front("+ptx") && !flag.getAsInteger(10, value))
-      version = value;
+      version = std::max(version.value_or(0), value);
   }
   return version;
 }

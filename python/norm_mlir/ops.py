@@ -29,6 +29,7 @@ import os
 import subprocess
 import sys
 import threading
+from collections import OrderedDict
 from pathlib import Path
 from typing import Callable, Dict, List, Optional, Sequence
 
@@ -60,15 +61,20 @@ def as_array(obj, name: str = "argument") -> np.ndarray:
     return np.asarray(obj)
 
 
-def compile_text(text: str, **kwargs) -> "_compiler.CompiledModule":
-    """compile_mlir memoized in this process (the disk cache is shared)."""
-    opt = kwargs.get("opt") or _compiler.find_opt()
+def _norm_opt(opt: Optional[str] = None) -> str:
+    """`opt`, else the opt tool found; it must be norm-opt."""
+    opt = opt or _compiler.find_opt()
     if "norm-opt" not in Path(opt).name:
         raise _compiler.CompileError(
             f"norm ops need norm-opt, but the opt tool found is {opt}: set "
             "NORM_BUILD_DIR to the build directory (with bin/norm-opt), "
             "NORM_OPT to the norm-opt binary, or put norm-opt on PATH")
-    kwargs["opt"] = opt
+    return opt
+
+
+def compile_text(text: str, **kwargs) -> "_compiler.CompiledModule":
+    """compile_mlir memoized in this process (the disk cache is shared)."""
+    kwargs["opt"] = _norm_opt(kwargs.get("opt"))
     key = text + repr(sorted(kwargs.items()))
     with _lock:
         mod = _modules.get(key)
@@ -78,7 +84,9 @@ def compile_text(text: str, **kwargs) -> "_compiler.CompiledModule":
     return mod
 
 
-_verified: set = set()
+#: Texts that verified, most recent last; at most _MAX_VERIFIED.
+_verified: "OrderedDict[str, None]" = OrderedDict()
+_MAX_VERIFIED = 4096
 
 
 def verify_text(text: str, what: str, opt: Optional[str] = None) -> None:
@@ -88,20 +96,23 @@ def verify_text(text: str, what: str, opt: Optional[str] = None) -> None:
     `run_op` compiles each op once with dynamic shapes; the dynamic form
     cannot check the shapes of a call (a weight as long as the normalized
     dimensions, a channel count that the groups divide, ...), so the same op
-    with the call's static shapes is verified first."""
+    with the call's static shapes is verified first: one norm-opt process
+    (about 40 ms) the first time a shape is seen."""
     with _lock:
         if text in _verified:
+            _verified.move_to_end(text)
             return
-    proc = subprocess.run([opt or _compiler.find_opt(), "-", "-o",
-                           os.devnull], input=text, capture_output=True,
-                          text=True)
+    proc = subprocess.run([_norm_opt(opt), "-", "-o", os.devnull],
+                          input=text, capture_output=True, text=True)
     if proc.returncode != 0:
         errors = [line.split(" error: ", 1)[1] for line in
                   proc.stderr.splitlines() if " error: " in line]
         raise ValueError(f"{what}: " + ("; ".join(errors) or
                                        proc.stderr.strip()))
     with _lock:
-        _verified.add(text)
+        _verified[text] = None
+        while len(_verified) > _MAX_VERIFIED:
+            _verified.popitem(last=False)
 
 
 def clear_memory_cache() -> None:

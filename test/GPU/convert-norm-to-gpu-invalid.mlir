@@ -178,7 +178,7 @@ func.func @host_global_operand(%x: memref<8x64xf32>, %y: memref<8x64xf32>) {
   %g = memref.get_global @weight : memref<64xf32>
   %xt = bufferization.to_tensor %x restrict : memref<8x64xf32> to tensor<8x64xf32>
   %wt = bufferization.to_tensor %g restrict : memref<64xf32> to tensor<64xf32>
-  // expected-error @+1 {{has no GPU kernel: an operand is host memory (`memref.get_global`); the kernels read and write device memory: pass it as a function argument or allocate it with `gpu.alloc`}}
+  // expected-error @+1 {{has no GPU kernel: an operand is host memory (`memref.get_global`); the kernels read and write device memory: pass it as a function argument, allocate it with `gpu.alloc` or register it with `gpu.host_register`}}
   %r = norm.rms_norm %xt weight(%wt : tensor<64xf32>) axes = [1] : tensor<8x64xf32>
   bufferization.materialize_in_destination %r in restrict writable %y
       : (tensor<8x64xf32>, memref<8x64xf32>) -> ()
@@ -222,5 +222,20 @@ func.func @device_alloc_operand(%y: memref<8x64xf32>) {
   bufferization.materialize_in_destination %r in restrict writable %y
       : (tensor<8x64xf32>, memref<8x64xf32>) -> ()
   gpu.dealloc %a : memref<512xf32>
+  return
+}
+
+// -----
+
+// Host memory registered with gpu.host_register (page-locked and mapped,
+// upstream's way to give kernels host data) is accepted.
+func.func @host_registered_operand(%y: memref<8x64xf32>) {
+  %x = memref.alloc() : memref<8x64xf32>
+  %u = memref.cast %x : memref<8x64xf32> to memref<*xf32>
+  gpu.host_register %u : memref<*xf32>
+  %xt = bufferization.to_tensor %x restrict : memref<8x64xf32> to tensor<8x64xf32>
+  %r = norm.rms_norm %xt axes = [1] : tensor<8x64xf32>
+  bufferization.materialize_in_destination %r in restrict writable %y
+      : (tensor<8x64xf32>, memref<8x64xf32>) -> ()
   return
 }

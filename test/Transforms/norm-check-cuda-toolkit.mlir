@@ -14,6 +14,10 @@
 // RUN:   | FileCheck %s --check-prefix=PTX
 // RUN: not norm-opt %s --norm-check-cuda-toolkit="check-target=1 format=cubin" 2>&1 \
 // RUN:   | FileCheck %s --check-prefix=FORMAT
+// Of several +ptxNN, LLVM takes the highest: +ptx80,+ptx60 is PTX 8.0, enough
+// for sm_90a.
+// RUN: norm-opt %s --norm-check-cuda-toolkit="cuda-path=%t.nvvm-only check-target=1 chip=sm_90a features=+ptx80,+ptx60 format=isa" \
+// RUN:   | FileCheck %s --check-prefix=ISA
 // Without check-target the same options are not looked at.
 // RUN: norm-opt %s --norm-check-cuda-toolkit="cuda-path=%t.nvvm-only chip= format=isa index-bitwidth=7" \
 // RUN:   | FileCheck %s --check-prefix=ISA

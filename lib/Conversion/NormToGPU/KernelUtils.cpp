@@ -10,6 +10,7 @@
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Utils/StaticValueUtils.h"
@@ -39,14 +40,27 @@ bool gpu_kernels::isPlainMemRef(Type type) {
   return memref && memref.getLayout().isIdentity() && !memref.getMemorySpace();
 }
 
+/// Whether `memref`, or a memref.cast of it, is registered with the GPU
+/// (`gpu.host_register`: page-locked and mapped, so kernels may read it).
+static bool isRegisteredWithGPU(Value memref) {
+  for (Operation *user : memref.getUsers()) {
+    if (isa<gpu::HostRegisterOp>(user))
+      return true;
+    if (auto cast = dyn_cast<memref::CastOp>(user);
+        cast && isRegisteredWithGPU(cast.getResult()))
+      return true;
+  }
+  return false;
+}
+
 /// The host allocation (memref.alloc, alloca, realloc or get_global) that
-/// `memref` is, or is a view of; null when there is none (a function
-/// argument, a gpu.alloc).
+/// `memref` is, or is a view of, unless it is registered with the GPU; null
+/// when there is none (a function argument, a gpu.alloc).
 static Operation *findHostAllocation(Value memref) {
   while (Operation *def = memref.getDefiningOp()) {
     if (isa<memref::AllocOp, memref::AllocaOp, memref::ReallocOp,
             memref::GetGlobalOp>(def))
-      return def;
+      return isRegisteredWithGPU(def->getResult(0)) ? nullptr : def;
     auto view = dyn_cast<ViewLikeOpInterface>(def);
     if (!view)
       return nullptr;
@@ -65,7 +79,8 @@ static LogicalResult checkDeviceMemory(Value memref, StringRef role,
   reason =
       (Twine(role) + " is host memory (`" + host->getName().getStringRef() +
        "`); the kernels read and write device memory: pass it as a "
-       "function argument or allocate it with `gpu.alloc`")
+       "function argument, allocate it with `gpu.alloc` or register it "
+       "with `gpu.host_register`")
           .str();
   return failure();
 }

@@ -980,27 +980,32 @@ struct BatchNormInferenceLowering : OpRewritePattern<BatchNormInferenceOp> {
   }
 };
 
-/// Replaces `op` by empty tensors when every result has a static zero-sized
-/// dimension (a training batch norm with no channels): there is nothing to
-/// compute, and the statistics' first-element slices would be out of
-/// bounds.
-static bool replaceWithEmptyResults(PatternRewriter &rewriter, Operation *op) {
-  auto isEmpty = [](Type type) {
-    return llvm::is_contained(cast<RankedTensorType>(type).getShape(), 0);
-  };
-  if (!llvm::all_of(op->getResultTypes(), isEmpty))
+/// Replaces a training batch norm whose input has no channels (a static
+/// zero-sized feature axis) by empty tensors: there is nothing to compute,
+/// and the statistics' first-element slices would be out of bounds. Results
+/// shaped like the input take its sizes, the per-channel ones size 0.
+static bool replaceWithEmptyResults(PatternRewriter &rewriter, Operation *op,
+                                    Value input, int64_t featureAxis) {
+  auto inputType = cast<RankedTensorType>(input.getType());
+  if (inputType.getDimSize(featureAxis) != 0)
     return false;
+  Location loc = op->getLoc();
+  SmallVector<OpFoldResult> inputSizes =
+      tensor::getMixedSizes(rewriter, loc, input);
   SmallVector<Value> empties;
   for (Type type : op->getResultTypes()) {
     auto tensor = cast<RankedTensorType>(type);
     SmallVector<OpFoldResult> sizes;
-    for (auto [dim, size] : llvm::enumerate(tensor.getShape()))
-      sizes.push_back(ShapedType::isDynamic(size)
-                          ? tensor::getMixedSize(rewriter, op->getLoc(),
-                                                 op->getOperand(0), dim)
-                          : rewriter.getIndexAttr(size));
-    empties.push_back(tensor::EmptyOp::create(rewriter, op->getLoc(), sizes,
-                                              tensor.getElementType()));
+    if (tensor.getRank() == inputType.getRank())
+      sizes = inputSizes;
+    else
+      sizes.assign(tensor.getRank(), rewriter.getIndexAttr(0));
+    empties.push_back(
+        tensor::EmptyOp::create(rewriter, loc, sizes, tensor.getElementType())
+            .getResult());
+    if (empties.back().getType() != tensor)
+      empties.back() =
+          tensor::CastOp::create(rewriter, loc, tensor, empties.back());
   }
   rewriter.replaceOp(op, empties);
   return true;
@@ -1012,7 +1017,8 @@ struct BatchNormTrainingLowering : OpRewritePattern<BatchNormTrainingOp> {
 
   LogicalResult matchAndRewrite(BatchNormTrainingOp op,
                                 PatternRewriter &rewriter) const override {
-    if (replaceWithEmptyResults(rewriter, op))
+    if (replaceWithEmptyResults(rewriter, op, op.getInput(),
+                                op.getFeatureAxis()))
       return success();
     replaceWithCasts(
         rewriter, op,
@@ -1035,7 +1041,8 @@ struct InplaceABNLowering : OpRewritePattern<InplaceABNOp> {
 
   LogicalResult matchAndRewrite(InplaceABNOp op,
                                 PatternRewriter &rewriter) const override {
-    if (replaceWithEmptyResults(rewriter, op))
+    if (replaceWithEmptyResults(rewriter, op, op.getInput(),
+                                op.getFeatureAxis()))
       return success();
     replaceWithCasts(
         rewriter, op,

@@ -81,3 +81,17 @@ func.func @group_norm_dynamic_channels(%x: tensor<2x?x4xf32>) -> tensor<2x?x4xf3
   %y = norm.group_norm %x groups = 3 : tensor<2x?x4xf32>
   return %y : tensor<2x?x4xf32>
 }
+
+// -----
+
+// No channels, statistics typed with a dynamic size: size 0 all the same.
+// CHECK-LABEL: func.func @batch_norm_training_no_channels_dynamic_stats(
+// CHECK-NOT: linalg.
+// CHECK: %[[Y:.*]] = tensor.empty() : tensor<2x0x3xf32>
+// CHECK: %[[S:.*]] = tensor.empty() : tensor<0xf32>
+// CHECK: %[[SD:.*]] = tensor.cast %[[S]] : tensor<0xf32> to tensor<?xf32>
+// CHECK: return %[[Y]], %[[SD]]
+func.func @batch_norm_training_no_channels_dynamic_stats(%x: tensor<2x0x3xf32>, %m: tensor<0xf32>, %v: tensor<0xf32>) -> (tensor<2x0x3xf32>, tensor<?xf32>) {
+  %y, %sm, %sr, %rm, %rv = norm.batch_norm_training %x mean(%m : tensor<0xf32>) var(%v : tensor<0xf32>) : tensor<2x0x3xf32> stats(tensor<?xf32>, tensor<?xf32>)
+  return %y, %sm : tensor<2x0x3xf32>, tensor<?xf32>
+}

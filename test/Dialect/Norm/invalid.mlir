@@ -1090,6 +1090,14 @@ func.func @batch_norm_training_one_value_per_channel(%x: tensor<1x4xf32>, %m: te
 
 // An empty batch has no statistics at all (before, the lowering made an
 // out-of-bounds slice of it).
+func.func @batch_norm_training_empty_next_to_dynamic(%x: tensor<?x4x0xf32>, %m: tensor<4xf32>, %v: tensor<4xf32>) -> tensor<?x4x0xf32> {
+  // expected-error@+1 {{'norm.batch_norm_training' op expects more than one value per channel in training (the unbiased running variance divides by n - 1), got 0}}
+  %y, %sm, %sr, %rm, %rv = norm.batch_norm_training %x mean(%m : tensor<4xf32>) var(%v : tensor<4xf32>) : tensor<?x4x0xf32> stats(tensor<4xf32>, tensor<4xf32>)
+  return %y : tensor<?x4x0xf32>
+}
+
+// -----
+
 func.func @inplace_abn_no_value_per_channel(%x: tensor<2x4x0x2xf32>, %m: tensor<4xf32>, %v: tensor<4xf32>) -> tensor<2x4x0x2xf32> {
   // expected-error@+1 {{'norm.inplace_abn' op expects more than one value per channel in training (the unbiased running variance divides by n - 1), got 0}}
   %y, %sm, %sr, %rm, %rv = norm.inplace_abn %x mean(%m : tensor<4xf32>) var(%v : tensor<4xf32>) : tensor<2x4x0x2xf32> stats(tensor<4xf32>, tensor<4xf32>)

@@ -402,8 +402,11 @@ BatchNormInferenceOp::reifyResultShapes(OpBuilder &builder,
 //===----------------------------------------------------------------------===//
 
 /// Checks the saved statistics of a training batch normalization, and that
-/// each channel has more than one value (the unbiased running variance
-/// divides by n - 1; PyTorch refuses such batches too).
+/// each channel has more than one value: the unbiased running variance
+/// divides by n - 1 (PyTorch refuses one value a channel too) and an empty
+/// batch has no statistics (PyTorch returns the empty input and leaves the
+/// running statistics alone; here it is refused). A static zero-sized
+/// dimension counts even next to dynamic ones.
 static LogicalResult verifySavedStats(Operation *op, Value input,
                                       int64_t featureAxis, Value savedMean,
                                       Value savedRstd) {
@@ -412,11 +415,14 @@ static LogicalResult verifySavedStats(Operation *op, Value input,
   for (auto [dim, size] : llvm::enumerate(inputType.getShape())) {
     if (static_cast<int64_t>(dim) == featureAxis)
       continue;
-    if (ShapedType::isDynamic(size)) {
-      perChannel = ShapedType::kDynamic;
+    if (size == 0) {
+      perChannel = 0;
       break;
     }
-    perChannel *= size;
+    if (ShapedType::isDynamic(size) || ShapedType::isDynamic(perChannel))
+      perChannel = ShapedType::kDynamic;
+    else
+      perChannel *= size;
   }
   if (perChannel == 0 || perChannel == 1)
     return op->emitOpError()

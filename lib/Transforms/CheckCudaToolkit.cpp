@@ -73,22 +73,6 @@ static std::optional<unsigned> getMinPTXVersion(StringRef chip) {
       .Default(std::nullopt);
 }
 
-/// The PTX ISA version a feature string selects (the highest `+ptxNN`, as
-/// LLVM takes it), or std::nullopt when it names none (LLVM then uses the
-/// chip's minimum).
-static std::optional<unsigned> getFeaturePTXVersion(StringRef features) {
-  std::optional<unsigned> version;
-  SmallVector<StringRef> parts;
-  features.split(parts, ',', /*MaxSplit=*/-1, /*KeepEmpty=*/false);
-  for (StringRef part : parts) {
-    StringRef flag = part.trim();
-    unsigned value;
-    if (flag.consume_front("+ptx") && !flag.getAsInteger(10, value))
-      version = std::max(version.value_or(0), value);
-  }
-  return version;
-}
-
 /// Whether LLVM 22's NVPTX backend knows the PTX ISA version `version`
 /// (`llc -march=nvptx64 -mattr=help`).
 static bool isKnownPTXVersion(unsigned version) {
@@ -99,26 +83,39 @@ static bool isKnownPTXVersion(unsigned version) {
                             version);
 }
 
-/// The first feature of `features` that LLVM 22's NVPTX backend does not
-/// know (it only warns and ignores it), or an empty string: `+ptxNN` or
-/// `-ptxNN` of a known version, `+sm_NN` / `-sm_NN` of a known chip.
-static std::string findUnknownFeature(StringRef features) {
+/// What a feature string means to LLVM 22's NVPTX backend.
+struct PTXFeatures {
+  /// The PTX ISA version selected: the highest `+ptxNN`, as LLVM takes it
+  /// (none: LLVM uses the chip's minimum).
+  std::optional<unsigned> version;
+  /// The first feature it does not know (it only warns and ignores it); it
+  /// knows `+ptxNN` / `-ptxNN` of a known version and `+sm_NN` / `-sm_NN`
+  /// of a known chip.
+  std::string unknown;
+};
+
+static PTXFeatures parseFeatures(StringRef features) {
+  PTXFeatures result;
   SmallVector<StringRef> parts;
   features.split(parts, ',', /*MaxSplit=*/-1, /*KeepEmpty=*/false);
   for (StringRef part : parts) {
     StringRef flag = part.trim();
-    if (!flag.consume_front("+") && !flag.consume_front("-"))
-      return part.trim().str();
+    bool enable = flag.consume_front("+");
+    bool hasSign = enable || flag.consume_front("-");
     unsigned version;
-    if (flag.starts_with("ptx") &&
+    if (hasSign && flag.starts_with("ptx") &&
         !flag.drop_front(3).getAsInteger(10, version) &&
-        isKnownPTXVersion(version))
+        isKnownPTXVersion(version)) {
+      if (enable)
+        result.version = std::max(result.version.value_or(0), version);
       continue;
-    if (flag.starts_with("sm_") && getMinPTXVersion(flag))
+    }
+    if (hasSign && flag.starts_with("sm_") && getMinPTXVersion(flag))
       continue;
-    return part.trim().str();
+    result.unknown = part.trim().str();
+    return result;
   }
-  return "";
+  return result;
 }
 
 /// Whether gpu-module-to-binary accepts `format` (it reports an unknown one
@@ -154,13 +151,13 @@ struct NormCheckCudaToolkitPass
       return module.emitError()
              << "unknown GPU chip '" << chip
              << "'; expected an NVPTX processor such as sm_80 or sm_90a";
-    std::string unknown = findUnknownFeature(features);
-    if (!unknown.empty())
+    PTXFeatures parsed = parseFeatures(features);
+    if (!parsed.unknown.empty())
       return module.emitError()
-             << "unknown PTX feature '" << unknown
+             << "unknown PTX feature '" << parsed.unknown
              << "'; expected +ptxNN with a PTX ISA version that LLVM 22 "
                 "knows (3.2 to 9.0), e.g. +ptx80";
-    std::optional<unsigned> ptx = getFeaturePTXVersion(features);
+    std::optional<unsigned> ptx = parsed.version;
     if (ptx && *ptx < *minPTX)
       return module.emitError()
              << "chip '" << chip << "' needs PTX ISA " << *minPTX / 10 << "."

@@ -1387,3 +1387,114 @@ func.func @group_norm_residual_sum_f32(%x: memref<2x6x5x7xf32>,
       : (tensor<2x6x5x7xf32>, memref<2x6x5x7xf32>) -> ()
   return
 }
+
+// The activations whose device code calls libdevice's tanh / log1p: GELU's
+// tanh approximation and tanh on the forward row kernels, sigmoid on a
+// BatchNorm, their derivatives in layer_norm_grad, and InPlace-ABN's
+// backward from an ELU output (log1p inverts it, exp differentiates it).
+// CHECK-LABEL: func.func @layer_norm_f32_2048_gelu_tanh(
+// CHECK: gpu.launch
+// CHECK: math.tanh
+// CHECK-NOT: norm.
+func.func @layer_norm_f32_2048_gelu_tanh(%x: memref<?x2048xf32>,
+    %w: memref<2048xf32>, %b: memref<2048xf32>, %y: memref<?x2048xf32>)
+    attributes {llvm.emit_c_interface} {
+  %xt = bufferization.to_tensor %x restrict : memref<?x2048xf32> to tensor<?x2048xf32>
+  %wt = bufferization.to_tensor %w restrict : memref<2048xf32> to tensor<2048xf32>
+  %bt = bufferization.to_tensor %b restrict : memref<2048xf32> to tensor<2048xf32>
+  %r = norm.layer_norm %xt weight(%wt : tensor<2048xf32>) bias(%bt : tensor<2048xf32>)
+      axes = [1] activation = gelu_tanh : tensor<?x2048xf32>
+  bufferization.materialize_in_destination %r in restrict writable %y
+      : (tensor<?x2048xf32>, memref<?x2048xf32>) -> ()
+  return
+}
+
+// CHECK-LABEL: func.func @rms_norm_f16_256_tanh(
+// CHECK: gpu.launch
+// CHECK: math.tanh
+// CHECK-NOT: norm.
+func.func @rms_norm_f16_256_tanh(%x: memref<?x256xf16>, %w: memref<256xf16>,
+    %y: memref<?x256xf16>) attributes {llvm.emit_c_interface} {
+  %xt = bufferization.to_tensor %x restrict : memref<?x256xf16> to tensor<?x256xf16>
+  %wt = bufferization.to_tensor %w restrict : memref<256xf16> to tensor<256xf16>
+  %r = norm.rms_norm %xt weight(%wt : tensor<256xf16>) axes = [1]
+      activation = tanh : tensor<?x256xf16>
+  bufferization.materialize_in_destination %r in restrict writable %y
+      : (tensor<?x256xf16>, memref<?x256xf16>) -> ()
+  return
+}
+
+// CHECK-LABEL: func.func @batch_norm_inference_sigmoid_bf16(
+// CHECK: gpu.launch
+// CHECK: math.exp
+// CHECK-NOT: norm.
+func.func @batch_norm_inference_sigmoid_bf16(%x: memref<4x24x9x9xbf16>,
+    %m: memref<24xbf16>, %v: memref<24xbf16>, %w: memref<24xbf16>,
+    %b: memref<24xbf16>, %y: memref<4x24x9x9xbf16>)
+    attributes {llvm.emit_c_interface} {
+  %xt = bufferization.to_tensor %x restrict : memref<4x24x9x9xbf16> to tensor<4x24x9x9xbf16>
+  %mt = bufferization.to_tensor %m restrict : memref<24xbf16> to tensor<24xbf16>
+  %vt = bufferization.to_tensor %v restrict : memref<24xbf16> to tensor<24xbf16>
+  %wt = bufferization.to_tensor %w restrict : memref<24xbf16> to tensor<24xbf16>
+  %bt = bufferization.to_tensor %b restrict : memref<24xbf16> to tensor<24xbf16>
+  %r = norm.batch_norm_inference %xt mean(%mt : tensor<24xbf16>) var(%vt : tensor<24xbf16>)
+      weight(%wt : tensor<24xbf16>) bias(%bt : tensor<24xbf16>)
+      activation = sigmoid : tensor<4x24x9x9xbf16>
+  bufferization.materialize_in_destination %r in restrict writable %y
+      : (tensor<4x24x9x9xbf16>, memref<4x24x9x9xbf16>) -> ()
+  return
+}
+
+// CHECK-LABEL: func.func @layer_norm_grad_f32_512_gelu_tanh(
+// CHECK: gpu.launch async
+// CHECK: math.tanh
+// CHECK-COUNT-2: gpu.launch async
+// CHECK-NOT: norm.
+func.func @layer_norm_grad_f32_512_gelu_tanh(%dy: memref<?x512xf32>,
+    %x: memref<?x512xf32>, %mean: memref<?x1xf32>, %rstd: memref<?x1xf32>,
+    %w: memref<512xf32>, %b: memref<512xf32>, %dx: memref<?x512xf32>,
+    %dw: memref<512xf32>, %db: memref<512xf32>) attributes {llvm.emit_c_interface} {
+  %dyt = bufferization.to_tensor %dy restrict : memref<?x512xf32> to tensor<?x512xf32>
+  %xt = bufferization.to_tensor %x restrict : memref<?x512xf32> to tensor<?x512xf32>
+  %mt = bufferization.to_tensor %mean restrict : memref<?x1xf32> to tensor<?x1xf32>
+  %rt = bufferization.to_tensor %rstd restrict : memref<?x1xf32> to tensor<?x1xf32>
+  %wt = bufferization.to_tensor %w restrict : memref<512xf32> to tensor<512xf32>
+  %bt = bufferization.to_tensor %b restrict : memref<512xf32> to tensor<512xf32>
+  %gx, %gw, %gb = norm.layer_norm_grad %dyt, %xt mean(%mt : tensor<?x1xf32>)
+      rstd(%rt : tensor<?x1xf32>) weight(%wt : tensor<512xf32>)
+      bias(%bt : tensor<512xf32>) axes = [1] activation = gelu_tanh
+      : tensor<?x512xf32> grad_weight(tensor<512xf32>) grad_bias(tensor<512xf32>)
+  bufferization.materialize_in_destination %gx in restrict writable %dx
+      : (tensor<?x512xf32>, memref<?x512xf32>) -> ()
+  bufferization.materialize_in_destination %gw in restrict writable %dw
+      : (tensor<512xf32>, memref<512xf32>) -> ()
+  bufferization.materialize_in_destination %gb in restrict writable %db
+      : (tensor<512xf32>, memref<512xf32>) -> ()
+  return
+}
+
+// CHECK-LABEL: func.func @inplace_abn_grad_elu_nhwc_f32(
+// CHECK-COUNT-3: gpu.launch async
+// CHECK: math.log1p
+// CHECK-NOT: norm.
+func.func @inplace_abn_grad_elu_nhwc_f32(%dy: memref<4x6x6x32xf32>,
+    %y: memref<4x6x6x32xf32>, %rstd: memref<32xf32>, %w: memref<32xf32>,
+    %b: memref<32xf32>, %dx: memref<4x6x6x32xf32>, %dw: memref<32xf32>,
+    %db: memref<32xf32>) attributes {llvm.emit_c_interface} {
+  %dyt = bufferization.to_tensor %dy restrict : memref<4x6x6x32xf32> to tensor<4x6x6x32xf32>
+  %yt = bufferization.to_tensor %y restrict : memref<4x6x6x32xf32> to tensor<4x6x6x32xf32>
+  %rt = bufferization.to_tensor %rstd restrict : memref<32xf32> to tensor<32xf32>
+  %wt = bufferization.to_tensor %w restrict : memref<32xf32> to tensor<32xf32>
+  %bt = bufferization.to_tensor %b restrict : memref<32xf32> to tensor<32xf32>
+  %gx, %gw, %gb = norm.inplace_abn_grad %dyt, %yt rstd(%rt : tensor<32xf32>)
+      weight(%wt : tensor<32xf32>) bias(%bt : tensor<32xf32>) feature_axis = 3
+      activation = elu(0.5) : tensor<4x6x6x32xf32>
+      grad_weight(tensor<32xf32>) grad_bias(tensor<32xf32>)
+  bufferization.materialize_in_destination %gx in restrict writable %dx
+      : (tensor<4x6x6x32xf32>, memref<4x6x6x32xf32>) -> ()
+  bufferization.materialize_in_destination %gw in restrict writable %dw
+      : (tensor<32xf32>, memref<32xf32>) -> ()
+  bufferization.materialize_in_destination %gb in restrict writable %db
+      : (tensor<32xf32>, memref<32xf32>) -> ()
+  return
+}

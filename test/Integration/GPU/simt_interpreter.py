@@ -914,6 +914,15 @@ class Kernel:
     def op_math_sqrt(self, op, mask):
         return self._unary_math(op, np.sqrt)
 
+    def op_math_tanh(self, op, mask):
+        return self._unary_math(op, np.tanh)
+
+    def op_math_log(self, op, mask):
+        return self._unary_math(op, np.log)
+
+    def op_math_log1p(self, op, mask):
+        return self._unary_math(op, np.log1p)
+
     _erf = np.vectorize(math.erf, otypes=[np.float64])
 
     def op_math_erf(self, op, mask):

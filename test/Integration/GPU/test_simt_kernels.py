@@ -121,6 +121,7 @@ def bundle(request):
     ("layer_norm_bf16_4096", 4096, "bf16", "none", 1e-5),
     ("layer_norm_f16_768_gelu", 768, "f16", "gelu", 1e-5),
     ("layer_norm_bf16_6144_relu", 6144, "bf16", "relu", 1e-5),
+    ("layer_norm_f32_2048_gelu_tanh", 2048, "f32", "gelu_tanh", 1e-5),
 ])
 def test_layer_norm(rows, name, n, dtype, act, eps):
     rng = np.random.default_rng(rows)
@@ -162,6 +163,16 @@ def test_rms_norm(rows):
     y = np.zeros_like(x)
     run("sm_90a", "rms_norm_bf16_4096", x, w, y)
     check(y, ref.rms_norm(x, w, axes=[1], epsilon=1e-6)["output"], "bf16")
+
+
+@pytest.mark.parametrize("rows", [1, 37])
+def test_rms_norm_tanh(rows):
+    rng = np.random.default_rng(31)
+    x, w = randn(rng, rows, 256, dtype="f16"), randn(rng, 256, dtype="f16")
+    y = np.zeros_like(x)
+    run("sm_90a", "rms_norm_f16_256_tanh", x, w, y)
+    check(y, ref.rms_norm(x, w, axes=[1], epsilon=1e-6, act="tanh")["output"],
+          "f16")
 
 
 @pytest.mark.parametrize("rows", [1, 37])
@@ -293,6 +304,20 @@ def test_batch_norm_inference_relu(dtype):
     expected = ref.batch_norm_inference(x, m, v, w, b, epsilon=1e-5,
                                         act="relu")
     check(y, expected["output"], dtype)
+
+
+def test_batch_norm_inference_sigmoid_bf16():
+    """bf16 statistics, 81 elements a channel plane (odd: scalar
+    accesses)."""
+    rng = np.random.default_rng(32)
+    x = randn(rng, 4, 24, 9, 9, dtype="bf16")
+    m, v = randn(rng, 24, dtype="bf16"), positive(rng, 24, dtype="bf16")
+    w, b = randn(rng, 24, dtype="bf16"), randn(rng, 24, dtype="bf16")
+    y = np.zeros_like(x)
+    run("sm_90a", "batch_norm_inference_sigmoid_bf16", x, m, v, w, b, y)
+    expected = ref.batch_norm_inference(x, m, v, w, b, epsilon=1e-5,
+                                        act="sigmoid")
+    check(y, expected["output"], "bf16")
 
 
 def _batch_norm_training(bundle, name, shape, dtype, act, nhwc=False,
@@ -552,6 +577,14 @@ def _gelu_derivative(x):
     return cdf + x * np.exp(-0.5 * x * x) / np.sqrt(2.0 * np.pi)
 
 
+def _central_difference(x, act):
+    """The derivative of a smooth activation of reference.py, in float64
+    ((f(x + h) - f(x - h)) / 2h: an error near 1e-10 here), independent of
+    the derivative formulas the lowering builds."""
+    h = 1e-5 * np.maximum(1.0, np.abs(x))
+    return (ref.activation(x + h, act) - ref.activation(x - h, act)) / (2 * h)
+
+
 def _row_norm_grad(s, dy, mean, rstd, w=None, b=None, act=None, rsg=None):
     """float64 gradients of a normalization over the last axis, from the
     formulas of norm.layer_norm_grad's documentation: grad_input,
@@ -566,6 +599,8 @@ def _row_norm_grad(s, dy, mean, rstd, w=None, b=None, act=None, rsg=None):
     elif act == "silu":
         sig = 1.0 / (1.0 + np.exp(-pre))
         dpre = f64(dy) * sig * (1.0 + pre * (1.0 - sig))
+    elif act is not None:
+        dpre = f64(dy) * _central_difference(pre, act)
     else:
         dpre = f64(dy)
     dxhat = dpre if w is None else dpre * f64(w)
@@ -595,6 +630,26 @@ def test_layer_norm_grad_gelu(rows, in_place):
     check(dx, ex, "f32", "grad_input")
     check(dw, ew, "f32", "grad_weight")
     check(db, eb, "f32", "grad_bias")
+
+
+@pytest.mark.parametrize("option_set", ["sm_90a", "sm_90a-unfused"])
+@pytest.mark.parametrize("rows", [1, 37])
+def test_layer_norm_grad_gelu_tanh(rows, option_set):
+    """GELU's tanh approximation differentiated on the device (tanh and
+    its sech^2) against a central difference of the reference's."""
+    rng = np.random.default_rng(33)
+    x, dy = randn(rng, rows, 512), randn(rng, rows, 512)
+    w, b = randn(rng, 512), randn(rng, 512)
+    fwd = ref.layer_norm(x, w, b, axes=[1], act="gelu_tanh")
+    mean, rstd = (fwd[k].astype(np.float32) for k in ("mean", "rstd"))
+    ex, ew, eb = _row_norm_grad(x, dy, mean, rstd, w, b, act="gelu_tanh")
+    dx = np.zeros_like(x)
+    dw, db = np.zeros(512, np.float32), np.zeros(512, np.float32)
+    run(option_set, "layer_norm_grad_f32_512_gelu_tanh", dy, x, mean, rstd,
+        w, b, dx, dw, db)
+    check(dx, ex, "f32", "grad_input")
+    check(dw, ew, "f32", "grad_weight", tol=1e-3)
+    check(db, eb, "f32", "grad_bias", tol=1e-3)
 
 
 @pytest.mark.parametrize("option_set",
@@ -684,6 +739,8 @@ def _act_derivative(pre, act):
         return np.where(pre > 0, 1.0, 0.0)
     if act == "leaky_relu(0.01)":
         return np.where(pre > 0, 1.0, 0.01)
+    if act == "elu(0.5)":
+        return np.where(pre > 0, 1.0, 0.5 * np.exp(np.minimum(pre, 0.0)))
     assert act is None, act
     return 1.0
 
@@ -787,6 +844,32 @@ def test_inplace_abn_grad(in_place):
     dx = dy if in_place else np.zeros_like(dy)
     dw, db = np.zeros(16, np.float32), np.zeros(16, np.float32)
     run("sm_90a", "inplace_abn_grad_leaky_relu_f32", dy, y, rstd, w, b, dx,
+        dw, db)
+    check(dx, ex, "f32", "grad_input")
+    check(dw, ew, "f32", "grad_weight")
+    check(db, eb, "f32", "grad_bias")
+
+
+@pytest.mark.parametrize("in_place", [False, True])
+def test_inplace_abn_grad_elu_nhwc(in_place):
+    """From an ELU(0.5) output, channels last: pre = log1p(y / 0.5) where
+    y <= 0 (math.log1p on the device), the derivative 0.5 * exp(pre)."""
+    rng = np.random.default_rng(34)
+    x, dy = randn(rng, 4, 6, 6, 32), randn(rng, 4, 6, 6, 32)
+    # Biases near zero, as in test_gpu_ops.py (whose reference differentiates
+    # x, not the inverted y: log1p(y / 0.5) is ill-conditioned as y -> -0.5).
+    w, b = positive(rng, 32), randn(rng, 32) * np.float32(0.25)
+    act = "elu(0.5)"
+    fwd = ref.inplace_abn(x, np.zeros(32), np.ones(32), w, b, feature_axis=3,
+                          act=act)
+    y = fwd["output"].astype(np.float32)
+    rstd = fwd["saved_rstd"].astype(np.float32)
+    pre = ref.invert_activation(y, act)
+    xhat = (pre - f64(b)) / f64(w)
+    ex, ew, eb = _channel_grad(dy, xhat, pre, rstd, w, act, 3)
+    dx = dy if in_place else np.zeros_like(dy)
+    dw, db = np.zeros(32, np.float32), np.zeros(32, np.float32)
+    run("sm_90a", "inplace_abn_grad_elu_nhwc_f32", dy, y, rstd, w, b, dx,
         dw, db)
     check(dx, ex, "f32", "grad_input")
     check(dw, ew, "f32", "grad_weight")

@@ -323,7 +323,11 @@ def compile_mlir(
     flags = list(cflags)
     if openmp:
         flags += ["-fopenmp", f"-L{LLVM_LIB}", f"-Wl,-rpath,{LLVM_LIB}", "-lomp"]
-    libs = ["-lmpich"] if mpi else []
+    # -Bsymbolic: calls inside the library bind to its own functions. Without
+    # it `_mlir_ciface_step` called libc's `step` (regexp.h), which was
+    # loaded first and interposes: a function named like any libc symbol
+    # (step, index, time, ...) ran libc's code.
+    libs = ["-Wl,-Bsymbolic"] + (["-lmpich"] if mpi else [])
     key_src = json.dumps(
         [ir, pipeline, _tool_id(opt), _tool_id(translate), _tool_id(clang), flags,
          libs]

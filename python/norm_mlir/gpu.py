@@ -132,7 +132,8 @@ def compile_gpu_library(mlir_file, out_so, *, runtime_lib, chip="sm_90a",
     _run([LLVM_BIN / "clang", "-O2", "-fPIC", "-shared",
           "-Wno-override-module", llvm_ir, "-o", out_so,
           f"-L{out_so.parent}", "-lnorm_cuda_runtime",
-          "-Wl,-rpath,$ORIGIN", "-Wl,--no-undefined", "-lc"],
+          "-Wl,-rpath,$ORIGIN", "-Wl,--no-undefined", "-Wl,-Bsymbolic",
+          "-lc"],
          "clang (host library)")
     manifest = {"chip": chip, "features": features,
                 "functions": parse_signatures(mlir_file.read_text())}

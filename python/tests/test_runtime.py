@@ -7,6 +7,7 @@ registers the pipeline, with norm-opt --norm-lower-to-cpu.
 import gc
 import os
 import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -242,3 +243,51 @@ def test_scalar_result(build):
     mod = build(SCALAR)
     x = np.arange(5, dtype=np.float32) * 1.5
     assert mod.first(x, 3) == pytest.approx(4.5)
+
+
+# Functions named like libc symbols: `step` (regexp.h; libc's locks a mutex
+# and hung), `index` (strings.h) and `time` (time.h). The result is
+# allocated: the wrapper then calls the function (a tied result can be
+# inlined away, which hid the bug).
+LIBC_NAMES = """
+#id = affine_map<(d0) -> (d0)>
+func.func @{name}(%x: tensor<?xf32>) -> tensor<?xf32>
+    attributes {{llvm.emit_c_interface}} {{
+  %c0 = arith.constant 0 : index
+  %n = tensor.dim %x, %c0 : tensor<?xf32>
+  %out = tensor.empty(%n) : tensor<?xf32>
+  %r = linalg.generic {{indexing_maps = [#id, #id], iterator_types = ["parallel"]}}
+      ins(%x : tensor<?xf32>) outs(%out : tensor<?xf32>) {{
+  ^bb0(%a: f32, %o: f32):
+    %d = arith.addf %a, %a : f32
+    linalg.yield %d : f32
+  }} -> tensor<?xf32>
+  return %r : tensor<?xf32>
+}}
+"""
+
+_CALL_IN_CHILD = """
+import sys
+import numpy as np
+import norm_mlir
+mod = norm_mlir.compile_mlir(sys.stdin.read(), opt=sys.argv[1], openmp=False,
+                             cache_dir=sys.argv[2])
+x = np.arange(7, dtype=np.float32)
+y = getattr(mod, sys.argv[3])(x)
+np.testing.assert_array_equal(y, 2 * x)
+"""
+
+
+@pytest.mark.parametrize("name", ["step", "index", "time"])
+def test_function_named_like_libc(build, cache_dir, name):
+    """`_mlir_ciface_<name>` calls the library's own `<name>`, not libc's
+    (the library is linked -Bsymbolic). In a child process: the bug hung."""
+    opt = NORM_OPT if build.is_norm else MLIR_OPT
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(
+        [str(Path(norm_mlir.__file__).parents[1]),
+         os.environ.get("PYTHONPATH", "")]))
+    proc = subprocess.run(
+        [sys.executable, "-c", _CALL_IN_CHILD, opt, str(cache_dir), name],
+        input=LIBC_NAMES.format(name=name), capture_output=True, text=True,
+        timeout=120, env=env)
+    assert proc.returncode == 0, proc.stderr[-2000:]

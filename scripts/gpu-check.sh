@@ -33,6 +33,15 @@
 #   scripts/gpu-check.sh report F here: puts the benchmark table F (the
 #                                 device run's benchmarks.md) into
 #                                 docs/benchmarks.md
+#   scripts/gpu-check.sh simt     here, no GPU: the GPU tests
+#                                 (test_gpu_ops.py) on the SIMT interpreter
+#                                 (test/Integration/GPU/simt_device.py) with
+#                                 the default options and each candidate's,
+#                                 PyTorch on the CPU as the reference: a
+#                                 check of the tests and kernels before a
+#                                 device call (about 4 min an option set;
+#                                 PyTorch in $NORM_GPU_SIMT_PYTHON or
+#                                 python3)
 #   scripts/gpu-check.sh compare D here or there: each candidate of the
 #                                 device run's results D against the
 #                                 default, case by case, with its GPU
@@ -246,6 +255,26 @@ profile() {
     > "$csv" 2>&1 || echo "ncu failed or timed out ($csv)"
 }
 
+simt() {
+  local python="${NORM_GPU_SIMT_PYTHON:-python3}" status=0 candidate
+  if [[ -z "${NORM_OPT:-}" && -x "$BUILD_DIR/bin/norm-opt" ]]; then
+    export NORM_OPT="$BUILD_DIR/bin/norm-opt"
+  fi
+  if ! "$python" -c 'import torch' 2>/dev/null; then
+    echo "no PyTorch in $python (set NORM_GPU_SIMT_PYTHON)" >&2
+    return 1
+  fi
+  for candidate in default= $NORM_GPU_CANDIDATES; do
+    local name="${candidate%%=*}" options="chip=$CHIP ${candidate#*=}"
+    options="${options//,/ }"
+    echo "== $name: $options"
+    NORM_GPU_SIMT=1 NORM_GPU_SIMT_OPTIONS="$options" "$python" -m pytest -q \
+      -p no:cacheprovider -rs -m cuda \
+      "$ROOT/test/Integration/GPU/test_gpu_ops.py" || status=1
+  done
+  return $status
+}
+
 report() {
   local table="$1" doc="$ROOT/docs/benchmarks.md"
   local begin="<!-- gpu-check:begin -->" end="<!-- gpu-check:end -->"
@@ -268,9 +297,10 @@ case "${1:-build}" in
   build) build ;;
   device) device ;;
   variant) variant "${2:?usage: gpu-check.sh variant NAME OPTIONS}" "${3:-}" ;;
+  simt) simt ;;
   report) report "${2:?usage: gpu-check.sh report benchmarks.md}" ;;
   compare) python3 "$ROOT/benchmarks/gpu/compare_bundles.py" \
              "${2:?usage: gpu-check.sh compare RESULTS_DIR}" ;;
-  *) echo "usage: $0 build|device|variant NAME OPTIONS|report FILE|compare DIR" >&2
+  *) echo "usage: $0 build|device|simt|variant NAME OPTIONS|report FILE|compare DIR" >&2
      exit 2 ;;
 esac

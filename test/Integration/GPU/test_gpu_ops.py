@@ -3,6 +3,7 @@
 import math
 
 import pytest
+from simt_device import DEVICE
 
 pytestmark = pytest.mark.cuda
 
@@ -32,6 +33,13 @@ def _act(y, name):
         return torch.nn.functional.silu(y)
     if name == "relu":
         return torch.relu(y)
+    if name == "gelu_tanh":
+        return torch.nn.functional.gelu(y, approximate="tanh")
+    if name == "tanh":
+        return torch.tanh(y)
+    if name == "sigmoid":
+        return torch.sigmoid(y)
+    assert name is None, name
     return y
 
 
@@ -54,6 +62,11 @@ def _rms_norm(x, w, eps, offset=0.0, act=None):
     return _act(y, act), rstd
 
 
+def _need_streams():
+    if DEVICE != "cuda":
+        pytest.skip("CUDA streams: no stream on the SIMT interpreter")
+
+
 def _check(actual, expected, dtype):
     torch = _torch()
     rtol, atol = TOLERANCE[dtype]
@@ -63,7 +76,7 @@ def _check(actual, expected, dtype):
 
 def _randn(*shape, dtype="f32"):
     torch = _torch()
-    return torch.randn(*shape, device="cuda").mul_(2.0).add_(0.5).to(
+    return torch.randn(*shape, device=DEVICE).mul_(2.0).add_(0.5).to(
         _dtype(dtype))
 
 
@@ -72,6 +85,7 @@ def _randn(*shape, dtype="f32"):
     ("layer_norm_bf16_4096", 4096, "bf16", None, 1e-5),
     ("layer_norm_f16_768_gelu", 768, "f16", "gelu", 1e-5),
     ("layer_norm_bf16_6144_relu", 6144, "bf16", "relu", 1e-5),
+    ("layer_norm_f32_2048_gelu_tanh", 2048, "f32", "gelu_tanh", 1e-5),
 ])
 def test_layer_norm(gpu_lib, rows, name, n, dtype, act, eps):
     x, w, b = _randn(rows, n, dtype=dtype), _randn(n, dtype=dtype), \
@@ -87,8 +101,8 @@ def test_layer_norm_stats_ragged(gpu_lib, rows):
     torch = _torch()
     x, w, b = _randn(rows, 1000), _randn(1000), _randn(1000)
     y = torch.empty_like(x)
-    mean = torch.empty(rows, 1, device="cuda")
-    rstd = torch.empty(rows, 1, device="cuda")
+    mean = torch.empty(rows, 1, device=DEVICE)
+    rstd = torch.empty(rows, 1, device=DEVICE)
     gpu_lib.call("layer_norm_f32_1000_stats", x, w, b, y, mean, rstd)
     gpu_lib.synchronize()
     _check(y, _layer_norm(x, w, b, 1e-3), "f32")
@@ -116,6 +130,15 @@ def test_rms_norm(gpu_lib, rows):
 
 
 @pytest.mark.parametrize("rows", ROWS)
+def test_rms_norm_tanh(gpu_lib, rows):
+    x, w = _randn(rows, 256, dtype="f16"), _randn(256, dtype="f16")
+    y = _torch().empty_like(x)
+    gpu_lib.call("rms_norm_f16_256_tanh", x, w, y)
+    gpu_lib.synchronize()
+    _check(y, _rms_norm(x, w, 1e-6, act="tanh")[0].to(x.dtype), "f16")
+
+
+@pytest.mark.parametrize("rows", ROWS)
 def test_add_rms_norm(gpu_lib, rows):
     torch = _torch()
     x, r = _randn(rows, 4096, dtype="bf16"), _randn(rows, 4096, dtype="bf16")
@@ -132,7 +155,7 @@ def test_add_rms_norm(gpu_lib, rows):
 def test_rms_norm_offset_rstd(gpu_lib, rows):
     torch = _torch()
     x, w = _randn(rows, 8192), _randn(8192)
-    y, rstd = torch.empty_like(x), torch.empty(rows, 1, device="cuda")
+    y, rstd = torch.empty_like(x), torch.empty(rows, 1, device=DEVICE)
     gpu_lib.call("rms_norm_f32_8192_offset", x, w, y, rstd)
     gpu_lib.synchronize()
     expected, expected_rstd = _rms_norm(x, w, 1e-6, offset=1.0)
@@ -155,6 +178,7 @@ def test_zero_rows_and_stream(gpu_lib):
     x, w = _randn(0, 4096, dtype="bf16"), _randn(4096, dtype="bf16")
     gpu_lib.call("rms_norm_bf16_4096", x, w, torch.empty_like(x))
     gpu_lib.synchronize()
+    _need_streams()
     stream = torch.cuda.Stream()
     x = _randn(64, 4096, dtype="bf16")
     y = torch.empty_like(x)
@@ -211,8 +235,8 @@ def test_group_norm_f32(gpu_lib, name, shape, groups, eps, offset, act):
     channels = shape[1]
     w, b = _randn(channels), _randn(channels)
     y = torch.empty_like(x)
-    mean = torch.empty(shape[0], groups, device="cuda")
-    rstd = torch.empty(shape[0], groups, device="cuda")
+    mean = torch.empty(shape[0], groups, device=DEVICE)
+    rstd = torch.empty(shape[0], groups, device=DEVICE)
     gpu_lib.call(name, x, w, b, y, mean, rstd)
     gpu_lib.synchronize()
     expected = _act(torch.nn.functional.group_norm(x, groups, w, b, eps), act)
@@ -244,8 +268,8 @@ def test_group_norm_nhwc(gpu_lib, name, shape, groups, dtype, act, stats):
     y = torch.empty_like(x)
     args = [x, w, b, y]
     if stats:
-        mean = torch.empty(shape[0], groups, device="cuda")
-        rstd = torch.empty(shape[0], groups, device="cuda")
+        mean = torch.empty(shape[0], groups, device=DEVICE)
+        rstd = torch.empty(shape[0], groups, device=DEVICE)
         args += [mean, rstd]
     gpu_lib.call(name, *args)
     gpu_lib.synchronize()
@@ -264,7 +288,7 @@ def test_batch_norm_inference_relu(gpu_lib, dtype):
     torch = _torch()
     x = _randn(32, 64, 56, 56, dtype=dtype)
     m = _randn(64, dtype=dtype)
-    v = torch.rand(64, device="cuda").add_(0.5).to(_dtype(dtype))
+    v = torch.rand(64, device=DEVICE).add_(0.5).to(_dtype(dtype))
     w, b = _randn(64, dtype=dtype), _randn(64, dtype=dtype)
     y = torch.empty_like(x)
     gpu_lib.call(f"batch_norm_inference_relu_{dtype}", x, m, v, w, b, y)
@@ -275,6 +299,21 @@ def test_batch_norm_inference_relu(gpu_lib, dtype):
     _check(y, expected.to(x.dtype), dtype)
 
 
+def test_batch_norm_inference_sigmoid_bf16(gpu_lib):
+    torch = _torch()
+    x = _randn(4, 24, 9, 9, dtype="bf16")
+    m = _randn(24, dtype="bf16")
+    v = torch.rand(24, device=DEVICE).add_(0.5).to(torch.bfloat16)
+    w, b = _randn(24, dtype="bf16"), _randn(24, dtype="bf16")
+    y = torch.empty_like(x)
+    gpu_lib.call("batch_norm_inference_sigmoid_bf16", x, m, v, w, b, y)
+    gpu_lib.synchronize()
+    expected = torch.sigmoid(torch.nn.functional.batch_norm(
+        x.float(), m.float(), v.float(), w.float(), b.float(),
+        training=False, eps=1e-5))
+    _check(y, expected.to(x.dtype), "bf16")
+
+
 def _check_batch_norm_training(gpu_lib, name, shape, dtype, relu):
     """y, saved mean/rstd and the running statistics (momentum 0.1,
     unbiased variance) of the kernel `name` against PyTorch."""
@@ -282,11 +321,11 @@ def _check_batch_norm_training(gpu_lib, name, shape, dtype, relu):
     channels = shape[1]
     x = _randn(*shape, dtype=dtype).add_(3.0)
     m = _randn(channels, dtype=dtype)
-    v = torch.rand(channels, device="cuda").add_(0.5).to(_dtype(dtype))
+    v = torch.rand(channels, device=DEVICE).add_(0.5).to(_dtype(dtype))
     w, b = _randn(channels, dtype=dtype), _randn(channels, dtype=dtype)
     y = torch.empty_like(x)
-    saved_mean = torch.empty(channels, device="cuda")
-    saved_rstd = torch.empty(channels, device="cuda")
+    saved_mean = torch.empty(channels, device=DEVICE)
+    saved_rstd = torch.empty(channels, device=DEVICE)
     new_m, new_v = torch.empty_like(m), torch.empty_like(v)
     gpu_lib.call(name, x, m, v, w, b, y, saved_mean, saved_rstd, new_m, new_v)
     gpu_lib.synchronize()
@@ -344,7 +383,7 @@ def test_inplace_abn(gpu_lib, in_place, name, shape, dtype, act):
     channels = shape[-1] if nhwc else shape[1]
     x = _randn(*shape, dtype=dtype).add_(1.0)
     m = _randn(channels)
-    v = torch.rand(channels, device="cuda").add_(0.5)
+    v = torch.rand(channels, device=DEVICE).add_(0.5)
     w, b = _randn(channels, dtype=dtype), _randn(channels, dtype=dtype)
     ref_m, ref_v = m.clone(), v.clone()
     xf = x.float().clone()  # x may be overwritten
@@ -359,8 +398,8 @@ def test_inplace_abn(gpu_lib, in_place, name, shape, dtype, act):
         expected = expected.permute(0, 2, 3, 1)
     flat = xf.transpose(0, 1).reshape(channels, -1)
     y = x if in_place else torch.empty_like(x)
-    saved_mean = torch.empty(channels, device="cuda")
-    saved_rstd = torch.empty(channels, device="cuda")
+    saved_mean = torch.empty(channels, device=DEVICE)
+    saved_rstd = torch.empty(channels, device=DEVICE)
     new_m, new_v = torch.empty_like(m), torch.empty_like(v)
     gpu_lib.call(name, x, m, v, w, b, y, saved_mean, saved_rstd, new_m,
                  new_v)
@@ -378,12 +417,13 @@ def test_inplace_abn(gpu_lib, in_place, name, shape, dtype, act):
 
 def test_group_norm_on_caller_stream(gpu_lib):
     """Workspace allocation and both kernels on the caller's stream."""
+    _need_streams()
     torch = _torch()
     x = _randn(3, 96, 20, 20)
     w, b = _randn(96), _randn(96)
     y = torch.empty_like(x)
-    mean = torch.empty(3, 12, device="cuda")
-    rstd = torch.empty(3, 12, device="cuda")
+    mean = torch.empty(3, 12, device=DEVICE)
+    rstd = torch.empty(3, 12, device=DEVICE)
     stream = torch.cuda.Stream()
     stream.wait_stream(torch.cuda.current_stream())
     with torch.cuda.stream(stream):
@@ -403,11 +443,11 @@ def test_batch_norm_training_nhwc_bf16(gpu_lib):
     torch = _torch()
     x = _randn(32, 56, 56, 64, dtype="bf16").add_(2.0)
     m = _randn(64)
-    v = torch.rand(64, device="cuda").add_(0.5)
+    v = torch.rand(64, device=DEVICE).add_(0.5)
     w, b = _randn(64, dtype="bf16"), _randn(64, dtype="bf16")
     y = torch.empty_like(x)
-    saved_mean = torch.empty(64, device="cuda")
-    saved_rstd = torch.empty(64, device="cuda")
+    saved_mean = torch.empty(64, device=DEVICE)
+    saved_rstd = torch.empty(64, device=DEVICE)
     new_m, new_v = torch.empty_like(m), torch.empty_like(v)
     gpu_lib.call("batch_norm_training_nhwc_bf16", x, m, v, w, b, y,
                  saved_mean, saved_rstd, new_m, new_v)
@@ -432,7 +472,7 @@ def test_batch_norm_inference_nhwc_f32(gpu_lib):
     torch = _torch()
     x = _randn(8, 14, 14, 24)
     m = _randn(24)
-    v = torch.rand(24, device="cuda").add_(0.5)
+    v = torch.rand(24, device=DEVICE).add_(0.5)
     w, b = _randn(24), _randn(24)
     y = torch.empty_like(x)
     gpu_lib.call("batch_norm_inference_nhwc_f32", x, m, v, w, b, y)
@@ -450,10 +490,10 @@ def test_standardize(gpu_lib, samples):
     """Per-feature (x - mean) / std of a [samples, 24] table, statistics of
     another (training) table; two zero stds leave x - mean."""
     torch = _torch()
-    train = torch.randn(1000, 24, device="cuda") * 100.0 + 1000.0
+    train = torch.randn(1000, 24, device=DEVICE) * 100.0 + 1000.0
     mean, std = train.mean(0), train.std(0, correction=0)
     std[3] = std[17] = 0.0
-    x = torch.randn(samples, 24, device="cuda") * 100.0 + 1000.0
+    x = torch.randn(samples, 24, device=DEVICE) * 100.0 + 1000.0
     y = torch.empty_like(x)
     gpu_lib.call("standardize_f32_24", x, mean, std, y)
     gpu_lib.synchronize()
@@ -485,10 +525,10 @@ def test_image_normalize_u8_nchw(gpu_lib, batch):
     """torchvision's ToTensor + Normalize(ImageNet mean/std) on uint8."""
     torch = _torch()
     x = torch.randint(0, 256, (batch, 3, 50, 50), dtype=torch.uint8,
-                      device="cuda")
-    mean = torch.tensor([0.485, 0.456, 0.406], device="cuda")
-    std = torch.tensor([0.229, 0.224, 0.225], device="cuda")
-    y = torch.empty(x.shape, device="cuda")
+                      device=DEVICE)
+    mean = torch.tensor([0.485, 0.456, 0.406], device=DEVICE)
+    std = torch.tensor([0.229, 0.224, 0.225], device=DEVICE)
+    y = torch.empty(x.shape, device=DEVICE)
     gpu_lib.call("image_normalize_u8_nchw", x, mean, std, y)
     gpu_lib.synchronize()
     expected = (x.float() / 255.0 - mean[:, None, None]) / std[:, None, None]
@@ -497,9 +537,9 @@ def test_image_normalize_u8_nchw(gpu_lib, batch):
 
 def test_image_normalize_f16_nhwc(gpu_lib):
     torch = _torch()
-    x = torch.rand(4, 48, 48, 3, device="cuda").half()
-    mean = torch.tensor([0.5, 0.4, 0.3], device="cuda").half()
-    std = torch.tensor([0.25, 0.2, 0.3], device="cuda").half()
+    x = torch.rand(4, 48, 48, 3, device=DEVICE).half()
+    mean = torch.tensor([0.5, 0.4, 0.3], device=DEVICE).half()
+    std = torch.tensor([0.25, 0.2, 0.3], device=DEVICE).half()
     y = torch.empty_like(x)
     gpu_lib.call("image_normalize_f16_nhwc", x, mean, std, y)
     gpu_lib.synchronize()
@@ -512,9 +552,9 @@ def test_moments(gpu_lib, samples):
     """Per-feature mean and sample std (correction 1) of a table with a
     large offset, against torch.std_mean in float64."""
     torch = _torch()
-    x = torch.randn(samples, 24, device="cuda") * 20.0 + 3000.0
-    mean = torch.empty(24, device="cuda")
-    std = torch.empty(24, device="cuda")
+    x = torch.randn(samples, 24, device=DEVICE) * 20.0 + 3000.0
+    mean = torch.empty(24, device=DEVICE)
+    std = torch.empty(24, device=DEVICE)
     gpu_lib.call("moments_f32_24", x, mean, std)
     gpu_lib.synchronize()
     ref_std, ref_mean = torch.std_mean(x.double(), 0, correction=1)
@@ -525,7 +565,7 @@ def test_moments(gpu_lib, samples):
 def test_min_max_channels(gpu_lib):
     torch = _torch()
     x = _randn(5, 3, 30, 30, dtype="bf16")
-    lo = torch.empty(3, device="cuda", dtype=torch.bfloat16)
+    lo = torch.empty(3, device=DEVICE, dtype=torch.bfloat16)
     hi = torch.empty_like(lo)
     gpu_lib.call("min_max_bf16_channels", x, lo, hi)
     gpu_lib.synchronize()
@@ -546,7 +586,8 @@ def _check_grads(ours, leaves, scale):
     torch.testing.assert_close(db, br.grad, rtol=1e-4, atol=1e-4 * scale)
 
 
-def _layer_norm_gelu_grads(gpu_lib, kernel, rows, n, in_place=False):
+def _layer_norm_gelu_grads(gpu_lib, kernel, rows, n, in_place=False,
+                           act="gelu"):
     """`kernel` (LayerNorm + GELU backward, all three results) on random
     [rows, n] data against torch.autograd; grad_input over dy in place."""
     torch = _torch()
@@ -554,8 +595,7 @@ def _layer_norm_gelu_grads(gpu_lib, kernel, rows, n, in_place=False):
     w, b = _randn(n), _randn(n)
     xr, wr, br = (t.clone().requires_grad_() for t in (x, w, b))
     if rows:
-        y = torch.nn.functional.gelu(
-            torch.nn.functional.layer_norm(xr, (n,), wr, br, 1e-5))
+        y = _act(torch.nn.functional.layer_norm(xr, (n,), wr, br, 1e-5), act)
         y.backward(dy)
     mean = x.mean(-1, keepdim=True)
     rstd = torch.rsqrt(x.var(-1, correction=0, keepdim=True) + 1e-5)
@@ -574,6 +614,12 @@ def _layer_norm_gelu_grads(gpu_lib, kernel, rows, n, in_place=False):
 @pytest.mark.parametrize("rows", ROWS)
 def test_layer_norm_grad_gelu(gpu_lib, rows):
     _layer_norm_gelu_grads(gpu_lib, "layer_norm_grad_f32_768_gelu", rows, 768)
+
+
+@pytest.mark.parametrize("rows", ROWS)
+def test_layer_norm_grad_gelu_tanh(gpu_lib, rows):
+    _layer_norm_gelu_grads(gpu_lib, "layer_norm_grad_f32_512_gelu_tanh", rows,
+                           512, act="gelu_tanh")
 
 
 @pytest.mark.parametrize("in_place", [False, True])
@@ -629,7 +675,7 @@ def test_rms_norm_grad_residual(gpu_lib, rows):
     y = s * torch.rsqrt(s.pow(2).mean(-1, keepdim=True) + 1e-6) * wr
     y.backward(dy.float())
     rstd = torch.rsqrt(s.detach().pow(2).mean(-1, keepdim=True) + 1e-6)
-    dx, dw = torch.empty_like(x), torch.empty(4096, device="cuda")
+    dx, dw = torch.empty_like(x), torch.empty(4096, device=DEVICE)
     gpu_lib.call("rms_norm_grad_bf16_4096_residual", dy, x, res, rstd, w,
                  dsum, dx, dw)
     gpu_lib.synchronize()
@@ -660,7 +706,7 @@ def test_batch_norm_grad_benchmark_shape(gpu_lib):
     activation (channel sums over 100352 elements each)."""
     torch = _torch()
     x, dy = _randn(32, 64, 56, 56), _randn(32, 64, 56, 56)
-    w, b = _randn(64), torch.zeros(64, device="cuda")
+    w, b = _randn(64), torch.zeros(64, device=DEVICE)
     xr, wr, br = (t.clone().requires_grad_() for t in (x, w, b))
     torch.nn.functional.batch_norm(xr, None, None, wr, br, training=True,
                                    eps=1e-5).backward(dy)
@@ -680,7 +726,7 @@ def test_inplace_abn_grad(gpu_lib, in_place):
     leaky_relu on the input; grad_input written over grad_output or not."""
     torch = _torch()
     x, dy = _randn(8, 16, 12, 12), _randn(8, 16, 12, 12)
-    w = torch.rand(16, device="cuda").add_(0.5)
+    w = torch.rand(16, device=DEVICE).add_(0.5)
     b = _randn(16)
     xr, wr, br = (t.clone().requires_grad_() for t in (x, w, b))
     y = torch.nn.functional.leaky_relu(torch.nn.functional.batch_norm(
@@ -692,6 +738,32 @@ def test_inplace_abn_grad(gpu_lib, in_place):
     dx = dy_in if in_place else torch.empty_like(x)
     dw, db = torch.empty_like(w), torch.empty_like(b)
     gpu_lib.call("inplace_abn_grad_leaky_relu_f32", dy_in, y, rstd, w, b, dx,
+                 dw, db)
+    gpu_lib.synchronize()
+    _check_grads((dx, dw, db), (xr, wr, br), float(br.grad.abs().max()))
+
+
+@pytest.mark.parametrize("in_place", [False, True])
+def test_inplace_abn_grad_elu_nhwc(gpu_lib, in_place):
+    """From an ELU(0.5) output, channels last (NHWC buffers, PyTorch's
+    batch_norm on the NCHW view of them), against autograd on the input."""
+    torch = _torch()
+    x, dy = _randn(4, 6, 6, 32), _randn(4, 6, 6, 32)
+    # Biases near zero keep pre above about -6, where y's f32 rounding
+    # moves log1p(y / 0.5) by 1e-5 at most (y -> -0.5 as pre -> -inf).
+    w = torch.rand(32, device=DEVICE).add_(0.5)
+    b = _randn(32).mul_(0.25)
+    xr, wr, br = (t.clone().requires_grad_() for t in (x, w, b))
+    y = torch.nn.functional.elu(torch.nn.functional.batch_norm(
+        xr.permute(0, 3, 1, 2), None, None, wr, br, training=True, eps=1e-5),
+        0.5).permute(0, 2, 3, 1)
+    y.backward(dy)
+    rstd = torch.rsqrt(x.var((0, 1, 2), correction=0) + 1e-5)
+    y = y.detach().contiguous()
+    dy_in = dy.clone()
+    dx = dy_in if in_place else torch.empty_like(x)
+    dw, db = torch.empty_like(w), torch.empty_like(b)
+    gpu_lib.call("inplace_abn_grad_elu_nhwc_f32", dy_in, y, rstd, w, b, dx,
                  dw, db)
     gpu_lib.synchronize()
     _check_grads((dx, dw, db), (xr, wr, br), float(br.grad.abs().max()))
@@ -726,7 +798,7 @@ def test_spectral_norm(gpu_lib, name, shape, dtype, iterations, dim):
     torch = _torch()
     w, u = _randn(*shape, dtype=dtype), _randn(shape[dim], dtype=dtype)
     out, new_u = torch.empty_like(w), torch.empty_like(u)
-    sigma = torch.empty((), device="cuda")
+    sigma = torch.empty((), device=DEVICE)
     gpu_lib.call(name, w, u, out, new_u, sigma)
     gpu_lib.synchronize()
     wm = w.double().movedim(dim, 0).reshape(shape[dim], -1)
@@ -748,12 +820,12 @@ def test_batch_stats_and_merge(gpu_lib):
     b = _randn(4, 16, 10, 10, dtype="bf16").sub_(3.0)
     parts = []
     for x in (a, b):
-        n = torch.empty((), device="cuda")
-        mean, m2 = (torch.empty(16, device="cuda") for _ in range(2))
+        n = torch.empty((), device=DEVICE)
+        mean, m2 = (torch.empty(16, device=DEVICE) for _ in range(2))
         gpu_lib.call("batch_stats_bf16", x, n, mean, m2)
         parts += [n, mean, m2]
-    n = torch.empty((), device="cuda")
-    mean, m2, var = (torch.empty(16, device="cuda") for _ in range(3))
+    n = torch.empty((), device=DEVICE)
+    mean, m2, var = (torch.empty(16, device=DEVICE) for _ in range(3))
     gpu_lib.call("batch_stats_merge_f32", *parts, n, mean, m2, var)
     gpu_lib.synchronize()
     whole = torch.cat([a, b]).double()
@@ -779,7 +851,7 @@ def test_batch_norm_grad_micro_batch(gpu_lib):
     xhat = (x - mean[:, None, None]) * rstd[:, None, None]
     sum_dpre = dy.sum((0, 2, 3))
     sum_dpre_xhat = (dy * xhat).sum((0, 2, 3))
-    count = torch.tensor(392.0, device="cuda")
+    count = torch.tensor(392.0, device=DEVICE)
     dx, dw = torch.empty_like(x[:4]), torch.empty_like(w)
     gpu_lib.call("batch_norm_grad_micro_batch_f32", dy[:4].contiguous(),
                  x[:4].contiguous(), mean, rstd, w, sum_dpre, sum_dpre_xhat,
@@ -796,12 +868,12 @@ def test_batch_norm_training_residual(gpu_lib, in_place):
     place: over the residual)."""
     torch = _torch()
     x, res = _randn(8, 16, 32, 32), _randn(8, 16, 32, 32)
-    m, v = _randn(16), torch.rand(16, device="cuda").add_(0.5)
+    m, v = _randn(16), torch.rand(16, device=DEVICE).add_(0.5)
     w, b = _randn(16), _randn(16)
     total = x + res
     y = torch.empty_like(x)
     s = res if in_place else torch.empty_like(x)
-    stats = [torch.empty(16, device="cuda") for _ in range(4)]
+    stats = [torch.empty(16, device=DEVICE) for _ in range(4)]
     gpu_lib.call("batch_norm_training_residual_f32", x, res, m, v, w, b, y, s,
                  *stats)
     gpu_lib.synchronize()
@@ -817,10 +889,10 @@ def test_batch_norm_training_residual(gpu_lib, in_place):
 def test_batch_norm_training_residual_nhwc_bf16(gpu_lib):
     torch = _torch()
     x, res = (_randn(4, 14, 14, 64, dtype="bf16") for _ in range(2))
-    m, v = _randn(64), torch.rand(64, device="cuda").add_(0.5)
+    m, v = _randn(64), torch.rand(64, device=DEVICE).add_(0.5)
     w, b = _randn(64, dtype="bf16"), _randn(64, dtype="bf16")
     y = torch.empty_like(x)
-    stats = [torch.empty(64, device="cuda") for _ in range(4)]
+    stats = [torch.empty(64, device=DEVICE) for _ in range(4)]
     gpu_lib.call("batch_norm_training_residual_nhwc_bf16", x, res, m, v, w, b,
                  y, *stats)
     gpu_lib.synchronize()
@@ -837,7 +909,7 @@ def test_batch_norm_training_residual_nhwc_bf16(gpu_lib):
 def test_batch_norm_inference_residual_nhwc_f32(gpu_lib):
     torch = _torch()
     x, res = _randn(8, 14, 14, 24), _randn(8, 14, 14, 24)
-    m, v = _randn(24), torch.rand(24, device="cuda").add_(0.5)
+    m, v = _randn(24), torch.rand(24, device=DEVICE).add_(0.5)
     w, b = _randn(24), _randn(24)
     y, s = torch.empty_like(x), torch.empty_like(x)
     gpu_lib.call("batch_norm_inference_residual_nhwc_f32", x, res, m, v, w, b,

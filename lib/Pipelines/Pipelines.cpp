@@ -74,7 +74,8 @@ static void addNormToLinalgPasses(OpPassManager &pm, bool lowerTosa) {
 
 /// Distributed programs: the global view written with the shard dialect to
 /// the part of one process (SyncBatchNorm all-reduces the batch statistics
-/// of split training batch norms), then the collectives to MPI calls.
+/// of split training batch norms; LayerNorm, RMSNorm, GroupNorm and inference
+/// BatchNorm run on their own samples), then the collectives to MPI calls.
 static void addShardToMPIPasses(OpPassManager &pm) {
   pm.addNestedPass<func::FuncOp>(shard::createShardingPropagation());
   pm.addNestedPass<func::FuncOp>(shard::createPartition());

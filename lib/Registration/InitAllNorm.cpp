@@ -9,6 +9,7 @@
 #include "norm/Conversion/Passes.h"
 #include "norm/Dialect/Norm/IR/NormDialect.h"
 #include "norm/Dialect/Norm/Transforms/Passes.h"
+#include "norm/Dialect/Norm/Transforms/ShardingModels.h"
 #include "norm/Dialect/Norm/Transforms/SyncBatchNorm.h"
 #include "norm/Pipelines/GPUPipeline.h"
 #include "norm/Pipelines/Pipelines.h"
@@ -27,8 +28,10 @@ using namespace mlir;
 void mlir::norm::registerAllNormDialects(DialectRegistry &registry) {
   registry.insert<norm::NormDialect, arith::ArithDialect, linalg::LinalgDialect,
                   math::MathDialect, tensor::TensorDialect>();
-  // SyncBatchNorm: how --shard-partition splits training batch norms.
+  // How --shard-partition splits norm ops: SyncBatchNorm for training batch
+  // norms, the per-sample and per-channel norms without communication.
   registerSyncBatchNormShardingModels(registry);
+  registerNormShardingModels(registry);
 }
 
 void mlir::norm::registerAllNormPasses() {

@@ -30,4 +30,22 @@ module attributes {dlti.map = #dlti.map<"MPI:Implementation" = "MPICH">} {
     %ys = shard.shard %y to %split : tensor<32x3x5xf32>
     return %ys, %nrm, %nrv : tensor<32x3x5xf32>, tensor<3xf32>, tensor<3xf32>
   }
+
+  // A LayerNorm after the SyncBatchNorm: partitioned with the batch, no
+  // communication of its own (three all-reduces, the batch norm's).
+  // CHECK-LABEL: llvm.func @sync_bn_layer_norm(
+  // CHECK-COUNT-3: llvm.call @MPI_Allreduce
+  // CHECK-NOT:     llvm.call @MPI_Allreduce
+  // CHECK:         llvm.return
+  func.func @sync_bn_layer_norm(%x: tensor<32x3x5xf32>, %rm: tensor<3xf32>,
+                                %rv: tensor<3xf32>) -> tensor<32x3x5xf32> {
+    %split = shard.sharding @grid split_axes = [[0]] : !shard.sharding
+    %xs = shard.shard %x to %split : tensor<32x3x5xf32>
+    %y, %sm, %sr, %nrm, %nrv = norm.batch_norm_training %xs
+        mean(%rm : tensor<3xf32>) var(%rv : tensor<3xf32>)
+        : tensor<32x3x5xf32> stats(tensor<3xf32>, tensor<3xf32>)
+    %z = norm.layer_norm %y axes = [2] : tensor<32x3x5xf32>
+    %zs = shard.shard %z to %split : tensor<32x3x5xf32>
+    return %zs : tensor<32x3x5xf32>
+  }
 }

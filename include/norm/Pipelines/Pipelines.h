@@ -134,7 +134,8 @@ struct NormCPUPipelineOptions
       llvm::cl::desc("Partition functions annotated with the shard dialect "
                      "into one process's part (sharding-propagation, "
                      "shard-partition; SyncBatchNorm for sharded training "
-                     "batch norms) and lower the collectives to MPI calls "
+                     "batch norms, no communication for the per-sample "
+                     "norms) and lower the collectives to MPI calls "
                      "(MPICH ABI; link with libmpich)"),
       llvm::cl::init(false)};
 };

@@ -175,9 +175,82 @@ shard.grid @grid(shape = 4) {sym_visibility = "private"}
 // CHECK-SAME:    %[[X:.*]]: tensor<8x16xf32>
 // CHECK:         norm.layer_norm %[[X]] axes = [1] : tensor<8x16xf32>
 // CHECK-NOT:     shard.
+// CHECK:         return
 func.func @replicated(%x: tensor<8x16xf32>) -> tensor<8x16xf32> {
   %repl = shard.sharding @grid split_axes = [[]] : !shard.sharding
   %xs = shard.shard %x to %repl : tensor<8x16xf32>
   %y = norm.layer_norm %xs axes = [1] : tensor<8x16xf32>
   return %y : tensor<8x16xf32>
+}
+
+// -----
+
+shard.grid @grid(shape = 4) {sym_visibility = "private"}
+
+// A user that wants the hidden dimension split: the LayerNorm still runs on
+// the batch split (a split of its normalized axis is never chosen), and its
+// result is resharded after it.
+// CHECK-LABEL: func.func @hidden_split_user(
+// CHECK-SAME:    %[[X:.*]]: tensor<2x16xf32>) -> tensor<8x4xf32>
+// CHECK:         %[[Y:.*]] = norm.layer_norm %[[X]] axes = [1] : tensor<2x16xf32>
+// CHECK:         shard.all_to_all %[[Y]] on @grid grid_axes = [0] split_axis = 1 concat_axis = 0 : tensor<2x16xf32> -> tensor<8x4xf32>
+func.func @hidden_split_user(%x: tensor<8x16xf32>) -> tensor<8x16xf32> {
+  %batch = shard.sharding @grid split_axes = [[0]] : !shard.sharding
+  %hidden = shard.sharding @grid split_axes = [[], [0]] : !shard.sharding
+  %xs = shard.shard %x to %batch : tensor<8x16xf32>
+  %y = norm.layer_norm %xs axes = [1] : tensor<8x16xf32>
+  %ys = shard.shard %y to %hidden annotate_for_users : tensor<8x16xf32>
+  return %ys : tensor<8x16xf32>
+}
+
+// -----
+
+shard.grid @grid(shape = 4) {sym_visibility = "private"}
+
+// Channels split, but the running statistics handed over replicated: each
+// process takes its slice of them.
+// CHECK-LABEL: func.func @replicated_statistics(
+// CHECK-SAME:    %[[X:.*]]: tensor<2x?x5xf32>, %[[M:.*]]: tensor<?xf32>, %[[V:.*]]: tensor<?xf32>)
+// CHECK-DAG:     %[[MS:.*]] = shard.all_slice %[[M]] on @grid grid_axes = [0] slice_axis = 0
+// CHECK-DAG:     %[[VS:.*]] = shard.all_slice %[[V]] on @grid grid_axes = [0] slice_axis = 0
+// CHECK:         norm.batch_norm_inference %[[X]] mean(%[[MS]] : tensor<?xf32>) var(%[[VS]] : tensor<?xf32>)
+func.func @replicated_statistics(%x: tensor<2x?x5xf32>, %m: tensor<?xf32>,
+    %v: tensor<?xf32>) -> tensor<2x?x5xf32> {
+  %split = shard.sharding @grid split_axes = [[], [0]] : !shard.sharding
+  %repl = shard.sharding @grid split_axes = [[]] : !shard.sharding
+  %xs = shard.shard %x to %split : tensor<2x?x5xf32>
+  %m0 = shard.shard %m to %repl : tensor<?xf32>
+  %ms = shard.shard %m0 to %repl annotate_for_users : tensor<?xf32>
+  %v0 = shard.shard %v to %repl : tensor<?xf32>
+  %vs = shard.shard %v0 to %repl annotate_for_users : tensor<?xf32>
+  %y = norm.batch_norm_inference %xs mean(%ms : tensor<?xf32>) var(%vs : tensor<?xf32>)
+      : tensor<2x?x5xf32>
+  %ys = shard.shard %y to %split : tensor<2x?x5xf32>
+  return %ys : tensor<2x?x5xf32>
+}
+
+// -----
+
+shard.grid @grid(shape = 2) {sym_visibility = "private"}
+
+// An f16 grad_weight is summed in f32 (MPI has no f16 sum): extended,
+// all-reduced, truncated back.
+// CHECK-LABEL: func.func @f16_parameter_gradient(
+// CHECK:         %{{.*}}, %[[DW:.*]] = norm.rms_norm_grad
+// CHECK:         %[[WIDE:.*]] = linalg.generic {{.*}} ins(%[[DW]] : tensor<8xf16>)
+// CHECK:           arith.extf
+// CHECK:         %[[SUM:.*]] = shard.all_reduce %[[WIDE]] on @grid grid_axes = [0] : tensor<8xf32> -> tensor<8xf32>
+// CHECK:         %[[NARROW:.*]] = linalg.generic {{.*}} ins(%[[SUM]] : tensor<8xf32>)
+// CHECK:           arith.truncf
+// CHECK:         return %{{.*}}, %[[NARROW]]
+func.func @f16_parameter_gradient(%dy: tensor<4x8xf16>, %x: tensor<4x8xf16>,
+    %r: tensor<4x1xf32>, %w: tensor<8xf16>) -> (tensor<4x8xf16>, tensor<8xf16>) {
+  %split = shard.sharding @grid split_axes = [[0]] : !shard.sharding
+  %xs = shard.shard %x to %split : tensor<4x8xf16>
+  %dys = shard.shard %dy to %split : tensor<4x8xf16>
+  %dx, %dw = norm.rms_norm_grad %dys, %xs rstd(%r : tensor<4x1xf32>)
+      weight(%w : tensor<8xf16>) axes = [1] : tensor<4x8xf16>
+      grad_weight(tensor<8xf16>)
+  %dxs = shard.shard %dx to %split : tensor<4x8xf16>
+  return %dxs, %dw : tensor<4x8xf16>, tensor<8xf16>
 }

@@ -33,10 +33,13 @@
 #include "norm/Dialect/Norm/IR/NormDialect.h"
 #include "norm/Dialect/Norm/IR/NormOps.h"
 
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Shard/IR/ShardDialect.h"
 #include "mlir/Dialect/Shard/IR/ShardOps.h"
 #include "mlir/Dialect/Shard/Interfaces/ShardingInterface.h"
 #include "mlir/Dialect/Shard/Interfaces/ShardingInterfaceImpl.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/DialectRegistry.h"
 #include "mlir/IR/IRMapping.h"
 #include "llvm/ADT/TypeSwitch.h"
@@ -95,10 +98,8 @@ LoopStructure getLoopStructure(Operation *op) {
                                      grad.getAxes());
       })
       .Case<GroupNormOp, GroupNormGradOp>([](auto norm) {
-        int64_t rank = norm.getInput().getType().getRank();
-        int64_t channelAxis = norm.getChannelAxis();
-        return groupStructure(rank, channelAxis < 0 ? channelAxis + rank
-                                                    : channelAxis);
+        return groupStructure(norm.getInput().getType().getRank(),
+                              norm.getChannelAxis());
       })
       .Case<BatchNormInferenceOp>([](BatchNormInferenceOp bn) {
         LoopStructure loops;
@@ -110,16 +111,60 @@ LoopStructure getLoopStructure(Operation *op) {
       });
 }
 
-/// The grid axes that split the parallel loops, read from the input's
-/// sharding; fails, with an error on `op`, when a sharding splits a reduced
-/// loop or has halos or explicit shard sizes.
+/// The split axes that the split of the input (indexed by every loop) implies
+/// for a value indexed by `map`, without trailing empty entries.
+SmallVector<shard::GridAxesAttr>
+splitAxesFromInput(ArrayRef<shard::GridAxesAttr> inputAxes, AffineMap map) {
+  SmallVector<shard::GridAxesAttr> axes;
+  for (AffineExpr expr : map.getResults()) {
+    unsigned loop = cast<AffineDimExpr>(expr).getPosition();
+    axes.push_back(loop < inputAxes.size()
+                       ? inputAxes[loop]
+                       : shard::GridAxesAttr::get(map.getContext(), {}));
+  }
+  while (!axes.empty() && axes.back().empty())
+    axes.pop_back();
+  return axes;
+}
+
+/// Whether `sharding` splits its value as `expected` does.
+bool hasSplitAxes(const Sharding &sharding,
+                  ArrayRef<shard::GridAxesAttr> expected) {
+  ArrayRef<shard::GridAxesAttr> axes = sharding.getSplitAxes();
+  while (!axes.empty() && axes.back().empty())
+    axes = axes.drop_back();
+  return axes == expected;
+}
+
+/// The sharding that the input's implies for a value indexed by `map`: what
+/// sharding-propagation leaves out for a result without uses.
+Sharding shardingFromInput(const Sharding &inputSharding, AffineMap map) {
+  return Sharding::get(inputSharding.getGridAttr(),
+                       splitAxesFromInput(inputSharding.getSplitAxes(), map));
+}
+
+/// The grid axes that split the input (its parallel loops). Fails, with an
+/// error on `op`, when a sharding splits a loop the op normalizes over,
+/// splits a value otherwise than the input's sharding implies (each process
+/// would pair rows or channels of different samples), or has halos or
+/// explicit shard sizes.
 FailureOr<SmallVector<GridAxis>>
 checkShardings(Operation *op, const LoopStructure &loops,
                ArrayRef<AffineMap> maps, ArrayRef<Sharding> operandShardings,
                ArrayRef<Sharding> resultShardings, Value input) {
-  SmallVector<GridAxis> batchAxes;
+  unsigned numOperands = op->getNumOperands();
+  Sharding inputSharding;
+  for (OpOperand &operand : op->getOpOperands())
+    if (operand.get() == input) {
+      inputSharding = operandShardings[operand.getOperandNumber()];
+      break;
+    }
+  ArrayRef<shard::GridAxesAttr> inputAxes =
+      inputSharding ? inputSharding.getSplitAxes()
+                    : ArrayRef<shard::GridAxesAttr>();
+
   auto check = [&](const Sharding &sharding, AffineMap map,
-                   bool isInput) -> LogicalResult {
+                   StringRef what) -> LogicalResult {
     if (!sharding)
       return success();
     if (!sharding.getStaticHaloSizes().empty() ||
@@ -134,45 +179,65 @@ checkShardings(Operation *op, const LoopStructure &loops,
       int64_t loop = cast<AffineDimExpr>(map.getResult(dim)).getPosition();
       if (loops.reduced[loop])
         return op->emitOpError()
-               << "cannot be partitioned: it normalizes over dimension " << loop
-               << " of its input, which is split across processes; only "
-                  "the dimensions it does not normalize over may be split";
-      if (isInput)
-        llvm::append_range(batchAxes, gridAxes.asArrayRef());
+               << "cannot be partitioned: " << what
+               << " is split along dimension " << loop
+               << " of the input, which the op normalizes over; only the "
+                  "dimensions it does not normalize over may be split";
     }
+    if (!hasSplitAxes(sharding, splitAxesFromInput(inputAxes, map)))
+      return op->emitOpError()
+             << "cannot be partitioned: " << what
+             << " is not split as the input is (the same grid axes along the "
+                "same dimensions of the input)";
     return success();
   };
-  unsigned numOperands = op->getNumOperands();
   for (OpOperand &operand : op->getOpOperands()) {
     unsigned index = operand.getOperandNumber();
-    if (failed(check(operandShardings[index], maps[index],
-                     operand.get() == input)))
+    std::string what = operand.get() == input
+                           ? std::string("its input")
+                           : ("operand #" + Twine(index)).str();
+    if (failed(check(operandShardings[index], maps[index], what)))
       return failure();
   }
   for (OpResult result : op->getResults()) {
     unsigned index = result.getResultNumber();
     if (failed(check(resultShardings[index], maps[numOperands + index],
-                     /*isInput=*/false)))
+                     ("result #" + Twine(index)).str())))
       return failure();
   }
+  SmallVector<GridAxis> batchAxes;
+  for (shard::GridAxesAttr axes : inputAxes)
+    llvm::append_range(batchAxes, axes.asArrayRef());
   return batchAxes;
 }
 
-/// The sharding that the split of the input (indexed by every loop) implies
-/// for a value indexed by `map`: what sharding-propagation leaves out for a
-/// result without uses.
-Sharding shardingFromInput(const Sharding &inputSharding, AffineMap map) {
-  ArrayRef<shard::GridAxesAttr> inputAxes = inputSharding.getSplitAxes();
-  SmallVector<shard::GridAxesAttr> axes;
-  for (AffineExpr expr : map.getResults()) {
-    unsigned loop = cast<AffineDimExpr>(expr).getPosition();
-    axes.push_back(loop < inputAxes.size()
-                       ? inputAxes[loop]
-                       : shard::GridAxesAttr::get(map.getContext(), {}));
-  }
-  while (!axes.empty() && axes.back().empty())
-    axes.pop_back();
-  return Sharding::get(inputSharding.getGridAttr(), axes);
+/// `value` with its elements converted to `elementType` (extf or truncf in a
+/// linalg.generic).
+Value convertElements(OpBuilder &b, Location loc, Value value,
+                      Type elementType) {
+  auto type = cast<RankedTensorType>(value.getType());
+  Type from = type.getElementType();
+  if (from == elementType)
+    return value;
+  SmallVector<OpFoldResult> sizes = tensor::getMixedSizes(b, loc, value);
+  Value init = tensor::EmptyOp::create(b, loc, sizes, elementType);
+  AffineMap identity =
+      AffineMap::getMultiDimIdentityMap(type.getRank(), b.getContext());
+  auto generic = linalg::GenericOp::create(
+      b, loc, init.getType(), ValueRange{value}, ValueRange{init},
+      ArrayRef<AffineMap>{identity, identity},
+      SmallVector<utils::IteratorType>(type.getRank(),
+                                       utils::IteratorType::parallel),
+      [&](OpBuilder &nb, Location nloc, ValueRange args) {
+        Value converted =
+            from.getIntOrFloatBitWidth() < elementType.getIntOrFloatBitWidth()
+                ? arith::ExtFOp::create(nb, nloc, elementType, args[0])
+                      .getResult()
+                : arith::TruncFOp::create(nb, nloc, elementType, args[0])
+                      .getResult();
+        linalg::YieldOp::create(nb, nloc, converted);
+      });
+  return generic.getResult(0);
 }
 
 /// The model shared by the forward and backward ops. The backward ops'
@@ -216,6 +281,45 @@ struct NormShardingModel
     return maps;
   }
 
+  /// Upstream's choice from all annotations, without splits of the
+  /// normalized loops (a user that wants the hidden dimension split gets the
+  /// op's result resharded). When the annotations conflict (the same grid
+  /// axis on two loops), the input's sharding alone decides and the other
+  /// operands are resharded to it.
+  FailureOr<shard::ShardingOption>
+  getShardingOption(Operation *op, ArrayRef<Sharding> operandShardings,
+                    ArrayRef<Sharding> resultShardings) const {
+    FailureOr<shard::ShardingOption> option =
+        shard::detail::defaultGetShardingOption(op, operandShardings,
+                                                resultShardings);
+    if (failed(option)) {
+      Value input = cast<OpTy>(op).getInput();
+      std::vector<Sharding> inputOnly(operandShardings.size());
+      for (OpOperand &operand : op->getOpOperands())
+        if (operand.get() == input) {
+          inputOnly[operand.getOperandNumber()] =
+              operandShardings[operand.getOperandNumber()];
+          break;
+        }
+      option = shard::detail::defaultGetShardingOption(
+          op, inputOnly, std::vector<Sharding>(resultShardings.size()));
+      if (failed(option))
+        return failure();
+    }
+    LoopStructure loops = getLoopStructure(op);
+    for (auto [loop, axes] : llvm::enumerate(option->shardingArray)) {
+      if (loop < loops.reduced.size() && loops.reduced[loop] && !axes.empty()) {
+        axes.clear();
+        // A definite choice (replicate these loops), not "no information".
+        option->empty = false;
+      }
+    }
+    while (!option->shardingArray.empty() &&
+           option->shardingArray.back().empty())
+      option->shardingArray.pop_back();
+    return option;
+  }
+
   LogicalResult partition(Operation *op, ArrayRef<Value> partitionedOperands,
                           ArrayRef<Sharding> operandShardings,
                           ArrayRef<Sharding> resultShardings,
@@ -231,8 +335,10 @@ struct NormShardingModel
       return failure();
     Sharding inputSharding;
     for (OpOperand &operand : op->getOpOperands())
-      if (operand.get() == norm.getInput())
+      if (operand.get() == norm.getInput()) {
         inputSharding = operandShardings[operand.getOperandNumber()];
+        break;
+      }
     if (!inputSharding) {
       // Nothing is split: every process computes the whole op.
       builder.clone(*op, partitionMap);
@@ -258,11 +364,19 @@ struct NormShardingModel
       for (Value gradient : gradients) {
         if (!gradient)
           continue;
+        // MPI reduces f32 and f64, not f16/bf16: those are summed in f32.
+        Location loc = op->getLoc();
         Value local = partitionMap.lookup(gradient);
+        Type elementType = getElementTypeOrSelf(local.getType());
+        Type sumType = elementType.isF32() || elementType.isF64()
+                           ? elementType
+                           : builder.getF32Type();
         Value sum =
-            shard::AllReduceOp::create(builder, op->getLoc(), local, grid,
-                                       *batchAxes, shard::ReductionKind::Sum)
+            shard::AllReduceOp::create(
+                builder, loc, convertElements(builder, loc, local, sumType),
+                grid, *batchAxes, shard::ReductionKind::Sum)
                 .getResult();
+        sum = convertElements(builder, loc, sum, elementType);
         partitionMap.map(gradient, sum);
       }
     }
@@ -274,7 +388,9 @@ struct NormShardingModel
 
 void mlir::norm::registerNormShardingModels(DialectRegistry &registry) {
   registry.addExtension(+[](MLIRContext *context, NormDialect *) {
-    context->getOrLoadDialect<shard::ShardDialect>();
+    // The partitioned form is built from these dialects.
+    context->loadDialect<arith::ArithDialect, linalg::LinalgDialect,
+                         shard::ShardDialect, tensor::TensorDialect>();
     LayerNormOp::attachInterface<NormShardingModel<LayerNormOp>>(*context);
     RMSNormOp::attachInterface<NormShardingModel<RMSNormOp>>(*context);
     GroupNormOp::attachInterface<NormShardingModel<GroupNormOp>>(*context);

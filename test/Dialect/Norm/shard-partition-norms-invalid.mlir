@@ -95,3 +95,21 @@ func.func @residual_not_split(%x: tensor<8x16xf32>, %r: tensor<8x16xf32>)
   %sums = shard.shard %sum to %s : tensor<8x16xf32>
   return %ys : tensor<8x16xf32>
 }
+
+// -----
+
+shard.grid @grid(shape = 2x2) {sym_visibility = "private"}
+
+// The input split over grid axis 1, the result wanted over axis 0:
+// shard-partition cannot move the batch between grid axes (it leaves the
+// operand null), which is an error, not a crash.
+func.func @grid_axis_move(%x: tensor<8x16xf32>) -> tensor<8x16xf32> {
+  %s1 = shard.sharding @grid split_axes = [[1]] : !shard.sharding
+  %s0 = shard.sharding @grid split_axes = [[0]] : !shard.sharding
+  %x0 = shard.shard %x to %s1 : tensor<8x16xf32>
+  %xs = shard.shard %x0 to %s0 annotate_for_users : tensor<8x16xf32>
+  // expected-error @below {{cannot be partitioned: operand #0 could not be resharded to the op's sharding (a move between grids or grid axes that shard-partition does not support)}}
+  %y = norm.layer_norm %xs axes = [1] : tensor<8x16xf32>
+  %ys = shard.shard %y to %s0 : tensor<8x16xf32>
+  return %ys : tensor<8x16xf32>
+}

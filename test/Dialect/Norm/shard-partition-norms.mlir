@@ -254,3 +254,27 @@ func.func @f16_parameter_gradient(%dy: tensor<4x8xf16>, %x: tensor<4x8xf16>,
   %dxs = shard.shard %dx to %split : tensor<4x8xf16>
   return %dxs, %dw : tensor<4x8xf16>, tensor<8xf16>
 }
+
+// -----
+
+shard.grid @grid(shape = 4) {sym_visibility = "private"}
+
+// Conflicting annotations (the same grid axis on the residual's batch and
+// the weight's hidden dimension) and none on the input: the op is
+// replicated, the split operands gathered.
+// CHECK-LABEL: func.func @conflict_without_input_annotation(
+// CHECK-SAME:    %[[X:.*]]: tensor<8x16xf32>, %[[R:.*]]: tensor<2x16xf32>, %[[W:.*]]: tensor<4xf32>)
+// CHECK-DAG:     shard.all_gather %[[R]] on @grid grid_axes = [0] gather_axis = 0 : tensor<2x16xf32> -> tensor<8x16xf32>
+// CHECK-DAG:     shard.all_gather %[[W]] on @grid grid_axes = [0] gather_axis = 0 : tensor<4xf32> -> tensor<16xf32>
+// CHECK:         norm.rms_norm %[[X]] {{.*}} : tensor<8x16xf32> residual_sum(tensor<8x16xf32>)
+func.func @conflict_without_input_annotation(%x: tensor<8x16xf32>,
+    %r: tensor<8x16xf32>, %w: tensor<16xf32>)
+    -> (tensor<8x16xf32>, tensor<8x16xf32>) {
+  %s = shard.sharding @grid split_axes = [[0]] : !shard.sharding
+  %rs = shard.shard %r to %s annotate_for_users : tensor<8x16xf32>
+  %ws = shard.shard %w to %s annotate_for_users : tensor<16xf32>
+  %y, %sum = norm.rms_norm %x weight(%ws : tensor<16xf32>)
+      residual(%rs : tensor<8x16xf32>) axes = [1]
+      : tensor<8x16xf32> residual_sum(tensor<8x16xf32>)
+  return %y, %sum : tensor<8x16xf32>, tensor<8x16xf32>
+}

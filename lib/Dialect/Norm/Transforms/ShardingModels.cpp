@@ -305,6 +305,18 @@ struct NormShardingModel
           op, inputOnly, std::vector<Sharding>(resultShardings.size()));
       if (failed(option))
         return failure();
+      if (option->empty) {
+        // No input annotation to follow: replicate (a definite choice, so
+        // that every operand and result gets annotated and resharded).
+        FlatSymbolRefAttr grid;
+        for (const Sharding &sharding :
+             llvm::concat<const Sharding>(operandShardings, resultShardings))
+          if (sharding && !grid)
+            grid = sharding.getGridAttr();
+        if (!grid)
+          return failure();
+        option = shard::ShardingOption({}, grid);
+      }
     }
     LoopStructure loops = getLoopStructure(op);
     for (auto [loop, axes] : llvm::enumerate(option->shardingArray)) {
@@ -327,6 +339,15 @@ struct NormShardingModel
                           SymbolTableCollection &symbolTable,
                           OpBuilder &builder) const {
     auto norm = cast<OpTy>(op);
+    // shard-partition leaves an operand null when it cannot reshard it (a
+    // move between grids, or between grid axes of one dimension).
+    for (auto [index, operand] : llvm::enumerate(partitionedOperands))
+      if (!operand)
+        return op->emitOpError()
+               << "cannot be partitioned: operand #" << index
+               << " could not be resharded to the op's sharding (a move "
+                  "between grids or grid axes that shard-partition does not "
+                  "support)";
     SmallVector<AffineMap> maps = getIndexingMaps(op);
     FailureOr<SmallVector<GridAxis>> batchAxes =
         checkShardings(op, getLoopStructure(op), maps, operandShardings,

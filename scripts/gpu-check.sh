@@ -41,7 +41,8 @@
 #                                 check of the tests and kernels before a
 #                                 device call (about 4 min an option set;
 #                                 PyTorch in $NORM_GPU_SIMT_PYTHON or
-#                                 python3)
+#                                 python3); then the benchmark's cases once
+#                                 each (bench_norm.py --simt, about 4 min)
 #   scripts/gpu-check.sh compare D here or there: each candidate of the
 #                                 device run's results D against the
 #                                 default, case by case, with its GPU
@@ -272,6 +273,10 @@ simt() {
       -p no:cacheprovider -rs -m cuda \
       "$ROOT/test/Integration/GPU/test_gpu_ops.py" || status=1
   done
+  # The benchmark's cases (arguments, references), each kernel run once.
+  echo "== benchmark cases: chip=$CHIP"
+  NORM_GPU_SIMT_OPTIONS="chip=$CHIP" "$python" \
+    "$ROOT/benchmarks/gpu/bench_norm.py" --simt || status=1
   return $status
 }
 

@@ -107,39 +107,39 @@ def add_rms_norm_ref(x, r, w, eps=1e-6):
     return rms_norm_ref(s, w, eps), s
 
 
-def cases(rows, n):
+def cases(rows, n, device="cuda"):
     bf16 = torch.bfloat16
-    x = torch.randn(rows, n, device="cuda", dtype=bf16)
+    x = torch.randn(rows, n, device=device, dtype=bf16)
     r = torch.randn_like(x)
-    w = torch.randn(n, device="cuda", dtype=bf16)
-    b = torch.randn(n, device="cuda", dtype=bf16)
+    w = torch.randn(n, device=device, dtype=bf16)
+    b = torch.randn(n, device=device, dtype=bf16)
     y, s = torch.empty_like(x), torch.empty_like(x)
     row_bytes = x.numel() * x.element_size()
-    gx = torch.randn(8, 512, 64, 64, device="cuda", dtype=bf16)
-    gw = torch.randn(512, device="cuda", dtype=bf16)
-    gb = torch.randn(512, device="cuda", dtype=bf16)
+    gx = torch.randn(8, 512, 64, 64, device=device, dtype=bf16)
+    gw = torch.randn(512, device=device, dtype=bf16)
+    gb = torch.randn(512, device=device, dtype=bf16)
     gy = torch.empty_like(gx)
     g_bytes = gx.numel() * gx.element_size()
     bn = {}
     for name, dt in (("f32", torch.float32), ("bf16", bf16)):
-        bx = torch.randn(32, 64, 56, 56, device="cuda", dtype=dt)
-        params = [torch.randn(64, device="cuda", dtype=dt) for _ in range(4)]
+        bx = torch.randn(32, 64, 56, 56, device=device, dtype=dt)
+        params = [torch.randn(64, device=device, dtype=dt) for _ in range(4)]
         params[1] = params[1].abs().add_(0.5)  # running variance > 0
         bn[name] = (bx, *params, torch.empty_like(bx))
     bx, bm, bv, bw, bb, by = bn["f32"]
     tm, tv = bm.clone(), bv.clone()  # torch's training updates them in place
-    saved = [torch.empty(64, device="cuda") for _ in range(2)]
+    saved = [torch.empty(64, device=device) for _ in range(2)]
     new_stats = [torch.empty_like(bm), torch.empty_like(bv)]
     b_bytes = bx.numel() * bx.element_size()
     # NHWC bf16 training: ours on [32, 56, 56, 64]; torch on the same memory
     # as a channels_last NCHW view.
-    hx = torch.randn(32, 56, 56, 64, device="cuda", dtype=bf16)
+    hx = torch.randn(32, 56, 56, 64, device=device, dtype=bf16)
     hy = torch.empty_like(hx)
-    hm = torch.zeros(64, device="cuda")
-    hv = torch.ones(64, device="cuda")
-    hw = torch.randn(64, device="cuda", dtype=bf16)
-    hb = torch.randn(64, device="cuda", dtype=bf16)
-    h_stats = [torch.empty(64, device="cuda") for _ in range(4)]
+    hm = torch.zeros(64, device=device)
+    hv = torch.ones(64, device=device)
+    hw = torch.randn(64, device=device, dtype=bf16)
+    hb = torch.randn(64, device=device, dtype=bf16)
+    h_stats = [torch.empty(64, device=device) for _ in range(4)]
     hx_nchw = hx.permute(0, 3, 1, 2)  # channels_last strides
     htm, htv = hm.clone(), hv.clone()
     # torch's mixed-precision BatchNorm: bf16 input, f32 parameters.
@@ -152,7 +152,7 @@ def cases(rows, n):
     lmean = x.float().mean(-1, keepdim=True)
     lrstd = torch.rsqrt(x.float().var(-1, correction=0, keepdim=True) + 1e-5)
     ldx = torch.empty_like(x)
-    ldw, ldb = (torch.empty(n, device="cuda") for _ in range(2))
+    ldw, ldb = (torch.empty(n, device=device) for _ in range(2))
 
     def ln_backward():
         return torch.ops.aten.native_layer_norm_backward.default(
@@ -252,11 +252,46 @@ def cases(rows, n):
     ]
 
 
+#: --simt: largest max abs error accepted per output type (bf16 outputs
+#: round at 2^-8 of values up to about 8 here).
+SIMT_TOLERANCE = {torch.bfloat16: 0.05, torch.float32: 1e-3}
+
+
+def simt_check(rows, cols, cases_regex):
+    """Every case's kernel once on the SIMT interpreter (CPU tensors, `rows`
+    rows), its output against the case's reference: a check of the case
+    list (argument tuples, shapes, references) before a device call. No
+    timing, no torch baselines. Returns the number of failed cases."""
+    sys.path.insert(0, str(REPO / "test" / "Integration" / "GPU"))
+    from simt_device import SimtLibrary
+    from norm_mlir import find_opt
+    lib = SimtLibrary(find_opt())
+    failed = 0
+    for case in cases(rows, cols, device="cpu"):
+        if cases_regex and not re.search(cases_regex, case["name"]):
+            continue
+        name, tensors = case["ours"]
+        started = time.monotonic()
+        try:
+            lib.call(name, *tensors)
+            actual, expected = case["check"]()
+            err = (actual.float() - expected.float()).abs().max().item()
+            ok = err <= SIMT_TOLERANCE[actual.dtype]
+        except Exception as e:  # noqa: BLE001 - report and go on
+            err, ok = f"{type(e).__name__}: {e}", False
+        failed += not ok
+        print(f"{'ok  ' if ok else 'FAIL'} {case['name']}: max abs err {err} "
+              f"({time.monotonic() - started:.0f} s)", flush=True)
+    return failed
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--bundle", default=str(REPO / "build-gpu" /
                                                 "gpu-bundle"))
-    parser.add_argument("--rows", type=int, default=32768)
+    parser.add_argument("--rows", type=int, default=None,
+                        help="rows of the LayerNorm/RMSNorm cases (32768; "
+                             "64 with --simt)")
     parser.add_argument("--cols", type=int, default=4096)
     parser.add_argument("--no-compile", action="store_true",
                         help="skip torch.compile")
@@ -267,7 +302,15 @@ def main():
                                          "(rewritten after every case)")
     parser.add_argument("--cases", default="",
                         help="only the cases whose name matches this regex")
+    parser.add_argument("--simt", action="store_true",
+                        help="no GPU: run each case once on the SIMT "
+                             "interpreter (CPU tensors, 64 rows unless "
+                             "--rows) and check it; exit 1 on a failure")
     args = parser.parse_args()
+    if args.simt:
+        sys.exit(1 if simt_check(args.rows or 64, args.cols, args.cases)
+                 else 0)
+    args.rows = args.rows or 32768
 
     started = time.monotonic()
     torch.manual_seed(0)

@@ -721,50 +721,40 @@ def test_batch_norm_grad_benchmark_shape(gpu_lib):
 
 
 @pytest.mark.parametrize("in_place", [False, True])
-def test_inplace_abn_grad(gpu_lib, in_place):
+@pytest.mark.parametrize("name,shape,nhwc,act,bias_scale", [
+    ("inplace_abn_grad_leaky_relu_f32", (8, 16, 12, 12), False,
+     ("leaky_relu", 0.01), 1.0),
+    # ELU(0.5), channels last (NHWC buffers, PyTorch's batch_norm on the
+    # NCHW view of them). Biases near zero keep pre above about -6, where
+    # y's f32 rounding moves log1p(y / 0.5) by 1e-5 at most (y -> -0.5 as
+    # pre -> -inf).
+    ("inplace_abn_grad_elu_nhwc_f32", (4, 6, 6, 32), True, ("elu", 0.5),
+     0.25),
+])
+def test_inplace_abn_grad(gpu_lib, in_place, name, shape, nhwc, act,
+                          bias_scale):
     """InPlace-ABN's backward from y against autograd through batch_norm +
-    leaky_relu on the input; grad_input written over grad_output or not."""
+    the activation on the input; grad_input written over grad_output or
+    not."""
     torch = _torch()
-    x, dy = _randn(8, 16, 12, 12), _randn(8, 16, 12, 12)
-    w = torch.rand(16, device=DEVICE).add_(0.5)
-    b = _randn(16)
+    functional = torch.nn.functional
+    x, dy = _randn(*shape), _randn(*shape)
+    channels = shape[-1] if nhwc else shape[1]
+    w = torch.rand(channels, device=DEVICE).add_(0.5)
+    b = _randn(channels).mul_(bias_scale)
     xr, wr, br = (t.clone().requires_grad_() for t in (x, w, b))
-    y = torch.nn.functional.leaky_relu(torch.nn.functional.batch_norm(
-        xr, None, None, wr, br, training=True, eps=1e-5), 0.01)
+    xn = xr.permute(0, 3, 1, 2) if nhwc else xr
+    y = getattr(functional, act[0])(functional.batch_norm(
+        xn, None, None, wr, br, training=True, eps=1e-5), act[1])
+    y = y.permute(0, 2, 3, 1) if nhwc else y
     y.backward(dy)
-    rstd = torch.rsqrt(x.var((0, 2, 3), correction=0) + 1e-5)
-    y = y.detach()
-    dy_in = dy.clone()
-    dx = dy_in if in_place else torch.empty_like(x)
-    dw, db = torch.empty_like(w), torch.empty_like(b)
-    gpu_lib.call("inplace_abn_grad_leaky_relu_f32", dy_in, y, rstd, w, b, dx,
-                 dw, db)
-    gpu_lib.synchronize()
-    _check_grads((dx, dw, db), (xr, wr, br), float(br.grad.abs().max()))
-
-
-@pytest.mark.parametrize("in_place", [False, True])
-def test_inplace_abn_grad_elu_nhwc(gpu_lib, in_place):
-    """From an ELU(0.5) output, channels last (NHWC buffers, PyTorch's
-    batch_norm on the NCHW view of them), against autograd on the input."""
-    torch = _torch()
-    x, dy = _randn(4, 6, 6, 32), _randn(4, 6, 6, 32)
-    # Biases near zero keep pre above about -6, where y's f32 rounding
-    # moves log1p(y / 0.5) by 1e-5 at most (y -> -0.5 as pre -> -inf).
-    w = torch.rand(32, device=DEVICE).add_(0.5)
-    b = _randn(32).mul_(0.25)
-    xr, wr, br = (t.clone().requires_grad_() for t in (x, w, b))
-    y = torch.nn.functional.elu(torch.nn.functional.batch_norm(
-        xr.permute(0, 3, 1, 2), None, None, wr, br, training=True, eps=1e-5),
-        0.5).permute(0, 2, 3, 1)
-    y.backward(dy)
-    rstd = torch.rsqrt(x.var((0, 1, 2), correction=0) + 1e-5)
+    reduced = (0, 1, 2) if nhwc else (0, 2, 3)
+    rstd = torch.rsqrt(x.var(reduced, correction=0) + 1e-5)
     y = y.detach().contiguous()
     dy_in = dy.clone()
     dx = dy_in if in_place else torch.empty_like(x)
     dw, db = torch.empty_like(w), torch.empty_like(b)
-    gpu_lib.call("inplace_abn_grad_elu_nhwc_f32", dy_in, y, rstd, w, b, dx,
-                 dw, db)
+    gpu_lib.call(name, dy_in, y, rstd, w, b, dx, dw, db)
     gpu_lib.synchronize()
     _check_grads((dx, dw, db), (xr, wr, br), float(br.grad.abs().max()))
 

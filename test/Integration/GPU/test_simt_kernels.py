@@ -827,50 +827,37 @@ def test_batch_norm_grad_nhwc_residual():
 
 
 @pytest.mark.parametrize("in_place", [False, True])
-def test_inplace_abn_grad(in_place):
-    """From the output y (leaky ReLU inverted); in place, grad_input is
+@pytest.mark.parametrize("name,shape,axis,act,bias_scale,seed", [
+    ("inplace_abn_grad_leaky_relu_f32", (8, 16, 12, 12), 1,
+     "leaky_relu(0.01)", 1.0, 24),
+    # ELU(0.5), channels last: pre = log1p(y / 0.5) where y <= 0 (math.log1p
+    # on the device), the derivative 0.5 * exp(pre). Biases near zero, as in
+    # test_gpu_ops.py (whose reference differentiates x, not the inverted
+    # y: log1p(y / 0.5) is ill-conditioned as y -> -0.5).
+    ("inplace_abn_grad_elu_nhwc_f32", (4, 6, 6, 32), 3, "elu(0.5)", 0.25, 34),
+])
+def test_inplace_abn_grad(name, shape, axis, act, bias_scale, seed, in_place):
+    """From the output y (the activation inverted); in place, grad_input is
     written over grad_output (the interpreter reports a thread that
     overwrites a dy another thread reads)."""
-    rng = np.random.default_rng(24)
-    x, dy = randn(rng, 8, 16, 12, 12), randn(rng, 8, 16, 12, 12)
-    w, b = positive(rng, 16), randn(rng, 16)
-    act = "leaky_relu(0.01)"
-    fwd = ref.inplace_abn(x, np.zeros(16), np.ones(16), w, b, act=act)
+    rng = np.random.default_rng(seed)
+    x, dy = randn(rng, *shape), randn(rng, *shape)
+    channels = shape[axis]
+    w = positive(rng, channels)
+    b = randn(rng, channels) * np.float32(bias_scale)
+    fwd = ref.inplace_abn(x, np.zeros(channels), np.ones(channels), w, b,
+                          feature_axis=axis, act=act)
     y = fwd["output"].astype(np.float32)
     rstd = fwd["saved_rstd"].astype(np.float32)
     pre = ref.invert_activation(y, act)
-    xhat = (pre - f64(b).reshape(1, 16, 1, 1)) / f64(w).reshape(1, 16, 1, 1)
-    ex, ew, eb = _channel_grad(dy, xhat, pre, rstd, w, act, 1)
+    channel_shape = [1] * len(shape)
+    channel_shape[axis] = channels
+    xhat = ((pre - f64(b).reshape(channel_shape)) /
+            f64(w).reshape(channel_shape))
+    ex, ew, eb = _channel_grad(dy, xhat, pre, rstd, w, act, axis)
     dx = dy if in_place else np.zeros_like(dy)
-    dw, db = np.zeros(16, np.float32), np.zeros(16, np.float32)
-    run("sm_90a", "inplace_abn_grad_leaky_relu_f32", dy, y, rstd, w, b, dx,
-        dw, db)
-    check(dx, ex, "f32", "grad_input")
-    check(dw, ew, "f32", "grad_weight")
-    check(db, eb, "f32", "grad_bias")
-
-
-@pytest.mark.parametrize("in_place", [False, True])
-def test_inplace_abn_grad_elu_nhwc(in_place):
-    """From an ELU(0.5) output, channels last: pre = log1p(y / 0.5) where
-    y <= 0 (math.log1p on the device), the derivative 0.5 * exp(pre)."""
-    rng = np.random.default_rng(34)
-    x, dy = randn(rng, 4, 6, 6, 32), randn(rng, 4, 6, 6, 32)
-    # Biases near zero, as in test_gpu_ops.py (whose reference differentiates
-    # x, not the inverted y: log1p(y / 0.5) is ill-conditioned as y -> -0.5).
-    w, b = positive(rng, 32), randn(rng, 32) * np.float32(0.25)
-    act = "elu(0.5)"
-    fwd = ref.inplace_abn(x, np.zeros(32), np.ones(32), w, b, feature_axis=3,
-                          act=act)
-    y = fwd["output"].astype(np.float32)
-    rstd = fwd["saved_rstd"].astype(np.float32)
-    pre = ref.invert_activation(y, act)
-    xhat = (pre - f64(b)) / f64(w)
-    ex, ew, eb = _channel_grad(dy, xhat, pre, rstd, w, act, 3)
-    dx = dy if in_place else np.zeros_like(dy)
-    dw, db = np.zeros(32, np.float32), np.zeros(32, np.float32)
-    run("sm_90a", "inplace_abn_grad_elu_nhwc_f32", dy, y, rstd, w, b, dx,
-        dw, db)
+    dw, db = (np.zeros(channels, np.float32) for _ in range(2))
+    run("sm_90a", name, dy, y, rstd, w, b, dx, dw, db)
     check(dx, ex, "f32", "grad_input")
     check(dw, ew, "f32", "grad_weight")
     check(db, eb, "f32", "grad_bias")

@@ -7,7 +7,6 @@ this rank's slice of dimension 0 of the batch inputs and writes its outputs
 to <out-dir>/rank<r>.npz. The test compiled the module into <cache-dir>.
 """
 
-import ctypes
 import sys
 from pathlib import Path
 
@@ -17,30 +16,24 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[3] / "python"))
 
 from norm_mlir.compiler import compile_mlir  # noqa: E402
 
+import mpi_world  # noqa: E402
+
 from data_parallel_case import (OUTPUTS, SPLIT_INPUTS,  # noqa: E402
                                 make_inputs)
-
-# MPICH's ABI: MPI_Comm is an int, MPI_COMM_WORLD 0x44000000.
-MPI_COMM_WORLD = ctypes.c_int(0x44000000)
 
 
 def main():
     ir_path, cache_dir, out_dir = sys.argv[1:4]
-    mpi = ctypes.CDLL("libmpich.so.12", mode=ctypes.RTLD_GLOBAL)
-    if mpi.MPI_Init(None, None) != 0:
-        raise SystemExit("MPI_Init failed")
-    rank, size = ctypes.c_int(), ctypes.c_int()
-    mpi.MPI_Comm_rank(MPI_COMM_WORLD, ctypes.byref(rank))
-    mpi.MPI_Comm_size(MPI_COMM_WORLD, ctypes.byref(size))
+    mpi, rank, size = mpi_world.init()
     inputs = make_inputs()
     for i in range(SPLIT_INPUTS):
-        rows = inputs[i].shape[0] // size.value
+        rows = inputs[i].shape[0] // size
         inputs[i] = np.ascontiguousarray(
-            inputs[i][rank.value * rows:(rank.value + 1) * rows])
+            inputs[i][rank * rows:(rank + 1) * rows])
     module = compile_mlir(Path(ir_path).read_text(), mpi=True, openmp=False,
                           cache_dir=cache_dir)
     outputs = module.step(*inputs)
-    np.savez(Path(out_dir) / f"rank{rank.value}.npz", size=size.value,
+    np.savez(Path(out_dir) / f"rank{rank}.npz", size=size,
              **dict(zip(OUTPUTS, outputs)))
     mpi.MPI_Finalize()
 

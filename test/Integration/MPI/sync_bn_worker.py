@@ -8,7 +8,6 @@ and writes its outputs to <out-dir>/rank<r>.npz. The module is already
 compiled into <cache-dir> by the test, so no rank compiles.
 """
 
-import ctypes
 import json
 import sys
 from pathlib import Path
@@ -19,24 +18,18 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[3] / "python"))
 
 from norm_mlir.compiler import compile_mlir  # noqa: E402
 
-from sync_bn_case import make_inputs  # noqa: E402
+import mpi_world  # noqa: E402
 
-# MPICH's ABI: MPI_Comm is an int, MPI_COMM_WORLD 0x44000000.
-MPI_COMM_WORLD = ctypes.c_int(0x44000000)
+from sync_bn_case import make_inputs  # noqa: E402
 
 
 def main():
     ir_path, cache_dir, out_dir, case_path = sys.argv[1:5]
-    mpi = ctypes.CDLL("libmpich.so.12", mode=ctypes.RTLD_GLOBAL)
-    if mpi.MPI_Init(None, None) != 0:
-        raise SystemExit("MPI_Init failed")
-    rank, size = ctypes.c_int(), ctypes.c_int()
-    mpi.MPI_Comm_rank(MPI_COMM_WORLD, ctypes.byref(rank))
-    mpi.MPI_Comm_size(MPI_COMM_WORLD, ctypes.byref(size))
+    mpi, rank, size = mpi_world.init()
     case = json.loads(Path(case_path).read_text())
     x, dy, rm, rv, w, b = make_inputs(case)
-    rows = x.shape[0] // size.value
-    part = slice(rank.value * rows, (rank.value + 1) * rows)
+    rows = x.shape[0] // size
+    part = slice(rank * rows, (rank + 1) * rows)
     module = compile_mlir(Path(ir_path).read_text(), mpi=True,
                           openmp=case.get("openmp", False),
                           cache_dir=cache_dir)
@@ -44,8 +37,8 @@ def main():
                              np.ascontiguousarray(dy[part]), rm, rv, w, b)
     names = ["y", "saved_mean", "saved_rstd", "running_mean", "running_var",
              "dx", "dweight", "dbias"]
-    np.savez(Path(out_dir) / f"rank{rank.value}.npz",
-             size=size.value, **dict(zip(names, outputs)))
+    np.savez(Path(out_dir) / f"rank{rank}.npz",
+             size=size, **dict(zip(names, outputs)))
     mpi.MPI_Finalize()
 
 

@@ -121,21 +121,16 @@ def test_layer_norm_3d_no_weight(gpu_lib, rows):
 
 
 @pytest.mark.parametrize("rows", ROWS)
-def test_rms_norm(gpu_lib, rows):
-    x, w = _randn(rows, 4096, dtype="bf16"), _randn(4096, dtype="bf16")
+@pytest.mark.parametrize("name,n,dtype,act", [
+    ("rms_norm_bf16_4096", 4096, "bf16", None),
+    ("rms_norm_f16_256_tanh", 256, "f16", "tanh"),
+])
+def test_rms_norm(gpu_lib, rows, name, n, dtype, act):
+    x, w = _randn(rows, n, dtype=dtype), _randn(n, dtype=dtype)
     y = _torch().empty_like(x)
-    gpu_lib.call("rms_norm_bf16_4096", x, w, y)
+    gpu_lib.call(name, x, w, y)
     gpu_lib.synchronize()
-    _check(y, _rms_norm(x, w, 1e-6)[0].to(x.dtype), "bf16")
-
-
-@pytest.mark.parametrize("rows", ROWS)
-def test_rms_norm_tanh(gpu_lib, rows):
-    x, w = _randn(rows, 256, dtype="f16"), _randn(256, dtype="f16")
-    y = _torch().empty_like(x)
-    gpu_lib.call("rms_norm_f16_256_tanh", x, w, y)
-    gpu_lib.synchronize()
-    _check(y, _rms_norm(x, w, 1e-6, act="tanh")[0].to(x.dtype), "f16")
+    _check(y, _rms_norm(x, w, 1e-6, act=act)[0].to(x.dtype), dtype)
 
 
 @pytest.mark.parametrize("rows", ROWS)

@@ -157,22 +157,17 @@ def test_layer_norm_3d_no_weight(rows):
 
 
 @pytest.mark.parametrize("rows", [1, 37])
-def test_rms_norm(rows):
-    rng = np.random.default_rng(3)
-    x, w = randn(rng, rows, 4096, dtype="bf16"), randn(rng, 4096, dtype="bf16")
+@pytest.mark.parametrize("name,n,dtype,act,seed", [
+    ("rms_norm_bf16_4096", 4096, "bf16", "none", 3),
+    ("rms_norm_f16_256_tanh", 256, "f16", "tanh", 31),
+])
+def test_rms_norm(rows, name, n, dtype, act, seed):
+    rng = np.random.default_rng(seed)
+    x, w = randn(rng, rows, n, dtype=dtype), randn(rng, n, dtype=dtype)
     y = np.zeros_like(x)
-    run("sm_90a", "rms_norm_bf16_4096", x, w, y)
-    check(y, ref.rms_norm(x, w, axes=[1], epsilon=1e-6)["output"], "bf16")
-
-
-@pytest.mark.parametrize("rows", [1, 37])
-def test_rms_norm_tanh(rows):
-    rng = np.random.default_rng(31)
-    x, w = randn(rng, rows, 256, dtype="f16"), randn(rng, 256, dtype="f16")
-    y = np.zeros_like(x)
-    run("sm_90a", "rms_norm_f16_256_tanh", x, w, y)
-    check(y, ref.rms_norm(x, w, axes=[1], epsilon=1e-6, act="tanh")["output"],
-          "f16")
+    run("sm_90a", name, x, w, y)
+    check(y, ref.rms_norm(x, w, axes=[1], epsilon=1e-6, act=act)["output"],
+          dtype)
 
 
 @pytest.mark.parametrize("rows", [1, 37])

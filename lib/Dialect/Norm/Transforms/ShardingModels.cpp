@@ -66,12 +66,10 @@ LoopStructure trailingAxesStructure(int64_t rank, ArrayRef<int64_t> axes) {
   LoopStructure loops;
   loops.rank = rank;
   loops.reduced.assign(rank, false);
-  SmallVector<int64_t> axisLoops;
-  for (int64_t axis : axes) {
+  for (int64_t axis : axes)
     loops.reduced[axis] = true;
-    axisLoops.push_back(axis);
-  }
-  loops.otherRanks.push_back({static_cast<int64_t>(axes.size()), axisLoops});
+  loops.otherRanks.push_back(
+      {static_cast<int64_t>(axes.size()), llvm::to_vector(axes)});
   return loops;
 }
 
@@ -89,14 +87,11 @@ LoopStructure groupStructure(int64_t rank, int64_t channelAxis) {
 
 LoopStructure getLoopStructure(Operation *op) {
   return TypeSwitch<Operation *, LoopStructure>(op)
-      .Case<LayerNormOp, RMSNormOp>([](auto norm) {
-        return trailingAxesStructure(norm.getInput().getType().getRank(),
-                                     norm.getAxes());
-      })
-      .Case<LayerNormGradOp, RMSNormGradOp>([](auto grad) {
-        return trailingAxesStructure(grad.getInput().getType().getRank(),
-                                     grad.getAxes());
-      })
+      .Case<LayerNormOp, RMSNormOp, LayerNormGradOp, RMSNormGradOp>(
+          [](auto norm) {
+            return trailingAxesStructure(norm.getInput().getType().getRank(),
+                                         norm.getAxes());
+          })
       .Case<GroupNormOp, GroupNormGradOp>([](auto norm) {
         return groupStructure(norm.getInput().getType().getRank(),
                               norm.getChannelAxis());
@@ -151,17 +146,10 @@ Sharding shardingFromInput(const Sharding &inputSharding, AffineMap map) {
 FailureOr<SmallVector<GridAxis>>
 checkShardings(Operation *op, const LoopStructure &loops,
                ArrayRef<AffineMap> maps, ArrayRef<Sharding> operandShardings,
-               ArrayRef<Sharding> resultShardings, Value input) {
+               ArrayRef<Sharding> resultShardings, unsigned inputIndex) {
   unsigned numOperands = op->getNumOperands();
-  Sharding inputSharding;
-  for (OpOperand &operand : op->getOpOperands())
-    if (operand.get() == input) {
-      inputSharding = operandShardings[operand.getOperandNumber()];
-      break;
-    }
   ArrayRef<shard::GridAxesAttr> inputAxes =
-      inputSharding ? inputSharding.getSplitAxes()
-                    : ArrayRef<shard::GridAxesAttr>();
+      operandShardings[inputIndex].getSplitAxes();
 
   auto check = [&](const Sharding &sharding, AffineMap map,
                    StringRef what) -> LogicalResult {
@@ -193,9 +181,8 @@ checkShardings(Operation *op, const LoopStructure &loops,
   };
   for (OpOperand &operand : op->getOpOperands()) {
     unsigned index = operand.getOperandNumber();
-    std::string what = operand.get() == input
-                           ? std::string("its input")
-                           : ("operand #" + Twine(index)).str();
+    std::string what = index == inputIndex ? std::string("its input")
+                                           : ("operand #" + Twine(index)).str();
     if (failed(check(operandShardings[index], maps[index], what)))
       return failure();
   }
@@ -247,6 +234,12 @@ template <typename OpTy, bool ParameterGradients = false>
 struct NormShardingModel
     : public shard::ShardingInterface::ExternalModel<
           NormShardingModel<OpTy, ParameterGradients>, OpTy> {
+  /// The operand number of the normalized input (grad_output comes first in
+  /// the backward ops).
+  static unsigned inputOperandIndex(Operation *op) {
+    return cast<OpTy>(op).getInputMutable().getOperandNumber();
+  }
+
   SmallVector<utils::IteratorType> getLoopIteratorTypes(Operation *op) const {
     SmallVector<utils::IteratorType> types;
     for (bool reduced : getLoopStructure(op).reduced)
@@ -293,14 +286,9 @@ struct NormShardingModel
         shard::detail::defaultGetShardingOption(op, operandShardings,
                                                 resultShardings);
     if (failed(option)) {
-      Value input = cast<OpTy>(op).getInput();
+      unsigned inputIndex = inputOperandIndex(op);
       std::vector<Sharding> inputOnly(operandShardings.size());
-      for (OpOperand &operand : op->getOpOperands())
-        if (operand.get() == input) {
-          inputOnly[operand.getOperandNumber()] =
-              operandShardings[operand.getOperandNumber()];
-          break;
-        }
+      inputOnly[inputIndex] = operandShardings[inputIndex];
       option = shard::detail::defaultGetShardingOption(
           op, inputOnly, std::vector<Sharding>(resultShardings.size()));
       if (failed(option))
@@ -348,23 +336,17 @@ struct NormShardingModel
                << " could not be resharded to the op's sharding (a move "
                   "between grids or grid axes that shard-partition does not "
                   "support)";
+    // shard-partition calls this only for annotated ops, with a sharding
+    // for every operand (replicated ones included).
+    unsigned inputIndex = inputOperandIndex(op);
+    const Sharding &inputSharding = operandShardings[inputIndex];
+    assert(inputSharding && "shard-partition gives every operand a sharding");
     SmallVector<AffineMap> maps = getIndexingMaps(op);
     FailureOr<SmallVector<GridAxis>> batchAxes =
         checkShardings(op, getLoopStructure(op), maps, operandShardings,
-                       resultShardings, norm.getInput());
+                       resultShardings, inputIndex);
     if (failed(batchAxes))
       return failure();
-    Sharding inputSharding;
-    for (OpOperand &operand : op->getOpOperands())
-      if (operand.get() == norm.getInput()) {
-        inputSharding = operandShardings[operand.getOperandNumber()];
-        break;
-      }
-    if (!inputSharding) {
-      // Nothing is split: every process computes the whole op.
-      builder.clone(*op, partitionMap);
-      return success();
-    }
     std::vector<Sharding> shardings(resultShardings.begin(),
                                     resultShardings.end());
     for (auto [index, sharding] : llvm::enumerate(shardings))

@@ -21,7 +21,6 @@ timing is involved.
 
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -59,7 +58,7 @@ class SimtLibrary:
     interpreter; launches run to completion inside `call`."""
 
     def __init__(self, norm_opt):
-        sys.path.insert(0, str(HERE))
+        # Imported here: the GPU machine's tests need no ml_dtypes.
         from simt_interpreter import Interpreter
         generic = subprocess.run(
             [norm_opt, str(KERNELS), f"--norm-gpu-kernels={options()}",

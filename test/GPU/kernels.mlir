@@ -1473,6 +1473,38 @@ func.func @layer_norm_grad_f32_512_gelu_tanh(%dy: memref<?x512xf32>,
   return
 }
 
+// The micro-batch form of InPlace-ABN's backward (gradient accumulation, or
+// InPlace-ABN Sync after the all-reduce): grad_input from the whole batch's
+// sums and count, grad_bias this part's own sum.
+// CHECK-LABEL: func.func @inplace_abn_grad_micro_batch_nhwc_f32(
+// CHECK-COUNT-3: gpu.launch async
+// CHECK-NOT: norm.
+func.func @inplace_abn_grad_micro_batch_nhwc_f32(%dy: memref<4x6x6x32xf32>,
+    %y: memref<4x6x6x32xf32>, %rstd: memref<32xf32>, %w: memref<32xf32>,
+    %b: memref<32xf32>, %sd: memref<32xf32>, %sdx: memref<32xf32>,
+    %n: memref<f32>, %dx: memref<4x6x6x32xf32>, %db: memref<32xf32>)
+    attributes {llvm.emit_c_interface} {
+  %dyt = bufferization.to_tensor %dy restrict : memref<4x6x6x32xf32> to tensor<4x6x6x32xf32>
+  %yt = bufferization.to_tensor %y restrict : memref<4x6x6x32xf32> to tensor<4x6x6x32xf32>
+  %rt = bufferization.to_tensor %rstd restrict : memref<32xf32> to tensor<32xf32>
+  %wt = bufferization.to_tensor %w restrict : memref<32xf32> to tensor<32xf32>
+  %bt = bufferization.to_tensor %b restrict : memref<32xf32> to tensor<32xf32>
+  %sdt = bufferization.to_tensor %sd restrict : memref<32xf32> to tensor<32xf32>
+  %sdxt = bufferization.to_tensor %sdx restrict : memref<32xf32> to tensor<32xf32>
+  %nt = bufferization.to_tensor %n restrict : memref<f32> to tensor<f32>
+  %gx, %gb = norm.inplace_abn_grad %dyt, %yt rstd(%rt : tensor<32xf32>)
+      weight(%wt : tensor<32xf32>) bias(%bt : tensor<32xf32>)
+      batch_grad_sums(%sdt, %sdxt : tensor<32xf32>, tensor<32xf32>)
+      count(%nt : tensor<f32>) feature_axis = 3
+      activation = leaky_relu(0.1) : tensor<4x6x6x32xf32>
+      grad_bias(tensor<32xf32>)
+  bufferization.materialize_in_destination %gx in restrict writable %dx
+      : (tensor<4x6x6x32xf32>, memref<4x6x6x32xf32>) -> ()
+  bufferization.materialize_in_destination %gb in restrict writable %db
+      : (tensor<32xf32>, memref<32xf32>) -> ()
+  return
+}
+
 // CHECK-LABEL: func.func @inplace_abn_grad_elu_nhwc_f32(
 // CHECK-COUNT-3: gpu.launch async
 // CHECK: math.log1p

@@ -24,7 +24,7 @@
 // grad_input is written by the thread that reads its `dy`, after the sums:
 // grad_input may be grad_output's buffer (InPlace-ABN's backward in place).
 //
-// batch_norm_grad's micro-batch form (`batch_grad_sums`, `count`) takes
+// The micro-batch form (`batch_grad_sums`, `count`) of both takes
 // grad_input's sums and count from its operands: the column reduction runs
 // only for grad_weight / grad_bias.
 //
@@ -65,7 +65,7 @@ struct ChannelGradInfo {
   ActivationAttr activation;
   Value gradOutput, input, residual, mean, rstd, weight, bias, residualSumGrad;
   Value gradInput, gradWeight, gradBias;
-  /// batch_norm_grad's micro-batch form: the whole batch's sums (per
+  /// The micro-batch form: the whole batch's sums (per
   /// channel) and element count (rank 0), for grad_input.
   Value sumDpre, sumDpreXhat, count;
   SmallVector<Operation *> materializations;
@@ -136,6 +136,9 @@ static LogicalResult analyzeChannelGrad(Operation *op,
     gradWeight = abn.getGradWeight();
     gradBias = abn.getGradBias();
     axis = abn.getFeatureAxis();
+    sumDpre = abn.getSumDpre();
+    sumDpreXhat = abn.getSumDpreXhat();
+    count = abn.getCount();
   } else if (auto gn = dyn_cast<GroupNormGradOp>(op)) {
     info.groups = gn.getNumGroups();
     info.activation = gn.getActivationAttr();

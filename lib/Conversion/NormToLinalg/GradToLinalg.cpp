@@ -117,7 +117,8 @@ struct GradProblem {
   bool fromOutput = false;
   /// Write grad_input into the buffer of `dy`.
   bool inPlace = false;
-  /// Micro-batch form of batch_norm_grad: whole-batch sums and count.
+  /// Micro-batch form of batch_norm_grad / inplace_abn_grad: whole-batch
+  /// sums and count.
   Value sumDpre;
   Value sumDpreXhat;
   Value count;
@@ -531,6 +532,9 @@ struct InplaceABNGradLowering : OpRewritePattern<InplaceABNGradOp> {
     p.activation = op.getActivationAttr();
     p.fromOutput = true;
     p.inPlace = true;
+    p.sumDpre = op.getSumDpre();
+    p.sumDpreXhat = op.getSumDpreXhat();
+    p.count = op.getCount();
     replaceWithResults(rewriter, op,
                        buildGrad(rewriter, op.getLoc(), p,
                                  static_cast<bool>(op.getGradWeight()),

@@ -127,3 +127,28 @@ func.func @batch_stats_merge_rank(%n: tensor<1xf32>, %m: tensor<8xf32>) -> tenso
   %n2, %m2, %q2 = norm.batch_stats_merge %n, %m, %m, %n, %m, %m : tensor<1xf32>, tensor<8xf32>
   return %m2 : tensor<8xf32>
 }
+
+// -----
+
+func.func @inplace_abn_grad_sums_shape(%dy: tensor<4x8xf32>, %y: tensor<4x8xf32>, %r: tensor<8xf32>, %s: tensor<4xf32>, %n: tensor<f32>) -> tensor<4x8xf32> {
+  // expected-error @+1 {{expects 'sum_dpre' to have shape 8, got 4 (dimension 0)}}
+  %dx = norm.inplace_abn_grad %dy, %y rstd(%r : tensor<8xf32>) batch_grad_sums(%s, %s : tensor<4xf32>, tensor<4xf32>) count(%n : tensor<f32>) activation = elu : tensor<4x8xf32>
+  return %dx : tensor<4x8xf32>
+}
+
+// -----
+
+func.func @inplace_abn_grad_sums_bf16(%dy: tensor<4x8xbf16>, %y: tensor<4x8xbf16>, %r: tensor<8xf32>, %s: tensor<8xbf16>, %n: tensor<f32>) -> tensor<4x8xbf16> {
+  // expected-error @+1 {{expects 'sum_dpre' to have element type 'f32', got 'bf16'}}
+  %dx = norm.inplace_abn_grad %dy, %y rstd(%r : tensor<8xf32>) batch_grad_sums(%s, %s : tensor<8xbf16>, tensor<8xbf16>) count(%n : tensor<f32>) : tensor<4x8xbf16>
+  return %dx : tensor<4x8xbf16>
+}
+
+// -----
+
+// The generic form can give the sums without the count.
+func.func @inplace_abn_grad_sums_without_count(%dy: tensor<4x8xf32>, %y: tensor<4x8xf32>, %r: tensor<8xf32>, %s: tensor<8xf32>) -> tensor<4x8xf32> {
+  // expected-error @+1 {{expects 'batch_grad_sums' and 'count' together}}
+  %dx = "norm.inplace_abn_grad"(%dy, %y, %r, %s, %s) <{operandSegmentSizes = array<i32: 1, 1, 1, 0, 0, 1, 1, 0>, resultSegmentSizes = array<i32: 1, 0, 0>}> : (tensor<4x8xf32>, tensor<4x8xf32>, tensor<8xf32>, tensor<8xf32>, tensor<8xf32>) -> tensor<4x8xf32>
+  return %dx : tensor<4x8xf32>
+}

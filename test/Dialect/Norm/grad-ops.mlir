@@ -94,6 +94,14 @@ func.func @inplace_abn_grad(%dy: tensor<8x64x32x32xf32>, %y: tensor<8x64x32x32xf
   return %dx, %dw, %db : tensor<8x64x32x32xf32>, tensor<64xf32>, tensor<64xf32>
 }
 
+// CHECK-LABEL: func.func @inplace_abn_grad_micro_batch(
+// CHECK-SAME: %[[DY:[a-zA-Z0-9_]+]]: tensor<2x6x4xf32>, %[[Y:[a-zA-Z0-9_]+]]: tensor<2x6x4xf32>, %[[R:[a-zA-Z0-9_]+]]: tensor<6xf32>, %[[W:[a-zA-Z0-9_]+]]: tensor<6xf32>, %[[S1:[a-zA-Z0-9_]+]]: tensor<6xf32>, %[[S2:[a-zA-Z0-9_]+]]: tensor<6xf32>, %[[N:[a-zA-Z0-9_]+]]: tensor<f32>)
+// CHECK: = norm.inplace_abn_grad %[[DY]], %[[Y]] rstd(%[[R]] : tensor<6xf32>) weight(%[[W]] : tensor<6xf32>) batch_grad_sums(%[[S1]], %[[S2]] : tensor<6xf32>, tensor<6xf32>) count(%[[N]] : tensor<f32>) activation = leaky_relu(2.000000e-01) : tensor<2x6x4xf32> grad_weight(tensor<6xf32>){{$}}
+func.func @inplace_abn_grad_micro_batch(%dy: tensor<2x6x4xf32>, %y: tensor<2x6x4xf32>, %r: tensor<6xf32>, %w: tensor<6xf32>, %s1: tensor<6xf32>, %s2: tensor<6xf32>, %n: tensor<f32>) -> (tensor<2x6x4xf32>, tensor<6xf32>) {
+  %dx, %dw = norm.inplace_abn_grad %dy, %y rstd(%r : tensor<6xf32>) weight(%w : tensor<6xf32>) batch_grad_sums(%s1, %s2 : tensor<6xf32>, tensor<6xf32>) count(%n : tensor<f32>) activation = leaky_relu(0.2) : tensor<2x6x4xf32> grad_weight(tensor<6xf32>)
+  return %dx, %dw : tensor<2x6x4xf32>, tensor<6xf32>
+}
+
 //===----------------------------------------------------------------------===//
 // batch_stats, batch_stats_merge
 //===----------------------------------------------------------------------===//

@@ -688,7 +688,8 @@ def test_grad_matches_torch(runner, case):
 #===------------------------------------------------------------------------===#
 
 
-def accumulation_mlir(name, micro_shape, k, elem, act, feature_axis=1):
+def accumulation_mlir(name, micro_shape, k, elem, act, feature_axis=1,
+                      op="batch_norm_training"):
     """A training step of batch norm over `k` micro-batches.
 
     Forward: batch_stats per micro-batch, merged with batch_stats_merge;
@@ -696,9 +697,12 @@ def accumulation_mlir(name, micro_shape, k, elem, act, feature_axis=1):
     (batch_norm_inference). Backward: a first batch_norm_grad per
     micro-batch gives its grad_weight/grad_bias; their sums are the
     parameter gradients and feed the micro-batch form of batch_norm_grad.
+    With `op` "inplace_abn" the backward is inplace_abn_grad, from each
+    micro-batch's output y and rstd alone.
     """
     T = ttype(micro_shape, elem)
     C = ttype((micro_shape[feature_axis],), stats_elem(elem))
+    N = f"tensor<{stats_elem(elem)}>"
     a = mlir_activation(act)
     fa = f" feature_axis = {feature_axis}"
     args = [f"%x{i}: {T}" for i in range(k)] + [f"%w: {C}", f"%b: {C}"] + [
@@ -706,14 +710,14 @@ def accumulation_mlir(name, micro_shape, k, elem, act, feature_axis=1):
     body = []
     for i in range(k):
         body.append(f"%n{i}, %m{i}, %q{i} = norm.batch_stats %x{i}{fa} : {T} "
-                    f"-> tensor<f32>, {C}")
+                    f"-> {N}, {C}")
     cur = "0"
     for i in range(1, k):
         new = f"0to{i}"
         var = f" var({C})" if i == k - 1 else ""
         outs = f"%n{new}, %m{new}, %q{new}" + (", %var" if var else "")
         body.append(f"{outs} = norm.batch_stats_merge %n{cur}, %m{cur}, "
-                    f"%q{cur}, %n{i}, %m{i}, %q{i} : tensor<f32>, {C}{var}")
+                    f"%q{cur}, %n{i}, %m{i}, %q{i} : {N}, {C}{var}")
         cur = new
     body += [f"%eps = arith.constant dense<1.0e-05> : {C}",
              f"%ve = arith.addf %var, %eps : {C}",
@@ -723,9 +727,16 @@ def accumulation_mlir(name, micro_shape, k, elem, act, feature_axis=1):
     for i in range(k):
         body.append(f"%y{i} = norm.batch_norm_inference %x{i} {stats} "
                     f"var(%var : {C}){wb}{fa}{a} : {T}")
+    if op == "inplace_abn":
+        def grad(i):
+            return (f"norm.inplace_abn_grad %dy{i}, %y{i} rstd(%rstd : {C})"
+                    f"{wb}")
+    else:
+        def grad(i):
+            return (f"norm.batch_norm_grad %dy{i}, %x{i} {stats} "
+                    f"rstd(%rstd : {C}){wb}")
     for i in range(k):
-        body.append(f"%p{i}, %pw{i}, %pb{i} = norm.batch_norm_grad %dy{i}, "
-                    f"%x{i} {stats} rstd(%rstd : {C}){wb}{fa}{a} : {T} "
+        body.append(f"%p{i}, %pw{i}, %pb{i} = {grad(i)}{fa}{a} : {T} "
                     f"grad_weight({C}) grad_bias({C})")
     body += [f"%dw1 = arith.addf %pw0, %pw1 : {C}",
              f"%db1 = arith.addf %pb0, %pb1 : {C}"]
@@ -734,9 +745,8 @@ def accumulation_mlir(name, micro_shape, k, elem, act, feature_axis=1):
                  f"%db{i} = arith.addf %db{i - 1}, %pb{i} : {C}"]
     dw, db = f"%dw{k - 1}", f"%db{k - 1}"
     for i in range(k):
-        body.append(f"%dx{i} = norm.batch_norm_grad %dy{i}, %x{i} {stats} "
-                    f"rstd(%rstd : {C}){wb} batch_grad_sums({db}, {dw} : {C}, "
-                    f"{C}) count(%n{cur} : tensor<f32>){fa}{a} : {T}")
+        body.append(f"%dx{i} = {grad(i)} batch_grad_sums({db}, {dw} : {C}, "
+                    f"{C}) count(%n{cur} : {N}){fa}{a} : {T}")
     results = ([(f"%y{i}", T) for i in range(k)] + [(f"%m{cur}", C),
                                                     ("%var", C)]
                + [(f"%dx{i}", T) for i in range(k)] + [(dw, C), (db, C)])
@@ -749,32 +759,39 @@ def accumulation_mlir(name, micro_shape, k, elem, act, feature_axis=1):
 
 
 ACCUMULATION_CASES = [
-    # (micro-batch shape, micro-batches, element type, activation, offset)
-    ((2, 4, 5), 3, "f32", "relu", 0.0),
-    ((3, 6, 2, 2), 4, "f32", "silu", 0.0),
+    # (micro-batch shape, micro-batches, element type, activation, offset,
+    #  op)
+    ((2, 4, 5), 3, "f32", "relu", 0.0, "batch_norm_training"),
+    ((3, 6, 2, 2), 4, "f32", "silu", 0.0, "batch_norm_training"),
     # A large mean: the merged variance must not cancel (Chan's update).
-    ((4, 3, 8), 2, "f32", "none", 300.0),
-    ((2, 4, 5), 3, "bf16", "leaky_relu(0.2)", 0.0),
+    ((4, 3, 8), 2, "f32", "none", 300.0, "batch_norm_training"),
+    ((2, 4, 5), 3, "bf16", "leaky_relu(0.2)", 0.0, "batch_norm_training"),
+    # InPlace-ABN: the backward from y (its micro-batch form).
+    ((2, 4, 5), 3, "f32", "leaky_relu(0.2)", 0.0, "inplace_abn"),
+    ((3, 6, 2, 2), 2, "f32", "elu(0.5)", 40.0, "inplace_abn"),
+    ((2, 4, 5), 2, "f64", "elu", 0.0, "inplace_abn"),
 ]
 
 
-@pytest.mark.parametrize("spec", ACCUMULATION_CASES,
-                         ids=lambda s: f"{s[2]}-{s[3]}-k{s[1]}-off{s[4]}")
+@pytest.mark.parametrize(
+    "spec", ACCUMULATION_CASES,
+    ids=lambda s: f"{s[5]}-{s[2]}-{s[3]}-k{s[1]}-off{s[4]}")
 def test_gradient_accumulation_matches_full_batch(runner, spec):
-    micro, k, elem, act, offset = spec
+    micro, k, elem, act, offset, op = spec
     name = "accumulate"
-    text = accumulation_mlir(name, micro, k, elem, act)
+    text = accumulation_mlir(name, micro, k, elem, act, op=op)
     fn = norm_mlir.compile_mlir(
         text, opt=norm_mlir.find_opt(),
         pipeline=os.environ.get("NORM_TEST_PIPELINE"))[name]
     full_shape = (micro[0] * k,) + tuple(micro[1:])
-    case = make("batch_norm_training", elem, False, act, "nores",
-                (True, True), shape=full_shape, feature_axis=1)
+    case = make(op, elem, False, act, "nores", (True, True),
+                shape=full_shape, feature_axis=1)
     inputs = make_inputs(case)
     dt = NP_DTYPE[elem]
     inputs["x"] = (f64(inputs["x"]) + offset).astype(dt)
-    xs = np.split(inputs["x"], k)
-    dys = np.split(inputs["dy"], k)
+    # Copies: inplace_abn_grad writes dx over the buffer of dy.
+    xs = [part.copy() for part in np.split(inputs["x"], k)]
+    dys = [part.copy() for part in np.split(inputs["dy"], k)]
     out = fn(*xs, inputs["weight"], inputs["bias"], *dys)
     ys, (mean, var), dxs, (dw, db) = (out[:k], out[k:k + 2],
                                      out[k + 2:2 * k + 2], out[2 * k + 2:])

@@ -754,6 +754,37 @@ def test_inplace_abn_grad(gpu_lib, in_place, name, shape, nhwc, act,
     _check_grads((dx, dw, db), (xr, wr, br), float(br.grad.abs().max()))
 
 
+def test_inplace_abn_grad_micro_batch(gpu_lib):
+    """InPlace-ABN's backward in micro-batch form (NHWC, in place): half a
+    batch's grad_input from its y and the whole batch's rstd, sums and count
+    against autograd over the whole batch; grad_bias is the half's sum."""
+    torch = _torch()
+    functional = torch.nn.functional
+    x, dy = _randn(8, 6, 6, 32), _randn(8, 6, 6, 32)
+    w = torch.rand(32, device=DEVICE).add_(0.5)
+    b = _randn(32)
+    xr = x.clone().requires_grad_()
+    pre = functional.batch_norm(xr.permute(0, 3, 1, 2), None, None, w, b,
+                                training=True, eps=1e-5).permute(0, 2, 3, 1)
+    y = functional.leaky_relu(pre, 0.1)
+    y.backward(dy)
+    slope = torch.where(pre > 0, 1.0, 0.1).detach()
+    xhat = (pre.detach() - b) / w
+    sum_dpre = (dy * slope).sum((0, 1, 2))
+    sum_dpre_xhat = (dy * slope * xhat).sum((0, 1, 2))
+    rstd = torch.rsqrt(x.var((0, 1, 2), correction=0) + 1e-5)
+    y = y.detach()[:4].contiguous()
+    dx = dy[:4].clone()  # grad_input over grad_output
+    db = torch.empty_like(b)
+    gpu_lib.call("inplace_abn_grad_micro_batch_nhwc_f32", dx, y, rstd, w, b,
+                 sum_dpre, sum_dpre_xhat,
+                 torch.tensor(288.0, device=DEVICE), dx, db)
+    gpu_lib.synchronize()
+    _check(dx, xr.grad[:4], "f32")
+    torch.testing.assert_close(db, (dy[:4] * slope[:4]).sum((0, 1, 2)),
+                               rtol=1e-4, atol=1e-3)
+
+
 def test_group_norm_grad_silu(gpu_lib):
     torch = _torch()
     x, dy = _randn(2, 8, 6, 6), _randn(2, 8, 6, 6)

@@ -719,13 +719,14 @@ def test_layer_norm_grad_short_rows(rows):
 # -- Backward of BatchNorm / InPlace-ABN (column reduction + elementwise) --
 
 def _act_derivative(pre, act):
-    if act == "relu":
+    kind, alpha = ref.parse_activation(act)
+    if kind == "relu":
         return np.where(pre > 0, 1.0, 0.0)
-    if act == "leaky_relu(0.01)":
-        return np.where(pre > 0, 1.0, 0.01)
-    if act == "elu(0.5)":
-        return np.where(pre > 0, 1.0, 0.5 * np.exp(np.minimum(pre, 0.0)))
-    assert act is None, act
+    if kind == "leaky_relu":
+        return np.where(pre > 0, 1.0, alpha)
+    if kind == "elu":
+        return np.where(pre > 0, 1.0, alpha * np.exp(np.minimum(pre, 0.0)))
+    assert kind == "none", act
     return 1.0
 
 
@@ -995,6 +996,36 @@ def test_batch_norm_grad_micro_batch():
     check(dx, full_dx[part], "f32", "grad_input")
     check(dw, (f64(dy[part]) * xhat[part]).sum((0, 2, 3)), "f32",
           "grad_weight")
+
+
+def test_inplace_abn_grad_micro_batch():
+    """InPlace-ABN's backward in micro-batch form, in place (grad_input over
+    grad_output), NHWC: half a batch's grad_input from its y, the whole
+    batch's rstd, sums and count equals that half of the full batch's
+    grad_input; grad_bias is the half's own sum."""
+    rng = np.random.default_rng(35)
+    shape, act = (8, 6, 6, 32), "leaky_relu(0.1)"
+    x, dy = randn(rng, *shape), randn(rng, *shape)
+    w, b = positive(rng, 32), randn(rng, 32)
+    fwd = ref.inplace_abn(x, np.zeros(32), np.ones(32), w, b,
+                          feature_axis=3, act=act)
+    y = fwd["output"].astype(np.float32)
+    rstd = fwd["saved_rstd"].astype(np.float32)
+    pre = ref.invert_activation(y, act)
+    xhat = (pre - f64(b)) / f64(w)
+    full_dx, sum_dpre_xhat, sum_dpre = _channel_grad(dy, xhat, pre, rstd, w,
+                                                     act, 3)
+    part = slice(0, 4)
+    dy_part = dy[part].copy()  # becomes grad_input
+    db = np.zeros(32, np.float32)
+    run("sm_90a", "inplace_abn_grad_micro_batch_nhwc_f32", dy_part,
+        np.ascontiguousarray(y[part]), rstd, w, b,
+        sum_dpre.astype(np.float32), sum_dpre_xhat.astype(np.float32),
+        np.array(8 * 6 * 6, np.float32), dy_part, db)
+    check(dy_part, full_dx[part], "f32", "grad_input")
+    _, _, part_db = _channel_grad(dy[part], xhat[part], pre[part], rstd, w,
+                                  act, 3)
+    check(db, part_db, "f32", "grad_bias")
 
 
 @pytest.mark.parametrize("rows", [1, 3])

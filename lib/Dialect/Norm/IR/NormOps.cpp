@@ -895,6 +895,31 @@ LogicalResult RMSNormGradOp::verify() {
                           selectedShape(inputType.getShape(), getAxes()));
 }
 
+/// The micro-batch form of batch_norm_grad and inplace_abn_grad: the
+/// whole batch's sums (per channel) and element count (rank 0), all three
+/// or none, in the statistics type.
+static LogicalResult verifyMicroBatchForm(Operation *op,
+                                          RankedTensorType inputType,
+                                          int64_t channels, Value sumDpre,
+                                          Value sumDpreXhat, Value count) {
+  if (static_cast<bool>(sumDpre) != static_cast<bool>(sumDpreXhat) ||
+      static_cast<bool>(sumDpre) != static_cast<bool>(count))
+    return op->emitOpError()
+           << "expects 'batch_grad_sums' and 'count' together";
+  if (!sumDpre)
+    return success();
+  Type statsType = getStatisticsElementType(inputType.getElementType());
+  if (failed(verifyShapedLike(op, "'sum_dpre'",
+                              cast<ShapedType>(sumDpre.getType()), {channels},
+                              statsType)) ||
+      failed(verifyShapedLike(op, "'sum_dpre_xhat'",
+                              cast<ShapedType>(sumDpreXhat.getType()),
+                              {channels}, statsType)))
+    return failure();
+  return verifyShapedLike(op, "'count'", cast<ShapedType>(count.getType()), {},
+                          statsType);
+}
+
 LogicalResult BatchNormGradOp::verify() {
   RankedTensorType inputType = getInput().getType();
   int64_t axis = getFeatureAxis();
@@ -905,24 +930,9 @@ LogicalResult BatchNormGradOp::verify() {
   if (failed(
           verifyGradStats(*this, getInput(), getMean(), getRstd(), {channels})))
     return failure();
-  Value sumDpre = getSumDpre(), sumDpreXhat = getSumDpreXhat();
-  Value count = getCount();
-  if (static_cast<bool>(sumDpre) != static_cast<bool>(sumDpreXhat) ||
-      static_cast<bool>(sumDpre) != static_cast<bool>(count))
-    return emitOpError() << "expects 'batch_grad_sums' and 'count' together";
-  if (sumDpre) {
-    Type statsType = getStatisticsElementType(inputType.getElementType());
-    if (failed(verifyShapedLike(*this, "'sum_dpre'",
-                                cast<ShapedType>(sumDpre.getType()), {channels},
-                                statsType)) ||
-        failed(verifyShapedLike(*this, "'sum_dpre_xhat'",
-                                cast<ShapedType>(sumDpreXhat.getType()),
-                                {channels}, statsType)) ||
-        failed(verifyShapedLike(*this, "'count'",
-                                cast<ShapedType>(count.getType()), {},
-                                statsType)))
-      return failure();
-  }
+  if (failed(verifyMicroBatchForm(*this, inputType, channels, getSumDpre(),
+                                  getSumDpreXhat(), getCount())))
+    return failure();
   return verifyGradCommon(*this, getInput(), getResidual(),
                           getResidualSumGrad(), getWeight(), getBias(),
                           getGradWeight(), getGradBias(), {channels});
@@ -969,6 +979,9 @@ LogicalResult InplaceABNGradOp::verify() {
            << (ActivationAttr::hasAlpha(activation.getKind())
                    ? " with a non-positive parameter"
                    : "");
+  if (failed(verifyMicroBatchForm(*this, outputType, channels, getSumDpre(),
+                                  getSumDpreXhat(), getCount())))
+    return failure();
   return verifyGradCommon(*this, getOutput(), /*residual=*/Value(),
                           /*residualSumGrad=*/Value(), getWeight(), getBias(),
                           getGradWeight(), getGradBias(), {channels});

@@ -568,6 +568,10 @@ def Norm_ImageNormalizeOp : Norm_Op<"image_normalize", [Pure,
 defvar Norm_GradResidualSumFmt =
     "(`residual_sum_grad` `(` $residual_sum_grad^ `:` "
     "type($residual_sum_grad) `)`)? ";
+defvar Norm_BatchGradSumsFmt =
+    "(`batch_grad_sums` `(` $sum_dpre^ `,` $sum_dpre_xhat `:` "
+    "type($sum_dpre) `,` type($sum_dpre_xhat) `)` "
+    "`count` `(` $count `:` type($count) `)`)? ";
 defvar Norm_GradResultsFmt =
     "(`grad_weight` `(` type($grad_weight)^ `)`)? "
     "(`grad_bias` `(` type($grad_bias)^ `)`)?";
@@ -760,9 +764,7 @@ def Norm_BatchNormGradOp : Norm_GradOp<"batch_norm_grad", [
       Norm_WeightFmt,
       Norm_BiasFmt,
       Norm_GradResidualSumFmt,
-      "(`batch_grad_sums` `(` $sum_dpre^ `,` $sum_dpre_xhat `:` "
-      "type($sum_dpre) `,` type($sum_dpre_xhat) `)` "
-      "`count` `(` $count `:` type($count) `)`)? ",
+      Norm_BatchGradSumsFmt,
       "(`feature_axis` `=` $feature_axis^)? ",
       Norm_ActivationFmt,
       "attr-dict `:` type($input) ",
@@ -840,6 +842,15 @@ def Norm_InplaceABNGradOp : Norm_GradOp<"inplace_abn_grad", [
     `grad_input` into the buffer of `grad_output`, so the backward, too,
     needs no extra activation-sized buffer when `dy` is dead afterwards.
 
+    Micro-batch form, as `norm.batch_norm_grad`'s: when `rstd` is that of a
+    larger batch of which `output` is one part (gradient accumulation, or a
+    batch split across processes: InPlace-ABN Sync), pass
+    `batch_grad_sums(%sum_dpre, %sum_dpre_xhat : type, type)`, the sums of
+    `grad_bias` and `grad_weight` over the whole batch, and
+    `count(%n : tensor<f32>)`, its element count per channel; the means in
+    `grad_input` then run over the whole batch, and `grad_weight` and
+    `grad_bias` stay the sums of this part.
+
     Example:
 
     ```mlir
@@ -854,6 +865,9 @@ def Norm_InplaceABNGradOp : Norm_GradOp<"inplace_abn_grad", [
                        Norm_FloatTensor:$rstd,
                        Optional<Norm_FloatTensor>:$weight,
                        Optional<Norm_FloatTensor>:$bias,
+                       Optional<Norm_FloatTensor>:$sum_dpre,
+                       Optional<Norm_FloatTensor>:$sum_dpre_xhat,
+                       Optional<Norm_FloatTensor>:$count,
                        DefaultValuedAttr<I64Attr, "1">:$feature_axis,
                        OptionalAttr<Norm_ActivationAttr>:$activation);
   let results = (outs Norm_FloatTensor:$grad_input,
@@ -863,6 +877,7 @@ def Norm_InplaceABNGradOp : Norm_GradOp<"inplace_abn_grad", [
       "`rstd` `(` $rstd `:` type($rstd) `)` ",
       Norm_WeightFmt,
       Norm_BiasFmt,
+      Norm_BatchGradSumsFmt,
       "(`feature_axis` `=` $feature_axis^)? ",
       Norm_ActivationFmt,
       "attr-dict `:` type($output) ",

@@ -122,3 +122,61 @@ func.func @micro_batch_grad(%dy: tensor<8x4xf32>, %x: tensor<8x4xf32>, %m: tenso
   %out = shard.shard %dxs to %s annotate_for_users : tensor<8x4xf32>
   return %out : tensor<8x4xf32>
 }
+
+// -----
+
+shard.grid @grid(shape = 2) {sym_visibility = "private"}
+
+// The same for InPlace-ABN's backward.
+func.func @micro_batch_inplace_abn_grad(%dy: tensor<8x4xf32>, %y: tensor<8x4xf32>,
+                                        %r: tensor<4xf32>, %sd: tensor<4xf32>,
+                                        %sdx: tensor<4xf32>, %n: tensor<f32>)
+    -> tensor<8x4xf32> {
+  %s = shard.sharding @grid split_axes = [[0]] : !shard.sharding
+  %rep = shard.sharding @grid split_axes = [[]] : !shard.sharding
+  %dy0 = shard.shard %dy to %s : tensor<8x4xf32>
+  %dys = shard.shard %dy0 to %s annotate_for_users : tensor<8x4xf32>
+  %y0 = shard.shard %y to %s : tensor<8x4xf32>
+  %ys = shard.shard %y0 to %s annotate_for_users : tensor<8x4xf32>
+  %r0 = shard.shard %r to %rep : tensor<4xf32>
+  %rs = shard.shard %r0 to %rep annotate_for_users : tensor<4xf32>
+  %sd0 = shard.shard %sd to %rep : tensor<4xf32>
+  %sds = shard.shard %sd0 to %rep annotate_for_users : tensor<4xf32>
+  %sdx0 = shard.shard %sdx to %rep : tensor<4xf32>
+  %sdxs = shard.shard %sdx0 to %rep annotate_for_users : tensor<4xf32>
+  // expected-error @below {{is already in micro-batch form (batch_grad_sums); it cannot also be synchronized across processes}}
+  %dx = norm.inplace_abn_grad %dys, %ys rstd(%rs : tensor<4xf32>)
+      batch_grad_sums(%sds, %sdxs : tensor<4xf32>, tensor<4xf32>) count(%n : tensor<f32>)
+      activation = leaky_relu(0.01) : tensor<8x4xf32>
+  %dxs = shard.shard %dx to %s : tensor<8x4xf32>
+  %out = shard.shard %dxs to %s annotate_for_users : tensor<8x4xf32>
+  return %out : tensor<8x4xf32>
+}
+
+// -----
+
+shard.grid @grid(shape = 2) {sym_visibility = "private"}
+
+// InPlace-ABN with bf16 data: its statistics are f32.
+func.func @inplace_abn_bf16(%x: tensor<8x4xbf16>, %rm: tensor<4xbf16>, %rv: tensor<4xbf16>)
+    -> tensor<8x4xbf16> {
+  %s = shard.sharding @grid split_axes = [[0]] : !shard.sharding
+  %r = shard.sharding @grid split_axes = [[]] : !shard.sharding
+  %x0 = shard.shard %x to %s : tensor<8x4xbf16>
+  %xs = shard.shard %x0 to %s annotate_for_users : tensor<8x4xbf16>
+  %rm0 = shard.shard %rm to %r : tensor<4xbf16>
+  %rms = shard.shard %rm0 to %r annotate_for_users : tensor<4xbf16>
+  %rv0 = shard.shard %rv to %r : tensor<4xbf16>
+  %rvs = shard.shard %rv0 to %r annotate_for_users : tensor<4xbf16>
+  // expected-error @below {{synchronized batch statistics support f32 and f64 data only, got 'bf16'}}
+  %y, %sm, %sr, %nrm, %nrv = norm.inplace_abn %xs
+      mean(%rms : tensor<4xbf16>) var(%rvs : tensor<4xbf16>) activation = elu
+      : tensor<8x4xbf16> stats(tensor<4xf32>, tensor<4xf32>)
+  %ys = shard.shard %y to %s : tensor<8x4xbf16>
+  %sms = shard.shard %sm to %r : tensor<4xf32>
+  %srs = shard.shard %sr to %r : tensor<4xf32>
+  %nrms = shard.shard %nrm to %r : tensor<4xbf16>
+  %nrvs = shard.shard %nrv to %r : tensor<4xbf16>
+  %out = shard.shard %ys to %s annotate_for_users : tensor<8x4xbf16>
+  return %out : tensor<8x4xbf16>
+}

@@ -115,3 +115,72 @@ func.func @replicated(%x: tensor<8x3xf32>, %rm: tensor<3xf32>, %rv: tensor<3xf32
       : tensor<8x3xf32> stats(tensor<3xf32>, tensor<3xf32>)
   return %y, %nrm, %nrv : tensor<8x3xf32>, tensor<3xf32>, tensor<3xf32>
 }
+
+// -----
+
+shard.grid @grid(shape = 4) {sym_visibility = "private"}
+
+// InPlace-ABN Sync: the statistics as for batch_norm_training, then the
+// shard normalized by a linalg.generic whose init is the shard itself (y
+// overwrites x after bufferization, as the unsharded lowering does), with
+// rstd * w folded per channel; the running statistics as SyncBatchNorm's.
+// CHECK-LABEL: func.func @inplace_abn_forward(
+// CHECK-SAME:    %[[X:.*]]: tensor<8x3x5xf32>, %[[RM:.*]]: tensor<3xf32>, %[[RV:.*]]: tensor<3xf32>, %[[W:.*]]: tensor<3xf32>, %[[B:.*]]: tensor<3xf32>)
+// CHECK:         norm.batch_stats %[[X]] : tensor<8x3x5xf32> -> tensor<f32>, tensor<3xf32>
+// CHECK-COUNT-3: shard.all_reduce {{.*}} grid_axes = [0]
+// CHECK:         %[[RSTD:.*]] = linalg.generic {{.*}} ins(%{{[^ ,]+}} : tensor<3xf32>)
+// CHECK:           math.rsqrt
+// CHECK:         %[[SCALE:.*]] = linalg.generic {{.*}} ins(%[[RSTD]], %[[W]] :
+// CHECK:           arith.mulf
+// CHECK:         %[[Y:.*]] = linalg.generic {{.*}} ins(%[[MEAN:.*]], %[[SCALE]], %[[B]] : tensor<3xf32>, tensor<3xf32>, tensor<3xf32>) outs(%[[X]] : tensor<8x3x5xf32>)
+// CHECK-NEXT:    ^bb0(%[[M:.*]]: f32, %[[S:.*]]: f32, %[[BB:.*]]: f32, %[[OUT:.*]]: f32):
+// CHECK-NEXT:      %[[C:.*]] = arith.subf %[[OUT]], %[[M]] : f32
+// CHECK-NEXT:      %[[N:.*]] = arith.mulf %[[C]], %[[S]] : f32
+// CHECK-NEXT:      %[[PRE:.*]] = arith.addf %[[N]], %[[BB]] : f32
+// CHECK:           arith.select
+// CHECK:         %[[NRM:.*]] = linalg.generic {{.*}} ins(%[[RM]], %[[MEAN]] :
+// CHECK:         %[[NRV:.*]] = linalg.generic {{.*}} ins(%[[RV]], %{{.*}} :
+// CHECK-NOT:     shard.
+// CHECK:         return %[[Y]], %[[MEAN]], %[[RSTD]], %[[NRM]], %[[NRV]]
+func.func @inplace_abn_forward(%x: tensor<32x3x5xf32>, %rm: tensor<3xf32>, %rv: tensor<3xf32>,
+                               %w: tensor<3xf32>, %b: tensor<3xf32>)
+    -> (tensor<32x3x5xf32>, tensor<3xf32>, tensor<3xf32>, tensor<3xf32>, tensor<3xf32>) {
+  %split = shard.sharding @grid split_axes = [[0]] : !shard.sharding
+  %xs = shard.shard %x to %split : tensor<32x3x5xf32>
+  %y, %sm, %sr, %nrm, %nrv = norm.inplace_abn %xs
+      mean(%rm : tensor<3xf32>) var(%rv : tensor<3xf32>)
+      weight(%w : tensor<3xf32>) bias(%b : tensor<3xf32>) activation = leaky_relu(0.1)
+      : tensor<32x3x5xf32> stats(tensor<3xf32>, tensor<3xf32>)
+  %ys = shard.shard %y to %split : tensor<32x3x5xf32>
+  return %ys, %sm, %sr, %nrm, %nrv
+      : tensor<32x3x5xf32>, tensor<3xf32>, tensor<3xf32>, tensor<3xf32>, tensor<3xf32>
+}
+
+// -----
+
+shard.grid @grid(shape = 2x2) {sym_visibility = "private"}
+
+// InPlace-ABN Sync backward, from y: the local sums of dpre and dpre * xhat
+// and the element count all-reduced, then the micro-batch form of
+// inplace_abn_grad.
+// CHECK-LABEL: func.func @inplace_abn_backward(
+// CHECK-SAME:    %[[DY:.*]]: tensor<2x4x4x6xf32>, %[[Y:.*]]: tensor<2x4x4x6xf32>, %[[R:.*]]: tensor<6xf32>, %[[W:.*]]: tensor<6xf32>, %[[B:.*]]: tensor<6xf32>)
+// CHECK:         %{{.*}}, %[[DW:.*]], %[[DB:.*]] = norm.inplace_abn_grad %[[DY]], %[[Y]] rstd(%[[R]] : tensor<6xf32>) weight(%[[W]] : tensor<6xf32>) bias(%[[B]] : tensor<6xf32>) feature_axis = 3 activation = elu : tensor<2x4x4x6xf32> grad_weight(tensor<6xf32>) grad_bias(tensor<6xf32>)
+// CHECK:         %[[SDPRE:.*]] = shard.all_reduce %[[DB]] on @grid grid_axes = [0, 1] : tensor<6xf32> -> tensor<6xf32>
+// CHECK:         %[[SDXHAT:.*]] = shard.all_reduce %[[DW]] on @grid grid_axes = [0, 1] : tensor<6xf32> -> tensor<6xf32>
+// CHECK:         %[[LOCAL:.*]] = tensor.from_elements %{{.*}} : tensor<f32>
+// CHECK:         %[[COUNT:.*]] = shard.all_reduce %[[LOCAL]] on @grid grid_axes = [0, 1] : tensor<f32> -> tensor<f32>
+// CHECK:         %[[DX:.*]] = norm.inplace_abn_grad %[[DY]], %[[Y]] rstd(%[[R]] : tensor<6xf32>) weight(%[[W]] : tensor<6xf32>) bias(%[[B]] : tensor<6xf32>) batch_grad_sums(%[[SDPRE]], %[[SDXHAT]] : tensor<6xf32>, tensor<6xf32>) count(%[[COUNT]] : tensor<f32>) feature_axis = 3 activation = elu : tensor<2x4x4x6xf32>
+// CHECK:         return %[[DX]], %[[SDXHAT]], %[[SDPRE]] : tensor<2x4x4x6xf32>, tensor<6xf32>, tensor<6xf32>
+func.func @inplace_abn_backward(%dy: tensor<8x4x4x6xf32>, %y: tensor<8x4x4x6xf32>,
+                                %r: tensor<6xf32>, %w: tensor<6xf32>, %b: tensor<6xf32>)
+    -> (tensor<8x4x4x6xf32>, tensor<6xf32>, tensor<6xf32>) {
+  %split = shard.sharding @grid split_axes = [[0, 1]] : !shard.sharding
+  %dys = shard.shard %dy to %split : tensor<8x4x4x6xf32>
+  %ys = shard.shard %y to %split : tensor<8x4x4x6xf32>
+  %dx, %dw, %db = norm.inplace_abn_grad %dys, %ys rstd(%r : tensor<6xf32>)
+      weight(%w : tensor<6xf32>) bias(%b : tensor<6xf32>) feature_axis = 3
+      activation = elu : tensor<8x4x4x6xf32> grad_weight(tensor<6xf32>) grad_bias(tensor<6xf32>)
+  %dxs = shard.shard %dx to %split : tensor<8x4x4x6xf32>
+  return %dxs, %dw, %db : tensor<8x4x4x6xf32>, tensor<6xf32>, tensor<6xf32>
+}

@@ -11,11 +11,21 @@ def _tensor(shape, elem="f32"):
 
 def module_text(case, ranks):
     """A module whose @sync_bn runs norm.batch_norm_training and
-    norm.batch_norm_grad on a batch split along dimension 0 over a 1-D grid
-    of `ranks` processes (global view: shapes of the whole batch)."""
+    norm.batch_norm_grad (or, with `op` "inplace_abn", norm.inplace_abn and
+    norm.inplace_abn_grad from its output: InPlace-ABN Sync) on a batch
+    split along dimension 0 over a 1-D grid of `ranks` processes (global
+    view: shapes of the whole batch)."""
     shape, axis = case["shape"], case["axis"]
     act = f" activation = {case['activation']}" if case.get("activation") else ""
     t, c = _tensor(shape), _tensor([shape[axis]])
+    if case.get("op") == "inplace_abn":
+        forward = "norm.inplace_abn"
+        backward = f"""norm.inplace_abn_grad %dys, %ys
+        rstd(%rstd : {c})"""
+    else:
+        forward = "norm.batch_norm_training"
+        backward = f"""norm.batch_norm_grad %dys, %xs mean(%mean : {c})
+        rstd(%rstd : {c})"""
     return f"""
 module attributes {{dlti.map = #dlti.map<"MPI:Implementation" = "MPICH">}} {{
   shard.grid @batch(shape = {ranks}) {{sym_visibility = "private"}}
@@ -25,13 +35,12 @@ module attributes {{dlti.map = #dlti.map<"MPI:Implementation" = "MPICH">}} {{
     %split = shard.sharding @batch split_axes = [[0]] : !shard.sharding
     %xs = shard.shard %x to %split : {t}
     %dys = shard.shard %dy to %split : {t}
-    %y, %mean, %rstd, %nrm, %nrv = norm.batch_norm_training %xs
+    %y, %mean, %rstd, %nrm, %nrv = {forward} %xs
         mean(%rm : {c}) var(%rv : {c}) weight(%w : {c}) bias(%b : {c})
         feature_axis = {axis} epsilon = {case['eps']:e} momentum = {case['momentum']:e}{act}
         : {t} stats({c}, {c})
     %ys = shard.shard %y to %split : {t}
-    %dx, %dw, %db = norm.batch_norm_grad %dys, %xs mean(%mean : {c})
-        rstd(%rstd : {c}) weight(%w : {c}) bias(%b : {c})
+    %dx, %dw, %db = {backward} weight(%w : {c}) bias(%b : {c})
         feature_axis = {axis}{act} : {t} grad_weight({c}) grad_bias({c})
     %dxs = shard.shard %dx to %split : {t}
     return %ys, %mean, %rstd, %nrm, %nrv, %dxs, %dw, %db
@@ -70,10 +79,20 @@ def reference(case, x, dy, rm, rv, w, b):
     rstd = 1.0 / np.sqrt(var + eps)
     xhat = (x - mean.reshape(bshape)) * rstd.reshape(bshape)
     pre = xhat * w.reshape(bshape) + b.reshape(bshape)
-    act = case.get("activation")
-    assert act in (None, "relu")
-    y = np.maximum(pre, 0.0) if act == "relu" else pre
-    dpre = dy * (pre > 0) if act == "relu" else dy
+    kind, _, alpha = (case.get("activation") or "none").partition("(")
+    alpha = float(alpha.rstrip(")")) if alpha else None
+    if kind == "relu":
+        y, slope = np.maximum(pre, 0.0), (pre > 0).astype(np.float64)
+    elif kind == "leaky_relu":
+        y = np.where(pre > 0, pre, alpha * pre)
+        slope = np.where(pre > 0, 1.0, alpha)
+    elif kind == "elu":
+        y = np.where(pre > 0, pre, alpha * np.expm1(pre))
+        slope = np.where(pre > 0, 1.0, alpha * np.exp(pre))
+    else:
+        assert kind == "none", kind
+        y, slope = pre, 1.0
+    dpre = dy * slope
     dbias = dpre.sum(axis=reduce)
     dweight = (dpre * xhat).sum(axis=reduce)
     dx = (rstd * w).reshape(bshape) * (

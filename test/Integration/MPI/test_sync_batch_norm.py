@@ -1,6 +1,7 @@
-"""SyncBatchNorm under MPI: a training batch norm (forward and backward)
-whose batch is split along dimension 0 over a shard grid of 2 and 4
-processes equals single-process batch normalization over the whole batch.
+"""SyncBatchNorm under MPI: a training batch norm (forward and backward;
+batch_norm_training or InPlace-ABN) whose batch is split along dimension 0
+over a shard grid of 2 and 4 processes equals single-process batch
+normalization over the whole batch.
 
 Each case is compiled once (`compile_mlir(mpi=True)`, norm-lower-to-cpu
 {mpi=1}, linked with MPICH), then run with `mpirun.mpich -np <ranks>`; every
@@ -36,6 +37,13 @@ CASES = {
     # NHWC with a fused ReLU (its backward masks dy).
     "nhwc_relu": dict(shape=[8, 3, 2, 6], axis=3, eps=1e-3, momentum=0.25,
                       seed=1, shift=1.0, activation="relu"),
+    # InPlace-ABN Sync: y overwrites x and the backward reads y alone.
+    "inplace_abn_leaky_relu": dict(op="inplace_abn", shape=[16, 4, 3, 3],
+                                   axis=1, eps=1e-5, momentum=0.1, seed=3,
+                                   shift=20.0, activation="leaky_relu(0.01)"),
+    "inplace_abn_elu_nhwc": dict(op="inplace_abn", shape=[8, 2, 3, 5], axis=3,
+                                 eps=1e-4, momentum=0.2, seed=4, shift=0.5,
+                                 activation="elu(1.0)"),
 }
 
 # float32 against float64: relative to each output's magnitude.

@@ -4,10 +4,11 @@
 //
 //===----------------------------------------------------------------------===//
 //
-// ShardingInterface models of norm.batch_norm_training and
-// norm.batch_norm_grad. Loops: one per input dimension, all parallel; the
-// per-channel operands and results are indexed by the feature axis alone, so
-// `--sharding-propagation` keeps them replicated when the batch is split.
+// ShardingInterface models of norm.batch_norm_training, norm.inplace_abn
+// and their backward ops, norm.batch_norm_grad and norm.inplace_abn_grad.
+// Loops: one per input dimension, all parallel; the per-channel operands and
+// results are indexed by the feature axis alone, so `--sharding-propagation`
+// keeps them replicated when the batch is split.
 //
 // `--shard-partition` calls `partition`, which, when a batch dimension (any
 // dimension but the feature axis) is split over grid axes, emits:
@@ -16,11 +17,15 @@
 //             N  = all_reduce(n)
 //             S  = all_reduce(n * mean),        mean_g = S / N
 //             M2 = all_reduce(m2 + n * (mean - mean_g)^2),  var = M2 / N
-//             y  = norm.batch_norm_inference of the shard with (mean_g, var)
+//             y  = the shard normalized with (mean_g, var): for
+//                  batch_norm_training norm.batch_norm_inference, for
+//                  inplace_abn (InPlace-ABN Sync) a linalg.generic whose
+//                  init is the shard, so that y still overwrites x
 //             running statistics updated with mean_g and M2 / (N - 1)
-//   backward  local norm.batch_norm_grad -> sums of dpre and dpre * xhat
-//             all_reduce of both sums and of the element count, then the
-//             micro-batch form of norm.batch_norm_grad with those sums.
+//   backward  the local op (batch_norm_grad from x, inplace_abn_grad from
+//             y) -> sums of dpre and dpre * xhat; all_reduce of both sums
+//             and of the element count, then the op's micro-batch form
+//             with those sums.
 //
 // The second moment is merged around the global mean (the all-reduce form of
 // Chan's update), every term non-negative, so no cancellation. The
@@ -32,6 +37,7 @@
 #include "norm/Dialect/Norm/Transforms/SyncBatchNorm.h"
 #include "norm/Dialect/Norm/IR/NormDialect.h"
 #include "norm/Dialect/Norm/IR/NormOps.h"
+#include "norm/Dialect/Norm/Utils/ActivationUtils.h"
 #include "norm/Dialect/Norm/Utils/FloatUtils.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -234,9 +240,138 @@ static Value lookupLocal(const IRMapping &local, Value value) {
   return value ? local.lookup(value) : Value();
 }
 
+namespace {
+/// The batch statistics of the whole batch, per channel, in the statistics
+/// type: element count (rank 0), mean, biased variance, centred sum of
+/// squares and 1 / sqrt(var + epsilon).
+struct GlobalStatistics {
+  Value count, mean, var, m2, rstd;
+};
+} // namespace
+
+/// The statistics of the whole batch of which `input` is this process's
+/// shard: local (n, mean, m2), then all-reduced around the global mean.
+static GlobalStatistics
+buildGlobalStatistics(OpBuilder &b, Location loc, Value input,
+                      RankedTensorType statsType, int64_t featureAxis,
+                      double epsilon, StringRef grid, ArrayRef<GridAxis> axes) {
+  Type type = statsType.getElementType();
+  auto countType = RankedTensorType::get({}, type);
+  auto partial = BatchStatsOp::create(b, loc, countType, statsType, statsType,
+                                      input, b.getI64IntegerAttr(featureAxis));
+  Value localCount = partial.getCount(), localMean = partial.getMean();
+
+  GlobalStatistics stats;
+  stats.count = allReduceSum(b, loc, localCount, grid, axes);
+  Value localSum = buildChannelwise(
+      b, loc, localMean, type, ValueRange{localCount, localMean},
+      [](OpBuilder &nb, Location nloc, ValueRange args) -> Value {
+        return arith::MulFOp::create(nb, nloc, args[0], args[1]);
+      });
+  Value sum = allReduceSum(b, loc, localSum, grid, axes);
+  stats.mean = buildChannelwise(
+      b, loc, sum, type, ValueRange{sum, stats.count},
+      [](OpBuilder &nb, Location nloc, ValueRange args) -> Value {
+        return arith::DivFOp::create(nb, nloc, args[0], args[1]);
+      });
+  Value localM2 = buildChannelwise(
+      b, loc, localMean, type,
+      ValueRange{partial.getM2(), localCount, localMean, stats.mean},
+      [](OpBuilder &nb, Location nloc, ValueRange args) -> Value {
+        Value delta = arith::SubFOp::create(nb, nloc, args[2], args[3]);
+        Value shift = arith::MulFOp::create(
+            nb, nloc, args[1], arith::MulFOp::create(nb, nloc, delta, delta));
+        return arith::AddFOp::create(nb, nloc, args[0], shift);
+      });
+  stats.m2 = allReduceSum(b, loc, localM2, grid, axes);
+  stats.var = buildChannelwise(
+      b, loc, stats.m2, type, ValueRange{stats.m2, stats.count},
+      [](OpBuilder &nb, Location nloc, ValueRange args) -> Value {
+        return arith::DivFOp::create(nb, nloc, args[0], args[1]);
+      });
+  stats.rstd = buildChannelwise(
+      b, loc, stats.var, type, ValueRange{stats.var},
+      [&](OpBuilder &nb, Location nloc, ValueRange args) -> Value {
+        Value eps = floatConstant(nb, nloc, type, epsilon);
+        return math::RsqrtOp::create(
+            nb, nloc, arith::AddFOp::create(nb, nloc, args[0], eps));
+      });
+  return stats;
+}
+
+/// Maps the statistics results of a training batch norm (`saved_mean`,
+/// `saved_rstd` and the running statistics, updated as
+/// `(1 - momentum) * running + momentum * batch` with the unbiased variance
+/// M2 / (N - 1), in the statistics type and stored in the running
+/// statistics' type) to their values from `stats`.
+template <typename OpTy>
+static void mapStatisticsResults(OpBuilder &b, Location loc, OpTy op,
+                                 const IRMapping &local,
+                                 const GlobalStatistics &stats,
+                                 IRMapping &partitionMap) {
+  Type type = cast<RankedTensorType>(stats.mean.getType()).getElementType();
+  double momentum = op.getMomentum().convertToDouble();
+  auto update = [&](Value running, Value batch) {
+    Type runningType =
+        cast<RankedTensorType>(running.getType()).getElementType();
+    return buildChannelwise(
+        b, loc, running, runningType, ValueRange{running, batch},
+        [&](OpBuilder &nb, Location nloc, ValueRange args) -> Value {
+          Value old = castFloat(nb, nloc, args[0], type);
+          Value keep = floatConstant(nb, nloc, type, 1.0 - momentum);
+          Value take = floatConstant(nb, nloc, type, momentum);
+          Value sum = arith::AddFOp::create(
+              nb, nloc, arith::MulFOp::create(nb, nloc, keep, old),
+              arith::MulFOp::create(nb, nloc, take, args[1]));
+          return castFloat(nb, nloc, sum, runningType);
+        });
+  };
+  Value unbiased = buildChannelwise(
+      b, loc, stats.m2, type, ValueRange{stats.m2, stats.count},
+      [&](OpBuilder &nb, Location nloc, ValueRange args) -> Value {
+        Value one = floatConstant(nb, nloc, type, 1.0);
+        return arith::DivFOp::create(
+            nb, nloc, args[0], arith::SubFOp::create(nb, nloc, args[1], one));
+      });
+  partitionMap.map(op.getSavedMean(), stats.mean);
+  partitionMap.map(op.getSavedRstd(), stats.rstd);
+  partitionMap.map(op.getNewRunningMean(),
+                   update(local.lookup(op.getRunningMean()), stats.mean));
+  partitionMap.map(op.getNewRunningVar(),
+                   update(local.lookup(op.getRunningVar()), unbiased));
+}
+
+/// The element count of a channel over the whole batch of which `input` is
+/// this process's shard, as a rank-0 tensor of `type`.
+static Value buildGlobalCount(OpBuilder &b, Location loc, Value input,
+                              int64_t featureAxis, Type type, StringRef grid,
+                              ArrayRef<GridAxis> axes) {
+  Value localCount = arith::ConstantIndexOp::create(b, loc, 1);
+  auto inputType = cast<RankedTensorType>(input.getType());
+  for (int64_t dim = 0; dim < inputType.getRank(); ++dim)
+    if (dim != featureAxis)
+      localCount = arith::MulIOp::create(
+          b, loc, localCount, tensor::DimOp::create(b, loc, input, dim));
+  Value localCountFloat = arith::UIToFPOp::create(
+      b, loc, type,
+      arith::IndexCastUIOp::create(b, loc, b.getI64Type(), localCount));
+  return allReduceSum(
+      b, loc,
+      tensor::FromElementsOp::create(b, loc, RankedTensorType::get({}, type),
+                                     localCountFloat),
+      grid, axes);
+}
+
 //===----------------------------------------------------------------------===//
 // norm.batch_norm_training
 //===----------------------------------------------------------------------===//
+
+/// The batch-shaped value whose sharding decides the partition: the input,
+/// or for inplace_abn_grad the forward's output.
+static Value getBatchData(BatchNormTrainingOp op) { return op.getInput(); }
+static Value getBatchData(InplaceABNOp op) { return op.getInput(); }
+static Value getBatchData(BatchNormGradOp op) { return op.getInput(); }
+static Value getBatchData(InplaceABNGradOp op) { return op.getOutput(); }
 
 namespace {
 /// The loops and indexing maps shared by the batch-norm sharding models:
@@ -246,22 +381,100 @@ template <typename ConcreteModel, typename OpTy>
 struct BatchNormShardingModelBase
     : public shard::ShardingInterface::ExternalModel<ConcreteModel, OpTy> {
   SmallVector<utils::IteratorType> getLoopIteratorTypes(Operation *op) const {
-    int64_t rank = cast<OpTy>(op).getInput().getType().getRank();
+    int64_t rank =
+        cast<RankedTensorType>(getBatchData(cast<OpTy>(op)).getType())
+            .getRank();
     return SmallVector<utils::IteratorType>(rank,
                                             utils::IteratorType::parallel);
   }
 
   SmallVector<AffineMap> getIndexingMaps(Operation *op) const {
     auto bn = cast<OpTy>(op);
-    return getIndexingMapsByRank(op, bn.getInput().getType().getRank(),
-                                 bn.getFeatureAxis());
+    return getIndexingMapsByRank(
+        op, cast<RankedTensorType>(getBatchData(bn).getType()).getRank(),
+        bn.getFeatureAxis());
   }
 };
+} // namespace
 
-/// Partitions a training batch normalization whose batch is split.
-struct BatchNormTrainingShardingModel
-    : public BatchNormShardingModelBase<BatchNormTrainingShardingModel,
-                                        BatchNormTrainingOp> {
+//===----------------------------------------------------------------------===//
+// norm.batch_norm_training, norm.inplace_abn
+//===----------------------------------------------------------------------===//
+
+/// Maps the output (and residual sum) of `bn` to the local shard normalized
+/// with the global statistics: for batch_norm_training,
+/// norm.batch_norm_inference.
+static void buildNormalizedShard(OpBuilder &b, Location loc,
+                                 BatchNormTrainingOp bn, const IRMapping &local,
+                                 const GlobalStatistics &stats,
+                                 IRMapping &partitionMap) {
+  Value input = local.lookup(bn.getInput());
+  Value residualSum = bn.getResidualSum();
+  auto normalized = BatchNormInferenceOp::create(
+      b, loc, input.getType(), residualSum ? input.getType() : Type(), input,
+      stats.mean, stats.var, lookupLocal(local, bn.getWeight()),
+      lookupLocal(local, bn.getBias()), lookupLocal(local, bn.getResidual()),
+      bn.getFeatureAxisAttr(), bn.getEpsilonAttr(), bn.getActivationAttr());
+  partitionMap.map(bn.getOutput(), normalized.getOutput());
+  if (residualSum)
+    partitionMap.map(residualSum, normalized.getResidualSum());
+}
+
+/// InPlace-ABN Sync: `act((x - mean) * (rstd * w) + b)` as a linalg.generic
+/// whose init is the local shard and which reads x through it, as
+/// NormToLinalg lowers norm.inplace_abn, so that after bufferization y
+/// overwrites x here too. (norm.batch_norm_inference would allocate y.)
+static void buildNormalizedShard(OpBuilder &b, Location loc, InplaceABNOp abn,
+                                 const IRMapping &local,
+                                 const GlobalStatistics &stats,
+                                 IRMapping &partitionMap) {
+  MLIRContext *context = b.getContext();
+  Value input = local.lookup(abn.getInput());
+  auto inputType = cast<RankedTensorType>(input.getType());
+  Type elementType = inputType.getElementType();
+  Type type = cast<RankedTensorType>(stats.rstd.getType()).getElementType();
+  Value scale = stats.rstd;
+  if (Value weight = lookupLocal(local, abn.getWeight()))
+    scale = buildChannelwise(
+        b, loc, stats.rstd, type, ValueRange{stats.rstd, weight},
+        [&](OpBuilder &nb, Location nloc, ValueRange args) -> Value {
+          return arith::MulFOp::create(nb, nloc, args[0],
+                                       castFloat(nb, nloc, args[1], type));
+        });
+  SmallVector<Value> inputs = {stats.mean, scale};
+  Value bias = lookupLocal(local, abn.getBias());
+  if (bias)
+    inputs.push_back(bias);
+  int64_t rank = inputType.getRank();
+  AffineMap channel = AffineMap::get(
+      rank, 0, getAffineDimExpr(abn.getFeatureAxis(), context), context);
+  SmallVector<AffineMap> maps(inputs.size(), channel);
+  maps.push_back(AffineMap::getMultiDimIdentityMap(rank, context));
+  ActivationAttr activation = abn.getActivationAttr();
+  auto generic = linalg::GenericOp::create(
+      b, loc, TypeRange{inputType}, inputs, ValueRange{input}, maps,
+      SmallVector<utils::IteratorType>(rank, utils::IteratorType::parallel),
+      [&](OpBuilder &nb, Location nloc, ValueRange args) {
+        Value x = castFloat(nb, nloc, args.back(), type);
+        Value value = arith::MulFOp::create(
+            nb, nloc, arith::SubFOp::create(nb, nloc, x, args[0]), args[1]);
+        if (bias)
+          value = arith::AddFOp::create(nb, nloc, value,
+                                        castFloat(nb, nloc, args[2], type));
+        value = buildActivation(nb, nloc, value, activation);
+        linalg::YieldOp::create(nb, nloc,
+                                castFloat(nb, nloc, value, elementType));
+      });
+  partitionMap.map(abn.getOutput(), generic.getResult(0));
+}
+
+namespace {
+/// Partitions a training batch normalization (batch_norm_training or
+/// inplace_abn) whose batch is split.
+template <typename OpTy>
+struct TrainingBatchNormShardingModel
+    : public BatchNormShardingModelBase<TrainingBatchNormShardingModel<OpTy>,
+                                        OpTy> {
 
   LogicalResult partition(Operation *op, ArrayRef<Value> partitionedOperands,
                           ArrayRef<Sharding> operandShardings,
@@ -269,7 +482,7 @@ struct BatchNormTrainingShardingModel
                           IRMapping &partitionMap,
                           SymbolTableCollection &symbolTable,
                           OpBuilder &builder) const {
-    auto bn = cast<BatchNormTrainingOp>(op);
+    auto bn = cast<OpTy>(op);
     int64_t featureAxis = bn.getFeatureAxis();
     FailureOr<SmallVector<GridAxis>> axes = checkShardings(
         op, bn.getInput(), featureAxis, operandShardings, resultShardings);
@@ -280,112 +493,62 @@ struct BatchNormTrainingShardingModel
     StringRef grid = operandShardings[0].getGrid();
     IRMapping local = mapOperands(op, partitionedOperands);
     Location loc = op->getLoc();
-    OpBuilder &b = builder;
 
-    // Local partial statistics, in the statistics type.
-    Value input = local.lookup(bn.getInput());
-    auto statsType = cast<RankedTensorType>(bn.getSavedMean().getType());
-    Type type = statsType.getElementType();
-    auto countType = RankedTensorType::get({}, type);
-    auto partial =
-        BatchStatsOp::create(b, loc, countType, statsType, statsType, input,
-                             b.getI64IntegerAttr(featureAxis));
-    Value localCount = partial.getCount(), localMean = partial.getMean();
-
-    // Global count, mean and centred second moment.
-    Value count = allReduceSum(b, loc, localCount, grid, *axes);
-    Value localSum = buildChannelwise(
-        b, loc, localMean, type, ValueRange{localCount, localMean},
-        [](OpBuilder &nb, Location nloc, ValueRange args) -> Value {
-          return arith::MulFOp::create(nb, nloc, args[0], args[1]);
-        });
-    Value sum = allReduceSum(b, loc, localSum, grid, *axes);
-    Value mean = buildChannelwise(
-        b, loc, sum, type, ValueRange{sum, count},
-        [](OpBuilder &nb, Location nloc, ValueRange args) -> Value {
-          return arith::DivFOp::create(nb, nloc, args[0], args[1]);
-        });
-    Value localM2 = buildChannelwise(
-        b, loc, localMean, type,
-        ValueRange{partial.getM2(), localCount, localMean, mean},
-        [](OpBuilder &nb, Location nloc, ValueRange args) -> Value {
-          Value delta = arith::SubFOp::create(nb, nloc, args[2], args[3]);
-          Value shift = arith::MulFOp::create(
-              nb, nloc, args[1], arith::MulFOp::create(nb, nloc, delta, delta));
-          return arith::AddFOp::create(nb, nloc, args[0], shift);
-        });
-    Value m2 = allReduceSum(b, loc, localM2, grid, *axes);
-    Value var = buildChannelwise(
-        b, loc, m2, type, ValueRange{m2, count},
-        [](OpBuilder &nb, Location nloc, ValueRange args) -> Value {
-          return arith::DivFOp::create(nb, nloc, args[0], args[1]);
-        });
-    double epsilon = bn.getEpsilon().convertToDouble();
-    Value rstd = buildChannelwise(
-        b, loc, var, type, ValueRange{var},
-        [&](OpBuilder &nb, Location nloc, ValueRange args) -> Value {
-          Value eps = floatConstant(nb, nloc, type, epsilon);
-          return math::RsqrtOp::create(
-              nb, nloc, arith::AddFOp::create(nb, nloc, args[0], eps));
-        });
-
-    // Normalize the local shard with the global statistics.
-    Value residualSum = bn.getResidualSum();
-    auto normalized = BatchNormInferenceOp::create(
-        b, loc, input.getType(), residualSum ? input.getType() : Type(), input,
-        mean, var, lookupLocal(local, bn.getWeight()),
-        lookupLocal(local, bn.getBias()), lookupLocal(local, bn.getResidual()),
-        bn.getFeatureAxisAttr(), bn.getEpsilonAttr(), bn.getActivationAttr());
-
-    // running = (1 - momentum) * running + momentum * batch, in the
-    // statistics type, stored in the running statistics' type.
-    double momentum = bn.getMomentum().convertToDouble();
-    auto update = [&](Value running, Value batch) {
-      Type runningType =
-          cast<RankedTensorType>(running.getType()).getElementType();
-      return buildChannelwise(
-          b, loc, running, runningType, ValueRange{running, batch},
-          [&](OpBuilder &nb, Location nloc, ValueRange args) -> Value {
-            Value old = castFloat(nb, nloc, args[0], type);
-            Value keep = floatConstant(nb, nloc, type, 1.0 - momentum);
-            Value take = floatConstant(nb, nloc, type, momentum);
-            Value sum = arith::AddFOp::create(
-                nb, nloc, arith::MulFOp::create(nb, nloc, keep, old),
-                arith::MulFOp::create(nb, nloc, take, args[1]));
-            return castFloat(nb, nloc, sum, runningType);
-          });
-    };
-    // The unbiased variance M2 / (N - 1).
-    Value unbiased = buildChannelwise(
-        b, loc, m2, type, ValueRange{m2, count},
-        [&](OpBuilder &nb, Location nloc, ValueRange args) -> Value {
-          Value one = floatConstant(nb, nloc, type, 1.0);
-          return arith::DivFOp::create(
-              nb, nloc, args[0], arith::SubFOp::create(nb, nloc, args[1], one));
-        });
-
-    partitionMap.map(bn.getOutput(), normalized.getOutput());
-    partitionMap.map(bn.getSavedMean(), mean);
-    partitionMap.map(bn.getSavedRstd(), rstd);
-    partitionMap.map(bn.getNewRunningMean(),
-                     update(local.lookup(bn.getRunningMean()), mean));
-    partitionMap.map(bn.getNewRunningVar(),
-                     update(local.lookup(bn.getRunningVar()), unbiased));
-    if (residualSum)
-      partitionMap.map(residualSum, normalized.getResidualSum());
+    GlobalStatistics stats = buildGlobalStatistics(
+        builder, loc, local.lookup(bn.getInput()),
+        cast<RankedTensorType>(bn.getSavedMean().getType()), featureAxis,
+        bn.getEpsilon().convertToDouble(), grid, *axes);
+    buildNormalizedShard(builder, loc, bn, local, stats, partitionMap);
+    mapStatisticsResults(builder, loc, bn, local, stats, partitionMap);
     return success();
   }
 };
+} // namespace
 
 //===----------------------------------------------------------------------===//
-// norm.batch_norm_grad
+// norm.batch_norm_grad, norm.inplace_abn_grad
 //===----------------------------------------------------------------------===//
 
-/// Partitions the backward of a training batch normalization whose batch is
-/// split.
+/// A copy of `grad` on the local shard, with grad_weight and grad_bias of
+/// `paramType` (none when null), in the micro-batch form when `sumDpre`,
+/// `sumDpreXhat` and `count` are given.
+static BatchNormGradOp buildLocalGrad(OpBuilder &b, Location loc,
+                                      BatchNormGradOp grad,
+                                      const IRMapping &local, Type paramType,
+                                      Value sumDpre, Value sumDpreXhat,
+                                      Value count) {
+  Value input = local.lookup(grad.getInput());
+  return BatchNormGradOp::create(
+      b, loc, input.getType(), paramType, paramType,
+      local.lookup(grad.getGradOutput()), input,
+      lookupLocal(local, grad.getResidual()), local.lookup(grad.getMean()),
+      local.lookup(grad.getRstd()), lookupLocal(local, grad.getWeight()),
+      lookupLocal(local, grad.getBias()),
+      lookupLocal(local, grad.getResidualSumGrad()), sumDpre, sumDpreXhat,
+      count, grad.getFeatureAxisAttr(), grad.getActivationAttr());
+}
+
+static InplaceABNGradOp buildLocalGrad(OpBuilder &b, Location loc,
+                                       InplaceABNGradOp grad,
+                                       const IRMapping &local, Type paramType,
+                                       Value sumDpre, Value sumDpreXhat,
+                                       Value count) {
+  Value output = local.lookup(grad.getOutput());
+  return InplaceABNGradOp::create(
+      b, loc, output.getType(), paramType, paramType,
+      local.lookup(grad.getGradOutput()), output, local.lookup(grad.getRstd()),
+      lookupLocal(local, grad.getWeight()), lookupLocal(local, grad.getBias()),
+      sumDpre, sumDpreXhat, count, grad.getFeatureAxisAttr(),
+      grad.getActivationAttr());
+}
+
+namespace {
+/// Partitions the backward of a training batch normalization
+/// (batch_norm_grad or inplace_abn_grad) whose batch is split.
+template <typename OpTy>
 struct BatchNormGradShardingModel
-    : public BatchNormShardingModelBase<BatchNormGradShardingModel,
-                                        BatchNormGradOp> {
+    : public BatchNormShardingModelBase<BatchNormGradShardingModel<OpTy>,
+                                        OpTy> {
 
   LogicalResult partition(Operation *op, ArrayRef<Value> partitionedOperands,
                           ArrayRef<Sharding> operandShardings,
@@ -393,10 +556,10 @@ struct BatchNormGradShardingModel
                           IRMapping &partitionMap,
                           SymbolTableCollection &symbolTable,
                           OpBuilder &builder) const {
-    auto grad = cast<BatchNormGradOp>(op);
+    auto grad = cast<OpTy>(op);
     int64_t featureAxis = grad.getFeatureAxis();
     FailureOr<SmallVector<GridAxis>> axes = checkShardings(
-        op, grad.getInput(), featureAxis, operandShardings, resultShardings);
+        op, getBatchData(grad), featureAxis, operandShardings, resultShardings);
     if (failed(axes))
       return failure();
     if (axes->empty())
@@ -409,48 +572,20 @@ struct BatchNormGradShardingModel
     IRMapping local = mapOperands(op, partitionedOperands);
     Location loc = op->getLoc();
     OpBuilder &b = builder;
-
-    Value gradOutput = local.lookup(grad.getGradOutput());
-    Value input = local.lookup(grad.getInput());
-    Value residual = lookupLocal(local, grad.getResidual());
-    Value mean = local.lookup(grad.getMean());
-    Value rstd = local.lookup(grad.getRstd());
-    Value weight = lookupLocal(local, grad.getWeight());
-    Value bias = lookupLocal(local, grad.getBias());
-    Value residualSumGrad = lookupLocal(local, grad.getResidualSumGrad());
-    auto statsType = cast<RankedTensorType>(grad.getMean().getType());
-    Type type = statsType.getElementType();
+    auto statsType = cast<RankedTensorType>(grad.getRstd().getType());
 
     // Local sums of dpre (grad_bias) and dpre * xhat (grad_weight); the
     // local grad_input is dead and folds away.
-    auto partial = BatchNormGradOp::create(
-        b, loc, input.getType(), statsType, statsType, gradOutput, input,
-        residual, mean, rstd, weight, bias, residualSumGrad, Value(), Value(),
-        Value(), grad.getFeatureAxisAttr(), grad.getActivationAttr());
+    OpTy partial = buildLocalGrad(b, loc, grad, local, statsType, Value(),
+                                  Value(), Value());
     Value sumDpre = allReduceSum(b, loc, partial.getGradBias(), grid, *axes);
     Value sumDpreXhat =
         allReduceSum(b, loc, partial.getGradWeight(), grid, *axes);
-
-    // The element count of a channel over the whole batch.
-    Value localCount = arith::ConstantIndexOp::create(b, loc, 1);
-    auto inputType = cast<RankedTensorType>(input.getType());
-    for (int64_t dim = 0; dim < inputType.getRank(); ++dim)
-      if (dim != featureAxis)
-        localCount = arith::MulIOp::create(
-            b, loc, localCount, tensor::DimOp::create(b, loc, input, dim));
-    Value localCountFloat = arith::UIToFPOp::create(
-        b, loc, type,
-        arith::IndexCastUIOp::create(b, loc, b.getI64Type(), localCount));
-    Value count = allReduceSum(
-        b, loc,
-        tensor::FromElementsOp::create(b, loc, RankedTensorType::get({}, type),
-                                       localCountFloat),
-        grid, *axes);
-
-    auto full = BatchNormGradOp::create(
-        b, loc, input.getType(), Type(), Type(), gradOutput, input, residual,
-        mean, rstd, weight, bias, residualSumGrad, sumDpre, sumDpreXhat, count,
-        grad.getFeatureAxisAttr(), grad.getActivationAttr());
+    Value count =
+        buildGlobalCount(b, loc, local.lookup(getBatchData(grad)), featureAxis,
+                         statsType.getElementType(), grid, *axes);
+    OpTy full = buildLocalGrad(b, loc, grad, local, Type(), sumDpre,
+                               sumDpreXhat, count);
 
     partitionMap.map(grad.getGradInput(), full.getGradInput());
     if (Value gradWeight = grad.getGradWeight())
@@ -460,11 +595,13 @@ struct BatchNormGradShardingModel
     return success();
   }
 };
+} // namespace
 
 //===----------------------------------------------------------------------===//
 // mpi.allreduce
 //===----------------------------------------------------------------------===//
 
+namespace {
 /// The memory effects of mpi.allreduce, which MLIR 22 leaves undeclared: it
 /// reads the send buffer and writes the receive buffer. The buffer
 /// deallocation pipeline rejects ops on memrefs with unknown effects, and
@@ -496,9 +633,14 @@ void mlir::norm::registerSyncBatchNormShardingModels(
     context->appendDialectRegistry(dependencies);
     for (StringRef name : dependencies.getDialectNames())
       context->getOrLoadDialect(name);
-    BatchNormTrainingOp::attachInterface<BatchNormTrainingShardingModel>(
+    BatchNormTrainingOp::attachInterface<
+        TrainingBatchNormShardingModel<BatchNormTrainingOp>>(*context);
+    InplaceABNOp::attachInterface<TrainingBatchNormShardingModel<InplaceABNOp>>(
         *context);
-    BatchNormGradOp::attachInterface<BatchNormGradShardingModel>(*context);
+    BatchNormGradOp::attachInterface<
+        BatchNormGradShardingModel<BatchNormGradOp>>(*context);
+    InplaceABNGradOp::attachInterface<
+        BatchNormGradShardingModel<InplaceABNGradOp>>(*context);
   });
   registry.addExtension(+[](MLIRContext *context, mpi::MPIDialect *) {
     mpi::AllReduceOp::attachInterface<AllReduceMemoryEffectsModel>(*context);

@@ -108,7 +108,8 @@ def as_contiguous(arr, dtype: np.dtype) -> np.ndarray:
             arr = f32_to_bf16(arr)  # bf16 without ml_dtypes
         else:
             arr = arr.astype(dtype)
-    return np.ascontiguousarray(arr)
+    # Not np.ascontiguousarray: it turns a 0-d array (tensor<f32>) into 1-d.
+    return np.require(arr, requirements="C")
 
 
 def to_descriptor(arr: np.ndarray):

@@ -245,6 +245,37 @@ def test_scalar_result(build):
     assert mod.first(x, 3) == pytest.approx(4.5)
 
 
+SCALE_BY_TENSOR = """
+#id = affine_map<(d0) -> (d0)>
+#scalar = affine_map<(d0) -> ()>
+func.func @scale(%x: tensor<?xf32>, %s: tensor<f32>) -> tensor<?xf32>
+    attributes {llvm.emit_c_interface} {
+  %c0 = arith.constant 0 : index
+  %n = tensor.dim %x, %c0 : tensor<?xf32>
+  %out = tensor.empty(%n) : tensor<?xf32>
+  %r = linalg.generic {indexing_maps = [#id, #scalar, #id], iterator_types = ["parallel"]}
+      ins(%x, %s : tensor<?xf32>, tensor<f32>) outs(%out : tensor<?xf32>) {
+  ^bb0(%a: f32, %b: f32, %o: f32):
+    %m = arith.mulf %a, %b : f32
+    linalg.yield %m : f32
+  } -> tensor<?xf32>
+  return %r : tensor<?xf32>
+}
+"""
+
+
+def test_rank0_tensor_argument(build):
+    """A tensor<f32> argument takes a 0-d array (np.ascontiguousarray made
+    it 1-d, refused as a shape mismatch), in either dtype."""
+    mod = build(SCALE_BY_TENSOR)
+    x = np.arange(4, dtype=np.float32)
+    np.testing.assert_array_equal(mod.scale(x, np.array(2.5, np.float32)),
+                                  2.5 * x)
+    np.testing.assert_array_equal(mod.scale(x, np.array(2.0)), 2.0 * x)
+    with pytest.raises(ValueError, match="does not match"):
+        mod.scale(x, np.array([2.0], np.float32))
+
+
 # Functions named like libc symbols: `step` (regexp.h; libc's locks a mutex
 # and hung), `index` (strings.h) and `time` (time.h). The result is
 # allocated: the wrapper then calls the function (a tied result can be

@@ -14,8 +14,10 @@ Build a function argument by argument and op by op, then return values::
 Every op of the norm dialect has a method (layer_norm, rms_norm,
 batch_norm_inference, batch_norm_training, inplace_abn, group_norm,
 spectral_norm, moments, min_max, standardize, min_max_scale,
-image_normalize); result types are inferred from the operand types with the
-rules of include/norm/Dialect/Norm/IR/NormOps.td. Shapes use ``None`` for
+image_normalize; the backward ops layer_norm_grad, rms_norm_grad,
+batch_norm_grad, group_norm_grad, inplace_abn_grad; batch_stats and
+batch_stats_merge); result types are inferred from the operand types with
+the rules of include/norm/Dialect/Norm/IR/NormOps.td. Shapes use ``None`` for
 dynamic dimensions.
 
 The function carries ``llvm.emit_c_interface``. With ``ret(...,
@@ -185,6 +187,8 @@ class FunctionBuilder:
             raise ValueError(f"bad function name {name!r}")
         self.name = name
         self.args: List[Value] = []
+        #: Arguments the compiled function must not write (see `arg`).
+        self._read_only: set = set()
         self.results: List[Value] = []
         self._lines: List[str] = []
         self._counter = 0
@@ -192,12 +196,19 @@ class FunctionBuilder:
 
     # -- Structure ------------------------------------------------------------
 
-    def arg(self, type_: TensorType, name: Optional[str] = None) -> Value:
-        """Add a function argument of `type_`."""
+    def arg(self, type_: TensorType, name: Optional[str] = None, *,
+            writable: bool = True) -> Value:
+        """Add a function argument of `type_`. With `writable` False the
+        argument carries `bufferization.writable = false`: bufferization
+        then never reuses its buffer for a result, even where an op writes
+        in place (inplace_abn over x, inplace_abn_grad over dy), so the
+        caller's array is left as it was."""
         if self._done:
             raise RuntimeError("function already returned")
         v = Value(f"%{name or 'arg'}{len(self.args)}", type_)
         self.args.append(v)
+        if not writable:
+            self._read_only.add(v.name)
         return v
 
     def _fresh(self) -> str:
@@ -237,7 +248,10 @@ class FunctionBuilder:
         """The `func.func` text (call after `ret`)."""
         if not self._done:
             raise RuntimeError("call ret() first")
-        args = ", ".join(f"{a}: {a.type}" for a in self.args)
+        args = ", ".join(
+            f"{a}: {a.type}" + (" {bufferization.writable = false}"
+                                if a.name in self._read_only else "")
+            for a in self.args)
         rtypes = ", ".join(str(r.type) for r in self.results)
         body = "\n".join("  " + line for line in self._lines)
         rvals = ", ".join(str(r) for r in self.results)
@@ -387,6 +401,182 @@ class FunctionBuilder:
         types += self._residual_sum(x, residual, residual_sum)
         if residual_sum:
             text += f" residual_sum({x.type})"
+        return self._op(text, types)
+
+    # -- Backward (docs/training.md) ------------------------------------------
+
+    @staticmethod
+    def _grad_results(x: Value, weight: Optional[Value], bias: Optional[Value],
+                      param_shape, grad_weight: bool, grad_bias: bool,
+                      has_bias: bool = True):
+        """The ` grad_weight(T) grad_bias(T)` suffix and the result types:
+        grad_input like x, the parameter gradients of the parameter's type
+        (the statistics type and `param_shape` without one)."""
+        types, text = [x.type], ""
+        for wanted, param, keyword in ((grad_weight, weight, "grad_weight"),
+                                       (grad_bias, bias, "grad_bias")):
+            if not wanted:
+                continue
+            if keyword == "grad_bias" and not has_bias:
+                raise ValueError("this op has no grad_bias")
+            t = param.type if param is not None else TensorType(
+                param_shape, stats_dtype(x.type.dtype))
+            text += f" {keyword}({t})"
+            types.append(t)
+        return text, types
+
+    @staticmethod
+    def _micro_batch(batch_grad_sums, count) -> str:
+        """The micro-batch form's ` batch_grad_sums(...) count(...)`."""
+        if (batch_grad_sums is None) != (count is None):
+            raise ValueError("batch_grad_sums and count go together")
+        if batch_grad_sums is None:
+            return ""
+        sum_dpre, sum_dpre_xhat = batch_grad_sums
+        return (f" batch_grad_sums({sum_dpre}, {sum_dpre_xhat} : "
+                f"{sum_dpre.type}, {sum_dpre_xhat.type}) "
+                f"count({count} : {count.type})")
+
+    def layer_norm_grad(self, dy: Value, x: Value, mean: Value, rstd: Value,
+                        axes: Sequence[int] = (-1,), *,
+                        weight: Optional[Value] = None,
+                        bias: Optional[Value] = None,
+                        residual: Optional[Value] = None,
+                        residual_sum_grad: Optional[Value] = None,
+                        activation: Activation = None,
+                        grad_weight: bool = False, grad_bias: bool = False):
+        """norm.layer_norm_grad from the forward's input and its (mean,
+        rstd). Returns grad_input [, grad_weight] [, grad_bias]."""
+        _check_float(x, "layer_norm_grad input")
+        ax = _axes(axes, x.type.rank)
+        suffix, types = self._grad_results(
+            x, weight, bias, [x.type.shape[a] for a in ax], grad_weight,
+            grad_bias)
+        text = (f"norm.layer_norm_grad {dy}, {x}"
+                f"{_opt_operand('residual', residual)} mean({mean} : "
+                f"{mean.type}) rstd({rstd} : {rstd.type})"
+                f"{_opt_operand('weight', weight)}{_opt_operand('bias', bias)}"
+                f"{_opt_operand('residual_sum_grad', residual_sum_grad)}"
+                f" axes = {ax}{_activation(activation)} : {x.type}{suffix}")
+        return self._op(text, types)
+
+    def rms_norm_grad(self, dy: Value, x: Value, rstd: Value,
+                      axes: Sequence[int] = (-1,), *,
+                      weight: Optional[Value] = None,
+                      residual: Optional[Value] = None,
+                      residual_sum_grad: Optional[Value] = None,
+                      weight_offset: Optional[float] = None,
+                      activation: Activation = None,
+                      grad_weight: bool = False):
+        """norm.rms_norm_grad. Returns grad_input [, grad_weight]."""
+        _check_float(x, "rms_norm_grad input")
+        ax = _axes(axes, x.type.rank)
+        suffix, types = self._grad_results(
+            x, weight, None, [x.type.shape[a] for a in ax], grad_weight,
+            False)
+        text = (f"norm.rms_norm_grad {dy}, {x}"
+                f"{_opt_operand('residual', residual)} rstd({rstd} : "
+                f"{rstd.type}){_opt_operand('weight', weight)}"
+                f"{_opt_operand('residual_sum_grad', residual_sum_grad)}"
+                f" axes = {ax}{_opt_attr('weight_offset', weight_offset)}"
+                f"{_activation(activation)} : {x.type}{suffix}")
+        return self._op(text, types)
+
+    def batch_norm_grad(self, dy: Value, x: Value, mean: Value, rstd: Value,
+                        *, weight: Optional[Value] = None,
+                        bias: Optional[Value] = None,
+                        residual: Optional[Value] = None,
+                        residual_sum_grad: Optional[Value] = None,
+                        batch_grad_sums: Optional[Tuple[Value, Value]] = None,
+                        count: Optional[Value] = None, feature_axis: int = 1,
+                        activation: Activation = None,
+                        grad_weight: bool = False, grad_bias: bool = False):
+        """norm.batch_norm_grad from the forward's input and its saved
+        (mean, rstd); with `batch_grad_sums=(sum_dpre, sum_dpre_xhat)` and
+        `count`, the micro-batch form. Returns grad_input [, grad_weight]
+        [, grad_bias]."""
+        _check_float(x, "batch_norm_grad input")
+        fa = _axis(feature_axis, x.type.rank)
+        suffix, types = self._grad_results(
+            x, weight, bias, [x.type.shape[fa]], grad_weight, grad_bias)
+        text = (f"norm.batch_norm_grad {dy}, {x}"
+                f"{_opt_operand('residual', residual)} mean({mean} : "
+                f"{mean.type}) rstd({rstd} : {rstd.type})"
+                f"{_opt_operand('weight', weight)}{_opt_operand('bias', bias)}"
+                f"{_opt_operand('residual_sum_grad', residual_sum_grad)}"
+                f"{self._micro_batch(batch_grad_sums, count)}"
+                f"{' feature_axis = %d' % fa if fa != 1 else ''}"
+                f"{_activation(activation)} : {x.type}{suffix}")
+        return self._op(text, types)
+
+    def group_norm_grad(self, dy: Value, x: Value, mean: Value, rstd: Value,
+                        groups: int, *, weight: Optional[Value] = None,
+                        bias: Optional[Value] = None,
+                        residual: Optional[Value] = None,
+                        residual_sum_grad: Optional[Value] = None,
+                        channel_axis: int = 1, activation: Activation = None,
+                        grad_weight: bool = False, grad_bias: bool = False):
+        """norm.group_norm_grad from the forward's input and its (mean,
+        rstd) of shape [N, groups]. Returns grad_input [, grad_weight]
+        [, grad_bias]."""
+        _check_float(x, "group_norm_grad input")
+        ca = _axis(channel_axis, x.type.rank)
+        suffix, types = self._grad_results(
+            x, weight, bias, [x.type.shape[ca]], grad_weight, grad_bias)
+        text = (f"norm.group_norm_grad {dy}, {x}"
+                f"{_opt_operand('residual', residual)} mean({mean} : "
+                f"{mean.type}) rstd({rstd} : {rstd.type})"
+                f"{_opt_operand('weight', weight)}{_opt_operand('bias', bias)}"
+                f"{_opt_operand('residual_sum_grad', residual_sum_grad)}"
+                f" groups = {int(groups)}"
+                f"{' channel_axis = %d' % ca if ca != 1 else ''}"
+                f"{_activation(activation)} : {x.type}{suffix}")
+        return self._op(text, types)
+
+    def inplace_abn_grad(self, dy: Value, y: Value, rstd: Value, *,
+                         weight: Optional[Value] = None,
+                         bias: Optional[Value] = None,
+                         batch_grad_sums: Optional[Tuple[Value, Value]] = None,
+                         count: Optional[Value] = None, feature_axis: int = 1,
+                         activation: Activation = None,
+                         grad_weight: bool = False, grad_bias: bool = False):
+        """norm.inplace_abn_grad from the forward's output `y` and saved
+        rstd (the activation is inverted); with `batch_grad_sums` and
+        `count`, the micro-batch form. Returns grad_input [, grad_weight]
+        [, grad_bias]."""
+        _check_float(y, "inplace_abn_grad output")
+        fa = _axis(feature_axis, y.type.rank)
+        suffix, types = self._grad_results(
+            y, weight, bias, [y.type.shape[fa]], grad_weight, grad_bias)
+        text = (f"norm.inplace_abn_grad {dy}, {y} rstd({rstd} : {rstd.type})"
+                f"{_opt_operand('weight', weight)}{_opt_operand('bias', bias)}"
+                f"{self._micro_batch(batch_grad_sums, count)}"
+                f"{' feature_axis = %d' % fa if fa != 1 else ''}"
+                f"{_activation(activation)} : {y.type}{suffix}")
+        return self._op(text, types)
+
+    # -- Micro-batch statistics (gradient accumulation) ------------------------
+
+    def batch_stats(self, x: Value, *, feature_axis: int = 1):
+        """norm.batch_stats: (count, mean, m2) of a micro-batch per channel
+        (count rank 0; statistics type)."""
+        _check_float(x, "batch_stats input")
+        fa = _axis(feature_axis, x.type.rank)
+        st = stats_dtype(x.type.dtype)
+        count, mean = TensorType([], st), TensorType([x.type.shape[fa]], st)
+        text = (f"norm.batch_stats {x}"
+                f"{' feature_axis = %d' % fa if fa != 1 else ''} : {x.type} "
+                f"-> {count}, {mean}")
+        return self._op(text, [count, mean, mean])
+
+    def batch_stats_merge(self, a: Tuple[Value, Value, Value],
+                          b: Tuple[Value, Value, Value], *, var: bool = False):
+        """norm.batch_stats_merge of two parts' (count, mean, m2) (Chan's
+        update). Returns (count, mean, m2 [, var])."""
+        (na, ma, qa), (nb, mb, qb) = a, b
+        types = [na.type, ma.type, ma.type] + ([ma.type] if var else [])
+        text = (f"norm.batch_stats_merge {na}, {ma}, {qa}, {nb}, {mb}, {qb} : "
+                f"{na.type}, {ma.type}{f' var({ma.type})' if var else ''}")
         return self._op(text, types)
 
     # -- Weight normalization ------------------------------------------------

@@ -144,7 +144,10 @@ def run_op(name: str, build: Build, inputs: Sequence, out=None,
 
     def make(dynamic: bool) -> FunctionBuilder:
         fb = FunctionBuilder(name)
-        vals = [None if a is None else fb.arg(TensorType.of(a, dynamic))
+        # Inputs read-only: an op lowered in place (inplace_abn,
+        # inplace_abn_grad) writes its `out` array, never an input.
+        vals = [None if a is None else fb.arg(TensorType.of(a, dynamic),
+                                              writable=False)
                 for a in arrays]
         results = build(fb, vals)
         if isinstance(results, Value):
@@ -293,6 +296,154 @@ def spectral_norm(weight, u, *, dim: int = 0,
         return fb.spectral_norm(v[0], v[1], dim=dim,
                                 power_iterations=power_iterations, eps=eps)
     return tuple(run_op("spectral_norm", build, [weight, u], out))
+
+
+# -- Backward (docs/training.md) -------------------------------------------
+
+
+def _grads(results, wanted):
+    """(grad_input, grad_weight, grad_bias) with None where not wanted."""
+    results = list(results)
+    out = [results.pop(0)]
+    for w in wanted:
+        out.append(results.pop(0) if w else None)
+    return tuple(out)
+
+
+def _want(flag: Optional[bool], param) -> bool:
+    return param is not None if flag is None else bool(flag)
+
+
+def layer_norm_grad(dy, x, mean, rstd, weight=None, bias=None, *,
+                    axes: Sequence[int] = (-1,), activation: Activation = None,
+                    residual=None, residual_sum_grad=None,
+                    grad_weight: Optional[bool] = None,
+                    grad_bias: Optional[bool] = None, out=None):
+    """Backward of layer_norm from its input and saved (mean, rstd) (the
+    `return_stats` results). Returns (grad_input, grad_weight, grad_bias);
+    the parameter gradients are computed when the parameter is given (or
+    when asked for) and None otherwise."""
+    gw, gb = _want(grad_weight, weight), _want(grad_bias, bias)
+
+    def build(fb, v):
+        return fb.layer_norm_grad(v[0], v[1], v[2], v[3], axes, weight=v[4],
+                                  bias=v[5], residual=v[6],
+                                  residual_sum_grad=v[7],
+                                  activation=activation, grad_weight=gw,
+                                  grad_bias=gb)
+    return _grads(run_op("layer_norm_grad", _tuple(build),
+                         [dy, x, mean, rstd, weight, bias, residual,
+                          residual_sum_grad], out), (gw, gb))
+
+
+def rms_norm_grad(dy, x, rstd, weight=None, *, axes: Sequence[int] = (-1,),
+                  weight_offset: Optional[float] = None,
+                  activation: Activation = None, residual=None,
+                  residual_sum_grad=None, grad_weight: Optional[bool] = None,
+                  out=None):
+    """Backward of rms_norm from its input and saved rstd. Returns
+    (grad_input, grad_weight or None)."""
+    gw = _want(grad_weight, weight)
+
+    def build(fb, v):
+        return fb.rms_norm_grad(v[0], v[1], v[2], axes, weight=v[3],
+                                residual=v[4], residual_sum_grad=v[5],
+                                weight_offset=weight_offset,
+                                activation=activation, grad_weight=gw)
+    return _grads(run_op("rms_norm_grad", _tuple(build),
+                         [dy, x, rstd, weight, residual, residual_sum_grad],
+                         out), (gw,))
+
+
+def batch_norm_grad(dy, x, mean, rstd, weight=None, bias=None, *,
+                    feature_axis: int = 1, activation: Activation = None,
+                    residual=None, residual_sum_grad=None,
+                    batch_grad_sums=None, count=None,
+                    grad_weight: Optional[bool] = None,
+                    grad_bias: Optional[bool] = None, out=None):
+    """Backward of batch_norm_training from its input and saved (mean,
+    rstd). With `batch_grad_sums=(sum_dpre, sum_dpre_xhat)` (the summed
+    grad_bias and grad_weight of every micro-batch) and `count` (elements
+    per channel of the whole batch, a 0-d array), the micro-batch form of
+    gradient accumulation. Returns (grad_input, grad_weight, grad_bias),
+    None where not computed."""
+    gw, gb = _want(grad_weight, weight), _want(grad_bias, bias)
+    sums = tuple(batch_grad_sums) if batch_grad_sums is not None else (None,
+                                                                        None)
+
+    def build(fb, v):
+        return fb.batch_norm_grad(
+            v[0], v[1], v[2], v[3], weight=v[4], bias=v[5], residual=v[6],
+            residual_sum_grad=v[7],
+            batch_grad_sums=None if v[8] is None else (v[8], v[9]),
+            count=v[10], feature_axis=feature_axis, activation=activation,
+            grad_weight=gw, grad_bias=gb)
+    return _grads(run_op("batch_norm_grad", _tuple(build),
+                         [dy, x, mean, rstd, weight, bias, residual,
+                          residual_sum_grad, *sums, count], out), (gw, gb))
+
+
+def group_norm_grad(dy, x, mean, rstd, groups: int, weight=None, bias=None,
+                    *, channel_axis: int = 1, activation: Activation = None,
+                    residual=None, residual_sum_grad=None,
+                    grad_weight: Optional[bool] = None,
+                    grad_bias: Optional[bool] = None, out=None):
+    """Backward of group_norm from its input and saved (mean, rstd) of shape
+    (N, groups). Returns (grad_input, grad_weight, grad_bias), None where not
+    computed."""
+    gw, gb = _want(grad_weight, weight), _want(grad_bias, bias)
+
+    def build(fb, v):
+        return fb.group_norm_grad(v[0], v[1], v[2], v[3], groups, weight=v[4],
+                                  bias=v[5], residual=v[6],
+                                  residual_sum_grad=v[7],
+                                  channel_axis=channel_axis,
+                                  activation=activation, grad_weight=gw,
+                                  grad_bias=gb)
+    return _grads(run_op("group_norm_grad", _tuple(build),
+                         [dy, x, mean, rstd, weight, bias, residual,
+                          residual_sum_grad], out), (gw, gb))
+
+
+def inplace_abn_grad(dy, y, rstd, weight=None, bias=None, *,
+                     feature_axis: int = 1, activation: Activation = None,
+                     batch_grad_sums=None, count=None,
+                     grad_weight: Optional[bool] = None,
+                     grad_bias: Optional[bool] = None, out=None):
+    """Backward of inplace_abn from its output `y` and saved rstd (x is not
+    needed: the activation is inverted). `batch_grad_sums` and `count` as
+    for batch_norm_grad. Returns (grad_input, grad_weight, grad_bias), None
+    where not computed; pass ``out=dy`` to write grad_input over dy."""
+    gw, gb = _want(grad_weight, weight), _want(grad_bias, bias)
+    sums = tuple(batch_grad_sums) if batch_grad_sums is not None else (None,
+                                                                        None)
+
+    def build(fb, v):
+        return fb.inplace_abn_grad(
+            v[0], v[1], v[2], weight=v[3], bias=v[4],
+            batch_grad_sums=None if v[5] is None else (v[5], v[6]),
+            count=v[7], feature_axis=feature_axis, activation=activation,
+            grad_weight=gw, grad_bias=gb)
+    return _grads(run_op("inplace_abn_grad", _tuple(build),
+                         [dy, y, rstd, weight, bias, *sums, count], out),
+                  (gw, gb))
+
+
+def batch_stats(x, *, feature_axis: int = 1, out=None):
+    """(count, mean, m2) of a micro-batch per channel: the element count of
+    a channel (0-d), its mean and sum((x - mean)^2)."""
+    return tuple(run_op("batch_stats",
+                        lambda fb, v: list(fb.batch_stats(
+                            v[0], feature_axis=feature_axis)), [x], out))
+
+
+def batch_stats_merge(a, b, *, return_var: bool = False, out=None):
+    """Chan's merge of two parts' (count, mean, m2) into the union's
+    (count, mean, m2 [, var = m2 / count])."""
+    def build(fb, v):
+        return list(fb.batch_stats_merge(tuple(v[:3]), tuple(v[3:]),
+                                         var=return_var))
+    return tuple(run_op("batch_stats_merge", build, [*a, *b], out))
 
 
 # -- Data normalization ------------------------------------------------------

@@ -42,9 +42,11 @@ PASS_SETS = [
     "--pass-pipeline=builtin.module(gpu.module(norm-nvvm-streaming-stores))",
     "--convert-norm-to-linalg|--canonicalize|--norm-fusion-report|"
     "--norm-tile-and-fuse-rows=tile-size=1",
-    # The norm ops' sharding models (SyncBatchNorm.cpp, ShardingModels.cpp).
+    # The norm ops' sharding models (SyncBatchNorm.cpp, ShardingModels.cpp),
+    # with the workaround for upstream's crash on unannotated arguments
+    # (norm-shard-annotate-arguments), as norm-lower-to-cpu{mpi=1} runs them.
     "--pass-pipeline=builtin.module(func.func(sharding-propagation,"
-    "shard-partition))",
+    "norm-shard-annotate-arguments,shard-partition))",
     "--norm-lower-to-cpu=mpi=1 openmp=0",
 ]
 CRASH_MARKS = ("Stack dump", "PLEASE submit", "Assertion", "runtime error",

@@ -78,6 +78,7 @@ static void addNormToLinalgPasses(OpPassManager &pm, bool lowerTosa) {
 /// BatchNorm run on their own samples), then the collectives to MPI calls.
 static void addShardToMPIPasses(OpPassManager &pm) {
   pm.addNestedPass<func::FuncOp>(shard::createShardingPropagation());
+  pm.addNestedPass<func::FuncOp>(createNormShardAnnotateArgumentsPass());
   pm.addNestedPass<func::FuncOp>(shard::createPartition());
   pm.addPass(createConvertShardToMPIPass());
   // The (private) grid is dead once partitioned; LLVM IR translation

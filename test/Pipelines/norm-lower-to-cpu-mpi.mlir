@@ -48,4 +48,23 @@ module attributes {dlti.map = #dlti.map<"MPI:Implementation" = "MPICH">} {
     %zs = shard.shard %z to %split : tensor<32x3x5xf32>
     return %zs : tensor<32x3x5xf32>
   }
+
+  // InPlace-ABN Sync's backward with the weight kept in the signature but
+  // unused (upstream shard-partition crashed on it before
+  // norm-shard-annotate-arguments): the sums and the count all-reduced.
+  // CHECK-LABEL: llvm.func @inplace_abn_sync_unused_weight(
+  // CHECK-COUNT-3: llvm.call @MPI_Allreduce
+  // CHECK-NOT:     llvm.call @MPI_Allreduce
+  // CHECK:         llvm.return
+  func.func @inplace_abn_sync_unused_weight(%dy: tensor<32x3xf32>, %y: tensor<32x3xf32>,
+                                            %r: tensor<3xf32>, %w: tensor<3xf32>)
+      -> tensor<32x3xf32> {
+    %split = shard.sharding @grid split_axes = [[0]] : !shard.sharding
+    %dys = shard.shard %dy to %split : tensor<32x3xf32>
+    %ys = shard.shard %y to %split : tensor<32x3xf32>
+    %dx = norm.inplace_abn_grad %dys, %ys rstd(%r : tensor<3xf32>) activation = elu
+        : tensor<32x3xf32>
+    %dxs = shard.shard %dx to %split : tensor<32x3xf32>
+    return %dxs : tensor<32x3xf32>
+  }
 }

@@ -603,4 +603,24 @@ def NormDecomposeAggregatesPass : Pass<"norm-decompose-aggregates"> {
   let dependentDialects = ["::mlir::linalg::LinalgDialect"];
 }
 
+def NormShardAnnotateArgumentsPass
+    : Pass<"norm-shard-annotate-arguments", "::mlir::func::FuncOp"> {
+  let summary = "Annotate as replicated the tensor arguments of a sharded "
+                "function that no shard.shard annotates";
+  let description = [{
+    MLIR 22's `shard-partition` crashes (a null dereference) on a function
+    that uses the shard dialect and has a tensor argument without a
+    `shard.shard` user, which `sharding-propagation` leaves so when nothing
+    with a sharding model uses it: an unused argument (a weight kept in the
+    signature but not passed to the op), or one only returned. Run after
+    `sharding-propagation`: each such argument gets a replicated
+    `shard.shard ... annotate_for_users` on the grid of the function's first
+    `shard.sharding`, which takes over its other uses. Functions without a
+    `shard.sharding` are left alone (shard-partition handles them). Part of
+    `norm-lower-to-cpu{mpi=1}`. Test: norm-shard-annotate-arguments.mlir
+    (lib/Dialect/Norm/Transforms/ShardAnnotateArguments.cpp).
+  }];
+  let dependentDialects = ["::mlir::shard::ShardDialect"];
+}
+
 #endif // NORM_DIALECT_NORM_TRANSFORMS_PASSES_TD

@@ -689,8 +689,9 @@ MinMaxScaleOp::reifyResultShapes(OpBuilder &builder,
 // ImageNormalizeOp
 //===----------------------------------------------------------------------===//
 
-static int64_t getImageChannelAxis(ImageLayout layout, int64_t rank) {
-  return layout == ImageLayout::NHWC ? rank - 1 : rank - 3;
+int64_t ImageNormalizeOp::getChannelAxis() {
+  int64_t rank = getInput().getType().getRank();
+  return getLayout() == ImageLayout::NHWC ? rank - 1 : rank - 3;
 }
 
 LogicalResult ImageNormalizeOp::verify() {
@@ -711,8 +712,7 @@ LogicalResult ImageNormalizeOp::verify() {
   if (failed(verifyShapedLike(*this, "result", getOutput().getType(),
                               inputType.getShape())))
     return failure();
-  int64_t channels =
-      inputType.getDimSize(getImageChannelAxis(getLayout(), rank));
+  int64_t channels = inputType.getDimSize(getChannelAxis());
   if (failed(
           verifyShapedLike(*this, "'mean'", getMean().getType(), {channels})))
     return failure();

@@ -12,6 +12,10 @@
 //   group_norm (+ grad)               every dimension but the batch (0)
 //   batch_norm_inference              none (elementwise with per-channel
 //                                     parameters, which follow the channel)
+//   standardize / min_max_scale       none (statistics indexed by the
+//                                     dimensions not in `axes`)
+//   image_normalize                   none (mean/std follow the channel)
+//   moments / min_max                 `axes` (the fitted dimensions)
 //
 // Values of the input's rank (outputs, residuals, LayerNorm's keep-dims
 // statistics) are indexed by every loop; weights, biases and their gradients
@@ -25,16 +29,23 @@
 // parameter gradients of the backward ops are sums over the whole batch and
 // are all-reduced over the grid axes that split it. A split normalized
 // dimension, which would need the statistics of several processes, is
-// refused with an error, as are halos and explicit shard sizes.
+// refused with an error, as are halos, explicit shard sizes and uneven
+// static splits. The fits are the exception: fitting a normalization on a
+// training split spread over processes is their point, so a split fitted
+// dimension is allowed and the processes' parts are combined
+// (FitShardingModel).
 //
 //===----------------------------------------------------------------------===//
 
 #include "norm/Dialect/Norm/Transforms/ShardingModels.h"
+#include "ShardingUtils.h"
 #include "norm/Dialect/Norm/IR/NormDialect.h"
 #include "norm/Dialect/Norm/IR/NormOps.h"
+#include "norm/Dialect/Norm/Utils/FloatUtils.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/Shard/IR/ShardDialect.h"
 #include "mlir/Dialect/Shard/IR/ShardOps.h"
 #include "mlir/Dialect/Shard/Interfaces/ShardingInterface.h"
@@ -85,8 +96,42 @@ LoopStructure groupStructure(int64_t rank, int64_t channelAxis) {
   return loops;
 }
 
+/// The data normalizations: statistics indexed by the dimensions not in
+/// `axes`, which the fits (moments, min_max) reduce and the transforms
+/// (standardize, min_max_scale) map elementwise.
+LoopStructure keptAxesStructure(int64_t rank, ArrayRef<int64_t> axes,
+                                bool reduce) {
+  LoopStructure loops;
+  loops.rank = rank;
+  loops.reduced.assign(rank, false);
+  SmallVector<int64_t> kept;
+  for (int64_t dim = 0; dim < rank; ++dim) {
+    if (llvm::is_contained(axes, dim))
+      loops.reduced[dim] = reduce;
+    else
+      kept.push_back(dim);
+  }
+  loops.otherRanks.push_back({static_cast<int64_t>(kept.size()), kept});
+  return loops;
+}
+
 LoopStructure getLoopStructure(Operation *op) {
   return TypeSwitch<Operation *, LoopStructure>(op)
+      .Case<MomentsOp, MinMaxOp>([](auto fit) {
+        return keptAxesStructure(fit.getInput().getType().getRank(),
+                                 fit.getAxes(), /*reduce=*/true);
+      })
+      .Case<StandardizeOp, MinMaxScaleOp>([](auto transform) {
+        return keptAxesStructure(transform.getInput().getType().getRank(),
+                                 transform.getAxes(), /*reduce=*/false);
+      })
+      .Case<ImageNormalizeOp>([](ImageNormalizeOp image) {
+        LoopStructure loops;
+        loops.rank = image.getInput().getType().getRank();
+        loops.reduced.assign(loops.rank, false);
+        loops.otherRanks.push_back({1, {image.getChannelAxis()}});
+        return loops;
+      })
       .Case<LayerNormOp, RMSNormOp, LayerNormGradOp, RMSNormGradOp>(
           [](auto norm) {
             return trailingAxesStructure(norm.getInput().getType().getRank(),
@@ -138,18 +183,26 @@ Sharding shardingFromInput(const Sharding &inputSharding, AffineMap map) {
                        splitAxesFromInput(inputSharding.getSplitAxes(), map));
 }
 
-/// The grid axes that split the input (its parallel loops). Fails, with an
-/// error on `op`, when a sharding splits a loop the op normalizes over,
-/// splits a value otherwise than the input's sharding implies (each process
-/// would pair rows or channels of different samples), or has halos or
-/// explicit shard sizes.
+/// The grid axes that split the input. Fails, with an error on `op`, when a
+/// sharding splits a loop the op normalizes over (unless
+/// `allowReducedSplits`: the fits combine their partial results), splits a
+/// value otherwise than the input's sharding implies (each process would
+/// pair rows or channels of different samples), or has halos or explicit
+/// shard sizes.
 FailureOr<SmallVector<GridAxis>>
 checkShardings(Operation *op, const LoopStructure &loops,
                ArrayRef<AffineMap> maps, ArrayRef<Sharding> operandShardings,
-               ArrayRef<Sharding> resultShardings, unsigned inputIndex) {
+               ArrayRef<Sharding> resultShardings, unsigned inputIndex,
+               SymbolTableCollection &symbolTable,
+               bool allowReducedSplits = false) {
   unsigned numOperands = op->getNumOperands();
   ArrayRef<shard::GridAxesAttr> inputAxes =
       operandShardings[inputIndex].getSplitAxes();
+  if (failed(verifyEvenSplit(
+          op, operandShardings[inputIndex],
+          cast<RankedTensorType>(op->getOperand(inputIndex).getType()),
+          "its input", symbolTable)))
+    return failure();
 
   auto check = [&](const Sharding &sharding, AffineMap map,
                    StringRef what) -> LogicalResult {
@@ -165,7 +218,7 @@ checkShardings(Operation *op, const LoopStructure &loops,
       if (gridAxes.empty() || dim >= map.getNumResults())
         continue;
       int64_t loop = cast<AffineDimExpr>(map.getResult(dim)).getPosition();
-      if (loops.reduced[loop])
+      if (loops.reduced[loop] && !allowReducedSplits)
         return op->emitOpError()
                << "cannot be partitioned: " << what
                << " is split along dimension " << loop
@@ -227,19 +280,64 @@ Value convertElements(OpBuilder &b, Location loc, Value value,
   return generic.getResult(0);
 }
 
-/// The model shared by the forward and backward ops. The backward ops'
-/// parameter gradients (`ParameterGradients`) are sums over the batch:
-/// computed on the local samples, then all-reduced.
-template <typename OpTy, bool ParameterGradients = false>
-struct NormShardingModel
-    : public shard::ShardingInterface::ExternalModel<
-          NormShardingModel<OpTy, ParameterGradients>, OpTy> {
-  /// The operand number of the normalized input (grad_output comes first in
-  /// the backward ops).
-  static unsigned inputOperandIndex(Operation *op) {
-    return cast<OpTy>(op).getInputMutable().getOperandNumber();
-  }
+/// The operand number of an op's normalized (or fitted) input: grad_output
+/// comes first in the backward ops.
+template <typename OpTy> unsigned inputOperandIndex(Operation *op) {
+  return cast<OpTy>(op).getInputMutable().getOperandNumber();
+}
 
+/// The shard-partition guarantee `partition` relies on, or an error: every
+/// operand resharded. shard-partition leaves an operand null when it cannot
+/// reshard it (a move between grids, or between grid axes of one dimension).
+LogicalResult checkPartitionedOperands(Operation *op,
+                                       ArrayRef<Value> partitionedOperands) {
+  for (auto [index, operand] : llvm::enumerate(partitionedOperands))
+    if (!operand)
+      return op->emitOpError()
+             << "cannot be partitioned: operand #" << index
+             << " could not be resharded to the op's sharding (a move "
+                "between grids or grid axes that shard-partition does not "
+                "support)";
+  return success();
+}
+
+/// Each process runs `op` on its part: results sharded as the input
+/// implies where shard-partition gave no sharding (a result without uses).
+void partitionLocally(Operation *op, ArrayRef<Value> partitionedOperands,
+                      ArrayRef<Sharding> operandShardings,
+                      ArrayRef<Sharding> resultShardings,
+                      ArrayRef<AffineMap> maps, const Sharding &inputSharding,
+                      IRMapping &partitionMap,
+                      SymbolTableCollection &symbolTable, OpBuilder &builder) {
+  std::vector<Sharding> shardings(resultShardings.begin(),
+                                  resultShardings.end());
+  for (auto [index, sharding] : llvm::enumerate(shardings))
+    if (!sharding)
+      sharding =
+          shardingFromInput(inputSharding, maps[op->getNumOperands() + index]);
+  shard::partitionTriviallyShardableOperation(
+      *op, partitionedOperands, operandShardings, shardings, partitionMap,
+      symbolTable, builder);
+}
+
+/// `value` all-reduced with `kind` over `gridAxes`; f16/bf16 (which MPI
+/// does not reduce) through f32.
+Value allReduce(OpBuilder &b, Location loc, Value value, StringRef grid,
+                ArrayRef<GridAxis> gridAxes, shard::ReductionKind kind) {
+  Type elementType = getElementTypeOrSelf(value.getType());
+  Type reduceType =
+      elementType.isF32() || elementType.isF64() ? elementType : b.getF32Type();
+  Value reduced = shard::AllReduceOp::create(
+                      b, loc, convertElements(b, loc, value, reduceType), grid,
+                      gridAxes, kind)
+                      .getResult();
+  return convertElements(b, loc, reduced, elementType);
+}
+
+/// Loops and indexing maps from getLoopStructure.
+template <typename ConcreteModel, typename OpTy>
+struct LoopStructureModel
+    : public shard::ShardingInterface::ExternalModel<ConcreteModel, OpTy> {
   SmallVector<utils::IteratorType> getLoopIteratorTypes(Operation *op) const {
     SmallVector<utils::IteratorType> types;
     for (bool reduced : getLoopStructure(op).reduced)
@@ -273,7 +371,16 @@ struct NormShardingModel
       maps.push_back(mapOf(type));
     return maps;
   }
+};
 
+/// The model of the normalizations (forward and backward) and of the data
+/// transforms: a split normalized loop is never chosen and refused. The
+/// backward ops' parameter gradients (`ParameterGradients`) are sums over
+/// the batch: computed on the local samples, then all-reduced.
+template <typename OpTy, bool ParameterGradients = false>
+struct NormShardingModel
+    : public LoopStructureModel<NormShardingModel<OpTy, ParameterGradients>,
+                                OpTy> {
   /// Upstream's choice from all annotations, without splits of the
   /// normalized loops (a user that wants the hidden dimension split gets the
   /// op's result resharded). When the annotations conflict (the same grid
@@ -286,7 +393,7 @@ struct NormShardingModel
         shard::detail::defaultGetShardingOption(op, operandShardings,
                                                 resultShardings);
     if (failed(option)) {
-      unsigned inputIndex = inputOperandIndex(op);
+      unsigned inputIndex = inputOperandIndex<OpTy>(op);
       std::vector<Sharding> inputOnly(operandShardings.size());
       inputOnly[inputIndex] = operandShardings[inputIndex];
       option = shard::detail::defaultGetShardingOption(
@@ -326,63 +433,223 @@ struct NormShardingModel
                           IRMapping &partitionMap,
                           SymbolTableCollection &symbolTable,
                           OpBuilder &builder) const {
-    auto norm = cast<OpTy>(op);
-    // shard-partition leaves an operand null when it cannot reshard it (a
-    // move between grids, or between grid axes of one dimension).
-    for (auto [index, operand] : llvm::enumerate(partitionedOperands))
-      if (!operand)
-        return op->emitOpError()
-               << "cannot be partitioned: operand #" << index
-               << " could not be resharded to the op's sharding (a move "
-                  "between grids or grid axes that shard-partition does not "
-                  "support)";
+    if (failed(checkPartitionedOperands(op, partitionedOperands)))
+      return failure();
     // shard-partition calls this only for annotated ops, with a sharding
     // for every operand (replicated ones included).
-    unsigned inputIndex = inputOperandIndex(op);
+    unsigned inputIndex = inputOperandIndex<OpTy>(op);
     const Sharding &inputSharding = operandShardings[inputIndex];
     assert(inputSharding && "shard-partition gives every operand a sharding");
-    SmallVector<AffineMap> maps = getIndexingMaps(op);
+    SmallVector<AffineMap> maps = this->getIndexingMaps(op);
     FailureOr<SmallVector<GridAxis>> batchAxes =
         checkShardings(op, getLoopStructure(op), maps, operandShardings,
-                       resultShardings, inputIndex);
+                       resultShardings, inputIndex, symbolTable);
     if (failed(batchAxes))
       return failure();
-    std::vector<Sharding> shardings(resultShardings.begin(),
-                                    resultShardings.end());
-    for (auto [index, sharding] : llvm::enumerate(shardings))
-      if (!sharding)
-        sharding = shardingFromInput(inputSharding,
-                                     maps[op->getNumOperands() + index]);
-    shard::partitionTriviallyShardableOperation(
-        *op, partitionedOperands, operandShardings, shardings, partitionMap,
-        symbolTable, builder);
+    partitionLocally(op, partitionedOperands, operandShardings, resultShardings,
+                     maps, inputSharding, partitionMap, symbolTable, builder);
     if constexpr (ParameterGradients) {
       if (batchAxes->empty())
         return success();
       // Each process summed over its own samples: add the sums up.
-      StringRef grid = inputSharding.getGrid();
+      auto norm = cast<OpTy>(op);
       SmallVector<Value> gradients = {norm.getGradWeight()};
       if constexpr (!std::is_same_v<OpTy, RMSNormGradOp>)
         gradients.push_back(norm.getGradBias());
-      for (Value gradient : gradients) {
-        if (!gradient)
-          continue;
-        // MPI reduces f32 and f64, not f16/bf16: those are summed in f32.
-        Location loc = op->getLoc();
-        Value local = partitionMap.lookup(gradient);
-        Type elementType = getElementTypeOrSelf(local.getType());
-        Type sumType = elementType.isF32() || elementType.isF64()
-                           ? elementType
-                           : builder.getF32Type();
-        Value sum =
-            shard::AllReduceOp::create(
-                builder, loc, convertElements(builder, loc, local, sumType),
-                grid, *batchAxes, shard::ReductionKind::Sum)
-                .getResult();
-        sum = convertElements(builder, loc, sum, elementType);
-        partitionMap.map(gradient, sum);
-      }
+      for (Value gradient : gradients)
+        if (gradient)
+          partitionMap.map(gradient,
+                           allReduce(builder, op->getLoc(),
+                                     partitionMap.lookup(gradient),
+                                     inputSharding.getGrid(), *batchAxes,
+                                     shard::ReductionKind::Sum));
     }
+    return success();
+  }
+};
+
+/// The type of `fit`'s results for the local part `input`: its shape
+/// without the fitted axes.
+template <typename OpTy>
+RankedTensorType getLocalStatisticsType(OpTy fit, Value input) {
+  auto type = cast<RankedTensorType>(input.getType());
+  SmallVector<int64_t> shape;
+  for (auto [dim, size] : llvm::enumerate(type.getShape()))
+    if (!llvm::is_contained(fit.getAxes(), static_cast<int64_t>(dim)))
+      shape.push_back(size);
+  return RankedTensorType::get(shape, type.getElementType());
+}
+
+/// min_max over a split fitted dimension: the local extremes, then the
+/// all-reduced min and max.
+void combineSplitFit(OpBuilder &b, Location loc, MinMaxOp fit, Value input,
+                     StringRef grid, ArrayRef<GridAxis> axes,
+                     IRMapping &partitionMap) {
+  RankedTensorType type = getLocalStatisticsType(fit, input);
+  auto local = MinMaxOp::create(b, loc, type, type, input, fit.getAxesAttr());
+  partitionMap.map(fit.getMin(), allReduce(b, loc, local.getMin(), grid, axes,
+                                           shard::ReductionKind::Min));
+  partitionMap.map(fit.getMax(), allReduce(b, loc, local.getMax(), grid, axes,
+                                           shard::ReductionKind::Max));
+}
+
+/// An elementwise linalg.generic over tensors shaped like `like` (rank-0
+/// inputs broadcast) computing `body` in `type`, the result in
+/// `resultElementType`.
+Value buildElementwise(
+    OpBuilder &b, Location loc, Value like, ValueRange inputs, Type type,
+    Type resultElementType,
+    function_ref<Value(OpBuilder &, Location, ValueRange)> body) {
+  auto likeType = cast<RankedTensorType>(like.getType());
+  int64_t rank = likeType.getRank();
+  MLIRContext *context = b.getContext();
+  Value init = tensor::EmptyOp::create(
+      b, loc, tensor::getMixedSizes(b, loc, like), resultElementType);
+  SmallVector<AffineMap> maps;
+  for (Value input : inputs)
+    maps.push_back(cast<RankedTensorType>(input.getType()).getRank() == 0
+                       ? AffineMap::get(rank, 0, {}, context)
+                       : AffineMap::getMultiDimIdentityMap(rank, context));
+  maps.push_back(AffineMap::getMultiDimIdentityMap(rank, context));
+  auto generic = linalg::GenericOp::create(
+      b, loc, init.getType(), inputs, ValueRange{init}, maps,
+      SmallVector<utils::IteratorType>(rank, utils::IteratorType::parallel),
+      [&](OpBuilder &nb, Location nloc, ValueRange args) {
+        SmallVector<Value> values;
+        for (Value arg : args.drop_back())
+          values.push_back(castFloat(nb, nloc, arg, type));
+        linalg::YieldOp::create(
+            nb, nloc,
+            castFloat(nb, nloc, body(nb, nloc, values), resultElementType));
+      });
+  return generic.getResult(0);
+}
+
+/// `value` where the element count `count` is positive, else 0: what a
+/// process with an empty part adds to the all-reduced sums (its mean and
+/// spread are NaN).
+Value selectIfNonEmpty(OpBuilder &b, Location loc, Value count, Value value) {
+  Value zero = arith::ConstantOp::create(b, loc, value.getType(),
+                                         b.getFloatAttr(value.getType(), 0.0));
+  Value nonEmpty =
+      arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OGT, count, zero);
+  return arith::SelectOp::create(b, loc, nonEmpty, value, zero);
+}
+
+/// moments over a split fitted dimension: local (n, mean, m2 = std^2 * n)
+/// with no correction, merged around the global mean as SyncBatchNorm
+/// merges its statistics (Chan's update as an all-reduce, no
+/// cancellation), then std = sqrt(M2 / (N - correction)). In f32 for
+/// f16/bf16 data.
+void combineSplitFit(OpBuilder &b, Location loc, MomentsOp fit, Value input,
+                     StringRef grid, ArrayRef<GridAxis> axes,
+                     IRMapping &partitionMap) {
+  RankedTensorType type = getLocalStatisticsType(fit, input);
+  Type elementType = type.getElementType();
+  Type computeType = getStatisticsElementType(elementType);
+  auto local = MomentsOp::create(b, loc, type, type, input, fit.getAxesAttr(),
+                                 b.getI64IntegerAttr(0));
+  Value mean = local.getMean(), std = local.getStd();
+
+  // The local element count of a statistic (a rank-0 tensor).
+  Value localCount = arith::ConstantIndexOp::create(b, loc, 1);
+  for (int64_t axis : fit.getAxes())
+    localCount = arith::MulIOp::create(
+        b, loc, localCount, tensor::DimOp::create(b, loc, input, axis));
+  Value localCountFloat = arith::UIToFPOp::create(
+      b, loc, computeType,
+      arith::IndexCastUIOp::create(b, loc, b.getI64Type(), localCount));
+  Value n = tensor::FromElementsOp::create(
+      b, loc, RankedTensorType::get({}, computeType), localCountFloat);
+
+  auto sum = [&](Value value) {
+    return allReduce(b, loc, value, grid, axes, shard::ReductionKind::Sum);
+  };
+  Value count = sum(n);
+  // sum(n * mean) / N; a process with no elements (a dynamic split can
+  // leave one empty: its mean and std are 0 / 0) adds zeros.
+  Value weighted = buildElementwise(
+      b, loc, mean, ValueRange{mean, n}, computeType, computeType,
+      [](OpBuilder &nb, Location nloc, ValueRange args) -> Value {
+        return selectIfNonEmpty(
+            nb, nloc, args[1],
+            arith::MulFOp::create(nb, nloc, args[0], args[1]));
+      });
+  Value total = sum(weighted);
+  Value globalMean = buildElementwise(
+      b, loc, mean, ValueRange{total, count}, computeType, computeType,
+      [](OpBuilder &nb, Location nloc, ValueRange args) -> Value {
+        return arith::DivFOp::create(nb, nloc, args[0], args[1]);
+      });
+  // sum(std^2 * n + n * (mean - mean_g)^2).
+  Value deviations = buildElementwise(
+      b, loc, mean, ValueRange{std, n, mean, globalMean}, computeType,
+      computeType, [](OpBuilder &nb, Location nloc, ValueRange args) -> Value {
+        Value delta = arith::SubFOp::create(nb, nloc, args[2], args[3]);
+        Value spread = arith::AddFOp::create(
+            nb, nloc, arith::MulFOp::create(nb, nloc, args[0], args[0]),
+            arith::MulFOp::create(nb, nloc, delta, delta));
+        return selectIfNonEmpty(
+            nb, nloc, args[1],
+            arith::MulFOp::create(nb, nloc, spread, args[1]));
+      });
+  Value m2 = sum(deviations);
+  double correction = static_cast<double>(fit.getCorrection());
+  Value globalStd = buildElementwise(
+      b, loc, mean, ValueRange{m2, count}, computeType, elementType,
+      [&](OpBuilder &nb, Location nloc, ValueRange args) -> Value {
+        Value dof = arith::SubFOp::create(
+            nb, nloc, args[1],
+            arith::ConstantOp::create(
+                nb, nloc, computeType,
+                nb.getFloatAttr(computeType, correction)));
+        return math::SqrtOp::create(
+            nb, nloc, arith::DivFOp::create(nb, nloc, args[0], dof));
+      });
+  partitionMap.map(fit.getMean(),
+                   convertElements(b, loc, globalMean, elementType));
+  partitionMap.map(fit.getStd(), globalStd);
+}
+
+/// The model of the fits (moments, min_max), which are how a data
+/// normalization is fitted on a training split: their fitted dimensions
+/// (the samples) may be split across processes. Each process fits its part
+/// and the parts are combined by all-reduces; the statistics are then the
+/// same on every process (replicated). Splits of the other dimensions need
+/// no communication.
+template <typename OpTy>
+struct FitShardingModel
+    : public LoopStructureModel<FitShardingModel<OpTy>, OpTy> {
+  LogicalResult partition(Operation *op, ArrayRef<Value> partitionedOperands,
+                          ArrayRef<Sharding> operandShardings,
+                          ArrayRef<Sharding> resultShardings,
+                          IRMapping &partitionMap,
+                          SymbolTableCollection &symbolTable,
+                          OpBuilder &builder) const {
+    if (failed(checkPartitionedOperands(op, partitionedOperands)))
+      return failure();
+    unsigned inputIndex = inputOperandIndex<OpTy>(op);
+    const Sharding &inputSharding = operandShardings[inputIndex];
+    assert(inputSharding && "shard-partition gives every operand a sharding");
+    LoopStructure loops = getLoopStructure(op);
+    SmallVector<AffineMap> maps = this->getIndexingMaps(op);
+    if (failed(checkShardings(op, loops, maps, operandShardings,
+                              resultShardings, inputIndex, symbolTable,
+                              /*allowReducedSplits=*/true)))
+      return failure();
+    SmallVector<GridAxis> fittedAxes;
+    for (auto [dim, axes] : llvm::enumerate(inputSharding.getSplitAxes()))
+      if (loops.reduced[dim])
+        llvm::append_range(fittedAxes, axes.asArrayRef());
+    if (fittedAxes.empty()) {
+      partitionLocally(op, partitionedOperands, operandShardings,
+                       resultShardings, maps, inputSharding, partitionMap,
+                       symbolTable, builder);
+      return success();
+    }
+    combineSplitFit(builder, op->getLoc(), cast<OpTy>(op),
+                    partitionedOperands[inputIndex], inputSharding.getGrid(),
+                    fittedAxes, partitionMap);
     return success();
   }
 };
@@ -393,7 +660,8 @@ void mlir::norm::registerNormShardingModels(DialectRegistry &registry) {
   registry.addExtension(+[](MLIRContext *context, NormDialect *) {
     // The partitioned form is built from these dialects.
     context->loadDialect<arith::ArithDialect, linalg::LinalgDialect,
-                         shard::ShardDialect, tensor::TensorDialect>();
+                         math::MathDialect, shard::ShardDialect,
+                         tensor::TensorDialect>();
     LayerNormOp::attachInterface<NormShardingModel<LayerNormOp>>(*context);
     RMSNormOp::attachInterface<NormShardingModel<RMSNormOp>>(*context);
     GroupNormOp::attachInterface<NormShardingModel<GroupNormOp>>(*context);
@@ -405,5 +673,11 @@ void mlir::norm::registerNormShardingModels(DialectRegistry &registry) {
         *context);
     GroupNormGradOp::attachInterface<NormShardingModel<GroupNormGradOp, true>>(
         *context);
+    StandardizeOp::attachInterface<NormShardingModel<StandardizeOp>>(*context);
+    MinMaxScaleOp::attachInterface<NormShardingModel<MinMaxScaleOp>>(*context);
+    ImageNormalizeOp::attachInterface<NormShardingModel<ImageNormalizeOp>>(
+        *context);
+    MomentsOp::attachInterface<FitShardingModel<MomentsOp>>(*context);
+    MinMaxOp::attachInterface<FitShardingModel<MinMaxOp>>(*context);
   });
 }

@@ -35,6 +35,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "norm/Dialect/Norm/Transforms/SyncBatchNorm.h"
+#include "ShardingUtils.h"
 #include "norm/Dialect/Norm/IR/NormDialect.h"
 #include "norm/Dialect/Norm/IR/NormOps.h"
 #include "norm/Dialect/Norm/Utils/ActivationUtils.h"
@@ -163,36 +164,45 @@ static SmallVector<AffineMap> getIndexingMapsByRank(Operation *op, int64_t rank,
   return maps;
 }
 
-/// Shared checks of `partition`: the batch-shaped operands and results must
-/// all be sharded like `batchValue`, the per-channel ones replicated, and
-/// the statistics type that of the data. Returns the grid axes that split
-/// the batch (empty: nothing to synchronize).
-static FailureOr<SmallVector<GridAxis>>
-checkShardings(Operation *op, Value batchValue, int64_t featureAxis,
-               ArrayRef<Sharding> operandShardings,
-               ArrayRef<Sharding> resultShardings) {
+/// Shared checks of `partition`: the values of the batch's shape must all be
+/// sharded like `batchValue` (replicated when it is), the per-channel ones
+/// replicated, a static batch split evenly, and, when the batch is split
+/// and `dataInStatisticsType`, the statistics type that of the data (the
+/// normalizations normalize the data with the statistics). `batchName` names
+/// `batchValue` in the diagnostics. Returns the grid axes that split the batch
+/// (empty: nothing to synchronize).
+static FailureOr<SmallVector<GridAxis>> checkShardings(
+    Operation *op, Value batchValue, StringRef batchName, int64_t featureAxis,
+    ArrayRef<Sharding> operandShardings, ArrayRef<Sharding> resultShardings,
+    SymbolTableCollection &symbolTable, bool dataInStatisticsType = true) {
   Sharding batchSharding;
   for (OpOperand &operand : op->getOpOperands())
     if (operand.get() == batchValue)
       batchSharding = operandShardings[operand.getOperandNumber()];
   FailureOr<SmallVector<GridAxis>> axes =
       getBatchGridAxes(op, batchSharding, featureAxis);
-  if (failed(axes) || axes->empty())
-    return axes;
-
+  if (failed(axes))
+    return failure();
   auto batchType = cast<RankedTensorType>(batchValue.getType());
+  if (failed(verifyEvenSplit(op, batchSharding, batchType, batchName,
+                             symbolTable)))
+    return failure();
+
+  bool batchReplicated = axes->empty();
   auto check = [&](Type type, const Sharding &sharding,
                    StringRef what) -> LogicalResult {
     bool batchShaped =
         cast<RankedTensorType>(type).getRank() == batchType.getRank();
-    if (batchShaped && (!sharding || !sharding.equalSplitAxes(batchSharding) ||
-                        !sharding.equalHaloAndShardSizes(batchSharding)))
-      return op->emitOpError()
-             << "expects " << what
-             << " of the input's shape to be sharded like the input";
+    if (batchShaped &&
+        (batchReplicated
+             ? !isReplicated(sharding)
+             : !sharding || !sharding.equalSplitAxes(batchSharding) ||
+                   !sharding.equalHaloAndShardSizes(batchSharding)))
+      return op->emitOpError() << "expects " << what << " of the shape of "
+                               << batchName << " to be sharded like it";
     if (!batchShaped && !isReplicated(sharding))
-      return op->emitOpError() << "expects per-channel " << what
-                               << " to be replicated when the batch is split";
+      return op->emitOpError()
+             << "expects per-channel " << what << " to be replicated";
     return success();
   };
   for (OpOperand &operand : op->getOpOperands())
@@ -205,13 +215,27 @@ checkShardings(Operation *op, Value batchValue, int64_t featureAxis,
       return failure();
 
   Type elementType = batchType.getElementType();
-  if (getStatisticsElementType(elementType) != elementType) {
+  if (dataInStatisticsType && !batchReplicated &&
+      getStatisticsElementType(elementType) != elementType) {
     op->emitOpError() << "synchronized batch statistics support f32 and f64 "
                          "data only, got "
                       << elementType;
     return failure();
   }
   return axes;
+}
+
+/// Fails with an error on `op` when shard-partition could not reshard one
+/// of its operands (it leaves the value null: a move between grids, or
+/// between grid axes of one dimension).
+static LogicalResult
+checkPartitionedOperands(Operation *op, ArrayRef<Value> partitionedOperands) {
+  for (auto [index, operand] : llvm::enumerate(partitionedOperands))
+    if (!operand)
+      return op->emitOpError()
+             << "cannot be partitioned: operand #" << index
+             << " could not be resharded to the op's sharding";
+  return success();
 }
 
 /// Maps each operand of `op` to its partitioned value.
@@ -242,8 +266,8 @@ static Value lookupLocal(const IRMapping &local, Value value) {
 
 namespace {
 /// The batch statistics of the whole batch, per channel, in the statistics
-/// type: element count (rank 0), mean, biased variance, centred sum of
-/// squares and 1 / sqrt(var + epsilon).
+/// type: element count (rank 0), mean, centred sum of squares, and (from
+/// addVarianceAndRstd) the biased variance and 1 / sqrt(var + epsilon).
 struct GlobalStatistics {
   Value count, mean, var, m2, rstd;
 };
@@ -254,19 +278,29 @@ struct GlobalStatistics {
 static GlobalStatistics
 buildGlobalStatistics(OpBuilder &b, Location loc, Value input,
                       RankedTensorType statsType, int64_t featureAxis,
-                      double epsilon, StringRef grid, ArrayRef<GridAxis> axes) {
+                      StringRef grid, ArrayRef<GridAxis> axes) {
   Type type = statsType.getElementType();
   auto countType = RankedTensorType::get({}, type);
   auto partial = BatchStatsOp::create(b, loc, countType, statsType, statsType,
                                       input, b.getI64IntegerAttr(featureAxis));
   Value localCount = partial.getCount(), localMean = partial.getMean();
 
+  // A process whose shard is empty (a dynamic batch split unevenly) has
+  // NaN statistics (0 / 0): it adds zeros to the sums instead.
+  auto ifNonEmpty = [](OpBuilder &nb, Location nloc, Value count,
+                       Value value) -> Value {
+    Value zero = floatConstant(nb, nloc, value.getType(), 0.0);
+    Value nonEmpty =
+        arith::CmpFOp::create(nb, nloc, arith::CmpFPredicate::OGT, count, zero);
+    return arith::SelectOp::create(nb, nloc, nonEmpty, value, zero);
+  };
   GlobalStatistics stats;
   stats.count = allReduceSum(b, loc, localCount, grid, axes);
   Value localSum = buildChannelwise(
       b, loc, localMean, type, ValueRange{localCount, localMean},
-      [](OpBuilder &nb, Location nloc, ValueRange args) -> Value {
-        return arith::MulFOp::create(nb, nloc, args[0], args[1]);
+      [&](OpBuilder &nb, Location nloc, ValueRange args) -> Value {
+        return ifNonEmpty(nb, nloc, args[0],
+                          arith::MulFOp::create(nb, nloc, args[0], args[1]));
       });
   Value sum = allReduceSum(b, loc, localSum, grid, axes);
   stats.mean = buildChannelwise(
@@ -277,13 +311,21 @@ buildGlobalStatistics(OpBuilder &b, Location loc, Value input,
   Value localM2 = buildChannelwise(
       b, loc, localMean, type,
       ValueRange{partial.getM2(), localCount, localMean, stats.mean},
-      [](OpBuilder &nb, Location nloc, ValueRange args) -> Value {
+      [&](OpBuilder &nb, Location nloc, ValueRange args) -> Value {
         Value delta = arith::SubFOp::create(nb, nloc, args[2], args[3]);
         Value shift = arith::MulFOp::create(
             nb, nloc, args[1], arith::MulFOp::create(nb, nloc, delta, delta));
-        return arith::AddFOp::create(nb, nloc, args[0], shift);
+        return ifNonEmpty(nb, nloc, args[1],
+                          arith::AddFOp::create(nb, nloc, args[0], shift));
       });
   stats.m2 = allReduceSum(b, loc, localM2, grid, axes);
+  return stats;
+}
+
+/// Adds the biased variance and 1 / sqrt(var + epsilon) to `stats`.
+static void addVarianceAndRstd(OpBuilder &b, Location loc,
+                               GlobalStatistics &stats, double epsilon) {
+  Type type = cast<RankedTensorType>(stats.m2.getType()).getElementType();
   stats.var = buildChannelwise(
       b, loc, stats.m2, type, ValueRange{stats.m2, stats.count},
       [](OpBuilder &nb, Location nloc, ValueRange args) -> Value {
@@ -296,7 +338,6 @@ buildGlobalStatistics(OpBuilder &b, Location loc, Value input,
         return math::RsqrtOp::create(
             nb, nloc, arith::AddFOp::create(nb, nloc, args[0], eps));
       });
-  return stats;
 }
 
 /// Maps the statistics results of a training batch norm (`saved_mean`,
@@ -372,6 +413,11 @@ static Value getBatchData(BatchNormTrainingOp op) { return op.getInput(); }
 static Value getBatchData(InplaceABNOp op) { return op.getInput(); }
 static Value getBatchData(BatchNormGradOp op) { return op.getInput(); }
 static Value getBatchData(InplaceABNGradOp op) { return op.getOutput(); }
+static Value getBatchData(BatchStatsOp op) { return op.getInput(); }
+static StringRef getBatchDataName(BatchNormGradOp) { return "the input"; }
+static StringRef getBatchDataName(InplaceABNGradOp) {
+  return "the forward's output";
+}
 
 namespace {
 /// The loops and indexing maps shared by the batch-norm sharding models:
@@ -484,8 +530,11 @@ struct TrainingBatchNormShardingModel
                           OpBuilder &builder) const {
     auto bn = cast<OpTy>(op);
     int64_t featureAxis = bn.getFeatureAxis();
-    FailureOr<SmallVector<GridAxis>> axes = checkShardings(
-        op, bn.getInput(), featureAxis, operandShardings, resultShardings);
+    if (failed(checkPartitionedOperands(op, partitionedOperands)))
+      return failure();
+    FailureOr<SmallVector<GridAxis>> axes =
+        checkShardings(op, bn.getInput(), "the input", featureAxis,
+                       operandShardings, resultShardings, symbolTable);
     if (failed(axes))
       return failure();
     if (axes->empty())
@@ -496,10 +545,51 @@ struct TrainingBatchNormShardingModel
 
     GlobalStatistics stats = buildGlobalStatistics(
         builder, loc, local.lookup(bn.getInput()),
-        cast<RankedTensorType>(bn.getSavedMean().getType()), featureAxis,
-        bn.getEpsilon().convertToDouble(), grid, *axes);
+        cast<RankedTensorType>(bn.getSavedMean().getType()), featureAxis, grid,
+        *axes);
+    addVarianceAndRstd(builder, loc, stats, bn.getEpsilon().convertToDouble());
     buildNormalizedShard(builder, loc, bn, local, stats, partitionMap);
     mapStatisticsResults(builder, loc, bn, local, stats, partitionMap);
+    return success();
+  }
+};
+} // namespace
+
+//===----------------------------------------------------------------------===//
+// norm.batch_stats
+//===----------------------------------------------------------------------===//
+
+namespace {
+/// Partitions the micro-batch statistics of a split batch: those of the
+/// whole batch on every process, so that a batch split across processes
+/// and into micro-batches (batch_stats_merge) gives the statistics of all
+/// of it. f16/bf16 data are fine: the statistics are f32.
+struct BatchStatsShardingModel
+    : public BatchNormShardingModelBase<BatchStatsShardingModel, BatchStatsOp> {
+  LogicalResult partition(Operation *op, ArrayRef<Value> partitionedOperands,
+                          ArrayRef<Sharding> operandShardings,
+                          ArrayRef<Sharding> resultShardings,
+                          IRMapping &partitionMap,
+                          SymbolTableCollection &symbolTable,
+                          OpBuilder &builder) const {
+    auto stats = cast<BatchStatsOp>(op);
+    int64_t featureAxis = stats.getFeatureAxis();
+    if (failed(checkPartitionedOperands(op, partitionedOperands)))
+      return failure();
+    FailureOr<SmallVector<GridAxis>> axes = checkShardings(
+        op, stats.getInput(), "the input", featureAxis, operandShardings,
+        resultShardings, symbolTable, /*dataInStatisticsType=*/false);
+    if (failed(axes))
+      return failure();
+    if (axes->empty())
+      return cloneReplicated(op, partitionedOperands, partitionMap, builder);
+    GlobalStatistics global =
+        buildGlobalStatistics(builder, op->getLoc(), partitionedOperands[0],
+                              stats.getMean().getType(), featureAxis,
+                              operandShardings[0].getGrid(), *axes);
+    partitionMap.map(stats.getCount(), global.count);
+    partitionMap.map(stats.getMean(), global.mean);
+    partitionMap.map(stats.getM2(), global.m2);
     return success();
   }
 };
@@ -558,8 +648,11 @@ struct BatchNormGradShardingModel
                           OpBuilder &builder) const {
     auto grad = cast<OpTy>(op);
     int64_t featureAxis = grad.getFeatureAxis();
+    if (failed(checkPartitionedOperands(op, partitionedOperands)))
+      return failure();
     FailureOr<SmallVector<GridAxis>> axes = checkShardings(
-        op, getBatchData(grad), featureAxis, operandShardings, resultShardings);
+        op, getBatchData(grad), getBatchDataName(grad), featureAxis,
+        operandShardings, resultShardings, symbolTable);
     if (failed(axes))
       return failure();
     if (axes->empty())
@@ -641,6 +734,7 @@ void mlir::norm::registerSyncBatchNormShardingModels(
         BatchNormGradShardingModel<BatchNormGradOp>>(*context);
     InplaceABNGradOp::attachInterface<
         BatchNormGradShardingModel<InplaceABNGradOp>>(*context);
+    BatchStatsOp::attachInterface<BatchStatsShardingModel>(*context);
   });
   registry.addExtension(+[](MLIRContext *context, mpi::MPIDialect *) {
     mpi::AllReduceOp::attachInterface<AllReduceMemoryEffectsModel>(*context);

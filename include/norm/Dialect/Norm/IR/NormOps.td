@@ -553,6 +553,11 @@ def Norm_ImageNormalizeOp : Norm_Op<"image_normalize", [Pure,
     $input `,` $mean `,` $std (`layout` `=` $layout^)? (`scale` `=` $scale^)?
     attr-dict `:` type($input) `,` type($mean) `->` type($output)
   }];
+  let extraClassDeclaration = [{
+    /// The dimension of the channels: the last for NHWC/HWC, else the
+    /// third from last (NCHW/CHW).
+    int64_t getChannelAxis();
+  }];
   let hasVerifier = 1;
 }
 
@@ -723,7 +728,8 @@ def Norm_BatchNormGradOp : Norm_GradOp<"batch_norm_grad", [
     Pass `batch_grad_sums(%sum_dpre, %sum_dpre_xhat : type, type)`, the sums
     of `grad_bias` and `grad_weight` of every micro-batch (computed in a first
     backward pass with the same statistics), and `count(%n : tensor<f32>)`,
-    the element count of a channel over the whole batch: then
+    the element count of a channel over the whole batch (all three of the
+    statistics type: f64 for f64 data): then
 
     ```
     grad_input = rstd * w * (dpre - sum_dpre / n - xhat * sum_dpre_xhat / n)
@@ -847,7 +853,8 @@ def Norm_InplaceABNGradOp : Norm_GradOp<"inplace_abn_grad", [
     batch split across processes: InPlace-ABN Sync), pass
     `batch_grad_sums(%sum_dpre, %sum_dpre_xhat : type, type)`, the sums of
     `grad_bias` and `grad_weight` over the whole batch, and
-    `count(%n : tensor<f32>)`, its element count per channel; the means in
+    `count(%n : tensor<f32>)`, its element count per channel (of the
+    statistics type, as the sums); the means in
     `grad_input` then run over the whole batch, and `grad_weight` and
     `grad_bias` stay the sums of this part.
 

@@ -6,10 +6,13 @@
 //
 // The upstream shard dialect's ShardingInterface for the norm ops whose
 // statistics are per sample or per channel: LayerNorm, RMSNorm and GroupNorm
-// (forward and backward) and inference BatchNorm. Split along the dimensions
-// they do not normalize over, each process computes its own part with no
-// communication, but for the parameter gradients of the backward ops, which
-// are summed over the processes. (Training BatchNorm: SyncBatchNorm.h.)
+// (forward and backward) and inference BatchNorm, and for the data
+// normalizations. Split along the dimensions they do not normalize over,
+// each process computes its own part with no communication, but for the
+// parameter gradients of the backward ops, which are summed over the
+// processes. The fits (moments, min_max) may also be split along what they
+// fit over: the processes' parts are combined by all-reduces. (Training
+// BatchNorm, InPlace-ABN and batch_stats: SyncBatchNorm.h.)
 //
 //===----------------------------------------------------------------------===//
 
@@ -22,8 +25,9 @@ class DialectRegistry;
 namespace norm {
 
 /// Attaches the ShardingInterface models of layer_norm, rms_norm,
-/// group_norm, batch_norm_inference, layer_norm_grad, rms_norm_grad and
-/// group_norm_grad when the norm dialect loads.
+/// group_norm, batch_norm_inference, layer_norm_grad, rms_norm_grad,
+/// group_norm_grad, moments, min_max, standardize, min_max_scale and
+/// image_normalize when the norm dialect loads.
 void registerNormShardingModels(DialectRegistry &registry);
 
 } // namespace norm

@@ -77,6 +77,11 @@ static void addNormToLinalgPasses(OpPassManager &pm, bool lowerTosa) {
 /// of split training batch norms; LayerNorm, RMSNorm, GroupNorm and inference
 /// BatchNorm run on their own samples), then the collectives to MPI calls.
 static void addShardToMPIPasses(OpPassManager &pm) {
+  // Every use of an argument annotated (upstream shard-partition crashes
+  // otherwise): before propagation, so that it sees the uses of an
+  // annotated argument through its annotation, and after, for the uses
+  // that propagation leaves unannotated.
+  pm.addNestedPass<func::FuncOp>(createNormShardAnnotateArgumentsPass());
   pm.addNestedPass<func::FuncOp>(shard::createShardingPropagation());
   pm.addNestedPass<func::FuncOp>(createNormShardAnnotateArgumentsPass());
   pm.addNestedPass<func::FuncOp>(shard::createPartition());

@@ -605,19 +605,27 @@ def NormDecomposeAggregatesPass : Pass<"norm-decompose-aggregates"> {
 
 def NormShardAnnotateArgumentsPass
     : Pass<"norm-shard-annotate-arguments", "::mlir::func::FuncOp"> {
-  let summary = "Annotate as replicated the tensor arguments of a sharded "
-                "function that no shard.shard annotates";
+  let summary = "Read every use of a sharded function's tensor arguments "
+                "through a shard.shard annotation";
   let description = [{
     MLIR 22's `shard-partition` crashes (a null dereference) on a function
-    that uses the shard dialect and has a tensor argument without a
-    `shard.shard` user, which `sharding-propagation` leaves so when nothing
-    with a sharding model uses it: an unused argument (a weight kept in the
-    signature but not passed to the op), or one only returned. Run after
-    `sharding-propagation`: each such argument gets a replicated
-    `shard.shard ... annotate_for_users` on the grid of the function's first
-    `shard.sharding`, which takes over its other uses. Functions without a
-    `shard.sharding` are left alone (shard-partition handles them). Part of
-    `norm-lower-to-cpu{mpi=1}`. Test: norm-shard-annotate-arguments.mlir
+    that uses the shard dialect and has a tensor argument used by anything
+    but a `shard.shard` op: an unused argument (a weight kept in the
+    signature but not passed to the op), an argument returned, or one used
+    both through its annotation and directly. This pass makes every use of
+    such an argument go through an annotation: the argument's own
+    `shard.shard` (hoisted to the top of the block when its sharding is
+    static), else the first one for its users, else, for an argument that
+    nothing with a sharding model uses (unused, only returned), a new
+    replicated `shard.shard ... annotate_for_users` on the grid of the
+    function's first `shard.sharding`. Arguments that only ops with a
+    sharding model use, unannotated, are left to `sharding-propagation`.
+    Run it before propagation (so that propagation sees uses of an
+    annotated argument through its annotation) and after (for the uses it
+    leaves unannotated), as `norm-lower-to-cpu{mpi=1}` does. Functions
+    without a `shard.sharding` are left alone; an annotation that a use
+    precedes and that cannot be hoisted is an error. Test:
+    norm-shard-annotate-arguments.mlir
     (lib/Dialect/Norm/Transforms/ShardAnnotateArguments.cpp).
   }];
   let dependentDialects = ["::mlir::shard::ShardDialect"];

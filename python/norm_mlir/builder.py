@@ -574,6 +574,11 @@ class FunctionBuilder:
         """norm.batch_stats_merge of two parts' (count, mean, m2) (Chan's
         update). Returns (count, mean, m2 [, var])."""
         (na, ma, qa), (nb, mb, qb) = a, b
+        if nb.type != na.type or {qa.type, mb.type, qb.type} != {ma.type}:
+            raise ValueError(
+                f"batch_stats_merge: the parts must have the same types, got "
+                f"({na.type}, {ma.type}, {qa.type}) and ({nb.type}, "
+                f"{mb.type}, {qb.type})")
         types = [na.type, ma.type, ma.type] + ([ma.type] if var else [])
         text = (f"norm.batch_stats_merge {na}, {ma}, {qa}, {nb}, {mb}, {qb} : "
                 f"{na.type}, {ma.type}{f' var({ma.type})' if var else ''}")

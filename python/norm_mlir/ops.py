@@ -314,6 +314,16 @@ def _want(flag: Optional[bool], param) -> bool:
     return param is not None if flag is None else bool(flag)
 
 
+def _statistic(value, like):
+    """`value` (a number or array; None stays None) as an array of the
+    statistics dtype of the data `like`: float64 for float64 data, else
+    float32."""
+    if value is None:
+        return None
+    dtype = np.float64 if as_array(like).dtype == np.float64 else np.float32
+    return np.asarray(as_array(value), dtype=dtype)
+
+
 def layer_norm_grad(dy, x, mean, rstd, weight=None, bias=None, *,
                     axes: Sequence[int] = (-1,), activation: Activation = None,
                     residual=None, residual_sum_grad=None,
@@ -364,12 +374,14 @@ def batch_norm_grad(dy, x, mean, rstd, weight=None, bias=None, *,
     """Backward of batch_norm_training from its input and saved (mean,
     rstd). With `batch_grad_sums=(sum_dpre, sum_dpre_xhat)` (the summed
     grad_bias and grad_weight of every micro-batch) and `count` (elements
-    per channel of the whole batch, a 0-d array), the micro-batch form of
+    per channel of the whole batch, a number or 0-d array; both read in the
+    statistics dtype), the micro-batch form of
     gradient accumulation. Returns (grad_input, grad_weight, grad_bias),
     None where not computed."""
     gw, gb = _want(grad_weight, weight), _want(grad_bias, bias)
-    sums = tuple(batch_grad_sums) if batch_grad_sums is not None else (None,
-                                                                        None)
+    sums = tuple(_statistic(v, x) for v in batch_grad_sums) \
+        if batch_grad_sums is not None else (None, None)
+    count = _statistic(count, x)
 
     def build(fb, v):
         return fb.batch_norm_grad(
@@ -415,8 +427,9 @@ def inplace_abn_grad(dy, y, rstd, weight=None, bias=None, *,
     for batch_norm_grad. Returns (grad_input, grad_weight, grad_bias), None
     where not computed; pass ``out=dy`` to write grad_input over dy."""
     gw, gb = _want(grad_weight, weight), _want(grad_bias, bias)
-    sums = tuple(batch_grad_sums) if batch_grad_sums is not None else (None,
-                                                                        None)
+    sums = tuple(_statistic(v, y) for v in batch_grad_sums) \
+        if batch_grad_sums is not None else (None, None)
+    count = _statistic(count, y)
 
     def build(fb, v):
         return fb.inplace_abn_grad(
@@ -439,7 +452,12 @@ def batch_stats(x, *, feature_axis: int = 1, out=None):
 
 def batch_stats_merge(a, b, *, return_var: bool = False, out=None):
     """Chan's merge of two parts' (count, mean, m2) into the union's
-    (count, mean, m2 [, var = m2 / count])."""
+    (count, mean, m2 [, var = m2 / count]). Counts may be numbers; all are
+    read in the dtype of the first part's mean."""
+    dtype = as_array(a[1]).dtype
+    a = [np.asarray(as_array(v), dtype=dtype) for v in a]
+    b = [np.asarray(as_array(v), dtype=dtype) for v in b]
+
     def build(fb, v):
         return list(fb.batch_stats_merge(tuple(v[:3]), tuple(v[3:]),
                                          var=return_var))

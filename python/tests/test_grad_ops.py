@@ -131,6 +131,10 @@ def _grad_ops_module(dyn):
 
 def test_bad_grad_arguments():
     fb = FunctionBuilder("f")
+    n32, n64 = fb.arg(TensorType([], "f32")), fb.arg(TensorType([], "f64"))
+    m = fb.arg(TensorType([4], "f32"))
+    with pytest.raises(ValueError, match="same types"):
+        fb.batch_stats_merge((n32, m, m), (n64, m, m))
     dy, y, r = fb.arg(TensorType([2, 4])), fb.arg(TensorType([2, 4])), fb.arg(
         TensorType([4]))
     with pytest.raises(ValueError, match="go together"):
@@ -208,7 +212,7 @@ def test_batch_norm_grad_nhwc_and_micro_batch():
     sum_dw, sum_db = sum(s[0] for s in sums), sum(s[1] for s in sums)
     close(sum_dw, ew)
     close(sum_db, eb)
-    count = np.array(x.size / 5, np.float32)
+    count = x.size // 5  # a number is read in the statistics dtype
     for p in parts:
         dxp, dwp, dbp = ops.batch_norm_grad(
             dy[p], x[p], mean, rstd, w, b, feature_axis=3, activation="relu",
@@ -279,7 +283,8 @@ def test_batch_stats_merge_matches_union():
     na, ma, qa = ops.batch_stats(a)
     nb, mb, qb = ops.batch_stats(b)
     assert float(na) == 15.0 and ma.shape == (4,)
-    n, mean, m2, var = ops.batch_stats_merge((na, ma, qa), (nb, mb, qb),
+    n, mean, m2, var = ops.batch_stats_merge((na, ma, qa),
+                                             (float(nb), mb, qb),
                                              return_var=True)
     union = f64(np.concatenate([a, b]))
     assert float(n) == 25.0

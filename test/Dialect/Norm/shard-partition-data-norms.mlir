@@ -11,21 +11,24 @@
 
 shard.grid @grid(shape = 4) {sym_visibility = "private"}
 
-// moments: local (n, mean, std) without correction, then N, sum(n * mean)
-// and sum(n * (std^2 + (mean - mean_g)^2)) all-reduced, a process with no
-// rows adding zeros; std = sqrt(M2 / (N - correction)). min_max: local
-// extremes all-reduced with min and max. standardize: each process's rows
-// with the global statistics.
+// moments: local (n, mean, std) without correction, then (N, sum(n * mean))
+// in one all-reduce and sum(n * (std^2 + (mean - mean_g)^2)) in another, a
+// process with no rows adding zeros; std = sqrt(M2 / (N - correction)).
+// min_max: one max-all-reduce of the local (max, -min). standardize: each
+// process's rows with the global statistics.
 // CHECK-LABEL: func.func @fit_and_standardize(
 // CHECK-SAME:    %[[X:.*]]: tensor<8x5xf32>, %[[V:.*]]: tensor<2x5xf32>)
 // CHECK:         %[[M:.*]], %[[S:.*]] = norm.moments %[[X]] axes = [0] : tensor<8x5xf32> -> tensor<5xf32>
 // CHECK:         %[[D:.*]] = tensor.dim %[[X]], %c0
 // CHECK:         %[[NL:.*]] = tensor.from_elements %{{.*}} : tensor<f32>
-// CHECK:         %[[N:.*]] = shard.all_reduce %[[NL]] on @grid grid_axes = [0] : tensor<f32> -> tensor<f32>
 // CHECK:         %[[W:.*]] = linalg.generic {{.*}} ins(%[[M]], %[[NL]] :
 // CHECK:           arith.cmpf ogt
 // CHECK:           arith.select
-// CHECK:         %[[SUM:.*]] = shard.all_reduce %[[W]] on @grid grid_axes = [0]
+// CHECK:         %[[P:.*]] = tensor.insert_slice %[[W]] into %{{.*}}[1] [5] [1] : tensor<5xf32> into tensor<6xf32>
+// CHECK:         %[[NSUM:.*]] = shard.all_reduce %[[P]] on @grid grid_axes = [0] : tensor<6xf32> -> tensor<6xf32>
+// CHECK:         %[[NS:.*]] = tensor.extract %[[NSUM]][%{{.*}}] : tensor<6xf32>
+// CHECK:         %[[N:.*]] = tensor.from_elements %[[NS]] : tensor<f32>
+// CHECK:         %[[SUM:.*]] = tensor.extract_slice %[[NSUM]][1] [5] [1]
 // CHECK:         %[[MEAN:.*]] = linalg.generic {{.*}} ins(%[[SUM]], %[[N]] :
 // CHECK:         %[[DEV:.*]] = linalg.generic {{.*}} ins(%[[S]], %[[NL]], %[[M]], %[[MEAN]] :
 // CHECK:         %[[M2:.*]] = shard.all_reduce %[[DEV]] on @grid grid_axes = [0]
@@ -34,8 +37,15 @@ shard.grid @grid(shape = 4) {sym_visibility = "private"}
 // CHECK:           arith.subf
 // CHECK:           math.sqrt
 // CHECK:         %[[LO:.*]], %[[HI:.*]] = norm.min_max %[[X]] axes = [0] : tensor<8x5xf32> -> tensor<5xf32>
-// CHECK:         %[[GLO:.*]] = shard.all_reduce %[[LO]] on @grid grid_axes = [0] reduction = min
-// CHECK:         %[[GHI:.*]] = shard.all_reduce %[[HI]] on @grid grid_axes = [0] reduction = max
+// CHECK:         %[[NLO:.*]] = linalg.generic {{.*}} ins(%[[LO]] :
+// CHECK:           arith.negf
+// CHECK:         %[[E0:.*]] = tensor.insert_slice %[[HI]] into %{{.*}}[0] [5] [1] : tensor<5xf32> into tensor<10xf32>
+// CHECK:         %[[E1:.*]] = tensor.insert_slice %[[NLO]] into %[[E0]][5] [5] [1] : tensor<5xf32> into tensor<10xf32>
+// CHECK:         %[[EX:.*]] = shard.all_reduce %[[E1]] on @grid grid_axes = [0] reduction = max : tensor<10xf32> -> tensor<10xf32>
+// CHECK:         %[[GHI:.*]] = tensor.extract_slice %[[EX]][0] [5] [1]
+// CHECK:         %[[GNLO:.*]] = tensor.extract_slice %[[EX]][5] [5] [1]
+// CHECK:         %[[GLO:.*]] = linalg.generic {{.*}} ins(%[[GNLO]] :
+// CHECK:           arith.negf
 // CHECK:         %[[Z:.*]] = norm.standardize %[[V]], %[[MEAN]], %[[STD]] axes = [0] : tensor<2x5xf32>, tensor<5xf32>
 // CHECK:         %[[Q:.*]] = norm.min_max_scale %[[V]], %[[GLO]], %[[GHI]] axes = [0] : tensor<2x5xf32>, tensor<5xf32>
 // CHECK:         return %[[MEAN]], %[[STD]], %[[Z]], %[[Q]]
@@ -79,14 +89,15 @@ func.func @feature_split(%x: tensor<6x8xbf16>) -> (tensor<8xbf16>, tensor<8xbf16
 
 shard.grid @grid(shape = 2) {sym_visibility = "private"}
 
-// f16 extremes: MPI has no f16 min/max, so they are reduced in f32 (exact
+// f16 extremes: MPI has no f16 max, so they are reduced in f32 (exact
 // both ways).
 // CHECK-LABEL: func.func @min_max_f16(
 // CHECK:         %[[LO:.*]], %[[HI:.*]] = norm.min_max %{{.*}} axes = [0, 2] : tensor<2x3x4xf16> -> tensor<3xf16>
-// CHECK:         %[[LO32:.*]] = linalg.generic {{.*}} ins(%[[LO]] : tensor<3xf16>)
+// CHECK:         %[[HI32:.*]] = linalg.generic {{.*}} ins(%[[HI]] : tensor<3xf16>)
 // CHECK:           arith.extf
-// CHECK:         %[[R:.*]] = shard.all_reduce %[[LO32]] on @grid grid_axes = [0] reduction = min : tensor<3xf32> -> tensor<3xf32>
-// CHECK:         linalg.generic {{.*}} ins(%[[R]] : tensor<3xf32>)
+// CHECK:         %[[R:.*]] = shard.all_reduce %{{.*}} on @grid grid_axes = [0] reduction = max : tensor<6xf32> -> tensor<6xf32>
+// CHECK:         %[[R0:.*]] = tensor.extract_slice %[[R]][0] [3] [1]
+// CHECK:         linalg.generic {{.*}} ins(%[[R0]] : tensor<3xf32>)
 // CHECK:           arith.truncf
 func.func @min_max_f16(%x: tensor<4x3x4xf16>) -> (tensor<3xf16>, tensor<3xf16>) {
   %split = shard.sharding @grid split_axes = [[0]] : !shard.sharding
@@ -125,10 +136,11 @@ shard.grid @grid(shape = 2) {sym_visibility = "private"}
 // CHECK-LABEL: func.func @batch_stats(
 // CHECK-SAME:    %[[X:.*]]: tensor<4x6x5xbf16>)
 // CHECK:         %[[N:.*]], %[[M:.*]], %[[Q:.*]] = norm.batch_stats %[[X]] : tensor<4x6x5xbf16> -> tensor<f32>, tensor<6xf32>
-// CHECK:         %[[GN:.*]] = shard.all_reduce %[[N]] on @grid grid_axes = [0] : tensor<f32> -> tensor<f32>
-// CHECK:         shard.all_reduce
+// CHECK:         %[[NSUM:.*]] = shard.all_reduce %{{.*}} on @grid grid_axes = [0] : tensor<7xf32> -> tensor<7xf32>
+// CHECK:         %[[GNS:.*]] = tensor.extract %[[NSUM]]
+// CHECK:         %[[GN:.*]] = tensor.from_elements %[[GNS]] : tensor<f32>
 // CHECK:         %[[GM:.*]] = linalg.generic
-// CHECK:         %[[GQ:.*]] = shard.all_reduce
+// CHECK:         %[[GQ:.*]] = shard.all_reduce %{{.*}} on @grid grid_axes = [0] : tensor<6xf32> -> tensor<6xf32>
 // CHECK:         return %[[GN]], %[[GM]], %[[GQ]]
 func.func @batch_stats(%x: tensor<8x6x5xbf16>) -> (tensor<f32>, tensor<6xf32>, tensor<6xf32>) {
   %split = shard.sharding @grid split_axes = [[0]] : !shard.sharding

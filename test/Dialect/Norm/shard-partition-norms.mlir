@@ -104,12 +104,16 @@ func.func @batch_norm_inference_channels(%x: tensor<2x8x5xf32>, %m: tensor<8xf32
 shard.grid @grid(shape = 2x2) {sym_visibility = "private"}
 
 // LayerNorm backward with the batch split over both grid axes: grad_input
-// local, grad_weight and grad_bias the all-reduced local sums.
+// local, grad_weight and grad_bias the local sums all-reduced in one
+// collective.
 // CHECK-LABEL: func.func @layer_norm_grad(
 // CHECK-SAME:    %[[DY:.*]]: tensor<2x16xf32>, %[[X:.*]]: tensor<2x16xf32>, %[[M:.*]]: tensor<2x1xf32>, %[[R:.*]]: tensor<2x1xf32>, %[[W:.*]]: tensor<16xf32>, %[[B:.*]]: tensor<16xf32>)
 // CHECK:         %[[DX:.*]], %[[DW:.*]], %[[DB:.*]] = norm.layer_norm_grad %[[DY]], %[[X]] mean(%[[M]] : tensor<2x1xf32>) rstd(%[[R]] : tensor<2x1xf32>) weight(%[[W]] : tensor<16xf32>) bias(%[[B]] : tensor<16xf32>) axes = [1] activation = gelu : tensor<2x16xf32> grad_weight(tensor<16xf32>) grad_bias(tensor<16xf32>)
-// CHECK-DAG:     %[[SDW:.*]] = shard.all_reduce %[[DW]] on @grid grid_axes = [0, 1] : tensor<16xf32> -> tensor<16xf32>
-// CHECK-DAG:     %[[SDB:.*]] = shard.all_reduce %[[DB]] on @grid grid_axes = [0, 1] : tensor<16xf32> -> tensor<16xf32>
+// CHECK:         %[[P0:.*]] = tensor.insert_slice %[[DW]] into %{{.*}}[0] [16] [1] : tensor<16xf32> into tensor<32xf32>
+// CHECK:         %[[P1:.*]] = tensor.insert_slice %[[DB]] into %[[P0]][16] [16] [1] : tensor<16xf32> into tensor<32xf32>
+// CHECK:         %[[SUMS:.*]] = shard.all_reduce %[[P1]] on @grid grid_axes = [0, 1] : tensor<32xf32> -> tensor<32xf32>
+// CHECK:         %[[SDW:.*]] = tensor.extract_slice %[[SUMS]][0] [16] [1] : tensor<32xf32> to tensor<16xf32>
+// CHECK:         %[[SDB:.*]] = tensor.extract_slice %[[SUMS]][16] [16] [1] : tensor<32xf32> to tensor<16xf32>
 // CHECK:         return %[[DX]], %[[SDW]], %[[SDB]]
 func.func @layer_norm_grad(%dy: tensor<8x16xf32>, %x: tensor<8x16xf32>,
     %m: tensor<8x1xf32>, %r: tensor<8x1xf32>, %w: tensor<16xf32>, %b: tensor<16xf32>)
@@ -130,7 +134,7 @@ func.func @layer_norm_grad(%dy: tensor<8x16xf32>, %x: tensor<8x16xf32>,
 shard.grid @grid(shape = 4) {sym_visibility = "private"}
 
 // RMSNorm backward (bf16, f32 grad_weight) and GroupNorm backward: one
-// all-reduce each parameter gradient.
+// all-reduce for the parameter gradients.
 // CHECK-LABEL: func.func @rms_norm_grad(
 // CHECK:         %[[DX:.*]], %[[DW:.*]] = norm.rms_norm_grad %{{.*}}, %{{.*}} rstd(%{{.*}} : tensor<2x1xf32>) weight(%{{.*}} : tensor<64xbf16>) axes = [1] : tensor<2x64xbf16> grad_weight(tensor<64xf32>)
 // CHECK:         %[[SDW:.*]] = shard.all_reduce %[[DW]] on @grid grid_axes = [0] : tensor<64xf32> -> tensor<64xf32>
@@ -150,8 +154,10 @@ func.func @rms_norm_grad(%dy: tensor<8x64xbf16>, %x: tensor<8x64xbf16>,
 // CHECK-LABEL: func.func @group_norm_grad(
 // CHECK-SAME:    %{{.*}}: tensor<2x6x5xf32>, %{{.*}}: tensor<2x6x5xf32>, %{{.*}}: tensor<2x3xf32>, %{{.*}}: tensor<2x3xf32>, %{{.*}}: tensor<6xf32>)
 // CHECK:         %[[DX:.*]], %[[DW:.*]], %[[DB:.*]] = norm.group_norm_grad
-// CHECK-DAG:     %[[SDW:.*]] = shard.all_reduce %[[DW]] on @grid grid_axes = [0] : tensor<6xf32> -> tensor<6xf32>
-// CHECK-DAG:     %[[SDB:.*]] = shard.all_reduce %[[DB]] on @grid grid_axes = [0] : tensor<6xf32> -> tensor<6xf32>
+// CHECK:         %[[SUMS:.*]] = shard.all_reduce %{{.*}} on @grid grid_axes = [0] : tensor<12xf32> -> tensor<12xf32>
+// CHECK-NOT:     shard.all_reduce
+// CHECK:         %[[SDW:.*]] = tensor.extract_slice %[[SUMS]][0] [6] [1]
+// CHECK:         %[[SDB:.*]] = tensor.extract_slice %[[SUMS]][6] [6] [1]
 // CHECK:         return %[[DX]], %[[SDW]], %[[SDB]]
 func.func @group_norm_grad(%dy: tensor<8x6x5xf32>, %x: tensor<8x6x5xf32>,
     %m: tensor<8x3xf32>, %r: tensor<8x3xf32>, %w: tensor<6xf32>)

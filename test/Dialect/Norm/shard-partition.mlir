@@ -15,10 +15,17 @@ shard.grid @grid(shape = 4) {sym_visibility = "private"}
 // CHECK-SAME:    %[[X:.*]]: tensor<8x3x5xf32>, %[[RM:.*]]: tensor<3xf32>, %[[RV:.*]]: tensor<3xf32>, %[[W:.*]]: tensor<3xf32>, %[[B:.*]]: tensor<3xf32>)
 // CHECK-SAME:    -> (tensor<8x3x5xf32>, tensor<3xf32>, tensor<3xf32>, tensor<3xf32>, tensor<3xf32>)
 // CHECK:         %[[N:.*]], %[[MEAN:.*]], %[[M2:.*]] = norm.batch_stats %[[X]] : tensor<8x3x5xf32> -> tensor<f32>, tensor<3xf32>
-// CHECK:         %[[GN:.*]] = shard.all_reduce %[[N]] on @grid grid_axes = [0] : tensor<f32> -> tensor<f32>
 // CHECK:         %[[SUM:.*]] = linalg.generic {{.*}} ins(%[[N]], %[[MEAN]] :
 // CHECK:           arith.mulf
-// CHECK:         %[[GSUM:.*]] = shard.all_reduce %[[SUM]] on @grid grid_axes = [0] : tensor<3xf32> -> tensor<3xf32>
+// The count and the sums in one collective: packed, reduced, sliced.
+// CHECK:         %[[NS:.*]] = tensor.extract %[[N]][] : tensor<f32>
+// CHECK:         %[[NV:.*]] = tensor.from_elements %[[NS]] : tensor<1xf32>
+// CHECK:         %[[P0:.*]] = tensor.insert_slice %[[NV]] into %{{.*}}[0] [1] [1] : tensor<1xf32> into tensor<4xf32>
+// CHECK:         %[[P1:.*]] = tensor.insert_slice %[[SUM]] into %[[P0]][1] [3] [1] : tensor<3xf32> into tensor<4xf32>
+// CHECK:         %[[R:.*]] = shard.all_reduce %[[P1]] on @grid grid_axes = [0] : tensor<4xf32> -> tensor<4xf32>
+// CHECK:         %[[GNS:.*]] = tensor.extract %[[R]][%{{.*}}] : tensor<4xf32>
+// CHECK:         %[[GN:.*]] = tensor.from_elements %[[GNS]] : tensor<f32>
+// CHECK:         %[[GSUM:.*]] = tensor.extract_slice %[[R]][1] [3] [1] : tensor<4xf32> to tensor<3xf32>
 // CHECK:         %[[GMEAN:.*]] = linalg.generic {{.*}} ins(%[[GSUM]], %[[GN]] :
 // CHECK:           arith.divf
 // CHECK:         %[[DEV:.*]] = linalg.generic {{.*}} ins(%[[M2]], %[[N]], %[[MEAN]], %[[GMEAN]] :
@@ -51,15 +58,21 @@ func.func @forward(%x: tensor<32x3x5xf32>, %rm: tensor<3xf32>, %rv: tensor<3xf32
 shard.grid @grid(shape = 2x2) {sym_visibility = "private"}
 
 // Backward, NHWC, the batch split over both axes of a 2-D grid: the sums of
-// dpre and dpre * xhat and the element count are all-reduced over [0, 1],
-// then the micro-batch form gives grad_input.
+// dpre and dpre * xhat and the element count are all-reduced over [0, 1] in
+// one collective, then the micro-batch form gives grad_input.
 // CHECK-LABEL: func.func @backward(
 // CHECK-SAME:    %[[DY:.*]]: tensor<2x4x4x6xf32>, %[[X:.*]]: tensor<2x4x4x6xf32>, %[[M:.*]]: tensor<6xf32>, %[[R:.*]]: tensor<6xf32>, %[[W:.*]]: tensor<6xf32>)
 // CHECK:         %{{.*}}, %[[DW:.*]], %[[DB:.*]] = norm.batch_norm_grad %[[DY]], %[[X]] mean(%[[M]] : tensor<6xf32>) rstd(%[[R]] : tensor<6xf32>) weight(%[[W]] : tensor<6xf32>) feature_axis = 3 : tensor<2x4x4x6xf32> grad_weight(tensor<6xf32>) grad_bias(tensor<6xf32>)
-// CHECK:         %[[SDPRE:.*]] = shard.all_reduce %[[DB]] on @grid grid_axes = [0, 1] : tensor<6xf32> -> tensor<6xf32>
-// CHECK:         %[[SDXHAT:.*]] = shard.all_reduce %[[DW]] on @grid grid_axes = [0, 1] : tensor<6xf32> -> tensor<6xf32>
 // CHECK:         %[[LOCAL:.*]] = tensor.from_elements %{{.*}} : tensor<f32>
-// CHECK:         %[[COUNT:.*]] = shard.all_reduce %[[LOCAL]] on @grid grid_axes = [0, 1] : tensor<f32> -> tensor<f32>
+// CHECK:         %[[P0:.*]] = tensor.insert_slice %[[DB]] into %{{.*}}[0] [6] [1] : tensor<6xf32> into tensor<13xf32>
+// CHECK:         %[[P1:.*]] = tensor.insert_slice %[[DW]] into %[[P0]][6] [6] [1] : tensor<6xf32> into tensor<13xf32>
+// CHECK:         %[[P2:.*]] = tensor.insert_slice %{{.*}} into %[[P1]][12] [1] [1] : tensor<1xf32> into tensor<13xf32>
+// CHECK:         %[[RED:.*]] = shard.all_reduce %[[P2]] on @grid grid_axes = [0, 1] : tensor<13xf32> -> tensor<13xf32>
+// CHECK-NOT:     shard.all_reduce
+// CHECK:         %[[SDPRE:.*]] = tensor.extract_slice %[[RED]][0] [6] [1] : tensor<13xf32> to tensor<6xf32>
+// CHECK:         %[[SDXHAT:.*]] = tensor.extract_slice %[[RED]][6] [6] [1] : tensor<13xf32> to tensor<6xf32>
+// CHECK:         %[[CS:.*]] = tensor.extract %[[RED]][%{{.*}}] : tensor<13xf32>
+// CHECK:         %[[COUNT:.*]] = tensor.from_elements %[[CS]] : tensor<f32>
 // CHECK:         %[[DX:.*]] = norm.batch_norm_grad %[[DY]], %[[X]] mean(%[[M]] : tensor<6xf32>) rstd(%[[R]] : tensor<6xf32>) weight(%[[W]] : tensor<6xf32>) batch_grad_sums(%[[SDPRE]], %[[SDXHAT]] : tensor<6xf32>, tensor<6xf32>) count(%[[COUNT]] : tensor<f32>) feature_axis = 3 : tensor<2x4x4x6xf32>
 // CHECK:         return %[[DX]], %[[SDXHAT]], %[[SDPRE]] : tensor<2x4x4x6xf32>, tensor<6xf32>, tensor<6xf32>
 func.func @backward(%dy: tensor<8x4x4x6xf32>, %x: tensor<8x4x4x6xf32>,
@@ -84,7 +97,7 @@ shard.grid @grid(shape = 4) {sym_visibility = "private"}
 // CHECK-LABEL: func.func @spatial_split(
 // CHECK-SAME:    %[[X:.*]]: tensor<2x3x4xf32>
 // CHECK:         norm.batch_stats %[[X]]
-// CHECK-COUNT-3: shard.all_reduce {{.*}} grid_axes = [0]
+// CHECK-COUNT-2: shard.all_reduce {{.*}} grid_axes = [0]
 // CHECK:         norm.batch_norm_inference %[[X]]
 func.func @spatial_split(%x: tensor<2x3x16xf32>, %rm: tensor<3xf32>, %rv: tensor<3xf32>)
     -> (tensor<2x3x16xf32>, tensor<3xf32>, tensor<3xf32>) {
@@ -127,7 +140,7 @@ shard.grid @grid(shape = 4) {sym_visibility = "private"}
 // CHECK-LABEL: func.func @inplace_abn_forward(
 // CHECK-SAME:    %[[X:.*]]: tensor<8x3x5xf32>, %[[RM:.*]]: tensor<3xf32>, %[[RV:.*]]: tensor<3xf32>, %[[W:.*]]: tensor<3xf32>, %[[B:.*]]: tensor<3xf32>)
 // CHECK:         norm.batch_stats %[[X]] : tensor<8x3x5xf32> -> tensor<f32>, tensor<3xf32>
-// CHECK-COUNT-3: shard.all_reduce {{.*}} grid_axes = [0]
+// CHECK-COUNT-2: shard.all_reduce {{.*}} grid_axes = [0]
 // CHECK:         %[[RSTD:.*]] = linalg.generic {{.*}} ins(%{{[^ ,]+}} : tensor<3xf32>)
 // CHECK:           math.rsqrt
 // CHECK:         %[[SCALE:.*]] = linalg.generic {{.*}} ins(%[[RSTD]], %[[W]] :
@@ -166,10 +179,16 @@ shard.grid @grid(shape = 2x2) {sym_visibility = "private"}
 // CHECK-LABEL: func.func @inplace_abn_backward(
 // CHECK-SAME:    %[[DY:.*]]: tensor<2x4x4x6xf32>, %[[Y:.*]]: tensor<2x4x4x6xf32>, %[[R:.*]]: tensor<6xf32>, %[[W:.*]]: tensor<6xf32>, %[[B:.*]]: tensor<6xf32>)
 // CHECK:         %{{.*}}, %[[DW:.*]], %[[DB:.*]] = norm.inplace_abn_grad %[[DY]], %[[Y]] rstd(%[[R]] : tensor<6xf32>) weight(%[[W]] : tensor<6xf32>) bias(%[[B]] : tensor<6xf32>) feature_axis = 3 activation = elu : tensor<2x4x4x6xf32> grad_weight(tensor<6xf32>) grad_bias(tensor<6xf32>)
-// CHECK:         %[[SDPRE:.*]] = shard.all_reduce %[[DB]] on @grid grid_axes = [0, 1] : tensor<6xf32> -> tensor<6xf32>
-// CHECK:         %[[SDXHAT:.*]] = shard.all_reduce %[[DW]] on @grid grid_axes = [0, 1] : tensor<6xf32> -> tensor<6xf32>
 // CHECK:         %[[LOCAL:.*]] = tensor.from_elements %{{.*}} : tensor<f32>
-// CHECK:         %[[COUNT:.*]] = shard.all_reduce %[[LOCAL]] on @grid grid_axes = [0, 1] : tensor<f32> -> tensor<f32>
+// CHECK:         %[[P0:.*]] = tensor.insert_slice %[[DB]] into %{{.*}}[0] [6] [1] : tensor<6xf32> into tensor<13xf32>
+// CHECK:         %[[P1:.*]] = tensor.insert_slice %[[DW]] into %[[P0]][6] [6] [1] : tensor<6xf32> into tensor<13xf32>
+// CHECK:         %[[P2:.*]] = tensor.insert_slice %{{.*}} into %[[P1]][12] [1] [1] : tensor<1xf32> into tensor<13xf32>
+// CHECK:         %[[RED:.*]] = shard.all_reduce %[[P2]] on @grid grid_axes = [0, 1] : tensor<13xf32> -> tensor<13xf32>
+// CHECK-NOT:     shard.all_reduce
+// CHECK:         %[[SDPRE:.*]] = tensor.extract_slice %[[RED]][0] [6] [1] : tensor<13xf32> to tensor<6xf32>
+// CHECK:         %[[SDXHAT:.*]] = tensor.extract_slice %[[RED]][6] [6] [1] : tensor<13xf32> to tensor<6xf32>
+// CHECK:         %[[CS:.*]] = tensor.extract %[[RED]][%{{.*}}] : tensor<13xf32>
+// CHECK:         %[[COUNT:.*]] = tensor.from_elements %[[CS]] : tensor<f32>
 // CHECK:         %[[DX:.*]] = norm.inplace_abn_grad %[[DY]], %[[Y]] rstd(%[[R]] : tensor<6xf32>) weight(%[[W]] : tensor<6xf32>) bias(%[[B]] : tensor<6xf32>) batch_grad_sums(%[[SDPRE]], %[[SDXHAT]] : tensor<6xf32>, tensor<6xf32>) count(%[[COUNT]] : tensor<f32>) feature_axis = 3 activation = elu : tensor<2x4x4x6xf32>
 // CHECK:         return %[[DX]], %[[SDXHAT]], %[[SDPRE]] : tensor<2x4x4x6xf32>, tensor<6xf32>, tensor<6xf32>
 func.func @inplace_abn_backward(%dy: tensor<8x4x4x6xf32>, %y: tensor<8x4x4x6xf32>,

@@ -27,6 +27,10 @@ MPIRUN = shutil.which("mpirun.mpich")
 #: the std's terms carry 1e-4 of relative rounding); f16 activations summed
 #: in f32: relative to each output's magnitude.
 RTOL = 2e-4
+#: The bf16 table's statistics are rounded to bf16 (8 bits): a std of about
+#: 2 is off by up to 4e-3 of itself; fitting its parts in bf16 before the
+#: merge added a spread of 1.5e-2.
+TOLERANCE = {"hmean": 8e-3, "hstd": 8e-3}
 
 
 def max_rel_error(actual, expected):
@@ -60,5 +64,6 @@ def test_fit_over_processes_matches_whole_data(ranks, tmp_path):
             np.concatenate([o[key] for o in outs]), expected[key])
     print(f"np={ranks} max relative errors:",
           {k: f"{v:.2e}" for k, v in errors.items()})
-    bad = {k: v for k, v in errors.items() if not v <= RTOL}
+    bad = {k: v for k, v in errors.items()
+           if not v <= TOLERANCE.get(k, RTOL)}
     assert not bad, f"errors above {RTOL}: {bad}"

@@ -320,18 +320,22 @@ void partitionLocally(Operation *op, ArrayRef<Value> partitionedOperands,
       symbolTable, builder);
 }
 
-/// `value` all-reduced with `kind` over `gridAxes`; f16/bf16 (which MPI
-/// does not reduce) through f32.
-Value allReduce(OpBuilder &b, Location loc, Value value, StringRef grid,
-                ArrayRef<GridAxis> gridAxes, shard::ReductionKind kind) {
-  Type elementType = getElementTypeOrSelf(value.getType());
+/// `values` all-reduced with `kind` over `gridAxes` in one collective
+/// (allReducePacked); f16/bf16 (which MPI does not reduce) through f32.
+SmallVector<Value> allReduce(OpBuilder &b, Location loc, ValueRange values,
+                             StringRef grid, ArrayRef<GridAxis> gridAxes,
+                             shard::ReductionKind kind) {
+  Type elementType = getElementTypeOrSelf(values.front().getType());
   Type reduceType =
       elementType.isF32() || elementType.isF64() ? elementType : b.getF32Type();
-  Value reduced = shard::AllReduceOp::create(
-                      b, loc, convertElements(b, loc, value, reduceType), grid,
-                      gridAxes, kind)
-                      .getResult();
-  return convertElements(b, loc, reduced, elementType);
+  SmallVector<Value> converted;
+  for (Value value : values)
+    converted.push_back(convertElements(b, loc, value, reduceType));
+  SmallVector<Value> reduced =
+      allReducePacked(b, loc, converted, grid, gridAxes, kind);
+  for (Value &value : reduced)
+    value = convertElements(b, loc, value, elementType);
+  return reduced;
 }
 
 /// Loops and indexing maps from getLoopStructure.
@@ -452,17 +456,22 @@ struct NormShardingModel
       if (batchAxes->empty())
         return success();
       // Each process summed over its own samples: add the sums up.
+      // grad_weight and grad_bias in one collective.
       auto norm = cast<OpTy>(op);
       SmallVector<Value> gradients = {norm.getGradWeight()};
       if constexpr (!std::is_same_v<OpTy, RMSNormGradOp>)
         gradients.push_back(norm.getGradBias());
+      llvm::erase(gradients, Value());
+      if (gradients.empty())
+        return success();
+      SmallVector<Value> local;
       for (Value gradient : gradients)
-        if (gradient)
-          partitionMap.map(gradient,
-                           allReduce(builder, op->getLoc(),
-                                     partitionMap.lookup(gradient),
-                                     inputSharding.getGrid(), *batchAxes,
-                                     shard::ReductionKind::Sum));
+        local.push_back(partitionMap.lookup(gradient));
+      SmallVector<Value> sums =
+          allReduce(builder, op->getLoc(), local, inputSharding.getGrid(),
+                    *batchAxes, shard::ReductionKind::Sum);
+      for (auto [gradient, sum] : llvm::zip(gradients, sums))
+        partitionMap.map(gradient, sum);
     }
     return success();
   }
@@ -480,17 +489,38 @@ RankedTensorType getLocalStatisticsType(OpTy fit, Value input) {
   return RankedTensorType::get(shape, type.getElementType());
 }
 
-/// min_max over a split fitted dimension: the local extremes, then the
-/// all-reduced min and max.
+/// `-value`, elementwise.
+Value negate(OpBuilder &b, Location loc, Value value) {
+  auto type = cast<RankedTensorType>(value.getType());
+  int64_t rank = type.getRank();
+  AffineMap identity = AffineMap::getMultiDimIdentityMap(rank, b.getContext());
+  Value init = tensor::EmptyOp::create(
+      b, loc, tensor::getMixedSizes(b, loc, value), type.getElementType());
+  return linalg::GenericOp::create(
+             b, loc, type, ValueRange{value}, ValueRange{init},
+             ArrayRef<AffineMap>{identity, identity},
+             SmallVector<utils::IteratorType>(rank,
+                                              utils::IteratorType::parallel),
+             [&](OpBuilder &nb, Location nloc, ValueRange args) {
+               linalg::YieldOp::create(
+                   nb, nloc,
+                   arith::NegFOp::create(nb, nloc, args[0]).getResult());
+             })
+      .getResult(0);
+}
+
+/// min_max over a split fitted dimension: the local extremes, then one
+/// max-all-reduce of (max, -min) (negation is exact, min = -max(-min)).
 void combineSplitFit(OpBuilder &b, Location loc, MinMaxOp fit, Value input,
                      StringRef grid, ArrayRef<GridAxis> axes,
                      IRMapping &partitionMap) {
   RankedTensorType type = getLocalStatisticsType(fit, input);
   auto local = MinMaxOp::create(b, loc, type, type, input, fit.getAxesAttr());
-  partitionMap.map(fit.getMin(), allReduce(b, loc, local.getMin(), grid, axes,
-                                           shard::ReductionKind::Min));
-  partitionMap.map(fit.getMax(), allReduce(b, loc, local.getMax(), grid, axes,
-                                           shard::ReductionKind::Max));
+  SmallVector<Value> extremes =
+      allReduce(b, loc, {local.getMax(), negate(b, loc, local.getMin())}, grid,
+                axes, shard::ReductionKind::Max);
+  partitionMap.map(fit.getMax(), extremes[0]);
+  partitionMap.map(fit.getMin(), negate(b, loc, extremes[1]));
 }
 
 /// An elementwise linalg.generic over tensors shaped like `like` (rank-0
@@ -540,15 +570,20 @@ Value selectIfNonEmpty(OpBuilder &b, Location loc, Value count, Value value) {
 /// with no correction, merged around the global mean as SyncBatchNorm
 /// merges its statistics (Chan's update as an all-reduce, no
 /// cancellation), then std = sqrt(M2 / (N - correction)). In f32 for
-/// f16/bf16 data.
+/// f16/bf16 data, the local moments included.
 void combineSplitFit(OpBuilder &b, Location loc, MomentsOp fit, Value input,
                      StringRef grid, ArrayRef<GridAxis> axes,
                      IRMapping &partitionMap) {
   RankedTensorType type = getLocalStatisticsType(fit, input);
   Type elementType = type.getElementType();
   Type computeType = getStatisticsElementType(elementType);
-  auto local = MomentsOp::create(b, loc, type, type, input, fit.getAxesAttr(),
-                                 b.getI64IntegerAttr(0));
+  // The local moments of f16/bf16 data in f32 too: rounded to the data type,
+  // their means would add a spurious spread n * (mean - mean_g)^2 (1e-2 of
+  // the std for data at 1000 +- 2, a helper review found).
+  Value localInput = convertElements(b, loc, input, computeType);
+  RankedTensorType localType = type.clone(computeType);
+  auto local = MomentsOp::create(b, loc, localType, localType, localInput,
+                                 fit.getAxesAttr(), b.getI64IntegerAttr(0));
   Value mean = local.getMean(), std = local.getStd();
 
   // The local element count of a statistic (a rank-0 tensor).
@@ -562,10 +597,9 @@ void combineSplitFit(OpBuilder &b, Location loc, MomentsOp fit, Value input,
   Value n = tensor::FromElementsOp::create(
       b, loc, RankedTensorType::get({}, computeType), localCountFloat);
 
-  auto sum = [&](Value value) {
-    return allReduce(b, loc, value, grid, axes, shard::ReductionKind::Sum);
+  auto sum = [&](ValueRange values) {
+    return allReduce(b, loc, values, grid, axes, shard::ReductionKind::Sum);
   };
-  Value count = sum(n);
   // sum(n * mean) / N; a process with no elements (a dynamic split can
   // leave one empty: its mean and std are 0 / 0) adds zeros.
   Value weighted = buildElementwise(
@@ -575,7 +609,9 @@ void combineSplitFit(OpBuilder &b, Location loc, MomentsOp fit, Value input,
             nb, nloc, args[1],
             arith::MulFOp::create(nb, nloc, args[0], args[1]));
       });
-  Value total = sum(weighted);
+  // N and sum(n * mean) in one collective, then M2 (it needs the mean).
+  SmallVector<Value> counts = sum({n, weighted});
+  Value count = counts[0], total = counts[1];
   Value globalMean = buildElementwise(
       b, loc, mean, ValueRange{total, count}, computeType, computeType,
       [](OpBuilder &nb, Location nloc, ValueRange args) -> Value {
@@ -593,7 +629,7 @@ void combineSplitFit(OpBuilder &b, Location loc, MomentsOp fit, Value input,
             nb, nloc, args[1],
             arith::MulFOp::create(nb, nloc, spread, args[1]));
       });
-  Value m2 = sum(deviations);
+  Value m2 = sum({deviations})[0];
   double correction = static_cast<double>(fit.getCorrection());
   Value globalStd = buildElementwise(
       b, loc, mean, ValueRange{m2, count}, computeType, elementType,

@@ -6,6 +6,12 @@
 
 #include "ShardingUtils.h"
 
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Arith/Utils/Utils.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Utils/StaticValueUtils.h"
+#include "mlir/IR/TypeUtilities.h"
+
 using namespace mlir;
 
 LogicalResult mlir::norm::verifyEvenSplit(Operation *op,
@@ -33,4 +39,70 @@ LogicalResult mlir::norm::verifyEvenSplit(Operation *op,
               "dimension are supported (a dynamic one is split by the caller)";
   }
   return success();
+}
+
+SmallVector<Value>
+mlir::norm::allReducePacked(OpBuilder &b, Location loc, ArrayRef<Value> values,
+                            StringRef grid, ArrayRef<shard::GridAxis> gridAxes,
+                            shard::ReductionKind kind) {
+  if (values.size() == 1)
+    return {
+        shard::AllReduceOp::create(b, loc, values.front(), grid, gridAxes, kind)
+            .getResult()};
+  Type elementType = getElementTypeOrSelf(values.front().getType());
+  // Offsets and sizes of the values in the packed vector (a rank-0 value
+  // takes one element).
+  SmallVector<OpFoldResult> offsets, sizes;
+  OpFoldResult offset = b.getIndexAttr(0);
+  auto add = [&](OpFoldResult lhs, OpFoldResult rhs) -> OpFoldResult {
+    std::optional<int64_t> l = getConstantIntValue(lhs),
+                           r = getConstantIntValue(rhs);
+    if (l && r)
+      return b.getIndexAttr(*l + *r);
+    return arith::AddIOp::create(b, loc,
+                                 getValueOrCreateConstantIndexOp(b, loc, lhs),
+                                 getValueOrCreateConstantIndexOp(b, loc, rhs))
+        .getResult();
+  };
+  for (Value value : values) {
+    auto type = cast<RankedTensorType>(value.getType());
+    OpFoldResult size = type.getRank() == 0
+                            ? b.getIndexAttr(1)
+                            : tensor::getMixedSize(b, loc, value, 0);
+    offsets.push_back(offset);
+    sizes.push_back(size);
+    offset = add(offset, size);
+  }
+  Value packed = tensor::EmptyOp::create(b, loc, ArrayRef<OpFoldResult>{offset},
+                                         elementType);
+  OpFoldResult one = b.getIndexAttr(1);
+  for (auto [value, at, size] : llvm::zip(values, offsets, sizes)) {
+    Value vector = value;
+    if (cast<RankedTensorType>(value.getType()).getRank() == 0)
+      vector = tensor::FromElementsOp::create(
+          b, loc, RankedTensorType::get({1}, elementType),
+          ValueRange{tensor::ExtractOp::create(b, loc, value, ValueRange{})});
+    packed = tensor::InsertSliceOp::create(
+        b, loc, vector, packed, ArrayRef<OpFoldResult>{at},
+        ArrayRef<OpFoldResult>{size}, ArrayRef<OpFoldResult>{one});
+  }
+  Value reduced =
+      shard::AllReduceOp::create(b, loc, packed, grid, gridAxes, kind)
+          .getResult();
+  SmallVector<Value> results;
+  for (auto [value, at, size] : llvm::zip(values, offsets, sizes)) {
+    auto type = cast<RankedTensorType>(value.getType());
+    if (type.getRank() == 0) {
+      Value element = tensor::ExtractOp::create(
+          b, loc, reduced,
+          ValueRange{getValueOrCreateConstantIndexOp(b, loc, at)});
+      results.push_back(
+          tensor::FromElementsOp::create(b, loc, type, ValueRange{element}));
+      continue;
+    }
+    results.push_back(tensor::ExtractSliceOp::create(
+        b, loc, type, reduced, ArrayRef<OpFoldResult>{at},
+        ArrayRef<OpFoldResult>{size}, ArrayRef<OpFoldResult>{one}));
+  }
+  return results;
 }

@@ -21,6 +21,16 @@ LogicalResult verifyEvenSplit(Operation *op, const shard::Sharding &sharding,
                               RankedTensorType type, StringRef what,
                               SymbolTableCollection &symbolTable);
 
+/// `values` (rank 0 or 1, one element type MPI reduces: f32 or f64)
+/// all-reduced with `kind` over `gridAxes` in one collective: packed into
+/// one vector, reduced, and sliced back. Each collective costs a message
+/// latency (and, in MLIR 22's convert-shard-to-mpi, an MPI_Comm_split), so
+/// the statistics of a step share them.
+SmallVector<Value> allReducePacked(OpBuilder &b, Location loc,
+                                   ArrayRef<Value> values, StringRef grid,
+                                   ArrayRef<shard::GridAxis> gridAxes,
+                                   shard::ReductionKind kind);
+
 } // namespace norm
 } // namespace mlir
 

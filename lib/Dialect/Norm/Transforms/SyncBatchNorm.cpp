@@ -295,14 +295,18 @@ buildGlobalStatistics(OpBuilder &b, Location loc, Value input,
     return arith::SelectOp::create(nb, nloc, nonEmpty, value, zero);
   };
   GlobalStatistics stats;
-  stats.count = allReduceSum(b, loc, localCount, grid, axes);
   Value localSum = buildChannelwise(
       b, loc, localMean, type, ValueRange{localCount, localMean},
       [&](OpBuilder &nb, Location nloc, ValueRange args) -> Value {
         return ifNonEmpty(nb, nloc, args[0],
                           arith::MulFOp::create(nb, nloc, args[0], args[1]));
       });
-  Value sum = allReduceSum(b, loc, localSum, grid, axes);
+  // Two collectives: (N, sum(n * mean)) together, then M2 (which needs the
+  // global mean).
+  SmallVector<Value> counts = allReducePacked(
+      b, loc, {localCount, localSum}, grid, axes, shard::ReductionKind::Sum);
+  stats.count = counts[0];
+  Value sum = counts[1];
   stats.mean = buildChannelwise(
       b, loc, sum, type, ValueRange{sum, stats.count},
       [](OpBuilder &nb, Location nloc, ValueRange args) -> Value {
@@ -382,11 +386,10 @@ static void mapStatisticsResults(OpBuilder &b, Location loc, OpTy op,
                    update(local.lookup(op.getRunningVar()), unbiased));
 }
 
-/// The element count of a channel over the whole batch of which `input` is
-/// this process's shard, as a rank-0 tensor of `type`.
-static Value buildGlobalCount(OpBuilder &b, Location loc, Value input,
-                              int64_t featureAxis, Type type, StringRef grid,
-                              ArrayRef<GridAxis> axes) {
+/// The element count of a channel in this process's shard `input`, as a
+/// rank-0 tensor of `type`.
+static Value buildLocalCount(OpBuilder &b, Location loc, Value input,
+                             int64_t featureAxis, Type type) {
   Value localCount = arith::ConstantIndexOp::create(b, loc, 1);
   auto inputType = cast<RankedTensorType>(input.getType());
   for (int64_t dim = 0; dim < inputType.getRank(); ++dim)
@@ -396,11 +399,8 @@ static Value buildGlobalCount(OpBuilder &b, Location loc, Value input,
   Value localCountFloat = arith::UIToFPOp::create(
       b, loc, type,
       arith::IndexCastUIOp::create(b, loc, b.getI64Type(), localCount));
-  return allReduceSum(
-      b, loc,
-      tensor::FromElementsOp::create(b, loc, RankedTensorType::get({}, type),
-                                     localCountFloat),
-      grid, axes);
+  return tensor::FromElementsOp::create(b, loc, RankedTensorType::get({}, type),
+                                        localCountFloat);
 }
 
 //===----------------------------------------------------------------------===//
@@ -671,12 +671,14 @@ struct BatchNormGradShardingModel
     // local grad_input is dead and folds away.
     OpTy partial = buildLocalGrad(b, loc, grad, local, statsType, Value(),
                                   Value(), Value());
-    Value sumDpre = allReduceSum(b, loc, partial.getGradBias(), grid, *axes);
-    Value sumDpreXhat =
-        allReduceSum(b, loc, partial.getGradWeight(), grid, *axes);
-    Value count =
-        buildGlobalCount(b, loc, local.lookup(getBatchData(grad)), featureAxis,
-                         statsType.getElementType(), grid, *axes);
+    // One collective for the two sums and the element count.
+    SmallVector<Value> sums = allReducePacked(
+        b, loc,
+        {partial.getGradBias(), partial.getGradWeight(),
+         buildLocalCount(b, loc, local.lookup(getBatchData(grad)), featureAxis,
+                         statsType.getElementType())},
+        grid, *axes, shard::ReductionKind::Sum);
+    Value sumDpre = sums[0], sumDpreXhat = sums[1], count = sums[2];
     OpTy full = buildLocalGrad(b, loc, grad, local, Type(), sumDpre,
                                sumDpreXhat, count);
 

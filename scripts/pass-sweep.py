@@ -45,8 +45,8 @@ PASS_SETS = [
     # The norm ops' sharding models (SyncBatchNorm.cpp, ShardingModels.cpp),
     # with the workaround for upstream's crash on unannotated arguments
     # (norm-shard-annotate-arguments), as norm-lower-to-cpu{mpi=1} runs them.
-    "--pass-pipeline=builtin.module(func.func(sharding-propagation,"
-    "norm-shard-annotate-arguments,shard-partition))",
+    "--pass-pipeline=builtin.module(func.func(norm-shard-annotate-arguments,"
+    "sharding-propagation,norm-shard-annotate-arguments,shard-partition))",
     "--norm-lower-to-cpu=mpi=1 openmp=0",
 ]
 CRASH_MARKS = ("Stack dump", "PLEASE submit", "Assertion", "runtime error",

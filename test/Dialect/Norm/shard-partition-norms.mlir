@@ -284,3 +284,47 @@ func.func @conflict_without_input_annotation(%x: tensor<8x16xf32>,
       : tensor<8x16xf32> residual_sum(tensor<8x16xf32>)
   return %y, %sum : tensor<8x16xf32>, tensor<8x16xf32>
 }
+
+// -----
+
+shard.grid @grid(shape = 2) {sym_visibility = "private"}
+
+// In a data-parallel step, ops that no annotation reaches (a LayerNorm of
+// another input, a SpectralNorm of a weight) are replicated: every process
+// computes them whole (they used to crash shard-partition, or had no model).
+// CHECK-LABEL: func.func @unannotated_ops_replicated(
+// CHECK-SAME:    %[[X:.*]]: tensor<4x3xf32>, %[[Z:.*]]: tensor<4x3xf32>, %[[W:.*]]: tensor<5x3xf32>, %[[U:.*]]: tensor<5xf32>)
+// CHECK-NOT:     shard.
+// CHECK:         norm.layer_norm %[[X]] axes = [1] : tensor<4x3xf32>
+// CHECK:         norm.layer_norm %[[Z]] axes = [1] : tensor<4x3xf32>
+// CHECK:         norm.spectral_norm %[[W]], %[[U]] : tensor<5x3xf32>, tensor<5xf32> -> tensor<f32>
+// CHECK-NOT:     shard.
+// CHECK:         return
+func.func @unannotated_ops_replicated(%x: tensor<8x3xf32>, %z: tensor<4x3xf32>,
+                                      %w: tensor<5x3xf32>, %u: tensor<5xf32>)
+    -> (tensor<8x3xf32>, tensor<4x3xf32>, tensor<5x3xf32>, tensor<5xf32>) {
+  %s = shard.sharding @grid split_axes = [[0]] : !shard.sharding
+  %xs = shard.shard %x to %s : tensor<8x3xf32>
+  %y = norm.layer_norm %xs axes = [1] : tensor<8x3xf32>
+  %ys = shard.shard %y to %s : tensor<8x3xf32>
+  %zn = norm.layer_norm %z axes = [1] : tensor<4x3xf32>
+  %wn, %un, %sigma = norm.spectral_norm %w, %u : tensor<5x3xf32>, tensor<5xf32> -> tensor<f32>
+  return %ys, %zn, %wn, %un : tensor<8x3xf32>, tensor<4x3xf32>, tensor<5x3xf32>, tensor<5xf32>
+}
+
+// -----
+
+shard.grid @grid(shape = 2) {sym_visibility = "private"}
+
+// A SpectralNorm never splits its weight (sigma needs all of it): a split
+// weight is gathered first.
+// CHECK-LABEL: func.func @spectral_norm_of_split_weight(
+// CHECK-SAME:    %[[W:.*]]: tensor<2x3xf32>, %[[U:.*]]: tensor<4xf32>)
+// CHECK:         %[[G:.*]] = shard.all_gather %[[W]] on @grid grid_axes = [0] gather_axis = 0 : tensor<2x3xf32> -> tensor<4x3xf32>
+// CHECK:         norm.spectral_norm %{{.*}}, %[[U]] : tensor<4x3xf32>, tensor<4xf32> -> tensor<f32>
+func.func @spectral_norm_of_split_weight(%w: tensor<4x3xf32>, %u: tensor<4xf32>) -> tensor<4x3xf32> {
+  %s = shard.sharding @grid split_axes = [[0]] : !shard.sharding
+  %ws = shard.shard %w to %s : tensor<4x3xf32>
+  %wn, %un, %sigma = norm.spectral_norm %ws, %u : tensor<4x3xf32>, tensor<4xf32> -> tensor<f32>
+  return %wn : tensor<4x3xf32>
+}

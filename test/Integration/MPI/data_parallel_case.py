@@ -5,7 +5,8 @@ ops without annotations for a single process.
 @step: LayerNorm + GELU with its backward (grad_weight/grad_bias summed over
 the processes), GroupNorm + SiLU, then a training BatchNorm of its output
 (SyncBatchNorm) and an inference BatchNorm of the LayerNorm's output with
-the channels on the last axis.
+the channels on the last axis; and the SpectralNorm of a (replicated)
+weight, which every process computes whole.
 """
 
 import numpy as np
@@ -14,11 +15,13 @@ import numpy as np
 #: batch when sharded.
 INPUTS = [("x", (16, 5, 12)), ("dy", (16, 5, 12)), ("g", (8, 6, 3, 3)),
           ("w", (12,)), ("b", (12,)), ("gw", (6,)), ("gb", (6,)),
-          ("rm", (6,)), ("rv", (6,)), ("im", (12,)), ("iv", (12,))]
+          ("rm", (6,)), ("rv", (6,)), ("im", (12,)), ("iv", (12,)),
+          ("sw", (6, 4)), ("su", (6,))]
 SPLIT_INPUTS = 3
 
 #: @step's results; the first five are split with the batch.
-OUTPUTS = ["y", "dx", "gy", "by", "iy", "dw", "db", "new_rm", "new_rv"]
+OUTPUTS = ["y", "dx", "gy", "by", "iy", "dw", "db", "new_rm", "new_rv",
+           "sn_w"]
 SPLIT_OUTPUTS = 5
 
 
@@ -33,7 +36,7 @@ def module_text(ranks, sharded=True):
     stats = _tensor((16, 5, 1))
     args = ", ".join(f"%{name}: {t[name]}" for name, _ in INPUTS)
     results = ", ".join(t[n] for n in ("x", "x", "g", "g", "x", "w", "w",
-                                       "rm", "rm"))
+                                       "rm", "rm", "sw"))
     lines = []
     if sharded:
         lines.append("%split = shard.sharding @batch split_axes = [[0]] "
@@ -57,6 +60,8 @@ def module_text(ranks, sharded=True):
         f": {t['g']} stats({t['rm']}, {t['rm']})",
         f"%iy = norm.batch_norm_inference %y mean(%im : {t['im']}) "
         f"var(%iv : {t['iv']}) feature_axis = 2 : {t['x']}",
+        f"%snw, %snu, %sigma = norm.spectral_norm %sw, %su "
+        f"power_iterations = 3 : {t['sw']}, {t['su']} -> tensor<f32>",
     ]
     outs = ["%y", "%dx", "%gy", "%by", "%iy"]
     if sharded:
@@ -64,7 +69,7 @@ def module_text(ranks, sharded=True):
             shape = t["g"] if name in ("%gy", "%by") else t["x"]
             lines.append(f"{name}s = shard.shard {name} to %split : {shape}")
             outs[i] = f"{name}s"
-    outs += ["%dw", "%db", "%nrm", "%nrv"]
+    outs += ["%dw", "%db", "%nrm", "%nrv", "%snw"]
     lines.append(f"return {', '.join(outs)} : {results}")
     body = "\n    ".join(lines)
     grid = (f'shard.grid @batch(shape = {ranks}) {{sym_visibility = '

@@ -1,8 +1,9 @@
-"""LayerNorm (and its backward), GroupNorm and inference BatchNorm next to a
-SyncBatchNorm in one module, the batch split along dimension 0 over 2 and 4
-MPI processes, against the same ops run by one process on the whole batch
-(compiled without the shard annotations), and the LayerNorm against the
-numpy reference of its definition.
+"""LayerNorm (and its backward), GroupNorm, inference BatchNorm and a
+SpectralNorm of a replicated weight next to a SyncBatchNorm in one module,
+the batch split along dimension 0 over 2 and 4 MPI processes, against the
+same ops run by one process on the whole batch (compiled without the shard
+annotations), and the LayerNorm against the numpy reference of its
+definition.
 
 The per-sample norms need no communication (ShardingModels.cpp): each rank's
 slice of y, dx, GroupNorm's output and the inference BatchNorm's output must

@@ -16,6 +16,7 @@
 //                                     dimensions not in `axes`)
 //   image_normalize                   none (mean/std follow the channel)
 //   moments / min_max                 `axes` (the fitted dimensions)
+//   spectral_norm                     every dimension of the weight
 //
 // Values of the input's rank (outputs, residuals, LayerNorm's keep-dims
 // statistics) are indexed by every loop; weights, biases and their gradients
@@ -124,6 +125,16 @@ LoopStructure getLoopStructure(Operation *op) {
       .Case<StandardizeOp, MinMaxScaleOp>([](auto transform) {
         return keptAxesStructure(transform.getInput().getType().getRank(),
                                  transform.getAxes(), /*reduce=*/false);
+      })
+      .Case<SpectralNormOp>([](SpectralNormOp spectral) {
+        // sigma depends on the whole weight: every loop reduces, so the
+        // weight is never split (data parallelism replicates it anyway).
+        LoopStructure loops;
+        loops.rank = spectral.getWeight().getType().getRank();
+        loops.reduced.assign(loops.rank, true);
+        loops.otherRanks.push_back(
+            {1, {static_cast<int64_t>(spectral.getDim())}});
+        return loops;
       })
       .Case<ImageNormalizeOp>([](ImageNormalizeOp image) {
         LoopStructure loops;
@@ -285,6 +296,9 @@ Value convertElements(OpBuilder &b, Location loc, Value value,
 template <typename OpTy> unsigned inputOperandIndex(Operation *op) {
   return cast<OpTy>(op).getInputMutable().getOperandNumber();
 }
+template <> unsigned inputOperandIndex<SpectralNormOp>(Operation *op) {
+  return cast<SpectralNormOp>(op).getWeightMutable().getOperandNumber();
+}
 
 /// The shard-partition guarantee `partition` relies on, or an error: every
 /// operand resharded. shard-partition leaves an operand null when it cannot
@@ -338,10 +352,19 @@ SmallVector<Value> allReduce(OpBuilder &b, Location loc, ValueRange values,
   return reduced;
 }
 
-/// Loops and indexing maps from getLoopStructure.
+/// Loops and indexing maps from getLoopStructure; upstream's sharding
+/// option, replicated when no annotation reaches the op.
 template <typename ConcreteModel, typename OpTy>
 struct LoopStructureModel
     : public shard::ShardingInterface::ExternalModel<ConcreteModel, OpTy> {
+  FailureOr<shard::ShardingOption>
+  getShardingOption(Operation *op, ArrayRef<Sharding> operandShardings,
+                    ArrayRef<Sharding> resultShardings) const {
+    return replicateWhenUnannotated(
+        op, shard::detail::defaultGetShardingOption(op, operandShardings,
+                                                    resultShardings));
+  }
+
   SmallVector<utils::IteratorType> getLoopIteratorTypes(Operation *op) const {
     SmallVector<utils::IteratorType> types;
     for (bool reduced : getLoopStructure(op).reduced)
@@ -417,6 +440,9 @@ struct NormShardingModel
         option = shard::ShardingOption({}, grid);
       }
     }
+    option = replicateWhenUnannotated(op, option);
+    if (failed(option))
+      return failure();
     LoopStructure loops = getLoopStructure(op);
     for (auto [loop, axes] : llvm::enumerate(option->shardingArray)) {
       if (loop < loops.reduced.size() && loops.reduced[loop] && !axes.empty()) {
@@ -712,6 +738,8 @@ void mlir::norm::registerNormShardingModels(DialectRegistry &registry) {
     StandardizeOp::attachInterface<NormShardingModel<StandardizeOp>>(*context);
     MinMaxScaleOp::attachInterface<NormShardingModel<MinMaxScaleOp>>(*context);
     ImageNormalizeOp::attachInterface<NormShardingModel<ImageNormalizeOp>>(
+        *context);
+    SpectralNormOp::attachInterface<NormShardingModel<SpectralNormOp>>(
         *context);
     MomentsOp::attachInterface<FitShardingModel<MomentsOp>>(*context);
     MinMaxOp::attachInterface<FitShardingModel<MinMaxOp>>(*context);

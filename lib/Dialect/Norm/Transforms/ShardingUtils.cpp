@@ -11,6 +11,7 @@
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/Utils/StaticValueUtils.h"
 #include "mlir/IR/TypeUtilities.h"
+#include "mlir/Interfaces/FunctionInterfaces.h"
 
 using namespace mlir;
 
@@ -105,4 +106,22 @@ mlir::norm::allReducePacked(OpBuilder &b, Location loc, ArrayRef<Value> values,
         ArrayRef<OpFoldResult>{size}, ArrayRef<OpFoldResult>{one}));
   }
   return results;
+}
+
+FailureOr<shard::ShardingOption>
+mlir::norm::replicateWhenUnannotated(Operation *op,
+                                     FailureOr<shard::ShardingOption> option) {
+  if (failed(option) || !option->empty)
+    return option;
+  FlatSymbolRefAttr grid;
+  Operation *function = op->getParentOfType<FunctionOpInterface>();
+  if (!function)
+    return option;
+  function->walk([&](shard::ShardingOp sharding) {
+    grid = sharding.getGridAttr();
+    return WalkResult::interrupt();
+  });
+  if (!grid)
+    return option;
+  return shard::ShardingOption({}, grid);
 }

@@ -8,6 +8,7 @@
 #define LIB_DIALECT_NORM_TRANSFORMS_SHARDINGUTILS_H
 
 #include "mlir/Dialect/Shard/IR/ShardOps.h"
+#include "mlir/Dialect/Shard/Interfaces/ShardingInterface.h"
 
 namespace mlir {
 namespace norm {
@@ -20,6 +21,15 @@ namespace norm {
 LogicalResult verifyEvenSplit(Operation *op, const shard::Sharding &sharding,
                               RankedTensorType type, StringRef what,
                               SymbolTableCollection &symbolTable);
+
+/// `option` (upstream's choice for `op`), or, when it carries no information
+/// (no annotation reaches `op`), a definite replicated choice on the grid of
+/// the first shard.sharding of the enclosing function: otherwise
+/// sharding-propagation leaves `op` unannotated and shard-partition (MLIR
+/// 22) dereferences its missing sharding.
+FailureOr<shard::ShardingOption>
+replicateWhenUnannotated(Operation *op,
+                         FailureOr<shard::ShardingOption> option);
 
 /// `values` (rank 0 or 1, one element type MPI reduces: f32 or f64)
 /// all-reduced with `kind` over `gridAxes` in one collective: packed into

@@ -426,6 +426,15 @@ namespace {
 template <typename ConcreteModel, typename OpTy>
 struct BatchNormShardingModelBase
     : public shard::ShardingInterface::ExternalModel<ConcreteModel, OpTy> {
+  /// Upstream's choice, replicated when no annotation reaches the op.
+  FailureOr<shard::ShardingOption>
+  getShardingOption(Operation *op, ArrayRef<Sharding> operandShardings,
+                    ArrayRef<Sharding> resultShardings) const {
+    return replicateWhenUnannotated(
+        op, shard::detail::defaultGetShardingOption(op, operandShardings,
+                                                    resultShardings));
+  }
+
   SmallVector<utils::IteratorType> getLoopIteratorTypes(Operation *op) const {
     int64_t rank =
         cast<RankedTensorType>(getBatchData(cast<OpTy>(op)).getType())

@@ -26,8 +26,8 @@ namespace norm {
 
 /// Attaches the ShardingInterface models of layer_norm, rms_norm,
 /// group_norm, batch_norm_inference, layer_norm_grad, rms_norm_grad,
-/// group_norm_grad, moments, min_max, standardize, min_max_scale and
-/// image_normalize when the norm dialect loads.
+/// group_norm_grad, moments, min_max, standardize, min_max_scale,
+/// image_normalize and spectral_norm when the norm dialect loads.
 void registerNormShardingModels(DialectRegistry &registry);
 
 } // namespace norm

@@ -148,3 +148,26 @@ func.func @batch_stats(%x: tensor<8x6x5xbf16>) -> (tensor<f32>, tensor<6xf32>, t
   %n, %mean, %m2 = norm.batch_stats %xs : tensor<8x6x5xbf16> -> tensor<f32>, tensor<6xf32>
   return %n, %mean, %m2 : tensor<f32>, tensor<6xf32>, tensor<6xf32>
 }
+
+// -----
+
+shard.grid @grid(shape = 2) {sym_visibility = "private"}
+
+// Statistics of rank 2 (two kept dimensions): the count packed alone, the
+// rank-2 sums all-reduced one by one.
+// CHECK-LABEL: func.func @rank2_statistics(
+// CHECK:         norm.moments %{{.*}} axes = [0] : tensor<4x4x5xf32> -> tensor<4x5xf32>
+// CHECK:         shard.all_reduce %{{.*}} : tensor<4x5xf32> -> tensor<4x5xf32>
+// CHECK:         shard.all_reduce %{{.*}} : tensor<f32> -> tensor<f32>
+// CHECK:         shard.all_reduce %{{.*}} : tensor<4x5xf32> -> tensor<4x5xf32>
+// CHECK:         norm.min_max
+// CHECK:         shard.all_reduce %{{.*}} reduction = max : tensor<4x5xf32> -> tensor<4x5xf32>
+// CHECK:         shard.all_reduce %{{.*}} reduction = max : tensor<4x5xf32> -> tensor<4x5xf32>
+func.func @rank2_statistics(%x: tensor<8x4x5xf32>)
+    -> (tensor<4x5xf32>, tensor<4x5xf32>, tensor<4x5xf32>, tensor<4x5xf32>) {
+  %split = shard.sharding @grid split_axes = [[0]] : !shard.sharding
+  %xs = shard.shard %x to %split : tensor<8x4x5xf32>
+  %mean, %std = norm.moments %xs axes = [0] correction = 1 : tensor<8x4x5xf32> -> tensor<4x5xf32>
+  %lo, %hi = norm.min_max %xs axes = [0] : tensor<8x4x5xf32> -> tensor<4x5xf32>
+  return %mean, %std, %lo, %hi : tensor<4x5xf32>, tensor<4x5xf32>, tensor<4x5xf32>, tensor<4x5xf32>
+}

@@ -328,3 +328,49 @@ func.func @spectral_norm_of_split_weight(%w: tensor<4x3xf32>, %u: tensor<4xf32>)
   %wn, %un, %sigma = norm.spectral_norm %ws, %u : tensor<4x3xf32>, tensor<4xf32> -> tensor<f32>
   return %wn : tensor<4x3xf32>
 }
+
+// -----
+
+shard.grid @grid(shape = 2) {sym_visibility = "private"}
+
+// A bf16 weight's gradient next to an f32 bias's: both summed in f32 in one
+// collective, each back in its own type (grad_bias stays f32).
+// CHECK-LABEL: func.func @mixed_parameter_gradient_types(
+// CHECK-SAME:    -> (tensor<4x16xbf16>, tensor<16xbf16>, tensor<16xf32>)
+// CHECK:         %[[SUMS:.*]] = shard.all_reduce %{{.*}} on @grid grid_axes = [0] : tensor<32xf32> -> tensor<32xf32>
+// CHECK-NOT:     shard.all_reduce
+// CHECK:         return %{{.*}}, %{{.*}}, %{{.*}} : tensor<4x16xbf16>, tensor<16xbf16>, tensor<16xf32>
+func.func @mixed_parameter_gradient_types(%dy: tensor<8x16xbf16>, %x: tensor<8x16xbf16>,
+    %m: tensor<8x1xf32>, %r: tensor<8x1xf32>, %w: tensor<16xbf16>, %b: tensor<16xf32>)
+    -> (tensor<8x16xbf16>, tensor<16xbf16>, tensor<16xf32>) {
+  %split = shard.sharding @grid split_axes = [[0]] : !shard.sharding
+  %xs = shard.shard %x to %split : tensor<8x16xbf16>
+  %dys = shard.shard %dy to %split : tensor<8x16xbf16>
+  %dx, %dw, %db = norm.layer_norm_grad %dys, %xs mean(%m : tensor<8x1xf32>)
+      rstd(%r : tensor<8x1xf32>) weight(%w : tensor<16xbf16>) bias(%b : tensor<16xf32>)
+      axes = [1] : tensor<8x16xbf16> grad_weight(tensor<16xbf16>) grad_bias(tensor<16xf32>)
+  %dxs = shard.shard %dx to %split : tensor<8x16xbf16>
+  return %dxs, %dw, %db : tensor<8x16xbf16>, tensor<16xbf16>, tensor<16xf32>
+}
+
+// -----
+
+shard.grid @grid(shape = 2) {sym_visibility = "private"}
+
+// Parameter gradients of rank 2 (LayerNorm over two axes): not packed, one
+// all-reduce each.
+// CHECK-LABEL: func.func @rank2_parameter_gradients(
+// CHECK:         shard.all_reduce %{{.*}} : tensor<4x5xf32> -> tensor<4x5xf32>
+// CHECK:         shard.all_reduce %{{.*}} : tensor<4x5xf32> -> tensor<4x5xf32>
+func.func @rank2_parameter_gradients(%dy: tensor<8x4x5xf32>, %x: tensor<8x4x5xf32>,
+    %m: tensor<8x1x1xf32>, %r: tensor<8x1x1xf32>, %w: tensor<4x5xf32>, %b: tensor<4x5xf32>)
+    -> (tensor<8x4x5xf32>, tensor<4x5xf32>, tensor<4x5xf32>) {
+  %split = shard.sharding @grid split_axes = [[0]] : !shard.sharding
+  %xs = shard.shard %x to %split : tensor<8x4x5xf32>
+  %dys = shard.shard %dy to %split : tensor<8x4x5xf32>
+  %dx, %dw, %db = norm.layer_norm_grad %dys, %xs mean(%m : tensor<8x1x1xf32>)
+      rstd(%r : tensor<8x1x1xf32>) weight(%w : tensor<4x5xf32>) bias(%b : tensor<4x5xf32>)
+      axes = [1, 2] : tensor<8x4x5xf32> grad_weight(tensor<4x5xf32>) grad_bias(tensor<4x5xf32>)
+  %dxs = shard.shard %dx to %split : tensor<8x4x5xf32>
+  return %dxs, %dw, %db : tensor<8x4x5xf32>, tensor<4x5xf32>, tensor<4x5xf32>
+}

@@ -339,16 +339,21 @@ void partitionLocally(Operation *op, ArrayRef<Value> partitionedOperands,
 SmallVector<Value> allReduce(OpBuilder &b, Location loc, ValueRange values,
                              StringRef grid, ArrayRef<GridAxis> gridAxes,
                              shard::ReductionKind kind) {
-  Type elementType = getElementTypeOrSelf(values.front().getType());
-  Type reduceType =
-      elementType.isF32() || elementType.isF64() ? elementType : b.getF32Type();
+  // Each value in its own reduce type and back (grad_weight and grad_bias
+  // may differ: a bf16 weight's gradient next to an f32 bias's).
+  auto reduceTypeOf = [&](Type elementType) -> Type {
+    return elementType.isF32() || elementType.isF64() ? elementType
+                                                      : b.getF32Type();
+  };
   SmallVector<Value> converted;
   for (Value value : values)
-    converted.push_back(convertElements(b, loc, value, reduceType));
+    converted.push_back(convertElements(
+        b, loc, value, reduceTypeOf(getElementTypeOrSelf(value.getType()))));
   SmallVector<Value> reduced =
       allReducePacked(b, loc, converted, grid, gridAxes, kind);
-  for (Value &value : reduced)
-    value = convertElements(b, loc, value, elementType);
+  for (auto [value, original] : llvm::zip(reduced, values))
+    value = convertElements(b, loc, value,
+                            getElementTypeOrSelf(original.getType()));
   return reduced;
 }
 

@@ -12,6 +12,7 @@
 #include "mlir/Dialect/Utils/StaticValueUtils.h"
 #include "mlir/IR/TypeUtilities.h"
 #include "mlir/Interfaces/FunctionInterfaces.h"
+#include "llvm/ADT/MapVector.h"
 
 using namespace mlir;
 
@@ -42,15 +43,16 @@ LogicalResult mlir::norm::verifyEvenSplit(Operation *op,
   return success();
 }
 
-SmallVector<Value>
-mlir::norm::allReducePacked(OpBuilder &b, Location loc, ArrayRef<Value> values,
-                            StringRef grid, ArrayRef<shard::GridAxis> gridAxes,
-                            shard::ReductionKind kind) {
+/// allReducePacked of rank-0/1 `values` of one `elementType`.
+static SmallVector<Value> allReduceOnePack(OpBuilder &b, Location loc,
+                                           ArrayRef<Value> values,
+                                           Type elementType, StringRef grid,
+                                           ArrayRef<shard::GridAxis> gridAxes,
+                                           shard::ReductionKind kind) {
   if (values.size() == 1)
     return {
         shard::AllReduceOp::create(b, loc, values.front(), grid, gridAxes, kind)
             .getResult()};
-  Type elementType = getElementTypeOrSelf(values.front().getType());
   // Offsets and sizes of the values in the packed vector (a rank-0 value
   // takes one element).
   SmallVector<OpFoldResult> offsets, sizes;
@@ -104,6 +106,34 @@ mlir::norm::allReducePacked(OpBuilder &b, Location loc, ArrayRef<Value> values,
     results.push_back(tensor::ExtractSliceOp::create(
         b, loc, type, reduced, ArrayRef<OpFoldResult>{at},
         ArrayRef<OpFoldResult>{size}, ArrayRef<OpFoldResult>{one}));
+  }
+  return results;
+}
+
+SmallVector<Value>
+mlir::norm::allReducePacked(OpBuilder &b, Location loc, ArrayRef<Value> values,
+                            StringRef grid, ArrayRef<shard::GridAxis> gridAxes,
+                            shard::ReductionKind kind) {
+  // One pack per element type, of the rank-0 and rank-1 values; a value of
+  // higher rank (statistics over several kept dimensions) is reduced alone.
+  SmallVector<Value> results(values.size());
+  llvm::MapVector<Type, SmallVector<unsigned>> packs;
+  for (auto [index, value] : llvm::enumerate(values)) {
+    if (cast<RankedTensorType>(value.getType()).getRank() > 1)
+      results[index] =
+          shard::AllReduceOp::create(b, loc, value, grid, gridAxes, kind)
+              .getResult();
+    else
+      packs[getElementTypeOrSelf(value.getType())].push_back(index);
+  }
+  for (const auto &[elementType, indices] : packs) {
+    SmallVector<Value> pack;
+    for (unsigned index : indices)
+      pack.push_back(values[index]);
+    for (auto [index, reduced] :
+         llvm::zip(indices, allReduceOnePack(b, loc, pack, elementType, grid,
+                                             gridAxes, kind)))
+      results[index] = reduced;
   }
   return results;
 }

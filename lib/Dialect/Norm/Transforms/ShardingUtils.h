@@ -31,11 +31,13 @@ FailureOr<shard::ShardingOption>
 replicateWhenUnannotated(Operation *op,
                          FailureOr<shard::ShardingOption> option);
 
-/// `values` (rank 0 or 1, one element type MPI reduces: f32 or f64)
-/// all-reduced with `kind` over `gridAxes` in one collective: packed into
-/// one vector, reduced, and sliced back. Each collective costs a message
-/// latency (and, in MLIR 22's convert-shard-to-mpi, an MPI_Comm_split), so
-/// the statistics of a step share them.
+/// `values` (of element types MPI reduces: f32, f64) all-reduced with
+/// `kind` over `gridAxes` in as few collectives as their types allow: the
+/// rank-0 and rank-1 values of each element type packed into one vector,
+/// reduced, and sliced back (a value of higher rank is reduced alone). Each
+/// collective costs a message latency (and, in MLIR 22's
+/// convert-shard-to-mpi, an MPI_Comm_split), so the statistics of a step
+/// share them.
 SmallVector<Value> allReducePacked(OpBuilder &b, Location loc,
                                    ArrayRef<Value> values, StringRef grid,
                                    ArrayRef<shard::GridAxis> gridAxes,

@@ -42,6 +42,9 @@ struct NormShardAnnotateArgumentsPass
       return;
 
     Block &entry = func.getBody().front();
+    // Moving ops within the entry block keeps it valid (the order within a
+    // block is recomputed on demand).
+    DominanceInfo dominance(func);
     Value replicated;
     for (BlockArgument argument : entry.getArguments()) {
       if (!isa<RankedTensorType>(argument.getType()))
@@ -74,7 +77,6 @@ struct NormShardAnnotateArgumentsPass
           shardingDef->moveBefore(&entry, entry.begin());
           annotation->moveAfter(shardingDef);
         }
-        DominanceInfo dominance(func);
         if (llvm::any_of(plainUses, [&](OpOperand *use) {
               return !dominance.properlyDominates(annotation.getResult(),
                                                   use->getOwner());

@@ -300,21 +300,6 @@ template <> unsigned inputOperandIndex<SpectralNormOp>(Operation *op) {
   return cast<SpectralNormOp>(op).getWeightMutable().getOperandNumber();
 }
 
-/// The shard-partition guarantee `partition` relies on, or an error: every
-/// operand resharded. shard-partition leaves an operand null when it cannot
-/// reshard it (a move between grids, or between grid axes of one dimension).
-LogicalResult checkPartitionedOperands(Operation *op,
-                                       ArrayRef<Value> partitionedOperands) {
-  for (auto [index, operand] : llvm::enumerate(partitionedOperands))
-    if (!operand)
-      return op->emitOpError()
-             << "cannot be partitioned: operand #" << index
-             << " could not be resharded to the op's sharding (a move "
-                "between grids or grid axes that shard-partition does not "
-                "support)";
-  return success();
-}
-
 /// Each process runs `op` on its part: results sharded as the input
 /// implies where shard-partition gave no sharding (a result without uses).
 void partitionLocally(Operation *op, ArrayRef<Value> partitionedOperands,
@@ -365,9 +350,7 @@ struct LoopStructureModel
   FailureOr<shard::ShardingOption>
   getShardingOption(Operation *op, ArrayRef<Sharding> operandShardings,
                     ArrayRef<Sharding> resultShardings) const {
-    return replicateWhenUnannotated(
-        op, shard::detail::defaultGetShardingOption(op, operandShardings,
-                                                    resultShardings));
+    return getDefaultShardingOption(op, operandShardings, resultShardings);
   }
 
   SmallVector<utils::IteratorType> getLoopIteratorTypes(Operation *op) const {
@@ -520,40 +503,6 @@ RankedTensorType getLocalStatisticsType(OpTy fit, Value input) {
   return RankedTensorType::get(shape, type.getElementType());
 }
 
-/// `-value`, elementwise.
-Value negate(OpBuilder &b, Location loc, Value value) {
-  auto type = cast<RankedTensorType>(value.getType());
-  int64_t rank = type.getRank();
-  AffineMap identity = AffineMap::getMultiDimIdentityMap(rank, b.getContext());
-  Value init = tensor::EmptyOp::create(
-      b, loc, tensor::getMixedSizes(b, loc, value), type.getElementType());
-  return linalg::GenericOp::create(
-             b, loc, type, ValueRange{value}, ValueRange{init},
-             ArrayRef<AffineMap>{identity, identity},
-             SmallVector<utils::IteratorType>(rank,
-                                              utils::IteratorType::parallel),
-             [&](OpBuilder &nb, Location nloc, ValueRange args) {
-               linalg::YieldOp::create(
-                   nb, nloc,
-                   arith::NegFOp::create(nb, nloc, args[0]).getResult());
-             })
-      .getResult(0);
-}
-
-/// min_max over a split fitted dimension: the local extremes, then one
-/// max-all-reduce of (max, -min) (negation is exact, min = -max(-min)).
-void combineSplitFit(OpBuilder &b, Location loc, MinMaxOp fit, Value input,
-                     StringRef grid, ArrayRef<GridAxis> axes,
-                     IRMapping &partitionMap) {
-  RankedTensorType type = getLocalStatisticsType(fit, input);
-  auto local = MinMaxOp::create(b, loc, type, type, input, fit.getAxesAttr());
-  SmallVector<Value> extremes =
-      allReduce(b, loc, {local.getMax(), negate(b, loc, local.getMin())}, grid,
-                axes, shard::ReductionKind::Max);
-  partitionMap.map(fit.getMax(), extremes[0]);
-  partitionMap.map(fit.getMin(), negate(b, loc, extremes[1]));
-}
-
 /// An elementwise linalg.generic over tensors shaped like `like` (rank-0
 /// inputs broadcast) computing `body` in `type`, the result in
 /// `resultElementType`.
@@ -586,15 +535,28 @@ Value buildElementwise(
   return generic.getResult(0);
 }
 
-/// `value` where the element count `count` is positive, else 0: what a
-/// process with an empty part adds to the all-reduced sums (its mean and
-/// spread are NaN).
-Value selectIfNonEmpty(OpBuilder &b, Location loc, Value count, Value value) {
-  Value zero = arith::ConstantOp::create(b, loc, value.getType(),
-                                         b.getFloatAttr(value.getType(), 0.0));
-  Value nonEmpty =
-      arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OGT, count, zero);
-  return arith::SelectOp::create(b, loc, nonEmpty, value, zero);
+/// `-value`, elementwise.
+Value negate(OpBuilder &b, Location loc, Value value) {
+  Type type = getElementTypeOrSelf(value.getType());
+  return buildElementwise(
+      b, loc, value, ValueRange{value}, type, type,
+      [](OpBuilder &nb, Location nloc, ValueRange args) -> Value {
+        return arith::NegFOp::create(nb, nloc, args[0]);
+      });
+}
+
+/// min_max over a split fitted dimension: the local extremes, then one
+/// max-all-reduce of (max, -min) (negation is exact, min = -max(-min)).
+void combineSplitFit(OpBuilder &b, Location loc, MinMaxOp fit, Value input,
+                     StringRef grid, ArrayRef<GridAxis> axes,
+                     IRMapping &partitionMap) {
+  RankedTensorType type = getLocalStatisticsType(fit, input);
+  auto local = MinMaxOp::create(b, loc, type, type, input, fit.getAxesAttr());
+  SmallVector<Value> extremes =
+      allReduce(b, loc, {local.getMax(), negate(b, loc, local.getMin())}, grid,
+                axes, shard::ReductionKind::Max);
+  partitionMap.map(fit.getMax(), extremes[0]);
+  partitionMap.map(fit.getMin(), negate(b, loc, extremes[1]));
 }
 
 /// moments over a split fitted dimension: local (n, mean, m2 = std^2 * n)
@@ -618,15 +580,7 @@ void combineSplitFit(OpBuilder &b, Location loc, MomentsOp fit, Value input,
   Value mean = local.getMean(), std = local.getStd();
 
   // The local element count of a statistic (a rank-0 tensor).
-  Value localCount = arith::ConstantIndexOp::create(b, loc, 1);
-  for (int64_t axis : fit.getAxes())
-    localCount = arith::MulIOp::create(
-        b, loc, localCount, tensor::DimOp::create(b, loc, input, axis));
-  Value localCountFloat = arith::UIToFPOp::create(
-      b, loc, computeType,
-      arith::IndexCastUIOp::create(b, loc, b.getI64Type(), localCount));
-  Value n = tensor::FromElementsOp::create(
-      b, loc, RankedTensorType::get({}, computeType), localCountFloat);
+  Value n = buildElementCount(b, loc, input, fit.getAxes(), computeType);
 
   auto sum = [&](ValueRange values) {
     return allReduce(b, loc, values, grid, axes, shard::ReductionKind::Sum);

@@ -155,3 +155,46 @@ mlir::norm::replicateWhenUnannotated(Operation *op,
     return option;
   return shard::ShardingOption({}, grid);
 }
+
+LogicalResult
+mlir::norm::checkPartitionedOperands(Operation *op,
+                                     ArrayRef<Value> partitionedOperands) {
+  for (auto [index, operand] : llvm::enumerate(partitionedOperands))
+    if (!operand)
+      return op->emitOpError()
+             << "cannot be partitioned: operand #" << index
+             << " could not be resharded to the op's sharding (a move "
+                "between grids or grid axes that shard-partition does not "
+                "support)";
+  return success();
+}
+
+Value mlir::norm::buildElementCount(OpBuilder &b, Location loc, Value input,
+                                    ArrayRef<int64_t> dims, Type type) {
+  Value count = arith::ConstantIndexOp::create(b, loc, 1);
+  for (int64_t dim : dims)
+    count = arith::MulIOp::create(b, loc, count,
+                                  tensor::DimOp::create(b, loc, input, dim));
+  Value countFloat = arith::UIToFPOp::create(
+      b, loc, type,
+      arith::IndexCastUIOp::create(b, loc, b.getI64Type(), count));
+  return tensor::FromElementsOp::create(b, loc, RankedTensorType::get({}, type),
+                                        countFloat);
+}
+
+Value mlir::norm::selectIfNonEmpty(OpBuilder &b, Location loc, Value count,
+                                   Value value) {
+  Value zero = arith::ConstantOp::create(b, loc, value.getType(),
+                                         b.getFloatAttr(value.getType(), 0.0));
+  Value nonEmpty =
+      arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OGT, count, zero);
+  return arith::SelectOp::create(b, loc, nonEmpty, value, zero);
+}
+
+FailureOr<shard::ShardingOption> mlir::norm::getDefaultShardingOption(
+    Operation *op, ArrayRef<shard::Sharding> operandShardings,
+    ArrayRef<shard::Sharding> resultShardings) {
+  return replicateWhenUnannotated(
+      op, shard::detail::defaultGetShardingOption(op, operandShardings,
+                                                  resultShardings));
+}

@@ -22,6 +22,29 @@ LogicalResult verifyEvenSplit(Operation *op, const shard::Sharding &sharding,
                               RankedTensorType type, StringRef what,
                               SymbolTableCollection &symbolTable);
 
+/// Fails with an error on `op` when shard-partition could not reshard one of
+/// its operands (it leaves the value null: a move between grids, or between
+/// grid axes of one dimension). `partition` relies on every operand.
+LogicalResult checkPartitionedOperands(Operation *op,
+                                       ArrayRef<Value> partitionedOperands);
+
+/// The number of elements of `input` along `dims` (the local part's
+/// element count of a statistic), as a rank-0 tensor of the float `type`.
+Value buildElementCount(OpBuilder &b, Location loc, Value input,
+                        ArrayRef<int64_t> dims, Type type);
+
+/// `value` where the element count `count` is positive, else 0: what a
+/// process with an empty part (a dynamic split can leave one empty: its
+/// local mean is 0 / 0) adds to the all-reduced sums. Scalars, in a payload.
+Value selectIfNonEmpty(OpBuilder &b, Location loc, Value count, Value value);
+
+/// Upstream's default sharding option for `op`, replicated when no
+/// annotation reaches it (replicateWhenUnannotated).
+FailureOr<shard::ShardingOption>
+getDefaultShardingOption(Operation *op,
+                         ArrayRef<shard::Sharding> operandShardings,
+                         ArrayRef<shard::Sharding> resultShardings);
+
 /// `option` (upstream's choice for `op`), or, when it carries no information
 /// (no annotation reaches `op`), a definite replicated choice on the grid of
 /// the first shard.sharding of the enclosing function: otherwise

@@ -225,19 +225,6 @@ static FailureOr<SmallVector<GridAxis>> checkShardings(
   return axes;
 }
 
-/// Fails with an error on `op` when shard-partition could not reshard one
-/// of its operands (it leaves the value null: a move between grids, or
-/// between grid axes of one dimension).
-static LogicalResult
-checkPartitionedOperands(Operation *op, ArrayRef<Value> partitionedOperands) {
-  for (auto [index, operand] : llvm::enumerate(partitionedOperands))
-    if (!operand)
-      return op->emitOpError()
-             << "cannot be partitioned: operand #" << index
-             << " could not be resharded to the op's sharding";
-  return success();
-}
-
 /// Maps each operand of `op` to its partitioned value.
 static IRMapping mapOperands(Operation *op,
                              ArrayRef<Value> partitionedOperands) {
@@ -285,21 +272,15 @@ buildGlobalStatistics(OpBuilder &b, Location loc, Value input,
                                       input, b.getI64IntegerAttr(featureAxis));
   Value localCount = partial.getCount(), localMean = partial.getMean();
 
-  // A process whose shard is empty (a dynamic batch split unevenly) has
-  // NaN statistics (0 / 0): it adds zeros to the sums instead.
-  auto ifNonEmpty = [](OpBuilder &nb, Location nloc, Value count,
-                       Value value) -> Value {
-    Value zero = floatConstant(nb, nloc, value.getType(), 0.0);
-    Value nonEmpty =
-        arith::CmpFOp::create(nb, nloc, arith::CmpFPredicate::OGT, count, zero);
-    return arith::SelectOp::create(nb, nloc, nonEmpty, value, zero);
-  };
+  // A process whose shard is empty (a dynamic batch split unevenly) adds
+  // zeros to the sums, not its NaN statistics (0 / 0).
   GlobalStatistics stats;
   Value localSum = buildChannelwise(
       b, loc, localMean, type, ValueRange{localCount, localMean},
       [&](OpBuilder &nb, Location nloc, ValueRange args) -> Value {
-        return ifNonEmpty(nb, nloc, args[0],
-                          arith::MulFOp::create(nb, nloc, args[0], args[1]));
+        return selectIfNonEmpty(
+            nb, nloc, args[0],
+            arith::MulFOp::create(nb, nloc, args[0], args[1]));
       });
   // Two collectives: (N, sum(n * mean)) together, then M2 (which needs the
   // global mean).
@@ -319,8 +300,8 @@ buildGlobalStatistics(OpBuilder &b, Location loc, Value input,
         Value delta = arith::SubFOp::create(nb, nloc, args[2], args[3]);
         Value shift = arith::MulFOp::create(
             nb, nloc, args[1], arith::MulFOp::create(nb, nloc, delta, delta));
-        return ifNonEmpty(nb, nloc, args[1],
-                          arith::AddFOp::create(nb, nloc, args[0], shift));
+        return selectIfNonEmpty(
+            nb, nloc, args[1], arith::AddFOp::create(nb, nloc, args[0], shift));
       });
   stats.m2 = allReduceSum(b, loc, localM2, grid, axes);
   return stats;
@@ -386,23 +367,6 @@ static void mapStatisticsResults(OpBuilder &b, Location loc, OpTy op,
                    update(local.lookup(op.getRunningVar()), unbiased));
 }
 
-/// The element count of a channel in this process's shard `input`, as a
-/// rank-0 tensor of `type`.
-static Value buildLocalCount(OpBuilder &b, Location loc, Value input,
-                             int64_t featureAxis, Type type) {
-  Value localCount = arith::ConstantIndexOp::create(b, loc, 1);
-  auto inputType = cast<RankedTensorType>(input.getType());
-  for (int64_t dim = 0; dim < inputType.getRank(); ++dim)
-    if (dim != featureAxis)
-      localCount = arith::MulIOp::create(
-          b, loc, localCount, tensor::DimOp::create(b, loc, input, dim));
-  Value localCountFloat = arith::UIToFPOp::create(
-      b, loc, type,
-      arith::IndexCastUIOp::create(b, loc, b.getI64Type(), localCount));
-  return tensor::FromElementsOp::create(b, loc, RankedTensorType::get({}, type),
-                                        localCountFloat);
-}
-
 //===----------------------------------------------------------------------===//
 // norm.batch_norm_training
 //===----------------------------------------------------------------------===//
@@ -430,9 +394,7 @@ struct BatchNormShardingModelBase
   FailureOr<shard::ShardingOption>
   getShardingOption(Operation *op, ArrayRef<Sharding> operandShardings,
                     ArrayRef<Sharding> resultShardings) const {
-    return replicateWhenUnannotated(
-        op, shard::detail::defaultGetShardingOption(op, operandShardings,
-                                                    resultShardings));
+    return getDefaultShardingOption(op, operandShardings, resultShardings);
   }
 
   SmallVector<utils::IteratorType> getLoopIteratorTypes(Operation *op) const {
@@ -678,15 +640,22 @@ struct BatchNormGradShardingModel
 
     // Local sums of dpre (grad_bias) and dpre * xhat (grad_weight); the
     // local grad_input is dead and folds away.
+    Value batchData = local.lookup(getBatchData(grad));
+    SmallVector<int64_t> batchDims;
+    for (int64_t dim = 0,
+                 rank = cast<RankedTensorType>(batchData.getType()).getRank();
+         dim < rank; ++dim)
+      if (dim != featureAxis)
+        batchDims.push_back(dim);
     OpTy partial = buildLocalGrad(b, loc, grad, local, statsType, Value(),
                                   Value(), Value());
     // One collective for the two sums and the element count.
-    SmallVector<Value> sums = allReducePacked(
-        b, loc,
-        {partial.getGradBias(), partial.getGradWeight(),
-         buildLocalCount(b, loc, local.lookup(getBatchData(grad)), featureAxis,
-                         statsType.getElementType())},
-        grid, *axes, shard::ReductionKind::Sum);
+    SmallVector<Value> sums =
+        allReducePacked(b, loc,
+                        {partial.getGradBias(), partial.getGradWeight(),
+                         buildElementCount(b, loc, batchData, batchDims,
+                                           statsType.getElementType())},
+                        grid, *axes, shard::ReductionKind::Sum);
     Value sumDpre = sums[0], sumDpreXhat = sums[1], count = sums[2];
     OpTy full = buildLocalGrad(b, loc, grad, local, Type(), sumDpre,
                                sumDpreXhat, count);

@@ -72,11 +72,11 @@ static void addNormToLinalgPasses(OpPassManager &pm, bool lowerTosa) {
   pm.addPass(createNormDecomposeAggregatesPass());
 }
 
-/// Distributed programs: the global view written with the shard dialect to
-/// the part of one process (SyncBatchNorm all-reduces the batch statistics
-/// of split training batch norms; LayerNorm, RMSNorm, GroupNorm and inference
-/// BatchNorm run on their own samples), then the collectives to MPI calls.
-static void addShardToMPIPasses(OpPassManager &pm) {
+void mlir::norm::buildNormShardPartitionPipeline(OpPassManager &pm) {
+  // Elementwise arith/math ops on tensors (a step's glue: sums of gradients,
+  // eps + var) as linalg.generic, which has a sharding model; upstream gives
+  // the arith ops none.
+  pm.addNestedPass<func::FuncOp>(createConvertElementwiseToLinalgPass());
   // Every use of an argument annotated (upstream shard-partition crashes
   // otherwise): before propagation, so that it sees the uses of an
   // annotated argument through its annotation, and after, for the uses
@@ -85,6 +85,14 @@ static void addShardToMPIPasses(OpPassManager &pm) {
   pm.addNestedPass<func::FuncOp>(shard::createShardingPropagation());
   pm.addNestedPass<func::FuncOp>(createNormShardAnnotateArgumentsPass());
   pm.addNestedPass<func::FuncOp>(shard::createPartition());
+}
+
+/// Distributed programs: the global view written with the shard dialect to
+/// the part of one process (SyncBatchNorm all-reduces the batch statistics
+/// of split training batch norms; LayerNorm, RMSNorm, GroupNorm and inference
+/// BatchNorm run on their own samples), then the collectives to MPI calls.
+static void addShardToMPIPasses(OpPassManager &pm) {
+  buildNormShardPartitionPipeline(pm);
   pm.addPass(createConvertShardToMPIPass());
   // The (private) grid is dead once partitioned; LLVM IR translation
   // rejects the shard dialect.
@@ -278,4 +286,10 @@ void mlir::norm::registerNormPipelines() {
       "Lower linalg on tensors (and the norm dialect) to the LLVM dialect for "
       "the host CPU, with OpenMP row parallelism",
       buildNormLowerToCPUPipeline);
+  PassPipelineRegistration<>(
+      "norm-shard-partition",
+      "Partition a module written in the global view of the shard dialect "
+      "into the part of one process (the first stage of "
+      "norm-lower-to-cpu{mpi=1})",
+      buildNormShardPartitionPipeline);
 }

@@ -101,8 +101,7 @@ def norm_pipeline(openmp: bool = True, **options) -> str:
 #: The partition of a shard-annotated module into the part of one process
 #: (what `norm-lower-to-cpu{mpi=1}` starts with): its signatures are those of
 #: the compiled functions.
-PARTITION_PIPELINE = (
-    "builtin.module(func.func(sharding-propagation,shard-partition))")
+PARTITION_PIPELINE = "builtin.module(norm-shard-partition)"
 
 
 def default_pipeline(opt: str, openmp: bool = True) -> str:

@@ -145,8 +145,15 @@ struct NormCPUPipelineOptions
 void buildNormLowerToCPUPipeline(OpPassManager &pm,
                                  const NormCPUPipelineOptions &options);
 
-/// Registers `norm-lower-to-cpu`. Its passes are registered separately
-/// (registerNormCodegenPasses in norm/Transforms/Passes.h).
+/// Adds the passes that partition a module written in the global view of
+/// the shard dialect into the part of one process (`norm-shard-partition`,
+/// the first stage of `norm-lower-to-cpu{mpi=1}`): elementwise ops on
+/// tensors to linalg, sharding propagation, shard-partition.
+void buildNormShardPartitionPipeline(OpPassManager &pm);
+
+/// Registers `norm-lower-to-cpu` and `norm-shard-partition`. Their passes
+/// are registered separately (registerNormCodegenPasses in
+/// norm/Transforms/Passes.h).
 void registerNormPipelines();
 
 } // namespace norm

@@ -203,3 +203,113 @@ func.func @inplace_abn_backward(%dy: tensor<8x4x4x6xf32>, %y: tensor<8x4x4x6xf32
   %dxs = shard.shard %dx to %split : tensor<8x4x4x6xf32>
   return %dxs, %dw, %db : tensor<8x4x4x6xf32>, tensor<6xf32>, tensor<6xf32>
 }
+
+// -----
+
+shard.grid @grid(shape = 2) {sym_visibility = "private"}
+
+// The backward in micro-batch form (gradient accumulation) of a split
+// micro-batch: its sums and count are the whole batch's (replicated), so each
+// process computes its rows' grad_input alone; grad_weight and grad_bias,
+// this micro-batch's sums, are all-reduced in one collective. The rank-0
+// count, the last operand, must not make propagation forget the split of dy
+// and x (which would replicate the op and all-gather them).
+// CHECK-LABEL: func.func @micro_batch_grad(
+// CHECK-SAME:    %[[DY:[^:]*]]: tensor<4x4xf32>, %[[X:[^:]*]]: tensor<4x4xf32>, %[[M:[^:]*]]: tensor<4xf32>, %[[R:[^:]*]]: tensor<4xf32>, %[[SD:[^:]*]]: tensor<4xf32>, %[[SDX:[^:]*]]: tensor<4xf32>, %[[N:[^:]*]]: tensor<f32>)
+// CHECK-NOT:     shard.all_gather
+// CHECK:         %[[DX:.*]], %[[DW:.*]], %[[DB:.*]] = norm.batch_norm_grad %[[DY]], %[[X]] mean(%[[M]] : tensor<4xf32>) rstd(%[[R]] : tensor<4xf32>) batch_grad_sums(%[[SD]], %[[SDX]] : tensor<4xf32>, tensor<4xf32>) count(%[[N]] : tensor<f32>) : tensor<4x4xf32> grad_weight(tensor<4xf32>) grad_bias(tensor<4xf32>)
+// CHECK:         %[[P0:.*]] = tensor.insert_slice %[[DB]] into %{{.*}}[0] [4] [1]
+// CHECK:         %[[P1:.*]] = tensor.insert_slice %[[DW]] into %[[P0]][4] [4] [1]
+// CHECK:         %[[SUMS:.*]] = shard.all_reduce %[[P1]] on @grid grid_axes = [0] : tensor<8xf32> -> tensor<8xf32>
+// CHECK:         %[[GDB:.*]] = tensor.extract_slice %[[SUMS]][0] [4] [1]
+// CHECK:         %[[GDW:.*]] = tensor.extract_slice %[[SUMS]][4] [4] [1]
+// CHECK:         return %[[DX]], %[[GDW]], %[[GDB]]
+func.func @micro_batch_grad(%dy: tensor<8x4xf32>, %x: tensor<8x4xf32>, %m: tensor<4xf32>,
+                            %r: tensor<4xf32>, %sd: tensor<4xf32>, %sdx: tensor<4xf32>,
+                            %n: tensor<f32>) -> (tensor<8x4xf32>, tensor<4xf32>, tensor<4xf32>) {
+  %s = shard.sharding @grid split_axes = [[0]] : !shard.sharding
+  %dys = shard.shard %dy to %s : tensor<8x4xf32>
+  %xs = shard.shard %x to %s : tensor<8x4xf32>
+  %dx, %dw, %db = norm.batch_norm_grad %dys, %xs mean(%m : tensor<4xf32>) rstd(%r : tensor<4xf32>)
+      batch_grad_sums(%sd, %sdx : tensor<4xf32>, tensor<4xf32>) count(%n : tensor<f32>)
+      : tensor<8x4xf32> grad_weight(tensor<4xf32>) grad_bias(tensor<4xf32>)
+  %dxs = shard.shard %dx to %s : tensor<8x4xf32>
+  return %dxs, %dw, %db : tensor<8x4xf32>, tensor<4xf32>, tensor<4xf32>
+}
+
+// -----
+
+shard.grid @grid(shape = 2) {sym_visibility = "private"}
+
+// The same for InPlace-ABN's backward without parameter gradients: no
+// collective at all.
+// CHECK-LABEL: func.func @micro_batch_inplace_abn_grad(
+// CHECK-SAME:    %[[DY:[^:]*]]: tensor<4x4xf32>, %[[Y:[^:]*]]: tensor<4x4xf32>,
+// CHECK-NOT:     shard.
+// CHECK:         %[[DX:.*]] = norm.inplace_abn_grad %[[DY]], %[[Y]] rstd(%{{.*}} : tensor<4xf32>) batch_grad_sums(%{{.*}}, %{{.*}} : tensor<4xf32>, tensor<4xf32>) count(%{{.*}} : tensor<f32>) activation = leaky_relu : tensor<4x4xf32>
+// CHECK-NOT:     shard.
+// CHECK:         return %[[DX]]
+func.func @micro_batch_inplace_abn_grad(%dy: tensor<8x4xf32>, %y: tensor<8x4xf32>,
+                                        %r: tensor<4xf32>, %sd: tensor<4xf32>,
+                                        %sdx: tensor<4xf32>, %n: tensor<f32>)
+    -> tensor<8x4xf32> {
+  %s = shard.sharding @grid split_axes = [[0]] : !shard.sharding
+  %dys = shard.shard %dy to %s : tensor<8x4xf32>
+  %ys = shard.shard %y to %s : tensor<8x4xf32>
+  %dx = norm.inplace_abn_grad %dys, %ys rstd(%r : tensor<4xf32>)
+      batch_grad_sums(%sd, %sdx : tensor<4xf32>, tensor<4xf32>) count(%n : tensor<f32>)
+      activation = leaky_relu(0.01) : tensor<8x4xf32>
+  %dxs = shard.shard %dx to %s : tensor<8x4xf32>
+  return %dxs : tensor<8x4xf32>
+}
+
+// -----
+
+shard.grid @grid(shape = 2) {sym_visibility = "private"}
+
+// Gradient accumulation of a SyncBatchNorm: the statistics of two split
+// micro-batches (each all-reduced), then batch_stats_merge of the
+// replicated results, which every process computes whole.
+// CHECK-LABEL: func.func @merge_micro_batches(
+// CHECK:         norm.batch_stats %{{.*}} : tensor<4x6x5xf32> -> tensor<f32>, tensor<6xf32>
+// CHECK:         %[[A:.*]] = shard.all_reduce %{{.*}} : tensor<7xf32> -> tensor<7xf32>
+// CHECK:         %[[QA:.*]] = shard.all_reduce %{{.*}} : tensor<6xf32> -> tensor<6xf32>
+// CHECK:         norm.batch_stats %{{.*}} : tensor<4x6x5xf32> -> tensor<f32>, tensor<6xf32>
+// CHECK:         %[[B:.*]] = shard.all_reduce %{{.*}} : tensor<7xf32> -> tensor<7xf32>
+// CHECK:         %[[QB:.*]] = shard.all_reduce %{{.*}} : tensor<6xf32> -> tensor<6xf32>
+// CHECK:         %[[N:.*]], %[[M:.*]], %[[Q:.*]], %[[V:.*]] = norm.batch_stats_merge %{{.*}}, %{{.*}}, %[[QA]], %{{.*}}, %{{.*}}, %[[QB]] : tensor<f32>, tensor<6xf32> var(tensor<6xf32>)
+// CHECK-NOT:     shard.
+// CHECK:         return %[[N]], %[[M]], %[[Q]], %[[V]]
+func.func @merge_micro_batches(%x0: tensor<8x6x5xf32>, %x1: tensor<8x6x5xf32>)
+    -> (tensor<f32>, tensor<6xf32>, tensor<6xf32>, tensor<6xf32>) {
+  %split = shard.sharding @grid split_axes = [[0]] : !shard.sharding
+  %x0s = shard.shard %x0 to %split : tensor<8x6x5xf32>
+  %x1s = shard.shard %x1 to %split : tensor<8x6x5xf32>
+  %n0, %m0, %q0 = norm.batch_stats %x0s : tensor<8x6x5xf32> -> tensor<f32>, tensor<6xf32>
+  %n1, %m1, %q1 = norm.batch_stats %x1s : tensor<8x6x5xf32> -> tensor<f32>, tensor<6xf32>
+  %n, %m, %q, %v = norm.batch_stats_merge %n0, %m0, %q0, %n1, %m1, %q1
+      : tensor<f32>, tensor<6xf32> var(tensor<6xf32>)
+  return %n, %m, %q, %v : tensor<f32>, tensor<6xf32>, tensor<6xf32>, tensor<6xf32>
+}
+
+// -----
+
+shard.grid @grid(shape = 2) {sym_visibility = "private"}
+
+// Statistics split along the channels: the merge runs on each process's
+// channels; the counts (rank 0) stay replicated.
+// CHECK-LABEL: func.func @merge_split_channels(
+// CHECK-SAME:    %[[NA:[^:]*]]: tensor<f32>, %[[MA:[^:]*]]: tensor<3xf32>, %[[QA:[^:]*]]: tensor<3xf32>, %[[NB:[^:]*]]: tensor<f32>, %[[MB:[^:]*]]: tensor<3xf32>, %[[QB:[^:]*]]: tensor<3xf32>)
+// CHECK-NOT:     shard.
+// CHECK:         norm.batch_stats_merge %[[NA]], %[[MA]], %[[QA]], %[[NB]], %[[MB]], %[[QB]] : tensor<f32>, tensor<3xf32> var(tensor<3xf32>)
+func.func @merge_split_channels(%na: tensor<f32>, %ma: tensor<6xf32>, %qa: tensor<6xf32>,
+                                %nb: tensor<f32>, %mb: tensor<6xf32>, %qb: tensor<6xf32>)
+    -> (tensor<f32>, tensor<6xf32>, tensor<6xf32>, tensor<6xf32>) {
+  %s = shard.sharding @grid split_axes = [[0]] : !shard.sharding
+  %mas = shard.shard %ma to %s : tensor<6xf32>
+  %qas = shard.shard %qa to %s : tensor<6xf32>
+  %n, %m, %q, %v = norm.batch_stats_merge %na, %mas, %qas, %nb, %mb, %qb
+      : tensor<f32>, tensor<6xf32> var(tensor<6xf32>)
+  %ms = shard.shard %m to %s : tensor<6xf32>
+  return %n, %ms, %q, %v : tensor<f32>, tensor<6xf32>, tensor<6xf32>, tensor<6xf32>
+}

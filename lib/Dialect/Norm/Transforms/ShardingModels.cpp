@@ -17,6 +17,8 @@
 //   image_normalize                   none (mean/std follow the channel)
 //   moments / min_max                 `axes` (the fitted dimensions)
 //   spectral_norm                     every dimension of the weight
+//   batch_stats_merge                 none (per channel; the counts are
+//                                     rank 0, replicated)
 //
 // Values of the input's rank (outputs, residuals, LayerNorm's keep-dims
 // statistics) are indexed by every loop; weights, biases and their gradients
@@ -151,6 +153,14 @@ LoopStructure getLoopStructure(Operation *op) {
       .Case<GroupNormOp, GroupNormGradOp>([](auto norm) {
         return groupStructure(norm.getInput().getType().getRank(),
                               norm.getChannelAxis());
+      })
+      .Case<BatchStatsMergeOp>([](BatchStatsMergeOp) {
+        // One parallel loop over the channels (the verifier requires rank-1
+        // means).
+        LoopStructure loops;
+        loops.rank = 1;
+        loops.reduced.assign(1, false);
+        return loops;
       })
       .Case<BatchNormInferenceOp>([](BatchNormInferenceOp bn) {
         LoopStructure loops;
@@ -299,6 +309,9 @@ template <typename OpTy> unsigned inputOperandIndex(Operation *op) {
 template <> unsigned inputOperandIndex<SpectralNormOp>(Operation *op) {
   return cast<SpectralNormOp>(op).getWeightMutable().getOperandNumber();
 }
+template <> unsigned inputOperandIndex<BatchStatsMergeOp>(Operation *op) {
+  return cast<BatchStatsMergeOp>(op).getMeanAMutable().getOperandNumber();
+}
 
 /// Each process runs `op` on its part: results sharded as the input
 /// implies where shard-partition gave no sharding (a result without uses).
@@ -405,13 +418,12 @@ struct NormShardingModel
   getShardingOption(Operation *op, ArrayRef<Sharding> operandShardings,
                     ArrayRef<Sharding> resultShardings) const {
     FailureOr<shard::ShardingOption> option =
-        shard::detail::defaultGetShardingOption(op, operandShardings,
-                                                resultShardings);
+        getUpstreamShardingOption(op, operandShardings, resultShardings);
     if (failed(option)) {
       unsigned inputIndex = inputOperandIndex<OpTy>(op);
       std::vector<Sharding> inputOnly(operandShardings.size());
       inputOnly[inputIndex] = operandShardings[inputIndex];
-      option = shard::detail::defaultGetShardingOption(
+      option = getUpstreamShardingOption(
           op, inputOnly, std::vector<Sharding>(resultShardings.size()));
       if (failed(option))
         return failure();
@@ -699,6 +711,8 @@ void mlir::norm::registerNormShardingModels(DialectRegistry &registry) {
     ImageNormalizeOp::attachInterface<NormShardingModel<ImageNormalizeOp>>(
         *context);
     SpectralNormOp::attachInterface<NormShardingModel<SpectralNormOp>>(
+        *context);
+    BatchStatsMergeOp::attachInterface<NormShardingModel<BatchStatsMergeOp>>(
         *context);
     MomentsOp::attachInterface<FitShardingModel<MomentsOp>>(*context);
     MinMaxOp::attachInterface<FitShardingModel<MinMaxOp>>(*context);

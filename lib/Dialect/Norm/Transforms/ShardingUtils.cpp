@@ -191,10 +191,25 @@ Value mlir::norm::selectIfNonEmpty(OpBuilder &b, Location loc, Value count,
   return arith::SelectOp::create(b, loc, nonEmpty, value, zero);
 }
 
+FailureOr<shard::ShardingOption> mlir::norm::getUpstreamShardingOption(
+    Operation *op, ArrayRef<shard::Sharding> operandShardings,
+    ArrayRef<shard::Sharding> resultShardings) {
+  FailureOr<shard::ShardingOption> option =
+      shard::detail::defaultGetShardingOption(op, operandShardings,
+                                              resultShardings);
+  if (succeeded(option) && option->empty &&
+      llvm::any_of(llvm::concat<const shard::Sharding>(operandShardings,
+                                                       resultShardings),
+                   [](const shard::Sharding &sharding) {
+                     return static_cast<bool>(sharding);
+                   }))
+    option->empty = false;
+  return option;
+}
+
 FailureOr<shard::ShardingOption> mlir::norm::getDefaultShardingOption(
     Operation *op, ArrayRef<shard::Sharding> operandShardings,
     ArrayRef<shard::Sharding> resultShardings) {
   return replicateWhenUnannotated(
-      op, shard::detail::defaultGetShardingOption(op, operandShardings,
-                                                  resultShardings));
+      op, getUpstreamShardingOption(op, operandShardings, resultShardings));
 }

@@ -38,8 +38,19 @@ Value buildElementCount(OpBuilder &b, Location loc, Value input,
 /// local mean is 0 / 0) adds to the all-reduced sums. Scalars, in a payload.
 Value selectIfNonEmpty(OpBuilder &b, Location loc, Value count, Value value);
 
-/// Upstream's default sharding option for `op`, replicated when no
-/// annotation reaches it (replicateWhenUnannotated).
+/// Upstream's default sharding option for `op`, empty (no information) only
+/// when no operand or result is annotated. MLIR 22 takes that from the last
+/// annotated operand alone (`any = !splitAxes.empty()`), so a rank-0 last
+/// operand (`split_axes = []`, such as the count of the micro-batch
+/// backward ops) threw away the split of the others and the op was
+/// replicated.
+FailureOr<shard::ShardingOption>
+getUpstreamShardingOption(Operation *op,
+                          ArrayRef<shard::Sharding> operandShardings,
+                          ArrayRef<shard::Sharding> resultShardings);
+
+/// getUpstreamShardingOption, replicated when no annotation reaches `op`
+/// (replicateWhenUnannotated).
 FailureOr<shard::ShardingOption>
 getDefaultShardingOption(Operation *op,
                          ArrayRef<shard::Sharding> operandShardings,

@@ -209,10 +209,14 @@ static FailureOr<SmallVector<GridAxis>> checkShardings(
     if (failed(check(operand.get().getType(),
                      operandShardings[operand.getOperandNumber()], "operands")))
       return failure();
-  for (OpResult result : op->getResults())
-    if (failed(check(result.getType(),
-                     resultShardings[result.getResultNumber()], "results")))
+  for (OpResult result : op->getResults()) {
+    // shard-partition gives a result without uses no sharding.
+    const Sharding &sharding = resultShardings[result.getResultNumber()];
+    if (!sharding && result.use_empty())
+      continue;
+    if (failed(check(result.getType(), sharding, "results")))
       return failure();
+  }
 
   Type elementType = batchType.getElementType();
   if (dataInStatisticsType && !batchReplicated &&
@@ -628,14 +632,12 @@ struct BatchNormGradShardingModel
       return failure();
     if (axes->empty())
       return cloneReplicated(op, partitionedOperands, partitionMap, builder);
-    if (grad.getSumDpre())
-      return op->emitOpError()
-             << "is already in micro-batch form (batch_grad_sums); it cannot "
-                "also be synchronized across processes";
     StringRef grid = operandShardings[0].getGrid();
     IRMapping local = mapOperands(op, partitionedOperands);
     Location loc = op->getLoc();
     OpBuilder &b = builder;
+    if (grad.getSumDpre())
+      return partitionMicroBatch(grad, local, grid, *axes, partitionMap, b);
     auto statsType = cast<RankedTensorType>(grad.getRstd().getType());
 
     // Local sums of dpre (grad_bias) and dpre * xhat (grad_weight); the
@@ -665,6 +667,38 @@ struct BatchNormGradShardingModel
       partitionMap.map(gradWeight, sumDpreXhat);
     if (Value gradBias = grad.getGradBias())
       partitionMap.map(gradBias, sumDpre);
+    return success();
+  }
+
+private:
+  /// The micro-batch form (gradient accumulation) of a micro-batch split
+  /// across processes: its sums and count are already the whole batch's
+  /// (replicated operands, from synchronized backward ops and statistics),
+  /// so each process computes its rows' grad_input alone; grad_weight and
+  /// grad_bias, the sums over this micro-batch, are all-reduced.
+  static LogicalResult partitionMicroBatch(OpTy grad, const IRMapping &local,
+                                           StringRef grid,
+                                           ArrayRef<GridAxis> axes,
+                                           IRMapping &partitionMap,
+                                           OpBuilder &b) {
+    Value gradWeight = grad.getGradWeight(), gradBias = grad.getGradBias();
+    Type paramType;
+    if (gradWeight || gradBias)
+      paramType = (gradWeight ? gradWeight : gradBias).getType();
+    OpTy localGrad = buildLocalGrad(b, grad.getLoc(), grad, local, paramType,
+                                    local.lookup(grad.getSumDpre()),
+                                    local.lookup(grad.getSumDpreXhat()),
+                                    local.lookup(grad.getCount()));
+    partitionMap.map(grad.getGradInput(), localGrad.getGradInput());
+    if (!paramType)
+      return success();
+    SmallVector<Value> sums = allReducePacked(
+        b, grad.getLoc(), {localGrad.getGradBias(), localGrad.getGradWeight()},
+        grid, axes, shard::ReductionKind::Sum);
+    if (gradBias)
+      partitionMap.map(gradBias, sums[0]);
+    if (gradWeight)
+      partitionMap.map(gradWeight, sums[1]);
     return success();
   }
 };

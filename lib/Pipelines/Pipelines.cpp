@@ -35,6 +35,7 @@
 #include "mlir/Dialect/Bufferization/Transforms/Passes.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Linalg/Passes.h"
+#include "mlir/Dialect/Math/Transforms/Passes.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/MemRef/Transforms/Passes.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
@@ -70,6 +71,12 @@ static void addNormToLinalgPasses(OpPassManager &pm, bool lowerTosa) {
   // Aggregates such as linalg.softmax (raised from frontends) have no
   // loop lowering of their own.
   pm.addPass(createNormDecomposeAggregatesPass());
+  // x^n (torch's pow/square, GELU-tanh's x^3) as multiplications, and
+  // fpowi of a variable exponent as powf: LLVM's powi takes a scalar
+  // exponent, which vectorization would make a vector.
+  math::MathExpandOpsPassOptions expandOptions;
+  expandOptions.opMnemonics = {"fpowi"};
+  pm.addNestedPass<func::FuncOp>(math::createMathExpandOpsPass(expandOptions));
 }
 
 void mlir::norm::buildNormShardPartitionPipeline(OpPassManager &pm) {

@@ -443,6 +443,7 @@ class CompiledFunction:
             cargs.insert(0, ctypes.byref(ret))
         value = self._cfn(*cargs)
         outs = []
+        owners = {}  # results sharing a buffer free it once
         ri = 0
         for i, t in enumerate(self._tied):
             if t >= 0:
@@ -454,7 +455,8 @@ class CompiledFunction:
             rty = sig.results[i]
             r = getattr(ret, f"r{ri}")
             ri += 1
-            outs.append(self._wrap_result(r, rty, arrays) if rty.is_shaped else r)
+            outs.append(self._wrap_result(r, rty, arrays, owners)
+                        if rty.is_shaped else r)
         if not outs:
             return None
         return outs[0] if len(outs) == 1 else tuple(outs)
@@ -467,14 +469,14 @@ class CompiledFunction:
             raise ValueError(f"argument {i}: shape {arr.shape} does not match {ty.shape}")
 
     @staticmethod
-    def _wrap_result(desc, rty, arrays):
+    def _wrap_result(desc, rty, arrays, owners):
         dtype = rty.dtype
         if _memref.is_static_global(desc):  # constant global: copy, never free
             return _memref.from_descriptor(desc, dtype, owned=False).copy()
         for a in arrays:  # aliases an argument (pipeline without dealloc)
             if a is not None and desc.allocated == a.ctypes.data:
                 return _memref.from_descriptor(desc, dtype, owned=False)
-        return _memref.from_descriptor(desc, dtype, owned=True)
+        return _memref.from_descriptor(desc, dtype, owned=True, owners=owners)
 
 
 def compile_file(path, **kwargs) -> CompiledModule:

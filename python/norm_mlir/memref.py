@@ -15,6 +15,7 @@ written in place must already be).
 
 import ctypes
 import weakref
+from typing import Optional
 
 import numpy as np
 
@@ -138,12 +139,16 @@ class _OwnedBuffer:
         weakref.finalize(self, _libc.free, allocated)
 
 
-def from_descriptor(desc, dtype: np.dtype, owned: bool) -> np.ndarray:
+def from_descriptor(desc, dtype: np.dtype, owned: bool,
+                    owners: Optional[dict] = None) -> np.ndarray:
     """A numpy view of the memory described by `desc` (no copy).
 
     If `owned`, the memory came from malloc in the compiled code and is freed
     (with libc free of `desc.allocated`) once the returned array and all views
-    of it are garbage-collected.
+    of it are garbage-collected. `owners` (allocated pointer -> keeper),
+    shared by the results of one call, makes results that share a buffer
+    (a function returning one tensor twice, or a reshape of it) free it once,
+    when the last of them dies.
     """
     rank = len(desc.sizes) if hasattr(desc, "sizes") else 0
     shape = tuple(desc.sizes[i] for i in range(rank))
@@ -153,14 +158,19 @@ def from_descriptor(desc, dtype: np.dtype, owned: bool) -> np.ndarray:
         nbytes = sum((n - 1) * st for n, st in zip(shape, strides))
         nbytes += dtype.itemsize
     start = (desc.aligned or 0) + desc.offset * dtype.itemsize
+    if owners is None:
+        owners = {}
     if nbytes == 0:
-        arr = np.empty(shape, dtype)
-        if owned and desc.allocated:
-            _libc.free(desc.allocated)
-        return arr
+        if owned and desc.allocated and desc.allocated not in owners:
+            # Nothing views it: freed when `owners` dies (at once without
+            # one), unless another result of the call views the buffer.
+            owners[desc.allocated] = _OwnedBuffer(desc.allocated)
+        return np.empty(shape, dtype)
     raw = (ctypes.c_char * nbytes).from_address(start)
     if owned:
-        keeper = _OwnedBuffer(desc.allocated)
+        keeper = owners.get(desc.allocated)
+        if keeper is None:
+            keeper = owners[desc.allocated] = _OwnedBuffer(desc.allocated)
         raw._norm_owner = keeper  # freed when `raw` (the array's base) dies
     return np.ndarray(shape, dtype, buffer=raw, strides=strides)
 

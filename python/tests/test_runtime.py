@@ -322,3 +322,44 @@ def test_function_named_like_libc(build, cache_dir, name):
         input=LIBC_NAMES.format(name=name), capture_output=True, text=True,
         timeout=120, env=env)
     assert proc.returncode == 0, proc.stderr[-2000:]
+
+
+TWICE = """
+#id = affine_map<(d0) -> (d0)>
+func.func @twice(%x: tensor<?xf32>) -> (tensor<?xf32>, tensor<?xf32>, tensor<2x?xf32>)
+    attributes {llvm.emit_c_interface} {
+  %c0 = arith.constant 0 : index
+  %n = tensor.dim %x, %c0 : tensor<?xf32>
+  %init = tensor.empty(%n) : tensor<?xf32>
+  %y = linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel"]}
+      ins(%x : tensor<?xf32>) outs(%init : tensor<?xf32>) {
+  ^bb0(%a: f32, %o: f32):
+    %s = arith.addf %a, %a : f32
+    linalg.yield %s : f32
+  } -> tensor<?xf32>
+  %c2 = arith.constant 2 : index
+  %half = arith.divui %n, %c2 : index
+  %r = tensor.expand_shape %y [[0, 1]] output_shape [2, %half]
+      : tensor<?xf32> into tensor<2x?xf32>
+  return %y, %y, %r : tensor<?xf32>, tensor<?xf32>, tensor<2x?xf32>
+}
+"""
+
+
+def test_results_sharing_a_buffer_free_it_once(build):
+    """A function returning one allocated tensor twice and a reshape of it:
+    the three results view one malloc'ed buffer, which is freed once, when
+    the last of them dies (each result freeing it was a double free)."""
+    mod = build(TWICE)
+    x = np.arange(8, dtype=np.float32)
+    for _ in range(50):
+        a, b, r = mod.twice(x)
+        np.testing.assert_array_equal(a, 2 * x)
+        np.testing.assert_array_equal(r, (2 * x).reshape(2, 4))
+        if build.is_norm:
+            assert a.ctypes.data == b.ctypes.data == r.ctypes.data
+        del a
+        gc.collect()
+        np.testing.assert_array_equal(b, 2 * x)  # still alive through b
+        del b, r
+        gc.collect()

@@ -475,15 +475,15 @@ Value DataNormKernelBuilder::normalize(Value x, Value c, Value s) {
     return arith::DivFOp::create(b, loc, centred, divisor);
   }
   case DataNormKind::MinMaxScale: {
-    // max == min: scale 1, y = range_min + x - min.
+    // max == min: the width taken as 1 (scikit-learn's), y = range_min +
+    // (x - min) * (range_max - range_min).
     Value width = sub(s, c);
     Value isZero =
         arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OEQ, width, zero);
     Value divisor = arith::SelectOp::create(b, loc, isZero, one, width);
     Value y = arith::DivFOp::create(b, loc, centred, divisor);
     if (info.range != 1.0)
-      y = mul(y, arith::SelectOp::create(b, loc, isZero, one,
-                                         floatConst(info.range)));
+      y = mul(y, floatConst(info.range));
     if (info.rangeMin != 0.0)
       y = add(y, floatConst(info.rangeMin));
     return y;

@@ -116,7 +116,13 @@ struct NormInput {
 };
 
 /// What a reduction accumulates.
-enum class ReductionKind { Sum, SumOfSquares, CenteredSumOfSquares };
+enum class ReductionKind {
+  Sum,
+  /// The sum of x - k, around a shift k per index of the statistics.
+  ShiftedSum,
+  SumOfSquares,
+  CenteredSumOfSquares
+};
 
 /// The statistics of a normalization, in the compact statistics space (the
 /// parallel dimensions of the iteration space) and the compute type.
@@ -140,10 +146,13 @@ struct Affine {
 
 /// Reduces `kind` of the input over the dimensions `reduced` into a tensor
 /// of the parallel dimensions (in the compute type). `mean` (statistics
-/// space) is subtracted first for CenteredSumOfSquares.
+/// space; the shift for ShiftedSum) is subtracted first for ShiftedSum and
+/// CenteredSumOfSquares.
 static Value buildReduction(OpBuilder &b, Location loc, const NormInput &in,
                             ArrayRef<bool> reduced, ReductionKind kind,
                             Value mean = {}) {
+  bool subtract = kind == ReductionKind::ShiftedSum ||
+                  kind == ReductionKind::CenteredSumOfSquares;
   MLIRContext *context = b.getContext();
   unsigned rank = in.getRank();
   SmallVector<int64_t> parallel = unmaskedDims(reduced);
@@ -157,7 +166,7 @@ static Value buildReduction(OpBuilder &b, Location loc, const NormInput &in,
   AffineMap statsMap = projection(context, rank, parallel);
   SmallVector<Value> inputs = in.getOperands();
   SmallVector<AffineMap> maps(inputs.size(), identity);
-  if (kind == ReductionKind::CenteredSumOfSquares) {
+  if (subtract) {
     inputs.push_back(mean);
     maps.push_back(statsMap);
   }
@@ -172,16 +181,86 @@ static Value buildReduction(OpBuilder &b, Location loc, const NormInput &in,
       b, loc, TypeRange{init.getType()}, inputs, ValueRange{init}, maps,
       iterators, [&](OpBuilder &nb, Location nloc, ValueRange args) {
         Value value = in.load(nb, nloc, args);
-        if (kind == ReductionKind::CenteredSumOfSquares) {
+        if (subtract) {
           value = arith::SubFOp::create(nb, nloc, value, args.front());
           args = args.drop_front();
         }
-        if (kind != ReductionKind::Sum)
+        if (kind == ReductionKind::SumOfSquares ||
+            kind == ReductionKind::CenteredSumOfSquares)
           value = arith::MulFOp::create(nb, nloc, value, value);
         Value sum = arith::AddFOp::create(nb, nloc, args.back(), value);
         linalg::YieldOp::create(nb, nloc, sum);
       });
   return generic.getResult(0);
+}
+
+/// The first element of the input (x + residual) over the dimensions
+/// `reduced`, per index of the others, in the compute type; 0 where there
+/// is none. A shift for sums over the data: summing x - k for a k of the
+/// data keeps the partial sums of the order of the spread instead of n
+/// times the mean, whose rounding (serial f32 sums, ~n * u relative) made
+/// the mean of long rows or large offsets drift.
+static Value buildFirstElementShift(OpBuilder &b, Location loc,
+                                    const NormInput &in,
+                                    ArrayRef<bool> reduced) {
+  RankedTensorType type = in.getType();
+  bool nonEmpty =
+      llvm::all_of(llvm::seq<unsigned>(0, in.getRank()), [&](unsigned dim) {
+        return !reduced[dim] ||
+               (!type.isDynamicDim(dim) && type.getDimSize(dim) > 0);
+      });
+  if (!nonEmpty) {
+    // A reduced size that may be 0: the sum over a slice of at most one
+    // element, which reads nothing from an empty row.
+    auto first = [&](Value value) -> Value {
+      return value ? sliceFirstElements(b, loc, value, reduced) : value;
+    };
+    return buildReduction(b, loc, NormInput(first(in.x), first(in.residual)),
+                          reduced, ReductionKind::Sum);
+  }
+  // Static, non-empty reduced sizes (the usual case): a generic over the
+  // kept dimensions reading x[..., 0, ...]. Row tiling tiles it with the
+  // rows and fuses a producer of x (a matmul before a post-norm) into each
+  // row tile; a tensor.extract_slice in between would stop that fusion and
+  // materialize the producer whole.
+  MLIRContext *context = b.getContext();
+  SmallVector<int64_t> kept = unmaskedDims(reduced);
+  SmallVector<AffineExpr> firstElement;
+  for (unsigned dim = 0, keptIndex = 0; dim < in.getRank(); ++dim)
+    firstElement.push_back(reduced[dim]
+                               ? getAffineConstantExpr(0, context)
+                               : getAffineDimExpr(keptIndex++, context));
+  AffineMap read = AffineMap::get(kept.size(), 0, firstElement, context);
+  SmallVector<OpFoldResult> sizes = llvm::map_to_vector(kept, [&](int64_t dim) {
+    return tensor::getMixedSize(b, loc, in.x, dim);
+  });
+  SmallVector<Value> inputs = in.getOperands();
+  SmallVector<AffineMap> maps(inputs.size(), read);
+  Value init = tensor::EmptyOp::create(b, loc, sizes, in.computeType);
+  maps.push_back(AffineMap::getMultiDimIdentityMap(kept.size(), context));
+  return linalg::GenericOp::create(
+             b, loc, TypeRange{init.getType()}, inputs, ValueRange{init}, maps,
+             SmallVector<utils::IteratorType>(kept.size(),
+                                              utils::IteratorType::parallel),
+             [&](OpBuilder &nb, Location nloc, ValueRange args) {
+               linalg::YieldOp::create(nb, nloc, in.load(nb, nloc, args));
+             })
+      .getResult(0);
+}
+
+/// The mean of the input over `reduced` (`count` elements each): `k +
+/// sum(x - k) / n` around the first element k (buildFirstElementShift).
+static Value buildShiftedMean(OpBuilder &b, Location loc, const NormInput &in,
+                              ArrayRef<bool> reduced, Value count) {
+  Value shift = buildFirstElementShift(b, loc, in, reduced);
+  Value sum =
+      buildReduction(b, loc, in, reduced, ReductionKind::ShiftedSum, shift);
+  return buildElementwise(
+      b, loc, ValueRange{shift, sum}, sum, in.computeType,
+      [&](OpBuilder &nb, Location nloc, ValueRange args) -> Value {
+        Value mean = arith::DivFOp::create(nb, nloc, args[1], count);
+        return arith::AddFOp::create(nb, nloc, args[0], mean);
+      });
 }
 
 /// rstd = 1 / sqrt(sumOfSquares / count + epsilon), in the statistics space.
@@ -207,12 +286,7 @@ static Statistics buildStatistics(OpBuilder &b, Location loc,
   Type type = in.computeType;
   stats.count = buildReducedCount(b, loc, in.x, reduced, type);
   if (subtractMean) {
-    Value sum = buildReduction(b, loc, in, reduced, ReductionKind::Sum);
-    stats.mean = buildElementwise(
-        b, loc, sum, sum, type,
-        [&](OpBuilder &nb, Location nloc, ValueRange args) -> Value {
-          return arith::DivFOp::create(nb, nloc, args[0], stats.count);
-        });
+    stats.mean = buildShiftedMean(b, loc, in, reduced, stats.count);
     stats.sumOfSquares = buildReduction(
         b, loc, in, reduced, ReductionKind::CenteredSumOfSquares, stats.mean);
   } else {
@@ -681,32 +755,7 @@ buildShiftedStatistics(OpBuilder &b, Location loc, const NormInput &in,
   for (int64_t dim : kept)
     reduced[dim] = false;
 
-  // The shift: the sum over a slice holding at most the first element of
-  // each index.
-  SmallVector<OpFoldResult> offsets(rank, b.getIndexAttr(0));
-  SmallVector<OpFoldResult> strides(rank, b.getIndexAttr(1));
-  SmallVector<OpFoldResult> sizes;
-  for (unsigned dim = 0; dim < rank; ++dim) {
-    OpFoldResult size = tensor::getMixedSize(b, loc, in.x, dim);
-    if (reduced[dim]) {
-      if (std::optional<int64_t> constant = getConstantIntValue(size))
-        size = b.getIndexAttr(std::min<int64_t>(*constant, 1));
-      else
-        size = arith::MinUIOp::create(b, loc, cast<Value>(size),
-                                      arith::ConstantIndexOp::create(b, loc, 1))
-                   .getResult();
-    }
-    sizes.push_back(size);
-  }
-  auto first = [&](Value value) -> Value {
-    if (!value)
-      return value;
-    return tensor::ExtractSliceOp::create(b, loc, value, offsets, sizes,
-                                          strides);
-  };
-  Value shift =
-      buildReduction(b, loc, NormInput(first(in.x), first(in.residual)),
-                     reduced, ReductionKind::Sum);
+  Value shift = buildFirstElementShift(b, loc, in, reduced);
 
   // One sweep: sum(d) and sum(d^2).
   SmallVector<OpFoldResult> keptSizes =
@@ -865,13 +914,8 @@ static Statistics buildBatchStatistics(OpBuilder &b, Location loc,
     partialReduced[0] = false;
     partialReduced[featureAxis] = false;
     Value partialCount = buildReducedCount(b, loc, cin.x, partialReduced, type);
-    Value partialSum =
-        buildReduction(b, loc, cin, partialReduced, ReductionKind::Sum);
-    Value partialMean = buildElementwise(
-        b, loc, partialSum, partialSum, type,
-        [&](OpBuilder &nb, Location nloc, ValueRange args) -> Value {
-          return arith::DivFOp::create(nb, nloc, args[0], partialCount);
-        });
+    Value partialMean =
+        buildShiftedMean(b, loc, cin, partialReduced, partialCount);
     Value partialM2 =
         buildReduction(b, loc, cin, partialReduced,
                        ReductionKind::CenteredSumOfSquares, partialMean);

@@ -133,3 +133,29 @@ Value norm::detail::mergeChannels(OpBuilder &b, Location loc, Value value,
   }
   return tensor::CollapseShapeOp::create(b, loc, value, reassociation);
 }
+
+Value norm::detail::sliceFirstElements(OpBuilder &b, Location loc, Value value,
+                                       ArrayRef<bool> reduced) {
+  unsigned rank = cast<RankedTensorType>(value.getType()).getRank();
+  SmallVector<OpFoldResult> offsets(rank, b.getIndexAttr(0));
+  SmallVector<OpFoldResult> strides(rank, b.getIndexAttr(1));
+  SmallVector<OpFoldResult> sizes;
+  for (unsigned dim = 0; dim < rank; ++dim) {
+    OpFoldResult size = tensor::getMixedSize(b, loc, value, dim);
+    if (reduced[dim]) {
+      if (std::optional<int64_t> constant = getConstantIntValue(size))
+        size = b.getIndexAttr(std::min<int64_t>(*constant, 1));
+      else
+        size = arith::MinUIOp::create(b, loc, cast<Value>(size),
+                                      arith::ConstantIndexOp::create(b, loc, 1))
+                   .getResult();
+    }
+    sizes.push_back(size);
+  }
+  // The verifier refuses offset 0 in a dimension of static size 0, even for
+  // an empty slice: a tensor without elements gives an empty tensor.
+  auto type = cast<RankedTensorType>(value.getType());
+  if (llvm::is_contained(type.getShape(), 0))
+    return tensor::EmptyOp::create(b, loc, sizes, type.getElementType());
+  return tensor::ExtractSliceOp::create(b, loc, value, offsets, sizes, strides);
+}

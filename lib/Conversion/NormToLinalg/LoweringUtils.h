@@ -99,6 +99,13 @@ Value buildCount(OpBuilder &b, Location loc, Value x, ArrayRef<int64_t> dims,
 Value buildReducedCount(OpBuilder &b, Location loc, Value x,
                         ArrayRef<bool> reduced, Type type);
 
+/// The slice of `value` holding at most its first element along the
+/// dimensions where `reduced` is true (size min(1, size) there, all of the
+/// others): summed over those dimensions, the first element of each index
+/// of the others, or 0 where there is none (a shift for sums over data).
+Value sliceFirstElements(OpBuilder &b, Location loc, Value value,
+                         ArrayRef<bool> reduced);
+
 /// Splits dimension `axis` of `value` (of size C) into [groups, C / groups]
 /// with tensor.expand_shape.
 Value splitChannels(OpBuilder &b, Location loc, Value value, int64_t axis,

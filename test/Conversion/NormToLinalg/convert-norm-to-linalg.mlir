@@ -1,7 +1,8 @@
 // RUN: norm-opt %s --convert-norm-to-linalg --split-input-file | FileCheck %s
 // RUN: norm-opt %s --convert-norm-to-linalg --split-input-file --verify-roundtrip
 
-// Layer norm: sum, mean, centred sum of squares (two passes), rstd, and one
+// Layer norm: the shift k (each row's first element), the sum of x - k, the
+// mean k + sum / n, the centred sum of squares (two passes), rstd, and one
 // fused elementwise normalize/scale/shift/activation generic. The two
 // leading dimensions are collapsed into one row dimension first ([8, 16, 32]
 // is normalized as [128, 32] rows) and every result expanded back.
@@ -9,20 +10,27 @@
 // CHECK-DAG: #[[ID2:.*]] = affine_map<(d0, d1) -> (d0, d1)>
 // CHECK-DAG: #[[ROW:.*]] = affine_map<(d0, d1) -> (d0)>
 // CHECK-DAG: #[[PARAM:.*]] = affine_map<(d0, d1) -> (d1)>
+// CHECK-DAG: #[[FIRST:.*]] = affine_map<(d0) -> (d0, 0)>
+// CHECK-DAG: #[[VEC:.*]] = affine_map<(d0) -> (d0)>
 // CHECK-LABEL: func.func @layer_norm_static_f32(
 // CHECK-SAME: %[[X3:[^:]*]]: tensor<8x16x32xf32>, %[[W:[^:]*]]: tensor<32xf32>, %[[B:[^:]*]]: tensor<32xf32>)
 // CHECK: %[[X:.*]] = tensor.collapse_shape %[[X3]] {{\[}}[0, 1], [2]] : tensor<8x16x32xf32> into tensor<128x32xf32>
 // CHECK: %[[N:.*]] = arith.constant 3.200000e+01 : f32
+// The shift: each row's first element, read by a generic over the rows.
+// CHECK: %[[K:.*]] = linalg.generic {indexing_maps = [#[[FIRST]], #[[VEC]]], iterator_types = ["parallel"]}
+// CHECK-SAME: ins(%[[X]] : tensor<128x32xf32>) outs(%{{.*}} : tensor<128xf32>)
 // CHECK: %[[E0:.*]] = tensor.empty() : tensor<128xf32>
 // CHECK: %[[ZERO:.*]] = arith.constant 0.000000e+00 : f32
 // CHECK: %[[F0:.*]] = linalg.fill ins(%[[ZERO]] : f32) outs(%[[E0]] : tensor<128xf32>)
-// CHECK: %[[SUM:.*]] = linalg.generic {indexing_maps = [#[[ID2]], #[[ROW]]], iterator_types = ["parallel", "reduction"]}
-// CHECK-SAME: ins(%[[X]] : tensor<128x32xf32>) outs(%[[F0]] : tensor<128xf32>)
-// CHECK: ^bb0(%[[IN:.*]]: f32, %[[ACC:.*]]: f32):
-// CHECK-NEXT: %[[ADD:.*]] = arith.addf %[[ACC]], %[[IN]] : f32
+// CHECK: %[[SUM:.*]] = linalg.generic {indexing_maps = [#[[ID2]], #[[ROW]], #[[ROW]]], iterator_types = ["parallel", "reduction"]}
+// CHECK-SAME: ins(%[[X]], %[[K]] : tensor<128x32xf32>, tensor<128xf32>) outs(%[[F0]] : tensor<128xf32>)
+// CHECK: ^bb0(%[[IN:.*]]: f32, %[[KV:.*]]: f32, %[[ACC:.*]]: f32):
+// CHECK-NEXT: %[[DK:.*]] = arith.subf %[[IN]], %[[KV]] : f32
+// CHECK-NEXT: %[[ADD:.*]] = arith.addf %[[ACC]], %[[DK]] : f32
 // CHECK-NEXT: linalg.yield %[[ADD]]
-// CHECK: %[[MEAN:.*]] = linalg.generic {{.*}} ins(%[[SUM]] : tensor<128xf32>)
-// CHECK: arith.divf %{{.*}}, %[[N]] : f32
+// CHECK: %[[MEAN:.*]] = linalg.generic {{.*}} ins(%[[K]], %[[SUM]] : tensor<128xf32>, tensor<128xf32>)
+// CHECK: %[[Q:.*]] = arith.divf %{{.*}}, %[[N]] : f32
+// CHECK-NEXT: arith.addf %{{.*}}, %[[Q]] : f32
 // CHECK: %[[SQ:.*]] = linalg.generic {indexing_maps = [#[[ID2]], #[[ROW]], #[[ROW]]], iterator_types = ["parallel", "reduction"]}
 // CHECK-SAME: ins(%[[X]], %[[MEAN]] : tensor<128x32xf32>, tensor<128xf32>)
 // CHECK: ^bb0(%[[IN:.*]]: f32, %[[M:.*]]: f32, %[[ACC:.*]]: f32):
@@ -78,12 +86,18 @@ func.func @layer_norm_static_f32(%x: tensor<8x16x32xf32>, %w: tensor<32xf32>, %b
 // CHECK: %[[N:.*]] = arith.uitofp %[[I]] : i64 to f32
 // CHECK: %[[C0:.*]] = arith.constant 0 : index
 // CHECK: %[[D0:.*]] = tensor.dim %[[X]], %[[C0]] : tensor<?x?xbf16>
+// The shift: a slice of min(1, columns) columns (an empty row has none).
+// CHECK: %[[COLS:.*]] = tensor.dim %[[X]], %{{.*}} : tensor<?x?xbf16>
+// CHECK: %[[ONE:.*]] = arith.minui %[[COLS]], %{{.*}} : index
+// CHECK: %[[FIRST:.*]] = tensor.extract_slice %[[X]][0, 0] [%[[D0]], %[[ONE]]] [1, 1]
 // CHECK: tensor.empty(%[[D0]]) : tensor<?xf32>
-// CHECK: %[[SUM:.*]] = linalg.generic {{.*}}iterator_types = ["parallel", "reduction"]{{.*}} ins(%[[X]] : tensor<?x?xbf16>) outs(%{{.*}} : tensor<?xf32>)
-// CHECK: ^bb0(%[[IN:.*]]: bf16, %[[ACC:.*]]: f32):
+// CHECK: %[[K:.*]] = linalg.generic {{.*}}iterator_types = ["parallel", "reduction"]{{.*}} ins(%[[FIRST]] : tensor<?x?xbf16>) outs(%{{.*}} : tensor<?xf32>)
+// CHECK: %[[SUM:.*]] = linalg.generic {{.*}}iterator_types = ["parallel", "reduction"]{{.*}} ins(%[[X]], %[[K]] : tensor<?x?xbf16>, tensor<?xf32>) outs(%{{.*}} : tensor<?xf32>)
+// CHECK: ^bb0(%[[IN:.*]]: bf16, %[[KV:.*]]: f32, %[[ACC:.*]]: f32):
 // CHECK-NEXT: %[[EXT:.*]] = arith.extf %[[IN]] : bf16 to f32
-// CHECK-NEXT: arith.addf %[[ACC]], %[[EXT]] : f32
-// CHECK: %[[MEAN:.*]] = linalg.generic {{.*}} ins(%[[SUM]] : tensor<?xf32>)
+// CHECK-NEXT: %[[DK:.*]] = arith.subf %[[EXT]], %[[KV]] : f32
+// CHECK-NEXT: arith.addf %[[ACC]], %[[DK]] : f32
+// CHECK: %[[MEAN:.*]] = linalg.generic {{.*}} ins(%[[K]], %[[SUM]] : tensor<?xf32>, tensor<?xf32>)
 // CHECK: arith.divf %{{.*}}, %[[N]] : f32
 // CHECK: linalg.generic {{.*}}iterator_types = ["parallel", "reduction"]{{.*}} ins(%[[X]], %[[MEAN]] : tensor<?x?xbf16>, tensor<?xf32>)
 // CHECK: arith.extf %{{.*}} : bf16 to f32
@@ -122,8 +136,11 @@ func.func @layer_norm_all_axes(%x: tensor<4x8xf32>) -> (tensor<4x8xf32>, tensor<
 
 // CHECK-LABEL: func.func @layer_norm_residual_recomputed(
 // CHECK-SAME: %[[X:[^:]*]]: tensor<4x8xf16>, %[[R:[^:]*]]: tensor<4x8xf16>)
-// CHECK: linalg.generic {{.*}}iterator_types = ["parallel", "reduction"]{{.*}} ins(%[[X]], %[[R]] : tensor<4x8xf16>, tensor<4x8xf16>)
-// CHECK: ^bb0(%[[A:.*]]: f16, %[[B:.*]]: f16, %[[ACC:.*]]: f32):
+// The shift is the first element of x + r.
+// CHECK: %[[K:.*]] = linalg.generic {{.*}}iterator_types = ["parallel"]{{.*}} ins(%[[X]], %[[R]] : tensor<4x8xf16>, tensor<4x8xf16>) outs(%{{.*}} : tensor<4xf32>)
+// CHECK: arith.addf %{{.*}}, %{{.*}} : f16
+// CHECK: linalg.generic {{.*}}iterator_types = ["parallel", "reduction"]{{.*}} ins(%[[X]], %[[R]], %[[K]] : tensor<4x8xf16>, tensor<4x8xf16>, tensor<4xf32>)
+// CHECK: ^bb0(%[[A:.*]]: f16, %[[B:.*]]: f16, %{{.*}}: f32, %[[ACC:.*]]: f32):
 // CHECK-NEXT: %[[S:.*]] = arith.addf %[[A]], %[[B]] : f16
 // CHECK-NEXT: %[[E:.*]] = arith.extf %[[S]] : f16 to f32
 // CHECK: linalg.generic {{.*}}iterator_types = ["parallel", "reduction"]{{.*}} ins(%[[X]], %[[R]], %{{.*}} : tensor<4x8xf16>, tensor<4x8xf16>, tensor<4xf32>)
@@ -230,8 +247,9 @@ func.func @batch_norm_inference_nhwc(%x: tensor<2x7x7x16xf32>, %m: tensor<16xf32
 // CHECK-DAG: %[[N:.*]] = arith.constant 1.024000e+03 : f32
 // CHECK: %[[XC:.*]] = tensor.collapse_shape %[[X]] {{\[\[}}0], [1], [2, 3]] : tensor<4x8x16x16xf32> into tensor<4x8x256xf32>
 // CHECK-DAG: %[[HW:.*]] = arith.constant 2.560000e+02 : f32
-// CHECK: %[[PSUM:.*]] = linalg.generic {indexing_maps = [#[[ID3]], #[[NC]]], iterator_types = ["parallel", "parallel", "reduction"]} ins(%[[XC]] : tensor<4x8x256xf32>) outs(%{{.*}} : tensor<4x8xf32>)
-// CHECK: %[[PMEAN:.*]] = linalg.generic {{.*}} ins(%[[PSUM]] : tensor<4x8xf32>)
+// CHECK: %[[PK:.*]] = linalg.generic {{.*}}iterator_types = ["parallel", "parallel"]} ins(%[[XC]] : tensor<4x8x256xf32>) outs(%{{.*}} : tensor<4x8xf32>)
+// CHECK: %[[PSUM:.*]] = linalg.generic {indexing_maps = [#[[ID3]], #[[NC]], #[[NC]]], iterator_types = ["parallel", "parallel", "reduction"]} ins(%[[XC]], %[[PK]] : tensor<4x8x256xf32>, tensor<4x8xf32>) outs(%{{.*}} : tensor<4x8xf32>)
+// CHECK: %[[PMEAN:.*]] = linalg.generic {{.*}} ins(%[[PK]], %[[PSUM]] : tensor<4x8xf32>, tensor<4x8xf32>)
 // CHECK: arith.divf %{{.*}}, %[[HW]] : f32
 // CHECK: %[[PM2:.*]] = linalg.generic {indexing_maps = [#[[ID3]], #[[NC]], #[[NC]]], iterator_types = ["parallel", "parallel", "reduction"]} ins(%[[XC]], %[[PMEAN]] : tensor<4x8x256xf32>, tensor<4x8xf32>) outs(%{{.*}} : tensor<4x8xf32>)
 // CHECK: ^bb0(%[[V:.*]]: f32, %[[M:.*]]: f32, %[[ACC:.*]]: f32):
@@ -331,7 +349,8 @@ func.func @batch_norm_training_residual(%x: tensor<4x8xf32>, %rm: tensor<8xf32>,
 
 // CHECK-LABEL: func.func @inplace_abn_elu(
 // CHECK-SAME: %[[X:[^:]*]]: tensor<8x64x4x4xf32>, %{{[^:]*}}: tensor<64xf32>, %{{[^:]*}}: tensor<64xf32>, %[[W:[^:]*]]: tensor<64xf32>, %[[B:[^:]*]]: tensor<64xf32>)
-// CHECK: iterator_types = ["reduction", "parallel", "reduction"]
+// The shift (each channel's first element), then one sweep of sums.
+// CHECK: iterator_types = ["parallel"]
 // CHECK: iterator_types = ["reduction", "parallel", "reduction"]
 // CHECK: %[[PARAMS:.*]]:3 = linalg.generic {{.*}} ins(%{{.*}}, %[[W]], %{{.*}}, %[[B]] : tensor<64xf32>, tensor<64xf32>, tensor<64xf32>, tensor<64xf32>)
 // CHECK: linalg.generic {{.*}}iterator_types = ["parallel", "parallel", "parallel", "parallel"]
@@ -366,8 +385,9 @@ func.func @inplace_abn_elu(%x: tensor<8x64x4x4xf32>, %m: tensor<64xf32>, %v: ten
 // CHECK: %[[XE:.*]] = tensor.expand_shape %[[X]] {{\[}}[0], [1, 2], [3], [4]] output_shape [2, 4, 8, 8, 8] : tensor<2x32x8x8xf32> into tensor<2x4x8x8x8xf32>
 // CHECK: %[[XC:.*]] = tensor.collapse_shape %[[XE]] {{\[}}[0], [1], [2, 3, 4]] : tensor<2x4x8x8x8xf32> into tensor<2x4x512xf32>
 // CHECK: arith.constant 5.120000e+02 : f32
-// CHECK: %[[SUM:.*]] = linalg.generic {indexing_maps = [#[[ID3]], #[[NG3]]], iterator_types = ["parallel", "parallel", "reduction"]}{{.*}} ins(%[[XC]] : tensor<2x4x512xf32>) outs(%{{.*}} : tensor<2x4xf32>)
-// CHECK: %[[MEAN:.*]] = linalg.generic {{.*}} ins(%[[SUM]] : tensor<2x4xf32>)
+// CHECK: %[[K:.*]] = linalg.generic {{.*}}iterator_types = ["parallel", "parallel"]}{{.*}} ins(%[[XC]] : tensor<2x4x512xf32>) outs(%{{.*}} : tensor<2x4xf32>)
+// CHECK: %[[SUM:.*]] = linalg.generic {indexing_maps = [#[[ID3]], #[[NG3]], #[[NG3]]], iterator_types = ["parallel", "parallel", "reduction"]}{{.*}} ins(%[[XC]], %[[K]] : tensor<2x4x512xf32>, tensor<2x4xf32>) outs(%{{.*}} : tensor<2x4xf32>)
+// CHECK: %[[MEAN:.*]] = linalg.generic {{.*}} ins(%[[K]], %[[SUM]] : tensor<2x4xf32>, tensor<2x4xf32>)
 // CHECK: %[[SQ:.*]] = linalg.generic {{.*}}iterator_types = ["parallel", "parallel", "reduction"]{{.*}} ins(%[[XC]], %[[MEAN]] :
 // CHECK: %[[RSTD:.*]] = linalg.generic {{.*}} ins(%[[SQ]] : tensor<2x4xf32>)
 // CHECK: %[[WE:.*]] = tensor.expand_shape %[[W]] {{\[}}[0, 1]] output_shape [4, 8] : tensor<32xf32> into tensor<4x8xf32>
@@ -402,7 +422,7 @@ func.func @group_norm_nchw(%x: tensor<2x32x8x8xf32>, %w: tensor<32xf32>, %b: ten
 // CHECK: %[[RE:.*]] = tensor.expand_shape %[[R]] {{\[}}[0], [1], [2], [3, 4]]
 // CHECK: %[[CGD:.*]] = tensor.dim %[[XE]], %{{.*}} : tensor<?x4x4x8x?xbf16>
 // CHECK: %[[CNT:.*]] = arith.muli %[[CGD]], %{{.*}} : index
-// CHECK: linalg.generic {{.*}}iterator_types = ["parallel", "reduction", "reduction", "parallel", "reduction"]{{.*}} ins(%[[XE]], %[[RE]] : tensor<?x4x4x8x?xbf16>, tensor<?x4x4x8x?xbf16>) outs(%{{.*}} : tensor<?x8xf32>)
+// CHECK: linalg.generic {{.*}}iterator_types = ["parallel", "reduction", "reduction", "parallel", "reduction"]{{.*}} ins(%[[XE]], %[[RE]], %{{.*}} : tensor<?x4x4x8x?xbf16>, tensor<?x4x4x8x?xbf16>, tensor<?x8xf32>) outs(%{{.*}} : tensor<?x8xf32>)
 // CHECK: arith.addf %{{.*}}, %{{.*}} : bf16
 // CHECK: arith.extf %{{.*}} : bf16 to f32
 // CHECK: %[[YE:.*]] = linalg.generic {{.*}}iterator_types = ["parallel", "parallel", "parallel", "parallel", "parallel"]
@@ -494,7 +514,8 @@ func.func @rms_norm_dynamic_3d(%x: tensor<?x?x64xf32>, %w: tensor<64xf32>, %r: t
 
 // CHECK-LABEL: func.func @layer_norm_two_axes_4d(
 // CHECK: tensor.collapse_shape %{{.*}} {{\[}}[0, 1], [2], [3]] : tensor<2x3x4x8xf32> into tensor<6x4x8xf32>
-// CHECK: linalg.generic {{.*}}iterator_types = ["parallel", "reduction", "reduction"]{{.*}} ins(%{{.*}} : tensor<6x4x8xf32>)
+// CHECK: linalg.generic {{.*}}iterator_types = ["parallel"]{{.*}} ins(%{{.*}} : tensor<6x4x8xf32>)
+// CHECK: linalg.generic {{.*}}iterator_types = ["parallel", "reduction", "reduction"]{{.*}} ins(%{{.*}}, %{{.*}} : tensor<6x4x8xf32>, tensor<6xf32>)
 // CHECK: tensor.expand_shape %{{.*}} {{\[}}[0, 1], [2], [3]] output_shape [2, 3, 4, 8] : tensor<6x4x8xf32> into tensor<2x3x4x8xf32>
 func.func @layer_norm_two_axes_4d(%x: tensor<2x3x4x8xf32>) -> tensor<2x3x4x8xf32> {
   %y = norm.layer_norm %x axes = [2, 3] : tensor<2x3x4x8xf32>

@@ -1,38 +1,52 @@
 // RUN: norm-opt %s --convert-norm-to-linalg --split-input-file | FileCheck %s
 // RUN: norm-opt %s --convert-norm-to-linalg --split-input-file --verify-roundtrip
 
-// Moments over the rows of a dynamic table: a sum, the mean (sum / n with n
-// from tensor.dim), a second pass over (x - mean)^2 and the sample std.
+// Moments over the rows of a dynamic table, accumulated in f64: the shift k
+// (the first row: a sum over a slice of min(1, rows) rows), the sum of
+// x - k, the mean k + sum / n (n from tensor.dim), a second pass over
+// (x - mean)^2 and the sample std with n - 1 clamped at 0.
 
 // CHECK-DAG: #[[ID:.*]] = affine_map<(d0, d1) -> (d0, d1)>
 // CHECK-DAG: #[[COL:.*]] = affine_map<(d0, d1) -> (d1)>
 // CHECK-DAG: #[[VEC:.*]] = affine_map<(d0) -> (d0)>
 // CHECK-LABEL: func.func @moments_dynamic_f32(
 // CHECK-SAME: %[[X:.*]]: tensor<?x16xf32>)
-// CHECK: %[[E0:.*]] = tensor.empty() : tensor<16xf32>
-// CHECK: %[[F0:.*]] = linalg.fill ins(%{{.*}} : f32) outs(%[[E0]] : tensor<16xf32>)
-// CHECK: %[[SUM:.*]] = linalg.generic {indexing_maps = [#[[ID]], #[[COL]]], iterator_types = ["reduction", "parallel"]}
-// CHECK-SAME: ins(%[[X]] : tensor<?x16xf32>) outs(%[[F0]] : tensor<16xf32>)
-// CHECK: arith.addf
+// CHECK: %[[ROWS:.*]] = tensor.dim %[[X]], %{{.*}} : tensor<?x16xf32>
+// CHECK: %[[FIRST:.*]] = arith.minui %[[ROWS]], %{{.*}} : index
+// CHECK: %[[SLICE:.*]] = tensor.extract_slice %[[X]][0, 0] [%[[FIRST]], 16] [1, 1]
+// CHECK: %[[K:.*]] = linalg.generic {indexing_maps = [#[[ID]], #[[COL]]], iterator_types = ["reduction", "parallel"]}
+// CHECK-SAME: ins(%[[SLICE]] : tensor<?x16xf32>) outs(%{{.*}} : tensor<16xf64>)
+// CHECK: %[[SUM:.*]] = linalg.generic {indexing_maps = [#[[ID]], #[[COL]], #[[COL]]], iterator_types = ["reduction", "parallel"]}
+// CHECK-SAME: ins(%[[X]], %[[K]] : tensor<?x16xf32>, tensor<16xf64>) outs(%{{.*}} : tensor<16xf64>)
+// CHECK: ^bb0(%[[IN0:.*]]: f32, %[[KV:.*]]: f64, %[[ACC0:.*]]: f64):
+// CHECK-NEXT: %[[XD:.*]] = arith.extf %[[IN0]] : f32 to f64
+// CHECK-NEXT: %[[SHIFTED:.*]] = arith.subf %[[XD]], %[[KV]] : f64
+// CHECK-NEXT: arith.addf %[[ACC0]], %[[SHIFTED]] : f64
 // CHECK: %[[D:.*]] = tensor.dim %[[X]], %{{.*}} : tensor<?x16xf32>
 // CHECK: %[[DI:.*]] = arith.index_castui %[[D]] : index to i64
-// CHECK: %[[N:.*]] = arith.uitofp %[[DI]] : i64 to f32
-// CHECK: %[[MEAN:.*]] = linalg.generic {indexing_maps = [#[[VEC]], #[[VEC]]], iterator_types = ["parallel"]} ins(%[[SUM]] : tensor<16xf32>)
-// CHECK: arith.divf %{{.*}}, %[[N]] : f32
-// CHECK: %[[F1:.*]] = linalg.fill
+// CHECK: %[[N:.*]] = arith.uitofp %[[DI]] : i64 to f64
+// CHECK: %[[MEAN:.*]] = linalg.generic {indexing_maps = [#[[VEC]], #[[VEC]], #[[VEC]]], iterator_types = ["parallel"]} ins(%[[K]], %[[SUM]] : tensor<16xf64>, tensor<16xf64>)
+// CHECK: ^bb0(%[[KM:.*]]: f64, %[[SM:.*]]: f64, %{{.*}}: f64):
+// CHECK-NEXT: %[[Q:.*]] = arith.divf %[[SM]], %[[N]] : f64
+// CHECK-NEXT: arith.addf %[[KM]], %[[Q]] : f64
 // CHECK: %[[SQ:.*]] = linalg.generic {indexing_maps = [#[[ID]], #[[COL]], #[[COL]]], iterator_types = ["reduction", "parallel"]}
-// CHECK-SAME: ins(%[[X]], %[[MEAN]] : tensor<?x16xf32>, tensor<16xf32>) outs(%[[F1]] : tensor<16xf32>)
-// CHECK: ^bb0(%[[IN:.*]]: f32, %[[M:.*]]: f32, %[[ACC:.*]]: f32):
-// CHECK-NEXT: %[[DIFF:.*]] = arith.subf %[[IN]], %[[M]] : f32
-// CHECK-NEXT: %[[D2:.*]] = arith.mulf %[[DIFF]], %[[DIFF]] : f32
-// CHECK-NEXT: arith.addf %[[ACC]], %[[D2]] : f32
-// CHECK: %[[ONE:.*]] = arith.constant 1.000000e+00 : f32
-// CHECK: %[[DENOM:.*]] = arith.subf %[[N]], %[[ONE]] : f32
-// CHECK: %[[RES:.*]]:2 = linalg.generic {{.*}} ins(%[[MEAN]], %[[SQ]] : tensor<16xf32>, tensor<16xf32>)
-// CHECK: ^bb0(%[[MV:.*]]: f32, %[[SV:.*]]: f32, %{{.*}}: f32, %{{.*}}: f32):
-// CHECK-NEXT: %[[VAR:.*]] = arith.divf %[[SV]], %[[DENOM]] : f32
-// CHECK-NEXT: %[[STD:.*]] = math.sqrt %[[VAR]] : f32
-// CHECK-NEXT: linalg.yield %[[MV]], %[[STD]] : f32, f32
+// CHECK-SAME: ins(%[[X]], %[[MEAN]] : tensor<?x16xf32>, tensor<16xf64>) outs(%{{.*}} : tensor<16xf64>)
+// CHECK: ^bb0(%[[IN:.*]]: f32, %[[M:.*]]: f64, %[[ACC:.*]]: f64):
+// CHECK-NEXT: %[[XE:.*]] = arith.extf %[[IN]] : f32 to f64
+// CHECK-NEXT: %[[DIFF:.*]] = arith.subf %[[XE]], %[[M]] : f64
+// CHECK-NEXT: %[[D2:.*]] = arith.mulf %[[DIFF]], %[[DIFF]] : f64
+// CHECK-NEXT: arith.addf %[[ACC]], %[[D2]] : f64
+// CHECK: %[[ONE:.*]] = arith.constant 1.000000e+00 : f64
+// CHECK: %[[DOF:.*]] = arith.subf %[[N]], %[[ONE]] : f64
+// CHECK: %[[ZERO:.*]] = arith.constant 0.000000e+00 : f64
+// CHECK: %[[DENOM:.*]] = arith.maximumf %[[DOF]], %[[ZERO]] : f64
+// CHECK: %[[RES:.*]]:2 = linalg.generic {{.*}} ins(%[[MEAN]], %[[SQ]] : tensor<16xf64>, tensor<16xf64>) outs(%{{.*}}, %{{.*}} : tensor<16xf32>, tensor<16xf32>)
+// CHECK: ^bb0(%[[MV:.*]]: f64, %[[SV:.*]]: f64, %{{.*}}: f32, %{{.*}}: f32):
+// CHECK-NEXT: %[[VAR:.*]] = arith.divf %[[SV]], %[[DENOM]] : f64
+// CHECK-NEXT: %[[STD:.*]] = math.sqrt %[[VAR]] : f64
+// CHECK-NEXT: %[[MT:.*]] = arith.truncf %[[MV]] : f64 to f32
+// CHECK-NEXT: %[[ST:.*]] = arith.truncf %[[STD]] : f64 to f32
+// CHECK-NEXT: linalg.yield %[[MT]], %[[ST]] : f32, f32
 // CHECK: return %[[RES]]#0, %[[RES]]#1
 func.func @moments_dynamic_f32(%x: tensor<?x16xf32>) -> (tensor<16xf32>, tensor<16xf32>) {
   %m, %s = norm.moments %x axes = [0] correction = 1 : tensor<?x16xf32> -> tensor<16xf32>
@@ -42,22 +56,28 @@ func.func @moments_dynamic_f32(%x: tensor<?x16xf32>) -> (tensor<16xf32>, tensor<
 // -----
 
 // Moments over every axis of a bf16 tensor: rank-0 statistics, accumulated in
-// f32 (extf in the payloads) and truncated at the end; population std.
+// f64 (extf in the payloads; the shift is x[0, 0]) and truncated at the end
+// (through f32: libgcc has no f64-to-bf16 conversion);
+// population std.
 
 // CHECK-DAG: #[[ID:.*]] = affine_map<(d0, d1) -> (d0, d1)>
 // CHECK-DAG: #[[ALL:.*]] = affine_map<(d0, d1) -> ()>
 // CHECK-LABEL: func.func @moments_all_bf16(
 // CHECK-SAME: %[[X:.*]]: tensor<4x8xbf16>)
-// CHECK: %[[SUM:.*]] = linalg.generic {indexing_maps = [#[[ID]], #[[ALL]]], iterator_types = ["reduction", "reduction"]} ins(%[[X]] : tensor<4x8xbf16>) outs(%{{.*}} : tensor<f32>)
-// CHECK: arith.extf %{{.*}} : bf16 to f32
-// CHECK: %[[N:.*]] = arith.constant 3.200000e+01 : f32
-// CHECK: %[[MEAN:.*]] = linalg.generic {{.*}} ins(%[[SUM]] : tensor<f32>)
-// CHECK: %[[SQ:.*]] = linalg.generic {indexing_maps = [#[[ID]], #[[ALL]], #[[ALL]]], iterator_types = ["reduction", "reduction"]} ins(%[[X]], %[[MEAN]] : tensor<4x8xbf16>, tensor<f32>)
-// CHECK: arith.extf %{{.*}} : bf16 to f32
-// CHECK: %[[RES:.*]]:2 = linalg.generic {{.*}} ins(%[[MEAN]], %[[SQ]] : tensor<f32>, tensor<f32>) outs(%{{.*}}, %{{.*}} : tensor<bf16>, tensor<bf16>)
-// CHECK: arith.divf %{{.*}}, %[[N]] : f32
+// CHECK: %[[SLICE:.*]] = tensor.extract_slice %[[X]][0, 0] [1, 1] [1, 1] : tensor<4x8xbf16> to tensor<1x1xbf16>
+// CHECK: %[[K:.*]] = linalg.generic {indexing_maps = [#[[ID]], #[[ALL]]], iterator_types = ["reduction", "reduction"]} ins(%[[SLICE]] : tensor<1x1xbf16>) outs(%{{.*}} : tensor<f64>)
+// CHECK: %[[SUM:.*]] = linalg.generic {indexing_maps = [#[[ID]], #[[ALL]], #[[ALL]]], iterator_types = ["reduction", "reduction"]} ins(%[[X]], %[[K]] : tensor<4x8xbf16>, tensor<f64>) outs(%{{.*}} : tensor<f64>)
+// CHECK: arith.extf %{{.*}} : bf16 to f64
+// CHECK: %[[N:.*]] = arith.constant 3.200000e+01 : f64
+// CHECK: %[[MEAN:.*]] = linalg.generic {{.*}} ins(%[[K]], %[[SUM]] : tensor<f64>, tensor<f64>)
+// CHECK: %[[SQ:.*]] = linalg.generic {indexing_maps = [#[[ID]], #[[ALL]], #[[ALL]]], iterator_types = ["reduction", "reduction"]} ins(%[[X]], %[[MEAN]] : tensor<4x8xbf16>, tensor<f64>)
+// CHECK: arith.extf %{{.*}} : bf16 to f64
+// CHECK: %[[RES:.*]]:2 = linalg.generic {{.*}} ins(%[[MEAN]], %[[SQ]] : tensor<f64>, tensor<f64>) outs(%{{.*}}, %{{.*}} : tensor<bf16>, tensor<bf16>)
+// CHECK: arith.divf %{{.*}}, %[[N]] : f64
 // CHECK: math.sqrt
+// CHECK: arith.truncf %{{.*}} : f64 to f32
 // CHECK: arith.truncf %{{.*}} : f32 to bf16
+// CHECK: arith.truncf %{{.*}} : f64 to f32
 // CHECK: arith.truncf %{{.*}} : f32 to bf16
 // CHECK: return %[[RES]]#0, %[[RES]]#1 : tensor<bf16>, tensor<bf16>
 func.func @moments_all_bf16(%x: tensor<4x8xbf16>) -> (tensor<bf16>, tensor<bf16>) {
@@ -138,7 +158,7 @@ func.func @standardize_dynamic_f16(%x: tensor<?x16xf16>, %m: tensor<16xf16>, %s:
 // -----
 
 // Min-max scaling to [-1, 2]: (x - min) / d * 3 - 1 with d = max - min, and
-// d == 0 taking both d and the range factor as 1.
+// d == 0 taken as 1 (scikit-learn's rule).
 
 // CHECK-LABEL: func.func @min_max_scale_dynamic_f32(
 // CHECK-SAME: %[[X:.*]]: tensor<?x16xf32>, %[[LO:.*]]: tensor<16xf32>, %[[HI:.*]]: tensor<16xf32>)
@@ -153,8 +173,7 @@ func.func @standardize_dynamic_f16(%x: tensor<?x16xf16>, %m: tensor<16xf16>, %s:
 // CHECK: %[[C:.*]] = arith.subf %[[IN]], %[[L]] : f32
 // CHECK: %[[Q:.*]] = arith.divf %[[C]], %[[DIV]] : f32
 // CHECK: %[[RANGE:.*]] = arith.constant 3.000000e+00 : f32
-// CHECK: %[[FAC:.*]] = arith.select %[[ISZ]], %[[ONE]], %[[RANGE]] : f32
-// CHECK: %[[S:.*]] = arith.mulf %[[Q]], %[[FAC]] : f32
+// CHECK: %[[S:.*]] = arith.mulf %[[Q]], %[[RANGE]] : f32
 // CHECK: %[[RMIN:.*]] = arith.constant -1.000000e+00 : f32
 // CHECK: %[[R:.*]] = arith.addf %[[S]], %[[RMIN]] : f32
 // CHECK: linalg.yield %[[R]]

@@ -305,14 +305,13 @@ def standardize(x, mean, std, *, axes):
 
 
 def min_max_scale(x, lo, hi, *, axes, range_min=0.0, range_max=1.0):
-    """norm.min_max_scale: to [range_min, range_max]; max == min: scale 1."""
+    """norm.min_max_scale: to [range_min, range_max]; max == min: the width
+    taken as 1 (scikit-learn's _handle_zeros_in_scale)."""
     x = f64(x)
     lo = _expand(lo, axes, x.ndim)
     hi = _expand(hi, axes, x.ndim)
     span = np.where(hi == lo, 1.0, hi - lo)
-    scaled = np.where(hi == lo, x - lo, (x - lo) / span * (range_max
-                                                          - range_min))
-    return {"output": scaled + range_min}
+    return {"output": (x - lo) / span * (range_max - range_min) + range_min}
 
 
 def image_normalize(x, mean, std, *, layout="nchw", scale=1.0):

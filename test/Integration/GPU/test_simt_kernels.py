@@ -492,7 +492,7 @@ def test_standardize(samples):
 
 def test_min_max_scale_middle_axis():
     """Statistics over the middle axis: features from two kept runs; a
-    feature with max == min (scale 1); range [-1, 1]."""
+    feature with max == min (width taken as 1); range [-1, 1]."""
     rng = np.random.default_rng(14)
     x = randn(rng, 6, 10, 40, dtype="bf16")
     lo = x.astype(np.float32).min(1).astype(ml_dtypes.bfloat16)

@@ -433,8 +433,11 @@ def Norm_MomentsOp : Norm_Op<"moments", [Pure,
     Computes the mean and the standard deviation of `input` over `axes`
     (removed from the result shape), with `correction` degrees of freedom
     subtracted from the count (0: population std as scikit-learn's
-    `StandardScaler`; 1: sample std). Run it on the training split and pass
-    the results to `norm.standardize` on every split.
+    `StandardScaler`; 1: sample std; more than the count gives inf). Run it
+    on the training split and pass the results to `norm.standardize` on
+    every split. The CPU lowering sums around the first sample of each
+    feature and accumulates in f64, as scikit-learn does: a million f32
+    samples far from zero fit to the f32 rounding of the float64 result.
 
     ```mlir
     %mean, %std = norm.moments %train axes = [0]
@@ -504,8 +507,10 @@ def Norm_MinMaxScaleOp : Norm_Op<"min_max_scale", [Pure,
   let description = [{
     `y = (x - min) / (max - min) * (range_max - range_min) + range_min`, with
     `min`/`max` computed over `axes` (shape: the input shape without `axes`).
-    Where `max == min` the scale is taken as 1, so `y = range_min + x - min`
-    (scikit-learn's `MinMaxScaler`).
+    Where `max == min` the width `max - min` is taken as 1, so
+    `y = range_min + (x - min) * (range_max - range_min)` (scikit-learn's
+    `MinMaxScaler`: training data of a constant feature maps to
+    `range_min`).
 
     ```mlir
     %y = norm.min_max_scale %x, %lo, %hi axes = [0] range_min = -1.0

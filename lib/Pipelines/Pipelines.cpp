@@ -133,6 +133,8 @@ void mlir::norm::buildNormLowerToCPUPipeline(
     pm.addPass(createNormLintPass());
   if (options.mpi)
     addShardToMPIPasses(pm);
+  // The caller's output arrays: sizes checked at run time where dynamic.
+  pm.addNestedPass<func::FuncOp>(createNormCheckDestinationSizesPass());
   addNormToLinalgPasses(pm, options.lowerTosa);
   pm.addPass(createCanonicalizerPass());
   // Constant weights of matmuls in the register tiles' panels, packed at

@@ -475,6 +475,31 @@ def NormAlignWorkgroupBuffersPass : Pass<"norm-align-workgroup-buffers"> {
 // norm-eliminate-reshaped-empty-tensors
 //===----------------------------------------------------------------------===//
 
+def NormCheckDestinationSizesPass
+    : Pass<"norm-check-destination-sizes", "::mlir::func::FuncOp"> {
+  let summary = "Check at run time that the caller's output arrays have the "
+                "sizes of the results written into them";
+  let description = [{
+    For every `bufferization.materialize_in_destination %result in %out`
+    whose destination is an argument of the function (the destination-passing
+    C ABI: the caller passes the output array) with dynamic sizes, inserts
+    before it, per dynamic dimension, `cf.assert` that the result's size
+    equals the argument's. The message names the function, the argument,
+    the dimension and the source location.
+
+    Why: the sizes of a result come from the inputs, those of the output
+    array from the caller; nothing else ties them. An output array smaller
+    than the result (a `?` dimension given one row for 4096) was written
+    past its end: heap corruption, found by a helper audit of the Python
+    package (2026-11-28). With the check the call aborts with the message
+    instead. The sizes fold to the arguments' after canonicalization: one
+    comparison per dynamic dimension and call.
+  }];
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::cf::ControlFlowDialect",
+                           "::mlir::tensor::TensorDialect"];
+}
+
 def NormEliminateReshapedEmptyTensorsPass
     : Pass<"norm-eliminate-reshaped-empty-tensors", "::mlir::func::FuncOp"> {
   let summary = "Materialize values that reach their destination through a "

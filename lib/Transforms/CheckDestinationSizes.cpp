@@ -1,0 +1,123 @@
+//===- CheckDestinationSizes.cpp - Run-time checks of output arrays -------===//
+//
+// Part of norm-mlir.
+//
+//===----------------------------------------------------------------------===//
+//
+// norm-check-destination-sizes: a cf.assert per dynamic dimension of every
+// function argument that a result is materialized in (the caller's output
+// array), that its size is the result's.
+//
+//===----------------------------------------------------------------------===//
+
+#include "norm/Transforms/Passes.h"
+
+#include "mlir/Analysis/SliceAnalysis.h"
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Bufferization/IR/Bufferization.h"
+#include "mlir/Dialect/ControlFlow/IR/ControlFlowOps.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/MemRef/Transforms/Transforms.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+
+namespace mlir::norm {
+#define GEN_PASS_DEF_NORMCHECKDESTINATIONSIZESPASS
+#include "norm/Transforms/Passes.h.inc"
+} // namespace mlir::norm
+
+using namespace mlir;
+using namespace mlir::norm;
+
+namespace {
+/// Moves `check` and the side-effect-free ops it depends on to the start of
+/// the function when they depend on its arguments and constants only, so
+/// that the check runs before anything is written (the result is computed
+/// in the output array itself). Returns whether it moved them.
+bool hoistToEntry(cf::AssertOp check, Block &entry) {
+  SetVector<Operation *> slice;
+  BackwardSliceOptions options;
+  options.omitBlockArguments = true;
+  options.inclusive = false;
+  bool movable = true;
+  options.filter = [&](Operation *op) {
+    // (The filter also sees the check itself.)
+    if (op != check && (!isMemoryEffectFree(op) || op->getNumRegions() != 0))
+      movable = false;
+    return true;
+  };
+  if (failed(getBackwardSlice(check.getOperation(), &slice, options)) ||
+      !movable)
+    return false;
+  for (Operation *op : slice)
+    for (Value operand : op->getOperands())
+      if (auto argument = dyn_cast<BlockArgument>(operand);
+          argument && argument.getOwner() != &entry)
+        return false;
+  // Before the first op of the function outside the slice (the slice's
+  // constants may already be at the start), in the slice's order.
+  Operation *insertPoint = &entry.front();
+  while (slice.contains(insertPoint))
+    insertPoint = insertPoint->getNextNode();
+  for (Operation *op : slice)
+    op->moveBefore(insertPoint);
+  check->moveBefore(insertPoint);
+  return true;
+}
+
+struct CheckDestinationSizesPass
+    : public norm::impl::NormCheckDestinationSizesPassBase<
+          CheckDestinationSizesPass> {
+  void runOnOperation() override {
+    func::FuncOp func = getOperation();
+    if (func.isExternal())
+      return;
+    Block &entry = func.getBody().front();
+    SmallVector<cf::AssertOp> checks;
+    func.walk([&](bufferization::MaterializeInDestinationOp materialize) {
+      auto argument = dyn_cast<BlockArgument>(materialize.getDest());
+      if (!argument || argument.getOwner() != &entry)
+        return;
+      auto type = dyn_cast<RankedTensorType>(argument.getType());
+      if (!type || type.hasStaticShape())
+        return;
+      Location loc = materialize.getLoc();
+      std::string where;
+      llvm::raw_string_ostream os(where);
+      loc.print(os);
+      OpBuilder b(materialize);
+      for (int64_t dim = 0, rank = type.getRank(); dim < rank; ++dim) {
+        if (!type.isDynamicDim(dim))
+          continue;
+        auto resultSize =
+            tensor::DimOp::create(b, loc, materialize.getSource(), dim);
+        auto outputSize = tensor::DimOp::create(b, loc, argument, dim);
+        Value equal = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq,
+                                            resultSize, outputSize);
+        checks.push_back(cf::AssertOp::create(
+            b, loc, equal,
+            ("@" + func.getSymName() + ": output argument #" +
+             Twine(argument.getArgNumber()) +
+             " has another size in dimension " + Twine(dim) +
+             " than the result written into it (" + where + ")")
+                .str()));
+      }
+    });
+    if (checks.empty())
+      return;
+    // The result's sizes in terms of the operands' (through the ops'
+    // ReifyRankedShapedTypeOpInterface), down to the arguments'.
+    RewritePatternSet patterns(&getContext());
+    memref::populateResolveRankedShapedTypeResultDimsPatterns(patterns);
+    tensor::DimOp::getCanonicalizationPatterns(patterns, &getContext());
+    tensor::EmptyOp::getCanonicalizationPatterns(patterns, &getContext());
+    if (failed(applyPatternsGreedily(func, std::move(patterns))))
+      return signalPassFailure();
+    // Before the computation where the sizes allow (a result of
+    // data-dependent size is checked where it is written).
+    for (cf::AssertOp check : checks)
+      hoistToEntry(check, entry);
+  }
+};
+} // namespace

@@ -29,6 +29,7 @@ import re
 import shutil
 import subprocess
 import tempfile
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import List, Optional, Sequence
@@ -114,7 +115,19 @@ def _cache_dir() -> Path:
     d = os.environ.get("NORM_MLIR_CACHE")
     if d:
         return Path(d)
-    return Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "norm_mlir"
+    # An empty XDG_CACHE_HOME means unset (the XDG specification).
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "norm_mlir"
+
+
+def _writable_dir(path: Path) -> bool:
+    """Whether `path` exists (created if need be) and takes new files."""
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryDirectory(dir=path):
+            pass
+        return True
+    except OSError:
+        return False
 
 
 def _tool_id(path: str) -> str:
@@ -333,7 +346,6 @@ def compile_mlir(
     )
     key = hashlib.sha256(key_src.encode()).hexdigest()[:32]
     cdir = Path(cache_dir) if cache_dir else _cache_dir()
-    cdir.mkdir(parents=True, exist_ok=True)
     so_path = cdir / f"{key}.so"
     meta_path = cdir / f"{key}.json"
     # The compiled functions take the local shards under mpi.
@@ -346,6 +358,23 @@ def compile_mlir(
             if name in sigs:
                 sigs[name].tied = t
         return CompiledModule(so_path, sigs)
+
+    if not _writable_dir(cdir):
+        # A read-only cache still serves what it holds (above); a new
+        # library goes to the default cache only when none was chosen.
+        if cache_dir or os.environ.get("NORM_MLIR_CACHE"):
+            raise CompileError(
+                f"the cache directory {cdir} (cache_dir= or NORM_MLIR_CACHE) "
+                "is not writable: choose a writable one")
+        fallback = Path(tempfile.gettempdir()) / f"norm_mlir-{os.getuid()}"
+        warnings.warn(f"norm_mlir: the cache directory {cdir} is not "
+                      f"writable; compiling into {fallback} (set "
+                      "NORM_MLIR_CACHE to choose another)", RuntimeWarning,
+                      stacklevel=2)
+        cdir = fallback
+        cdir.mkdir(parents=True, exist_ok=True)
+        so_path = cdir / f"{key}.so"
+        meta_path = cdir / f"{key}.json"
 
     with tempfile.TemporaryDirectory(dir=cdir) as tmp:
         tmp = Path(tmp)
@@ -382,7 +411,10 @@ class CompiledModule:
     def __getattr__(self, name):
         if name.startswith("_"):
             raise AttributeError(name)
-        return self[name]
+        try:
+            return self[name]
+        except KeyError as error:  # hasattr and getattr(..., default) work
+            raise AttributeError(error.args[0]) from None
 
     def __getitem__(self, name) -> "CompiledFunction":
         if name not in self._funcs:

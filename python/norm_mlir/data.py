@@ -211,12 +211,16 @@ class Standardizer(_Normalizer):
         x = _float_array(data)
         shape = [1 if i in _pos(self.axes, x.ndim) else d
                  for i, d in enumerate(x.shape)]
-        return x * self.std_.reshape(shape) + self.mean_.reshape(shape)
+        # A constant feature was divided by 1, not by its std of 0 (as
+        # norm.standardize and scikit-learn do): multiply it back by 1.
+        std = np.where(self.std_ == 0, 1, self.std_)
+        return x * std.reshape(shape) + self.mean_.reshape(shape)
 
 
 class MinMaxScaler(_Normalizer):
     """Per-feature scaling to `feature_range` with the training min/max
-    (scikit-learn's MinMaxScaler; a constant feature is shifted only)."""
+    (scikit-learn's MinMaxScaler: a constant feature's width is taken as 1,
+    so its training values map to the range's low end)."""
 
     _STATE = ("min_", "max_")
 
@@ -281,6 +285,7 @@ class ImageNormalizer(_Normalizer):
         if mean is not None:
             self.mean_ = np.asarray(mean, dtype=self.dtype)
             self.std_ = np.asarray(std, dtype=self.dtype)
+            _check_channel_stats(self.mean_, self.std_)
             self.fitted_split_ = "given"
 
     def _params(self):
@@ -305,17 +310,34 @@ class ImageNormalizer(_Normalizer):
         scaled = ops.image_normalize(x, zeros, np.ones_like(zeros),
                                      layout=self.layout, scale=self._scale_for(x))
         axes = [i for i in range(x.ndim) if i != c]
-        self.mean_, self.std_ = ops.moments(scaled, axes)
+        mean, std = ops.moments(scaled, axes)
+        # A constant channel (a blank one) is shifted only, as the
+        # Standardizer treats constant features: dividing by its std of 0
+        # made every image's channel inf or NaN.
+        self.mean_, self.std_ = mean, np.where(std == 0, 1, std).astype(
+            std.dtype)
         self.fitted_split_ = name
         return self
 
     def transform(self, data, out=None):
         """Normalize images of any split with norm.image_normalize."""
         self._require_fitted()
+        _check_channel_stats(self.mean_, self.std_)
         x = _image_array(data)
         self._channel_axis(x.ndim)
         return ops.image_normalize(x, self.mean_, self.std_, layout=self.layout,
                                    scale=self._scale_for(x), out=out)
+
+
+def _check_channel_stats(mean: np.ndarray, std: np.ndarray) -> None:
+    """Per-channel mean and std: two vectors of one length, std positive
+    (torchvision's Normalize refuses a std of 0 too)."""
+    if mean.ndim != 1 or std.shape != mean.shape:
+        raise ValueError(f"mean and std must be vectors of one length (a "
+                         f"value per channel), got shapes {mean.shape} and "
+                         f"{std.shape}")
+    if not np.all(std > 0):
+        raise ValueError(f"std must be positive in every channel, got {std}")
 
 
 def _image_array(data) -> np.ndarray:

@@ -49,6 +49,8 @@ def as_array(obj, name: str = "argument") -> np.ndarray:
     """A numpy view of `obj` (numpy array, DLPack CPU tensor or array-like)."""
     if obj is None or isinstance(obj, np.ndarray):
         return obj
+    if _is_torch_tensor(obj):
+        return _torch_to_numpy(obj, name)
     if hasattr(obj, "__dlpack__"):
         if hasattr(obj, "__dlpack_device__"):
             dev = obj.__dlpack_device__()[0]
@@ -59,6 +61,30 @@ def as_array(obj, name: str = "argument") -> np.ndarray:
                     "device tensors)")
         return np.from_dlpack(obj)
     return np.asarray(obj)
+
+
+def _is_torch_tensor(obj) -> bool:
+    torch = sys.modules.get("torch")
+    return torch is not None and isinstance(obj, torch.Tensor)
+
+
+def _torch_to_numpy(tensor, name: str) -> np.ndarray:
+    """A numpy view of a CPU torch tensor: detached (parameters require
+    grad, which DLPack refuses), its lazy negation or conjugation applied
+    (DLPack would export the raw bits), bf16 through its int16 bits (numpy
+    has no bf16 of its own; ml_dtypes' bfloat16 when installed)."""
+    if tensor.device.type != "cpu":
+        raise TypeError(
+            f"{name} is on {tensor.device}; norm_mlir.ops runs on the CPU "
+            "(use norm_mlir.gpu for device tensors)")
+    tensor = tensor.detach().resolve_conj().resolve_neg()
+    torch = sys.modules["torch"]
+    if tensor.dtype == torch.bfloat16:
+        from .memref import bfloat16
+        bits = tensor.view(torch.int16).numpy()
+        return bits.view(bfloat16) if bfloat16 is not None else \
+            bits.view(np.uint16)
+    return tensor.numpy()
 
 
 def _norm_opt(opt: Optional[str] = None) -> str:
@@ -124,10 +150,12 @@ def clear_memory_cache() -> None:
 
 def _wrap_like(result: np.ndarray, like):
     """Return `result` as a torch tensor when `like` is one (no copy)."""
-    mod = type(like).__module__ or ""
-    if mod.startswith("torch") and "torch" in sys.modules:
-        return sys.modules["torch"].from_dlpack(result)
-    return result
+    if not _is_torch_tensor(like):
+        return result
+    torch = sys.modules["torch"]
+    if result.dtype.name == "bfloat16":
+        return torch.from_numpy(result.view(np.int16)).view(torch.bfloat16)
+    return torch.from_dlpack(result)
 
 
 Build = Callable[[FunctionBuilder, List[Optional[Value]]], Sequence[Value]]
@@ -180,10 +208,32 @@ def run_op(name: str, build: Build, inputs: Sequence, out=None,
         if not (oa.flags.c_contiguous and oa.flags.writeable):
             raise ValueError(f"{name}: out[{i}] must be writeable and C-contiguous")
         out_arrays.append(oa)
-    fn(*[a for a in arrays if a is not None], *out_arrays)
+    # An `out` that overlaps an input or another output other than exactly
+    # (the same elements: in place, which every op supports) gets its
+    # results through a temporary, as numpy's ufuncs do.
+    inputs_given = [a for a in arrays if a is not None]
+    staged = {}
+    for i, oa in enumerate(out_arrays):
+        if outs[i] is None:
+            continue
+        others = inputs_given + [o for j, o in enumerate(out_arrays) if j != i]
+        if any(np.may_share_memory(oa, a) and not _same_elements(oa, a)
+               for a in others):
+            staged[i] = oa
+            out_arrays[i] = np.empty_like(oa)
+    fn(*inputs_given, *out_arrays)
+    for i, oa in staged.items():
+        np.copyto(oa, out_arrays[i])
+        out_arrays[i] = oa
     like = next((a for a in raw if a is not None), None)
     return [o if o is not None else _wrap_like(a, like)
             for o, a in zip(outs, out_arrays)]
+
+
+def _same_elements(a: np.ndarray, b: np.ndarray) -> bool:
+    """Whether `a` and `b` view the same memory element for element."""
+    return (a.ctypes.data == b.ctypes.data and a.shape == b.shape
+            and a.strides == b.strides and a.dtype.itemsize == b.dtype.itemsize)
 
 
 def _one_or_tuple(results):

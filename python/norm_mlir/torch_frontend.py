@@ -32,6 +32,7 @@ become `?` dimensions of the compiled function.
 torch and torch-mlir are imported only when `compile` is called.
 """
 
+import contextlib
 import re
 import subprocess
 from collections import Counter
@@ -142,6 +143,37 @@ def _count_raised(text: str) -> Tuple[Dict[str, int], int, int]:
     return dict(counts), activations, residuals
 
 
+@contextlib.contextmanager
+def _default_rms_norm_eps(torch, module, example_inputs):
+    """nn.RMSNorm(eps=None) adds an epsilon in eager mode, but torch.export
+    traces it with none at all (rsqrt(mean(x^2)): a zero row, such as
+    padding, gives NaN instead of 0). During the export each such module
+    holds eager's epsilon explicitly, restored after: ATen's rms_norm takes
+    the epsilon of its computation type (float32 for f16/bf16 data, whatever
+    the docs' finfo(x.dtype) suggests) for the data type of its weight, else
+    of the first floating-point example input."""
+    patched = []
+    rms_norm = getattr(torch.nn, "RMSNorm", None)
+    if rms_norm is not None:
+        fallback = next((x.dtype for x in example_inputs
+                         if isinstance(x, torch.Tensor)
+                         and x.is_floating_point()),
+                        torch.get_default_dtype())
+        for sub in module.modules():
+            if isinstance(sub, rms_norm) and sub.eps is None:
+                weight = getattr(sub, "weight", None)
+                dtype = weight.dtype if weight is not None else fallback
+                if dtype in (torch.float16, torch.bfloat16):
+                    dtype = torch.float32
+                sub.eps = torch.finfo(dtype).eps
+                patched.append(sub)
+    try:
+        yield
+    finally:
+        for sub in patched:
+            sub.eps = None
+
+
 def _version_key(module) -> Tuple:
     return tuple((id(t), t._version) for t in
                  list(module.parameters()) + list(module.buffers()))
@@ -176,8 +208,10 @@ class CompiledTorchModule:
         except ImportError:  # pragma: no cover - older torch-mlir
             get_decomposition_table = None
         try:
-            exported = torch.export.export(self._module, self._example,
-                                           dynamic_shapes=self._dynamic_shapes)
+            with _default_rms_norm_eps(torch, self._module, self._example):
+                exported = torch.export.export(
+                    self._module, self._example,
+                    dynamic_shapes=self._dynamic_shapes)
         except Exception as e:
             raise TorchCompileError(f"torch.export failed: {e}") from e
         present = _count_present(exported)

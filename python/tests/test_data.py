@@ -157,3 +157,45 @@ def test_text_normalizer(tmp_path):
     assert back.transform(" A\u030a  b") == nfc.transform(" A\u030a  b")
     with pytest.raises(RuntimeError, match="not fitted"):
         TextNormalizer().transform("x")
+
+
+@requires_norm_opt
+def test_standardizer_inverse_of_constant_feature():
+    """transform divides a constant feature by 1, so inverse_transform must
+    multiply it by 1 (multiplying by its std of 0 gave the training mean
+    for every value)."""
+    x = np.array([[1.0, 7.0], [3.0, 7.0], [5.0, 7.0]], np.float32)
+    sc = Standardizer().fit(x)
+    t = np.array([[2.0, 9.0], [4.0, 5.0]], np.float32)
+    close(sc.inverse_transform(sc.transform(t)), t, 1e-6)
+
+
+@requires_norm_opt
+def test_min_max_scaler_constant_feature_as_scikit_learn():
+    """A constant feature's width is taken as 1 (scikit-learn's
+    _handle_zeros_in_scale): y = lo + (x - min) * (hi - lo); its training
+    values map to lo."""
+    tr = np.array([[0.0, 1.0], [4.0, 1.0]], np.float32)
+    sc = MinMaxScaler(feature_range=(-1, 1)).fit(tr)
+    close(sc.transform(tr)[:, 1], [-1, -1], 0)
+    x = np.array([[2.0, 3.0], [1.0, 0.5]], np.float32)
+    close(sc.transform(x), [[0.0, -1 + 2 * 2.0], [-0.5, -1 + 2 * -0.5]], 1e-6)
+
+
+@requires_norm_opt
+def test_image_normalizer_zero_std():
+    """A constant channel fitted is shifted only (std taken as 1, as the
+    Standardizer does); a given std of 0 or mismatched lengths are refused
+    (torchvision's Normalize refuses a zero std too)."""
+    rng = np.random.default_rng(3)
+    img = rng.integers(0, 256, (4, 3, 5, 5)).astype(np.uint8)
+    img[:, 1] = 7
+    norm = ImageNormalizer().fit(img)
+    close(norm.std_[1], 1.0, 0)
+    y = norm.transform(img)
+    assert np.all(np.isfinite(y))
+    close(y[:, 1], 0.0, 1e-6)  # the centred constant, unscaled
+    with pytest.raises(ValueError, match="std must be positive"):
+        ImageNormalizer(mean=[0.5, 0.5, 0.5], std=[0.2, 0.0, 0.2])
+    with pytest.raises(ValueError, match="one length"):
+        ImageNormalizer(mean=[0.5, 0.5], std=[0.2, 0.2, 0.2])

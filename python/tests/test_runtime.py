@@ -363,3 +363,69 @@ def test_results_sharing_a_buffer_free_it_once(build):
         np.testing.assert_array_equal(b, 2 * x)  # still alive through b
         del b, r
         gc.collect()
+
+
+def test_missing_function_is_an_attribute_error(cache_dir):
+    mod = norm_mlir.compile_mlir(ADD.format(T="f32", ADD="addf"),
+                                 opt=MLIR_OPT, cache_dir=cache_dir)
+    assert hasattr(mod, "add") and not hasattr(mod, "no_such_function")
+    assert getattr(mod, "no_such_function", None) is None
+    with pytest.raises(KeyError):
+        mod["no_such_function"]
+
+
+def test_unwritable_cache(tmp_path, monkeypatch):
+    """The default cache unwritable (here: under a regular file, which no
+    user can write into): the library is built in a per-user temporary
+    directory, with a warning naming NORM_MLIR_CACHE. A cache chosen
+    explicitly and unwritable is an error, not a silent move."""
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    ir = ADD.format(T="f32", ADD="mulf")
+    monkeypatch.delenv("NORM_MLIR_CACHE", raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(blocker / "cache"))
+    with pytest.warns(RuntimeWarning, match="NORM_MLIR_CACHE"):
+        mod = norm_mlir.compile_mlir(ir, opt=MLIR_OPT)
+    a = np.full((2, 3), 3.0, np.float32)
+    np.testing.assert_array_equal(mod.add(a, a, np.empty_like(a)), a * a)
+    with pytest.raises(norm_mlir.CompileError, match="not writable"):
+        norm_mlir.compile_mlir(ir + "\n", opt=MLIR_OPT,
+                               cache_dir=blocker / "cache")
+
+
+def test_empty_xdg_cache_home_means_unset(monkeypatch):
+    monkeypatch.delenv("NORM_MLIR_CACHE", raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", "")
+    assert compiler._cache_dir() == Path.home() / ".cache" / "norm_mlir"
+
+
+_SMALL_OUTPUT = """
+import numpy as np
+from norm_mlir import compile_mlir
+from norm_mlir.builder import FunctionBuilder, TensorType
+fb = FunctionBuilder("ln")
+fb.ret(fb.layer_norm(fb.arg(TensorType([None, 8]))))
+mod = compile_mlir(fb.module_text(), opt={opt!r}, cache_dir={cache!r})
+x = np.ones((4096, 8), np.float32)
+mod.ln(x, np.empty((4096, 8), np.float32))
+print("matching sizes ran", flush=True)
+mod.ln(x, np.empty((1, 8), np.float32))
+print("a smaller output ran", flush=True)
+"""
+
+
+@pytest.mark.skipif(NORM_OPT is None, reason="needs norm-opt")
+def test_output_of_another_size_is_refused_at_run_time(tmp_path):
+    """A dynamic output array of fewer rows than the result: the compiled
+    function stops with a message (norm-check-destination-sizes) instead of
+    writing past the array's end (heap corruption)."""
+    script = _SMALL_OUTPUT.format(opt=NORM_OPT, cache=str(tmp_path))
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True,
+                          text=True, env={**os.environ,
+                                          "PYTHONPATH": str(compiler.Path(
+                                              compiler.__file__).parents[1])})
+    assert "matching sizes ran" in proc.stdout
+    assert "a smaller output ran" not in proc.stdout
+    assert proc.returncode != 0
+    assert ("@ln: output argument #1 has another size in dimension 0"
+            in proc.stdout + proc.stderr)

@@ -273,3 +273,25 @@ def test_example_runs():
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert "SwiGLUBlock: raised/present rms_norm: 1/1" in proc.stdout
     assert "Stem: raised/present batch_norm: 1/1" in proc.stdout
+
+
+def test_rms_norm_default_eps_is_raised_and_matches_eager(tmp_path):
+    """nn.RMSNorm(eps=None) adds finfo(dtype).eps in eager mode; torch.export
+    traces it without any, so a zero (padding) row gave NaN. The export now
+    sees the eager epsilon: raised, and equal to eager (zero row included);
+    the module's eps is None again afterwards."""
+    for dtype, rtol in ((torch.float32, 1e-4), (torch.bfloat16, 2 ** -6)):
+        torch.manual_seed(0)
+        module = _randomize(nn.RMSNorm(64)).to(dtype)
+        x = torch.randn(4, 64)
+        x[2] = 0
+        x[3] = 1e-4  # where the epsilon (f32's, for bf16 too) matters
+        x = x.to(dtype)
+        compiled = norm_mlir.compile(module, (x,), cache_dir=tmp_path)
+        assert module.eps is None
+        assert compiled.report.raised.get("rms_norm") == 1
+        with torch.no_grad():
+            ref = module(x)
+        y = compiled(x)
+        assert torch.all(y[2] == 0)
+        _close(y, ref, rtol)

@@ -201,6 +201,20 @@ class DiffusionResBlock(nn.Module):
         return x + h
 
 
+class PreActBlock(nn.Module):
+    """Batch norms of computed values: of relu(x) (pre-activation ResNet,
+    DenseNet) and of a residual sum."""
+
+    def __init__(self, channels=8):
+        super().__init__()
+        self.bn1 = nn.BatchNorm2d(channels)
+        self.bn2 = nn.BatchNorm2d(channels)
+
+    def forward(self, x, skip):
+        h = self.bn1(F.relu(x))
+        return self.bn2(h + skip)
+
+
 def _randomize(module):
     """Non-trivial affine parameters and running statistics."""
     g = torch.Generator().manual_seed(SEED + 1)
@@ -248,6 +262,7 @@ def cases():
     C["bert_block"] = (BertBlock(), [(1, 8, 64)], False)
     C["resnet_block"] = (ResNetBlock(), [(1, 8, 8, 8)], False)
     C["diffusion_resblock"] = (DiffusionResBlock(), [(1, 16, 8, 8)], False)
+    C["preact_block"] = (PreActBlock(), [(2, 8, 6, 6), (2, 8, 6, 6)], False)
     return C
 
 

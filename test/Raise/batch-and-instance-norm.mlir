@@ -14,6 +14,7 @@
 // RUN: norm-opt --norm-raise --linalg-fuse-elementwise-ops --norm-fuse-activation %S/Inputs/group_norm_silu.linalg.mlir | FileCheck %s --check-prefix=GNSILU
 // RUN: norm-opt --norm-raise --linalg-fuse-elementwise-ops --norm-fuse-activation %S/Inputs/diffusion_resblock.linalg.mlir | FileCheck %s --check-prefix=DIFF
 // RUN: norm-opt --pass-pipeline='builtin.module(func.func(tosa-to-linalg-named,tosa-to-linalg,tosa-to-tensor,tosa-to-arith,canonicalize),norm-raise,norm-fuse-activation)' %S/Inputs/resnet_block.tosa.mlir | FileCheck %s --check-prefix=RESTOSA
+// RUN: norm-opt --norm-raise %S/Inputs/preact_block.linalg.mlir | FileCheck %s --check-prefix=PREACT
 
 // BN-LABEL: func.func @forward(%arg0: tensor<2x8x6x6xf32>)
 // BN-NOT:     linalg.generic
@@ -67,3 +68,16 @@
 // RESTOSA:         %[[T2:.*]] = linalg.transpose {{.*}} permutation = [0, 3, 1, 2]
 // RESTOSA:         norm.batch_norm_inference %[[T2]] {{.*}} : tensor<1x8x8x8xf32>
 // RESTOSA-NOT:     norm.
+
+// Batch norms of computed values (no reduction says which value is the
+// input): of relu(x), as pre-activation ResNets write it, and of a residual
+// sum. Each producer's result is tried as the input; the relu and the add
+// stay before the raised ops.
+// PREACT-LABEL: func.func @forward(%arg0: tensor<2x8x6x6xf32>, %arg1: tensor<2x8x6x6xf32>)
+// PREACT:         %[[R:.*]] = linalg.generic
+// PREACT:           arith.cmpf ugt
+// PREACT:         %[[B1:.*]] = norm.batch_norm_inference %[[R]] mean(
+// PREACT:         %[[S:.*]] = linalg.generic {{.*}} ins(%[[B1]], %arg1 :
+// PREACT:           arith.addf
+// PREACT:         %[[B2:.*]] = norm.batch_norm_inference %[[S]] mean(
+// PREACT:         return %[[B2]]

@@ -56,6 +56,7 @@ PRESENT = {
     "bert_block": 3,          # 2 LayerNorm + softmax
     "resnet_block": 2,        # 2 BatchNorm2d (eval)
     "diffusion_resblock": 2,  # 2 GroupNorm
+    "preact_block": 2,        # BatchNorm2d of relu(x) and of a residual sum
 }
 
 # (model, form) -> normalizations norm-raise raises today.
@@ -67,7 +68,7 @@ RAISED = {
         "group_norm": 1, "group_norm_silu": 1, "instance_norm": 1,
         "instance_norm_gelu": 1, "softmax": 1, "llama_block": 3,
         "llama_block_hf": 3, "bert_block": 3, "resnet_block": 2,
-        "diffusion_resblock": 2,
+        "diffusion_resblock": 2, "preact_block": 2,
     },
     "tosa": {
         "layer_norm": 1, "layer_norm_gelu": 1, "layer_norm_2d": 1,
@@ -76,7 +77,7 @@ RAISED = {
         "group_norm": 1, "group_norm_silu": 1, "instance_norm": 1,
         "instance_norm_gelu": 1, "softmax": 1, "llama_block": 3,
         "llama_block_hf": 3, "bert_block": 3, "resnet_block": 2,
-        "diffusion_resblock": 2,
+        "diffusion_resblock": 2, "preact_block": 2,
     },
 }
 

@@ -1015,7 +1015,8 @@ static Value createRaisedOp(RewriterBase &rewriter, Location loc,
 
 /// Candidate barriers: the reduced operand of the first reduction that reads
 /// no other reduction, and the values it is a cast or copy of. Deepest first.
-static SmallVector<Value> getBarrierCandidates(const ExprGraph &graph) {
+static SmallVector<Value> getBarrierCandidates(const ExprGraph &graph,
+                                               Value root) {
   SmallVector<Value> chain;
   for (const Reduction &red : graph.getReductions()) {
     if (red.inner.getNumDpsInputs() != 1)
@@ -1070,6 +1071,29 @@ static SmallVector<Value> getBarrierCandidates(const ExprGraph &graph) {
     if (isMove)
       chain.push_back(op->getResult(0));
   }
+  // Then the result of every other op of the graph, earliest first: an
+  // inference batch norm of `relu(x)` or `x + y` (a pre-activation ResNet,
+  // a batch norm after a residual add) is matched with that result as its
+  // input; inlined, the producer would not fit the formula. A barrier that
+  // fits is the op's input whatever it is: the formula is checked at every
+  // evaluation point.
+  SmallVector<Operation *> producers;
+  for (Operation *op : graph.getOps())
+    if (isa<linalg::LinalgOp>(op) && op->getNumResults() == 1 &&
+        op->getResult(0) != root &&
+        isa<RankedTensorType>(op->getResult(0).getType()) &&
+        !llvm::is_contained(chain, op->getResult(0)))
+      producers.push_back(op);
+  Block *block =
+      root.getDefiningOp() ? root.getDefiningOp()->getBlock() : nullptr;
+  if (llvm::all_of(producers,
+                   [&](Operation *op) { return op->getBlock() == block; }))
+    llvm::sort(producers, [](Operation *a, Operation *b) {
+      return a->isBeforeInBlock(b);
+    });
+  for (Operation *op : producers)
+    if (chain.size() < 16)
+      chain.push_back(op->getResult(0));
   return chain;
 }
 
@@ -1251,7 +1275,7 @@ struct NormRaisePass : norm::impl::NormRaisePassBase<NormRaisePass> {
     std::optional<ExprGraph> graph = ExprGraph::build(root);
     if (!graph || graph->getOps().empty())
       return failure();
-    SmallVector<Value> barriers = getBarrierCandidates(*graph);
+    SmallVector<Value> barriers = getBarrierCandidates(*graph, root);
     std::optional<ExprGraph> chosen;
     std::optional<Match> match;
     for (Value barrier : barriers) {

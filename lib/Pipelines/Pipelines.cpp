@@ -73,7 +73,9 @@ static void addNormToLinalgPasses(OpPassManager &pm, bool lowerTosa) {
   pm.addPass(createNormDecomposeAggregatesPass());
   // x^n (torch's pow/square, GELU-tanh's x^3) as multiplications, and
   // fpowi of a variable exponent as powf: LLVM's powi takes a scalar
-  // exponent, which vectorization would make a vector.
+  // exponent, which vectorization would make a vector. Constant exponents
+  // by our own pass: upstream's expansion gets (+0)^-n wrong (-inf).
+  pm.addNestedPass<func::FuncOp>(createNormExpandFPowIPass());
   math::MathExpandOpsPassOptions expandOptions;
   expandOptions.opMnemonics = {"fpowi"};
   pm.addNestedPass<func::FuncOp>(math::createMathExpandOpsPass(expandOptions));

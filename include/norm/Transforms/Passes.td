@@ -475,6 +475,26 @@ def NormAlignWorkgroupBuffersPass : Pass<"norm-align-workgroup-buffers"> {
 // norm-eliminate-reshaped-empty-tensors
 //===----------------------------------------------------------------------===//
 
+def NormExpandFPowIPass : Pass<"norm-expand-fpowi"> {
+  let summary = "Expand math.fpowi with a constant exponent into "
+                "multiplications (a division for negative exponents)";
+  let description = [{
+    `math.fpowi %x, %n` with a constant `n` becomes exponentiation by
+    squaring with `arith.mulf` (log2 |n| squarings), and for `n < 0` one
+    `arith.divf` of 1 by the result; `n = 0` gives 1. Fast-math flags are
+    kept. Variable exponents are left (the pipeline's `math-expand-ops`
+    rewrites them to `math.powf`).
+
+    Why: torch-mlir imports `x.pow(n)`, `torch.square` and GELU-tanh's `x^3`
+    as `math.fpowi`; LLVM's `powi` takes a scalar exponent, which the CPU
+    pipeline's vectorization turned into a vector (invalid LLVM IR). And
+    upstream's `math-expand-ops{ops=fpowi}` gives `-inf` for `(+0)^n` with
+    `n < 0` (it picks the sign with `x^|n| == -0.0`, true for `+0` too);
+    `1 / x^|n|` gives the correctly signed infinity.
+  }];
+  let dependentDialects = ["::mlir::arith::ArithDialect"];
+}
+
 def NormCheckDestinationSizesPass
     : Pass<"norm-check-destination-sizes", "::mlir::func::FuncOp"> {
   let summary = "Check at run time that the caller's output arrays have the "

@@ -4,11 +4,15 @@ against numpy in f64.
 
 LLVM's powi takes a scalar exponent; vectorizing the row outputs made it a
 vector and the pipeline failed ("'llvm.intr.powi' op operand #1 must be
-signless integer"). The pipeline now expands fpowi first (math-expand-ops):
-constant exponents as multiplications (exponentiation by squaring), a
-variable exponent as powf. Both are checked on rows long enough to be
-vectorized (64) and on short ones, with negative bases (odd powers keep the
-sign). Tolerance: 4 f32 ulp relative (x^5 by squaring rounds 3 times).
+signless integer"). The pipeline now expands fpowi first: constant
+exponents as multiplications by squaring and 1 / x^|n| for negative ones
+(norm-expand-fpowi), a variable exponent as powf (math-expand-ops). Both are
+checked on rows long enough to be vectorized (64) and on short ones, with
+negative bases (odd powers keep the sign), and with +0, -0, +-inf and NaN
+against numpy: upstream's expansion of a negative constant exponent gave
+-inf for (+0)^-2 (a helper review, 2026-11-28). Tolerance: 4 f32 ulp
+relative (x^5 by squaring rounds 3 times); the signs of zeros and
+infinities exactly.
 """
 
 import numpy as np
@@ -56,15 +60,20 @@ def test_fpowi_matches_numpy(shape, exponent):
     rng = np.random.default_rng(0)
     x = rng.uniform(-3.0, 3.0, shape).astype(np.float32)
     x[x == 0] = 0.5
+    special = np.array([0.0, -0.0, np.inf, -np.inf, np.nan], np.float32)
+    x.reshape(-1)[:special.size] = special
     fn = norm_mlir.compile_mlir(_program(shape, exponent),
                                 opt=norm_mlir.find_opt())["pow"]
-    if exponent is None:
-        for e in (3, 2, -1):
-            got = fn(x, np.int32(e))
-            want = x.astype(np.float64) ** e
-            np.testing.assert_allclose(got, want, rtol=RTOL, atol=0,
-                                       err_msg=f"variable exponent {e}")
-        return
-    got = fn(x)
-    want = x.astype(np.float64) ** exponent
-    np.testing.assert_allclose(got, want, rtol=RTOL, atol=0)
+    def check(got, want, what):
+        np.testing.assert_allclose(got, want, rtol=RTOL, atol=0, err_msg=what)
+        # The signs of zeros and infinities too (allclose takes -0 == +0).
+        np.testing.assert_array_equal(np.signbit(got.reshape(-1)[:4]),
+                                      np.signbit(want.reshape(-1)[:4]), what)
+
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if exponent is None:
+            for e in (3, 2, -1, -2):
+                check(fn(x, np.int32(e)), x.astype(np.float64) ** e,
+                      f"variable exponent {e}")
+            return
+        check(fn(x), x.astype(np.float64) ** exponent, f"exponent {exponent}")

@@ -115,9 +115,13 @@ struct CheckDestinationSizesPass
     if (failed(applyPatternsGreedily(func, std::move(patterns))))
       return signalPassFailure();
     // Before the computation where the sizes allow (a result of
-    // data-dependent size is checked where it is written).
+    // data-dependent size is checked where it is written). A write under
+    // control flow (an scf.if branch, a loop that may not run) keeps its
+    // check there: at the start, a call that never writes the array would
+    // be refused.
     for (cf::AssertOp check : checks)
-      hoistToEntry(check, entry);
+      if (check->getBlock() == &entry)
+        hoistToEntry(check, entry);
   }
 };
 } // namespace

@@ -62,3 +62,24 @@ func.func @local_destination(%x: tensor<?x8xf32>) -> tensor<?x8xf32> {
       : (tensor<?x8xf32>, tensor<?x8xf32>) -> tensor<?x8xf32>
   return %r : tensor<?x8xf32>
 }
+
+// -----
+
+// A write under an scf.if keeps its check in the branch: a call that takes
+// the other branch must not be refused.
+// CHECK-LABEL: func.func @conditional_write(
+// CHECK:         scf.if
+// CHECK:           cf.assert
+// CHECK:           bufferization.materialize_in_destination
+func.func @conditional_write(%x: tensor<?x8xf32>, %out: tensor<?x8xf32>, %c: i1)
+    -> tensor<?x8xf32> {
+  %r = scf.if %c -> tensor<?x8xf32> {
+    %y = norm.layer_norm %x axes = [1] : tensor<?x8xf32>
+    %w = bufferization.materialize_in_destination %y in %out
+        : (tensor<?x8xf32>, tensor<?x8xf32>) -> tensor<?x8xf32>
+    scf.yield %w : tensor<?x8xf32>
+  } else {
+    scf.yield %out : tensor<?x8xf32>
+  }
+  return %r : tensor<?x8xf32>
+}

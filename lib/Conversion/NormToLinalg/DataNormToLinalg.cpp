@@ -30,6 +30,8 @@
 #include "mlir/IR/AffineMap.h"
 #include "mlir/IR/PatternMatch.h"
 
+#include <limits>
+
 using namespace mlir;
 using namespace mlir::norm;
 using namespace mlir::norm::detail;
@@ -102,20 +104,27 @@ struct MomentsOpLowering : OpRewritePattern<MomentsOp> {
     AffineMap statIdentity = rewriter.getMultiDimIdentityMap(statRank);
     SmallVector<utils::IteratorType> iterators = reductionIterators(rank, axes);
 
-    // k = the first sample of each feature (0 without samples).
-    auto sumOf = [&](Value input) {
-      Value zeros = createFilled(rewriter, loc, statSizes, computeType, 0.0);
-      return buildGeneric(rewriter, loc, input, zeros, {identity, toStats},
-                          iterators,
-                          [&](OpBuilder &b, Location l, ValueRange args) {
-                            Value value = castFloat(b, l, args[0], computeType);
-                            return SmallVector<Value>{
-                                arith::AddFOp::create(b, l, args[1], value)};
-                          })
-          .getResult(0);
-    };
+    // k = the first sample of each feature (0 without samples, or when it
+    // is infinite: inf - inf would make the mean NaN where numpy's is inf).
+    Value zeros = createFilled(rewriter, loc, statSizes, computeType, 0.0);
     Value shift =
-        sumOf(sliceFirstElements(rewriter, loc, x, maskOf(axes, rank)));
+        buildGeneric(
+            rewriter, loc,
+            sliceFirstElements(rewriter, loc, x, maskOf(axes, rank)), zeros,
+            {identity, toStats}, iterators,
+            [&](OpBuilder &b, Location l, ValueRange args) {
+              Value value = castFloat(b, l, args[0], computeType);
+              Value magnitude = math::AbsFOp::create(b, l, value);
+              Value infinite = arith::CmpFOp::create(
+                  b, l, arith::CmpFPredicate::OEQ, magnitude,
+                  floatConstant(b, l, computeType,
+                                std::numeric_limits<double>::infinity()));
+              value = arith::SelectOp::create(
+                  b, l, infinite, floatConstant(b, l, computeType, 0.0), value);
+              return SmallVector<Value>{
+                  arith::AddFOp::create(b, l, args[1], value)};
+            })
+            .getResult(0);
 
     // sum = reduce(x - k).
     Value sum =

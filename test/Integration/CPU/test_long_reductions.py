@@ -99,3 +99,13 @@ def test_moments_correction_beyond_count_is_inf():
     t = np.arange(6, dtype=np.float32).reshape(3, 2)
     _, std = ops.moments(t, [0], correction=5)
     assert np.all(np.isinf(std)) and np.all(std > 0)
+
+
+def test_moments_infinite_first_sample():
+    """The shift skips an infinite first sample (inf - inf is NaN): the mean
+    is inf as numpy's, wherever the inf is."""
+    for row in (0, 2):
+        t = np.ones((4, 2), np.float32)
+        t[row, 0] = np.inf
+        mean, _ = ops.moments(t, [0])
+        assert mean[0] == np.inf and mean[1] == 1.0, (row, mean)

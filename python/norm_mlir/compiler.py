@@ -27,6 +27,7 @@ import json
 import os
 import re
 import shutil
+import stat
 import subprocess
 import tempfile
 import warnings
@@ -117,6 +118,27 @@ def _cache_dir() -> Path:
         return Path(d)
     # An empty XDG_CACHE_HOME means unset (the XDG specification).
     return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "norm_mlir"
+
+
+def _fallback_cache_dir() -> Path:
+    """A cache directory of this user's own under the temporary directory:
+    created with mode 0700 and refused unless it is ours and writable by us
+    alone (anyone can create a name in /tmp first and plant a library)."""
+    try:
+        user = str(os.getuid())
+    except AttributeError:  # no getuid (Windows)
+        import getpass
+        user = getpass.getuser()
+    path = Path(tempfile.gettempdir()) / f"norm_mlir-{user}"
+    path.mkdir(mode=0o700, exist_ok=True)
+    st = path.lstat()
+    if (not stat.S_ISDIR(st.st_mode) or st.st_mode & 0o022 or
+            (hasattr(os, "getuid") and st.st_uid != os.getuid())):
+        raise CompileError(
+            f"the fallback cache directory {path} is not a directory of "
+            "this user's writable by it alone: set NORM_MLIR_CACHE to a "
+            "writable directory")
+    return path
 
 
 def _writable_dir(path: Path) -> bool:
@@ -351,30 +373,38 @@ def compile_mlir(
     # The compiled functions take the local shards under mpi.
     sig_ir = _run([opt, f"--pass-pipeline={PARTITION_PIPELINE}"],
                   stdin=ir) if mpi else ir
-    if so_path.exists() and meta_path.exists():
+
+    def cached(directory: Path) -> Optional["CompiledModule"]:
+        so, meta = directory / f"{key}.so", directory / f"{key}.json"
+        if not (so.exists() and meta.exists()):
+            return None
         sigs = parse_signatures(sig_ir)
-        tied = json.loads(meta_path.read_text())
-        for name, t in tied.items():
+        for name, t in json.loads(meta.read_text()).items():
             if name in sigs:
                 sigs[name].tied = t
-        return CompiledModule(so_path, sigs)
+        return CompiledModule(so, sigs)
 
+    module = cached(cdir)
+    if module is not None:
+        return module
     if not _writable_dir(cdir):
         # A read-only cache still serves what it holds (above); a new
-        # library goes to the default cache only when none was chosen.
+        # library goes to a private fallback only when no cache was chosen.
         if cache_dir or os.environ.get("NORM_MLIR_CACHE"):
             raise CompileError(
                 f"the cache directory {cdir} (cache_dir= or NORM_MLIR_CACHE) "
                 "is not writable: choose a writable one")
-        fallback = Path(tempfile.gettempdir()) / f"norm_mlir-{os.getuid()}"
+        fallback = _fallback_cache_dir()
         warnings.warn(f"norm_mlir: the cache directory {cdir} is not "
                       f"writable; compiling into {fallback} (set "
                       "NORM_MLIR_CACHE to choose another)", RuntimeWarning,
                       stacklevel=2)
         cdir = fallback
-        cdir.mkdir(parents=True, exist_ok=True)
         so_path = cdir / f"{key}.so"
         meta_path = cdir / f"{key}.json"
+        module = cached(cdir)
+        if module is not None:
+            return module
 
     with tempfile.TemporaryDirectory(dir=cdir) as tmp:
         tmp = Path(tmp)

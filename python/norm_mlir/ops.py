@@ -201,6 +201,10 @@ def run_op(name: str, build: Build, inputs: Sequence, out=None,
         if o is None:
             out_arrays.append(np.empty(t.shape, t.numpy_dtype))
             continue
+        if _is_torch_tensor(o) and (o.is_neg() or o.is_conj()):
+            raise ValueError(
+                f"{name}: out[{i}] is a lazily negated or conjugated torch "
+                "view; results written through it would land in a copy")
         oa = as_array(o, f"out[{i}]")
         if oa.shape != tuple(t.shape) or oa.dtype != t.numpy_dtype:
             raise ValueError(f"{name}: out[{i}] must have shape {tuple(t.shape)} "
@@ -208,17 +212,22 @@ def run_op(name: str, build: Build, inputs: Sequence, out=None,
         if not (oa.flags.c_contiguous and oa.flags.writeable):
             raise ValueError(f"{name}: out[{i}] must be writeable and C-contiguous")
         out_arrays.append(oa)
-    # An `out` that overlaps an input or another output other than exactly
-    # (the same elements: in place, which every op supports) gets its
-    # results through a temporary, as numpy's ufuncs do.
+    # An `out` that shares memory with an input or another output gets its
+    # results through a temporary, as numpy's ufuncs do: the lowerings read
+    # their inputs in several passes (layer_norm(x, residual=r) writes
+    # x + r in its statistics pass and reads r again to normalize), so even
+    # an exact alias is wrong in general. The exception is the in-place op's
+    # own: InPlace-ABN's y over x and its backward's dx over dy.
     inputs_given = [a for a in arrays if a is not None]
     staged = {}
     for i, oa in enumerate(out_arrays):
         if outs[i] is None:
             continue
-        others = inputs_given + [o for j, o in enumerate(out_arrays) if j != i]
-        if any(np.may_share_memory(oa, a) and not _same_elements(oa, a)
-               for a in others):
+        others = [(j, a) for j, a in enumerate(arrays) if a is not None] + [
+            (None, o) for j, o in enumerate(out_arrays) if j != i]
+        if any(np.may_share_memory(oa, a) and not (
+                name in _IN_PLACE_OPS and i == 0 and j == 0
+                and _same_elements(oa, a)) for j, a in others):
             staged[i] = oa
             out_arrays[i] = np.empty_like(oa)
     fn(*inputs_given, *out_arrays)
@@ -228,6 +237,11 @@ def run_op(name: str, build: Build, inputs: Sequence, out=None,
     like = next((a for a in raw if a is not None), None)
     return [o if o is not None else _wrap_like(a, like)
             for o, a in zip(outs, out_arrays)]
+
+
+#: Ops whose first result may be written over their first input (lowered
+#: in place: y over x, dx over dy).
+_IN_PLACE_OPS = ("inplace_abn", "inplace_abn_grad")
 
 
 def _same_elements(a: np.ndarray, b: np.ndarray) -> bool:

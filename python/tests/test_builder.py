@@ -397,16 +397,25 @@ def test_low_precision(dtype, tol):
 
 @requires_norm_opt
 def test_output_overlapping_an_input_goes_through_a_temporary():
-    """An `out` that overlaps the input other than exactly (rows shifted by
-    one) gets the results of the unaliased input, as numpy's ufuncs do; the
-    exact alias (in place) is written directly."""
+    """An `out` that shares memory with an input gets the results of the
+    unaliased inputs, as numpy's ufuncs do: rows shifted by one, and the
+    exact alias too (the pre-norm residual stream updated in place:
+    layer_norm writes x + r in its statistics pass and reads r again to
+    normalize, so writing the sum over r directly gave y wrong by 1.1)."""
     big = rand(5, 6)
     src = big[:4].copy()
     want = ops.layer_norm(src)
-    got = ops.layer_norm(big[:4], out=big[1:])
-    assert got is not None
+    assert ops.layer_norm(big[:4], out=big[1:]) is not None
     close(big[1:], want)
     x = rand(4, 6)
     want = ops.layer_norm(x.copy())
     assert ops.layer_norm(x, out=x) is x
     close(x, want)
+    x, r = rand(4, 6), rand(4, 6)
+    want_y, want_sum = ops.layer_norm(x.copy(), residual=r.copy(),
+                                      return_residual_sum=True)
+    y, total = ops.layer_norm(x, residual=r, return_residual_sum=True,
+                              out=(None, r))
+    assert total is r
+    close(y, want_y)
+    close(r, want_sum)

@@ -62,3 +62,14 @@ def test_negated_view():
     y = ops.layer_norm(x)
     np.testing.assert_allclose(y.numpy(), _layer_norm_ref(-z.imag), rtol=1e-5,
                                atol=1e-5)
+
+
+@requires_norm_opt
+def test_negated_view_as_output_is_refused():
+    """Results written through a lazily negated `out` would land in the copy
+    that resolving the negation makes: refused."""
+    z = torch.complex(torch.zeros(3, 8), torch.zeros(3, 8))
+    out = z.conj().imag
+    assert out.is_neg()
+    with pytest.raises(ValueError, match="negated or conjugated"):
+        ops.layer_norm(torch.randn(3, 8), out=out)

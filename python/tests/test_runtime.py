@@ -388,6 +388,12 @@ def test_unwritable_cache(tmp_path, monkeypatch):
         mod = norm_mlir.compile_mlir(ir, opt=MLIR_OPT)
     a = np.full((2, 3), 3.0, np.float32)
     np.testing.assert_array_equal(mod.add(a, a, np.empty_like(a)), a * a)
+    # The fallback is private (0700) and a cache: no rebuild the next time.
+    assert mod.path.parent.stat().st_mode & 0o077 == 0
+    mtime = mod.path.stat().st_mtime_ns
+    with pytest.warns(RuntimeWarning):
+        again = norm_mlir.compile_mlir(ir, opt=MLIR_OPT)
+    assert again.path == mod.path and again.path.stat().st_mtime_ns == mtime
     with pytest.raises(norm_mlir.CompileError, match="not writable"):
         norm_mlir.compile_mlir(ir + "\n", opt=MLIR_OPT,
                                cache_dir=blocker / "cache")

@@ -6,8 +6,6 @@ own rows standardized, scaled and normalized with them. The splits are
 uneven and some ranks have no rows at all (data_fit_case.SPLITS).
 """
 
-import shutil
-import subprocess
 import sys
 from pathlib import Path
 
@@ -18,10 +16,10 @@ from norm_mlir.compiler import compile_mlir
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
+from mpi_testing import max_rel_error, run_ranks  # noqa: E402
 from data_fit_case import (REPLICATED, SPLIT, SPLITS,  # noqa: E402
                            make_inputs, module_text, reference)
 
-MPIRUN = shutil.which("mpirun.mpich")
 
 #: float32 partial sums in another order (the train data sits at 1000, so
 #: the std's terms carry 1e-4 of relative rounding); f16 activations summed
@@ -33,29 +31,15 @@ RTOL = 2e-4
 TOLERANCE = {"hmean": 8e-3, "hstd": 8e-3}
 
 
-def max_rel_error(actual, expected):
-    expected = np.asarray(expected, np.float64)
-    scale = max(1.0, float(np.max(np.abs(expected))))
-    return float(np.max(np.abs(np.asarray(actual, np.float64) - expected))
-                 ) / scale
-
-
 @pytest.mark.parametrize("ranks", sorted(SPLITS))
 def test_fit_over_processes_matches_whole_data(ranks, tmp_path):
     ir = module_text(ranks)
     (tmp_path / "module.mlir").write_text(ir)
     cache = tmp_path / "cache"
     compile_mlir(ir, mpi=True, openmp=False, cache_dir=cache)
-    proc = subprocess.run(
-        [MPIRUN, "-np", str(ranks), sys.executable,
-         str(HERE / "data_fit_worker.py"), str(tmp_path / "module.mlir"),
-         str(cache), str(tmp_path)],
-        capture_output=True, text=True, timeout=300)
-    assert proc.returncode == 0, proc.stdout + proc.stderr
+    outs = run_ranks("data_fit_worker.py", ranks, tmp_path)
 
     expected = reference(*make_inputs())
-    outs = [np.load(tmp_path / f"rank{r}.npz") for r in range(ranks)]
-    assert all(int(o["size"]) == ranks for o in outs)
     errors = {}
     for key in REPLICATED:
         errors[key] = max(max_rel_error(o[key], expected[key]) for o in outs)

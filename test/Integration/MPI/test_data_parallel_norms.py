@@ -12,8 +12,6 @@ the whole batch (all-reduced) and the SyncBatchNorm's output and running
 statistics use the whole batch's statistics, on every rank.
 """
 
-import shutil
-import subprocess
 import sys
 from pathlib import Path
 
@@ -24,22 +22,16 @@ from norm_mlir.compiler import compile_mlir
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
+from mpi_testing import max_rel_error, run_ranks  # noqa: E402
 sys.path.insert(0, str(HERE.parents[1] / "Integration" / "CPU"))
 from data_parallel_case import (OUTPUTS, SPLIT_OUTPUTS,  # noqa: E402
                                 make_inputs, module_text)
 import reference as ref  # noqa: E402
 
-MPIRUN = shutil.which("mpirun.mpich")
 
 # float32 partial sums in another order: relative to each output's
 # magnitude.
 RTOL = 2e-4
-
-
-def max_rel_error(actual, expected):
-    expected = np.asarray(expected, np.float64)
-    scale = max(1.0, float(np.max(np.abs(expected))))
-    return float(np.max(np.abs(actual.astype(np.float64) - expected))) / scale
 
 
 @pytest.fixture(scope="module")
@@ -64,15 +56,8 @@ def test_data_parallel_matches_single_process(ranks, single_process,
     compiled = compile_mlir(ir, mpi=True, openmp=False, cache_dir=cache)
     assert compiled.signatures["step"].args[0].shape[0] == 16 // ranks
 
-    proc = subprocess.run(
-        [MPIRUN, "-np", str(ranks), sys.executable,
-         str(HERE / "data_parallel_worker.py"), str(tmp_path / "module.mlir"),
-         str(cache), str(tmp_path)],
-        capture_output=True, text=True, timeout=300)
-    assert proc.returncode == 0, proc.stdout + proc.stderr
+    outs = run_ranks("data_parallel_worker.py", ranks, tmp_path)
 
-    outs = [np.load(tmp_path / f"rank{r}.npz") for r in range(ranks)]
-    assert all(int(o["size"]) == ranks for o in outs)
     errors = {}
     for key in OUTPUTS[:SPLIT_OUTPUTS]:  # sharded: the ranks' slices
         errors[key] = max_rel_error(

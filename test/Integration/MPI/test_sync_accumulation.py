@@ -11,8 +11,6 @@ others (ShardingUtils.cpp, getUpstreamShardingOption).
 """
 
 import json
-import shutil
-import subprocess
 import sys
 from pathlib import Path
 
@@ -23,11 +21,11 @@ from norm_mlir.compiler import compile_mlir
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
+from mpi_testing import max_rel_error, run_ranks  # noqa: E402
 from accumulation_case import (REPLICATED_OUTPUTS,  # noqa: E402
                                make_inputs, module_text, output_names,
                                reference)
 
-MPIRUN = shutil.which("mpirun.mpich")
 
 CASES = {
     # NCHW, data far from zero: the merge of the micro-batches' statistics
@@ -46,11 +44,6 @@ CASES = {
 RTOL = 2e-4
 
 
-def max_rel_error(actual, expected):
-    scale = max(1.0, float(np.max(np.abs(expected))))
-    return float(np.max(np.abs(actual.astype(np.float64) - expected))) / scale
-
-
 @pytest.mark.parametrize("ranks", [2, 4])
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_accumulation_matches_whole_batch(name, ranks, tmp_path):
@@ -63,16 +56,10 @@ def test_accumulation_matches_whole_batch(name, ranks, tmp_path):
     assert compiled.signatures["step"].args[0].shape[0] == \
         case["shape"][0] // ranks
 
-    proc = subprocess.run(
-        [MPIRUN, "-np", str(ranks), sys.executable,
-         str(HERE / "accumulation_worker.py"), str(tmp_path / "module.mlir"),
-         str(cache), str(tmp_path), str(tmp_path / "case.json")],
-        capture_output=True, text=True, timeout=300)
-    assert proc.returncode == 0, proc.stdout + proc.stderr
+    outs = run_ranks("accumulation_worker.py", ranks, tmp_path,
+                     str(tmp_path / "case.json"))
 
     expected = reference(case, make_inputs(case))
-    outs = [np.load(tmp_path / f"rank{r}.npz") for r in range(ranks)]
-    assert all(int(o["size"]) == ranks for o in outs)
     errors = {}
     for key in output_names(case["k"]):
         if key in REPLICATED_OUTPUTS:  # every rank has all of it

@@ -11,8 +11,6 @@ statistics, running statistics and parameter gradients on every rank.
 """
 
 import json
-import shutil
-import subprocess
 import sys
 from pathlib import Path
 
@@ -22,10 +20,8 @@ import pytest
 from norm_mlir.compiler import compile_mlir
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from mpi_testing import max_rel_error, run_ranks  # noqa: E402
 from sync_bn_case import make_inputs, module_text, reference  # noqa: E402
-
-HERE = Path(__file__).resolve().parent
-MPIRUN = shutil.which("mpirun.mpich")
 
 CASES = {
     # NCL, channels on axis 1, data far from zero (variance cancellation).
@@ -50,11 +46,6 @@ CASES = {
 RTOL = 2e-4
 
 
-def max_rel_error(actual, expected):
-    scale = max(1.0, float(np.max(np.abs(expected))))
-    return float(np.max(np.abs(actual.astype(np.float64) - expected))) / scale
-
-
 @pytest.mark.parametrize("ranks", [2, 4])
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_sync_batch_norm_matches_whole_batch(name, ranks, tmp_path):
@@ -69,16 +60,10 @@ def test_sync_batch_norm_matches_whole_batch(name, ranks, tmp_path):
     local_rows = case["shape"][0] // ranks
     assert compiled.signatures["sync_bn"].args[0].shape[0] == local_rows
 
-    proc = subprocess.run(
-        [MPIRUN, "-np", str(ranks), sys.executable,
-         str(HERE / "sync_bn_worker.py"), str(tmp_path / "module.mlir"),
-         str(cache), str(tmp_path), str(tmp_path / "case.json")],
-        capture_output=True, text=True, timeout=300)
-    assert proc.returncode == 0, proc.stdout + proc.stderr
+    outs = run_ranks("sync_bn_worker.py", ranks, tmp_path,
+                     str(tmp_path / "case.json"))
 
     expected = reference(case, *make_inputs(case))
-    outs = [np.load(tmp_path / f"rank{r}.npz") for r in range(ranks)]
-    assert all(int(o["size"]) == ranks for o in outs)
     errors = {}
     for key in ("y", "dx"):  # sharded: concatenate the ranks' slices
         errors[key] = max_rel_error(

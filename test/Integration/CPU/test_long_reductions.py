@@ -109,3 +109,15 @@ def test_moments_infinite_first_sample():
         t[row, 0] = np.inf
         mean, _ = ops.moments(t, [0])
         assert mean[0] == np.inf and mean[1] == 1.0, (row, mean)
+
+
+def test_constant_rows_with_bert_epsilon():
+    """eps = 1e-12 (BERT's): rstd is 1e6, so the mean of a constant row
+    must be the constant exactly; a rounded sum / n (3.3333 - 2.4e-7) gave
+    |y| up to 0.43. Around the first element the sum is exactly 0."""
+    for c, k in ((3.3333, 7), (3.3333, 1000), (0.1, 1000)):
+        x = np.full((2, k), c, np.float32)
+        y, mean, _ = ops.layer_norm(x, eps=1e-12, return_stats=True)
+        assert np.all(mean == x[:, :1]) and np.max(np.abs(y)) == 0.0, (c, k)
+    x = np.full((2, 6, 4, 4), 3.3333, np.float32)
+    assert np.max(np.abs(ops.group_norm(x, 1, eps=1e-12))) == 0.0

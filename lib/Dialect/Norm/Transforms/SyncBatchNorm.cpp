@@ -26,6 +26,9 @@
 //             y) -> sums of dpre and dpre * xhat; all_reduce of both sums
 //             and of the element count, then the op's micro-batch form
 //             with those sums.
+//   backward  already in micro-batch form (gradient accumulation: its sums
+//             and count are the whole batch's, replicated): the local op;
+//             its own grad_weight/grad_bias all-reduced.
 //
 // The second moment is merged around the global mean (the all-reduce form of
 // Chan's update), every term non-negative, so no cancellation. The

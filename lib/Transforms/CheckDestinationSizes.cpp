@@ -31,11 +31,11 @@ using namespace mlir;
 using namespace mlir::norm;
 
 namespace {
-/// Moves `check` and the side-effect-free ops it depends on to the start of
-/// the function when they depend on its arguments and constants only, so
-/// that the check runs before anything is written (the result is computed
-/// in the output array itself). Returns whether it moved them.
-bool hoistToEntry(cf::AssertOp check, Block &entry) {
+/// Moves `check` (in the entry block) and the ops it depends on to the start
+/// of the function when none of them has side effects or regions (they then
+/// compute sizes from the arguments), so that the check runs before anything
+/// is written (the result is computed in the output array itself).
+void hoistToEntry(cf::AssertOp check, Block &entry) {
   SetVector<Operation *> slice;
   BackwardSliceOptions options;
   options.omitBlockArguments = true;
@@ -49,12 +49,7 @@ bool hoistToEntry(cf::AssertOp check, Block &entry) {
   };
   if (failed(getBackwardSlice(check.getOperation(), &slice, options)) ||
       !movable)
-    return false;
-  for (Operation *op : slice)
-    for (Value operand : op->getOperands())
-      if (auto argument = dyn_cast<BlockArgument>(operand);
-          argument && argument.getOwner() != &entry)
-        return false;
+    return;
   // Before the first op of the function outside the slice (the slice's
   // constants may already be at the start), in the slice's order.
   Operation *insertPoint = &entry.front();
@@ -63,7 +58,6 @@ bool hoistToEntry(cf::AssertOp check, Block &entry) {
   for (Operation *op : slice)
     op->moveBefore(insertPoint);
   check->moveBefore(insertPoint);
-  return true;
 }
 
 struct CheckDestinationSizesPass

@@ -366,6 +366,27 @@ struct LoopStructureModel
     return getDefaultShardingOption(op, operandShardings, resultShardings);
   }
 
+  /// What every `partition` checks first: each operand resharded, and the
+  /// shardings consistent with the loops (checkShardings; the fits allow
+  /// `allowReducedSplits`). Sets `maps` to the op's indexing maps; returns
+  /// the grid axes that split the input.
+  FailureOr<SmallVector<GridAxis>> checkPartition(
+      Operation *op, ArrayRef<Value> partitionedOperands,
+      ArrayRef<Sharding> operandShardings, ArrayRef<Sharding> resultShardings,
+      SymbolTableCollection &symbolTable, SmallVector<AffineMap> &maps,
+      bool allowReducedSplits = false) const {
+    if (failed(checkPartitionedOperands(op, partitionedOperands)))
+      return failure();
+    // shard-partition calls `partition` only for annotated ops, with a
+    // sharding for every operand (replicated ones included).
+    assert(operandShardings[inputOperandIndex<OpTy>(op)] &&
+           "shard-partition gives every operand a sharding");
+    maps = getIndexingMaps(op);
+    return checkShardings(op, getLoopStructure(op), maps, operandShardings,
+                          resultShardings, inputOperandIndex<OpTy>(op),
+                          symbolTable, allowReducedSplits);
+  }
+
   SmallVector<utils::IteratorType> getLoopIteratorTypes(Operation *op) const {
     SmallVector<utils::IteratorType> types;
     for (bool reduced : getLoopStructure(op).reduced)
@@ -463,19 +484,14 @@ struct NormShardingModel
                           IRMapping &partitionMap,
                           SymbolTableCollection &symbolTable,
                           OpBuilder &builder) const {
-    if (failed(checkPartitionedOperands(op, partitionedOperands)))
-      return failure();
-    // shard-partition calls this only for annotated ops, with a sharding
-    // for every operand (replicated ones included).
-    unsigned inputIndex = inputOperandIndex<OpTy>(op);
-    const Sharding &inputSharding = operandShardings[inputIndex];
-    assert(inputSharding && "shard-partition gives every operand a sharding");
-    SmallVector<AffineMap> maps = this->getIndexingMaps(op);
+    SmallVector<AffineMap> maps;
     FailureOr<SmallVector<GridAxis>> batchAxes =
-        checkShardings(op, getLoopStructure(op), maps, operandShardings,
-                       resultShardings, inputIndex, symbolTable);
+        this->checkPartition(op, partitionedOperands, operandShardings,
+                             resultShardings, symbolTable, maps);
     if (failed(batchAxes))
       return failure();
+    const Sharding &inputSharding =
+        operandShardings[inputOperandIndex<OpTy>(op)];
     partitionLocally(op, partitionedOperands, operandShardings, resultShardings,
                      maps, inputSharding, partitionMap, symbolTable, builder);
     if constexpr (ParameterGradients) {
@@ -659,17 +675,14 @@ struct FitShardingModel
                           IRMapping &partitionMap,
                           SymbolTableCollection &symbolTable,
                           OpBuilder &builder) const {
-    if (failed(checkPartitionedOperands(op, partitionedOperands)))
+    SmallVector<AffineMap> maps;
+    if (failed(this->checkPartition(op, partitionedOperands, operandShardings,
+                                    resultShardings, symbolTable, maps,
+                                    /*allowReducedSplits=*/true)))
       return failure();
     unsigned inputIndex = inputOperandIndex<OpTy>(op);
     const Sharding &inputSharding = operandShardings[inputIndex];
-    assert(inputSharding && "shard-partition gives every operand a sharding");
     LoopStructure loops = getLoopStructure(op);
-    SmallVector<AffineMap> maps = this->getIndexingMaps(op);
-    if (failed(checkShardings(op, loops, maps, operandShardings,
-                              resultShardings, inputIndex, symbolTable,
-                              /*allowReducedSplits=*/true)))
-      return failure();
     SmallVector<GridAxis> fittedAxes;
     for (auto [dim, axes] : llvm::enumerate(inputSharding.getSplitAxes()))
       if (loops.reduced[dim])

@@ -118,6 +118,18 @@ LoopStructure keptAxesStructure(int64_t rank, ArrayRef<int64_t> axes,
   return loops;
 }
 
+/// `rank` loops, all reduced or all parallel, with the rank-1 values (a
+/// weight, per-channel statistics) indexed by loop `channel` if given.
+LoopStructure uniformStructure(int64_t rank, bool reduced,
+                               std::optional<int64_t> channel) {
+  LoopStructure loops;
+  loops.rank = rank;
+  loops.reduced.assign(rank, reduced);
+  if (channel)
+    loops.otherRanks.push_back({1, {*channel}});
+  return loops;
+}
+
 LoopStructure getLoopStructure(Operation *op) {
   return TypeSwitch<Operation *, LoopStructure>(op)
       .Case<MomentsOp, MinMaxOp>([](auto fit) {
@@ -131,19 +143,13 @@ LoopStructure getLoopStructure(Operation *op) {
       .Case<SpectralNormOp>([](SpectralNormOp spectral) {
         // sigma depends on the whole weight: every loop reduces, so the
         // weight is never split (data parallelism replicates it anyway).
-        LoopStructure loops;
-        loops.rank = spectral.getWeight().getType().getRank();
-        loops.reduced.assign(loops.rank, true);
-        loops.otherRanks.push_back(
-            {1, {static_cast<int64_t>(spectral.getDim())}});
-        return loops;
+        return uniformStructure(spectral.getWeight().getType().getRank(),
+                                /*reduced=*/true,
+                                static_cast<int64_t>(spectral.getDim()));
       })
       .Case<ImageNormalizeOp>([](ImageNormalizeOp image) {
-        LoopStructure loops;
-        loops.rank = image.getInput().getType().getRank();
-        loops.reduced.assign(loops.rank, false);
-        loops.otherRanks.push_back({1, {image.getChannelAxis()}});
-        return loops;
+        return uniformStructure(image.getInput().getType().getRank(),
+                                /*reduced=*/false, image.getChannelAxis());
       })
       .Case<LayerNormOp, RMSNormOp, LayerNormGradOp, RMSNormGradOp>(
           [](auto norm) {
@@ -156,19 +162,13 @@ LoopStructure getLoopStructure(Operation *op) {
       })
       .Case<BatchStatsMergeOp>([](BatchStatsMergeOp) {
         // One parallel loop over the channels (the verifier requires rank-1
-        // means).
-        LoopStructure loops;
-        loops.rank = 1;
-        loops.reduced.assign(1, false);
-        return loops;
+        // means, indexed by it as the input is).
+        return uniformStructure(1, /*reduced=*/false, std::nullopt);
       })
       .Case<BatchNormInferenceOp>([](BatchNormInferenceOp bn) {
-        LoopStructure loops;
-        loops.rank = bn.getInput().getType().getRank();
-        loops.reduced.assign(loops.rank, false);
-        loops.otherRanks.push_back(
-            {1, {static_cast<int64_t>(bn.getFeatureAxis())}});
-        return loops;
+        return uniformStructure(bn.getInput().getType().getRank(),
+                                /*reduced=*/false,
+                                static_cast<int64_t>(bn.getFeatureAxis()));
       });
 }
 

@@ -43,7 +43,8 @@ IMAGE_DTYPES = FLOAT_DTYPES + ("i8", "ui8")
 
 #: Activation kinds (``activation=`` of the normalization ops).
 ACTIVATIONS = ("none", "relu", "leaky_relu", "elu", "gelu", "gelu_tanh",
-               "silu", "sigmoid", "tanh")
+               "silu", "sigmoid", "tanh", "relu6", "hardsigmoid", "hardswish",
+               "mish")
 
 _NUMPY_TO_MLIR = {
     np.dtype(np.float64): "f64",

@@ -121,6 +121,41 @@ CASES = {
 }
 
 
+class MobileNetBlock(nn.Module):
+    """MobileNetV2/V3 and YOLOv4 activations after BatchNorm: conv-BN-
+    hardswish, depthwise conv-BN-ReLU6, conv-BN-Mish, conv-BN-hardsigmoid."""
+
+    def __init__(self, c=8):
+        super().__init__()
+        self.stages = nn.ModuleList()
+        for act, groups in ((nn.Hardswish(), 1), (nn.ReLU6(), c),
+                            (nn.Mish(), 1), (nn.Hardsigmoid(), 1)):
+            self.stages.append(nn.Sequential(
+                nn.Conv2d(c, c, 3, padding=1, groups=groups, bias=False),
+                nn.BatchNorm2d(c), act))
+
+    def forward(self, x):
+        for stage in self.stages:
+            x = stage(x)
+        return x
+
+
+def test_mobilenet_activations_are_fused(tmp_path):
+    torch.manual_seed(0)
+    module = _randomize(MobileNetBlock())
+    x = torch.randn(2, 8, 7, 7)
+    compiled = norm_mlir.compile(module, (x,), cache_dir=tmp_path)
+    assert compiled.report.raised.get("batch_norm") == 4, compiled.report
+    assert compiled.report.fused_activations == 4, compiled.report
+    # Scaled inputs: the BN outputs cross the kinks at -3, 0, 3 and 6.
+    for seed in (1, 2):
+        x = 3 * torch.randn(2, 8, 7, 7,
+                            generator=torch.Generator().manual_seed(seed))
+        with torch.no_grad():
+            ref = module(x)
+        _close(compiled(x), ref)
+
+
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_module_matches_pytorch(name, tmp_path):
     make, shape, expect = CASES[name]

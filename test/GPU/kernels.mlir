@@ -1445,6 +1445,46 @@ func.func @batch_norm_inference_sigmoid_bf16(%x: memref<4x24x9x9xbf16>,
   return
 }
 
+// MobileNetV3's BatchNorm + hardswish (selects and an FMA, no libdevice).
+// CHECK-LABEL: func.func @batch_norm_inference_hardswish_f16(
+// CHECK: gpu.launch
+// CHECK: math.fma
+// CHECK: arith.select
+// CHECK-NOT: norm.
+func.func @batch_norm_inference_hardswish_f16(%x: memref<4x24x9x9xf16>,
+    %m: memref<24xf16>, %v: memref<24xf16>, %w: memref<24xf16>,
+    %b: memref<24xf16>, %y: memref<4x24x9x9xf16>)
+    attributes {llvm.emit_c_interface} {
+  %xt = bufferization.to_tensor %x restrict : memref<4x24x9x9xf16> to tensor<4x24x9x9xf16>
+  %mt = bufferization.to_tensor %m restrict : memref<24xf16> to tensor<24xf16>
+  %vt = bufferization.to_tensor %v restrict : memref<24xf16> to tensor<24xf16>
+  %wt = bufferization.to_tensor %w restrict : memref<24xf16> to tensor<24xf16>
+  %bt = bufferization.to_tensor %b restrict : memref<24xf16> to tensor<24xf16>
+  %r = norm.batch_norm_inference %xt mean(%mt : tensor<24xf16>) var(%vt : tensor<24xf16>)
+      weight(%wt : tensor<24xf16>) bias(%bt : tensor<24xf16>)
+      activation = hardswish : tensor<4x24x9x9xf16>
+  bufferization.materialize_in_destination %r in restrict writable %y
+      : (tensor<4x24x9x9xf16>, memref<4x24x9x9xf16>) -> ()
+  return
+}
+
+// Mish: one exp and a division (n / (n + 2)), computed in f32.
+// CHECK-LABEL: func.func @rms_norm_bf16_1024_mish(
+// CHECK: gpu.launch
+// CHECK: math.exp
+// CHECK: arith.divf
+// CHECK-NOT: norm.
+func.func @rms_norm_bf16_1024_mish(%x: memref<?x1024xbf16>, %w: memref<1024xbf16>,
+    %y: memref<?x1024xbf16>) attributes {llvm.emit_c_interface} {
+  %xt = bufferization.to_tensor %x restrict : memref<?x1024xbf16> to tensor<?x1024xbf16>
+  %wt = bufferization.to_tensor %w restrict : memref<1024xbf16> to tensor<1024xbf16>
+  %r = norm.rms_norm %xt weight(%wt : tensor<1024xbf16>) axes = [1]
+      activation = mish : tensor<?x1024xbf16>
+  bufferization.materialize_in_destination %r in restrict writable %y
+      : (tensor<?x1024xbf16>, memref<?x1024xbf16>) -> ()
+  return
+}
+
 // CHECK-LABEL: func.func @layer_norm_grad_f32_512_gelu_tanh(
 // CHECK: gpu.launch async
 // CHECK: math.tanh

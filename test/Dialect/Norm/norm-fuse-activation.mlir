@@ -158,8 +158,8 @@ func.func @named_and_tensor_ops(%x: tensor<4x8xf32>) -> (tensor<4x8xf32>, tensor
 #map = affine_map<(d0, d1) -> (d0, d1)>
 
 // Negative cases: the pre-activation value has another use; the payload is
-// not an activation (relu6 clamps at 6); the norm already has an activation;
-// inplace_abn only takes invertible activations.
+// not an activation (a clamp at 6.5 is not relu6); the norm already has an
+// activation; inplace_abn only takes invertible activations.
 // CHECK-LABEL: func @negative
 // CHECK: norm.layer_norm %{{.*}} axes = [1] : tensor<4x8xf32>
 // CHECK: math.tanh
@@ -179,7 +179,7 @@ func.func @negative(%x: tensor<4x8xf32>, %m: tensor<8xf32>, %v: tensor<8xf32>) -
       ins(%n1 : tensor<4x8xf32>) outs(%e : tensor<4x8xf32>) {
   ^bb0(%a: f32, %o: f32):
     %c0 = arith.constant 0.0 : f32
-    %c6 = arith.constant 6.0 : f32
+    %c6 = arith.constant 6.5 : f32
     %r = arith.maximumf %a, %c0 : f32
     %r6 = arith.minimumf %r, %c6 : f32
     linalg.yield %r6 : f32
@@ -189,4 +189,94 @@ func.func @negative(%x: tensor<4x8xf32>, %m: tensor<8xf32>, %v: tensor<8xf32>) -
   %n3, %sm, %sr, %rm, %rv = norm.inplace_abn %x mean(%m : tensor<8xf32>) var(%v : tensor<8xf32>) feature_axis = 1 : tensor<4x8xf32> stats(tensor<8xf32>, tensor<8xf32>)
   %y3 = tosa.clamp %n3 {min_val = 0.0 : f32, max_val = 3.4028235e38 : f32} : (tensor<4x8xf32>) -> tensor<4x8xf32>
   return %n0, %y0, %y1, %y2, %y3 : tensor<4x8xf32>, tensor<4x8xf32>, tensor<4x8xf32>, tensor<4x8xf32>, tensor<4x8xf32>
+}
+
+// -----
+
+#map = affine_map<(d0, d1) -> (d0, d1)>
+#scalar = affine_map<(d0, d1) -> ()>
+
+// MobileNet's activations as torch-mlir spells them after elementwise
+// fusion: relu6 as maximumf/minimumf, hardswish and hardsigmoid as compares
+// of x + 3 against 0 and 6, with 6 from a broadcast 0-d constant.
+// CHECK-LABEL: func @mobilenet_activations
+// CHECK: norm.batch_norm_inference {{.*}} activation = relu6
+// CHECK: norm.batch_norm_inference {{.*}} activation = hardswish
+// CHECK: norm.batch_norm_inference {{.*}} activation = hardsigmoid
+// CHECK-NOT: linalg.generic
+func.func @mobilenet_activations(%x: tensor<4x8xf32>, %m: tensor<8xf32>, %v: tensor<8xf32>) -> (tensor<4x8xf32>, tensor<4x8xf32>, tensor<4x8xf32>) {
+  %e = tensor.empty() : tensor<4x8xf32>
+  %six = arith.constant dense<6.0> : tensor<f32>
+  %n0 = norm.batch_norm_inference %x mean(%m : tensor<8xf32>) var(%v : tensor<8xf32>) : tensor<4x8xf32>
+  %y0 = linalg.generic {indexing_maps = [#map, #scalar, #map], iterator_types = ["parallel", "parallel"]}
+      ins(%n0, %six : tensor<4x8xf32>, tensor<f32>) outs(%e : tensor<4x8xf32>) {
+  ^bb0(%a: f32, %c6: f32, %o: f32):
+    %c0 = arith.constant 0.0 : f32
+    %r = arith.maximumf %a, %c0 : f32
+    %r6 = arith.minimumf %r, %c6 : f32
+    linalg.yield %r6 : f32
+  } -> tensor<4x8xf32>
+  %n1 = norm.batch_norm_inference %x mean(%m : tensor<8xf32>) var(%v : tensor<8xf32>) : tensor<4x8xf32>
+  %y1 = linalg.generic {indexing_maps = [#map, #scalar, #map], iterator_types = ["parallel", "parallel"]}
+      ins(%n1, %six : tensor<4x8xf32>, tensor<f32>) outs(%e : tensor<4x8xf32>) {
+  ^bb0(%a: f32, %c6: f32, %o: f32):
+    %c0 = arith.constant 0.0 : f32
+    %c3 = arith.constant 3.0 : f32
+    %p = arith.addf %a, %c3 : f32
+    %lt = arith.cmpf ult, %p, %c0 : f32
+    %lo = arith.select %lt, %c0, %p : f32
+    %gt = arith.cmpf ugt, %lo, %c6 : f32
+    %hi = arith.select %gt, %c6, %lo : f32
+    %m0 = arith.mulf %a, %hi : f32
+    %d = arith.divf %m0, %c6 : f32
+    linalg.yield %d : f32
+  } -> tensor<4x8xf32>
+  %n2 = norm.batch_norm_inference %x mean(%m : tensor<8xf32>) var(%v : tensor<8xf32>) : tensor<4x8xf32>
+  %y2 = linalg.generic {indexing_maps = [#map, #map], iterator_types = ["parallel", "parallel"]}
+      ins(%n2 : tensor<4x8xf32>) outs(%e : tensor<4x8xf32>) {
+  ^bb0(%a: f32, %o: f32):
+    %c0 = arith.constant 0.0 : f32
+    %c3 = arith.constant 3.0 : f32
+    %c6 = arith.constant 6.0 : f32
+    %p = arith.addf %a, %c3 : f32
+    %lt = arith.cmpf ult, %p, %c0 : f32
+    %lo = arith.select %lt, %c0, %p : f32
+    %gt = arith.cmpf ugt, %lo, %c6 : f32
+    %hi = arith.select %gt, %c6, %lo : f32
+    %d = arith.divf %hi, %c6 : f32
+    linalg.yield %d : f32
+  } -> tensor<4x8xf32>
+  return %y0, %y1, %y2 : tensor<4x8xf32>, tensor<4x8xf32>, tensor<4x8xf32>
+}
+
+// -----
+
+#map = affine_map<(d0, d1) -> (d0, d1)>
+
+// Mish as torch-mlir spells it: tanh of softplus, whose select switches to
+// x above 20 (a branch point where both sides agree with mish); and relu6
+// as a single tosa.clamp.
+// CHECK-LABEL: func @mish_and_clamp
+// CHECK: norm.group_norm {{.*}} activation = mish
+// CHECK: norm.layer_norm {{.*}} activation = relu6
+// CHECK-NOT: linalg.generic
+// CHECK-NOT: tosa.clamp
+func.func @mish_and_clamp(%x: tensor<2x8x4xf32>, %y: tensor<4x8xf32>) -> (tensor<2x8x4xf32>, tensor<4x8xf32>) {
+  %n0 = norm.group_norm %x groups = 2 : tensor<2x8x4xf32>
+  %e = tensor.empty() : tensor<2x8x4xf32>
+  %y0 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1, d2)>], iterator_types = ["parallel", "parallel", "parallel"]}
+      ins(%n0 : tensor<2x8x4xf32>) outs(%e : tensor<2x8x4xf32>) {
+  ^bb0(%a: f32, %o: f32):
+    %c20 = arith.constant 20.0 : f32
+    %ex = math.exp %a : f32
+    %sp = math.log1p %ex : f32
+    %gt = arith.cmpf ogt, %a, %c20 : f32
+    %s = arith.select %gt, %a, %sp : f32
+    %t = math.tanh %s : f32
+    %r = arith.mulf %a, %t : f32
+    linalg.yield %r : f32
+  } -> tensor<2x8x4xf32>
+  %n1 = norm.layer_norm %y axes = [1] : tensor<4x8xf32>
+  %y1 = tosa.clamp %n1 {min_val = 0.0 : f32, max_val = 6.0 : f32} : (tensor<4x8xf32>) -> tensor<4x8xf32>
+  return %y0, %y1 : tensor<2x8x4xf32>, tensor<4x8xf32>
 }

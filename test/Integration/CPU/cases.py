@@ -63,7 +63,8 @@ RTOL = {"f64": 1e-12, "f32": 1e-5, "f16": 2 * UNIT_ROUNDOFF["f16"],
 
 #: Every activation (with non-default parameters for the parametric ones).
 ACTIVATIONS = ("none", "relu", "leaky_relu", "leaky_relu(0.2)", "elu",
-               "elu(0.5)", "gelu", "gelu_tanh", "silu", "sigmoid", "tanh")
+               "elu(0.5)", "gelu", "gelu_tanh", "silu", "sigmoid", "tanh",
+               "relu6", "hardsigmoid", "hardswish", "mish")
 #: Residual forms: none, a residual operand, and the operand plus the
 #: `residual_sum` result.
 RESIDUAL_FORMS = ("nores", "res", "ressum")

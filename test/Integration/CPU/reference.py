@@ -52,12 +52,14 @@ def activation(x, spec):
     kind, alpha = parse_activation(spec)
     if kind == "none":
         return x.copy()
+    # np.where rather than np.maximum/np.minimum, whose max(-0.0, 0.0) is
+    # +0.0: torch's activations keep -0.0 (and propagate NaN).
     if kind == "relu":
-        return np.maximum(x, 0.0)
+        return np.where(x < 0.0, 0.0, x)
     if kind == "leaky_relu":
         return np.where(x >= 0.0, x, alpha * x)
     if kind == "elu":
-        return np.where(x > 0.0, x, alpha * np.expm1(np.minimum(x, 0.0)))
+        return np.where(x > 0.0, x, alpha * np.expm1(np.where(x > 0.0, 0.0, x)))
     if kind == "gelu":
         return 0.5 * x * (1.0 + erf(x / math.sqrt(2.0)))
     if kind == "gelu_tanh":
@@ -69,6 +71,16 @@ def activation(x, spec):
         return sigmoid(x)
     if kind == "tanh":
         return np.tanh(x)
+    if kind == "relu6":
+        return np.where(np.isnan(x), x, np.clip(x, 0.0, 6.0))
+    if kind == "hardsigmoid":
+        return np.where(np.isnan(x), x, np.clip(x + 3.0, 0.0, 6.0) / 6.0)
+    if kind == "hardswish":
+        return x * activation(x, "hardsigmoid")
+    if kind == "mish":
+        # tanh(softplus(x)), softplus = log1p(exp(x)) without overflow.
+        softplus = np.logaddexp(0.0, x)
+        return x * np.tanh(softplus)
     raise ValueError(f"unknown activation {spec!r}")
 
 

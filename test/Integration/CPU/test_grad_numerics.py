@@ -63,7 +63,8 @@ RTOL_PARAM = {"f32": 1e-4, "bf16": 1e-4, "f64": 1e-10}
 RTOL_FD = 1e-3
 
 ACTIVATIONS = ("none", "relu", "leaky_relu", "leaky_relu(0.2)", "elu",
-               "elu(0.5)", "gelu", "gelu_tanh", "silu", "sigmoid", "tanh")
+               "elu(0.5)", "gelu", "gelu_tanh", "silu", "sigmoid", "tanh",
+               "relu6", "hardsigmoid", "hardswish", "mish")
 ABN_ACTIVATIONS = ("none", "leaky_relu", "leaky_relu(0.2)", "elu", "elu(0.5)")
 FORMS = ("nores", "res", "ressum")
 #: (weight, bias) presence, cycled through the cases.
@@ -104,6 +105,17 @@ def activation_derivative(x, spec):
         return s * (1 - s)
     if kind == "tanh":
         return 1.0 - np.tanh(x) ** 2
+    # Zero at the kinks of relu6 and hardsigmoid, as hardtanh_backward and
+    # hardsigmoid_backward; hardswish_backward takes x / 3 + 1/2 at 3.
+    if kind == "relu6":
+        return np.where((x > 0) & (x < 6), 1.0, 0.0)
+    if kind == "hardsigmoid":
+        return np.where((x > -3) & (x < 3), 1.0 / 6.0, 0.0)
+    if kind == "hardswish":
+        return np.where(x < -3, 0.0, np.where(x <= 3, x / 3 + 0.5, 1.0))
+    if kind == "mish":
+        t = np.tanh(np.logaddexp(0.0, x))
+        return t + x * ref.sigmoid(x) * (1 - t * t)
     raise ValueError(spec)
 
 
@@ -674,7 +686,8 @@ def test_grad_matches_torch(runner, case):
          "elu": lambda v: F.elu(v, alpha), "gelu": F.gelu,
          "gelu_tanh": lambda v: F.gelu(v, approximate="tanh"),
          "silu": F.silu, "sigmoid": torch.sigmoid,
-         "tanh": torch.tanh}[kind](pre)
+         "tanh": torch.tanh, "relu6": F.relu6, "hardsigmoid": F.hardsigmoid,
+         "hardswish": F.hardswish, "mish": F.mish}[kind](pre)
     (y * t["dy"]).sum().backward()
     for name, key in (("x", "dx"), ("weight", "dw"), ("bias", "db"),
                       ("residual", "dx")):

@@ -30,6 +30,14 @@ RNG = np.random.default_rng(1234)
     ("sigmoid", -40.0, 4.248354255291589e-18),
     ("tanh", 0.5, math.tanh(0.5)),
     ("none", -7.0, -7.0),
+    ("relu6", 7.5, 6.0),
+    ("relu6", -1.0, 0.0),
+    ("hardsigmoid", 1.5, 0.75),
+    ("hardsigmoid", -4.0, 0.0),
+    ("hardswish", -1.0, -1.0 / 3.0),
+    ("hardswish", 4.0, 4.0),
+    ("mish", 1.0, math.tanh(math.log1p(math.e))),
+    ("mish", -30.0, -30.0 * math.tanh(math.log1p(math.exp(-30.0)))),
 ])
 def test_activation_values(spec, x, want):
     got = float(ref.activation(np.array([x]), spec)[0])

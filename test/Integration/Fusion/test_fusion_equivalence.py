@@ -16,7 +16,6 @@ through the activation (slope <= 1.13 for GELU) plus one output rounding
 (2^-9): 2^-7 relative to max(1, |y|) covers both.
 """
 
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -183,6 +182,87 @@ func.func @f(%x: tensor<3x5x24xf32>, %b: tensor<24xf32>) -> tensor<3x5x24xf32>
   } -> tensor<3x5x24xf32>
   return %y : tensor<3x5x24xf32>
 }""", ["bias(", "activation = gelu_tanh"], ["linalg.generic"]),
+    # MobileNet's and YOLO's activations as torch-mlir writes them; weights
+    # (2 * N(0.5, 1)) take the outputs across the kinks at -3, 0, 3 and 6.
+    "layer_norm_relu6_broadcast_constant": ("""
+func.func @f(%x: tensor<6x40xf32>, %w: tensor<40xf32>) -> tensor<6x40xf32>
+    attributes {llvm.emit_c_interface} {
+  %six = arith.constant dense<6.0> : tensor<f32>
+  %n = norm.layer_norm %x weight(%w : tensor<40xf32>) axes = [1] : tensor<6x40xf32>
+  %e = tensor.empty() : tensor<6x40xf32>
+  %y = linalg.generic {indexing_maps = [#id2, affine_map<(d0, d1) -> ()>, #id2], iterator_types = ["parallel", "parallel"]}
+      ins(%n, %six : tensor<6x40xf32>, tensor<f32>) outs(%e : tensor<6x40xf32>) {
+  ^bb0(%a: f32, %c6: f32, %o: f32):
+    %c0 = arith.constant 0.0 : f32
+    %gt = arith.cmpf ogt, %a, %c0 : f32
+    %r = arith.select %gt, %a, %c0 : f32
+    %lt = arith.cmpf olt, %c6, %r : f32
+    %r6 = arith.select %lt, %c6, %r : f32
+    linalg.yield %r6 : f32
+  } -> tensor<6x40xf32>
+  return %y : tensor<6x40xf32>
+}""", ["activation = relu6"], ["linalg.generic"]),
+    "group_norm_hardswish": ("""
+func.func @f(%x: tensor<2x8x25xf32>, %w: tensor<8xf32>) -> tensor<2x8x25xf32>
+    attributes {llvm.emit_c_interface} {
+  %n = norm.group_norm %x weight(%w : tensor<8xf32>) groups = 4 : tensor<2x8x25xf32>
+  %e = tensor.empty() : tensor<2x8x25xf32>
+  %y = linalg.generic {indexing_maps = [#id3, #id3], iterator_types = ["parallel", "parallel", "parallel"]}
+      ins(%n : tensor<2x8x25xf32>) outs(%e : tensor<2x8x25xf32>) {
+  ^bb0(%a: f32, %o: f32):
+    %c0 = arith.constant 0.0 : f32
+    %c3 = arith.constant 3.0 : f32
+    %c6 = arith.constant 6.0 : f32
+    %p = arith.addf %a, %c3 : f32
+    %lt = arith.cmpf ult, %p, %c0 : f32
+    %lo = arith.select %lt, %c0, %p : f32
+    %gt = arith.cmpf ugt, %lo, %c6 : f32
+    %hi = arith.select %gt, %c6, %lo : f32
+    %m = arith.mulf %a, %hi : f32
+    %r = arith.divf %m, %c6 : f32
+    linalg.yield %r : f32
+  } -> tensor<2x8x25xf32>
+  return %y : tensor<2x8x25xf32>
+}""", ["activation = hardswish"], ["linalg.generic"]),
+    "batch_norm_hardsigmoid_max_min": ("""
+func.func @f(%x: tensor<2x4x3x3xf32>, %m: tensor<4xf32>, %v: tensor<4xf32>, %w: tensor<4xf32>) -> tensor<2x4x3x3xf32>
+    attributes {llvm.emit_c_interface} {
+  %n = norm.batch_norm_inference %x mean(%m : tensor<4xf32>) var(%v : tensor<4xf32>) weight(%w : tensor<4xf32>) : tensor<2x4x3x3xf32>
+  %e = tensor.empty() : tensor<2x4x3x3xf32>
+  %y = linalg.generic {indexing_maps = [#id4, #id4], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      ins(%n : tensor<2x4x3x3xf32>) outs(%e : tensor<2x4x3x3xf32>) {
+  ^bb0(%a: f32, %o: f32):
+    %c0 = arith.constant 0.0 : f32
+    %c1 = arith.constant 1.0 : f32
+    %sixth = arith.constant 0.166666672 : f32
+    %half = arith.constant 0.5 : f32
+    %s = arith.mulf %a, %sixth : f32
+    %t = arith.addf %s, %half : f32
+    %lo = arith.maximumf %t, %c0 : f32
+    %hi = arith.minimumf %lo, %c1 : f32
+    linalg.yield %hi : f32
+  } -> tensor<2x4x3x3xf32>
+  return %y : tensor<2x4x3x3xf32>
+}""", ["activation = hardsigmoid"], ["linalg.generic"]),
+    "rms_norm_mish_softplus_threshold": ("""
+func.func @f(%x: tensor<6x40xf32>, %w: tensor<40xf32>) -> tensor<6x40xf32>
+    attributes {llvm.emit_c_interface} {
+  %n = norm.rms_norm %x weight(%w : tensor<40xf32>) axes = [1] : tensor<6x40xf32>
+  %e = tensor.empty() : tensor<6x40xf32>
+  %y = linalg.generic {indexing_maps = [#id2, #id2], iterator_types = ["parallel", "parallel"]}
+      ins(%n : tensor<6x40xf32>) outs(%e : tensor<6x40xf32>) {
+  ^bb0(%a: f32, %o: f32):
+    %c20 = arith.constant 20.0 : f32
+    %ex = math.exp %a : f32
+    %sp = math.log1p %ex : f32
+    %gt = arith.cmpf ogt, %a, %c20 : f32
+    %s = arith.select %gt, %a, %sp : f32
+    %t = math.tanh %s : f32
+    %r = arith.mulf %a, %t : f32
+    linalg.yield %r : f32
+  } -> tensor<6x40xf32>
+  return %y : tensor<6x40xf32>
+}""", ["activation = mish"], ["linalg.generic"]),
     "batch_norm_broadcast_bias_existing": ("""
 func.func @f(%x: tensor<2x4x3x3xf32>, %m: tensor<4xf32>, %v: tensor<4xf32>, %b0: tensor<4xf32>, %b1: tensor<4xf32>) -> tensor<2x4x3x3xf32>
     attributes {llvm.emit_c_interface} {

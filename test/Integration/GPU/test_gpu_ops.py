@@ -39,6 +39,10 @@ def _act(y, name):
         return torch.tanh(y)
     if name == "sigmoid":
         return torch.sigmoid(y)
+    if name == "mish":
+        return torch.nn.functional.mish(y)
+    if name == "hardswish":
+        return torch.nn.functional.hardswish(y)
     assert name is None, name
     return y
 
@@ -124,6 +128,7 @@ def test_layer_norm_3d_no_weight(gpu_lib, rows):
 @pytest.mark.parametrize("name,n,dtype,act", [
     ("rms_norm_bf16_4096", 4096, "bf16", None),
     ("rms_norm_f16_256_tanh", 256, "f16", "tanh"),
+    ("rms_norm_bf16_1024_mish", 1024, "bf16", "mish"),
 ])
 def test_rms_norm(gpu_lib, rows, name, n, dtype, act):
     x, w = _randn(rows, n, dtype=dtype), _randn(n, dtype=dtype)
@@ -307,6 +312,22 @@ def test_batch_norm_inference_sigmoid_bf16(gpu_lib):
         x.float(), m.float(), v.float(), w.float(), b.float(),
         training=False, eps=1e-5))
     _check(y, expected.to(x.dtype), "bf16")
+
+
+def test_batch_norm_inference_hardswish_f16(gpu_lib):
+    """Weights scaled by 4: the outputs cross hardswish's kinks at +-3."""
+    torch = _torch()
+    x = _randn(4, 24, 9, 9, dtype="f16")
+    m = _randn(24, dtype="f16")
+    v = torch.rand(24, device=DEVICE).add_(0.5).to(torch.float16)
+    w, b = _randn(24, dtype="f16").mul_(4), _randn(24, dtype="f16")
+    y = torch.empty_like(x)
+    gpu_lib.call("batch_norm_inference_hardswish_f16", x, m, v, w, b, y)
+    gpu_lib.synchronize()
+    expected = _act(torch.nn.functional.batch_norm(
+        x.float(), m.float(), v.float(), w.float(), b.float(),
+        training=False, eps=1e-5), "hardswish")
+    _check(y, expected.to(x.dtype), "f16")
 
 
 def _check_batch_norm_training(gpu_lib, name, shape, dtype, relu):

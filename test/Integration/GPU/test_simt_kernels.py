@@ -315,6 +315,30 @@ def test_batch_norm_inference_sigmoid_bf16():
     check(y, expected["output"], "bf16")
 
 
+def test_batch_norm_inference_hardswish_f16():
+    """Weights scaled by 4 so that the outputs cross hardswish's kinks at
+    -3 and 3."""
+    rng = np.random.default_rng(33)
+    x = randn(rng, 4, 24, 9, 9, dtype="f16")
+    m, v = randn(rng, 24, dtype="f16"), positive(rng, 24, dtype="f16")
+    w, b = 4 * randn(rng, 24, dtype="f16"), randn(rng, 24, dtype="f16")
+    y = np.zeros_like(x)
+    run("sm_90a", "batch_norm_inference_hardswish_f16", x, m, v, w, b, y)
+    expected = ref.batch_norm_inference(x, m, v, w, b, epsilon=1e-5,
+                                        act="hardswish")
+    check(y, expected["output"], "f16")
+
+
+@pytest.mark.parametrize("rows", [1, 37])
+def test_rms_norm_mish(rows):
+    rng = np.random.default_rng(34)
+    x, w = randn(rng, rows, 1024, dtype="bf16"), randn(rng, 1024, dtype="bf16")
+    y = np.zeros_like(x)
+    run("sm_90a", "rms_norm_bf16_1024_mish", x, w, y)
+    check(y, ref.rms_norm(x, w, axes=[1], epsilon=1e-6, act="mish")["output"],
+          "bf16")
+
+
 def _batch_norm_training(bundle, name, shape, dtype, act, nhwc=False,
                          stats_dtype=None):
     rng = np.random.default_rng(9)

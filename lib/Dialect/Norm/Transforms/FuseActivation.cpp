@@ -26,11 +26,14 @@ static std::optional<ActivationAttr> matchActivation(Operation *user,
   if (user->getNumResults() != 1 ||
       user->getResult(0).getType() != value.getType())
     return std::nullopt;
-  auto function = getElementwiseFunction(user, {value});
-  if (!function)
+  ElementwiseFunction function = getElementwiseFunction(user, {value});
+  // Without its branch points located, a select could hide a threshold
+  // between sample points.
+  if (!function || !function.branchPoints)
     return std::nullopt;
   auto identified = identifyActivation(
-      [&](double x) { return function(ArrayRef<double>{x}); });
+      [&](double x) { return function.evaluate(ArrayRef<double>{x}); },
+      *function.branchPoints);
   if (!identified)
     return std::nullopt;
   return ActivationAttr::get(user->getContext(), identified->first,

@@ -29,39 +29,52 @@ bool mlir::norm::isElementwiseLinalg(linalg::LinalgOp op, bool identityMaps) {
 }
 
 /// The function computed by an elementwise linalg op's payload.
-static std::function<std::optional<double>(ArrayRef<double>)>
-getLinalgFunction(linalg::LinalgOp op, ArrayRef<Value> variables,
-                  bool identityMaps) {
-  if (!isElementwiseLinalg(op, identityMaps))
-    return nullptr;
+static ElementwiseFunction getLinalgFunction(linalg::LinalgOp op,
+                                             ArrayRef<Value> variables,
+                                             bool identityMaps) {
+  if (!isElementwiseLinalg(op, /*identityMaps=*/false))
+    return {};
   Block *body = op.getBlock();
   auto yield = cast<linalg::YieldOp>(body->getTerminator());
   if (yield.getNumOperands() != 1)
-    return nullptr;
+    return {};
   auto function = std::make_shared<ScalarFunction>(yield.getOperand(0));
   for (OpOperand &operand : op->getOpOperands()) {
     BlockArgument arg = op.getMatchingBlockArgument(&operand);
+    bool identity = op.getMatchingIndexingMap(&operand).isIdentity();
     auto variable = llvm::find(variables, operand.get());
     if (variable != variables.end()) {
+      if (identityMaps && !identity)
+        return {};
       function->bindVariable(arg, variable - variables.begin());
       continue;
     }
     // The init of an elementwise op is usually not read; if it is, it must
     // be a splat constant like any other operand.
-    if (op.isDpsInit(&operand) && arg.use_empty())
-      continue;
+    if (op.isDpsInit(&operand)) {
+      if (identityMaps && !identity)
+        return {};
+      if (arg.use_empty())
+        continue;
+    }
+    // A splat constant is the same at every point, broadcast or not.
     std::optional<double> constant = getSplatConstant(operand.get());
     if (!constant)
-      return nullptr;
+      return {};
     function->bindConstant(arg, *constant);
   }
   if (!function->isSupported())
-    return nullptr;
-  return
-      [function](ArrayRef<double> point) { return function->evaluate(point); };
+    return {};
+  ElementwiseFunction result;
+  result.evaluate = [function](ArrayRef<double> point) {
+    return function->evaluate(point);
+  };
+  if (variables.size() == 1)
+    result.branchPoints = function->getBranchPoints();
+  return result;
 }
 
-std::function<std::optional<double>(ArrayRef<double>)>
+ElementwiseFunction
 mlir::norm::getElementwiseFunction(Operation *op, ArrayRef<Value> variables,
                                    bool identityMaps) {
   if (auto linalgOp = dyn_cast<linalg::LinalgOp>(op))
@@ -69,7 +82,7 @@ mlir::norm::getElementwiseFunction(Operation *op, ArrayRef<Value> variables,
   // Elementwise arith/math/TOSA ops on tensors of one shape.
   if (op->getNumResults() != 1 ||
       !isa<RankedTensorType>(op->getResultTypes()[0]))
-    return nullptr;
+    return {};
   Type resultType = op->getResultTypes()[0];
   SmallVector<std::optional<unsigned>> variableIndex;
   SmallVector<double> constants;
@@ -77,28 +90,41 @@ mlir::norm::getElementwiseFunction(Operation *op, ArrayRef<Value> variables,
     auto variable = llvm::find(variables, operand);
     if (variable != variables.end()) {
       if (operand.getType() != resultType)
-        return nullptr;
+        return {};
       variableIndex.push_back(variable - variables.begin());
       constants.push_back(0.0);
       continue;
     }
     std::optional<double> constant = getSplatConstant(operand);
     if (!constant)
-      return nullptr;
+      return {};
     variableIndex.push_back(std::nullopt);
     constants.push_back(*constant);
   }
   // Probe: ops applyScalarOp does not know yield nullopt here.
   SmallVector<double> probe(constants);
   if (!applyScalarOp(op, probe))
-    return nullptr;
-  return [op, variableIndex, constants](ArrayRef<double> point) {
+    return {};
+  ElementwiseFunction result;
+  result.evaluate = [op, variableIndex, constants](ArrayRef<double> point) {
     SmallVector<double> operands(constants);
     for (auto [i, index] : llvm::enumerate(variableIndex))
       if (index)
         operands[i] = point[*index];
     return applyScalarOp(op, operands);
   };
+  if (variables.size() == 1) {
+    // An operand is the variable itself or a constant.
+    auto operandAt = [&](Value operand, double x) -> std::optional<double> {
+      unsigned i =
+          llvm::find(op->getOperands(), operand) - op->getOperands().begin();
+      return variableIndex[i] ? x : constants[i];
+    };
+    SmallVector<double> points;
+    if (succeeded(appendBranchPoints(op, operandAt, points)))
+      result.branchPoints = std::move(points);
+  }
+  return result;
 }
 
 /// The dimensions that `map` (of a broadcast operand) keeps, if it is a
@@ -148,7 +174,7 @@ mlir::norm::matchBroadcastBiasAdd(Operation *add, Value value) {
     auto function =
         getElementwiseFunction(add, {value, bias}, /*identityMaps=*/false);
     if (!function || !isAddition([&](double a, double b) {
-          return function(ArrayRef<double>{a, b});
+          return function.evaluate(ArrayRef<double>{a, b});
         }))
       return std::nullopt;
     return std::make_pair(bias, dims);
@@ -235,7 +261,7 @@ mlir::norm::matchElementwiseAdd(Value sum) {
     return std::nullopt;
   auto function = getElementwiseFunction(def, addends);
   if (!function || !isAddition([&](double a, double b) {
-        return function(ArrayRef<double>{a, b});
+        return function.evaluate(ArrayRef<double>{a, b});
       }))
     return std::nullopt;
   return std::make_pair(addends[0], addends[1]);

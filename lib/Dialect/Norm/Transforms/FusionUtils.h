@@ -27,16 +27,26 @@ inline bool isActivationNormalization(Operation *op) {
 /// (and, when `identityMaps`, only identity indexing maps).
 bool isElementwiseLinalg(linalg::LinalgOp op, bool identityMaps = true);
 
+/// The scalar function an elementwise op computes of some of its operands.
+struct ElementwiseFunction {
+  /// Takes one double per variable, in order.
+  std::function<std::optional<double>(ArrayRef<double>)> evaluate;
+  /// For one variable: where the function may switch branches
+  /// (ScalarFunction::getBranchPoints); nullopt where they are not located
+  /// or there are several variables.
+  std::optional<SmallVector<double>> branchPoints;
+
+  explicit operator bool() const { return static_cast<bool>(evaluate); }
+};
+
 /// The scalar function of `variables` that the elementwise op `op` computes,
 /// when every other operand is a splat constant (and a linalg init is not
-/// read). `variables` are operand values of `op`; the function takes one
-/// double per variable, in order. Null when `op` computes something else or
-/// something unknown.
-/// With `identityMaps` false, linalg operands may be broadcast (the caller
-/// checks the maps).
-std::function<std::optional<double>(ArrayRef<double>)>
-getElementwiseFunction(Operation *op, ArrayRef<Value> variables,
-                       bool identityMaps = true);
+/// read). `variables` are operand values of `op`. Empty when `op` computes
+/// something else or something unknown. Constants may be broadcast; with
+/// `identityMaps` false, variables may be too (the caller checks the maps).
+ElementwiseFunction getElementwiseFunction(Operation *op,
+                                           ArrayRef<Value> variables,
+                                           bool identityMaps = true);
 
 /// The bias that the elementwise `add` adds to `value` and the dimensions
 /// of `value` it is indexed by (in order): a `linalg.generic` of `value`

@@ -175,12 +175,6 @@ bool ScalarFunction::isSupported(Value value, DenseSet<Value> &visited) const {
   Operation *op = value.getDefiningOp();
   if (!op || !isKnownOp(op))
     return false;
-  if (auto cmp = dyn_cast<arith::CmpFOp>(op)) {
-    std::optional<double> lhs = getScalarConstant(cmp.getLhs());
-    std::optional<double> rhs = getScalarConstant(cmp.getRhs());
-    if (!(lhs && *lhs == 0.0) && !(rhs && *rhs == 0.0))
-      return false;
-  }
   return llvm::all_of(op->getOperands(), [&](Value operand) {
     return isSupported(operand, visited);
   });
@@ -223,6 +217,114 @@ std::optional<double> ScalarFunction::evaluate(ArrayRef<double> point) const {
   return evaluate(root, point, memo);
 }
 
+/// Points strictly inside the segment (lo, hi) of the real line (either end
+/// may be infinite), spread over it.
+static SmallVector<double, 4> getInteriorPoints(double lo, double hi) {
+  if (std::isinf(lo) && std::isinf(hi))
+    return {-2.5, -1.0, 0.0, 1.0, 3.0, 10.0};
+  if (std::isinf(lo) || std::isinf(hi)) {
+    double end = std::isinf(lo) ? hi : lo;
+    double direction = std::isinf(lo) ? -1.0 : 1.0;
+    double scale = std::max(1.0, std::fabs(end));
+    SmallVector<double, 4> points;
+    for (double step : {0.25, 1.0, 3.0, 8.0})
+      points.push_back(end + direction * step * scale);
+    return points;
+  }
+  SmallVector<double, 4> points;
+  for (double fraction : {0.2, 0.4, 0.6, 0.8})
+    points.push_back(lo + fraction * (hi - lo));
+  return points;
+}
+
+LogicalResult mlir::norm::appendBranchPoints(
+    Operation *op, function_ref<std::optional<double>(Value, double)> operandAt,
+    SmallVectorImpl<double> &points) {
+  // The two sides of each switch: a function of x, and a constant or the
+  // second operand.
+  SmallVector<std::pair<Value, std::optional<double>>> sides;
+  if (isa<arith::CmpFOp, arith::MaximumFOp, arith::MinimumFOp, arith::MaxNumFOp,
+          arith::MinNumFOp>(op)) {
+    sides.push_back({op->getOperand(0), std::nullopt});
+  } else if (op->getName().getStringRef() == "tosa.clamp") {
+    for (StringRef name : {"min_val", "max_val"})
+      if (auto bound = op->getAttrOfType<FloatAttr>(name))
+        sides.push_back({op->getOperand(0), bound.getValueAsDouble()});
+  } else {
+    return success();
+  }
+  // The difference of the sides at x.
+  auto difference = [&](const std::pair<Value, std::optional<double>> &side,
+                        double x) -> std::optional<double> {
+    std::optional<double> lhs = operandAt(side.first, x);
+    std::optional<double> rhs =
+        side.second ? side.second : operandAt(op->getOperand(1), x);
+    if (!lhs || !rhs || !std::isfinite(*lhs) || !std::isfinite(*rhs))
+      return std::nullopt;
+    return *lhs - *rhs;
+  };
+  // The operands switch only at the branch points found so far (those of
+  // the ops they are computed from), so the difference must be affine
+  // between them; its root in each segment is where `op` switches.
+  SmallVector<double> bounds(points.begin(), points.end());
+  llvm::sort(bounds);
+  bounds.erase(llvm::unique(bounds), bounds.end());
+  bounds.insert(bounds.begin(), -INFINITY);
+  bounds.push_back(INFINITY);
+  for (const auto &side : sides) {
+    for (auto [lo, hi] : llvm::zip(ArrayRef(bounds).drop_back(),
+                                   ArrayRef(bounds).drop_front())) {
+      SmallVector<double, 4> probes = getInteriorPoints(lo, hi);
+      std::optional<double> first = difference(side, probes[0]);
+      std::optional<double> second = difference(side, probes[1]);
+      if (!first || !second)
+        return failure();
+      double slope = (*second - *first) / (probes[1] - probes[0]);
+      for (double x : ArrayRef(probes).drop_front(2)) {
+        std::optional<double> actual = difference(side, x);
+        double expected = *first + slope * (x - probes[0]);
+        if (!actual || std::fabs(*actual - expected) >
+                           1e-9 * std::max(1.0, std::fabs(expected)))
+          return failure();
+      }
+      if (slope == 0.0)
+        continue;
+      double root = probes[0] - *first / slope;
+      if (root > lo && root < hi)
+        points.push_back(root);
+    }
+  }
+  return success();
+}
+
+std::optional<SmallVector<double>> ScalarFunction::getBranchPoints() const {
+  // The ops of the DAG, operands before users, so that the branch points of
+  // an op's operands are known when the op is looked at.
+  SmallVector<Operation *> order;
+  DenseSet<Value> visited;
+  std::function<void(Value)> visit = [&](Value value) {
+    if (!visited.insert(value).second || variables.count(value) ||
+        constants.count(value))
+      return;
+    Operation *op = value.getDefiningOp();
+    if (!op)
+      return;
+    for (Value operand : op->getOperands())
+      visit(operand);
+    order.push_back(op);
+  };
+  visit(root);
+  auto operandAt = [&](Value operand, double x) {
+    DenseMap<Value, double> memo;
+    return evaluate(operand, ArrayRef<double>{x}, memo);
+  };
+  SmallVector<double> points;
+  for (Operation *op : order)
+    if (failed(appendBranchPoints(op, operandAt, points)))
+      return std::nullopt;
+  return points;
+}
+
 ArrayRef<double> mlir::norm::getSamplePoints() {
   static const double points[] = {
       -30.0, -10.0, -5.0, -3.0, -2.0, -1.5, -1.0, -0.75, -0.5, -0.25, -0.1,
@@ -254,8 +356,37 @@ double mlir::norm::evaluateActivation(ActivationKind kind, double alpha,
     return sigmoid(x);
   case ActivationKind::Tanh:
     return std::tanh(x);
+  case ActivationKind::Relu6:
+    return std::isnan(x) ? x : std::min(std::max(x, 0.0), 6.0);
+  case ActivationKind::HardSigmoid:
+    return std::isnan(x) ? x : std::min(std::max(x + 3.0, 0.0), 6.0) / 6.0;
+  case ActivationKind::HardSwish:
+    return x * evaluateActivation(ActivationKind::HardSigmoid, 0.0, x);
+  case ActivationKind::Mish:
+    return x * std::tanh(std::log1p(std::exp(x)));
   }
   return x;
+}
+
+/// Where `kind` has kinks: the sampling around them is dense, so that a
+/// select whose threshold is off by more than ~1e-6 is not taken for it.
+static ArrayRef<double> getKinks(ActivationKind kind) {
+  static const double zero[] = {0.0};
+  static const double relu6[] = {0.0, 6.0};
+  static const double hard[] = {-3.0, 3.0};
+  switch (kind) {
+  case ActivationKind::Relu:
+  case ActivationKind::LeakyRelu:
+  case ActivationKind::Elu:
+    return zero;
+  case ActivationKind::Relu6:
+    return relu6;
+  case ActivationKind::HardSigmoid:
+  case ActivationKind::HardSwish:
+    return hard;
+  default:
+    return {};
+  }
 }
 
 static bool closeEnough(double actual, double expected) {
@@ -266,7 +397,8 @@ static bool closeEnough(double actual, double expected) {
 }
 
 std::optional<std::pair<ActivationKind, double>> mlir::norm::identifyActivation(
-    const std::function<std::optional<double>(double)> &function) {
+    const std::function<std::optional<double>(double)> &function,
+    ArrayRef<double> branchPoints) {
   SmallVector<double> values;
   for (double x : getSamplePoints()) {
     std::optional<double> y = function(x);
@@ -278,10 +410,24 @@ std::optional<std::pair<ActivationKind, double>> mlir::norm::identifyActivation(
   if (!atMinusOne)
     return std::nullopt;
   auto matches = [&](ActivationKind kind, double alpha) {
-    return llvm::all_of(llvm::zip(getSamplePoints(), values), [&](auto pair) {
-      auto [x, y] = pair;
-      return closeEnough(y, evaluateActivation(kind, alpha, x));
-    });
+    bool atSamples =
+        llvm::all_of(llvm::zip(getSamplePoints(), values), [&](auto pair) {
+          auto [x, y] = pair;
+          return closeEnough(y, evaluateActivation(kind, alpha, x));
+        });
+    if (!atSamples)
+      return false;
+    SmallVector<double> switches(getKinks(kind));
+    llvm::append_range(switches, branchPoints);
+    for (double point : switches) {
+      for (double offset : {0.0, 1e-6, -1e-6, 1e-5, -1e-5, 1e-3, -1e-3}) {
+        double x = point + offset * std::max(1.0, std::fabs(point));
+        std::optional<double> y = function(x);
+        if (!y || !closeEnough(*y, evaluateActivation(kind, alpha, x)))
+          return false;
+      }
+    }
+    return true;
   };
   // The parameters of leaky_relu and elu follow from f(-1).
   double slope = -*atMinusOne;
@@ -291,10 +437,12 @@ std::optional<std::pair<ActivationKind, double>> mlir::norm::identifyActivation(
     double alpha;
   };
   const Candidate candidates[] = {
-      {ActivationKind::Relu, 0.0},     {ActivationKind::LeakyRelu, slope},
-      {ActivationKind::Elu, eluAlpha}, {ActivationKind::Gelu, 0.0},
-      {ActivationKind::GeluTanh, 0.0}, {ActivationKind::Silu, 0.0},
-      {ActivationKind::Sigmoid, 0.0},  {ActivationKind::Tanh, 0.0},
+      {ActivationKind::Relu, 0.0},      {ActivationKind::LeakyRelu, slope},
+      {ActivationKind::Elu, eluAlpha},  {ActivationKind::Gelu, 0.0},
+      {ActivationKind::GeluTanh, 0.0},  {ActivationKind::Silu, 0.0},
+      {ActivationKind::Sigmoid, 0.0},   {ActivationKind::Tanh, 0.0},
+      {ActivationKind::Relu6, 0.0},     {ActivationKind::HardSigmoid, 0.0},
+      {ActivationKind::HardSwish, 0.0}, {ActivationKind::Mish, 0.0},
   };
   for (const Candidate &candidate : candidates) {
     // A slope of 1 is the identity, 0 is relu (matched first).

@@ -43,12 +43,19 @@ public:
   }
 
   /// Whether the DAG is made only of known ops, with leaves bound, and
-  /// compares only against zero (so sampling both sides of 0 exercises every
-  /// branch of a select).
+  /// compares only against constants (identifyActivation samples densely
+  /// around each candidate's kinks, so every branch of a select is
+  /// exercised where the candidate branches).
   bool isSupported() const;
 
   /// Evaluates the function at `point` (one value per variable).
   std::optional<double> evaluate(ArrayRef<double> point) const;
+
+  /// For a function of one variable: the values of it at which a compare,
+  /// a min/max or a clamp of the DAG switches sides. Nullopt when one of
+  /// them is not located: the difference of its two sides is not affine in
+  /// the variable.
+  std::optional<SmallVector<double>> getBranchPoints() const;
 
 private:
   std::optional<double> evaluate(Value value, ArrayRef<double> point,
@@ -60,6 +67,16 @@ private:
   DenseMap<Value, double> constants;
 };
 
+/// The value of the variable at which `op` (a compare, min/max or clamp of
+/// a DAG of one variable) switches sides, appended to `points`; `operandAt`
+/// gives the value of an operand of `op` at a value of the variable.
+/// Nothing is appended when the sides differ by a constant (or `op` does not
+/// branch); failure when their difference is not affine.
+LogicalResult
+appendBranchPoints(Operation *op,
+                   function_ref<std::optional<double>(Value, double)> operandAt,
+                   SmallVectorImpl<double> &points);
+
 /// The points a one-variable function is sampled at.
 ArrayRef<double> getSamplePoints();
 
@@ -67,9 +84,12 @@ ArrayRef<double> getSamplePoints();
 double evaluateActivation(ActivationKind kind, double alpha, double x);
 
 /// Identifies the activation computed by `function` of one variable, or
-/// nullopt. Identity is not an activation here.
-std::optional<std::pair<ActivationKind, double>> identifyActivation(
-    const std::function<std::optional<double>(double)> &function);
+/// nullopt. Identity is not an activation here. The candidate must match at
+/// the sample points and on both sides of each of `branchPoints` (where
+/// `function` may switch branches) and of its own kinks.
+std::optional<std::pair<ActivationKind, double>>
+identifyActivation(const std::function<std::optional<double>(double)> &function,
+                   ArrayRef<double> branchPoints);
 
 /// Whether `function` of two variables computes their sum.
 bool isAddition(

@@ -30,6 +30,57 @@ static Value buildSigmoid(OpBuilder &b, Location loc, Value x) {
   return arith::DivFOp::create(b, loc, one, denominator);
 }
 
+/// `x > 0 ? x : 0` with NaN passing through (see relu below).
+static Value buildRelu(OpBuilder &b, Location loc, Value x) {
+  Value zero = constantLike(b, loc, x, 0.0);
+  Value negative =
+      arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OGT, zero, x);
+  return arith::SelectOp::create(b, loc, negative, zero, x);
+}
+
+/// min(max(x, 0), 6), NaN and -0.0 passing through as torch.nn.ReLU6.
+static Value buildRelu6(OpBuilder &b, Location loc, Value x) {
+  Value six = constantLike(b, loc, x, 6.0);
+  Value above =
+      arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OGT, x, six);
+  return arith::SelectOp::create(b, loc, above, six, buildRelu(b, loc, x));
+}
+
+/// relu6(x + 3) / 6 as relu6(x / 6 + 1/2) * 1: one FMA and no division.
+static Value buildHardSigmoid(OpBuilder &b, Location loc, Value x) {
+  Value sixth = constantLike(b, loc, x, 1.0 / 6.0);
+  Value half = constantLike(b, loc, x, 0.5);
+  Value one = constantLike(b, loc, x, 1.0);
+  Value zero = constantLike(b, loc, x, 0.0);
+  Value t = math::FmaOp::create(b, loc, x, sixth, half);
+  Value negative =
+      arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OGT, zero, t);
+  Value above =
+      arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OGT, t, one);
+  return arith::SelectOp::create(
+      b, loc, above, one, arith::SelectOp::create(b, loc, negative, zero, t));
+}
+
+/// Mish's tanh(softplus(x)) as n / (n + 2) with n = e^x (e^x + 2): one exp
+/// and no log, tanh or cancellation. Returns it and e^x (for the
+/// derivative's sigmoid). x is clamped to 20 first, where the ratio is
+/// already 1 in f32 and f64, so that n cannot overflow to inf / inf; NaN
+/// fails the compare and propagates.
+static std::pair<Value, Value> buildTanhSoftplus(OpBuilder &b, Location loc,
+                                                 Value x) {
+  Value two = constantLike(b, loc, x, 2.0);
+  Value limit = constantLike(b, loc, x, 20.0);
+  Value large =
+      arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OGT, x, limit);
+  Value clamped = arith::SelectOp::create(b, loc, large, limit, x);
+  Value exp = math::ExpOp::create(b, loc, clamped);
+  Value n = arith::MulFOp::create(b, loc, exp,
+                                  arith::AddFOp::create(b, loc, exp, two));
+  Value t =
+      arith::DivFOp::create(b, loc, n, arith::AddFOp::create(b, loc, n, two));
+  return {t, exp};
+}
+
 Value mlir::norm::buildGeluOfHalf(OpBuilder &b, Location loc, Value halfX) {
   Value sqrt2 = constantLike(b, loc, halfX, 1.41421356237309504880);
   Value erf =
@@ -37,23 +88,31 @@ Value mlir::norm::buildGeluOfHalf(OpBuilder &b, Location loc, Value halfX) {
   return math::FmaOp::create(b, loc, halfX, erf, halfX);
 }
 
+/// `build(x)` computed in f32 for an f16 or bf16 `x`, rounded back.
+static Value computeInF32(OpBuilder &b, Location loc, Value x,
+                          function_ref<Value(Value)> build) {
+  Type type = x.getType();
+  Value wide = arith::ExtFOp::create(b, loc, b.getF32Type(), x);
+  return arith::TruncFOp::create(b, loc, type, build(wide));
+}
+
 Value mlir::norm::buildActivation(OpBuilder &b, Location loc, Value x,
                                   ActivationAttr act) {
-  if (!act)
+  if (!act || act.isNone())
     return x;
+  if (cast<FloatType>(x.getType()).getWidth() < 32)
+    return computeInF32(b, loc, x, [&](Value wide) {
+      return buildActivation(b, loc, wide, act);
+    });
   switch (act.getKind()) {
   case ActivationKind::None:
     return x;
-  case ActivationKind::Relu: {
+  case ActivationKind::Relu:
     // `0 > x ? 0 : x`: NaN compares false and passes through, as torch.relu
     // propagates it. x86 selects this as one `vmaxps 0, x` (whose second
     // operand wins on NaN); `arith.maximumf` needed a compare and a blend
     // more to propagate NaN.
-    Value zero = constantLike(b, loc, x, 0.0);
-    Value negative =
-        arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OGT, zero, x);
-    return arith::SelectOp::create(b, loc, negative, zero, x);
-  }
+    return buildRelu(b, loc, x);
   case ActivationKind::LeakyRelu: {
     Value zero = constantLike(b, loc, x, 0.0);
     Value slope = constantLike(b, loc, x, act.getAlphaValue());
@@ -103,6 +162,14 @@ Value mlir::norm::buildActivation(OpBuilder &b, Location loc, Value x,
     return buildSigmoid(b, loc, x);
   case ActivationKind::Tanh:
     return math::TanhOp::create(b, loc, x);
+  case ActivationKind::Relu6:
+    return buildRelu6(b, loc, x);
+  case ActivationKind::HardSigmoid:
+    return buildHardSigmoid(b, loc, x);
+  case ActivationKind::HardSwish:
+    return arith::MulFOp::create(b, loc, x, buildHardSigmoid(b, loc, x));
+  case ActivationKind::Mish:
+    return arith::MulFOp::create(b, loc, x, buildTanhSoftplus(b, loc, x).first);
   }
   llvm_unreachable("unknown activation kind");
 }
@@ -121,6 +188,10 @@ Value mlir::norm::buildActivationDerivative(OpBuilder &b, Location loc, Value x,
                                             ActivationAttr act) {
   if (!act)
     return constantLike(b, loc, x, 1.0);
+  if (cast<FloatType>(x.getType()).getWidth() < 32)
+    return computeInF32(b, loc, x, [&](Value wide) {
+      return buildActivationDerivative(b, loc, wide, act);
+    });
   switch (act.getKind()) {
   case ActivationKind::None:
     return constantLike(b, loc, x, 1.0);
@@ -197,6 +268,57 @@ Value mlir::norm::buildActivationDerivative(OpBuilder &b, Location loc, Value x,
     Value t = math::TanhOp::create(b, loc, x);
     return arith::SubFOp::create(b, loc, one,
                                  arith::MulFOp::create(b, loc, t, t));
+  }
+  case ActivationKind::Relu6: {
+    Value zero = constantLike(b, loc, x, 0.0);
+    Value one = constantLike(b, loc, x, 1.0);
+    Value six = constantLike(b, loc, x, 6.0);
+    Value flat = arith::OrIOp::create(
+        b, loc,
+        arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OLE, x, zero),
+        arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OGE, x, six));
+    return arith::SelectOp::create(b, loc, flat, zero, one);
+  }
+  case ActivationKind::HardSigmoid: {
+    Value zero = constantLike(b, loc, x, 0.0);
+    Value sixth = constantLike(b, loc, x, 1.0 / 6.0);
+    Value three = constantLike(b, loc, x, 3.0);
+    Value minusThree = constantLike(b, loc, x, -3.0);
+    Value inside = arith::AndIOp::create(
+        b, loc,
+        arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OGT, x, minusThree),
+        arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OLT, x, three));
+    return arith::SelectOp::create(b, loc, inside, sixth, zero);
+  }
+  case ActivationKind::HardSwish: {
+    Value zero = constantLike(b, loc, x, 0.0);
+    Value one = constantLike(b, loc, x, 1.0);
+    Value third = constantLike(b, loc, x, 1.0 / 3.0);
+    Value half = constantLike(b, loc, x, 0.5);
+    Value three = constantLike(b, loc, x, 3.0);
+    Value minusThree = constantLike(b, loc, x, -3.0);
+    Value below =
+        arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OLT, x, minusThree);
+    Value middle =
+        arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OLE, x, three);
+    Value slope = math::FmaOp::create(b, loc, x, third, half);
+    return arith::SelectOp::create(
+        b, loc, below, zero,
+        arith::SelectOp::create(b, loc, middle, slope, one));
+  }
+  case ActivationKind::Mish: {
+    // Above 20, t = 1 and the second term is 0 (NaN at +inf, as PyTorch's).
+    Value one = constantLike(b, loc, x, 1.0);
+    auto [t, exp] = buildTanhSoftplus(b, loc, x);
+    Value sigmoid = arith::DivFOp::create(
+        b, loc, exp, arith::AddFOp::create(b, loc, one, exp));
+    Value sech2 =
+        arith::SubFOp::create(b, loc, one, arith::MulFOp::create(b, loc, t, t));
+    Value derivative = arith::AddFOp::create(
+        b, loc, t,
+        arith::MulFOp::create(b, loc, arith::MulFOp::create(b, loc, x, sigmoid),
+                              sech2));
+    return derivative;
   }
   }
   llvm_unreachable("unknown activation kind");

@@ -21,7 +21,11 @@ def Norm_ActivationKind : I32EnumAttr<"ActivationKind",
   I32EnumAttrCase<"GeluTanh", 5, "gelu_tanh">,
   I32EnumAttrCase<"Silu", 6, "silu">,
   I32EnumAttrCase<"Sigmoid", 7, "sigmoid">,
-  I32EnumAttrCase<"Tanh", 8, "tanh">
+  I32EnumAttrCase<"Tanh", 8, "tanh">,
+  I32EnumAttrCase<"Relu6", 9, "relu6">,
+  I32EnumAttrCase<"HardSigmoid", 10, "hardsigmoid">,
+  I32EnumAttrCase<"HardSwish", 11, "hardswish">,
+  I32EnumAttrCase<"Mish", 12, "mish">
 ]> {
   let cppNamespace = "::mlir::norm";
   let genSpecializedAttr = 0;
@@ -35,7 +39,10 @@ def Norm_ActivationAttr : AttrDef<Norm_Dialect, "Activation"> {
     `leaky_relu` (default 0.01) and the `alpha` of `elu` (default 1.0). Other
     kinds have no parameter. `relu` is `x < 0 ? +0 : x`, as torch.relu: NaN
     and -0.0 pass through. `gelu` is the exact (erf) GELU, `gelu_tanh` its
-    tanh approximation. Written `#norm.activation<relu>` or
+    tanh approximation. `relu6` is `min(max(x, 0), 6)`, `hardsigmoid`
+    `relu6(x + 3) / 6`, `hardswish` `x * hardsigmoid(x)` (MobileNetV3's),
+    `mish` `x * tanh(softplus(x))`; all four propagate NaN as PyTorch's do.
+    Written `#norm.activation<relu>` or
     `#norm.activation<leaky_relu(0.2)>`.
   }];
   let parameters = (ins

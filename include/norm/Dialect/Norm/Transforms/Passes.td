@@ -25,25 +25,31 @@ def NormFuseActivationPass : Pass<"norm-fuse-activation"> {
 
     Recognized forms: `linalg.generic` and named elementwise linalg ops
     (`linalg.max` against a zero fill, …) whose other operands are splat
-    constants; `math` and `arith` ops on tensors (`math.tanh`,
-    `arith.maximumf` with a zero splat, …); TOSA `clamp` (min 0, no finite
-    max), `sigmoid` and `tanh`.
+    constants (broadcast or not); `math` and `arith` ops on tensors
+    (`math.tanh`, `arith.maximumf` with a zero splat, …); TOSA `clamp` (min
+    0 and no finite max, or max 6), `sigmoid` and `tanh`.
 
     Recognition is by evaluation, robust to how the frontend wrote the
     activation (commuted operands, division or multiplication by a
     reciprocal, exp/erf/tanh forms of GELU, select/compare or max forms of
-    ReLU): the payload, a DAG of `arith`/`math` ops on one variable, is
+    ReLU, torch-mlir's compare-select forms of ReLU6, Hardswish, Hardsigmoid
+    and Mish): the payload, a DAG of `arith`/`math` ops on one variable, is
     evaluated in double precision at 32 points across [-30, 30] and must
     match one of the dialect's activations within 1e-6 relative (leaky_relu's
-    slope and elu's alpha are solved for first). Comparisons in the payload
-    are accepted only against zero, so every branch is sampled on both sides.
+    slope and elu's alpha are solved for first). So that no branch hides
+    between sample points, the match is also checked on both sides of every
+    branch point of the payload (where a compare, min/max or clamp switches
+    sides, located exactly: the difference of its sides must be affine in
+    the variable between the branch points of its operands, or nothing is
+    fused) and of the candidate's kinks (0, +-3, 6).
 
     Limits: the activation must have the normalization's result type (no
     dtype change), be its only user (the pre-activation value has no other
     use), and be a single op (a chain of tensor ops such as
     `x * sigmoid(x)` written as three ops is left alone); the other operands
     of the op must be splat constants, and its payload one of the dialect's
-    activations (relu6, `x * x`, ... are left alone); a normalization that
+    activations (a clamp at 6.5, `x * x`, ... are left alone); a
+    normalization that
     has an activation already is left alone. Dynamic shapes and every float
     element type are handled alike. Tests: norm-fuse-activation.mlir
     (`@negative`) and norm-fuse-activation-limits.mlir.

@@ -27,6 +27,13 @@ namespace mlir::norm {
 ///   silu        x * sigmoid(x)
 ///   sigmoid     1 / (1 + exp(-x))
 ///   tanh        tanh(x)
+///   relu6       x > 6 ? 6 : relu(x)
+///   hardsigmoid relu6 of x / 6 + 1 / 2, i.e. relu6(x + 3) / 6
+///   hardswish   x * hardsigmoid(x)
+///   mish        x * n / (n + 2),  n = e^x (e^x + 2), x clamped to 20
+///               (tanh(log1p(e^x)) without a log or tanh)
+///
+/// f16 and bf16 values are computed in f32 (e^20 overflows f16).
 Value buildActivation(OpBuilder &b, Location loc, Value x, ActivationAttr act);
 
 /// Returns `gelu(2 * halfX)` for a caller that computed `x / 2` instead of
@@ -50,6 +57,11 @@ Value buildGeluOfHalf(OpBuilder &b, Location loc, Value halfX);
 ///   silu        s * (1 + x * (1 - s)),   s = sigmoid(x)
 ///   sigmoid     s * (1 - s)
 ///   tanh        1 - tanh(x)^2
+///   relu6       x <= 0 or x >= 6 ? 0 : 1 (1 at NaN, as hardtanh_backward)
+///   hardsigmoid -3 < x < 3 ? 1/6 : 0
+///   hardswish   x < -3 ? 0 : x <= 3 ? x / 3 + 1/2 : 1
+///   mish        t + x * s * (1 - t^2),  t = tanh(softplus(x)),
+///               s = sigmoid(x)
 Value buildActivationDerivative(OpBuilder &b, Location loc, Value x,
                                 ActivationAttr act);
 

@@ -27,7 +27,8 @@ numpy arrays, or any object with `__dlpack__` on the CPU. Contiguous inputs
 are passed without copies. Outputs are torch tensors that alias the buffers
 the compiled code wrote (no copies). Shapes are the example's, unless
 `dynamic_shapes` (torch.export's argument) makes dimensions symbolic: they
-become `?` dimensions of the compiled function.
+become `?` dimensions of the compiled function, and norm-raise matches the
+normalizations at probe sizes (a dynamic batch is raised and fused).
 
 torch and torch-mlir are imported only when `compile` is called.
 """

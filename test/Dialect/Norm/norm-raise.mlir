@@ -252,3 +252,88 @@ func.func @extra_use(%x: tensor<4x16xf32>) -> (tensor<4x16xf32>, tensor<4xf32>) 
   } -> tensor<4x16xf32>
   return %y, %s2 : tensor<4x16xf32>, tensor<4xf32>
 }
+
+// -----
+
+#id = affine_map<(d0, d1) -> (d0, d1)>
+#row = affine_map<(d0, d1) -> (d0)>
+
+// The RMS norm of @rms_fallback with a dynamic row count (torch.export's
+// dynamic batch): the rows get probe sizes, twice.
+// CHECK-LABEL: func.func @dynamic_rows
+// CHECK: %[[Y:.*]] = norm.rms_norm %{{.*}} axes = [1] epsilon = 1.000000e-05 : tensor<?x16xf32>
+// CHECK-NOT: linalg.generic
+// CHECK: return %[[Y]]
+func.func @dynamic_rows(%x: tensor<?x16xf32>) -> tensor<?x16xf32> {
+  %c0 = arith.constant 0 : index
+  %d = tensor.dim %x, %c0 : tensor<?x16xf32>
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty(%d) : tensor<?xf32>
+  %init = linalg.fill ins(%zero : f32) outs(%e : tensor<?xf32>) -> tensor<?xf32>
+  %s2 = linalg.generic {indexing_maps = [#id, #row], iterator_types = ["parallel", "reduction"]}
+      ins(%x : tensor<?x16xf32>) outs(%init : tensor<?xf32>) {
+  ^bb0(%a: f32, %acc: f32):
+    %sq = arith.mulf %a, %a : f32
+    %r = arith.addf %sq, %acc : f32
+    linalg.yield %r : f32
+  } -> tensor<?xf32>
+  %ex = tensor.empty(%d) : tensor<?x16xf32>
+  %y = linalg.generic {indexing_maps = [#id, #row, #id], iterator_types = ["parallel", "parallel"]}
+      ins(%x, %s2 : tensor<?x16xf32>, tensor<?xf32>) outs(%ex : tensor<?x16xf32>) {
+  ^bb0(%a: f32, %sumsq: f32, %o: f32):
+    %n = arith.constant 16.0 : f32
+    %eps = arith.constant 1.0e-5 : f32
+    %ms = arith.divf %sumsq, %n : f32
+    %ve = arith.addf %ms, %eps : f32
+    %rs = math.rsqrt %ve : f32
+    %r = arith.mulf %rs, %a : f32
+    linalg.yield %r : f32
+  } -> tensor<?x16xf32>
+  return %y : tensor<?x16xf32>
+}
+
+// -----
+
+#id2 = affine_map<(d0, d1) -> (d0, d1)>
+#row2 = affine_map<(d0, d1) -> (d0)>
+#id3 = affine_map<(d0, d1, d2) -> (d0, d1, d2)>
+#row3 = affine_map<(d0, d1, d2) -> (d0, d1)>
+
+// A dynamic batch through reshapes: the sum of squares over a collapsed
+// [?*8, 16] view, expanded back to [?, 8] with sizes from tensor.dim and
+// index arithmetic.
+// CHECK-LABEL: func.func @dynamic_batch_reshaped
+// CHECK: %[[Y:.*]] = norm.rms_norm %{{.*}} axes = [2] epsilon = 1.000000e-05 : tensor<?x8x16xf32>
+// CHECK-NOT: linalg.generic
+// CHECK: return %[[Y]]
+func.func @dynamic_batch_reshaped(%x: tensor<?x8x16xf32>) -> tensor<?x8x16xf32> {
+  %c0 = arith.constant 0 : index
+  %c8 = arith.constant 8 : index
+  %d = tensor.dim %x, %c0 : tensor<?x8x16xf32>
+  %rows = arith.muli %d, %c8 : index
+  %flat = tensor.collapse_shape %x [[0, 1], [2]] : tensor<?x8x16xf32> into tensor<?x16xf32>
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty(%rows) : tensor<?xf32>
+  %init = linalg.fill ins(%zero : f32) outs(%e : tensor<?xf32>) -> tensor<?xf32>
+  %s2 = linalg.generic {indexing_maps = [#id2, #row2], iterator_types = ["parallel", "reduction"]}
+      ins(%flat : tensor<?x16xf32>) outs(%init : tensor<?xf32>) {
+  ^bb0(%a: f32, %acc: f32):
+    %sq = arith.mulf %a, %a : f32
+    %r = arith.addf %sq, %acc : f32
+    linalg.yield %r : f32
+  } -> tensor<?xf32>
+  %s2e = tensor.expand_shape %s2 [[0, 1]] output_shape [%d, 8] : tensor<?xf32> into tensor<?x8xf32>
+  %ex = tensor.empty(%d) : tensor<?x8x16xf32>
+  %y = linalg.generic {indexing_maps = [#id3, #row3, #id3], iterator_types = ["parallel", "parallel", "parallel"]}
+      ins(%x, %s2e : tensor<?x8x16xf32>, tensor<?x8xf32>) outs(%ex : tensor<?x8x16xf32>) {
+  ^bb0(%a: f32, %sumsq: f32, %o: f32):
+    %n = arith.constant 16.0 : f32
+    %eps = arith.constant 1.0e-5 : f32
+    %ms = arith.divf %sumsq, %n : f32
+    %ve = arith.addf %ms, %eps : f32
+    %rs = math.rsqrt %ve : f32
+    %r = arith.mulf %rs, %a : f32
+    linalg.yield %r : f32
+  } -> tensor<?x8x16xf32>
+  return %y : tensor<?x8x16xf32>
+}

@@ -204,7 +204,8 @@ bool Matcher::findInput() {
   }
   if (!x || x.getType() != rootType)
     return false;
-  xShape = rootType.getShape();
+  // The root's sizes (the probe sizes of dynamic ones).
+  xShape = rootSpace.shape;
   for (const Variable &v : vars) {
     bool readsX = v.reduction < 0 && v.value == x;
     isX.push_back(readsX);
@@ -1003,8 +1004,9 @@ static Value createRaisedOp(RewriterBase &rewriter, Location loc,
     return Value(); // Several results: createTrainingBatchNorm.
   case Match::Kind::Softmax: {
     auto tensorType = cast<RankedTensorType>(type);
-    Value init = tensor::EmptyOp::create(rewriter, loc, tensorType.getShape(),
-                                         tensorType.getElementType());
+    Value init = tensor::EmptyOp::create(
+        rewriter, loc, tensor::getMixedSizes(rewriter, loc, m.input),
+        tensorType.getElementType());
     return linalg::SoftmaxOp::create(rewriter, loc, type, m.input, init,
                                      m.axes.front())
         .getResult()[0];
@@ -1137,7 +1139,7 @@ static bool isElementwiseOrReshape(Operation *op) {
 /// appends the updates' ops and roots (mean, then variance) to `ops` and
 /// `roots`. Without outside uses, `m` keeps no running statistics.
 static LogicalResult matchTrainingUpdates(const ExprGraph &graph, Value root,
-                                          Match &m,
+                                          const ShapeBinding &shapes, Match &m,
                                           SmallVectorImpl<Operation *> &ops,
                                           SmallVectorImpl<Value> &roots) {
   DenseSet<Operation *> inside(ops.begin(), ops.end());
@@ -1182,7 +1184,7 @@ static LogicalResult matchTrainingUpdates(const ExprGraph &graph, Value root,
   SmallVector<Operation *> updateOps;
   Value meanRoot, varRoot;
   for (Value update : updates) {
-    std::optional<ExprGraph> g = ExprGraph::build(update);
+    std::optional<ExprGraph> g = ExprGraph::build(update, shapes);
     if (!g)
       return failure();
     std::optional<Matcher::RunningUpdate> u =
@@ -1271,32 +1273,84 @@ struct NormRaisePass : norm::impl::NormRaisePassBase<NormRaisePass> {
     }
   }
 
-  LogicalResult tryRaise(RewriterBase &rewriter, Value root) {
-    std::optional<ExprGraph> graph = ExprGraph::build(root);
+  /// The first match of `root` (with each barrier candidate, then none),
+  /// its graph and its barriers.
+  static std::optional<std::tuple<Match, ExprGraph, SmallVector<Value>>>
+  findMatch(Value root, const ShapeBinding &shapes) {
+    std::optional<ExprGraph> graph = ExprGraph::build(root, shapes);
     if (!graph || graph->getOps().empty())
-      return failure();
-    SmallVector<Value> barriers = getBarrierCandidates(*graph, root);
-    std::optional<ExprGraph> chosen;
-    std::optional<Match> match;
-    for (Value barrier : barriers) {
-      std::optional<ExprGraph> g = ExprGraph::build(root, {barrier});
+      return std::nullopt;
+    for (Value barrier : getBarrierCandidates(*graph, root)) {
+      std::optional<ExprGraph> g = ExprGraph::build(root, shapes, {barrier});
       if (!g)
         continue;
-      if ((match = Matcher(*g, root).match())) {
-        chosen = std::move(g);
-        break;
-      }
+      if (std::optional<Match> match = Matcher(*g, root).match())
+        return std::make_tuple(*match, std::move(*g),
+                               SmallVector<Value>{barrier});
     }
-    if (!match) {
-      if (!(match = Matcher(*graph, root).match()))
-        return failure();
-      chosen = std::move(graph);
+    if (std::optional<Match> match = Matcher(*graph, root).match())
+      return std::make_tuple(*match, std::move(*graph), SmallVector<Value>{});
+    return std::nullopt;
+  }
+
+  /// Whether two matches of one root raise to the same op (the fields the
+  /// op of their kind takes).
+  static bool isSameMatch(const Match &a, const Match &b) {
+    if (a.kind != b.kind || a.input != b.input || a.weight != b.weight ||
+        a.bias != b.bias || a.mean != b.mean || a.var != b.var ||
+        !close(a.epsilon, b.epsilon))
+      return false;
+    switch (a.kind) {
+    case Match::Kind::LayerNorm:
+    case Match::Kind::Softmax:
+      return a.axes == b.axes;
+    case Match::Kind::RMSNorm:
+      return a.axes == b.axes && close(a.weightOffset, b.weightOffset);
+    case Match::Kind::GroupNorm:
+      return a.channel == b.channel && a.numGroups == b.numGroups;
+    case Match::Kind::BatchNormInference:
+    case Match::Kind::BatchNormTraining:
+      return a.channel == b.channel;
     }
-    SmallVector<Operation *> ops(chosen->getOps());
+    return false;
+  }
+
+  LogicalResult tryRaise(RewriterBase &rewriter, Value root) {
+    ShapeBinding shapes(/*variant=*/0);
+    auto found = findMatch(root, shapes);
+    if (!found)
+      return failure();
+    auto &[matched, chosen, barriers] = *found;
+    std::optional<Match> match = matched;
+    SmallVector<Operation *> ops(chosen.getOps());
     SmallVector<Value> roots = {root};
     if (match->kind == Match::Kind::BatchNormTraining &&
-        failed(matchTrainingUpdates(*chosen, root, *match, ops, roots)))
+        failed(matchTrainingUpdates(chosen, root, shapes, *match, ops, roots)))
       return failure();
+    // Dynamic sizes were given probe sizes: the same match with other probe
+    // sizes, or the decomposition may depend on them (a count written as a
+    // constant where the size is dynamic).
+    if (shapes.bindsDynamicSizes()) {
+      ShapeBinding other(/*variant=*/1);
+      std::optional<ExprGraph> g = ExprGraph::build(root, other, barriers);
+      std::optional<Match> again;
+      if (g)
+        again = Matcher(*g, root).match();
+      if (again && again->kind == Match::Kind::BatchNormTraining) {
+        SmallVector<Operation *> otherOps(g->getOps());
+        SmallVector<Value> otherRoots = {root};
+        if (failed(matchTrainingUpdates(*g, root, other, *again, otherOps,
+                                        otherRoots)) ||
+            otherRoots != roots || !close(again->momentum, match->momentum))
+          again = std::nullopt;
+      }
+      if (!again || !isSameMatch(*match, *again)) {
+        LLVM_DEBUG(llvm::dbgs() << "norm-raise: match depends on the probe "
+                                   "sizes at "
+                                << root.getLoc() << "\n");
+        return failure();
+      }
+    }
     if (!isSelfContained(ops, roots)) {
       LLVM_DEBUG(llvm::dbgs() << "norm-raise: intermediate with an outside "
                                  "use at "

@@ -160,6 +160,182 @@ bool raise::mapsAgree(const Space &space, AffineMap lhs, AffineMap rhs) {
 }
 
 //===----------------------------------------------------------------------===//
+// Sizes.
+//===----------------------------------------------------------------------===//
+
+/// Probe sizes of the two bindings: distinct, and other than 1 (a unit
+/// dimension broadcasts) and the static sizes normalizations usually have.
+static constexpr int64_t kProbeSizes[2][8] = {{3, 5, 7, 11, 13, 17, 19, 23},
+                                              {4, 6, 9, 10, 14, 15, 21, 22}};
+
+std::optional<SmallVector<int64_t>> ShapeBinding::getShape(Value value) const {
+  auto type = dyn_cast<RankedTensorType>(value.getType());
+  if (!type)
+    return std::nullopt;
+  if (type.hasStaticShape())
+    return SmallVector<int64_t>(type.getShape());
+  if (auto it = shapes.find(value); it != shapes.end())
+    return it->second;
+  shapes[value] = std::nullopt; // Cycles (none in SSA) end here.
+  std::optional<SmallVector<int64_t>> shape = computeShape(value);
+  // The static sizes of the type must hold.
+  if (shape &&
+      (shape->size() != size_t(type.getRank()) ||
+       llvm::any_of(llvm::zip_equal(*shape, type.getShape()), [](auto pair) {
+         auto [size, typed] = pair;
+         return size < 1 || (!ShapedType::isDynamic(typed) && size != typed);
+       })))
+    shape = std::nullopt;
+  shapes[value] = shape;
+  return shape;
+}
+
+std::optional<SmallVector<int64_t>>
+ShapeBinding::evaluateSizes(ArrayRef<OpFoldResult> sizes) const {
+  SmallVector<int64_t> result;
+  for (OpFoldResult size : sizes) {
+    std::optional<int64_t> v = getConstantIntValue(size);
+    if (!v)
+      v = getIndex(cast<Value>(size));
+    if (!v)
+      return std::nullopt;
+    result.push_back(*v);
+  }
+  return result;
+}
+
+std::optional<SmallVector<int64_t>>
+ShapeBinding::computeShape(Value value) const {
+  auto type = cast<RankedTensorType>(value.getType());
+  if (auto arg = dyn_cast<BlockArgument>(value)) {
+    SmallVector<int64_t> shape(type.getShape());
+    for (auto [d, size] : llvm::enumerate(shape)) {
+      if (!ShapedType::isDynamic(size))
+        continue;
+      auto [it, inserted] = argumentSizes.try_emplace(
+          {value, unsigned(d)}, int64_t(argumentSizes.size()));
+      if (it->second >= int64_t(std::size(kProbeSizes[0])))
+        return std::nullopt;
+      size = kProbeSizes[variant][it->second];
+    }
+    return shape;
+  }
+  Operation *def = value.getDefiningOp();
+  unsigned resultNumber = cast<OpResult>(value).getResultNumber();
+  if (auto empty = dyn_cast<tensor::EmptyOp>(def))
+    return evaluateSizes(empty.getMixedSizes());
+  if (auto cast = dyn_cast<tensor::CastOp>(def))
+    return getShape(cast.getSource());
+  if (auto expand = dyn_cast<tensor::ExpandShapeOp>(def))
+    return evaluateSizes(expand.getMixedOutputShape());
+  if (auto collapse = dyn_cast<tensor::CollapseShapeOp>(def)) {
+    std::optional<SmallVector<int64_t>> source = getShape(collapse.getSrc());
+    if (!source)
+      return std::nullopt;
+    SmallVector<int64_t> shape;
+    for (const ReassociationIndices &group :
+         collapse.getReassociationIndices()) {
+      int64_t size = 1;
+      for (int64_t d : group)
+        size *= (*source)[d];
+      shape.push_back(size);
+    }
+    return shape;
+  }
+  if (auto slice = dyn_cast<tensor::ExtractSliceOp>(def)) {
+    std::optional<SmallVector<int64_t>> sizes =
+        evaluateSizes(slice.getMixedSizes());
+    if (!sizes)
+      return std::nullopt;
+    llvm::SmallBitVector dropped = slice.getDroppedDims();
+    SmallVector<int64_t> shape;
+    for (auto [d, size] : llvm::enumerate(*sizes))
+      if (!dropped.test(d))
+        shape.push_back(size);
+    return shape;
+  }
+  // Linalg ops, tensor.insert_slice, ...: the shape of the destination.
+  if (auto dps = dyn_cast<DestinationStyleOpInterface>(def))
+    if (resultNumber < unsigned(dps.getNumDpsInits()))
+      return getShape(dps.getDpsInits()[resultNumber]);
+  return std::nullopt;
+}
+
+std::optional<int64_t> ShapeBinding::getIndex(Value value) const {
+  if (auto it = indices.find(value); it != indices.end())
+    return it->second;
+  indices[value] = std::nullopt;
+  std::optional<int64_t> result = computeIndex(value);
+  indices[value] = result;
+  return result;
+}
+
+std::optional<int64_t> ShapeBinding::computeIndex(Value value) const {
+  APInt constant;
+  if (matchPattern(value, m_ConstantInt(&constant)))
+    return constant.getSExtValue();
+  Operation *def = value.getDefiningOp();
+  if (!def)
+    return std::nullopt;
+  if (auto dim = dyn_cast<tensor::DimOp>(def)) {
+    std::optional<int64_t> index = dim.getConstantIndex();
+    std::optional<SmallVector<int64_t>> shape = getShape(dim.getSource());
+    if (!index || !shape || *index < 0 || *index >= int64_t(shape->size()))
+      return std::nullopt;
+    return (*shape)[*index];
+  }
+  if (isa<arith::IndexCastOp, arith::IndexCastUIOp, arith::ExtSIOp,
+          arith::ExtUIOp>(def))
+    return getIndex(def->getOperand(0));
+  if (def->getNumOperands() != 2)
+    return std::nullopt;
+  std::optional<int64_t> lhs = getIndex(def->getOperand(0));
+  std::optional<int64_t> rhs = getIndex(def->getOperand(1));
+  if (!lhs || !rhs)
+    return std::nullopt;
+  return llvm::TypeSwitch<Operation *, std::optional<int64_t>>(def)
+      .Case([&](arith::AddIOp) { return *lhs + *rhs; })
+      .Case([&](arith::SubIOp) { return *lhs - *rhs; })
+      .Case([&](arith::MulIOp) { return *lhs * *rhs; })
+      .Case<arith::DivSIOp, arith::DivUIOp, arith::FloorDivSIOp>(
+          [&](Operation *) -> std::optional<int64_t> {
+            if (*rhs <= 0 || *lhs < 0)
+              return std::nullopt;
+            return *lhs / *rhs;
+          })
+      .Case([&](arith::CeilDivSIOp) -> std::optional<int64_t> {
+        if (*rhs <= 0 || *lhs < 0)
+          return std::nullopt;
+        return llvm::divideCeil(*lhs, *rhs);
+      })
+      .Default([](Operation *) { return std::nullopt; });
+}
+
+std::optional<SmallVector<int64_t>>
+ShapeBinding::getLoopRanges(linalg::LinalgOp op) const {
+  SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+  if (!llvm::any_of(ranges, ShapedType::isDynamic))
+    return ranges;
+  // The loops' sizes from the operands' sizes (linalg's shapes-to-loops map
+  // over the concatenated operand dimensions).
+  AffineMap shapesToLoops = op.getShapesToLoopsMap();
+  if (!shapesToLoops)
+    return std::nullopt;
+  SmallVector<int64_t> flat;
+  for (OpOperand &operand : op->getOpOperands()) {
+    if (!isa<ShapedType>(operand.get().getType()))
+      continue;
+    std::optional<SmallVector<int64_t>> shape = getShape(operand.get());
+    if (!shape)
+      return std::nullopt;
+    llvm::append_range(flat, *shape);
+  }
+  if (flat.size() != shapesToLoops.getNumDims())
+    return std::nullopt;
+  return evalMap(shapesToLoops, flat);
+}
+
+//===----------------------------------------------------------------------===//
 // Gathers with constant indices.
 //===----------------------------------------------------------------------===//
 
@@ -550,31 +726,28 @@ Node *ExprGraph::variable(Value value, AffineMap map, unsigned space,
     }
   }
   if (index == variables.size())
-    variables.push_back({value, map, space, reduction});
+    variables.push_back({value, map, space, reduction,
+                         shapes ? shapes->getShape(value) : std::nullopt});
   Node *node = newNode(Node::Kind::Variable);
   if (node)
     node->variable = index;
   return node;
 }
 
-static std::optional<ArrayRef<int64_t>> getStaticShape(Value value) {
-  auto type = dyn_cast<RankedTensorType>(value.getType());
-  if (!type || !type.hasStaticShape())
-    return std::nullopt;
-  return type.getShape();
-}
-
 std::optional<ExprGraph> ExprGraph::build(Value root,
+                                          const ShapeBinding &shapes,
                                           ArrayRef<Value> barriers) {
-  std::optional<ArrayRef<int64_t>> shape = getStaticShape(root);
+  std::optional<SmallVector<int64_t>> shape = shapes.getShape(root);
   if (!shape)
     return std::nullopt;
   ExprGraph graph;
+  graph.shapes = &shapes;
   graph.barriers.insert(barriers.begin(), barriers.end());
   unsigned space = graph.addSpace(*shape);
   graph.root = graph.buildTensor(
       root, AffineMap::getMultiDimIdentityMap(shape->size(), root.getContext()),
       space, 0);
+  graph.shapes = nullptr;
   if (!graph.root)
     return std::nullopt;
   graph.prune();
@@ -602,22 +775,22 @@ Node *ExprGraph::buildTensorImpl(Value value, AffineMap map, unsigned space,
     return node;
   }
   Operation *def = value.getDefiningOp();
-  if (!def || barriers.contains(value) || !getStaticShape(value))
+  std::optional<SmallVector<int64_t>> shape = shapes->getShape(value);
+  if (!def || barriers.contains(value) || !shape)
     return variable(value, map, space);
 
   if (auto cast = dyn_cast<tensor::CastOp>(def)) {
-    if (!getStaticShape(cast.getSource()))
+    if (shapes->getShape(cast.getSource()) != shape)
       return variable(value, map, space);
     ops.insert(def);
     return buildTensor(cast.getSource(), map, space, depth + 1);
   }
   if (isa<tensor::ExpandShapeOp, tensor::CollapseShapeOp>(def)) {
     Value source = def->getOperand(0);
-    std::optional<ArrayRef<int64_t>> from = getStaticShape(source);
-    if (!from)
+    std::optional<SmallVector<int64_t>> from = shapes->getShape(source);
+    if (!from || product(*from) != product(*shape))
       return variable(value, map, space);
-    AffineMap reshape =
-        getReshapeMap(*from, *getStaticShape(value), value.getContext());
+    AffineMap reshape = getReshapeMap(*from, *shape, value.getContext());
     ops.insert(def);
     return buildTensor(source, reshape.compose(map), space, depth + 1);
   }
@@ -727,9 +900,10 @@ Node *ExprGraph::buildReduction(linalg::LinalgOp op, unsigned result,
   for (OpResult other : op->getResults())
     if (other.getResultNumber() != result && !other.use_empty())
       return variable(value, map, space);
-  SmallVector<int64_t> ranges = op.getStaticLoopRanges();
-  if (llvm::any_of(ranges, ShapedType::isDynamic))
+  std::optional<SmallVector<int64_t>> loopRanges = shapes->getLoopRanges(op);
+  if (!loopRanges)
     return variable(value, map, space);
+  SmallVector<int64_t> ranges = std::move(*loopRanges);
   // The result is indexed by the parallel loops (each once) and zeros.
   OpOperand *init = op.getDpsInitOperand(result);
   AffineMap outMap = op.getMatchingIndexingMap(init);
@@ -1057,9 +1231,9 @@ ExprGraph::computeReducedElements(unsigned reduction, unsigned operandVar,
                                   ArrayRef<int64_t> resultIndex) const {
   const Reduction &red = reductions[reduction];
   const Variable &operand = variables[operandVar];
-  std::optional<ArrayRef<int64_t>> operandShape = getStaticShape(operand.value);
-  if (!operandShape)
+  if (!operand.shape)
     return std::nullopt;
+  ArrayRef<int64_t> operandShape = *operand.shape;
   ArrayRef<int64_t> ranges = spaces[red.space].shape;
   SmallVector<int64_t> point(ranges.size(), 0);
   for (auto [r, expr] : llvm::enumerate(red.outMap.getResults()))
@@ -1081,7 +1255,7 @@ ExprGraph::computeReducedElements(unsigned reduction, unsigned operandVar,
     SmallVector<int64_t> inner = delinearize(k, reductionShape);
     for (auto [d, i] : llvm::zip_equal(reductionDims, inner))
       point[d] = i;
-    elements.push_back(linearize(evalMap(operand.map, point), *operandShape));
+    elements.push_back(linearize(evalMap(operand.map, point), operandShape));
   }
   llvm::sort(elements);
   return elements;

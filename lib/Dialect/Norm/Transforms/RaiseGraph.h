@@ -35,6 +35,41 @@
 
 namespace mlir::norm::raise {
 
+/// The sizes of the tensors of a graph. Static sizes are the types'; a
+/// dynamic size is evaluated from the function's arguments, whose dynamic
+/// dimensions are bound to probe sizes (distinct per argument dimension),
+/// through `tensor.dim`, `tensor.empty`, reshapes, slices, destination
+/// operands and index arithmetic. The graph is then built, sampled and
+/// enumerated as if the tensors had those sizes. Two bindings (`variant` 0
+/// and 1) use different probe sizes: a match found with one is checked with
+/// the other, so that it does not depend on them.
+class ShapeBinding {
+public:
+  explicit ShapeBinding(unsigned variant = 0) : variant(variant) {}
+
+  /// The sizes of the ranked tensor `value`, or nullopt when a dynamic one
+  /// cannot be evaluated.
+  std::optional<SmallVector<int64_t>> getShape(Value value) const;
+  /// The loop ranges of `op`, from the sizes of its operands.
+  std::optional<SmallVector<int64_t>> getLoopRanges(linalg::LinalgOp op) const;
+  /// The value of the index (or integer) `value`, when it is computed from
+  /// constants and sizes.
+  std::optional<int64_t> getIndex(Value value) const;
+  /// Whether some dynamic size was bound to a probe size.
+  bool bindsDynamicSizes() const { return !argumentSizes.empty(); }
+
+private:
+  std::optional<SmallVector<int64_t>> computeShape(Value value) const;
+  std::optional<int64_t> computeIndex(Value value) const;
+  std::optional<SmallVector<int64_t>>
+  evaluateSizes(ArrayRef<OpFoldResult> sizes) const;
+
+  unsigned variant;
+  mutable DenseMap<std::pair<Value, unsigned>, int64_t> argumentSizes;
+  mutable DenseMap<Value, std::optional<SmallVector<int64_t>>> shapes;
+  mutable DenseMap<Value, std::optional<int64_t>> indices;
+};
+
 /// A node of a scalar expression.
 struct Node {
   enum class Kind { Variable, Constant, Op };
@@ -57,6 +92,8 @@ struct Variable {
   AffineMap map;
   unsigned space = 0;
   int reduction = -1;
+  /// The sizes of `value` (ShapeBinding), when known.
+  std::optional<SmallVector<int64_t>> shape;
 };
 
 /// A reduction of the graph: result `result` of `op` combines, with `kind`,
@@ -85,7 +122,8 @@ struct Reduction {
   mutable linalg::LinalgOp inner;
 };
 
-/// An iteration space: static loop bounds.
+/// An iteration space: loop bounds (static, or the probe sizes of a
+/// ShapeBinding).
 struct Space {
   SmallVector<int64_t> shape;
   /// Sample points (every point when the space is small).
@@ -95,10 +133,11 @@ struct Space {
 /// The expression graph of a root tensor value.
 class ExprGraph {
 public:
-  /// Builds the graph of `root` (a statically shaped tensor). Values in
-  /// `barriers`, values of unknown ops and dynamically shaped values are
-  /// leaves. Fails when the graph gets too large.
-  static std::optional<ExprGraph> build(Value root,
+  /// Builds the graph of `root`, a tensor with sizes as `shapes` says.
+  /// Values in `barriers`, values of unknown ops and values whose sizes are
+  /// not known are leaves. Fails when the graph gets too large. `shapes` is
+  /// used while building only.
+  static std::optional<ExprGraph> build(Value root, const ShapeBinding &shapes,
                                         ArrayRef<Value> barriers = {});
 
   Node *getRoot() const { return root; }
@@ -163,6 +202,8 @@ private:
   llvm::SetVector<Operation *> ops;
   DenseSet<Value> barriers;
   DenseMap<std::tuple<Value, AffineMap, unsigned>, Node *> tensorMemo;
+  /// The sizes while building (null afterwards).
+  const ShapeBinding *shapes = nullptr;
   /// getReducedElements' answers (many sample points share a result index).
   mutable std::map<
       std::pair<std::pair<unsigned, unsigned>, std::vector<int64_t>>,

@@ -546,8 +546,18 @@ def NormRaisePass : Pass<"norm-raise"> {
       deviation, an unbiased variance, a mean over other axes than the
       subtraction) is left alone.
 
-    Guards: static shapes without zero-sized dimensions (a zero-sized
-    tensor has no elements to evaluate at); intermediate values without uses
+    Dynamic sizes (a dynamic batch from `torch.export`'s `dynamic_shapes`)
+    are evaluated from the function's arguments, whose dynamic dimensions
+    get probe sizes, through `tensor.dim`, `tensor.empty`, reshapes, slices,
+    destinations and index arithmetic; the graph is sampled and enumerated
+    at those sizes. A match is kept only if the graph built with a second
+    set of probe sizes matches the same way (so a count written as a
+    constant where the size is dynamic is not raised). A reduction over a
+    dynamic dimension whose count is read from outside the payload is not
+    matched.
+
+    Guards: sizes known (static or evaluated as above) and none zero (a
+    zero-sized tensor has no elements to evaluate at); intermediate values without uses
     outside the matched graph; layer/RMS norm axes trailing and contiguous;
     parameters (weight, bias, running statistics) of the normalized shape or
     a per-channel vector of `x`'s element type. A candidate that fails a

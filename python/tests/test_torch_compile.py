@@ -6,7 +6,6 @@ Every module is compared with its own PyTorch forward on random data
 (f32: max |y - y_ref| <= 1e-4 * max(1, |y_ref|)).
 """
 
-import numpy as np
 import pytest
 
 torch = pytest.importorskip(

@@ -250,6 +250,9 @@ void mlir::norm::buildNormLowerToCPUPipeline(
   if (options.openmp)
     pm.addPass(createConvertSCFToOpenMPPass());
 
+  if (options.recoverableChecks)
+    pm.addPass(createNormRecoverableChecksPass());
+
   // LLVM dialect. Memref lowering must precede scf-to-cf: OpenMP bodies sit
   // in memref.alloca_scope. lower-affine must follow expand-strided-metadata.
   // Upstream's expand-strided-metadata crashes on an expansion into two

@@ -3,6 +3,7 @@
 from .compiler import (
     CompileError,
     CompiledModule,
+    RuntimeCheckError,
     compile_file,
     compile_mlir,
     default_pipeline,
@@ -20,6 +21,7 @@ __version__ = "0.1.0"
 __all__ = [
     "CompileError",
     "CompiledModule",
+    "RuntimeCheckError",
     "FunctionBuilder",
     "TensorType",
     "CompileReport",

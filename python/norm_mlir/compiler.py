@@ -92,8 +92,16 @@ def upstream_pipeline(openmp: bool = True) -> str:
 
 
 def norm_pipeline(openmp: bool = True, **options) -> str:
-    """The `norm-lower-to-cpu` pipeline string for norm-opt."""
-    opts = {"openmp": openmp, **options}
+    """The `norm-lower-to-cpu` pipeline string for norm-opt.
+
+    `recoverable-checks` is on unless given: a failed run-time check of a
+    compiled function (an output array of the wrong size, a frontend's shape
+    check) raises RuntimeCheckError instead of aborting the process. Not
+    with `mpi`: a process that returned from a failed check would leave the
+    others waiting in a collective, where an abort ends the whole job.
+    """
+    opts = {"openmp": openmp,
+            "recoverable-checks": not options.get("mpi", False), **options}
     text = " ".join(
         f"{k}={int(v) if isinstance(v, bool) else v}" for k, v in opts.items()
     )
@@ -170,6 +178,15 @@ def _run(cmd: Sequence[str], stdin: Optional[str] = None) -> str:
 
 class CompileError(RuntimeError):
     pass
+
+
+class RuntimeCheckError(RuntimeError):
+    """A run-time check of a compiled function failed (e.g. an output array
+    whose size is not the result's, a group count that does not divide the
+    channels, a frontend's broadcast check). The call had no effect on the
+    results, which are discarded; output arrays may hold partial writes.
+    Modules compiled with `norm-lower-to-cpu{recoverable-checks=1}` (the
+    default of this package) report the failure this way; others abort."""
 
 
 # --- Signatures --------------------------------------------------------------
@@ -437,6 +454,24 @@ class CompiledModule:
         self.signatures = sigs
         self._lib = ctypes.CDLL(str(path), mode=ctypes.RTLD_LOCAL)
         self._funcs = {}
+        # norm-recoverable-checks' reader of the calling thread's last failed
+        # check; absent when the module has no check (or was compiled
+        # without the pass: a failed check then aborts).
+        try:
+            self._take_check_failure = self._lib.norm_take_check_failure
+            self._take_check_failure.restype = ctypes.c_char_p
+            self._take_check_failure.argtypes = []
+        except AttributeError:
+            self._take_check_failure = None
+
+    def _raise_check_failure(self, name: str):
+        if self._take_check_failure is None:
+            return
+        message = self._take_check_failure()
+        if message:
+            raise RuntimeCheckError(
+                f"@{name}: run-time check failed: "
+                + message.decode("utf-8", errors="replace"))
 
     def __getattr__(self, name):
         if name.startswith("_"):
@@ -504,6 +539,9 @@ class CompiledFunction:
             ret = self._ret_struct()
             cargs.insert(0, ctypes.byref(ret))
         value = self._cfn(*cargs)
+        # Before the results are wrapped: after a failed check they are
+        # poison.
+        self._module._raise_check_failure(sig.name)
         outs = []
         owners = {}  # results sharing a buffer free it once
         ri = 0

@@ -407,27 +407,80 @@ def test_empty_xdg_cache_home_means_unset(monkeypatch):
     assert compiler._cache_dir() == Path.home() / ".cache" / "norm_mlir"
 
 
-_SMALL_OUTPUT = """
-import numpy as np
-from norm_mlir import compile_mlir
-from norm_mlir.builder import FunctionBuilder, TensorType
-fb = FunctionBuilder("ln")
-fb.ret(fb.layer_norm(fb.arg(TensorType([None, 8]))))
-mod = compile_mlir(fb.module_text(), opt={opt!r}, cache_dir={cache!r})
-x = np.ones((4096, 8), np.float32)
-mod.ln(x, np.empty((4096, 8), np.float32))
-print("matching sizes ran", flush=True)
-mod.ln(x, np.empty((1, 8), np.float32))
-print("a smaller output ran", flush=True)
-"""
+def _layer_norm_rows(opt, cache, pipeline=None):
+    from norm_mlir.builder import FunctionBuilder, TensorType
+    fb = FunctionBuilder("ln")
+    fb.ret(fb.layer_norm(fb.arg(TensorType([None, 8]))))
+    return norm_mlir.compile_mlir(fb.module_text(), opt=opt, cache_dir=cache,
+                                  pipeline=pipeline)
 
 
 @pytest.mark.skipif(NORM_OPT is None, reason="needs norm-opt")
 def test_output_of_another_size_is_refused_at_run_time(tmp_path):
     """A dynamic output array of fewer rows than the result: the compiled
     function stops with a message (norm-check-destination-sizes) instead of
-    writing past the array's end (heap corruption)."""
-    script = _SMALL_OUTPUT.format(opt=NORM_OPT, cache=str(tmp_path))
+    writing past the array's end (heap corruption), and the package raises
+    it (norm-recoverable-checks) instead of the process aborting."""
+    mod = _layer_norm_rows(NORM_OPT, tmp_path)
+    x = np.ones((4096, 8), np.float32)
+    mod.ln(x, np.empty((4096, 8), np.float32))
+    small = np.full((1, 8), 7.0, np.float32)
+    with pytest.raises(norm_mlir.RuntimeCheckError,
+                       match="@ln: output argument #1 has another size in "
+                             "dimension 0"):
+        mod.ln(x, small)
+    assert np.all(small == 7.0)  # the check runs before anything is written
+    # The failure was taken: the next call is unaffected.
+    y = mod.ln(x, np.empty((4096, 8), np.float32))
+    assert np.allclose(y, 0.0)
+
+
+@pytest.mark.skipif(NORM_OPT is None, reason="needs norm-opt")
+def test_check_failures_are_per_thread(tmp_path):
+    """The failure slot is thread-local: a thread whose calls fail does not
+    make another thread's calls raise, concurrently (ctypes releases the
+    GIL during the call)."""
+    import threading
+    mod = _layer_norm_rows(NORM_OPT, tmp_path)
+    x = np.ones((64, 8), np.float32)
+    errors = {"good": 0, "bad": 0}
+
+    def run(kind):
+        for _ in range(300):
+            out = np.empty((64 if kind == "good" else 3, 8), np.float32)
+            try:
+                mod.ln(x, out)
+            except norm_mlir.RuntimeCheckError:
+                errors[kind] += 1
+
+    threads = [threading.Thread(target=run, args=(k,))
+               for k in ("good", "bad", "good", "bad")]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == {"good": 0, "bad": 600}
+
+
+@pytest.mark.skipif(NORM_OPT is None, reason="needs norm-opt")
+def test_output_of_another_size_aborts_without_recoverable_checks(tmp_path):
+    """Without norm-recoverable-checks (norm-lower-to-cpu's default, for C
+    callers that would not read the failure) the failed check aborts."""
+    script = f"""
+import numpy as np
+import norm_mlir
+from norm_mlir.builder import FunctionBuilder, TensorType
+fb = FunctionBuilder("ln")
+fb.ret(fb.layer_norm(fb.arg(TensorType([None, 8]))))
+pipeline = norm_mlir.norm_pipeline(**{{"recoverable-checks": False}})
+mod = norm_mlir.compile_mlir(fb.module_text(), opt={NORM_OPT!r},
+                             cache_dir={str(tmp_path)!r}, pipeline=pipeline)
+x = np.ones((4096, 8), np.float32)
+mod.ln(x, np.empty((4096, 8), np.float32))
+print("matching sizes ran", flush=True)
+mod.ln(x, np.empty((1, 8), np.float32))
+print("a smaller output ran", flush=True)
+"""
     proc = subprocess.run([sys.executable, "-c", script], capture_output=True,
                           text=True, env={**os.environ,
                                           "PYTHONPATH": str(compiler.Path(

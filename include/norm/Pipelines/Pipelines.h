@@ -129,6 +129,14 @@ struct NormCPUPipelineOptions
       llvm::cl::desc("Run norm-lint first: warn about normalization misuse "
                      "(small batches, train/eval mismatch, leakage, ...)"),
       llvm::cl::init(false)};
+  PassOptions::Option<bool> recoverableChecks{
+      *this, "recoverable-checks",
+      llvm::cl::desc("A failed run-time check of an entry function returns "
+                     "(poison results) and leaves its message for "
+                     "norm_take_check_failure() instead of aborting "
+                     "(norm-recoverable-checks; the Python package sets "
+                     "it)"),
+      llvm::cl::init(false)};
   PassOptions::Option<bool> mpi{
       *this, "mpi",
       llvm::cl::desc("Partition functions annotated with the shard dialect "

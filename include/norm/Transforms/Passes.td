@@ -520,6 +520,41 @@ def NormCheckDestinationSizesPass
                            "::mlir::tensor::TensorDialect"];
 }
 
+def NormRecoverableChecksPass
+    : Pass<"norm-recoverable-checks", "::mlir::ModuleOp"> {
+  let summary = "Turn the failed run-time checks of entry functions into an "
+                "error the caller can read, instead of an abort";
+  let description = [{
+    A `cf.assert` lowers to a call of `abort()`: a failed check (an output
+    array of the wrong size, `norm-check-destination-sizes`; a channel count
+    the groups do not divide; a frontend's own shape checks, such as
+    torch-mlir's "mismatched size for broadcast") kills the whole process,
+    a Python interpreter included.
+
+    This pass rewrites each `cf.assert` directly in the body of an entry
+    function (public, and not called inside the module) into a branch: on
+    failure the function stores the check's message (prefixed by its
+    location) in a thread-local slot and returns at once, with poison
+    results. The module gets a C function
+
+        const char *norm_take_check_failure(void);
+
+    that returns the message of the calling thread's last failed check (null
+    if none) and clears it; the caller must call it after every call and
+    discard the results when it is not null. The Python package does so and
+    raises `norm_mlir.RuntimeCheckError`.
+
+    Checks inside loops or parallel regions (none of the project's), and in
+    functions called by others, still abort: returning from there would hide
+    the failure from the caller. Buffers allocated before a failed check are
+    not freed. Off by default in `norm-lower-to-cpu` (option
+    `recoverable-checks`), since a C caller that does not read the failure
+    would use poison results.
+  }];
+  let dependentDialects = ["::mlir::LLVM::LLVMDialect",
+                           "::mlir::ub::UBDialect"];
+}
+
 def NormEliminateReshapedEmptyTensorsPass
     : Pass<"norm-eliminate-reshaped-empty-tensors", "::mlir::func::FuncOp"> {
   let summary = "Materialize values that reach their destination through a "

@@ -113,6 +113,39 @@ def _require_torch():
     return torch, fx
 
 
+def _native_group_norm(x, weight, bias, n, c, hxw, group, eps):
+    """aten.native_group_norm through reshapes only. PyTorch's own
+    decomposition gathers the per-channel scale with `as_strided`, which
+    torch-mlir imports only with static sizes; this one imports with a
+    dynamic batch (a `tensor.reshape` with the sizes), and norm-raise
+    matches it like the static form."""
+    import torch
+    grouped = x.reshape(n, group, -1)
+    var, mean = torch.var_mean(grouped, dim=-1, correction=0, keepdim=True)
+    rstd = torch.rsqrt(var + eps)
+    y = ((grouped - mean) * rstd).reshape(x.shape)
+    shape = (1, c) + (1,) * (x.dim() - 2)
+    if weight is not None:
+        y = y * weight.reshape(shape)
+    if bias is not None:
+        y = y + bias.reshape(shape)
+    return y, mean.reshape(n, group), rstd.reshape(n, group)
+
+
+def _instance_norm(x, weight, bias, running_mean, running_var,
+                   use_input_stats, momentum, eps, cudnn_enabled):
+    """aten.instance_norm through reshapes only: PyTorch's decomposition
+    repeats the weight N times for a batch norm over an [1, N*C, ...] view,
+    a parameter of dynamic size with a dynamic batch; this one is a group
+    norm with one channel a group, which norm-raise matches."""
+    import torch
+    if not use_input_stats:  # eval with tracked running statistics
+        return torch.nn.functional.batch_norm(
+            x, running_mean, running_var, weight, bias, False, momentum, eps)
+    n, c = x.shape[0], x.shape[1]
+    return _native_group_norm(x, weight, bias, n, c, None, c, eps)[0]
+
+
 def _count_present(exported) -> Dict[str, int]:
     counts = Counter()
     for node in exported.graph.nodes:
@@ -218,6 +251,11 @@ class CompiledTorchModule:
         present = _count_present(exported)
         table = get_decomposition_table() if get_decomposition_table else None
         if table:
+            if self._dynamic_shapes is not None:
+                table = dict(table)
+                table[torch.ops.aten.native_group_norm.default] = \
+                    _native_group_norm
+                table[torch.ops.aten.instance_norm.default] = _instance_norm
             exported = exported.run_decompositions(table)
         mutated = dict(exported.graph_signature.buffers_to_mutate)
         if mutated:

@@ -337,3 +337,84 @@ func.func @dynamic_batch_reshaped(%x: tensor<?x8x16xf32>) -> tensor<?x8x16xf32> 
   } -> tensor<?x8x16xf32>
   return %y : tensor<?x8x16xf32>
 }
+
+// -----
+
+#id3 = affine_map<(d0, d1, d2) -> (d0, d1, d2)>
+#grp = affine_map<(d0, d1, d2) -> (d0, d1, 0)>
+
+// torch-mlir's dynamic-batch views: tensor.reshape with the sizes built by
+// tensor.from_elements, the batch inferred with a compare and a select (a
+// view's -1). A group norm (2 groups of 4 channels x 4 positions) of
+// x: [?, 8, 4] computed on the [?, 2, 16] view, scaled per channel after
+// the view back (as torch-mlir imports GroupNorm with a dynamic batch).
+// CHECK-LABEL: func.func @dynamic_batch_view_group_norm
+// CHECK: %[[Y:.*]] = norm.group_norm %{{.*}} weight(%{{.*}} : tensor<8xf32>) groups = 2 : tensor<?x8x4xf32>
+// CHECK-NOT: linalg.generic
+// CHECK: return %[[Y]]
+func.func @dynamic_batch_view_group_norm(%x: tensor<?x8x4xf32>, %w: tensor<8xf32>) -> tensor<?x8x4xf32> {
+  %c0 = arith.constant 0 : index
+  %c2 = arith.constant 2 : i64
+  %c16 = arith.constant 16 : i64
+  %c8 = arith.constant 8 : i64
+  %c4 = arith.constant 4 : i64
+  %c32 = arith.constant 32 : i64
+  %cm1 = arith.constant -1 : i64
+  %d = tensor.dim %x, %c0 : tensor<?x8x4xf32>
+  %n = arith.index_cast %d : index to i64
+  %total = arith.muli %n, %c32 : i64
+  %inferred = arith.divsi %total, %c32 : i64
+  %is_inferred = arith.cmpi eq, %cm1, %cm1 : i64
+  %rows = arith.select %is_inferred, %inferred, %n : i64
+  %view_shape = tensor.from_elements %rows, %c2, %c16 : tensor<3xi64>
+  %v = tensor.reshape %x(%view_shape) : (tensor<?x8x4xf32>, tensor<3xi64>) -> tensor<?x2x16xf32>
+  %rows_index = arith.index_cast %rows : i64 to index
+  %zero = arith.constant 0.0 : f32
+  %e1 = tensor.empty(%rows_index) : tensor<?x2x1xf32>
+  %init = linalg.fill ins(%zero : f32) outs(%e1 : tensor<?x2x1xf32>) -> tensor<?x2x1xf32>
+  %sum = linalg.generic {indexing_maps = [#id3, #grp], iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%v : tensor<?x2x16xf32>) outs(%init : tensor<?x2x1xf32>) {
+  ^bb0(%a: f32, %acc: f32):
+    %r = arith.addf %a, %acc : f32
+    linalg.yield %r : f32
+  } -> tensor<?x2x1xf32>
+  %e2 = tensor.empty(%rows_index) : tensor<?x2x16xf32>
+  %dev = linalg.generic {indexing_maps = [#id3, #grp, #id3], iterator_types = ["parallel", "parallel", "parallel"]}
+      ins(%v, %sum : tensor<?x2x16xf32>, tensor<?x2x1xf32>) outs(%e2 : tensor<?x2x16xf32>) {
+  ^bb0(%a: f32, %s: f32, %o: f32):
+    %n16 = arith.constant 16.0 : f32
+    %m = arith.divf %s, %n16 : f32
+    %c = arith.subf %a, %m : f32
+    %c2f = arith.mulf %c, %c : f32
+    linalg.yield %c2f : f32
+  } -> tensor<?x2x16xf32>
+  %sq = linalg.generic {indexing_maps = [#id3, #grp], iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%dev : tensor<?x2x16xf32>) outs(%init : tensor<?x2x1xf32>) {
+  ^bb0(%a: f32, %acc: f32):
+    %r = arith.addf %a, %acc : f32
+    linalg.yield %r : f32
+  } -> tensor<?x2x1xf32>
+  %y = linalg.generic {indexing_maps = [#id3, #grp, #grp, #id3], iterator_types = ["parallel", "parallel", "parallel"]}
+      ins(%v, %sum, %sq : tensor<?x2x16xf32>, tensor<?x2x1xf32>, tensor<?x2x1xf32>) outs(%e2 : tensor<?x2x16xf32>) {
+  ^bb0(%a: f32, %s: f32, %q: f32, %o: f32):
+    %n16 = arith.constant 16.0 : f32
+    %eps = arith.constant 1.0e-5 : f32
+    %m = arith.divf %s, %n16 : f32
+    %var = arith.divf %q, %n16 : f32
+    %ve = arith.addf %var, %eps : f32
+    %rs = math.rsqrt %ve : f32
+    %c = arith.subf %a, %m : f32
+    %r = arith.mulf %c, %rs : f32
+    linalg.yield %r : f32
+  } -> tensor<?x2x16xf32>
+  %back_shape = tensor.from_elements %rows, %c8, %c4 : tensor<3xi64>
+  %out = tensor.reshape %y(%back_shape) : (tensor<?x2x16xf32>, tensor<3xi64>) -> tensor<?x8x4xf32>
+  %e3 = tensor.empty(%d) : tensor<?x8x4xf32>
+  %scaled = linalg.generic {indexing_maps = [#id3, affine_map<(d0, d1, d2) -> (d1)>, #id3], iterator_types = ["parallel", "parallel", "parallel"]}
+      ins(%out, %w : tensor<?x8x4xf32>, tensor<8xf32>) outs(%e3 : tensor<?x8x4xf32>) {
+  ^bb0(%a: f32, %g: f32, %o: f32):
+    %r = arith.mulf %a, %g : f32
+    linalg.yield %r : f32
+  } -> tensor<?x8x4xf32>
+  return %scaled : tensor<?x8x4xf32>
+}

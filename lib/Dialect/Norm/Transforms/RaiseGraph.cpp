@@ -242,6 +242,14 @@ ShapeBinding::computeShape(Value value) const {
     }
     return shape;
   }
+  // torch-mlir's view with dynamic sizes: the shape as a tensor of sizes.
+  if (auto reshape = dyn_cast<tensor::ReshapeOp>(def)) {
+    auto elements = reshape.getShape().getDefiningOp<tensor::FromElementsOp>();
+    if (!elements)
+      return std::nullopt;
+    SmallVector<OpFoldResult> sizes(elements.getElements());
+    return evaluateSizes(sizes);
+  }
   if (auto slice = dyn_cast<tensor::ExtractSliceOp>(def)) {
     std::optional<SmallVector<int64_t>> sizes =
         evaluateSizes(slice.getMixedSizes());
@@ -287,6 +295,36 @@ std::optional<int64_t> ShapeBinding::computeIndex(Value value) const {
   if (isa<arith::IndexCastOp, arith::IndexCastUIOp, arith::ExtSIOp,
           arith::ExtUIOp>(def))
     return getIndex(def->getOperand(0));
+  // A size inferred from the others (a view's -1): a select on a compare.
+  if (auto select = dyn_cast<arith::SelectOp>(def)) {
+    std::optional<int64_t> condition = getIndex(select.getCondition());
+    if (!condition)
+      return std::nullopt;
+    return getIndex(*condition ? select.getTrueValue()
+                               : select.getFalseValue());
+  }
+  if (auto cmp = dyn_cast<arith::CmpIOp>(def)) {
+    std::optional<int64_t> lhs = getIndex(cmp.getLhs());
+    std::optional<int64_t> rhs = getIndex(cmp.getRhs());
+    if (!lhs || !rhs)
+      return std::nullopt;
+    switch (cmp.getPredicate()) {
+    case arith::CmpIPredicate::eq:
+      return *lhs == *rhs;
+    case arith::CmpIPredicate::ne:
+      return *lhs != *rhs;
+    case arith::CmpIPredicate::slt:
+      return *lhs < *rhs;
+    case arith::CmpIPredicate::sle:
+      return *lhs <= *rhs;
+    case arith::CmpIPredicate::sgt:
+      return *lhs > *rhs;
+    case arith::CmpIPredicate::sge:
+      return *lhs >= *rhs;
+    default:
+      return std::nullopt; // Unsigned compares of sizes: not needed.
+    }
+  }
   if (def->getNumOperands() != 2)
     return std::nullopt;
   std::optional<int64_t> lhs = getIndex(def->getOperand(0));
@@ -785,7 +823,8 @@ Node *ExprGraph::buildTensorImpl(Value value, AffineMap map, unsigned space,
     ops.insert(def);
     return buildTensor(cast.getSource(), map, space, depth + 1);
   }
-  if (isa<tensor::ExpandShapeOp, tensor::CollapseShapeOp>(def)) {
+  if (isa<tensor::ExpandShapeOp, tensor::CollapseShapeOp, tensor::ReshapeOp>(
+          def)) {
     Value source = def->getOperand(0);
     std::optional<SmallVector<int64_t>> from = shapes->getShape(source);
     if (!from || product(*from) != product(*shape))

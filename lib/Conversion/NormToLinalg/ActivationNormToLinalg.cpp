@@ -30,6 +30,7 @@
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Arith/Utils/Utils.h"
+#include "mlir/Dialect/ControlFlow/IR/ControlFlowOps.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
@@ -945,6 +946,19 @@ lowerTrainingBatchNorm(PatternRewriter &rewriter, Location loc, Value input,
       prepareInput(rewriter, loc, input, residual, needSum, residualSum);
   Statistics stats =
       buildBatchStatistics(rewriter, loc, in, featureAxis, epsilon);
+  // The verifier refuses a static count of 1 (PyTorch raises); a dynamic
+  // one is checked when the code runs, or the running variance would be
+  // 0 / 0. An empty batch (count 0) is allowed, as in PyTorch: the running
+  // statistics stay as they are (below).
+  if (!matchPattern(stats.count, m_Constant())) {
+    Value one = floatConstant(rewriter, loc, in.computeType, 1.0);
+    Value notOne = arith::CmpFOp::create(
+        rewriter, loc, arith::CmpFPredicate::ONE, stats.count, one);
+    cf::AssertOp::create(
+        rewriter, loc, notOne,
+        "batch normalization in training: expects more than one value per "
+        "channel (the unbiased running variance divides by n - 1)");
+  }
   AffineMap channelMap = projection(context, in.getRank(), {featureAxis});
   Value output =
       buildNormalize(rewriter, loc, in, stats.mean, stats.rstd, channelMap,
@@ -952,8 +966,12 @@ lowerTrainingBatchNorm(PatternRewriter &rewriter, Location loc, Value input,
                      /*inPlace=*/inPlace && !in.residual);
 
   // running = (1 - momentum) * running + momentum * batch, in the compute
-  // type, stored in the element type of the running statistics.
+  // type, stored in the element type of the running statistics; unchanged
+  // by an empty batch (whose statistics are 0 / 0).
   Type type = in.computeType;
+  Value nonEmpty = arith::CmpFOp::create(
+      rewriter, loc, arith::CmpFPredicate::OGT, stats.count,
+      floatConstant(rewriter, loc, type, 0.5));
   auto update = [&](Value running, Value batch,
                     function_ref<Value(OpBuilder &, Location, Value)> get) {
     Type runningType =
@@ -967,6 +985,7 @@ lowerTrainingBatchNorm(PatternRewriter &rewriter, Location loc, Value input,
           Value sum = arith::AddFOp::create(
               nb, nloc, arith::MulFOp::create(nb, nloc, keep, old),
               arith::MulFOp::create(nb, nloc, take, get(nb, nloc, args[1])));
+          sum = arith::SelectOp::create(nb, nloc, nonEmpty, sum, old);
           return castFloat(nb, nloc, sum, runningType);
         });
   };

@@ -95,3 +95,19 @@ func.func @batch_norm_training_no_channels_dynamic_stats(%x: tensor<2x0x3xf32>, 
   %y, %sm, %sr, %rm, %rv = norm.batch_norm_training %x mean(%m : tensor<0xf32>) var(%v : tensor<0xf32>) : tensor<2x0x3xf32> stats(tensor<?xf32>, tensor<?xf32>)
   return %y, %sm : tensor<2x0x3xf32>, tensor<?xf32>
 }
+
+// -----
+
+// A dynamic batch in training: a run-time check that the count is not 1
+// (the unbiased running variance divides by n - 1; a static 1 is a
+// verifier error), and running statistics kept by an empty batch.
+// CHECK-LABEL: func.func @batch_norm_training_dynamic_count(
+// CHECK: %[[NOT_ONE:.*]] = arith.cmpf one, %[[COUNT:.*]], %{{.*}} : f32
+// CHECK: cf.assert %[[NOT_ONE]], "batch normalization in training: expects more than one value per channel
+// CHECK: %[[NON_EMPTY:.*]] = arith.cmpf ogt, %[[COUNT]], %{{.*}} : f32
+// CHECK: linalg.generic
+// CHECK: arith.select %[[NON_EMPTY]]
+func.func @batch_norm_training_dynamic_count(%x: tensor<?x4xf32>, %m: tensor<4xf32>, %v: tensor<4xf32>) -> (tensor<?x4xf32>, tensor<4xf32>) {
+  %y, %sm, %sr, %rm, %rv = norm.batch_norm_training %x mean(%m : tensor<4xf32>) var(%v : tensor<4xf32>) : tensor<?x4xf32> stats(tensor<4xf32>, tensor<4xf32>)
+  return %y, %rv : tensor<?x4xf32>, tensor<4xf32>
+}

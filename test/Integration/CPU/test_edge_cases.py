@@ -632,3 +632,35 @@ func.func @f(%x: tensor<2x?x4xf32>) -> tensor<2x?x4xf32> attributes {llvm.emit_c
                        match="group normalization: the channel count must be "
                              "a multiple of the 3 groups"):
         mod["f"](rng.standard_normal((2, 4, 4)).astype(np.float32))
+
+
+@needs_norm_opt
+def test_batch_norm_training_dynamic_batch_of_one_and_empty():
+    """Training batch norm with a dynamic batch, as PyTorch: one value per
+    channel fails (RuntimeCheckError; the unbiased running variance would
+    be 0 / 0), an empty batch keeps the running statistics, two values
+    update them like the reference."""
+    ir = """
+func.func @f(%x: tensor<?x4xf32>, %m: tensor<4xf32>, %v: tensor<4xf32>) -> (tensor<?x4xf32>, tensor<4xf32>, tensor<4xf32>) attributes {llvm.emit_c_interface} {
+  %y, %sm, %sr, %rm, %rv = norm.batch_norm_training %x mean(%m : tensor<4xf32>) var(%v : tensor<4xf32>) : tensor<?x4xf32> stats(tensor<4xf32>, tensor<4xf32>)
+  return %y, %rm, %rv : tensor<?x4xf32>, tensor<4xf32>, tensor<4xf32>
+}"""
+    mod = norm_mlir.compile_mlir(ir, opt=OPT)
+    rng = np.random.default_rng(11)
+    mean = rng.standard_normal(4).astype(np.float32)
+    var = (rng.random(4) + 0.5).astype(np.float32)
+    with pytest.raises(norm_mlir.RuntimeCheckError,
+                       match="more than one value per channel"):
+        mod["f"](rng.standard_normal((1, 4)).astype(np.float32), mean, var)
+    y, new_mean, new_var = mod["f"](np.zeros((0, 4), np.float32), mean, var)
+    assert y.shape == (0, 4)
+    assert np.array_equal(new_mean, mean) and np.array_equal(new_var, var)
+    x = rng.standard_normal((2, 4)).astype(np.float32)
+    y, new_mean, new_var = mod["f"](x, mean, var)
+    expected = ref.batch_norm_training(x, mean, var, feature_axis=1,
+                                       epsilon=1e-5, momentum=0.1)
+    np.testing.assert_allclose(y, expected["output"], rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(new_mean, expected["new_running_mean"],
+                               rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(new_var, expected["new_running_var"],
+                               rtol=1e-5, atol=1e-6)

@@ -125,3 +125,210 @@ func.func @branch_not_located(%x: tensor<4x8xf32>) -> tensor<4x8xf32> {
   } -> tensor<4x8xf32>
   return %y : tensor<4x8xf32>
 }
+
+// -----
+
+#map = affine_map<(d0, d1) -> (d0, d1)>
+
+// ReLU clamped at 35, the 35 hidden behind an abs: x + |x - 20| > 50
+// <=> x > 35 (abs has a branch point at 20, so the compare's is found).
+// CHECK-LABEL: func @hidden_abs
+// CHECK-NOT: activation =
+// CHECK: linalg.generic
+func.func @hidden_abs(%x: tensor<4x8xf32>) -> tensor<4x8xf32> {
+  %n = norm.layer_norm %x axes = [1] : tensor<4x8xf32>
+  %e = tensor.empty() : tensor<4x8xf32>
+  %y = linalg.generic {indexing_maps = [#map, #map], iterator_types = ["parallel", "parallel"]}
+      ins(%n : tensor<4x8xf32>) outs(%e : tensor<4x8xf32>) {
+  ^bb0(%a: f32, %o: f32):
+    %c0 = arith.constant 0.0 : f32
+    %c20 = arith.constant 20.0 : f32
+    %c35 = arith.constant 35.0 : f32
+    %c50 = arith.constant 50.0 : f32
+    %r = arith.maximumf %a, %c0 : f32
+    %s = arith.subf %a, %c20 : f32
+    %ab = math.absf %s : f32
+    %d = arith.addf %a, %ab : f32
+    %big = arith.cmpf ogt, %d, %c50 : f32
+    %v = arith.select %big, %c35, %r : f32
+    linalg.yield %v : f32
+  } -> tensor<4x8xf32>
+  return %y : tensor<4x8xf32>
+}
+
+// -----
+
+#map = affine_map<(d0, d1) -> (d0, d1)>
+
+// ReLU6 that is 0 on (12.5, 13.5), between all sample points: the
+// branch points 12.5 and 13.5 are found through the abs.
+// CHECK-LABEL: func @hole
+// CHECK-NOT: activation =
+// CHECK: linalg.generic
+func.func @hole(%x: tensor<4x8xf32>) -> tensor<4x8xf32> {
+  %n = norm.layer_norm %x axes = [1] : tensor<4x8xf32>
+  %e = tensor.empty() : tensor<4x8xf32>
+  %y = linalg.generic {indexing_maps = [#map, #map], iterator_types = ["parallel", "parallel"]}
+      ins(%n : tensor<4x8xf32>) outs(%e : tensor<4x8xf32>) {
+  ^bb0(%a: f32, %o: f32):
+    %c0 = arith.constant 0.0 : f32
+    %c6 = arith.constant 6.0 : f32
+    %c12 = arith.constant 12.0 : f32
+    %c13 = arith.constant 13.0 : f32
+    %c15 = arith.constant 15.0 : f32
+    %r = arith.maximumf %a, %c0 : f32
+    %r6 = arith.minimumf %r, %c6 : f32
+    %s = arith.subf %a, %c12 : f32
+    %ab = math.absf %s : f32
+    %d = arith.addf %a, %ab : f32
+    %lo = arith.cmpf ogt, %d, %c13 : f32
+    %hi = arith.cmpf olt, %d, %c15 : f32
+    %in = arith.select %hi, %c0, %r6 : f32
+    %v = arith.select %lo, %in, %r6 : f32
+    linalg.yield %v : f32
+  } -> tensor<4x8xf32>
+  return %y : tensor<4x8xf32>
+}
+
+// -----
+
+#map = affine_map<(d0, d1) -> (d0, d1)>
+
+// relu + 0 * sqrt(31 - x): NaN beyond 31 (checked at +-100).
+// CHECK-LABEL: func @sqrt_domain
+// CHECK-NOT: activation =
+// CHECK: linalg.generic
+func.func @sqrt_domain(%x: tensor<4x8xf32>) -> tensor<4x8xf32> {
+  %n = norm.layer_norm %x axes = [1] : tensor<4x8xf32>
+  %e = tensor.empty() : tensor<4x8xf32>
+  %y = linalg.generic {indexing_maps = [#map, #map], iterator_types = ["parallel", "parallel"]}
+      ins(%n : tensor<4x8xf32>) outs(%e : tensor<4x8xf32>) {
+  ^bb0(%a: f32, %o: f32):
+    %c0 = arith.constant 0.0 : f32
+    %c31 = arith.constant 31.0 : f32
+    %r = arith.maximumf %a, %c0 : f32
+    %s = arith.subf %c31, %a : f32
+    %q = math.sqrt %s : f32
+    %z = arith.mulf %q, %c0 : f32
+    %v = arith.addf %r, %z : f32
+    linalg.yield %v : f32
+  } -> tensor<4x8xf32>
+  return %y : tensor<4x8xf32>
+}
+
+// -----
+
+#map = affine_map<(d0, d1) -> (d0, d1)>
+
+// A NaN guard, select(isnan(x), 0, relu6(x)) (torch.nan_to_num): the
+// fused activations propagate NaN, so an isnan test is never one of them.
+// CHECK-LABEL: func @nan_to_zero
+// CHECK-NOT: activation =
+// CHECK: linalg.generic
+func.func @nan_to_zero(%x: tensor<4x8xf32>) -> tensor<4x8xf32> {
+  %n = norm.layer_norm %x axes = [1] : tensor<4x8xf32>
+  %e = tensor.empty() : tensor<4x8xf32>
+  %y = linalg.generic {indexing_maps = [#map, #map], iterator_types = ["parallel", "parallel"]}
+      ins(%n : tensor<4x8xf32>) outs(%e : tensor<4x8xf32>) {
+  ^bb0(%a: f32, %o: f32):
+    %c0 = arith.constant 0.0 : f32
+    %c6 = arith.constant 6.0 : f32
+    %isnan = arith.cmpf uno, %a, %a : f32
+    %r = arith.maximumf %a, %c0 : f32
+    %r6 = arith.minimumf %r, %c6 : f32
+    %v = arith.select %isnan, %c0, %r6 : f32
+    linalg.yield %v : f32
+  } -> tensor<4x8xf32>
+  return %y : tensor<4x8xf32>
+}
+
+// -----
+
+#map = affine_map<(d0, d1) -> (d0, d1)>
+
+// ReLU6 with maxnumf/minnumf, which drop NaN (torch.fmax): not relu6.
+// CHECK-LABEL: func @maxnum
+// CHECK-NOT: activation =
+// CHECK: linalg.generic
+func.func @maxnum(%x: tensor<4x8xf32>) -> tensor<4x8xf32> {
+  %n = norm.layer_norm %x axes = [1] : tensor<4x8xf32>
+  %e = tensor.empty() : tensor<4x8xf32>
+  %y = linalg.generic {indexing_maps = [#map, #map], iterator_types = ["parallel", "parallel"]}
+      ins(%n : tensor<4x8xf32>) outs(%e : tensor<4x8xf32>) {
+  ^bb0(%a: f32, %o: f32):
+    %c0 = arith.constant 0.0 : f32
+    %c6 = arith.constant 6.0 : f32
+    %r = arith.maxnumf %a, %c0 : f32
+    %r6 = arith.minnumf %r, %c6 : f32
+    linalg.yield %r6 : f32
+  } -> tensor<4x8xf32>
+  return %y : tensor<4x8xf32>
+}
+
+// -----
+
+#map = affine_map<(d0, d1) -> (d0, d1)>
+
+// silu set to 0 where |x| > 1e30: the branch point is exact, however
+// large the constant.
+// CHECK-LABEL: func @guard
+// CHECK-NOT: activation =
+// CHECK: linalg.generic
+func.func @guard(%x: tensor<4x8xf32>) -> tensor<4x8xf32> {
+  %n = norm.layer_norm %x axes = [1] : tensor<4x8xf32>
+  %e = tensor.empty() : tensor<4x8xf32>
+  %y = linalg.generic {indexing_maps = [#map, #map], iterator_types = ["parallel", "parallel"]}
+      ins(%n : tensor<4x8xf32>) outs(%e : tensor<4x8xf32>) {
+  ^bb0(%a: f32, %o: f32):
+    %c0 = arith.constant 0.0 : f32
+    %c1 = arith.constant 1.0 : f32
+    %big = arith.constant 1.0e30 : f32
+    %neg = arith.negf %a : f32
+    %ex = math.exp %neg : f32
+    %den = arith.addf %c1, %ex : f32
+    %s = arith.divf %a, %den : f32
+    %ab = math.absf %a : f32
+    %g = arith.cmpf ogt, %ab, %big : f32
+    %v = arith.select %g, %c0, %s : f32
+    linalg.yield %v : f32
+  } -> tensor<4x8xf32>
+  return %y : tensor<4x8xf32>
+}
+
+// -----
+
+#map = affine_map<(d0, d1) -> (d0, d1)>
+
+// relu6 + 0.001 * ((x - 12) (x - 20))^4 on (12, 20): equal to relu6 near
+// both branch points, 71.5 at 16 (segments are sampled inside too).
+// CHECK-LABEL: func @bump
+// CHECK-NOT: activation =
+// CHECK: linalg.generic
+func.func @bump(%x: tensor<4x8xf32>) -> tensor<4x8xf32> {
+  %n = norm.layer_norm %x axes = [1] : tensor<4x8xf32>
+  %e = tensor.empty() : tensor<4x8xf32>
+  %y = linalg.generic {indexing_maps = [#map, #map], iterator_types = ["parallel", "parallel"]}
+      ins(%n : tensor<4x8xf32>) outs(%e : tensor<4x8xf32>) {
+  ^bb0(%a: f32, %o: f32):
+    %c0 = arith.constant 0.0 : f32
+    %c6 = arith.constant 6.0 : f32
+    %c12 = arith.constant 12.0 : f32
+    %c20 = arith.constant 20.0 : f32
+    %k = arith.constant 0.001 : f32
+    %r = arith.maximumf %a, %c0 : f32
+    %r6 = arith.minimumf %r, %c6 : f32
+    %p = arith.subf %a, %c12 : f32
+    %q = arith.subf %a, %c20 : f32
+    %pq = arith.mulf %p, %q : f32
+    %s2 = arith.mulf %pq, %pq : f32
+    %s4 = arith.mulf %s2, %s2 : f32
+    %b = arith.mulf %s4, %k : f32
+    %bumped = arith.addf %r6, %b : f32
+    %gt = arith.cmpf ogt, %a, %c12 : f32
+    %lt = arith.cmpf olt, %a, %c20 : f32
+    %in = arith.select %lt, %bumped, %r6 : f32
+    %v = arith.select %gt, %in, %r6 : f32
+    linalg.yield %v : f32
+  } -> tensor<4x8xf32>
+  return %y : tensor<4x8xf32>
+}

@@ -280,3 +280,47 @@ func.func @mish_and_clamp(%x: tensor<2x8x4xf32>, %y: tensor<4x8xf32>) -> (tensor
   %y1 = tosa.clamp %n1 {min_val = 0.0 : f32, max_val = 6.0 : f32} : (tensor<4x8xf32>) -> tensor<4x8xf32>
   return %y0, %y1 : tensor<2x8x4xf32>, tensor<4x8xf32>
 }
+
+// -----
+
+#map = affine_map<(d0, d1) -> (d0, d1)>
+
+// ReLU as clamps whose upper bound is no bound: +inf (TOSA's clamp of a
+// ReLU), and f16's largest value 65504 in an f16 payload (torch-mlir's TOSA
+// form in f16): points beyond the payload type's range are not checked. And
+// ELU with its default alpha 1 (nn.ELU()).
+// CHECK-LABEL: func @relu_clamps_and_default_elu
+// CHECK: norm.layer_norm {{.*}} activation = relu : tensor<4x8xf32>
+// CHECK: norm.layer_norm {{.*}} activation = relu : tensor<4x8xf16>
+// CHECK: norm.layer_norm {{.*}} activation = elu : tensor<4x8xf32>
+// CHECK-NOT: linalg.generic
+// CHECK-NOT: tosa.clamp
+func.func @relu_clamps_and_default_elu(%x: tensor<4x8xf32>, %h: tensor<4x8xf16>) -> (tensor<4x8xf32>, tensor<4x8xf16>, tensor<4x8xf32>) {
+  %n0 = norm.layer_norm %x axes = [1] : tensor<4x8xf32>
+  %y0 = tosa.clamp %n0 {min_val = 0.0 : f32, max_val = 0x7F800000 : f32} : (tensor<4x8xf32>) -> tensor<4x8xf32>
+  %n1 = norm.layer_norm %h axes = [1] : tensor<4x8xf16>
+  %e1 = tensor.empty() : tensor<4x8xf16>
+  %y1 = linalg.generic {indexing_maps = [#map, #map], iterator_types = ["parallel", "parallel"]}
+      ins(%n1 : tensor<4x8xf16>) outs(%e1 : tensor<4x8xf16>) {
+  ^bb0(%a: f16, %o: f16):
+    %max = arith.constant 65504.0 : f16
+    %zero = arith.constant 0.0 : f16
+    %lo = arith.minimumf %a, %max : f16
+    %r = arith.maximumf %lo, %zero : f16
+    linalg.yield %r : f16
+  } -> tensor<4x8xf16>
+  %n2 = norm.layer_norm %x axes = [1] : tensor<4x8xf32>
+  %e2 = tensor.empty() : tensor<4x8xf32>
+  %y2 = linalg.generic {indexing_maps = [#map, #map], iterator_types = ["parallel", "parallel"]}
+      ins(%n2 : tensor<4x8xf32>) outs(%e2 : tensor<4x8xf32>) {
+  ^bb0(%a: f32, %o: f32):
+    %zero = arith.constant 0.0 : f32
+    %one = arith.constant 1.0 : f32
+    %pos = arith.cmpf ogt, %a, %zero : f32
+    %ex = math.exp %a : f32
+    %em1 = arith.subf %ex, %one : f32
+    %r = arith.select %pos, %a, %em1 : f32
+    linalg.yield %r : f32
+  } -> tensor<4x8xf32>
+  return %y0, %y1, %y2 : tensor<4x8xf32>, tensor<4x8xf16>, tensor<4x8xf32>
+}

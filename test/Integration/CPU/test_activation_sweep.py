@@ -7,6 +7,9 @@ running variance 0.5 and epsilon 0.5 (so the normalization multiplies by
 rsqrt(1), 1 up to rsqrt's rounding) to:
 
 * a sweep of [-40, 40] with every kink (0, +-3, 6) and its f32 neighbours,
+* huge values (+-1e10, +-1e21, +-1e30, +-3e38: mish's x * n / (n + 2)
+  overflowed there under fast-math's reassociation before it selected x
+  above 20),
 * the special values NaN, +-inf and -0.0,
 
 compared with reference.py (numpy from the definitions, as PyTorch
@@ -36,8 +39,10 @@ def _inputs():
     sweep = np.linspace(-40.0, 40.0, 8001, dtype=np.float32)
     near = [np.nextafter(np.float32(k), np.float32(d))
             for k in KINKS for d in (-np.inf, np.inf)]
+    huge = [s * v for v in (1e10, 1e21, 1e30, 3e38) for s in (-1.0, 1.0)]
     return np.concatenate([np.array(SPECIALS, np.float32), sweep,
-                           np.array(KINKS + tuple(near), np.float32)])
+                           np.array(KINKS + tuple(near) + tuple(huge),
+                                    np.float32)])
 
 
 def _module(act, elem, n):
@@ -58,7 +63,8 @@ func.func @f(%x: {t}, %out: {t}) -> {t} attributes {{llvm.emit_c_interface}} {{
 @pytest.mark.parametrize("act", [a for a in ACTIVATIONS if a != "none"])
 def test_activation_sweep(act, elem):
     x32 = _inputs()
-    x = x32.astype(NP_DTYPE[elem])
+    with np.errstate(over="ignore"):  # huge f32 values are inf in f16
+        x = x32.astype(NP_DTYPE[elem])
     n = x.size
     module = norm_mlir.compile_mlir(_module(act, elem, n), opt=OPT)
     y = module["f"](x.reshape(n, 1), np.empty((n, 1), x.dtype)).reshape(n)
@@ -87,3 +93,51 @@ def test_activation_sweep(act, elem):
     # FMA (one operation less, no cancellation for x << 0) is deliberate.
     if want[3] == 0.0 and act != "gelu":
         assert np.signbit(y64[3]) == np.signbit(want[3]), (act, y64[3])
+
+
+def _grad_module(act, n):
+    """grad_bias of layer_norm_grad for one constant row (x = 0, so the
+    normalized value is 0 and the pre-activation is the bias) with dy = 1:
+    act'(bias), elementwise."""
+    t = f"tensor<1x{n}xf32>"
+    v = f"tensor<{n}xf32>"
+    return f"""
+func.func @g(%dy: {t}, %x: {t}, %m: tensor<1x1xf32>, %r: tensor<1x1xf32>,
+             %w: {v}, %b: {v}) -> {v} attributes {{llvm.emit_c_interface}} {{
+  %dx, %dw, %db = norm.layer_norm_grad %dy, %x mean(%m : tensor<1x1xf32>)
+      rstd(%r : tensor<1x1xf32>) weight(%w : {v}) bias(%b : {v}) axes = [1]
+      activation = {act} : {t} grad_weight({v}) grad_bias({v})
+  return %db : {v}
+}}"""
+
+
+@pytest.mark.parametrize("act", [a for a in ACTIVATIONS if a != "none"])
+def test_activation_derivative_sweep(act):
+    """act' on the same sweep (f32), against test_grad_numerics.py's
+    derivatives (PyTorch's conventions at the kinks: relu6 and hardsigmoid
+    0 there, hardswish 0 at -3 and 1 at 3). Tolerance 1e-5 (|ref| + 1),
+    cases.py's f32 tolerance: 1 + tanh cancels in f32 near saturation
+    (gelu_tanh' at -4.87 is 3.5e-6 off with the polynomial tanh).
+    NaN inputs and +-inf are left out (PyTorch's own backward kernels
+    disagree with each other there), and for gelu_tanh |x| >= 1e10, where
+    x^3 overflows f32 and the derivative is 0 * inf = NaN, as PyTorch's
+    (the same order of products)."""
+    from test_grad_numerics import activation_derivative
+    x = _inputs()
+    x = x[np.isfinite(x)]
+    if act == "gelu_tanh":
+        x = x[np.abs(x) < 1e10]
+    n = x.size
+    module = norm_mlir.compile_mlir(_grad_module(act, n), opt=OPT)
+    one = np.ones((1, n), np.float32)
+    got = module["g"](one, np.zeros((1, n), np.float32),
+                      np.zeros((1, 1), np.float32), np.ones((1, 1), np.float32),
+                      np.ones(n, np.float32), x).astype(np.float64)
+    with np.errstate(all="ignore"):
+        want = activation_derivative(x.astype(np.float64), act)
+    assert not np.any(np.isnan(got)), x[np.isnan(got)][:8]
+    err = np.abs(got - want)
+    bound = 1e-5 * (np.abs(want) + 1.0)
+    worst = int(np.argmax(err / bound))
+    assert err[worst] <= bound[worst], (
+        f"{act}': x = {x[worst]!r}: got {got[worst]!r}, want {want[worst]!r}")

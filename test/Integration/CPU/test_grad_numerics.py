@@ -106,13 +106,14 @@ def activation_derivative(x, spec):
     if kind == "tanh":
         return 1.0 - np.tanh(x) ** 2
     # Zero at the kinks of relu6 and hardsigmoid, as hardtanh_backward and
-    # hardsigmoid_backward; hardswish_backward takes x / 3 + 1/2 at 3.
+    # hardsigmoid_backward; hardswish_backward (PyTorch 2.15) 0 at -3 and 1
+    # at 3.
     if kind == "relu6":
         return np.where((x > 0) & (x < 6), 1.0, 0.0)
     if kind == "hardsigmoid":
         return np.where((x > -3) & (x < 3), 1.0 / 6.0, 0.0)
     if kind == "hardswish":
-        return np.where(x < -3, 0.0, np.where(x <= 3, x / 3 + 0.5, 1.0))
+        return np.where(x <= -3, 0.0, np.where(x < 3, x / 3 + 0.5, 1.0))
     if kind == "mish":
         t = np.tanh(np.logaddexp(0.0, x))
         return t + x * ref.sigmoid(x) * (1 - t * t)

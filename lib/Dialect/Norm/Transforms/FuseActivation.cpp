@@ -33,7 +33,7 @@ static std::optional<ActivationAttr> matchActivation(Operation *user,
     return std::nullopt;
   auto identified = identifyActivation(
       [&](double x) { return function.evaluate(ArrayRef<double>{x}); },
-      *function.branchPoints);
+      *function.branchPoints, function.maxMagnitude);
   if (!identified)
     return std::nullopt;
   return ActivationAttr::get(user->getContext(), identified->first,

@@ -28,6 +28,14 @@ bool mlir::norm::isElementwiseLinalg(linalg::LinalgOp op, bool identityMaps) {
                       [](AffineMap map) { return map.isIdentity(); });
 }
 
+/// The largest finite value of the element type of `type`.
+static double getMaxMagnitude(Type type) {
+  auto floatType = dyn_cast<FloatType>(getElementTypeOrSelf(type));
+  if (!floatType)
+    return std::numeric_limits<double>::infinity();
+  return APFloat::getLargest(floatType.getFloatSemantics()).convertToDouble();
+}
+
 /// The function computed by an elementwise linalg op's payload.
 static ElementwiseFunction getLinalgFunction(linalg::LinalgOp op,
                                              ArrayRef<Value> variables,
@@ -69,6 +77,7 @@ static ElementwiseFunction getLinalgFunction(linalg::LinalgOp op,
   result.evaluate = [function](ArrayRef<double> point) {
     return function->evaluate(point);
   };
+  result.maxMagnitude = getMaxMagnitude(yield.getOperand(0).getType());
   if (variables.size() == 1)
     result.branchPoints = function->getBranchPoints();
   return result;
@@ -106,6 +115,7 @@ mlir::norm::getElementwiseFunction(Operation *op, ArrayRef<Value> variables,
   if (!applyScalarOp(op, probe))
     return {};
   ElementwiseFunction result;
+  result.maxMagnitude = getMaxMagnitude(resultType);
   result.evaluate = [op, variableIndex, constants](ArrayRef<double> point) {
     SmallVector<double> operands(constants);
     for (auto [i, index] : llvm::enumerate(variableIndex))
@@ -115,13 +125,15 @@ mlir::norm::getElementwiseFunction(Operation *op, ArrayRef<Value> variables,
   };
   if (variables.size() == 1) {
     // An operand is the variable itself or a constant.
-    auto operandAt = [&](Value operand, double x) -> std::optional<double> {
+    auto pieceAt = [&](Value operand,
+                       double) -> std::optional<std::pair<double, double>> {
       unsigned i =
           llvm::find(op->getOperands(), operand) - op->getOperands().begin();
-      return variableIndex[i] ? x : constants[i];
+      return variableIndex[i] ? std::make_pair(1.0, 0.0)
+                              : std::make_pair(0.0, constants[i]);
     };
     SmallVector<double> points;
-    if (succeeded(appendBranchPoints(op, operandAt, points)))
+    if (succeeded(appendBranchPoints(op, pieceAt, points)))
       result.branchPoints = std::move(points);
   }
   return result;

@@ -13,6 +13,7 @@
 #include "mlir/IR/PatternMatch.h"
 
 #include <functional>
+#include <limits>
 #include <optional>
 
 namespace mlir::norm {
@@ -35,6 +36,8 @@ struct ElementwiseFunction {
   /// (ScalarFunction::getBranchPoints); nullopt where they are not located
   /// or there are several variables.
   std::optional<SmallVector<double>> branchPoints;
+  /// The largest finite value of the result's element type.
+  double maxMagnitude = std::numeric_limits<double>::infinity();
 
   explicit operator bool() const { return static_cast<bool>(evaluate); }
 };

@@ -217,35 +217,130 @@ std::optional<double> ScalarFunction::evaluate(ArrayRef<double> point) const {
   return evaluate(root, point, memo);
 }
 
-/// Points strictly inside the segment (lo, hi) of the real line (either end
-/// may be infinite), spread over it.
-static SmallVector<double, 4> getInteriorPoints(double lo, double hi) {
-  if (std::isinf(lo) && std::isinf(hi))
-    return {-2.5, -1.0, 0.0, 1.0, 3.0, 10.0};
-  if (std::isinf(lo) || std::isinf(hi)) {
-    double end = std::isinf(lo) ? hi : lo;
-    double direction = std::isinf(lo) ? -1.0 : 1.0;
-    double scale = std::max(1.0, std::fabs(end));
-    SmallVector<double, 4> points;
-    for (double step : {0.25, 1.0, 3.0, 8.0})
-      points.push_back(end + direction * step * scale);
-    return points;
+bool ScalarFunction::dependsOnVariable(Value value,
+                                       DenseMap<Value, bool> &memo) const {
+  if (auto it = memo.find(value); it != memo.end())
+    return it->second;
+  bool depends = variables.count(value);
+  if (!depends && !constants.count(value))
+    if (Operation *op = value.getDefiningOp())
+      depends = llvm::any_of(op->getOperands(), [&](Value operand) {
+        return dependsOnVariable(operand, memo);
+      });
+  memo[value] = depends;
+  return depends;
+}
+
+std::optional<std::pair<double, double>>
+ScalarFunction::getAffinePiece(Value value, double x) const {
+  DenseMap<Value, std::optional<std::pair<double, double>>> memo;
+  DenseMap<Value, bool> dependence;
+  return getAffinePiece(value, x, memo, dependence);
+}
+
+std::optional<std::pair<double, double>> ScalarFunction::getAffinePiece(
+    Value value, double x,
+    DenseMap<Value, std::optional<std::pair<double, double>>> &memo,
+    DenseMap<Value, bool> &dependence) const {
+  using Piece = std::pair<double, double>;
+  if (auto it = memo.find(value); it != memo.end())
+    return it->second;
+  auto valueAt = [&](Value v) {
+    DenseMap<Value, double> values;
+    return evaluate(v, ArrayRef<double>{x}, values);
+  };
+  auto piece = [&](Value v) { return getAffinePiece(v, x, memo, dependence); };
+  std::optional<Piece> result;
+  Operation *op = value.getDefiningOp();
+  if (variables.count(value)) {
+    result = Piece{1.0, 0.0};
+  } else if (!dependsOnVariable(value, dependence)) {
+    if (std::optional<double> constant = valueAt(value))
+      result = Piece{0.0, *constant};
+  } else if (isa_and_nonnull<arith::ExtFOp, arith::TruncFOp>(op)) {
+    // Rounding is not modelled: the branch points are exact in doubles.
+    result = piece(op->getOperand(0));
+  } else if (isa_and_nonnull<arith::NegFOp>(op)) {
+    if (std::optional<Piece> p = piece(op->getOperand(0)))
+      result = Piece{-p->first, -p->second};
+  } else if (isa_and_nonnull<arith::AddFOp, arith::SubFOp, arith::MulFOp,
+                             arith::DivFOp>(op)) {
+    std::optional<Piece> lhs = piece(op->getOperand(0));
+    std::optional<Piece> rhs = piece(op->getOperand(1));
+    if (lhs && rhs) {
+      auto [a, b] = *lhs;
+      auto [c, d] = *rhs;
+      if (isa<arith::AddFOp>(op))
+        result = Piece{a + c, b + d};
+      else if (isa<arith::SubFOp>(op))
+        result = Piece{a - c, b - d};
+      else if (isa<arith::MulFOp>(op) && a == 0.0)
+        result = Piece{b * c, b * d};
+      else if (isa<arith::MulFOp>(op) && c == 0.0)
+        result = Piece{a * d, b * d};
+      else if (isa<arith::DivFOp>(op) && c == 0.0 && d != 0.0)
+        result = Piece{a / d, b / d};
+    }
+  } else if (auto select = dyn_cast_or_null<arith::SelectOp>(op)) {
+    // The condition does not change on the segment (its switch is a
+    // branch point): the branch taken at x.
+    if (std::optional<double> condition = valueAt(select.getCondition()))
+      result = piece(*condition != 0.0 ? select.getTrueValue()
+                                       : select.getFalseValue());
+  } else if (isa_and_nonnull<arith::MaximumFOp, arith::MinimumFOp>(op)) {
+    std::optional<double> lhs = valueAt(op->getOperand(0));
+    std::optional<double> rhs = valueAt(op->getOperand(1));
+    if (lhs && rhs) {
+      bool takeLhs = isa<arith::MaximumFOp>(op) ? *lhs >= *rhs : *lhs <= *rhs;
+      result = piece(op->getOperand(takeLhs ? 0 : 1));
+    }
+  } else if (isa_and_nonnull<math::AbsFOp>(op)) {
+    std::optional<double> operand = valueAt(op->getOperand(0));
+    std::optional<Piece> p = piece(op->getOperand(0));
+    if (operand && p)
+      result = *operand < 0.0 ? Piece{-p->first, -p->second} : *p;
   }
-  SmallVector<double, 4> points;
-  for (double fraction : {0.2, 0.4, 0.6, 0.8})
-    points.push_back(lo + fraction * (hi - lo));
-  return points;
+  // Anything else of the variable (exp, tanh, x * x, ...) is not affine.
+  memo[value] = result;
+  return result;
+}
+
+/// A point strictly inside the segment (lo, hi) of the real line (either
+/// end may be infinite).
+static double getInteriorPoint(double lo, double hi) {
+  if (std::isinf(lo) && std::isinf(hi))
+    return 0.0;
+  if (std::isinf(lo))
+    return hi - std::max(1.0, std::fabs(hi));
+  if (std::isinf(hi))
+    return lo + std::max(1.0, std::fabs(lo));
+  return lo + 0.5 * (hi - lo);
 }
 
 LogicalResult mlir::norm::appendBranchPoints(
-    Operation *op, function_ref<std::optional<double>(Value, double)> operandAt,
+    Operation *op,
+    function_ref<std::optional<std::pair<double, double>>(Value, double)>
+        pieceAt,
     SmallVectorImpl<double> &points) {
-  // The two sides of each switch: a function of x, and a constant or the
-  // second operand.
+  // NaN handled by the payload itself: an isnan test (x != x, unordered or
+  // ordered predicates) or NaN-dropping min/max. The fused activations
+  // propagate NaN; such a payload is not one of them.
+  if (auto cmp = dyn_cast<arith::CmpFOp>(op)) {
+    arith::CmpFPredicate predicate = cmp.getPredicate();
+    if (cmp.getLhs() == cmp.getRhs() ||
+        predicate == arith::CmpFPredicate::UNO ||
+        predicate == arith::CmpFPredicate::ORD)
+      return failure();
+  }
+  if (isa<arith::MaxNumFOp, arith::MinNumFOp>(op))
+    return failure();
+  // The two sides of each switch: an operand, and a constant or the second
+  // operand.
   SmallVector<std::pair<Value, std::optional<double>>> sides;
-  if (isa<arith::CmpFOp, arith::MaximumFOp, arith::MinimumFOp, arith::MaxNumFOp,
-          arith::MinNumFOp>(op)) {
+  if (isa<arith::CmpFOp, arith::MaximumFOp, arith::MinimumFOp>(op)) {
     sides.push_back({op->getOperand(0), std::nullopt});
+  } else if (isa<math::AbsFOp>(op)) {
+    sides.push_back({op->getOperand(0), 0.0});
   } else if (op->getName().getStringRef() == "tosa.clamp") {
     for (StringRef name : {"min_val", "max_val"})
       if (auto bound = op->getAttrOfType<FloatAttr>(name))
@@ -253,43 +348,31 @@ LogicalResult mlir::norm::appendBranchPoints(
   } else {
     return success();
   }
-  // The difference of the sides at x.
-  auto difference = [&](const std::pair<Value, std::optional<double>> &side,
-                        double x) -> std::optional<double> {
-    std::optional<double> lhs = operandAt(side.first, x);
-    std::optional<double> rhs =
-        side.second ? side.second : operandAt(op->getOperand(1), x);
-    if (!lhs || !rhs || !std::isfinite(*lhs) || !std::isfinite(*rhs))
-      return std::nullopt;
-    return *lhs - *rhs;
-  };
-  // The operands switch only at the branch points found so far (those of
-  // the ops they are computed from), so the difference must be affine
-  // between them; its root in each segment is where `op` switches.
+  // Between the branch points found so far (those of the ops the operands
+  // are computed from) each side is affine; the root of their difference
+  // in a segment is where `op` switches.
   SmallVector<double> bounds(points.begin(), points.end());
   llvm::sort(bounds);
   bounds.erase(llvm::unique(bounds), bounds.end());
   bounds.insert(bounds.begin(), -INFINITY);
   bounds.push_back(INFINITY);
-  for (const auto &side : sides) {
+  for (const auto &[operand, constant] : sides) {
     for (auto [lo, hi] : llvm::zip(ArrayRef(bounds).drop_back(),
                                    ArrayRef(bounds).drop_front())) {
-      SmallVector<double, 4> probes = getInteriorPoints(lo, hi);
-      std::optional<double> first = difference(side, probes[0]);
-      std::optional<double> second = difference(side, probes[1]);
-      if (!first || !second)
+      double x = getInteriorPoint(lo, hi);
+      std::optional<std::pair<double, double>> lhs = pieceAt(operand, x);
+      std::optional<std::pair<double, double>> rhs =
+          constant ? std::make_pair(0.0, *constant)
+                   : pieceAt(op->getOperand(1), x);
+      if (!lhs || !rhs)
         return failure();
-      double slope = (*second - *first) / (probes[1] - probes[0]);
-      for (double x : ArrayRef(probes).drop_front(2)) {
-        std::optional<double> actual = difference(side, x);
-        double expected = *first + slope * (x - probes[0]);
-        if (!actual || std::fabs(*actual - expected) >
-                           1e-9 * std::max(1.0, std::fabs(expected)))
-          return failure();
-      }
-      if (slope == 0.0)
+      // An infinite or NaN side (ReLU as a clamp at +inf) never equals the
+      // other for a finite variable: no switch.
+      double slope = lhs->first - rhs->first;
+      double intercept = lhs->second - rhs->second;
+      if (slope == 0.0 || !std::isfinite(slope) || !std::isfinite(intercept))
         continue;
-      double root = probes[0] - *first / slope;
+      double root = -intercept / slope;
       if (root > lo && root < hi)
         points.push_back(root);
     }
@@ -314,13 +397,12 @@ std::optional<SmallVector<double>> ScalarFunction::getBranchPoints() const {
     order.push_back(op);
   };
   visit(root);
-  auto operandAt = [&](Value operand, double x) {
-    DenseMap<Value, double> memo;
-    return evaluate(operand, ArrayRef<double>{x}, memo);
+  auto pieceAt = [&](Value value, double x) {
+    return getAffinePiece(value, x);
   };
   SmallVector<double> points;
   for (Operation *op : order)
-    if (failed(appendBranchPoints(op, operandAt, points)))
+    if (failed(appendBranchPoints(op, pieceAt, points)))
       return std::nullopt;
   return points;
 }
@@ -398,7 +480,7 @@ static bool closeEnough(double actual, double expected) {
 
 std::optional<std::pair<ActivationKind, double>> mlir::norm::identifyActivation(
     const std::function<std::optional<double>(double)> &function,
-    ArrayRef<double> branchPoints) {
+    ArrayRef<double> branchPoints, double maxMagnitude) {
   SmallVector<double> values;
   for (double x : getSamplePoints()) {
     std::optional<double> y = function(x);
@@ -409,24 +491,49 @@ std::optional<std::pair<ActivationKind, double>> mlir::norm::identifyActivation(
   std::optional<double> atMinusOne = function(-1.0);
   if (!atMinusOne)
     return std::nullopt;
+  auto matchesAt = [&](ActivationKind kind, double alpha, double x) {
+    if (!(std::fabs(x) <= maxMagnitude))
+      return true; // Not a value of the payload's type.
+    std::optional<double> y = function(x);
+    return y && closeEnough(*y, evaluateActivation(kind, alpha, x));
+  };
   auto matches = [&](ActivationKind kind, double alpha) {
     bool atSamples =
         llvm::all_of(llvm::zip(getSamplePoints(), values), [&](auto pair) {
           auto [x, y] = pair;
           return closeEnough(y, evaluateActivation(kind, alpha, x));
         });
-    if (!atSamples)
+    // Far out: a domain edge (sqrt(31 - x)) beyond the samples.
+    if (!atSamples || !matchesAt(kind, alpha, -100.0) ||
+        !matchesAt(kind, alpha, 100.0))
       return false;
     SmallVector<double> switches(getKinks(kind));
     llvm::append_range(switches, branchPoints);
-    for (double point : switches) {
-      for (double offset : {0.0, 1e-6, -1e-6, 1e-5, -1e-5, 1e-3, -1e-3}) {
-        double x = point + offset * std::max(1.0, std::fabs(point));
-        std::optional<double> y = function(x);
-        if (!y || !closeEnough(*y, evaluateActivation(kind, alpha, x)))
+    llvm::sort(switches);
+    switches.erase(llvm::unique(switches), switches.end());
+    // Both sides of each switch.
+    for (double point : switches)
+      for (double offset : {0.0, 1e-6, -1e-6, 1e-5, -1e-5, 1e-3, -1e-3})
+        if (!matchesAt(kind, alpha,
+                       point + offset * std::max(1.0, std::fabs(point))))
           return false;
-      }
-    }
+    // Inside each segment between switches and beyond the outer ones: a
+    // piece that agrees near its ends only (a bump between two switches).
+    if (switches.empty())
+      return true;
+    for (auto [lo, hi] : llvm::zip(ArrayRef(switches).drop_back(),
+                                   ArrayRef(switches).drop_front()))
+      for (double fraction : {0.25, 0.5, 0.75})
+        if (!matchesAt(kind, alpha, lo + fraction * (hi - lo)))
+          return false;
+    for (double step : {1.0, 10.0})
+      if (!matchesAt(kind, alpha,
+                     switches.front() -
+                         step * std::max(1.0, std::fabs(switches.front()))) ||
+          !matchesAt(kind, alpha,
+                     switches.back() +
+                         step * std::max(1.0, std::fabs(switches.back()))))
+        return false;
     return true;
   };
   // The parameters of leaky_relu and elu follow from f(-1).
@@ -445,9 +552,12 @@ std::optional<std::pair<ActivationKind, double>> mlir::norm::identifyActivation(
       {ActivationKind::HardSwish, 0.0}, {ActivationKind::Mish, 0.0},
   };
   for (const Candidate &candidate : candidates) {
-    // A slope of 1 is the identity, 0 is relu (matched first).
+    // A leaky_relu slope of 1 is the identity; a slope or elu alpha of 0 is
+    // relu (matched first). elu's default alpha is 1.
     if (ActivationAttr::hasAlpha(candidate.kind) &&
-        !(candidate.alpha > 0.0 && candidate.alpha != 1.0))
+        (!(candidate.alpha > 0.0) ||
+         (candidate.kind == ActivationKind::LeakyRelu &&
+          candidate.alpha == 1.0)))
       continue;
     if (matches(candidate.kind, candidate.alpha))
       return std::make_pair(candidate.kind, candidate.alpha);

@@ -42,40 +42,54 @@ public:
     constants[value] = constant;
   }
 
-  /// Whether the DAG is made only of known ops, with leaves bound, and
-  /// compares only against constants (identifyActivation samples densely
-  /// around each candidate's kinks, so every branch of a select is
-  /// exercised where the candidate branches).
+  /// Whether the DAG is made only of known ops with its leaves bound.
   bool isSupported() const;
 
   /// Evaluates the function at `point` (one value per variable).
   std::optional<double> evaluate(ArrayRef<double> point) const;
 
   /// For a function of one variable: the values of it at which a compare,
-  /// a min/max or a clamp of the DAG switches sides. Nullopt when one of
-  /// them is not located: the difference of its two sides is not affine in
-  /// the variable.
+  /// a min/max, an abs or a clamp of the DAG switches sides, computed
+  /// exactly: between consecutive branch points (those of the ops below)
+  /// each operand is an affine function of the variable, found by
+  /// following the ops (getAffinePiece). Nullopt when a switch's sides are
+  /// not affine there (a compare of exp(x)), or when the DAG handles NaN
+  /// itself (an isnan test: an unordered/ordered predicate or a value
+  /// compared with itself; maxnumf/minnumf, which drop NaN): the fused
+  /// activations propagate NaN, and a guard must not be taken for one.
   std::optional<SmallVector<double>> getBranchPoints() const;
+
+  /// The affine function `value` is of the variable, as (slope, intercept),
+  /// on the segment between branch points that contains `x`; nullopt when
+  /// it is not affine there.
+  std::optional<std::pair<double, double>> getAffinePiece(Value value,
+                                                          double x) const;
 
 private:
   std::optional<double> evaluate(Value value, ArrayRef<double> point,
                                  DenseMap<Value, double> &memo) const;
   bool isSupported(Value value, DenseSet<Value> &visited) const;
+  bool dependsOnVariable(Value value, DenseMap<Value, bool> &memo) const;
+  std::optional<std::pair<double, double>> getAffinePiece(
+      Value value, double x,
+      DenseMap<Value, std::optional<std::pair<double, double>>> &memo,
+      DenseMap<Value, bool> &dependence) const;
 
   Value root;
   DenseMap<Value, unsigned> variables;
   DenseMap<Value, double> constants;
 };
 
-/// The value of the variable at which `op` (a compare, min/max or clamp of
-/// a DAG of one variable) switches sides, appended to `points`; `operandAt`
-/// gives the value of an operand of `op` at a value of the variable.
-/// Nothing is appended when the sides differ by a constant (or `op` does not
-/// branch); failure when their difference is not affine.
-LogicalResult
-appendBranchPoints(Operation *op,
-                   function_ref<std::optional<double>(Value, double)> operandAt,
-                   SmallVectorImpl<double> &points);
+/// Appends to `points` where `op`, an op of a DAG of one variable, switches
+/// sides (a compare, a min/max, an abs, a TOSA clamp; nothing for other
+/// ops). `pieceAt(value, x)` gives an operand as an affine function of the
+/// variable on the segment containing x, between the points found so far.
+/// Failure when a side is not affine there, or `op` handles NaN itself.
+LogicalResult appendBranchPoints(
+    Operation *op,
+    function_ref<std::optional<std::pair<double, double>>(Value, double)>
+        pieceAt,
+    SmallVectorImpl<double> &points);
 
 /// The points a one-variable function is sampled at.
 ArrayRef<double> getSamplePoints();
@@ -85,11 +99,14 @@ double evaluateActivation(ActivationKind kind, double alpha, double x);
 
 /// Identifies the activation computed by `function` of one variable, or
 /// nullopt. Identity is not an activation here. The candidate must match at
-/// the sample points and on both sides of each of `branchPoints` (where
-/// `function` may switch branches) and of its own kinks.
+/// the sample points, at +-100, on both sides of each of `branchPoints`
+/// (where `function` may switch branches) and of its own kinks, and inside
+/// and beyond every segment between them. Points beyond `maxMagnitude` (the
+/// largest finite value of the payload's type) are not checked: a clamp at
+/// f16's 65504 is ReLU for f16.
 std::optional<std::pair<ActivationKind, double>>
 identifyActivation(const std::function<std::optional<double>(double)> &function,
-                   ArrayRef<double> branchPoints);
+                   ArrayRef<double> branchPoints, double maxMagnitude);
 
 /// Whether `function` of two variables computes their sum.
 bool isAddition(

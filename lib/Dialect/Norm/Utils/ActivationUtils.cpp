@@ -168,8 +168,17 @@ Value mlir::norm::buildActivation(OpBuilder &b, Location loc, Value x,
     return buildHardSigmoid(b, loc, x);
   case ActivationKind::HardSwish:
     return arith::MulFOp::create(b, loc, x, buildHardSigmoid(b, loc, x));
-  case ActivationKind::Mish:
-    return arith::MulFOp::create(b, loc, x, buildTanhSoftplus(b, loc, x).first);
+  case ActivationKind::Mish: {
+    // x above 20 (NaN fails the compare and propagates): x * t would be
+    // right too, but fast-math's reassociation may compute it as
+    // (x * n) / (n + 2), which overflows for x beyond ~1e21.
+    Value limit = constantLike(b, loc, x, 20.0);
+    Value large =
+        arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OGT, x, limit);
+    Value t = buildTanhSoftplus(b, loc, x).first;
+    return arith::SelectOp::create(b, loc, large, x,
+                                   arith::MulFOp::create(b, loc, x, t));
+  }
   }
   llvm_unreachable("unknown activation kind");
 }
@@ -297,18 +306,24 @@ Value mlir::norm::buildActivationDerivative(OpBuilder &b, Location loc, Value x,
     Value half = constantLike(b, loc, x, 0.5);
     Value three = constantLike(b, loc, x, 3.0);
     Value minusThree = constantLike(b, loc, x, -3.0);
+    // PyTorch's hardswish_backward: 0 up to -3, x / 3 + 1/2 strictly
+    // between, 1 from 3 on (and at NaN).
     Value below =
-        arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OLT, x, minusThree);
+        arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OLE, x, minusThree);
     Value middle =
-        arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OLE, x, three);
+        arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OLT, x, three);
     Value slope = math::FmaOp::create(b, loc, x, third, half);
     return arith::SelectOp::create(
         b, loc, below, zero,
         arith::SelectOp::create(b, loc, middle, slope, one));
   }
   case ActivationKind::Mish: {
-    // Above 20, t = 1 and the second term is 0 (NaN at +inf, as PyTorch's).
+    // 1 above 20, where t = 1 and the second term is 0 (selected: under
+    // reassociation x * s * (1 - t^2) may overflow to inf * 0 for huge x).
     Value one = constantLike(b, loc, x, 1.0);
+    Value limit = constantLike(b, loc, x, 20.0);
+    Value large =
+        arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OGT, x, limit);
     auto [t, exp] = buildTanhSoftplus(b, loc, x);
     Value sigmoid = arith::DivFOp::create(
         b, loc, exp, arith::AddFOp::create(b, loc, one, exp));
@@ -318,7 +333,7 @@ Value mlir::norm::buildActivationDerivative(OpBuilder &b, Location loc, Value x,
         b, loc, t,
         arith::MulFOp::create(b, loc, arith::MulFOp::create(b, loc, x, sigmoid),
                               sech2));
-    return derivative;
+    return arith::SelectOp::create(b, loc, large, one, derivative);
   }
   }
   llvm_unreachable("unknown activation kind");

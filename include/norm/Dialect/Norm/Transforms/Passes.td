@@ -38,10 +38,13 @@ def NormFuseActivationPass : Pass<"norm-fuse-activation"> {
     match one of the dialect's activations within 1e-6 relative (leaky_relu's
     slope and elu's alpha are solved for first). So that no branch hides
     between sample points, the match is also checked on both sides of every
-    branch point of the payload (where a compare, min/max or clamp switches
-    sides, located exactly: the difference of its sides must be affine in
-    the variable between the branch points of its operands, or nothing is
-    fused) and of the candidate's kinks (0, +-3, 6).
+    branch point of the payload (where a compare, min/max, abs or clamp
+    switches sides, located exactly: each side must be affine in the
+    variable between the branch points of its operands, or nothing is
+    fused) and of the candidate's kinks (0, +-3, 6), inside and beyond the
+    segments between them, and at +-100; points beyond the payload type's
+    largest value are skipped. A payload that handles NaN itself (isnan
+    tests, maxnumf/minnumf) is not fused: the activations propagate NaN.
 
     Limits: the activation must have the normalization's result type (no
     dtype change), be its only user (the pre-activation value has no other

@@ -30,8 +30,9 @@ namespace mlir::norm {
 ///   relu6       x > 6 ? 6 : relu(x)
 ///   hardsigmoid relu6 of x / 6 + 1 / 2, i.e. relu6(x + 3) / 6
 ///   hardswish   x * hardsigmoid(x)
-///   mish        x * n / (n + 2),  n = e^x (e^x + 2), x clamped to 20
-///               (tanh(log1p(e^x)) without a log or tanh)
+///   mish        x > 20 ? x : x * n / (n + 2),  n = e^x (e^x + 2)
+///               (tanh(log1p(e^x)) without a log or tanh; n of x clamped
+///               to 20)
 ///
 /// f16 and bf16 values are computed in f32 (e^20 overflows f16).
 Value buildActivation(OpBuilder &b, Location loc, Value x, ActivationAttr act);
@@ -59,9 +60,9 @@ Value buildGeluOfHalf(OpBuilder &b, Location loc, Value halfX);
 ///   tanh        1 - tanh(x)^2
 ///   relu6       x <= 0 or x >= 6 ? 0 : 1 (1 at NaN, as hardtanh_backward)
 ///   hardsigmoid -3 < x < 3 ? 1/6 : 0
-///   hardswish   x < -3 ? 0 : x <= 3 ? x / 3 + 1/2 : 1
+///   hardswish   x <= -3 ? 0 : x < 3 ? x / 3 + 1/2 : 1 (PyTorch 2.15's)
 ///   mish        t + x * s * (1 - t^2),  t = tanh(softplus(x)),
-///               s = sigmoid(x)
+///               s = sigmoid(x); 1 above 20
 Value buildActivationDerivative(OpBuilder &b, Location loc, Value x,
                                 ActivationAttr act);
 

@@ -418,3 +418,41 @@ func.func @dynamic_batch_view_group_norm(%x: tensor<?x8x4xf32>, %w: tensor<8xf32
   } -> tensor<?x8x4xf32>
   return %scaled : tensor<?x8x4xf32>
 }
+
+// -----
+
+// Found by review: a cast of `?` to the static 4 is a leaf, whatever the
+// probe sizes (it was followed only when the probe was 4, so the two
+// bindings disagreed and the static norm was no longer raised).
+// CHECK-LABEL: func.func @cast_static
+// CHECK: norm.rms_norm
+// CHECK-NOT: linalg.generic
+#id = affine_map<(d0, d1) -> (d0, d1)>
+#row = affine_map<(d0, d1) -> (d0)>
+// A static RMS norm of a value cast from a dynamically shaped argument.
+func.func @cast_static(%arg: tensor<?x16xf32>) -> tensor<4x16xf32> {
+  %x = tensor.cast %arg : tensor<?x16xf32> to tensor<4x16xf32>
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<4xf32>
+  %init = linalg.fill ins(%zero : f32) outs(%e : tensor<4xf32>) -> tensor<4xf32>
+  %s2 = linalg.generic {indexing_maps = [#id, #row], iterator_types = ["parallel", "reduction"]}
+      ins(%x : tensor<4x16xf32>) outs(%init : tensor<4xf32>) {
+  ^bb0(%a: f32, %acc: f32):
+    %sq = arith.mulf %a, %a : f32
+    %r = arith.addf %sq, %acc : f32
+    linalg.yield %r : f32
+  } -> tensor<4xf32>
+  %ex = tensor.empty() : tensor<4x16xf32>
+  %y = linalg.generic {indexing_maps = [#id, #row, #id], iterator_types = ["parallel", "parallel"]}
+      ins(%x, %s2 : tensor<4x16xf32>, tensor<4xf32>) outs(%ex : tensor<4x16xf32>) {
+  ^bb0(%a: f32, %sumsq: f32, %o: f32):
+    %n = arith.constant 16.0 : f32
+    %eps = arith.constant 1.0e-5 : f32
+    %ms = arith.divf %sumsq, %n : f32
+    %ve = arith.addf %ms, %eps : f32
+    %rs = math.rsqrt %ve : f32
+    %r = arith.mulf %rs, %a : f32
+    linalg.yield %r : f32
+  } -> tensor<4x16xf32>
+  return %y : tensor<4x16xf32>
+}

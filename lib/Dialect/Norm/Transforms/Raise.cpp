@@ -959,6 +959,12 @@ static std::optional<Match> collapseParams(RewriterBase &rewriter, Location loc,
   } else {
     shape.push_back(type.getDimSize(m.channel));
   }
+  // Parameters along a dynamic dimension (a static weight matched through a
+  // cast to a dynamic size) are not reshaped to it.
+  if (ShapedType::isDynamicShape(shape) &&
+      llvm::any_of(ArrayRef<Value>{m.weight, m.bias, m.mean, m.var},
+                   [](Value param) { return static_cast<bool>(param); }))
+    return std::nullopt;
   for (Value *param : {&m.weight, &m.bias, &m.mean, &m.var}) {
     bool had = static_cast<bool>(*param);
     *param = collapseParam(rewriter, loc, *param, shape);

@@ -7,10 +7,12 @@
 #include "RaiseGraph.h"
 #include "ScalarEvaluator.h"
 
+#include "mlir/Dialect/Affine/IR/AffineOps.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/Matchers.h"
 #include "llvm/ADT/TypeSwitch.h"
+#include "llvm/Support/CheckedArithmetic.h"
 #include "llvm/Support/MathExtras.h"
 
 #include <algorithm>
@@ -163,10 +165,14 @@ bool raise::mapsAgree(const Space &space, AffineMap lhs, AffineMap rhs) {
 // Sizes.
 //===----------------------------------------------------------------------===//
 
-/// Probe sizes of the two bindings: distinct, and other than 1 (a unit
-/// dimension broadcasts) and the static sizes normalizations usually have.
+/// Probe sizes of the two bindings: distinct, other than 1 (a unit
+/// dimension broadcasts), and far apart between the bindings so that sizes
+/// derived from them differ too (n / 3, ceildiv(n, 2), a strided
+/// convolution's (n - 1) / 2 + 1 are equal at 3 and 4, not at 3 and 29) and
+/// the second binding's spaces are larger than the constants of typical
+/// index maps (a read at `d0 mod 5` is the identity below 5 rows only).
 static constexpr int64_t kProbeSizes[2][8] = {{3, 5, 7, 11, 13, 17, 19, 23},
-                                              {4, 6, 9, 10, 14, 15, 21, 22}};
+                                              {29, 31, 37, 41, 43, 47, 53, 59}};
 
 std::optional<SmallVector<int64_t>> ShapeBinding::getShape(Value value) const {
   auto type = dyn_cast<RankedTensorType>(value.getType());
@@ -295,6 +301,22 @@ std::optional<int64_t> ShapeBinding::computeIndex(Value value) const {
   if (isa<arith::IndexCastOp, arith::IndexCastUIOp, arith::ExtSIOp,
           arith::ExtUIOp>(def))
     return getIndex(def->getOperand(0));
+  // torch-mlir computes N * C or batch * heads with affine.apply.
+  if (auto apply = dyn_cast<affine::AffineApplyOp>(def)) {
+    SmallVector<Attribute> operands;
+    for (Value operand : apply.getMapOperands()) {
+      std::optional<int64_t> v = getIndex(operand);
+      if (!v)
+        return std::nullopt;
+      operands.push_back(
+          IntegerAttr::get(IndexType::get(def->getContext()), *v));
+    }
+    SmallVector<Attribute> results;
+    if (failed(apply.getAffineMap().constantFold(operands, results)) ||
+        results.size() != 1)
+      return std::nullopt;
+    return cast<IntegerAttr>(results.front()).getInt();
+  }
   // A size inferred from the others (a view's -1): a select on a compare.
   if (auto select = dyn_cast<arith::SelectOp>(def)) {
     std::optional<int64_t> condition = getIndex(select.getCondition());
@@ -332,9 +354,16 @@ std::optional<int64_t> ShapeBinding::computeIndex(Value value) const {
   if (!lhs || !rhs)
     return std::nullopt;
   return llvm::TypeSwitch<Operation *, std::optional<int64_t>>(def)
-      .Case([&](arith::AddIOp) { return *lhs + *rhs; })
-      .Case([&](arith::SubIOp) { return *lhs - *rhs; })
-      .Case([&](arith::MulIOp) { return *lhs * *rhs; })
+      .Case([&](arith::AddIOp) { return llvm::checkedAdd(*lhs, *rhs); })
+      .Case([&](arith::SubIOp) { return llvm::checkedSub(*lhs, *rhs); })
+      .Case([&](arith::MulIOp) { return llvm::checkedMul(*lhs, *rhs); })
+      .Case([&](arith::MaxSIOp) { return std::max(*lhs, *rhs); })
+      .Case([&](arith::MinSIOp) { return std::min(*lhs, *rhs); })
+      .Case([&](arith::RemSIOp) -> std::optional<int64_t> {
+        if (*rhs <= 0 || *lhs < 0)
+          return std::nullopt;
+        return *lhs % *rhs;
+      })
       .Case<arith::DivSIOp, arith::DivUIOp, arith::FloorDivSIOp>(
           [&](Operation *) -> std::optional<int64_t> {
             if (*rhs <= 0 || *lhs < 0)
@@ -818,7 +847,9 @@ Node *ExprGraph::buildTensorImpl(Value value, AffineMap map, unsigned space,
     return variable(value, map, space);
 
   if (auto cast = dyn_cast<tensor::CastOp>(def)) {
-    if (shapes->getShape(cast.getSource()) != shape)
+    // Followed only between the same static sizes: whether a cast of `?`
+    // to 4 could be followed would depend on the probe sizes.
+    if (cast.getSource().getType() != cast.getType())
       return variable(value, map, space);
     ops.insert(def);
     return buildTensor(cast.getSource(), map, space, depth + 1);

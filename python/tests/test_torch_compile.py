@@ -254,7 +254,9 @@ def test_dynamic_batch(tmp_path):
                                           ("layer_norm_gelu", 2),
                                           ("group_norm_silu", 1),
                                           ("group_norm_one_group", 1),
-                                          ("instance_norm_affine", 1)])
+                                          ("instance_norm_affine", 1),
+                                          ("softmax", 1),
+                                          ("qk_norm_attention", 1)])
 def test_dynamic_batch_and_sequence_are_raised(name, dynamic, tmp_path):
     """A dynamic batch (and sequence length: two dynamic sizes, given
     distinct probe sizes) raised like the static shapes. GroupNorm through

@@ -456,3 +456,44 @@ func.func @cast_static(%arg: tensor<?x16xf32>) -> tensor<4x16xf32> {
   } -> tensor<4x16xf32>
   return %y : tensor<4x16xf32>
 }
+
+// -----
+
+// A size computed by affine.apply (torch-mlir's `N * C`, `batch * heads`)
+// and a slice of it: evaluated by the shape binding.
+// CHECK-LABEL: func.func @dynamic_size_through_affine_apply
+// CHECK: norm.rms_norm %{{.*}} axes = [1] epsilon = 1.000000e-05 : tensor<?x16xf32>
+// CHECK-NOT: linalg.generic
+#id = affine_map<(d0, d1) -> (d0, d1)>
+#row = affine_map<(d0, d1) -> (d0)>
+#xr = affine_map<(d0, d1) -> (d0, d1)>
+func.func @dynamic_size_through_affine_apply(%x0: tensor<?x16xf32>) -> tensor<?x16xf32> {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %n0 = tensor.dim %x0, %c0 : tensor<?x16xf32>
+  %n = affine.apply affine_map<()[s0] -> (s0)>()[%n0]
+  %x = tensor.extract_slice %x0[0, 0] [%n, 16] [1, 1] : tensor<?x16xf32> to tensor<?x16xf32>
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty(%n) : tensor<?xf32>
+  %init = linalg.fill ins(%zero : f32) outs(%e : tensor<?xf32>) -> tensor<?xf32>
+  %s2 = linalg.generic {indexing_maps = [#id, #row], iterator_types = ["parallel", "reduction"]}
+      ins(%x : tensor<?x16xf32>) outs(%init : tensor<?xf32>) {
+  ^bb0(%a: f32, %acc: f32):
+    %sq = arith.mulf %a, %a : f32
+    %r = arith.addf %sq, %acc : f32
+    linalg.yield %r : f32
+  } -> tensor<?xf32>
+  %ex = tensor.empty(%n) : tensor<?x16xf32>
+  %out = linalg.generic {indexing_maps = [#xr, #row, #id], iterator_types = ["parallel", "parallel"]}
+      ins(%x, %s2 : tensor<?x16xf32>, tensor<?xf32>) outs(%ex : tensor<?x16xf32>) {
+  ^bb0(%a: f32, %sumsq: f32, %o: f32):
+    %cn = arith.constant 16.0 : f32
+    %eps = arith.constant 1.0e-5 : f32
+    %ms = arith.divf %sumsq, %cn : f32
+    %ve = arith.addf %ms, %eps : f32
+    %rs = math.rsqrt %ve : f32
+    %rr = arith.mulf %rs, %a : f32
+    linalg.yield %rr : f32
+  } -> tensor<?x16xf32>
+  return %out : tensor<?x16xf32>
+}

@@ -497,3 +497,39 @@ func.func @dynamic_size_through_affine_apply(%x0: tensor<?x16xf32>) -> tensor<?x
   } -> tensor<?x16xf32>
   return %out : tensor<?x16xf32>
 }
+
+// -----
+
+// 3e9 rows (found by review: the matcher allocated a bit vector of every
+// axis's size per sample point, gigabytes, and hung or crashed). The sets of
+// indices a group takes are as large as the group only.
+// CHECK-LABEL: func.func @huge_static
+// CHECK: norm.rms_norm %{{.*}} axes = [1] epsilon = 1.000000e-05 : tensor<3000000000x16xf32>
+// CHECK-NOT: linalg.generic
+#id = affine_map<(d0, d1) -> (d0, d1)>
+#row = affine_map<(d0, d1) -> (d0)>
+func.func @huge_static(%y: tensor<3000000000x16xf32>) -> tensor<3000000000x16xf32> {
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<3000000000xf32>
+  %init = linalg.fill ins(%zero : f32) outs(%e : tensor<3000000000xf32>) -> tensor<3000000000xf32>
+  %s2 = linalg.generic {indexing_maps = [#id, #row], iterator_types = ["parallel", "reduction"]}
+      ins(%y : tensor<3000000000x16xf32>) outs(%init : tensor<3000000000xf32>) {
+  ^bb0(%a: f32, %acc: f32):
+    %sq = arith.mulf %a, %a : f32
+    %r = arith.addf %sq, %acc : f32
+    linalg.yield %r : f32
+  } -> tensor<3000000000xf32>
+  %ex = tensor.empty() : tensor<3000000000x16xf32>
+  %out = linalg.generic {indexing_maps = [#id, #row, #id], iterator_types = ["parallel", "parallel"]}
+      ins(%y, %s2 : tensor<3000000000x16xf32>, tensor<3000000000xf32>) outs(%ex : tensor<3000000000x16xf32>) {
+  ^bb0(%a: f32, %sumsq: f32, %o: f32):
+    %c16 = arith.constant 16.0 : f32
+    %eps = arith.constant 1.0e-5 : f32
+    %ms = arith.divf %sumsq, %c16 : f32
+    %ve = arith.addf %ms, %eps : f32
+    %rs = math.rsqrt %ve : f32
+    %r = arith.mulf %rs, %a : f32
+    linalg.yield %r : f32
+  } -> tensor<3000000000x16xf32>
+  return %out : tensor<3000000000x16xf32>
+}

@@ -38,11 +38,12 @@
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/IR/TypeUtilities.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
-#include "llvm/ADT/BitVector.h"
+#include "llvm/ADT/DenseSet.h"
 #include "llvm/Support/Debug.h"
 #include "llvm/Support/FormatVariadic.h"
 
 #include <cmath>
+#include <limits>
 #include <numeric>
 #include <random>
 
@@ -250,10 +251,11 @@ bool Matcher::checkGroups() {
           v.reduction, operand->second, evalMap(v.map, point));
       if (!elements || elements->empty())
         return false;
-      // The indices each axis takes in the group.
-      SmallVector<llvm::BitVector> taken;
-      for (int64_t d = 0; d < rank; ++d)
-        taken.emplace_back(xShape[d]);
+      // The indices each axis takes in the group (as sets, not bit vectors
+      // of the axis' size: an axis of 3e9 took gigabytes per sample).
+      SmallVector<llvm::DenseSet<int64_t>> taken(rank);
+      SmallVector<int64_t> first(rank, std::numeric_limits<int64_t>::max());
+      SmallVector<int64_t> last(rank, -1);
       int64_t prev = -1;
       for (int64_t linear : *elements) {
         if (linear == prev)
@@ -261,22 +263,24 @@ bool Matcher::checkGroups() {
         prev = linear;
         int64_t rest = linear;
         for (int64_t d = rank - 1; d >= 0; --d) {
-          taken[d].set(rest % xShape[d]);
+          int64_t index = rest % xShape[d];
+          taken[d].insert(index);
+          first[d] = std::min(first[d], index);
+          last[d] = std::max(last[d], index);
           rest /= xShape[d];
         }
       }
       SmallVector<int64_t> block(rank, 1);
       int64_t expected = 1, partial = 0;
       for (int64_t d = 0; d < rank; ++d) {
-        int64_t count = taken[d].count();
-        if (count == 1 && !taken[d].test(j[d]))
+        int64_t count = taken[d].size();
+        if (count == 1 && !taken[d].contains(j[d]))
           return false;
         if (count > 1 && count < xShape[d]) {
           // An aligned block around j[d].
           int64_t lo = j[d] / count * count;
-          if (xShape[d] % count != 0 || ++partial > 1 ||
-              taken[d].find_first() != lo ||
-              taken[d].find_last() != lo + count - 1)
+          if (xShape[d] % count != 0 || ++partial > 1 || first[d] != lo ||
+              last[d] != lo + count - 1)
             return false;
         }
         block[d] = count;

@@ -241,10 +241,13 @@ ShapeBinding::computeShape(Value value) const {
     SmallVector<int64_t> shape;
     for (const ReassociationIndices &group :
          collapse.getReassociationIndices()) {
-      int64_t size = 1;
+      std::optional<int64_t> size = 1;
       for (int64_t d : group)
-        size *= (*source)[d];
-      shape.push_back(size);
+        if (size)
+          size = llvm::checkedMul(*size, (*source)[d]);
+      if (!size)
+        return std::nullopt;
+      shape.push_back(*size);
     }
     return shape;
   }

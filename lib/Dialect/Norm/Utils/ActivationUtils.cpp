@@ -62,12 +62,16 @@ static Value buildHardSigmoid(OpBuilder &b, Location loc, Value x) {
 }
 
 /// Mish's tanh(softplus(x)) as n / (n + 2) with n = e^x (e^x + 2): one exp
-/// and no log, tanh or cancellation. Returns it and e^x (for the
-/// derivative's sigmoid). x is clamped to 20 first, where the ratio is
-/// already 1 in f32 and f64, so that n cannot overflow to inf / inf; NaN
-/// fails the compare and propagates.
-static std::pair<Value, Value> buildTanhSoftplus(OpBuilder &b, Location loc,
-                                                 Value x) {
+/// and no log, tanh or cancellation.
+struct TanhSoftplus {
+  Value t;
+  /// e^x, for the derivative's sigmoid.
+  Value exp;
+  /// x > 20, where x was clamped (the ratio is already 1 in f32 and f64,
+  /// and n cannot overflow to inf / inf); false for NaN, which propagates.
+  Value large;
+};
+static TanhSoftplus buildTanhSoftplus(OpBuilder &b, Location loc, Value x) {
   Value two = constantLike(b, loc, x, 2.0);
   Value limit = constantLike(b, loc, x, 20.0);
   Value large =
@@ -78,7 +82,26 @@ static std::pair<Value, Value> buildTanhSoftplus(OpBuilder &b, Location loc,
                                   arith::AddFOp::create(b, loc, exp, two));
   Value t =
       arith::DivFOp::create(b, loc, n, arith::AddFOp::create(b, loc, n, two));
-  return {t, exp};
+  return {t, exp, large};
+}
+
+/// `inside` where lo < x < hi, else `outside`; NaN counts as inside when
+/// `nanInside` (PyTorch's hardtanh_backward passes NaN's gradient,
+/// hardsigmoid_backward does not).
+static Value selectStrictlyBetween(OpBuilder &b, Location loc, Value x,
+                                   double lo, double hi, double inside,
+                                   double outside, bool nanInside) {
+  auto above =
+      nanInside ? arith::CmpFPredicate::UGT : arith::CmpFPredicate::OGT;
+  auto below =
+      nanInside ? arith::CmpFPredicate::ULT : arith::CmpFPredicate::OLT;
+  Value between = arith::AndIOp::create(
+      b, loc,
+      arith::CmpFOp::create(b, loc, above, x, constantLike(b, loc, x, lo)),
+      arith::CmpFOp::create(b, loc, below, x, constantLike(b, loc, x, hi)));
+  return arith::SelectOp::create(b, loc, between,
+                                 constantLike(b, loc, x, inside),
+                                 constantLike(b, loc, x, outside));
 }
 
 Value mlir::norm::buildGeluOfHalf(OpBuilder &b, Location loc, Value halfX) {
@@ -169,15 +192,11 @@ Value mlir::norm::buildActivation(OpBuilder &b, Location loc, Value x,
   case ActivationKind::HardSwish:
     return arith::MulFOp::create(b, loc, x, buildHardSigmoid(b, loc, x));
   case ActivationKind::Mish: {
-    // x above 20 (NaN fails the compare and propagates): x * t would be
-    // right too, but fast-math's reassociation may compute it as
-    // (x * n) / (n + 2), which overflows for x beyond ~1e21.
-    Value limit = constantLike(b, loc, x, 20.0);
-    Value large =
-        arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OGT, x, limit);
-    Value t = buildTanhSoftplus(b, loc, x).first;
-    return arith::SelectOp::create(b, loc, large, x,
-                                   arith::MulFOp::create(b, loc, x, t));
+    // x above 20: x * t would be right too, but fast-math's reassociation
+    // may compute it as (x * n) / (n + 2), which overflows beyond ~1e21.
+    TanhSoftplus ts = buildTanhSoftplus(b, loc, x);
+    return arith::SelectOp::create(b, loc, ts.large, x,
+                                   arith::MulFOp::create(b, loc, x, ts.t));
   }
   }
   llvm_unreachable("unknown activation kind");
@@ -278,27 +297,12 @@ Value mlir::norm::buildActivationDerivative(OpBuilder &b, Location loc, Value x,
     return arith::SubFOp::create(b, loc, one,
                                  arith::MulFOp::create(b, loc, t, t));
   }
-  case ActivationKind::Relu6: {
-    Value zero = constantLike(b, loc, x, 0.0);
-    Value one = constantLike(b, loc, x, 1.0);
-    Value six = constantLike(b, loc, x, 6.0);
-    Value flat = arith::OrIOp::create(
-        b, loc,
-        arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OLE, x, zero),
-        arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OGE, x, six));
-    return arith::SelectOp::create(b, loc, flat, zero, one);
-  }
-  case ActivationKind::HardSigmoid: {
-    Value zero = constantLike(b, loc, x, 0.0);
-    Value sixth = constantLike(b, loc, x, 1.0 / 6.0);
-    Value three = constantLike(b, loc, x, 3.0);
-    Value minusThree = constantLike(b, loc, x, -3.0);
-    Value inside = arith::AndIOp::create(
-        b, loc,
-        arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OGT, x, minusThree),
-        arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OLT, x, three));
-    return arith::SelectOp::create(b, loc, inside, sixth, zero);
-  }
+  case ActivationKind::Relu6:
+    return selectStrictlyBetween(b, loc, x, 0.0, 6.0, 1.0, 0.0,
+                                 /*nanInside=*/true);
+  case ActivationKind::HardSigmoid:
+    return selectStrictlyBetween(b, loc, x, -3.0, 3.0, 1.0 / 6.0, 0.0,
+                                 /*nanInside=*/false);
   case ActivationKind::HardSwish: {
     Value zero = constantLike(b, loc, x, 0.0);
     Value one = constantLike(b, loc, x, 1.0);
@@ -321,10 +325,7 @@ Value mlir::norm::buildActivationDerivative(OpBuilder &b, Location loc, Value x,
     // 1 above 20, where t = 1 and the second term is 0 (selected: under
     // reassociation x * s * (1 - t^2) may overflow to inf * 0 for huge x).
     Value one = constantLike(b, loc, x, 1.0);
-    Value limit = constantLike(b, loc, x, 20.0);
-    Value large =
-        arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OGT, x, limit);
-    auto [t, exp] = buildTanhSoftplus(b, loc, x);
+    auto [t, exp, large] = buildTanhSoftplus(b, loc, x);
     Value sigmoid = arith::DivFOp::create(
         b, loc, exp, arith::AddFOp::create(b, loc, one, exp));
     Value sech2 =

@@ -274,8 +274,9 @@ class FunctionBuilder:
                    residual: Optional[Value] = None, eps: Optional[float] = None,
                    activation: Activation = None, stats: bool = False,
                    residual_sum: bool = False):
-        """norm.layer_norm over trailing `axes`. Returns y, then (mean, rstd)
-        if `stats`, then the residual sum if `residual_sum`."""
+        """norm.layer_norm over adjacent `axes` (the trailing ones, or e.g.
+        `[1]` over the channels of NCHW). Returns y, then (mean, rstd) if
+        `stats`, then the residual sum if `residual_sum`."""
         _check_float(x, "layer_norm input")
         ax = _axes(axes, x.type.rank)
         text = (f"norm.layer_norm {x}{_opt_operand('weight', weight)}"

@@ -261,7 +261,8 @@ def layer_norm(x, weight=None, bias=None, *, axes: Sequence[int] = (-1,),
                eps: Optional[float] = None, activation: Activation = None,
                residual=None, return_stats: bool = False,
                return_residual_sum: bool = False, out=None):
-    """Layer normalization over trailing `axes` (default: the last).
+    """Layer normalization over adjacent `axes` (default: the last; `axes=[1]`
+    over the channels of NCHW data, ConvNeXt's and SAM's LayerNorm2d).
 
     ``y = act((x [+ residual] - mean) * rsqrt(var + eps) * weight + bias)``.
     Returns y, then (mean, rstd) with `return_stats`, then x + residual with

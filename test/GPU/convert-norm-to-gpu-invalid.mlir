@@ -11,6 +11,19 @@ func.func @dynamic_row(%x: memref<4x?xf32>, %y: memref<4x?xf32>) {
 
 // -----
 
+// LayerNorm2d (over the channels of NCHW) is valid and has a CPU lowering;
+// the GPU kernels normalize rows.
+func.func @channels_nchw(%x: memref<2x64x8x8xf32>, %y: memref<2x64x8x8xf32>) {
+  %xt = bufferization.to_tensor %x restrict : memref<2x64x8x8xf32> to tensor<2x64x8x8xf32>
+  // expected-error @+1 {{has no GPU kernel: the GPU kernels normalize rows: 'axes' must end at the last dimension (a layer norm over the channels of NCHW data has no GPU lowering yet)}}
+  %r = norm.layer_norm %xt axes = [1] : tensor<2x64x8x8xf32>
+  bufferization.materialize_in_destination %r in restrict writable %y
+      : (tensor<2x64x8x8xf32>, memref<2x64x8x8xf32>) -> ()
+  return
+}
+
+// -----
+
 func.func @not_materialized(%x: memref<4x64xf32>) -> tensor<4x64xf32> {
   %xt = bufferization.to_tensor %x restrict : memref<4x64xf32> to tensor<4x64xf32>
   // expected-error @+1 {{each used result must be written to an identity-layout memref by one `bufferization.materialize_in_destination`}}

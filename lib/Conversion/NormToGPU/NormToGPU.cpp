@@ -250,6 +250,12 @@ static LogicalResult analyzeRowNorm(Operation *op,
     reason = "the element type must be f32, f16 or bf16";
     return failure();
   }
+  if (axes.back() != type.getRank() - 1) {
+    reason = "the GPU kernels normalize rows: 'axes' must end at the last "
+             "dimension (a layer norm over the channels of NCHW data has "
+             "no GPU lowering yet)";
+    return failure();
+  }
   info.numLeadingDims = type.getRank() - static_cast<int64_t>(axes.size());
   if (info.numLeadingDims < 1) {
     reason = "at least one leading (row) dimension is required";

@@ -549,42 +549,44 @@ static void replaceWithCasts(PatternRewriter &rewriter, Operation *op,
 //===----------------------------------------------------------------------===//
 
 /// Reshapes statistics of the parallel dimensions of `reduced` to the input
-/// rank with the reduced dimensions set to 1 (keepdims); `axes` are the
-/// trailing dimensions.
+/// rank with the reduced dimensions set to 1 (keepdims).
 static Value expandToKeepDims(OpBuilder &b, Location loc, Value stats,
                               ArrayRef<bool> reduced) {
   auto statsType = cast<RankedTensorType>(stats.getType());
-  unsigned rank = reduced.size();
-  unsigned kept = statsType.getRank();
-  SmallVector<OpFoldResult> sizes = tensor::getMixedSizes(b, loc, stats);
-  SmallVector<int64_t> shape(statsType.getShape());
-  SmallVector<ReassociationIndices> reassociation;
-  for (unsigned dim = 0; dim < kept; ++dim)
-    reassociation.push_back({static_cast<int64_t>(dim)});
-  for (unsigned dim = kept; dim < rank; ++dim) {
-    sizes.push_back(b.getIndexAttr(1));
-    shape.push_back(1);
-    if (!reassociation.empty())
-      reassociation.back().push_back(dim);
+  SmallVector<OpFoldResult> statsSizes = tensor::getMixedSizes(b, loc, stats);
+  SmallVector<OpFoldResult> sizes;
+  SmallVector<int64_t> shape;
+  unsigned kept = 0;
+  for (bool isReduced : reduced) {
+    if (isReduced) {
+      sizes.push_back(b.getIndexAttr(1));
+      shape.push_back(1);
+    } else {
+      sizes.push_back(statsSizes[kept]);
+      shape.push_back(statsType.getDimSize(kept++));
+    }
   }
   auto type = RankedTensorType::get(shape, statsType.getElementType());
-  return tensor::ExpandShapeOp::create(b, loc, type, stats, reassociation,
-                                       sizes);
+  return tensor::ExpandShapeOp::create(
+      b, loc, type, stats, getKeepDimsReassociation(reduced), sizes);
 }
 
 namespace {
 /// Rewrites a layer_norm or rms_norm with two or more leading (normalized
-/// separately) dimensions into one on a single row dimension: every operand
-/// and result of the input's rank (input, residual, output, keepdims
-/// statistics, residual sum) is collapsed with [[0 .. leading-1], [leading],
-/// ...], the axes shift accordingly, and the results are expanded back.
-/// [B, S, D] is then lowered as [B·S, D] rows: the row tiles of
-/// norm-tile-and-fuse-rows hold 8 rows and, when B or S is dynamic, only
-/// one dimension is (norm-peel-partial-row-tiles gives the full tiles
-/// static shapes). Lowered as [B, S, D], a dynamic S stayed dynamic inside
-/// every tile (no vectorization) and the statistics were not fused.
-template <typename OpTy> struct CollapseLeadingDims : OpRewritePattern<OpTy> {
-  CollapseLeadingDims(MLIRContext *context)
+/// separately) dimensions, or two or more after its axes, into one on a
+/// single dimension for each: every operand and result of the input's rank
+/// (input, residual, output, keepdims statistics, residual sum) is collapsed
+/// with [[0 .. leading-1], axes..., [trailing...]], the axes shift
+/// accordingly, and the results are expanded back. [B, S, D] is then
+/// lowered as [B·S, D] rows: the row tiles of norm-tile-and-fuse-rows hold
+/// 8 rows and, when B or S is dynamic, only one dimension is
+/// (norm-peel-partial-row-tiles gives the full tiles static shapes).
+/// Lowered as [B, S, D], a dynamic S stayed dynamic inside every tile (no
+/// vectorization) and the statistics were not fused. A LayerNorm2d over the
+/// channels of [N, C, H, W] becomes one over [N, C, H·W]: the pixels are
+/// one contiguous run, the vector lanes of the channel reduction.
+template <typename OpTy> struct CollapseParallelDims : OpRewritePattern<OpTy> {
+  CollapseParallelDims(MLIRContext *context)
       : OpRewritePattern<OpTy>(context, /*benefit=*/2) {}
 
   LogicalResult matchAndRewrite(OpTy op,
@@ -592,13 +594,17 @@ template <typename OpTy> struct CollapseLeadingDims : OpRewritePattern<OpTy> {
     auto inputType = cast<RankedTensorType>(op.getInput().getType());
     int64_t rank = inputType.getRank();
     ArrayRef<int64_t> axes = op.getAxes();
-    int64_t leading = rank - static_cast<int64_t>(axes.size());
-    if (leading < 2)
-      return rewriter.notifyMatchFailure(op, "fewer than 2 leading dims");
-    SmallVector<ReassociationIndices> reassociation(1);
+    int64_t leading = axes.front();
+    int64_t trailing = rank - 1 - axes.back();
+    if (leading < 2 && trailing < 2)
+      return rewriter.notifyMatchFailure(
+          op, "fewer than 2 dims before and after the axes");
+    SmallVector<ReassociationIndices> reassociation;
     for (int64_t dim = 0; dim < rank; ++dim) {
-      if (dim < leading)
-        reassociation.front().push_back(dim);
+      bool joinsPrevious =
+          (dim > 0 && dim < leading) || (dim > axes.back() + 1);
+      if (joinsPrevious)
+        reassociation.back().push_back(dim);
       else
         reassociation.push_back({dim});
     }
@@ -623,7 +629,7 @@ template <typename OpTy> struct CollapseLeadingDims : OpRewritePattern<OpTy> {
               cast<RankedTensorType>(result.getType()), reassociation));
       SmallVector<int64_t> shifted;
       for (int64_t axis : axes)
-        shifted.push_back(axis - (leading - 1));
+        shifted.push_back(axis - std::max<int64_t>(leading - 1, 0));
       collapsed.setAxes(shifted);
     });
 
@@ -637,7 +643,7 @@ template <typename OpTy> struct CollapseLeadingDims : OpRewritePattern<OpTy> {
       }
       SmallVector<OpFoldResult> sizes;
       for (int64_t dim = 0; dim < rank; ++dim)
-        sizes.push_back(dim < leading || type.isDynamicDim(dim)
+        sizes.push_back(!llvm::is_contained(axes, dim) || type.isDynamicDim(dim)
                             ? inputSizes[dim]
                             : rewriter.getIndexAttr(type.getDimSize(dim)));
       replacements.push_back(tensor::ExpandShapeOp::create(
@@ -1200,7 +1206,7 @@ struct GroupNormLowering : OpRewritePattern<GroupNormOp> {
 void mlir::norm::populateActivationNormToLinalgPatterns(
     RewritePatternSet &patterns) {
   patterns
-      .add<CollapseLeadingDims<LayerNormOp>, CollapseLeadingDims<RMSNormOp>,
+      .add<CollapseParallelDims<LayerNormOp>, CollapseParallelDims<RMSNormOp>,
            LayerNormLowering, RMSNormLowering, BatchNormInferenceLowering,
            BatchNormTrainingLowering, InplaceABNLowering, GroupNormLowering>(
           patterns.getContext());

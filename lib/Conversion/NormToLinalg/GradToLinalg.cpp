@@ -53,24 +53,18 @@ using namespace mlir::norm::detail;
 // Helpers.
 //===----------------------------------------------------------------------===//
 
-/// Drops the trailing unit dimensions that layer_norm and rms_norm keep in
-/// their statistics (`reduced` marks them), the inverse of the forward
-/// lowering's keep-dims expansion.
+/// Drops the unit dimensions that layer_norm and rms_norm keep in their
+/// statistics (`reduced` marks them), the inverse of the forward lowering's
+/// keep-dims expansion.
 static Value collapseKeptDims(OpBuilder &b, Location loc, Value stats,
                               ArrayRef<bool> reduced) {
   auto type = cast<RankedTensorType>(stats.getType());
-  SmallVector<int64_t> kept = unmaskedDims(reduced);
-  SmallVector<ReassociationIndices> reassociation;
   SmallVector<int64_t> shape;
-  for (int64_t dim : kept) {
-    reassociation.push_back({dim});
+  for (int64_t dim : unmaskedDims(reduced))
     shape.push_back(type.getDimSize(dim));
-  }
-  for (int64_t dim = kept.size(), rank = type.getRank(); dim < rank; ++dim)
-    if (!reassociation.empty())
-      reassociation.back().push_back(dim);
   auto newType = RankedTensorType::get(shape, type.getElementType());
-  return tensor::CollapseShapeOp::create(b, loc, newType, stats, reassociation);
+  return tensor::CollapseShapeOp::create(b, loc, newType, stats,
+                                         getKeepDimsReassociation(reduced));
 }
 
 /// Casts a compute-type tensor to `type` (element type and static shape).
@@ -415,9 +409,9 @@ static SmallVector<bool> maskAllBut(ArrayRef<int64_t> dims, unsigned rank) {
 //===----------------------------------------------------------------------===//
 
 /// Fills the fields of a layer_norm_grad / rms_norm_grad problem.
-static GradProblem trailingAxesProblem(OpBuilder &b, Location loc, Value dy,
-                                       Value x, Value residual, Value mean,
-                                       Value rstd, ArrayRef<int64_t> axes) {
+static GradProblem axesProblem(OpBuilder &b, Location loc, Value dy, Value x,
+                               Value residual, Value mean, Value rstd,
+                               ArrayRef<int64_t> axes) {
   GradProblem p;
   unsigned rank = cast<RankedTensorType>(x.getType()).getRank();
   p.dy = dy;
@@ -456,9 +450,9 @@ struct LayerNormGradLowering : OpRewritePattern<LayerNormGradOp> {
 
   LogicalResult matchAndRewrite(LayerNormGradOp op,
                                 PatternRewriter &rewriter) const override {
-    GradProblem p = trailingAxesProblem(
-        rewriter, op.getLoc(), op.getGradOutput(), op.getInput(),
-        op.getResidual(), op.getMean(), op.getRstd(), op.getAxes());
+    GradProblem p =
+        axesProblem(rewriter, op.getLoc(), op.getGradOutput(), op.getInput(),
+                    op.getResidual(), op.getMean(), op.getRstd(), op.getAxes());
     p.weight = op.getWeight();
     p.bias = op.getBias();
     p.residualSumGrad = op.getResidualSumGrad();
@@ -476,9 +470,9 @@ struct RMSNormGradLowering : OpRewritePattern<RMSNormGradOp> {
 
   LogicalResult matchAndRewrite(RMSNormGradOp op,
                                 PatternRewriter &rewriter) const override {
-    GradProblem p = trailingAxesProblem(
-        rewriter, op.getLoc(), op.getGradOutput(), op.getInput(),
-        op.getResidual(), /*mean=*/Value(), op.getRstd(), op.getAxes());
+    GradProblem p = axesProblem(rewriter, op.getLoc(), op.getGradOutput(),
+                                op.getInput(), op.getResidual(),
+                                /*mean=*/Value(), op.getRstd(), op.getAxes());
     p.weight = op.getWeight();
     p.weightOffset = op.getWeightOffset().convertToDouble();
     p.residualSumGrad = op.getResidualSumGrad();

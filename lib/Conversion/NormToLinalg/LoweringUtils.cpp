@@ -38,6 +38,25 @@ SmallVector<int64_t> norm::detail::unmaskedDims(ArrayRef<bool> mask) {
   return dims;
 }
 
+SmallVector<ReassociationIndices>
+norm::detail::getKeepDimsReassociation(ArrayRef<bool> reduced) {
+  SmallVector<ReassociationIndices> groups;
+  ReassociationIndices leading;
+  for (auto [dim, isReduced] : llvm::enumerate(reduced)) {
+    auto d = static_cast<int64_t>(dim);
+    if (!isReduced) {
+      groups.push_back(std::move(leading));
+      leading.clear();
+      groups.back().push_back(d);
+    } else if (groups.empty()) {
+      leading.push_back(d);
+    } else {
+      groups.back().push_back(d);
+    }
+  }
+  return groups;
+}
+
 Value norm::detail::buildCount(OpBuilder &b, Location loc, Value x,
                                ArrayRef<int64_t> dims, Type type) {
   auto xType = cast<RankedTensorType>(x.getType());

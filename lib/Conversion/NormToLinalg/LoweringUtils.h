@@ -88,6 +88,14 @@ SmallVector<bool> maskOf(ArrayRef<int64_t> dims, unsigned rank);
 /// The dimensions where `mask` is false, in increasing order.
 SmallVector<int64_t> unmaskedDims(ArrayRef<bool> mask);
 
+/// The reassociation between statistics indexed by the dimensions where
+/// `reduced` is false (in order) and the same values with the reduced
+/// dimensions kept as 1s (keepdims): each reduced dimension joins the group
+/// of the kept dimension before it, or of the first one when it leads. Empty
+/// when every dimension is reduced (rank 0).
+SmallVector<ReassociationIndices>
+getKeepDimsReassociation(ArrayRef<bool> reduced);
+
 /// The number of elements of `x` in the dimensions `dims` (multiplied in
 /// that order), as a scalar of the float type `type` (a constant for static
 /// sizes).

@@ -521,3 +521,39 @@ func.func @layer_norm_two_axes_4d(%x: tensor<2x3x4x8xf32>) -> tensor<2x3x4x8xf32
   %y = norm.layer_norm %x axes = [2, 3] : tensor<2x3x4x8xf32>
   return %y : tensor<2x3x4x8xf32>
 }
+
+// -----
+
+// LayerNorm2d, over the channels of NCHW: the pixels after the axis are
+// collapsed into one dimension ([N, C, H·W]), the statistics reduce the
+// middle loop and are indexed by (n, pixel), the parameters by the channel;
+// the keepdims statistics expand back with the 1 in the middle.
+// CHECK-DAG: #[[$X3:.*]] = affine_map<(d0, d1, d2) -> (d0, d1, d2)>
+// CHECK-DAG: #[[$STAT3:.*]] = affine_map<(d0, d1, d2) -> (d0, d2)>
+// CHECK-DAG: #[[$CHAN3:.*]] = affine_map<(d0, d1, d2) -> (d1)>
+// CHECK-LABEL: func.func @layer_norm_channels_nchw(
+// CHECK-SAME: %[[X:[^:]*]]: tensor<2x8x5x7xf32>, %[[W:[^:]*]]: tensor<8xf32>, %[[B:[^:]*]]: tensor<8xf32>)
+// CHECK: %[[XC:.*]] = tensor.collapse_shape %[[X]] {{\[}}[0], [1], [2, 3]] : tensor<2x8x5x7xf32> into tensor<2x8x35xf32>
+// CHECK: linalg.generic {indexing_maps = [#[[$X3]], #[[$STAT3]], #[[$STAT3]]], iterator_types = ["parallel", "reduction", "parallel"]} ins(%[[XC]], %{{.*}} : tensor<2x8x35xf32>, tensor<2x35xf32>)
+// CHECK: %[[Y:.*]] = linalg.generic {indexing_maps = [#[[$X3]], #[[$STAT3]], #[[$STAT3]], #[[$CHAN3]], #[[$CHAN3]], #[[$X3]]], iterator_types = ["parallel", "parallel", "parallel"]} ins(%[[XC]], %{{.*}}, %{{.*}}, %[[W]], %[[B]] :
+// CHECK: %[[MEAN:.*]] = tensor.expand_shape %{{.*}} {{\[}}[0, 1], [2]] output_shape [2, 1, 35] : tensor<2x35xf32> into tensor<2x1x35xf32>
+// CHECK: %[[Y4:.*]] = tensor.expand_shape %[[Y]] {{\[}}[0], [1], [2, 3]] output_shape [2, 8, 5, 7] : tensor<2x8x35xf32> into tensor<2x8x5x7xf32>
+// CHECK: %[[MEAN4:.*]] = tensor.expand_shape %[[MEAN]] {{\[}}[0], [1], [2, 3]] output_shape [2, 1, 5, 7] : tensor<2x1x35xf32> into tensor<2x1x5x7xf32>
+// CHECK: return %[[Y4]], %[[MEAN4]], %{{.*}} : tensor<2x8x5x7xf32>, tensor<2x1x5x7xf32>, tensor<2x1x5x7xf32>
+func.func @layer_norm_channels_nchw(%x: tensor<2x8x5x7xf32>, %w: tensor<8xf32>, %b: tensor<8xf32>) -> (tensor<2x8x5x7xf32>, tensor<2x1x5x7xf32>, tensor<2x1x5x7xf32>) {
+  %y, %m, %r = norm.layer_norm %x weight(%w : tensor<8xf32>) bias(%b : tensor<8xf32>) axes = [1] epsilon = 1.0e-06 : tensor<2x8x5x7xf32> stats(tensor<2x1x5x7xf32>, tensor<2x1x5x7xf32>)
+  return %y, %m, %r : tensor<2x8x5x7xf32>, tensor<2x1x5x7xf32>, tensor<2x1x5x7xf32>
+}
+
+// -----
+
+// Over the leading dimension: the statistics lead with the reduced 1.
+// CHECK-LABEL: func.func @rms_norm_first_axis(
+// CHECK: %[[XC:.*]] = tensor.collapse_shape %{{.*}} {{\[}}[0], [1, 2]] : tensor<?x6x5xf32> into tensor<?x30xf32>
+// CHECK: linalg.generic {{.*}}iterator_types = ["reduction", "parallel"]{{.*}} ins(%[[XC]] : tensor<?x30xf32>)
+// CHECK: %[[RSTD:.*]] = tensor.expand_shape %{{.*}} {{\[}}[0, 1]] output_shape [1, 30] : tensor<30xf32> into tensor<1x30xf32>
+// CHECK: tensor.expand_shape %[[RSTD]] {{\[}}[0], [1, 2]] output_shape [1, 6, 5] : tensor<1x30xf32> into tensor<1x6x5xf32>
+func.func @rms_norm_first_axis(%x: tensor<?x6x5xf32>, %w: tensor<?xf32>) -> (tensor<?x6x5xf32>, tensor<1x6x5xf32>) {
+  %y, %r = norm.rms_norm %x weight(%w : tensor<?xf32>) axes = [0] : tensor<?x6x5xf32> rstd(tensor<1x6x5xf32>)
+  return %y, %r : tensor<?x6x5xf32>, tensor<1x6x5xf32>
+}

@@ -70,3 +70,20 @@ func.func @batch_stats_merge(%na: tensor<f32>, %ma: tensor<16xf32>, %qa: tensor<
   %n, %m, %q, %v = norm.batch_stats_merge %na, %ma, %qa, %nb, %mb, %qb : tensor<f32>, tensor<16xf32> var(tensor<16xf32>)
   return %n, %m, %q, %v : tensor<f32>, tensor<16xf32>, tensor<16xf32>, tensor<16xf32>
 }
+
+// -----
+
+// Over the channels of [N, C, L]: the keepdims statistics drop their middle
+// 1, the norm sums reduce the middle loop, the weight gradient the others.
+// CHECK-DAG: #[[$ALL:.*]] = affine_map<(d0, d1, d2) -> (d0, d1, d2)>
+// CHECK-DAG: #[[$STAT:.*]] = affine_map<(d0, d1, d2) -> (d0, d2)>
+// CHECK-DAG: #[[$CHAN:.*]] = affine_map<(d0, d1, d2) -> (d1)>
+// CHECK-LABEL: func.func @layer_norm_grad_channels(
+// CHECK: %[[M:.*]] = tensor.collapse_shape %{{.*}} {{\[}}[0, 1], [2]] : tensor<2x1x5xf32> into tensor<2x5xf32>
+// CHECK: %[[R:.*]] = tensor.collapse_shape %{{.*}} {{\[}}[0, 1], [2]] : tensor<2x1x5xf32> into tensor<2x5xf32>
+// CHECK: linalg.generic {indexing_maps = [#[[$ALL]], #[[$ALL]], #[[$STAT]], #[[$STAT]], #[[$CHAN]], #[[$STAT]], #[[$STAT]]], iterator_types = ["parallel", "reduction", "parallel"]} ins(%{{.*}}, %{{.*}}, %[[M]], %[[R]], %{{.*}} :
+// CHECK: linalg.generic {{.*}}iterator_types = ["reduction", "parallel", "reduction"]{{.*}} outs(%{{.*}} : tensor<8xf32>)
+func.func @layer_norm_grad_channels(%dy: tensor<2x8x5xf32>, %x: tensor<2x8x5xf32>, %m: tensor<2x1x5xf32>, %r: tensor<2x1x5xf32>, %w: tensor<8xf32>) -> (tensor<2x8x5xf32>, tensor<8xf32>) {
+  %dx, %dw = norm.layer_norm_grad %dy, %x mean(%m : tensor<2x1x5xf32>) rstd(%r : tensor<2x1x5xf32>) weight(%w : tensor<8xf32>) axes = [1] : tensor<2x8x5xf32> grad_weight(tensor<8xf32>)
+  return %dx, %dw : tensor<2x8x5xf32>, tensor<8xf32>
+}

@@ -2,10 +2,10 @@
 
 // Verifier diagnostics of the backward ops and the micro-batch statistics.
 
-func.func @layer_norm_grad_axes(%dy: tensor<8x16xf32>, %x: tensor<8x16xf32>, %m: tensor<8x1xf32>, %r: tensor<8x1xf32>) -> tensor<8x16xf32> {
-  // expected-error @+1 {{expects 'axes' to be contiguous trailing dimensions of the input (ending at 1)}}
-  %dx = norm.layer_norm_grad %dy, %x mean(%m : tensor<8x1xf32>) rstd(%r : tensor<8x1xf32>) axes = [0] : tensor<8x16xf32>
-  return %dx : tensor<8x16xf32>
+func.func @layer_norm_grad_axes(%dy: tensor<8x16x2xf32>, %x: tensor<8x16x2xf32>, %m: tensor<1x16x1xf32>, %r: tensor<1x16x1xf32>) -> tensor<8x16x2xf32> {
+  // expected-error @+1 {{expects 'axes' to be adjacent dimensions, got [0, 2]}}
+  %dx = norm.layer_norm_grad %dy, %x mean(%m : tensor<1x16x1xf32>) rstd(%r : tensor<1x16x1xf32>) axes = [0, 2] : tensor<8x16x2xf32>
+  return %dx : tensor<8x16x2xf32>
 }
 
 // -----

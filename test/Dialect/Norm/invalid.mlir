@@ -244,18 +244,27 @@ func.func @axes_duplicate(%x: tensor<4x8xf32>) -> tensor<4x8xf32> {
 
 // -----
 
-func.func @axes_not_trailing(%x: tensor<4x8x2xf32>) -> tensor<4x8x2xf32> {
-  // expected-error@+1 {{'norm.layer_norm' op expects 'axes' to be contiguous trailing dimensions of the input (ending at 2)}}
-  %y = norm.layer_norm %x axes = [1] : tensor<4x8x2xf32>
-  return %y : tensor<4x8x2xf32>
+func.func @axes_not_adjacent(%x: tensor<4x8x2x3xf32>) -> tensor<4x8x2x3xf32> {
+  // expected-error@+1 {{'norm.layer_norm' op expects 'axes' to be adjacent dimensions, got [1, 3]}}
+  %y = norm.layer_norm %x axes = [1, 3] : tensor<4x8x2x3xf32>
+  return %y : tensor<4x8x2x3xf32>
 }
 
 // -----
 
 func.func @axes_not_contiguous(%x: tensor<4x8x2xf32>) -> tensor<4x8x2xf32> {
-  // expected-error@+1 {{'norm.rms_norm' op expects 'axes' to be contiguous trailing dimensions of the input (ending at 2)}}
+  // expected-error@+1 {{'norm.rms_norm' op expects 'axes' to be adjacent dimensions, got [0, 2]}}
   %y = norm.rms_norm %x axes = [0, 2] : tensor<4x8x2xf32>
   return %y : tensor<4x8x2xf32>
+}
+
+// -----
+
+// Over the channels of NCHW, the parameters have the channels' shape.
+func.func @channel_axes_weight(%x: tensor<2x8x5x5xf32>, %w: tensor<5xf32>) -> tensor<2x8x5x5xf32> {
+  // expected-error@+1 {{'norm.layer_norm' op expects 'weight' to have shape 8, got 5}}
+  %y = norm.layer_norm %x weight(%w : tensor<5xf32>) axes = [1] : tensor<2x8x5x5xf32>
+  return %y : tensor<2x8x5x5xf32>
 }
 
 //===----------------------------------------------------------------------===//

@@ -300,7 +300,7 @@ def build_layer_norm(case: Case, rng, data):
     axes = p.get("axes", (len(shape) - 1,))
     dyn = case.dynamic
     t = tensor_type(shape, case.elem, dyn)
-    pshape = shape[axes[0]:]
+    pshape = tuple(shape[a] for a in axes)
     pt = tensor_type(pshape, case.elem, dyn)
     st = kept_type(shape, axes, stats_elem(case.elem), dyn)
     x, res = _common_prefix(case, rng, data, shape)
@@ -345,7 +345,7 @@ def build_rms_norm(case: Case, rng, data):
     axes = p.get("axes", (len(shape) - 1,))
     dyn = case.dynamic
     t = tensor_type(shape, case.elem, dyn)
-    pshape = shape[axes[0]:]
+    pshape = tuple(shape[a] for a in axes)
     pt = tensor_type(pshape, case.elem, dyn)
     st = kept_type(shape, axes, stats_elem(case.elem), dyn)
     x, res = _common_prefix(case, rng, data, shape)

@@ -111,6 +111,12 @@ def _with_residual(x, residual, sum_dtype):
     return s, s
 
 
+def _param_shape(shape, axes):
+    """The shape that parameters over `axes` broadcast with: their sizes
+    there, 1 elsewhere."""
+    return tuple(d if i in axes else 1 for i, d in enumerate(shape))
+
+
 def _affine(xhat, weight, bias, shape):
     """`xhat * weight + bias` with rank-1/normalized-shape params reshaped."""
     y = xhat
@@ -134,14 +140,13 @@ def _channel_shape(rank, axis, channels):
 
 def layer_norm(x, weight=None, bias=None, residual=None, *, axes,
                epsilon=1e-5, act=None, sum_dtype=None):
-    """norm.layer_norm: normalizes over the trailing `axes` (biased var)."""
+    """norm.layer_norm: normalizes over the adjacent `axes` (biased var)."""
     s, rsum = _with_residual(x, residual, sum_dtype)
     axes = tuple(axes)
     mean = s.mean(axis=axes, keepdims=True)
     var = ((s - mean) ** 2).mean(axis=axes, keepdims=True)
     rstd = 1.0 / np.sqrt(var + epsilon)
-    param_shape = s.shape[axes[0]:]
-    pre = _affine((s - mean) * rstd, weight, bias, param_shape)
+    pre = _affine((s - mean) * rstd, weight, bias, _param_shape(s.shape, axes))
     return {"output": activation(pre, act), "mean": mean, "rstd": rstd,
             "residual_sum": rsum, "preact": pre}
 
@@ -158,7 +163,8 @@ def rms_norm(x, weight=None, residual=None, *, axes, epsilon=1e-6,
     rstd = 1.0 / np.sqrt((s**2).mean(axis=axes, keepdims=True) + epsilon)
     pre = s * rstd
     if weight is not None:
-        pre = pre * (f64(weight) + weight_offset).reshape(s.shape[axes[0]:])
+        pre = pre * (f64(weight) + weight_offset).reshape(
+            _param_shape(s.shape, axes))
     return {"output": activation(pre, act), "rstd": rstd,
             "residual_sum": rsum, "preact": pre}
 

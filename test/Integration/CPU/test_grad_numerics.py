@@ -173,10 +173,13 @@ def make(op, elem, dynamic, act, form, affine, **params):
 VARIANTS = {
     "layer_norm": [dict(shape=(4, 6, 16), axes=(2,)),
                    dict(shape=(3, 5, 8), axes=(1, 2), epsilon=1e-3),
-                   dict(shape=(2, 37), axes=(1,))],
+                   dict(shape=(2, 37), axes=(1,)),
+                   # LayerNorm2d: over the channels of NCHW.
+                   dict(shape=(2, 6, 4, 5), axes=(1,))],
     "rms_norm": [dict(shape=(4, 6, 16), axes=(2,)),
                  dict(shape=(3, 5, 8), axes=(1, 2), weight_offset=1.0),
-                 dict(shape=(2, 37), axes=(1,), epsilon=1e-5)],
+                 dict(shape=(2, 37), axes=(1,), epsilon=1e-5),
+                 dict(shape=(3, 4, 5, 2), axes=(1, 2))],
     "batch_norm_training": [dict(shape=(6, 4, 5), feature_axis=1),
                             dict(shape=(3, 4, 7, 5), feature_axis=3),
                             dict(shape=(33, 5), feature_axis=1,
@@ -463,7 +466,7 @@ def _views(case, inputs):
     if op in ("layer_norm", "rms_norm"):
         R = tuple(p["axes"])
         P = tuple(a for a in range(rank) if a not in R)
-        shape = s.shape[R[0]:]
+        shape = tuple(d if a in R else 1 for a, d in enumerate(s.shape))
         w = None if w is None else w.reshape(shape)
         b = None if b is None else b.reshape(shape)
         return s, dy, ds, R, P, w, b, (lambda a: a), (lambda a: a)
@@ -668,7 +671,12 @@ def test_grad_matches_torch(runner, case):
     w, b = t.get("weight"), t.get("bias")
     eps = p.get("epsilon", 1e-5)
     if op == "layer_norm":
-        pre = F.layer_norm(s, s.shape[p["axes"][0]:], w, b, eps)
+        # Over the trailing dimensions, where F.layer_norm normalizes.
+        axes = tuple(p["axes"])
+        last = tuple(range(s.ndim - len(axes), s.ndim))
+        moved = torch.movedim(s, axes, last)
+        pre = torch.movedim(
+            F.layer_norm(moved, moved.shape[last[0]:], w, b, eps), last, axes)
     elif op == "group_norm":
         axis = p["channel_axis"]
         moved = torch.movedim(s, axis, 1)

@@ -32,6 +32,10 @@ VARIANTS = {
         {"weight": False, "bias": False, "epsilon": 1e-3},
         {"bias": False, "shape": (3, 1023)},
         {"shape": (5, 3, 2, 8), "axes": (1, 2, 3)},
+        # LayerNorm2d over the channels of NCHW: column tiles of 64 pixels
+        # when static (norm-tile-and-fuse-rows), vectorized statistics.
+        {"shape": (2, 24, 16, 16), "axes": (1,)},
+        {"shape": (6, 5, 3), "axes": (0,)},
     ],
     "rms_norm": [
         {},
@@ -39,6 +43,7 @@ VARIANTS = {
         {"weight": False, "epsilon": 1e-5},
         {"axes": (1, 2), "weight_offset": 0.5},
         {"shape": (3, 1023)},
+        {"shape": (2, 4, 3, 32), "axes": (1, 2)},
     ],
     "batch_norm_inference": [
         {},

@@ -87,10 +87,20 @@ static LogicalResult verifyEpsilon(Operation *op, double epsilon,
   return success();
 }
 
-/// Checks that `axes` are sorted, unique and in range for `rank`, and when
-/// `trailing`, that they are exactly the last dimensions.
+/// What `verifyAxes` asks of the axes beyond being sorted, unique and in
+/// range.
+enum class AxesForm {
+  Any,
+  /// One run of adjacent dimensions: layer/RMS norm over the trailing
+  /// dimensions, or over the channels of an NCHW tensor (ConvNeXt's and
+  /// SAM's LayerNorm2d).
+  Contiguous,
+};
+
+/// Checks that `axes` are sorted, unique, in range for `rank` and of the
+/// form `form`.
 static LogicalResult verifyAxes(Operation *op, ArrayRef<int64_t> axes,
-                                int64_t rank, bool trailing) {
+                                int64_t rank, AxesForm form) {
   if (axes.empty())
     return op->emitOpError() << "expects at least one axis in 'axes'";
   for (auto [index, axis] : llvm::enumerate(axes)) {
@@ -102,13 +112,13 @@ static LogicalResult verifyAxes(Operation *op, ArrayRef<int64_t> axes,
       return op->emitOpError()
              << "expects 'axes' to be sorted and without duplicates";
   }
-  if (trailing &&
-      (axes.back() != rank - 1 ||
-       axes.back() - axes.front() + 1 != static_cast<int64_t>(axes.size())))
-    return op->emitOpError()
-           << "expects 'axes' to be contiguous trailing dimensions of the "
-              "input (ending at "
-           << rank - 1 << ")";
+  if (form == AxesForm::Contiguous &&
+      axes.back() - axes.front() + 1 != static_cast<int64_t>(axes.size())) {
+    InFlightDiagnostic diag =
+        op->emitOpError() << "expects 'axes' to be adjacent dimensions, got [";
+    llvm::interleaveComma(axes, diag);
+    return diag << "]";
+  }
   return success();
 }
 
@@ -294,7 +304,7 @@ static SmallVector<OpFoldResult> keptSizes(ArrayRef<OpFoldResult> sizes,
 LogicalResult LayerNormOp::verify() {
   auto inputType = getInput().getType();
   if (failed(verifyAxes(*this, getAxes(), inputType.getRank(),
-                        /*trailing=*/true)) ||
+                        AxesForm::Contiguous)) ||
       failed(verifyEpsilon(*this, getEpsilon().convertToDouble(),
                            inputType.getElementType())))
     return failure();
@@ -336,7 +346,7 @@ LayerNormOp::reifyResultShapes(OpBuilder &builder,
 LogicalResult RMSNormOp::verify() {
   auto inputType = getInput().getType();
   if (failed(verifyAxes(*this, getAxes(), inputType.getRank(),
-                        /*trailing=*/true)) ||
+                        AxesForm::Contiguous)) ||
       failed(verifyEpsilon(*this, getEpsilon().convertToDouble(),
                            inputType.getElementType())))
     return failure();
@@ -612,7 +622,7 @@ static LogicalResult verifyReducedStats(Operation *op, Value input,
                                         ArrayRef<int64_t> axes, StringRef what,
                                         Value stats) {
   auto inputType = cast<RankedTensorType>(input.getType());
-  if (failed(verifyAxes(op, axes, inputType.getRank(), /*trailing=*/false)))
+  if (failed(verifyAxes(op, axes, inputType.getRank(), AxesForm::Any)))
     return failure();
   return verifyShapedLike(
       op, what, cast<ShapedType>(stats.getType()),
@@ -865,7 +875,7 @@ static LogicalResult verifyGradStats(Operation *op, Value input, Value mean,
 LogicalResult LayerNormGradOp::verify() {
   RankedTensorType inputType = getInput().getType();
   if (failed(verifyAxes(*this, getAxes(), inputType.getRank(),
-                        /*trailing=*/true)) ||
+                        AxesForm::Contiguous)) ||
       failed(verifyGradStats(
           *this, getInput(), getMean(), getRstd(),
           reducedShape(inputType.getShape(), getAxes(), /*keep=*/true))))
@@ -879,7 +889,7 @@ LogicalResult LayerNormGradOp::verify() {
 LogicalResult RMSNormGradOp::verify() {
   RankedTensorType inputType = getInput().getType();
   if (failed(verifyAxes(*this, getAxes(), inputType.getRank(),
-                        /*trailing=*/true)) ||
+                        AxesForm::Contiguous)) ||
       failed(verifyGradStats(
           *this, getInput(), /*mean=*/Value(), getRstd(),
           reducedShape(inputType.getShape(), getAxes(), /*keep=*/true))))

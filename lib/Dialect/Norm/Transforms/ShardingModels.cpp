@@ -8,7 +8,7 @@
 // per channel. Loops: one per dimension of the input; the dimensions an op
 // normalizes over are reductions, the others parallel:
 //
-//   layer_norm / rms_norm (+ grads)   the trailing `axes` reduce
+//   layer_norm / rms_norm (+ grads)   the `axes` reduce
 //   group_norm (+ grad)               every dimension but the batch (0)
 //   batch_norm_inference              none (elementwise with per-channel
 //                                     parameters, which follow the channel)
@@ -74,9 +74,9 @@ struct LoopStructure {
   SmallVector<std::pair<int64_t, SmallVector<int64_t>>> otherRanks;
 };
 
-/// The trailing `axes` of a LayerNorm/RMSNorm (and their backward ops)
+/// The `axes` of a LayerNorm/RMSNorm (and their backward ops)
 /// reduce; weights and biases are indexed by them.
-LoopStructure trailingAxesStructure(int64_t rank, ArrayRef<int64_t> axes) {
+LoopStructure normAxesStructure(int64_t rank, ArrayRef<int64_t> axes) {
   LoopStructure loops;
   loops.rank = rank;
   loops.reduced.assign(rank, false);
@@ -153,8 +153,8 @@ LoopStructure getLoopStructure(Operation *op) {
       })
       .Case<LayerNormOp, RMSNormOp, LayerNormGradOp, RMSNormGradOp>(
           [](auto norm) {
-            return trailingAxesStructure(norm.getInput().getType().getRank(),
-                                         norm.getAxes());
+            return normAxesStructure(norm.getInput().getType().getRank(),
+                                     norm.getAxes());
           })
       .Case<GroupNormOp, GroupNormGradOp>([](auto norm) {
         return groupStructure(norm.getInput().getType().getRank(),

@@ -63,10 +63,13 @@ class Norm_NormalizationOp<string mnemonic, list<Trait> traits = []>
 def Norm_LayerNormOp : Norm_NormalizationOp<"layer_norm", [
     AttrSizedOperandSegments, AttrSizedResultSegments,
     AllTypesMatch<["input", "output"]>]> {
-  let summary = "Layer normalization over trailing axes";
+  let summary = "Layer normalization over adjacent axes";
   let description = !strconcat([{
-    Normalizes each sample over the trailing dimensions listed in `axes`
-    (which must be contiguous and end at the last dimension):
+    Normalizes each sample over the dimensions listed in `axes`, which must
+    be adjacent: the trailing dimensions (PyTorch's `layer_norm`), or a run
+    in the middle, such as the channels of an NCHW tensor (`axes = [1]`:
+    the LayerNorm2d of ConvNeXt and SAM, normalizing each pixel over its
+    channels):
 
     ```
     mean = E[x],  var = E[(x - mean)^2]   (biased, over `axes`)
@@ -74,10 +77,10 @@ def Norm_LayerNormOp : Norm_NormalizationOp<"layer_norm", [
     ```
 
     `weight` and `bias` are optional and have the shape of the normalized
-    dimensions. The optional `stats` results `mean` and `rstd`
-    (`rsqrt(var + epsilon)`) keep the input shape with the normalized
-    dimensions set to 1, as PyTorch's `native_layer_norm`; they are f32 for
-    f16/bf16 inputs, else of the input's element type.
+    dimensions (broadcast along the others). The optional `stats` results
+    `mean` and `rstd` (`rsqrt(var + epsilon)`) keep the input shape with the
+    normalized dimensions set to 1, as PyTorch's `native_layer_norm`; they
+    are f32 for f16/bf16 inputs, else of the input's element type.
   }], Norm_ActivationDoc, Norm_ResidualDoc, [{
     Example:
 
@@ -88,6 +91,9 @@ def Norm_LayerNormOp : Norm_NormalizationOp<"layer_norm", [
     %y2, %mean, %rstd = norm.layer_norm %x axes = [2] activation = gelu
         : tensor<8x128x768xf32>
           stats(tensor<8x128x1xf32>, tensor<8x128x1xf32>)
+    %y3 = norm.layer_norm %img weight(%g : tensor<96xf32>)
+        bias(%c : tensor<96xf32>) axes = [1] epsilon = 1.0e-06
+        : tensor<8x96x56x56xf32>
     ```
   }]);
   let arguments = (ins Norm_FloatTensor:$input,
@@ -117,10 +123,10 @@ def Norm_LayerNormOp : Norm_NormalizationOp<"layer_norm", [
 def Norm_RMSNormOp : Norm_NormalizationOp<"rms_norm", [
     AttrSizedOperandSegments, AttrSizedResultSegments,
     AllTypesMatch<["input", "output"]>]> {
-  let summary = "Root-mean-square normalization over trailing axes";
+  let summary = "Root-mean-square normalization over adjacent axes";
   let description = !strconcat([{
-    Scales each sample by the inverse root mean square of its trailing
-    dimensions `axes`, without subtracting the mean:
+    Scales each sample by the inverse root mean square of its dimensions
+    `axes` (adjacent, as `norm.layer_norm`'s), without subtracting the mean:
 
     ```
     rstd = rsqrt(E[x^2] + epsilon)

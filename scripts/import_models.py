@@ -215,6 +215,36 @@ class PreActBlock(nn.Module):
         return self.bn2(h + skip)
 
 
+class LayerNorm2d(nn.Module):
+    """LayerNorm over the channels of NCHW, as ConvNeXt (data_format
+    "channels_first"), SAM and Detectron2 write it."""
+
+    def __init__(self, channels, eps=1e-6):
+        super().__init__()
+        self.weight = nn.Parameter(torch.ones(channels))
+        self.bias = nn.Parameter(torch.zeros(channels))
+        self.eps = eps
+
+    def forward(self, x):
+        u = x.mean(1, keepdim=True)
+        s = (x - u).pow(2).mean(1, keepdim=True)
+        x = (x - u) / torch.sqrt(s + self.eps)
+        return self.weight[:, None, None] * x + self.bias[:, None, None]
+
+
+class ConvNeXtDownsample(nn.Module):
+    """ConvNeXt's downsampling layer: LayerNorm2d, then a 2x2 stride-2
+    convolution."""
+
+    def __init__(self, channels=16, out_channels=32):
+        super().__init__()
+        self.norm = LayerNorm2d(channels)
+        self.conv = nn.Conv2d(channels, out_channels, 2, stride=2)
+
+    def forward(self, x):
+        return self.conv(self.norm(x))
+
+
 def _randomize(module):
     """Non-trivial affine parameters and running statistics."""
     g = torch.Generator().manual_seed(SEED + 1)
@@ -241,6 +271,9 @@ def cases():
     C["layer_norm_noaffine_relu"] = (
         NormAct(nn.LayerNorm(64, elementwise_affine=False), nn.ReLU()),
         [(16, 64)], False)
+    C["layer_norm_channels"] = (NormAct(LayerNorm2d(16), nn.GELU()),
+                                [(2, 16, 6, 6)], False)
+    C["convnext_downsample"] = (ConvNeXtDownsample(), [(1, 16, 8, 8)], False)
     C["rms_norm"] = (NormAct(nn.RMSNorm(64, eps=1e-6)), [(2, 8, 64)], False)
     C["rms_norm_silu"] = (NormAct(nn.RMSNorm(64, eps=1e-6), nn.SiLU()),
                           [(2, 8, 64)], False)

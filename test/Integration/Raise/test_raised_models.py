@@ -51,6 +51,8 @@ PRESENT = {
     "rms_norm_hf": 1, "batch_norm_eval_relu": 1, "batch_norm_train": 1,
     "group_norm": 1, "group_norm_silu": 1, "instance_norm": 1,
     "instance_norm_gelu": 1, "softmax": 1,
+    "layer_norm_channels": 1,  # LayerNorm2d (ConvNeXt, SAM) + GELU
+    "convnext_downsample": 1,  # LayerNorm2d, conv 2x2 stride 2
     "llama_block": 3,         # 2 RMSNorm + softmax
     "llama_block_hf": 3,      # 2 HF-style RMSNorm + softmax
     "bert_block": 3,          # 2 LayerNorm + softmax
@@ -69,6 +71,7 @@ RAISED = {
         "instance_norm_gelu": 1, "softmax": 1, "llama_block": 3,
         "llama_block_hf": 3, "bert_block": 3, "resnet_block": 2,
         "diffusion_resblock": 2, "preact_block": 2,
+        "layer_norm_channels": 1, "convnext_downsample": 1,
     },
     "tosa": {
         "layer_norm": 1, "layer_norm_gelu": 1, "layer_norm_2d": 1,
@@ -78,6 +81,7 @@ RAISED = {
         "instance_norm_gelu": 1, "softmax": 1, "llama_block": 3,
         "llama_block_hf": 3, "bert_block": 3, "resnet_block": 2,
         "diffusion_resblock": 2, "preact_block": 2,
+        "layer_norm_channels": 1, "convnext_downsample": 1,
     },
 }
 

@@ -565,14 +565,15 @@ std::optional<Match> Matcher::matchNormalization() {
   if (!layerNorm && !rmsNorm)
     return std::nullopt;
 
-  // Trailing contiguous axes: layer/RMS norm; the spatial axes of an NCHW
-  // tensor with per-channel parameters: instance norm (group_norm with one
-  // channel per group); the channels in aligned blocks and the spatial axes:
-  // group norm; every axis but one, with per-channel parameters: training
-  // batch norm (batch statistics).
+  // Adjacent axes with parameters along them (or none): layer/RMS norm
+  // (trailing, or in the middle: the channels of NCHW data); the spatial
+  // axes of an NCHW tensor with per-channel parameters: instance norm
+  // (group_norm with one channel per group); the channels in aligned blocks
+  // and the spatial axes: group norm; every axis but one, with per-channel
+  // parameters: training batch norm (batch statistics).
   int64_t rank = xShape.size();
-  bool trailing = axes.back() == rank - 1 &&
-                  axes.back() - axes.front() + 1 == int64_t(axes.size());
+  bool adjacent = axes.back() - axes.front() + 1 == int64_t(axes.size());
+  bool trailing = adjacent && axes.back() == rank - 1;
   if (params.size() > 2)
     return std::nullopt;
   auto perChannel = [&](int64_t c) {
@@ -591,15 +592,15 @@ std::optional<Match> Matcher::matchNormalization() {
   bool grouped = layerNorm && rank >= 3 && trailing && axes.front() == 1 &&
                  perChannel(1) &&
                  (groupAxis == 1 || (groupAxis < 0 && !params.empty()));
-  if (!trailing && batchChannel < 0)
+  if (!adjacent && batchChannel < 0)
     return std::nullopt;
   if (groupAxis >= 0 && !grouped)
     return std::nullopt;
   bool normParams =
       !grouped && batchChannel < 0 &&
       llvm::all_of(params, [&](unsigned v) { return isProjection(v, axes); });
-  bool channelParams = layerNorm && rank >= 3 && axes.front() == 2 &&
-                       perChannel(1) && !params.empty();
+  bool channelParams = layerNorm && trailing && rank >= 3 &&
+                       axes.front() == 2 && perChannel(1) && !params.empty();
   if (!normParams && !channelParams && !grouped && batchChannel < 0)
     return std::nullopt;
 

@@ -156,6 +156,7 @@ void mlir::norm::buildNormLowerToCPUPipeline(
     pm.addPass(createCanonicalizerPass());
     NormTileAndFuseRowsPassOptions tileOptions;
     tileOptions.tileSize = options.tileSize;
+    tileOptions.columnTileBytes = options.columnTileBytes;
     pm.addNestedPass<func::FuncOp>(createNormTileAndFuseRowsPass(tileOptions));
     // Full tiles of a dynamic row count with static shapes.
     pm.addNestedPass<func::FuncOp>(createNormPeelPartialRowTilesPass());

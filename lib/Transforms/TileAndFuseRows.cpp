@@ -583,6 +583,93 @@ static bool tilesStatisticsGroups(linalg::LinalgOp root, unsigned tiledLoop,
   return readsStatistics;
 }
 
+/// Whether `value` is computed, through linalg ops, from a reduction.
+static bool dependsOnReduction(Value value) {
+  SmallVector<Value> worklist = {value};
+  llvm::SmallPtrSet<Operation *, 16> visited;
+  while (!worklist.empty()) {
+    auto linalgOp = worklist.pop_back_val().getDefiningOp<linalg::LinalgOp>();
+    if (!linalgOp || !visited.insert(linalgOp).second)
+      continue;
+    if (linalgOp.getNumReductionLoops() > 0)
+      return true;
+    llvm::append_range(worklist, linalgOp.getDpsInputs());
+  }
+  return false;
+}
+
+/// The loop of `root`, other than `tiledLoop`, to tile by a run of
+/// contiguous elements when the root reads statistics indexed by its
+/// innermost (contiguous) loop, that is statistics reduced over an outer
+/// dimension (LayerNorm2d over the channels of [N, C, H·W]: mean and rstd
+/// per pixel), with its tile size. Tiled by rows alone, a tile would be a
+/// whole image (4 MiB at [256, 64 x 64] f32) read three times from memory;
+/// tiled by a column of pixels too, it is read once and then twice from L1.
+/// The tile is a power-of-two number of 64-byte lines, at most
+/// kMaxColumnTileLines, at most `maxBytes` over the reduced dimensions (or
+/// one line), that divides the loop's static range.
+static constexpr int64_t kMaxColumnTileLines = 4;
+static std::optional<std::pair<unsigned, int64_t>>
+getStatisticsColumnTile(linalg::LinalgOp root, unsigned tiledLoop,
+                        int64_t maxBytes) {
+  if (maxBytes <= 0 || root.getNumDpsInits() == 0)
+    return std::nullopt;
+  AffineMap outputMap = root.getMatchingIndexingMap(root.getDpsInitOperand(0));
+  if (outputMap.getNumResults() == 0)
+    return std::nullopt;
+  auto innermost = dyn_cast<AffineDimExpr>(outputMap.getResults().back());
+  SmallVector<int64_t> ranges = root.getStaticLoopRanges();
+  if (!innermost || innermost.getPosition() == tiledLoop ||
+      root.getIteratorTypesArray()[innermost.getPosition()] !=
+          utils::IteratorType::parallel)
+    return std::nullopt;
+  unsigned column = innermost.getPosition();
+  // The statistics: an input that misses some loops of the root (the
+  // reduced ones), indexed by `column`, computed by a reduction.
+  std::optional<AffineMap> statsMap;
+  for (OpOperand *input : root.getDpsInputOperands()) {
+    AffineMap map = root.getMatchingIndexingMap(input);
+    if (map.isPermutation() || !map.isProjectedPermutation() ||
+        !map.isFunctionOfDim(column) || !map.isFunctionOfDim(tiledLoop) ||
+        !dependsOnReduction(input->get()))
+      continue;
+    statsMap = map;
+    break;
+  }
+  if (!statsMap)
+    return std::nullopt;
+  int64_t elementBits = 0;
+  for (Value init : root.getDpsInits())
+    elementBits = std::max<int64_t>(
+        elementBits, getElementTypeOrSelf(init).getIntOrFloatBitWidth());
+  if (elementBits == 0)
+    return std::nullopt;
+  int64_t reducedBytes = elementBits / 8;
+  for (unsigned loop = 0; loop < root.getNumLoops(); ++loop) {
+    if (statsMap->isFunctionOfDim(loop))
+      continue;
+    if (ShapedType::isDynamic(ranges[loop]))
+      return std::nullopt;
+    reducedBytes *= ranges[loop];
+  }
+  // Only whole tiles: a partial one would have dynamic sizes, which nothing
+  // vectorizes.
+  int64_t extent = ranges[column];
+  if (ShapedType::isDynamic(extent))
+    return std::nullopt;
+  int64_t lineElements = std::max<int64_t>(1, 512 / elementBits);
+  int64_t tile = 0;
+  for (int64_t lines = 1; lines <= kMaxColumnTileLines; lines *= 2) {
+    int64_t candidate = lines * lineElements;
+    if (extent % candidate == 0 &&
+        (lines == 1 || candidate * reducedBytes <= maxBytes))
+      tile = candidate;
+  }
+  if (tile == 0 || tile >= extent)
+    return std::nullopt;
+  return std::make_pair(column, tile);
+}
+
 void TileAndFuseRowsPass::runOnOperation() {
   if (tileSize <= 0)
     return;
@@ -611,6 +698,9 @@ void TileAndFuseRowsPass::runOnOperation() {
     tileSizes[tiledLoop] = rewriter.getIndexAttr(rootTileSize);
     if (tilesStatisticsGroups(root, tiledLoop, rootTileSize))
       tileSizes[tiledLoop + 1] = rewriter.getIndexAttr(1);
+    else if (std::optional<std::pair<unsigned, int64_t>> column =
+                 getStatisticsColumnTile(root, tiledLoop, columnTileBytes))
+      tileSizes[column->first] = rewriter.getIndexAttr(column->second);
 
     scf::SCFTilingOptions tilingOptions;
     tilingOptions.setTileSizes(tileSizes).setLoopType(

@@ -58,6 +58,12 @@ struct NormCPUPipelineOptions
                      "each root linalg op with scf.forall and fuse its "
                      "producers into the tile (0 disables tiling)"),
       llvm::cl::init(8)};
+  PassOptions::Option<int64_t> columnTileBytes{
+      *this, "column-tile-bytes",
+      llvm::cl::desc("Bytes over the reduced dimensions of a column tile of "
+                     "statistics per pixel (norm-tile-and-fuse-rows "
+                     "column-tile-bytes; 0: tile by rows only)"),
+      llvm::cl::init(65536)};
   PassOptions::Option<bool> tileContractions{
       *this, "tile-contractions",
       llvm::cl::desc("Tile linalg contractions (matmul, batch_matmul, "

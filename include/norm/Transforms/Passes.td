@@ -54,6 +54,18 @@ def NormTileAndFuseRowsPass
     next loop is tiled by 1 too: one tile per (entry, group), which stays in
     cache from the statistics to the normalization.
 
+    When the root reads statistics indexed by its innermost (contiguous)
+    loop as well, that is statistics reduced over an outer dimension
+    (LayerNorm2d over the channels of [N, C, H*W]: a mean and rstd per
+    pixel), that loop is tiled too, into *column tiles*: the largest of 1,
+    2 or 4 64-byte lines that divides the loop's static range and whose
+    slice across the reduced dimensions fits `column-tile-bytes` (C = 96
+    f32: 64 pixels; C = 768: 16). Tiled by rows alone a tile would be a
+    whole image (4 MiB at [256, 64 x 64]), read three times from memory; a
+    column tile is read once from memory and twice from cache. A dynamic
+    range, or one that no line divides (14 x 14 pixels), gets no column
+    tiles.
+
     A root of fewer than 1024 static iterations that reads the result of a
     reduction (batch norm's running-mean update over its channels) is not
     tiled: threads gain nothing on it, and its tiles would recompute the
@@ -74,7 +86,8 @@ def NormTileAndFuseRowsPass
 
     Limits:
     * only the first parallel dimension of a root is tiled (and the next
-      one in the GroupNorm case above); the reduction
+      one in the GroupNorm case above, or the innermost one in column
+      tiles); the reduction
       dimensions stay whole, so one tile holds up to `tile-size` complete
       rows; statistics are split over their parallel loops only, not over
       their reduction loops (a single channel of a huge batch is one task);
@@ -100,13 +113,19 @@ def NormTileAndFuseRowsPass
       is an error and fails the pass.
 
     Tests: norm-tile-and-fuse-rows.mlir (`@full_reduction`, `NOTILE`),
+    norm-tile-and-fuse-rows-columns.mlir (column tiles),
     norm-tile-and-fuse-rows-limits.mlir and
     Regression/tile-zero-sized-producer.mlir.
   }];
   let options = [
     Option<"tileSize", "tile-size", "int64_t", /*default=*/"8",
            "Iterations of the outermost parallel dimension per tile "
-           "(<= 0: do nothing)">
+           "(<= 0: do nothing)">,
+    Option<"columnTileBytes", "column-tile-bytes", "int64_t",
+           /*default=*/"65536",
+           "Bytes of input, at most, that a column tile spans over the "
+           "reduced dimensions (statistics per pixel of [N, C, H*W]; "
+           "<= 0: no column tiles)">
   ];
   let dependentDialects = [
     "::mlir::affine::AffineDialect",
@@ -831,10 +850,22 @@ def NormVectorizeRowOutputsPass
     non-temporal stores would send the tile to memory before it is read
     back.
 
+    Column reductions in a tile (statistics per pixel of a column tile of
+    `norm-tile-and-fuse-rows`, reduced over the channels above it: the
+    innermost loop parallel, static, a multiple of `vector-size` and at
+    most 256 elements, every init indexed by it last) are vectorized whole
+    along it: every other loop is tiled by 1 with `scf.for`, the tile
+    vectorized, and the accumulator hoisted into a loop-carried vector (64
+    f32 sums in four registers). The summation order of each element is
+    unchanged, so no `reassoc` is needed. Left to LLVM, a tile of 32 pixels
+    was kept as 32 scalar accumulators, spilled (LayerNorm2d [8, 96, 56,
+    56] 1.8 -> 0.9 ms, 1 thread).
+
     Limits: only ops whose loops are all parallel, with static ranges, an
     innermost range divisible by `vector-size` and an output map that is the
     identity; others are left alone (LLVM still vectorizes them).
-    Test: norm-vectorize-row-outputs.mlir.
+    Tests: norm-vectorize-row-outputs.mlir,
+    norm-tile-and-fuse-rows-columns.mlir (`VEC`).
   }];
   let options = [
     Option<"vectorSize", "vector-size", "int64_t", /*default=*/"16",

@@ -75,7 +75,7 @@ def make_cases(quick=False):
             nbytes = 2 * x + 4 * extra["channels"] * 4
         elif op == "bn_train":  # + saved mean/rstd, new running mean/var
             nbytes = 2 * x + 8 * extra["channels"] * 4
-        elif op == "gn_silu":
+        elif op in ("gn_silu", "ln2d"):
             nbytes = 2 * x + 2 * shape[1] * es
         elif op == "rms_mm":
             m, k = shape
@@ -107,6 +107,11 @@ def make_cases(quick=False):
         if not quick:
             add("bn_train", "f32", shape, layout=layout, channels=64)
     add("gn_silu", "f32", [8, 256, 64, 64], groups=32)
+    # LayerNorm2d over the channels of NCHW (ConvNeXt's downsampling input,
+    # SAM's neck).
+    add("ln2d", "f32", [8, 96, 56, 56])
+    if not quick:
+        add("ln2d", "f32", [8, 256, 64, 64])
     for fold in ("nofold", "flashnorm"):
         if quick and fold == "flashnorm":
             continue
@@ -228,6 +233,9 @@ def _norm_program(case, activation=True):
                                         feature_axis=fa, eps=EPS,
                                         activation="relu" if activation else None)
             fb.ret(y)
+    elif op == "ln2d":
+        w, b = vec(shape[1]), vec(shape[1])
+        fb.ret(fb.layer_norm(x, axes=[1], weight=w, bias=b, eps=EPS))
     elif op == "gn_silu":
         w, b = vec(shape[1]), vec(shape[1])
         y = fb.group_norm(x, case["groups"], weight=w, bias=b, eps=EPS,
@@ -368,6 +376,10 @@ def worker_onednn(cases, threads, warmup, reps):
         if op == "gn_silu":
             results[case["id"]] = dict(na="no group normalization in oneDNN 2.x")
             continue
+        if op == "ln2d":
+            results[case["id"]] = dict(
+                na="oneDNN 2.x normalizes the last dimension only")
+            continue
         if op.startswith("bn"):
             shape = case["shape"]
             nchw = shape if case["layout"] == "nchw" else \
@@ -440,6 +452,14 @@ def _torch_case(case):
             def f(x, m, v, w, b):
                 return F.relu(F.batch_norm(x, m, v, w, b, False, 0.1, EPS))
         return f, (x, m, v, w, b)
+    if op == "ln2d":
+        def ln2d(x, w, b):  # ConvNeXt's LayerNorm, data_format channels_first
+            u = x.mean(1, keepdim=True)
+            s = (x - u).pow(2).mean(1, keepdim=True)
+            x = (x - u) / torch.sqrt(s + EPS)
+            return w[:, None, None] * x + b[:, None, None]
+        c = shape[1]
+        return ln2d, (x, rnd([c]), rnd([c]))
     if op == "gn_silu":
         c = shape[1]
         return (lambda x, w, b: F.silu(F.group_norm(x, case["groups"], w, b, EPS))), \
@@ -620,6 +640,26 @@ def _onnx_case(case, target):
                      epsilon=EPS)
                 node("Relu", ["t"], ["y"])
                 out("y", shape)
+    elif op == "ln2d":
+        # As torch.onnx exports ConvNeXt's LayerNorm: ReduceMean over the
+        # channels and elementwise ops (ONNX's LayerNormalization normalizes
+        # trailing axes only).
+        c = shape[1]
+        inp("x", shape)
+        inits.append(numpy_helper.from_array(np.array([1], np.int64), "axes"))
+        init("eps", np.array(EPS, np.float32))
+        init("w", _rand([c, 1, 1], "f32"))
+        init("b", _rand([c, 1, 1], "f32"))
+        node("ReduceMean", ["x", "axes"], ["u"], keepdims=1)
+        node("Sub", ["x", "u"], ["d"])
+        node("Mul", ["d", "d"], ["d2"])
+        node("ReduceMean", ["d2", "axes"], ["var"], keepdims=1)
+        node("Add", ["var", "eps"], ["ve"])
+        node("Sqrt", ["ve"], ["sd"])
+        node("Div", ["d", "sd"], ["xn"])
+        node("Mul", ["xn", "w"], ["xw"])
+        node("Add", ["xw", "b"], ["y"])
+        out("y", shape)
     elif op == "gn_silu":
         c, g = shape[1], case["groups"]
         inp("x", shape)

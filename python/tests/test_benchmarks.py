@@ -27,6 +27,7 @@ def test_cases_cover_the_issue():
     assert "bn_inf_relu_f32_32x56x56x64_nhwc" in ids
     assert "bn_train_f32_32x64x56x56_nchw" in ids
     assert "gn_silu_f32_8x256x64x64" in ids
+    assert "ln2d_f32_8x96x56x56" in ids
     assert {"rms_mm_f32_512x768_nofold", "rms_mm_f32_512x768_flashnorm"} <= ids
     assert len({c["id"] for c in bench.make_cases(quick=True)}) < len(ids)
 

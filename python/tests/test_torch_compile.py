@@ -97,6 +97,23 @@ class QKNormAttention(nn.Module):
         return self.o((y @ v.transpose(1, 2)).transpose(1, 2).reshape(b, s, dim))
 
 
+class LayerNorm2d(nn.Module):
+    """ConvNeXt's LayerNorm with data_format="channels_first" (SAM and
+    Detectron2 write the same): each pixel normalized over its channels."""
+
+    def __init__(self, c, eps=1e-6):
+        super().__init__()
+        self.weight = nn.Parameter(torch.ones(c))
+        self.bias = nn.Parameter(torch.zeros(c))
+        self.eps = eps
+
+    def forward(self, x):
+        u = x.mean(1, keepdim=True)
+        s = (x - u).pow(2).mean(1, keepdim=True)
+        x = (x - u) / torch.sqrt(s + self.eps)
+        return self.weight[:, None, None] * x + self.bias[:, None, None]
+
+
 CASES = {
     "layer_norm_gelu": (lambda: NormAct(nn.LayerNorm(64), nn.GELU()),
                         (4, 8, 64), {"layer_norm": (1, 1)}),
@@ -117,6 +134,9 @@ CASES = {
     "instance_norm_affine": (lambda: nn.InstanceNorm2d(6, affine=True),
                              (2, 6, 5, 4),
                              {"instance_norm": (None, 1), "group_norm": (1, 0)}),
+    # Written with mean/pow/sqrt, no aten norm op: raised over axes [1].
+    "layer_norm_2d_gelu": (lambda: NormAct(LayerNorm2d(24), nn.GELU()),
+                           (2, 24, 8, 16), {"layer_norm": (1, 0)}),
 }
 
 
@@ -256,7 +276,8 @@ def test_dynamic_batch(tmp_path):
                                           ("group_norm_one_group", 1),
                                           ("instance_norm_affine", 1),
                                           ("softmax", 1),
-                                          ("qk_norm_attention", 1)])
+                                          ("qk_norm_attention", 1),
+                                          ("layer_norm_2d_gelu", 1)])
 def test_dynamic_batch_and_sequence_are_raised(name, dynamic, tmp_path):
     """A dynamic batch (and sequence length: two dynamic sizes, given
     distinct probe sizes) raised like the static shapes. GroupNorm through

@@ -194,6 +194,31 @@ def test_module_matches_pytorch(name, tmp_path):
         _close(compiled(x), ref)
 
 
+class PermutedLayerNorm2d(nn.LayerNorm):
+    """timm's LayerNorm2d: F.layer_norm between two permutes."""
+
+    def forward(self, x):
+        x = F.layer_norm(x.permute(0, 2, 3, 1), self.normalized_shape,
+                         self.weight, self.bias, self.eps)
+        return x.permute(0, 3, 1, 2)
+
+
+def test_permuted_layer_norm_2d_is_one_op_without_transposes(tmp_path):
+    """The raised op reads the NCHW input directly (axes [1]): neither
+    permute is left as a transpose pass over the tensor."""
+    torch.manual_seed(0)
+    module = _randomize(PermutedLayerNorm2d(16, eps=1e-6))
+    x = torch.randn(2, 16, 8, 8)
+    compiled = norm_mlir.compile(module, (x,), cache_dir=tmp_path)
+    assert compiled.report.raised.get("layer_norm") == 1, compiled.report
+    assert "axes = [1]" in compiled.raised_mlir
+    assert "linalg." not in compiled.raised_mlir
+    x = torch.randn(2, 16, 8, 8, generator=torch.Generator().manual_seed(1))
+    with torch.no_grad():
+        ref = module(x)
+    _close(compiled(x), ref)
+
+
 def test_raising_changes_the_program_not_the_result(tmp_path):
     torch.manual_seed(0)
     module = _randomize(NormAct(nn.LayerNorm(64), nn.GELU()))

@@ -261,6 +261,25 @@ def test_tosa_path(tmp_path):
         _close(compiled(x), module(x))
 
 
+@pytest.mark.parametrize("dtype", [torch.bfloat16, torch.float16])
+def test_tosa_half_precision_gelu_is_fused(dtype, tmp_path):
+    """TOSA's bf16/f16 GELU rounds 1/sqrt(2) to the element type; it is
+    recognized at that type's precision and fused into the layer norm."""
+    torch.manual_seed(0)
+    module = _randomize(NormAct(nn.LayerNorm(64), nn.GELU())).to(dtype)
+    x = torch.randn(4, 8, 64).to(dtype)
+    compiled = norm_mlir.compile(module, (x,), output_type="tosa",
+                                 cache_dir=tmp_path)
+    assert compiled.report.raised.get("layer_norm") == 1, compiled.report
+    assert compiled.report.fused_activations == 1, compiled.report
+    with torch.no_grad():
+        # Two ulps of the element type relative to max(1, |y|): eager
+        # rounds the normalized value before its GELU (the fused op does
+        # not), and both round the output.
+        _close(compiled(x), module(x),
+               rtol=2.0 ** -6 if dtype == torch.bfloat16 else 2.0 ** -9)
+
+
 def test_weights_changed_after_compile_are_used(tmp_path):
     torch.manual_seed(0)
     module = _randomize(nn.LayerNorm(16))

@@ -103,6 +103,30 @@ func.func @f(%x: tensor<2x8x5x5xbf16>) -> tensor<2x8x5x5xbf16>
   } -> tensor<2x8x5x5xbf16>
   return %y : tensor<2x8x5x5xbf16>
 }""", ["activation = gelu"], ["linalg.generic"]),
+    # bf16 arithmetic with constants rounded to bf16 (TOSA's bf16 GELU):
+    # matched at bf16's precision (docs/fusion.md). The unfused payload
+    # rounds after each of its five ops (2^-9 each, through slopes <= 1.13):
+    # within 2^-6 of the fused result, which rounds once.
+    "layer_norm_gelu_bf16_rounded": ("""
+func.func @f(%x: tensor<6x48xbf16>) -> tensor<6x48xbf16>
+    attributes {llvm.emit_c_interface} {
+  %n = norm.layer_norm %x axes = [1] : tensor<6x48xbf16>
+  %e = tensor.empty() : tensor<6x48xbf16>
+  %y = linalg.generic {indexing_maps = [#id2, #id2], iterator_types = ["parallel", "parallel"]}
+      ins(%n : tensor<6x48xbf16>) outs(%e : tensor<6x48xbf16>) {
+  ^bb0(%a: bf16, %o: bf16):
+    %half = arith.constant 5.000000e-01 : bf16
+    %rs2 = arith.constant 7.070310e-01 : bf16
+    %one = arith.constant 1.000000e+00 : bf16
+    %h = arith.mulf %a, %half : bf16
+    %s = arith.mulf %a, %rs2 : bf16
+    %f = math.erf %s : bf16
+    %p = arith.addf %f, %one : bf16
+    %r = arith.mulf %h, %p : bf16
+    linalg.yield %r : bf16
+  } -> tensor<6x48xbf16>
+  return %y : tensor<6x48xbf16>
+}""", ["activation = gelu"], ["linalg.generic"]),
     # With a weight the fused gelu computes x/2 from a halved weight and
     # bias (convert-norm-to-linalg's buildGeluOfHalf).
     "layer_norm_affine_gelu": ("""
@@ -333,6 +357,8 @@ def test_fused_equals_unfused(name):
     out_u = out_u if isinstance(out_u, tuple) else (out_u,)
     out_f = out_f if isinstance(out_f, tuple) else (out_f,)
     tol = 2.0 ** -7 if is_bf16 else 2e-6
+    if name.endswith("_rounded"):
+        tol = 2.0 ** -6
     for k, (u, f) in enumerate(zip(out_u, out_f)):
         if is_bf16 and u.dtype != np.float32:
             u, f = norm_mlir.bf16_to_f32(u), norm_mlir.bf16_to_f32(f)

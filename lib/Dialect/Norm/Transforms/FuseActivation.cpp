@@ -33,7 +33,7 @@ static std::optional<ActivationAttr> matchActivation(Operation *user,
     return std::nullopt;
   auto identified = identifyActivation(
       [&](double x) { return function.evaluate(ArrayRef<double>{x}); },
-      *function.branchPoints, function.maxMagnitude);
+      *function.branchPoints, function.maxMagnitude, function.tolerance);
   if (!identified)
     return std::nullopt;
   return ActivationAttr::get(user->getContext(), identified->first,

@@ -36,6 +36,16 @@ static double getMaxMagnitude(Type type) {
   return APFloat::getLargest(floatType.getFloatSemantics()).convertToDouble();
 }
 
+/// The match tolerance of a function with results of `type`: 1e-6, or the
+/// unit roundoff of a float type with fewer than 21 significand bits.
+static double getMatchTolerance(Type type) {
+  auto floatType = dyn_cast<FloatType>(getElementTypeOrSelf(type));
+  if (!floatType)
+    return 1e-6;
+  return std::max(
+      1e-6, std::ldexp(1.0, -static_cast<int>(floatType.getFPMantissaWidth())));
+}
+
 /// The function computed by an elementwise linalg op's payload.
 static ElementwiseFunction getLinalgFunction(linalg::LinalgOp op,
                                              ArrayRef<Value> variables,
@@ -78,6 +88,7 @@ static ElementwiseFunction getLinalgFunction(linalg::LinalgOp op,
     return function->evaluate(point);
   };
   result.maxMagnitude = getMaxMagnitude(yield.getOperand(0).getType());
+  result.tolerance = getMatchTolerance(yield.getOperand(0).getType());
   if (variables.size() == 1)
     result.branchPoints = function->getBranchPoints();
   return result;
@@ -116,6 +127,7 @@ mlir::norm::getElementwiseFunction(Operation *op, ArrayRef<Value> variables,
     return {};
   ElementwiseFunction result;
   result.maxMagnitude = getMaxMagnitude(resultType);
+  result.tolerance = getMatchTolerance(resultType);
   result.evaluate = [op, variableIndex, constants](ArrayRef<double> point) {
     SmallVector<double> operands(constants);
     for (auto [i, index] : llvm::enumerate(variableIndex))

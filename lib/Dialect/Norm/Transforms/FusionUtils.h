@@ -38,6 +38,10 @@ struct ElementwiseFunction {
   std::optional<SmallVector<double>> branchPoints;
   /// The largest finite value of the result's element type.
   double maxMagnitude = std::numeric_limits<double>::infinity();
+  /// How closely a known function must agree with this one to be taken for
+  /// it: 1e-6, or the unit roundoff of a narrower result type (bf16:
+  /// 2^-8), whose constants are rounded to it.
+  double tolerance = 1e-6;
 
   explicit operator bool() const { return static_cast<bool>(evaluate); }
 };

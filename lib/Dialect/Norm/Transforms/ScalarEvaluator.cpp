@@ -471,16 +471,22 @@ static ArrayRef<double> getKinks(ActivationKind kind) {
   }
 }
 
-static bool closeEnough(double actual, double expected) {
+/// The difference of `actual` from `expected`, relative above 1 and
+/// absolute below (infinite for a NaN).
+static double mismatch(double actual, double expected) {
   if (std::isnan(actual) || std::isnan(expected))
-    return false;
-  return std::fabs(actual - expected) <=
-         1e-6 * std::max(1.0, std::fabs(expected));
+    return std::numeric_limits<double>::infinity();
+  return std::fabs(actual - expected) / std::max(1.0, std::fabs(expected));
+}
+
+static bool closeEnough(double actual, double expected,
+                        double tolerance = 1e-6) {
+  return mismatch(actual, expected) <= tolerance;
 }
 
 std::optional<std::pair<ActivationKind, double>> mlir::norm::identifyActivation(
     const std::function<std::optional<double>(double)> &function,
-    ArrayRef<double> branchPoints, double maxMagnitude) {
+    ArrayRef<double> branchPoints, double maxMagnitude, double tolerance) {
   SmallVector<double> values;
   for (double x : getSamplePoints()) {
     std::optional<double> y = function(x);
@@ -495,13 +501,13 @@ std::optional<std::pair<ActivationKind, double>> mlir::norm::identifyActivation(
     if (!(std::fabs(x) <= maxMagnitude))
       return true; // Not a value of the payload's type.
     std::optional<double> y = function(x);
-    return y && closeEnough(*y, evaluateActivation(kind, alpha, x));
+    return y && closeEnough(*y, evaluateActivation(kind, alpha, x), tolerance);
   };
   auto matches = [&](ActivationKind kind, double alpha) {
     bool atSamples =
         llvm::all_of(llvm::zip(getSamplePoints(), values), [&](auto pair) {
           auto [x, y] = pair;
-          return closeEnough(y, evaluateActivation(kind, alpha, x));
+          return closeEnough(y, evaluateActivation(kind, alpha, x), tolerance);
         });
     // Far out: a domain edge (sqrt(31 - x)) beyond the samples.
     if (!atSamples || !matchesAt(kind, alpha, -100.0) ||
@@ -551,6 +557,8 @@ std::optional<std::pair<ActivationKind, double>> mlir::norm::identifyActivation(
       {ActivationKind::Relu6, 0.0},     {ActivationKind::HardSigmoid, 0.0},
       {ActivationKind::HardSwish, 0.0}, {ActivationKind::Mish, 0.0},
   };
+  std::optional<std::pair<ActivationKind, double>> best;
+  double bestMismatch = std::numeric_limits<double>::infinity();
   for (const Candidate &candidate : candidates) {
     // A leaky_relu slope of 1 is the identity; a slope or elu alpha of 0 is
     // relu (matched first). elu's default alpha is 1.
@@ -559,10 +567,21 @@ std::optional<std::pair<ActivationKind, double>> mlir::norm::identifyActivation(
          (candidate.kind == ActivationKind::LeakyRelu &&
           candidate.alpha == 1.0)))
       continue;
-    if (matches(candidate.kind, candidate.alpha))
-      return std::make_pair(candidate.kind, candidate.alpha);
+    if (!matches(candidate.kind, candidate.alpha))
+      continue;
+    double worst = 0.0;
+    for (auto [x, y] : llvm::zip(getSamplePoints(), values))
+      worst = std::max(
+          worst,
+          mismatch(y, evaluateActivation(candidate.kind, candidate.alpha, x)));
+    // Ties keep the earlier candidate (relu before a leaky_relu that
+    // matches it).
+    if (worst < bestMismatch) {
+      best = std::make_pair(candidate.kind, candidate.alpha);
+      bestMismatch = worst;
+    }
   }
-  return std::nullopt;
+  return best;
 }
 
 bool mlir::norm::isAddition(

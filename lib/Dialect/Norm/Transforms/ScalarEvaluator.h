@@ -103,10 +103,15 @@ double evaluateActivation(ActivationKind kind, double alpha, double x);
 /// (where `function` may switch branches) and of its own kinks, and inside
 /// and beyond every segment between them. Points beyond `maxMagnitude` (the
 /// largest finite value of the payload's type) are not checked: a clamp at
-/// f16's 65504 is ReLU for f16.
+/// f16's 65504 is ReLU for f16. Values agree within `tolerance`, relative
+/// (absolute below 1): 1e-6, or the unit roundoff of a narrower payload type
+/// (bf16 GELU written with 1/sqrt(2) rounded to bf16). Of several
+/// candidates that agree, the closest at the sample points is taken (erf and
+/// tanh GELU are both within bf16's tolerance of either).
 std::optional<std::pair<ActivationKind, double>>
 identifyActivation(const std::function<std::optional<double>(double)> &function,
-                   ArrayRef<double> branchPoints, double maxMagnitude);
+                   ArrayRef<double> branchPoints, double maxMagnitude,
+                   double tolerance = 1e-6);
 
 /// Whether `function` of two variables computes their sum.
 bool isAddition(

@@ -1445,10 +1445,12 @@ func.func @batch_norm_inference_sigmoid_bf16(%x: memref<4x24x9x9xbf16>,
   return
 }
 
-// MobileNetV3's BatchNorm + hardswish (selects and an FMA, no libdevice).
+// MobileNetV3's BatchNorm + hardswish: (x + 3) * (1/6) clamped by selects,
+// no libdevice call.
 // CHECK-LABEL: func.func @batch_norm_inference_hardswish_f16(
 // CHECK: gpu.launch
-// CHECK: math.fma
+// CHECK-DAG: arith.constant 3.000000e+00 : f32
+// CHECK-DAG: arith.constant 0.166666672 : f32
 // CHECK: arith.select
 // CHECK-NOT: norm.
 func.func @batch_norm_inference_hardswish_f16(%x: memref<4x24x9x9xf16>,

@@ -10,7 +10,8 @@
 // stores, hence no streaming stores; per-tile buffers on the heap). The
 // forall over the tiles is split into one over the full tiles, whose tile
 // size is the constant 8 (static shapes after canonicalization), and one
-// over the last, partial tile.
+// over the last, partial tile; a forall over rows and column tiles is split
+// along each dimension whose trip count is dynamic.
 //
 //===----------------------------------------------------------------------===//
 
@@ -32,12 +33,12 @@ namespace mlir::norm {
 using namespace mlir;
 using namespace mlir::norm;
 
-/// Whether `min`, directly in the body of the 1-D `forall`, is the size of
-/// its tile: `affine.min` of the constant `step` and other expressions of
-/// the induction variable and values defined outside the loop (the rows
-/// left, `ub - iv`).
+/// Whether `min`, directly in the body of `forall`, is the size of its tile
+/// along dimension `dim`: `affine.min` of the constant `step` and other
+/// expressions of that induction variable and values defined outside the
+/// loop (what is left, `ub - iv`).
 static bool isTileSize(affine::AffineMinOp min, scf::ForallOp forall,
-                       int64_t step) {
+                       unsigned dim, int64_t step) {
   if (min->getParentOp() != forall.getOperation())
     return false;
   int64_t constants = 0;
@@ -49,7 +50,7 @@ static bool isTileSize(affine::AffineMinOp min, scf::ForallOp forall,
       return false;
     ++constants;
   }
-  Value iv = forall.getInductionVar(0);
+  Value iv = forall.getInductionVar(dim);
   bool usesInductionVar = false;
   for (Value operand : min.getOperands()) {
     if (operand == iv)
@@ -60,26 +61,31 @@ static bool isTileSize(affine::AffineMinOp min, scf::ForallOp forall,
   return constants == 1 && usesInductionVar;
 }
 
-/// A forall over [lb, ub) with `step` and `forall`'s outputs replaced by
-/// `outputs`, its body cloned from `forall` with the results of `sizes`
-/// replaced by the constant `step` (none: the body as it is).
+/// A forall like `forall` over [lb, ub) along dimension `dim`, with its
+/// outputs replaced by `outputs` and its body cloned from `forall` with the
+/// results of `sizes` replaced by the constant step of `dim` (none: the body
+/// as it is).
 static scf::ForallOp cloneWithBounds(RewriterBase &rewriter,
-                                     scf::ForallOp forall, OpFoldResult lb,
-                                     OpFoldResult ub, int64_t step,
+                                     scf::ForallOp forall, unsigned dim,
+                                     OpFoldResult lb, OpFoldResult ub,
                                      ValueRange outputs,
                                      ArrayRef<affine::AffineMinOp> sizes) {
   Location loc = forall.getLoc();
-  auto clone = scf::ForallOp::create(
-      rewriter, loc, ArrayRef<OpFoldResult>{lb}, ArrayRef<OpFoldResult>{ub},
-      ArrayRef<OpFoldResult>{rewriter.getIndexAttr(step)}, outputs,
-      forall.getMapping());
+  SmallVector<OpFoldResult> lbs = forall.getMixedLowerBound();
+  SmallVector<OpFoldResult> ubs = forall.getMixedUpperBound();
+  SmallVector<OpFoldResult> steps = forall.getMixedStep();
+  lbs[dim] = lb;
+  ubs[dim] = ub;
+  auto clone = scf::ForallOp::create(rewriter, loc, lbs, ubs, steps, outputs,
+                                     forall.getMapping());
   Block *body = clone.getBody();
   rewriter.eraseOp(body->getTerminator());
   IRMapping mapping;
   mapping.map(forall.getBody()->getArguments(), body->getArguments());
   rewriter.setInsertionPointToStart(body);
   if (!sizes.empty()) {
-    Value full = arith::ConstantIndexOp::create(rewriter, loc, step);
+    Value full = arith::ConstantIndexOp::create(
+        rewriter, loc, *getConstantIntValue(steps[dim]));
     for (affine::AffineMinOp size : sizes)
       mapping.map(size.getResult(), full);
   }
@@ -89,38 +95,46 @@ static scf::ForallOp cloneWithBounds(RewriterBase &rewriter,
   return clone;
 }
 
-/// Splits the 1-D `forall` of row tiles into full tiles and the partial
-/// last tile. Returns true if it did.
-static bool peel(RewriterBase &rewriter, scf::ForallOp forall) {
-  if (forall.getRank() != 1 || forall.getNumResults() == 0)
-    return false;
-  std::optional<int64_t> step = getConstantIntValue(forall.getMixedStep()[0]);
-  OpFoldResult lb = forall.getMixedLowerBound()[0];
-  OpFoldResult ub = forall.getMixedUpperBound()[0];
-  // Static trip counts need no peeling (tiling chose a dividing size or
-  // the shapes are static anyway).
-  if (!step || *step <= 1 || getConstantIntValue(ub))
-    return false;
-  SmallVector<affine::AffineMinOp> sizes;
-  for (auto min : forall.getBody()->getOps<affine::AffineMinOp>())
-    if (isTileSize(min, forall, *step))
-      sizes.push_back(min);
-  if (sizes.empty())
-    return false;
+/// Splits `forall` along each of its dimensions from `dim` on whose trip
+/// count is dynamic into the full tiles and the partial last tile, and
+/// each part again along the later dimensions: row tiles of a dynamic row
+/// count, and column tiles of a dynamic pixel count (norm-tile-and-fuse-rows)
+/// in a forall over (rows, pixels), which gives up to four foralls.
+static void peel(RewriterBase &rewriter, scf::ForallOp forall, unsigned dim) {
+  if (forall.getNumResults() == 0)
+    return;
+  for (unsigned d = dim, e = forall.getRank(); d < e; ++d) {
+    std::optional<int64_t> step = getConstantIntValue(forall.getMixedStep()[d]);
+    OpFoldResult lb = forall.getMixedLowerBound()[d];
+    OpFoldResult ub = forall.getMixedUpperBound()[d];
+    // Static trip counts need no peeling (tiling chose a dividing size or
+    // the shapes are static anyway).
+    if (!step || *step <= 1 || getConstantIntValue(ub))
+      continue;
+    SmallVector<affine::AffineMinOp> sizes;
+    for (auto min : forall.getBody()->getOps<affine::AffineMinOp>())
+      if (isTileSize(min, forall, d, *step))
+        sizes.push_back(min);
+    if (sizes.empty())
+      continue;
 
-  Location loc = forall.getLoc();
-  rewriter.setInsertionPoint(forall);
-  AffineExpr lower, upper;
-  bindSymbols(rewriter.getContext(), lower, upper);
-  OpFoldResult split = affine::makeComposedFoldedAffineApply(
-      rewriter, loc, lower + (upper - lower).floorDiv(*step) * *step, {lb, ub});
-  scf::ForallOp full = cloneWithBounds(rewriter, forall, lb, split, *step,
-                                       forall.getOutputs(), sizes);
-  rewriter.setInsertionPoint(forall);
-  scf::ForallOp last = cloneWithBounds(rewriter, forall, split, ub, *step,
-                                       full.getResults(), {});
-  rewriter.replaceOp(forall, last.getResults());
-  return true;
+    Location loc = forall.getLoc();
+    rewriter.setInsertionPoint(forall);
+    AffineExpr lower, upper;
+    bindSymbols(rewriter.getContext(), lower, upper);
+    OpFoldResult split = affine::makeComposedFoldedAffineApply(
+        rewriter, loc, lower + (upper - lower).floorDiv(*step) * *step,
+        {lb, ub});
+    scf::ForallOp full = cloneWithBounds(rewriter, forall, d, lb, split,
+                                         forall.getOutputs(), sizes);
+    rewriter.setInsertionPoint(forall);
+    scf::ForallOp last =
+        cloneWithBounds(rewriter, forall, d, split, ub, full.getResults(), {});
+    rewriter.replaceOp(forall, last.getResults());
+    peel(rewriter, full, d + 1);
+    peel(rewriter, last, d + 1);
+    return;
+  }
 }
 
 namespace {
@@ -133,7 +147,7 @@ struct PeelPartialRowTilesPass
         [&](scf::ForallOp forall) { foralls.push_back(forall); });
     IRRewriter rewriter(&getContext());
     for (scf::ForallOp forall : foralls)
-      peel(rewriter, forall);
+      peel(rewriter, forall, /*dim=*/0);
   }
 };
 } // namespace

@@ -606,8 +606,9 @@ static bool dependsOnReduction(Value value) {
 /// whole image (4 MiB at [256, 64 x 64] f32) read three times from memory;
 /// tiled by a column of pixels too, it is read once and then twice from L1.
 /// The tile is a power-of-two number of 64-byte lines, at most
-/// kMaxColumnTileLines, at most `maxBytes` over the reduced dimensions (or
-/// one line), that divides the loop's static range.
+/// kMaxColumnTileLines, at most `maxBytes` over the reduced dimensions when
+/// they are static (or one line), that divides the loop's range when it is
+/// static.
 static constexpr int64_t kMaxColumnTileLines = 4;
 static std::optional<std::pair<unsigned, int64_t>>
 getStatisticsColumnTile(linalg::LinalgOp root, unsigned tiledLoop,
@@ -644,28 +645,33 @@ getStatisticsColumnTile(linalg::LinalgOp root, unsigned tiledLoop,
         elementBits, getElementTypeOrSelf(init).getIntOrFloatBitWidth());
   if (elementBits == 0)
     return std::nullopt;
-  int64_t reducedBytes = elementBits / 8;
+  // The bytes a column of the reduced dimensions spans (nullopt: some are
+  // dynamic).
+  std::optional<int64_t> reducedBytes = elementBits / 8;
   for (unsigned loop = 0; loop < root.getNumLoops(); ++loop) {
     if (statsMap->isFunctionOfDim(loop))
       continue;
     if (ShapedType::isDynamic(ranges[loop]))
-      return std::nullopt;
-    reducedBytes *= ranges[loop];
+      reducedBytes = std::nullopt;
+    else if (reducedBytes)
+      *reducedBytes *= ranges[loop];
   }
-  // Only whole tiles: a partial one would have dynamic sizes, which nothing
-  // vectorizes.
-  int64_t extent = ranges[column];
-  if (ShapedType::isDynamic(extent))
-    return std::nullopt;
+  auto fits = [&](int64_t lines, int64_t elements) {
+    return lines == 1 || !reducedBytes || elements * *reducedBytes <= maxBytes;
+  };
   int64_t lineElements = std::max<int64_t>(1, 512 / elementBits);
+  int64_t extent = ranges[column];
   int64_t tile = 0;
   for (int64_t lines = 1; lines <= kMaxColumnTileLines; lines *= 2) {
     int64_t candidate = lines * lineElements;
-    if (extent % candidate == 0 &&
-        (lines == 1 || candidate * reducedBytes <= maxBytes))
+    // A static range: whole tiles only (a partial one would have dynamic
+    // sizes, which nothing vectorizes). A dynamic one: the partial last
+    // tile is peeled off by norm-peel-partial-row-tiles.
+    if ((ShapedType::isDynamic(extent) || extent % candidate == 0) &&
+        fits(lines, candidate))
       tile = candidate;
   }
-  if (tile == 0 || tile >= extent)
+  if (tile == 0 || (!ShapedType::isDynamic(extent) && tile >= extent))
     return std::nullopt;
   return std::make_pair(column, tile);
 }

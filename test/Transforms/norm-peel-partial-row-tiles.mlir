@@ -45,31 +45,22 @@ func.func @rows(%x: tensor<?x64xf32>, %out: tensor<?x64xf32>) -> tensor<?x64xf32
 
 // -----
 
-// Left alone: a static row count, a 2-D forall, a forall without results,
-// and a tile size whose constant is not the step.
+// Left alone: a static row count, a forall without results, and a tile
+// size whose constant is not the step.
 // CHECK-LABEL: func.func @left_alone(
 // CHECK-NOT: affine.apply
 // CHECK: scf.forall (%{{.*}}) = (0) to (20) step (8)
-// CHECK-NOT: affine.apply
-// CHECK: scf.forall (%{{.*}}, %{{.*}}) = (0, 0) to (%{{.*}}, 64) step (8, 32)
 // CHECK-NOT: affine.apply
 // CHECK: scf.forall (%{{.*}}) = (0) to (%{{.*}}) step (8) {
 // CHECK-NOT: affine.apply
 // CHECK: scf.forall (%{{.*}}) = (0) to (%{{.*}}) step (8) shared_outs
 // CHECK-NOT: scf.forall (
-func.func @left_alone(%x: tensor<?x64xf32>, %s: tensor<20x64xf32>, %n: index, %m: index) -> (tensor<20x64xf32>, tensor<?x64xf32>, tensor<?x64xf32>) {
+func.func @left_alone(%x: tensor<?x64xf32>, %s: tensor<20x64xf32>, %n: index, %m: index) -> (tensor<20x64xf32>, tensor<?x64xf32>) {
   %a = scf.forall (%i) = (0) to (20) step (8) shared_outs(%o = %s) -> (tensor<20x64xf32>) {
     %sz = affine.min affine_map<(d0) -> (-d0 + 20, 8)>(%i)
     %t = tensor.extract_slice %o[%i, 0] [%sz, 64] [1, 1] : tensor<20x64xf32> to tensor<?x64xf32>
     scf.forall.in_parallel {
       tensor.parallel_insert_slice %t into %o[%i, 0] [%sz, 64] [1, 1] : tensor<?x64xf32> into tensor<20x64xf32>
-    }
-  }
-  %b = scf.forall (%i, %j) = (0, 0) to (%n, 64) step (8, 32) shared_outs(%o = %x) -> (tensor<?x64xf32>) {
-    %sz = affine.min affine_map<(d0)[s0] -> (-d0 + s0, 8)>(%i)[%n]
-    %t = tensor.extract_slice %o[%i, %j] [%sz, 32] [1, 1] : tensor<?x64xf32> to tensor<?x32xf32>
-    scf.forall.in_parallel {
-      tensor.parallel_insert_slice %t into %o[%i, %j] [%sz, 32] [1, 1] : tensor<?x32xf32> into tensor<?x64xf32>
     }
   }
   scf.forall (%i) = (0) to (%n) step (8) {
@@ -82,5 +73,36 @@ func.func @left_alone(%x: tensor<?x64xf32>, %s: tensor<20x64xf32>, %n: index, %m
       tensor.parallel_insert_slice %t into %o[%i, 0] [%sz, 64] [1, 1] : tensor<?x64xf32> into tensor<?x64xf32>
     }
   }
-  return %a, %b, %c : tensor<20x64xf32>, tensor<?x64xf32>, tensor<?x64xf32>
+  return %a, %c : tensor<20x64xf32>, tensor<?x64xf32>
+}
+
+// -----
+
+// Row tiles of 8 by column tiles of 32 (norm-tile-and-fuse-rows' column
+// tiles), both trip counts dynamic: split along the rows, then each part
+// along the columns: four foralls, the first with static tile sizes.
+// CHECK-LABEL: func.func @rows_and_columns(
+// CHECK-SAME: %[[X:[^:]*]]: tensor<?x?xf32>, %[[N:[^:]*]]: index, %[[P:[^:]*]]: index)
+// CHECK: %[[RS:.*]] = affine.apply #{{.*}}()[%[[N]]]
+// CHECK: %[[CS:.*]] = affine.apply #{{.*}}()[%[[P]]]
+// CHECK: %[[F1:.*]] = scf.forall (%{{.*}}, %{{.*}}) = (0, 0) to (%[[RS]], %[[CS]]) step (8, 32) shared_outs(%{{.*}} = %[[X]])
+// CHECK-NOT: affine.min
+// CHECK: %[[F2:.*]] = scf.forall (%{{.*}}, %{{.*}}) = (0, %[[CS]]) to (%[[RS]], %[[P]]) step (8, 32) shared_outs(%{{.*}} = %[[F1]])
+// CHECK: affine.min
+// CHECK: %[[F3:.*]] = scf.forall (%{{.*}}, %{{.*}}) = (%[[RS]], 0) to (%[[N]], %{{.*}}) step (8, 32) shared_outs(%{{.*}} = %[[F2]])
+// CHECK: %[[F4:.*]] = scf.forall (%{{.*}}, %{{.*}}) = (%[[RS]], %{{.*}}) to (%[[N]], %[[P]]) step (8, 32) shared_outs(%{{.*}} = %[[F3]])
+// CHECK: return %[[F4]]
+// CANON-LABEL: func.func @rows_and_columns(
+// CANON: scf.forall {{.*}} step (8, 32)
+// CANON: tensor.extract_slice %{{.*}}[%{{.*}}, %{{.*}}] [8, 32] [1, 1] : tensor<?x?xf32> to tensor<8x32xf32>
+func.func @rows_and_columns(%x: tensor<?x?xf32>, %n: index, %p: index) -> tensor<?x?xf32> {
+  %b = scf.forall (%i, %j) = (0, 0) to (%n, %p) step (8, 32) shared_outs(%o = %x) -> (tensor<?x?xf32>) {
+    %rows = affine.min affine_map<(d0)[s0] -> (-d0 + s0, 8)>(%i)[%n]
+    %cols = affine.min affine_map<(d0)[s0] -> (-d0 + s0, 32)>(%j)[%p]
+    %t = tensor.extract_slice %o[%i, %j] [%rows, %cols] [1, 1] : tensor<?x?xf32> to tensor<?x?xf32>
+    scf.forall.in_parallel {
+      tensor.parallel_insert_slice %t into %o[%i, %j] [%rows, %cols] [1, 1] : tensor<?x?xf32> into tensor<?x?xf32>
+    }
+  }
+  return %b : tensor<?x?xf32>
 }

@@ -104,3 +104,45 @@ func.func @rms_channels_ragged(%arg0: tensor<2x8x200xf32>, %arg1: tensor<8xf32>)
   } -> tensor<2x8x200xf32>
   return %6 : tensor<2x8x200xf32>
 }
+
+// -----
+
+// Dynamic batch and pixel counts: rows of 8, column tiles of 4 lines (64
+// f32; the channels are static, 8 x 64 x 4 = 2 KiB), the partial tiles left
+// to norm-peel-partial-row-tiles.
+// CHECK-LABEL: func.func @rms_channels_dynamic(
+// CHECK: scf.forall (%[[N:.*]], %[[P:.*]]) = (0, 0) to (%{{.*}}, %{{.*}}) step (8, 64) shared_outs
+// CHECK: tensor.extract_slice %arg0[%[[N]], 0, %[[P]]] [%{{.*}}, 8, %{{.*}}] [1, 1, 1] : tensor<?x8x?xf32> to tensor<?x8x?xf32>
+func.func @rms_channels_dynamic(%arg0: tensor<?x8x?xf32>, %arg1: tensor<8xf32>) -> tensor<?x8x?xf32> {
+  %cst = arith.constant 9.99999997E-7 : f32
+  %cst_0 = arith.constant 0.000000e+00 : f32
+  %cst_1 = arith.constant 8.000000e+00 : f32
+  %c0 = arith.constant 0 : index
+  %c2 = arith.constant 2 : index
+  %n = tensor.dim %arg0, %c0 : tensor<?x8x?xf32>
+  %p = tensor.dim %arg0, %c2 : tensor<?x8x?xf32>
+  %0 = tensor.empty(%n, %p) : tensor<?x?xf32>
+  %1 = linalg.fill ins(%cst_0 : f32) outs(%0 : tensor<?x?xf32>) -> tensor<?x?xf32>
+  %2 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d2)>], iterator_types = ["parallel", "reduction", "parallel"]} ins(%arg0 : tensor<?x8x?xf32>) outs(%1 : tensor<?x?xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %7 = arith.mulf %in, %in : f32
+    %8 = arith.addf %out, %7 : f32
+    linalg.yield %8 : f32
+  } -> tensor<?x?xf32>
+  %3 = tensor.empty(%n, %p) : tensor<?x?xf32>
+  %4 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%2 : tensor<?x?xf32>) outs(%3 : tensor<?x?xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %7 = arith.divf %in, %cst_1 : f32
+    %8 = arith.addf %7, %cst : f32
+    %9 = math.rsqrt %8 : f32
+    linalg.yield %9 : f32
+  } -> tensor<?x?xf32>
+  %5 = tensor.empty(%n, %p) : tensor<?x8x?xf32>
+  %6 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d2)>, affine_map<(d0, d1, d2) -> (d1)>, affine_map<(d0, d1, d2) -> (d0, d1, d2)>], iterator_types = ["parallel", "parallel", "parallel"]} ins(%arg0, %4, %arg1 : tensor<?x8x?xf32>, tensor<?x?xf32>, tensor<8xf32>) outs(%5 : tensor<?x8x?xf32>) {
+  ^bb0(%in: f32, %in_2: f32, %in_3: f32, %out: f32):
+    %7 = arith.mulf %in, %in_2 : f32
+    %8 = arith.mulf %7, %in_3 : f32
+    linalg.yield %8 : f32
+  } -> tensor<?x8x?xf32>
+  return %6 : tensor<?x8x?xf32>
+}

@@ -63,8 +63,9 @@ def NormTileAndFuseRowsPass
     f32: 64 pixels; C = 768: 16). Tiled by rows alone a tile would be a
     whole image (4 MiB at [256, 64 x 64]), read three times from memory; a
     column tile is read once from memory and twice from cache. A dynamic
-    range, or one that no line divides (14 x 14 pixels), gets no column
-    tiles.
+    range gets 4 lines (its partial last tile is peeled by
+    `norm-peel-partial-row-tiles`); a static one that no line divides (14 x
+    14 pixels) gets no column tiles.
 
     A root of fewer than 1024 static iterations that reads the result of a
     reduction (batch norm's running-mean update over its channels) is not
@@ -741,15 +742,18 @@ def NormPeelPartialRowTilesPass
   let summary = "Split row tiles of a dynamic row count into full tiles "
                 "with static shapes and the partial last tile";
   let description = [{
-    For every 1-D `scf.forall` on tensors with a dynamic upper bound and a
-    constant step whose body computes its tile size as
-    `affine.min(step, ...)` of the induction variable (the row tiles of
-    `norm-tile-and-fuse-rows` over a dynamic row count), creates two
-    foralls: one over `[lb, lb + (ub - lb) floordiv step * step)` — every
-    tile full — whose body is a clone with the tile sizes replaced by the
-    constant `step`, and one over the rest (at most one, partial tile) with
-    the original body, taking the first one's results as its outputs. A
-    canonicalization afterwards gives the full tiles static shapes.
+    For every `scf.forall` on tensors and each of its dimensions with a
+    dynamic upper bound and a constant step whose body computes its tile
+    size as `affine.min(step, ...)` of that induction variable (the row
+    tiles of `norm-tile-and-fuse-rows` over a dynamic row count, its column
+    tiles over a dynamic pixel count), creates two foralls: one over
+    `[lb, lb + (ub - lb) floordiv step * step)` along that dimension —
+    every tile full — whose body is a clone with the tile sizes replaced by
+    the constant `step`, and one over the rest (at most one, partial tile)
+    with the original body, taking the first one's results as its outputs;
+    each is split again along the later dimensions (rows and columns: four
+    foralls). A canonicalization afterwards gives the full tiles static
+    shapes.
 
     Why: with a dynamic row count (a batch or sequence length left dynamic
     by the frontend) every op of a tile had dynamic shapes, so
@@ -758,9 +762,8 @@ def NormPeelPartialRowTilesPass
     allocations: LayerNorm on [? x 4096] f32 ran 1.6x (1 thread) and 1.3x
     (2 threads) slower than on [8192 x 4096].
 
-    Limits: multi-dimensional foralls, static upper bounds, dynamic steps,
-    foralls without results and bodies without such a tile size are left
-    alone. Run it right after `norm-tile-and-fuse-rows`, before a
+    Limits: static upper bounds, dynamic steps, foralls without results
+    and bodies without such a tile size are left alone. Run it right after `norm-tile-and-fuse-rows`, before a
     canonicalization. Test: norm-peel-partial-row-tiles.mlir.
   }];
   let dependentDialects = [

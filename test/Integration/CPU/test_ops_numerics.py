@@ -36,6 +36,9 @@ VARIANTS = {
         # when static (norm-tile-and-fuse-rows), vectorized statistics.
         {"shape": (2, 24, 16, 16), "axes": (1,)},
         {"shape": (6, 5, 3), "axes": (0,)},
+        # 130 pixels: with dynamic shapes, two full column tiles of 64 and a
+        # partial one, each peeled (rows too: 3 of a tile of 8).
+        {"shape": (3, 24, 10, 13), "axes": (1,)},
     ],
     "rms_norm": [
         {},

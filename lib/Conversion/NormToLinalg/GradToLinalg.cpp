@@ -59,6 +59,16 @@ using namespace mlir::norm::detail;
 static Value collapseKeptDims(OpBuilder &b, Location loc, Value stats,
                               ArrayRef<bool> reduced) {
   auto type = cast<RankedTensorType>(stats.getType());
+  // A `?` where the statistics keep a 1 (a dynamically typed argument): cast
+  // to the 1 first, so that the collapse drops a unit dimension.
+  SmallVector<int64_t> unitShape(type.getShape());
+  for (auto [dim, isReduced] : llvm::enumerate(reduced))
+    if (isReduced)
+      unitShape[dim] = 1;
+  if (unitShape != type.getShape()) {
+    type = RankedTensorType::get(unitShape, type.getElementType());
+    stats = tensor::CastOp::create(b, loc, type, stats);
+  }
   SmallVector<int64_t> shape;
   for (int64_t dim : unmaskedDims(reduced))
     shape.push_back(type.getDimSize(dim));

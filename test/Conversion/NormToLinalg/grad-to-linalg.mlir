@@ -87,3 +87,16 @@ func.func @layer_norm_grad_channels(%dy: tensor<2x8x5xf32>, %x: tensor<2x8x5xf32
   %dx, %dw = norm.layer_norm_grad %dy, %x mean(%m : tensor<2x1x5xf32>) rstd(%r : tensor<2x1x5xf32>) weight(%w : tensor<8xf32>) axes = [1] : tensor<2x8x5xf32> grad_weight(tensor<8xf32>)
   return %dx, %dw : tensor<2x8x5xf32>, tensor<8xf32>
 }
+
+// -----
+
+// Statistics typed `?` where they keep a 1 (a dynamically typed argument):
+// cast to the 1 before the collapse (found by a review: the collapse was
+// invalid).
+// CHECK-LABEL: func.func @layer_norm_grad_dynamic_unit_stats(
+// CHECK: %[[M:.*]] = tensor.cast %{{.*}} : tensor<2x?xf32> to tensor<2x1xf32>
+// CHECK: tensor.collapse_shape %[[M]] {{\[}}[0, 1]] : tensor<2x1xf32> into tensor<2xf32>
+func.func @layer_norm_grad_dynamic_unit_stats(%dy: tensor<2x8xf32>, %x: tensor<2x8xf32>, %m: tensor<2x?xf32>, %r: tensor<2x?xf32>) -> tensor<2x8xf32> {
+  %dx = norm.layer_norm_grad %dy, %x mean(%m : tensor<2x?xf32>) rstd(%r : tensor<2x?xf32>) axes = [1] : tensor<2x8xf32>
+  return %dx : tensor<2x8xf32>
+}

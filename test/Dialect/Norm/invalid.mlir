@@ -1112,3 +1112,21 @@ func.func @inplace_abn_no_value_per_channel(%x: tensor<2x4x0x2xf32>, %m: tensor<
   %y, %sm, %sr, %rm, %rv = norm.inplace_abn %x mean(%m : tensor<4xf32>) var(%v : tensor<4xf32>) : tensor<2x4x0x2xf32> stats(tensor<4xf32>, tensor<4xf32>)
   return %y : tensor<2x4x0x2xf32>
 }
+
+// -----
+
+// A `?` at a normalized position of the keepdims statistics would stand for
+// the input's size in the lowering (found by a review): a static 1 there.
+func.func @stats_dynamic_unit(%x: tensor<2x8x5x7xf32>) -> tensor<2x8x5x7xf32> {
+  // expected-error@+1 {{'norm.layer_norm' op expects result 'mean' to have a static size 1 in normalized dimension 1, got ?}}
+  %y, %m, %r = norm.layer_norm %x axes = [1] : tensor<2x8x5x7xf32> stats(tensor<2x?x5x7xf32>, tensor<2x?x5x7xf32>)
+  return %y : tensor<2x8x5x7xf32>
+}
+
+// -----
+
+func.func @rstd_dynamic_unit(%x: tensor<2x?xf32>) -> tensor<2x?xf32> {
+  // expected-error@+1 {{'norm.rms_norm' op expects result 'rstd' to have a static size 1 in normalized dimension 1, got ?}}
+  %y, %r = norm.rms_norm %x axes = [1] : tensor<2x?xf32> rstd(tensor<2x?xf32>)
+  return %y : tensor<2x?xf32>
+}

@@ -205,6 +205,28 @@ static LogicalResult verifyStatsPair(Operation *op, Value mean, Value rstd,
   return success();
 }
 
+/// Checks that the keepdims statistics results `stats` (if any) have a
+/// static 1 in each normalized dimension `axes`: the lowering reshapes them
+/// there, and a `?` stood for the input's size (a crash in
+/// canonicalization, found by a review). The backward ops take such
+/// operands (the Python package's dynamically typed arguments) and cast
+/// them.
+static LogicalResult verifyUnitAxes(Operation *op, StringRef what, Value stats,
+                                    ArrayRef<int64_t> axes) {
+  if (!stats)
+    return success();
+  auto type = cast<ShapedType>(stats.getType());
+  for (int64_t axis : axes)
+    if (axis < type.getRank() && type.getDimSize(axis) != 1)
+      return op->emitOpError()
+             << "expects " << what << " to have a static size 1 in normalized "
+             << "dimension " << axis << ", got "
+             << (type.isDynamicDim(axis)
+                     ? std::string("?")
+                     : std::to_string(type.getDimSize(axis)));
+  return success();
+}
+
 /// Checks that a parameter (weight, bias, running statistic, `u`) has the
 /// element type of the data it applies to or that data's statistics type
 /// (f32 parameters of f16/bf16 data).
@@ -319,7 +341,9 @@ LogicalResult LayerNormOp::verify() {
   if (failed(verifyStatsPair(
           *this, getMean(), getRstd(),
           reducedShape(inputType.getShape(), getAxes(), /*keep=*/true),
-          getStatisticsElementType(inputType.getElementType()))))
+          getStatisticsElementType(inputType.getElementType()))) ||
+      failed(verifyUnitAxes(*this, "result 'mean'", getMean(), getAxes())) ||
+      failed(verifyUnitAxes(*this, "result 'rstd'", getRstd(), getAxes())))
     return failure();
   return verifyResidual(*this, getInput(), getResidual(), getResidualSum());
 }
@@ -365,7 +389,8 @@ LogicalResult RMSNormOp::verify() {
     if (failed(verifyShapedLike(
             *this, "result 'rstd'", cast<ShapedType>(rstd.getType()),
             reducedShape(inputType.getShape(), getAxes(), /*keep=*/true),
-            getStatisticsElementType(inputType.getElementType()))))
+            getStatisticsElementType(inputType.getElementType()))) ||
+        failed(verifyUnitAxes(*this, "result 'rstd'", rstd, getAxes())))
       return failure();
   return verifyResidual(*this, getInput(), getResidual(), getResidualSum());
 }

@@ -230,6 +230,21 @@ vectorizeColumnReduction(RewriterBase &rewriter, linalg::LinalgOp op,
   llvm::append_range(loops, llvm::reverse(tiled->loops));
 }
 
+/// The linalg ops in the bodies of the scf.foralls under `root` (the row
+/// tiles) for which `predicate` holds, collected before any is rewritten.
+static SmallVector<linalg::LinalgOp>
+collectInForalls(Operation *root,
+                 function_ref<bool(linalg::LinalgOp)> predicate) {
+  SmallVector<linalg::LinalgOp> ops;
+  root->walk([&](scf::ForallOp forall) {
+    forall.getBody()->walk([&](linalg::LinalgOp op) {
+      if (predicate(op))
+        ops.push_back(op);
+    });
+  });
+  return ops;
+}
+
 namespace {
 struct VectorizeRowOutputsPass
     : public norm::impl::NormVectorizeRowOutputsPassBase<
@@ -251,24 +266,16 @@ struct VectorizeRowOutputsPass
     SmallVector<LoopLikeOpInterface> reductionLoops;
     if (reductionAccumulators > 0) {
       int64_t width = vectorSize * reductionAccumulators;
-      SmallVector<linalg::LinalgOp> reductions;
-      getOperation().walk([&](scf::ForallOp forall) {
-        forall.getBody()->walk([&](linalg::LinalgOp op) {
-          if (isSplittableReduction(op, width))
-            reductions.push_back(op);
-        });
-      });
-      for (linalg::LinalgOp op : reductions)
+      for (linalg::LinalgOp op :
+           collectInForalls(getOperation(), [&](linalg::LinalgOp op) {
+             return isSplittableReduction(op, width);
+           }))
         splitReduction(rewriter, op, width, reductionLoops);
     }
-    SmallVector<linalg::LinalgOp> columns;
-    getOperation().walk([&](scf::ForallOp forall) {
-      forall.getBody()->walk([&](linalg::LinalgOp op) {
-        if (isColumnReduction(op, vectorSize))
-          columns.push_back(op);
-      });
-    });
-    for (linalg::LinalgOp op : columns)
+    for (linalg::LinalgOp op :
+         collectInForalls(getOperation(), [&](linalg::LinalgOp op) {
+           return isColumnReduction(op, vectorSize);
+         }))
       vectorizeColumnReduction(rewriter, op, reductionLoops);
 
     SmallVector<linalg::LinalgOp> outputs;

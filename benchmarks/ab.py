@@ -7,7 +7,8 @@ Compiles one benchmark case (an id of `run.py`'s case list, e.g.
 `bn_inf_relu_f32_32x64x56x56_nchw`) once per variant — a norm-opt binary
 (`--opt`, repeatable) or a set of `norm-lower-to-cpu` options
 (`--options`, repeatable; the product of both is taken), each also with a
-dynamic row count with `--dynamic-rows` — and calls the
+dynamic row count with `--dynamic-rows` and with every dimension dynamic
+with `--dynamic-all` — and calls the
 variants alternately on the *same* 64-byte aligned input and output arrays,
 printing the median time of each and its ratio to the first.
 
@@ -21,6 +22,7 @@ run.py (MALLOC_MMAP_MAX_=0 ...) for the same conditions as the benchmark.
 import argparse
 import itertools
 import os
+import re
 import sys
 import time
 from pathlib import Path
@@ -50,6 +52,9 @@ def main():
     ap.add_argument("--dynamic-rows", action="store_true",
                     help="also each variant compiled with the leading "
                          "(row) dimension dynamic")
+    ap.add_argument("--dynamic-all", action="store_true",
+                    help="also each variant compiled with every dimension "
+                         "dynamic, as norm_mlir.ops compiles its ops")
     args = ap.parse_args()
 
     cases = {c["id"]: c for c in bench.make_cases()}
@@ -66,6 +71,10 @@ def main():
     if args.dynamic_rows:
         rows = f"tensor<{ins[0].shape[0]}x"
         texts.append((" rows=?", text.replace(rows, "tensor<?x")))
+    if args.dynamic_all:
+        texts.append((" all=?", re.sub(
+            r"tensor<[0-9x]+", lambda m: re.sub(r"[0-9]+", "?", m[0]),
+            text)))
     variants = []
     for opt, options, (shape, program) in itertools.product(
             args.opt or [norm_mlir.find_opt()], args.options or [""], texts):

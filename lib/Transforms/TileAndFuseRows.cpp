@@ -226,13 +226,55 @@ static void mergeRecomputedTiles(RewriterBase &rewriter, Block &body) {
   }
 }
 
+/// The widest element, in bits, that `root` writes (0: no float or integer
+/// output).
+static int64_t getOutputElementBits(linalg::LinalgOp root) {
+  int64_t bits = 0;
+  for (Value init : root.getDpsInits()) {
+    Type element = getElementTypeOrSelf(init);
+    if (element.isIntOrFloat())
+      bits = std::max<int64_t>(bits, element.getIntOrFloatBitWidth());
+  }
+  return bits;
+}
+
+/// The bytes of output that one iteration of `loop` of `root` writes: the
+/// static ranges of its other parallel loops times the element size
+/// (nullopt when one of them is dynamic).
+static std::optional<int64_t> getIterationBytes(linalg::LinalgOp root,
+                                                unsigned loop) {
+  int64_t bytes = getOutputElementBits(root) / 8;
+  if (bytes == 0)
+    return std::nullopt;
+  SmallVector<utils::IteratorType> iterators = root.getIteratorTypesArray();
+  for (auto [other, range] : llvm::enumerate(root.getStaticLoopRanges())) {
+    if (other == loop || iterators[other] != utils::IteratorType::parallel)
+      continue;
+    if (ShapedType::isDynamic(range))
+      return std::nullopt;
+    bytes *= range;
+  }
+  return bytes;
+}
+
 /// The tile size of a root's first parallel loop: `tileSize`, made smaller
 /// when the loop is short so that there are at least `kMinTiles` tiles to
 /// share among threads (GroupNorm's batch of 8 would otherwise be one tile).
+/// A dynamic loop (a batch size known at run time) gets as many rows as
+/// write at most kMaxDynamicTileBytes, at least one: its rows may be whole
+/// images (4 MiB for GroupNorm at [256, 64 x 64]), and a tile of 8 of them
+/// would neither stay in cache between the statistics and the
+/// normalization nor give the threads more than one tile for a batch of 8.
 static constexpr int64_t kMinTiles = 16;
-static int64_t getRootTileSize(int64_t tileSize, int64_t loopSize) {
-  if (ShapedType::isDynamic(loopSize))
-    return tileSize;
+static constexpr int64_t kMaxDynamicTileBytes = 256 * 1024;
+static int64_t getRootTileSize(int64_t tileSize, int64_t loopSize,
+                               std::optional<int64_t> iterationBytes) {
+  if (ShapedType::isDynamic(loopSize)) {
+    if (!iterationBytes)
+      return tileSize;
+    return std::clamp<int64_t>(kMaxDynamicTileBytes / *iterationBytes, 1,
+                               tileSize);
+  }
   return std::max<int64_t>(
       1,
       std::min<int64_t>(tileSize, llvm::divideCeilSigned(loopSize, kMinTiles)));
@@ -558,19 +600,27 @@ static bool readsContraction(linalg::LinalgOp root) {
 }
 
 /// Whether the loop after `tiledLoop` of `root` is tiled by 1 as well: when
-/// `tiledLoop` alone gives fewer than kMinTiles tiles and the root reads
-/// statistics indexed by both loops (GroupNorm's mean and rstd per batch
-/// entry and group), so that their producers are still fused per tile and a
-/// tile is one (entry, group), small enough to stay in cache between the
-/// statistics and the normalization.
+/// the root reads statistics indexed by both loops (GroupNorm's mean and
+/// rstd per batch entry and group) and `tiledLoop` alone gives tiles too
+/// few (fewer than kMinTiles of a static range) or too large (a dynamic
+/// range whose tile writes more than kMaxDynamicTileBytes, or an unknown
+/// number of bytes). The statistics' producers are still fused per tile,
+/// and a tile is one (entry, group), small enough to stay in cache between
+/// the statistics and the normalization.
 static bool tilesStatisticsGroups(linalg::LinalgOp root, unsigned tiledLoop,
-                                  int64_t tileSize) {
+                                  int64_t tileSize,
+                                  std::optional<int64_t> iterationBytes) {
   SmallVector<int64_t> ranges = root.getStaticLoopRanges();
   unsigned next = tiledLoop + 1;
-  if (next >= ranges.size() || ShapedType::isDynamic(ranges[tiledLoop]) ||
-      llvm::divideCeilSigned(ranges[tiledLoop], tileSize) >= kMinTiles ||
+  if (next >= ranges.size() ||
       root.getIteratorTypesArray()[next] != utils::IteratorType::parallel)
     return false;
+  if (ShapedType::isDynamic(ranges[tiledLoop])) {
+    if (iterationBytes && *iterationBytes * tileSize <= kMaxDynamicTileBytes)
+      return false;
+  } else if (llvm::divideCeilSigned(ranges[tiledLoop], tileSize) >= kMinTiles) {
+    return false;
+  }
   bool readsStatistics = false;
   for (OpOperand *input : root.getDpsInputOperands()) {
     AffineMap map = root.getMatchingIndexingMap(input);
@@ -639,10 +689,7 @@ getStatisticsColumnTile(linalg::LinalgOp root, unsigned tiledLoop,
   }
   if (!statsMap)
     return std::nullopt;
-  int64_t elementBits = 0;
-  for (Value init : root.getDpsInits())
-    elementBits = std::max<int64_t>(
-        elementBits, getElementTypeOrSelf(init).getIntOrFloatBitWidth());
+  int64_t elementBits = getOutputElementBits(root);
   if (elementBits == 0)
     return std::nullopt;
   // The bytes a column of the reduced dimensions spans (nullopt: some are
@@ -696,16 +743,21 @@ void TileAndFuseRowsPass::runOnOperation() {
     SmallVector<OpFoldResult> tileSizes(iterators.size(),
                                         rewriter.getIndexAttr(0));
     unsigned tiledLoop = parallel - iterators.begin();
+    std::optional<int64_t> iterationBytes = getIterationBytes(root, tiledLoop);
     int64_t rootTileSize =
         getRootTileSize(readsContraction(root)
                             ? std::max<int64_t>(tileSize, kContractionTileRows)
                             : tileSize,
-                        root.getStaticLoopRanges()[tiledLoop]);
+                        root.getStaticLoopRanges()[tiledLoop], iterationBytes);
     tileSizes[tiledLoop] = rewriter.getIndexAttr(rootTileSize);
-    if (tilesStatisticsGroups(root, tiledLoop, rootTileSize))
+    if (tilesStatisticsGroups(root, tiledLoop, rootTileSize, iterationBytes)) {
+      // A dynamic batch tiled by groups: one entry per tile, as a short
+      // static batch gets.
+      if (ShapedType::isDynamic(root.getStaticLoopRanges()[tiledLoop]))
+        tileSizes[tiledLoop] = rewriter.getIndexAttr(1);
       tileSizes[tiledLoop + 1] = rewriter.getIndexAttr(1);
-    else if (std::optional<std::pair<unsigned, int64_t>> column =
-                 getStatisticsColumnTile(root, tiledLoop, columnTileBytes))
+    } else if (std::optional<std::pair<unsigned, int64_t>> column =
+                   getStatisticsColumnTile(root, tiledLoop, columnTileBytes))
       tileSizes[column->first] = rewriter.getIndexAttr(column->second);
 
     scf::SCFTilingOptions tilingOptions;

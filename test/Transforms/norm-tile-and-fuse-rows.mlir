@@ -345,6 +345,105 @@ func.func @group_statistics(%x: tensor<4x8x4x16xf32>, %out: tensor<4x8x4x16xf32>
 
 // -----
 
+// GroupNorm with a dynamic batch whose entries are large (32 groups of
+// 8 x 4096 f32: 4 MiB an entry): one tile per (entry, group), as a short
+// static batch gets, not 8 entries (32 MiB) per tile.
+// CHECK-LABEL: func.func @group_statistics_dynamic_batch(
+// CHECK: %[[N:.*]] = tensor.dim %arg0, %c0
+// CHECK: scf.forall (%[[E:.*]], %[[G:.*]]) in (%[[N]], 32) shared_outs(%{{.*}} = %arg1)
+// CHECK: tensor.extract_slice %arg0[%[[E]], %[[G]], 0, 0] [1, 1, 8, 4096] [1, 1, 1, 1]
+// CHECK: linalg.generic {{.*}}["parallel", "parallel", "reduction", "reduction"]
+#x = affine_map<(n, g, c, s) -> (n, g, c, s)>
+#st = affine_map<(n, g, c, s) -> (n, g)>
+func.func @group_statistics_dynamic_batch(%x: tensor<?x32x8x4096xf32>, %out: tensor<?x32x8x4096xf32>) -> tensor<?x32x8x4096xf32> {
+  %zero = arith.constant 0.0 : f32
+  %c0 = arith.constant 0 : index
+  %n = tensor.dim %x, %c0 : tensor<?x32x8x4096xf32>
+  %e = tensor.empty(%n) : tensor<?x32xf32>
+  %init = linalg.fill ins(%zero : f32) outs(%e : tensor<?x32xf32>) -> tensor<?x32xf32>
+  %s = linalg.generic {indexing_maps = [#x, #st],
+                       iterator_types = ["parallel", "parallel", "reduction", "reduction"]}
+      ins(%x : tensor<?x32x8x4096xf32>) outs(%init : tensor<?x32xf32>) {
+  ^bb0(%a: f32, %acc: f32):
+    %v = arith.addf %a, %acc : f32
+    linalg.yield %v : f32
+  } -> tensor<?x32xf32>
+  %y = linalg.generic {indexing_maps = [#x, #st, #x],
+                       iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      ins(%x, %s : tensor<?x32x8x4096xf32>, tensor<?x32xf32>) outs(%out : tensor<?x32x8x4096xf32>) {
+  ^bb0(%a: f32, %m: f32, %o: f32):
+    %v = arith.subf %a, %m : f32
+    linalg.yield %v : f32
+  } -> tensor<?x32x8x4096xf32>
+  return %y : tensor<?x32x8x4096xf32>
+}
+
+// -----
+
+// The same with small entries (2 KiB): 8 entries per tile, groups whole.
+// CHECK-LABEL: func.func @group_statistics_dynamic_batch_small(
+// CHECK: scf.forall (%[[E:.*]]) = (0) to (%{{.*}}) step (8) shared_outs(%{{.*}} = %arg1)
+// CHECK: %[[SIZE:.*]] = affine.min
+// CHECK: tensor.extract_slice %arg0[%[[E]], 0, 0, 0] [%[[SIZE]], 8, 4, 16] [1, 1, 1, 1]
+#x = affine_map<(n, g, c, s) -> (n, g, c, s)>
+#st = affine_map<(n, g, c, s) -> (n, g)>
+func.func @group_statistics_dynamic_batch_small(%x: tensor<?x8x4x16xf32>, %out: tensor<?x8x4x16xf32>) -> tensor<?x8x4x16xf32> {
+  %zero = arith.constant 0.0 : f32
+  %c0 = arith.constant 0 : index
+  %n = tensor.dim %x, %c0 : tensor<?x8x4x16xf32>
+  %e = tensor.empty(%n) : tensor<?x8xf32>
+  %init = linalg.fill ins(%zero : f32) outs(%e : tensor<?x8xf32>) -> tensor<?x8xf32>
+  %s = linalg.generic {indexing_maps = [#x, #st],
+                       iterator_types = ["parallel", "parallel", "reduction", "reduction"]}
+      ins(%x : tensor<?x8x4x16xf32>) outs(%init : tensor<?x8xf32>) {
+  ^bb0(%a: f32, %acc: f32):
+    %v = arith.addf %a, %acc : f32
+    linalg.yield %v : f32
+  } -> tensor<?x8xf32>
+  %y = linalg.generic {indexing_maps = [#x, #st, #x],
+                       iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      ins(%x, %s : tensor<?x8x4x16xf32>, tensor<?x8xf32>) outs(%out : tensor<?x8x4x16xf32>) {
+  ^bb0(%a: f32, %m: f32, %o: f32):
+    %v = arith.subf %a, %m : f32
+    linalg.yield %v : f32
+  } -> tensor<?x8x4x16xf32>
+  return %y : tensor<?x8x4x16xf32>
+}
+
+// -----
+
+// Every size dynamic (the norm_mlir.ops functions): the bytes of an entry
+// are unknown, so groups are tiled too.
+// CHECK-LABEL: func.func @group_statistics_dynamic(
+// CHECK: scf.forall (%[[E:.*]], %[[G:.*]]) in (%{{.*}}, 8) shared_outs(%{{.*}} = %arg1)
+// CHECK: tensor.extract_slice %arg0[%[[E]], %[[G]], 0, 0] [1, 1, %{{.*}}, %{{.*}}] [1, 1, 1, 1]
+#x = affine_map<(n, g, c, s) -> (n, g, c, s)>
+#st = affine_map<(n, g, c, s) -> (n, g)>
+func.func @group_statistics_dynamic(%x: tensor<?x8x?x?xf32>, %out: tensor<?x8x?x?xf32>) -> tensor<?x8x?x?xf32> {
+  %zero = arith.constant 0.0 : f32
+  %c0 = arith.constant 0 : index
+  %n = tensor.dim %x, %c0 : tensor<?x8x?x?xf32>
+  %e = tensor.empty(%n) : tensor<?x8xf32>
+  %init = linalg.fill ins(%zero : f32) outs(%e : tensor<?x8xf32>) -> tensor<?x8xf32>
+  %s = linalg.generic {indexing_maps = [#x, #st],
+                       iterator_types = ["parallel", "parallel", "reduction", "reduction"]}
+      ins(%x : tensor<?x8x?x?xf32>) outs(%init : tensor<?x8xf32>) {
+  ^bb0(%a: f32, %acc: f32):
+    %v = arith.addf %a, %acc : f32
+    linalg.yield %v : f32
+  } -> tensor<?x8xf32>
+  %y = linalg.generic {indexing_maps = [#x, #st, #x],
+                       iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      ins(%x, %s : tensor<?x8x?x?xf32>, tensor<?x8xf32>) outs(%out : tensor<?x8x?x?xf32>) {
+  ^bb0(%a: f32, %m: f32, %o: f32):
+    %v = arith.subf %a, %m : f32
+    linalg.yield %v : f32
+  } -> tensor<?x8x?x?xf32>
+  return %y : tensor<?x8x?x?xf32>
+}
+
+// -----
+
 // Few rows whose statistics reduce the second loop (a layer norm of 4 rows):
 // only the rows are tiled, or every tile would recompute its row's sums.
 // CHECK-LABEL: func.func @few_rows(

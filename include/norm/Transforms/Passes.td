@@ -54,6 +54,13 @@ def NormTileAndFuseRowsPass
     next loop is tiled by 1 too: one tile per (entry, group), which stays in
     cache from the statistics to the normalization.
 
+    A dynamic root loop (a batch size known at run time) gets as many
+    iterations per tile, up to `tile-size`, as write at most 256 KiB when
+    the other parallel loops are static (GroupNorm's entries at
+    [256, 64 x 64] f32 are 4 MiB: one per tile), `tile-size` when they are
+    not. When such a tile is still larger than 256 KiB, or of unknown size,
+    the GroupNorm case above applies: one tile per (entry, group).
+
     When the root reads statistics indexed by its innermost (contiguous)
     loop as well, that is statistics reduced over an outer dimension
     (LayerNorm2d over the channels of [N, C, H*W]: a mean and rstd per
@@ -113,7 +120,8 @@ def NormTileAndFuseRowsPass
     * `tile-size` <= 0 makes the pass a no-op. A root that cannot be tiled
       is an error and fails the pass.
 
-    Tests: norm-tile-and-fuse-rows.mlir (`@full_reduction`, `NOTILE`),
+    Tests: norm-tile-and-fuse-rows.mlir (`@full_reduction`,
+    `@group_statistics_dynamic*`, `NOTILE`),
     norm-tile-and-fuse-rows-columns.mlir (column tiles),
     norm-tile-and-fuse-rows-limits.mlir and
     Regression/tile-zero-sized-producer.mlir.

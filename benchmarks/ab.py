@@ -72,9 +72,12 @@ def main():
         rows = f"tensor<{ins[0].shape[0]}x"
         texts.append((" rows=?", text.replace(rows, "tensor<?x")))
     if args.dynamic_all:
-        texts.append((" all=?", re.sub(
-            r"tensor<[0-9x]+", lambda m: re.sub(r"[0-9]+", "?", m[0]),
-            text)))
+        # Constants (the contraction cases' weights) keep their shapes.
+        texts.append((" all=?", "\n".join(
+            line if "arith.constant" in line else re.sub(
+                r"tensor<[0-9x]+",
+                lambda m: re.sub(r"[0-9]+", "?", m[0]), line)
+            for line in text.split("\n"))))
     variants = []
     for opt, options, (shape, program) in itertools.product(
             args.opt or [norm_mlir.find_opt()], args.options or [""], texts):

@@ -24,6 +24,7 @@
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
 #include "mlir/Interfaces/TilingInterface.h"
+#include "mlir/Interfaces/ValueBoundsOpInterface.h"
 
 namespace mlir::norm {
 #define GEN_PASS_DEF_NORMTILEANDFUSEROWSPASS
@@ -183,14 +184,31 @@ static bool isSameSlice(Value a, Value b) {
              /*markEquivalent=*/nullptr, OperationEquivalence::IgnoreLocations);
 }
 
+/// Whether the inits `a` and `b` have the same shape: the same type, and
+/// sizes provably equal where it is dynamic (a partial row tile's
+/// `affine.min` rows, in both copies).
+static bool haveSameShape(Value a, Value b) {
+  auto type = cast<ShapedType>(a.getType());
+  if (type != b.getType())
+    return false;
+  for (int64_t dim = 0; dim < type.getRank(); ++dim) {
+    if (!type.isDynamicDim(dim))
+      continue;
+    FailureOr<bool> equal =
+        ValueBoundsConstraintSet::areEqual({a, dim}, {b, dim});
+    if (failed(equal) || !*equal)
+      return false;
+  }
+  return true;
+}
+
 /// Whether `b` computes the results of `a`: the same op on the same input
-/// tiles, whatever the (unread) inits of the same static shapes they write
-/// into.
+/// tiles, whatever the (unread) inits of the same shapes they write into.
 static bool computesSameTile(linalg::LinalgOp a, linalg::LinalgOp b) {
   if (a->getName() != b->getName() || !ignoresInits(a) || !ignoresInits(b))
     return false;
-  for (Value init : a.getDpsInits())
-    if (!cast<ShapedType>(init.getType()).hasStaticShape())
+  for (auto [initA, initB] : llvm::zip(a.getDpsInits(), b.getDpsInits()))
+    if (!haveSameShape(initA, initB))
       return false;
   llvm::DenseSet<std::pair<Value, Value>> inits;
   for (auto [initA, initB] : llvm::zip(a.getDpsInits(), b.getDpsInits()))
@@ -811,6 +829,20 @@ void TileAndFuseRowsPass::runOnOperation() {
     SmallVector<Operation *> untiled = {root};
     untiled.append(result->fusedProducers.begin(),
                    result->fusedProducers.end());
+    // With dynamic sizes, the loop's bounds read the sizes of untiled
+    // results (`tensor.dim`), which would keep them, and the statistics
+    // they read, alive and tiled on their own below. A destination-style
+    // result has the shape of its init: read that instead.
+    for (Operation *op : untiled) {
+      auto dps = dyn_cast<DestinationStyleOpInterface>(op);
+      if (!dps)
+        continue;
+      for (OpResult res : op->getResults())
+        for (OpOperand &use : llvm::make_early_inc_range(res.getUses()))
+          if (auto dim = dyn_cast<tensor::DimOp>(use.getOwner()))
+            rewriter.modifyOpInPlace(
+                dim, [&] { use.set(dps.getTiedOpOperand(res)->get()); });
+    }
     for (bool erased = true; erased;) {
       erased = false;
       for (Operation *&op : untiled) {

@@ -275,6 +275,61 @@ func.func @residual_sum(%x: tensor<128x8xf32>, %res: tensor<128x8xf32>,
 
 // -----
 
+// The same with a dynamic row count (tokens at run time): the partial last
+// tile makes the row slices dynamic, `affine.min` rows; the copy of the sum
+// is still merged (its init has the same rows, which value bounds prove),
+// and the loop bounds read the sizes of the inits, so nothing untiled is
+// left (the whole sum and its sum of squares, tiled on their own).
+// CHECK-LABEL: func.func @residual_sum_dynamic_rows(
+// CHECK-NOT: linalg.generic
+// CHECK: %[[R:.*]]:2 = scf.forall (%[[I:.*]]) = (0) to (%{{.*}}) step (8) shared_outs(%[[Y:.*]] = %arg3, %[[HO:.*]] = %{{.*}})
+// CHECK: %[[H:.*]] = linalg.generic
+// CHECK-NEXT: ^bb0
+// CHECK-NEXT: arith.addf
+// CHECK-NOT: arith.addf
+// CHECK: %[[SS:.*]] = linalg.generic {{.*}}["parallel", "reduction"]{{.*}} ins(%[[H]] :
+// CHECK: %[[N:.*]] = linalg.generic {{.*}}["parallel", "parallel"]{{.*}} ins(%[[H]], %[[SS]] :
+// CHECK: scf.forall.in_parallel
+// CHECK-DAG: tensor.parallel_insert_slice %[[N]] into %[[Y]][%[[I]], 0]
+// CHECK-DAG: tensor.parallel_insert_slice %[[H]] into %[[HO]][%[[I]], 0]
+// CHECK-NOT: linalg.generic
+// CHECK: return
+#x = affine_map<(d0, d1) -> (d0, d1)>
+#r = affine_map<(d0, d1) -> (d0)>
+func.func @residual_sum_dynamic_rows(%x: tensor<?x8xf32>, %res: tensor<?x8xf32>,
+                                     %hout: tensor<?x8xf32>, %out: tensor<?x8xf32>)
+    -> (tensor<?x8xf32>, tensor<?x8xf32>) {
+  %zero = arith.constant 0.0 : f32
+  %c0 = arith.constant 0 : index
+  %n = tensor.dim %x, %c0 : tensor<?x8xf32>
+  %eh = tensor.empty(%n) : tensor<?x8xf32>
+  %h = linalg.generic {indexing_maps = [#x, #x, #x], iterator_types = ["parallel", "parallel"]}
+      ins(%x, %res : tensor<?x8xf32>, tensor<?x8xf32>) outs(%eh : tensor<?x8xf32>) {
+  ^bb0(%a: f32, %b: f32, %o: f32):
+    %v = arith.addf %a, %b : f32
+    linalg.yield %v : f32
+  } -> tensor<?x8xf32>
+  %e = tensor.empty(%n) : tensor<?xf32>
+  %z = linalg.fill ins(%zero : f32) outs(%e : tensor<?xf32>) -> tensor<?xf32>
+  %ss = linalg.generic {indexing_maps = [#x, #r], iterator_types = ["parallel", "reduction"]}
+      ins(%h : tensor<?x8xf32>) outs(%z : tensor<?xf32>) {
+  ^bb0(%a: f32, %acc: f32):
+    %sq = arith.mulf %a, %a : f32
+    %v = arith.addf %sq, %acc : f32
+    linalg.yield %v : f32
+  } -> tensor<?xf32>
+  %y = linalg.generic {indexing_maps = [#x, #r, #x], iterator_types = ["parallel", "parallel"]}
+      ins(%h, %ss : tensor<?x8xf32>, tensor<?xf32>) outs(%out : tensor<?x8xf32>) {
+  ^bb0(%a: f32, %s: f32, %o: f32):
+    %v = arith.mulf %a, %s : f32
+    linalg.yield %v : f32
+  } -> tensor<?x8xf32>
+  %hr = bufferization.materialize_in_destination %h in %hout : (tensor<?x8xf32>, tensor<?x8xf32>) -> tensor<?x8xf32>
+  return %y, %hr : tensor<?x8xf32>, tensor<?x8xf32>
+}
+
+// -----
+
 // A returned producer that every tile reads whole (dynamic sizes hide that
 // the slice is whole, so it is fused) is not yielded: the tiles would all
 // insert the whole vector. It is returned from its computation before the

@@ -115,13 +115,15 @@ def NormTileAndFuseRowsPass
       computed in full before the loop as well. A producer that the tile
       reads through several slices (`h`: by the sum of squares and by the
       normalization) is fused once per slice; the copies that compute the
-      same values (same op and input tiles, unread inits of the same static
-      shape) are merged into the first;
+      same values (same op and input tiles, unread inits of the same shape,
+      dynamic sizes proved equal by `ValueBoundsConstraintSet`) are merged
+      into the first. The loop bounds read the sizes of the inits, not of
+      the untiled results, so that these die;
     * `tile-size` <= 0 makes the pass a no-op. A root that cannot be tiled
       is an error and fails the pass.
 
     Tests: norm-tile-and-fuse-rows.mlir (`@full_reduction`,
-    `@group_statistics_dynamic*`, `NOTILE`),
+    `@group_statistics_dynamic*`, `@residual_sum_dynamic_rows`, `NOTILE`),
     norm-tile-and-fuse-rows-columns.mlir (column tiles),
     norm-tile-and-fuse-rows-limits.mlir and
     Regression/tile-zero-sized-producer.mlir.

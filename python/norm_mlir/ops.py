@@ -4,11 +4,25 @@
     y = nops.layer_norm(x, weight=w, bias=b, axes=[-1], eps=1e-5,
                         activation="gelu")
 
-Each call builds the norm op as a function (builder.py) with every
-dimension dynamic, compiles it with the CPU pipeline (norm-opt
---norm-lower-to-cpu, mlir-translate, clang; cached on disk by
-compile_mlir and in memory here, so a given op, rank, dtypes and options is
-compiled once per machine) and runs it:
+Each call builds the norm op as a function (builder.py), compiles it with
+the CPU pipeline (norm-opt --norm-lower-to-cpu, mlir-translate, clang;
+cached on disk by compile_mlir and in memory here) and runs it. Which
+sizes the function fixes is the shape policy (`set_shape_policy`, or the
+NORM_MLIR_OPS_SHAPES environment variable):
+
+  * "automatic" (the default), as torch.compile's automatic dynamic shapes:
+    the first call of an op (its rank, dtypes and options) compiles it for
+    that call's sizes; a later call whose size differs in some dimension
+    compiles it again with that dimension dynamic, from then on. A model
+    that calls layer_norm on [batch, 768] with a varying batch compiles
+    twice, [8, 768] and [?, 768]: static sizes let the compiler pick its
+    tiles and vectorize whole rows (a dynamic row length costs 1.5-2x,
+    docs/benchmarks.md "Dynamic sizes");
+  * "dynamic": every dimension dynamic; one compilation per op, rank,
+    dtypes and options;
+  * "static": every call's sizes; one compilation per shape.
+
+`specializations()` lists the functions compiled so far. Arguments:
 
   * inputs: numpy arrays, or any object with ``__dlpack__`` on the CPU
     (e.g. PyTorch CPU tensors), read through ``numpy.from_dlpack`` without
@@ -40,6 +54,58 @@ from .builder import Activation, FunctionBuilder, TensorType, Value, module_text
 
 _lock = threading.Lock()
 _modules: Dict[str, "_compiler.CompiledModule"] = {}
+
+SHAPE_POLICIES = ("automatic", "dynamic", "static")
+_shape_policy = os.environ.get("NORM_MLIR_OPS_SHAPES") or "automatic"
+if _shape_policy not in SHAPE_POLICIES:
+    raise ValueError(f"NORM_MLIR_OPS_SHAPES={_shape_policy!r}: one of "
+                     f"{', '.join(SHAPE_POLICIES)}")
+#: "automatic": per op (its text with every size dynamic, and its compile
+#: options), the shapes of its first call and the dimensions of each input
+#: seen to vary since.
+_first_shapes: Dict[str, List[Optional[tuple]]] = {}
+_varying_dims: Dict[str, List[set]] = {}
+#: (op name, argument types) of the functions compiled in this process.
+_specializations: "OrderedDict[tuple, None]" = OrderedDict()
+
+
+def set_shape_policy(policy: str) -> str:
+    """Sets which sizes the ops compile ("automatic", "dynamic" or "static";
+    see the module's documentation); returns the previous policy."""
+    global _shape_policy
+    if policy not in SHAPE_POLICIES:
+        raise ValueError(f"shape policy {policy!r}: one of "
+                         f"{', '.join(SHAPE_POLICIES)}")
+    with _lock:
+        previous, _shape_policy = _shape_policy, policy
+    return previous
+
+
+def specializations(name: Optional[str] = None) -> List[tuple]:
+    """The functions compiled in this process, oldest first, as (op name,
+    argument types) pairs, e.g. ("layer_norm", ("tensor<?x768xf32>",
+    "tensor<768xf32>")); only op `name`'s when given."""
+    with _lock:
+        return [k for k in _specializations if name is None or k[0] == name]
+
+
+def _dynamic_dims(key: str, arrays: Sequence[Optional[np.ndarray]]):
+    """Per input, the dimensions to compile dynamic under the shape policy:
+    True (all) or a list of dimensions."""
+    policy = _shape_policy
+    if policy == "dynamic":
+        return [True] * len(arrays)
+    if policy == "static":
+        return [[] for _ in arrays]
+    shapes = [None if a is None else a.shape for a in arrays]
+    with _lock:
+        first = _first_shapes.setdefault(key, shapes)
+        varying = _varying_dims.setdefault(key, [set() for _ in arrays])
+        for dims, seen, shape in zip(varying, first, shapes):
+            if seen is not None and shape is not None:
+                dims.update(d for d, (a, b) in enumerate(zip(seen, shape))
+                            if a != b)
+        return [sorted(dims) for dims in varying]
 
 # kDLCPU and kDLCUDAHost can be read from the host.
 _DLPACK_HOST_DEVICES = (1, 3)
@@ -142,10 +208,14 @@ def verify_text(text: str, what: str, opt: Optional[str] = None) -> None:
 
 
 def clear_memory_cache() -> None:
-    """Forget the in-process compiled modules (the disk cache stays)."""
+    """Forget the in-process compiled modules and the shapes seen (the disk
+    cache stays)."""
     with _lock:
         _modules.clear()
         _verified.clear()
+        _first_shapes.clear()
+        _varying_dims.clear()
+        _specializations.clear()
 
 
 def _wrap_like(result: np.ndarray, like):
@@ -170,26 +240,33 @@ def run_op(name: str, build: Build, inputs: Sequence, out=None,
     raw = list(inputs)
     arrays = [as_array(a, f"input {i}") for i, a in enumerate(raw)]
 
-    def make(dynamic: bool) -> FunctionBuilder:
+    def make(dynamic) -> FunctionBuilder:
+        """`dynamic`: per input, True (every dimension) or dimensions."""
         fb = FunctionBuilder(name)
         # Inputs read-only: an op lowered in place (inplace_abn,
         # inplace_abn_grad) writes its `out` array, never an input.
-        vals = [None if a is None else fb.arg(TensorType.of(a, dynamic),
+        vals = [None if a is None else fb.arg(TensorType.of(a, dims),
                                               writable=False)
-                for a in arrays]
+                for a, dims in zip(arrays, dynamic)]
         results = build(fb, vals)
         if isinstance(results, Value):
             results = [results]
         fb.ret(*results)
         return fb
 
-    dyn = make(True)
-    static = make(False)  # the concrete result types for these inputs
-    # The verifier on the call's shapes: the dynamic form cannot check them.
+    static = make([False] * len(arrays))  # the result types of this call
+    # The verifier on the call's shapes: a dynamic form cannot check them.
     verify_text(module_text([static]), name,
                 (compile_options or {}).get("opt"))
-    module = compile_text(module_text([dyn]), **(compile_options or {}))
+    key = module_text([make([True] * len(arrays))]) + repr(
+        sorted((compile_options or {}).items()))
+    dynamic = _dynamic_dims(key, arrays)
+    compiled = make(dynamic) if any(dynamic) else static
+    module = compile_text(module_text([compiled]), **(compile_options or {}))
     fn = module[name]
+    with _lock:
+        _specializations[(name, tuple(str(v.type) for v in compiled.args))] \
+            = None
 
     rtypes = [r.type for r in static.results]
     outs = list(out) if isinstance(out, (tuple, list)) else [out]

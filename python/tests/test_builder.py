@@ -174,6 +174,10 @@ def ref_layer_norm(x, w, b, axes, eps, activation=None):
     return act(y, activation), m, 1 / np.sqrt(v + eps)
 
 
+def ref_rms_norm(x, w, axes, eps):
+    ms = (x.astype(np.float64) ** 2).mean(axis=tuple(axes), keepdims=True)
+    y = x / np.sqrt(ms + eps)
+    return (y if w is None else y * w), 1 / np.sqrt(ms + eps)
 
 
 @requires_norm_opt
@@ -186,7 +190,7 @@ def test_layer_norm_numpy():
     close(mean, rm)
     close(rstd, rr)
     assert y.dtype == np.float32 and mean.shape == (3, 5, 1)
-    # A new batch size reuses the same compiled (dynamic-shape) function.
+    # A new batch size (compiled with that dimension dynamic).
     close(ops.layer_norm(x[:1], w, b, activation="gelu"), ry[:1])
 
 
@@ -377,11 +381,62 @@ def test_dlpack_tensors():
 
 @requires_norm_opt
 def test_memory_cache():
-    x = rand(2, 8)
-    ops.layer_norm(x, activation="relu")
-    n = len(ops._modules)
-    ops.layer_norm(rand(5, 8), activation="relu")
-    assert len(ops._modules) == n  # same rank/dtype/options: no recompile
+    previous = ops.set_shape_policy("dynamic")
+    try:
+        x = rand(2, 8)
+        ops.layer_norm(x, activation="relu")
+        n = len(ops._modules)
+        ops.layer_norm(rand(5, 8), activation="relu")
+        assert len(ops._modules) == n  # same rank/dtype/options: no recompile
+    finally:
+        ops.set_shape_policy(previous)
+
+
+def _rms_norm_types():
+    """The input types of the rms_norm functions compiled so far."""
+    return [types[0] for _, types in ops.specializations("rms_norm")]
+
+
+@requires_norm_opt
+def test_shape_policy_automatic():
+    """The first call compiles its sizes; a dimension that then varies is
+    compiled dynamic, once; the results are right for every variant."""
+    ops.clear_memory_cache()
+    assert ops.set_shape_policy("automatic") == "automatic"
+    w = rand(24)
+    calls = [(3, 24), (3, 24), (5, 24), (9, 24)]
+    for shape in calls:
+        x = rand(*shape)
+        close(ops.rms_norm(x, w, eps=1e-6),
+              ref_rms_norm(x, w, [1], 1e-6)[0])
+    assert _rms_norm_types() == ["tensor<3x24xf32>", "tensor<?x24xf32>"]
+    # Another row length: that dimension becomes dynamic too.
+    x, w2 = rand(4, 40), rand(40)
+    close(ops.rms_norm(x, w2, eps=1e-6), ref_rms_norm(x, w2, [1], 1e-6)[0])
+    assert _rms_norm_types()[2:] == ["tensor<?x?xf32>"]
+    # Other options are another op: a first call of its own.
+    ops.rms_norm(rand(6, 24), w, eps=1e-6, activation="relu")
+    assert _rms_norm_types()[3:] == ["tensor<6x24xf32>"]
+
+
+@requires_norm_opt
+@pytest.mark.parametrize("policy,types", [
+    ("static", ["tensor<3x24xf32>", "tensor<5x24xf32>"]),
+    ("dynamic", ["tensor<?x?xf32>"])])
+def test_shape_policy(policy, types):
+    ops.clear_memory_cache()
+    previous = ops.set_shape_policy(policy)
+    try:
+        w = rand(24)
+        for rows in (3, 5, 3):
+            x = rand(rows, 24)
+            close(ops.rms_norm(x, w, eps=1e-6),
+                  ref_rms_norm(x, w, [1], 1e-6)[0])
+        assert _rms_norm_types() == types
+    finally:
+        ops.set_shape_policy(previous)
+    with pytest.raises(ValueError, match="shape policy 'any'"):
+        ops.set_shape_policy("any")
 
 
 @requires_norm_opt

@@ -55,6 +55,9 @@ def main():
     ap.add_argument("--dynamic-all", action="store_true",
                     help="also each variant compiled with every dimension "
                          "dynamic, as norm_mlir.ops compiles its ops")
+    ap.add_argument("--misalign", type=int, default=0,
+                    help="bytes past a 64-byte boundary at which the "
+                         "buffers start (numpy's own arrays: 16 or 32)")
     args = ap.parse_args()
 
     cases = {c["id"]: c for c in bench.make_cases()}
@@ -63,8 +66,8 @@ def main():
     text, name, ins = bench._norm_program(cases[args.case],
                                           activation=not args.alone)
     sig = parse_signatures(text)[name]
-    ins = [bench._aligned_copy(a) for a in ins]
-    outs = [bench._aligned_copy(np.zeros(t.shape, t.dtype))
+    ins = [bench._aligned_copy(a, args.misalign) for a in ins]
+    outs = [bench._aligned_copy(np.zeros(t.shape, t.dtype), args.misalign)
             for t in sig.args[len(ins):]]
 
     texts = [("", text)]

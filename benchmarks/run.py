@@ -246,12 +246,12 @@ def _norm_program(case, activation=True):
     return fb.module_text(), "f", ins
 
 
-def _aligned_copy(array):
-    """A C-contiguous copy of `array` whose data start at a 64-byte
-    boundary."""
+def _aligned_copy(array, offset=0):
+    """A C-contiguous copy of `array` whose data start `offset` bytes after
+    a 64-byte boundary."""
     import numpy as np
-    raw = np.empty(array.nbytes + 64, np.uint8)
-    start = (-raw.ctypes.data) % 64
+    raw = np.empty(array.nbytes + 128, np.uint8)
+    start = (-raw.ctypes.data) % 64 + offset
     copy = raw[start:start + array.nbytes].view(array.dtype).reshape(
         array.shape)
     copy[...] = array

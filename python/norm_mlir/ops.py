@@ -276,7 +276,7 @@ def run_op(name: str, build: Build, inputs: Sequence, out=None,
     out_arrays = []
     for i, (o, t) in enumerate(zip(outs, rtypes)):
         if o is None:
-            out_arrays.append(np.empty(t.shape, t.numpy_dtype))
+            out_arrays.append(empty_aligned(t.shape, t.numpy_dtype))
             continue
         if _is_torch_tensor(o) and (o.is_neg() or o.is_conj()):
             raise ValueError(
@@ -306,7 +306,7 @@ def run_op(name: str, build: Build, inputs: Sequence, out=None,
                 name in _IN_PLACE_OPS and i == 0 and j == 0
                 and _same_elements(oa, a)) for j, a in others):
             staged[i] = oa
-            out_arrays[i] = np.empty_like(oa)
+            out_arrays[i] = empty_aligned(oa.shape, oa.dtype)
     fn(*inputs_given, *out_arrays)
     for i, oa in staged.items():
         np.copyto(oa, out_arrays[i])
@@ -319,6 +319,24 @@ def run_op(name: str, build: Build, inputs: Sequence, out=None,
 #: Ops whose first result may be written over their first input (lowered
 #: in place: y over x, dx over dy).
 _IN_PLACE_OPS = ("inplace_abn", "inplace_abn_grad")
+
+
+#: The alignment of the outputs that run_op allocates: a cache line, as
+#: PyTorch's CPU allocator gives. The compiled functions write 64-byte
+#: aligned outputs with aligned non-temporal stores; numpy's own arrays
+#: start 16 bytes into a line, where those stores are split into 8-byte
+#: ones (LayerNorm2d at [8, 96, 56, 56]: 4.1 ms instead of 1.1).
+OUTPUT_ALIGNMENT = 64
+
+
+def empty_aligned(shape, dtype) -> np.ndarray:
+    """An uninitialized C-contiguous array whose data start at a multiple
+    of OUTPUT_ALIGNMENT bytes."""
+    dtype = np.dtype(dtype)
+    nbytes = int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
+    raw = np.empty(nbytes + OUTPUT_ALIGNMENT, np.uint8)
+    start = (-raw.ctypes.data) % OUTPUT_ALIGNMENT
+    return raw[start:start + nbytes].view(dtype).reshape(shape)
 
 
 def _same_elements(a: np.ndarray, b: np.ndarray) -> bool:

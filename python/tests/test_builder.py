@@ -392,6 +392,17 @@ def test_memory_cache():
         ops.set_shape_policy(previous)
 
 
+@requires_norm_opt
+def test_outputs_cache_line_aligned():
+    """New outputs start on a cache line (the compiled stores are aligned
+    non-temporal ones there), whatever numpy's allocator gives."""
+    for rows in (1, 3, 7):
+        y, mean, rstd = ops.layer_norm(rand(rows, 5), return_stats=True)
+        assert all(a.ctypes.data % ops.OUTPUT_ALIGNMENT == 0
+                   for a in (y, mean, rstd))
+        assert y.flags.c_contiguous and y.shape == (rows, 5)
+
+
 def _rms_norm_types():
     """The input types of the rms_norm functions compiled so far."""
     return [types[0] for _, types in ops.specializations("rms_norm")]

@@ -16,11 +16,15 @@ NORM_MLIR_OPS_SHAPES environment variable):
     compiles it again with that dimension dynamic, from then on. A model
     that calls layer_norm on [batch, 768] with a varying batch compiles
     twice, [8, 768] and [?, 768]: static sizes let the compiler pick its
-    tiles and vectorize whole rows (a dynamic row length costs 1.5-2x,
+    tiles and vectorize whole rows (every size dynamic costs 1.5-5.8x,
     docs/benchmarks.md "Dynamic sizes");
   * "dynamic": every dimension dynamic; one compilation per op, rank,
     dtypes and options;
-  * "static": every call's sizes; one compilation per shape.
+  * "static": every call's sizes; one compilation per shape, each library
+    kept loaded by the process (clear_memory_cache() forgets them).
+
+NORM_MLIR_OPS_SHAPES is read by the first op call; a value that is not a
+policy raises ValueError there.
 
 `specializations()` lists the functions compiled so far. Arguments:
 
@@ -56,56 +60,84 @@ _lock = threading.Lock()
 _modules: Dict[str, "_compiler.CompiledModule"] = {}
 
 SHAPE_POLICIES = ("automatic", "dynamic", "static")
-_shape_policy = os.environ.get("NORM_MLIR_OPS_SHAPES") or "automatic"
-if _shape_policy not in SHAPE_POLICIES:
-    raise ValueError(f"NORM_MLIR_OPS_SHAPES={_shape_policy!r}: one of "
-                     f"{', '.join(SHAPE_POLICIES)}")
+#: None: not chosen yet (NORM_MLIR_OPS_SHAPES is read by the first op).
+_shape_policy: Optional[str] = None
 #: "automatic": per op (its text with every size dynamic, and its compile
 #: options), the shapes of its first call and the dimensions of each input
-#: seen to vary since.
+#: seen to vary since (recorded once a call's function compiled).
 _first_shapes: Dict[str, List[Optional[tuple]]] = {}
 _varying_dims: Dict[str, List[set]] = {}
-#: (op name, argument types) of the functions compiled in this process.
-_specializations: "OrderedDict[tuple, None]" = OrderedDict()
+#: Compiled text -> (op name, input types), in the order compiled.
+_specializations: "OrderedDict[str, tuple]" = OrderedDict()
+
+
+def _check_policy(policy: str, what: str) -> str:
+    if policy not in SHAPE_POLICIES:
+        raise ValueError(f"{what} {policy!r}: one of "
+                         f"{', '.join(SHAPE_POLICIES)}")
+    return policy
+
+
+def shape_policy() -> str:
+    """The shape policy in force (NORM_MLIR_OPS_SHAPES, else "automatic",
+    until set_shape_policy)."""
+    global _shape_policy
+    with _lock:
+        if _shape_policy is None:
+            env = os.environ.get("NORM_MLIR_OPS_SHAPES") or "automatic"
+            _shape_policy = _check_policy(env.strip().lower(),
+                                          "NORM_MLIR_OPS_SHAPES")
+        return _shape_policy
 
 
 def set_shape_policy(policy: str) -> str:
     """Sets which sizes the ops compile ("automatic", "dynamic" or "static";
     see the module's documentation); returns the previous policy."""
     global _shape_policy
-    if policy not in SHAPE_POLICIES:
-        raise ValueError(f"shape policy {policy!r}: one of "
-                         f"{', '.join(SHAPE_POLICIES)}")
+    _check_policy(policy, "shape policy")
+    previous = shape_policy()
     with _lock:
-        previous, _shape_policy = _shape_policy, policy
+        _shape_policy = policy
     return previous
 
 
 def specializations(name: Optional[str] = None) -> List[tuple]:
     """The functions compiled in this process, oldest first, as (op name,
-    argument types) pairs, e.g. ("layer_norm", ("tensor<?x768xf32>",
-    "tensor<768xf32>")); only op `name`'s when given."""
+    input types) pairs, e.g. ("layer_norm", ("tensor<?x768xf32>",
+    "tensor<768xf32>")); only op `name`'s when given. Two functions of the
+    same types differ in their attributes (eps, activation, ...)."""
     with _lock:
-        return [k for k in _specializations if name is None or k[0] == name]
+        return [v for v in _specializations.values()
+                if name is None or v[0] == name]
 
 
 def _dynamic_dims(key: str, arrays: Sequence[Optional[np.ndarray]]):
-    """Per input, the dimensions to compile dynamic under the shape policy:
-    True (all) or a list of dimensions."""
-    policy = _shape_policy
+    """Per input, the dimensions to compile dynamic under the shape policy
+    (True: all, or a list of dimensions), and a function that records this
+    call's shapes once its function compiled."""
+    policy = shape_policy()
     if policy == "dynamic":
-        return [True] * len(arrays)
+        return [True] * len(arrays), lambda: None
     if policy == "static":
-        return [[] for _ in arrays]
+        return [[] for _ in arrays], lambda: None
     shapes = [None if a is None else a.shape for a in arrays]
     with _lock:
-        first = _first_shapes.setdefault(key, shapes)
-        varying = _varying_dims.setdefault(key, [set() for _ in arrays])
-        for dims, seen, shape in zip(varying, first, shapes):
-            if seen is not None and shape is not None:
-                dims.update(d for d, (a, b) in enumerate(zip(seen, shape))
-                            if a != b)
-        return [sorted(dims) for dims in varying]
+        first = _first_shapes.get(key, shapes)
+        varying = [set(dims) for dims in
+                   _varying_dims.get(key, [set() for _ in arrays])]
+    for dims, seen, shape in zip(varying, first, shapes):
+        if seen is not None and shape is not None:
+            dims.update(d for d, (a, b) in enumerate(zip(seen, shape))
+                        if a != b)
+
+    def record():
+        with _lock:
+            _first_shapes.setdefault(key, first)
+            for old, new in zip(_varying_dims.setdefault(
+                    key, [set() for _ in arrays]), varying):
+                old.update(new)
+
+    return [sorted(dims) for dims in varying], record
 
 # kDLCPU and kDLCUDAHost can be read from the host.
 _DLPACK_HOST_DEVICES = (1, 3)
@@ -260,13 +292,17 @@ def run_op(name: str, build: Build, inputs: Sequence, out=None,
                 (compile_options or {}).get("opt"))
     key = module_text([make([True] * len(arrays))]) + repr(
         sorted((compile_options or {}).items()))
-    dynamic = _dynamic_dims(key, arrays)
+    dynamic, record_shapes = _dynamic_dims(key, arrays)
     compiled = make(dynamic) if any(dynamic) else static
-    module = compile_text(module_text([compiled]), **(compile_options or {}))
+    text = module_text([compiled])
+    module = compile_text(text, **(compile_options or {}))
     fn = module[name]
+    record_shapes()
+    n_inputs = sum(a is not None for a in arrays)
     with _lock:
-        _specializations[(name, tuple(str(v.type) for v in compiled.args))] \
-            = None
+        _specializations.setdefault(
+            text + repr(sorted((compile_options or {}).items())),
+            (name, tuple(str(v.type) for v in compiled.args[:n_inputs])))
 
     rtypes = [r.type for r in static.results]
     outs = list(out) if isinstance(out, (tuple, list)) else [out]

@@ -3,7 +3,9 @@ run on numpy), checked against numpy references written from the op
 definitions in NormOps.td."""
 
 import math
+import os
 import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -425,9 +427,13 @@ def test_shape_policy_automatic():
     x, w2 = rand(4, 40), rand(40)
     close(ops.rms_norm(x, w2, eps=1e-6), ref_rms_norm(x, w2, [1], 1e-6)[0])
     assert _rms_norm_types()[2:] == ["tensor<?x?xf32>"]
-    # Other options are another op: a first call of its own.
+    # Other options are another op: a first call of its own, listed apart
+    # from a function of the same types.
     ops.rms_norm(rand(6, 24), w, eps=1e-6, activation="relu")
-    assert _rms_norm_types()[3:] == ["tensor<6x24xf32>"]
+    ops.rms_norm(rand(6, 24), w, eps=1e-3, activation="relu")
+    assert _rms_norm_types()[3:] == ["tensor<6x24xf32>"] * 2
+    assert ops.specializations("rms_norm")[-1][1] == ("tensor<6x24xf32>",
+                                                      "tensor<24xf32>")
 
 
 @requires_norm_opt
@@ -448,6 +454,30 @@ def test_shape_policy(policy, types):
         ops.set_shape_policy(previous)
     with pytest.raises(ValueError, match="shape policy 'any'"):
         ops.set_shape_policy("any")
+
+
+@requires_norm_opt
+def test_shape_policy_environment(tmp_path):
+    """NORM_MLIR_OPS_SHAPES is read by the first op, in any case; a wrong
+    value fails that op, not the import of the package."""
+    script = ("import numpy as np, norm_mlir\n"
+              "from norm_mlir import ops\n"
+              "try:\n"
+              "    ops.rms_norm(np.ones((2, 3), np.float32))\n"
+              "    print(ops.shape_policy())\n"
+              "except ValueError as e:\n"
+              "    print('error:', e)\n")
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path),
+               NORM_OPT=NORM_OPT)
+    for value, expected in [
+            ("Static", "static"),
+            ("sometimes", "error: NORM_MLIR_OPS_SHAPES 'sometimes': one of "
+                          "automatic, dynamic, static")]:
+        env["NORM_MLIR_OPS_SHAPES"] = value
+        out = subprocess.run([sys.executable, "-c", script], env=env,
+                             capture_output=True, text=True, cwd=tmp_path)
+        assert out.returncode == 0, out.stderr
+        assert out.stdout.strip() == expected, out.stdout
 
 
 @requires_norm_opt

@@ -111,6 +111,21 @@ static bool isSplittableReduction(linalg::LinalgOp op, int64_t width) {
   return true;
 }
 
+/// Tiles every loop of `op` but the innermost by 1, and the innermost by
+/// `innerSize` (0: whole), with scf.for loops.
+static FailureOr<scf::SCFTilingResult>
+tileOuterLoopsByOne(RewriterBase &rewriter, Operation *op, int64_t innerSize) {
+  auto tileable = cast<TilingInterface>(op);
+  SmallVector<OpFoldResult> sizes(tileable.getLoopIteratorTypes().size(),
+                                  rewriter.getIndexAttr(1));
+  sizes.back() = rewriter.getIndexAttr(innerSize);
+  scf::SCFTilingOptions options;
+  options.setTileSizes(sizes).setLoopType(
+      scf::SCFTilingOptions::LoopType::ForOp);
+  rewriter.setInsertionPoint(op);
+  return scf::tileUsingSCF(rewriter, tileable, options);
+}
+
 /// Splits the row reduction `op`: rows tiled by 1, the reduction tiled into
 /// partial results of `width` elements, which the tiled op and the merge
 /// compute with vectors. Adds the reduction loops to `loops`, whose partial
@@ -122,14 +137,8 @@ static void splitReduction(RewriterBase &rewriter, linalg::LinalgOp op,
   unsigned numLoops = op.getNumLoops();
   Operation *rowOp = op.getOperation();
   if (numLoops > 1) {
-    SmallVector<OpFoldResult> rowSizes(numLoops, rewriter.getIndexAttr(1));
-    rowSizes.back() = rewriter.getIndexAttr(0);
-    scf::SCFTilingOptions rowOptions;
-    rowOptions.setTileSizes(rowSizes).setLoopType(
-        scf::SCFTilingOptions::LoopType::ForOp);
-    rewriter.setInsertionPoint(op);
     FailureOr<scf::SCFTilingResult> rows =
-        scf::tileUsingSCF(rewriter, cast<TilingInterface>(rowOp), rowOptions);
+        tileOuterLoopsByOne(rewriter, rowOp, /*innerSize=*/0);
     if (failed(rows) || rows->tiledOps.size() != 1)
       return;
     rewriter.replaceOp(op, rows->replacements);
@@ -208,14 +217,8 @@ static bool isColumnReduction(linalg::LinalgOp op, int64_t vectorSize) {
 static void
 vectorizeColumnReduction(RewriterBase &rewriter, linalg::LinalgOp op,
                          SmallVectorImpl<LoopLikeOpInterface> &loops) {
-  SmallVector<OpFoldResult> sizes(op.getNumLoops(), rewriter.getIndexAttr(1));
-  sizes.back() = rewriter.getIndexAttr(0);
-  scf::SCFTilingOptions options;
-  options.setTileSizes(sizes).setLoopType(
-      scf::SCFTilingOptions::LoopType::ForOp);
-  rewriter.setInsertionPoint(op);
-  FailureOr<scf::SCFTilingResult> tiled = scf::tileUsingSCF(
-      rewriter, cast<TilingInterface>(op.getOperation()), options);
+  FailureOr<scf::SCFTilingResult> tiled =
+      tileOuterLoopsByOne(rewriter, op, /*innerSize=*/0);
   if (failed(tiled) || tiled->tiledOps.size() != 1)
     return;
   rewriter.replaceOp(op, tiled->replacements);
@@ -282,15 +285,8 @@ struct VectorizeRowOutputsPass
     for (auto [op, insert] : inserted)
       outputs.push_back(privatizeReadOutput(rewriter, op, insert));
     for (linalg::LinalgOp op : outputs) {
-      SmallVector<OpFoldResult> tileSizes(op.getNumLoops(),
-                                          rewriter.getIndexAttr(1));
-      tileSizes.back() = rewriter.getIndexAttr(vectorSize);
-      scf::SCFTilingOptions options;
-      options.setTileSizes(tileSizes).setLoopType(
-          scf::SCFTilingOptions::LoopType::ForOp);
-      rewriter.setInsertionPoint(op);
-      FailureOr<scf::SCFTilingResult> tiled = scf::tileUsingSCF(
-          rewriter, cast<TilingInterface>(op.getOperation()), options);
+      FailureOr<scf::SCFTilingResult> tiled =
+          tileOuterLoopsByOne(rewriter, op, vectorSize);
       if (failed(tiled)) {
         op.emitOpError("failed to tile into vectors");
         return signalPassFailure();

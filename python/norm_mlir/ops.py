@@ -287,21 +287,28 @@ def run_op(name: str, build: Build, inputs: Sequence, out=None,
         return fb
 
     static = make([False] * len(arrays))  # the result types of this call
+    static_text = module_text([static])
     # The verifier on the call's shapes: a dynamic form cannot check them.
-    verify_text(module_text([static]), name,
-                (compile_options or {}).get("opt"))
-    key = module_text([make([True] * len(arrays))]) + repr(
-        sorted((compile_options or {}).items()))
-    dynamic, record_shapes = _dynamic_dims(key, arrays)
-    compiled = make(dynamic) if any(dynamic) else static
-    text = module_text([compiled])
+    verify_text(static_text, name, (compile_options or {}).get("opt"))
+    options_key = repr(sorted((compile_options or {}).items()))
+    all_dynamic = make([True] * len(arrays))
+    all_dynamic_text = module_text([all_dynamic])
+    dynamic, record_shapes = _dynamic_dims(all_dynamic_text + options_key,
+                                           arrays)
+    if not any(dynamic):
+        compiled, text = static, static_text
+    elif all(dims is True for dims in dynamic):
+        compiled, text = all_dynamic, all_dynamic_text
+    else:
+        compiled = make(dynamic)
+        text = module_text([compiled])
     module = compile_text(text, **(compile_options or {}))
     fn = module[name]
     record_shapes()
     n_inputs = sum(a is not None for a in arrays)
     with _lock:
         _specializations.setdefault(
-            text + repr(sorted((compile_options or {}).items())),
+            text + options_key,
             (name, tuple(str(v.type) for v in compiled.args[:n_inputs])))
 
     rtypes = [r.type for r in static.results]

@@ -544,6 +544,18 @@ def _onnx_case(case, target):
     def node(kind, ins, outs, domain="", **attrs):
         nodes.append(helper.make_node(kind, ins, outs, domain=domain, **attrs))
 
+    def standardize_std(src, axes, dst):
+        """dst = (src - mean) / sqrt(var + eps) over the `axes` initializer,
+        with standard ops (f32)."""
+        init("eps", np.array(EPS, np.float32), TensorProto.FLOAT)
+        node("ReduceMean", [src, axes], ["mu"], keepdims=1)
+        node("Sub", [src, "mu"], ["d"])
+        node("Mul", ["d", "d"], ["d2"])
+        node("ReduceMean", ["d2", axes], ["var"], keepdims=1)
+        node("Add", ["var", "eps"], ["ve"])
+        node("Sqrt", ["ve"], ["sd"])
+        node("Div", ["d", "sd"], [dst])
+
     def rms_std(src, n, dst):
         """dst = rms_norm(src) * w with standard ops (f32 inside)."""
         s = src
@@ -647,16 +659,9 @@ def _onnx_case(case, target):
         c = shape[1]
         inp("x", shape)
         inits.append(numpy_helper.from_array(np.array([1], np.int64), "axes"))
-        init("eps", np.array(EPS, np.float32))
         init("w", _rand([c, 1, 1], "f32"))
         init("b", _rand([c, 1, 1], "f32"))
-        node("ReduceMean", ["x", "axes"], ["u"], keepdims=1)
-        node("Sub", ["x", "u"], ["d"])
-        node("Mul", ["d", "d"], ["d2"])
-        node("ReduceMean", ["d2", "axes"], ["var"], keepdims=1)
-        node("Add", ["var", "eps"], ["ve"])
-        node("Sqrt", ["ve"], ["sd"])
-        node("Div", ["d", "sd"], ["xn"])
+        standardize_std("x", "axes", "xn")
         node("Mul", ["xn", "w"], ["xw"])
         node("Add", ["xw", "b"], ["y"])
         out("y", shape)
@@ -675,17 +680,10 @@ def _onnx_case(case, target):
             const("gshape", np.array([shape[0], g, -1], np.int64))
             const("xshape", np.array(shape, np.int64))
             const("axes", np.array([2], np.int64))
-            const("eps", np.array(EPS, np.float32))
             const("w", _rand([c, 1, 1], "f32"))
             const("b", _rand([c, 1, 1], "f32"))
             node("Reshape", ["x", "gshape"], ["xg"])
-            node("ReduceMean", ["xg", "axes"], ["mu"], keepdims=1)
-            node("Sub", ["xg", "mu"], ["d"])
-            node("Mul", ["d", "d"], ["d2"])
-            node("ReduceMean", ["d2", "axes"], ["var"], keepdims=1)
-            node("Add", ["var", "eps"], ["ve"])
-            node("Sqrt", ["ve"], ["sd"])
-            node("Div", ["d", "sd"], ["ng"])
+            standardize_std("xg", "axes", "ng")
             node("Reshape", ["ng", "xshape"], ["n4"])
             node("Mul", ["n4", "w"], ["nw"])
             node("Add", ["nw", "b"], ["t"])

@@ -11,6 +11,7 @@
 
 #include "norm/Transforms/Passes.h"
 
+#include "mlir/Analysis/SliceAnalysis.h"
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
@@ -101,6 +102,52 @@ fuseOnlyPartialSlices(tensor::ExtractSliceOp slice, OpResult producer,
   if (full && !isDestinationOperand)
     return std::nullopt;
   return scf::SCFTileAndFuseOptions::ControlFnResult{};
+}
+
+/// `root` and the ops of its block that it is computed from.
+static SetVector<Operation *> getProducerSlice(Operation *root) {
+  BackwardSliceOptions options;
+  options.omitBlockArguments = true;
+  Block *block = root->getBlock();
+  options.filter = [&](Operation *op) { return op->getBlock() == block; };
+  SetVector<Operation *> slice;
+  (void)getBackwardSlice(root, &slice, options);
+  slice.insert(root);
+  return slice;
+}
+
+/// Whether `producer` is a reduction that an op outside `rootSlice` (the
+/// ops the root is computed from) also reads, directly or through
+/// reshapes: a linalg op, or one of `tiledLoops` (the loops of the roots
+/// tiled before). That op needs the whole reduction, computed once for it;
+/// fused into the root's tiles as well, it would be computed a second time.
+/// (Batch-norm training over 2048 channels: the running-mean and
+/// running-variance updates are roots of their own, and each fused the
+/// per-channel sums, so the input was read three times.)
+static bool
+isSharedReduction(Operation *producer, const SetVector<Operation *> &rootSlice,
+                  const llvm::SmallPtrSetImpl<Operation *> &tiledLoops) {
+  auto linalgOp = dyn_cast<linalg::LinalgOp>(producer);
+  if (!linalgOp || linalgOp.getNumReductionLoops() == 0)
+    return false;
+  Block *block = producer->getBlock();
+  SmallVector<Value> worklist(producer->getResults());
+  while (!worklist.empty()) {
+    for (Operation *user : worklist.pop_back_val().getUsers()) {
+      // A user nested in a loop (the root's loop under construction, or an
+      // earlier root's) counts as that loop.
+      Operation *ancestor = block->findAncestorOpInBlock(*user);
+      if (!ancestor || rootSlice.contains(ancestor))
+        continue;
+      if (isa<linalg::LinalgOp>(ancestor) || tiledLoops.contains(ancestor))
+        return true;
+      if (ancestor == user &&
+          isa<tensor::CollapseShapeOp, tensor::ExpandShapeOp, tensor::CastOp,
+              tensor::ExtractSliceOp>(user))
+        worklist.push_back(user->getResult(0));
+    }
+  }
+  return false;
 }
 
 /// Whether `user` is, or is nested in, an op after `loop` in its block.
@@ -753,6 +800,7 @@ void TileAndFuseRowsPass::runOnOperation() {
   });
 
   IRRewriter rewriter(&getContext());
+  llvm::SmallPtrSet<Operation *, 8> tiledLoops;
   for (linalg::LinalgOp root : roots) {
     SmallVector<utils::IteratorType> iterators = root.getIteratorTypesArray();
     auto *parallel = llvm::find(iterators, utils::IteratorType::parallel);
@@ -788,10 +836,13 @@ void TileAndFuseRowsPass::runOnOperation() {
     // yielded by the loop once, tile by tile, instead of being computed a
     // second time in full outside it.
     llvm::SmallPtrSet<Operation *, 4> yielded;
+    SetVector<Operation *> rootSlice = getProducerSlice(root);
     options.setFusionControlFn(
         [&](tensor::ExtractSliceOp slice, OpResult producer,
             bool isDestinationOperand)
             -> std::optional<scf::SCFTileAndFuseOptions::ControlFnResult> {
+          if (isSharedReduction(producer.getOwner(), rootSlice, tiledLoops))
+            return std::nullopt;
           std::optional<scf::SCFTileAndFuseOptions::ControlFnResult> fuse =
               fuseOnlyPartialSlices(slice, producer, isDestinationOperand);
           if (fuse && !isDestinationOperand && isYieldedTile(slice, producer) &&
@@ -812,6 +863,7 @@ void TileAndFuseRowsPass::runOnOperation() {
       if (Value replacement = result->replacements.lookup(res))
         rewriter.replaceAllUsesWith(res, replacement);
     Operation *loop = result->loops.front().getOperation();
+    tiledLoops.insert(loop);
     for (Operation *producer : result->fusedProducers)
       for (OpResult res : producer->getResults())
         if (Value replacement = result->replacements.lookup(res))

@@ -219,6 +219,54 @@ func.func @running_update(%x: tensor<4x16x8x8xf32>, %init: tensor<16xf32>,
 
 // -----
 
+// Two roots of 2048 channels (too many to be left untiled) read one
+// per-channel sum, as batch-norm training's running-mean and
+// running-variance updates do: neither fuses it, since each would compute
+// it again. It is computed once, in its own scf.forall over channels, and
+// the roots read its slices.
+// CHECK-LABEL: func.func @shared_reduction(
+// CHECK: %[[SUM:.*]] = scf.forall (%{{.*}}) in (2048)
+// CHECK: linalg.generic {{.*}}["reduction", "parallel", "reduction"]
+// CHECK: scf.forall.in_parallel
+// CHECK: scf.forall (%[[I:.*]]) = (0) to (2048) step (8)
+// CHECK-NOT: "reduction"
+// CHECK: tensor.extract_slice %[[SUM]][%[[I]]] [8] [1]
+// CHECK-NOT: "reduction"
+// CHECK: scf.forall (%[[J:.*]]) = (0) to (2048) step (8)
+// CHECK-NOT: "reduction"
+// CHECK: tensor.extract_slice %[[SUM]][%[[J]]] [8] [1]
+// CHECK-NOT: "reduction"
+// CHECK: return
+#x = affine_map<(n, c, p) -> (n, c, p)>
+#ch = affine_map<(n, c, p) -> (c)>
+#v = affine_map<(c) -> (c)>
+func.func @shared_reduction(%x: tensor<4x2048x49xf32>, %init: tensor<2048xf32>,
+                            %o1: tensor<2048xf32>, %o2: tensor<2048xf32>)
+    -> (tensor<2048xf32>, tensor<2048xf32>) {
+  %s = linalg.generic {indexing_maps = [#x, #ch],
+                       iterator_types = ["reduction", "parallel", "reduction"]}
+      ins(%x : tensor<4x2048x49xf32>) outs(%init : tensor<2048xf32>) {
+  ^bb0(%a: f32, %acc: f32):
+    %v = arith.addf %a, %acc : f32
+    linalg.yield %v : f32
+  } -> tensor<2048xf32>
+  %r1 = linalg.generic {indexing_maps = [#v, #v], iterator_types = ["parallel"]}
+      ins(%s : tensor<2048xf32>) outs(%o1 : tensor<2048xf32>) {
+  ^bb0(%a: f32, %o: f32):
+    %v = arith.addf %a, %a : f32
+    linalg.yield %v : f32
+  } -> tensor<2048xf32>
+  %r2 = linalg.generic {indexing_maps = [#v, #v], iterator_types = ["parallel"]}
+      ins(%s : tensor<2048xf32>) outs(%o2 : tensor<2048xf32>) {
+  ^bb0(%a: f32, %o: f32):
+    %v = arith.mulf %a, %a : f32
+    linalg.yield %v : f32
+  } -> tensor<2048xf32>
+  return %r1, %r2 : tensor<2048xf32>, tensor<2048xf32>
+}
+
+// -----
+
 // Residual + RMSNorm: the sum `h = x + r` is returned and read by both the
 // sum of squares and the normalization. The loop computes it once per tile
 // (the copy fused for the second reader is merged into the first) and

@@ -106,7 +106,13 @@ def NormTileAndFuseRowsPass
     * a producer with a loop of static size zero is not fused (it stays
       before the loop; upstream tiling crashes fusing it);
     * producers are fused with the upstream default control: a producer
-      shared by several roots is recomputed in each of their loops;
+      shared by several roots is recomputed in each of their loops, except
+      a reduction that an op outside the root's producer chain also reads
+      (a linalg op, or the loop of a root tiled before): that op needs it
+      whole, so it is computed once, as statistics (below), and the root's
+      tiles read its slices. Batch-norm training over 2048 channels read
+      its input three times: the running-mean and running-variance
+      updates each recomputed the per-channel sums;
     * a fused producer that is also used after the loop by an op that is not
       a linalg op (residual + RMSNorm returns the sum `h = x + r` it
       normalizes) is yielded by the loop, tile by tile, when each iteration
@@ -123,7 +129,8 @@ def NormTileAndFuseRowsPass
       is an error and fails the pass.
 
     Tests: norm-tile-and-fuse-rows.mlir (`@full_reduction`,
-    `@group_statistics_dynamic*`, `@residual_sum_dynamic_rows`, `NOTILE`),
+    `@shared_reduction`, `@group_statistics_dynamic*`,
+    `@residual_sum_dynamic_rows`, `NOTILE`),
     norm-tile-and-fuse-rows-columns.mlir (column tiles),
     norm-tile-and-fuse-rows-limits.mlir and
     Regression/tile-zero-sized-producer.mlir.

@@ -63,6 +63,9 @@ VARIANTS = {
         {"epsilon": 1e-3, "bias": False, "momentum": 1.0},
         {"shape": (2, 3, 37), "momentum": 0.0},
         {"shape": (2, 3, 8, 6), "momentum": 0.5},
+        # 1024 channels: the running-statistics updates are tiled roots of
+        # their own, which read the per-channel sums computed once.
+        {"shape": (2, 1024, 3, 3), "momentum": 0.25},
     ],
     "inplace_abn": [
         {},

@@ -233,6 +233,246 @@ vectorizeColumnReduction(RewriterBase &rewriter, linalg::LinalgOp op,
   llvm::append_range(loops, llvm::reverse(tiled->loops));
 }
 
+//===----------------------------------------------------------------------===//
+// Channel planes.
+//===----------------------------------------------------------------------===//
+
+/// How an input of an elementwise op is read along a trailing run of its
+/// loops [runStart, numLoops) (a plane of NCHW: channels, then pixels).
+enum class PlaneAccess {
+  /// Element by element: the map ends with the run's loops in order, the
+  /// earlier results are loops before the run.
+  Contiguous,
+  /// One value per channel (the run's first loop) or per plane: no result
+  /// is a later loop of the run.
+  PerChannel,
+};
+
+static std::optional<PlaneAccess> getPlaneAccess(AffineMap map,
+                                                 unsigned runStart) {
+  unsigned numLoops = map.getNumDims();
+  unsigned runLength = numLoops - runStart;
+  unsigned numResults = map.getNumResults();
+  SmallVector<unsigned> dims;
+  for (AffineExpr result : map.getResults()) {
+    auto dim = dyn_cast<AffineDimExpr>(result);
+    if (!dim)
+      return std::nullopt;
+    dims.push_back(dim.getPosition());
+  }
+  bool contiguous = numResults >= runLength;
+  for (unsigned i = 0; i < numResults && contiguous; ++i) {
+    unsigned fromEnd = numResults - i;
+    contiguous = fromEnd <= runLength ? dims[i] == numLoops - fromEnd
+                                      : dims[i] < runStart;
+  }
+  if (contiguous)
+    return PlaneAccess::Contiguous;
+  if (llvm::all_of(dims, [&](unsigned dim) { return dim <= runStart; }))
+    return PlaneAccess::PerChannel;
+  return std::nullopt;
+}
+
+/// The first loop of the run of trailing loops of `op` that
+/// vectorizeChannelPlanes walks as one flat plane, when the innermost range
+/// is no multiple of `vectorSize` (BatchNorm on NCHW with 7 x 7 or 14 x 14
+/// pixels): the run's first loop walks channels, each of K >= `vectorSize`
+/// elements (at most two channels meet in a vector), the plane holds a
+/// multiple of `vectorSize` elements and has static ranges (the loops
+/// before it may be dynamic), every input is a tensor read
+/// contiguously or once per channel (the init, which InPlace-ABN's payload
+/// reads, is contiguous), the payload reads no loop index, and only the row
+/// tile's insertion reads the result (an output read again in the tile,
+/// which privatizeReadOutput keeps in cache, is left alone). The shortest
+/// such run.
+static std::optional<unsigned> getChannelPlaneStart(linalg::LinalgOp op,
+                                                    int64_t vectorSize) {
+  if (!op.hasPureTensorSemantics() || op.getNumDpsInits() != 1 ||
+      op.getNumLoops() < 2 || op.getNumLoops() != op.getNumParallelLoops() ||
+      !isa<linalg::GenericOp>(op.getOperation()) || op.hasIndexSemantics() ||
+      !op.getMatchingIndexingMap(op.getDpsInitOperand(0)).isIdentity() ||
+      !op->getResult(0).hasOneUse())
+    return std::nullopt;
+  // Scalar inputs have no elements to extract.
+  if (!llvm::all_of(op.getDpsInputs(), [](Value input) {
+        return isa<RankedTensorType>(input.getType());
+      }))
+    return std::nullopt;
+  // The loops before the run, tiled by 1, may be dynamic (a batch known at
+  // run time); the run's may not.
+  SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+  if (ShapedType::isDynamic(ranges.back()) || ranges.back() % vectorSize == 0)
+    return std::nullopt;
+  int64_t channelElements = 1;
+  for (int64_t runStart = op.getNumLoops() - 2;
+       runStart >= 0 && !ShapedType::isDynamic(ranges[runStart]); --runStart) {
+    channelElements *= ranges[runStart + 1];
+    if (channelElements < vectorSize ||
+        (channelElements * ranges[runStart]) % vectorSize != 0)
+      continue;
+    if (llvm::all_of(op.getDpsInputOperands(), [&](OpOperand *input) {
+          return getPlaneAccess(op.getMatchingIndexingMap(input), runStart)
+              .has_value();
+        }))
+      return runStart;
+  }
+  return std::nullopt;
+}
+
+/// Vectorizes the elementwise `op` over flat planes: the loops before
+/// `runStart` are tiled by 1, and each plane (channels x pixels, contiguous
+/// in the output) is walked in vectors of `vectorSize` elements. A
+/// per-channel input is the vector of its two channels' values (the
+/// vector's first channel up to the boundary, then the next), selected
+/// with a `vector.create_mask`. Tiled by channels instead, the pixels of a
+/// channel (49 at 7 x 7) would be three vectors and a remainder, stored at
+/// offsets no vector store can prove aligned, and left to LLVM they were
+/// scalar. Returns failure (op unchanged) where tiling fails.
+static LogicalResult vectorizeChannelPlanes(RewriterBase &rewriter,
+                                            linalg::LinalgOp op,
+                                            unsigned runStart,
+                                            int64_t vectorSize) {
+  SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+  unsigned numLoops = op.getNumLoops();
+  linalg::LinalgOp plane = op;
+  if (runStart > 0) {
+    SmallVector<OpFoldResult> sizes(numLoops, rewriter.getIndexAttr(0));
+    for (unsigned i = 0; i < runStart; ++i)
+      sizes[i] = rewriter.getIndexAttr(1);
+    scf::SCFTilingOptions options;
+    options.setTileSizes(sizes).setLoopType(
+        scf::SCFTilingOptions::LoopType::ForOp);
+    rewriter.setInsertionPoint(op);
+    FailureOr<scf::SCFTilingResult> tiled = scf::tileUsingSCF(
+        rewriter, cast<TilingInterface>(op.getOperation()), options);
+    if (failed(tiled) || tiled->tiledOps.size() != 1)
+      return failure();
+    rewriter.replaceOp(op, tiled->replacements);
+    plane = cast<linalg::LinalgOp>(tiled->tiledOps.front());
+  }
+
+  Location loc = plane.getLoc();
+  int64_t channels = ranges[runStart];
+  int64_t channelElements = 1;
+  for (unsigned i = runStart + 1; i < numLoops; ++i)
+    channelElements *= ranges[i];
+  int64_t planeElements = channels * channelElements;
+  auto flatten = [&](Value tensor) -> Value {
+    auto type = cast<RankedTensorType>(tensor.getType());
+    ReassociationIndices all =
+        llvm::to_vector<2>(llvm::seq<int64_t>(0, type.getRank()));
+    return tensor::CollapseShapeOp::create(rewriter, loc, tensor,
+                                           ArrayRef<ReassociationIndices>{all});
+  };
+  rewriter.setInsertionPoint(plane);
+  OpOperand *init = plane.getDpsInitOperand(0);
+  Value flatInit = flatten(init->get());
+  SmallVector<Value> flatInputs;
+  for (OpOperand *input : plane.getDpsInputOperands())
+    flatInputs.push_back(*getPlaneAccess(plane.getMatchingIndexingMap(input),
+                                         runStart) == PlaneAccess::Contiguous
+                             ? flatten(input->get())
+                             : Value());
+
+  Value zero = arith::ConstantIndexOp::create(rewriter, loc, 0);
+  Value step = arith::ConstantIndexOp::create(rewriter, loc, vectorSize);
+  Value upper = arith::ConstantIndexOp::create(rewriter, loc, planeElements);
+  auto loop = scf::ForOp::create(rewriter, loc, zero, upper, step,
+                                 ValueRange{flatInit});
+  rewriter.setInsertionPointToStart(loop.getBody());
+  Value offset = loop.getInductionVar();
+  Value acc = loop.getRegionIterArgs().front();
+  OpFoldResult offsetFold = offset;
+  OpFoldResult size = rewriter.getIndexAttr(vectorSize);
+  OpFoldResult one = rewriter.getIndexAttr(1);
+
+  // The channels the vector at `offset` spans and where the second begins.
+  Value elementsPerChannel =
+      arith::ConstantIndexOp::create(rewriter, loc, channelElements);
+  Value first =
+      arith::DivUIOp::create(rewriter, loc, offset, elementsPerChannel);
+  Value oneIndex = arith::ConstantIndexOp::create(rewriter, loc, 1);
+  Value nextUnclamped = arith::AddIOp::create(rewriter, loc, first, oneIndex);
+  Value second = arith::MinUIOp::create(
+      rewriter, loc, nextUnclamped,
+      arith::ConstantIndexOp::create(rewriter, loc, channels - 1));
+  Value boundary = arith::SubIOp::create(
+      rewriter, loc,
+      arith::MulIOp::create(rewriter, loc, nextUnclamped, elementsPerChannel),
+      offset);
+  auto maskType = VectorType::get({vectorSize}, rewriter.getI1Type());
+  Value firstLanes = vector::CreateMaskOp::create(rewriter, loc, maskType,
+                                                  ValueRange{boundary});
+
+  SmallVector<Value> tileInputs;
+  for (auto [operand, flat] :
+       llvm::zip(plane.getDpsInputOperands(), flatInputs)) {
+    OpOperand *input = operand;
+    if (flat) {
+      tileInputs.push_back(tensor::ExtractSliceOp::create(
+          rewriter, loc, flat, ArrayRef<OpFoldResult>{offsetFold},
+          ArrayRef<OpFoldResult>{size}, ArrayRef<OpFoldResult>{one}));
+      continue;
+    }
+    AffineMap map = plane.getMatchingIndexingMap(input);
+    Type elementType = getElementTypeOrSelf(input->get().getType());
+    auto valueAt = [&](Value channel) -> Value {
+      SmallVector<Value> indices;
+      for (AffineExpr result : map.getResults())
+        indices.push_back(cast<AffineDimExpr>(result).getPosition() == runStart
+                              ? channel
+                              : zero); // Loops before the run: tiled by 1.
+      return tensor::ExtractOp::create(rewriter, loc, input->get(), indices);
+    };
+    auto vectorType = VectorType::get({vectorSize}, elementType);
+    Value vector =
+        vector::BroadcastOp::create(rewriter, loc, vectorType, valueAt(first));
+    if (map.isFunctionOfDim(runStart))
+      vector = arith::SelectOp::create(
+          rewriter, loc, firstLanes, vector,
+          vector::BroadcastOp::create(rewriter, loc, vectorType,
+                                      valueAt(second)));
+    Value empty =
+        tensor::EmptyOp::create(rewriter, loc, {vectorSize}, elementType);
+    tileInputs.push_back(
+        vector::TransferWriteOp::create(rewriter, loc, vector, empty,
+                                        ValueRange{zero}, ArrayRef<bool>{true})
+            .getResult());
+  }
+  Value tileInit = tensor::ExtractSliceOp::create(
+      rewriter, loc, acc, ArrayRef<OpFoldResult>{offsetFold},
+      ArrayRef<OpFoldResult>{size}, ArrayRef<OpFoldResult>{one});
+  AffineMap identity = rewriter.getMultiDimIdentityMap(1);
+  SmallVector<AffineMap> maps(tileInputs.size() + 1, identity);
+  auto tile = linalg::GenericOp::create(
+      rewriter, loc, TypeRange{tileInit.getType()}, tileInputs,
+      ValueRange{tileInit}, maps,
+      ArrayRef<utils::IteratorType>{utils::IteratorType::parallel});
+  rewriter.cloneRegionBefore(plane->getRegion(0), tile.getRegion(),
+                             tile.getRegion().end());
+  Value inserted = tensor::InsertSliceOp::create(
+      rewriter, loc, tile->getResult(0), acc,
+      ArrayRef<OpFoldResult>{offsetFold}, ArrayRef<OpFoldResult>{size},
+      ArrayRef<OpFoldResult>{one});
+  scf::YieldOp::create(rewriter, loc, inserted);
+
+  rewriter.setInsertionPointAfter(loop);
+  auto resultType = cast<RankedTensorType>(plane->getResult(0).getType());
+  ReassociationIndices all =
+      llvm::to_vector<2>(llvm::seq<int64_t>(0, resultType.getRank()));
+  Value result = tensor::ExpandShapeOp::create(
+      rewriter, loc, resultType, loop.getResult(0),
+      ArrayRef<ReassociationIndices>{all});
+  rewriter.replaceOp(plane, result);
+
+  rewriter.setInsertionPoint(tile);
+  FailureOr<linalg::VectorizationResult> vectorized =
+      linalg::vectorize(rewriter, tile);
+  if (succeeded(vectorized))
+    rewriter.replaceOp(tile, vectorized->replacements);
+  return success();
+}
+
 /// The linalg ops in the bodies of the scf.foralls under `root` (the row
 /// tiles) for which `predicate` holds, collected before any is rewritten.
 static SmallVector<linalg::LinalgOp>
@@ -259,10 +499,16 @@ struct VectorizeRowOutputsPass
       return;
     SmallVector<std::pair<linalg::LinalgOp, tensor::ParallelInsertSliceOp>>
         inserted;
+    SmallVector<std::pair<linalg::LinalgOp, unsigned>> planes;
     getOperation().walk([&](tensor::ParallelInsertSliceOp insert) {
       auto op = insert.getSource().getDefiningOp<linalg::LinalgOp>();
-      if (op && isVectorizableOutput(op, vectorSize))
+      if (!op)
+        return;
+      if (isVectorizableOutput(op, vectorSize))
         inserted.push_back({op, insert});
+      else if (std::optional<unsigned> runStart =
+                   getChannelPlaneStart(op, vectorSize))
+        planes.push_back({op, *runStart});
     });
 
     IRRewriter rewriter(&getContext());
@@ -301,6 +547,9 @@ struct VectorizeRowOutputsPass
           rewriter.replaceOp(tiledOp, vectorized->replacements);
       }
     }
+
+    for (auto [op, runStart] : planes)
+      (void)vectorizeChannelPlanes(rewriter, op, runStart, vectorSize);
 
     // vector<1x...x1xV> -> vector<V>: 1-D transfers, which lower to plain
     // vector loads and stores.

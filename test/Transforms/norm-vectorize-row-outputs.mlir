@@ -39,20 +39,68 @@ func.func @center(%x: tensor<128x8xf32>, %out: tensor<128x8xf32>) -> tensor<128x
 
 // -----
 
-// A row length that is not a multiple of the vector size: left alone.
+// A row length that is not a multiple of the vector size, with an input
+// per column (no channel plane): left alone.
 // CHECK-LABEL: func.func @ragged(
 // CHECK: scf.forall
 // CHECK-NOT: vector.
 // CHECK: tensor.parallel_insert_slice
 #x = affine_map<(d0, d1) -> (d0, d1)>
-func.func @ragged(%x: tensor<4x6xf32>, %out: tensor<4x6xf32>) -> tensor<4x6xf32> {
-  %y = linalg.generic {indexing_maps = [#x, #x], iterator_types = ["parallel", "parallel"]}
-      ins(%x : tensor<4x6xf32>) outs(%out : tensor<4x6xf32>) {
-  ^bb0(%a: f32, %o: f32):
-    %v = arith.mulf %a, %a : f32
+#col = affine_map<(d0, d1) -> (d1)>
+func.func @ragged(%x: tensor<4x6xf32>, %w: tensor<6xf32>, %out: tensor<4x6xf32>) -> tensor<4x6xf32> {
+  %y = linalg.generic {indexing_maps = [#x, #col, #x], iterator_types = ["parallel", "parallel"]}
+      ins(%x, %w : tensor<4x6xf32>, tensor<6xf32>) outs(%out : tensor<4x6xf32>) {
+  ^bb0(%a: f32, %b: f32, %o: f32):
+    %v = arith.mulf %a, %b : f32
     linalg.yield %v : f32
   } -> tensor<4x6xf32>
   return %y : tensor<4x6xf32>
+}
+
+// -----
+
+// NCHW batch norm with 3 x 3 = 9 pixels a channel, no multiple of the
+// vector size (4): each image of the tile is walked as one flat plane of
+// 8 x 9 = 72 elements in vectors of 4. The per-channel scale of a vector is
+// that of its first channel up to the channel boundary, then the next's.
+// CHECK-LABEL: func.func @channel_planes(
+// CHECK-DAG: %[[C9:.*]] = arith.constant 9 : index
+// CHECK-DAG: %[[C7:.*]] = arith.constant 7 : index
+// CHECK-DAG: %[[C72:.*]] = arith.constant 72 : index
+// CHECK: scf.forall
+// CHECK: scf.for %{{.*}} = %{{.*}} to %{{.*}} step %{{.*}} iter_args(
+// CHECK: %[[FLAT:.*]] = tensor.collapse_shape %{{.*}} {{\[}}[0, 1, 2, 3]] : tensor<1x8x3x3xf32> into tensor<72xf32>
+// CHECK: %[[P:.*]] = scf.for %[[I:.*]] = %{{.*}} to %[[C72]] step %{{.*}} iter_args(%[[ACC:.*]] = %[[FLAT]])
+// CHECK: %[[FIRST:.*]] = arith.divui %[[I]], %[[C9]]
+// CHECK: %[[NEXT:.*]] = arith.addi %[[FIRST]], %{{.*}}
+// CHECK: %[[SECOND:.*]] = arith.minui %[[NEXT]], %[[C7]]
+// CHECK: %[[END:.*]] = arith.muli %[[NEXT]], %[[C9]]
+// CHECK: %[[BOUNDARY:.*]] = arith.subi %[[END]], %[[I]]
+// CHECK: %[[MASK:.*]] = vector.create_mask %[[BOUNDARY]] : vector<4xi1>
+// CHECK: %[[S0:.*]] = tensor.extract %arg1[%[[FIRST]]]
+// CHECK: %[[B0:.*]] = vector.broadcast %[[S0]] : f32 to vector<4xf32>
+// CHECK: %[[S1:.*]] = tensor.extract %arg1[%[[SECOND]]]
+// CHECK: %[[B1:.*]] = vector.broadcast %[[S1]] : f32 to vector<4xf32>
+// CHECK: %[[SCALE:.*]] = arith.select %[[MASK]], %[[B0]], %[[B1]] : vector<4xi1>, vector<4xf32>
+// CHECK: %[[OUT:.*]] = tensor.extract_slice %[[ACC]][%[[I]]] [4] [1]
+// CHECK: %[[X:.*]] = vector.transfer_read {{.*}} : tensor<4xf32>, vector<4xf32>
+// CHECK: %[[Y:.*]] = arith.mulf %[[X]], %[[SCALE]] : vector<4xf32>
+// CHECK: %[[W:.*]] = vector.transfer_write %[[Y]], %[[OUT]][%{{.*}}]
+// CHECK: tensor.insert_slice %[[W]] into %[[ACC]][%[[I]]] [4] [1]
+// CHECK: tensor.expand_shape %[[P]] {{\[}}[0, 1, 2, 3]]
+// CHECK: tensor.parallel_insert_slice
+#x = affine_map<(n, c, h, w) -> (n, c, h, w)>
+#ch = affine_map<(n, c, h, w) -> (c)>
+func.func @channel_planes(%x: tensor<4x8x3x3xf32>, %scale: tensor<8xf32>,
+                          %out: tensor<4x8x3x3xf32>) -> tensor<4x8x3x3xf32> {
+  %y = linalg.generic {indexing_maps = [#x, #ch, #x],
+                       iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      ins(%x, %scale : tensor<4x8x3x3xf32>, tensor<8xf32>) outs(%out : tensor<4x8x3x3xf32>) {
+  ^bb0(%a: f32, %s: f32, %o: f32):
+    %v = arith.mulf %a, %s : f32
+    linalg.yield %v : f32
+  } -> tensor<4x8x3x3xf32>
+  return %y : tensor<4x8x3x3xf32>
 }
 
 // -----

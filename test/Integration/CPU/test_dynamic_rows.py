@@ -169,3 +169,43 @@ def test_dynamic_batch_and_sequence(op):
             scale = float(np.abs(expected).max())
             err = np.abs(got - expected) / (np.abs(expected) + scale)
             assert float(err.max()) <= 1e-5, (op, shape, float(err.max()))
+
+
+# Batch norm on NCHW [?, 32, 7, 7]: 49 pixels a channel are no multiple of
+# a vector, so each image is written as one flat plane of 32 x 49 elements
+# (norm-vectorize-row-outputs, channel planes), in the full row tiles and in
+# the partial one alike; the scale of a vector switches channel inside it.
+BATCHES = [1, 7, 8, 9, 17]
+
+
+def test_dynamic_batch_channel_planes():
+    channels, pixels = 32, (7, 7)
+    fb = FunctionBuilder("f")
+    vx = fb.arg(T([None, channels, *pixels], "f32"))
+    vm, vv, vw, vb = (fb.arg(T([channels], "f32")) for _ in range(4))
+    fb.ret(fb.batch_norm_inference(vx, vm, vv, weight=vw, bias=vb, eps=1e-5,
+                                   activation="relu"))
+    text = fb.module_text()
+    lowered = lower(text)
+    # Without channel planes, the 7-wide loops store scalars.
+    assert "alignment = 64 : i64, nontemporal" in lowered, \
+        "channel planes not written with aligned vector stores"
+    fn = norm_mlir.compile_mlir(text, opt=OPT)["f"]
+    rng = np.random.default_rng(11)
+    for batch in BATCHES:
+        x = rng.standard_normal((batch, channels, *pixels)).astype(np.float32)
+        mean, weight, bias = (rng.standard_normal(channels).astype(np.float32)
+                              for _ in range(3))
+        var = rng.uniform(0.5, 2.0, channels).astype(np.float32)
+        expected = ref.batch_norm_inference(
+            x, mean, var, weight, bias, epsilon=1e-5, act="relu")["output"]
+        results = {}
+        for offset in (0, 16):
+            out = placed(np.zeros_like(x), offset)
+            fn(*(placed(a, offset) for a in (x, mean, var, weight, bias)),
+               out)
+            results[offset] = np.array(out, copy=True)
+        assert results[0].tobytes() == results[16].tobytes(), batch
+        scale = float(np.abs(expected).max())
+        err = np.abs(results[0] - expected) / (np.abs(expected) + scale)
+        assert float(err.max()) <= 1e-5, (batch, float(err.max()))

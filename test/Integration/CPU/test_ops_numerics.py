@@ -55,6 +55,9 @@ VARIANTS = {
         {"epsilon": 1e-3, "bias": False},
         # NCHW planes of 8 x 6 = 48 (norm-collapse-inner-dims merges them).
         {"shape": (2, 3, 8, 6)},
+        # 7 x 7 = 49 pixels, no multiple of a vector: vectors over the flat
+        # plane of 32 channels (norm-vectorize-row-outputs, channel planes).
+        {"shape": (2, 32, 7, 7)},
     ],
     "batch_norm_training": [
         {},
@@ -66,12 +69,15 @@ VARIANTS = {
         # 1024 channels: the running-statistics updates are tiled roots of
         # their own, which read the per-channel sums computed once.
         {"shape": (2, 1024, 3, 3), "momentum": 0.25},
+        # 14 x 14 = 196 pixels: channel planes.
+        {"shape": (2, 32, 14, 14), "momentum": 0.1},
     ],
     "inplace_abn": [
         {},
         {"shape": (3, 4, 7, 5), "feature_axis": 3, "momentum": 0.25},
         {"shape": (33, 5), "weight": False, "bias": False},
         {"shape": (2, 3, 8, 6)},
+        {"shape": (2, 16, 7, 7)},  # channel planes
     ],
     "group_norm": [
         {},
@@ -81,6 +87,9 @@ VARIANTS = {
         {"shape": (3, 8, 37), "groups": 4, "epsilon": 1e-3},
         {"shape": (2, 3, 4, 8), "channel_axis": 3, "groups": 2},
         {"shape": (2, 4, 8, 6), "groups": 2},
+        # Groups of 16 channels of 7 x 7: channel planes, the weight and
+        # bias per channel, the statistics per group.
+        {"shape": (2, 32, 7, 7), "groups": 2},
     ],
 }
 

@@ -22,10 +22,12 @@
 #include "mlir/Dialect/Linalg/Transforms/Transforms.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/SCF/Transforms/TileUsingInterface.h"
+#include "mlir/Dialect/SCF/Transforms/Transforms.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/Dialect/Vector/Transforms/LoweringPatterns.h"
 #include "mlir/Dialect/Vector/Transforms/VectorRewritePatterns.h"
+#include "mlir/Interfaces/ValueBoundsOpInterface.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 #include "mlir/Transforms/LoopInvariantCodeMotionUtils.h"
 
@@ -79,36 +81,44 @@ privatizeReadOutput(RewriterBase &rewriter, linalg::LinalgOp op,
   return cast<linalg::LinalgOp>(copy.getOperation());
 }
 
-/// Whether `op` is a row reduction this pass splits: one reduction loop, the
-/// innermost, with a static range that is a multiple of (and larger than)
-/// `width`, the other loops parallel and static, and every combiner a
+/// The partial results a row reduction of `op` is split into: `width`
+/// (`vectorSize` x accumulators) elements, or for a shorter reduction the
+/// largest multiple of `vectorSize` it holds; 0 when `op` is no row
+/// reduction this pass splits. That is: the innermost loop a reduction of a
+/// static range of at least `vectorSize` (a range no multiple of the width
+/// leaves a remainder, peeled: 49 = 48 + 1 pixels of a channel at 7 x 7),
+/// the other loops static (the other reduction loops are walked one by one,
+/// as the rows: batch norm's batch entries), and every combiner a
 /// floating-point op allowed to reassociate.
-static bool isSplittableReduction(linalg::LinalgOp op, int64_t width) {
+static int64_t getReductionSplitWidth(linalg::LinalgOp op, int64_t width,
+                                      int64_t vectorSize) {
   // Contractions get register tiles from norm-tile-contractions instead
   // (a split along K would read the right operand across its rows).
   if (!op.hasPureTensorSemantics() || op.getNumLoops() == 0 ||
-      linalg::isaContractionOpInterface(op) || op.getNumReductionLoops() != 1 ||
+      linalg::isaContractionOpInterface(op) ||
       !linalg::isReductionIterator(op.getIteratorTypesArray().back()))
-    return false;
+    return 0;
   SmallVector<int64_t> ranges = op.getStaticLoopRanges();
-  if (llvm::any_of(ranges, ShapedType::isDynamic) ||
-      ranges.back() % width != 0 || ranges.back() <= width)
-    return false;
+  if (llvm::any_of(ranges, ShapedType::isDynamic))
+    return 0;
+  int64_t split = std::min(width, ranges.back() / vectorSize * vectorSize);
+  if (split == 0 || split >= ranges.back())
+    return 0; // Shorter than a vector, or one partial result.
   auto generic = dyn_cast<linalg::GenericOp>(op.getOperation());
   if (!generic)
-    return false;
+    return 0;
   for (unsigned i = 0, e = op.getNumDpsInits(); i < e; ++i) {
     SmallVector<Operation *> combiners;
     if (!matchReduction(op.getRegionOutputArgs(), i, combiners) ||
         combiners.size() != 1)
-      return false;
+      return 0;
     auto fastMath = dyn_cast<arith::ArithFastMathInterface>(combiners[0]);
     if (!fastMath ||
         !arith::bitEnumContainsAll(fastMath.getFastMathFlagsAttr().getValue(),
                                    arith::FastMathFlags::reassoc))
-      return false;
+      return 0;
   }
-  return true;
+  return split;
 }
 
 /// Tiles every loop of `op` but the innermost by 1, and the innermost by
@@ -126,33 +136,102 @@ tileOuterLoopsByOne(RewriterBase &rewriter, Operation *op, int64_t innerSize) {
   return scf::tileUsingSCF(rewriter, tileable, options);
 }
 
-/// Splits the row reduction `op`: rows tiled by 1, the reduction tiled into
-/// partial results of `width` elements, which the tiled op and the merge
-/// compute with vectors. Adds the reduction loops to `loops`, whose partial
-/// accumulators are hoisted into loop-carried vectors later. Leaves `op`
-/// alone where tiling fails.
+/// The loop ranges of `op`, whose dynamic sizes are constants that the
+/// types do not show yet (a peeled loop's `affine.min` tile sizes, folded
+/// to constants by the peeling); nullopt if one is not constant.
+static std::optional<SmallVector<int64_t>>
+getConstantLoopRanges(linalg::LinalgOp op) {
+  SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+  for (OpOperand &operand : op->getOpOperands()) {
+    AffineMap map = op.getMatchingIndexingMap(&operand);
+    for (auto [index, result] : llvm::enumerate(map.getResults())) {
+      auto dim = dyn_cast<AffineDimExpr>(result);
+      if (!dim || !ShapedType::isDynamic(ranges[dim.getPosition()]))
+        continue;
+      FailureOr<int64_t> size = ValueBoundsConstraintSet::computeConstantBound(
+          presburger::BoundType::EQ,
+          ValueBoundsConstraintSet::Variable(operand.get(), index));
+      if (succeeded(size))
+        ranges[dim.getPosition()] = *size;
+    }
+  }
+  if (llvm::any_of(ranges, ShapedType::isDynamic))
+    return std::nullopt;
+  return ranges;
+}
+
+/// Vectorizes `op` in place; one with dynamic shapes whose sizes are
+/// constants (getConstantLoopRanges) gets vectors of those sizes, without
+/// masks. Left as is where vectorization fails.
+static void vectorizeInPlace(RewriterBase &rewriter, Operation *op) {
+  SmallVector<int64_t> sizes;
+  auto linalgOp = dyn_cast<linalg::LinalgOp>(op);
+  if (linalgOp && !linalgOp.hasDynamicShape())
+    linalgOp = nullptr;
+  if (linalgOp) {
+    std::optional<SmallVector<int64_t>> ranges =
+        getConstantLoopRanges(linalgOp);
+    if (!ranges)
+      return;
+    sizes = *ranges;
+  }
+  rewriter.setInsertionPoint(op);
+  SmallVector<bool> scalable(sizes.size(), false);
+  FailureOr<linalg::VectorizationResult> vectorized = linalg::vectorize(
+      rewriter, op, sizes, scalable,
+      /*vectorizeNDExtract=*/false, /*flatten1DDepthwiseConv=*/false,
+      /*assumeDynamicDimsMatchVecSizes=*/!sizes.empty());
+  if (succeeded(vectorized))
+    rewriter.replaceOp(op, vectorized->replacements);
+}
+
+/// Splits the row reduction `op`: rows (and other reduction loops) tiled by
+/// 1, the reduction tiled into partial results of `width` elements, which
+/// the tiled op and the merge compute with vectors; a partial last tile is
+/// peeled into a static remainder, accumulated into the first lanes. Adds
+/// the reduction loops to `loops`, whose partial accumulators are hoisted
+/// into loop-carried vectors later. Leaves `op` alone where tiling fails.
 static void splitReduction(RewriterBase &rewriter, linalg::LinalgOp op,
                            int64_t width,
                            SmallVectorImpl<LoopLikeOpInterface> &loops) {
   unsigned numLoops = op.getNumLoops();
+  SmallVector<utils::IteratorType> iterators = op.getIteratorTypesArray();
   Operation *rowOp = op.getOperation();
-  if (numLoops > 1) {
+  if (llvm::any_of(ArrayRef(iterators).drop_back(),
+                   linalg::isParallelIterator)) {
+    SmallVector<OpFoldResult> rowSizes(numLoops, rewriter.getIndexAttr(0));
+    for (unsigned i = 0; i + 1 < numLoops; ++i)
+      if (linalg::isParallelIterator(iterators[i]))
+        rowSizes[i] = rewriter.getIndexAttr(1);
+    scf::SCFTilingOptions rowOptions;
+    rowOptions.setTileSizes(rowSizes).setLoopType(
+        scf::SCFTilingOptions::LoopType::ForOp);
+    rewriter.setInsertionPoint(rowOp);
     FailureOr<scf::SCFTilingResult> rows =
-        tileOuterLoopsByOne(rewriter, rowOp, /*innerSize=*/0);
+        scf::tileUsingSCF(rewriter, cast<TilingInterface>(rowOp), rowOptions);
     if (failed(rows) || rows->tiledOps.size() != 1)
       return;
     rewriter.replaceOp(op, rows->replacements);
     rowOp = rows->tiledOps.front();
   }
 
+  // Every reduction loop is split: the outer ones (batch norm's batch
+  // entries) by 1, so that one set of partial accumulators sums over all
+  // of them and is merged once.
   SmallVector<OpFoldResult> sizes(numLoops, rewriter.getIndexAttr(0));
-  sizes.back() = rewriter.getIndexAttr(width);
+  SmallVector<unsigned> reductionDims;
+  for (unsigned i = 0; i < numLoops; ++i) {
+    if (!linalg::isReductionIterator(iterators[i]))
+      continue;
+    reductionDims.push_back(i);
+    sizes[i] = rewriter.getIndexAttr(i + 1 == numLoops ? width : 1);
+  }
   scf::SCFTilingOptions options;
   options.setTileSizes(sizes)
       .setLoopType(scf::SCFTilingOptions::LoopType::ForOp)
       .setReductionTilingStrategy(
           ReductionTilingStrategy::PartialReductionOuterReduction)
-      .setReductionDims({numLoops - 1});
+      .setReductionDims(reductionDims);
   rewriter.setInsertionPoint(rowOp);
   FailureOr<scf::SCFTilingResult> split =
       scf::tileUsingSCF(rewriter, cast<TilingInterface>(rowOp), options);
@@ -161,18 +240,23 @@ static void splitReduction(RewriterBase &rewriter, linalg::LinalgOp op,
   rewriter.replaceOp(rowOp, split->replacements);
 
   SmallVector<Operation *> toVectorize(split->tiledOps);
+  // The remainder of the innermost loop: its own single-iteration loop,
+  // with static sizes.
+  scf::ForOp remainder;
+  if (auto loop = dyn_cast<scf::ForOp>(split->loops.back().getOperation());
+      loop &&
+      succeeded(scf::peelForLoopAndSimplifyBounds(rewriter, loop, remainder)))
+    remainder.getBody()->walk(
+        [&](linalg::LinalgOp tile) { toVectorize.push_back(tile); });
   llvm::append_range(toVectorize, split->mergeOps);
   for (Value init : split->initialValues)
     if (Operation *fill = init.getDefiningOp<linalg::FillOp>())
       toVectorize.push_back(fill);
-  for (Operation *vectorOp : toVectorize) {
-    rewriter.setInsertionPoint(vectorOp);
-    FailureOr<linalg::VectorizationResult> vectorized =
-        linalg::vectorize(rewriter, vectorOp);
-    if (succeeded(vectorized))
-      rewriter.replaceOp(vectorOp, vectorized->replacements);
-  }
-  llvm::append_range(loops, split->loops);
+  for (Operation *vectorOp : toVectorize)
+    vectorizeInPlace(rewriter, vectorOp);
+  // Innermost first: an accumulator is hoisted out of the loop that walks
+  // the row before the loops around it.
+  llvm::append_range(loops, llvm::reverse(split->loops));
 }
 
 /// The most elements a column reduction keeps in vector accumulators
@@ -517,9 +601,11 @@ struct VectorizeRowOutputsPass
       int64_t width = vectorSize * reductionAccumulators;
       for (linalg::LinalgOp op :
            collectInForalls(getOperation(), [&](linalg::LinalgOp op) {
-             return isSplittableReduction(op, width);
+             return getReductionSplitWidth(op, width, vectorSize) > 0;
            }))
-        splitReduction(rewriter, op, width, reductionLoops);
+        splitReduction(rewriter, op,
+                       getReductionSplitWidth(op, width, vectorSize),
+                       reductionLoops);
     }
     for (linalg::LinalgOp op :
          collectInForalls(getOperation(), [&](linalg::LinalgOp op) {

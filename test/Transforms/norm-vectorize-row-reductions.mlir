@@ -104,14 +104,24 @@ func.func @ordered_sum(%x: tensor<8x64xf32>) -> tensor<8xf32> {
 
 // -----
 
-// A row of 40 elements is no multiple of 4 x 4: left alone.
+// A row of 40 elements is no multiple of 4 x 4: its two full tiles of 16
+// accumulate in a loop-carried vector, and the peeled remainder of 8 is
+// added to the first 8 lanes before the merge.
 
 #map = affine_map<(d0, d1) -> (d0, d1)>
 #map1 = affine_map<(d0, d1) -> (d0)>
 // CHECK-LABEL: func.func @ragged_row
-// CHECK:         linalg.generic
-// CHECK-SAME:      iterator_types = ["parallel", "reduction"]
-// CHECK-NOT:     vector.reduction
+// CHECK-DAG:     %[[C32:.*]] = arith.constant 32 : index
+// CHECK-DAG:     %[[C16:.*]] = arith.constant 16 : index
+// CHECK:         %[[SUM:.*]] = scf.for %{{.*}} = %{{.*}} to %[[C32]] step %[[C16]] iter_args(%[[ACC:.*]] = %{{.*}}) -> (vector<16xf32>)
+// CHECK:           %[[X:.*]] = vector.transfer_read {{.*}} vector<16xf32>
+// CHECK:           arith.addf %[[ACC]], %[[X]] fastmath<reassoc,contract> : vector<16xf32>
+// CHECK:         %[[FULL:.*]] = vector.transfer_write %[[SUM]]
+// CHECK:         %[[R:.*]] = vector.transfer_read %{{.*}}[%{{.*}}, %{{.*}}], %{{.*}} {in_bounds = [true]} : tensor<1x?xf32>, vector<8xf32>
+// CHECK:         %[[LANES:.*]] = vector.transfer_read {{.*}} vector<8xf32>
+// CHECK:         arith.addf %[[LANES]], %[[R]] fastmath<reassoc,contract> : vector<8xf32>
+// CHECK:         vector.reduction <add>, %{{.*}} : vector<16xf32> into f32
+// CHECK-NOT:     linalg.generic
 func.func @ragged_row(%x: tensor<8x40xf32>) -> tensor<8xf32> {
   %zero = arith.constant 0.0 : f32
   %empty = tensor.empty() : tensor<8xf32>
@@ -126,6 +136,73 @@ func.func @ragged_row(%x: tensor<8x40xf32>) -> tensor<8xf32> {
     } -> tensor<2xf32>
     scf.forall.in_parallel {
       tensor.parallel_insert_slice %sum into %o[%i] [2] [1] : tensor<2xf32> into tensor<8xf32>
+    }
+  }
+  return %r : tensor<8xf32>
+}
+
+// -----
+
+// A row shorter than a vector: left alone.
+
+#map = affine_map<(d0, d1) -> (d0, d1)>
+#map1 = affine_map<(d0, d1) -> (d0)>
+// CHECK-LABEL: func.func @short_row
+// CHECK:         linalg.generic
+// CHECK-SAME:      iterator_types = ["parallel", "reduction"]
+// CHECK-NOT:     vector.reduction
+func.func @short_row(%x: tensor<8x3xf32>) -> tensor<8xf32> {
+  %zero = arith.constant 0.0 : f32
+  %empty = tensor.empty() : tensor<8xf32>
+  %r = scf.forall (%i) = (0) to (8) step (2) shared_outs(%o = %empty) -> (tensor<8xf32>) {
+    %xs = tensor.extract_slice %x[%i, 0] [2, 3] [1, 1] : tensor<8x3xf32> to tensor<2x3xf32>
+    %os = tensor.extract_slice %o[%i] [2] [1] : tensor<8xf32> to tensor<2xf32>
+    %fill = linalg.fill ins(%zero : f32) outs(%os : tensor<2xf32>) -> tensor<2xf32>
+    %sum = linalg.generic {indexing_maps = [#map, #map1], iterator_types = ["parallel", "reduction"]} ins(%xs : tensor<2x3xf32>) outs(%fill : tensor<2xf32>) {
+    ^bb0(%in: f32, %acc: f32):
+      %add = arith.addf %acc, %in fastmath<reassoc,contract> : f32
+      linalg.yield %add : f32
+    } -> tensor<2xf32>
+    scf.forall.in_parallel {
+      tensor.parallel_insert_slice %sum into %o[%i] [2] [1] : tensor<2xf32> into tensor<8xf32>
+    }
+  }
+  return %r : tensor<8xf32>
+}
+
+// -----
+
+// Batch statistics of one channel (NCHW, 20 pixels): two reduction loops.
+// The batch loop is split by 1 and the pixels into partial results of 16
+// plus a remainder of 4, into one set of accumulators, merged once after
+// both loops.
+
+#x = affine_map<(d0, d1, d2) -> (d0, d1, d2)>
+#c = affine_map<(d0, d1, d2) -> (d1)>
+// CHECK-LABEL: func.func @batch_sum
+// CHECK:         scf.for %{{.*}} = %{{.*}} to %{{.*}} step %{{.*}} iter_args(%{{.*}} = %{{.*}}) -> (tensor<1x1x16xf32>)
+// CHECK:           vector.transfer_read {{.*}} vector<16xf32>
+// CHECK:           arith.addf {{.*}} : vector<16xf32>
+// CHECK:           vector.transfer_read {{.*}} vector<4xf32>
+// CHECK:           arith.addf {{.*}} : vector<4xf32>
+// CHECK:         }
+// CHECK:         vector.reduction <add>, %{{.*}} : vector<16xf32> into f32
+// CHECK-NOT:     vector.reduction
+// CHECK:         scf.forall.in_parallel
+func.func @batch_sum(%x: tensor<4x8x20xf32>) -> tensor<8xf32> {
+  %zero = arith.constant 0.0 : f32
+  %empty = tensor.empty() : tensor<8xf32>
+  %r = scf.forall (%c) in (8) shared_outs(%o = %empty) -> (tensor<8xf32>) {
+    %xs = tensor.extract_slice %x[0, %c, 0] [4, 1, 20] [1, 1, 1] : tensor<4x8x20xf32> to tensor<4x1x20xf32>
+    %os = tensor.extract_slice %o[%c] [1] [1] : tensor<8xf32> to tensor<1xf32>
+    %fill = linalg.fill ins(%zero : f32) outs(%os : tensor<1xf32>) -> tensor<1xf32>
+    %sum = linalg.generic {indexing_maps = [#x, #c], iterator_types = ["reduction", "parallel", "reduction"]} ins(%xs : tensor<4x1x20xf32>) outs(%fill : tensor<1xf32>) {
+    ^bb0(%in: f32, %acc: f32):
+      %add = arith.addf %acc, %in fastmath<reassoc,contract> : f32
+      linalg.yield %add : f32
+    } -> tensor<1xf32>
+    scf.forall.in_parallel {
+      tensor.parallel_insert_slice %sum into %o[%c] [1] [1] : tensor<1xf32> into tensor<8xf32>
     }
   }
   return %r : tensor<8xf32>

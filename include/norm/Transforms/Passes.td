@@ -850,17 +850,24 @@ def NormVectorizeRowOutputsPass
     caller's buffer; written as vector ops by MLIR, the stores can carry the
     flag (`norm-nontemporal-stores`).
 
-    Row reductions in the tile (one innermost reduction loop with a static
-    range divisible by `vector-size` x `reduction-accumulators`, every
-    combiner a floating-point op with the `reassoc` fast-math flag) are
-    split: the rows are tiled by 1, the reduction dimension is tiled with
+    Row reductions in the tile (the innermost loop a reduction of a static
+    range of at least `vector-size`, all loops static, every combiner a
+    floating-point op with the `reassoc` fast-math flag) are split: the
+    parallel loops (rows) are tiled by 1, the reductions are tiled with
     partial results (TilingInterface, `PartialReductionOuterReduction`) of
-    `vector-size` x `reduction-accumulators` elements, and the partial op
+    W = `vector-size` x `reduction-accumulators` elements (or, for a
+    shorter range, the largest multiple of `vector-size` it holds) along the
+    innermost loop and by 1 along the other reduction loops (batch norm's
+    batch entries, summed into the same accumulators), and the partial op
     and the final merge are vectorized, the partial accumulator hoisted into
-    a loop-carried vector. LLVM splits that vector into
-    `reduction-accumulators` independent registers; left as a scalar loop,
-    it vectorized RMSNorm's sum of squares as one chain of dependent FMAs.
-    This changes the order of summation, hence the `reassoc` requirement.
+    a loop-carried vector. A range that is no multiple of W leaves a last
+    partial tile, peeled into a static remainder accumulated into the first
+    lanes (batch norm on NCHW 7 x 7: 49 = 48 + 1 pixels a channel and batch
+    entry). LLVM splits the accumulator into `reduction-accumulators`
+    independent registers; left as a scalar loop, it vectorized RMSNorm's
+    sum of squares as one chain of dependent FMAs, and it did not vectorize
+    the 49-element loops at all. This changes the order of summation, hence
+    the `reassoc` requirement.
 
     An output tile that the body also reads (the residual sum `h` of
     residual + RMSNorm, returned and normalized) is first made private: the
@@ -903,6 +910,7 @@ def NormVectorizeRowOutputsPass
     output map that is the identity; others are left alone (LLVM still
     vectorizes them).
     Tests: norm-vectorize-row-outputs.mlir (`@channel_planes`),
+    norm-vectorize-row-reductions.mlir (`@ragged_row`, `@batch_sum`),
     norm-tile-and-fuse-rows-columns.mlir (`VEC`),
     norm-lower-to-cpu-channel-planes.mlir.
   }];

@@ -3,13 +3,13 @@
     python benchmarks/ab.py CASE [--opt NORM_OPT ...] [--options "k=v ..." ...]
                             [--reps 21] [--alone]
 
-Compiles one benchmark case (an id of `run.py`'s case list, e.g.
-`bn_inf_relu_f32_32x64x56x56_nchw`) once per variant — a norm-opt binary
-(`--opt`, repeatable) or a set of `norm-lower-to-cpu` options
-(`--options`, repeatable; the product of both is taken), each also with a
-dynamic row count with `--dynamic-rows` and with every dimension dynamic
-with `--dynamic-all` — and calls the
-variants alternately on the *same* 64-byte aligned input and output arrays,
+Compiles one benchmark case (an id of `run.py`'s case lists, the standard
+one, e.g. `bn_inf_relu_f32_32x64x56x56_nchw`, or `--set models`) once per
+variant — a norm-opt binary (`--opt`, repeatable) or a set of
+`norm-lower-to-cpu` options (`--options`, repeatable; the product of both is
+taken), each also with a dynamic row count with `--dynamic-rows` and with
+every dimension dynamic with `--dynamic-all` — and calls the variants
+alternately on the *same* 64-byte aligned input and output arrays,
 printing the median time of each and its ratio to the first.
 
 Why: on the 2-core VM of this project, the same binary differs by up to 2x
@@ -60,7 +60,8 @@ def main():
                          "buffers start (numpy's own arrays: 16 or 32)")
     args = ap.parse_args()
 
-    cases = {c["id"]: c for c in bench.make_cases()}
+    cases = {c["id"]: c
+             for c in bench.make_cases() + bench.make_model_cases()}
     if args.case not in cases:
         sys.exit(f"unknown case {args.case}; one of: {', '.join(cases)}")
     text, name, ins = bench._norm_program(cases[args.case],

@@ -56,40 +56,45 @@ def _esize(dtype):
     return 2 if dtype == "bf16" else 4
 
 
+def _case(op, dtype, shape, **extra):
+    """A case dict: id, op, dtype, shape and the bytes that must move (input
+    read once, output written once, weights, statistics)."""
+    numel = math.prod(shape)
+    es = _esize(dtype)
+    x = numel * es
+    if op in ("ln", "ln_gelu"):
+        nbytes = 2 * x + 2 * shape[-1] * es
+    elif op == "rms":
+        nbytes = 2 * x + shape[-1] * es
+    elif op == "res_rms":  # x, residual in; y, x + residual out
+        nbytes = 4 * x + shape[-1] * es
+    elif op == "bn_inf_relu":  # mean, var, weight, bias (f32)
+        nbytes = 2 * x + 4 * extra["channels"] * 4
+    elif op == "bn_train":  # + saved mean/rstd, new running mean/var
+        nbytes = 2 * x + 8 * extra["channels"] * 4
+    elif op in ("gn_silu", "ln2d"):
+        nbytes = 2 * x + 2 * shape[1] * es
+    elif op == "rms_mm":
+        m, k = shape
+        n = extra["n"]
+        nbytes = (m * k + k * n + k + m * n) * es
+        extra["flops"] = 2 * m * k * n
+    else:
+        raise ValueError(op)
+    tag = "x".join(map(str, shape))
+    suffix = "".join(f"_{v}" for k, v in extra.items()
+                     if k in ("layout", "fold"))
+    cid = f"{op}_{dtype}_{tag}{suffix}"
+    return dict(id=cid, op=op, dtype=dtype, shape=list(shape), bytes=nbytes,
+                **extra)
+
+
 def make_cases(quick=False):
-    """The benchmark cases: dicts with id, op, dtype, shape and the bytes that
-    must move (input read once, output written once, weights, statistics)."""
+    """The benchmark cases (see _case)."""
     cases = []
 
     def add(op, dtype, shape, **extra):
-        numel = math.prod(shape)
-        es = _esize(dtype)
-        x = numel * es
-        if op in ("ln", "ln_gelu"):
-            nbytes = 2 * x + 2 * shape[-1] * es
-        elif op == "rms":
-            nbytes = 2 * x + shape[-1] * es
-        elif op == "res_rms":  # x, residual in; y, x + residual out
-            nbytes = 4 * x + shape[-1] * es
-        elif op == "bn_inf_relu":  # mean, var, weight, bias (f32)
-            nbytes = 2 * x + 4 * extra["channels"] * 4
-        elif op == "bn_train":  # + saved mean/rstd, new running mean/var
-            nbytes = 2 * x + 8 * extra["channels"] * 4
-        elif op in ("gn_silu", "ln2d"):
-            nbytes = 2 * x + 2 * shape[1] * es
-        elif op == "rms_mm":
-            m, k = shape
-            n = extra["n"]
-            nbytes = (m * k + k * n + k + m * n) * es
-            extra["flops"] = 2 * m * k * n
-        else:
-            raise ValueError(op)
-        tag = "x".join(map(str, shape))
-        suffix = "".join(f"_{v}" for k, v in extra.items()
-                         if k in ("layout", "fold"))
-        cid = f"{op}_{dtype}_{tag}{suffix}"
-        cases.append(dict(id=cid, op=op, dtype=dtype, shape=list(shape),
-                          bytes=nbytes, **extra))
+        cases.append(_case(op, dtype, shape, **extra))
 
     widths = [768, 4096] if quick else [768, 4096, 8192]
     dtypes = ["f32"] if quick else ["f32", "bf16"]
@@ -116,6 +121,28 @@ def make_cases(quick=False):
         if quick and fold == "flashnorm":
             continue
         add("rms_mm", "f32", [512, 768], n=768, fold=fold)
+    return cases
+
+
+def make_model_cases():
+    """The normalization layers of real models at their own shapes (`--set
+    models`): ResNet-50's batch norms (batch 32, every stage: 112 x 112 down
+    to 7 x 7 pixels, whose 49 or 196 pixels a channel are no multiple of a
+    vector), ConvNeXt-T's LayerNorm2d (batch 32), Stable Diffusion's UNet
+    GroupNorm + SiLU (batch 2), ViT-B/16's and ViT-L/16's LayerNorm (batch
+    32 x 197 tokens) and a 5120-wide bf16 RMSNorm (4000 tokens)."""
+    cases = []
+    for c, hw in ((64, 112), (256, 56), (512, 28), (1024, 14), (2048, 7)):
+        for op in ("bn_inf_relu", "bn_train"):
+            cases.append(_case(op, "f32", [32, c, hw, hw], layout="nchw",
+                               channels=c))
+    for c, hw in ((96, 56), (192, 28), (384, 14), (768, 7)):
+        cases.append(_case("ln2d", "f32", [32, c, hw, hw]))
+    for c, hw in ((320, 64), (640, 32), (1280, 16), (1280, 8)):
+        cases.append(_case("gn_silu", "f32", [2, c, hw, hw], groups=32))
+    cases.append(_case("ln", "f32", [32 * 197, 768]))
+    cases.append(_case("ln", "f32", [32 * 197, 1024]))
+    cases.append(_case("rms", "bf16", [4000, 5120]))
     return cases
 
 
@@ -1074,6 +1101,9 @@ def main():
     p.add_argument("--threads", default="1,2")
     p.add_argument("--peers", default=",".join(PEERS),
                    help="comma-separated subset of " + ",".join(PEERS))
+    p.add_argument("--set", default="standard", choices=("standard", "models"),
+                   help="the case set: the standard cases, or normalization "
+                        "layers of real models at their shapes")
     p.add_argument("--cases", default=None, help="regex on case ids")
     p.add_argument("--warmup", type=int, default=None)
     p.add_argument("--reps", type=int, default=None)
@@ -1115,7 +1145,8 @@ def main():
               f"{m.get('loadavg_start')} -> {m.get('loadavg_end')}")
         return
 
-    cases = make_cases(args.quick)
+    cases = make_model_cases() if args.set == "models" else \
+        make_cases(args.quick)
     if args.cases:
         cases = [c for c in cases if re.search(args.cases, c["id"])]
     if args.list:

@@ -148,3 +148,22 @@ func.func @divisible(%x: tensor<3x5x32xf32>) -> tensor<3x5x32xf32> {
   } -> tensor<3x5x32xf32>
   return %y : tensor<3x5x32xf32>
 }
+
+// -----
+
+// The outermost loop never joins a run (norm-tile-and-fuse-rows tiles it):
+// LayerNorm2d's mean per pixel, [32, 14 x 14], reaches a multiple of 16
+// only as 32 x 196, and merged so it could no longer be fused into the row
+// tiles of the normalization that reads it.
+// CHECK-LABEL: func.func @outermost_loop(
+// CHECK-NOT: tensor.collapse_shape
+func.func @outermost_loop(%sum: tensor<32x196xf32>) -> tensor<32x196xf32> {
+  %e = tensor.empty() : tensor<32x196xf32>
+  %y = linalg.generic {indexing_maps = [affine_map<(n, p) -> (n, p)>, affine_map<(n, p) -> (n, p)>], iterator_types = ["parallel", "parallel"]} ins(%sum : tensor<32x196xf32>) outs(%e : tensor<32x196xf32>) {
+  ^bb0(%in: f32, %o: f32):
+    %c = arith.constant 3.840000e+02 : f32
+    %m = arith.divf %in, %c : f32
+    linalg.yield %m : f32
+  } -> tensor<32x196xf32>
+  return %y : tensor<32x196xf32>
+}

@@ -43,6 +43,21 @@ def test_bytes_counted():
     assert cases["bn_train_f32_32x64x56x56_nchw"]["bytes"] == 2 * n * 4 + 8 * 64 * 4
 
 
+def test_model_cases():
+    cases = bench.make_model_cases()
+    ids = [c["id"] for c in cases]
+    assert len(set(ids)) == len(ids)
+    by_id = {c["id"]: c for c in cases}
+    # ResNet-50's last stage: 2048 channels of 7 x 7.
+    n = 32 * 2048 * 7 * 7
+    assert by_id["bn_train_f32_32x2048x7x7_nchw"]["bytes"] == \
+        2 * n * 4 + 8 * 2048 * 4
+    assert by_id["gn_silu_f32_2x320x64x64"]["groups"] == 32
+    assert "ln2d_f32_32x384x14x14" in by_id
+    # None of them is a standard case (ab.py looks up both lists).
+    assert not set(ids) & {c["id"] for c in bench.make_cases()}
+
+
 def test_report_from_synthetic_results():
     cases = [c for c in bench.make_cases(quick=True) if c["op"] in ("ln", "ln_gelu")]
     raw = {"1": {

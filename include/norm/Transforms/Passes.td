@@ -867,7 +867,9 @@ def NormVectorizeRowOutputsPass
     a loop-carried vector. A range that is no multiple of W leaves a last
     partial tile, peeled into a static remainder accumulated into the first
     lanes (batch norm on NCHW 7 x 7: 49 = 48 + 1 pixels a channel and batch
-    entry). LLVM splits the accumulator into `reduction-accumulators`
+    entry); a remainder of f16/bf16 elements is vectorized only in a power
+    of two (LLVM 22's x86 backend aborts on `fadd <9 x bfloat>`, a bf16 row
+    of 25 with its residual sum) and is left scalar otherwise. LLVM splits the accumulator into `reduction-accumulators`
     independent registers; left as a scalar loop, it vectorized RMSNorm's
     sum of squares as one chain of dependent FMAs, and it did not vectorize
     the 49-element loops at all. This changes the order of summation, hence

@@ -72,6 +72,17 @@ for _k in SIZES:
     ]
 SIZE_CASES += [C.make_case("layer_norm", "bf16", stats=True, shape=(3, 1023)),
                C.make_case("rms_norm", "f16", stats=True, shape=(3, 1025))]
+# Narrow floats whose rows split into vectors of 16 and a remainder of 9
+# (25, 41) or 1 (49): the residual sum is computed in the element type, and
+# LLVM aborted on `fadd <9 x bfloat>` when the remainder was vectorized.
+for _k in (25, 41, 49):
+    for _elem in ("bf16", "f16"):
+        SIZE_CASES += [
+            C.make_case("rms_norm", _elem, residual="ressum", shape=(3, _k)),
+            C.make_case("layer_norm", _elem, act="gelu", stats=True,
+                        residual="res", shape=(3, _k)),
+        ]
+SIZE_CASES += [C.make_case("batch_norm_training", "bf16", shape=(2, 16, 7, 7))]
 
 #: Dynamic functions called with several shapes (one compilation each).
 DYN_CASES = [

@@ -73,8 +73,9 @@ for _k in SIZES:
 SIZE_CASES += [C.make_case("layer_norm", "bf16", stats=True, shape=(3, 1023)),
                C.make_case("rms_norm", "f16", stats=True, shape=(3, 1025))]
 # Narrow floats whose rows split into vectors of 16 and a remainder of 9
-# (25, 41) or 1 (49): the residual sum is computed in the element type, and
-# LLVM aborted on `fadd <9 x bfloat>` when the remainder was vectorized.
+# (25, 41) or 1 (49): the residual sum (and min_max's min and max) is
+# computed in the element type, and LLVM aborted on `fadd <9 x bfloat>`
+# when the remainder was vectorized.
 for _k in (25, 41, 49):
     for _elem in ("bf16", "f16"):
         SIZE_CASES += [
@@ -82,7 +83,12 @@ for _k in (25, 41, 49):
             C.make_case("layer_norm", _elem, act="gelu", stats=True,
                         residual="res", shape=(3, _k)),
         ]
-SIZE_CASES += [C.make_case("batch_norm_training", "bf16", shape=(2, 16, 7, 7))]
+SIZE_CASES += [
+    C.make_case("batch_norm_training", "bf16", shape=(2, 16, 7, 7)),
+    C.make_case("batch_norm_training", "bf16", residual="res",
+                shape=(1, 16, 5, 5)),
+    C.make_case("min_max", "bf16", shape=(3, 25), axes=(1,)),
+]
 
 #: Dynamic functions called with several shapes (one compilation each).
 DYN_CASES = [

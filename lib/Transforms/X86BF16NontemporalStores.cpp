@@ -29,14 +29,17 @@ using namespace mlir;
 using namespace mlir::norm;
 
 /// `<N x i64>` of the size of `type` (a fixed vector of bf16 whose size is
-/// a multiple of 64 bits), or null.
+/// a multiple of 128 bits, a whole xmm register or more), or null. A
+/// `<1 x i64>` cannot take the asm's vector register ("couldn't allocate
+/// output register for constraint 'v'"); 64 bits of bf16 already become a
+/// `movnti` without the asm.
 static VectorType getI64VectorOfSameSize(Type type) {
   auto vector = dyn_cast<VectorType>(type);
   if (!vector || vector.getRank() != 1 || vector.isScalable() ||
       !vector.getElementType().isBF16())
     return {};
   int64_t bits = vector.getNumElements() * 16;
-  if (bits % 64 != 0)
+  if (bits % 128 != 0)
     return {};
   return VectorType::get({bits / 64}, IntegerType::get(type.getContext(), 64));
 }

@@ -1119,7 +1119,7 @@ def NormX86BF16NontemporalStoresPass
                 "inline asm so that X86 selects a streaming store";
   let description = [{
     For every `llvm.store` marked `nontemporal` of a 1-D vector of bf16
-    whose size is a multiple of 64 bits, bitcasts the value to `<N x i64>`,
+    whose size is a multiple of 128 bits, bitcasts the value to `<N x i64>`,
     passes it through `llvm.inline_asm "", "=v,0"` (no instruction: the same
     vector register in and out) and stores the result.
 

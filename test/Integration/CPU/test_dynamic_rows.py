@@ -22,6 +22,7 @@ import numpy as np
 import pytest
 
 import reference as ref
+from checks import assert_close
 from norm_opt_helpers import OPT, lower, needs_norm_opt, placed
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[3] / "python"))
@@ -112,10 +113,8 @@ def test_dynamic_row_count(name):
         for got, expected in zip(results[0], refs):
             if rows == 0:
                 continue
-            got = _f64(got, bf16)
-            scale = float(np.abs(expected).max())
-            err = np.abs(got - expected) / (np.abs(expected) + scale)
-            assert float(err.max()) <= rtol, (name, rows, float(err.max()))
+            assert_close(name, _f64(got, bf16), expected, rtol,
+                         context=f"rows={rows}")
 
 
 # [batch, sequence, hidden] with both leading dimensions dynamic: the norm
@@ -165,10 +164,7 @@ def test_dynamic_batch_and_sequence(op):
         if batch * seq == 0:
             continue
         for got, expected in zip(outs, refs):
-            assert got.shape == np.shape(expected), (op, shape)
-            scale = float(np.abs(expected).max())
-            err = np.abs(got - expected) / (np.abs(expected) + scale)
-            assert float(err.max()) <= 1e-5, (op, shape, float(err.max()))
+            assert_close(op, got, expected, 1e-5, context=f"shape={shape}")
 
 
 # Batch norm on NCHW [?, 32, 7, 7]: 49 pixels a channel are no multiple of
@@ -206,6 +202,5 @@ def test_dynamic_batch_channel_planes():
                out)
             results[offset] = np.array(out, copy=True)
         assert results[0].tobytes() == results[16].tobytes(), batch
-        scale = float(np.abs(expected).max())
-        err = np.abs(results[0] - expected) / (np.abs(expected) + scale)
-        assert float(err.max()) <= 1e-5, (batch, float(err.max()))
+        assert_close("batch_norm_inference", results[0], expected, 1e-5,
+                     context=f"batch={batch}")

@@ -121,19 +121,25 @@ static int64_t getReductionSplitWidth(linalg::LinalgOp op, int64_t width,
   return split;
 }
 
+/// Tiles the loops of `op` by `sizes` (0: untiled) with scf.for loops.
+static FailureOr<scf::SCFTilingResult>
+tileWithForLoops(RewriterBase &rewriter, Operation *op,
+                 ArrayRef<int64_t> sizes) {
+  scf::SCFTilingOptions options;
+  options.setTileSizes(getAsIndexOpFoldResult(rewriter.getContext(), sizes))
+      .setLoopType(scf::SCFTilingOptions::LoopType::ForOp);
+  rewriter.setInsertionPoint(op);
+  return scf::tileUsingSCF(rewriter, cast<TilingInterface>(op), options);
+}
+
 /// Tiles every loop of `op` but the innermost by 1, and the innermost by
 /// `innerSize` (0: whole), with scf.for loops.
 static FailureOr<scf::SCFTilingResult>
 tileOuterLoopsByOne(RewriterBase &rewriter, Operation *op, int64_t innerSize) {
-  auto tileable = cast<TilingInterface>(op);
-  SmallVector<OpFoldResult> sizes(tileable.getLoopIteratorTypes().size(),
-                                  rewriter.getIndexAttr(1));
-  sizes.back() = rewriter.getIndexAttr(innerSize);
-  scf::SCFTilingOptions options;
-  options.setTileSizes(sizes).setLoopType(
-      scf::SCFTilingOptions::LoopType::ForOp);
-  rewriter.setInsertionPoint(op);
-  return scf::tileUsingSCF(rewriter, tileable, options);
+  SmallVector<int64_t> sizes(
+      cast<TilingInterface>(op).getLoopIteratorTypes().size(), 1);
+  sizes.back() = innerSize;
+  return tileWithForLoops(rewriter, op, sizes);
 }
 
 /// The loop ranges of `op`, whose dynamic sizes are constants that the
@@ -223,16 +229,12 @@ static void splitReduction(RewriterBase &rewriter, linalg::LinalgOp op,
   Operation *rowOp = op.getOperation();
   if (llvm::any_of(ArrayRef(iterators).drop_back(),
                    linalg::isParallelIterator)) {
-    SmallVector<OpFoldResult> rowSizes(numLoops, rewriter.getIndexAttr(0));
+    SmallVector<int64_t> rowSizes(numLoops, 0);
     for (unsigned i = 0; i + 1 < numLoops; ++i)
       if (linalg::isParallelIterator(iterators[i]))
-        rowSizes[i] = rewriter.getIndexAttr(1);
-    scf::SCFTilingOptions rowOptions;
-    rowOptions.setTileSizes(rowSizes).setLoopType(
-        scf::SCFTilingOptions::LoopType::ForOp);
-    rewriter.setInsertionPoint(rowOp);
+        rowSizes[i] = 1;
     FailureOr<scf::SCFTilingResult> rows =
-        scf::tileUsingSCF(rewriter, cast<TilingInterface>(rowOp), rowOptions);
+        tileWithForLoops(rewriter, rowOp, rowSizes);
     if (failed(rows) || rows->tiledOps.size() != 1)
       return;
     rewriter.replaceOp(op, rows->replacements);
@@ -332,12 +334,7 @@ vectorizeColumnReduction(RewriterBase &rewriter, linalg::LinalgOp op,
   if (failed(tiled) || tiled->tiledOps.size() != 1)
     return;
   rewriter.replaceOp(op, tiled->replacements);
-  Operation *tile = tiled->tiledOps.front();
-  rewriter.setInsertionPoint(tile);
-  FailureOr<linalg::VectorizationResult> vectorized =
-      linalg::vectorize(rewriter, tile);
-  if (succeeded(vectorized))
-    rewriter.replaceOp(tile, vectorized->replacements);
+  vectorizeInPlace(rewriter, tiled->tiledOps.front());
   // Innermost first: an accumulator is hoisted out of the loop that walks
   // the reduction before the loops around it.
   llvm::append_range(loops, llvm::reverse(tiled->loops));
@@ -446,15 +443,10 @@ static LogicalResult vectorizeChannelPlanes(RewriterBase &rewriter,
   unsigned numLoops = op.getNumLoops();
   linalg::LinalgOp plane = op;
   if (runStart > 0) {
-    SmallVector<OpFoldResult> sizes(numLoops, rewriter.getIndexAttr(0));
-    for (unsigned i = 0; i < runStart; ++i)
-      sizes[i] = rewriter.getIndexAttr(1);
-    scf::SCFTilingOptions options;
-    options.setTileSizes(sizes).setLoopType(
-        scf::SCFTilingOptions::LoopType::ForOp);
-    rewriter.setInsertionPoint(op);
-    FailureOr<scf::SCFTilingResult> tiled = scf::tileUsingSCF(
-        rewriter, cast<TilingInterface>(op.getOperation()), options);
+    SmallVector<int64_t> sizes(numLoops, 0);
+    std::fill_n(sizes.begin(), runStart, 1);
+    FailureOr<scf::SCFTilingResult> tiled =
+        tileWithForLoops(rewriter, op.getOperation(), sizes);
     if (failed(tiled) || tiled->tiledOps.size() != 1)
       return failure();
     rewriter.replaceOp(op, tiled->replacements);
@@ -574,12 +566,7 @@ static LogicalResult vectorizeChannelPlanes(RewriterBase &rewriter,
       rewriter, loc, resultType, loop.getResult(0),
       ArrayRef<ReassociationIndices>{all});
   rewriter.replaceOp(plane, result);
-
-  rewriter.setInsertionPoint(tile);
-  FailureOr<linalg::VectorizationResult> vectorized =
-      linalg::vectorize(rewriter, tile);
-  if (succeeded(vectorized))
-    rewriter.replaceOp(tile, vectorized->replacements);
+  vectorizeInPlace(rewriter, tile);
   return success();
 }
 
@@ -650,14 +637,10 @@ struct VectorizeRowOutputsPass
         return signalPassFailure();
       }
       rewriter.replaceOp(op, tiled->replacements);
-      for (Operation *tiledOp : tiled->tiledOps) {
-        rewriter.setInsertionPoint(tiledOp);
-        FailureOr<linalg::VectorizationResult> vectorized =
-            linalg::vectorize(rewriter, tiledOp);
-        // Left as a scalar tile otherwise: still correct, LLVM may vectorize.
-        if (succeeded(vectorized))
-          rewriter.replaceOp(tiledOp, vectorized->replacements);
-      }
+      // Left as a scalar tile where vectorization fails: still correct,
+      // LLVM may vectorize.
+      for (Operation *tiledOp : tiled->tiledOps)
+        vectorizeInPlace(rewriter, tiledOp);
     }
 
     for (auto [op, runStart] : planes)

@@ -353,6 +353,11 @@ enum class PlaneAccess {
   /// One value per channel (the run's first loop) or per plane: no result
   /// is a later loop of the run.
   PerChannel,
+  /// One value per pixel, the same for every channel (LayerNorm2d's
+  /// statistics, reduced over the channels): the map ends with the run's
+  /// loops after the first, in order; the earlier results are loops before
+  /// the run.
+  PerPixel,
 };
 
 static std::optional<PlaneAccess> getPlaneAccess(AffineMap map,
@@ -377,6 +382,14 @@ static std::optional<PlaneAccess> getPlaneAccess(AffineMap map,
     return PlaneAccess::Contiguous;
   if (llvm::all_of(dims, [&](unsigned dim) { return dim <= runStart; }))
     return PlaneAccess::PerChannel;
+  bool perPixel = numResults >= runLength - 1;
+  for (unsigned i = 0; i < numResults && perPixel; ++i) {
+    unsigned fromEnd = numResults - i;
+    perPixel = fromEnd < runLength ? dims[i] == numLoops - fromEnd
+                                   : dims[i] < runStart;
+  }
+  if (perPixel)
+    return PlaneAccess::PerPixel;
   return std::nullopt;
 }
 
@@ -387,11 +400,11 @@ static std::optional<PlaneAccess> getPlaneAccess(AffineMap map,
 /// elements (at most two channels meet in a vector), the plane holds a
 /// multiple of `vectorSize` elements and has static ranges (the loops
 /// before it may be dynamic), every input is a tensor read
-/// contiguously or once per channel (the init, which InPlace-ABN's payload
-/// reads, is contiguous), the payload reads no loop index, and only the row
-/// tile's insertion reads the result (an output read again in the tile,
-/// which privatizeReadOutput keeps in cache, is left alone). The shortest
-/// such run.
+/// contiguously, once per channel or once per pixel (the init, which
+/// InPlace-ABN's payload reads, is contiguous), the payload reads no loop
+/// index, and only the row tile's insertion reads the result (an output read
+/// again in the tile, which privatizeReadOutput keeps in cache, is left alone).
+/// The shortest such run.
 static std::optional<unsigned> getChannelPlaneStart(linalg::LinalgOp op,
                                                     int64_t vectorSize) {
   if (!op.hasPureTensorSemantics() || op.getNumDpsInits() != 1 ||
@@ -431,7 +444,9 @@ static std::optional<unsigned> getChannelPlaneStart(linalg::LinalgOp op,
 /// in the output) is walked in vectors of `vectorSize` elements. A
 /// per-channel input is the vector of its two channels' values (the
 /// vector's first channel up to the boundary, then the next), selected
-/// with a `vector.create_mask`. Tiled by channels instead, the pixels of a
+/// with a `vector.create_mask`. A per-pixel input is a slice of its values
+/// followed by their first `vectorSize` again (LayerNorm2d's statistics).
+/// Tiled by channels instead, the pixels of a
 /// channel (49 at 7 x 7) would be three vectors and a remainder, stored at
 /// offsets no vector store can prove aligned, and left to LLVM they were
 /// scalar. Returns failure (op unchanged) where tiling fails.
@@ -469,12 +484,42 @@ static LogicalResult vectorizeChannelPlanes(RewriterBase &rewriter,
   rewriter.setInsertionPoint(plane);
   OpOperand *init = plane.getDpsInitOperand(0);
   Value flatInit = flatten(init->get());
+  // Contiguous inputs flat; per-pixel ones flat and followed by their
+  // first `vectorSize` values again, so that the vector of pixels from any
+  // offset in a channel, wrapping into the next channel, is one slice.
+  SmallVector<PlaneAccess> accesses;
   SmallVector<Value> flatInputs;
-  for (OpOperand *input : plane.getDpsInputOperands())
-    flatInputs.push_back(*getPlaneAccess(plane.getMatchingIndexingMap(input),
-                                         runStart) == PlaneAccess::Contiguous
-                             ? flatten(input->get())
-                             : Value());
+  for (OpOperand *input : plane.getDpsInputOperands()) {
+    PlaneAccess access =
+        *getPlaneAccess(plane.getMatchingIndexingMap(input), runStart);
+    accesses.push_back(access);
+    if (access == PlaneAccess::PerChannel) {
+      flatInputs.push_back(Value());
+      continue;
+    }
+    Value flat = flatten(input->get());
+    if (access == PlaneAccess::PerPixel) {
+      Type elementType = getElementTypeOrSelf(flat.getType());
+      OpFoldResult zeroFold = rewriter.getIndexAttr(0);
+      OpFoldResult strideFold = rewriter.getIndexAttr(1);
+      Value wrapped = tensor::EmptyOp::create(
+          rewriter, loc, {channelElements + vectorSize}, elementType);
+      wrapped = tensor::InsertSliceOp::create(
+          rewriter, loc, flat, wrapped, ArrayRef<OpFoldResult>{zeroFold},
+          ArrayRef<OpFoldResult>{rewriter.getIndexAttr(channelElements)},
+          ArrayRef<OpFoldResult>{strideFold});
+      Value head = tensor::ExtractSliceOp::create(
+          rewriter, loc, flat, ArrayRef<OpFoldResult>{zeroFold},
+          ArrayRef<OpFoldResult>{rewriter.getIndexAttr(vectorSize)},
+          ArrayRef<OpFoldResult>{strideFold});
+      flat = tensor::InsertSliceOp::create(
+          rewriter, loc, head, wrapped,
+          ArrayRef<OpFoldResult>{rewriter.getIndexAttr(channelElements)},
+          ArrayRef<OpFoldResult>{rewriter.getIndexAttr(vectorSize)},
+          ArrayRef<OpFoldResult>{strideFold});
+    }
+    flatInputs.push_back(flat);
+  }
 
   Value zero = arith::ConstantIndexOp::create(rewriter, loc, 0);
   Value step = arith::ConstantIndexOp::create(rewriter, loc, vectorSize);
@@ -506,13 +551,19 @@ static LogicalResult vectorizeChannelPlanes(RewriterBase &rewriter,
   Value firstLanes = vector::CreateMaskOp::create(rewriter, loc, maskType,
                                                   ValueRange{boundary});
 
+  // The vector's first pixel within its channel.
+  Value pixel =
+      arith::SubIOp::create(rewriter, loc, elementsPerChannel, boundary);
+
   SmallVector<Value> tileInputs;
-  for (auto [operand, flat] :
-       llvm::zip(plane.getDpsInputOperands(), flatInputs)) {
+  for (auto [operand, access, flat] :
+       llvm::zip(plane.getDpsInputOperands(), accesses, flatInputs)) {
     OpOperand *input = operand;
     if (flat) {
+      OpFoldResult start =
+          access == PlaneAccess::PerPixel ? OpFoldResult(pixel) : offsetFold;
       tileInputs.push_back(tensor::ExtractSliceOp::create(
-          rewriter, loc, flat, ArrayRef<OpFoldResult>{offsetFold},
+          rewriter, loc, flat, ArrayRef<OpFoldResult>{start},
           ArrayRef<OpFoldResult>{size}, ArrayRef<OpFoldResult>{one}));
       continue;
     }

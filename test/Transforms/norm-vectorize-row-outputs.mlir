@@ -105,6 +105,47 @@ func.func @channel_planes(%x: tensor<4x8x3x3xf32>, %scale: tensor<8xf32>,
 
 // -----
 
+// LayerNorm2d's normalization at 3 x 3 pixels: the centering value is per
+// pixel (reduced over the channels), the same for every channel. Its
+// values are followed by their first 4 again (9 + 4 = 13), so that the
+// vector from pixel 9 - boundary on, wrapping into the next channel, is
+// one slice.
+// CHECK-LABEL: func.func @channel_planes_per_pixel(
+// CHECK-DAG: %[[C9:.*]] = arith.constant 9 : index
+// CHECK-DAG: %[[C72:.*]] = arith.constant 72 : index
+// CHECK: scf.forall
+// CHECK: scf.for %{{.*}} = %{{.*}} to %{{.*}} step %{{.*}} iter_args(
+// CHECK: %[[MEAN:.*]] = tensor.collapse_shape %{{.*}} {{\[}}[0, 1, 2]] : tensor<1x3x3xf32> into tensor<9xf32>
+// CHECK: %[[EMPTY:.*]] = tensor.empty() : tensor<13xf32>
+// CHECK: %[[BODY:.*]] = tensor.insert_slice %[[MEAN]] into %[[EMPTY]][0] [9] [1]
+// CHECK: %[[HEAD:.*]] = tensor.extract_slice %[[MEAN]][0] [4] [1]
+// CHECK: %[[WRAPPED:.*]] = tensor.insert_slice %[[HEAD]] into %[[BODY]][9] [4] [1]
+// CHECK: scf.for %[[I:.*]] = %{{.*}} to %[[C72]] step %{{.*}} iter_args(
+// CHECK: %[[FIRST:.*]] = arith.divui %[[I]], %[[C9]]
+// CHECK: %[[NEXT:.*]] = arith.addi %[[FIRST]], %{{.*}}
+// CHECK: %[[END:.*]] = arith.muli %[[NEXT]], %[[C9]]
+// CHECK: %[[BOUNDARY:.*]] = arith.subi %[[END]], %[[I]]
+// CHECK: %[[PIXEL:.*]] = arith.subi %[[C9]], %[[BOUNDARY]]
+// CHECK: tensor.extract_slice %[[WRAPPED]][%[[PIXEL]]] [4] [1] : tensor<13xf32> to tensor<4xf32>
+// CHECK: arith.subf %{{.*}}, %{{.*}} : vector<4xf32>
+#x2 = affine_map<(n, c, h, w) -> (n, c, h, w)>
+#px = affine_map<(n, c, h, w) -> (n, h, w)>
+func.func @channel_planes_per_pixel(%x: tensor<4x8x3x3xf32>,
+                                    %mean: tensor<4x3x3xf32>,
+                                    %out: tensor<4x8x3x3xf32>)
+    -> tensor<4x8x3x3xf32> {
+  %y = linalg.generic {indexing_maps = [#x2, #px, #x2],
+                       iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      ins(%x, %mean : tensor<4x8x3x3xf32>, tensor<4x3x3xf32>) outs(%out : tensor<4x8x3x3xf32>) {
+  ^bb0(%a: f32, %m: f32, %o: f32):
+    %v = arith.subf %a, %m : f32
+    linalg.yield %v : f32
+  } -> tensor<4x8x3x3xf32>
+  return %y : tensor<4x8x3x3xf32>
+}
+
+// -----
+
 // Stores into the argument (through a subview) become non-temporal vector
 // stores; the store into a local buffer stays a plain one.
 // NT-LABEL: func.func @stores(

@@ -39,6 +39,9 @@ VARIANTS = {
         # 130 pixels: with dynamic shapes, two full column tiles of 64 and a
         # partial one, each peeled (rows too: 3 of a tile of 8).
         {"shape": (3, 24, 10, 13), "axes": (1,)},
+        # LayerNorm2d at 7 x 7: channel planes with the statistics per
+        # pixel (a slice of them, repeated past the plane's 49 pixels).
+        {"shape": (2, 32, 7, 7), "axes": (1,)},
     ],
     "rms_norm": [
         {},

@@ -393,6 +393,55 @@ static int64_t getChannelTileElements(Type elementType) {
   return std::max<int64_t>(1, 4 * 512 / elementType.getIntOrFloatBitWidth());
 }
 
+/// The contiguous bytes of one channel of a batch a statistics tile reads
+/// below which the tile takes several channels: NCHW at 7 x 7 pixels is
+/// 196 bytes a channel and batch entry, 800 KiB apart, too short a run for
+/// the hardware prefetchers when one channel is summed over the batch.
+static constexpr int64_t kShortRunBytes = 512;
+/// The contiguous bytes a tile of such channels reads per batch entry at
+/// most.
+static constexpr int64_t kChannelBlockBytes = 4096;
+
+/// For a statistics op of NCHW shape (its input's innermost dimension
+/// reduced) whose last parallel loop in the input (the channels) indexes
+/// runs of fewer than kShortRunBytes: that loop and the channels a tile
+/// takes, the largest divisor of its range whose runs together stay within
+/// kChannelBlockBytes and that leaves kMinTiles tiles.
+/// norm-vectorize-row-outputs sums such a tile batch entry by batch entry
+/// across its channels. None otherwise.
+static std::optional<std::pair<unsigned, int64_t>>
+getShortRunChannelBlock(linalg::LinalgOp op) {
+  OpOperand *input = op.getDpsInputOperand(0);
+  auto inputType = cast<RankedTensorType>(input->get().getType());
+  AffineMap map = op.getMatchingIndexingMap(input);
+  SmallVector<utils::IteratorType> iterators = op.getIteratorTypesArray();
+  std::optional<unsigned> channel;
+  int64_t runElements = 1;
+  for (int64_t i = map.getNumResults() - 1; i >= 0 && !channel; --i) {
+    auto dim = dyn_cast<AffineDimExpr>(map.getResult(i));
+    if (!dim || ShapedType::isDynamic(inputType.getDimSize(i)))
+      return std::nullopt;
+    if (iterators[dim.getPosition()] == utils::IteratorType::parallel)
+      channel = dim.getPosition();
+    else
+      runElements *= inputType.getDimSize(i);
+  }
+  if (!channel || runElements == 1)
+    return std::nullopt;
+  int64_t runBytes =
+      runElements * inputType.getElementType().getIntOrFloatBitWidth() / 8;
+  int64_t channels = op.getStaticLoopRanges()[*channel];
+  if (runBytes >= kShortRunBytes || ShapedType::isDynamic(channels))
+    return std::nullopt;
+  int64_t block = 1;
+  for (int64_t size = 2; size * runBytes <= kChannelBlockBytes; ++size)
+    if (channels % size == 0 && channels / size >= kMinTiles)
+      block = size;
+  if (block == 1)
+    return std::nullopt;
+  return std::make_pair(*channel, block);
+}
+
 /// The tile sizes of a statistics op (see tileStatistics; 0: the whole
 /// loop), or none when it is no statistics op to tile.
 static std::optional<SmallVector<int64_t>>
@@ -417,6 +466,9 @@ getStatisticsTileShape(linalg::LinalgOp op) {
       size = innermost && innermost.getPosition() == dim ? lineElements : 1;
     tileSizes.push_back(size);
   }
+  if (std::optional<std::pair<unsigned, int64_t>> block =
+          getShortRunChannelBlock(op))
+    tileSizes[block->first] = block->second;
   return tileSizes;
 }
 

@@ -215,6 +215,35 @@ static bool isLegalRemainder(linalg::LinalgOp op) {
   return !narrow;
 }
 
+/// The contiguous bytes of a row (a channel of one batch entry) below
+/// which a reduction over rows of several channels and over the batch is
+/// summed batch entry by batch entry across the channels (matches
+/// norm-tile-and-fuse-rows, which gives such statistics tiles of several
+/// channels for the same reason).
+static constexpr int64_t kShortRowBytes = 512;
+
+/// Whether the row reduction `op` sums rows of fewer than kShortRowBytes
+/// over an outer reduction loop (batch norm's batch at 7 x 7 or 14 x 14
+/// pixels) for more than one row (channel): walked row by row, each
+/// channel would read 32 runs of 196 bytes 800 KiB apart; walked batch
+/// entry by batch entry, the tile's channels are one contiguous run.
+static bool isSummedAcrossRows(linalg::LinalgOp op) {
+  SmallVector<utils::IteratorType> iterators = op.getIteratorTypesArray();
+  SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+  if (llvm::count_if(iterators, linalg::isReductionIterator) < 2 ||
+      llvm::any_of(ranges, ShapedType::isDynamic))
+    return false;
+  int64_t rows = 1;
+  for (auto [iterator, range] : llvm::zip(iterators, ranges))
+    if (linalg::isParallelIterator(iterator))
+      rows *= range;
+  Type elementType = getElementTypeOrSelf(op.getDpsInputOperand(0)->get());
+  if (rows <= 1 || !elementType.isIntOrFloat())
+    return false;
+  return ranges.back() * elementType.getIntOrFloatBitWidth() / 8 <
+         kShortRowBytes;
+}
+
 /// Splits the row reduction `op`: rows (and other reduction loops) tiled by
 /// 1, the reduction tiled into partial results of `width` elements, which
 /// the tiled op and the merge compute with vectors; a partial last tile is
@@ -227,8 +256,9 @@ static void splitReduction(RewriterBase &rewriter, linalg::LinalgOp op,
   unsigned numLoops = op.getNumLoops();
   SmallVector<utils::IteratorType> iterators = op.getIteratorTypesArray();
   Operation *rowOp = op.getOperation();
-  if (llvm::any_of(ArrayRef(iterators).drop_back(),
-                   linalg::isParallelIterator)) {
+  bool acrossRows = isSummedAcrossRows(op);
+  if (!acrossRows && llvm::any_of(ArrayRef(iterators).drop_back(),
+                                  linalg::isParallelIterator)) {
     SmallVector<int64_t> rowSizes(numLoops, 0);
     for (unsigned i = 0; i + 1 < numLoops; ++i)
       if (linalg::isParallelIterator(iterators[i]))
@@ -265,7 +295,7 @@ static void splitReduction(RewriterBase &rewriter, linalg::LinalgOp op,
     return;
   rewriter.replaceOp(rowOp, split->replacements);
 
-  SmallVector<Operation *> toVectorize(split->tiledOps);
+  SmallVector<Operation *> tiles(split->tiledOps);
   // The remainder of the innermost loop: its own single-iteration loop,
   // with static sizes.
   scf::ForOp remainder;
@@ -274,8 +304,27 @@ static void splitReduction(RewriterBase &rewriter, linalg::LinalgOp op,
       succeeded(scf::peelForLoopAndSimplifyBounds(rewriter, loop, remainder)))
     remainder.getBody()->walk([&](linalg::LinalgOp tile) {
       if (isLegalRemainder(tile))
-        toVectorize.push_back(tile);
+        tiles.push_back(tile);
     });
+  SmallVector<Operation *> toVectorize;
+  for (Operation *tile : tiles) {
+    if (!acrossRows) {
+      toVectorize.push_back(tile);
+      continue;
+    }
+    // Row by row within each batch entry: the accumulators, a row of
+    // partial sums each, stay in memory (L1).
+    SmallVector<int64_t> rowSizes(numLoops, 0);
+    for (unsigned i = 0; i + 1 < numLoops; ++i)
+      if (linalg::isParallelIterator(iterators[i]))
+        rowSizes[i] = 1;
+    FailureOr<scf::SCFTilingResult> rows =
+        tileWithForLoops(rewriter, tile, rowSizes);
+    if (failed(rows) || rows->tiledOps.size() != 1)
+      continue;
+    rewriter.replaceOp(tile, rows->replacements);
+    toVectorize.push_back(rows->tiledOps.front());
+  }
   llvm::append_range(toVectorize, split->mergeOps);
   for (Value init : split->initialValues)
     if (Operation *fill = init.getDefiningOp<linalg::FillOp>())
@@ -284,7 +333,8 @@ static void splitReduction(RewriterBase &rewriter, linalg::LinalgOp op,
     vectorizeInPlace(rewriter, vectorOp);
   // Innermost first: an accumulator is hoisted out of the loop that walks
   // the row before the loops around it.
-  llvm::append_range(loops, llvm::reverse(split->loops));
+  if (!acrossRows)
+    llvm::append_range(loops, llvm::reverse(split->loops));
 }
 
 /// The most elements a column reduction keeps in vector accumulators
@@ -661,15 +711,21 @@ struct VectorizeRowOutputsPass
 
     IRRewriter rewriter(&getContext());
     SmallVector<LoopLikeOpInterface> reductionLoops;
+    // Whether a reduction was split across rows (its loops are not in
+    // reductionLoops: the accumulators stay in memory); its merges still
+    // need lowering.
+    bool summedAcrossRows = false;
     if (reductionAccumulators > 0) {
       int64_t width = vectorSize * reductionAccumulators;
       for (linalg::LinalgOp op :
            collectInForalls(getOperation(), [&](linalg::LinalgOp op) {
              return getReductionSplitWidth(op, width, vectorSize) > 0;
-           }))
+           })) {
+        summedAcrossRows |= isSummedAcrossRows(op);
         splitReduction(rewriter, op,
                        getReductionSplitWidth(op, width, vectorSize),
                        reductionLoops);
+      }
     }
     for (linalg::LinalgOp op :
          collectInForalls(getOperation(), [&](linalg::LinalgOp op) {
@@ -712,7 +768,7 @@ struct VectorizeRowOutputsPass
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
       return signalPassFailure();
 
-    if (reductionLoops.empty())
+    if (reductionLoops.empty() && !summedAcrossRows)
       return;
     // The partial accumulator's transfer_read/transfer_write pair in each
     // split reduction loop becomes a vector carried by the loop (after the

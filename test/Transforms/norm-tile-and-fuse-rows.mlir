@@ -223,9 +223,11 @@ func.func @running_update(%x: tensor<4x16x8x8xf32>, %init: tensor<16xf32>,
 // per-channel sum, as batch-norm training's running-mean and
 // running-variance updates do: neither fuses it, since each would compute
 // it again. It is computed once, in its own scf.forall over channels, and
-// the roots read its slices.
+// the roots read its slices. A channel of a batch entry is 49 x 4 = 196
+// contiguous bytes, too short a run: the sum's tiles take 16 channels
+// (3136 bytes a batch entry, 128 tiles).
 // CHECK-LABEL: func.func @shared_reduction(
-// CHECK: %[[SUM:.*]] = scf.forall (%{{.*}}) in (2048)
+// CHECK: %[[SUM:.*]] = scf.forall (%{{.*}}) = (0) to (2048) step (16)
 // CHECK: linalg.generic {{.*}}["reduction", "parallel", "reduction"]
 // CHECK: scf.forall.in_parallel
 // CHECK: scf.forall (%[[I:.*]]) = (0) to (2048) step (8)
@@ -246,6 +248,44 @@ func.func @shared_reduction(%x: tensor<4x2048x49xf32>, %init: tensor<2048xf32>,
   %s = linalg.generic {indexing_maps = [#x, #ch],
                        iterator_types = ["reduction", "parallel", "reduction"]}
       ins(%x : tensor<4x2048x49xf32>) outs(%init : tensor<2048xf32>) {
+  ^bb0(%a: f32, %acc: f32):
+    %v = arith.addf %a, %acc : f32
+    linalg.yield %v : f32
+  } -> tensor<2048xf32>
+  %r1 = linalg.generic {indexing_maps = [#v, #v], iterator_types = ["parallel"]}
+      ins(%s : tensor<2048xf32>) outs(%o1 : tensor<2048xf32>) {
+  ^bb0(%a: f32, %o: f32):
+    %v = arith.addf %a, %a : f32
+    linalg.yield %v : f32
+  } -> tensor<2048xf32>
+  %r2 = linalg.generic {indexing_maps = [#v, #v], iterator_types = ["parallel"]}
+      ins(%s : tensor<2048xf32>) outs(%o2 : tensor<2048xf32>) {
+  ^bb0(%a: f32, %o: f32):
+    %v = arith.mulf %a, %a : f32
+    linalg.yield %v : f32
+  } -> tensor<2048xf32>
+  return %r1, %r2 : tensor<2048xf32>, tensor<2048xf32>
+}
+
+// -----
+
+// As @shared_reduction with 14 x 14 = 196 pixels: 784 contiguous bytes a
+// channel and batch entry, long enough; one channel a tile.
+// CHECK-LABEL: func.func @shared_reduction_long_runs(
+// CHECK: scf.forall (%{{.*}}) in (2048)
+// CHECK: linalg.generic {{.*}}["reduction", "parallel", "reduction"]
+// CHECK-SAME: ins(%{{.*}} : tensor<4x1x196xf32>)
+#x = affine_map<(n, c, p) -> (n, c, p)>
+#ch = affine_map<(n, c, p) -> (c)>
+#v = affine_map<(c) -> (c)>
+func.func @shared_reduction_long_runs(%x: tensor<4x2048x196xf32>,
+                                      %init: tensor<2048xf32>,
+                                      %o1: tensor<2048xf32>,
+                                      %o2: tensor<2048xf32>)
+    -> (tensor<2048xf32>, tensor<2048xf32>) {
+  %s = linalg.generic {indexing_maps = [#x, #ch],
+                       iterator_types = ["reduction", "parallel", "reduction"]}
+      ins(%x : tensor<4x2048x196xf32>) outs(%init : tensor<2048xf32>) {
   ^bb0(%a: f32, %acc: f32):
     %v = arith.addf %a, %acc : f32
     linalg.yield %v : f32

@@ -207,3 +207,45 @@ func.func @batch_sum(%x: tensor<4x8x20xf32>) -> tensor<8xf32> {
   }
   return %r : tensor<8xf32>
 }
+
+// -----
+
+// As @batch_sum for a tile of 4 channels: a channel of a batch entry is 20
+// x 4 = 80 contiguous bytes, too short a run to walk channel by channel
+// over the batch. The batch loop is outermost and the channels are walked
+// inside it, each accumulating into its row of the partial results
+// (tensor<4x1x16xf32>, in memory); one merge per channel after the loops.
+
+#x = affine_map<(d0, d1, d2) -> (d0, d1, d2)>
+#c = affine_map<(d0, d1, d2) -> (d1)>
+// CHECK-LABEL: func.func @batch_sum_across_channels
+// CHECK:         scf.for %{{.*}} = %{{.*}} to %{{.*}} step %{{.*}} iter_args(%{{.*}} = %{{.*}}) -> (tensor<4x1x16xf32>)
+// CHECK:           scf.for %[[C:.*]] = %{{.*}} to %{{.*}} step %{{.*}} iter_args(%{{.*}} = %{{.*}}) -> (tensor<4x1x?xf32>)
+// CHECK:             tensor.extract_slice %{{.*}}[0, %[[C]], 0] [1, 1, 16] [1, 1, 1] : tensor<1x4x?xf32> to tensor<1x1x16xf32>
+// CHECK:             vector.transfer_read {{.*}} vector<16xf32>
+// CHECK:             arith.addf {{.*}} : vector<16xf32>
+// CHECK:           scf.for %{{.*}} = %{{.*}} to %{{.*}} step %{{.*}} iter_args(%{{.*}} = %{{.*}}) -> (tensor<4x1x?xf32>)
+// CHECK:             vector.transfer_read {{.*}} vector<4xf32>
+// CHECK:             arith.addf {{.*}} : vector<4xf32>
+// CHECK:         }
+// CHECK-COUNT-4: vector.reduction <add>, %{{.*}} : vector<16xf32> into f32
+// CHECK-NOT:     vector.multi_reduction
+// CHECK:         scf.forall.in_parallel
+func.func @batch_sum_across_channels(%x: tensor<4x8x20xf32>) -> tensor<8xf32> {
+  %zero = arith.constant 0.0 : f32
+  %empty = tensor.empty() : tensor<8xf32>
+  %r = scf.forall (%c) = (0) to (8) step (4) shared_outs(%o = %empty) -> (tensor<8xf32>) {
+    %xs = tensor.extract_slice %x[0, %c, 0] [4, 4, 20] [1, 1, 1] : tensor<4x8x20xf32> to tensor<4x4x20xf32>
+    %os = tensor.extract_slice %o[%c] [4] [1] : tensor<8xf32> to tensor<4xf32>
+    %fill = linalg.fill ins(%zero : f32) outs(%os : tensor<4xf32>) -> tensor<4xf32>
+    %sum = linalg.generic {indexing_maps = [#x, #c], iterator_types = ["reduction", "parallel", "reduction"]} ins(%xs : tensor<4x4x20xf32>) outs(%fill : tensor<4xf32>) {
+    ^bb0(%in: f32, %acc: f32):
+      %add = arith.addf %acc, %in fastmath<reassoc,contract> : f32
+      linalg.yield %add : f32
+    } -> tensor<4xf32>
+    scf.forall.in_parallel {
+      tensor.parallel_insert_slice %sum into %o[%c] [4] [1] : tensor<4xf32> into tensor<8xf32>
+    }
+  }
+  return %r : tensor<8xf32>
+}

@@ -74,6 +74,12 @@ VARIANTS = {
         {"shape": (2, 1024, 3, 3), "momentum": 0.25},
         # 14 x 14 = 196 pixels: channel planes.
         {"shape": (2, 32, 14, 14), "momentum": 0.1},
+        # 7 x 7: 196 bytes a channel and batch entry, summed batch entry by
+        # batch entry across the tile's channels (norm-vectorize-row-outputs),
+        # in statistics tiles of 16 channels for 1024 channels
+        # (norm-tile-and-fuse-rows).
+        {"shape": (2, 64, 7, 7), "momentum": 0.5},
+        {"shape": (3, 1024, 7, 7), "momentum": 0.1},
     ],
     "inplace_abn": [
         {},

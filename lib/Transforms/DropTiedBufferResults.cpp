@@ -94,10 +94,32 @@ static Value stripCastsAndReshapes(Value value) {
   }
 }
 
+/// The source of a chain of memref.casts and reshapes ending in `value`
+/// when `value` has a static shape and the identity layout and the source
+/// the same type: reshapes of a contiguous buffer keep its elements in
+/// order, so such a chain is the source itself, whichever reshapes it takes
+/// (GroupNorm's result: channels split into groups, pixels collapsed by
+/// norm-collapse-inner-dims, both undone). Else `value`.
+static Value stripStaticReshapeChain(Value value) {
+  auto type = dyn_cast<MemRefType>(value.getType());
+  if (!type || !type.hasStaticShape() || !type.getLayout().isIdentity())
+    return value;
+  Value source = value;
+  while (Operation *op = source.getDefiningOp()) {
+    if (!isa<memref::CastOp, memref::CollapseShapeOp, memref::ExpandShapeOp>(
+            op))
+      break;
+    source = op->getOperand(0);
+  }
+  return source.getType() == type ? source : value;
+}
+
 /// The argument that `value` is (up to memref.cast and inverse reshapes), or
 /// -1.
 static int64_t getTiedArgument(func::FuncOp func, Value value) {
   value = stripCastsAndReshapes(value);
+  if (!isa<BlockArgument>(value))
+    value = stripStaticReshapeChain(value);
   auto arg = dyn_cast<BlockArgument>(value);
   if (!arg || arg.getOwner() != &func.getBody().front())
     return -1;

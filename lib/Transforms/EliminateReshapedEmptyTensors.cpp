@@ -10,7 +10,8 @@
 // so that eliminate-empty-tensors, which follows values of one type only,
 // can replace the tensor.empty that %v is computed in by the expanded
 // destination; and `materialize_in_destination (expand_shape %v) in %dest`
-// alike, with the destination collapsed.
+// alike, with the destination collapsed; repeated through a chain of
+// reshapes.
 //
 //===----------------------------------------------------------------------===//
 
@@ -33,14 +34,16 @@ using namespace mlir::norm;
 /// Moves the collapse_shape that feeds `op` behind it, expanding the
 /// destination instead. The expansion is created right after the
 /// destination's definition, so that it dominates whatever tensor.empty the
-/// source is computed in. Returns true if `op` was rewritten.
-static bool sinkCollapse(RewriterBase &rewriter,
-                         bufferization::MaterializeInDestinationOp op) {
+/// source is computed in. Returns the new materialization, or null if `op`
+/// was left alone.
+static bufferization::MaterializeInDestinationOp
+sinkCollapse(RewriterBase &rewriter,
+             bufferization::MaterializeInDestinationOp op) {
   auto collapse = op.getSource().getDefiningOp<tensor::CollapseShapeOp>();
   Value dest = op.getDest();
   if (!collapse || !isa<RankedTensorType>(dest.getType()) ||
       dest.getType() != collapse.getResultType())
-    return false;
+    return nullptr;
   RankedTensorType expandedType = collapse.getSrcType();
   SmallVector<ReassociationIndices> reassociation =
       collapse.getReassociationIndices();
@@ -52,7 +55,7 @@ static bool sinkCollapse(RewriterBase &rewriter,
       inferExpandShapeOutputShape(rewriter, loc, expandedType, reassociation,
                                   tensor::getMixedSizes(rewriter, loc, dest));
   if (!outputShape)
-    return false;
+    return nullptr;
   Value expanded = tensor::ExpandShapeOp::create(
       rewriter, loc, expandedType, dest, reassociation, *outputShape);
 
@@ -64,19 +67,20 @@ static bool sinkCollapse(RewriterBase &rewriter,
   Value result = tensor::CollapseShapeOp::create(
       rewriter, loc, op.getType(), materialized.getResult(), reassociation);
   rewriter.replaceOp(op, result);
-  return true;
+  return materialized;
 }
 
 /// The same for an expand_shape that feeds `op` (a linalg op whose loops
 /// norm-collapse-inner-dims merged): the destination is collapsed, which a
-/// tensor always can be. Returns true if `op` was rewritten.
-static bool sinkExpand(RewriterBase &rewriter,
-                       bufferization::MaterializeInDestinationOp op) {
+/// tensor always can be. Returns the new materialization, or null.
+static bufferization::MaterializeInDestinationOp
+sinkExpand(RewriterBase &rewriter,
+           bufferization::MaterializeInDestinationOp op) {
   auto expand = op.getSource().getDefiningOp<tensor::ExpandShapeOp>();
   Value dest = op.getDest();
   if (!expand || !isa<RankedTensorType>(dest.getType()) ||
       dest.getType() != expand.getResultType())
-    return false;
+    return nullptr;
   SmallVector<ReassociationIndices> reassociation =
       expand.getReassociationIndices();
 
@@ -98,7 +102,7 @@ static bool sinkExpand(RewriterBase &rewriter,
       rewriter, loc, op.getType(), materialized.getResult(), reassociation,
       tensor::getMixedSizes(rewriter, loc, dest));
   rewriter.replaceOp(op, result);
-  return true;
+  return materialized;
 }
 
 namespace {
@@ -111,9 +115,16 @@ struct EliminateReshapedEmptyTensorsPass
       ops.push_back(op);
     });
     IRRewriter rewriter(&getContext());
-    for (bufferization::MaterializeInDestinationOp op : ops)
-      if (!sinkCollapse(rewriter, op))
-        sinkExpand(rewriter, op);
+    // Through every reshape of a chain: GroupNorm's result is computed
+    // with its channels split into groups and its pixels collapsed
+    // (norm-collapse-inner-dims), then expanded and collapsed back.
+    for (bufferization::MaterializeInDestinationOp op : ops) {
+      while (op) {
+        bufferization::MaterializeInDestinationOp next =
+            sinkCollapse(rewriter, op);
+        op = next ? next : sinkExpand(rewriter, op);
+      }
+    }
   }
 };
 } // namespace

@@ -40,6 +40,25 @@ func.func @reshaped(%a: memref<4x8xf32>, %b: memref<4x8xf32>)
   return %ac, %be : memref<4x8xf32>, memref<4x8xf32>
 }
 
+// A chain of static reshapes whose neighbours are no inverses of each other
+// (groups split off the channels, pixels collapsed, both undone) is still
+// the argument: reshapes keep a contiguous buffer's elements in order, and
+// the chain ends in the argument's own type. One that ends in another
+// shape is not the argument.
+// CHECK-LABEL: func.func @reshape_chain(
+// CHECK-SAME: -> memref<8x8x8xf32>
+// CHECK-SAME: norm.tied_results = array<i64: 0, -1>
+func.func @reshape_chain(%a: memref<2x8x8x8xf32>)
+    -> (memref<2x8x8x8xf32>, memref<8x8x8xf32>) {
+  %g = memref.expand_shape %a [[0], [1, 2], [3], [4]] output_shape [2, 2, 4, 8, 8] : memref<2x8x8x8xf32> into memref<2x2x4x8x8xf32>
+  %p = memref.collapse_shape %g [[0], [1], [2], [3, 4]] : memref<2x2x4x8x8xf32> into memref<2x2x4x64xf32>
+  %pe = memref.expand_shape %p [[0], [1], [2], [3, 4]] output_shape [2, 2, 4, 8, 8] : memref<2x2x4x64xf32> into memref<2x2x4x8x8xf32>
+  %back = memref.collapse_shape %pe [[0], [1, 2], [3], [4]] : memref<2x2x4x8x8xf32> into memref<2x8x8x8xf32>
+  %other = memref.collapse_shape %a [[0, 1], [2], [3]] : memref<2x8x8x8xf32> into memref<16x8x8xf32>
+  %sub = memref.subview %other[0, 0, 0] [8, 8, 8] [1, 1, 1] : memref<16x8x8xf32> to memref<8x8x8xf32>
+  return %back, %sub : memref<2x8x8x8xf32>, memref<8x8x8xf32>
+}
+
 // Dynamic sizes: an expansion of the collapsed argument back to its own
 // sizes (memref.dim of it) is the argument; one to sizes from elsewhere is
 // not (it may be a differently shaped view).

@@ -108,3 +108,42 @@ func.func @no_collapse(%x: tensor<4x8xf32>, %out: tensor<4x8xf32>) -> tensor<4x8
   %r = bufferization.materialize_in_destination %x in %out : (tensor<4x8xf32>, tensor<4x8xf32>) -> tensor<4x8xf32>
   return %r : tensor<4x8xf32>
 }
+
+// -----
+
+// GroupNorm at 8 x 8 pixels: computed as [N, G, C/G, 64] (channels split
+// into groups, pixels collapsed by norm-collapse-inner-dims), then expanded
+// and collapsed back. The materialization moves behind both reshapes, into
+// the destination reshaped the same way at the top of the function; after
+// bufferization the generic writes the caller's buffer, and the result
+// (the same buffer through four reshapes) is tied to %out.
+// CHECK-LABEL: func.func @reshape_chain(
+// CHECK-SAME: %[[X:[^:]*]]: tensor<2x8x8x8xf32>, %[[OUT:[^:]*]]: tensor<2x8x8x8xf32>)
+// CHECK-NEXT: %[[OE:.*]] = tensor.expand_shape %[[OUT]] {{\[}}[0], [1, 2], [3], [4]] output_shape [2, 2, 4, 8, 8]
+// CHECK-NEXT: %[[OC:.*]] = tensor.collapse_shape %[[OE]] {{\[}}[0], [1], [2], [3, 4]] : tensor<2x2x4x8x8xf32> into tensor<2x2x4x64xf32>
+// CHECK: %[[Y:.*]] = linalg.generic
+// CHECK: %[[M:.*]] = bufferization.materialize_in_destination %[[Y]] in %[[OC]] : (tensor<2x2x4x64xf32>, tensor<2x2x4x64xf32>)
+// CHECK: %[[E:.*]] = tensor.expand_shape %[[M]]
+// CHECK: %[[C:.*]] = tensor.collapse_shape %[[E]]
+// CHECK: return %[[C]]
+// BUF-LABEL: func.func @reshape_chain(
+// BUF-SAME: norm.tied_results = array<i64: 1>
+// BUF-NOT: memref.alloc
+// BUF-NOT: memref.copy
+// BUF: linalg.generic {{.*}} outs(%{{.*}} : memref<2x2x4x64xf32>)
+// BUF-NOT: memref.copy
+// BUF: return{{$}}
+func.func @reshape_chain(%x: tensor<2x8x8x8xf32>, %out: tensor<2x8x8x8xf32>) -> tensor<2x8x8x8xf32> {
+  %e = tensor.empty() : tensor<2x2x4x64xf32>
+  %xg = tensor.expand_shape %x [[0], [1, 2], [3], [4]] output_shape [2, 2, 4, 8, 8] : tensor<2x8x8x8xf32> into tensor<2x2x4x8x8xf32>
+  %xc = tensor.collapse_shape %xg [[0], [1], [2], [3, 4]] : tensor<2x2x4x8x8xf32> into tensor<2x2x4x64xf32>
+  %y = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%xc : tensor<2x2x4x64xf32>) outs(%e : tensor<2x2x4x64xf32>) {
+  ^bb0(%in: f32, %o: f32):
+    %s = arith.addf %in, %in : f32
+    linalg.yield %s : f32
+  } -> tensor<2x2x4x64xf32>
+  %ye = tensor.expand_shape %y [[0], [1], [2], [3, 4]] output_shape [2, 2, 4, 8, 8] : tensor<2x2x4x64xf32> into tensor<2x2x4x8x8xf32>
+  %yc = tensor.collapse_shape %ye [[0], [1, 2], [3], [4]] : tensor<2x2x4x8x8xf32> into tensor<2x8x8x8xf32>
+  %r = bufferization.materialize_in_destination %yc in %out : (tensor<2x8x8x8xf32>, tensor<2x8x8x8xf32>) -> tensor<2x8x8x8xf32>
+  return %r : tensor<2x8x8x8xf32>
+}

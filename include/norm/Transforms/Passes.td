@@ -610,7 +610,11 @@ def NormEliminateReshapedEmptyTensorsPass
     `%dest` (sizes inferred from `%dest`'s); and an `expand_shape` source
     alike, into `tensor.expand_shape (materialize_in_destination %v in
     (tensor.collapse_shape %dest))` (what `norm-collapse-inner-dims` leaves:
-    BatchNorm's NCHW planes computed as [N, C, H·W]).
+    BatchNorm's NCHW planes computed as [N, C, H·W]), repeated while the
+    new source is a reshape again (GroupNorm at 8 x 8 pixels: computed as
+    [N, G, C/G, 64], expanded to [N, G, C/G, 8, 8] and collapsed to
+    [N, C, 8, 8]; without the repetition its output went through a
+    temporary and a copy, 2.5-3.7x the time of [2, 1280, 8, 8] + SiLU).
 
     Why: upstream `eliminate-empty-tensors` (and One-Shot Analysis' rule
     that a value written back into the buffer it came from is no conflict)
@@ -644,7 +648,10 @@ def NormDropTiedBufferResultsPass
                 "(public functions too) and record them in norm.tied_results";
   let description = [{
     Runs after one-shot bufferization of function boundaries. A memref result
-    of a function that is one of its arguments (up to `memref.cast`) is
+    of a function that is one of its arguments (up to `memref.cast` and
+    reshapes that fold back to it; or, for a static identity-layout result,
+    any chain of casts and reshapes from an argument of the same type,
+    since reshapes keep a contiguous buffer's elements in order) is
     removed from the signature and from the `func.return`; every `func.call`
     of the function uses the operand it passed for that argument instead
     (cast back to the result type when they differ). Dropping a callee's

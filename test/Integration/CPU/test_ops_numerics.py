@@ -99,6 +99,9 @@ VARIANTS = {
         # Groups of 16 channels of 7 x 7: channel planes, the weight and
         # bias per channel, the statistics per group.
         {"shape": (2, 32, 7, 7), "groups": 2},
+        # 8 x 8 pixels, collapsed to 64 (norm-collapse-inner-dims): the
+        # result reaches the output through four reshapes, written in place.
+        {"shape": (2, 32, 8, 8), "groups": 4},
     ],
 }
 

@@ -61,6 +61,10 @@ VARIANTS = {
         # 7 x 7 = 49 pixels, no multiple of a vector: vectors over the flat
         # plane of 32 channels (norm-vectorize-row-outputs, channel planes).
         {"shape": (2, 32, 7, 7)},
+        # NHWC with 24 channels (no multiple of a vector): planes of W x C,
+        # the per-channel values read as per-pixel ones of the plane's
+        # innermost loop, repeated past its 24.
+        {"shape": (2, 3, 2, 24), "feature_axis": 3},
     ],
     "batch_norm_training": [
         {},

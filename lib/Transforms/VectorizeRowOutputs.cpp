@@ -574,29 +574,30 @@ static LogicalResult vectorizeChannelPlanes(RewriterBase &rewriter,
   Value zero = arith::ConstantIndexOp::create(rewriter, loc, 0);
   Value step = arith::ConstantIndexOp::create(rewriter, loc, vectorSize);
   Value upper = arith::ConstantIndexOp::create(rewriter, loc, planeElements);
-  auto loop = scf::ForOp::create(rewriter, loc, zero, upper, step,
-                                 ValueRange{flatInit});
+  // The channel of the vector at `offset` and the elements from `offset`
+  // to the next channel's first, carried by the loop rather than computed
+  // by a division per vector: a vector of `vectorSize` <= K elements
+  // crosses at most one boundary.
+  Value elementsPerChannel =
+      arith::ConstantIndexOp::create(rewriter, loc, channelElements);
+  auto loop =
+      scf::ForOp::create(rewriter, loc, zero, upper, step,
+                         ValueRange{flatInit, zero, elementsPerChannel});
   rewriter.setInsertionPointToStart(loop.getBody());
   Value offset = loop.getInductionVar();
-  Value acc = loop.getRegionIterArgs().front();
+  Value acc = loop.getRegionIterArgs()[0];
+  Value first = loop.getRegionIterArgs()[1];
+  Value boundary = loop.getRegionIterArgs()[2];
   OpFoldResult offsetFold = offset;
   OpFoldResult size = rewriter.getIndexAttr(vectorSize);
   OpFoldResult one = rewriter.getIndexAttr(1);
 
-  // The channels the vector at `offset` spans and where the second begins.
-  Value elementsPerChannel =
-      arith::ConstantIndexOp::create(rewriter, loc, channelElements);
-  Value first =
-      arith::DivUIOp::create(rewriter, loc, offset, elementsPerChannel);
+  // The channels the vector at `offset` spans.
   Value oneIndex = arith::ConstantIndexOp::create(rewriter, loc, 1);
   Value nextUnclamped = arith::AddIOp::create(rewriter, loc, first, oneIndex);
   Value second = arith::MinUIOp::create(
       rewriter, loc, nextUnclamped,
       arith::ConstantIndexOp::create(rewriter, loc, channels - 1));
-  Value boundary = arith::SubIOp::create(
-      rewriter, loc,
-      arith::MulIOp::create(rewriter, loc, nextUnclamped, elementsPerChannel),
-      offset);
   auto maskType = VectorType::get({vectorSize}, rewriter.getI1Type());
   Value firstLanes = vector::CreateMaskOp::create(rewriter, loc, maskType,
                                                   ValueRange{boundary});
@@ -657,7 +658,18 @@ static LogicalResult vectorizeChannelPlanes(RewriterBase &rewriter,
       rewriter, loc, tile->getResult(0), acc,
       ArrayRef<OpFoldResult>{offsetFold}, ArrayRef<OpFoldResult>{size},
       ArrayRef<OpFoldResult>{one});
-  scf::YieldOp::create(rewriter, loc, inserted);
+  // The next vector's: past the boundary, the next channel.
+  Value remaining = arith::SubIOp::create(rewriter, loc, boundary, step);
+  Value crosses = arith::CmpIOp::create(
+      rewriter, loc, arith::CmpIPredicate::sle, remaining, zero);
+  Value nextFirst =
+      arith::SelectOp::create(rewriter, loc, crosses, nextUnclamped, first);
+  Value nextBoundary = arith::SelectOp::create(
+      rewriter, loc, crosses,
+      arith::AddIOp::create(rewriter, loc, remaining, elementsPerChannel),
+      remaining);
+  scf::YieldOp::create(rewriter, loc,
+                       ValueRange{inserted, nextFirst, nextBoundary});
 
   rewriter.setInsertionPointAfter(loop);
   auto resultType = cast<RankedTensorType>(plane->getResult(0).getType());

@@ -62,7 +62,8 @@ func.func @ragged(%x: tensor<4x6xf32>, %w: tensor<6xf32>, %out: tensor<4x6xf32>)
 // NCHW batch norm with 3 x 3 = 9 pixels a channel, no multiple of the
 // vector size (4): each image of the tile is walked as one flat plane of
 // 8 x 9 = 72 elements in vectors of 4. The per-channel scale of a vector is
-// that of its first channel up to the channel boundary, then the next's.
+// that of its first channel up to the channel boundary, then the next's;
+// the channel and the distance to its boundary are carried by the loop.
 // CHECK-LABEL: func.func @channel_planes(
 // CHECK-DAG: %[[C9:.*]] = arith.constant 9 : index
 // CHECK-DAG: %[[C7:.*]] = arith.constant 7 : index
@@ -70,12 +71,9 @@ func.func @ragged(%x: tensor<4x6xf32>, %w: tensor<6xf32>, %out: tensor<4x6xf32>)
 // CHECK: scf.forall
 // CHECK: scf.for %{{.*}} = %{{.*}} to %{{.*}} step %{{.*}} iter_args(
 // CHECK: %[[FLAT:.*]] = tensor.collapse_shape %{{.*}} {{\[}}[0, 1, 2, 3]] : tensor<1x8x3x3xf32> into tensor<72xf32>
-// CHECK: %[[P:.*]] = scf.for %[[I:.*]] = %{{.*}} to %[[C72]] step %{{.*}} iter_args(%[[ACC:.*]] = %[[FLAT]])
-// CHECK: %[[FIRST:.*]] = arith.divui %[[I]], %[[C9]]
+// CHECK: %[[P:.*]]:3 = scf.for %[[I:.*]] = %{{.*}} to %[[C72]] step %[[C4:.*]] iter_args(%[[ACC:.*]] = %[[FLAT]], %[[FIRST:.*]] = %[[C0:.*]], %[[BOUNDARY:.*]] = %[[C9]])
 // CHECK: %[[NEXT:.*]] = arith.addi %[[FIRST]], %{{.*}}
 // CHECK: %[[SECOND:.*]] = arith.minui %[[NEXT]], %[[C7]]
-// CHECK: %[[END:.*]] = arith.muli %[[NEXT]], %[[C9]]
-// CHECK: %[[BOUNDARY:.*]] = arith.subi %[[END]], %[[I]]
 // CHECK: %[[MASK:.*]] = vector.create_mask %[[BOUNDARY]] : vector<4xi1>
 // CHECK: %[[S0:.*]] = tensor.extract %arg1[%[[FIRST]]]
 // CHECK: %[[B0:.*]] = vector.broadcast %[[S0]] : f32 to vector<4xf32>
@@ -86,8 +84,16 @@ func.func @ragged(%x: tensor<4x6xf32>, %w: tensor<6xf32>, %out: tensor<4x6xf32>)
 // CHECK: %[[X:.*]] = vector.transfer_read {{.*}} : tensor<4xf32>, vector<4xf32>
 // CHECK: %[[Y:.*]] = arith.mulf %[[X]], %[[SCALE]] : vector<4xf32>
 // CHECK: %[[W:.*]] = vector.transfer_write %[[Y]], %[[OUT]][%{{.*}}]
-// CHECK: tensor.insert_slice %[[W]] into %[[ACC]][%[[I]]] [4] [1]
-// CHECK: tensor.expand_shape %[[P]] {{\[}}[0, 1, 2, 3]]
+// CHECK: %[[INS:.*]] = tensor.insert_slice %[[W]] into %[[ACC]][%[[I]]] [4] [1]
+// The next vector's channel and boundary: 4 elements on, past the
+// boundary (remaining <= 0) the next channel, 9 elements further.
+// CHECK: %[[REM:.*]] = arith.subi %[[BOUNDARY]], %[[C4]]
+// CHECK: %[[CROSS:.*]] = arith.cmpi sle, %[[REM]], %[[C0]]
+// CHECK: %[[NF:.*]] = arith.select %[[CROSS]], %[[NEXT]], %[[FIRST]]
+// CHECK: %[[WRAP:.*]] = arith.addi %[[REM]], %[[C9]]
+// CHECK: %[[NB:.*]] = arith.select %[[CROSS]], %[[WRAP]], %[[REM]]
+// CHECK: scf.yield %[[INS]], %[[NF]], %[[NB]]
+// CHECK: tensor.expand_shape %[[P]]#0 {{\[}}[0, 1, 2, 3]]
 // CHECK: tensor.parallel_insert_slice
 #x = affine_map<(n, c, h, w) -> (n, c, h, w)>
 #ch = affine_map<(n, c, h, w) -> (c)>
@@ -120,11 +126,7 @@ func.func @channel_planes(%x: tensor<4x8x3x3xf32>, %scale: tensor<8xf32>,
 // CHECK: %[[BODY:.*]] = tensor.insert_slice %[[MEAN]] into %[[EMPTY]][0] [9] [1]
 // CHECK: %[[HEAD:.*]] = tensor.extract_slice %[[MEAN]][0] [4] [1]
 // CHECK: %[[WRAPPED:.*]] = tensor.insert_slice %[[HEAD]] into %[[BODY]][9] [4] [1]
-// CHECK: scf.for %[[I:.*]] = %{{.*}} to %[[C72]] step %{{.*}} iter_args(
-// CHECK: %[[FIRST:.*]] = arith.divui %[[I]], %[[C9]]
-// CHECK: %[[NEXT:.*]] = arith.addi %[[FIRST]], %{{.*}}
-// CHECK: %[[END:.*]] = arith.muli %[[NEXT]], %[[C9]]
-// CHECK: %[[BOUNDARY:.*]] = arith.subi %[[END]], %[[I]]
+// CHECK: scf.for %[[I:.*]] = %{{.*}} to %[[C72]] step %{{.*}} iter_args(%{{.*}} = %{{.*}}, %{{.*}} = %{{.*}}, %[[BOUNDARY:.*]] = %[[C9]])
 // CHECK: %[[PIXEL:.*]] = arith.subi %[[C9]], %[[BOUNDARY]]
 // CHECK: tensor.extract_slice %[[WRAPPED]][%[[PIXEL]]] [4] [1] : tensor<13xf32> to tensor<4xf32>
 // CHECK: arith.subf %{{.*}}, %{{.*}} : vector<4xf32>

@@ -526,6 +526,8 @@ static LogicalResult vectorizeChannelPlanes(RewriterBase &rewriter,
   int64_t planeElements = channels * channelElements;
   auto flatten = [&](Value tensor) -> Value {
     auto type = cast<RankedTensorType>(tensor.getType());
+    if (type.getRank() == 1)
+      return tensor;
     ReassociationIndices all =
         llvm::to_vector<2>(llvm::seq<int64_t>(0, type.getRank()));
     return tensor::CollapseShapeOp::create(rewriter, loc, tensor,
@@ -533,7 +535,28 @@ static LogicalResult vectorizeChannelPlanes(RewriterBase &rewriter,
   };
   rewriter.setInsertionPoint(plane);
   OpOperand *init = plane.getDpsInitOperand(0);
-  Value flatInit = flatten(init->get());
+  // The output tile without its unit dimensions (a rank-reducing slice),
+  // flattened: expanded back to that, the result has the tile's own
+  // layout once bufferized. Expanded to the unit dimensions too, its
+  // layout would differ from the output's in their strides, and
+  // bufferization would copy the tile onto itself (a memcpy of every
+  // GroupNorm group at 14 x 14, reading back its non-temporal stores).
+  auto initType = cast<RankedTensorType>(init->get().getType());
+  SmallVector<int64_t> planeShape;
+  llvm::copy_if(initType.getShape(), std::back_inserter(planeShape),
+                [](int64_t size) { return size != 1; });
+  SmallVector<OpFoldResult> initOffsets(initType.getRank(),
+                                        rewriter.getIndexAttr(0));
+  SmallVector<OpFoldResult> initSizes =
+      getAsIndexOpFoldResult(rewriter.getContext(), initType.getShape());
+  SmallVector<OpFoldResult> initStrides(initType.getRank(),
+                                        rewriter.getIndexAttr(1));
+  Value planeInit = init->get();
+  if (planeShape.size() < static_cast<size_t>(initType.getRank()))
+    planeInit = tensor::ExtractSliceOp::create(
+        rewriter, loc, initType.clone(planeShape), planeInit, initOffsets,
+        initSizes, initStrides);
+  Value flatInit = flatten(planeInit);
   // Contiguous inputs flat; per-pixel ones flat and followed by their
   // first `vectorSize` values again, so that the vector of pixels from any
   // offset in a channel, wrapping into the next channel, is one slice.
@@ -672,12 +695,16 @@ static LogicalResult vectorizeChannelPlanes(RewriterBase &rewriter,
                        ValueRange{inserted, nextFirst, nextBoundary});
 
   rewriter.setInsertionPointAfter(loop);
-  auto resultType = cast<RankedTensorType>(plane->getResult(0).getType());
+  auto planeType = cast<RankedTensorType>(planeInit.getType());
   ReassociationIndices all =
-      llvm::to_vector<2>(llvm::seq<int64_t>(0, resultType.getRank()));
-  Value result = tensor::ExpandShapeOp::create(
-      rewriter, loc, resultType, loop.getResult(0),
-      ArrayRef<ReassociationIndices>{all});
+      llvm::to_vector<2>(llvm::seq<int64_t>(0, planeType.getRank()));
+  Value result = loop.getResult(0);
+  if (planeType.getRank() != 1)
+    result = tensor::ExpandShapeOp::create(rewriter, loc, planeType, result,
+                                           ArrayRef<ReassociationIndices>{all});
+  if (planeInit != init->get())
+    result = tensor::InsertSliceOp::create(rewriter, loc, result, init->get(),
+                                           initOffsets, initSizes, initStrides);
   rewriter.replaceOp(plane, result);
   vectorizeInPlace(rewriter, tile);
   return success();

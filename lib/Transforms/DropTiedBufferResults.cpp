@@ -117,9 +117,11 @@ static Value stripStaticReshapeChain(Value value) {
 /// The argument that `value` is (up to memref.cast and inverse reshapes), or
 /// -1.
 static int64_t getTiedArgument(func::FuncOp func, Value value) {
-  value = stripCastsAndReshapes(value);
-  if (!isa<BlockArgument>(value))
-    value = stripStaticReshapeChain(value);
+  // The static chain first: stripping inverse pairs first may leave a
+  // dynamically shaped value, which the chain rule does not take.
+  Value chainSource = stripStaticReshapeChain(value);
+  value = isa<BlockArgument>(chainSource) ? chainSource
+                                          : stripCastsAndReshapes(value);
   auto arg = dyn_cast<BlockArgument>(value);
   if (!arg || arg.getOwner() != &func.getBody().front())
     return -1;

@@ -59,6 +59,19 @@ func.func @reshape_chain(%a: memref<2x8x8x8xf32>)
   return %back, %sub : memref<2x8x8x8xf32>, memref<8x8x8xf32>
 }
 
+// A static result whose chain passes through dynamically shaped views.
+// CHECK-LABEL: func.func @reshape_chain_through_dynamic(
+// CHECK-SAME: norm.tied_results = array<i64: 0>
+// CHECK: return{{$}}
+func.func @reshape_chain_through_dynamic(%a: memref<4x4xf32>) -> memref<4x4xf32> {
+  %flat = memref.collapse_shape %a [[0, 1]] : memref<4x4xf32> into memref<16xf32>
+  %dyn = memref.cast %flat : memref<16xf32> to memref<?xf32>
+  %rows = arith.constant 4 : index
+  %e = memref.expand_shape %dyn [[0, 1]] output_shape [%rows, 4] : memref<?xf32> into memref<?x4xf32>
+  %back = memref.cast %e : memref<?x4xf32> to memref<4x4xf32>
+  return %back : memref<4x4xf32>
+}
+
 // Dynamic sizes: an expansion of the collapsed argument back to its own
 // sizes (memref.dim of it) is the argument; one to sizes from elsewhere is
 // not (it may be a differently shaped view).

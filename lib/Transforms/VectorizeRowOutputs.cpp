@@ -552,7 +552,8 @@ static LogicalResult vectorizeChannelPlanes(RewriterBase &rewriter,
   SmallVector<OpFoldResult> initStrides(initType.getRank(),
                                         rewriter.getIndexAttr(1));
   Value planeInit = init->get();
-  if (planeShape.size() < static_cast<size_t>(initType.getRank()))
+  if (initType.hasStaticShape() &&
+      planeShape.size() < static_cast<size_t>(initType.getRank()))
     planeInit = tensor::ExtractSliceOp::create(
         rewriter, loc, initType.clone(planeShape), planeInit, initOffsets,
         initSizes, initStrides);

@@ -244,6 +244,24 @@ static bool isSummedAcrossRows(linalg::LinalgOp op) {
          kShortRowBytes;
 }
 
+/// Tiles by 1 (scf.for) the loops of `op` that are parallel in
+/// `iterators`, the row reduction's (a partial-reduction tile of it has
+/// its reduction loops parallel), but the innermost, and replaces `op`;
+/// returns the tile, or null (`op` unchanged) where tiling fails.
+static Operation *tileRowsByOne(RewriterBase &rewriter, Operation *op,
+                                ArrayRef<utils::IteratorType> iterators) {
+  SmallVector<int64_t> rowSizes(iterators.size(), 0);
+  for (unsigned i = 0; i + 1 < iterators.size(); ++i)
+    if (linalg::isParallelIterator(iterators[i]))
+      rowSizes[i] = 1;
+  FailureOr<scf::SCFTilingResult> rows =
+      tileWithForLoops(rewriter, op, rowSizes);
+  if (failed(rows) || rows->tiledOps.size() != 1)
+    return nullptr;
+  rewriter.replaceOp(op, rows->replacements);
+  return rows->tiledOps.front();
+}
+
 /// Splits the row reduction `op`: rows (and other reduction loops) tiled by
 /// 1, the reduction tiled into partial results of `width` elements, which
 /// the tiled op and the merge compute with vectors; a partial last tile is
@@ -259,16 +277,9 @@ static void splitReduction(RewriterBase &rewriter, linalg::LinalgOp op,
   bool acrossRows = isSummedAcrossRows(op);
   if (!acrossRows && llvm::any_of(ArrayRef(iterators).drop_back(),
                                   linalg::isParallelIterator)) {
-    SmallVector<int64_t> rowSizes(numLoops, 0);
-    for (unsigned i = 0; i + 1 < numLoops; ++i)
-      if (linalg::isParallelIterator(iterators[i]))
-        rowSizes[i] = 1;
-    FailureOr<scf::SCFTilingResult> rows =
-        tileWithForLoops(rewriter, rowOp, rowSizes);
-    if (failed(rows) || rows->tiledOps.size() != 1)
+    rowOp = tileRowsByOne(rewriter, rowOp, iterators);
+    if (!rowOp)
       return;
-    rewriter.replaceOp(op, rows->replacements);
-    rowOp = rows->tiledOps.front();
   }
 
   // Every reduction loop is split: the outer ones (batch norm's batch
@@ -314,16 +325,8 @@ static void splitReduction(RewriterBase &rewriter, linalg::LinalgOp op,
     }
     // Row by row within each batch entry: the accumulators, a row of
     // partial sums each, stay in memory (L1).
-    SmallVector<int64_t> rowSizes(numLoops, 0);
-    for (unsigned i = 0; i + 1 < numLoops; ++i)
-      if (linalg::isParallelIterator(iterators[i]))
-        rowSizes[i] = 1;
-    FailureOr<scf::SCFTilingResult> rows =
-        tileWithForLoops(rewriter, tile, rowSizes);
-    if (failed(rows) || rows->tiledOps.size() != 1)
-      continue;
-    rewriter.replaceOp(tile, rows->replacements);
-    toVectorize.push_back(rows->tiledOps.front());
+    if (Operation *row = tileRowsByOne(rewriter, tile, iterators))
+      toVectorize.push_back(row);
   }
   llvm::append_range(toVectorize, split->mergeOps);
   for (Value init : split->initialValues)

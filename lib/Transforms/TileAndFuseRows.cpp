@@ -55,13 +55,57 @@ static bool isRoot(linalg::LinalgOp op) {
   return true;
 }
 
-/// Whether `op` is a linalg op with a loop of static size zero. Upstream
-/// tiling crashes (in linalg::computeTileSizes) when it fuses such a producer,
-/// and there is nothing to tile in such a root.
-static bool hasZeroSizedLoop(Operation *op) {
+/// Whether `expr` reads a loop dimension (not only constants and symbols).
+static bool hasDims(AffineExpr expr) {
+  bool found = false;
+  expr.walk([&](AffineExpr e) { found |= isa<AffineDimExpr>(e); });
+  return found;
+}
+
+/// Whether `expr` never decreases when a dimension grows. Upstream tiling
+/// takes a slice's offset from a tile's first iteration and its size from
+/// its last one, which is right only for such expressions: for a reversed
+/// read, `63 - d3`, it builds a slice of one element (and a verifier error).
+static bool isNonDecreasing(AffineExpr expr) {
+  if (!hasDims(expr))
+    return true;
+  auto binary = dyn_cast<AffineBinaryOpExpr>(expr);
+  if (!binary)
+    return true; // A dimension.
+  AffineExpr lhs = binary.getLHS(), rhs = binary.getRHS();
+  switch (expr.getKind()) {
+  case AffineExprKind::Add:
+    return isNonDecreasing(lhs) && isNonDecreasing(rhs);
+  case AffineExprKind::Mul: {
+    if (!hasDims(lhs))
+      std::swap(lhs, rhs);
+    auto factor = dyn_cast<AffineConstantExpr>(rhs);
+    return factor && factor.getValue() >= 0 && isNonDecreasing(lhs);
+  }
+  case AffineExprKind::FloorDiv:
+  case AffineExprKind::CeilDiv: {
+    auto divisor = dyn_cast<AffineConstantExpr>(rhs);
+    return divisor && divisor.getValue() > 0 && isNonDecreasing(lhs);
+  }
+  default: // A remainder of dimensions wraps around.
+    return false;
+  }
+}
+
+/// Whether this pass leaves `op` untiled: a linalg op with a loop of static
+/// size zero (upstream tiling crashes in linalg::computeTileSizes when it
+/// fuses such a producer, and there is nothing to tile in such a root), or
+/// one that reads or writes through a map that decreases or wraps as a loop
+/// grows (see isNonDecreasing).
+static bool isUntileable(Operation *op) {
   auto linalgOp = dyn_cast_if_present<linalg::LinalgOp>(op);
-  return linalgOp &&
-         llvm::is_contained(linalgOp.getStaticLoopRanges(), int64_t{0});
+  if (!linalgOp)
+    return false;
+  if (llvm::is_contained(linalgOp.getStaticLoopRanges(), int64_t{0}))
+    return true;
+  return !llvm::all_of(linalgOp.getIndexingMapsArray(), [](AffineMap map) {
+    return llvm::all_of(map.getResults(), isNonDecreasing);
+  });
 }
 
 /// Fuses a producer into the row tiles only if a tile reads part of it. A
@@ -71,7 +115,7 @@ static bool hasZeroSizedLoop(Operation *op) {
 static std::optional<scf::SCFTileAndFuseOptions::ControlFnResult>
 fuseOnlyPartialSlices(tensor::ExtractSliceOp slice, OpResult producer,
                       bool isDestinationOperand) {
-  if (hasZeroSizedLoop(producer.getOwner()))
+  if (isUntileable(producer.getOwner()))
     return std::nullopt;
   // Upstream tiles a result only through a projected permutation; for
   // another map (torch-mlir's keepdim reductions write `(d0, d1, 0)`) it
@@ -551,8 +595,8 @@ static SmallVector<Operation *> getCentredProducers(linalg::LinalgOp op) {
       auto sum = meanInput.getDefiningOp<linalg::LinalgOp>();
       if (!sum || !sum.hasPureTensorSemantics() ||
           sum.getNumReductionLoops() == 0 || sum.getNumDpsInputs() == 0 ||
-          sum.getDpsInputOperand(0)->get() != x || hasZeroSizedLoop(sum) ||
-          hasZeroSizedLoop(mean))
+          sum.getDpsInputOperand(0)->get() != x || isUntileable(sum) ||
+          isUntileable(mean))
         continue;
       // A sum over the innermost (contiguous) dimension of `x` (NCHW: one
       // plane per tile), or any other whose tile is small enough to be
@@ -847,7 +891,7 @@ void TileAndFuseRowsPass::runOnOperation() {
   getOperation().walk([&](linalg::LinalgOp op) {
     // Do not re-tile what an enclosing loop already tiles.
     if (isRoot(op) && !op->getParentOfType<scf::ForallOp>() &&
-        !hasZeroSizedLoop(op) && !isSmallRootOfReduction(op))
+        !isUntileable(op) && !isSmallRootOfReduction(op))
       roots.push_back(op);
   });
 
@@ -969,7 +1013,7 @@ void TileAndFuseRowsPass::runOnOperation() {
     SmallVector<Operation *> producers;
     getOperation().walk([&](linalg::LinalgOp op) {
       if (!op.hasPureTensorSemantics() ||
-          op->getParentOfType<scf::ForallOp>() || hasZeroSizedLoop(op) ||
+          op->getParentOfType<scf::ForallOp>() || isUntileable(op) ||
           !isa<TilingInterface>(op.getOperation()) ||
           linalg::isaContractionOpInterface(op) || isOpTriviallyDead(op) ||
           unchanged.contains(op))
@@ -999,7 +1043,7 @@ void TileAndFuseRowsPass::runOnOperation() {
     // no roots) are not statistics: norm-tile-contractions gives them
     // register tiles; tiles of one element here would prevent that.
     if (op.hasPureTensorSemantics() && !op->getParentOfType<scf::ForallOp>() &&
-        !hasZeroSizedLoop(op) && isa<TilingInterface>(op.getOperation()) &&
+        !isUntileable(op) && isa<TilingInterface>(op.getOperation()) &&
         !linalg::isaContractionOpInterface(op))
       statistics.push_back(op);
   });

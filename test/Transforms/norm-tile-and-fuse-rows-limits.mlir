@@ -112,3 +112,57 @@ func.func @keepdim_reduction_producer(%x: tensor<4x8x32xf32>) -> tensor<4x8x32xf
   } -> tensor<4x8x32xf32>
   return %r : tensor<4x8x32xf32>
 }
+
+// -----
+
+// Maps that decrease as an iteration grows (a reversed read) or wrap
+// around (a remainder): upstream tiling would take a tile's slice from its
+// first and last iterations, a slice of one element here (a verifier error
+// before). Such an op is neither a root nor fused: the root below is tiled
+// and reads the untouched reversal whole.
+#x2 = affine_map<(d0, d1) -> (d0, d1)>
+#reversed = affine_map<(d0, d1) -> (d0, 63 - d1)>
+#wrapped = affine_map<(d0, d1) -> (d0, d1 mod 8)>
+// CHECK-LABEL: func.func @reversed_root(
+// CHECK-NOT: scf.forall
+// CHECK: return
+// NOERR-LABEL: func.func @reversed_root(
+func.func @reversed_root(%x: tensor<32x64xf32>, %o: tensor<32x64xf32>) -> tensor<32x64xf32> {
+  %r = linalg.generic {indexing_maps = [#reversed, #x2], iterator_types = ["parallel", "parallel"]}
+      ins(%x : tensor<32x64xf32>) outs(%o : tensor<32x64xf32>) {
+  ^bb0(%a: f32, %b: f32):
+    %v = math.exp %a : f32
+    linalg.yield %v : f32
+  } -> tensor<32x64xf32>
+  return %r : tensor<32x64xf32>
+}
+
+// CHECK-LABEL: func.func @reversed_and_wrapped_producers(
+// CHECK-DAG: %[[REV:.*]] = linalg.generic {{.*}}ins(%{{.*}} : tensor<32x64xf32>)
+// CHECK-DAG: %[[WRAP:.*]] = linalg.generic {{.*}}ins(%{{.*}} : tensor<32x8xf32>)
+// CHECK: scf.forall
+// CHECK-DAG: tensor.extract_slice %[[REV]]
+// CHECK-DAG: tensor.extract_slice %[[WRAP]]
+// CHECK: linalg.generic
+// CHECK: scf.forall.in_parallel
+// NOERR-LABEL: func.func @reversed_and_wrapped_producers(
+func.func @reversed_and_wrapped_producers(%x: tensor<32x64xf32>, %y: tensor<32x8xf32>) -> tensor<32x64xf32> {
+  %e = tensor.empty() : tensor<32x64xf32>
+  %rev = linalg.generic {indexing_maps = [#reversed, #x2], iterator_types = ["parallel", "parallel"]}
+      ins(%x : tensor<32x64xf32>) outs(%e : tensor<32x64xf32>) {
+  ^bb0(%a: f32, %b: f32):
+    linalg.yield %a : f32
+  } -> tensor<32x64xf32>
+  %wrap = linalg.generic {indexing_maps = [#wrapped, #x2], iterator_types = ["parallel", "parallel"]}
+      ins(%y : tensor<32x8xf32>) outs(%e : tensor<32x64xf32>) {
+  ^bb0(%a: f32, %b: f32):
+    linalg.yield %a : f32
+  } -> tensor<32x64xf32>
+  %r = linalg.generic {indexing_maps = [#x2, #x2, #x2], iterator_types = ["parallel", "parallel"]}
+      ins(%rev, %wrap : tensor<32x64xf32>, tensor<32x64xf32>) outs(%e : tensor<32x64xf32>) {
+  ^bb0(%a: f32, %b: f32, %c: f32):
+    %s = arith.addf %a, %b : f32
+    linalg.yield %s : f32
+  } -> tensor<32x64xf32>
+  return %r : tensor<32x64xf32>
+}

@@ -111,6 +111,11 @@ def NormTileAndFuseRowsPass
       size zero (an empty tensor: nothing to tile);
     * a producer with a loop of static size zero is not fused (it stays
       before the loop; upstream tiling crashes fusing it);
+    * an op with an indexing map that decreases or wraps as a loop grows
+      (a reversed read `63 - d3`, a remainder `d1 mod 8`) is neither tiled
+      nor fused: upstream takes a tile's slice from its first and last
+      iterations, which for such maps is a wrong (one-element) slice. It
+      runs whole, on one thread; the ops around it are tiled as usual;
     * producers are fused with the upstream default control: a producer
       shared by several roots is recomputed in each of their loops, except
       a reduction that an op outside the root's producer chain also reads

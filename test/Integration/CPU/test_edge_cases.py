@@ -681,3 +681,38 @@ func.func @f(%x: tensor<?x4xf32>, %m: tensor<4xf32>, %v: tensor<4xf32>) -> (tens
                                rtol=1e-5, atol=1e-6)
     np.testing.assert_allclose(new_var, expected["new_running_var"],
                                rtol=1e-5, atol=1e-6)
+
+
+@needs_norm_opt
+def test_reversed_and_wrapped_reads_around_layer_norm():
+    """Elementwise ops that read reversed (`767 - d1`) or wrapped
+    (`d1 mod 8`) around a LayerNorm: norm-tile-and-fuse-rows cannot tile
+    through such maps (upstream slices them from a tile's first and last
+    iterations) and leaves them whole; the rest is tiled as usual."""
+    ir = """
+#id = affine_map<(d0, d1) -> (d0, d1)>
+#rev = affine_map<(d0, d1) -> (d0, 767 - d1)>
+#wrap = affine_map<(d0, d1) -> (d0, d1 mod 8)>
+func.func @f(%x: tensor<64x768xf32>, %s: tensor<64x8xf32>, %w: tensor<768xf32>, %b: tensor<768xf32>) -> tensor<64x768xf32> attributes {llvm.emit_c_interface} {
+  %e = tensor.empty() : tensor<64x768xf32>
+  %r = linalg.generic {indexing_maps = [#rev, #wrap, #id], iterator_types = ["parallel", "parallel"]} ins(%x, %s : tensor<64x768xf32>, tensor<64x8xf32>) outs(%e : tensor<64x768xf32>) {
+  ^bb0(%a: f32, %c: f32, %o: f32):
+    %v = arith.addf %a, %c : f32
+    linalg.yield %v : f32
+  } -> tensor<64x768xf32>
+  %y = norm.layer_norm %r weight(%w : tensor<768xf32>) bias(%b : tensor<768xf32>) axes = [1] : tensor<64x768xf32>
+  %z = linalg.generic {indexing_maps = [#rev, #id], iterator_types = ["parallel", "parallel"]} ins(%y : tensor<64x768xf32>) outs(%e : tensor<64x768xf32>) {
+  ^bb0(%a: f32, %o: f32):
+    linalg.yield %a : f32
+  } -> tensor<64x768xf32>
+  return %z : tensor<64x768xf32>
+}"""
+    mod = norm_mlir.compile_mlir(ir, opt=OPT)
+    rng = np.random.default_rng(12)
+    x, w, b = (rng.standard_normal(shape).astype(np.float32)
+               for shape in ((64, 768), 768, 768))
+    s = rng.standard_normal((64, 8)).astype(np.float32)
+    r = x[:, ::-1].astype(np.float64) + np.tile(s, (1, 96))
+    y = ref.layer_norm(r, w, b, axes=(1,), epsilon=1e-5)["output"]
+    np.testing.assert_allclose(mod["f"](x, s, w, b), y[:, ::-1], rtol=1e-5,
+                               atol=1e-5)

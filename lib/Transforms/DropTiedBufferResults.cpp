@@ -24,6 +24,8 @@
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/IR/SymbolTable.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
+#include "mlir/Interfaces/ViewLikeInterface.h"
 #include "llvm/ADT/BitVector.h"
 #include "llvm/ADT/MapVector.h"
 
@@ -213,6 +215,44 @@ static bool dropTiedResults(func::FuncOp func, ModuleOp module,
   return true;
 }
 
+/// Whether the function may write `arg` (or free it) through any of its
+/// aliases. Views (subviews, casts, reshapes) are followed; a use by an op
+/// whose memory effects are unknown (a call, a loop that carries the
+/// buffer) or that makes another alias that is not a view counts as a
+/// write. A `func.return` does not: the callers see the argument.
+static bool mayWriteArgument(BlockArgument arg) {
+  SmallVector<Value> worklist = {arg};
+  llvm::SmallPtrSet<Value, 8> visited = {arg};
+  while (!worklist.empty()) {
+    Value value = worklist.pop_back_val();
+    for (OpOperand &use : value.getUses()) {
+      Operation *user = use.getOwner();
+      if (isa<func::ReturnOp>(user))
+        continue;
+      if (auto view = dyn_cast<ViewLikeOpInterface>(user);
+          view && view.getViewSource() == value) {
+        for (Value result : user->getResults())
+          if (isa<BaseMemRefType>(result.getType()) &&
+              visited.insert(result).second)
+            worklist.push_back(result);
+        continue;
+      }
+      auto effects = dyn_cast<MemoryEffectOpInterface>(user);
+      if (!effects || llvm::any_of(user->getResultTypes(), [](Type type) {
+            return isa<BaseMemRefType>(type);
+          }))
+        return true;
+      SmallVector<MemoryEffects::EffectInstance> instances;
+      effects.getEffects(instances);
+      for (const MemoryEffects::EffectInstance &instance : instances)
+        if (!isa<MemoryEffects::Read>(instance.getEffect()) &&
+            (!instance.getValue() || instance.getValue() == value))
+          return true;
+    }
+  }
+  return false;
+}
+
 void DropTiedBufferResultsPass::runOnOperation() {
   ModuleOp module = getOperation();
   llvm::MapVector<func::FuncOp,
@@ -232,7 +272,14 @@ void DropTiedBufferResultsPass::runOnOperation() {
     for (auto &[func, record] : state)
       changed |= dropTiedResults(func, module, record.first, record.second);
   }
-  for (auto &[func, record] : state)
+  for (auto [func, record] : state) {
     func->setAttr(kTiedResultsAttrName,
                   DenseI64ArrayAttr::get(&getContext(), record.first));
+    SmallVector<bool> written;
+    for (int64_t argument : record.first)
+      written.push_back(argument >= 0 &&
+                        mayWriteArgument(func.getArgument(argument)));
+    func->setAttr(kTiedResultsWrittenAttrName,
+                  DenseBoolArrayAttr::get(&getContext(), written));
+  }
 }

@@ -15,7 +15,11 @@ C ABI (see docs in the package README / Pipelines.h):
     function returns its `outs` argument) is dropped from the C signature by
     the pipeline and written in place. The pipeline records the tie as
     `norm.tied_results = array<i64: argIdx | -1, ...>` on the function; the
-    Python call returns the caller's output array for it;
+    Python call returns the caller's output array for it. It must be a
+    writeable C-contiguous array of the element type, unless
+    `norm.tied_results_written` says the function only reads that argument
+    (an input returned as it is, or through reshapes): then it is an input
+    like any other;
   * any other memref result is returned through a leading out-pointer to the
     (struct of) descriptor(s); it was malloc'ed by the compiled code and
     belongs to the caller: the returned numpy array frees it when collected.
@@ -256,6 +260,8 @@ class FuncSignature:
     args: List[ArgType]
     results: List[ArgType]
     tied: List[int] = field(default_factory=list)  # per result: arg idx or -1
+    # per result: whether the function may write the tied argument
+    written: List[bool] = field(default_factory=list)
 
 
 def parse_signatures(ir: str) -> dict:
@@ -326,6 +332,16 @@ def _read_lowered_abi(llvm_mlir: str, sigs: dict) -> None:
             tied = [-1] * len(sig.results)
         if len(tied) != len(sig.results):
             raise CompileError(f"@{name}: bad norm.tied_results {tied}")
+        w = re.search(r"norm\.tied_results_written = array<i1(?::\s*([a-z,\s]*))?>",
+                      header)
+        if w:
+            written = [x.strip() == "true"
+                       for x in (w.group(1) or "").split(",") if x.strip()]
+            if len(written) != len(sig.results):
+                raise CompileError(
+                    f"@{name}: bad norm.tied_results_written {written}")
+        else:  # Not recorded: every tied argument may be written.
+            written = [t >= 0 for t in tied]
         returned = [r for r, t in zip(sig.results, tied) if t < 0]
         out_ptr = bool(returned) and not (
             len(returned) == 1 and not returned[0].is_shaped
@@ -336,6 +352,7 @@ def _read_lowered_abi(llvm_mlir: str, sigs: dict) -> None:
                 f"{len(sig.args) + int(out_ptr)} from the signature"
             )
         sig.tied = tied
+        sig.written = written
 
 
 # --- Compilation ---------------------------------------------------------------
@@ -398,7 +415,10 @@ def compile_mlir(
         sigs = parse_signatures(sig_ir)
         for name, t in json.loads(meta.read_text()).items():
             if name in sigs:
-                sigs[name].tied = t
+                if isinstance(t, list):  # Written before ties had `written`.
+                    t = {"tied": t, "written": [i >= 0 for i in t]}
+                sigs[name].tied = t["tied"]
+                sigs[name].written = t["written"]
         return CompiledModule(so, sigs)
 
     module = cached(cdir)
@@ -440,7 +460,8 @@ def compile_mlir(
         _run([clang, *flags, "-shared", "-fPIC", "-Wno-override-module",
               str(tmp / "module.ll"), "-o", str(tmp / "module.so"), *link,
               *libs])
-        (tmp / "meta.json").write_text(json.dumps({n: s.tied for n, s in sigs.items()}))
+        (tmp / "meta.json").write_text(json.dumps(
+            {n: {"tied": s.tied, "written": s.written} for n, s in sigs.items()}))
         os.replace(tmp / "meta.json", meta_path)
         os.replace(tmp / "module.so", so_path)  # atomic: readers see all or nothing
     return CompiledModule(so_path, sigs)
@@ -498,6 +519,10 @@ class CompiledFunction:
         tied = sig.tied or [-1] * len(sig.results)
         self._returned = [i for i, t in enumerate(tied) if t < 0]
         self._tied = tied
+        # The arguments written in place: the caller's own arrays must be
+        # passed. A tied argument only read is an input like the others.
+        written = sig.written or [t >= 0 for t in tied]
+        self._outputs = {t for t, w in zip(tied, written) if t >= 0 and w}
         rets = [sig.results[i] for i in self._returned]
         self._scalar_ret = len(rets) == 1 and not rets[0].is_shaped
         if rets and not self._scalar_ret:
@@ -521,7 +546,7 @@ class CompiledFunction:
                 cargs.append(_memref.scalar_ctype(ty.elem)(a))
                 arrays.append(None)
                 continue
-            if i in self._tied:
+            if i in self._outputs:
                 arr = a
                 if not (isinstance(arr, np.ndarray) and arr.dtype == ty.dtype
                         and arr.flags.c_contiguous and arr.flags.writeable):

@@ -216,6 +216,38 @@ def test_inputs_are_not_copied_and_outputs_must_fit(build):
             mod.add(a, a, np.empty((8, 8), np.float64))
 
 
+PASSTHROUGH = """
+func.func @passthrough(%x: tensor<4x8xf32>, %out: tensor<4x8xf32>)
+    -> (tensor<4x8xf32>, tensor<4x8xf32>) attributes {llvm.emit_c_interface} {
+  %c = tensor.collapse_shape %x [[0, 1]] : tensor<4x8xf32> into tensor<32xf32>
+  %e = tensor.expand_shape %c [[0, 1]] output_shape [4, 8]
+      : tensor<32xf32> into tensor<4x8xf32>
+  %y = linalg.copy ins(%x : tensor<4x8xf32>) outs(%out : tensor<4x8xf32>)
+      -> tensor<4x8xf32>
+  return %e, %y : tensor<4x8xf32>, tensor<4x8xf32>
+}
+"""
+
+
+def test_input_returned_through_reshapes_is_still_an_input(build):
+    """An input returned through reshapes is tied to its argument (no copy),
+    but the function only reads it: a read-only or strided array is taken
+    like any input. The written output must still be the caller's array."""
+    mod = build(PASSTHROUGH)
+    x = np.arange(64, dtype=np.float32).reshape(8, 8)[::2]
+    x.flags.writeable = False
+    out = np.empty((4, 8), np.float32)
+    e, y = mod.passthrough(x, out)
+    np.testing.assert_array_equal(e, x)
+    np.testing.assert_array_equal(y, x)
+    if build.is_norm:
+        assert y is out
+        sig = mod.signatures["passthrough"]
+        assert sig.tied == [0, 1] and sig.written == [False, True]
+        with pytest.raises(TypeError, match="output argument 1"):
+            mod.passthrough(x, np.empty((8, 8), np.float32)[::2])
+
+
 def test_cache_hit(cache_dir):
     ir = ADD.format(T="f32", ADD="addf")
     m1 = norm_mlir.compile_mlir(ir, opt=MLIR_OPT, cache_dir=cache_dir)

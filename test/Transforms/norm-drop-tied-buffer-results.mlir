@@ -4,6 +4,7 @@
 // CHECK-LABEL: func.func @dps(
 // CHECK-SAME: %{{.*}}: memref<?xf32>, %{{.*}}: memref<?xf32>)
 // CHECK-SAME: norm.tied_results = array<i64: 1>
+// CHECK-SAME: norm.tied_results_written = array<i1: true>
 // CHECK-NOT: bufferization.clone
 // CHECK: return{{$}}
 func.func @dps(%x: memref<?xf32>, %out: memref<?xf32>) -> memref<?xf32>
@@ -30,6 +31,7 @@ func.func @mixed(%x: memref<4xf32>, %out: memref<4xf32>)
 // CHECK-LABEL: func.func @reshaped(
 // CHECK-SAME: %{{.*}}: memref<4x8xf32>, %{{.*}}: memref<4x8xf32>)
 // CHECK-SAME: norm.tied_results = array<i64: 0, 1>
+// CHECK-SAME: norm.tied_results_written = array<i1: false, false>
 // CHECK: return{{$}}
 func.func @reshaped(%a: memref<4x8xf32>, %b: memref<4x8xf32>)
     -> (memref<4x8xf32>, memref<4x8xf32>) {
@@ -96,8 +98,11 @@ func.func @reshaped_dynamic(%a: memref<?x?x8xf32>, %n: index, %m: index)
 
 // A caller that returns what its callee returned: dropped too, whatever the
 // order of the functions.
+// A call may write what it is passed: the caller's argument counts as
+// written; the callee only returns its own.
 // CHECK-LABEL: func.func @caller(
 // CHECK-SAME: norm.tied_results = array<i64: 0>
+// CHECK-SAME: norm.tied_results_written = array<i1: true>
 // CHECK: call @callee(%{{.*}}) : (memref<4xf32>) -> ()
 // CHECK-NEXT: return{{$}}
 func.func @caller(%x: memref<4xf32>) -> memref<4xf32> {
@@ -107,6 +112,7 @@ func.func @caller(%x: memref<4xf32>) -> memref<4xf32> {
 
 // CHECK-LABEL: func.func private @callee(
 // CHECK-SAME: norm.tied_results = array<i64: 0>
+// CHECK-SAME: norm.tied_results_written = array<i1: false>
 func.func private @callee(%x: memref<4xf32>) -> memref<4xf32> {
   return %x : memref<4xf32>
 }
@@ -190,4 +196,29 @@ func.func @other_reshapes(%out: memref<32xf32>) -> memref<8x4xf32> {
   %e = memref.expand_shape %out [[0, 1, 2]] output_shape [8, 2, 2] : memref<32xf32> into memref<8x2x2xf32>
   %c = memref.collapse_shape %e [[0], [1, 2]] : memref<8x2x2xf32> into memref<8x4xf32>
   return %c : memref<8x4xf32>
+}
+
+// -----
+
+// Whether a tied argument may be written, through its views: the output
+// written through a subview in a loop is; the input only read (through a
+// reshape, by a linalg op and a load) and returned is not. A result still
+// returned records false.
+// CHECK-LABEL: func.func @written_through_views(
+// CHECK-SAME: -> memref<8xf32>
+// CHECK-SAME: norm.tied_results = array<i64: 1, 0, -1>
+// CHECK-SAME: norm.tied_results_written = array<i1: true, false, false>
+func.func @written_through_views(%x: memref<8x8xf32>, %out: memref<8x8xf32>)
+    -> (memref<8x8xf32>, memref<8x8xf32>, memref<8xf32>) {
+  %c0 = arith.constant 0 : index
+  %flat = memref.collapse_shape %x [[0, 1]] : memref<8x8xf32> into memref<64xf32>
+  %v = memref.load %flat[%c0] : memref<64xf32>
+  scf.forall (%i) in (8) {
+    %row = memref.subview %out[%i, 0] [1, 8] [1, 1] : memref<8x8xf32> to memref<1x8xf32, strided<[8, 1], offset: ?>>
+    linalg.fill ins(%v : f32) outs(%row : memref<1x8xf32, strided<[8, 1], offset: ?>>)
+  }
+  %a = memref.alloc() : memref<8xf32>
+  %xrow = memref.subview %x[0, 0] [1, 8] [1, 1] : memref<8x8xf32> to memref<8xf32, strided<[1]>>
+  linalg.copy ins(%xrow : memref<8xf32, strided<[1]>>) outs(%a : memref<8xf32>)
+  return %out, %x, %a : memref<8x8xf32>, memref<8x8xf32>, memref<8xf32>
 }

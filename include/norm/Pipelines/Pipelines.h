@@ -25,8 +25,11 @@
 //    (the returned tensor bufferizes to the argument's buffer) is dropped
 //    from the signature; the kernel writes the caller's buffer in place. The
 //    function gets `norm.tied_results = array<i64: ...>` (per original result:
-//    the index of the argument it was tied to, or -1), which survives into
-//    the LLVM dialect for runtimes to read;
+//    the index of the argument it was tied to, or -1) and
+//    `norm.tied_results_written = array<i1: ...>` (whether the kernel may
+//    write that argument: false for an input returned through reshapes,
+//    which the caller may pass read-only), which survive into the LLVM
+//    dialect for runtimes to read;
 //  * any other tensor result is returned through a leading out-pointer to
 //    its descriptor (a struct of descriptors for several results). Its
 //    memory comes from malloc and belongs to the caller, who frees

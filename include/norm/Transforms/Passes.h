@@ -23,6 +23,14 @@ namespace mlir::norm {
 /// tied to (-1: still returned).
 inline constexpr llvm::StringLiteral kTiedResultsAttrName = "norm.tied_results";
 
+/// Name of the function attribute that `norm-drop-tied-buffer-results`
+/// writes next to kTiedResultsAttrName: per original function result,
+/// whether the function may write the argument it is tied to (false for a
+/// result still returned, and for an argument it only reads, such as an
+/// input returned through reshapes).
+inline constexpr llvm::StringLiteral kTiedResultsWrittenAttrName =
+    "norm.tied_results_written";
+
 /// The CUDA toolkit directory that norm-check-cuda-toolkit and
 /// norm-lower-to-nvvm use: `explicitPath`, else the first of $CUDA_ROOT,
 /// $CUDA_HOME, $CUDA_PATH that is set, else /usr/local/cuda.

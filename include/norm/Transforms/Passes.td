@@ -665,8 +665,14 @@ def NormDropTiedBufferResultsPass
 
     Every function with a body and results gets
     `norm.tied_results = array<i64: ...>`: per original result, the index of
-    the argument it was tied to, or -1 if it is still returned. The attribute
-    survives into the LLVM dialect, for runtimes that call the C interface.
+    the argument it was tied to, or -1 if it is still returned; and
+    `norm.tied_results_written = array<i1: ...>`: per original result,
+    whether the function may write (or free) the argument it is tied to,
+    through any of its views (subviews, casts, reshapes); a call or a loop
+    that carries the buffer counts as a write. An input returned as it is,
+    or through reshapes, is tied but not written: a runtime can pass a
+    read-only buffer for it. The attributes survive into the LLVM dialect,
+    for runtimes that call the C interface.
 
     Why not upstream `drop-equivalent-buffer-results`: it only rewrites
     private functions (a public signature is an external contract). But the

@@ -197,6 +197,9 @@ void mlir::norm::buildNormLowerToCPUPipeline(
   // (GroupNorm's, computed with channels split into groups) is first
   // materialized in the expanded destination, so that the elimination
   // (which stops at reshapes) applies to it too.
+  // Inputs of the public functions are read only: bufferization copies
+  // what would write them in place.
+  pm.addPass(createNormMarkReadOnlyArgumentsPass());
   pm.addNestedPass<func::FuncOp>(createNormEliminateReshapedEmptyTensorsPass());
   pm.addPass(bufferization::createEmptyTensorEliminationPass());
   pm.addPass(bufferization::createOneShotBufferizePass(bufferizeOptions));

@@ -12,7 +12,8 @@
 //   norm-lint (optional, diagnostics only) -> norm-to-linalg (hook) ->
 //   constant matmul operands packed into panels -> fast-math marking ->
 //   row tiling + producer fusion (scf.forall) ->
-//   register tiles of contractions (vector FMAs) -> one-shot bufferization
+//   register tiles of contractions (vector FMAs) -> inputs of public
+//   functions marked read only -> one-shot bufferization
 //   (function boundaries, identity layout) -> drop tied results -> buffer
 //   deallocation -> loops -> OpenMP (optional) -> LLVM dialect.
 //

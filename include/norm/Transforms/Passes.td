@@ -644,6 +644,41 @@ def NormEliminateReshapedEmptyTensorsPass
 }
 
 //===----------------------------------------------------------------------===//
+// norm-mark-read-only-arguments
+//===----------------------------------------------------------------------===//
+
+def NormMarkReadOnlyArgumentsPass
+    : Pass<"norm-mark-read-only-arguments", "::mlir::ModuleOp"> {
+  let summary = "Mark the tensor arguments of public functions that no "
+                "result can alias `bufferization.writable = false`";
+  let description = [{
+    Runs before one-shot bufferization of function boundaries. A public
+    function's tensor argument is a destination when a returned value can
+    alias it: walking back from each `func.return` operand through the ops'
+    aliasing operands (`BufferizableOpInterface::getAliasingOpOperands`: a
+    DPS op's result to its init, `tensor.insert_slice` to its destination,
+    a reshape or cast to its source, a loop to its init, `scf.if` to both
+    branches; every tensor operand of a call or of an op that is not
+    bufferizable) reaches it. Every other tensor argument without a
+    `bufferization.writable` attribute gets `bufferization.writable =
+    false`.
+
+    Why: one-shot bufferization takes function arguments as writable. An
+    op that writes an input in place (`linalg.generic outs(%x)` squaring
+    `%x` before a sum of it) then wrote over the caller's input buffer,
+    which the function's tensor semantics leave unchanged; with the
+    attribute, bufferization copies it first. Destinations stay writable:
+    the C ABI writes them in place (norm-drop-tied-buffer-results).
+
+    Limits: private functions are left alone (module bufferization copies
+    at their call sites what they write); an explicit
+    `bufferization.writable` attribute is kept. Test:
+    norm-mark-read-only-arguments.mlir.
+  }];
+  let dependentDialects = ["::mlir::bufferization::BufferizationDialect"];
+}
+
+//===----------------------------------------------------------------------===//
 // norm-drop-tied-buffer-results
 //===----------------------------------------------------------------------===//
 

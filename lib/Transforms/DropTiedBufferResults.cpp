@@ -218,8 +218,9 @@ static bool dropTiedResults(func::FuncOp func, ModuleOp module,
 /// Whether the function may write `arg` (or free it) through any of its
 /// aliases. Views (subviews, casts, reshapes) are followed; a use by an op
 /// whose memory effects are unknown (a call, a loop that carries the
-/// buffer) or that makes another alias that is not a view counts as a
-/// write. A `func.return` does not: the callers see the argument.
+/// buffer), that makes another alias that is not a view, or a terminator
+/// that forwards it (to the results of an scf.if) counts as a write. A
+/// `func.return` does not: the callers see the argument.
 static bool mayWriteArgument(BlockArgument arg) {
   SmallVector<Value> worklist = {arg};
   llvm::SmallPtrSet<Value, 8> visited = {arg};
@@ -229,6 +230,10 @@ static bool mayWriteArgument(BlockArgument arg) {
       Operation *user = use.getOwner();
       if (isa<func::ReturnOp>(user))
         continue;
+      // A terminator that forwards it (scf.yield, cf.br) makes aliases
+      // this walk does not follow.
+      if (user->hasTrait<OpTrait::IsTerminator>())
+        return true;
       if (auto view = dyn_cast<ViewLikeOpInterface>(user);
           view && view.getViewSource() == value) {
         for (Value result : user->getResults())

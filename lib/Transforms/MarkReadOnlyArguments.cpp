@@ -58,7 +58,8 @@ getAliasedValues(Value value, const bufferization::AnalysisState &state) {
   return aliased;
 }
 
-/// The arguments of `func` that a returned value may alias.
+/// The arguments of `func` that a returned value, or the destination of a
+/// `bufferization.materialize_in_destination`, may alias.
 static llvm::SmallBitVector
 getDestinationArguments(func::FuncOp func,
                         const bufferization::AnalysisState &state) {
@@ -66,10 +67,18 @@ getDestinationArguments(func::FuncOp func,
   Block &entry = func.getBody().front();
   SetVector<Value> visited;
   SmallVector<Value> worklist;
-  func.walk([&](func::ReturnOp ret) {
-    for (Value operand : ret.getOperands())
-      if (isa<TensorType>(operand.getType()) && visited.insert(operand))
-        worklist.push_back(operand);
+  auto add = [&](Value value) {
+    if (isa<TensorType>(value.getType()) && visited.insert(value))
+      worklist.push_back(value);
+  };
+  func.walk([&](Operation *op) {
+    if (isa<func::ReturnOp>(op))
+      llvm::for_each(op->getOperands(), add);
+    // A materialization writes its destination whether or not the result
+    // is returned: made read only, bufferization would reject it.
+    if (auto materialize =
+            dyn_cast<bufferization::MaterializeInDestinationOp>(op))
+      add(materialize.getDest());
   });
   while (!worklist.empty()) {
     Value value = worklist.pop_back_val();

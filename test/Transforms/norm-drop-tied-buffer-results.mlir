@@ -222,3 +222,20 @@ func.func @written_through_views(%x: memref<8x8xf32>, %out: memref<8x8xf32>)
   linalg.copy ins(%xrow : memref<8xf32, strided<[1]>>) outs(%a : memref<8xf32>)
   return %out, %x, %a : memref<8x8xf32>, memref<8x8xf32>, memref<8xf32>
 }
+
+// An argument forwarded by a terminator (here to an scf.if's result, which
+// is written) counts as written: the walk does not follow the forwarding.
+// CHECK-LABEL: func.func @written_through_forwarding(
+// CHECK-SAME: norm.tied_results = array<i64: 0>
+// CHECK-SAME: norm.tied_results_written = array<i1: true>
+func.func @written_through_forwarding(%x: memref<8xf32>, %c: i1) -> memref<8xf32> {
+  %a = memref.alloc() : memref<8xf32>
+  %m = scf.if %c -> memref<8xf32> {
+    scf.yield %x : memref<8xf32>
+  } else {
+    scf.yield %a : memref<8xf32>
+  }
+  %one = arith.constant 1.0 : f32
+  linalg.fill ins(%one : f32) outs(%m : memref<8xf32>)
+  return %x : memref<8xf32>
+}

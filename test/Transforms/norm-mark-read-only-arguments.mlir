@@ -74,3 +74,24 @@ func.func private @callee(%a: tensor<8xf32>, %b: tensor<8xf32>) -> tensor<8xf32>
   %s = linalg.add ins(%a, %b : tensor<8xf32>, tensor<8xf32>) outs(%e : tensor<8xf32>) -> tensor<8xf32>
   return %s : tensor<8xf32>
 }
+
+// -----
+
+// A materialization writes its destination even when its result is only
+// read: the destination stays writable (bufferization would reject a write
+// into a read-only one).
+#id = affine_map<(d0) -> (d0)>
+// CHECK-LABEL: func.func @materialized_not_returned(
+// CHECK-SAME: %{{.*}}: tensor<8xf32> {bufferization.writable = false},
+// CHECK-SAME: %{{.*}}: tensor<8xf32>) -> f32
+func.func @materialized_not_returned(%x: tensor<8xf32>, %out: tensor<8xf32>) -> f32 {
+  %r = linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel"]} ins(%x : tensor<8xf32>) outs(%out : tensor<8xf32>) {
+  ^bb0(%a: f32, %b: f32):
+    %m = arith.mulf %a, %a : f32
+    linalg.yield %m : f32
+  } -> tensor<8xf32>
+  %m = bufferization.materialize_in_destination %r in %out : (tensor<8xf32>, tensor<8xf32>) -> tensor<8xf32>
+  %c1 = arith.constant 1 : index
+  %e = tensor.extract %m[%c1] : tensor<8xf32>
+  return %e : f32
+}

@@ -277,7 +277,7 @@ void DropTiedBufferResultsPass::runOnOperation() {
     for (auto &[func, record] : state)
       changed |= dropTiedResults(func, module, record.first, record.second);
   }
-  for (auto [func, record] : state) {
+  for (auto &[func, record] : state) {
     func->setAttr(kTiedResultsAttrName,
                   DenseI64ArrayAttr::get(&getContext(), record.first));
     SmallVector<bool> written;

@@ -55,19 +55,12 @@ static bool isRoot(linalg::LinalgOp op) {
   return true;
 }
 
-/// Whether `expr` reads a loop dimension (not only constants and symbols).
-static bool hasDims(AffineExpr expr) {
-  bool found = false;
-  expr.walk([&](AffineExpr e) { found |= isa<AffineDimExpr>(e); });
-  return found;
-}
-
 /// Whether `expr` never decreases when a dimension grows. Upstream tiling
 /// takes a slice's offset from a tile's first iteration and its size from
 /// its last one, which is right only for such expressions: for a reversed
 /// read, `63 - d3`, it builds a slice of one element (and a verifier error).
 static bool isNonDecreasing(AffineExpr expr) {
-  if (!hasDims(expr))
+  if (expr.isSymbolicOrConstant())
     return true;
   auto binary = dyn_cast<AffineBinaryOpExpr>(expr);
   if (!binary)
@@ -77,7 +70,7 @@ static bool isNonDecreasing(AffineExpr expr) {
   case AffineExprKind::Add:
     return isNonDecreasing(lhs) && isNonDecreasing(rhs);
   case AffineExprKind::Mul: {
-    if (!hasDims(lhs))
+    if (lhs.isSymbolicOrConstant())
       std::swap(lhs, rhs);
     auto factor = dyn_cast<AffineConstantExpr>(rhs);
     return factor && factor.getValue() >= 0 && isNonDecreasing(lhs);

@@ -130,6 +130,9 @@ static bool isSmallStackBuffer(Value alloc, bool openmp) {
 
 void mlir::norm::buildNormLowerToCPUPipeline(
     OpPassManager &pm, const NormCPUPipelineOptions &options) {
+  // The arguments that results are computed in, before folds hide them
+  // (norm-drop-tied-buffer-results keeps them the results' destinations).
+  pm.addPass(createNormRecordResultDestinationsPass());
   // Diagnostics only, on the norm ops as written.
   if (options.lint)
     pm.addPass(createNormLintPass());
@@ -204,6 +207,9 @@ void mlir::norm::buildNormLowerToCPUPipeline(
   pm.addPass(bufferization::createEmptyTensorEliminationPass());
   pm.addPass(bufferization::createOneShotBufferizePass(bufferizeOptions));
   pm.addPass(createNormDropTiedBufferResultsPass());
+  // What bufferization wrote in place of an input that no result is tied
+  // to (a result that is a slice of it) works on a copy instead.
+  pm.addPass(createNormCopyWrittenInputsPass());
   // Small buffers (the per-tile statistics accumulators) on the stack: a
   // heap allocation per row tile costs a malloc/free pair per tile.
   pm.addNestedPass<func::FuncOp>(bufferization::createPromoteBuffersToStackPass(

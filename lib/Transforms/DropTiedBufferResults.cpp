@@ -16,6 +16,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "norm/Transforms/BufferWrites.h"
 #include "norm/Transforms/Passes.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -24,7 +25,6 @@
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/IR/SymbolTable.h"
-#include "mlir/Interfaces/SideEffectInterfaces.h"
 #include "mlir/Interfaces/ViewLikeInterface.h"
 #include "llvm/ADT/BitVector.h"
 #include "llvm/ADT/MapVector.h"
@@ -144,6 +144,45 @@ static func::ReturnOp getUniqueReturn(func::FuncOp func) {
   return result;
 }
 
+/// `value` without the views (subviews, casts, reshapes) it is made of.
+static Value getViewRoot(Value value) {
+  while (auto view = value.getDefiningOp<ViewLikeOpInterface>())
+    value = view.getViewSource();
+  return value;
+}
+
+/// Copies into its argument each result of `func` that was computed in that
+/// argument as written (`norm.result_destinations`) but no longer is: an
+/// identity copy into it folded to its input, or a result bufferized out of
+/// place. The result then ties to the argument, which callers passed as its
+/// destination. Removes the attribute.
+static void restoreResultDestinations(func::FuncOp func) {
+  auto destinations =
+      func->getAttrOfType<DenseI64ArrayAttr>(kResultDestinationsAttrName);
+  if (!destinations)
+    return;
+  func->removeAttr(kResultDestinationsAttrName);
+  func::ReturnOp ret = getUniqueReturn(func);
+  if (!ret || destinations.size() != int64_t(ret.getNumOperands()))
+    return;
+  OpBuilder builder(ret);
+  for (auto [index, argument] : llvm::enumerate(destinations.asArrayRef())) {
+    if (argument < 0 || argument >= int64_t(func.getNumArguments()))
+      continue;
+    Value result = ret.getOperand(index);
+    BlockArgument destination = func.getArgument(argument);
+    // Already there, or a view of it that the tie rules do not see (copying
+    // a buffer onto itself would overlap).
+    if (getTiedArgument(func, result) == argument ||
+        getViewRoot(result) == destination ||
+        func.getResultTypes()[index] != destination.getType() ||
+        !isa<MemRefType>(result.getType()))
+      continue;
+    memref::CopyOp::create(builder, ret.getLoc(), result, destination);
+    ret.setOperand(index, destination);
+  }
+}
+
 /// Drops the results of `func` that are arguments; rewrites its callers.
 /// `tied` holds, per original result, the tied argument (-1: not tied) and
 /// `alive` the original index of each current result. Returns whether
@@ -215,49 +254,6 @@ static bool dropTiedResults(func::FuncOp func, ModuleOp module,
   return true;
 }
 
-/// Whether the function may write `arg` (or free it) through any of its
-/// aliases. Views (subviews, casts, reshapes) are followed; a use by an op
-/// whose memory effects are unknown (a call, a loop that carries the
-/// buffer), that makes another alias that is not a view, or a terminator
-/// that forwards it (to the results of an scf.if) counts as a write. A
-/// `func.return` does not: the callers see the argument.
-static bool mayWriteArgument(BlockArgument arg) {
-  SmallVector<Value> worklist = {arg};
-  llvm::SmallPtrSet<Value, 8> visited = {arg};
-  while (!worklist.empty()) {
-    Value value = worklist.pop_back_val();
-    for (OpOperand &use : value.getUses()) {
-      Operation *user = use.getOwner();
-      if (isa<func::ReturnOp>(user))
-        continue;
-      // A terminator that forwards it (scf.yield, cf.br) makes aliases
-      // this walk does not follow.
-      if (user->hasTrait<OpTrait::IsTerminator>())
-        return true;
-      if (auto view = dyn_cast<ViewLikeOpInterface>(user);
-          view && view.getViewSource() == value) {
-        for (Value result : user->getResults())
-          if (isa<BaseMemRefType>(result.getType()) &&
-              visited.insert(result).second)
-            worklist.push_back(result);
-        continue;
-      }
-      auto effects = dyn_cast<MemoryEffectOpInterface>(user);
-      if (!effects || llvm::any_of(user->getResultTypes(), [](Type type) {
-            return isa<BaseMemRefType>(type);
-          }))
-        return true;
-      SmallVector<MemoryEffects::EffectInstance> instances;
-      effects.getEffects(instances);
-      for (const MemoryEffects::EffectInstance &instance : instances)
-        if (!isa<MemoryEffects::Read>(instance.getEffect()) &&
-            (!instance.getValue() || instance.getValue() == value))
-          return true;
-    }
-  }
-  return false;
-}
-
 void DropTiedBufferResultsPass::runOnOperation() {
   ModuleOp module = getOperation();
   llvm::MapVector<func::FuncOp,
@@ -266,6 +262,7 @@ void DropTiedBufferResultsPass::runOnOperation() {
   for (auto func : module.getOps<func::FuncOp>()) {
     if (func.isExternal() || func.getNumResults() == 0)
       continue;
+    restoreResultDestinations(func);
     SmallVector<int64_t> tied(func.getNumResults(), -1);
     state[func] = {
         tied, llvm::to_vector(llvm::seq<unsigned>(0, func.getNumResults()))};

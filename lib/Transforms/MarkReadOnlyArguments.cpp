@@ -58,56 +58,74 @@ getAliasedValues(Value value, const bufferization::AnalysisState &state) {
   return aliased;
 }
 
-/// The arguments of `func` that a returned value, or the destination of a
-/// `bufferization.materialize_in_destination`, may alias.
+/// The arguments of `func` that one of `roots` may alias.
 static llvm::SmallBitVector
-getDestinationArguments(func::FuncOp func,
-                        const bufferization::AnalysisState &state) {
-  llvm::SmallBitVector destinations(func.getNumArguments());
+getAliasedArguments(func::FuncOp func, ArrayRef<Value> roots,
+                    const bufferization::AnalysisState &state) {
+  llvm::SmallBitVector arguments(func.getNumArguments());
   Block &entry = func.getBody().front();
   SetVector<Value> visited;
   SmallVector<Value> worklist;
-  auto add = [&](Value value) {
-    if (isa<TensorType>(value.getType()) && visited.insert(value))
-      worklist.push_back(value);
-  };
-  func.walk([&](Operation *op) {
-    if (isa<func::ReturnOp>(op))
-      llvm::for_each(op->getOperands(), add);
-    // A materialization writes its destination whether or not the result
-    // is returned: made read only, bufferization would reject it.
-    if (auto materialize =
-            dyn_cast<bufferization::MaterializeInDestinationOp>(op))
-      add(materialize.getDest());
-  });
+  for (Value root : roots)
+    if (isa<TensorType>(root.getType()) && visited.insert(root))
+      worklist.push_back(root);
   while (!worklist.empty()) {
     Value value = worklist.pop_back_val();
     if (auto arg = dyn_cast<BlockArgument>(value);
         arg && arg.getOwner() == &entry) {
-      destinations.set(arg.getArgNumber());
+      arguments.set(arg.getArgNumber());
       continue;
     }
     for (Value aliased : getAliasedValues(value, state))
       if (isa<TensorType>(aliased.getType()) && visited.insert(aliased))
         worklist.push_back(aliased);
   }
-  return destinations;
+  return arguments;
 }
 
 void MarkReadOnlyArgumentsPass::runOnOperation() {
   bufferization::BufferizationOptions options;
   bufferization::AnalysisState state(options);
-  auto readOnly = BoolAttr::get(&getContext(), false);
+  MLIRContext *context = &getContext();
+  auto readOnly = BoolAttr::get(context, false);
+  auto mayBeTied = UnitAttr::get(context);
   for (auto func : getOperation().getOps<func::FuncOp>()) {
     if (func.isExternal() || func.isPrivate())
       continue;
-    llvm::SmallBitVector destinations = getDestinationArguments(func, state);
-    for (auto [index, arg] : llvm::enumerate(func.getArguments()))
-      if (isa<TensorType>(arg.getType()) && !destinations.test(index) &&
-          !func.getArgAttr(
+    SmallVector<Value> returned, materialized;
+    func.walk([&](Operation *op) {
+      if (isa<func::ReturnOp>(op))
+        llvm::append_range(returned, op->getOperands());
+      if (auto materialize =
+              dyn_cast<bufferization::MaterializeInDestinationOp>(op))
+        materialized.push_back(materialize.getDest());
+    });
+    // A materialization writes its destination whether or not the result
+    // is returned: that argument is an output by intent.
+    llvm::SmallBitVector outputs =
+        getAliasedArguments(func, materialized, state);
+    llvm::SmallBitVector returnedAliases =
+        getAliasedArguments(func, returned, state);
+    // As is the argument a result was computed in as written
+    // (norm-record-result-destinations), even if it no longer aliases it.
+    if (auto destinations =
+            func->getAttrOfType<DenseI64ArrayAttr>(kResultDestinationsAttrName))
+      for (int64_t argument : destinations.asArrayRef())
+        if (argument >= 0 && argument < int64_t(returnedAliases.size()))
+          returnedAliases.set(argument);
+    for (auto [index, arg] : llvm::enumerate(func.getArguments())) {
+      if (!isa<TensorType>(arg.getType()) || outputs.test(index) ||
+          func.getArgAttr(
               index, bufferization::BufferizationDialect::kWritableAttrName))
+        continue;
+      // Whether such an argument is an output is known once the results
+      // are tied to arguments, after bufferization.
+      if (returnedAliases.test(index))
+        func.setArgAttr(index, kMayBeTiedAttrName, mayBeTied);
+      else
         func.setArgAttr(index,
                         bufferization::BufferizationDialect::kWritableAttrName,
                         readOnly);
+    }
   }
 }

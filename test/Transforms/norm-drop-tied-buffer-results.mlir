@@ -98,11 +98,11 @@ func.func @reshaped_dynamic(%a: memref<?x?x8xf32>, %n: index, %m: index)
 
 // A caller that returns what its callee returned: dropped too, whatever the
 // order of the functions.
-// A call may write what it is passed: the caller's argument counts as
-// written; the callee only returns its own.
+// A call writes what it passes when the callee writes its argument: this
+// callee only returns it, so neither writes.
 // CHECK-LABEL: func.func @caller(
 // CHECK-SAME: norm.tied_results = array<i64: 0>
-// CHECK-SAME: norm.tied_results_written = array<i1: true>
+// CHECK-SAME: norm.tied_results_written = array<i1: false>
 // CHECK: call @callee(%{{.*}}) : (memref<4xf32>) -> ()
 // CHECK-NEXT: return{{$}}
 func.func @caller(%x: memref<4xf32>) -> memref<4xf32> {
@@ -116,6 +116,48 @@ func.func @caller(%x: memref<4xf32>) -> memref<4xf32> {
 func.func private @callee(%x: memref<4xf32>) -> memref<4xf32> {
   return %x : memref<4xf32>
 }
+
+// -----
+
+// The caller writes its argument through the callee, which writes its own
+// (recursively: the walk stops at a function it is already in); an external
+// callee may write anything.
+// CHECK-LABEL: func.func @writes_through_call(
+// CHECK-SAME: norm.tied_results_written = array<i1: true>
+func.func @writes_through_call(%x: memref<4xf32>) -> memref<4xf32> {
+  call @fill_recursive(%x) : (memref<4xf32>) -> ()
+  return %x : memref<4xf32>
+}
+
+// CHECK-LABEL: func.func @writes_through_external_call(
+// CHECK-SAME: norm.tied_results_written = array<i1: true>
+func.func @writes_through_external_call(%x: memref<4xf32>) -> memref<4xf32> {
+  call @external(%x) : (memref<4xf32>) -> ()
+  return %x : memref<4xf32>
+}
+
+// CHECK-LABEL: func.func @reads_through_recursive_call(
+// CHECK-SAME: norm.tied_results_written = array<i1: false>
+func.func @reads_through_recursive_call(%x: memref<4xf32>, %n: index) -> memref<4xf32> {
+  call @read_recursive(%x, %n) : (memref<4xf32>, index) -> ()
+  return %x : memref<4xf32>
+}
+
+func.func private @fill_recursive(%x: memref<4xf32>) {
+  call @fill_recursive(%x) : (memref<4xf32>) -> ()
+  %zero = arith.constant 0.0 : f32
+  linalg.fill ins(%zero : f32) outs(%x : memref<4xf32>)
+  return
+}
+
+func.func private @read_recursive(%x: memref<4xf32>, %n: index) {
+  %c0 = arith.constant 0 : index
+  %v = memref.load %x[%c0] : memref<4xf32>
+  call @read_recursive(%x, %n) : (memref<4xf32>, index) -> ()
+  return
+}
+
+func.func private @external(memref<4xf32>)
 
 // -----
 
@@ -238,4 +280,32 @@ func.func @written_through_forwarding(%x: memref<8xf32>, %c: i1) -> memref<8xf32
   %one = arith.constant 1.0 : f32
   linalg.fill ins(%one : f32) outs(%m : memref<8xf32>)
   return %x : memref<8xf32>
+}
+
+// -----
+
+// Results recorded as computed in an argument (norm-record-result-destinations)
+// but not that argument any more are copied into it, and tied to it: an
+// identity copy into %out folded to %x, a result bufferized out of place. A
+// result that is its argument already is tied as before, with no copy.
+// CHECK-LABEL: func.func @restored_destinations(
+// CHECK-SAME: %[[X:[^:]*]]: memref<8xf32>, %[[OUT:[^:]*]]: memref<8xf32>,
+// CHECK-SAME: %[[OUT2:[^:]*]]: memref<8xf32>, %[[OUT3:[^:]*]]: memref<8xf32>)
+// CHECK-SAME: norm.tied_results = array<i64: 1, 2, 3>
+// CHECK-SAME: norm.tied_results_written = array<i1: true, true, true>
+// CHECK-NOT: norm.result_destinations
+// CHECK: %[[FRESH:.*]] = memref.alloc()
+// CHECK-NEXT: linalg.add ins(%[[X]], %[[X]] : {{.*}}) outs(%[[FRESH]] : memref<8xf32>)
+// CHECK-NEXT: linalg.add ins(%[[X]], %[[X]] : {{.*}}) outs(%[[OUT3]] : memref<8xf32>)
+// CHECK-NEXT: memref.copy %[[X]], %[[OUT]]
+// CHECK-NEXT: memref.copy %[[FRESH]], %[[OUT2]]
+// CHECK-NEXT: return{{$}}
+func.func @restored_destinations(%x: memref<8xf32>, %out: memref<8xf32>,
+    %out2: memref<8xf32>, %out3: memref<8xf32>)
+    -> (memref<8xf32>, memref<8xf32>, memref<8xf32>)
+    attributes {norm.result_destinations = array<i64: 1, 2, 3>} {
+  %fresh = memref.alloc() : memref<8xf32>
+  linalg.add ins(%x, %x : memref<8xf32>, memref<8xf32>) outs(%fresh : memref<8xf32>)
+  linalg.add ins(%x, %x : memref<8xf32>, memref<8xf32>) outs(%out3 : memref<8xf32>)
+  return %x, %fresh, %out3 : memref<8xf32>, memref<8xf32>, memref<8xf32>
 }

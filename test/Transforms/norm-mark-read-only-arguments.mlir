@@ -2,12 +2,15 @@
 
 // An input written in place before a reduction of it: no result aliases
 // it, so it is read only (bufferization then copies it before the write).
-// The destination of the squares is returned: it stays writable.
+// The destinations of the squares and of the sum are returned: they stay
+// writable, marked for norm-copy-written-inputs (which copies them after all
+// if no result is tied to them).
 #id = affine_map<(d0) -> (d0)>
 #sum = affine_map<(d0) -> ()>
 // CHECK-LABEL: func.func @input_written_in_place(
 // CHECK-SAME: %{{.*}}: tensor<64xf32> {bufferization.writable = false},
-// CHECK-SAME: %{{.*}}: tensor<64xf32>, %{{.*}}: tensor<f32>)
+// CHECK-SAME: %{{.*}}: tensor<64xf32> {norm.may_be_tied},
+// CHECK-SAME: %{{.*}}: tensor<f32> {norm.may_be_tied})
 func.func @input_written_in_place(%x: tensor<64xf32>, %out: tensor<64xf32>, %acc: tensor<f32>)
     -> (tensor<f32>, tensor<64xf32>) {
   %t = linalg.generic {indexing_maps = [#id], iterator_types = ["parallel"]} outs(%x : tensor<64xf32>) {
@@ -30,8 +33,8 @@ func.func @input_written_in_place(%x: tensor<64xf32>, %out: tensor<64xf32>, %acc
 // and both branches of an scf.if: all of them stay writable. Scalars get
 // nothing.
 // CHECK-LABEL: func.func @aliasing_results(
-// CHECK-SAME: %{{.*}}: tensor<4x8xf32>, %{{.*}}: tensor<16xf32>,
-// CHECK-SAME: %{{.*}}: tensor<8xf32>, %{{.*}}: tensor<8xf32>, %{{.*}}: tensor<8xf32>,
+// CHECK-SAME: %{{.*}}: tensor<4x8xf32> {norm.may_be_tied}, %{{.*}}: tensor<16xf32> {norm.may_be_tied},
+// CHECK-SAME: %{{.*}}: tensor<8xf32> {norm.may_be_tied}, %{{.*}}: tensor<8xf32> {norm.may_be_tied}, %{{.*}}: tensor<8xf32> {norm.may_be_tied},
 // CHECK-SAME: %{{.*}}: i1, %{{.*}}: tensor<8xf32> {bufferization.writable = false})
 func.func @aliasing_results(%x: tensor<4x8xf32>, %dest: tensor<16xf32>,
     %init: tensor<8xf32>, %then: tensor<8xf32>, %else: tensor<8xf32>,
@@ -60,7 +63,7 @@ func.func @aliasing_results(%x: tensor<4x8xf32>, %dest: tensor<16xf32>,
 // A call's results may alias any of its tensor operands; private functions
 // and explicit attributes are left as they are.
 // CHECK-LABEL: func.func @calls(
-// CHECK-SAME: %{{.*}}: tensor<8xf32>, %{{.*}}: tensor<8xf32>,
+// CHECK-SAME: %{{.*}}: tensor<8xf32> {norm.may_be_tied}, %{{.*}}: tensor<8xf32> {norm.may_be_tied},
 // CHECK-SAME: %{{.*}}: tensor<8xf32> {bufferization.writable = true})
 func.func @calls(%a: tensor<8xf32>, %b: tensor<8xf32>, %kept: tensor<8xf32> {bufferization.writable = true})
     -> tensor<8xf32> {
@@ -79,7 +82,7 @@ func.func private @callee(%a: tensor<8xf32>, %b: tensor<8xf32>) -> tensor<8xf32>
 
 // A materialization writes its destination even when its result is only
 // read: the destination stays writable (bufferization would reject a write
-// into a read-only one).
+// into a read-only one) and is never copied: it is an output by intent.
 #id = affine_map<(d0) -> (d0)>
 // CHECK-LABEL: func.func @materialized_not_returned(
 // CHECK-SAME: %{{.*}}: tensor<8xf32> {bufferization.writable = false},
@@ -94,4 +97,18 @@ func.func @materialized_not_returned(%x: tensor<8xf32>, %out: tensor<8xf32>) -> 
   %c1 = arith.constant 1 : index
   %e = tensor.extract %m[%c1] : tensor<8xf32>
   return %e : f32
+}
+
+// -----
+
+// An argument recorded as a result's destination
+// (norm-record-result-destinations) stays writable, even when the result no
+// longer aliases it (an identity copy into it folded to %x):
+// norm-drop-tied-buffer-results copies the result into it.
+// CHECK-LABEL: func.func @recorded_destination(
+// CHECK-SAME: %{{.*}}: tensor<8xf32> {norm.may_be_tied},
+// CHECK-SAME: %{{.*}}: tensor<8xf32> {norm.may_be_tied}) -> tensor<8xf32>
+func.func @recorded_destination(%x: tensor<8xf32>, %out: tensor<8xf32>) -> tensor<8xf32>
+    attributes {norm.result_destinations = array<i64: 1>} {
+  return %x : tensor<8xf32>
 }

@@ -14,8 +14,9 @@
 //   row tiling + producer fusion (scf.forall) ->
 //   register tiles of contractions (vector FMAs) -> inputs of public
 //   functions marked read only -> one-shot bufferization
-//   (function boundaries, identity layout) -> drop tied results -> buffer
-//   deallocation -> loops -> OpenMP (optional) -> LLVM dialect.
+//   (function boundaries, identity layout) -> drop tied results -> written
+//   untied inputs copied -> buffer deallocation -> loops -> OpenMP
+//   (optional) -> LLVM dialect.
 //
 // C ABI of the functions marked `llvm.emit_c_interface` (called through
 // `_mlir_ciface_<name>`):
@@ -31,6 +32,8 @@
 //    write that argument: false for an input returned through reshapes,
 //    which the caller may pass read-only), which survive into the LLVM
 //    dialect for runtimes to read;
+//  * an argument no result is tied to is an input: the kernel never writes
+//    it (it computes in a copy where it would have written it in place);
 //  * any other tensor result is returned through a leading out-pointer to
 //    its descriptor (a struct of descriptors for several results). Its
 //    memory comes from malloc and belongs to the caller, who frees

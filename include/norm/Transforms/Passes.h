@@ -31,6 +31,20 @@ inline constexpr llvm::StringLiteral kTiedResultsAttrName = "norm.tied_results";
 inline constexpr llvm::StringLiteral kTiedResultsWrittenAttrName =
     "norm.tied_results_written";
 
+/// Name of the function attribute that `norm-record-result-destinations`
+/// writes and `norm-drop-tied-buffer-results` takes away: per result of a
+/// public function, the argument it is computed in as written (the init of
+/// destination-style ops), or -1.
+inline constexpr llvm::StringLiteral kResultDestinationsAttrName =
+    "norm.result_destinations";
+
+/// Name of the argument attribute that `norm-mark-read-only-arguments`
+/// puts on the tensor arguments of public functions that a returned value
+/// may alias, and that `norm-copy-written-inputs` takes away: after
+/// bufferization, such an argument that no result is tied to is an input,
+/// and the function must not write it.
+inline constexpr llvm::StringLiteral kMayBeTiedAttrName = "norm.may_be_tied";
+
 /// The CUDA toolkit directory that norm-check-cuda-toolkit and
 /// norm-lower-to-nvvm use: `explicitPath`, else the first of $CUDA_ROOT,
 /// $CUDA_HOME, $CUDA_PATH that is set, else /usr/local/cuda.

@@ -659,9 +659,14 @@ def NormMarkReadOnlyArgumentsPass
     DPS op's result to its init, `tensor.insert_slice` to its destination,
     a reshape or cast to its source, a loop to its init, `scf.if` to both
     branches; every tensor operand of a call or of an op that is not
-    bufferizable) reaches it. Every other tensor argument without a
-    `bufferization.writable` attribute gets `bufferization.writable =
-    false`.
+    bufferizable) reaches it, and so is one that
+    `norm.result_destinations` (norm-record-result-destinations) names.
+    Every other tensor argument without a `bufferization.writable` attribute
+    gets `bufferization.writable = false`. The destinations found from
+    returned values (rather than from a
+    `bufferization.materialize_in_destination`, an output by intent) get
+    `norm.may_be_tied`: they are outputs only if a result is tied to them
+    after bufferization, which norm-copy-written-inputs checks.
 
     Why: one-shot bufferization takes function arguments as writable. An
     op that writes an input in place (`linalg.generic outs(%x)` squaring
@@ -674,6 +679,42 @@ def NormMarkReadOnlyArgumentsPass
     at their call sites what they write); an explicit
     `bufferization.writable` attribute is kept. Test:
     norm-mark-read-only-arguments.mlir.
+  }];
+  let dependentDialects = ["::mlir::bufferization::BufferizationDialect"];
+}
+
+//===----------------------------------------------------------------------===//
+// norm-record-result-destinations
+//===----------------------------------------------------------------------===//
+
+def NormRecordResultDestinationsPass
+    : Pass<"norm-record-result-destinations", "::mlir::ModuleOp"> {
+  let summary = "Record the argument each result of a public function is "
+                "computed in";
+  let description = [{
+    Runs first in norm-lower-to-cpu, on the functions as written. For each
+    public function with one block, and per result, the argument that the
+    returned tensor is computed in goes into
+    `norm.result_destinations = array<i64: ...>` (-1: none): walking back
+    from the `func.return` operand through the init of destination-style
+    ops (`linalg.generic outs(%out)`) and the one operand whose buffer a
+    bufferizable op definitely gives its result, with equivalent buffers
+    (`tensor.insert_slice` into its destination, casts, reshapes), to an
+    argument of the result's type that is not `bufferization.writable =
+    false`. Functions with no such result get no attribute.
+
+    Why: the C ABI of norm-lower-to-cpu writes such a result into the
+    caller's buffer for that argument (norm-drop-tied-buffer-results ties
+    it). Optimizations may change which buffer the result ends in: upstream
+    canonicalization folds an identity copy into `%out` to its input, and
+    the result then tied to the input while the caller's `%out` was never
+    written. norm-drop-tied-buffer-results copies such a result into its
+    recorded argument, and norm-mark-read-only-arguments keeps that
+    argument writable.
+
+    Limits: calls, `scf.if`/loops (whose results may come from several
+    buffers) and ops that are not bufferizable end the walk (no record).
+    Test: norm-record-result-destinations.mlir.
   }];
   let dependentDialects = ["::mlir::bufferization::BufferizationDialect"];
 }
@@ -698,13 +739,21 @@ def NormDropTiedBufferResultsPass
     result can make its caller return an argument, so the pass iterates until
     nothing changes.
 
+    First, a result that `norm.result_destinations`
+    (norm-record-result-destinations) says was computed in an argument, but
+    that is not that argument any more (an identity copy into it folded
+    away, or bufferization out of place), is copied into the argument
+    (`memref.copy` before the return) and returned as it, so that it ties
+    to it; the attribute is removed.
+
     Every function with a body and results gets
     `norm.tied_results = array<i64: ...>`: per original result, the index of
     the argument it was tied to, or -1 if it is still returned; and
     `norm.tied_results_written = array<i1: ...>`: per original result,
     whether the function may write (or free) the argument it is tied to,
-    through any of its views (subviews, casts, reshapes); a call or a loop
-    that carries the buffer counts as a write. An input returned as it is,
+    through any of its views (subviews, casts, reshapes) and through calls
+    of functions with a body (what the callee does with its argument); an
+    external call or a loop that carries the buffer counts as a write. An input returned as it is,
     or through reshapes, is tied but not written: a runtime can pass a
     read-only buffer for it. The attributes survive into the LLVM dialect,
     for runtimes that call the C interface.
@@ -731,6 +780,41 @@ def NormDropTiedBufferResultsPass
       after the calls, so it never keeps a value of a replaced call).
 
     Test: norm-drop-tied-buffer-results.mlir.
+  }];
+  let dependentDialects = ["::mlir::memref::MemRefDialect"];
+}
+
+//===----------------------------------------------------------------------===//
+// norm-copy-written-inputs
+//===----------------------------------------------------------------------===//
+
+def NormCopyWrittenInputsPass
+    : Pass<"norm-copy-written-inputs", "::mlir::ModuleOp"> {
+  let summary = "Copy on entry the inputs that a function would write in "
+                "place";
+  let description = [{
+    Runs after one-shot bufferization and norm-drop-tied-buffer-results. An
+    argument marked `norm.may_be_tied` (by norm-mark-read-only-arguments: a
+    returned value could alias it, so bufferization was allowed to write it
+    in place) that no result is tied to (`norm.tied_results`) is an input of
+    the C ABI. If the function may write it (any alias: views, calls of
+    functions with a body, loops carrying it; see `mayWriteArgument`), the
+    body now uses a copy made on entry (`memref.alloc` + `memref.copy`; the
+    deallocation pipeline frees it, or hands it to the caller when a result
+    is a view of it). The attribute is removed from every argument.
+
+    Why: before bufferization, which argument a result will be tied to is
+    not known exactly (ties follow casts and reshapes that fold back to the
+    argument's type). An in-place write of an input whose result is
+    returned as a slice (`tensor.extract_slice` of `linalg.generic
+    outs(%x)`) or as another shape (`tensor.collapse_shape` into a
+    different type) aliases the input but ties to nothing: it wrote over
+    the caller's array, read-only ones included.
+
+    Limits: arguments without the attribute (memref arguments, those with an
+    explicit `bufferization.writable`, destinations of a
+    `bufferization.materialize_in_destination`) are never copied. Test:
+    norm-copy-written-inputs.mlir.
   }];
   let dependentDialects = ["::mlir::memref::MemRefDialect"];
 }

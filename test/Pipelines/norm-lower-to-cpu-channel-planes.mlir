@@ -4,10 +4,13 @@
 // channel are no multiple of 16, so the output is written as flat planes
 // (norm-vectorize-row-outputs, channel planes): 16-wide vectors that start
 // at multiples of 16 elements of the image, non-temporal and, in the
-// version for 64-byte aligned outputs, aligned. Before, the 7-wide loops
-// were left to LLVM and stored scalars.
-// CHECK-LABEL: define {{.*}}@batch_norm_7x7..omp_par.1(
+// version for 64-byte aligned outputs, aligned (and 16-byte aligned in the
+// version for numpy's arrays). Before, the 7-wide loops were left to LLVM
+// and stored scalars.
+// CHECK-LABEL: define {{.*}}@batch_norm_7x7..omp_par.2(
 // CHECK: store <16 x float> %{{.*}}, ptr %{{.*}}, align 64, !nontemporal
+// CHECK-LABEL: define {{.*}}@batch_norm_7x7..omp_par.1(
+// CHECK: store <16 x float> %{{.*}}, ptr %{{.*}}, align 16, !nontemporal
 // CHECK-LABEL: define {{.*}}@batch_norm_7x7..omp_par(
 // CHECK: store <16 x float> %{{.*}}, ptr %{{.*}}, align 4, !nontemporal
 func.func @batch_norm_7x7(%x: tensor<8x32x7x7xf32>, %mean: tensor<32xf32>,

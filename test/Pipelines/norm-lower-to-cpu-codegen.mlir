@@ -15,8 +15,12 @@
 // CHECK: omp.parallel
 // CHECK: omp.wsloop
 // GELU's erf is a polynomial (approximate-math, the default), not a call.
-// The row loop exists twice (aligned-stores: a version for 64-byte aligned
-// outputs, then the original); no full-size copy follows the second.
+// The row loop exists three times (aligned-stores: a version for 64-byte
+// aligned outputs, one for 16-byte aligned ones, then the original); no
+// full-size copy follows the last.
+// CHECK-NOT: llvm.call @erff
+// CHECK: omp.terminator
+// CHECK: omp.parallel
 // CHECK-NOT: llvm.call @erff
 // CHECK: omp.terminator
 // CHECK: omp.parallel

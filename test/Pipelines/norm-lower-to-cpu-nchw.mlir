@@ -12,6 +12,9 @@
 // CHECK: llvm.store %{{.*}} {alignment = 64 : i64, nontemporal} : vector<16xf32>, !llvm.ptr
 // CHECK: omp.terminator
 // CHECK: omp.parallel
+// CHECK: llvm.store %{{.*}} {alignment = 16 : i64, nontemporal} : vector<16xf32>, !llvm.ptr
+// CHECK: omp.terminator
+// CHECK: omp.parallel
 // CHECK: llvm.store %{{.*}} {alignment = 4 : i64, nontemporal} : vector<16xf32>, !llvm.ptr
 // CHECK: omp.terminator
 // CHECK-NOT: llvm.intr.memcpy
@@ -22,7 +25,7 @@
 // (norm-prefetch-next-row-tile).
 // NOPF-NOT: llvm.intr.prefetch
 
-// NT-LABEL: define {{.*}}@batch_norm_nchw..omp_par.1(
+// NT-LABEL: define {{.*}}@batch_norm_nchw..omp_par.2(
 // NT: store <16 x float> %{{.*}}, ptr %{{.*}}, align 64, !nontemporal
 func.func @batch_norm_nchw(%x: tensor<2x4x6x8xf32>, %mean: tensor<4xf32>, %var: tensor<4xf32>, %out: tensor<2x4x6x8xf32>) -> tensor<2x4x6x8xf32>
     attributes {llvm.emit_c_interface} {

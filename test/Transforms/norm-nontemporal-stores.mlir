@@ -5,6 +5,9 @@
 // at a multiple of 16 elements (64 bytes) from the argument's first element
 // (row stride 768, column index a multiple of 16), so the loop is versioned
 // on the argument's run-time alignment and the clone's stores carry it.
+// A second clone, for arguments 16-byte aligned (numpy's), has stores of
+// that alignment (one 16-byte vmovntps each, not eight 8-byte movnti); the
+// rows of [8 x 768] are long contiguous pieces, so they stream there too.
 // CHECK-LABEL: func.func @rows(
 // CHECK-SAME: %[[X:arg[0-9]+]]: memref<8192x768xf32>, %[[Y:arg[0-9]+]]: memref<8192x768xf32>)
 // CHECK: %[[PTR:.*]] = memref.extract_aligned_pointer_as_index %[[Y]]
@@ -15,12 +18,20 @@
 // CHECK: %[[MASK:.*]] = arith.constant 63 : index
 // CHECK: %[[LOW:.*]] = arith.andi %[[ADDR]], %[[MASK]]
 // CHECK: %[[OK:.*]] = arith.cmpi eq, %[[LOW]], %{{c0.*}}
+// CHECK: %[[MASK16:.*]] = arith.constant 15 : index
+// CHECK: %[[LOW16:.*]] = arith.andi %{{.*}}, %[[MASK16]]
+// CHECK: %[[OK16:.*]] = arith.cmpi eq, %[[LOW16]], %{{c0.*}}
 // CHECK: scf.if %[[OK]] {
 // CHECK:   scf.parallel
 // CHECK:     vector.store %{{.*}} {alignment = 64 : i64, nontemporal = true}
 // CHECK: } else {
-// CHECK:   scf.parallel
-// CHECK:     vector.store %{{.*}} {nontemporal = true}
+// CHECK:   scf.if %[[OK16]] {
+// CHECK:     scf.parallel
+// CHECK:       vector.store %{{.*}} {alignment = 16 : i64, nontemporal = true}
+// CHECK:   } else {
+// CHECK:     scf.parallel
+// CHECK:       vector.store %{{.*}} {nontemporal = true}
+// CHECK:   }
 // CHECK: }
 // CHECK: return
 // NOVERSION-LABEL: func.func @rows(
@@ -43,6 +54,42 @@ func.func @rows(%x: memref<8192x768xf32>, %y: memref<8192x768xf32>) {
         %s = arith.addf %v, %v : vector<16xf32>
         %ys = memref.subview %yt[%r, %j] [1, 16] [1, 1] : memref<8x768xf32, strided<[768, 1], offset: ?>> to memref<1x16xf32, strided<[768, 1], offset: ?>>
         vector.store %s, %ys[%c0, %c0] : memref<1x16xf32, strided<[768, 1], offset: ?>>, vector<16xf32>
+      }
+    }
+    scf.reduce
+  }
+  return
+}
+
+// -----
+
+// LayerNorm2d's row tiles: per tile, 64 pixels of each of the 96 channel
+// planes, contiguous pieces of 256 bytes. When the output is not 64-byte
+// aligned, the lines a piece starts and ends in are finished by another
+// tile: the versions for such outputs store them with plain stores.
+// CHECK-LABEL: func.func @short_pieces(
+// CHECK: scf.if
+// CHECK:   vector.store %{{.*}} {alignment = 64 : i64, nontemporal = true}
+// CHECK: } else {
+// CHECK:   scf.if
+// CHECK:     vector.store %{{.*}} {alignment = 16 : i64} :
+// CHECK:   } else {
+// CHECK:     vector.store %{{.*}}[%{{.*}}] :
+// CHECK-NOT: nontemporal
+// CHECK: return
+func.func @short_pieces(%y: memref<8x96x3136xf32>, %v: vector<16xf32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c16 = arith.constant 16 : index
+  %c64 = arith.constant 64 : index
+  %c96 = arith.constant 96 : index
+  %c3136 = arith.constant 3136 : index
+  %c8 = arith.constant 8 : index
+  scf.parallel (%n, %p) = (%c0, %c0) to (%c8, %c3136) step (%c1, %c64) {
+    %tile = memref.subview %y[%n, 0, %p] [1, 96, 64] [1, 1, 1] : memref<8x96x3136xf32> to memref<1x96x64xf32, strided<[301056, 3136, 1], offset: ?>>
+    scf.for %c = %c0 to %c96 step %c1 {
+      scf.for %j = %c0 to %c64 step %c16 {
+        vector.store %v, %tile[%c0, %c, %j] : memref<1x96x64xf32, strided<[301056, 3136, 1], offset: ?>>, vector<16xf32>
       }
     }
     scf.reduce

@@ -1127,8 +1127,16 @@ def NormNontemporalStoresPass
     `%aligned` checking at run time that each such argument's first
     element (aligned pointer + offset) is aligned to the largest store size
     into it. The clone's stores become one `vmovntps` per 64 bytes. Frameworks
-    allocate 64-byte aligned tensors (PyTorch's CPU allocator); numpy's
-    default allocations are 16-byte aligned and take the original loop.
+    allocate 64-byte aligned tensors (PyTorch's CPU allocator). numpy's
+    default allocations are 16-byte aligned: the else branch holds a second
+    `scf.if` on 16-byte alignment, whose clone's stores carry
+    `alignment = 16` (four 16-byte `vmovntps` per 64 bytes instead of eight
+    8-byte `movnti`s, each extracted from the vector), before the original
+    loop. In both versions for unaligned outputs, a store whose row tile is
+    written in separate contiguous pieces of less than 4 KiB (LayerNorm2d:
+    64 pixels of each channel plane) becomes a plain store: the lines a
+    piece shares with the next tile's piece would reach memory in two
+    partial non-temporal writes.
 
     Limits: only `vector.store` (scalar stores would keep LLVM from
     vectorizing their loop); stores into local buffers are left alone; a

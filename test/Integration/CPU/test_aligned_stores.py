@@ -3,16 +3,19 @@
 `norm-nontemporal-stores{aligned-versions}` clones the row loops whose
 non-temporal stores are provably at multiples of their size into a version
 taken when the outputs are aligned at run time (their stores carry
-`alignment`, one `vmovntps` each). Each case here is compiled once and
-called with every buffer 64-byte aligned (the aligned version) and with
-every buffer 16 bytes past a 64-byte boundary (numpy's usual alignment: the
-original loop). Checks:
+`alignment`, one `vmovntps` each), and into one for outputs 16-byte aligned
+(numpy's arrays: 16-byte `vmovntps`; plain stores where a row tile writes
+short separate pieces, LayerNorm2d's). Each case here is compiled once and
+called with every buffer 64-byte aligned (the aligned version), 16 bytes
+past a 64-byte boundary (numpy's usual alignment: the second version) and
+4 bytes past it (the original loop). Checks:
 
-* the lowered IR holds stores with `alignment = 64` (or 32 for bf16), so
-  that the test fails if the versioning silently stops applying, and on
-  x86 the bf16 stores pass through norm-x86-bf16-nontemporal-stores' asm;
-* both calls give bitwise the same output (the versions differ only in the
-  stores' alignment);
+* the lowered IR holds stores with `alignment = 64` (or 32 for bf16) and
+  `alignment = 16`, so that the test fails if the versioning silently stops
+  applying, and on x86 the bf16 stores pass through
+  norm-x86-bf16-nontemporal-stores' asm;
+* all calls give bitwise the same output (the versions differ only in the
+  stores' alignment and temporality);
 * the output matches the float64 reference of reference.py within
   |got - ref| <= rtol * (|ref| + max|ref|) (f32: 1e-5; bf16: 2^-7).
 
@@ -90,11 +93,23 @@ def _case(name, rng):
         want = ref.group_norm(x, w, b, num_groups=8, epsilon=1e-5,
                               act="silu")["output"]
         return fb.module_text(), [x, w, b], want, 1e-5
+    if name == "layer_norm_2d_f32":
+        # Row tiles of 64 pixels of each of the 96 channel planes: the
+        # 16-byte version stores them with plain stores.
+        shape = [2, 96, 28, 28]
+        x = rng.standard_normal(shape).astype(np.float32)
+        w = rng.standard_normal(96).astype(np.float32)
+        b = rng.standard_normal(96).astype(np.float32)
+        vx, vw, vb = (fb.arg(T(shape, "f32")), fb.arg(T([96], "f32")),
+                      fb.arg(T([96], "f32")))
+        fb.ret(fb.layer_norm(vx, axes=[1], weight=vw, bias=vb, eps=1e-5))
+        want = ref.layer_norm(x, w, b, axes=(1,), epsilon=1e-5)["output"]
+        return fb.module_text(), [x, w, b], want, 1e-5
     raise ValueError(name)
 
 
 CASES = ["layer_norm_gelu_f32", "rms_norm_residual_sum_f32", "rms_norm_bf16",
-         "group_norm_silu_f32"]
+         "group_norm_silu_f32", "layer_norm_2d_f32"]
 
 
 @pytest.mark.parametrize("name", CASES)
@@ -103,12 +118,16 @@ def test_aligned_and_unaligned_versions(name):
     lowered = lower(text)
     assert "alignment = 64" in lowered or "alignment = 32" in lowered, \
         "no aligned version of the stores"
+    numpy_version = ("alignment = 16 : i64}" if name == "layer_norm_2d_f32"
+                     else "alignment = 16 : i64, nontemporal}")
+    assert numpy_version in lowered, \
+        "no version of the stores for 16-byte aligned outputs"
     if "bf16" in name and platform.machine() in ("x86_64", "AMD64"):
         # norm-x86-bf16-nontemporal-stores: the bf16 stores stream too.
         assert '"=v,0"' in lowered, "bf16 stores not passed through the asm"
     fn = norm_mlir.compile_mlir(text, opt=OPT)["f"]
     outputs = {}
-    for offset in (0, 16):
+    for offset in (0, 16, 4):
         args = [placed(a, offset) for a in inputs]
         outs = [placed(np.zeros(t.shape, memref.numpy_dtype(t.elem)), offset)
                 for t in fn.sig.args[len(inputs):]]
@@ -116,6 +135,7 @@ def test_aligned_and_unaligned_versions(name):
         y = result[0] if isinstance(result, (tuple, list)) else result
         outputs[offset] = np.array(y, copy=True)
     assert outputs[0].tobytes() == outputs[16].tobytes(), name
+    assert outputs[0].tobytes() == outputs[4].tobytes(), name
     got = outputs[0]
     if got.dtype != np.float32:
         got = memref.bf16_to_f32(got)

@@ -9,6 +9,7 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/BuiltinTypes.h"
 #include "mlir/IR/SymbolTable.h"
+#include "mlir/Interfaces/LoopLikeInterface.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
 #include "mlir/Interfaces/ViewLikeInterface.h"
 #include "llvm/ADT/SmallPtrSet.h"
@@ -58,6 +59,18 @@ static bool mayWrite(BlockArgument arg,
           if (isMemRef(result.getType()) && visited.insert(result).second)
             worklist.push_back(result);
         continue;
+      }
+      // A loop carrying it: the iteration argument and the loop's result
+      // alias it (a body that yields the argument forwards it, which counts
+      // as a write below).
+      if (auto loop = dyn_cast<LoopLikeOpInterface>(user)) {
+        if (BlockArgument iterArg = loop.getTiedLoopRegionIterArg(&use)) {
+          for (Value alias :
+               {Value(iterArg), Value(loop.getTiedLoopResult(&use))})
+            if (alias && visited.insert(alias).second)
+              worklist.push_back(alias);
+          continue;
+        }
       }
       if (auto call = dyn_cast<func::CallOp>(user)) {
         if (mayWriteThroughCall(call, use.getOperandNumber(), visitedArguments))

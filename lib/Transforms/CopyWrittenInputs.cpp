@@ -19,6 +19,7 @@
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "llvm/ADT/SmallBitVector.h"
+#include "llvm/ADT/SmallPtrSet.h"
 
 namespace mlir::norm {
 #define GEN_PASS_DEF_NORMCOPYWRITTENINPUTSPASS
@@ -40,7 +41,7 @@ static llvm::SmallBitVector getTiedArguments(func::FuncOp func) {
   llvm::SmallBitVector tied(func.getNumArguments());
   if (auto attr = func->getAttrOfType<DenseI64ArrayAttr>(kTiedResultsAttrName))
     for (int64_t argument : attr.asArrayRef())
-      if (argument >= 0 && argument < int64_t(tied.size()))
+      if (argument >= 0 && argument < static_cast<int64_t>(tied.size()))
         tied.set(argument);
   return tied;
 }

@@ -151,34 +151,70 @@ static Value getViewRoot(Value value) {
   return value;
 }
 
+/// Whether `root` (a value without views) is a buffer of its own that no
+/// other value aliases unseen: an argument, an allocation or a global.
+static bool isKnownBuffer(Value root) {
+  if (isa<BlockArgument>(root))
+    return isa<func::FuncOp>(root.getParentBlock()->getParentOp());
+  return isa_and_present<memref::AllocOp, memref::AllocaOp,
+                         memref::GetGlobalOp>(root.getDefiningOp());
+}
+
 /// Copies into its argument each result of `func` that was computed in that
 /// argument as written (`norm.result_destinations`) but no longer is: an
 /// identity copy into it folded to its input, or a result bufferized out of
 /// place. The result then ties to the argument, which callers passed as its
 /// destination. Removes the attribute.
-static void restoreResultDestinations(func::FuncOp func) {
+///
+/// The copies happen at the return, so a copy must not change what another
+/// result is: a result is restored only when no other returned value is
+/// (a view of) its destination and no other result has the same one, and
+/// when every returned value's buffer is known. Functions called in the
+/// module are left alone: their callers were bufferized knowing that the
+/// argument is not written.
+static void restoreResultDestinations(func::FuncOp func, ModuleOp module) {
   auto destinations =
       func->getAttrOfType<DenseI64ArrayAttr>(kResultDestinationsAttrName);
   if (!destinations)
     return;
   func->removeAttr(kResultDestinationsAttrName);
   func::ReturnOp ret = getUniqueReturn(func);
-  if (!ret || destinations.size() != int64_t(ret.getNumOperands()))
+  if (!ret ||
+      destinations.size() != static_cast<int64_t>(ret.getNumOperands()) ||
+      !SymbolTable::symbolKnownUseEmpty(func, module))
     return;
-  OpBuilder builder(ret);
+  SmallVector<Value> roots = llvm::map_to_vector(
+      ret.getOperands(), [](Value operand) { return getViewRoot(operand); });
+  if (!llvm::all_of(roots, [](Value root) {
+        return !isa<BaseMemRefType>(root.getType()) || isKnownBuffer(root);
+      }))
+    return;
+  SmallVector<std::pair<unsigned, BlockArgument>> restored;
   for (auto [index, argument] : llvm::enumerate(destinations.asArrayRef())) {
-    if (argument < 0 || argument >= int64_t(func.getNumArguments()))
+    if (argument < 0 ||
+        argument >= static_cast<int64_t>(func.getNumArguments()))
       continue;
     Value result = ret.getOperand(index);
     BlockArgument destination = func.getArgument(argument);
-    // Already there, or a view of it that the tie rules do not see (copying
-    // a buffer onto itself would overlap).
     if (getTiedArgument(func, result) == argument ||
-        getViewRoot(result) == destination ||
         func.getResultTypes()[index] != destination.getType() ||
         !isa<MemRefType>(result.getType()))
       continue;
-    memref::CopyOp::create(builder, ret.getLoc(), result, destination);
+    // Another result is (in) the destination, or is to be copied there;
+    // this one itself a view of it that the tie rules do not see (the copy
+    // would overlap).
+    bool shared = false;
+    for (auto [other, root] : llvm::enumerate(roots))
+      if (root == destination ||
+          (other != index && destinations[other] == argument))
+        shared = true;
+    if (!shared)
+      restored.emplace_back(index, destination);
+  }
+  OpBuilder builder(ret);
+  for (auto [index, destination] : restored) {
+    memref::CopyOp::create(builder, ret.getLoc(), ret.getOperand(index),
+                           destination);
     ret.setOperand(index, destination);
   }
 }
@@ -262,7 +298,7 @@ void DropTiedBufferResultsPass::runOnOperation() {
   for (auto func : module.getOps<func::FuncOp>()) {
     if (func.isExternal() || func.getNumResults() == 0)
       continue;
-    restoreResultDestinations(func);
+    restoreResultDestinations(func, module);
     SmallVector<int64_t> tied(func.getNumResults(), -1);
     state[func] = {
         tied, llvm::to_vector(llvm::seq<unsigned>(0, func.getNumResults()))};

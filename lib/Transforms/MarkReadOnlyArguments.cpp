@@ -111,7 +111,8 @@ void MarkReadOnlyArgumentsPass::runOnOperation() {
     if (auto destinations =
             func->getAttrOfType<DenseI64ArrayAttr>(kResultDestinationsAttrName))
       for (int64_t argument : destinations.asArrayRef())
-        if (argument >= 0 && argument < int64_t(returnedAliases.size()))
+        if (argument >= 0 &&
+            argument < static_cast<int64_t>(returnedAliases.size()))
           returnedAliases.set(argument);
     for (auto [index, arg] : llvm::enumerate(func.getArguments())) {
       if (!isa<TensorType>(arg.getType()) || outputs.test(index) ||

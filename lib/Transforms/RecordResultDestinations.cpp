@@ -73,14 +73,15 @@ getDestinationArgument(func::FuncOp func, Value value,
     auto arg = dyn_cast<BlockArgument>(source);
     if (!arg)
       continue;
+    if (arg.getOwner() != &entry || arg.getType() != type)
+      return -1;
     // An argument the caller made read only is an input.
     auto writable = func.getArgAttrOfType<BoolAttr>(
         arg.getArgNumber(),
         bufferization::BufferizationDialect::kWritableAttrName);
-    return arg.getOwner() == &entry && arg.getType() == type &&
-                   (!writable || writable.getValue())
-               ? int64_t(arg.getArgNumber())
-               : -1;
+    if (writable && !writable.getValue())
+      return -1;
+    return arg.getArgNumber();
   }
   return -1;
 }

@@ -309,3 +309,95 @@ func.func @restored_destinations(%x: memref<8xf32>, %out: memref<8xf32>,
   linalg.add ins(%x, %x : memref<8xf32>, memref<8xf32>) outs(%out3 : memref<8xf32>)
   return %x, %fresh, %out3 : memref<8xf32>, memref<8xf32>, memref<8xf32>
 }
+
+// -----
+
+// No copy back where it would change another result: two results recorded
+// in the same argument, a destination also returned (here through a view),
+// a result whose buffer is not known (a call's), and a function that is
+// called in the module (its callers were bufferized knowing that it does
+// not write the argument).
+// CHECK-LABEL: func.func @not_restored(
+// CHECK-NOT: memref.copy
+// CHECK: return
+// CHECK-LABEL: func.func @also_returned(
+// CHECK-NOT: memref.copy
+// CHECK: return
+// CHECK-LABEL: func.func @unknown_buffer(
+// CHECK-NOT: memref.copy
+// CHECK: return
+// CHECK-LABEL: func.func @called(
+// CHECK-NOT: memref.copy
+// CHECK: return
+// CHECK-NOT: norm.result_destinations
+func.func @not_restored(%x: memref<8xf32>, %out: memref<8xf32>)
+    -> (memref<8xf32>, memref<8xf32>)
+    attributes {norm.result_destinations = array<i64: 1, 1>} {
+  %a = memref.alloc() : memref<8xf32>
+  %b = memref.alloc() : memref<8xf32>
+  linalg.add ins(%x, %x : memref<8xf32>, memref<8xf32>) outs(%a : memref<8xf32>)
+  linalg.mul ins(%x, %x : memref<8xf32>, memref<8xf32>) outs(%b : memref<8xf32>)
+  return %a, %b : memref<8xf32>, memref<8xf32>
+}
+
+func.func @also_returned(%x: memref<8xf32>, %out: memref<8xf32>)
+    -> (memref<8xf32>, memref<4xf32, strided<[1]>>)
+    attributes {norm.result_destinations = array<i64: 1, -1>} {
+  %a = memref.alloc() : memref<8xf32>
+  linalg.add ins(%x, %x : memref<8xf32>, memref<8xf32>) outs(%a : memref<8xf32>)
+  %s = memref.subview %out[0] [4] [1] : memref<8xf32> to memref<4xf32, strided<[1]>>
+  return %a, %s : memref<8xf32>, memref<4xf32, strided<[1]>>
+}
+
+func.func @unknown_buffer(%x: memref<8xf32>, %out: memref<8xf32>)
+    -> (memref<8xf32>, memref<8xf32>)
+    attributes {norm.result_destinations = array<i64: 1, -1>} {
+  %a = memref.alloc() : memref<8xf32>
+  linalg.add ins(%x, %x : memref<8xf32>, memref<8xf32>) outs(%a : memref<8xf32>)
+  %u = call @opaque(%x) : (memref<8xf32>) -> memref<8xf32>
+  return %a, %u : memref<8xf32>, memref<8xf32>
+}
+
+func.func @called(%x: memref<8xf32>, %out: memref<8xf32>) -> memref<8xf32>
+    attributes {norm.result_destinations = array<i64: 1>} {
+  return %x : memref<8xf32>
+}
+
+func.func @caller_of_called(%x: memref<8xf32>, %y: memref<8xf32>) -> memref<8xf32> {
+  %r = call @called(%x, %y) : (memref<8xf32>, memref<8xf32>) -> memref<8xf32>
+  return %r : memref<8xf32>
+}
+
+func.func private @opaque(memref<8xf32>) -> memref<8xf32>
+
+// -----
+
+// A loop that carries an argument it only reads (a power iteration's start
+// vector) does not write it.
+// CHECK-LABEL: func.func @carried_read_only(
+// CHECK-SAME: norm.tied_results_written = array<i1: false, false>
+func.func @carried_read_only(%v0: memref<8xf32>, %w: memref<8xf32>)
+    -> (memref<8xf32>, memref<8xf32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c3 = arith.constant 3 : index
+  %r = scf.for %i = %c0 to %c3 step %c1 iter_args(%v = %v0) -> memref<8xf32> {
+    %n = memref.alloc() : memref<8xf32>
+    linalg.mul ins(%v, %w : memref<8xf32>, memref<8xf32>) outs(%n : memref<8xf32>)
+    scf.yield %n : memref<8xf32>
+  }
+  return %v0, %r : memref<8xf32>, memref<8xf32>
+}
+
+// A loop that yields the argument it carries forwards it: a write.
+// CHECK-LABEL: func.func @carried_and_yielded(
+// CHECK-SAME: norm.tied_results_written = array<i1: true>
+func.func @carried_and_yielded(%v0: memref<8xf32>) -> memref<8xf32> {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c3 = arith.constant 3 : index
+  %r = scf.for %i = %c0 to %c3 step %c1 iter_args(%v = %v0) -> memref<8xf32> {
+    scf.yield %v : memref<8xf32>
+  }
+  return %v0 : memref<8xf32>
+}

@@ -20,12 +20,14 @@ namespace mlir::norm {
 
 /// Whether the function owning the entry-block argument `arg` (a memref) may
 /// write it, or free it, through any of its aliases. Views (subviews, casts,
-/// reshapes) are followed; so are calls of functions with a body in the
-/// same symbol table that return no memref, into the callee's argument. A
-/// use by an op whose memory effects are unknown (an external call, a loop
-/// that carries the buffer), that makes another alias that is not a view,
-/// or a terminator that forwards it (to the results of an scf.if) counts as
-/// a write. A `func.return` does not: the callers see the argument.
+/// reshapes) are followed; so are loops that carry it (into the iteration
+/// argument and the loop's result) and calls of functions with a body in
+/// the same symbol table that return no memref (into the callee's
+/// argument). A use by an op whose memory effects are unknown (an external
+/// call), that makes another alias that is not a view, or a terminator that
+/// forwards it (a yield, to the results of an scf.if or the next iteration)
+/// counts as a write. A `func.return` does not: the callers see the
+/// argument.
 bool mayWriteArgument(BlockArgument arg);
 
 } // namespace mlir::norm

@@ -744,7 +744,12 @@ def NormDropTiedBufferResultsPass
     that is not that argument any more (an identity copy into it folded
     away, or bufferization out of place), is copied into the argument
     (`memref.copy` before the return) and returned as it, so that it ties
-    to it; the attribute is removed.
+    to it; the attribute is removed. Only where the copy changes no other
+    result: not when another returned value is (a view of) the argument or
+    has the same recorded argument, not when a returned value's buffer is
+    unknown (a call's, a loop's), and not in functions called in the module
+    (their callers were bufferized knowing that the argument is not
+    written).
 
     Every function with a body and results gets
     `norm.tied_results = array<i64: ...>`: per original result, the index of
@@ -753,7 +758,8 @@ def NormDropTiedBufferResultsPass
     whether the function may write (or free) the argument it is tied to,
     through any of its views (subviews, casts, reshapes) and through calls
     of functions with a body (what the callee does with its argument); an
-    external call or a loop that carries the buffer counts as a write. An input returned as it is,
+    external call or a loop that yields the buffer to its next iteration
+    counts as a write. An input returned as it is,
     or through reshapes, is tied but not written: a runtime can pass a
     read-only buffer for it. The attributes survive into the LLVM dialect,
     for runtimes that call the C interface.

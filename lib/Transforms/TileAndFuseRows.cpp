@@ -108,7 +108,10 @@ static bool isUntileable(Operation *op) {
 static std::optional<scf::SCFTileAndFuseOptions::ControlFnResult>
 fuseOnlyPartialSlices(tensor::ExtractSliceOp slice, OpResult producer,
                       bool isDestinationOperand) {
-  if (isUntileable(producer.getOwner()))
+  // Only ops that compute a tile of their result: upstream would clone any
+  // other producer (a call) whole into every tile.
+  if (!isa<TilingInterface>(producer.getOwner()) ||
+      isUntileable(producer.getOwner()))
     return std::nullopt;
   // Upstream tiles a result only through a projected permutation; for
   // another map (torch-mlir's keepdim reductions write `(d0, d1, 0)`) it

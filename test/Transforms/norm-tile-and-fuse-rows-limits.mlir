@@ -166,3 +166,29 @@ func.func @reversed_and_wrapped_producers(%x: tensor<32x64xf32>, %y: tensor<32x8
   } -> tensor<32x64xf32>
   return %r : tensor<32x64xf32>
 }
+
+// -----
+
+// A producer that cannot compute a tile of its result (a call) stays before
+// the loop and runs once; upstream fused it by cloning the whole call into
+// every tile.
+#x2c = affine_map<(d0, d1) -> (d0, d1)>
+// CHECK-LABEL: func.func @call_producer(
+// CHECK: %[[CALL:.*]] = call @produce(
+// CHECK: scf.forall
+// CHECK-NOT: call @produce
+// CHECK: tensor.extract_slice %[[CALL]]
+// CHECK: scf.forall.in_parallel
+// NOERR-LABEL: func.func @call_producer(
+func.func @call_producer(%x: tensor<32x64xf32>) -> tensor<32x64xf32> {
+  %p = call @produce(%x) : (tensor<32x64xf32>) -> tensor<32x64xf32>
+  %e = tensor.empty() : tensor<32x64xf32>
+  %r = linalg.generic {indexing_maps = [#x2c, #x2c], iterator_types = ["parallel", "parallel"]}
+      ins(%p : tensor<32x64xf32>) outs(%e : tensor<32x64xf32>) {
+  ^bb0(%a: f32, %b: f32):
+    %s = arith.mulf %a, %a : f32
+    linalg.yield %s : f32
+  } -> tensor<32x64xf32>
+  return %r : tensor<32x64xf32>
+}
+func.func private @produce(tensor<32x64xf32>) -> tensor<32x64xf32>

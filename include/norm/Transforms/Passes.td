@@ -136,6 +136,9 @@ def NormTileAndFuseRowsPass
       dynamic sizes proved equal by `ValueBoundsConstraintSet`) are merged
       into the first. The loop bounds read the sizes of the inits, not of
       the untiled results, so that these die;
+    * only producers that implement `TilingInterface` are fused; any other
+      (a `func.call`) runs once before the loop, whose tiles read slices of
+      its result (upstream cloned the whole call into every tile);
     * `tile-size` <= 0 makes the pass a no-op. A root that cannot be tiled
       is an error and fails the pass.
 

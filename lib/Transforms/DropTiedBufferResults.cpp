@@ -155,7 +155,8 @@ static Value getViewRoot(Value value) {
 /// other value aliases unseen: an argument, an allocation or a global.
 static bool isKnownBuffer(Value root) {
   if (isa<BlockArgument>(root))
-    return isa<func::FuncOp>(root.getParentBlock()->getParentOp());
+    return root.getParentBlock()->isEntryBlock() &&
+           isa<func::FuncOp>(root.getParentBlock()->getParentOp());
   return isa_and_present<memref::AllocOp, memref::AllocaOp,
                          memref::GetGlobalOp>(root.getDefiningOp());
 }

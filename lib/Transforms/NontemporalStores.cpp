@@ -256,17 +256,23 @@ static bool writesShortPieces(vector::StoreOp store) {
 // Versioning.
 //===----------------------------------------------------------------------===//
 
-/// `arg`'s first element is aligned to `bytes` (a power of two), at run time.
-static Value isAligned(OpBuilder &b, Location loc, BlockArgument arg,
-                       int64_t bytes) {
+/// The address of `arg`'s first element (aligned pointer + offset), at run
+/// time.
+static Value getFirstElementAddress(OpBuilder &b, Location loc,
+                                    BlockArgument arg) {
   auto type = cast<MemRefType>(arg.getType());
   Value pointer = memref::ExtractAlignedPointerAsIndexOp::create(b, loc, arg);
   auto metadata = memref::ExtractStridedMetadataOp::create(b, loc, arg);
   Value elementBytes =
       arith::ConstantIndexOp::create(b, loc, type.getElementTypeBitWidth() / 8);
-  Value address = arith::AddIOp::create(
+  return arith::AddIOp::create(
       b, loc, pointer,
       arith::MulIOp::create(b, loc, metadata.getOffset(), elementBytes));
+}
+
+/// Whether `address` is a multiple of `bytes` (a power of two).
+static Value isAligned(OpBuilder &b, Location loc, Value address,
+                       int64_t bytes) {
   Value mask = arith::ConstantIndexOp::create(b, loc, bytes - 1);
   Value low = arith::AndIOp::create(b, loc, address, mask);
   return arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, low,
@@ -311,10 +317,13 @@ static void versionAlignedStores(func::FuncOp func) {
   Location loc = func.getLoc();
   // Whether every written argument is aligned to its stores' size, capped
   // at `cap` bytes.
+  llvm::MapVector<BlockArgument, Value> addresses;
+  for (BlockArgument arg : llvm::make_first_range(required))
+    addresses[arg] = getFirstElementAddress(b, loc, arg);
   auto areAligned = [&](int64_t cap) {
     Value aligned;
     for (auto [arg, bytes] : required) {
-      Value check = isAligned(b, loc, arg, std::min(bytes, cap));
+      Value check = isAligned(b, loc, addresses[arg], std::min(bytes, cap));
       aligned = aligned ? arith::AndIOp::create(b, loc, aligned, check) : check;
     }
     return aligned;

@@ -25,6 +25,10 @@
 #include "mlir/Interfaces/ViewLikeInterface.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
+#include "llvm/ADT/MapVector.h"
+#include "llvm/ADT/SetVector.h"
+
+#include <limits>
 #include <numeric>
 
 namespace mlir::norm {
@@ -56,8 +60,18 @@ static bool isArgumentView(Value memref) {
 
 static uint64_t knownDivisor(Value value);
 
+/// A divisor of a product of two values, one divisible by `lhs`, the other
+/// by `rhs`: their product where it fits in 64 bits, else the larger one
+/// (still a divisor; large non-power-of-two factors would wrap around).
+static uint64_t product(uint64_t lhs, uint64_t rhs) {
+  if (lhs != 0 && rhs > std::numeric_limits<uint64_t>::max() / lhs)
+    return std::max(lhs, rhs);
+  return lhs * rhs;
+}
+
 static uint64_t times(uint64_t divisor, int64_t factor) {
-  return divisor * static_cast<uint64_t>(factor < 0 ? -factor : factor);
+  return product(divisor, factor < 0 ? 0 - static_cast<uint64_t>(factor)
+                                     : static_cast<uint64_t>(factor));
 }
 
 /// A divisor of `expr` whose dimensions and symbols are `operands`.
@@ -76,7 +90,7 @@ static uint64_t knownDivisor(AffineExpr expr, ValueRange operands,
   case AffineExprKind::Add:
     return std::gcd(lhs, rhs);
   case AffineExprKind::Mul:
-    return lhs * rhs;
+    return product(lhs, rhs);
   default: // floordiv, ceildiv, mod: nothing known.
     return 1;
   }
@@ -106,7 +120,8 @@ static uint64_t knownDivisor(Value value) {
     return std::gcd(knownDivisor(op->getOperand(0)),
                     knownDivisor(op->getOperand(1)));
   if (isa<arith::MulIOp>(op))
-    return knownDivisor(op->getOperand(0)) * knownDivisor(op->getOperand(1));
+    return product(knownDivisor(op->getOperand(0)),
+                   knownDivisor(op->getOperand(1)));
   if (auto apply = dyn_cast<affine::AffineApplyOp>(op))
     return knownDivisor(apply.getAffineMap().getResult(0),
                         apply.getMapOperands(),
@@ -279,35 +294,41 @@ static Value isAligned(OpBuilder &b, Location loc, Value address,
                                arith::ConstantIndexOp::create(b, loc, 0));
 }
 
+/// The stores of one top-level loop: their provable alignments in walk
+/// order (0 where none), and per argument they write the largest of them.
+struct VersionedLoop {
+  SmallVector<int64_t> alignments;
+  llvm::MapVector<BlockArgument, int64_t> required;
+};
+
 /// Clones each top-level loop of `func` that holds aligned-provable
 /// non-temporal stores into `scf.if %aligned { clone with alignment } else
-/// { original }`, %aligned checking every argument those stores write.
+/// { original }`, %aligned checking the arguments that loop's stores write
+/// (so that one misaligned output slows only the loops writing it).
 static void versionAlignedStores(func::FuncOp func) {
   if (!func.getBody().hasOneBlock())
     return;
   Block &body = func.getBody().front();
-  // Per top-level op: its stores in walk order and their provable alignment.
-  llvm::MapVector<Operation *, SmallVector<int64_t>> versioned;
-  llvm::MapVector<BlockArgument, int64_t> required;
+  llvm::MapVector<Operation *, VersionedLoop> versioned;
+  llvm::SetVector<BlockArgument> written;
   for (Operation &op : body.without_terminator()) {
     if (op.getNumResults() != 0 || op.getNumRegions() == 0)
       continue;
-    SmallVector<int64_t> alignments;
-    bool any = false;
+    VersionedLoop loop;
     op.walk([&](vector::StoreOp store) {
       int64_t bytes = 0;
       if (store.getNontemporal() && !store.getAlignment()) {
         auto [alignment, arg] = provableAlignment(store);
         if (arg) {
           bytes = alignment;
-          required[arg] = std::max(required.lookup(arg), alignment);
-          any = true;
+          loop.required[arg] = std::max(loop.required.lookup(arg), alignment);
+          written.insert(arg);
         }
       }
-      alignments.push_back(bytes);
+      loop.alignments.push_back(bytes);
     });
-    if (any)
-      versioned[&op] = std::move(alignments);
+    if (!loop.required.empty())
+      versioned[&op] = std::move(loop);
   }
   if (versioned.empty())
     return;
@@ -315,30 +336,33 @@ static void versionAlignedStores(func::FuncOp func) {
   OpBuilder b(func.getContext());
   b.setInsertionPointToStart(&body);
   Location loc = func.getLoc();
-  // Whether every written argument is aligned to its stores' size, capped
-  // at `cap` bytes.
-  llvm::MapVector<BlockArgument, Value> addresses;
-  for (BlockArgument arg : llvm::make_first_range(required))
+  llvm::DenseMap<BlockArgument, Value> addresses;
+  for (BlockArgument arg : written)
     addresses[arg] = getFirstElementAddress(b, loc, arg);
-  auto areAligned = [&](int64_t cap) {
-    Value aligned;
-    for (auto [arg, bytes] : required) {
-      Value check = isAligned(b, loc, addresses[arg], std::min(bytes, cap));
-      aligned = aligned ? arith::AndIOp::create(b, loc, aligned, check) : check;
-    }
-    return aligned;
-  };
-  Value aligned = areAligned(kMaxVectorBytes);
-  // numpy's arrays (malloc) are 16-byte aligned: stores of that alignment
-  // become 16-byte `vmovntps`, 4 per line, rather than 8 `movnti` of 8 bytes
-  // each extracted from the vector (half the speed of LayerNorm2d).
-  bool wider = llvm::any_of(required, [](const auto &entry) {
-    return entry.second > kNumpyAlignment;
-  });
-  Value numpyAligned = wider ? areAligned(kNumpyAlignment) : Value();
   for (auto &entry : versioned) {
     Operation *op = entry.first;
-    ArrayRef<int64_t> alignments = entry.second;
+    VersionedLoop &loop = entry.second;
+    // Whether every argument the loop writes is aligned to its stores'
+    // size, capped at `cap` bytes.
+    b.setInsertionPoint(op);
+    auto areAligned = [&](int64_t cap) {
+      Value aligned;
+      for (auto [arg, bytes] : loop.required) {
+        Value check = isAligned(b, loc, addresses[arg], std::min(bytes, cap));
+        aligned =
+            aligned ? arith::AndIOp::create(b, loc, aligned, check) : check;
+      }
+      return aligned;
+    };
+    Value aligned = areAligned(kMaxVectorBytes);
+    // numpy's arrays (malloc) are 16-byte aligned: stores of that alignment
+    // become 16-byte `vmovntps`, 4 per line, rather than 8 `movnti` of 8
+    // bytes each extracted from the vector (half the speed of LayerNorm2d).
+    bool wider = llvm::any_of(loop.required, [](const auto &entry) {
+      return entry.second > kNumpyAlignment;
+    });
+    Value numpyAligned = wider ? areAligned(kNumpyAlignment) : Value();
+    ArrayRef<int64_t> alignments = loop.alignments;
     auto cloneInto = [&](Block *block, int64_t cap) {
       b.setInsertionPoint(block->getTerminator());
       Operation *clone = b.clone(*op);

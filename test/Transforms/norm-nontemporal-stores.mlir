@@ -276,3 +276,45 @@ func.func @wide_store_unaligned_offsets(%y: memref<64x768xf32>) {
   }
   return
 }
+
+// -----
+
+// Two loops writing different outputs (batch norm training: the
+// normalized tensor, then the per-channel statistics): each loop checks only
+// the arguments it writes, so a misaligned statistics vector does not send
+// the large loop to its unaligned version.
+// CHECK-LABEL: func.func @per_loop_conditions(
+// CHECK-SAME: %[[Y:arg[0-9]+]]: memref<64x256xf32>, %[[M:arg[0-9]+]]: memref<256xf32>
+// CHECK-DAG: %[[YPTR:.*]] = memref.extract_aligned_pointer_as_index %[[Y]]
+// CHECK-DAG: %[[MPTR:.*]] = memref.extract_aligned_pointer_as_index %[[M]]
+// CHECK-DAG: %[[YADDR:.*]] = arith.addi %[[YPTR]],
+// CHECK-DAG: %[[MADDR:.*]] = arith.addi %[[MPTR]],
+// CHECK: %[[YLOW:.*]] = arith.andi %[[YADDR]], %{{.*}} : index
+// CHECK: %[[YOK:.*]] = arith.cmpi eq, %[[YLOW]]
+// CHECK-NOT: %[[MADDR]]
+// CHECK: scf.if %[[YOK]] {
+// CHECK:   vector.store %{{.*}}, %[[Y]]{{.*}} {alignment = 64 : i64, nontemporal = true}
+// CHECK-NOT: vector.store %{{.*}}, %[[M]]
+// CHECK: }
+// CHECK: %[[MLOW:.*]] = arith.andi %[[MADDR]], %{{.*}} : index
+// CHECK: %[[MOK:.*]] = arith.cmpi eq, %[[MLOW]]
+// CHECK: scf.if %[[MOK]] {
+// CHECK:   vector.store %{{.*}}, %[[M]]{{.*}} {alignment = 64 : i64, nontemporal = true}
+func.func @per_loop_conditions(%y: memref<64x256xf32>, %m: memref<256xf32>,
+                               %v: vector<16xf32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c16 = arith.constant 16 : index
+  %c64 = arith.constant 64 : index
+  %c256 = arith.constant 256 : index
+  scf.parallel (%r) = (%c0) to (%c64) step (%c1) {
+    scf.for %j = %c0 to %c256 step %c16 {
+      vector.store %v, %y[%r, %j] : memref<64x256xf32>, vector<16xf32>
+    }
+    scf.reduce
+  }
+  scf.for %j = %c0 to %c256 step %c16 {
+    vector.store %v, %m[%j] : memref<256xf32>, vector<16xf32>
+  }
+  return
+}

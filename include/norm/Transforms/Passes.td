@@ -752,7 +752,11 @@ def NormDropTiedBufferResultsPass
     has the same recorded argument, not when a returned value's buffer is
     unknown (a call's, a loop's), and not in functions called in the module
     (their callers were bufferized knowing that the argument is not
-    written).
+    written). Where the copy is refused, the result stays returned
+    (`norm.tied_results` -1 for it) and the argument is not written: a
+    caller of the C interface takes that result from the returned
+    descriptor, never from the destination it passed (`norm_mlir`'s runtime
+    does so).
 
     Every function with a body and results gets
     `norm.tied_results = array<i64: ...>`: per original result, the index of

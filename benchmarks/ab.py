@@ -1,7 +1,7 @@
 """A/B timing of norm-mlir variants on the same buffers, in one process.
 
     python benchmarks/ab.py CASE [--opt NORM_OPT ...] [--options "k=v ..." ...]
-                            [--reps 21] [--alone]
+                            [--reps 21] [--alone] [--block 1]
 
 Compiles one benchmark case (an id of `run.py`'s case lists, the standard
 one, e.g. `bn_inf_relu_f32_32x64x56x56_nchw`, or `--set models`) once per
@@ -10,7 +10,11 @@ variant — a norm-opt binary (`--opt`, repeatable) or a set of
 taken), each also with a dynamic row count with `--dynamic-rows` and with
 every dimension dynamic with `--dynamic-all` — and calls the variants
 alternately on the *same* 64-byte aligned input and output arrays,
-printing the median time of each and its ratio to the first.
+printing the median time of each and its ratio to the first. With
+`--block B`, each variant runs B timed calls in a row after one untimed call
+of its own: a variant then finds the cache as its own previous call left it,
+as when it runs alone (alternating, a variant that streams its output past
+the cache leaves the next one cold, and one that does not leaves it warm).
 
 Why: on the 2-core VM of this project, the same binary differs by up to 2x
 between two equally aligned allocations of one process (docs/benchmarks.md,
@@ -55,6 +59,9 @@ def main():
     ap.add_argument("--dynamic-all", action="store_true",
                     help="also each variant compiled with every dimension "
                          "dynamic, as norm_mlir.ops compiles its ops")
+    ap.add_argument("--block", type=int, default=1,
+                    help="timed calls of a variant in a row, each block "
+                         "after one untimed call (1: alternate every call)")
     ap.add_argument("--misalign", type=int, default=0,
                     help="bytes past a 64-byte boundary at which the "
                          "buffers start (numpy's own arrays: 16 or 32)")
@@ -98,14 +105,19 @@ def main():
         for _ in range(3):
             fn(*ins, *outs)
     times = [[] for _ in variants]
-    for _ in range(args.reps):
+    block = max(args.block, 1)
+    for _ in range(-(-args.reps // block)):
         for k, (_, fn) in enumerate(variants):
-            t = time.perf_counter()
-            fn(*ins, *outs)
-            times[k].append(time.perf_counter() - t)
+            if block > 1:
+                fn(*ins, *outs)
+            for _ in range(block):
+                t = time.perf_counter()
+                fn(*ins, *outs)
+                times[k].append(time.perf_counter() - t)
     base = np.median(times[0])
     print(f"{args.case}, {os.environ.get('OMP_NUM_THREADS', 'all')} "
-          f"thread(s), median of {args.reps}:")
+          f"thread(s), median of {len(times[0])}"
+          f"{f' (blocks of {block})' if block > 1 else ''}:")
     for (label, _), ts in zip(variants, times):
         m = np.median(ts)
         print(f"  {label:50s} {m * 1e3:8.3f} ms  {m / base:5.3f}")

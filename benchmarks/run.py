@@ -128,13 +128,19 @@ def make_model_cases():
     """The normalization layers of real models at their own shapes (`--set
     models`): ResNet-50's batch norms (batch 32, every stage: 112 x 112 down
     to 7 x 7 pixels, whose 49 or 196 pixels a channel are no multiple of a
-    vector), ConvNeXt-T's LayerNorm2d (batch 32), Stable Diffusion's UNet
+    vector; three stages also channels-last), ConvNeXt-T's LayerNorm2d (batch 32), Stable Diffusion's UNet
     GroupNorm + SiLU (batch 2), ViT-B/16's and ViT-L/16's LayerNorm (batch
     32 x 197 tokens) and a 5120-wide bf16 RMSNorm (4000 tokens)."""
     cases = []
     for c, hw in ((64, 112), (256, 56), (512, 28), (1024, 14), (2048, 7)):
         for op in ("bn_inf_relu", "bn_train"):
             cases.append(_case(op, "f32", [32, c, hw, hw], layout="nchw",
+                               channels=c))
+    # The same in channels-last (PyTorch's torch.channels_last, oneDNN's
+    # preferred CPU layout): the stem's 112 x 112 x 64 entry is 3 MiB.
+    for c, hw in ((64, 112), (256, 56), (2048, 7)):
+        for op in ("bn_inf_relu", "bn_train"):
+            cases.append(_case(op, "f32", [32, hw, hw, c], layout="nhwc",
                                channels=c))
     for c, hw in ((96, 56), (192, 28), (384, 14), (768, 7)):
         cases.append(_case("ln2d", "f32", [32, c, hw, hw]))

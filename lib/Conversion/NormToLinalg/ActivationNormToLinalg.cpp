@@ -869,6 +869,57 @@ static void buildMergedBatchStatistics(OpBuilder &b, Location loc,
       });
 }
 
+/// At most this many bytes of input per partial of the split batch
+/// statistics with the channels last: each partial is read twice (its mean,
+/// then its centred sum of squares), the second time from L2 when it fits.
+static constexpr int64_t kMaxStatisticsChunkBytes = 256 * 1024;
+
+/// At least this many pixels per chunk: the partial means and centred sums
+/// of squares, two values a channel per chunk, stay a small fraction of the
+/// input.
+static constexpr int64_t kMinStatisticsChunkPixels = 64;
+
+/// The number of chunks to split the P pixels of each batch entry of the
+/// collapsed [N, P, C] input into (channels last), so that a chunk of
+/// P / k x C elements (`elementBytes` each, input and residual) is at most
+/// kMaxStatisticsChunkBytes; 1 when one entry fits, or P or C is dynamic,
+/// or no divisor of P makes chunks that small and still of at least
+/// kMinStatisticsChunkPixels pixels.
+static int64_t getStatisticsChunks(RankedTensorType type,
+                                   int64_t elementBytes) {
+  int64_t pixels = type.getDimSize(1), channels = type.getDimSize(2);
+  if (ShapedType::isDynamic(pixels) || ShapedType::isDynamic(channels) ||
+      pixels * channels * elementBytes <= kMaxStatisticsChunkBytes)
+    return 1;
+  for (int64_t chunks = 2; pixels / chunks >= kMinStatisticsChunkPixels;
+       ++chunks)
+    if (pixels % chunks == 0 &&
+        pixels / chunks * channels * elementBytes <= kMaxStatisticsChunkBytes)
+      return chunks;
+  return 1;
+}
+
+/// [N, P, C] -> [N * chunks, P / chunks, C]: consecutive pixels of an entry
+/// as separate partials (a view: expand, then collapse).
+static Value splitBatchEntries(OpBuilder &b, Location loc, Value value,
+                               int64_t chunks) {
+  if (!value || chunks == 1)
+    return value;
+  auto type = cast<RankedTensorType>(value.getType());
+  int64_t pixels = type.getDimSize(1);
+  auto expandedType = RankedTensorType::get(
+      {type.getDimSize(0), chunks, pixels / chunks, type.getDimSize(2)},
+      type.getElementType());
+  SmallVector<OpFoldResult> sizes = {
+      tensor::getMixedSize(b, loc, value, 0), b.getIndexAttr(chunks),
+      b.getIndexAttr(pixels / chunks), tensor::getMixedSize(b, loc, value, 2)};
+  Value expanded = tensor::ExpandShapeOp::create(
+      b, loc, expandedType, value,
+      SmallVector<ReassociationIndices>{{0}, {1, 2}, {3}}, sizes);
+  return tensor::CollapseShapeOp::create(
+      b, loc, expanded, SmallVector<ReassociationIndices>{{0, 1}, {2}, {3}});
+}
+
 /// The statistics of a batch normalization over every dimension but
 /// `featureAxis`. With a batch dimension in front of others (NCHW, NHWC) of
 /// at least kMinSplitExtent static elements per batch entry and channel,
@@ -917,6 +968,16 @@ static Statistics buildBatchStatistics(OpBuilder &b, Location loc,
   // mean, then the partial centred sum of squares), merged over the batch
   // entries with Chan's formula.
   if (split) {
+    // Channels last ([N, P, C]): an entry of several MiB (ResNet's stem,
+    // 112 x 112 x 64) was read from memory by both passes; chunks of its
+    // pixels are separate partials (equal counts, merged the same way).
+    if (featureAxis == 2) {
+      int64_t bytes = cin.getType().getElementTypeBitWidth() / 8;
+      int64_t chunks =
+          getStatisticsChunks(cin.getType(), cin.residual ? 2 * bytes : bytes);
+      cin = NormInput(splitBatchEntries(b, loc, cin.x, chunks),
+                      splitBatchEntries(b, loc, cin.residual, chunks));
+    }
     SmallVector<bool> partialReduced(rank, true);
     partialReduced[0] = false;
     partialReduced[featureAxis] = false;

@@ -294,6 +294,38 @@ func.func @batch_norm_training_nchw(%x: tensor<4x8x16x16xf32>, %rm: tensor<8xf32
 
 // -----
 
+// Channels last with a batch entry of 96 x 96 x 16 f32 (576 KiB): the
+// statistics take each entry as 3 chunks of 3072 pixels (192 KiB, at most
+// 256 KiB: the second pass over a chunk reads it from L2), 6 partials
+// merged as the entries are; the normalization reads the input whole.
+// CHECK-LABEL: func.func @batch_norm_training_nhwc_chunks(
+// CHECK-SAME: %[[X:[a-z0-9]+]]: tensor<2x96x96x16xf32>
+// CHECK: %[[C:.*]] = tensor.collapse_shape %[[X]] {{\[}}[0], [1, 2], [3]] : tensor<2x96x96x16xf32> into tensor<2x9216x16xf32>
+// CHECK: %[[E:.*]] = tensor.expand_shape %[[C]] {{\[}}[0], [1, 2], [3]] output_shape [2, 3, 3072, 16]
+// CHECK: %[[P:.*]] = tensor.collapse_shape %[[E]] {{\[}}[0, 1], [2], [3]] : tensor<2x3x3072x16xf32> into tensor<6x3072x16xf32>
+// CHECK: linalg.generic {{.*}} ins(%[[P]]{{.*}} outs(%{{.*}} : tensor<6x16xf32>)
+// CHECK: linalg.generic {{.*}} ins(%[[X]], %{{.*}}, %{{.*}} : tensor<2x96x96x16xf32>
+func.func @batch_norm_training_nhwc_chunks(%x: tensor<2x96x96x16xf32>, %rm: tensor<16xf32>, %rv: tensor<16xf32>) -> (tensor<2x96x96x16xf32>, tensor<16xf32>, tensor<16xf32>, tensor<16xf32>, tensor<16xf32>) {
+  %y, %sm, %sr, %nm, %nv = norm.batch_norm_training %x mean(%rm : tensor<16xf32>) var(%rv : tensor<16xf32>) feature_axis = 3 : tensor<2x96x96x16xf32> stats(tensor<16xf32>, tensor<16xf32>)
+  return %y, %sm, %sr, %nm, %nv : tensor<2x96x96x16xf32>, tensor<16xf32>, tensor<16xf32>, tensor<16xf32>, tensor<16xf32>
+}
+
+// -----
+
+// An entry of 17 x 17 = 289 pixels of 1024 channels (1.1 MiB): chunks of
+// 17 pixels would be under 64 pixels, so the entry stays one partial.
+// CHECK-LABEL: func.func @batch_norm_training_nhwc_no_chunks(
+// CHECK-NOT: tensor.expand_shape
+// CHECK: linalg.generic {{.*}} outs(%{{.*}} : tensor<4x1024xf32>)
+// CHECK-NOT: tensor.expand_shape
+// CHECK: return
+func.func @batch_norm_training_nhwc_no_chunks(%x: tensor<4x17x17x1024xf32>, %rm: tensor<1024xf32>, %rv: tensor<1024xf32>) -> (tensor<4x17x17x1024xf32>, tensor<1024xf32>, tensor<1024xf32>, tensor<1024xf32>, tensor<1024xf32>) {
+  %y, %sm, %sr, %nm, %nv = norm.batch_norm_training %x mean(%rm : tensor<1024xf32>) var(%rv : tensor<1024xf32>) feature_axis = 3 : tensor<4x17x17x1024xf32> stats(tensor<1024xf32>, tensor<1024xf32>)
+  return %y, %sm, %sr, %nm, %nv : tensor<4x17x17x1024xf32>, tensor<1024xf32>, tensor<1024xf32>, tensor<1024xf32>, tensor<1024xf32>
+}
+
+// -----
+
 // Dynamic training batch norm on f16 with f32 running statistics (updated
 // in f32) and f16 ones (stored back in f16): a dynamic element count, f32
 // saved statistics; dynamic extents, so the one sweep sums straight into

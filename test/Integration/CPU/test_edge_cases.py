@@ -144,6 +144,21 @@ OUTLIER_CASES = [
                 feature_axis=3, tag="outlier"),
 ]
 
+#: Channels-last batch norms whose batch entries exceed 256 KiB: the
+#: statistics take each entry as chunks of its pixels, each chunk a partial
+#: (ActivationNormToLinalg.cpp, getStatisticsChunks), merged as the batch
+#: entries are. [2, 96, 96, 16]: 3 chunks of 3072 pixels in f32, 6 with a
+#: residual (both read) and in f64, 2 in f16/bf16; [2, 80, 80, 24]: 4 in
+#: f32. Static only: the sizes decide the chunks.
+CHUNK_CASES = [
+    C.make_case("batch_norm_training", elem, False, "relu", form,
+                shape=shape, feature_axis=3, momentum=0.25, tag="chunks")
+    for elem in ("f32", "f16", "bf16", "f64")
+    for form in C.RESIDUAL_FORMS
+    for shape in ((2, 96, 96, 16), (2, 80, 80, 24))
+    if elem == "f32" or shape[1] == 96
+]
+
 CONST_CASES = [
     C.make_case("layer_norm", "f32", stats=True, shape=(4, 37), tag="const"),
     C.make_case("layer_norm", "bf16", stats=True, shape=(4, 37),
@@ -199,7 +214,7 @@ IMAGE_CASES = [
 ]
 
 ALL_CASES = (SIZE_CASES + DYN_CASES + CANCEL_CASES + OUTLIER_CASES
-             + CONST_CASES
+             + CHUNK_CASES + CONST_CASES
              + SIZE1_CASES + BN_STEP_CASES + SPECTRAL_CASES + IMAGE_CASES)
 _GROUPS = {}
 for _c in ALL_CASES:
@@ -217,6 +232,12 @@ def group_of(case):
 
 @pytest.mark.parametrize("case", SIZE_CASES, ids=lambda c: c.id)
 def test_reduction_sizes(runner, case):
+    func, inputs, got = _run(runner, case)
+    check_results(case, func, _as_list(func, got), case.reference(inputs))
+
+
+@pytest.mark.parametrize("case", CHUNK_CASES, ids=lambda c: c.id)
+def test_batch_norm_statistics_in_chunks(runner, case):
     func, inputs, got = _run(runner, case)
     check_results(case, func, _as_list(func, got), case.reference(inputs))
 

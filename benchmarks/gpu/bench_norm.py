@@ -11,7 +11,9 @@ GroupNorm+SiLU bf16 [8, 512, 64, 64] >= 75 %. BatchNorm [32, 64, 56, 56]
 (inference + ReLU, f32 and bf16; training f32) is measured too. For the
 split reductions (GroupNorm, BatchNorm training) the bytes counted are still
 one read and one write, although the kernels read the input twice (the
-second read may hit L2).
+second read may hit L2). Each case is also compared with a copy of its own
+bytes (half read, half written), hot and with a cold L2: the 256 MiB copy
+never fits L2, while GroupNorm's and BatchNorm's tensors do.
 
     python3 benchmarks/gpu/bench_norm.py --bundle build-gpu/gpu-bundle \
         --output $OUT/benchmarks.md [--no-compile] [--cases 'GroupNorm|BatchNorm']
@@ -94,6 +96,15 @@ def copy_bandwidth(nbytes):
     dst = torch.empty_like(src)
     t = bench(lambda: dst.copy_(src))
     return 2 * nbytes / t / 1e12
+
+
+def same_bytes_copy(nbytes):
+    """A device-to-device copy that moves `nbytes` in all (half read, half
+    written): the roofline of a case whose traffic is `nbytes`, at its own
+    size (a case that fits L2 is compared with a copy that fits it too)."""
+    src = torch.empty(nbytes // 2, dtype=torch.uint8, device="cuda")
+    dst = torch.empty_like(src)
+    return lambda: dst.copy_(src)
 
 
 def rms_norm_ref(x, w, eps=1e-6):
@@ -342,9 +353,15 @@ def main():
         f"{2 * l2_bytes >> 20} MiB (twice the L2), events around the call "
         "only; launch latency hidden behind the overwrite.",
         "",
+        "The last two columns compare with a copy of the case's own bytes "
+        "(half read, half written), hot and after the L2 is overwritten: "
+        "the copy's time over norm-mlir's (plain and cold-L2 columns).",
+        "",
         "| case | norm-mlir | norm-mlir, CUDA graph | norm-mlir, cold L2 | "
-        "torch eager | torch eager, cold L2 | torch.compile | max abs err |",
-        "| --- | --- | --- | --- | --- | --- | --- | --- |",
+        "torch eager | torch eager, cold L2 | torch.compile | max abs err | "
+        "same-bytes copy (hot / cold L2) | % of the same-bytes copy "
+        "(hot / cold L2) |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     rows = {}
 
@@ -356,6 +373,14 @@ def main():
         tbs = nbytes / t / 1e12
         return f"{t * 1e6:.0f} us, {tbs:.2f} TB/s ({100 * tbs / copy_tbs:.0f} %)"
 
+    def us(t):
+        return f"{t * 1e6:.0f} us" if isinstance(t, float) else "n/a"
+
+    def percent(ours, copy):
+        if isinstance(ours, float) and isinstance(copy, float):
+            return f"{100 * copy / ours:.0f} %"
+        return "n/a"
+
     def write():
         lines = header + [
             f"| {name} | {cell(r['ours'], r['bytes'])} | "
@@ -363,7 +388,10 @@ def main():
             f"{cell(r['cold'], r['bytes'])} | "
             f"{cell(r['eager'], r['bytes'])} | "
             f"{cell(r['eager_cold'], r['bytes'])} | "
-            f"{cell(r['compiled'], r['bytes'])} | {r['err']} |"
+            f"{cell(r['compiled'], r['bytes'])} | {r['err']} | "
+            f"{us(r['copy'])} / {us(r['copy_cold'])} | "
+            f"{percent(r['ours'], r['copy'])} / "
+            f"{percent(r['cold'], r['copy_cold'])} |"
             for name, r in rows.items()]
         text = "\n".join(lines) + "\n"
         if args.output:
@@ -379,7 +407,7 @@ def main():
         r = rows[case["name"]] = dict(bytes=case["bytes"], ours=None,
                                       graph=None, cold=None, eager=None,
                                       eager_cold=None, compiled=None,
-                                      err="n/a")
+                                      err="n/a", copy=None, copy_cold=None)
         name, tensors = case["ours"]
         try:
             descriptors = lib.descriptors(name, *tensors)
@@ -417,6 +445,14 @@ def main():
             r["eager_cold"] = bench_cold(case["torch"], scratch)
         except Exception as e:  # noqa: BLE001 - report and go on
             print(f"torch eager failed for {case['name']}: {e}",
+                  file=sys.stderr)
+        try:
+            copy = same_bytes_copy(case["bytes"])
+            r["copy"] = bench(copy)
+            r["copy_cold"] = bench_cold(copy, scratch)
+            del copy  # frees its buffers
+        except Exception as e:  # noqa: BLE001 - report and go on
+            print(f"same-bytes copy failed for {case['name']}: {e}",
                   file=sys.stderr)
         # The same calls captured in a CUDA graph: the kernels' time without
         # the host's (ctypes, launches, the workspace's stream-ordered

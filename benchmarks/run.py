@@ -130,7 +130,8 @@ def make_model_cases():
     to 7 x 7 pixels, whose 49 or 196 pixels a channel are no multiple of a
     vector; three stages also channels-last), ConvNeXt-T's LayerNorm2d (batch 32), Stable Diffusion's UNet
     GroupNorm + SiLU (batch 2), ViT-B/16's and ViT-L/16's LayerNorm (batch
-    32 x 197 tokens) and a 5120-wide bf16 RMSNorm (4000 tokens)."""
+    32 x 197 tokens), a 5120-wide bf16 RMSNorm (4000 tokens) and the SD VAE
+    decoder's last GroupNorms (1 x 256 x 256 x 256, 1 x 128 x 512 x 512)."""
     cases = []
     for c, hw in ((64, 112), (256, 56), (512, 28), (1024, 14), (2048, 7)):
         for op in ("bn_inf_relu", "bn_train"):
@@ -146,6 +147,9 @@ def make_model_cases():
         cases.append(_case("ln2d", "f32", [32, c, hw, hw]))
     for c, hw in ((320, 64), (640, 32), (1280, 16), (1280, 8)):
         cases.append(_case("gn_silu", "f32", [2, c, hw, hw], groups=32))
+    # Its VAE decoder at 512 x 512 pixels (batch 1): groups of 2 and 4 MiB.
+    for c, hw in ((256, 256), (128, 512)):
+        cases.append(_case("gn_silu", "f32", [1, c, hw, hw], groups=32))
     cases.append(_case("ln", "f32", [32 * 197, 768]))
     cases.append(_case("ln", "f32", [32 * 197, 1024]))
     cases.append(_case("rms", "bf16", [4000, 5120]))

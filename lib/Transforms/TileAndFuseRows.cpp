@@ -26,6 +26,9 @@
 #include "mlir/Interfaces/SideEffectInterfaces.h"
 #include "mlir/Interfaces/TilingInterface.h"
 #include "mlir/Interfaces/ValueBoundsOpInterface.h"
+#include "llvm/Support/MathExtras.h"
+
+#include <limits>
 
 namespace mlir::norm {
 #define GEN_PASS_DEF_NORMTILEANDFUSEROWSPASS
@@ -331,6 +334,16 @@ static void mergeRecomputedTiles(RewriterBase &rewriter, Block &body) {
   }
 }
 
+/// a * b for sizes and byte counts (not negative), INT64_MAX where the
+/// product overflows: a static dimension of 2^62 made a byte count 0 (a
+/// division by zero) and a loop bound never reached.
+static int64_t mulSaturated(int64_t a, int64_t b) {
+  int64_t product;
+  if (llvm::MulOverflow(a, b, product))
+    return std::numeric_limits<int64_t>::max();
+  return product;
+}
+
 /// The widest element, in bits, that `root` writes (0: no float or integer
 /// output).
 static int64_t getOutputElementBits(linalg::LinalgOp root) {
@@ -357,7 +370,7 @@ static std::optional<int64_t> getIterationBytes(linalg::LinalgOp root,
       continue;
     if (ShapedType::isDynamic(range))
       return std::nullopt;
-    bytes *= range;
+    bytes = mulSaturated(bytes, range);
   }
   return bytes;
 }
@@ -464,12 +477,14 @@ getShortRunChannelBlock(linalg::LinalgOp op) {
     if (iterators[dim.getPosition()] == utils::IteratorType::parallel)
       channel = dim.getPosition();
     else
-      runElements *= inputType.getDimSize(i);
+      runElements = mulSaturated(runElements, inputType.getDimSize(i));
   }
   if (!channel || runElements == 1)
     return std::nullopt;
   int64_t runBytes =
-      runElements * inputType.getElementType().getIntOrFloatBitWidth() / 8;
+      mulSaturated(runElements,
+                   inputType.getElementType().getIntOrFloatBitWidth()) /
+      8;
   int64_t channels = op.getStaticLoopRanges()[*channel];
   if (runBytes >= kShortRunBytes || ShapedType::isDynamic(channels))
     return std::nullopt;
@@ -568,7 +583,7 @@ static bool isRereadFromCache(linalg::LinalgOp op) {
   for (auto [size, range] : llvm::zip(*shape, op.getStaticLoopRanges())) {
     if (ShapedType::isDynamic(range))
       return false;
-    bytes *= size == 0 ? range : std::min(size, range);
+    bytes = mulSaturated(bytes, size == 0 ? range : std::min(size, range));
   }
   return bytes <= kMaxRereadTileBytes;
 }
@@ -715,7 +730,7 @@ static bool isSmallRootOfReduction(linalg::LinalgOp op) {
   for (int64_t size : op.getStaticLoopRanges()) {
     if (ShapedType::isDynamic(size))
       return false;
-    iterations *= size;
+    iterations = mulSaturated(iterations, size);
   }
   if (iterations >= kMinRootIterations)
     return false;
@@ -773,7 +788,8 @@ static bool tilesStatisticsGroups(linalg::LinalgOp root, unsigned tiledLoop,
       root.getIteratorTypesArray()[next] != utils::IteratorType::parallel)
     return false;
   if (ShapedType::isDynamic(ranges[tiledLoop])) {
-    if (iterationBytes && *iterationBytes * tileSize <= kMaxDynamicTileBytes)
+    if (iterationBytes &&
+        mulSaturated(*iterationBytes, tileSize) <= kMaxDynamicTileBytes)
       return false;
   } else if (llvm::divideCeilSigned(ranges[tiledLoop], tileSize) >= kMinTiles) {
     return false;
@@ -858,10 +874,11 @@ getStatisticsColumnTile(linalg::LinalgOp root, unsigned tiledLoop,
     if (ShapedType::isDynamic(ranges[loop]))
       reducedBytes = std::nullopt;
     else if (reducedBytes)
-      *reducedBytes *= ranges[loop];
+      *reducedBytes = mulSaturated(*reducedBytes, ranges[loop]);
   }
   auto fits = [&](int64_t lines, int64_t elements) {
-    return lines == 1 || !reducedBytes || elements * *reducedBytes <= maxBytes;
+    return lines == 1 || !reducedBytes ||
+           mulSaturated(elements, *reducedBytes) <= maxBytes;
   };
   int64_t lineElements = std::max<int64_t>(1, 512 / elementBits);
   int64_t extent = ranges[column];

@@ -192,3 +192,44 @@ func.func @call_producer(%x: tensor<32x64xf32>) -> tensor<32x64xf32> {
   return %r : tensor<32x64xf32>
 }
 func.func private @produce(tensor<32x64xf32>) -> tensor<32x64xf32>
+
+// -----
+
+// Byte counts saturate rather than wrap: a row of 2^62 f32 (a softmax's
+// decomposition, not a norm op, whose verifier would refuse it) made a run
+// of 2^64 bytes 0 and the search for a channel block endless (found by
+// fuzzing). Now the sum and the max are tiled like any statistics.
+// CHECK-LABEL: func.func @huge_row_sum(
+// CHECK: scf.forall
+// CHECK: return
+func.func @huge_row_sum(%arg0: tensor<1x5x96x4611686018427387904xf32>) -> tensor<1x5x96x4611686018427387904xf32> {
+  %cst = arith.constant 0.000000e+00 : f32
+  %cst_0 = arith.constant 0xFFC00000 : f32
+  %0 = tensor.empty() : tensor<1x5x96x4611686018427387904xf32>
+  %1 = tensor.empty() : tensor<1x5x96xf32>
+  %2 = linalg.fill ins(%cst_0 : f32) outs(%1 : tensor<1x5x96xf32>) -> tensor<1x5x96xf32>
+  %3 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2)>], iterator_types = ["parallel", "parallel", "parallel", "reduction"]} ins(%arg0 : tensor<1x5x96x4611686018427387904xf32>) outs(%2 : tensor<1x5x96xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %8 = arith.maxnumf %in, %out fastmath<reassoc,contract> : f32
+    linalg.yield %8 : f32
+  } -> tensor<1x5x96xf32>
+  %4 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%arg0, %3 : tensor<1x5x96x4611686018427387904xf32>, tensor<1x5x96xf32>) outs(%0 : tensor<1x5x96x4611686018427387904xf32>) {
+  ^bb0(%in: f32, %in_1: f32, %out: f32):
+    %8 = arith.subf %in, %in_1 fastmath<reassoc,contract> : f32
+    %9 = math.exp %8 fastmath<reassoc,contract> : f32
+    linalg.yield %9 : f32
+  } -> tensor<1x5x96x4611686018427387904xf32>
+  %5 = linalg.fill ins(%cst : f32) outs(%1 : tensor<1x5x96xf32>) -> tensor<1x5x96xf32>
+  %6 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2)>], iterator_types = ["parallel", "parallel", "parallel", "reduction"]} ins(%4 : tensor<1x5x96x4611686018427387904xf32>) outs(%5 : tensor<1x5x96xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %8 = arith.addf %in, %out fastmath<reassoc,contract> : f32
+    linalg.yield %8 : f32
+  } -> tensor<1x5x96xf32>
+  %7 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%4, %6 : tensor<1x5x96x4611686018427387904xf32>, tensor<1x5x96xf32>) outs(%0 : tensor<1x5x96x4611686018427387904xf32>) {
+  ^bb0(%in: f32, %in_1: f32, %out: f32):
+    %8 = arith.divf %in, %in_1 fastmath<reassoc,contract> : f32
+    linalg.yield %8 : f32
+  } -> tensor<1x5x96x4611686018427387904xf32>
+  return %7 : tensor<1x5x96x4611686018427387904xf32>
+}
+

@@ -1130,3 +1130,31 @@ func.func @rstd_dynamic_unit(%x: tensor<2x?xf32>) -> tensor<2x?xf32> {
   %y, %r = norm.rms_norm %x axes = [1] : tensor<2x?xf32> rstd(tensor<2x?xf32>)
   return %y : tensor<2x?xf32>
 }
+
+// -----
+
+// Sizes whose bytes overflow what the lowerings count in 64 bits (found
+// by fuzzing: a division by zero and an endless loop in
+// norm-tile-and-fuse-rows, a division by zero in convert-norm-to-gpu).
+func.func @too_many_bytes(%x: tensor<7x4611686018427387904xf32>) -> tensor<7x4611686018427387904xf32> {
+  // expected-error @+1 {{operand #0 of type 'tensor<7x4611686018427387904xf32>' holds more than 2^48 bytes (256 TiB)}}
+  %y = norm.layer_norm %x axes = [1] : tensor<7x4611686018427387904xf32>
+  return %y : tensor<7x4611686018427387904xf32>
+}
+
+// -----
+
+// A dynamic batch does not count; the static sizes alone are too many.
+func.func @too_many_bytes_dynamic_batch(%x: tensor<?x16777216x16777216x16xf32>, %m: tensor<16xf32>, %v: tensor<16xf32>) -> tensor<?x16777216x16777216x16xf32> {
+  // expected-error @+1 {{operand #0 of type 'tensor<?x16777216x16777216x16xf32>' holds more than 2^48 bytes}}
+  %y = norm.batch_norm_inference %x mean(%m : tensor<16xf32>) var(%v : tensor<16xf32>) feature_axis = 3 : tensor<?x16777216x16777216x16xf32>
+  return %y : tensor<?x16777216x16777216x16xf32>
+}
+
+// -----
+
+// 2^48 bytes exactly is accepted (2^46 f32 elements): no diagnostic.
+func.func @largest_value(%x: tensor<?x1024x68719476736xf32>) -> tensor<?x1024x68719476736xf32> {
+  %y = norm.rms_norm %x axes = [2] : tensor<?x1024x68719476736xf32>
+  return %y : tensor<?x1024x68719476736xf32>
+}

@@ -65,6 +65,47 @@ static std::string formatShape(ArrayRef<int64_t> shape) {
 /// type the op computes in: f64 for f64 data, else f32 (f16 and bf16
 /// accumulate in f32). A value that rounds to 0 or inf there, or to a
 /// denormal that flush-to-zero makes 0, would silently change the result.
+/// The bytes of a value of `type` with static sizes, or nullopt when they
+/// exceed kMaxValueBytes (dynamic sizes count as 1: they are checked, if
+/// at all, when the code runs).
+static std::optional<int64_t> getStaticBytes(ShapedType type) {
+  Type element = type.getElementType();
+  if (auto complex = dyn_cast<ComplexType>(element))
+    element = complex.getElementType();
+  int64_t bytes = element.isIntOrFloat()
+                      ? llvm::divideCeil(element.getIntOrFloatBitWidth(), 8)
+                      : 8; // index
+  if (isa<ComplexType>(type.getElementType()))
+    bytes *= 2;
+  for (int64_t size : type.getShape()) {
+    if (ShapedType::isDynamic(size) || size == 0)
+      continue;
+    if (size > kMaxValueBytes / bytes)
+      return std::nullopt;
+    bytes *= size;
+  }
+  return bytes;
+}
+
+LogicalResult mlir::norm::verifyAddressableShapes(Operation *op) {
+  auto check = [&](Type type, StringRef kind, unsigned index) -> LogicalResult {
+    auto shaped = dyn_cast<ShapedType>(type);
+    if (!shaped || !shaped.hasRank() || getStaticBytes(shaped))
+      return success();
+    return op->emitOpError()
+           << kind << " #" << index << " of type " << type
+           << " holds more than 2^48 bytes (256 TiB), the largest value "
+              "norm-mlir compiles";
+  };
+  for (auto [index, type] : llvm::enumerate(op->getOperandTypes()))
+    if (failed(check(type, "operand", index)))
+      return failure();
+  for (auto [index, type] : llvm::enumerate(op->getResultTypes()))
+    if (failed(check(type, "result", index)))
+      return failure();
+  return success();
+}
+
 static LogicalResult verifyEpsilon(Operation *op, double epsilon,
                                    Type elementType,
                                    StringRef name = "epsilon") {

@@ -40,7 +40,14 @@ def Norm_Dialect : Dialect {
   }];
 }
 
+// Every shaped operand and result of static sizes holds at most
+// kMaxValueBytes bytes (NormOps.h): the lowerings' heuristics multiply byte
+// counts by tile sizes in 64 bits.
+def Norm_AddressableShapes : NativeOpTrait<"AddressableShapes"> {
+  let cppNamespace = "::mlir::norm::OpTrait";
+}
+
 class Norm_Op<string mnemonic, list<Trait> traits = []>
-    : Op<Norm_Dialect, mnemonic, traits>;
+    : Op<Norm_Dialect, mnemonic, !listconcat(traits, [Norm_AddressableShapes])>;
 
 #endif // NORM_DIALECT_NORM_IR_NORMDIALECT_TD

@@ -138,6 +138,8 @@ void mlir::norm::buildNormLowerToCPUPipeline(
     pm.addPass(createNormLintPass());
   if (options.mpi)
     addShardToMPIPasses(pm);
+  // Layouts bufferization cannot reshape: an error naming the argument.
+  pm.addPass(createNormCheckMemRefLayoutsPass());
   // The caller's output arrays: sizes checked at run time where dynamic.
   pm.addNestedPass<func::FuncOp>(createNormCheckDestinationSizesPass());
   addNormToLinalgPasses(pm, options.lowerTosa);

@@ -546,6 +546,25 @@ def NormExpandFPowIPass : Pass<"norm-expand-fpowi"> {
   let dependentDialects = ["::mlir::arith::ArithDialect"];
 }
 
+def NormCheckMemRefLayoutsPass
+    : Pass<"norm-check-memref-layouts", "::mlir::ModuleOp"> {
+  let summary = "Reject memrefs whose layout is not strided, with a located "
+                "error, before the CPU pipeline bufferizes";
+  let description = [{
+    Emits an error at every function argument, `bufferization.to_tensor`
+    and `bufferization.materialize_in_destination` whose memref type has a
+    layout that no strides and offset describe (an affine map such as
+    `(d0, d1) -> (d1, d0)`), and fails.
+
+    Why: One-Shot Bufferize of a reshape (`tensor.expand_shape` of group
+    norm's channel groups) of such a buffer crashes upstream MLIR 22
+    (`memref::ExpandShapeOp::create` with a null result type; found by
+    fuzzing); other paths fail later with errors about the base type that
+    do not name the argument. Strided layouts, also permuted or with a
+    dynamic offset, are accepted.
+  }];
+}
+
 def NormCheckDestinationSizesPass
     : Pass<"norm-check-destination-sizes", "::mlir::func::FuncOp"> {
   let summary = "Check at run time that the caller's output arrays have the "

@@ -61,10 +61,6 @@ static std::string formatShape(ArrayRef<int64_t> shape) {
   return result;
 }
 
-/// Checks that `epsilon` is positive and finite, and a normal number in the
-/// type the op computes in: f64 for f64 data, else f32 (f16 and bf16
-/// accumulate in f32). A value that rounds to 0 or inf there, or to a
-/// denormal that flush-to-zero makes 0, would silently change the result.
 /// The bytes of a value of `type` with static sizes, or nullopt when they
 /// exceed kMaxValueBytes (dynamic sizes count as 1: they are checked, if
 /// at all, when the code runs).
@@ -106,6 +102,10 @@ LogicalResult mlir::norm::verifyAddressableShapes(Operation *op) {
   return success();
 }
 
+/// Checks that `epsilon` is positive and finite, and a normal number in the
+/// type the op computes in: f64 for f64 data, else f32 (f16 and bf16
+/// accumulate in f32). A value that rounds to 0 or inf there, or to a
+/// denormal that flush-to-zero makes 0, would silently change the result.
 static LogicalResult verifyEpsilon(Operation *op, double epsilon,
                                    Type elementType,
                                    StringRef name = "epsilon") {

@@ -891,11 +891,14 @@ static int64_t getStatisticsChunks(RankedTensorType type,
   if (ShapedType::isDynamic(pixels) || ShapedType::isDynamic(channels) ||
       pixels * channels * elementBytes <= kMaxStatisticsChunkBytes)
     return 1;
-  for (int64_t chunks = 2; pixels / chunks >= kMinStatisticsChunkPixels;
-       ++chunks)
-    if (pixels % chunks == 0 &&
-        pixels / chunks * channels * elementBytes <= kMaxStatisticsChunkBytes)
-      return chunks;
+  // The largest chunk that fits and divides P (the fewest chunks): at most
+  // kMaxStatisticsChunkBytes / (C * elementBytes) candidates, where a search
+  // over chunk counts would try up to P / 64 (a prime P of 2^40 pixels).
+  for (int64_t chunkPixels =
+           kMaxStatisticsChunkBytes / (channels * elementBytes);
+       chunkPixels >= kMinStatisticsChunkPixels; --chunkPixels)
+    if (pixels % chunkPixels == 0)
+      return pixels / chunkPixels;
   return 1;
 }
 

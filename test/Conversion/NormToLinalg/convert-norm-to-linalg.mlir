@@ -326,6 +326,20 @@ func.func @batch_norm_training_nhwc_no_chunks(%x: tensor<4x17x17x1024xf32>, %rm:
 
 // -----
 
+// A prime count of 1099511627689 pixels (one channel): no divisor makes
+// chunks of 64 to 65536 pixels. The search runs over chunk sizes (at most
+// 65536 candidates), not over chunk counts (P / 64 of them: the lowering
+// took minutes).
+// CHECK-LABEL: func.func @batch_norm_training_nhwc_prime_pixels(
+// CHECK-NOT: tensor.expand_shape
+// CHECK: return
+func.func @batch_norm_training_nhwc_prime_pixels(%x: tensor<2x1099511627689x1xf32>, %rm: tensor<1xf32>, %rv: tensor<1xf32>) -> (tensor<2x1099511627689x1xf32>, tensor<1xf32>, tensor<1xf32>, tensor<1xf32>, tensor<1xf32>) {
+  %y, %sm, %sr, %nm, %nv = norm.batch_norm_training %x mean(%rm : tensor<1xf32>) var(%rv : tensor<1xf32>) feature_axis = 2 : tensor<2x1099511627689x1xf32> stats(tensor<1xf32>, tensor<1xf32>)
+  return %y, %sm, %sr, %nm, %nv : tensor<2x1099511627689x1xf32>, tensor<1xf32>, tensor<1xf32>, tensor<1xf32>, tensor<1xf32>
+}
+
+// -----
+
 // Dynamic training batch norm on f16 with f32 running statistics (updated
 // in f32) and f16 ones (stored back in f16): a dynamic element count, f32
 // saved statistics; dynamic extents, so the one sweep sums straight into

@@ -41,7 +41,7 @@ struct CheckMemRefLayoutsPass
           CheckMemRefLayoutsPass> {
   void runOnOperation() override {
     bool failed = false;
-    auto report = [&](Location loc, Type type, StringRef what) {
+    auto report = [&](Location loc, Type type, const Twine &what) {
       emitError(loc) << what << " has type " << type
                      << ", whose layout is not strided; norm-lower-to-cpu "
                         "takes strided layouts only";
@@ -54,9 +54,8 @@ struct CheckMemRefLayoutsPass
         for (BlockArgument arg : function.getArguments())
           if (hasNonStridedLayout(arg.getType()))
             report(arg.getLoc(), arg.getType(),
-                   ("argument #" + Twine(arg.getArgNumber()) + " of @" +
-                    function.getName())
-                       .str());
+                   "argument #" + Twine(arg.getArgNumber()) + " of @" +
+                       function.getName());
         return;
       }
       if (auto toTensor = dyn_cast<bufferization::ToTensorOp>(op)) {

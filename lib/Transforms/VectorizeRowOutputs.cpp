@@ -108,6 +108,12 @@ static int64_t getReductionSplitWidth(linalg::LinalgOp op, int64_t width,
   if (!generic)
     return 0;
   for (unsigned i = 0, e = op.getNumDpsInits(); i < e; ++i) {
+    // Upstream's partial-reduction tiling takes every result of an init's
+    // map for a dimension: a constant one (torch-mlir's keepdim sums write
+    // `(d0, d1, 0, 0)`) read past its tile sizes and crashed norm-opt.
+    if (!op.getMatchingIndexingMap(op.getDpsInitOperand(i))
+             .isProjectedPermutation())
+      return 0;
     SmallVector<Operation *> combiners;
     if (!matchReduction(op.getRegionOutputArgs(), i, combiners) ||
         combiners.size() != 1)

@@ -249,3 +249,39 @@ func.func @batch_sum_across_channels(%x: tensor<4x8x20xf32>) -> tensor<8xf32> {
   }
   return %r : tensor<8xf32>
 }
+
+// -----
+
+// A sum that writes its init through a map with a constant result
+// (torch-mlir's keepdim reductions, `(d0, d1, 0, 0)`): upstream's
+// partial-reduction tiling takes every result of that map for a dimension,
+// read past its tile sizes and crashed norm-opt (the near misses of
+// test/Raise/group-and-training-norm-negative.mlir through
+// norm-lower-to-cpu). Such a sum is left whole.
+// CHECK-LABEL: func.func @keepdim_sum
+// CHECK:         scf.forall
+// CHECK-NOT:       scf.for
+// CHECK:           linalg.generic
+// CHECK-SAME:        iterator_types = ["parallel", "parallel", "reduction", "reduction"]
+// CHECK-NOT:       vector.reduction
+// CHECK:         return
+#x = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>
+#keep = affine_map<(d0, d1, d2, d3) -> (d0, d1, 0, 0)>
+func.func @keepdim_sum(%x: tensor<2x4x4x36xf32>) -> tensor<2x4x1x1xf32> {
+  %zero = arith.constant 0.0 : f32
+  %empty = tensor.empty() : tensor<2x4x1x1xf32>
+  %r = scf.forall (%n, %g) in (2, 4) shared_outs(%o = %empty) -> (tensor<2x4x1x1xf32>) {
+    %xs = tensor.extract_slice %x[%n, %g, 0, 0] [1, 1, 4, 36] [1, 1, 1, 1] : tensor<2x4x4x36xf32> to tensor<1x1x4x36xf32>
+    %os = tensor.extract_slice %o[%n, %g, 0, 0] [1, 1, 1, 1] [1, 1, 1, 1] : tensor<2x4x1x1xf32> to tensor<1x1x1x1xf32>
+    %fill = linalg.fill ins(%zero : f32) outs(%os : tensor<1x1x1x1xf32>) -> tensor<1x1x1x1xf32>
+    %sum = linalg.generic {indexing_maps = [#x, #keep], iterator_types = ["parallel", "parallel", "reduction", "reduction"]} ins(%xs : tensor<1x1x4x36xf32>) outs(%fill : tensor<1x1x1x1xf32>) {
+    ^bb0(%in: f32, %acc: f32):
+      %add = arith.addf %acc, %in fastmath<reassoc,contract> : f32
+      linalg.yield %add : f32
+    } -> tensor<1x1x1x1xf32>
+    scf.forall.in_parallel {
+      tensor.parallel_insert_slice %sum into %o[%n, %g, 0, 0] [1, 1, 1, 1] [1, 1, 1, 1] : tensor<1x1x1x1xf32> into tensor<2x4x1x1xf32>
+    }
+  }
+  return %r : tensor<2x4x1x1xf32>
+}

@@ -654,10 +654,15 @@ static FailureOr<bool> fuseCentredStatistics(RewriterBase &rewriter,
         if (isDestinationOperand || !llvm::is_contained(producers, owner))
           return std::nullopt;
         scf::SCFTileAndFuseOptions::ControlFnResult fuse;
+        // Yielded when read outside this loop: by the merge over the batch,
+        // or by the tiles of a root (group norm's chunk means).
+        Operation *loop = slice->getParentOfType<scf::ForallOp>();
         fuse.yieldProducerReplacement =
             llvm::any_of(producer.getUsers(), [&](Operation *user) {
-              return user != op && !isa<tensor::ExtractSliceOp>(user) &&
-                     !llvm::is_contained(producers, user);
+              Operation *ancestor =
+                  op->getBlock()->findAncestorOpInBlock(*user);
+              return ancestor && ancestor != op && ancestor != loop &&
+                     !llvm::is_contained(producers, ancestor);
             });
         return fuse;
       });
@@ -718,6 +723,113 @@ static FailureOr<bool> fuseCentredStatistics(RewriterBase &rewriter,
     }
   }
   return true;
+}
+
+/// The loop extents of `op` when it computes the slice of sizes `sliceSizes`
+/// of its result `result`: its static loop ranges with the loops of that
+/// result's dimensions cut to the slice. None when a size is dynamic or the
+/// result's map is no projected permutation.
+static std::optional<SmallVector<int64_t>>
+getSliceLoopExtents(linalg::LinalgOp op, OpResult result,
+                    ArrayRef<int64_t> sliceSizes) {
+  AffineMap map = op.getIndexingMapMatchingResult(result);
+  if (!map.isProjectedPermutation() || map.getNumResults() != sliceSizes.size())
+    return std::nullopt;
+  SmallVector<int64_t> extents = op.getStaticLoopRanges();
+  for (auto [expr, size] : llvm::zip(map.getResults(), sliceSizes))
+    extents[cast<AffineDimExpr>(expr).getPosition()] = size;
+  if (llvm::any_of(extents, ShapedType::isDynamic))
+    return std::nullopt;
+  return extents;
+}
+
+/// The bytes of its first input that `op` reads over `extents` (one
+/// element per iteration), or none.
+static std::optional<int64_t> getInputBytes(linalg::LinalgOp op,
+                                            ArrayRef<int64_t> extents) {
+  if (op.getNumDpsInputs() == 0)
+    return std::nullopt;
+  Type element = getElementTypeOrSelf(op.getDpsInputOperand(0)->get());
+  if (!element.isIntOrFloat())
+    return std::nullopt;
+  int64_t bytes = std::max<int64_t>(1, element.getIntOrFloatBitWidth() / 8);
+  for (int64_t extent : extents)
+    bytes = mulSaturated(bytes, extent);
+  return bytes;
+}
+
+/// The centred statistics op (see getCentredProducers) that `op` is, or
+/// whose partial sum or mean it is; null when none.
+static linalg::LinalgOp getCentredStatistics(linalg::LinalgOp op) {
+  if (!getCentredProducers(op).empty())
+    return op;
+  auto isCentredOf = [&](Operation *user) {
+    auto centred = dyn_cast<linalg::LinalgOp>(user);
+    return centred && !centred->getParentOfType<scf::ForallOp>() &&
+           llvm::is_contained(getCentredProducers(centred), op.getOperation());
+  };
+  for (Operation *user : op->getUsers()) {
+    if (isCentredOf(user))
+      return cast<linalg::LinalgOp>(user);
+    for (Operation *next : user->getUsers())
+      if (isCentredOf(next))
+        return cast<linalg::LinalgOp>(next);
+  }
+  return {};
+}
+
+/// Whether `producer`, fused into a root's tile through `slice`, is centred
+/// statistics or their partial sum or mean (getCentredProducers) whose
+/// fused tile would read more of the input than the cache holds until the
+/// second pass (kMaxRereadTileBytes), while its own statistics tiles would
+/// not: group norm over groups of 4 MiB, in chunks of 256 KiB. Fused, the
+/// root's tile (one group) would sum every chunk, then take the centred
+/// sums of every chunk, reading the group twice from memory; left out, the
+/// chunks are tiled one by one with their mean (fuseCentredStatistics),
+/// each read the second time from cache, and the root's tiles read their
+/// results.
+static bool isLeftForCentredTiles(tensor::ExtractSliceOp slice,
+                                  OpResult producer) {
+  auto op = dyn_cast<linalg::LinalgOp>(producer.getOwner());
+  if (!op || !op.hasPureTensorSemantics())
+    return false;
+  linalg::LinalgOp centred = getCentredStatistics(op);
+  if (!centred || !isRereadFromCache(centred) ||
+      slice.getSourceType().getRank() != slice.getResultType().getRank())
+    return false;
+  std::optional<SmallVector<int64_t>> sliceSizes =
+      getConstantIntValues(slice.getMixedSizes());
+  if (!sliceSizes)
+    return false;
+  std::optional<SmallVector<int64_t>> extents =
+      getSliceLoopExtents(op, producer, *sliceSizes);
+  if (!extents)
+    return false;
+  auto readsTooMuch = [](linalg::LinalgOp reduction,
+                         ArrayRef<int64_t> loopExtents) {
+    std::optional<int64_t> bytes = getInputBytes(reduction, loopExtents);
+    return bytes && *bytes > kMaxRereadTileBytes;
+  };
+  if (op.getNumReductionLoops() > 0)
+    return readsTooMuch(op, *extents);
+  // The mean: the slices of the partial sum it reads.
+  for (OpOperand *input : op.getDpsInputOperands()) {
+    auto sum = input->get().getDefiningOp<linalg::LinalgOp>();
+    if (!sum || sum.getNumReductionLoops() == 0 ||
+        !llvm::is_contained(getCentredProducers(centred), sum.getOperation()))
+      continue;
+    AffineMap map = op.getMatchingIndexingMap(input);
+    if (!map.isProjectedPermutation())
+      continue;
+    SmallVector<int64_t> sumSlice;
+    for (AffineExpr expr : map.getResults())
+      sumSlice.push_back((*extents)[cast<AffineDimExpr>(expr).getPosition()]);
+    std::optional<SmallVector<int64_t>> sumExtents =
+        getSliceLoopExtents(sum, cast<OpResult>(input->get()), sumSlice);
+    if (sumExtents && readsTooMuch(sum, *sumExtents))
+      return true;
+  }
+  return false;
 }
 
 /// A root with fewer static iterations than this that reads the result of
@@ -950,7 +1062,8 @@ void TileAndFuseRowsPass::runOnOperation() {
         [&](tensor::ExtractSliceOp slice, OpResult producer,
             bool isDestinationOperand)
             -> std::optional<scf::SCFTileAndFuseOptions::ControlFnResult> {
-          if (isSharedReduction(producer.getOwner(), rootSlice, tiledLoops))
+          if (isSharedReduction(producer.getOwner(), rootSlice, tiledLoops) ||
+              isLeftForCentredTiles(slice, producer))
             return std::nullopt;
           std::optional<scf::SCFTileAndFuseOptions::ControlFnResult> fuse =
               fuseOnlyPartialSlices(slice, producer, isDestinationOperand);

@@ -808,3 +808,144 @@ func.func @centred_statistics_nhwc_large(%x: tensor<4x5000x64xf32>) -> tensor<64
   } -> tensor<64xf32>
   return %merged : tensor<64xf32>
 }
+
+// -----
+
+// Group norm over groups of 4 MiB in 16 chunks of 256 KiB (the lowering's
+// [N, G, k, S/k]): fused into the root's tile (one group), the partial sum
+// would run over all 16 chunks before the centred sum of squares, reading
+// the group twice from memory. The chunk statistics are left out of the
+// root and tiled chunk by chunk, sum and mean fused into the centred sum's
+// tile (read again from cache); the root's tiles read their results.
+// CHECK-LABEL: func.func @group_chunk_statistics(
+// CHECK: %[[LOOP:.*]]:2 = scf.forall (%[[N:.*]], %[[G:.*]], %[[K:.*]]) in (1, 8, 16)
+// CHECK: %[[XS:.*]] = tensor.extract_slice %arg0[%[[N]], %[[G]], %[[K]], 0] [1, 1, 1, 65536]
+// CHECK: %[[SUM:.*]] = linalg.generic {{.*}} ins(%[[XS]] : tensor<1x1x1x65536xf32>)
+// CHECK: %[[MEAN:.*]] = linalg.generic {{.*}} ins(%[[SUM]] : tensor<1x1x1xf32>)
+// CHECK: linalg.generic {{.*}} ins(%[[XS]], %[[MEAN]] : tensor<1x1x1x65536xf32>, tensor<1x1x1xf32>)
+// CHECK: scf.forall.in_parallel
+// CHECK: scf.forall (%[[RN:.*]], %[[RG:.*]]) in (1, 8)
+// CHECK-NOT: tensor<1x1x16x65536xf32>) outs(%{{.*}} : tensor<1x1x16xf32>)
+// CHECK-DAG: tensor.extract_slice %[[LOOP]]#0[%[[RN]], %[[RG]], 0] [1, 1, 16]
+// CHECK-DAG: tensor.extract_slice %[[LOOP]]#1[%[[RN]], %[[RG]], 0] [1, 1, 16]
+// CHECK: linalg.generic {{.*}} outs(%{{.*}} : tensor<1x1x16x65536xf32>)
+#x4 = affine_map<(n, g, k, s) -> (n, g, k, s)>
+#ngk4 = affine_map<(n, g, k, s) -> (n, g, k)>
+#ng4 = affine_map<(n, g, k, s) -> (n, g)>
+#ngk = affine_map<(n, g, k) -> (n, g, k)>
+#ng3 = affine_map<(n, g, k) -> (n, g)>
+func.func @group_chunk_statistics(%x: tensor<1x8x16x65536xf32>) -> tensor<1x8x16x65536xf32> {
+  %zero = arith.constant 0.0 : f32
+  %n = arith.constant 65536.0 : f32
+  %e = tensor.empty() : tensor<1x8x16xf32>
+  %init = linalg.fill ins(%zero : f32) outs(%e : tensor<1x8x16xf32>) -> tensor<1x8x16xf32>
+  %sum = linalg.generic {indexing_maps = [#x4, #ngk4],
+                         iterator_types = ["parallel", "parallel", "parallel", "reduction"]}
+      ins(%x : tensor<1x8x16x65536xf32>) outs(%init : tensor<1x8x16xf32>) {
+  ^bb0(%a: f32, %acc: f32):
+    %v = arith.addf %acc, %a : f32
+    linalg.yield %v : f32
+  } -> tensor<1x8x16xf32>
+  %e2 = tensor.empty() : tensor<1x8x16xf32>
+  %mean = linalg.generic {indexing_maps = [#ngk, #ngk], iterator_types = ["parallel", "parallel", "parallel"]}
+      ins(%sum : tensor<1x8x16xf32>) outs(%e2 : tensor<1x8x16xf32>) {
+  ^bb0(%a: f32, %o: f32):
+    %v = arith.divf %a, %n : f32
+    linalg.yield %v : f32
+  } -> tensor<1x8x16xf32>
+  %m2 = linalg.generic {indexing_maps = [#x4, #ngk4, #ngk4],
+                        iterator_types = ["parallel", "parallel", "parallel", "reduction"]}
+      ins(%x, %mean : tensor<1x8x16x65536xf32>, tensor<1x8x16xf32>) outs(%init : tensor<1x8x16xf32>) {
+  ^bb0(%a: f32, %m: f32, %acc: f32):
+    %d = arith.subf %a, %m : f32
+    %dd = arith.mulf %d, %d : f32
+    %v = arith.addf %acc, %dd : f32
+    linalg.yield %v : f32
+  } -> tensor<1x8x16xf32>
+  %e3 = tensor.empty() : tensor<1x8xf32>
+  %init3 = linalg.fill ins(%zero : f32) outs(%e3 : tensor<1x8xf32>) -> tensor<1x8xf32>
+  %merged:2 = linalg.generic {indexing_maps = [#ngk, #ngk, #ng3, #ng3],
+                              iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%mean, %m2 : tensor<1x8x16xf32>, tensor<1x8x16xf32>) outs(%init3, %init3 : tensor<1x8xf32>, tensor<1x8xf32>) {
+  ^bb0(%m: f32, %q: f32, %accm: f32, %accq: f32):
+    %vm = arith.addf %accm, %m : f32
+    %vq = arith.addf %accq, %q : f32
+    linalg.yield %vm, %vq : f32, f32
+  } -> (tensor<1x8xf32>, tensor<1x8xf32>)
+  %e4 = tensor.empty() : tensor<1x8x16x65536xf32>
+  %y = linalg.generic {indexing_maps = [#x4, #ng4, #ng4, #x4],
+                       iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      ins(%x, %merged#0, %merged#1 : tensor<1x8x16x65536xf32>, tensor<1x8xf32>, tensor<1x8xf32>) outs(%e4 : tensor<1x8x16x65536xf32>) {
+  ^bb0(%a: f32, %m: f32, %q: f32, %o: f32):
+    %d = arith.subf %a, %m : f32
+    %v = arith.mulf %d, %q : f32
+    linalg.yield %v : f32
+  } -> tensor<1x8x16x65536xf32>
+  return %y : tensor<1x8x16x65536xf32>
+}
+
+// -----
+
+// The same with groups of 1 MiB (4 chunks): fused into the root's tile,
+// the group is read a second time from cache; no loop over the chunks.
+// CHECK-LABEL: func.func @group_chunk_statistics_fused(
+// CHECK-NOT: scf.forall (%{{.*}}, %{{.*}}, %{{.*}}) in (1, 8, 4)
+// CHECK: scf.forall (%[[RN:.*]], %[[RG:.*]]) in (1, 8)
+// CHECK: %[[XS:.*]] = tensor.extract_slice %arg0[%[[RN]], %[[RG]], 0, 0] [1, 1, 4, 65536]
+// CHECK: %[[SUM:.*]] = linalg.generic {{.*}} ins(%[[XS]] : tensor<1x1x4x65536xf32>)
+// CHECK: %[[MEAN:.*]] = linalg.generic {{.*}} ins(%[[SUM]] : tensor<1x1x4xf32>)
+// CHECK: linalg.generic {{.*}} ins(%[[XS]], %[[MEAN]] : tensor<1x1x4x65536xf32>, tensor<1x1x4xf32>)
+#x4 = affine_map<(n, g, k, s) -> (n, g, k, s)>
+#ngk4 = affine_map<(n, g, k, s) -> (n, g, k)>
+#ng4 = affine_map<(n, g, k, s) -> (n, g)>
+#ngk = affine_map<(n, g, k) -> (n, g, k)>
+#ng3 = affine_map<(n, g, k) -> (n, g)>
+func.func @group_chunk_statistics_fused(%x: tensor<1x8x4x65536xf32>) -> tensor<1x8x4x65536xf32> {
+  %zero = arith.constant 0.0 : f32
+  %n = arith.constant 65536.0 : f32
+  %e = tensor.empty() : tensor<1x8x4xf32>
+  %init = linalg.fill ins(%zero : f32) outs(%e : tensor<1x8x4xf32>) -> tensor<1x8x4xf32>
+  %sum = linalg.generic {indexing_maps = [#x4, #ngk4],
+                         iterator_types = ["parallel", "parallel", "parallel", "reduction"]}
+      ins(%x : tensor<1x8x4x65536xf32>) outs(%init : tensor<1x8x4xf32>) {
+  ^bb0(%a: f32, %acc: f32):
+    %v = arith.addf %acc, %a : f32
+    linalg.yield %v : f32
+  } -> tensor<1x8x4xf32>
+  %e2 = tensor.empty() : tensor<1x8x4xf32>
+  %mean = linalg.generic {indexing_maps = [#ngk, #ngk], iterator_types = ["parallel", "parallel", "parallel"]}
+      ins(%sum : tensor<1x8x4xf32>) outs(%e2 : tensor<1x8x4xf32>) {
+  ^bb0(%a: f32, %o: f32):
+    %v = arith.divf %a, %n : f32
+    linalg.yield %v : f32
+  } -> tensor<1x8x4xf32>
+  %m2 = linalg.generic {indexing_maps = [#x4, #ngk4, #ngk4],
+                        iterator_types = ["parallel", "parallel", "parallel", "reduction"]}
+      ins(%x, %mean : tensor<1x8x4x65536xf32>, tensor<1x8x4xf32>) outs(%init : tensor<1x8x4xf32>) {
+  ^bb0(%a: f32, %m: f32, %acc: f32):
+    %d = arith.subf %a, %m : f32
+    %dd = arith.mulf %d, %d : f32
+    %v = arith.addf %acc, %dd : f32
+    linalg.yield %v : f32
+  } -> tensor<1x8x4xf32>
+  %e3 = tensor.empty() : tensor<1x8xf32>
+  %init3 = linalg.fill ins(%zero : f32) outs(%e3 : tensor<1x8xf32>) -> tensor<1x8xf32>
+  %merged:2 = linalg.generic {indexing_maps = [#ngk, #ngk, #ng3, #ng3],
+                              iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%mean, %m2 : tensor<1x8x4xf32>, tensor<1x8x4xf32>) outs(%init3, %init3 : tensor<1x8xf32>, tensor<1x8xf32>) {
+  ^bb0(%m: f32, %q: f32, %accm: f32, %accq: f32):
+    %vm = arith.addf %accm, %m : f32
+    %vq = arith.addf %accq, %q : f32
+    linalg.yield %vm, %vq : f32, f32
+  } -> (tensor<1x8xf32>, tensor<1x8xf32>)
+  %e4 = tensor.empty() : tensor<1x8x4x65536xf32>
+  %y = linalg.generic {indexing_maps = [#x4, #ng4, #ng4, #x4],
+                       iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      ins(%x, %merged#0, %merged#1 : tensor<1x8x4x65536xf32>, tensor<1x8xf32>, tensor<1x8xf32>) outs(%e4 : tensor<1x8x4x65536xf32>) {
+  ^bb0(%a: f32, %m: f32, %q: f32, %o: f32):
+    %d = arith.subf %a, %m : f32
+    %v = arith.mulf %d, %q : f32
+    linalg.yield %v : f32
+  } -> tensor<1x8x4x65536xf32>
+  return %y : tensor<1x8x4x65536xf32>
+}

@@ -453,6 +453,38 @@ func.func @group_norm_nchw(%x: tensor<2x32x8x8xf32>, %w: tensor<32xf32>, %b: ten
 
 // -----
 
+// Groups of 4 x 512 x 512 f32 (4 MiB, the SD VAE decoder's): the statistics
+// take each group as 16 chunks of 65536 elements (256 KiB), two passes per
+// chunk, merged over the chunks with Chan's formula; the normalization
+// reads the input whole.
+// CHECK-LABEL: func.func @group_norm_chunks(
+// CHECK: %[[G:.*]] = tensor.collapse_shape %{{.*}} : tensor<1x32x4x512x512xf32> into tensor<1x32x1048576xf32>
+// CHECK: %[[K:.*]] = tensor.expand_shape %[[G]] {{\[}}[0], [1], [2, 3]] output_shape [1, 32, 16, 65536]
+// CHECK: %[[SUM:.*]] = linalg.generic {{.*}}["parallel", "parallel", "parallel", "reduction"]{{.*}} ins(%[[K]], %{{.*}} : tensor<1x32x16x65536xf32>, tensor<1x32x16xf32>)
+// CHECK: %[[MEAN:.*]] = linalg.generic {{.*}} ins(%{{.*}}, %[[SUM]] : tensor<1x32x16xf32>, tensor<1x32x16xf32>)
+// CHECK: %[[M2:.*]] = linalg.generic {{.*}}["parallel", "parallel", "parallel", "reduction"]{{.*}} ins(%[[K]], %[[MEAN]] : tensor<1x32x16x65536xf32>, tensor<1x32x16xf32>)
+// CHECK: linalg.generic {{.*}}["parallel", "parallel", "reduction"]{{.*}} ins(%[[MEAN]], %[[M2]], %{{.*}} : tensor<1x32x16xf32>, tensor<1x32x16xf32>, tensor<1x32xf32>)
+// CHECK: linalg.generic {{.*}} outs(%{{.*}} : tensor<1x32x4x512x512xf32>)
+func.func @group_norm_chunks(%x: tensor<1x128x512x512xf32>) -> tensor<1x128x512x512xf32> {
+  %y = norm.group_norm %x groups = 32 activation = silu : tensor<1x128x512x512xf32>
+  return %y : tensor<1x128x512x512xf32>
+}
+
+// -----
+
+// Groups of 8 x 256 x 256 f32 (2 MiB) stay whole: two passes per group.
+// CHECK-LABEL: func.func @group_norm_no_chunks(
+// CHECK-NOT: tensor.expand_shape {{.*}} output_shape [1, 32, {{[0-9]+}}, {{[0-9]+}}]
+// CHECK: linalg.generic {{.*}}["parallel", "parallel", "reduction"]{{.*}} ins(%{{.*}}, %{{.*}} : tensor<1x32x524288xf32>, tensor<1x32xf32>)
+// CHECK-NOT: tensor<1x32x{{[0-9]+}}x{{[0-9]+}}xf32>
+// CHECK: return
+func.func @group_norm_no_chunks(%x: tensor<1x256x256x256xf32>) -> tensor<1x256x256x256xf32> {
+  %y = norm.group_norm %x groups = 32 : tensor<1x256x256x256xf32>
+  return %y : tensor<1x256x256x256xf32>
+}
+
+// -----
+
 // Dynamic NHWC group norm: C/G computed with divui, the count includes the
 // dynamic C/G; bf16 with a residual recomputed in the payloads.
 

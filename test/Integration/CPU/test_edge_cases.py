@@ -159,6 +159,19 @@ CHUNK_CASES = [
     if elem == "f32" or shape[1] == 96
 ]
 
+#: Group norms whose groups exceed 2 MiB (the SD VAE decoder's): the
+#: statistics take each group as chunks of at most 256 KiB (input and
+#: residual; ActivationNormToLinalg.cpp, buildGroupStatistics), merged with
+#: Chan's formula. [1, 12, 512, 512] in 2 groups of 1.5M elements: 12
+#: chunks in f16/bf16, 24 in f32, 48 in f64; twice as many with a residual
+#: read beside the input.
+GROUP_CHUNK_CASES = [
+    C.make_case("group_norm", elem, False, "silu", form, stats=True,
+                shape=(1, 12, 512, 512), groups=2, tag="chunks")
+    for elem in ("f32", "f16", "bf16", "f64")
+    for form in C.RESIDUAL_FORMS
+]
+
 CONST_CASES = [
     C.make_case("layer_norm", "f32", stats=True, shape=(4, 37), tag="const"),
     C.make_case("layer_norm", "bf16", stats=True, shape=(4, 37),
@@ -214,7 +227,7 @@ IMAGE_CASES = [
 ]
 
 ALL_CASES = (SIZE_CASES + DYN_CASES + CANCEL_CASES + OUTLIER_CASES
-             + CHUNK_CASES + CONST_CASES
+             + CHUNK_CASES + GROUP_CHUNK_CASES + CONST_CASES
              + SIZE1_CASES + BN_STEP_CASES + SPECTRAL_CASES + IMAGE_CASES)
 _GROUPS = {}
 for _c in ALL_CASES:
@@ -239,6 +252,18 @@ def test_reduction_sizes(runner, case):
 @pytest.mark.parametrize("case", CHUNK_CASES, ids=lambda c: c.id)
 def test_batch_norm_statistics_in_chunks(runner, case):
     func, inputs, got = _run(runner, case)
+    check_results(case, func, _as_list(func, got), case.reference(inputs))
+
+
+@pytest.mark.parametrize("case", GROUP_CHUNK_CASES, ids=lambda c: c.id)
+def test_group_norm_statistics_in_chunks(runner, case):
+    # A ramp down the rows: the chunks (runs of rows) have means from -2 to
+    # 2, so the merge's term between them is more than half the variance.
+    shape = case.p["shape"]
+    rng = np.random.default_rng(case.seed)
+    ramp = np.linspace(-2.0, 2.0, shape[2])[None, None, :, None]
+    x = C.cast(rng.normal(0.3, 1.0, size=shape) + ramp, case.elem)
+    func, inputs, got = _run(runner, case, {"input": x})
     check_results(case, func, _as_list(func, got), case.reference(inputs))
 
 

@@ -208,6 +208,9 @@ void mlir::norm::buildNormLowerToCPUPipeline(
   pm.addNestedPass<func::FuncOp>(createNormEliminateReshapedEmptyTensorsPass());
   pm.addPass(bufferization::createEmptyTensorEliminationPass());
   pm.addPass(bufferization::createOneShotBufferizePass(bufferizeOptions));
+  // Bufferization creates the globals of constants in an order that
+  // depends on addresses: by name instead, for the same output every run.
+  pm.addPass(createNormSortGlobalsPass());
   pm.addPass(createNormDropTiedBufferResultsPass());
   // What bufferization wrote in place of an input that no result is tied
   // to (a result that is a slice of it) works on a copy instead.

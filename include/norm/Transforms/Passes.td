@@ -580,6 +580,33 @@ def NormCheckMemRefLayoutsPass
   }];
 }
 
+def NormSortGlobalsPass : Pass<"norm-sort-globals", "::mlir::ModuleOp"> {
+  let summary = "Name bufferization's constant globals by first use and order "
+                "the module's memref.global ops by name, at its start";
+  let description = [{
+    Renames the private constant globals that One-Shot Bufferize made of
+    tensor constants (`__constant_<shape><type>`, made unique with `_<n>`)
+    in the order of their first use in the module (functions and ops in
+    input order): the first of a shape and type is `__constant_8xf32`, the
+    next `__constant_8xf32_0`, and so on (a name another symbol holds is
+    skipped). Then moves every `memref.global` to the start of the module,
+    ordered by name; the order of the other ops is unchanged.
+
+    Why: One-Shot Bufferize (upstream MLIR 22) creates these globals
+    function by function, in an order it takes from a `DenseMap` keyed by
+    the functions' addresses, and names them uniquely in that order. The
+    same module compiled twice by `norm-lower-to-cpu` gave differently
+    ordered globals (examples/inference_fusion.mlir: 2 runs in 5), and two
+    functions with constants of one shape and type could swap their names:
+    different LLVM IR and shared libraries for the same input. Runs right
+    after bufferization in that pipeline.
+
+    Tests: norm-sort-globals.mlir; Pipelines/norm-lower-to-cpu-deterministic.mlir
+    (four compilations of examples/inference_fusion.mlir, the same output).
+  }];
+  let dependentDialects = ["::mlir::memref::MemRefDialect"];
+}
+
 def NormCheckDestinationSizesPass
     : Pass<"norm-check-destination-sizes", "::mlir::func::FuncOp"> {
   let summary = "Check at run time that the caller's output arrays have the "

@@ -14,9 +14,11 @@
 #include "norm/Transforms/Passes.h"
 
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/IR/AttrTypeSubElements.h"
 #include "mlir/IR/SymbolTable.h"
 #include "llvm/ADT/MapVector.h"
 #include "llvm/ADT/StringMap.h"
+#include "llvm/ADT/StringSet.h"
 
 namespace mlir::norm {
 #define GEN_PASS_DEF_NORMSORTGLOBALSPASS
@@ -30,13 +32,13 @@ using namespace mlir::norm;
 static constexpr llvm::StringLiteral kConstantPrefix = "__constant_";
 
 /// The name bufferization gives the global of a constant of `type`
-/// (`__constant_2x8xf32`), before it makes it unique with `_<n>`.
+/// (`__constant_2x8xf32`, a scalar's `__constant_xf32`), before it makes it
+/// unique with `_<n>`.
 static std::string getConstantBaseName(MemRefType type) {
   std::string name = kConstantPrefix.str();
   llvm::raw_string_ostream os(name);
-  for (int64_t size : type.getShape())
-    os << size << 'x';
-  os << type.getElementType();
+  llvm::interleave(type.getShape(), os, "x");
+  os << 'x' << type.getElementType();
   return name;
 }
 
@@ -64,27 +66,40 @@ void SortGlobalsPass::runOnOperation() {
       return;
     constants.insert({global, getConstantBaseName(global.getType())});
   });
-  auto rename = [&](Operation *global, const std::string &name) {
-    return symbols.rename(global, StringAttr::get(&getContext(), name));
-  };
-  // Renamed twice, so that no new name collides with an old one.
-  unsigned index = 0;
-  for (auto &entry : constants)
-    if (failed(rename(entry.first,
-                      "__norm_sort_globals_" + std::to_string(index++))))
-      return signalPassFailure();
+  // The new names: the first of a base name gets it, the next ones `_0`,
+  // `_1`, ...; a name that another symbol holds is skipped.
+  llvm::StringSet<> taken;
+  for (Operation &op : *body)
+    if (auto name =
+            op.getAttrOfType<StringAttr>(SymbolTable::getSymbolAttrName());
+        name && !constants.contains(&op))
+      taken.insert(name.getValue());
   llvm::StringMap<unsigned> counts;
+  DenseMap<StringAttr, StringAttr> renamed;
   for (auto &[global, base] : constants) {
-    // The first of a base name gets it, the next ones `_0`, `_1`, ...; a
-    // name another symbol holds is skipped.
     std::string name;
     do {
       unsigned count = counts[base]++;
       name = count == 0 ? base : base + "_" + std::to_string(count - 1);
-    } while (symbols.lookup(name));
-    if (failed(rename(global, name)))
-      return signalPassFailure();
+    } while (taken.contains(name));
+    taken.insert(name);
+    StringAttr from = SymbolTable::getSymbolName(global);
+    StringAttr to = StringAttr::get(&getContext(), name);
+    renamed[from] = to;
+    SymbolTable::setSymbolName(global, to);
   }
+  // Every reference in one walk (SymbolTable::rename walks the module once
+  // per symbol; a model's weights are thousands of constants). Each
+  // reference is mapped from its old name once, so names that two
+  // constants swap do not chain.
+  AttrTypeReplacer replacer;
+  replacer.addReplacement([&](SymbolRefAttr ref) -> std::optional<Attribute> {
+    auto it = renamed.find(ref.getRootReference());
+    if (it == renamed.end())
+      return std::nullopt;
+    return SymbolRefAttr::get(it->second, ref.getNestedReferences());
+  });
+  replacer.recursivelyReplaceElementsIn(module);
 
   SmallVector<memref::GlobalOp> globals(body->getOps<memref::GlobalOp>());
   // Symbol names are unique in the module: no ties.

@@ -564,7 +564,8 @@ static LogicalResult tileStatistics(RewriterBase &rewriter,
 }
 
 /// The largest statistics tile whose input slice is read a second time
-/// from cache (the L2 of this project's Zen 4 machine is 1 MiB per core):
+/// from cache (1 MiB of L2 a core on the Zen 4 machine of earlier sessions,
+/// 2 MiB on the Xeon of 2026-11-29):
 /// with the partial sum fused into the centred sum's tile, NHWC batch-norm
 /// training [32, 56, 56, 64] f32 (784 KiB tiles) went 2.67 -> 2.31 ms (1
 /// thread) and 1.96 -> 1.70 ms (2 threads), same buffers.
@@ -632,7 +633,8 @@ static SmallVector<Operation *> getCentredProducers(linalg::LinalgOp op) {
 /// and mean it reads (getCentredProducers) fused into each tile: the tile
 /// reads its slice of the input twice, the second time from cache, instead
 /// of a second pass over the whole input from memory. The mean is yielded
-/// for its users after the loop (the merge over the batch).
+/// for its users outside the loop (the merge over the batch or the chunks,
+/// the loops of roots that read its slices).
 /// Returns whether it tiled `op`.
 static FailureOr<bool> fuseCentredStatistics(RewriterBase &rewriter,
                                              linalg::LinalgOp op,
@@ -782,7 +784,9 @@ static linalg::LinalgOp getCentredStatistics(linalg::LinalgOp op) {
 /// statistics or their partial sum or mean (getCentredProducers) whose
 /// fused tile would read more of the input than the cache holds until the
 /// second pass (kMaxRereadTileBytes), while its own statistics tiles would
-/// not: group norm over groups of 4 MiB, in chunks of 256 KiB. Fused, the
+/// not: group norm over groups of 4 MiB, in chunks of 256 KiB; also
+/// LayerNorm rows of 256 KiB in root tiles of 8 rows, group norm groups of
+/// 512 KiB in tiles of 2 batch entries. Fused, the
 /// root's tile (one group) would sum every chunk, then take the centred
 /// sums of every chunk, reading the group twice from memory; left out, the
 /// chunks are tiled one by one with their mean (fuseCentredStatistics),

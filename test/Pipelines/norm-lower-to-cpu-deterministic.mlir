@@ -16,8 +16,8 @@
 // CHECK: llvm.mlir.global private constant @__constant_1x1x32xf32(
 // CHECK-NEXT: llvm.mlir.global private constant @__constant_256xf32(
 // CHECK-NEXT: llvm.mlir.global private constant @__constant_8x3x3x3xf32(
-// CHECK-NEXT: llvm.mlir.global private constant @__constant_8xf32(
-// CHECK-NEXT: llvm.mlir.global private constant @__constant_8xf32_0(
-// CHECK-NEXT: llvm.mlir.global private constant @__constant_8xf32_1(
-// CHECK-NEXT: llvm.mlir.global private constant @__constant_8xf32_2(
+// CHECK-NEXT: llvm.mlir.global private constant @__constant_8xf32(dense<[1.000000e-01, -2.000000e-01,
+// CHECK-NEXT: llvm.mlir.global private constant @__constant_8xf32_0(dense<[1.000000e+00, 5.000000e-01,
+// CHECK-NEXT: llvm.mlir.global private constant @__constant_8xf32_1(dense<[1.000000e+00, 0.899999976,
+// CHECK-NEXT: llvm.mlir.global private constant @__constant_8xf32_2(dense<[0.000000e+00, 1.000000e-01,
 // CHECK-NOT: llvm.mlir.global

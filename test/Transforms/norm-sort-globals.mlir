@@ -2,18 +2,21 @@
 
 // Bufferization's constant globals are named in the order of their first
 // use (functions in input order): @first's 2xf32 constant, created second
-// (`_0`), becomes `__constant_2xf32`. All globals move to the start of the
+// (`_0`), becomes `__constant_2xf32`; a scalar's is `__constant_xf32`, as
+// bufferization names it. All globals move to the start of the
 // module, by name; the functions keep their order.
 // CHECK-LABEL: module {
 // CHECK-NEXT: memref.global "private" constant @__constant_256xf32 : memref<256xf32> = dense<1.500000e+00>
 // CHECK-NEXT: memref.global "private" constant @__constant_2xf32 : memref<2xf32> = dense<3.000000e+00>
 // CHECK-NEXT: memref.global "private" constant @__constant_2xf32_0 : memref<2xf32> = dense<2.000000e+00>
 // CHECK-NEXT: memref.global "private" @__constant_2xf32_unused : memref<2xf32>
+// CHECK-NEXT: memref.global "private" constant @__constant_xf32 : memref<f32> = dense<4.000000e+00>
 // CHECK-NEXT: func.func @first()
 // CHECK: memref.get_global @__constant_2xf32 : memref<2xf32>
 // CHECK: memref.get_global @__constant_256xf32 : memref<256xf32>
 // CHECK: func.func @second()
 // CHECK: memref.get_global @__constant_2xf32_0 : memref<2xf32>
+// CHECK: memref.get_global @__constant_xf32 : memref<f32>
 // CHECK-NOT: memref.global
 module {
   memref.global "private" constant @__constant_256xf32 : memref<256xf32> = dense<1.500000e+00> {alignment = 64 : i64}
@@ -24,10 +27,12 @@ module {
     return %0, %1 : memref<2xf32>, memref<256xf32>
   }
   memref.global "private" constant @__constant_2xf32 : memref<2xf32> = dense<2.000000e+00> {alignment = 64 : i64}
-  func.func @second() -> memref<2xf32> {
+  func.func @second() -> (memref<2xf32>, memref<f32>) {
     %0 = memref.get_global @__constant_2xf32 : memref<2xf32>
-    return %0 : memref<2xf32>
+    %1 = memref.get_global @__constant_xf32_3 : memref<f32>
+    return %0, %1 : memref<2xf32>, memref<f32>
   }
+  memref.global "private" constant @__constant_xf32_3 : memref<f32> = dense<4.000000e+00>
   memref.global "private" constant @__constant_2xf32_0 : memref<2xf32> = dense<3.000000e+00> {alignment = 64 : i64}
 }
 

@@ -164,7 +164,8 @@ CHUNK_CASES = [
 #: residual; ActivationNormToLinalg.cpp, buildGroupStatistics), merged with
 #: Chan's formula. [1, 12, 512, 512] in 2 groups of 1.5M elements: 12
 #: chunks in f16/bf16, 24 in f32, 48 in f64; twice as many with a residual
-#: read beside the input.
+#: read beside the input ("res"; "ressum" sums them first, its statistics
+#: read the sum alone).
 GROUP_CHUNK_CASES = [
     C.make_case("group_norm", elem, False, "silu", form, stats=True,
                 shape=(1, 12, 512, 512), groups=2, tag="chunks")

@@ -1,0 +1,53 @@
+// RUN: norm-opt %s --split-input-file --pass-pipeline='builtin.module(func.func(convert-norm-to-linalg,norm-tile-and-fuse-rows{tile-size=8}),cse)' | FileCheck %s
+
+// The statistics as convert-norm-to-linalg writes them, tiled: groups of
+// 4 MiB in 16 chunks of 256 KiB. The chunk statistics (shifted sum, mean,
+// centred sum of squares) are tiled chunk by chunk, each chunk read twice
+// from the same tile; the groups' tiles merge the 16 partials (Chan) and
+// normalize, without reading the input for statistics again.
+// CHECK-LABEL: func.func @group_norm_chunks(
+// CHECK: %[[CHUNKS:.*]]:2 = scf.forall (%{{.*}}, %{{.*}}, %{{.*}}) in (1, 32, 16)
+// CHECK: %[[XS:.*]] = tensor.extract_slice %{{.*}} [1, 1, 1, 65536]
+// CHECK: linalg.generic {{.*}}"reduction"]{{.*}} ins(%[[XS]], %{{.*}} : tensor<1x1x1x65536xf32>, tensor<1x1x1xf32>)
+// CHECK: linalg.generic {{.*}}"reduction"]{{.*}} ins(%[[XS]], %{{.*}} : tensor<1x1x1x65536xf32>, tensor<1x1x1xf32>)
+// CHECK: scf.forall (%{{.*}}, %{{.*}}) in (1, 32)
+// CHECK-NOT: tensor<1x1x16x65536xf32>
+// CHECK: tensor.extract_slice %[[CHUNKS]]#{{[01]}}
+// CHECK-NOT: tensor<1x1x16x65536xf32>
+// CHECK: return
+func.func @group_norm_chunks(%x: tensor<1x128x512x512xf32>) -> tensor<1x128x512x512xf32> {
+  %y = norm.group_norm %x groups = 32 activation = silu : tensor<1x128x512x512xf32>
+  return %y : tensor<1x128x512x512xf32>
+}
+
+// -----
+
+// LayerNorm rows of 256 KiB: a root tile of 8 rows (2 MiB) would read its
+// rows twice from memory for the statistics; they are tiled row by row
+// instead (mean and centred sum of one row in one tile), and the 8-row
+// tiles of the normalization read their results.
+// CHECK-LABEL: func.func @layer_norm_wide_rows(
+// CHECK: %[[ROWS:.*]]:2 = scf.forall (%{{.*}}) in (256)
+// CHECK: %[[XS:.*]] = tensor.extract_slice %arg0[%{{.*}}, 0] [1, 65536]
+// CHECK: linalg.generic {{.*}}"reduction"]{{.*}} ins(%[[XS]], %{{.*}} : tensor<1x65536xf32>, tensor<1xf32>)
+// CHECK: linalg.generic {{.*}}"reduction"]{{.*}} ins(%[[XS]], %{{.*}} : tensor<1x65536xf32>, tensor<1xf32>)
+// CHECK: scf.forall (%{{.*}}) = (0) to (256) step (8)
+// CHECK-NOT: "reduction"]{{.*}} tensor<8x65536xf32>
+// CHECK: return
+func.func @layer_norm_wide_rows(%x: tensor<256x65536xf32>) -> tensor<256x65536xf32> {
+  %y = norm.layer_norm %x axes = [1] : tensor<256x65536xf32>
+  return %y : tensor<256x65536xf32>
+}
+
+// -----
+
+// Rows of 64 KiB: a tile of 8 rows (512 KiB) is read again from cache, so
+// the statistics stay fused into it.
+// CHECK-LABEL: func.func @layer_norm_rows_in_cache(
+// CHECK-NOT: scf.forall (%{{.*}}) in (256)
+// CHECK: scf.forall (%{{.*}}) = (0) to (256) step (8)
+// CHECK: linalg.generic {{.*}}"reduction"]{{.*}} ins(%{{.*}}, %{{.*}} : tensor<8x16384xf32>, tensor<8xf32>)
+func.func @layer_norm_rows_in_cache(%x: tensor<256x16384xf32>) -> tensor<256x16384xf32> {
+  %y = norm.layer_norm %x axes = [1] : tensor<256x16384xf32>
+  return %y : tensor<256x16384xf32>
+}

@@ -890,9 +890,11 @@ static bool readsContraction(linalg::LinalgOp root) {
 /// Whether the loop after `tiledLoop` of `root` is tiled by 1 as well: when
 /// the root reads statistics indexed by both loops (GroupNorm's mean and
 /// rstd per batch entry and group) and `tiledLoop` alone gives tiles too
-/// few (fewer than kMinTiles of a static range) or too large (a dynamic
-/// range whose tile writes more than kMaxDynamicTileBytes, or an unknown
-/// number of bytes). The statistics' producers are still fused per tile,
+/// few (fewer than kMinTiles of a static range) or too large (a static
+/// range whose tile writes more than kMaxRereadTileBytes: GroupNorm
+/// [32, 256, 64, 64] in tiles of 2 entries of 4 MiB; a dynamic range whose
+/// tile writes more than kMaxDynamicTileBytes; or an unknown number of
+/// bytes). The statistics' producers are still fused per tile,
 /// and a tile is one (entry, group), small enough to stay in cache between
 /// the statistics and the normalization.
 static bool tilesStatisticsGroups(linalg::LinalgOp root, unsigned tiledLoop,
@@ -907,7 +909,9 @@ static bool tilesStatisticsGroups(linalg::LinalgOp root, unsigned tiledLoop,
     if (iterationBytes &&
         mulSaturated(*iterationBytes, tileSize) <= kMaxDynamicTileBytes)
       return false;
-  } else if (llvm::divideCeilSigned(ranges[tiledLoop], tileSize) >= kMinTiles) {
+  } else if (llvm::divideCeilSigned(ranges[tiledLoop], tileSize) >= kMinTiles &&
+             iterationBytes &&
+             mulSaturated(*iterationBytes, tileSize) <= kMaxRereadTileBytes) {
     return false;
   }
   bool readsStatistics = false;

@@ -51,3 +51,18 @@ func.func @layer_norm_rows_in_cache(%x: tensor<256x16384xf32>) -> tensor<256x163
   %y = norm.layer_norm %x axes = [1] : tensor<256x16384xf32>
   return %y : tensor<256x16384xf32>
 }
+
+// -----
+
+// Group norm at batch 32 with entries of 4 MiB: 16 tiles of 2 entries
+// would be enough tiles, but each would be 8 MiB, read three times from
+// memory. Tiled by (2 entries, 1 group) instead (256 KiB), the statistics
+// and the normalization of a tile find it in cache.
+// CHECK-LABEL: func.func @group_norm_batch32(
+// CHECK: scf.forall (%{{.*}}, %{{.*}}) = (0, 0) to (32, 32) step (2, 1)
+// CHECK: linalg.generic {{.*}}"reduction"]{{.*}} ins(%{{.*}}, %{{.*}} : tensor<2x1x32768xf32>, tensor<2x1xf32>)
+// CHECK: linalg.generic {{.*}}"reduction"]{{.*}} ins(%{{.*}}, %{{.*}} : tensor<2x1x32768xf32>, tensor<2x1xf32>)
+func.func @group_norm_batch32(%x: tensor<32x256x64x64xf32>) -> tensor<32x256x64x64xf32> {
+  %y = norm.group_norm %x groups = 32 activation = silu : tensor<32x256x64x64xf32>
+  return %y : tensor<32x256x64x64xf32>
+}

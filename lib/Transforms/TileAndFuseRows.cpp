@@ -571,6 +571,21 @@ static LogicalResult tileStatistics(RewriterBase &rewriter,
 /// thread) and 1.96 -> 1.70 ms (2 threads), same buffers.
 static constexpr int64_t kMaxRereadTileBytes = 1 << 20;
 
+/// The bytes of its first input that `op` reads over `extents` (one
+/// element per iteration), or none.
+static std::optional<int64_t> getInputBytes(linalg::LinalgOp op,
+                                            ArrayRef<int64_t> extents) {
+  if (op.getNumDpsInputs() == 0)
+    return std::nullopt;
+  Type element = getElementTypeOrSelf(op.getDpsInputOperand(0)->get());
+  if (!element.isIntOrFloat())
+    return std::nullopt;
+  int64_t bytes = std::max<int64_t>(1, element.getIntOrFloatBitWidth() / 8);
+  for (int64_t extent : extents)
+    bytes = mulSaturated(bytes, extent);
+  return bytes;
+}
+
 /// Whether the input slice that one tile of statistics op `op` reads
 /// (tiled by getStatisticsTileShape; static shapes only) fits in
 /// kMaxRereadTileBytes.
@@ -578,15 +593,14 @@ static bool isRereadFromCache(linalg::LinalgOp op) {
   std::optional<SmallVector<int64_t>> shape = getStatisticsTileShape(op);
   if (!shape)
     return false;
-  int64_t bytes = getElementTypeOrSelf(op.getDpsInputOperand(0)->get())
-                      .getIntOrFloatBitWidth() /
-                  8;
+  SmallVector<int64_t> extents;
   for (auto [size, range] : llvm::zip(*shape, op.getStaticLoopRanges())) {
     if (ShapedType::isDynamic(range))
       return false;
-    bytes = mulSaturated(bytes, size == 0 ? range : std::min(size, range));
+    extents.push_back(size == 0 ? range : std::min(size, range));
   }
-  return bytes <= kMaxRereadTileBytes;
+  std::optional<int64_t> bytes = getInputBytes(op, extents);
+  return bytes && *bytes <= kMaxRereadTileBytes;
 }
 
 /// The producers of a centred statistics op `op` (batch norm's partial M2,
@@ -745,21 +759,6 @@ getSliceLoopExtents(linalg::LinalgOp op, OpResult result,
   return extents;
 }
 
-/// The bytes of its first input that `op` reads over `extents` (one
-/// element per iteration), or none.
-static std::optional<int64_t> getInputBytes(linalg::LinalgOp op,
-                                            ArrayRef<int64_t> extents) {
-  if (op.getNumDpsInputs() == 0)
-    return std::nullopt;
-  Type element = getElementTypeOrSelf(op.getDpsInputOperand(0)->get());
-  if (!element.isIntOrFloat())
-    return std::nullopt;
-  int64_t bytes = std::max<int64_t>(1, element.getIntOrFloatBitWidth() / 8);
-  for (int64_t extent : extents)
-    bytes = mulSaturated(bytes, extent);
-  return bytes;
-}
-
 /// The centred statistics op (see getCentredProducers) that `op` is, or
 /// whose partial sum or mean it is; null when none.
 static linalg::LinalgOp getCentredStatistics(linalg::LinalgOp op) {
@@ -817,10 +816,11 @@ static bool isLeftForCentredTiles(tensor::ExtractSliceOp slice,
   if (op.getNumReductionLoops() > 0)
     return readsTooMuch(op, *extents);
   // The mean: the slices of the partial sum it reads.
+  SmallVector<Operation *> producers = getCentredProducers(centred);
   for (OpOperand *input : op.getDpsInputOperands()) {
     auto sum = input->get().getDefiningOp<linalg::LinalgOp>();
     if (!sum || sum.getNumReductionLoops() == 0 ||
-        !llvm::is_contained(getCentredProducers(centred), sum.getOperation()))
+        !llvm::is_contained(producers, sum.getOperation()))
       continue;
     AffineMap map = op.getMatchingIndexingMap(input);
     if (!map.isProjectedPermutation())

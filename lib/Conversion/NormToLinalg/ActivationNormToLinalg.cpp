@@ -879,6 +879,26 @@ static void buildMergedStatistics(OpBuilder &b, Location loc, Value partialMean,
       });
 }
 
+/// Sets the mean and the centred sum of squares of `stats` from partials
+/// of `parts` over `partialReduced` (two passes each: the shifted mean,
+/// then the centred sum of squares), merged over `partsDim` of the
+/// partials (buildMergedStatistics). Batch norm's partials per (batch
+/// entry or chunk, channel), group norm's per (entry, group, chunk).
+static void buildPartialStatistics(OpBuilder &b, Location loc,
+                                   const NormInput &parts,
+                                   ArrayRef<bool> partialReduced,
+                                   int64_t partsDim, Statistics &stats) {
+  Value partialCount =
+      buildReducedCount(b, loc, parts.x, partialReduced, parts.computeType);
+  Value partialMean =
+      buildShiftedMean(b, loc, parts, partialReduced, partialCount);
+  Value partialM2 =
+      buildReduction(b, loc, parts, partialReduced,
+                     ReductionKind::CenteredSumOfSquares, partialMean);
+  buildMergedStatistics(b, loc, partialMean, partialM2, partialCount, partsDim,
+                        stats);
+}
+
 /// At most this many bytes of input per partial of the split batch
 /// statistics with the channels last: each partial is read twice (its mean,
 /// then its centred sum of squares), the second time from L2 when it fits.
@@ -895,7 +915,7 @@ static constexpr int64_t kMinStatisticsChunkPixels = 64;
 /// small and still of at least `minUnits` units.
 static int64_t getStatisticsChunks(int64_t extent, int64_t unitBytes,
                                    int64_t minUnits) {
-  if (ShapedType::isDynamic(extent) || ShapedType::isDynamic(unitBytes) ||
+  if (ShapedType::isDynamic(extent) ||
       extent * unitBytes <= kMaxStatisticsChunkBytes)
     return 1;
   // The largest chunk that fits and divides the extent (the fewest chunks):
@@ -985,26 +1005,19 @@ static Statistics buildBatchStatistics(OpBuilder &b, Location loc,
       RankedTensorType type = cin.getType();
       int64_t bytes = type.getElementTypeBitWidth() / 8;
       int64_t channels = type.getDimSize(2);
-      int64_t chunks = getStatisticsChunks(
-          type.getDimSize(1),
-          ShapedType::isDynamic(channels)
-              ? channels
-              : channels * (cin.residual ? 2 * bytes : bytes),
-          kMinStatisticsChunkPixels);
+      int64_t chunks = ShapedType::isDynamic(channels)
+                           ? 1
+                           : getStatisticsChunks(
+                                 type.getDimSize(1),
+                                 channels * (cin.residual ? 2 * bytes : bytes),
+                                 kMinStatisticsChunkPixels);
       cin = NormInput(splitBatchEntries(b, loc, cin.x, chunks),
                       splitBatchEntries(b, loc, cin.residual, chunks));
     }
     SmallVector<bool> partialReduced(rank, true);
     partialReduced[0] = false;
     partialReduced[featureAxis] = false;
-    Value partialCount = buildReducedCount(b, loc, cin.x, partialReduced, type);
-    Value partialMean =
-        buildShiftedMean(b, loc, cin, partialReduced, partialCount);
-    Value partialM2 =
-        buildReduction(b, loc, cin, partialReduced,
-                       ReductionKind::CenteredSumOfSquares, partialMean);
-    buildMergedStatistics(b, loc, partialMean, partialM2, partialCount,
-                          /*partsDim=*/0, stats);
+    buildPartialStatistics(b, loc, cin, partialReduced, /*partsDim=*/0, stats);
   } else {
     std::tie(stats.mean, stats.sumOfSquares) =
         buildShiftedStatistics(b, loc, cin, {featureAxis}, stats.count);
@@ -1265,16 +1278,8 @@ static Statistics buildGroupStatistics(OpBuilder &b, Location loc,
   Type computeType = in.computeType;
   stats.count =
       buildReducedCount(b, loc, in.x, {false, false, true}, computeType);
-  SmallVector<bool> partialReduced = {false, false, false, true};
-  Value partialCount =
-      buildReducedCount(b, loc, chunked.x, partialReduced, computeType);
-  Value partialMean =
-      buildShiftedMean(b, loc, chunked, partialReduced, partialCount);
-  Value partialM2 =
-      buildReduction(b, loc, chunked, partialReduced,
-                     ReductionKind::CenteredSumOfSquares, partialMean);
-  buildMergedStatistics(b, loc, partialMean, partialM2, partialCount,
-                        /*partsDim=*/2, stats);
+  buildPartialStatistics(b, loc, chunked, {false, false, false, true},
+                         /*partsDim=*/2, stats);
   stats.rstd = buildRstd(b, loc, stats, computeType, epsilon);
   return stats;
 }

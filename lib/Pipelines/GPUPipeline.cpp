@@ -120,6 +120,9 @@ void mlir::norm::buildNormGPUKernelsPipeline(
   normToGPU.streamingStores = options.streamingStores;
   normToGPU.sharedMemoryPerSM = getSharedMemoryPerSM(options.chip);
   normToGPU.threadsPerSM = getThreadsPerSM(options.chip);
+  // Dynamic operand sizes each norm op ties together (a residual's row
+  // count), checked on the host before the launch.
+  pm.addNestedPass<func::FuncOp>(createNormCheckOperandSizesPass());
   pm.addPass(createConvertNormToGPUPass(normToGPU));
   // Outline before canonicalizing: constants hoisted out of the launch would
   // become kernel arguments instead of immediates.

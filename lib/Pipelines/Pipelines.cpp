@@ -142,6 +142,9 @@ void mlir::norm::buildNormLowerToCPUPipeline(
   pm.addPass(createNormCheckMemRefLayoutsPass());
   // The caller's output arrays: sizes checked at run time where dynamic.
   pm.addNestedPass<func::FuncOp>(createNormCheckDestinationSizesPass());
+  // The operands' dynamic sizes that each norm op ties together (checked
+  // first: an input of the wrong size is the likelier mistake).
+  pm.addNestedPass<func::FuncOp>(createNormCheckOperandSizesPass());
   addNormToLinalgPasses(pm, options.lowerTosa);
   pm.addPass(createCanonicalizerPass());
   // Constant weights of matmuls in the register tiles' panels, packed at

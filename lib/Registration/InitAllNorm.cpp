@@ -9,6 +9,7 @@
 #include "norm/Conversion/Passes.h"
 #include "norm/Dialect/Norm/IR/NormDialect.h"
 #include "norm/Dialect/Norm/Transforms/Passes.h"
+#include "norm/Dialect/Norm/Transforms/RuntimeOpVerification.h"
 #include "norm/Dialect/Norm/Transforms/ShardingModels.h"
 #include "norm/Dialect/Norm/Transforms/SyncBatchNorm.h"
 #include "norm/Pipelines/GPUPipeline.h"
@@ -32,6 +33,9 @@ void mlir::norm::registerAllNormDialects(DialectRegistry &registry) {
   // norms, the per-sample and per-channel norms without communication.
   registerSyncBatchNormShardingModels(registry);
   registerNormShardingModels(registry);
+  // The run-time checks of dynamic operand sizes
+  // (norm-check-operand-sizes).
+  registerRuntimeVerifiableOpInterfaceExternalModels(registry);
 }
 
 void mlir::norm::registerAllNormPasses() {

@@ -10,16 +10,15 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "RuntimeChecks.h"
 #include "norm/Transforms/Passes.h"
 
-#include "mlir/Analysis/SliceAnalysis.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
 #include "mlir/Dialect/ControlFlow/IR/ControlFlowOps.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/MemRef/Transforms/Transforms.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
-#include "mlir/Interfaces/SideEffectInterfaces.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
 namespace mlir::norm {
@@ -31,35 +30,6 @@ using namespace mlir;
 using namespace mlir::norm;
 
 namespace {
-/// Moves `check` (in the entry block) and the ops it depends on to the start
-/// of the function when none of them has side effects or regions (they then
-/// compute sizes from the arguments), so that the check runs before anything
-/// is written (the result is computed in the output array itself).
-void hoistToEntry(cf::AssertOp check, Block &entry) {
-  SetVector<Operation *> slice;
-  BackwardSliceOptions options;
-  options.omitBlockArguments = true;
-  options.inclusive = false;
-  bool movable = true;
-  options.filter = [&](Operation *op) {
-    // (The filter also sees the check itself.)
-    if (op != check && (!isMemoryEffectFree(op) || op->getNumRegions() != 0))
-      movable = false;
-    return true;
-  };
-  if (failed(getBackwardSlice(check.getOperation(), &slice, options)) ||
-      !movable)
-    return;
-  // Before the first op of the function outside the slice (the slice's
-  // constants may already be at the start), in the slice's order.
-  Operation *insertPoint = &entry.front();
-  while (slice.contains(insertPoint))
-    insertPoint = insertPoint->getNextNode();
-  for (Operation *op : slice)
-    op->moveBefore(insertPoint);
-  check->moveBefore(insertPoint);
-}
-
 struct CheckDestinationSizesPass
     : public norm::impl::NormCheckDestinationSizesPassBase<
           CheckDestinationSizesPass> {
@@ -115,7 +85,7 @@ struct CheckDestinationSizesPass
     // be refused.
     for (cf::AssertOp check : checks)
       if (check->getBlock() == &entry)
-        hoistToEntry(check, entry);
+        hoistCheckToEntry(check, entry);
   }
 };
 } // namespace

@@ -677,6 +677,56 @@ def test_output_of_another_size_is_refused_at_run_time(tmp_path):
 
 
 @pytest.mark.skipif(NORM_OPT is None, reason="needs norm-opt")
+def test_operands_of_other_sizes_are_refused_at_run_time(tmp_path):
+    """Every size dynamic: a weight shorter than the rows, a residual of
+    fewer rows, and a batch norm's running mean of fewer channels raise
+    (norm-check-operand-sizes) before anything is written, instead of the
+    lowering reading past their ends (it returned garbage). Matching sizes
+    still give the reference result."""
+    from norm_mlir.builder import FunctionBuilder, TensorType
+    from norm_mlir.builder import module_text
+    ln = FunctionBuilder("ln")
+    x, w, r = (ln.arg(TensorType([None, None])), ln.arg(TensorType([None])),
+               ln.arg(TensorType([None, None])))
+    ln.ret(ln.layer_norm(x, weight=w, residual=r))
+    bn = FunctionBuilder("bn")
+    xb, mean, var = (bn.arg(TensorType([None, None, None])),
+                     bn.arg(TensorType([None])), bn.arg(TensorType([None])))
+    bn.ret(bn.batch_norm_inference(xb, mean, var))
+    mod = norm_mlir.compile_mlir(module_text([ln, bn]), opt=NORM_OPT,
+                                 cache_dir=tmp_path)
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((16, 64)).astype(np.float32)
+    r = rng.standard_normal((16, 64)).astype(np.float32)
+    w = rng.standard_normal(64).astype(np.float32)
+    s = x + r
+    ref = (s - s.mean(1, keepdims=True)) / np.sqrt(
+        s.var(1, keepdims=True) + 1e-5) * w
+    assert np.allclose(mod.ln(x, w, r, np.empty_like(x)), ref, atol=1e-5)
+    out = np.full_like(x, 7.0)
+    with pytest.raises(norm_mlir.RuntimeCheckError,
+                       match="@ln: norm.layer_norm: 'weight' has another size "
+                             "in dimension 0 than the input in dimension 1"):
+        mod.ln(x, w[:8], r, out)
+    with pytest.raises(norm_mlir.RuntimeCheckError,
+                       match="'residual' has another size in dimension 0 "
+                             "than the input in dimension 0"):
+        mod.ln(x, w, r[:4], out)
+    assert np.all(out == 7.0)
+    xb = rng.standard_normal((2, 8, 5)).astype(np.float32)
+    mean = rng.standard_normal(8).astype(np.float32)
+    var = rng.random(8).astype(np.float32) + 0.5
+    ref = (xb - mean[:, None]) / np.sqrt(var[:, None] + 1e-5)
+    assert np.allclose(mod.bn(xb, mean, var, np.empty_like(xb)), ref,
+                       atol=1e-5)
+    with pytest.raises(norm_mlir.RuntimeCheckError,
+                       match="@bn: norm.batch_norm_inference: 'running_mean' "
+                             "has another size in dimension 0 than the input "
+                             "in dimension 1"):
+        mod.bn(xb, mean[:3], var, np.empty_like(xb))
+
+
+@pytest.mark.skipif(NORM_OPT is None, reason="needs norm-opt")
 def test_check_failures_are_per_thread(tmp_path):
     """The failure slot is thread-local: a thread whose calls fail does not
     make another thread's calls raise, concurrently (ctypes releases the

@@ -640,6 +640,31 @@ def NormCheckDestinationSizesPass
                            "::mlir::tensor::TensorDialect"];
 }
 
+def NormCheckOperandSizesPass
+    : Pass<"norm-check-operand-sizes", "::mlir::func::FuncOp"> {
+  let summary = "Check at run time that the operands of each norm op have "
+                "the sizes its verifier asks for";
+  let description = [{
+    Before every norm op, per pair of operand sizes its verifier ties
+    together of which one is dynamic (a weight and the normalized
+    dimension, a residual and the input, per-channel statistics and the
+    channels), inserts `cf.assert` that they are equal, through the ops'
+    `RuntimeVerifiableOpInterface` models
+    (lib/Dialect/Norm/Transforms/RuntimeOpVerification.cpp). The message
+    names the function, the op, the operand and both dimensions, and the
+    source location. Checks in the entry block whose sizes come from the
+    arguments move to the start of the function.
+
+    Why: the verifier checks these sizes only where both are static, and the
+    lowering indexes an operand by the input's sizes. A `?` weight of 8
+    elements for rows of 64 was read past its end: the call returned
+    garbage (2026-11-29).
+  }];
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::cf::ControlFlowDialect",
+                           "::mlir::tensor::TensorDialect"];
+}
+
 def NormRecoverableChecksPass
     : Pass<"norm-recoverable-checks", "::mlir::ModuleOp"> {
   let summary = "Turn the failed run-time checks of entry functions into an "

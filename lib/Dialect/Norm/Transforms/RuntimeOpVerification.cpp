@@ -1,0 +1,286 @@
+//===- RuntimeOpVerification.cpp - Run-time checks of norm ops ------------===//
+//
+// Part of norm-mlir.
+//
+//===----------------------------------------------------------------------===//
+//
+// The verifiers check that a weight is as long as the normalized dimension,
+// a residual has the input's shape, per-channel statistics are as many as
+// the channels; with a dynamic size on either side they cannot, and the
+// lowering indexes the operand by the input's size: a weight of 8 elements
+// for rows of 64 was read past its end (silent garbage, found 2026-11-29).
+// These models emit, per pair of tied sizes of which one is dynamic, a
+// cf.assert that they are equal.
+//
+//===----------------------------------------------------------------------===//
+
+#include "norm/Dialect/Norm/Transforms/RuntimeOpVerification.h"
+#include "norm/Dialect/Norm/IR/NormOps.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/ControlFlow/IR/ControlFlowOps.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/DialectRegistry.h"
+#include "mlir/Interfaces/RuntimeVerifiableOpInterface.h"
+#include "llvm/ADT/TypeSwitch.h"
+
+using namespace mlir;
+using namespace mlir::norm;
+
+namespace {
+/// A dimension of an operand that must have the size of a dimension of a
+/// reference value (the input, or the weight of spectral_norm).
+struct TiedSize {
+  StringRef what;
+  Value operand;
+  int64_t dim;
+  StringRef referenceName;
+  Value reference;
+  int64_t referenceDim;
+};
+
+/// Collects the tied sizes of one op; `reference` is the value the others
+/// are sized after.
+class TiedSizes {
+public:
+  TiedSizes(StringRef referenceName, Value reference)
+      : referenceName(referenceName), reference(reference) {}
+
+  /// Every dimension of `operand` tied to the same of the reference.
+  void sameShape(StringRef what, Value operand) {
+    if (!operand)
+      return;
+    int64_t rank = cast<RankedTensorType>(operand.getType()).getRank();
+    for (int64_t dim = 0; dim < rank; ++dim)
+      add(what, operand, dim, dim);
+  }
+  /// Dimension i of `operand` tied to dimension dims[i] of the reference.
+  void selected(StringRef what, Value operand, ArrayRef<int64_t> dims) {
+    if (!operand)
+      return;
+    for (auto [dim, referenceDim] : llvm::enumerate(dims))
+      add(what, operand, dim, referenceDim);
+  }
+  /// The reference's dimensions but `axes`, in order (statistics reduced
+  /// over `axes`; with `keep`, the reduced dimensions are there, of size 1).
+  void reduced(StringRef what, Value operand, ArrayRef<int64_t> axes,
+               bool keep) {
+    if (!operand)
+      return;
+    int64_t rank = cast<RankedTensorType>(reference.getType()).getRank();
+    int64_t dim = 0;
+    for (int64_t referenceDim = 0; referenceDim < rank; ++referenceDim) {
+      if (!llvm::is_contained(axes, referenceDim))
+        add(what, operand, dim, referenceDim);
+      if (keep || !llvm::is_contained(axes, referenceDim))
+        ++dim;
+    }
+  }
+
+  ArrayRef<TiedSize> get() const { return sizes; }
+
+private:
+  void add(StringRef what, Value operand, int64_t dim, int64_t referenceDim) {
+    sizes.push_back(
+        {what, operand, dim, referenceName, reference, referenceDim});
+  }
+
+  StringRef referenceName;
+  Value reference;
+  SmallVector<TiedSize> sizes;
+};
+
+/// The sizes of a batch normalization's per-channel operands.
+template <typename OpTy>
+static void collectChannelOperands(OpTy op, TiedSizes &sizes, int64_t axis) {
+  sizes.selected("'running_mean'", op.getRunningMean(), {axis});
+  sizes.selected("'running_var'", op.getRunningVar(), {axis});
+  sizes.selected("'weight'", op.getWeight(), {axis});
+  sizes.selected("'bias'", op.getBias(), {axis});
+}
+
+/// The tied sizes of `op`'s operands (none for ops without such ties).
+static SmallVector<TiedSize> getTiedSizes(Operation *op) {
+  std::optional<TiedSizes> sizes;
+  auto forInput = [&](Value input) -> TiedSizes & {
+    return sizes.emplace("the input", input);
+  };
+  llvm::TypeSwitch<Operation *>(op)
+      .Case([&](LayerNormOp op) {
+        TiedSizes &s = forInput(op.getInput());
+        s.selected("'weight'", op.getWeight(), op.getAxes());
+        s.selected("'bias'", op.getBias(), op.getAxes());
+        s.sameShape("'residual'", op.getResidual());
+      })
+      .Case([&](RMSNormOp op) {
+        TiedSizes &s = forInput(op.getInput());
+        s.selected("'weight'", op.getWeight(), op.getAxes());
+        s.sameShape("'residual'", op.getResidual());
+      })
+      .Case([&](BatchNormInferenceOp op) {
+        TiedSizes &s = forInput(op.getInput());
+        collectChannelOperands(op, s, op.getFeatureAxis());
+        s.sameShape("'residual'", op.getResidual());
+      })
+      .Case([&](BatchNormTrainingOp op) {
+        TiedSizes &s = forInput(op.getInput());
+        collectChannelOperands(op, s, op.getFeatureAxis());
+        s.sameShape("'residual'", op.getResidual());
+      })
+      .Case([&](InplaceABNOp op) {
+        TiedSizes &s = forInput(op.getInput());
+        collectChannelOperands(op, s, op.getFeatureAxis());
+      })
+      .Case([&](GroupNormOp op) {
+        TiedSizes &s = forInput(op.getInput());
+        int64_t axis = op.getChannelAxis();
+        s.selected("'weight'", op.getWeight(), {axis});
+        s.selected("'bias'", op.getBias(), {axis});
+        s.sameShape("'residual'", op.getResidual());
+      })
+      .Case([&](SpectralNormOp op) {
+        TiedSizes &s = sizes.emplace("'weight'", op.getWeight());
+        s.selected("'u'", op.getU(), {static_cast<int64_t>(op.getDim())});
+      })
+      .Case([&](StandardizeOp op) {
+        TiedSizes &s = forInput(op.getInput());
+        s.reduced("'mean'", op.getMean(), op.getAxes(), /*keep=*/false);
+        s.reduced("'std'", op.getStd(), op.getAxes(), /*keep=*/false);
+      })
+      .Case([&](MinMaxScaleOp op) {
+        TiedSizes &s = forInput(op.getInput());
+        s.reduced("'min'", op.getMin(), op.getAxes(), /*keep=*/false);
+        s.reduced("'max'", op.getMax(), op.getAxes(), /*keep=*/false);
+      })
+      .Case([&](ImageNormalizeOp op) {
+        TiedSizes &s = forInput(op.getInput());
+        int64_t axis = op.getChannelAxis();
+        s.selected("'mean'", op.getMean(), {axis});
+        s.selected("'std'", op.getStd(), {axis});
+      })
+      .Case([&](LayerNormGradOp op) {
+        TiedSizes &s = forInput(op.getInput());
+        s.sameShape("'grad_output'", op.getGradOutput());
+        s.sameShape("'residual'", op.getResidual());
+        s.sameShape("'residual_sum_grad'", op.getResidualSumGrad());
+        s.reduced("'mean'", op.getMean(), op.getAxes(), /*keep=*/true);
+        s.reduced("'rstd'", op.getRstd(), op.getAxes(), /*keep=*/true);
+        s.selected("'weight'", op.getWeight(), op.getAxes());
+        s.selected("'bias'", op.getBias(), op.getAxes());
+      })
+      .Case([&](RMSNormGradOp op) {
+        TiedSizes &s = forInput(op.getInput());
+        s.sameShape("'grad_output'", op.getGradOutput());
+        s.sameShape("'residual'", op.getResidual());
+        s.sameShape("'residual_sum_grad'", op.getResidualSumGrad());
+        s.reduced("'rstd'", op.getRstd(), op.getAxes(), /*keep=*/true);
+        s.selected("'weight'", op.getWeight(), op.getAxes());
+      })
+      .Case([&](BatchNormGradOp op) {
+        TiedSizes &s = forInput(op.getInput());
+        int64_t axis = op.getFeatureAxis();
+        s.sameShape("'grad_output'", op.getGradOutput());
+        s.sameShape("'residual'", op.getResidual());
+        s.sameShape("'residual_sum_grad'", op.getResidualSumGrad());
+        for (auto [what, value] :
+             {std::pair<StringRef, Value>{"'mean'", op.getMean()},
+              {"'rstd'", op.getRstd()},
+              {"'weight'", op.getWeight()},
+              {"'bias'", op.getBias()},
+              {"'sum_dpre'", op.getSumDpre()},
+              {"'sum_dpre_xhat'", op.getSumDpreXhat()}})
+          s.selected(what, value, {axis});
+      })
+      .Case([&](GroupNormGradOp op) {
+        TiedSizes &s = forInput(op.getInput());
+        int64_t axis = op.getChannelAxis();
+        s.sameShape("'grad_output'", op.getGradOutput());
+        s.sameShape("'residual'", op.getResidual());
+        s.sameShape("'residual_sum_grad'", op.getResidualSumGrad());
+        // [N, G]: the batch; the groups are static.
+        s.selected("'mean'", op.getMean(), {0});
+        s.selected("'rstd'", op.getRstd(), {0});
+        s.selected("'weight'", op.getWeight(), {axis});
+        s.selected("'bias'", op.getBias(), {axis});
+      })
+      .Case([&](InplaceABNGradOp op) {
+        TiedSizes &s = sizes.emplace("the output", op.getOutput());
+        int64_t axis = op.getFeatureAxis();
+        s.sameShape("'grad_output'", op.getGradOutput());
+        for (auto [what, value] :
+             {std::pair<StringRef, Value>{"'rstd'", op.getRstd()},
+              {"'weight'", op.getWeight()},
+              {"'bias'", op.getBias()},
+              {"'sum_dpre'", op.getSumDpre()},
+              {"'sum_dpre_xhat'", op.getSumDpreXhat()}})
+          s.selected(what, value, {axis});
+      })
+      .Case([&](BatchStatsMergeOp op) {
+        TiedSizes &s = sizes.emplace("'mean_a'", op.getMeanA());
+        s.sameShape("'m2_a'", op.getM2A());
+        s.sameShape("'mean_b'", op.getMeanB());
+        s.sameShape("'m2_b'", op.getM2B());
+      });
+  if (!sizes)
+    return {};
+  return llvm::to_vector(sizes->get());
+}
+
+/// Asserts, before `op`, each tied size of which a side is dynamic (the
+/// verifier checked those static on both sides).
+struct TiedSizesVerification {
+  static void generate(
+      Operation *op, OpBuilder &b, Location loc,
+      function_ref<std::string(Operation *, StringRef)> generateErrorMessage) {
+    for (const TiedSize &tied : getTiedSizes(op)) {
+      auto type = cast<RankedTensorType>(tied.operand.getType());
+      auto referenceType = cast<RankedTensorType>(tied.reference.getType());
+      if (!type.isDynamicDim(tied.dim) &&
+          !referenceType.isDynamicDim(tied.referenceDim))
+        continue;
+      Value size = tensor::DimOp::create(b, loc, tied.operand, tied.dim);
+      Value expected =
+          tensor::DimOp::create(b, loc, tied.reference, tied.referenceDim);
+      Value equal = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq,
+                                          size, expected);
+      std::string message;
+      llvm::raw_string_ostream os(message);
+      os << tied.what << " has another size in dimension " << tied.dim
+         << " than " << tied.referenceName << " in dimension "
+         << tied.referenceDim;
+      cf::AssertOp::create(b, loc, equal, generateErrorMessage(op, message));
+    }
+  }
+};
+
+template <typename OpTy>
+struct NormRuntimeVerificationModel
+    : public RuntimeVerifiableOpInterface::ExternalModel<
+          NormRuntimeVerificationModel<OpTy>, OpTy> {
+  void
+  generateRuntimeVerification(Operation *op, OpBuilder &builder, Location loc,
+                              function_ref<std::string(Operation *, StringRef)>
+                                  generateErrorMessage) const {
+    TiedSizesVerification::generate(op, builder, loc, generateErrorMessage);
+  }
+};
+
+template <typename... OpTys> static void attachModels(MLIRContext *context) {
+  (OpTys::template attachInterface<NormRuntimeVerificationModel<OpTys>>(
+       *context),
+   ...);
+}
+} // namespace
+
+void mlir::norm::registerRuntimeVerifiableOpInterfaceExternalModels(
+    DialectRegistry &registry) {
+  registry.addExtension(+[](MLIRContext *context, NormDialect *) {
+    context->loadDialect<arith::ArithDialect, cf::ControlFlowDialect,
+                         tensor::TensorDialect>();
+    attachModels<LayerNormOp, RMSNormOp, BatchNormInferenceOp,
+                 BatchNormTrainingOp, InplaceABNOp, GroupNormOp, SpectralNormOp,
+                 StandardizeOp, MinMaxScaleOp, ImageNormalizeOp,
+                 LayerNormGradOp, RMSNormGradOp, BatchNormGradOp,
+                 GroupNormGradOp, InplaceABNGradOp, BatchStatsMergeOp>(context);
+  });
+}

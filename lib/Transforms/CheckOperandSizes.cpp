@@ -1,0 +1,72 @@
+//===- CheckOperandSizes.cpp - Run-time checks of norm op operands --------===//
+//
+// Part of norm-mlir.
+//
+//===----------------------------------------------------------------------===//
+//
+// norm-check-operand-sizes: the RuntimeVerifiableOpInterface checks of the
+// norm ops (dynamic operand sizes their verifiers tie together), with
+// messages that name the function and the source location.
+//
+//===----------------------------------------------------------------------===//
+
+#include "RuntimeChecks.h"
+#include "norm/Dialect/Norm/IR/NormDialect.h"
+#include "norm/Transforms/Passes.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/ControlFlow/IR/ControlFlowOps.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Interfaces/RuntimeVerifiableOpInterface.h"
+
+namespace mlir::norm {
+#define GEN_PASS_DEF_NORMCHECKOPERANDSIZESPASS
+#include "norm/Transforms/Passes.h.inc"
+} // namespace mlir::norm
+
+using namespace mlir;
+using namespace mlir::norm;
+
+namespace {
+struct CheckOperandSizesPass
+    : public norm::impl::NormCheckOperandSizesPassBase<CheckOperandSizesPass> {
+  void runOnOperation() override {
+    func::FuncOp func = getOperation();
+    if (func.isExternal())
+      return;
+    SmallVector<RuntimeVerifiableOpInterface> ops;
+    func.walk([&](RuntimeVerifiableOpInterface op) {
+      if (isa<NormDialect>(op->getDialect()))
+        ops.push_back(op);
+    });
+    Block &entry = func.getBody().front();
+    SmallVector<cf::AssertOp> checks;
+    for (RuntimeVerifiableOpInterface op : ops) {
+      Location loc = op.getLoc();
+      auto message = [&](Operation *op, StringRef what) {
+        std::string text;
+        llvm::raw_string_ostream os(text);
+        os << "@" << func.getSymName() << ": " << op->getName() << ": " << what
+           << " (";
+        loc.print(os);
+        os << ")";
+        return text;
+      };
+      OpBuilder b(op);
+      Operation *previous = op->getPrevNode();
+      op.generateRuntimeVerification(b, loc, message);
+      if (op->getBlock() != &entry)
+        continue;
+      for (Operation *it = previous ? previous->getNextNode() : &entry.front();
+           it != op.getOperation(); it = it->getNextNode())
+        if (auto check = dyn_cast<cf::AssertOp>(it))
+          checks.push_back(check);
+    }
+    // Each to the start of the function where its sizes allow, the last
+    // first: they keep their order.
+    for (cf::AssertOp check : llvm::reverse(checks))
+      hoistCheckToEntry(check, entry);
+  }
+};
+} // namespace

@@ -1,0 +1,23 @@
+//===- RuntimeChecks.h - Shared code of the run-time check passes -*- C++
+//-*-===//
+//
+// Part of norm-mlir.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef NORM_LIB_TRANSFORMS_RUNTIMECHECKS_H
+#define NORM_LIB_TRANSFORMS_RUNTIMECHECKS_H
+
+#include "mlir/Dialect/ControlFlow/IR/ControlFlowOps.h"
+
+namespace mlir::norm {
+
+/// Moves `check` (in the entry block) and the ops it depends on to the start
+/// of the function when none of them has side effects or regions (they then
+/// compute sizes from the arguments), so that the check runs before anything
+/// is written (a result may be computed in an output array itself).
+void hoistCheckToEntry(cf::AssertOp check, Block &entry);
+
+} // namespace mlir::norm
+
+#endif // NORM_LIB_TRANSFORMS_RUNTIMECHECKS_H

@@ -108,10 +108,18 @@ static void addShardToMPIPasses(OpPassManager &pm) {
   pm.addPass(createSymbolDCEPass());
 }
 
+/// The most bytes the sequential loops of one row tile may allocate on
+/// the stack in all their iterations together (see isSmallStackBuffer).
+static constexpr int64_t kMaxStackBytesPerTile = 16 * 1024;
+
 /// Whether `alloc` may become a `memref.alloca`: a static buffer of at most
 /// 1 KiB that no loop would allocate again and again on the stack — outside
-/// loops, or directly in a row tile (scf.forall) when the OpenMP lowering
-/// gives each of its iterations an alloca scope. In a sequential loop an
+/// loops, or in a row tile (scf.forall) when the OpenMP lowering gives each
+/// of its iterations an alloca scope, directly or in sequential loops of
+/// constant trip counts inside it that allocate at most
+/// kMaxStackBytesPerTile in all (a dynamic row's partial accumulators, one
+/// per row of the tile: 8 x 256 bytes, were a malloc/free pair per row,
+/// 20 % of a LayerNorm of rows of 768). In another sequential loop an
 /// alloca per iteration would grow the stack until the function returns.
 static bool isSmallStackBuffer(Value alloc, bool openmp) {
   auto type = dyn_cast<MemRefType>(alloc.getType());
@@ -125,6 +133,18 @@ static bool isSmallStackBuffer(Value alloc, bool openmp) {
       alloc.getDefiningOp()->getParentOfType<LoopLikeOpInterface>();
   if (!loop)
     return true;
+  int64_t total = bytes;
+  while (auto sequential = dyn_cast<scf::ForOp>(loop)) {
+    std::optional<APInt> trips = sequential.getStaticTripCount();
+    if (!trips || trips->getZExtValue() > kMaxStackBytesPerTile)
+      return false;
+    total *= static_cast<int64_t>(trips->getZExtValue());
+    if (total > kMaxStackBytesPerTile)
+      return false;
+    loop = loop->getParentOfType<LoopLikeOpInterface>();
+    if (!loop)
+      return false;
+  }
   return openmp && isa<scf::ForallOp, scf::ParallelOp>(loop);
 }
 

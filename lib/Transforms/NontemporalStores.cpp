@@ -129,8 +129,23 @@ static uint64_t knownDivisor(Value value) {
   return 1;
 }
 
+/// What the divisors of the offsets below may assume of the dynamic
+/// strides of a view: that they are multiples of `strideDivisor` elements
+/// (0: nothing), which the version's condition then checks at run time
+/// (`assumed` records that an offset relied on it). Valid while every
+/// dynamic stride of the view is one of its argument's: views through
+/// subviews, casts and collapses, not expansions (whose strides are new
+/// products).
+struct StrideAssumption {
+  int64_t strideDivisor = 0;
+  bool assumed = false;
+  /// Whether an offset was a multiple of a dynamic stride at all.
+  bool sawDynamic = false;
+};
+
 /// A divisor of `offset * stride` (offset a static or dynamic index).
-static uint64_t termDivisor(OpFoldResult offset, int64_t stride) {
+static uint64_t termDivisor(OpFoldResult offset, int64_t stride,
+                            StrideAssumption *assumption = nullptr) {
   uint64_t divisor;
   if (auto attr = dyn_cast<Attribute>(offset))
     divisor = times(1, cast<IntegerAttr>(attr).getInt());
@@ -138,15 +153,22 @@ static uint64_t termDivisor(OpFoldResult offset, int64_t stride) {
     divisor = knownDivisor(cast<Value>(offset));
   if (divisor == 0)
     return 0; // A zero offset, whatever the stride.
-  if (ShapedType::isDynamic(stride))
-    return 1;
+  if (ShapedType::isDynamic(stride)) {
+    if (assumption)
+      assumption->sawDynamic = true;
+    if (!assumption || assumption->strideDivisor == 0)
+      return 1;
+    assumption->assumed = true;
+    return times(divisor, assumption->strideDivisor);
+  }
   return times(divisor, stride);
 }
 
 /// A divisor of the offset (in elements) of `memref`'s first element from
 /// the first element of the function argument it views, and that argument;
 /// a null argument when the view is not understood.
-static std::pair<uint64_t, BlockArgument> offsetFromArgument(Value memref) {
+static std::pair<uint64_t, BlockArgument>
+offsetFromArgument(Value memref, StrideAssumption *assumption = nullptr) {
   if (auto arg = dyn_cast<BlockArgument>(memref)) {
     if (isa<FunctionOpInterface>(arg.getOwner()->getParentOp()))
       return {0, arg};
@@ -156,19 +178,24 @@ static std::pair<uint64_t, BlockArgument> offsetFromArgument(Value memref) {
   if (!op)
     return {1, nullptr};
   // Views that keep the first element.
-  if (isa<memref::CastOp, memref::CollapseShapeOp, memref::ExpandShapeOp>(op))
-    return offsetFromArgument(op->getOperand(0));
+  if (isa<memref::CastOp, memref::CollapseShapeOp>(op))
+    return offsetFromArgument(op->getOperand(0), assumption);
+  if (isa<memref::ExpandShapeOp>(op)) {
+    if (assumption)
+      assumption->strideDivisor = 0;
+    return offsetFromArgument(op->getOperand(0), assumption);
+  }
   auto subview = dyn_cast<memref::SubViewOp>(op);
   if (!subview)
     return {1, nullptr};
-  auto [divisor, arg] = offsetFromArgument(subview.getSource());
+  auto [divisor, arg] = offsetFromArgument(subview.getSource(), assumption);
   SmallVector<int64_t> strides;
   int64_t unusedOffset;
   if (!arg || failed(subview.getSourceType().getStridesAndOffset(strides,
                                                                  unusedOffset)))
     return {1, nullptr};
   for (auto [offset, stride] : llvm::zip(subview.getMixedOffsets(), strides))
-    divisor = std::gcd(divisor, termDivisor(offset, stride));
+    divisor = std::gcd(divisor, termDivisor(offset, stride, assumption));
   return {divisor, arg};
 }
 
@@ -179,38 +206,61 @@ static constexpr int64_t kMaxVectorBytes = 64;
 /// The alignment of glibc's malloc, and so of numpy's own arrays.
 static constexpr int64_t kNumpyAlignment = 16;
 
+/// The alignment of a store when its argument is aligned, and whether it
+/// also needs the argument's dynamic strides to be multiples of it; whether
+/// its offset depends on a dynamic stride at all (see
+/// isStreamedOnlyAligned).
+struct StoreAlignment {
+  int64_t bytes = 0;
+  BlockArgument arg;
+  bool needsStrides = false;
+  bool dynamicStrides = false;
+};
+
 /// The alignment in bytes that `store` has when its argument's first element
 /// is aligned to the store's size (a power of two) or to kMaxVectorBytes,
-/// whichever is smaller, and that argument; 0 when no such alignment is
-/// provable. Without it LLVM splits an unaligned non-temporal store into
-/// 8-byte pieces (the register tiles of contractions store 128 or 256
-/// bytes a row).
-static std::pair<int64_t, BlockArgument>
-provableAlignment(vector::StoreOp store) {
+/// whichever is smaller (and, where the offset depends on them, its dynamic
+/// strides are multiples of that size: rows of a length known at run time),
+/// and that argument; 0 when no such alignment is provable. Without it LLVM
+/// splits an unaligned non-temporal store into 8-byte pieces (the register
+/// tiles of contractions store 128 or 256 bytes a row; a dynamic LayerNorm
+/// row: 3x slower).
+static StoreAlignment provableAlignment(vector::StoreOp store) {
   VectorType vectorType = store.getVectorType();
   MemRefType memrefType = store.getMemRefType();
   if (!vectorType.getElementType().isIntOrFloat() ||
       vectorType.getElementTypeBitWidth() % 8 != 0)
-    return {0, nullptr};
+    return {};
   int64_t elementBytes = vectorType.getElementTypeBitWidth() / 8;
   int64_t bytes =
       std::min(vectorType.getNumElements() * elementBytes, kMaxVectorBytes);
   if (!llvm::isPowerOf2_64(bytes) || bytes <= elementBytes)
-    return {0, nullptr};
+    return {};
   SmallVector<int64_t> strides;
   int64_t unusedOffset;
   if (failed(memrefType.getStridesAndOffset(strides, unusedOffset)) ||
       strides.empty() || strides.back() != 1)
-    return {0, nullptr};
-  auto [divisor, arg] = offsetFromArgument(store.getBase());
-  if (!arg)
-    return {0, nullptr};
-  for (auto [index, stride] : llvm::zip(store.getIndices(), strides))
-    divisor = std::gcd(divisor, termDivisor(index, stride));
+    return {};
   int64_t elements = bytes / elementBytes;
-  if (divisor % static_cast<uint64_t>(elements) != 0)
-    return {0, nullptr};
-  return {bytes, arg};
+  StrideAssumption assumption{elements};
+  auto [divisor, arg] = offsetFromArgument(store.getBase(), &assumption);
+  for (auto [index, stride] : llvm::zip(store.getIndices(), strides))
+    divisor = std::gcd(divisor, termDivisor(index, stride, &assumption));
+  if (!arg || divisor % static_cast<uint64_t>(elements) != 0)
+    return {0, nullptr, false, assumption.sawDynamic};
+  return {bytes, arg, assumption.assumed, assumption.sawDynamic};
+}
+
+/// Whether `store`, at an offset that depends on a dynamic stride (rows of
+/// a length known at run time), stays non-temporal only where it is
+/// aligned, in the version that checks the strides too: there the rows
+/// are whole vectors. Elsewhere their last, partial vector is a plain
+/// masked store (norm-vectorize-row-outputs), which shares a line with the
+/// non-temporal stores around it: each such line reached memory in pieces,
+/// a read-modify-write each (batch norm on NCHW [?, ?, ?, ?] at 56 x 56,
+/// rows of 224 bytes: 13x slower than plain stores).
+static bool isStreamedOnlyAligned(const StoreAlignment &alignment) {
+  return alignment.dynamicStrides;
 }
 
 /// Below this many contiguous bytes per row tile, unaligned non-temporal
@@ -294,11 +344,39 @@ static Value isAligned(OpBuilder &b, Location loc, Value address,
                                arith::ConstantIndexOp::create(b, loc, 0));
 }
 
+/// Whether the dynamic strides of `arg` (in elements) are multiples of
+/// `bytes` (a power of two) bytes; null when it has none.
+static Value areStridesAligned(OpBuilder &b, Location loc, BlockArgument arg,
+                               int64_t bytes) {
+  auto type = cast<MemRefType>(arg.getType());
+  SmallVector<int64_t> strides;
+  int64_t unusedOffset;
+  if (failed(type.getStridesAndOffset(strides, unusedOffset)))
+    return Value();
+  auto metadata = memref::ExtractStridedMetadataOp::create(b, loc, arg);
+  Value elementBytes =
+      arith::ConstantIndexOp::create(b, loc, type.getElementTypeBitWidth() / 8);
+  Value aligned;
+  for (auto [dim, stride] : llvm::enumerate(strides)) {
+    if (!ShapedType::isDynamic(stride))
+      continue;
+    Value strideBytes =
+        arith::MulIOp::create(b, loc, metadata.getStrides()[dim], elementBytes);
+    Value check = isAligned(b, loc, strideBytes, bytes);
+    aligned = aligned ? arith::AndIOp::create(b, loc, aligned, check) : check;
+  }
+  return aligned;
+}
+
 /// The stores of one top-level loop: their provable alignments in walk
-/// order (0 where none), and per argument they write the largest of them.
+/// order (0 where none), per argument they write the largest of them, and
+/// the arguments whose dynamic strides the alignments assume.
 struct VersionedLoop {
   SmallVector<int64_t> alignments;
+  /// Per store in walk order: isStreamedOnlyAligned.
+  SmallVector<bool> onlyAligned;
   llvm::MapVector<BlockArgument, int64_t> required;
+  llvm::SmallSetVector<BlockArgument, 2> stridesAssumed;
 };
 
 /// Clones each top-level loop of `func` that holds aligned-provable
@@ -317,15 +395,22 @@ static void versionAlignedStores(func::FuncOp func) {
     VersionedLoop loop;
     op.walk([&](vector::StoreOp store) {
       int64_t bytes = 0;
+      bool onlyAligned = false;
       if (store.getNontemporal() && !store.getAlignment()) {
-        auto [alignment, arg] = provableAlignment(store);
-        if (arg) {
-          bytes = alignment;
-          loop.required[arg] = std::max(loop.required.lookup(arg), alignment);
+        StoreAlignment alignment = provableAlignment(store);
+        onlyAligned = isStreamedOnlyAligned(alignment);
+        if (BlockArgument arg = alignment.arg) {
+          bytes = alignment.bytes;
+          loop.required[arg] = std::max(loop.required.lookup(arg), bytes);
+          if (alignment.needsStrides)
+            loop.stridesAssumed.insert(arg);
           written.insert(arg);
+        } else if (onlyAligned) {
+          store.setNontemporal(false); // Never provably aligned.
         }
       }
       loop.alignments.push_back(bytes);
+      loop.onlyAligned.push_back(onlyAligned);
     });
     if (!loop.required.empty())
       versioned[&op] = std::move(loop);
@@ -347,10 +432,15 @@ static void versionAlignedStores(func::FuncOp func) {
     b.setInsertionPoint(op);
     auto areAligned = [&](int64_t cap) {
       Value aligned;
+      auto conjoin = [&](Value check) {
+        if (check)
+          aligned =
+              aligned ? arith::AndIOp::create(b, loc, aligned, check) : check;
+      };
       for (auto [arg, bytes] : loop.required) {
-        Value check = isAligned(b, loc, addresses[arg], std::min(bytes, cap));
-        aligned =
-            aligned ? arith::AndIOp::create(b, loc, aligned, check) : check;
+        conjoin(isAligned(b, loc, addresses[arg], std::min(bytes, cap)));
+        if (loop.stridesAssumed.contains(arg))
+          conjoin(areStridesAligned(b, loc, arg, std::min(bytes, cap)));
       }
       return aligned;
     };
@@ -358,21 +448,31 @@ static void versionAlignedStores(func::FuncOp func) {
     // numpy's arrays (malloc) are 16-byte aligned: stores of that alignment
     // become 16-byte `vmovntps`, 4 per line, rather than 8 `movnti` of 8
     // bytes each extracted from the vector (half the speed of LayerNorm2d).
-    bool wider = llvm::any_of(loop.required, [](const auto &entry) {
-      return entry.second > kNumpyAlignment;
-    });
+    // (Not for stores that stream only when fully aligned.)
+    bool wider = false;
+    for (auto [bytes, onlyAligned] :
+         llvm::zip(loop.alignments, loop.onlyAligned))
+      wider |= bytes > kNumpyAlignment && !onlyAligned;
     Value numpyAligned = wider ? areAligned(kNumpyAlignment) : Value();
     ArrayRef<int64_t> alignments = loop.alignments;
+    ArrayRef<bool> onlyAligned = loop.onlyAligned;
+    // Below full alignment: plain stores for short pieces and for rows of
+    // run-time length.
+    auto demote = [&](vector::StoreOp store, unsigned index) {
+      if (store.getNontemporal() &&
+          (onlyAligned[index] || writesShortPieces(store)))
+        store.setNontemporal(false);
+    };
     auto cloneInto = [&](Block *block, int64_t cap) {
       b.setInsertionPoint(block->getTerminator());
       Operation *clone = b.clone(*op);
       unsigned index = 0;
       clone->walk([&](vector::StoreOp store) {
-        if (int64_t bytes = alignments[index++])
+        if (int64_t bytes = alignments[index])
           store.setAlignment(std::min(bytes, cap));
-        if (cap < kMaxVectorBytes && store.getNontemporal() &&
-            writesShortPieces(store))
-          store.setNontemporal(false);
+        if (cap < kMaxVectorBytes)
+          demote(store, index);
+        ++index;
       });
     };
     b.setInsertionPoint(op);
@@ -388,10 +488,8 @@ static void versionAlignedStores(func::FuncOp func) {
       unaligned = numpyIf.elseBlock();
     }
     op->moveBefore(unaligned->getTerminator());
-    op->walk([](vector::StoreOp store) {
-      if (store.getNontemporal() && writesShortPieces(store))
-        store.setNontemporal(false);
-    });
+    unsigned index = 0;
+    op->walk([&](vector::StoreOp store) { demote(store, index++); });
   }
 }
 

@@ -264,14 +264,29 @@ static bool ignoresInits(linalg::LinalgOp op) {
   return true;
 }
 
-/// Whether `a` and `b` are the same `tensor.extract_slice` of the same value.
+/// Whether `a` and `b` are the same `tensor.extract_slice` of the same
+/// value: offsets, sizes and strides equal, or provably so where dynamic
+/// (a row length read as `tensor.dim` of the input in one copy and of the
+/// residual sum's `tensor.empty` in the other).
 static bool isSameSlice(Value a, Value b) {
   auto sliceA = a.getDefiningOp<tensor::ExtractSliceOp>();
   auto sliceB = b.getDefiningOp<tensor::ExtractSliceOp>();
-  return sliceA && sliceB &&
-         OperationEquivalence::isEquivalentTo(
-             sliceA, sliceB, OperationEquivalence::exactValueMatch,
-             /*markEquivalent=*/nullptr, OperationEquivalence::IgnoreLocations);
+  if (!sliceA || !sliceB || sliceA.getSource() != sliceB.getSource() ||
+      sliceA.getType() != sliceB.getType())
+    return false;
+  auto areEqual = [](ArrayRef<OpFoldResult> lhs, ArrayRef<OpFoldResult> rhs) {
+    return lhs.size() == rhs.size() &&
+           llvm::all_of(llvm::zip(lhs, rhs), [](auto pair) {
+             auto [x, y] = pair;
+             if (isEqualConstantIntOrValue(x, y))
+               return true;
+             FailureOr<bool> equal = ValueBoundsConstraintSet::areEqual(x, y);
+             return succeeded(equal) && *equal;
+           });
+  };
+  return areEqual(sliceA.getMixedOffsets(), sliceB.getMixedOffsets()) &&
+         areEqual(sliceA.getMixedSizes(), sliceB.getMixedSizes()) &&
+         areEqual(sliceA.getMixedStrides(), sliceB.getMixedStrides());
 }
 
 /// Whether the inits `a` and `b` have the same shape: the same type, and

@@ -40,15 +40,18 @@ using namespace mlir;
 using namespace mlir::norm;
 
 /// Whether `op` is an elementwise op this pass vectorizes: all loops
-/// parallel with static ranges, the innermost one a multiple of
-/// `vectorSize`, one init written with the identity map.
+/// parallel, one init written with the identity map, and either all ranges
+/// static with the innermost a multiple of `vectorSize`, or the innermost
+/// range dynamic (a row length known at run time: whole vectors, then a
+/// masked remainder; the other loops, tiled by 1, may be dynamic too).
 static bool isVectorizableOutput(linalg::LinalgOp op, int64_t vectorSize) {
   if (!op.hasPureTensorSemantics() || op.getNumDpsInits() != 1 ||
       op.getNumLoops() == 0 || op.getNumLoops() != op.getNumParallelLoops())
     return false;
   SmallVector<int64_t> ranges = op.getStaticLoopRanges();
-  if (llvm::any_of(ranges, ShapedType::isDynamic) ||
-      ranges.back() % vectorSize != 0)
+  if (!ShapedType::isDynamic(ranges.back()) &&
+      (llvm::any_of(ranges, ShapedType::isDynamic) ||
+       ranges.back() % vectorSize != 0))
     return false;
   return op.getMatchingIndexingMap(op.getDpsInitOperand(0)).isIdentity();
 }
@@ -99,11 +102,15 @@ static int64_t getReductionSplitWidth(linalg::LinalgOp op, int64_t width,
       !linalg::isReductionIterator(op.getIteratorTypesArray().back()))
     return 0;
   SmallVector<int64_t> ranges = op.getStaticLoopRanges();
-  if (llvm::any_of(ranges, ShapedType::isDynamic))
-    return 0;
-  int64_t split = std::min(width, ranges.back() / vectorSize * vectorSize);
-  if (split == 0 || split >= ranges.back())
-    return 0; // Shorter than a vector, or one partial result.
+  int64_t split = width;
+  if (!ShapedType::isDynamic(ranges.back())) {
+    // The other loops, tiled by 1, may be dynamic only with the innermost.
+    if (llvm::any_of(ranges, ShapedType::isDynamic))
+      return 0;
+    split = std::min(width, ranges.back() / vectorSize * vectorSize);
+    if (split == 0 || split >= ranges.back())
+      return 0; // Shorter than a vector, or one partial result.
+  }
   auto generic = dyn_cast<linalg::GenericOp>(op.getOperation());
   if (!generic)
     return 0;
@@ -195,6 +202,41 @@ static void vectorizeInPlace(RewriterBase &rewriter, Operation *op) {
       /*assumeDynamicDimsMatchVecSizes=*/!sizes.empty());
   if (succeeded(vectorized))
     rewriter.replaceOp(op, vectorized->replacements);
+}
+
+/// Vectorizes `op`, whose innermost range is dynamic and at most
+/// `vectorSize` (the remainder of a row of run-time length) and whose other
+/// ranges are 1, into masked vectors of `vectorSize` elements. Left as is
+/// where vectorization fails.
+static void vectorizeMasked(RewriterBase &rewriter, linalg::LinalgOp op,
+                            int64_t vectorSize) {
+  SmallVector<int64_t> sizes(op.getNumLoops(), 1);
+  sizes.back() = vectorSize;
+  SmallVector<bool> scalable(sizes.size(), false);
+  rewriter.setInsertionPoint(op);
+  if (failed(linalg::vectorizeOpPrecondition(op, sizes, scalable)))
+    return;
+  FailureOr<linalg::VectorizationResult> vectorized =
+      linalg::vectorize(rewriter, op, sizes, scalable);
+  if (succeeded(vectorized))
+    rewriter.replaceOp(op, vectorized->replacements);
+}
+
+/// Peels the last, partial iteration of `loop` (a row of run-time length
+/// walked `vectorSize` elements a step) and vectorizes the tiles: whole
+/// vectors in the loop, masked ones in the remainder.
+static void vectorizeRowOfRuntimeLength(RewriterBase &rewriter, scf::ForOp loop,
+                                        int64_t vectorSize) {
+  scf::ForOp remainder;
+  SmallVector<linalg::LinalgOp> tiles, remainderTiles;
+  if (succeeded(scf::peelForLoopAndSimplifyBounds(rewriter, loop, remainder)))
+    remainder.getBody()->walk(
+        [&](linalg::LinalgOp tile) { remainderTiles.push_back(tile); });
+  loop.getBody()->walk([&](linalg::LinalgOp tile) { tiles.push_back(tile); });
+  for (linalg::LinalgOp tile : tiles)
+    vectorizeInPlace(rewriter, tile);
+  for (linalg::LinalgOp tile : remainderTiles)
+    vectorizeMasked(rewriter, tile, vectorSize);
 }
 
 /// Whether the remainder tile `op` may become vectors of its (static) size:
@@ -316,11 +358,16 @@ static void splitReduction(RewriterBase &rewriter, linalg::LinalgOp op,
   // The remainder of the innermost loop: its own single-iteration loop,
   // with static sizes.
   scf::ForOp remainder;
+  SmallVector<linalg::LinalgOp> maskedTiles;
   if (auto loop = dyn_cast<scf::ForOp>(split->loops.back().getOperation());
       loop &&
       succeeded(scf::peelForLoopAndSimplifyBounds(rewriter, loop, remainder)))
     remainder.getBody()->walk([&](linalg::LinalgOp tile) {
-      if (isLegalRemainder(tile))
+      // A row of run-time length: its remainder, of run-time length, in
+      // masked vectors of the width.
+      if (!getConstantLoopRanges(tile))
+        maskedTiles.push_back(tile);
+      else if (isLegalRemainder(tile))
         tiles.push_back(tile);
     });
   SmallVector<Operation *> toVectorize;
@@ -340,6 +387,8 @@ static void splitReduction(RewriterBase &rewriter, linalg::LinalgOp op,
       toVectorize.push_back(fill);
   for (Operation *vectorOp : toVectorize)
     vectorizeInPlace(rewriter, vectorOp);
+  for (linalg::LinalgOp tile : maskedTiles)
+    vectorizeMasked(rewriter, tile, width);
   // Innermost first: an accumulator is hoisted out of the loop that walks
   // the row before the loops around it.
   if (!acrossRows)
@@ -786,6 +835,8 @@ struct VectorizeRowOutputsPass
     for (auto [op, insert] : inserted)
       outputs.push_back(privatizeReadOutput(rewriter, op, insert));
     for (linalg::LinalgOp op : outputs) {
+      bool runtimeLength =
+          ShapedType::isDynamic(op.getStaticLoopRanges().back());
       FailureOr<scf::SCFTilingResult> tiled =
           tileOuterLoopsByOne(rewriter, op, vectorSize);
       if (failed(tiled)) {
@@ -793,6 +844,12 @@ struct VectorizeRowOutputsPass
         return signalPassFailure();
       }
       rewriter.replaceOp(op, tiled->replacements);
+      if (runtimeLength) {
+        if (auto loop =
+                dyn_cast<scf::ForOp>(tiled->loops.back().getOperation()))
+          vectorizeRowOfRuntimeLength(rewriter, loop, vectorSize);
+        continue;
+      }
       // Left as a scalar tile where vectorization fails: still correct,
       // LLVM may vectorize.
       for (Operation *tiledOp : tiled->tiledOps)
@@ -814,6 +871,10 @@ struct VectorizeRowOutputsPass
                                                         &getContext());
     vector::TransferWriteOp::getCanonicalizationPatterns(patterns,
                                                          &getContext());
+    // The remainders' `vector.mask { vector.transfer_* }` as transfers with
+    // a mask operand: ownership-based deallocation later puts constants into
+    // a mask's region, which then fails to verify.
+    vector::populateVectorMaskLoweringPatternsForSideEffectingOps(patterns);
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
       return signalPassFailure();
 

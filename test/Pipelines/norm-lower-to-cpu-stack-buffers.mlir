@@ -40,3 +40,24 @@ func.func @rms_rows(%x: tensor<8192x768xf32>, %w: tensor<768xf32>,
       : (tensor<8192x768xf32>, tensor<8192x768xf32>) -> tensor<8192x768xf32>
   return %r : tensor<8192x768xf32>
 }
+
+// Rows of run-time length: each row's partial sums (64 f32) are a buffer
+// of the row loop inside the tile (norm-vectorize-row-outputs peels the
+// row's remainder, which accumulates into them in memory). Eight rows a
+// full tile, 2 KiB of stack in all: stack buffers too (they were a
+// malloc/free pair per row, 20 % of the time at rows of 768).
+// CHECK-LABEL: llvm.func @rms_rows_dynamic(
+// CHECK: %[[C64:.*]] = llvm.mlir.constant(64 : index) : i64
+// CHECK: omp.wsloop
+// CHECK: %[[SP:.*]] = llvm.intr.stacksave
+// CHECK-NOT: llvm.call @aligned_alloc
+// CHECK: llvm.alloca %[[C64]] x f32 {alignment = 64 : i64}
+// CHECK-NOT: llvm.call @aligned_alloc
+// CHECK: llvm.intr.stackrestore %[[SP]]
+func.func @rms_rows_dynamic(%x: tensor<?x?xf32>, %w: tensor<?xf32>,
+                            %out: tensor<?x?xf32>) -> tensor<?x?xf32> {
+  %y = norm.rms_norm %x weight(%w : tensor<?xf32>) axes = [1] epsilon = 1.0e-05 : tensor<?x?xf32>
+  %r = bufferization.materialize_in_destination %y in %out
+      : (tensor<?x?xf32>, tensor<?x?xf32>) -> tensor<?x?xf32>
+  return %r : tensor<?x?xf32>
+}

@@ -145,10 +145,27 @@ func.func @odd_row_stride(%y: memref<64x100xf32>, %v: vector<16xf32>) {
 
 // -----
 
-// Dynamic row stride: the row term is unknown, nothing is provable.
+// Dynamic row stride (rows of a length known at run time): the row term
+// is a multiple of 16 elements when the stride is, so the condition also
+// checks the argument's stride, in bytes. Only that version streams: there
+// the rows are whole vectors; elsewhere a row's masked last vector (a
+// plain store) would share lines with the non-temporal stores, so all of
+// the row's stores are plain (no 16-byte version either).
 // CHECK-LABEL: func.func @dynamic_stride(
+// CHECK-SAME: %[[Y:arg[0-9]+]]: memref<?x?xf32>
+// CHECK: memref.extract_aligned_pointer_as_index %[[Y]]
+// CHECK: memref.extract_strided_metadata %[[Y]]
+// CHECK: %[[BYTES:.*]] = arith.muli %{{[a-z_0-9]+}}#0, %{{.*}} : index
+// CHECK: %[[C63:.*]] = arith.constant 63 : index
+// CHECK: %[[SA:.*]] = arith.andi %[[BYTES]], %[[C63]] : index
+// CHECK: %[[SAL:.*]] = arith.cmpi eq, %[[SA]], %{{.*}} : index
+// CHECK: %[[BOTH:.*]] = arith.andi %{{.*}}, %[[SAL]] : i1
+// CHECK: scf.if %[[BOTH]] {
+// CHECK:   vector.store {{.*}} {alignment = 64 : i64, nontemporal = true}
+// CHECK: } else {
 // CHECK-NOT: scf.if
-// CHECK-NOT: alignment
+// CHECK:   vector.store %{{.*}}, %{{.*}}[%{{.*}}, %{{.*}}] : memref<?x?xf32>, vector<16xf32>
+// CHECK: return
 func.func @dynamic_stride(%y: memref<?x?xf32>, %v: vector<16xf32>, %n: index) {
   %c0 = arith.constant 0 : index
   %c1 = arith.constant 1 : index
@@ -156,6 +173,28 @@ func.func @dynamic_stride(%y: memref<?x?xf32>, %v: vector<16xf32>, %n: index) {
   scf.parallel (%r) = (%c0) to (%n) step (%c1) {
     scf.for %j = %c0 to %n step %c16 {
       vector.store %v, %y[%r, %j] : memref<?x?xf32>, vector<16xf32>
+    }
+    scf.reduce
+  }
+  return
+}
+
+// -----
+
+// A dynamic stride made by an expansion is a new product of sizes, not
+// one of the argument's strides: nothing is provable, and the store, at a
+// row of run-time length, is plain.
+// CHECK-LABEL: func.func @expanded_dynamic_stride(
+// CHECK-NOT: scf.if
+// CHECK: vector.store %{{.*}}, %{{.*}}[%{{.*}}, %{{.*}}] : memref<?x?xf32>, vector<16xf32>
+func.func @expanded_dynamic_stride(%y: memref<?xf32>, %v: vector<16xf32>, %n: index, %m: index) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c16 = arith.constant 16 : index
+  %e = memref.expand_shape %y [[0, 1]] output_shape [%n, %m] : memref<?xf32> into memref<?x?xf32>
+  scf.parallel (%r) = (%c0) to (%n) step (%c1) {
+    scf.for %j = %c0 to %m step %c16 {
+      vector.store %v, %e[%r, %j] : memref<?x?xf32>, vector<16xf32>
     }
     scf.reduce
   }

@@ -418,6 +418,60 @@ func.func @residual_sum_dynamic_rows(%x: tensor<?x8xf32>, %res: tensor<?x8xf32>,
 
 // -----
 
+// Every size dynamic: the copy fused for the sum of squares slices the sum
+// with the row length read off its `tensor.empty` (`tensor.dim %eh, 1`), the
+// other with the input's; value bounds prove the slices equal, and the copy
+// is merged (before, each tile computed the sum twice: with the rows
+// vectorized, 55 against 22 ms for residual + RMSNorm [8192, 4096] f32,
+// 2 threads).
+// CHECK-LABEL: func.func @residual_sum_dynamic_length(
+// CHECK: scf.forall
+// CHECK: %[[H:.*]] = linalg.generic
+// CHECK-NEXT: ^bb0
+// CHECK-NEXT: arith.addf
+// CHECK-NOT: arith.addf
+// CHECK: %[[SS:.*]] = linalg.generic {{.*}}["parallel", "reduction"]{{.*}} ins(%[[H]] :
+// CHECK: linalg.generic {{.*}}["parallel", "parallel"]{{.*}} ins(%[[H]], %[[SS]] :
+// CHECK: scf.forall.in_parallel
+// CHECK: return
+#x = affine_map<(d0, d1) -> (d0, d1)>
+#r = affine_map<(d0, d1) -> (d0)>
+func.func @residual_sum_dynamic_length(%x: tensor<?x?xf32>, %res: tensor<?x?xf32>,
+                                     %hout: tensor<?x?xf32>, %out: tensor<?x?xf32>)
+    -> (tensor<?x?xf32>, tensor<?x?xf32>) {
+  %zero = arith.constant 0.0 : f32
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %n = tensor.dim %x, %c0 : tensor<?x?xf32>
+  %m = tensor.dim %x, %c1 : tensor<?x?xf32>
+  %eh = tensor.empty(%n, %m) : tensor<?x?xf32>
+  %h = linalg.generic {indexing_maps = [#x, #x, #x], iterator_types = ["parallel", "parallel"]}
+      ins(%x, %res : tensor<?x?xf32>, tensor<?x?xf32>) outs(%eh : tensor<?x?xf32>) {
+  ^bb0(%a: f32, %b: f32, %o: f32):
+    %v = arith.addf %a, %b : f32
+    linalg.yield %v : f32
+  } -> tensor<?x?xf32>
+  %e = tensor.empty(%n) : tensor<?xf32>
+  %z = linalg.fill ins(%zero : f32) outs(%e : tensor<?xf32>) -> tensor<?xf32>
+  %ss = linalg.generic {indexing_maps = [#x, #r], iterator_types = ["parallel", "reduction"]}
+      ins(%h : tensor<?x?xf32>) outs(%z : tensor<?xf32>) {
+  ^bb0(%a: f32, %acc: f32):
+    %sq = arith.mulf %a, %a : f32
+    %v = arith.addf %sq, %acc : f32
+    linalg.yield %v : f32
+  } -> tensor<?xf32>
+  %y = linalg.generic {indexing_maps = [#x, #r, #x], iterator_types = ["parallel", "parallel"]}
+      ins(%h, %ss : tensor<?x?xf32>, tensor<?xf32>) outs(%out : tensor<?x?xf32>) {
+  ^bb0(%a: f32, %s: f32, %o: f32):
+    %v = arith.mulf %a, %s : f32
+    linalg.yield %v : f32
+  } -> tensor<?x?xf32>
+  %hr = bufferization.materialize_in_destination %h in %hout : (tensor<?x?xf32>, tensor<?x?xf32>) -> tensor<?x?xf32>
+  return %y, %hr : tensor<?x?xf32>, tensor<?x?xf32>
+}
+
+// -----
+
 // A returned producer that every tile reads whole (dynamic sizes hide that
 // the slice is whole, so it is fused) is not yielded: the tiles would all
 // insert the whole vector. It is returned from its computation before the

@@ -59,6 +59,34 @@ func.func @ragged(%x: tensor<4x6xf32>, %w: tensor<6xf32>, %out: tensor<4x6xf32>)
 
 // -----
 
+// A row of run-time length: whole vectors of 4 up to the last multiple of
+// 4, then one masked vector (vector.create_mask of the elements left).
+// CHECK-LABEL: func.func @runtime_row_length(
+// CHECK: %[[N:.*]] = tensor.dim %{{.*}}, %c1 : tensor<?x?xf32>
+// CHECK: scf.forall
+// CHECK:   %[[WHOLE:.*]] = affine.apply #{{.*}}()[%{{.*}}, %[[N]], %[[C4:.*]]]
+// CHECK:   scf.for %{{.*}} = %{{.*}} to %[[WHOLE]] step %[[C4]]
+// CHECK:     vector.transfer_read {{.*}} {in_bounds = [true]} : tensor<1x?xf32>, vector<4xf32>
+// CHECK:     vector.transfer_write {{.*}} {in_bounds = [true]} : vector<4xf32>, tensor<1x?xf32>
+// CHECK:   scf.for %[[J:.*]] = %[[WHOLE]] to %[[N]] step %[[C4]]
+// CHECK:     %[[REST:.*]] = affine.apply #{{.*}}(%[[J]])[%[[N]]]
+// CHECK:     vector.create_mask %{{.*}}, %[[REST]] : vector<1x4xi1>
+// CHECK:     vector.transfer_write {{.*}}, %{{.*}} {in_bounds = [true]} : vector<4xf32>, tensor<1x?xf32>
+// CHECK:   tensor.parallel_insert_slice
+#x = affine_map<(d0, d1) -> (d0, d1)>
+#col = affine_map<(d0, d1) -> (d1)>
+func.func @runtime_row_length(%x: tensor<?x?xf32>, %w: tensor<?xf32>, %out: tensor<?x?xf32>) -> tensor<?x?xf32> {
+  %y = linalg.generic {indexing_maps = [#x, #col, #x], iterator_types = ["parallel", "parallel"]}
+      ins(%x, %w : tensor<?x?xf32>, tensor<?xf32>) outs(%out : tensor<?x?xf32>) {
+  ^bb0(%a: f32, %b: f32, %o: f32):
+    %v = arith.mulf %a, %b : f32
+    linalg.yield %v : f32
+  } -> tensor<?x?xf32>
+  return %y : tensor<?x?xf32>
+}
+
+// -----
+
 // NCHW batch norm with 3 x 3 = 9 pixels a channel, no multiple of the
 // vector size (4): each image of the tile is walked as one flat plane of
 // 8 x 9 = 72 elements in vectors of 4. The per-channel scale of a vector is

@@ -285,3 +285,46 @@ func.func @keepdim_sum(%x: tensor<2x4x4x36xf32>) -> tensor<2x4x1x1xf32> {
   }
   return %r : tensor<2x4x1x1xf32>
 }
+
+// -----
+
+// A row of run-time length: partial sums of 16 in whole vectors up to the
+// last multiple of 16 (hoisted into a loop-carried vector), then the rest
+// in one masked vector accumulated into the partial sums' first lanes.
+#map = affine_map<(d0, d1) -> (d0, d1)>
+#map1 = affine_map<(d0, d1) -> (d0)>
+// CHECK-LABEL: func.func @runtime_row_length
+// CHECK:         %[[N:.*]] = tensor.dim
+// CHECK:         scf.forall
+// CHECK:           %[[WHOLE:.*]] = affine.apply #{{.*}}()[%{{.*}}, %[[N]], %[[C16:.*]]]
+// CHECK:           %[[SUM:.*]] = scf.for %{{.*}} = %{{.*}} to %[[WHOLE]] step %[[C16]] iter_args(%{{.*}} = %{{.*}}) -> (vector<16xf32>)
+// CHECK:             vector.transfer_read {{.*}} {in_bounds = [true]} : tensor<1x?xf32>, vector<16xf32>
+// CHECK:           scf.for %[[J:.*]] = %[[WHOLE]] to %[[N]] step %[[C16]]
+// CHECK:             %[[REST:.*]] = affine.apply #{{.*}}(%[[J]])[%[[N]]]
+// CHECK:             %[[MASK:.*]] = vector.create_mask %{{.*}}, %[[REST]] : vector<1x16xi1>
+// CHECK:             %[[M:.*]] = vector.extract %[[MASK]][0]
+// CHECK:             vector.transfer_read {{.*}}, %[[M]] {in_bounds = [true]} : tensor<1x?xf32>, vector<16xf32>
+// CHECK:             vector.transfer_write {{.*}}, %{{.*}} {in_bounds = [true]} : vector<16xf32>, tensor<1x?xf32>
+// CHECK:           vector.reduction <add>
+// CHECK-NOT:     linalg.generic
+func.func @runtime_row_length(%x: tensor<8x?xf32>) -> tensor<8xf32> {
+  %zero = arith.constant 0.0 : f32
+  %c1 = arith.constant 1 : index
+  %n = tensor.dim %x, %c1 : tensor<8x?xf32>
+  %empty = tensor.empty() : tensor<8xf32>
+  %r = scf.forall (%i) = (0) to (8) step (2) shared_outs(%o = %empty) -> (tensor<8xf32>) {
+    %xs = tensor.extract_slice %x[%i, 0] [2, %n] [1, 1] : tensor<8x?xf32> to tensor<2x?xf32>
+    %os = tensor.extract_slice %o[%i] [2] [1] : tensor<8xf32> to tensor<2xf32>
+    %fill = linalg.fill ins(%zero : f32) outs(%os : tensor<2xf32>) -> tensor<2xf32>
+    %sum = linalg.generic {indexing_maps = [#map, #map1], iterator_types = ["parallel", "reduction"]} ins(%xs : tensor<2x?xf32>) outs(%fill : tensor<2xf32>) {
+    ^bb0(%in: f32, %acc: f32):
+      %sq = arith.mulf %in, %in fastmath<reassoc,contract> : f32
+      %add = arith.addf %acc, %sq fastmath<reassoc,contract> : f32
+      linalg.yield %add : f32
+    } -> tensor<2xf32>
+    scf.forall.in_parallel {
+      tensor.parallel_insert_slice %sum into %o[%i] [2] [1] : tensor<2xf32> into tensor<8xf32>
+    }
+  }
+  return %r : tensor<8xf32>
+}

@@ -1104,8 +1104,23 @@ def NormVectorizeRowOutputsPass
     caller's buffer; written as vector ops by MLIR, the stores can carry the
     flag (`norm-nontemporal-stores`).
 
+    *Rows of run-time length.* An output whose innermost range is dynamic
+    (every size of an op dynamic: the Python package's "dynamic" shape
+    policy, a frontend's dynamic hidden size) is tiled the same way, then
+    the last, partial tile of each row is peeled: whole vectors in the loop
+    (vectorized as static), the rest in one vector of `vector-size` lanes
+    under a `vector.create_mask` of the elements left (masked transfers,
+    lowered here to transfers with a mask operand: ownership-based
+    deallocation put constants into `vector.mask` regions, which then
+    failed to verify). A row reduction of dynamic innermost range is split
+    into partial results of W elements likewise, its remainder accumulated
+    masked into the first lanes. Before, such ops were left scalar to LLVM:
+    every size dynamic cost 1.4-3x the static code (docs/benchmarks.md,
+    "Dynamic sizes").
+
     Row reductions in the tile (the innermost loop a reduction of a static
-    range of at least `vector-size`, all loops static, every combiner a
+    range of at least `vector-size` with all loops static, or of a dynamic
+    range, every combiner a
     floating-point op with the `reassoc` fast-math flag) are split: the
     parallel loops (rows) are tiled by 1, the reductions are tiled with
     partial results (TilingInterface, `PartialReductionOuterReduction`) of
@@ -1233,7 +1248,12 @@ def NormNontemporalStoresPass
     `scf.if %aligned { clone, stores with alignment } else { original }`,
     `%aligned` checking at run time that each such argument's first
     element (aligned pointer + offset) is aligned to the largest store size
-    into it. The clone's stores become one `vmovntps` per 64 bytes. Frameworks
+    into it. A dynamic stride (rows of a length known at run time) counts
+    as a multiple of the store's size when it is one of the argument's own
+    strides (the views between are subviews, casts and collapses, not
+    expansions); `%aligned` then also checks that each dynamic stride of the
+    argument, in bytes, is such a multiple (rows of 768 f32 are, of 1000
+    are not). The clone's stores become one `vmovntps` per 64 bytes. Frameworks
     allocate 64-byte aligned tensors (PyTorch's CPU allocator). numpy's
     default allocations are 16-byte aligned: the else branch holds a second
     `scf.if` on 16-byte alignment, whose clone's stores carry

@@ -204,3 +204,72 @@ def test_dynamic_batch_channel_planes():
         assert results[0].tobytes() == results[16].tobytes(), batch
         assert_close("batch_norm_inference", results[0], expected, 1e-5,
                      context=f"batch={batch}")
+
+
+# Every size dynamic ([?, ?]; norm_mlir.ops' "dynamic" shape policy, a
+# frontend's dynamic hidden size): norm-vectorize-row-outputs walks a row of
+# run-time length in whole vectors, then one masked vector for the rest
+# (the statistics and the output alike), and norm-nontemporal-stores
+# versions the stores on the row stride being a multiple of their size.
+# Lengths around the vector widths (16 f32 lanes, 64-element partial sums),
+# shorter than one vector, and rows of 768 and 4097; buffers aligned and 16
+# bytes off (which then also gives rows at odd offsets).
+DYNAMIC_COLS = [1, 5, 16, 17, 63, 64, 65, 100, 768, 4097]
+
+
+@pytest.mark.parametrize("name", ["layer_norm_gelu_f32", "rms_norm_residual_f32",
+                                  "layer_norm_gelu_bf16",
+                                  "rms_norm_residual_bf16"])
+def test_dynamic_row_length(name):
+    dt = "bf16" if name.endswith("bf16") else "f32"
+    fb = FunctionBuilder("f")
+    vx = fb.arg(T([None, None], dt))
+    vw = fb.arg(T([None], dt))
+    if name.startswith("layer_norm"):
+        vb = fb.arg(T([None], dt))
+        fb.ret(fb.layer_norm(vx, weight=vw, bias=vb, eps=1e-5,
+                             activation="gelu"))
+    else:
+        vr = fb.arg(T([None, None], dt))
+        fb.ret(*fb.rms_norm(vx, weight=vw, residual=vr, eps=1e-6,
+                            residual_sum=True))
+    text = fb.module_text()
+    lowered = lower(text)
+    assert "llvm.intr.masked.load" in lowered, "no masked row remainder"
+    assert "nontemporal" in lowered and "alignment = 64 : i64" in lowered, \
+        "rows of run-time length not written with aligned vector stores"
+    fn = norm_mlir.compile_mlir(text, opt=OPT)["f"]
+    rng = np.random.default_rng(5)
+    bf16 = dt == "bf16"
+    rtol = 2.0**-7 if bf16 else 1e-5
+    for cols in DYNAMIC_COLS:
+        rows = 9
+        arrays = [rng.standard_normal((rows, cols)),
+                  rng.standard_normal(cols)]
+        if name.startswith("layer_norm"):
+            arrays.append(rng.standard_normal(cols))
+        else:
+            arrays.append(rng.standard_normal((rows, cols)))
+        if bf16:
+            ins = [memref.as_contiguous(a.astype(np.float32), BF16)
+                   for a in arrays]
+        else:
+            ins = [a.astype(np.float32) for a in arrays]
+        x, w, third = (_f64(a, bf16) for a in ins)
+        if name.startswith("layer_norm"):
+            refs = [ref.layer_norm(x, w, third, axes=(1,), epsilon=1e-5,
+                                   act="gelu")["output"]]
+        else:
+            refs = [ref.rms_norm(x, w, third, axes=(1,),
+                                 epsilon=1e-6)["output"], x + third]
+        results = {}
+        for offset in (0, 16):
+            outs = [placed(np.zeros(ins[0].shape, ins[0].dtype), offset)
+                    for _ in refs]
+            fn(*(placed(a, offset) for a in ins), *outs)
+            results[offset] = [np.array(o, copy=True) for o in outs]
+        for a, b in zip(results[0], results[16]):
+            assert a.tobytes() == b.tobytes(), cols
+        for got, expected in zip(results[0], refs):
+            assert_close(name, _f64(got, bf16), expected, rtol,
+                         context=f"cols={cols}")

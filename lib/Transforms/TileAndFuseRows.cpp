@@ -131,13 +131,11 @@ fuseOnlyPartialSlices(tensor::ExtractSliceOp slice, OpResult producer,
   for (auto [dim, size] : llvm::enumerate(slice.getMixedSizes())) {
     std::optional<int64_t> constant = getConstantIntValue(size);
     if (sourceType.isDynamicDim(dim)) {
-      auto dimOp = dyn_cast_if_present<tensor::DimOp>(
-          dyn_cast_if_present<Value>(size) ? cast<Value>(size).getDefiningOp()
-                                           : nullptr);
-      std::optional<int64_t> index =
-          dimOp ? dimOp.getConstantIndex() : std::nullopt;
-      full &= dimOp && dimOp.getSource() == slice.getSource() && index &&
-              *index == static_cast<int64_t>(dim);
+      // `tensor.dim` of the source, or a size value bounds prove equal to
+      // it (a converted weight sized by the input's `tensor.dim`).
+      FailureOr<bool> equal = ValueBoundsConstraintSet::areEqual(
+          size, {slice.getSource(), static_cast<int64_t>(dim)});
+      full &= succeeded(equal) && *equal;
     } else {
       full &= constant && *constant == sourceType.getDimSize(dim);
     }

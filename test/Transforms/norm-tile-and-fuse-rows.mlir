@@ -1003,3 +1003,36 @@ func.func @group_chunk_statistics_fused(%x: tensor<1x8x4x65536xf32>) -> tensor<1
   } -> tensor<1x8x4x65536xf32>
   return %y : tensor<1x8x4x65536xf32>
 }
+
+// -----
+
+// A weight converted to f32 into a tensor sized by the input's row length
+// (convert-norm-to-linalg with every size dynamic): value bounds prove
+// that each row tile reads all of it, so it is converted once, before the
+// loop, not in every tile (into a heap buffer each).
+// CHECK-LABEL: func.func @dynamic_weight(
+// CHECK: arith.extf
+// CHECK: scf.forall
+// CHECK-NOT: arith.extf
+// CHECK: scf.forall.in_parallel
+#x = affine_map<(d0, d1) -> (d0, d1)>
+#col = affine_map<(d0, d1) -> (d1)>
+#id = affine_map<(d0) -> (d0)>
+func.func @dynamic_weight(%x: tensor<?x?xf32>, %w: tensor<?xbf16>, %out: tensor<?x?xf32>) -> tensor<?x?xf32> {
+  %c1 = arith.constant 1 : index
+  %d = tensor.dim %x, %c1 : tensor<?x?xf32>
+  %e = tensor.empty(%d) : tensor<?xf32>
+  %wf = linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel"]}
+      ins(%w : tensor<?xbf16>) outs(%e : tensor<?xf32>) {
+  ^bb0(%a: bf16, %o: f32):
+    %v = arith.extf %a : bf16 to f32
+    linalg.yield %v : f32
+  } -> tensor<?xf32>
+  %y = linalg.generic {indexing_maps = [#x, #col, #x], iterator_types = ["parallel", "parallel"]}
+      ins(%x, %wf : tensor<?x?xf32>, tensor<?xf32>) outs(%out : tensor<?x?xf32>) {
+  ^bb0(%a: f32, %b: f32, %o: f32):
+    %v = arith.mulf %a, %b : f32
+    linalg.yield %v : f32
+  } -> tensor<?x?xf32>
+  return %y : tensor<?x?xf32>
+}

@@ -317,20 +317,34 @@ static Value adjustAffineValue(OpBuilder &b, Location loc, Value value,
 /// elementwise generic, which row tiling leaves outside the row loops (it is
 /// read whole by every tile): otherwise every row would convert bf16/f16
 /// weights and add rms_norm's `weight_offset` again. The result is also
-/// multiplied by `scale` (adjustAffineValue). Null stays null.
+/// multiplied by `scale` (adjustAffineValue). Null stays null. Its sizes are
+/// the input's dimensions that `map` (the iteration space, the input's, to
+/// the parameter) selects, which norm-check-operand-sizes checks equal to
+/// the parameter's: with dynamic sizes, row tiling then sees that each
+/// tile reads all of it (with the parameter's own `tensor.dim`s it could
+/// not, and converted the weight again in every tile, into a heap buffer).
 static Value prepareAffineOperand(OpBuilder &b, Location loc, Value value,
-                                  Type computeType, double offset = 0.0,
-                                  double scale = 1.0) {
+                                  const NormInput &in, AffineMap map,
+                                  double offset = 0.0, double scale = 1.0) {
   if (!value)
     return value;
   auto type = cast<RankedTensorType>(value.getType());
+  Type computeType = in.computeType;
   if (type.getElementType() == computeType && offset == 0.0 && scale == 1.0)
     return value;
-  return buildElementwise(
-      b, loc, value, value, computeType,
-      [&](OpBuilder &nb, Location nloc, ValueRange args) -> Value {
-        return adjustAffineValue(nb, nloc, args[0], computeType, offset, scale);
-      });
+  auto body = [&](OpBuilder &nb, Location nloc, ValueRange args) -> Value {
+    return adjustAffineValue(nb, nloc, args[0], computeType, offset, scale);
+  };
+  if (!map.isProjectedPermutation() ||
+      map.getNumResults() != static_cast<unsigned>(type.getRank()))
+    return buildElementwise(b, loc, value, value, computeType, body);
+  SmallVector<OpFoldResult> inputSizes = tensor::getMixedSizes(b, loc, in.x);
+  SmallVector<OpFoldResult> sizes;
+  for (AffineExpr result : map.getResults())
+    sizes.push_back(inputSizes[cast<AffineDimExpr>(result).getPosition()]);
+  return buildElementwise(b, loc, value,
+                          b.getMultiDimIdentityMap(type.getRank()), sizes,
+                          computeType, body);
 }
 
 /// The iteration dimensions that neither the statistics (`statsMap`) nor
@@ -476,11 +490,11 @@ static Value buildNormalize(OpBuilder &b, Location loc, const NormInput &in,
   } else {
     addInput(mean, statsMap);
     addInput(rstd, statsMap);
-    addInput(prepareAffineOperand(b, loc, weight, in.computeType,
+    addInput(prepareAffineOperand(b, loc, weight, in, affine.map,
                                   affine.weightOffset, scale),
              affine.map);
     addInput(
-        prepareAffineOperand(b, loc, affine.bias, in.computeType, 0.0, scale),
+        prepareAffineOperand(b, loc, affine.bias, in, affine.map, 0.0, scale),
         affine.map);
   }
   maps.push_back(b.getMultiDimIdentityMap(rank));

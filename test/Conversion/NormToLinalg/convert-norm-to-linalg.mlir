@@ -1,5 +1,6 @@
 // RUN: norm-opt %s --convert-norm-to-linalg --split-input-file | FileCheck %s
 // RUN: norm-opt %s --convert-norm-to-linalg --split-input-file --verify-roundtrip
+// RUN: norm-opt %s --convert-norm-to-linalg --cse --split-input-file | FileCheck %s --check-prefix=CSE
 
 // Layer norm: the shift k (each row's first element), the sum of x - k, the
 // mean k + sum / n, the centred sum of squares (two passes), rstd, and one
@@ -634,4 +635,23 @@ func.func @layer_norm_channels_nchw(%x: tensor<2x8x5x7xf32>, %w: tensor<8xf32>, 
 func.func @rms_norm_first_axis(%x: tensor<?x6x5xf32>, %w: tensor<?xf32>) -> (tensor<?x6x5xf32>, tensor<1x6x5xf32>) {
   %y, %r = norm.rms_norm %x weight(%w : tensor<?xf32>) axes = [0] : tensor<?x6x5xf32> rstd(tensor<1x6x5xf32>)
   return %y, %r : tensor<?x6x5xf32>, tensor<1x6x5xf32>
+}
+
+// -----
+
+// Every size dynamic: the weight in f32 is sized by the input's row length
+// (norm-check-operand-sizes checks the weight's against it), so that row
+// tiling sees each tile read all of it and converts it once, outside the
+// tiles (norm-tile-and-fuse-rows.mlir, @dynamic_weight).
+// CSE-LABEL: func.func @layer_norm_dynamic_bf16_weight(
+// CSE-SAME: %[[X:[^:]*]]: tensor<?x?xbf16>, %[[W:[^:]*]]: tensor<?xbf16>)
+// CSE: %[[C1:.*]] = arith.constant 1 : index
+// CSE-NEXT: %[[D:.*]] = tensor.dim %[[X]], %[[C1]] : tensor<?x?xbf16>
+// CSE: %[[E:.*]] = tensor.empty(%[[D]]) : tensor<?xf32>
+// CSE-NEXT: linalg.generic {{.*}} ins(%[[W]] : tensor<?xbf16>) outs(%[[E]] : tensor<?xf32>)
+// CSE-NEXT: ^bb0
+// CSE-NEXT: arith.extf
+func.func @layer_norm_dynamic_bf16_weight(%x: tensor<?x?xbf16>, %w: tensor<?xbf16>) -> tensor<?x?xbf16> {
+  %y = norm.layer_norm %x weight(%w : tensor<?xbf16>) axes = [1] : tensor<?x?xbf16>
+  return %y : tensor<?x?xbf16>
 }

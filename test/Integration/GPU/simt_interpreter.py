@@ -1223,6 +1223,13 @@ class Kernel:
                       // dtype.itemsize, sizes, identity_strides(sizes),
                       dtype)
 
+    def op_cf_assert(self, op, mask):
+        # Host code's run-time checks (norm-check-operand-sizes).
+        cond = np.broadcast_to(np.asarray(self.get(op.operands[0])),
+                               mask.shape)
+        if not np.all(cond[mask]):
+            raise SimtError("check failed: %s" % op.attr("msg"))
+
     def op_memref_dim(self, op, mask):
         ref = self.get(op.operands[0])
         return np.int64(ref.sizes[self._uniform(self.get(op.operands[1]))])

@@ -183,6 +183,21 @@ def test_add_rms_norm(rows):
     check(y, expected["output"], "bf16")
 
 
+def test_add_rms_norm_residual_of_other_rows():
+    """A residual of fewer rows than x (both `?` rows): the host code's
+    check (norm-check-operand-sizes) stops the call before the launch,
+    which would read past the residual's end."""
+    rng = np.random.default_rng(4)
+    x, r = randn(rng, 8, 4096, dtype="bf16"), randn(rng, 2, 4096, dtype="bf16")
+    w = randn(rng, 4096, dtype="bf16")
+    y, s = np.zeros_like(x), np.zeros_like(x)
+    with pytest.raises(SimtError, match="norm.rms_norm: 'residual' has "
+                       "another size in dimension 0 than the input in "
+                       "dimension 0"):
+        run("sm_90a", "add_rms_norm_bf16_4096", x, r, w, y, s)
+    assert not y.any() and not s.any()
+
+
 @pytest.mark.parametrize("rows", [1, 37])
 def test_rms_norm_offset_rstd(rows):
     rng = np.random.default_rng(5)

@@ -108,16 +108,17 @@ static void addShardToMPIPasses(OpPassManager &pm) {
   pm.addPass(createSymbolDCEPass());
 }
 
-/// The most bytes the sequential loops of one row tile may allocate on
-/// the stack in all their iterations together (see isSmallStackBuffer).
+/// The most bytes one buffer of the sequential loops of a row tile may
+/// take on the stack in all their iterations together (see
+/// isSmallStackBuffer; each buffer is bounded on its own).
 static constexpr int64_t kMaxStackBytesPerTile = 16 * 1024;
 
 /// Whether `alloc` may become a `memref.alloca`: a static buffer of at most
 /// 1 KiB that no loop would allocate again and again on the stack — outside
 /// loops, or in a row tile (scf.forall) when the OpenMP lowering gives each
 /// of its iterations an alloca scope, directly or in sequential loops of
-/// constant trip counts inside it that allocate at most
-/// kMaxStackBytesPerTile in all (a dynamic row's partial accumulators, one
+/// constant trip counts inside it whose iterations allocate at most
+/// kMaxStackBytesPerTile of it in all (a dynamic row's partial sums, one
 /// per row of the tile: 8 x 256 bytes, were a malloc/free pair per row,
 /// 20 % of a LayerNorm of rows of 768). In another sequential loop an
 /// alloca per iteration would grow the stack until the function returns.

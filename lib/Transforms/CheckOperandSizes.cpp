@@ -17,8 +17,10 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/ControlFlow/IR/ControlFlowOps.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/MemRef/Transforms/Transforms.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Interfaces/RuntimeVerifiableOpInterface.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
 namespace mlir::norm {
 #define GEN_PASS_DEF_NORMCHECKOPERANDSIZESPASS
@@ -44,11 +46,11 @@ struct CheckOperandSizesPass
     SmallVector<cf::AssertOp> checks;
     for (RuntimeVerifiableOpInterface op : ops) {
       Location loc = op.getLoc();
-      auto message = [&](Operation *op, StringRef what) {
+      auto message = [&](Operation *checked, StringRef what) {
         std::string text;
         llvm::raw_string_ostream os(text);
-        os << "@" << func.getSymName() << ": " << op->getName() << ": " << what
-           << " (";
+        os << "@" << func.getSymName() << ": " << checked->getName() << ": "
+           << what << " (";
         loc.print(os);
         os << ")";
         return text;
@@ -63,6 +65,16 @@ struct CheckOperandSizesPass
         if (auto check = dyn_cast<cf::AssertOp>(it))
           checks.push_back(check);
     }
+    if (checks.empty())
+      return;
+    // The sizes of operands computed in the function (another norm op's
+    // result) in terms of the arguments' (ReifyRankedShapedTypeOpInterface).
+    RewritePatternSet patterns(&getContext());
+    memref::populateResolveRankedShapedTypeResultDimsPatterns(patterns);
+    tensor::DimOp::getCanonicalizationPatterns(patterns, &getContext());
+    tensor::EmptyOp::getCanonicalizationPatterns(patterns, &getContext());
+    if (failed(applyPatternsGreedily(func, std::move(patterns))))
+      return signalPassFailure();
     // Each to the start of the function where its sizes allow, the last
     // first: they keep their order.
     for (cf::AssertOp check : llvm::reverse(checks))

@@ -164,15 +164,34 @@ static uint64_t termDivisor(OpFoldResult offset, int64_t stride,
   return times(divisor, stride);
 }
 
+/// Whether the memref type `type` has a unit innermost stride and every
+/// other stride dynamic.
+static bool hasDynamicOuterStrides(Type type) {
+  SmallVector<int64_t> strides;
+  int64_t unusedOffset;
+  auto memrefType = dyn_cast<MemRefType>(type);
+  if (!memrefType ||
+      failed(memrefType.getStridesAndOffset(strides, unusedOffset)) ||
+      strides.empty() || strides.back() != 1)
+    return false;
+  return llvm::all_of(ArrayRef(strides).drop_back(), ShapedType::isDynamic);
+}
+
 /// A divisor of the offset (in elements) of `memref`'s first element from
 /// the first element of the function argument it views, and that argument;
 /// a null argument when the view is not understood.
 static std::pair<uint64_t, BlockArgument>
 offsetFromArgument(Value memref, StrideAssumption *assumption = nullptr) {
   if (auto arg = dyn_cast<BlockArgument>(memref)) {
-    if (isa<FunctionOpInterface>(arg.getOwner()->getParentOp()))
-      return {0, arg};
-    return {1, nullptr};
+    if (!isa<FunctionOpInterface>(arg.getOwner()->getParentOp()))
+      return {1, nullptr};
+    // A view's dynamic stride is one of the argument's only when those are
+    // all dynamic but the unit innermost one (a cast may hide a static
+    // stride of 1000 elements behind a `?`).
+    if (assumption && assumption->strideDivisor != 0 &&
+        !hasDynamicOuterStrides(arg.getType()))
+      assumption->strideDivisor = 0;
+    return {0, arg};
   }
   Operation *op = memref.getDefiningOp();
   if (!op)
@@ -194,6 +213,9 @@ offsetFromArgument(Value memref, StrideAssumption *assumption = nullptr) {
   if (!arg || failed(subview.getSourceType().getStridesAndOffset(strides,
                                                                  unusedOffset)))
     return {1, nullptr};
+  // (A dynamic innermost stride may be the argument's unit one.)
+  if (assumption && (strides.empty() || strides.back() != 1))
+    assumption->strideDivisor = 0;
   for (auto [offset, stride] : llvm::zip(subview.getMixedOffsets(), strides))
     divisor = std::gcd(divisor, termDivisor(offset, stride, assumption));
   return {divisor, arg};
@@ -206,14 +228,15 @@ static constexpr int64_t kMaxVectorBytes = 64;
 /// The alignment of glibc's malloc, and so of numpy's own arrays.
 static constexpr int64_t kNumpyAlignment = 16;
 
-/// The alignment of a store when its argument is aligned, and whether it
-/// also needs the argument's dynamic strides to be multiples of it; whether
-/// its offset depends on a dynamic stride at all (see
-/// isStreamedOnlyAligned).
+/// The alignment of a store when its argument is aligned.
 struct StoreAlignment {
   int64_t bytes = 0;
   BlockArgument arg;
+  /// Whether `bytes` also needs the argument's dynamic strides to be
+  /// multiples of it (checked in the version's condition).
   bool needsStrides = false;
+  /// Whether the store's offset depends on a dynamic stride at all, proven
+  /// aligned or not (see isStreamedOnlyAligned).
   bool dynamicStrides = false;
 };
 
@@ -352,7 +375,7 @@ static Value areStridesAligned(OpBuilder &b, Location loc, BlockArgument arg,
   SmallVector<int64_t> strides;
   int64_t unusedOffset;
   if (failed(type.getStridesAndOffset(strides, unusedOffset)))
-    return Value();
+    return arith::ConstantIntOp::create(b, loc, 0, 1); // (Not assumed.)
   auto metadata = memref::ExtractStridedMetadataOp::create(b, loc, arg);
   Value elementBytes =
       arith::ConstantIndexOp::create(b, loc, type.getElementTypeBitWidth() / 8);

@@ -1,4 +1,4 @@
-//===- RuntimeChecks.cpp - Shared code of the run-time check passes -------===//
+//===- RuntimeChecks.cpp - Shared code of run-time checks -----------------===//
 //
 // Part of norm-mlir.
 //
@@ -7,6 +7,8 @@
 #include "RuntimeChecks.h"
 
 #include "mlir/Analysis/SliceAnalysis.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
 
 using namespace mlir;
@@ -18,8 +20,16 @@ void mlir::norm::hoistCheckToEntry(cf::AssertOp check, Block &entry) {
   options.inclusive = false;
   bool movable = true;
   options.filter = [&](Operation *op) {
-    // (The filter also sees the check itself.)
-    if (op != check && (!isMemoryEffectFree(op) || op->getNumRegions() != 0))
+    // (The filter also sees the check itself.) Only size computations
+    // move: index and integer arithmetic, `tensor.dim` and casts, never
+    // an op that computes a tensor (a norm op whose result's size was
+    // not resolved to the arguments' would run before the other checks).
+    bool sizeOnly =
+        llvm::all_of(op->getResultTypes(),
+                     [](Type type) { return type.isIntOrIndex(); }) ||
+        isa<tensor::CastOp, memref::CastOp>(op);
+    if (op != check &&
+        (!isMemoryEffectFree(op) || op->getNumRegions() != 0 || !sizeOnly))
       movable = false;
     return true;
   };

@@ -1,4 +1,4 @@
-//===- RuntimeChecks.h - Shared code of the run-time check passes -*- C++
+//===- RuntimeChecks.h - Shared code of run-time checks ---------*- C++ -*-===//
 //-*-===//
 //
 // Part of norm-mlir.
@@ -13,9 +13,10 @@
 namespace mlir::norm {
 
 /// Moves `check` (in the entry block) and the ops it depends on to the start
-/// of the function when none of them has side effects or regions (they then
-/// compute sizes from the arguments), so that the check runs before anything
-/// is written (a result may be computed in an output array itself).
+/// of the function when they only compute sizes (index and integer ops
+/// without side effects or regions, `tensor.dim`, casts), so that the check
+/// runs before anything is written (a result may be computed in an output
+/// array itself).
 void hoistCheckToEntry(cf::AssertOp check, Block &entry);
 
 } // namespace mlir::norm

@@ -204,12 +204,40 @@ static void vectorizeInPlace(RewriterBase &rewriter, Operation *op) {
     rewriter.replaceOp(op, vectorized->replacements);
 }
 
+/// Whether `op` may become vectors of `elements` elements:
+/// always for 32- and 64-bit elements; for narrower floats only in a power
+/// of two. LLVM 22's x86 backend aborts ("Do not know how to soft promote
+/// this operator's operand") on a `fadd <9 x bfloat>`, the residual sum of
+/// a bf16 RMSNorm row of 25 = 16 + 9; left scalar, LLVM promotes each
+/// element.
+static bool isLegalVectorLength(linalg::LinalgOp op, int64_t elements) {
+  if (llvm::isPowerOf2_64(elements))
+    return true;
+  auto isNarrowFloat = [](Type type) {
+    auto floatType = dyn_cast<FloatType>(getElementTypeOrSelf(type));
+    return floatType && floatType.getWidth() < 32;
+  };
+  bool narrow = llvm::any_of(op->getOperandTypes(), isNarrowFloat);
+  op->walk([&](Operation *inner) {
+    narrow |= llvm::any_of(inner->getResultTypes(), isNarrowFloat);
+  });
+  return !narrow;
+}
+
+/// Whether the remainder tile `op` may become vectors of its (static) size.
+static bool isLegalRemainder(linalg::LinalgOp op) {
+  std::optional<SmallVector<int64_t>> ranges = getConstantLoopRanges(op);
+  return ranges && isLegalVectorLength(op, ranges->back());
+}
+
 /// Vectorizes `op`, whose innermost range is dynamic and at most
 /// `vectorSize` (the remainder of a row of run-time length) and whose other
 /// ranges are 1, into masked vectors of `vectorSize` elements. Left as is
 /// where vectorization fails.
 static void vectorizeMasked(RewriterBase &rewriter, linalg::LinalgOp op,
                             int64_t vectorSize) {
+  if (!isLegalVectorLength(op, vectorSize))
+    return;
   SmallVector<int64_t> sizes(op.getNumLoops(), 1);
   sizes.back() = vectorSize;
   SmallVector<bool> scalable(sizes.size(), false);
@@ -237,30 +265,6 @@ static void vectorizeRowOfRuntimeLength(RewriterBase &rewriter, scf::ForOp loop,
     vectorizeInPlace(rewriter, tile);
   for (linalg::LinalgOp tile : remainderTiles)
     vectorizeMasked(rewriter, tile, vectorSize);
-}
-
-/// Whether the remainder tile `op` may become vectors of its (static) size:
-/// always for 32- and 64-bit elements; for narrower floats only in a power
-/// of two. LLVM 22's x86 backend aborts ("Do not know how to soft promote
-/// this operator's operand") on a `fadd <9 x bfloat>`, the residual sum of
-/// a bf16 RMSNorm row of 25 = 16 + 9; left scalar, LLVM promotes each
-/// element.
-static bool isLegalRemainder(linalg::LinalgOp op) {
-  std::optional<SmallVector<int64_t>> ranges = getConstantLoopRanges(op);
-  if (!ranges)
-    return false;
-  int64_t elements = ranges->back();
-  if (llvm::isPowerOf2_64(elements))
-    return true;
-  auto isNarrowFloat = [](Type type) {
-    auto floatType = dyn_cast<FloatType>(getElementTypeOrSelf(type));
-    return floatType && floatType.getWidth() < 32;
-  };
-  bool narrow = llvm::any_of(op->getOperandTypes(), isNarrowFloat);
-  op->walk([&](Operation *inner) {
-    narrow |= llvm::any_of(inner->getResultTypes(), isNarrowFloat);
-  });
-  return !narrow;
 }
 
 /// The contiguous bytes of a row (a channel of one batch entry) below

@@ -163,3 +163,48 @@ func.func @under_if(%c: i1, %x: tensor<4x?xf32>, %w: tensor<?xf32>) -> tensor<4x
   }
   return %y : tensor<4x?xf32>
 }
+
+// -----
+
+// Keep-dims statistics of a backward op typed `?` in the normalized
+// dimension (the Python package's dynamically typed arguments): the
+// verifier lets a `?` pass there and the lowering casts it to 1, so it is
+// checked to be 1.
+// CHECK-LABEL: func.func @layer_norm_grad_dynamic_stats(
+// CHECK:         cf.assert %{{.*}}, "@layer_norm_grad_dynamic_stats: norm.layer_norm_grad: 'mean' has another size in dimension 1 than 1 (
+// CHECK:         cf.assert %{{.*}}, "@layer_norm_grad_dynamic_stats: norm.layer_norm_grad: 'rstd' has another size in dimension 1 than 1 (
+// CHECK-NOT:     cf.assert
+func.func @layer_norm_grad_dynamic_stats(%dy: tensor<8x768xf32>, %x: tensor<8x768xf32>, %m: tensor<8x?xf32>, %r: tensor<8x?xf32>) -> tensor<8x768xf32> {
+  %dx = norm.layer_norm_grad %dy, %x mean(%m : tensor<8x?xf32>) rstd(%r : tensor<8x?xf32>) axes = [1] : tensor<8x768xf32>
+  return %dx : tensor<8x768xf32>
+}
+
+// -----
+
+// [N, G] statistics typed [?, ?]: the groups against `num_groups`.
+// CHECK-LABEL: func.func @group_norm_grad_dynamic_groups(
+// CHECK:         %[[C4:.*]] = arith.constant 4 : index
+// CHECK:         %[[EQ:.*]] = arith.cmpi eq, %{{.*}}, %[[C4]] : index
+// CHECK:         cf.assert %[[EQ]], "@group_norm_grad_dynamic_groups: norm.group_norm_grad: 'mean' has another size in dimension 1 than 'num_groups' (4) (
+func.func @group_norm_grad_dynamic_groups(%dy: tensor<2x8x4x4xf32>, %x: tensor<2x8x4x4xf32>, %m: tensor<?x?xf32>, %r: tensor<?x?xf32>) -> tensor<2x8x4x4xf32> {
+  %dx = norm.group_norm_grad %dy, %x mean(%m : tensor<?x?xf32>) rstd(%r : tensor<?x?xf32>) groups = 4 : tensor<2x8x4x4xf32>
+  return %dx : tensor<2x8x4x4xf32>
+}
+
+// -----
+
+// An operand computed by another norm op: its sizes resolve to the
+// arguments' (the op's ReifyRankedShapedTypeOpInterface), so the check
+// still runs first; the norm ops themselves stay where they are.
+// CHECK-LABEL: func.func @chained(
+// CHECK-SAME:    %[[X:[^:]*]]: tensor<?x?xf32>, %[[W:[^:]*]]: tensor<?xf32>)
+// CHECK:         %[[WS:.*]] = tensor.dim %[[W]]
+// CHECK:         %[[XS:.*]] = tensor.dim %[[X]]
+// CHECK:         cf.assert %{{.*}}, "@chained: norm.rms_norm: 'weight' has another size in dimension 0 than the input in dimension 1
+// CHECK-NEXT:    %[[H:.*]] = norm.layer_norm %[[X]]
+// CHECK-NEXT:    norm.rms_norm %[[H]]
+func.func @chained(%x: tensor<?x?xf32>, %w: tensor<?xf32>) -> tensor<?x?xf32> {
+  %h = norm.layer_norm %x axes = [1] : tensor<?x?xf32>
+  %y = norm.rms_norm %h weight(%w : tensor<?xf32>) axes = [1] : tensor<?x?xf32>
+  return %y : tensor<?x?xf32>
+}

@@ -357,3 +357,30 @@ func.func @per_loop_conditions(%y: memref<64x256xf32>, %m: memref<256xf32>,
   }
   return
 }
+
+// -----
+
+// A cast hides the argument's static row stride (1000 f32, 4000 bytes: no
+// multiple of 64) behind a `?`: the dynamic stride of the view is not one
+// of the argument's dynamic strides, so nothing is assumed of it (before,
+// the store got `alignment = 64` behind no stride check, wrong on odd
+// rows); the store, at a dynamic-stride offset, is plain.
+// CHECK-LABEL: func.func @cast_static_stride(
+// CHECK-NOT: scf.if
+// CHECK-NOT: alignment
+// CHECK: vector.store %{{.*}}, %{{.*}}[%{{.*}}, %{{.*}}] : memref<1x?xf32, strided<[?, 1], offset: ?>>, vector<16xf32>
+func.func @cast_static_stride(%y: memref<4x1000xf32>, %v: vector<16xf32>, %n: index) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c4 = arith.constant 4 : index
+  %c16 = arith.constant 16 : index
+  %d = memref.cast %y : memref<4x1000xf32> to memref<?x?xf32, strided<[?, 1]>>
+  scf.parallel (%r) = (%c0) to (%c4) step (%c1) {
+    %row = memref.subview %d[%r, 0] [1, %n] [1, 1] : memref<?x?xf32, strided<[?, 1]>> to memref<1x?xf32, strided<[?, 1], offset: ?>>
+    scf.for %j = %c0 to %n step %c16 {
+      vector.store %v, %row[%c0, %j] : memref<1x?xf32, strided<[?, 1], offset: ?>>, vector<16xf32>
+    }
+    scf.reduce
+  }
+  return
+}

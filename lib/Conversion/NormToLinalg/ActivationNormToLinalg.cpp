@@ -317,12 +317,14 @@ static Value adjustAffineValue(OpBuilder &b, Location loc, Value value,
 /// elementwise generic, which row tiling leaves outside the row loops (it is
 /// read whole by every tile): otherwise every row would convert bf16/f16
 /// weights and add rms_norm's `weight_offset` again. The result is also
-/// multiplied by `scale` (adjustAffineValue). Null stays null. Its sizes are
-/// the input's dimensions that `map` (the iteration space, the input's, to
-/// the parameter) selects, which norm-check-operand-sizes checks equal to
-/// the parameter's: with dynamic sizes, row tiling then sees that each
-/// tile reads all of it (with the parameter's own `tensor.dim`s it could
-/// not, and converted the weight again in every tile, into a heap buffer).
+/// multiplied by `scale` (adjustAffineValue). Null stays null. Its dynamic
+/// sizes are the input's dimensions that `map` (the iteration space, the
+/// input's, to the parameter) selects: with dynamic sizes, row tiling then
+/// sees that each tile reads all of it (with the parameter's own
+/// `tensor.dim`s it could not, and converted the weight again in every
+/// tile, into a heap buffer). The op requires them equal to the
+/// parameter's (norm-check-operand-sizes checks them at run time; without
+/// it, a parameter of another size is undefined behaviour either way).
 static Value prepareAffineOperand(OpBuilder &b, Location loc, Value value,
                                   const NormInput &in, AffineMap map,
                                   double offset = 0.0, double scale = 1.0) {
@@ -340,8 +342,10 @@ static Value prepareAffineOperand(OpBuilder &b, Location loc, Value value,
     return buildElementwise(b, loc, value, value, computeType, body);
   SmallVector<OpFoldResult> inputSizes = tensor::getMixedSizes(b, loc, in.x);
   SmallVector<OpFoldResult> sizes;
-  for (AffineExpr result : map.getResults())
-    sizes.push_back(inputSizes[cast<AffineDimExpr>(result).getPosition()]);
+  for (auto [dim, result] : llvm::enumerate(map.getResults()))
+    sizes.push_back(type.isDynamicDim(dim)
+                        ? inputSizes[cast<AffineDimExpr>(result).getPosition()]
+                        : b.getIndexAttr(type.getDimSize(dim)));
   return buildElementwise(b, loc, value,
                           b.getMultiDimIdentityMap(type.getRank()), sizes,
                           computeType, body);

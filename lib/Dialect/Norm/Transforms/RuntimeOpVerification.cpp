@@ -29,7 +29,9 @@ using namespace mlir::norm;
 
 namespace {
 /// A dimension of an operand that must have the size of a dimension of a
-/// reference value (the input, or the weight of spectral_norm).
+/// reference value (the input, or the weight of spectral_norm), or, with a
+/// null reference, the constant `referenceDim` (`referenceName` says what
+/// it is).
 struct TiedSize {
   StringRef what;
   Value operand;
@@ -62,7 +64,8 @@ public:
       add(what, operand, dim, referenceDim);
   }
   /// The reference's dimensions but `axes`, in order (statistics reduced
-  /// over `axes`; with `keep`, the reduced dimensions are there, of size 1).
+  /// over `axes`; with `keep`, the reduced dimensions are there, of size 1:
+  /// the backward ops accept a `?` there and cast it to 1).
   void reduced(StringRef what, Value operand, ArrayRef<int64_t> axes,
                bool keep) {
     if (!operand)
@@ -70,11 +73,18 @@ public:
     int64_t rank = cast<RankedTensorType>(reference.getType()).getRank();
     int64_t dim = 0;
     for (int64_t referenceDim = 0; referenceDim < rank; ++referenceDim) {
-      if (!llvm::is_contained(axes, referenceDim))
-        add(what, operand, dim, referenceDim);
-      if (keep || !llvm::is_contained(axes, referenceDim))
-        ++dim;
+      bool isReduced = llvm::is_contained(axes, referenceDim);
+      if (!isReduced)
+        add(what, operand, dim++, referenceDim);
+      else if (keep)
+        constant(what, operand, dim++, 1, "1");
     }
+  }
+  /// Dimension `dim` of `operand` of the constant size `size`.
+  void constant(StringRef what, Value operand, int64_t dim, int64_t size,
+                StringRef name) {
+    if (operand)
+      sizes.push_back({what, operand, dim, name, Value(), size});
   }
 
   ArrayRef<TiedSize> get() const { return sizes; }
@@ -197,9 +207,12 @@ static SmallVector<TiedSize> getTiedSizes(Operation *op) {
         s.sameShape("'grad_output'", op.getGradOutput());
         s.sameShape("'residual'", op.getResidual());
         s.sameShape("'residual_sum_grad'", op.getResidualSumGrad());
-        // [N, G]: the batch; the groups are static.
+        // [N, G]: the batch and the groups.
         s.selected("'mean'", op.getMean(), {0});
         s.selected("'rstd'", op.getRstd(), {0});
+        int64_t groups = op.getNumGroups();
+        s.constant("'mean'", op.getMean(), 1, groups, "'num_groups'");
+        s.constant("'rstd'", op.getRstd(), 1, groups, "'num_groups'");
         s.selected("'weight'", op.getWeight(), {axis});
         s.selected("'bias'", op.getBias(), {axis});
       })
@@ -234,20 +247,30 @@ struct TiedSizesVerification {
       function_ref<std::string(Operation *, StringRef)> generateErrorMessage) {
     for (const TiedSize &tied : getTiedSizes(op)) {
       auto type = cast<RankedTensorType>(tied.operand.getType());
-      auto referenceType = cast<RankedTensorType>(tied.reference.getType());
-      if (!type.isDynamicDim(tied.dim) &&
-          !referenceType.isDynamicDim(tied.referenceDim))
+      bool referenceDynamic =
+          tied.reference && cast<RankedTensorType>(tied.reference.getType())
+                                .isDynamicDim(tied.referenceDim);
+      if (!type.isDynamicDim(tied.dim) && !referenceDynamic)
         continue;
       Value size = tensor::DimOp::create(b, loc, tied.operand, tied.dim);
       Value expected =
-          tensor::DimOp::create(b, loc, tied.reference, tied.referenceDim);
+          tied.reference
+              ? tensor::DimOp::create(b, loc, tied.reference, tied.referenceDim)
+                    .getResult()
+              : arith::ConstantIndexOp::create(b, loc, tied.referenceDim)
+                    .getResult();
       Value equal = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq,
                                           size, expected);
       std::string message;
       llvm::raw_string_ostream os(message);
       os << tied.what << " has another size in dimension " << tied.dim
-         << " than " << tied.referenceName << " in dimension "
-         << tied.referenceDim;
+         << " than ";
+      if (tied.reference)
+        os << tied.referenceName << " in dimension " << tied.referenceDim;
+      else
+        os << tied.referenceName;
+      if (!tied.reference && tied.referenceName != "1")
+        os << " (" << tied.referenceDim << ")";
       cf::AssertOp::create(b, loc, equal, generateErrorMessage(op, message));
     }
   }

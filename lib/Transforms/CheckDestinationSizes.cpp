@@ -17,9 +17,7 @@
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
 #include "mlir/Dialect/ControlFlow/IR/ControlFlowOps.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
-#include "mlir/Dialect/MemRef/Transforms/Transforms.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
-#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
 namespace mlir::norm {
 #define GEN_PASS_DEF_NORMCHECKDESTINATIONSIZESPASS
@@ -70,13 +68,8 @@ struct CheckDestinationSizesPass
     });
     if (checks.empty())
       return;
-    // The result's sizes in terms of the operands' (through the ops'
-    // ReifyRankedShapedTypeOpInterface), down to the arguments'.
-    RewritePatternSet patterns(&getContext());
-    memref::populateResolveRankedShapedTypeResultDimsPatterns(patterns);
-    tensor::DimOp::getCanonicalizationPatterns(patterns, &getContext());
-    tensor::EmptyOp::getCanonicalizationPatterns(patterns, &getContext());
-    if (failed(applyPatternsGreedily(func, std::move(patterns))))
+    // The result's sizes in terms of the operands', down to the arguments'.
+    if (failed(resolveSizesToArguments(func)))
       return signalPassFailure();
     // Before the computation where the sizes allow (a result of
     // data-dependent size is checked where it is written). A write under

@@ -17,10 +17,8 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/ControlFlow/IR/ControlFlowOps.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
-#include "mlir/Dialect/MemRef/Transforms/Transforms.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Interfaces/RuntimeVerifiableOpInterface.h"
-#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
 namespace mlir::norm {
 #define GEN_PASS_DEF_NORMCHECKOPERANDSIZESPASS
@@ -68,12 +66,8 @@ struct CheckOperandSizesPass
     if (checks.empty())
       return;
     // The sizes of operands computed in the function (another norm op's
-    // result) in terms of the arguments' (ReifyRankedShapedTypeOpInterface).
-    RewritePatternSet patterns(&getContext());
-    memref::populateResolveRankedShapedTypeResultDimsPatterns(patterns);
-    tensor::DimOp::getCanonicalizationPatterns(patterns, &getContext());
-    tensor::EmptyOp::getCanonicalizationPatterns(patterns, &getContext());
-    if (failed(applyPatternsGreedily(func, std::move(patterns))))
+    // result) in terms of the arguments'.
+    if (failed(resolveSizesToArguments(func)))
       return signalPassFailure();
     // Each to the start of the function where its sizes allow, the last
     // first: they keep their order.

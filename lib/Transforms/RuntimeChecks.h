@@ -9,6 +9,7 @@
 #define NORM_LIB_TRANSFORMS_RUNTIMECHECKS_H
 
 #include "mlir/Dialect/ControlFlow/IR/ControlFlowOps.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
 
 namespace mlir::norm {
 
@@ -18,6 +19,12 @@ namespace mlir::norm {
 /// runs before anything is written (a result may be computed in an output
 /// array itself).
 void hoistCheckToEntry(cf::AssertOp check, Block &entry);
+
+/// Rewrites the `tensor.dim`s of `func` that read a computed value's sizes
+/// in terms of the operands' (the ops' ReifyRankedShapedTypeOpInterface),
+/// down to the arguments' where they can be, so that checks of them can
+/// move to the start.
+LogicalResult resolveSizesToArguments(func::FuncOp func);
 
 } // namespace mlir::norm
 

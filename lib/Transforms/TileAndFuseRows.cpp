@@ -272,19 +272,10 @@ static bool isSameSlice(Value a, Value b) {
   if (!sliceA || !sliceB || sliceA.getSource() != sliceB.getSource() ||
       sliceA.getType() != sliceB.getType())
     return false;
-  auto areEqual = [](ArrayRef<OpFoldResult> lhs, ArrayRef<OpFoldResult> rhs) {
-    return lhs.size() == rhs.size() &&
-           llvm::all_of(llvm::zip(lhs, rhs), [](auto pair) {
-             auto [x, y] = pair;
-             if (isEqualConstantIntOrValue(x, y))
-               return true;
-             FailureOr<bool> equal = ValueBoundsConstraintSet::areEqual(x, y);
-             return succeeded(equal) && *equal;
-           });
-  };
-  return areEqual(sliceA.getMixedOffsets(), sliceB.getMixedOffsets()) &&
-         areEqual(sliceA.getMixedSizes(), sliceB.getMixedSizes()) &&
-         areEqual(sliceA.getMixedStrides(), sliceB.getMixedStrides());
+  FailureOr<bool> equivalent = ValueBoundsConstraintSet::areEquivalentSlices(
+      a.getContext(), HyperrectangularSlice(sliceA),
+      HyperrectangularSlice(sliceB));
+  return succeeded(equivalent) && *equivalent;
 }
 
 /// Whether the inits `a` and `b` have the same shape: the same type, and

@@ -38,14 +38,15 @@ ROWS = [0, 1, 7, 8, 9, 24, 29, 61]
 BF16 = memref.numpy_dtype("bf16")
 
 
-def _build(name):
-    """(IR, input builders(rows, rng), reference(inputs), rtol, bf16)."""
+def _build(name, cols=COLS):
+    """(IR, input builders(rows, rng, cols), reference(inputs), rtol, bf16);
+    `cols` None: a row length known at run time."""
     fb = FunctionBuilder("f")
     dt = "bf16" if name.endswith("bf16") else "f32"
-    vx = fb.arg(T([None, COLS], dt))
-    vw = fb.arg(T([COLS], dt))
+    vx = fb.arg(T([None, cols], dt))
+    vw = fb.arg(T([cols], dt))
     if name.startswith("layer_norm_gelu"):
-        vb = fb.arg(T([COLS], dt))
+        vb = fb.arg(T([cols], dt))
         fb.ret(fb.layer_norm(vx, weight=vw, bias=vb, eps=1e-5,
                              activation="gelu"))
         n_vec = 2
@@ -54,7 +55,7 @@ def _build(name):
             return [ref.layer_norm(x, w, b, axes=(1,), epsilon=1e-5,
                                    act="gelu")["output"]]
     elif name.startswith("rms_norm_residual"):
-        vr = fb.arg(T([None, COLS], dt))
+        vr = fb.arg(T([None, cols], dt))
         y, h = fb.rms_norm(vx, weight=vw, residual=vr, eps=1e-6,
                            residual_sum=True)
         fb.ret(y, h)
@@ -70,11 +71,11 @@ def _build(name):
         def want(x, w):
             return [ref.rms_norm(x, w, axes=(1,), epsilon=1e-6)["output"]]
 
-    def inputs(rows, rng):
-        arrays = [rng.standard_normal((rows, COLS))] + [
-            rng.standard_normal(COLS) for _ in range(n_vec)]
+    def inputs(rows, rng, cols=COLS):
+        arrays = [rng.standard_normal((rows, cols))] + [
+            rng.standard_normal(cols) for _ in range(n_vec)]
         if name.startswith("rms_norm_residual"):
-            arrays.append(rng.standard_normal((rows, COLS)))
+            arrays.append(rng.standard_normal((rows, cols)))
         if dt == "bf16":
             return [memref.as_contiguous(a.astype(np.float32), BF16)
                     for a in arrays]
@@ -86,6 +87,21 @@ def _build(name):
 
 def _f64(a, bf16):
     return (memref.bf16_to_f32(a) if bf16 else a).astype(np.float64)
+
+
+def _call_at_both_offsets(fn, ins, n_out, context):
+    """The outputs of `fn` on `ins` (rows of the first input's shape), on
+    64-byte aligned buffers; on buffers 16 bytes off they must be the same,
+    bitwise."""
+    results = {}
+    for offset in (0, 16):
+        outs = [placed(np.zeros(ins[0].shape, ins[0].dtype), offset)
+                for _ in range(n_out)]
+        fn(*(placed(a, offset) for a in ins), *outs)
+        results[offset] = [np.array(o, copy=True) for o in outs]
+    for got0, got16 in zip(results[0], results[16]):
+        assert got0.tobytes() == got16.tobytes(), context
+    return results[0]
 
 
 @pytest.mark.parametrize("name", ["rms_norm_f32", "layer_norm_gelu_f32",
@@ -101,16 +117,8 @@ def test_dynamic_row_count(name):
     for rows in ROWS:
         ins = inputs(rows, rng)
         refs = want(*[_f64(a, bf16) for a in ins])
-        results = {}
-        for offset in (0, 16):
-            args = [placed(a, offset) for a in ins]
-            outs = [placed(np.zeros((rows, COLS), ins[0].dtype), offset)
-                    for _ in refs]
-            fn(*args, *outs)
-            results[offset] = [np.array(o, copy=True) for o in outs]
-        for got0, got16 in zip(results[0], results[16]):
-            assert got0.tobytes() == got16.tobytes(), (name, rows)
-        for got, expected in zip(results[0], refs):
+        outputs = _call_at_both_offsets(fn, ins, len(refs), (name, rows))
+        for got, expected in zip(outputs, refs):
             if rows == 0:
                 continue
             assert_close(name, _f64(got, bf16), expected, rtol,
@@ -221,55 +229,17 @@ DYNAMIC_COLS = [1, 5, 16, 17, 63, 64, 65, 100, 768, 4097]
                                   "layer_norm_gelu_bf16",
                                   "rms_norm_residual_bf16"])
 def test_dynamic_row_length(name):
-    dt = "bf16" if name.endswith("bf16") else "f32"
-    fb = FunctionBuilder("f")
-    vx = fb.arg(T([None, None], dt))
-    vw = fb.arg(T([None], dt))
-    if name.startswith("layer_norm"):
-        vb = fb.arg(T([None], dt))
-        fb.ret(fb.layer_norm(vx, weight=vw, bias=vb, eps=1e-5,
-                             activation="gelu"))
-    else:
-        vr = fb.arg(T([None, None], dt))
-        fb.ret(*fb.rms_norm(vx, weight=vw, residual=vr, eps=1e-6,
-                            residual_sum=True))
-    text = fb.module_text()
+    text, inputs, want, rtol, bf16 = _build(name, cols=None)
     lowered = lower(text)
     assert "llvm.intr.masked.load" in lowered, "no masked row remainder"
     assert "nontemporal" in lowered and "alignment = 64 : i64" in lowered, \
         "rows of run-time length not written with aligned vector stores"
     fn = norm_mlir.compile_mlir(text, opt=OPT)["f"]
     rng = np.random.default_rng(5)
-    bf16 = dt == "bf16"
-    rtol = 2.0**-7 if bf16 else 1e-5
     for cols in DYNAMIC_COLS:
-        rows = 9
-        arrays = [rng.standard_normal((rows, cols)),
-                  rng.standard_normal(cols)]
-        if name.startswith("layer_norm"):
-            arrays.append(rng.standard_normal(cols))
-        else:
-            arrays.append(rng.standard_normal((rows, cols)))
-        if bf16:
-            ins = [memref.as_contiguous(a.astype(np.float32), BF16)
-                   for a in arrays]
-        else:
-            ins = [a.astype(np.float32) for a in arrays]
-        x, w, third = (_f64(a, bf16) for a in ins)
-        if name.startswith("layer_norm"):
-            refs = [ref.layer_norm(x, w, third, axes=(1,), epsilon=1e-5,
-                                   act="gelu")["output"]]
-        else:
-            refs = [ref.rms_norm(x, w, third, axes=(1,),
-                                 epsilon=1e-6)["output"], x + third]
-        results = {}
-        for offset in (0, 16):
-            outs = [placed(np.zeros(ins[0].shape, ins[0].dtype), offset)
-                    for _ in refs]
-            fn(*(placed(a, offset) for a in ins), *outs)
-            results[offset] = [np.array(o, copy=True) for o in outs]
-        for a, b in zip(results[0], results[16]):
-            assert a.tobytes() == b.tobytes(), cols
-        for got, expected in zip(results[0], refs):
+        ins = inputs(9, rng, cols)
+        refs = want(*[_f64(a, bf16) for a in ins])
+        outputs = _call_at_both_offsets(fn, ins, len(refs), (name, cols))
+        for got, expected in zip(outputs, refs):
             assert_close(name, _f64(got, bf16), expected, rtol,
                          context=f"cols={cols}")

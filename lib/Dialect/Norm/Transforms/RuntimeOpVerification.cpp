@@ -80,6 +80,13 @@ public:
         constant(what, operand, dim++, 1, "1");
     }
   }
+  /// Dimension 0 of each of `operands` tied to the channels, dimension
+  /// `axis` of the reference (per-channel parameters and statistics).
+  void perChannel(int64_t axis,
+                  std::initializer_list<std::pair<StringRef, Value>> operands) {
+    for (auto [what, operand] : operands)
+      selected(what, operand, {axis});
+  }
   /// Dimension `dim` of `operand` of the constant size `size`.
   void constant(StringRef what, Value operand, int64_t dim, int64_t size,
                 StringRef name) {
@@ -103,10 +110,18 @@ private:
 /// The sizes of a batch normalization's per-channel operands.
 template <typename OpTy>
 static void collectChannelOperands(OpTy op, TiedSizes &sizes, int64_t axis) {
-  sizes.selected("'running_mean'", op.getRunningMean(), {axis});
-  sizes.selected("'running_var'", op.getRunningVar(), {axis});
-  sizes.selected("'weight'", op.getWeight(), {axis});
-  sizes.selected("'bias'", op.getBias(), {axis});
+  sizes.perChannel(axis, {{"'running_mean'", op.getRunningMean()},
+                          {"'running_var'", op.getRunningVar()},
+                          {"'weight'", op.getWeight()},
+                          {"'bias'", op.getBias()}});
+}
+
+/// The operands of a backward op of the input's shape.
+template <typename OpTy>
+static void collectInputShaped(OpTy op, TiedSizes &sizes) {
+  sizes.sameShape("'grad_output'", op.getGradOutput());
+  sizes.sameShape("'residual'", op.getResidual());
+  sizes.sameShape("'residual_sum_grad'", op.getResidualSumGrad());
 }
 
 /// The tied sizes of `op`'s operands (none for ops without such ties).
@@ -143,9 +158,8 @@ static SmallVector<TiedSize> getTiedSizes(Operation *op) {
       })
       .Case([&](GroupNormOp op) {
         TiedSizes &s = forInput(op.getInput());
-        int64_t axis = op.getChannelAxis();
-        s.selected("'weight'", op.getWeight(), {axis});
-        s.selected("'bias'", op.getBias(), {axis});
+        s.perChannel(op.getChannelAxis(),
+                     {{"'weight'", op.getWeight()}, {"'bias'", op.getBias()}});
         s.sameShape("'residual'", op.getResidual());
       })
       .Case([&](SpectralNormOp op) {
@@ -164,15 +178,12 @@ static SmallVector<TiedSize> getTiedSizes(Operation *op) {
       })
       .Case([&](ImageNormalizeOp op) {
         TiedSizes &s = forInput(op.getInput());
-        int64_t axis = op.getChannelAxis();
-        s.selected("'mean'", op.getMean(), {axis});
-        s.selected("'std'", op.getStd(), {axis});
+        s.perChannel(op.getChannelAxis(),
+                     {{"'mean'", op.getMean()}, {"'std'", op.getStd()}});
       })
       .Case([&](LayerNormGradOp op) {
         TiedSizes &s = forInput(op.getInput());
-        s.sameShape("'grad_output'", op.getGradOutput());
-        s.sameShape("'residual'", op.getResidual());
-        s.sameShape("'residual_sum_grad'", op.getResidualSumGrad());
+        collectInputShaped(op, s);
         s.reduced("'mean'", op.getMean(), op.getAxes(), /*keep=*/true);
         s.reduced("'rstd'", op.getRstd(), op.getAxes(), /*keep=*/true);
         s.selected("'weight'", op.getWeight(), op.getAxes());
@@ -180,53 +191,42 @@ static SmallVector<TiedSize> getTiedSizes(Operation *op) {
       })
       .Case([&](RMSNormGradOp op) {
         TiedSizes &s = forInput(op.getInput());
-        s.sameShape("'grad_output'", op.getGradOutput());
-        s.sameShape("'residual'", op.getResidual());
-        s.sameShape("'residual_sum_grad'", op.getResidualSumGrad());
+        collectInputShaped(op, s);
         s.reduced("'rstd'", op.getRstd(), op.getAxes(), /*keep=*/true);
         s.selected("'weight'", op.getWeight(), op.getAxes());
       })
       .Case([&](BatchNormGradOp op) {
         TiedSizes &s = forInput(op.getInput());
-        int64_t axis = op.getFeatureAxis();
-        s.sameShape("'grad_output'", op.getGradOutput());
-        s.sameShape("'residual'", op.getResidual());
-        s.sameShape("'residual_sum_grad'", op.getResidualSumGrad());
-        for (auto [what, value] :
-             {std::pair<StringRef, Value>{"'mean'", op.getMean()},
-              {"'rstd'", op.getRstd()},
-              {"'weight'", op.getWeight()},
-              {"'bias'", op.getBias()},
-              {"'sum_dpre'", op.getSumDpre()},
-              {"'sum_dpre_xhat'", op.getSumDpreXhat()}})
-          s.selected(what, value, {axis});
+        collectInputShaped(op, s);
+        s.perChannel(op.getFeatureAxis(),
+                     {{"'mean'", op.getMean()},
+                      {"'rstd'", op.getRstd()},
+                      {"'weight'", op.getWeight()},
+                      {"'bias'", op.getBias()},
+                      {"'sum_dpre'", op.getSumDpre()},
+                      {"'sum_dpre_xhat'", op.getSumDpreXhat()}});
       })
       .Case([&](GroupNormGradOp op) {
         TiedSizes &s = forInput(op.getInput());
-        int64_t axis = op.getChannelAxis();
-        s.sameShape("'grad_output'", op.getGradOutput());
-        s.sameShape("'residual'", op.getResidual());
-        s.sameShape("'residual_sum_grad'", op.getResidualSumGrad());
+        collectInputShaped(op, s);
         // [N, G]: the batch and the groups.
         s.selected("'mean'", op.getMean(), {0});
         s.selected("'rstd'", op.getRstd(), {0});
         int64_t groups = op.getNumGroups();
         s.constant("'mean'", op.getMean(), 1, groups, "'num_groups'");
         s.constant("'rstd'", op.getRstd(), 1, groups, "'num_groups'");
-        s.selected("'weight'", op.getWeight(), {axis});
-        s.selected("'bias'", op.getBias(), {axis});
+        s.perChannel(op.getChannelAxis(),
+                     {{"'weight'", op.getWeight()}, {"'bias'", op.getBias()}});
       })
       .Case([&](InplaceABNGradOp op) {
         TiedSizes &s = sizes.emplace("the output", op.getOutput());
-        int64_t axis = op.getFeatureAxis();
         s.sameShape("'grad_output'", op.getGradOutput());
-        for (auto [what, value] :
-             {std::pair<StringRef, Value>{"'rstd'", op.getRstd()},
-              {"'weight'", op.getWeight()},
-              {"'bias'", op.getBias()},
-              {"'sum_dpre'", op.getSumDpre()},
-              {"'sum_dpre_xhat'", op.getSumDpreXhat()}})
-          s.selected(what, value, {axis});
+        s.perChannel(op.getFeatureAxis(),
+                     {{"'rstd'", op.getRstd()},
+                      {"'weight'", op.getWeight()},
+                      {"'bias'", op.getBias()},
+                      {"'sum_dpre'", op.getSumDpre()},
+                      {"'sum_dpre_xhat'", op.getSumDpreXhat()}});
       })
       .Case([&](BatchStatsMergeOp op) {
         TiedSizes &s = sizes.emplace("'mean_a'", op.getMeanA());

@@ -8,7 +8,9 @@ one, e.g. `bn_inf_relu_f32_32x64x56x56_nchw`, or `--set models`) once per
 variant — a norm-opt binary (`--opt`, repeatable) or a set of
 `norm-lower-to-cpu` options (`--options`, repeatable; the product of both is
 taken), each also with a dynamic row count with `--dynamic-rows` and with
-every dimension dynamic with `--dynamic-all` — and calls the variants
+every dimension dynamic with `--dynamic-all`, and with every dimension
+of the input's shape but the channels dynamic with `--dynamic-spatial` (a
+vision model compiled for any batch and image size) — and calls the variants
 alternately on the *same* 64-byte aligned input and output arrays,
 printing the median time of each and its ratio to the first. With
 `--block B`, each variant runs B timed calls in a row after one untimed call
@@ -59,6 +61,10 @@ def main():
     ap.add_argument("--dynamic-all", action="store_true",
                     help="also each variant compiled with every dimension "
                          "dynamic, as norm_mlir.ops compiles its ops")
+    ap.add_argument("--dynamic-spatial", action="store_true",
+                    help="also each variant compiled with every dimension "
+                         "of the input's shape but the channel axis "
+                         "dynamic (batch and image size)")
     ap.add_argument("--block", type=int, default=1,
                     help="timed calls of a variant in a row, each block "
                          "after one untimed call (1: alternate every call)")
@@ -89,6 +95,14 @@ def main():
                 r"tensor<[0-9x]+",
                 lambda m: re.sub(r"[0-9]+", "?", m[0]), line)
             for line in text.split("\n"))))
+    if args.dynamic_spatial:
+        shape = list(ins[0].shape)
+        channel = -1 if cases[args.case].get("layout") == "nhwc" else 1
+        channel %= len(shape)
+        dims = ["?" if k != channel else str(d) for k, d in enumerate(shape)]
+        texts.append((" spatial=?", text.replace(
+            "tensor<" + "x".join(map(str, shape)) + "x",
+            "tensor<" + "x".join(dims) + "x")))
     variants = []
     for opt, options, (shape, program) in itertools.product(
             args.opt or [norm_mlir.find_opt()], args.options or [""], texts):

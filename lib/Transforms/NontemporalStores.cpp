@@ -137,14 +137,109 @@ static uint64_t knownDivisor(Value value) {
 /// subviews, casts and collapses, not expansions (whose strides are new
 /// products).
 struct StrideAssumption {
+  /// The elements of the store.
+  uint64_t storeElements = 1;
   int64_t strideDivisor = 0;
-  bool assumed = false;
+  /// The dimensions of the argument whose strides an offset relied on.
+  llvm::SmallSetVector<int64_t, 4> assumedDims;
   /// Whether an offset was a multiple of a dynamic stride at all.
   bool sawDynamic = false;
 };
 
-/// A divisor of `offset * stride` (offset a static or dynamic index).
+/// A divisor of each stride of `memref` (in elements; 1 where nothing is
+/// known). A dynamic stride of a function argument with the identity layout
+/// is the product of the sizes after it, so a multiple of the static ones
+/// ([?, ?, ?, 64]: every stride a multiple of 64); views through subviews
+/// and casts keep their source's strides (times a subview's static ones).
+static SmallVector<uint64_t> knownStrideDivisors(Value memref) {
+  auto type = cast<MemRefType>(memref.getType());
+  SmallVector<int64_t> strides;
+  int64_t unusedOffset;
+  SmallVector<uint64_t> divisors(type.getRank(), 1);
+  if (failed(type.getStridesAndOffset(strides, unusedOffset)))
+    return divisors;
+  for (auto [divisor, stride] : llvm::zip(divisors, strides))
+    if (!ShapedType::isDynamic(stride))
+      divisor = times(1, stride);
+  if (auto arg = dyn_cast<BlockArgument>(memref)) {
+    if (!isa<FunctionOpInterface>(arg.getOwner()->getParentOp()) ||
+        !type.getLayout().isIdentity())
+      return divisors;
+    uint64_t suffix = 1;
+    for (int64_t dim = type.getRank() - 1; dim >= 0; --dim) {
+      if (ShapedType::isDynamic(strides[dim]))
+        divisors[dim] = suffix;
+      if (!type.isDynamicDim(dim))
+        suffix = times(suffix, type.getDimSize(dim));
+    }
+    return divisors;
+  }
+  Operation *op = memref.getDefiningOp();
+  if (auto castOp = dyn_cast_if_present<memref::CastOp>(op)) {
+    if (cast<MemRefType>(castOp.getSource().getType()).getRank() ==
+        type.getRank()) {
+      SmallVector<uint64_t> source = knownStrideDivisors(castOp.getSource());
+      for (auto [divisor, known, stride] : llvm::zip(divisors, source, strides))
+        if (ShapedType::isDynamic(stride))
+          divisor = known;
+    }
+    return divisors;
+  }
+  auto subview = dyn_cast_if_present<memref::SubViewOp>(op);
+  if (!subview)
+    return divisors;
+  SmallVector<uint64_t> source = knownStrideDivisors(subview.getSource());
+  llvm::SmallBitVector dropped = subview.getDroppedDims();
+  unsigned resultDim = 0;
+  for (auto [sourceDim, step] : llvm::enumerate(subview.getStaticStrides())) {
+    if (dropped.test(sourceDim))
+      continue;
+    if (ShapedType::isDynamic(strides[resultDim]))
+      divisors[resultDim] = ShapedType::isDynamic(step)
+                                ? source[sourceDim]
+                                : times(source[sourceDim], step);
+    ++resultDim;
+  }
+  return divisors;
+}
+
+/// For each dimension of `memref`, the dimension of the function argument
+/// it views whose stride it has (times a static factor: a subview's step),
+/// -1 where that is not known.
+static SmallVector<int64_t> getArgumentStrideDims(Value memref) {
+  int64_t rank = cast<MemRefType>(memref.getType()).getRank();
+  SmallVector<int64_t> dims(rank, -1);
+  if (auto arg = dyn_cast<BlockArgument>(memref)) {
+    if (isa<FunctionOpInterface>(arg.getOwner()->getParentOp()))
+      dims = llvm::to_vector(llvm::seq<int64_t>(0, rank));
+    return dims;
+  }
+  Operation *op = memref.getDefiningOp();
+  if (auto castOp = dyn_cast_if_present<memref::CastOp>(op))
+    return getArgumentStrideDims(castOp.getSource());
+  if (auto collapse = dyn_cast_if_present<memref::CollapseShapeOp>(op)) {
+    SmallVector<int64_t> source = getArgumentStrideDims(collapse.getSrc());
+    for (auto [dim, group] :
+         llvm::enumerate(collapse.getReassociationIndices()))
+      dims[dim] = source[group.back()];
+    return dims;
+  }
+  if (auto subview = dyn_cast_if_present<memref::SubViewOp>(op)) {
+    SmallVector<int64_t> source = getArgumentStrideDims(subview.getSource());
+    llvm::SmallBitVector dropped = subview.getDroppedDims();
+    unsigned resultDim = 0;
+    for (auto [sourceDim, argDim] : llvm::enumerate(source))
+      if (!dropped.test(sourceDim))
+        dims[resultDim++] = argDim;
+  }
+  return dims;
+}
+
+/// A divisor of `offset * stride` (offset a static or dynamic index;
+/// `strideDivisor` a known divisor of a dynamic stride, 1 for none; the
+/// stride is that of dimension `argDim` of the argument, -1: unknown).
 static uint64_t termDivisor(OpFoldResult offset, int64_t stride,
+                            uint64_t strideDivisor, int64_t argDim,
                             StrideAssumption *assumption = nullptr) {
   uint64_t divisor;
   if (auto attr = dyn_cast<Attribute>(offset))
@@ -154,11 +249,14 @@ static uint64_t termDivisor(OpFoldResult offset, int64_t stride,
   if (divisor == 0)
     return 0; // A zero offset, whatever the stride.
   if (ShapedType::isDynamic(stride)) {
-    if (assumption)
-      assumption->sawDynamic = true;
-    if (!assumption || assumption->strideDivisor == 0)
-      return 1;
-    assumption->assumed = true;
+    // A stride known to be a multiple of the store's size needs no
+    // assumption (nor a check): rows of static length.
+    if (!assumption || strideDivisor % assumption->storeElements == 0)
+      return product(divisor, strideDivisor);
+    assumption->sawDynamic = true;
+    if (assumption->strideDivisor == 0 || argDim < 0)
+      return product(divisor, strideDivisor);
+    assumption->assumedDims.insert(argDim);
     return times(divisor, assumption->strideDivisor);
   }
   return times(divisor, stride);
@@ -216,8 +314,12 @@ offsetFromArgument(Value memref, StrideAssumption *assumption = nullptr) {
   // (A dynamic innermost stride may be the argument's unit one.)
   if (assumption && (strides.empty() || strides.back() != 1))
     assumption->strideDivisor = 0;
-  for (auto [offset, stride] : llvm::zip(subview.getMixedOffsets(), strides))
-    divisor = std::gcd(divisor, termDivisor(offset, stride, assumption));
+  for (auto [offset, stride, strideDivisor, argDim] :
+       llvm::zip(subview.getMixedOffsets(), strides,
+                 knownStrideDivisors(subview.getSource()),
+                 getArgumentStrideDims(subview.getSource())))
+    divisor = std::gcd(divisor, termDivisor(offset, stride, strideDivisor,
+                                            argDim, assumption));
   return {divisor, arg};
 }
 
@@ -232,9 +334,9 @@ static constexpr int64_t kNumpyAlignment = 16;
 struct StoreAlignment {
   int64_t bytes = 0;
   BlockArgument arg;
-  /// Whether `bytes` also needs the argument's dynamic strides to be
-  /// multiples of it (checked in the version's condition).
-  bool needsStrides = false;
+  /// The dimensions whose dynamic strides of the argument `bytes` also
+  /// needs to be multiples of it (checked in the version's condition).
+  SmallVector<int64_t> assumedDims;
   /// Whether the store's offset depends on a dynamic stride at all, proven
   /// aligned or not (see isStreamedOnlyAligned).
   bool dynamicStrides = false;
@@ -265,13 +367,19 @@ static StoreAlignment provableAlignment(vector::StoreOp store) {
       strides.empty() || strides.back() != 1)
     return {};
   int64_t elements = bytes / elementBytes;
-  StrideAssumption assumption{elements};
+  StrideAssumption assumption;
+  assumption.storeElements = elements;
+  assumption.strideDivisor = elements;
   auto [divisor, arg] = offsetFromArgument(store.getBase(), &assumption);
-  for (auto [index, stride] : llvm::zip(store.getIndices(), strides))
-    divisor = std::gcd(divisor, termDivisor(index, stride, &assumption));
+  for (auto [index, stride, strideDivisor, argDim] : llvm::zip(
+           store.getIndices(), strides, knownStrideDivisors(store.getBase()),
+           getArgumentStrideDims(store.getBase())))
+    divisor = std::gcd(divisor, termDivisor(index, stride, strideDivisor,
+                                            argDim, &assumption));
   if (!arg || divisor % static_cast<uint64_t>(elements) != 0)
-    return {0, nullptr, false, assumption.sawDynamic};
-  return {bytes, arg, assumption.assumed, assumption.sawDynamic};
+    return {0, nullptr, {}, assumption.sawDynamic};
+  return {bytes, arg, assumption.assumedDims.takeVector(),
+          assumption.sawDynamic};
 }
 
 /// Whether `store`, at an offset that depends on a dynamic stride (rows of
@@ -367,10 +475,14 @@ static Value isAligned(OpBuilder &b, Location loc, Value address,
                                arith::ConstantIndexOp::create(b, loc, 0));
 }
 
-/// Whether the dynamic strides of `arg` (in elements) are multiples of
-/// `bytes` (a power of two) bytes; null when it has none.
+/// Whether the dynamic strides of dimensions `dims` of `arg` (in elements)
+/// are multiples of `bytes` (a power of two) bytes; null when it has none.
+/// (Only those the offsets rely on: LayerNorm2d's output [?, C, ?, ?],
+/// collapsed to [?, C, H x W], is written at offsets in its strides of
+/// dimensions 0 and 1; the row stride W of 56 f32 took every call to the
+/// plain stores.)
 static Value areStridesAligned(OpBuilder &b, Location loc, BlockArgument arg,
-                               int64_t bytes) {
+                               ArrayRef<int64_t> dims, int64_t bytes) {
   auto type = cast<MemRefType>(arg.getType());
   SmallVector<int64_t> strides;
   int64_t unusedOffset;
@@ -381,7 +493,8 @@ static Value areStridesAligned(OpBuilder &b, Location loc, BlockArgument arg,
       arith::ConstantIndexOp::create(b, loc, type.getElementTypeBitWidth() / 8);
   Value aligned;
   for (auto [dim, stride] : llvm::enumerate(strides)) {
-    if (!ShapedType::isDynamic(stride))
+    if (!ShapedType::isDynamic(stride) ||
+        !llvm::is_contained(dims, static_cast<int64_t>(dim)))
       continue;
     Value strideBytes =
         arith::MulIOp::create(b, loc, metadata.getStrides()[dim], elementBytes);
@@ -399,7 +512,8 @@ struct VersionedLoop {
   /// Per store in walk order: isStreamedOnlyAligned.
   SmallVector<bool> onlyAligned;
   llvm::MapVector<BlockArgument, int64_t> required;
-  llvm::SmallSetVector<BlockArgument, 2> stridesAssumed;
+  llvm::MapVector<BlockArgument, llvm::SmallSetVector<int64_t, 4>>
+      stridesAssumed;
 };
 
 /// Clones each top-level loop of `func` that holds aligned-provable
@@ -425,8 +539,9 @@ static void versionAlignedStores(func::FuncOp func) {
         if (BlockArgument arg = alignment.arg) {
           bytes = alignment.bytes;
           loop.required[arg] = std::max(loop.required.lookup(arg), bytes);
-          if (alignment.needsStrides)
-            loop.stridesAssumed.insert(arg);
+          if (!alignment.assumedDims.empty())
+            loop.stridesAssumed[arg].insert(alignment.assumedDims.begin(),
+                                            alignment.assumedDims.end());
           written.insert(arg);
         } else if (onlyAligned) {
           store.setNontemporal(false); // Never provably aligned.
@@ -462,8 +577,10 @@ static void versionAlignedStores(func::FuncOp func) {
       };
       for (auto [arg, bytes] : loop.required) {
         conjoin(isAligned(b, loc, addresses[arg], std::min(bytes, cap)));
-        if (loop.stridesAssumed.contains(arg))
-          conjoin(areStridesAligned(b, loc, arg, std::min(bytes, cap)));
+        auto assumed = loop.stridesAssumed.find(arg);
+        if (assumed != loop.stridesAssumed.end())
+          conjoin(areStridesAligned(b, loc, arg, assumed->second.getArrayRef(),
+                                    std::min(bytes, cap)));
       }
       return aligned;
     };

@@ -40,18 +40,17 @@ using namespace mlir;
 using namespace mlir::norm;
 
 /// Whether `op` is an elementwise op this pass vectorizes: all loops
-/// parallel, one init written with the identity map, and either all ranges
-/// static with the innermost a multiple of `vectorSize`, or the innermost
-/// range dynamic (a row length known at run time: whole vectors, then a
-/// masked remainder; the other loops, tiled by 1, may be dynamic too).
+/// parallel, one init written with the identity map, and the innermost
+/// range either static and a multiple of `vectorSize`, or dynamic (a row
+/// length known at run time: whole vectors, then a masked remainder). The
+/// other loops, tiled by 1, may be dynamic (NHWC with a batch and image
+/// size known at run time and static channels).
 static bool isVectorizableOutput(linalg::LinalgOp op, int64_t vectorSize) {
   if (!op.hasPureTensorSemantics() || op.getNumDpsInits() != 1 ||
       op.getNumLoops() == 0 || op.getNumLoops() != op.getNumParallelLoops())
     return false;
   SmallVector<int64_t> ranges = op.getStaticLoopRanges();
-  if (!ShapedType::isDynamic(ranges.back()) &&
-      (llvm::any_of(ranges, ShapedType::isDynamic) ||
-       ranges.back() % vectorSize != 0))
+  if (!ShapedType::isDynamic(ranges.back()) && ranges.back() % vectorSize != 0)
     return false;
   return op.getMatchingIndexingMap(op.getDpsInitOperand(0)).isIdentity();
 }

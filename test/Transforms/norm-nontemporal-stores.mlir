@@ -384,3 +384,67 @@ func.func @cast_static_stride(%y: memref<4x1000xf32>, %v: vector<16xf32>, %n: in
   }
   return
 }
+
+// -----
+
+// Channels last with a batch and image size known at run time: the dynamic
+// strides of an argument with the identity layout are products of the
+// sizes after them, so multiples of the 16 static channels. The rows are
+// proven aligned without assuming (or checking) anything of the strides:
+// the condition checks the pointer only, and the stores stream in every
+// version (the rows are whole vectors).
+// CHECK-LABEL: func.func @static_row_dynamic_image(
+// CHECK-SAME: %[[Y:arg[0-9]+]]: memref<?x?x16xf32>
+// CHECK: memref.extract_strided_metadata %[[Y]]
+// CHECK-NOT: %strides
+// CHECK: scf.if
+// CHECK:   vector.store {{.*}} {alignment = 64 : i64, nontemporal = true}
+// CHECK: } else {
+// CHECK:   scf.if
+// CHECK:     vector.store {{.*}} {alignment = 16 : i64, nontemporal = true}
+// CHECK:   } else {
+// CHECK:     vector.store {{.*}} {nontemporal = true}
+func.func @static_row_dynamic_image(%y: memref<?x?x16xf32>, %v: vector<16xf32>, %n: index, %m: index) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  scf.parallel (%r) = (%c0) to (%n) step (%c1) {
+    %image = memref.subview %y[%r, 0, 0] [1, %m, 16] [1, 1, 1] : memref<?x?x16xf32> to memref<1x?x16xf32, strided<[?, 16, 1], offset: ?>>
+    scf.for %p = %c0 to %m step %c1 {
+      vector.store %v, %image[%c0, %p, %c0] : memref<1x?x16xf32, strided<[?, 16, 1], offset: ?>>, vector<16xf32>
+    }
+    scf.reduce
+  }
+  return
+}
+
+// -----
+
+// Planes of run-time size (LayerNorm2d's output [?, 8, ?, ?] collapsed to
+// [?, 8, H x W]): the offsets rely on the strides of dimensions 0 and 1 of
+// the argument being multiples of 16 elements, and the condition checks
+// those two only. (It checked every dynamic stride, the row stride W
+// included: at 56 x 56, 224 bytes, every call took the plain stores.)
+// CHECK-LABEL: func.func @collapsed_planes(
+// CHECK: memref.extract_strided_metadata
+// CHECK: %{{.*}}, %[[STRIDES:[a-z_0-9]+]]:4 = memref.extract_strided_metadata
+// CHECK: arith.muli %[[STRIDES]]#0
+// CHECK: arith.muli %[[STRIDES]]#1
+// CHECK-NOT: %[[STRIDES]]#2
+// CHECK: scf.if
+// CHECK:   vector.store {{.*}} {alignment = 64 : i64, nontemporal = true}
+func.func @collapsed_planes(%y: memref<?x8x?x?xf32>, %v: vector<16xf32>, %n: index, %p: index) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c8 = arith.constant 8 : index
+  %c16 = arith.constant 16 : index
+  %flat = memref.collapse_shape %y [[0], [1], [2, 3]] : memref<?x8x?x?xf32> into memref<?x8x?xf32>
+  scf.parallel (%r) = (%c0) to (%n) step (%c1) {
+    scf.for %c = %c0 to %c8 step %c1 {
+      scf.for %j = %c0 to %p step %c16 {
+        vector.store %v, %flat[%r, %c, %j] : memref<?x8x?xf32>, vector<16xf32>
+      }
+    }
+    scf.reduce
+  }
+  return
+}

@@ -87,6 +87,33 @@ func.func @runtime_row_length(%x: tensor<?x?xf32>, %w: tensor<?xf32>, %out: tens
 
 // -----
 
+// Channels last with a batch and image size known at run time and 8 static
+// channels: the dynamic outer loops are tiled by 1, the rows of 8 are two
+// whole vectors of 4 (no mask).
+// CHECK-LABEL: func.func @runtime_image_size(
+// CHECK: scf.forall
+// CHECK:   scf.for
+// CHECK:     scf.for
+// CHECK:       scf.for
+// CHECK:         scf.for %{{.*}} = %{{.*}} to %c8 step %c4
+// CHECK-NOT:       vector.create_mask
+// CHECK:           vector.transfer_read {{.*}} {in_bounds = [true]} : tensor<1x1x1x4xf32>, vector<4xf32>
+// CHECK:           vector.transfer_write {{.*}} {in_bounds = [true]} : vector<4xf32>, tensor<1x1x1x4xf32>
+// CHECK:   tensor.parallel_insert_slice
+#x = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>
+#c = affine_map<(d0, d1, d2, d3) -> (d3)>
+func.func @runtime_image_size(%x: tensor<?x?x?x8xf32>, %w: tensor<8xf32>, %out: tensor<?x?x?x8xf32>) -> tensor<?x?x?x8xf32> {
+  %y = linalg.generic {indexing_maps = [#x, #c, #x], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      ins(%x, %w : tensor<?x?x?x8xf32>, tensor<8xf32>) outs(%out : tensor<?x?x?x8xf32>) {
+  ^bb0(%a: f32, %b: f32, %o: f32):
+    %v = arith.mulf %a, %b : f32
+    linalg.yield %v : f32
+  } -> tensor<?x?x?x8xf32>
+  return %y : tensor<?x?x?x8xf32>
+}
+
+// -----
+
 // NCHW batch norm with 3 x 3 = 9 pixels a channel, no multiple of the
 // vector size (4): each image of the tile is walked as one flat plane of
 // 8 x 9 = 72 elements in vectors of 4. The per-channel scale of a vector is

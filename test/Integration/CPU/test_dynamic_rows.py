@@ -243,3 +243,102 @@ def test_dynamic_row_length(name):
         for got, expected in zip(outputs, refs):
             assert_close(name, _f64(got, bf16), expected, rtol,
                          context=f"cols={cols}")
+
+
+# A vision model compiled for any batch and image size: every dimension of
+# the input dynamic but the channels ([?, ?, ?, C] channels last, [?, C, ?, ?]
+# NCHW). Channels last, the output rows of C static elements are whole
+# vectors whose offsets are multiples of C (the identity layout's strides),
+# so they stream with aligned stores; the training statistics are partial
+# per batch entry and merged (Chan), also for extents as small as one pixel.
+# Sizes: one pixel per entry, odd planes, and one larger than a statistics
+# tile.
+IMAGE_SIZES = [(2, 1, 1), (3, 5, 7), (1, 9, 2), (4, 13, 17), (2, 48, 40)]
+
+
+@pytest.mark.parametrize("layout", ["nhwc", "nchw"])
+@pytest.mark.parametrize("training", [False, True], ids=["inference",
+                                                         "training"])
+def test_dynamic_image_size(layout, training):
+    channels = 16 if layout == "nhwc" else 8
+    axis = 3 if layout == "nhwc" else 1
+    shape = [None, None, None, channels] if layout == "nhwc" else \
+        [None, channels, None, None]
+    fb = FunctionBuilder("f")
+    vx = fb.arg(T(shape, "f32"))
+    vm, vv, vw, vb = (fb.arg(T([channels], "f32")) for _ in range(4))
+    if training:
+        fb.ret(*fb.batch_norm_training(vx, vm, vv, weight=vw, bias=vb,
+                                       feature_axis=axis, eps=1e-5,
+                                       momentum=0.1, activation="relu"))
+    else:
+        fb.ret(fb.batch_norm_inference(vx, vm, vv, weight=vw, bias=vb,
+                                       feature_axis=axis, eps=1e-5,
+                                       activation="relu"))
+    text = fb.module_text()
+    if layout == "nhwc":
+        assert "alignment = 64 : i64, nontemporal" in lower(text), \
+            "rows of static channels not written with aligned vector stores"
+    fn = norm_mlir.compile_mlir(text, opt=OPT)["f"]
+    rng = np.random.default_rng(13)
+    for n, h, w in IMAGE_SIZES:
+        dims = (n, h, w, channels) if layout == "nhwc" else (n, channels, h, w)
+        # Far from zero: the partial statistics must not cancel.
+        x = (rng.standard_normal(dims) * 2 + 3).astype(np.float32)
+        mean, weight, bias = (rng.standard_normal(channels).astype(np.float32)
+                              for _ in range(3))
+        var = rng.uniform(0.5, 2.0, channels).astype(np.float32)
+        ins = (x, mean, var, weight, bias)
+        if training:
+            want = ref.batch_norm_training(
+                *(a.astype(np.float64) for a in ins), feature_axis=axis,
+                epsilon=1e-5, momentum=0.1, act="relu")
+            names = ["output", "saved_mean", "saved_rstd",
+                     "new_running_mean", "new_running_var"]
+        else:
+            want = ref.batch_norm_inference(
+                *(a.astype(np.float64) for a in ins), feature_axis=axis,
+                epsilon=1e-5, act="relu")
+            names = ["output"]
+        results = {}
+        for offset in (0, 16):
+            outs = [placed(np.zeros(dims, np.float32), offset)] + [
+                placed(np.zeros(channels, np.float32), offset)
+                for _ in names[1:]]
+            fn(*(placed(a, offset) for a in ins), *outs)
+            results[offset] = [np.array(o, copy=True) for o in outs]
+        for got0, got16 in zip(results[0], results[16]):
+            assert got0.tobytes() == got16.tobytes(), (n, h, w)
+        for name, got in zip(names, results[0]):
+            assert_close("batch_norm_training" if training else
+                         "batch_norm_inference", got.astype(np.float64),
+                         want[name], 1e-5, context=f"{name} {(n, h, w)}")
+
+
+# LayerNorm2d (ConvNeXt: over the channels of NCHW) with the batch and image
+# size known at run time: column tiles of 64 pixels, one image a tile, the
+# output stored at offsets in the strides of the batch and channel
+# dimensions only, whose alignment the version's condition checks (the
+# streaming version runs when H x W is a multiple of 16). Image sizes with
+# a partial column tile (5 x 7, 13 x 17) and whole ones (8 x 8, 48 x 40).
+@pytest.mark.parametrize("channels", [24, 96])
+def test_dynamic_image_size_layer_norm2d(channels):
+    fb = FunctionBuilder("f")
+    vx = fb.arg(T([None, channels, None, None], "f32"))
+    vw, vb = (fb.arg(T([channels], "f32")) for _ in range(2))
+    fb.ret(fb.layer_norm(vx, axes=[1], weight=vw, bias=vb, eps=1e-6))
+    text = fb.module_text()
+    assert "alignment = 64 : i64, nontemporal" in lower(text), \
+        "planes of run-time size not written with aligned vector stores"
+    fn = norm_mlir.compile_mlir(text, opt=OPT)["f"]
+    rng = np.random.default_rng(17)
+    for n, h, w in [(2, 5, 7), (3, 8, 8), (1, 13, 17), (2, 48, 40)]:
+        x = (rng.standard_normal((n, channels, h, w)) + 2).astype(np.float32)
+        weight, bias = (rng.standard_normal(channels).astype(np.float32)
+                        for _ in range(2))
+        want = ref.layer_norm(*(a.astype(np.float64) for a in (x, weight,
+                                                               bias)),
+                              axes=(1,), epsilon=1e-6)["output"]
+        got = _call_at_both_offsets(fn, (x, weight, bias), 1, (n, h, w))[0]
+        assert_close("layer_norm", got.astype(np.float64), want, 1e-5,
+                     context=f"{(n, h, w)}")

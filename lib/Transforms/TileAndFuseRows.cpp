@@ -362,9 +362,11 @@ static int64_t getOutputElementBits(linalg::LinalgOp root) {
 
 /// The bytes of output that one iteration of `loop` of `root` writes: the
 /// static ranges of its other parallel loops times the element size
-/// (nullopt when one of them is dynamic).
-static std::optional<int64_t> getIterationBytes(linalg::LinalgOp root,
-                                                unsigned loop) {
+/// (nullopt when one of them is dynamic); with `column`, the loop
+/// `column->first` counts `column->second` iterations (a column tile).
+static std::optional<int64_t> getIterationBytes(
+    linalg::LinalgOp root, unsigned loop,
+    std::optional<std::pair<unsigned, int64_t>> column = std::nullopt) {
   int64_t bytes = getOutputElementBits(root) / 8;
   if (bytes == 0)
     return std::nullopt;
@@ -372,6 +374,8 @@ static std::optional<int64_t> getIterationBytes(linalg::LinalgOp root,
   for (auto [other, range] : llvm::enumerate(root.getStaticLoopRanges())) {
     if (other == loop || iterators[other] != utils::IteratorType::parallel)
       continue;
+    if (column && other == column->first)
+      range = column->second;
     if (ShapedType::isDynamic(range))
       return std::nullopt;
     bytes = mulSaturated(bytes, range);
@@ -607,6 +611,24 @@ static bool isRereadFromCache(linalg::LinalgOp op) {
   return bytes && *bytes <= kMaxRereadTileBytes;
 }
 
+/// Whether the input slice that one tile of statistics op `op` reads may
+/// fit in kMaxRereadTileBytes: it does (isRereadFromCache), or its size is
+/// known only at run time. Fused into such a tile, the partial sum reads
+/// the slice first: the centred pass reads it from cache if it fits, and
+/// from memory otherwise, as it would in a pass of its own (NHWC batch
+/// norm [?, ?, ?, 64]: three passes over the whole input unfused).
+static bool mayBeRereadFromCache(linalg::LinalgOp op) {
+  if (isRereadFromCache(op))
+    return true;
+  std::optional<SmallVector<int64_t>> shape = getStatisticsTileShape(op);
+  if (!shape)
+    return false;
+  for (auto [size, range] : llvm::zip(*shape, op.getStaticLoopRanges()))
+    if (ShapedType::isDynamic(range) && size != 1)
+      return true;
+  return false;
+}
+
 /// The producers of a centred statistics op `op` (batch norm's partial M2,
 /// the sum of `(x - mean)^2` over a slice of its input `x`) to fuse into its
 /// tiles: the elementwise op that gives `mean`, and the reduction of the same
@@ -629,7 +651,7 @@ static SmallVector<Operation *> getCentredProducers(linalg::LinalgOp op) {
           isUntileable(mean))
         continue;
       // A sum over the innermost (contiguous) dimension of `x` (NCHW: one
-      // plane per tile), or any other whose tile is small enough to be
+      // plane per tile), or any other whose tile may be small enough to be
       // read again from L2 (NHWC: one batch entry of a 64-channel block,
       // 784 KiB at 56 x 56).
       AffineMap sumMap = sum.getMatchingIndexingMap(sum.getDpsInputOperand(0));
@@ -640,7 +662,7 @@ static SmallVector<Operation *> getCentredProducers(linalg::LinalgOp op) {
         continue;
       if (sum.getIteratorTypesArray()[innermost.getPosition()] ==
               utils::IteratorType::reduction ||
-          isRereadFromCache(op))
+          mayBeRereadFromCache(op))
         return {mean, sum};
     }
   }
@@ -843,16 +865,21 @@ static bool isLeftForCentredTiles(tensor::ExtractSliceOp slice,
 /// A root with fewer static iterations than this that reads the result of
 /// a reduction (batch norm's running-mean update over 64 channels, reading
 /// the batch mean) is not tiled: threads gain nothing on it, and its tiles
-/// would fuse, that is recompute, the whole-tensor reduction.
+/// would fuse, that is recompute, the whole-tensor reduction. With a
+/// dynamic range, a root that reads a reduction of more loops than its own
+/// (the same update over `?` channels, reading a reduction over
+/// [N, C, H x W]) is not tiled either: each tile of 8 channels recomputed
+/// the statistics over the whole batch (NCHW [?, ?, ?, ?] 2.5x the time).
 static constexpr int64_t kMinRootIterations = 1024;
 static bool isSmallRootOfReduction(linalg::LinalgOp op) {
   int64_t iterations = 1;
+  bool dynamic = false;
   for (int64_t size : op.getStaticLoopRanges()) {
-    if (ShapedType::isDynamic(size))
-      return false;
-    iterations = mulSaturated(iterations, size);
+    dynamic |= ShapedType::isDynamic(size);
+    if (!dynamic)
+      iterations = mulSaturated(iterations, size);
   }
-  if (iterations >= kMinRootIterations)
+  if (!dynamic && iterations >= kMinRootIterations)
     return false;
   SmallVector<Operation *> worklist = {op};
   llvm::SmallPtrSet<Operation *, 16> visited;
@@ -860,7 +887,11 @@ static bool isSmallRootOfReduction(linalg::LinalgOp op) {
     auto linalgOp = dyn_cast<linalg::LinalgOp>(worklist.pop_back_val());
     if (!linalgOp || !visited.insert(linalgOp).second)
       continue;
-    if (linalgOp != op && linalgOp.getNumReductionLoops() > 0)
+    // (A contraction has a loop more than the root that reads its result,
+    // and is fused row by row: `rms_norm(x) @ W` with `?` rows.)
+    if (linalgOp != op && linalgOp.getNumReductionLoops() > 0 &&
+        (!dynamic || (linalgOp.getNumLoops() > op.getNumLoops() &&
+                      !linalg::isaContractionOpInterface(linalgOp))))
       return true;
     for (Value input : linalgOp.getDpsInputs())
       if (Operation *producer = input.getDefiningOp())
@@ -957,6 +988,10 @@ static bool dependsOnReduction(Value value) {
 /// they are static (or one line), that divides the loop's range when it is
 /// static.
 static constexpr int64_t kMaxColumnTileLines = 4;
+/// The bytes of output a column tile of several rows writes at most (a
+/// dynamic row count): the tile is read three times, the last two from L1
+/// (48 KiB a core on the Xeon of 2026-11-29).
+static constexpr int64_t kMaxColumnTileBytes = 32 * 1024;
 static std::optional<std::pair<unsigned, int64_t>>
 getStatisticsColumnTile(linalg::LinalgOp root, unsigned tiledLoop,
                         int64_t maxBytes) {
@@ -1056,8 +1091,22 @@ void TileAndFuseRowsPass::runOnOperation() {
         tileSizes[tiledLoop] = rewriter.getIndexAttr(1);
       tileSizes[tiledLoop + 1] = rewriter.getIndexAttr(1);
     } else if (std::optional<std::pair<unsigned, int64_t>> column =
-                   getStatisticsColumnTile(root, tiledLoop, columnTileBytes))
+                   getStatisticsColumnTile(root, tiledLoop, columnTileBytes)) {
       tileSizes[column->first] = rewriter.getIndexAttr(column->second);
+      // A dynamic row count: as many rows of the column tile as fit
+      // kMaxColumnTileBytes, one when a row's size is unknown. Sized by
+      // whole rows instead, a tile of LayerNorm2d [?, 96, ?, ?] took 8
+      // images of 64 pixels (192 KiB): 1.4x the time of the static code
+      // (2 images: 1.08x, 1: 1.01x).
+      if (ShapedType::isDynamic(root.getStaticLoopRanges()[tiledLoop])) {
+        std::optional<int64_t> rowBytes =
+            getIterationBytes(root, tiledLoop, column);
+        tileSizes[tiledLoop] = rewriter.getIndexAttr(
+            rowBytes ? std::clamp<int64_t>(kMaxColumnTileBytes / *rowBytes, 1,
+                                           rootTileSize)
+                     : 1);
+      }
+    }
 
     scf::SCFTilingOptions tilingOptions;
     tilingOptions.setTileSizes(tileSizes).setLoopType(

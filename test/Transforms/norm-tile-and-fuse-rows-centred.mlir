@@ -66,3 +66,40 @@ func.func @group_norm_batch32(%x: tensor<32x256x64x64xf32>) -> tensor<32x256x64x
   %y = norm.group_norm %x groups = 32 activation = silu : tensor<32x256x64x64xf32>
   return %y : tensor<32x256x64x64xf32>
 }
+
+// -----
+
+// Channels last with a batch and image size known at run time (64 static
+// channels): the partials per batch entry. The size of an entry is unknown,
+// so its shifted sum is fused into the tile of its centred sum of squares
+// (the second pass may find the entry in cache; unfused, each pass read
+// the whole input from memory).
+// CHECK-LABEL: func.func @batch_norm_training_nhwc_dynamic_image(
+// CHECK: scf.forall (%{{.*}}, %{{.*}}) = (0, 0) to (%{{.*}}, 64) step (1, 64) shared_outs({{.*}}, {{.*}}, {{.*}})
+// CHECK: %[[XS:.*]] = tensor.extract_slice %{{.*}} [1, %{{.*}}, 64]
+// CHECK: linalg.generic {{.*}}"reduction", "parallel"]{{.*}} ins(%[[XS]], %{{.*}} : tensor<1x?x64xf32>, tensor<1x64xf32>)
+// CHECK: linalg.generic {{.*}}"reduction", "parallel"]{{.*}} ins(%[[XS]], %{{.*}} : tensor<1x?x64xf32>, tensor<1x64xf32>)
+// CHECK: return
+func.func @batch_norm_training_nhwc_dynamic_image(%x: tensor<?x?x?x64xf32>, %rm: tensor<64xf32>, %rv: tensor<64xf32>) -> (tensor<?x?x?x64xf32>, tensor<64xf32>, tensor<64xf32>, tensor<64xf32>, tensor<64xf32>) {
+  %y, %sm, %sr, %nm, %nv = norm.batch_norm_training %x mean(%rm : tensor<64xf32>) var(%rv : tensor<64xf32>) feature_axis = 3 : tensor<?x?x?x64xf32> stats(tensor<64xf32>, tensor<64xf32>)
+  return %y, %sm, %sr, %nm, %nv : tensor<?x?x?x64xf32>, tensor<64xf32>, tensor<64xf32>, tensor<64xf32>, tensor<64xf32>
+}
+
+// -----
+
+// Every size dynamic: the running statistics' updates over `?` channels
+// read reductions over [N, C, H x W]; tiled (8 channels a tile), each tile
+// fused, that is recomputed, the statistics over the whole batch. They stay
+// whole, after the loops.
+// CHECK-LABEL: func.func @batch_norm_training_dynamic(
+// CHECK-SAME: %[[X:[^:]*]]: tensor<?x?x?x?xf32>, %[[RM:[^:]*]]: tensor<?xf32>, %[[RV:[^:]*]]: tensor<?xf32>)
+// CHECK: scf.forall (%{{.*}}) = (0) to (%{{.*}}) step (8) shared_outs(%{{.*}}) -> (tensor<?x?x?x?xf32>)
+// CHECK-NOT: scf.forall (
+// CHECK: linalg.generic {{.*}} ins(%[[RM]], %{{.*}} : tensor<?xf32>, tensor<?xf32>)
+// CHECK-NOT: scf.forall (
+// CHECK: linalg.generic {{.*}} ins(%[[RV]], %{{.*}} : tensor<?xf32>, tensor<?xf32>)
+// CHECK: return
+func.func @batch_norm_training_dynamic(%x: tensor<?x?x?x?xf32>, %rm: tensor<?xf32>, %rv: tensor<?xf32>) -> (tensor<?x?x?x?xf32>, tensor<?xf32>, tensor<?xf32>, tensor<?xf32>, tensor<?xf32>) {
+  %y, %sm, %sr, %nm, %nv = norm.batch_norm_training %x mean(%rm : tensor<?xf32>) var(%rv : tensor<?xf32>) : tensor<?x?x?x?xf32> stats(tensor<?xf32>, tensor<?xf32>)
+  return %y, %sm, %sr, %nm, %nv : tensor<?x?x?x?xf32>, tensor<?xf32>, tensor<?xf32>, tensor<?xf32>, tensor<?xf32>
+}

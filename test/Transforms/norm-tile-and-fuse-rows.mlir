@@ -1036,3 +1036,32 @@ func.func @dynamic_weight(%x: tensor<?x?xf32>, %w: tensor<?xbf16>, %out: tensor<
   } -> tensor<?x?xf32>
   return %y : tensor<?x?xf32>
 }
+
+// -----
+
+// A contraction of rows known at run time, read by the root (the flash
+// normalization's `(x @ W') * rstd`): the root is tiled by 32 rows with the
+// matmul fused row by row. (A root that reads a reduction of more loops
+// than its own is left untiled only when that reduction is no contraction:
+// left whole, the matmul ran on one thread, 4x the time.)
+// CHECK-LABEL: func.func @contraction_of_dynamic_rows(
+// CHECK: scf.forall (%{{.*}}) = (0) to (%{{.*}}) step (32)
+// CHECK:   linalg.matmul {{.*}} -> tensor<?x32xf32>
+// CHECK:   linalg.generic
+// CHECK:   scf.forall.in_parallel
+#x = affine_map<(d0, d1) -> (d0, d1)>
+func.func @contraction_of_dynamic_rows(%x: tensor<?x64xf32>, %w: tensor<64x32xf32>, %out: tensor<?x32xf32>) -> tensor<?x32xf32> {
+  %c0 = arith.constant 0 : index
+  %zero = arith.constant 0.0 : f32
+  %rows = tensor.dim %x, %c0 : tensor<?x64xf32>
+  %e = tensor.empty(%rows) : tensor<?x32xf32>
+  %z = linalg.fill ins(%zero : f32) outs(%e : tensor<?x32xf32>) -> tensor<?x32xf32>
+  %mm = linalg.matmul ins(%x, %w : tensor<?x64xf32>, tensor<64x32xf32>) outs(%z : tensor<?x32xf32>) -> tensor<?x32xf32>
+  %y = linalg.generic {indexing_maps = [#x, #x], iterator_types = ["parallel", "parallel"]}
+      ins(%mm : tensor<?x32xf32>) outs(%out : tensor<?x32xf32>) {
+  ^bb0(%a: f32, %o: f32):
+    %v = arith.maximumf %a, %zero : f32
+    linalg.yield %v : f32
+  } -> tensor<?x32xf32>
+  return %y : tensor<?x32xf32>
+}

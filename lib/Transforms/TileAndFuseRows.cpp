@@ -595,17 +595,20 @@ static std::optional<int64_t> getInputBytes(linalg::LinalgOp op,
 }
 
 /// Whether the input slice that one tile of statistics op `op` reads
-/// (tiled by getStatisticsTileShape; static shapes only) fits in
-/// kMaxRereadTileBytes.
+/// (tiled by getStatisticsTileShape; a dynamic loop only when tiled, as a
+/// dynamic batch by 1) fits in kMaxRereadTileBytes.
 static bool isRereadFromCache(linalg::LinalgOp op) {
   std::optional<SmallVector<int64_t>> shape = getStatisticsTileShape(op);
   if (!shape)
     return false;
   SmallVector<int64_t> extents;
   for (auto [size, range] : llvm::zip(*shape, op.getStaticLoopRanges())) {
-    if (ShapedType::isDynamic(range))
+    // A dynamic loop tiled by `size` spans at most `size` iterations.
+    if (size == 0 && ShapedType::isDynamic(range))
       return false;
-    extents.push_back(size == 0 ? range : std::min(size, range));
+    extents.push_back(size == 0                      ? range
+                      : ShapedType::isDynamic(range) ? size
+                                                     : std::min(size, range));
   }
   std::optional<int64_t> bytes = getInputBytes(op, extents);
   return bytes && *bytes <= kMaxRereadTileBytes;
@@ -624,7 +627,7 @@ static bool mayBeRereadFromCache(linalg::LinalgOp op) {
   if (!shape)
     return false;
   for (auto [size, range] : llvm::zip(*shape, op.getStaticLoopRanges()))
-    if (ShapedType::isDynamic(range) && size != 1)
+    if (ShapedType::isDynamic(range) && size == 0)
       return true;
   return false;
 }

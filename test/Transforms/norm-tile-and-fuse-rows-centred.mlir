@@ -87,21 +87,22 @@ func.func @batch_norm_training_nhwc_dynamic_image(%x: tensor<?x?x?x64xf32>, %rm:
 
 // -----
 
-// Every size dynamic: the running statistics' updates over `?` channels
-// read reductions over [N, C, H x W]; tiled (8 channels a tile), each tile
+// Channels and batch of run-time size (planes of 16 x 16: split into
+// partials): the running statistics' updates over `?` channels read
+// reductions over [N, C, H x W]; tiled (8 channels a tile), each tile
 // fused, that is recomputed, the statistics over the whole batch. They stay
 // whole, after the loops.
 // CHECK-LABEL: func.func @batch_norm_training_dynamic(
-// CHECK-SAME: %[[X:[^:]*]]: tensor<?x?x?x?xf32>, %[[RM:[^:]*]]: tensor<?xf32>, %[[RV:[^:]*]]: tensor<?xf32>)
-// CHECK: scf.forall (%{{.*}}) = (0) to (%{{.*}}) step (8) shared_outs(%{{.*}}) -> (tensor<?x?x?x?xf32>)
+// CHECK-SAME: %[[X:[^:]*]]: tensor<?x?x16x16xf32>, %[[RM:[^:]*]]: tensor<?xf32>, %[[RV:[^:]*]]: tensor<?xf32>)
+// CHECK: scf.forall (%{{.*}}) = (0) to (%{{.*}}) step (8) shared_outs(%{{.*}}) -> (tensor<?x?x16x16xf32>)
 // CHECK-NOT: scf.forall (
 // CHECK: linalg.generic {{.*}} ins(%[[RM]], %{{.*}} : tensor<?xf32>, tensor<?xf32>)
 // CHECK-NOT: scf.forall (
 // CHECK: linalg.generic {{.*}} ins(%[[RV]], %{{.*}} : tensor<?xf32>, tensor<?xf32>)
 // CHECK: return
-func.func @batch_norm_training_dynamic(%x: tensor<?x?x?x?xf32>, %rm: tensor<?xf32>, %rv: tensor<?xf32>) -> (tensor<?x?x?x?xf32>, tensor<?xf32>, tensor<?xf32>, tensor<?xf32>, tensor<?xf32>) {
-  %y, %sm, %sr, %nm, %nv = norm.batch_norm_training %x mean(%rm : tensor<?xf32>) var(%rv : tensor<?xf32>) : tensor<?x?x?x?xf32> stats(tensor<?xf32>, tensor<?xf32>)
-  return %y, %sm, %sr, %nm, %nv : tensor<?x?x?x?xf32>, tensor<?xf32>, tensor<?xf32>, tensor<?xf32>, tensor<?xf32>
+func.func @batch_norm_training_dynamic(%x: tensor<?x?x16x16xf32>, %rm: tensor<?xf32>, %rv: tensor<?xf32>) -> (tensor<?x?x16x16xf32>, tensor<?xf32>, tensor<?xf32>, tensor<?xf32>, tensor<?xf32>) {
+  %y, %sm, %sr, %nm, %nv = norm.batch_norm_training %x mean(%rm : tensor<?xf32>) var(%rv : tensor<?xf32>) : tensor<?x?x16x16xf32> stats(tensor<?xf32>, tensor<?xf32>)
+  return %y, %sm, %sr, %nm, %nv : tensor<?x?x16x16xf32>, tensor<?xf32>, tensor<?xf32>, tensor<?xf32>, tensor<?xf32>
 }
 
 // -----

@@ -343,10 +343,11 @@ func.func @batch_norm_training_nhwc_prime_pixels(%x: tensor<2x1099511627689x1xf3
 
 // Dynamic training batch norm on f16 with f32 running statistics (updated
 // in f32) and f16 ones (stored back in f16): a dynamic element count, f32
-// saved statistics. The extent per batch entry and channel is dynamic, so
-// the statistics are partial per (entry, channel) as for a large static
-// extent: each partial's shift, shifted sum and centred sum, merged over
-// the batch (a model compiled for any image size runs on large ones).
+// saved statistics. The extent per batch entry and channel is known at run
+// time only, and chooses there: from 256 elements on, partials per (entry,
+// channel) as for a large static extent (each partial's shift, shifted sum
+// and centred sum, merged over the batch); below, one sweep of shifted sums
+// straight into [C].
 
 // CHECK-LABEL: func.func @batch_norm_training_dynamic_f16(
 // CHECK-SAME: %[[X:[^:]*]]: tensor<?x?x?xf16>, %[[RM:[^:]*]]: tensor<?xf32>, %[[RV:[^:]*]]: tensor<?xf16>)
@@ -356,22 +357,33 @@ func.func @batch_norm_training_nhwc_prime_pixels(%x: tensor<2x1099511627689x1xf3
 // CHECK: %[[D2:.*]] = tensor.dim %[[X]], %[[C2]]
 // CHECK: %[[CNT:.*]] = arith.muli %[[D0]], %[[D2]] : index
 // CHECK: arith.index_castui %[[CNT]] : index to i64
-// CHECK: arith.minui
-// CHECK: %[[FIRST:.*]] = tensor.extract_slice %[[X]][0, 0, 0] [%{{.*}}, %{{.*}}, %{{.*}}] [1, 1, 1] : tensor<?x?x?xf16> to tensor<?x?x?xf16>
-// CHECK: %[[PK:.*]] = linalg.generic {{.*}}iterator_types = ["parallel", "parallel", "reduction"]{{.*}} ins(%[[FIRST]] : tensor<?x?x?xf16>) outs(%{{.*}} : tensor<?x?xf32>)
-// CHECK: arith.extf %{{.*}} : f16 to f32
-// CHECK: %[[PSUM:.*]] = linalg.generic {{.*}}iterator_types = ["parallel", "parallel", "reduction"]{{.*}} ins(%[[X]], %[[PK]] : tensor<?x?x?xf16>, tensor<?x?xf32>) outs(%{{.*}} : tensor<?x?xf32>)
-// CHECK: %[[PMEAN:.*]] = linalg.generic {{.*}} ins(%[[PK]], %[[PSUM]] : tensor<?x?xf32>, tensor<?x?xf32>)
-// CHECK: %[[PM2:.*]] = linalg.generic {{.*}}iterator_types = ["parallel", "parallel", "reduction"]{{.*}} ins(%[[X]], %[[PMEAN]] : tensor<?x?x?xf16>, tensor<?x?xf32>) outs(%{{.*}} : tensor<?x?xf32>)
-// CHECK: %[[SUM:.*]] = linalg.generic {{.*}}iterator_types = ["reduction", "parallel"]{{.*}} ins(%[[PMEAN]] : tensor<?x?xf32>) outs(%{{.*}} : tensor<?xf32>)
-// CHECK: %[[MEAN:.*]] = linalg.generic {{.*}} ins(%[[SUM]] : tensor<?xf32>)
-// CHECK: linalg.generic {{.*}}iterator_types = ["reduction", "parallel"]{{.*}} ins(%[[PMEAN]], %[[PM2]], %[[MEAN]] : tensor<?x?xf32>, tensor<?x?xf32>, tensor<?xf32>)
+// CHECK: %[[EXT:.*]] = arith.muli %{{.*}}, %{{.*}} : index
+// CHECK: %[[C256:.*]] = arith.constant 256 : index
+// CHECK: %[[LARGE:.*]] = arith.cmpi uge, %[[EXT]], %[[C256]] : index
+// CHECK: %[[STATS:.*]]:2 = scf.if %[[LARGE]] -> (tensor<?xf32>, tensor<?xf32>) {
+// CHECK:   %[[FIRST:.*]] = tensor.extract_slice %[[X]][0, 0, 0] [%{{.*}}, %{{.*}}, %{{.*}}] [1, 1, 1] : tensor<?x?x?xf16> to tensor<?x?x?xf16>
+// CHECK:   %[[PK:.*]] = linalg.generic {{.*}}iterator_types = ["parallel", "parallel", "reduction"]{{.*}} ins(%[[FIRST]] : tensor<?x?x?xf16>) outs(%{{.*}} : tensor<?x?xf32>)
+// CHECK:   arith.extf %{{.*}} : f16 to f32
+// CHECK:   %[[PSUM:.*]] = linalg.generic {{.*}}iterator_types = ["parallel", "parallel", "reduction"]{{.*}} ins(%[[X]], %[[PK]] : tensor<?x?x?xf16>, tensor<?x?xf32>) outs(%{{.*}} : tensor<?x?xf32>)
+// CHECK:   %[[PMEAN:.*]] = linalg.generic {{.*}} ins(%[[PK]], %[[PSUM]] : tensor<?x?xf32>, tensor<?x?xf32>)
+// CHECK:   %[[PM2:.*]] = linalg.generic {{.*}}iterator_types = ["parallel", "parallel", "reduction"]{{.*}} ins(%[[X]], %[[PMEAN]] : tensor<?x?x?xf16>, tensor<?x?xf32>) outs(%{{.*}} : tensor<?x?xf32>)
+// CHECK:   %[[SUM:.*]] = linalg.generic {{.*}}iterator_types = ["reduction", "parallel"]{{.*}} ins(%[[PMEAN]] : tensor<?x?xf32>) outs(%{{.*}} : tensor<?xf32>)
+// CHECK:   %[[MEAN:.*]] = linalg.generic {{.*}} ins(%[[SUM]] : tensor<?xf32>)
+// CHECK:   %[[MRG:.*]]:2 = linalg.generic {{.*}}iterator_types = ["reduction", "parallel"]{{.*}} ins(%[[PMEAN]], %[[PM2]], %[[MEAN]] : tensor<?x?xf32>, tensor<?x?xf32>, tensor<?xf32>)
+// CHECK:   %[[SQ:.*]] = linalg.generic {{.*}} ins(%[[MRG]]#0, %[[MRG]]#1 : tensor<?xf32>, tensor<?xf32>)
+// CHECK:   scf.yield %[[MEAN]], %[[SQ]] : tensor<?xf32>, tensor<?xf32>
+// CHECK: } else {
+// CHECK:   %[[FIRST1:.*]] = tensor.extract_slice %[[X]][0, 0, 0] [%{{.*}}, %{{.*}}, %{{.*}}] [1, 1, 1] : tensor<?x?x?xf16> to tensor<?x?x?xf16>
+// CHECK:   linalg.generic {{.*}}iterator_types = ["reduction", "parallel", "reduction"]{{.*}} ins(%[[FIRST1]] : tensor<?x?x?xf16>) outs(%{{.*}} : tensor<?xf32>)
+// CHECK:   linalg.generic {{.*}}iterator_types = ["reduction", "parallel", "reduction"]{{.*}} ins(%[[X]], %{{.*}} : tensor<?x?x?xf16>, tensor<?xf32>) outs(%{{.*}}, %{{.*}} : tensor<?xf32>, tensor<?xf32>)
+// CHECK:   scf.yield
+// CHECK: }
 // CHECK: arith.extf %{{.*}} : f16 to f32
 // CHECK: arith.truncf %{{.*}} : f32 to f16
-// CHECK: linalg.generic {{.*}} ins(%[[RM]], %[[MEAN]] : tensor<?xf32>, tensor<?xf32>) outs(%{{.*}} : tensor<?xf32>)
+// CHECK: linalg.generic {{.*}} ins(%[[RM]], %[[STATS]]#0 : tensor<?xf32>, tensor<?xf32>) outs(%{{.*}} : tensor<?xf32>)
 // CHECK-NOT: arith.truncf
 // CHECK: linalg.yield
-// CHECK: linalg.generic {{.*}} ins(%[[RV]], %{{.*}} : tensor<?xf16>, tensor<?xf32>) outs(%{{.*}} : tensor<?xf16>)
+// CHECK: linalg.generic {{.*}} ins(%[[RV]], %[[STATS]]#1 : tensor<?xf16>, tensor<?xf32>) outs(%{{.*}} : tensor<?xf16>)
 // CHECK: arith.extf %{{.*}} : f16 to f32
 // CHECK: arith.truncf %{{.*}} : f32 to f16
 func.func @batch_norm_training_dynamic_f16(%x: tensor<?x?x?xf16>, %rm: tensor<?xf32>, %rv: tensor<?xf16>) -> (tensor<?x?x?xf16>, tensor<?xf32>, tensor<?xf32>, tensor<?xf32>, tensor<?xf16>) {

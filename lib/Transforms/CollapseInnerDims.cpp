@@ -6,8 +6,8 @@
 //
 // norm-collapse-inner-dims: merges the innermost loops of a linalg.generic
 // on tensors (BatchNorm's H and W in NCHW, 56 x 56) into one loop whose
-// range is a multiple of the vector size (3136 = 196 x 16), through
-// upstream's linalg::collapseOpIterationDims.
+// range is a multiple of the vector size (3136 = 196 x 16), or, of run-time
+// size, one plane, through upstream's linalg::collapseOpIterationDims.
 //
 //===----------------------------------------------------------------------===//
 
@@ -31,7 +31,8 @@ using namespace mlir::norm;
 
 /// The shortest run of innermost loops [first, numLoops) of `op` whose
 /// product is a multiple of `vectorSize`, all static, of one iterator type
-/// and contiguous in every indexing map, and without the outermost loop;
+/// and contiguous in every indexing map, and without the outermost loop
+/// (with a dynamic innermost range: the longest such run, of any ranges);
 /// std::nullopt when the innermost range already is a multiple, or no such
 /// run exists. The outermost loop is the rows that norm-tile-and-fuse-rows
 /// tiles: merged into a run, the op could no longer be fused into the row
@@ -49,8 +50,35 @@ innerDimsToCollapse(linalg::GenericOp op, int64_t vectorSize) {
   if (!llvm::all_of(maps,
                     [](AffineMap map) { return map.isProjectedPermutation(); }))
     return std::nullopt;
-  if (numLoops < 2 || ShapedType::isDynamic(ranges.back()) ||
-      ranges.back() % vectorSize == 0)
+  if (numLoops < 2)
+    return std::nullopt;
+  // A dynamic innermost range (an image of run-time size): the longest run
+  // of loops after the outermost, so that a row of the vectorized op is a
+  // whole plane (H x W) rather than one image row with a masked remainder
+  // each. Not when a result is reshaped again (group norm's groups merged
+  // back into channels): the expansion of the collapsed dimension, then
+  // that reshape, bufferize into a view with dynamic strides, which the
+  // function returned through a copy of the whole output.
+  if (ShapedType::isDynamic(ranges.back())) {
+    if (llvm::any_of(op->getUsers(), [](Operation *user) {
+          return isa<tensor::ExpandShapeOp, tensor::CollapseShapeOp>(user);
+        }))
+      return std::nullopt;
+    ReassociationIndices run = {numLoops - 1};
+    for (int64_t dim = numLoops - 2; dim >= 1; --dim) {
+      if (iterators[dim] != iterators.back())
+        break;
+      ReassociationIndices longer = run;
+      longer.insert(longer.begin(), dim);
+      if (!linalg::areDimSequencesPreserved(maps, {longer}))
+        break;
+      run = std::move(longer);
+    }
+    if (run.size() < 2)
+      return std::nullopt;
+    return run;
+  }
+  if (ranges.back() % vectorSize == 0)
     return std::nullopt;
   int64_t product = ranges.back();
   ReassociationIndices run = {numLoops - 1};

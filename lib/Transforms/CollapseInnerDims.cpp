@@ -55,14 +55,21 @@ innerDimsToCollapse(linalg::GenericOp op, int64_t vectorSize) {
   // A dynamic innermost range (an image of run-time size): the longest run
   // of loops after the outermost, so that a row of the vectorized op is a
   // whole plane (H x W) rather than one image row with a masked remainder
-  // each. Not when a result is reshaped again (group norm's groups merged
-  // back into channels): the expansion of the collapsed dimension, then
-  // that reshape, bufferize into a view with dynamic strides, which the
+  // each. Only an op whose neighbours along the run are no linalg ops or
+  // reshapes (the normalization of an argument, written to the output):
+  // collapsed between uncollapsed producers or consumers, it would be
+  // separated from them by a reshape, through which norm-tile-and-fuse-rows
+  // does not fuse (a transformer's [?, ?, ?] residual add, whose RMSNorm
+  // does not collapse [S, D]); and a result reshaped again (group norm's
+  // groups merged back into channels) bufferized, with the expansion of
+  // the collapsed dimension, into a view with dynamic strides, which the
   // function returned through a copy of the whole output.
   if (ShapedType::isDynamic(ranges.back())) {
-    if (llvm::any_of(op->getUsers(), [](Operation *user) {
-          return isa<tensor::ExpandShapeOp, tensor::CollapseShapeOp>(user);
-        }))
+    auto isLinalgOrReshape = [](Operation *other) {
+      return isa_and_present<linalg::LinalgOp, tensor::ExpandShapeOp,
+                             tensor::CollapseShapeOp>(other);
+    };
+    if (llvm::any_of(op->getUsers(), isLinalgOrReshape))
       return std::nullopt;
     ReassociationIndices run = {numLoops - 1};
     for (int64_t dim = numLoops - 2; dim >= 1; --dim) {
@@ -76,6 +83,13 @@ innerDimsToCollapse(linalg::GenericOp op, int64_t vectorSize) {
     }
     if (run.size() < 2)
       return std::nullopt;
+    for (OpOperand &operand : op->getOpOperands()) {
+      AffineMap map = op.getMatchingIndexingMap(&operand);
+      if (llvm::any_of(run,
+                       [&](int64_t dim) { return map.isFunctionOfDim(dim); }) &&
+          isLinalgOrReshape(operand.get().getDefiningOp()))
+        return std::nullopt;
+    }
     return run;
   }
   if (ranges.back() % vectorSize == 0)

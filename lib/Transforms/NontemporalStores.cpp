@@ -176,8 +176,8 @@ static SmallVector<uint64_t> knownStrideDivisors(Value memref) {
   }
   Operation *op = memref.getDefiningOp();
   if (auto castOp = dyn_cast_if_present<memref::CastOp>(op)) {
-    if (cast<MemRefType>(castOp.getSource().getType()).getRank() ==
-        type.getRank()) {
+    auto sourceType = dyn_cast<MemRefType>(castOp.getSource().getType());
+    if (sourceType && sourceType.getRank() == type.getRank()) {
       SmallVector<uint64_t> source = knownStrideDivisors(castOp.getSource());
       for (auto [divisor, known, stride] : llvm::zip(divisors, source, strides))
         if (ShapedType::isDynamic(stride))
@@ -207,7 +207,10 @@ static SmallVector<uint64_t> knownStrideDivisors(Value memref) {
 /// it views whose stride it has (times a static factor: a subview's step),
 /// -1 where that is not known.
 static SmallVector<int64_t> getArgumentStrideDims(Value memref) {
-  int64_t rank = cast<MemRefType>(memref.getType()).getRank();
+  auto type = dyn_cast<MemRefType>(memref.getType());
+  if (!type)
+    return {};
+  int64_t rank = type.getRank();
   SmallVector<int64_t> dims(rank, -1);
   if (auto arg = dyn_cast<BlockArgument>(memref)) {
     if (isa<FunctionOpInterface>(arg.getOwner()->getParentOp()))
@@ -215,13 +218,25 @@ static SmallVector<int64_t> getArgumentStrideDims(Value memref) {
     return dims;
   }
   Operation *op = memref.getDefiningOp();
-  if (auto castOp = dyn_cast_if_present<memref::CastOp>(op))
-    return getArgumentStrideDims(castOp.getSource());
+  if (auto castOp = dyn_cast_if_present<memref::CastOp>(op)) {
+    SmallVector<int64_t> source = getArgumentStrideDims(castOp.getSource());
+    return source.size() == dims.size() ? source : dims;
+  }
   if (auto collapse = dyn_cast_if_present<memref::CollapseShapeOp>(op)) {
     SmallVector<int64_t> source = getArgumentStrideDims(collapse.getSrc());
+    MemRefType sourceType = collapse.getSrcType();
     for (auto [dim, group] :
-         llvm::enumerate(collapse.getReassociationIndices()))
-      dims[dim] = source[group.back()];
+         llvm::enumerate(collapse.getReassociationIndices())) {
+      // The stride of a collapsed group is that of its last dimension of
+      // a size other than 1 (as the LLVM lowering takes it).
+      int64_t last = group.back();
+      for (int64_t member : llvm::reverse(group))
+        if (sourceType.getDimSize(member) != 1) {
+          last = member;
+          break;
+        }
+      dims[dim] = source[last];
+    }
     return dims;
   }
   if (auto subview = dyn_cast_if_present<memref::SubViewOp>(op)) {

@@ -626,10 +626,17 @@ static bool mayBeRereadFromCache(linalg::LinalgOp op) {
   std::optional<SmallVector<int64_t>> shape = getStatisticsTileShape(op);
   if (!shape)
     return false;
-  for (auto [size, range] : llvm::zip(*shape, op.getStaticLoopRanges()))
-    if (ShapedType::isDynamic(range) && size == 0)
-      return true;
-  return false;
+  // The least the slice can be: its dynamic extents 1.
+  bool unknown = false;
+  SmallVector<int64_t> extents;
+  for (auto [size, range] : llvm::zip(*shape, op.getStaticLoopRanges())) {
+    unknown |= size == 0 && ShapedType::isDynamic(range);
+    extents.push_back(ShapedType::isDynamic(range) ? std::max<int64_t>(size, 1)
+                      : size == 0                  ? range
+                                                   : std::min(size, range));
+  }
+  std::optional<int64_t> leastBytes = getInputBytes(op, extents);
+  return unknown && leastBytes && *leastBytes <= kMaxRereadTileBytes;
 }
 
 /// The producers of a centred statistics op `op` (batch norm's partial M2,
@@ -890,11 +897,13 @@ static bool isSmallRootOfReduction(linalg::LinalgOp op) {
     auto linalgOp = dyn_cast<linalg::LinalgOp>(worklist.pop_back_val());
     if (!linalgOp || !visited.insert(linalgOp).second)
       continue;
-    // (A contraction has a loop more than the root that reads its result,
-    // and is fused row by row: `rms_norm(x) @ W` with `?` rows.)
+    // (Contractions and convolutions have more loops than the root that
+    // reads their result, and are fused row by row: `rms_norm(x) @ W`, a
+    // convolution's bias and activation, with `?` rows.)
     if (linalgOp != op && linalgOp.getNumReductionLoops() > 0 &&
         (!dynamic || (linalgOp.getNumLoops() > op.getNumLoops() &&
-                      !linalg::isaContractionOpInterface(linalgOp))))
+                      !linalg::isaContractionOpInterface(linalgOp) &&
+                      !linalg::isaConvolutionOpInterface(linalgOp))))
       return true;
     for (Value input : linalgOp.getDpsInputs())
       if (Operation *producer = input.getDefiningOp())

@@ -207,3 +207,21 @@ func.func @dynamic_plane_reshaped(%x: tensor<?x2x4x?x?xf32>, %s: tensor<2x4xf32>
   %r = tensor.collapse_shape %y [[0], [1, 2], [3], [4]] : tensor<?x2x4x?x?xf32> into tensor<?x8x?x?xf32>
   return %r : tensor<?x8x?x?xf32>
 }
+
+// -----
+
+// The same with a linalg producer along the plane (a residual sum computed
+// before): left alone, as the producer is; collapsed, the op would read the
+// sum through a reshape, which norm-tile-and-fuse-rows does not fuse.
+// CHECK-LABEL: func.func @dynamic_plane_linalg_producer(
+// CHECK-NOT: tensor.collapse_shape
+// CHECK: return
+func.func @dynamic_plane_linalg_producer(%x: tensor<?x3x?x?xf32>, %r: tensor<?x3x?x?xf32>, %s: tensor<3xf32>, %e: tensor<?x3x?x?xf32>) -> tensor<?x3x?x?xf32> {
+  %sum = linalg.add ins(%x, %r : tensor<?x3x?x?xf32>, tensor<?x3x?x?xf32>) outs(%e : tensor<?x3x?x?xf32>) -> tensor<?x3x?x?xf32>
+  %y = linalg.generic {indexing_maps = [affine_map<(n, c, h, w) -> (n, c, h, w)>, affine_map<(n, c, h, w) -> (c)>, affine_map<(n, c, h, w) -> (n, c, h, w)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%sum, %s : tensor<?x3x?x?xf32>, tensor<3xf32>) outs(%e : tensor<?x3x?x?xf32>) {
+  ^bb0(%in: f32, %sc: f32, %o: f32):
+    %m = arith.mulf %in, %sc : f32
+    linalg.yield %m : f32
+  } -> tensor<?x3x?x?xf32>
+  return %y : tensor<?x3x?x?xf32>
+}

@@ -1065,3 +1065,31 @@ func.func @contraction_of_dynamic_rows(%x: tensor<?x64xf32>, %w: tensor<64x32xf3
   } -> tensor<?x32xf32>
   return %y : tensor<?x32xf32>
 }
+
+// -----
+
+// The same with a convolution of a dynamic batch (bias and activation after
+// it): the root is tiled by 8 images with the convolution fused. (Before
+// the exception, the root stayed whole and the convolution was tiled as
+// statistics, one output element a tile.)
+// CHECK-LABEL: func.func @convolution_of_dynamic_batch(
+// CHECK: scf.forall (%{{.*}}) = (0) to (%{{.*}}) step (8)
+// CHECK:   linalg.conv_2d_nhwc_hwcf {{.*}} -> tensor<?x6x6x8xf32>
+// CHECK:   linalg.generic
+// CHECK:   scf.forall.in_parallel
+#x = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>
+func.func @convolution_of_dynamic_batch(%x: tensor<?x8x8x4xf32>, %f: tensor<3x3x4x8xf32>, %out: tensor<?x6x6x8xf32>) -> tensor<?x6x6x8xf32> {
+  %c0 = arith.constant 0 : index
+  %zero = arith.constant 0.0 : f32
+  %n = tensor.dim %x, %c0 : tensor<?x8x8x4xf32>
+  %e = tensor.empty(%n) : tensor<?x6x6x8xf32>
+  %z = linalg.fill ins(%zero : f32) outs(%e : tensor<?x6x6x8xf32>) -> tensor<?x6x6x8xf32>
+  %c = linalg.conv_2d_nhwc_hwcf ins(%x, %f : tensor<?x8x8x4xf32>, tensor<3x3x4x8xf32>) outs(%z : tensor<?x6x6x8xf32>) -> tensor<?x6x6x8xf32>
+  %y = linalg.generic {indexing_maps = [#x, #x], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      ins(%c : tensor<?x6x6x8xf32>) outs(%out : tensor<?x6x6x8xf32>) {
+  ^bb0(%a: f32, %o: f32):
+    %v = arith.maximumf %a, %zero : f32
+    linalg.yield %v : f32
+  } -> tensor<?x6x6x8xf32>
+  return %y : tensor<?x6x6x8xf32>
+}

@@ -75,12 +75,18 @@ def NormTileAndFuseRowsPass
     column tile is read once from memory and twice from cache. A dynamic
     range gets 4 lines (its partial last tile is peeled by
     `norm-peel-partial-row-tiles`); a static one that no line divides (14 x
-    14 pixels) gets no column tiles.
+    14 pixels) gets no column tiles. With column tiles, a dynamic root loop
+    takes as many iterations as write at most 32 KiB (one when that is
+    unknown): the tile is read twice from L1 (LayerNorm2d [?, 96, ?, ?]
+    took 8 images of 64 pixels, 192 KiB: 1.4x its static time).
 
     A root of fewer than 1024 static iterations that reads the result of a
     reduction (batch norm's running-mean update over its channels) is not
     tiled: threads gain nothing on it, and its tiles would recompute the
-    whole-tensor reduction.
+    whole-tensor reduction. Nor is a root with a dynamic range that reads a
+    reduction of more loops than its own (the same update over `?`
+    channels), unless that reduction is a contraction or a convolution
+    (fused row by row: `rms_norm(x) @ W`, a convolution's activation).
 
     Statistics that no tile fuses (read whole by every tile: batch norm's
     per-channel sums over the tiled batch) are tiled on their own, after the
@@ -105,7 +111,11 @@ def NormTileAndFuseRowsPass
     batch norm's partials, group norm's chunks) are tiled with the partial
     sum and the mean they read fused into each tile when a tile's slice of
     `x` is read the second time from cache (the sum runs over the innermost
-    dimension of `x`, or the slice is at most 1 MiB). A root's tile does
+    dimension of `x`, or the slice is at most 1 MiB; a dynamic loop tiled
+    by k counts k iterations), or may be (its size is known only at run
+    time, and is at most 1 MiB with the unknown extents 1: fused, the
+    second pass reads the slice from memory at worst, as a pass of its own
+    would). A root's tile does
     not fuse such statistics, nor their sum and mean, when its slice of them
     would read more than 1 MiB of `x` and their own tiles would not: group
     norm over groups of 4 MiB in chunks of 256 KiB (the SD VAE decoder);
@@ -1067,12 +1077,17 @@ def NormCollapseInnerDimsPass
     such run of any ranges is collapsed (a row of the vectorized op is then
     a whole plane, H x W, not one image row with a masked remainder each:
     NCHW batch norm `[?, ?, ?, ?]` 1.27x -> 1.02x the time of the static
-    code), unless a result is reshaped again (group norm's groups merged
-    back into channels: the reshapes of a collapsed dynamic dimension
-    bufferize into a view with dynamic strides, returned through a copy).
+    code), when the op's neighbours along the run are no linalg ops or
+    reshapes (the normalization of an argument, written to the output):
+    collapsed between uncollapsed producers or consumers, it would be
+    separated from them by a reshape that norm-tile-and-fuse-rows does not
+    fuse through, and a result reshaped again (group norm's groups merged
+    back into channels) bufferized into a view with dynamic strides,
+    returned through a copy of the whole output.
 
-    Ops whose innermost range is already a multiple, runs that would take
-    in a dynamic range, a loop of the other iterator type or the outermost
+    Ops whose innermost range is already a multiple, runs with a static
+    innermost range that would take in a dynamic one, a loop of the other
+    iterator type or the outermost
     loop (the rows `norm-tile-and-fuse-rows` tiles: LayerNorm2d's mean per
     pixel, [32, 14 x 14], merged into 6272 could no longer be fused into
     the normalization's row tiles, and the statistics took passes of their

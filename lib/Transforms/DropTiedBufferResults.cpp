@@ -25,6 +25,7 @@
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/IR/SymbolTable.h"
+#include "mlir/Interfaces/ValueBoundsOpInterface.h"
 #include "mlir/Interfaces/ViewLikeInterface.h"
 #include "llvm/ADT/BitVector.h"
 #include "llvm/ADT/MapVector.h"
@@ -97,14 +98,18 @@ static Value stripCastsAndReshapes(Value value) {
 }
 
 /// The source of a chain of memref.casts and reshapes ending in `value`
-/// when `value` has a static shape and the identity layout and the source
-/// the same type: reshapes of a contiguous buffer keep its elements in
-/// order, so such a chain is the source itself, whichever reshapes it takes
-/// (GroupNorm's result: channels split into groups, pixels collapsed by
-/// norm-collapse-inner-dims, both undone). Else `value`.
-static Value stripStaticReshapeChain(Value value) {
+/// when `value` has the identity layout and the source the same type (and,
+/// where the sizes are dynamic, sizes that value bounds prove equal):
+/// reshapes of a contiguous buffer keep its elements in order, so such a
+/// chain is the source itself, whichever reshapes it takes (GroupNorm's
+/// result: channels split into groups, pixels collapsed by
+/// norm-collapse-inner-dims, both undone). Else `value`. With a dynamic
+/// batch the chain did not fold, the result was not tied, and the
+/// deallocation pass returned a copy of the whole output (GroupNorm
+/// [?, 1280, 8, 8]: 2.7x the time).
+static Value stripReshapeChain(Value value) {
   auto type = dyn_cast<MemRefType>(value.getType());
-  if (!type || !type.hasStaticShape() || !type.getLayout().isIdentity())
+  if (!type || !type.getLayout().isIdentity())
     return value;
   Value source = value;
   while (Operation *op = source.getDefiningOp()) {
@@ -113,15 +118,25 @@ static Value stripStaticReshapeChain(Value value) {
       break;
     source = op->getOperand(0);
   }
-  return source.getType() == type ? source : value;
+  if (source.getType() != type)
+    return value;
+  for (int64_t dim = 0; dim < type.getRank(); ++dim)
+    if (type.isDynamicDim(dim)) {
+      FailureOr<bool> equal = ValueBoundsConstraintSet::areEqual(
+          ValueBoundsConstraintSet::Variable(value, dim),
+          ValueBoundsConstraintSet::Variable(source, dim));
+      if (failed(equal) || !*equal)
+        return value;
+    }
+  return source;
 }
 
 /// The argument that `value` is (up to memref.cast and inverse reshapes), or
 /// -1.
 static int64_t getTiedArgument(func::FuncOp func, Value value) {
-  // The static chain first: stripping inverse pairs first may leave a
-  // dynamically shaped value, which the chain rule does not take.
-  Value chainSource = stripStaticReshapeChain(value);
+  // The chain first: stripping inverse pairs first may leave a value that
+  // the chain rule does not take.
+  Value chainSource = stripReshapeChain(value);
   value = isa<BlockArgument>(chainSource) ? chainSource
                                           : stripCastsAndReshapes(value);
   auto arg = dyn_cast<BlockArgument>(value);

@@ -837,9 +837,11 @@ def NormDropTiedBufferResultsPass
   let description = [{
     Runs after one-shot bufferization of function boundaries. A memref result
     of a function that is one of its arguments (up to `memref.cast` and
-    reshapes that fold back to it; or, for a static identity-layout result,
-    any chain of casts and reshapes from an argument of the same type,
-    since reshapes keep a contiguous buffer's elements in order) is
+    reshapes that fold back to it; or, for an identity-layout result, any
+    chain of casts and reshapes from an argument of the same type whose
+    dynamic sizes value bounds prove equal to the argument's, since
+    reshapes keep a contiguous buffer's elements in order: group norm
+    [?, 1280, 8, 8] was otherwise returned through a copy, 2.9x the time) is
     removed from the signature and from the `func.return`; every `func.call`
     of the function uses the operand it passed for that argument instead
     (cast back to the result type when they differ). Dropping a callee's

@@ -342,3 +342,35 @@ def test_dynamic_image_size_layer_norm2d(channels):
         got = _call_at_both_offsets(fn, (x, weight, bias), 1, (n, h, w))[0]
         assert_close("layer_norm", got.astype(np.float64), want, 1e-5,
                      context=f"{(n, h, w)}")
+
+
+# GroupNorm + SiLU with a dynamic batch at 8 x 8 pixels (the SD UNet's
+# deepest level, batch 2 for classifier-free guidance): the pixels are
+# collapsed (64 = 4 x 16) inside the group reshapes, and the chain of
+# reshapes back to [?, C, 8, 8] is the output argument itself (value
+# bounds prove the batch equal): the result is written in place, not
+# returned through a copy. The output the caller passed must hold it.
+def test_dynamic_batch_group_norm_small_planes():
+    channels, groups = 64, 8
+    fb = FunctionBuilder("f")
+    vx = fb.arg(T([None, channels, 8, 8], "f32"))
+    vw, vb = (fb.arg(T([channels], "f32")) for _ in range(2))
+    fb.ret(fb.group_norm(vx, groups, weight=vw, bias=vb, eps=1e-5,
+                         activation="silu"))
+    text = fb.module_text()
+    # The result is the output argument (#3), not a buffer of its own.
+    assert "norm.tied_results = array<i64: 3>" in lower(text), \
+        "the result is returned through a copy, not written in place"
+    fn = norm_mlir.compile_mlir(text, opt=OPT)["f"]
+    rng = np.random.default_rng(19)
+    for batch in (1, 2, 3):
+        x = rng.standard_normal((batch, channels, 8, 8)).astype(np.float32)
+        weight, bias = (rng.standard_normal(channels).astype(np.float32)
+                        for _ in range(2))
+        want = ref.group_norm(*(a.astype(np.float64) for a in (x, weight,
+                                                               bias)),
+                              num_groups=groups, epsilon=1e-5,
+                              act="silu")["output"]
+        got = _call_at_both_offsets(fn, (x, weight, bias), 1, batch)[0]
+        assert_close("group_norm", got.astype(np.float64), want, 1e-5,
+                     context=f"batch={batch}")

@@ -146,84 +146,33 @@ struct StrideAssumption {
   bool sawDynamic = false;
 };
 
-/// A divisor of each stride of `memref` (in elements; 1 where nothing is
-/// known). A dynamic stride of a function argument with the identity layout
-/// is the product of the sizes after it, so a multiple of the static ones
-/// ([?, ?, ?, 64]: every stride a multiple of 64); views through subviews
-/// and casts keep their source's strides (times a subview's static ones).
-static SmallVector<uint64_t> knownStrideDivisors(Value memref) {
-  auto type = cast<MemRefType>(memref.getType());
-  SmallVector<int64_t> strides;
-  int64_t unusedOffset;
-  SmallVector<uint64_t> divisors(type.getRank(), 1);
-  if (failed(type.getStridesAndOffset(strides, unusedOffset)))
-    return divisors;
-  for (auto [divisor, stride] : llvm::zip(divisors, strides))
-    if (!ShapedType::isDynamic(stride))
-      divisor = times(1, stride);
-  if (auto arg = dyn_cast<BlockArgument>(memref)) {
-    if (!isa<FunctionOpInterface>(arg.getOwner()->getParentOp()) ||
-        !type.getLayout().isIdentity())
-      return divisors;
-    uint64_t suffix = 1;
-    for (int64_t dim = type.getRank() - 1; dim >= 0; --dim) {
-      if (ShapedType::isDynamic(strides[dim]))
-        divisors[dim] = suffix;
-      if (!type.isDynamicDim(dim))
-        suffix = times(suffix, type.getDimSize(dim));
-    }
-    return divisors;
-  }
-  Operation *op = memref.getDefiningOp();
-  if (auto castOp = dyn_cast_if_present<memref::CastOp>(op)) {
-    auto sourceType = dyn_cast<MemRefType>(castOp.getSource().getType());
-    if (sourceType && sourceType.getRank() == type.getRank()) {
-      SmallVector<uint64_t> source = knownStrideDivisors(castOp.getSource());
-      for (auto [divisor, known, stride] : llvm::zip(divisors, source, strides))
-        if (ShapedType::isDynamic(stride))
-          divisor = known;
-    }
-    return divisors;
-  }
-  auto subview = dyn_cast_if_present<memref::SubViewOp>(op);
-  if (!subview)
-    return divisors;
-  SmallVector<uint64_t> source = knownStrideDivisors(subview.getSource());
-  llvm::SmallBitVector dropped = subview.getDroppedDims();
-  unsigned resultDim = 0;
-  for (auto [sourceDim, step] : llvm::enumerate(subview.getStaticStrides())) {
-    if (dropped.test(sourceDim))
-      continue;
-    if (ShapedType::isDynamic(strides[resultDim]))
-      divisors[resultDim] = ShapedType::isDynamic(step)
-                                ? source[sourceDim]
-                                : times(source[sourceDim], step);
-    ++resultDim;
-  }
-  return divisors;
-}
-
-/// For each dimension of `memref`, the dimension of the function argument
-/// it views whose stride it has (times a static factor: a subview's step),
-/// -1 where that is not known.
-static SmallVector<int64_t> getArgumentStrideDims(Value memref) {
+/// The function argument that `memref` views through casts, collapses and
+/// subviews, and for each dimension of `memref` the dimension of that
+/// argument whose stride it has (times a static factor: a subview's step),
+/// -1 where that is not known. A null argument when the view is not
+/// understood.
+struct ArgumentStrides {
+  BlockArgument arg;
+  SmallVector<int64_t> dims;
+};
+static ArgumentStrides getArgumentStrides(Value memref) {
   auto type = dyn_cast<MemRefType>(memref.getType());
   if (!type)
     return {};
   int64_t rank = type.getRank();
-  SmallVector<int64_t> dims(rank, -1);
+  ArgumentStrides result{nullptr, SmallVector<int64_t>(rank, -1)};
   if (auto arg = dyn_cast<BlockArgument>(memref)) {
     if (isa<FunctionOpInterface>(arg.getOwner()->getParentOp()))
-      dims = llvm::to_vector(llvm::seq<int64_t>(0, rank));
-    return dims;
+      result = {arg, llvm::to_vector(llvm::seq<int64_t>(0, rank))};
+    return result;
   }
   Operation *op = memref.getDefiningOp();
   if (auto castOp = dyn_cast_if_present<memref::CastOp>(op)) {
-    SmallVector<int64_t> source = getArgumentStrideDims(castOp.getSource());
-    return source.size() == dims.size() ? source : dims;
+    ArgumentStrides source = getArgumentStrides(castOp.getSource());
+    return source.dims.size() == static_cast<size_t>(rank) ? source : result;
   }
   if (auto collapse = dyn_cast_if_present<memref::CollapseShapeOp>(op)) {
-    SmallVector<int64_t> source = getArgumentStrideDims(collapse.getSrc());
+    ArgumentStrides source = getArgumentStrides(collapse.getSrc());
     MemRefType sourceType = collapse.getSrcType();
     for (auto [dim, group] :
          llvm::enumerate(collapse.getReassociationIndices())) {
@@ -235,19 +184,61 @@ static SmallVector<int64_t> getArgumentStrideDims(Value memref) {
           last = member;
           break;
         }
-      dims[dim] = source[last];
+      result.dims[dim] = source.dims[last];
     }
-    return dims;
+    result.arg = source.arg;
+    return result;
   }
   if (auto subview = dyn_cast_if_present<memref::SubViewOp>(op)) {
-    SmallVector<int64_t> source = getArgumentStrideDims(subview.getSource());
+    ArgumentStrides source = getArgumentStrides(subview.getSource());
     llvm::SmallBitVector dropped = subview.getDroppedDims();
     unsigned resultDim = 0;
-    for (auto [sourceDim, argDim] : llvm::enumerate(source))
+    for (auto [sourceDim, argDim] : llvm::enumerate(source.dims))
       if (!dropped.test(sourceDim))
-        dims[resultDim++] = argDim;
+        result.dims[resultDim++] = argDim;
+    result.arg = source.arg;
   }
-  return dims;
+  return result;
+}
+
+/// A divisor of each stride of `memref` (in elements; 1 where nothing is
+/// known): a static stride itself; a dynamic one a divisor of the argument
+/// stride it has (getArgumentStrides), which for an argument with the
+/// identity layout is the product of the sizes after it, so a multiple of
+/// the static ones ([?, ?, ?, 64]: every stride a multiple of 64).
+static SmallVector<uint64_t> knownStrideDivisors(Value memref,
+                                                 const ArgumentStrides &view) {
+  auto type = cast<MemRefType>(memref.getType());
+  SmallVector<int64_t> strides;
+  int64_t unusedOffset;
+  SmallVector<uint64_t> divisors(type.getRank(), 1);
+  if (failed(type.getStridesAndOffset(strides, unusedOffset)))
+    return divisors;
+  SmallVector<uint64_t> argDivisors;
+  if (view.arg) {
+    auto argType = cast<MemRefType>(view.arg.getType());
+    SmallVector<int64_t> argStrides;
+    if (succeeded(argType.getStridesAndOffset(argStrides, unusedOffset))) {
+      uint64_t suffix = 1;
+      argDivisors.assign(argType.getRank(), 1);
+      for (int64_t dim = argType.getRank() - 1; dim >= 0; --dim) {
+        if (!ShapedType::isDynamic(argStrides[dim]))
+          argDivisors[dim] = times(1, argStrides[dim]);
+        else if (argType.getLayout().isIdentity())
+          argDivisors[dim] = suffix;
+        if (!argType.isDynamicDim(dim))
+          suffix = times(suffix, argType.getDimSize(dim));
+      }
+    }
+  }
+  for (auto [divisor, stride, argDim] :
+       llvm::zip(divisors, strides, view.dims)) {
+    if (!ShapedType::isDynamic(stride))
+      divisor = times(1, stride);
+    else if (argDim >= 0 && !argDivisors.empty())
+      divisor = argDivisors[argDim];
+  }
+  return divisors;
 }
 
 /// A divisor of `offset * stride` (offset a static or dynamic index;
@@ -329,10 +320,10 @@ offsetFromArgument(Value memref, StrideAssumption *assumption = nullptr) {
   // (A dynamic innermost stride may be the argument's unit one.)
   if (assumption && (strides.empty() || strides.back() != 1))
     assumption->strideDivisor = 0;
+  ArgumentStrides source = getArgumentStrides(subview.getSource());
   for (auto [offset, stride, strideDivisor, argDim] :
        llvm::zip(subview.getMixedOffsets(), strides,
-                 knownStrideDivisors(subview.getSource()),
-                 getArgumentStrideDims(subview.getSource())))
+                 knownStrideDivisors(subview.getSource(), source), source.dims))
     divisor = std::gcd(divisor, termDivisor(offset, stride, strideDivisor,
                                             argDim, assumption));
   return {divisor, arg};
@@ -386,9 +377,10 @@ static StoreAlignment provableAlignment(vector::StoreOp store) {
   assumption.storeElements = elements;
   assumption.strideDivisor = elements;
   auto [divisor, arg] = offsetFromArgument(store.getBase(), &assumption);
-  for (auto [index, stride, strideDivisor, argDim] : llvm::zip(
-           store.getIndices(), strides, knownStrideDivisors(store.getBase()),
-           getArgumentStrideDims(store.getBase())))
+  ArgumentStrides base = getArgumentStrides(store.getBase());
+  for (auto [index, stride, strideDivisor, argDim] :
+       llvm::zip(store.getIndices(), strides,
+                 knownStrideDivisors(store.getBase(), base), base.dims))
     divisor = std::gcd(divisor, termDivisor(index, stride, strideDivisor,
                                             argDim, &assumption));
   if (!arg || divisor % static_cast<uint64_t>(elements) != 0)

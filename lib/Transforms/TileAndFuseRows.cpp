@@ -594,39 +594,16 @@ static std::optional<int64_t> getInputBytes(linalg::LinalgOp op,
   return bytes;
 }
 
-/// Whether the input slice that one tile of statistics op `op` reads
-/// (tiled by getStatisticsTileShape; a dynamic loop only when tiled, as a
-/// dynamic batch by 1) fits in kMaxRereadTileBytes.
-static bool isRereadFromCache(linalg::LinalgOp op) {
+/// The bytes of its first input that one tile of statistics op `op` reads
+/// (tiled by getStatisticsTileShape; a dynamic loop tiled by k spans k
+/// iterations, an untiled dynamic loop counts 1), and whether an untiled
+/// loop is dynamic (the size is then known at run time only); none when
+/// `op` is no statistics op.
+static std::optional<std::pair<int64_t, bool>>
+getStatisticsTileBytes(linalg::LinalgOp op) {
   std::optional<SmallVector<int64_t>> shape = getStatisticsTileShape(op);
   if (!shape)
-    return false;
-  SmallVector<int64_t> extents;
-  for (auto [size, range] : llvm::zip(*shape, op.getStaticLoopRanges())) {
-    // A dynamic loop tiled by `size` spans at most `size` iterations.
-    if (size == 0 && ShapedType::isDynamic(range))
-      return false;
-    extents.push_back(size == 0                      ? range
-                      : ShapedType::isDynamic(range) ? size
-                                                     : std::min(size, range));
-  }
-  std::optional<int64_t> bytes = getInputBytes(op, extents);
-  return bytes && *bytes <= kMaxRereadTileBytes;
-}
-
-/// Whether the input slice that one tile of statistics op `op` reads may
-/// fit in kMaxRereadTileBytes: it does (isRereadFromCache), or its size is
-/// known only at run time. Fused into such a tile, the partial sum reads
-/// the slice first: the centred pass reads it from cache if it fits, and
-/// from memory otherwise, as it would in a pass of its own (NHWC batch
-/// norm [?, ?, ?, 64]: three passes over the whole input unfused).
-static bool mayBeRereadFromCache(linalg::LinalgOp op) {
-  if (isRereadFromCache(op))
-    return true;
-  std::optional<SmallVector<int64_t>> shape = getStatisticsTileShape(op);
-  if (!shape)
-    return false;
-  // The least the slice can be: its dynamic extents 1.
+    return std::nullopt;
   bool unknown = false;
   SmallVector<int64_t> extents;
   for (auto [size, range] : llvm::zip(*shape, op.getStaticLoopRanges())) {
@@ -635,8 +612,28 @@ static bool mayBeRereadFromCache(linalg::LinalgOp op) {
                       : size == 0                  ? range
                                                    : std::min(size, range));
   }
-  std::optional<int64_t> leastBytes = getInputBytes(op, extents);
-  return unknown && leastBytes && *leastBytes <= kMaxRereadTileBytes;
+  std::optional<int64_t> bytes = getInputBytes(op, extents);
+  if (!bytes)
+    return std::nullopt;
+  return std::make_pair(*bytes, unknown);
+}
+
+/// Whether the input slice that one tile of statistics op `op` reads fits
+/// in kMaxRereadTileBytes.
+static bool isRereadFromCache(linalg::LinalgOp op) {
+  std::optional<std::pair<int64_t, bool>> tile = getStatisticsTileBytes(op);
+  return tile && !tile->second && tile->first <= kMaxRereadTileBytes;
+}
+
+/// Whether that slice may fit: it does, or its size is known only at run
+/// time and is small enough with its unknown extents 1. Fused into such a
+/// tile, the partial sum reads the slice first: the centred pass reads it
+/// from cache if it fits, and from memory otherwise, as it would in a pass
+/// of its own (NHWC batch norm [?, ?, ?, 64]: three passes over the whole
+/// input unfused).
+static bool mayBeRereadFromCache(linalg::LinalgOp op) {
+  std::optional<std::pair<int64_t, bool>> tile = getStatisticsTileBytes(op);
+  return tile && tile->first <= kMaxRereadTileBytes;
 }
 
 /// The producers of a centred statistics op `op` (batch norm's partial M2,

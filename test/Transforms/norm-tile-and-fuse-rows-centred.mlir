@@ -70,11 +70,20 @@ func.func @group_norm_batch32(%x: tensor<32x256x64x64xf32>) -> tensor<32x256x64x
 // -----
 
 // Channels last with a batch and image size known at run time (64 static
-// channels): the partials per batch entry. The size of an entry is unknown,
-// so its shifted sum is fused into the tile of its centred sum of squares
-// (the second pass may find the entry in cache; unfused, each pass read
-// the whole input from memory).
+// channels): the partials per chunk of an entry's pixels, the chunk count
+// searched at run time (the fewest chunks of at most 256 KiB that divide
+// the pixels). The size of a chunk is unknown, so its shifted sum is fused
+// into the tile of its centred sum of squares (the second pass finds the
+// chunk in cache; unfused, each pass read the whole input from memory).
 // CHECK-LABEL: func.func @batch_norm_training_nhwc_dynamic_image(
+// CHECK: %[[PIXELS:.*]] = tensor.dim %[[COLLAPSED:.*]], %c1 : tensor<?x?x64xf32>
+// CHECK: %[[CHUNKS:.*]] = scf.while (%[[K:.*]] = %{{.*}}) : (index) -> index {
+// CHECK:   arith.remui %[[PIXELS]], %[[K]] : index
+// CHECK:   scf.condition
+// CHECK: %[[CHOSEN:.*]] = arith.select %{{.*}}, %[[CHUNKS]], %c1 : index
+// CHECK: %[[CHUNK:.*]] = arith.divui %{{.*}}, %[[CHOSEN]] : index
+// CHECK: %[[EXPANDED:.*]] = tensor.expand_shape %[[COLLAPSED]] {{\[}}[0], [1, 2], [3]] output_shape [%{{.*}}, %[[CHOSEN]], %[[CHUNK]], 64] : tensor<?x?x64xf32> into tensor<?x?x?x64xf32>
+// CHECK: tensor.collapse_shape %[[EXPANDED]] {{\[}}[0, 1], [2], [3]] : tensor<?x?x?x64xf32> into tensor<?x?x64xf32>
 // CHECK: scf.forall (%{{.*}}, %{{.*}}) = (0, 0) to (%{{.*}}, 64) step (1, 64) shared_outs({{.*}}, {{.*}}, {{.*}})
 // CHECK: %[[XS:.*]] = tensor.extract_slice %{{.*}} [1, %{{.*}}, 64]
 // CHECK: linalg.generic {{.*}}"reduction", "parallel"]{{.*}} ins(%[[XS]], %{{.*}} : tensor<1x?x64xf32>, tensor<1x64xf32>)

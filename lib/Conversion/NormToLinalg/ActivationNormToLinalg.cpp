@@ -948,20 +948,93 @@ static int64_t getStatisticsChunks(int64_t extent, int64_t unitBytes,
   return 1;
 }
 
+/// How many chunks of attempts the run-time search of
+/// buildRuntimeStatisticsChunks makes at most: image sizes H x W have small
+/// divisors, and a prime number of pixels keeps one partial per entry
+/// after this many integer divisions instead of up to P / 64.
+static constexpr int64_t kMaxRuntimeChunkAttempts = 64;
+
+/// The run time counterpart of getStatisticsChunks for an extent (pixels)
+/// or unit (channels) known at run time only: the fewest chunks `k >=
+/// ceil(extent / maxUnits)` that divide `extent` into chunks of at least
+/// `minUnits` units, found by an `scf.while` of at most
+/// kMaxRuntimeChunkAttempts tries; 1 when none is found. The same chunks as
+/// the static rule whenever the search finds one.
+static Value buildRuntimeStatisticsChunks(OpBuilder &b, Location loc,
+                                          Value extent, Value unitBytes,
+                                          int64_t minUnits) {
+  auto constant = [&](int64_t value) -> Value {
+    return arith::ConstantIndexOp::create(b, loc, value);
+  };
+  Value one = constant(1);
+  // Guards against empty channels (a unit of 0 bytes) and empty entries.
+  Value unit = arith::MaxUIOp::create(b, loc, unitBytes, one);
+  Value maxUnits = arith::MaxUIOp::create(
+      b, loc,
+      arith::DivUIOp::create(b, loc, constant(kMaxStatisticsChunkBytes), unit),
+      one);
+  Value fewest = arith::MaxUIOp::create(
+      b, loc, arith::CeilDivUIOp::create(b, loc, extent, maxUnits), one);
+  Value most = arith::MinUIOp::create(
+      b, loc, arith::DivUIOp::create(b, loc, extent, constant(minUnits)),
+      arith::AddIOp::create(b, loc, fewest,
+                            constant(kMaxRuntimeChunkAttempts - 1)));
+  Type indexType = b.getIndexType();
+  Value zero = constant(0);
+  auto search = scf::WhileOp::create(
+      b, loc, TypeRange{indexType}, ValueRange{fewest},
+      [&](OpBuilder &nb, Location nloc, ValueRange args) {
+        Value chunks = args[0];
+        Value inRange = arith::CmpIOp::create(
+            nb, nloc, arith::CmpIPredicate::ult, chunks, most);
+        Value rest = arith::RemUIOp::create(nb, nloc, extent, chunks);
+        Value notDivisor = arith::CmpIOp::create(
+            nb, nloc, arith::CmpIPredicate::ne, rest, zero);
+        scf::ConditionOp::create(
+            nb, nloc, arith::AndIOp::create(nb, nloc, inRange, notDivisor),
+            chunks);
+      },
+      [&](OpBuilder &nb, Location nloc, ValueRange args) {
+        scf::YieldOp::create(
+            nb, nloc, ValueRange{arith::AddIOp::create(nb, nloc, args[0], one)});
+      });
+  Value chunks = search.getResult(0);
+  Value divides = arith::CmpIOp::create(
+      b, loc, arith::CmpIPredicate::eq,
+      arith::RemUIOp::create(b, loc, extent, chunks), zero);
+  Value largeEnough =
+      arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ule, chunks, most);
+  return arith::SelectOp::create(
+      b, loc, arith::AndIOp::create(b, loc, divides, largeEnough), chunks, one);
+}
+
 /// [N, P, C] -> [N * chunks, P / chunks, C]: consecutive pixels of an entry
 /// as separate partials (a view: expand, then collapse).
 static Value splitBatchEntries(OpBuilder &b, Location loc, Value value,
-                               int64_t chunks) {
-  if (!value || chunks == 1)
+                               OpFoldResult chunks) {
+  std::optional<int64_t> staticChunks = getConstantIntValue(chunks);
+  if (!value || staticChunks == 1)
     return value;
   auto type = cast<RankedTensorType>(value.getType());
   int64_t pixels = type.getDimSize(1);
+  OpFoldResult chunkPixels;
+  int64_t staticChunkPixels = ShapedType::kDynamic;
+  if (staticChunks && !ShapedType::isDynamic(pixels)) {
+    staticChunkPixels = pixels / *staticChunks;
+    chunkPixels = b.getIndexAttr(staticChunkPixels);
+  } else {
+    chunkPixels = arith::DivUIOp::create(
+                      b, loc, tensor::DimOp::create(b, loc, value, 1),
+                      getValueOrCreateConstantIndexOp(b, loc, chunks))
+                      .getResult();
+  }
   auto expandedType = RankedTensorType::get(
-      {type.getDimSize(0), chunks, pixels / chunks, type.getDimSize(2)},
+      {type.getDimSize(0), staticChunks ? *staticChunks : ShapedType::kDynamic,
+       staticChunkPixels, type.getDimSize(2)},
       type.getElementType());
-  SmallVector<OpFoldResult> sizes = {
-      tensor::getMixedSize(b, loc, value, 0), b.getIndexAttr(chunks),
-      b.getIndexAttr(pixels / chunks), tensor::getMixedSize(b, loc, value, 2)};
+  SmallVector<OpFoldResult> sizes = {tensor::getMixedSize(b, loc, value, 0),
+                                     chunks, chunkPixels,
+                                     tensor::getMixedSize(b, loc, value, 2)};
   Value expanded = tensor::ExpandShapeOp::create(
       b, loc, expandedType, value,
       SmallVector<ReassociationIndices>{{0}, {1, 2}, {3}}, sizes);
@@ -1005,12 +1078,24 @@ static std::pair<Value, Value> buildBatchMoments(OpBuilder &b, Location loc,
     RankedTensorType type = cin.getType();
     int64_t bytes = type.getElementTypeBitWidth() / 8;
     int64_t channels = type.getDimSize(2);
-    int64_t chunks =
-        ShapedType::isDynamic(channels)
-            ? 1
-            : getStatisticsChunks(type.getDimSize(1),
-                                  channels * (cin.residual ? 2 * bytes : bytes),
-                                  kMinStatisticsChunkPixels);
+    int64_t unitBytes = cin.residual ? 2 * bytes : bytes;
+    int64_t pixels = type.getDimSize(1);
+    OpFoldResult chunks;
+    if (!ShapedType::isDynamic(channels) && !ShapedType::isDynamic(pixels)) {
+      chunks = b.getIndexAttr(getStatisticsChunks(
+          pixels, channels * unitBytes, kMinStatisticsChunkPixels));
+    } else {
+      // An image size (or channel count) of run time: the same chunks,
+      // found there; one partial per entry and channel was 1.3x the time of
+      // the static code at [?, 56 x 56, 256] (800 KiB, its second pass from
+      // memory).
+      Value pixelBytes = arith::MulIOp::create(
+          b, loc, tensor::DimOp::create(b, loc, cin.x, 2),
+          arith::ConstantIndexOp::create(b, loc, unitBytes));
+      chunks = buildRuntimeStatisticsChunks(
+          b, loc, tensor::DimOp::create(b, loc, cin.x, 1), pixelBytes,
+          kMinStatisticsChunkPixels);
+    }
     cin = NormInput(splitBatchEntries(b, loc, cin.x, chunks),
                     splitBatchEntries(b, loc, cin.residual, chunks));
   }

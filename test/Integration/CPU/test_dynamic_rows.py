@@ -253,7 +253,13 @@ def test_dynamic_row_length(name):
 # per batch entry and merged (Chan), also for extents as small as one pixel.
 # Sizes: one pixel per entry, odd planes, and one larger than a statistics
 # tile.
-IMAGE_SIZES = [(2, 1, 1), (3, 5, 7), (1, 9, 2), (4, 13, 17), (2, 48, 40)]
+# The last three: entries of more than 256 KiB channels last, whose
+# training statistics are partials per chunk of pixels, the chunk count
+# found at run time: 3 chunks of 2816 pixels; 61 x 97 pixels, 61 chunks
+# after 60 tries; 67 x 71 pixels, no divisor within the tries (one partial
+# per entry).
+IMAGE_SIZES = [(2, 1, 1), (3, 5, 7), (1, 9, 2), (4, 13, 17), (2, 48, 40),
+               (2, 96, 88), (1, 97, 61), (1, 67, 71)]
 
 
 @pytest.mark.parametrize("layout", ["nhwc", "nchw"])

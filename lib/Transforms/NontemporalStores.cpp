@@ -133,9 +133,8 @@ static uint64_t knownDivisor(Value value) {
 /// strides of a view: that they are multiples of `strideDivisor` elements
 /// (0: nothing), which the version's condition then checks at run time
 /// (`assumed` records that an offset relied on it). Valid while every
-/// dynamic stride of the view is one of its argument's: views through
-/// subviews, casts and collapses, not expansions (whose strides are new
-/// products).
+/// dynamic stride of the view is one of its argument's times an integer:
+/// views through subviews, casts, collapses and expansions.
 struct StrideAssumption {
   /// The elements of the store.
   uint64_t storeElements = 1;
@@ -146,11 +145,12 @@ struct StrideAssumption {
   bool sawDynamic = false;
 };
 
-/// The function argument that `memref` views through casts, collapses and
-/// subviews, and for each dimension of `memref` the dimension of that
-/// argument whose stride it has (times a static factor: a subview's step),
-/// -1 where that is not known. A null argument when the view is not
-/// understood.
+/// The function argument that `memref` views through casts, collapses,
+/// expansions and subviews, and for each dimension of `memref` the
+/// dimension of that argument whose stride it has times an integer (a
+/// subview's step, the sizes after it in an expanded group), -1 where that
+/// is not known: a divisor of that argument stride divides it. A null argument
+/// when the view is not understood.
 struct ArgumentStrides {
   BlockArgument arg;
   SmallVector<int64_t> dims;
@@ -186,6 +186,20 @@ static ArgumentStrides getArgumentStrides(Value memref) {
         }
       result.dims[dim] = source.dims[last];
     }
+    result.arg = source.arg;
+    return result;
+  }
+  if (auto expand = dyn_cast_if_present<memref::ExpandShapeOp>(op)) {
+    // A dimension of an expanded group has the stride of the group's source
+    // dimension times the sizes after it in the group (group norm's
+    // channels split into [G, C/G]).
+    ArgumentStrides source = getArgumentStrides(expand.getSrc());
+    if (!source.arg)
+      return result;
+    for (auto [sourceDim, group] :
+         llvm::enumerate(expand.getReassociationIndices()))
+      for (int64_t dim : group)
+        result.dims[dim] = source.dims[sourceDim];
     result.arg = source.arg;
     return result;
   }
@@ -239,6 +253,21 @@ static SmallVector<uint64_t> knownStrideDivisors(Value memref,
       divisor = argDivisors[argDim];
   }
   return divisors;
+}
+
+/// `argDim` when the stride of that dimension of `arg` is dynamic, so that
+/// a version's condition can check it; else -1. (A dynamic stride of an
+/// expansion may be a static one of the argument times a size: a row of
+/// run-time length in a flat buffer.)
+static int64_t getCheckableDim(BlockArgument arg, int64_t argDim) {
+  auto type = arg ? dyn_cast<MemRefType>(arg.getType()) : MemRefType();
+  SmallVector<int64_t> strides;
+  int64_t unusedOffset;
+  if (argDim < 0 || !type ||
+      failed(type.getStridesAndOffset(strides, unusedOffset)) ||
+      !ShapedType::isDynamic(strides[argDim]))
+    return -1;
+  return argDim;
 }
 
 /// A divisor of `offset * stride` (offset a static or dynamic index;
@@ -303,11 +332,11 @@ offsetFromArgument(Value memref, StrideAssumption *assumption = nullptr) {
   // Views that keep the first element.
   if (isa<memref::CastOp, memref::CollapseShapeOp>(op))
     return offsetFromArgument(op->getOperand(0), assumption);
-  if (isa<memref::ExpandShapeOp>(op)) {
-    if (assumption)
-      assumption->strideDivisor = 0;
+  // An expansion's strides are its source's times the sizes after them in
+  // their group: multiples of what the source's are (the assumption holds
+  // through it; getArgumentStrides tells which dimensions it applies to).
+  if (isa<memref::ExpandShapeOp>(op))
     return offsetFromArgument(op->getOperand(0), assumption);
-  }
   auto subview = dyn_cast<memref::SubViewOp>(op);
   if (!subview)
     return {1, nullptr};
@@ -324,8 +353,9 @@ offsetFromArgument(Value memref, StrideAssumption *assumption = nullptr) {
   for (auto [offset, stride, strideDivisor, argDim] :
        llvm::zip(subview.getMixedOffsets(), strides,
                  knownStrideDivisors(subview.getSource(), source), source.dims))
-    divisor = std::gcd(divisor, termDivisor(offset, stride, strideDivisor,
-                                            argDim, assumption));
+    divisor = std::gcd(divisor,
+                       termDivisor(offset, stride, strideDivisor,
+                                   getCheckableDim(arg, argDim), assumption));
   return {divisor, arg};
 }
 
@@ -381,8 +411,9 @@ static StoreAlignment provableAlignment(vector::StoreOp store) {
   for (auto [index, stride, strideDivisor, argDim] :
        llvm::zip(store.getIndices(), strides,
                  knownStrideDivisors(store.getBase(), base), base.dims))
-    divisor = std::gcd(divisor, termDivisor(index, stride, strideDivisor,
-                                            argDim, &assumption));
+    divisor = std::gcd(divisor,
+                       termDivisor(index, stride, strideDivisor,
+                                   getCheckableDim(arg, argDim), &assumption));
   if (!arg || divisor % static_cast<uint64_t>(elements) != 0)
     return {0, nullptr, {}, assumption.sawDynamic};
   return {bytes, arg, assumption.assumedDims.takeVector(),

@@ -181,9 +181,10 @@ func.func @dynamic_stride(%y: memref<?x?xf32>, %v: vector<16xf32>, %n: index) {
 
 // -----
 
-// A dynamic stride made by an expansion is a new product of sizes, not
-// one of the argument's strides: nothing is provable, and the store, at a
-// row of run-time length, is plain.
+// A dynamic stride made by an expansion of the argument's unit, static
+// stride (rows of run-time length in a flat buffer): no stride of the
+// argument that a condition could check, nothing is provable, and the
+// store is plain.
 // CHECK-LABEL: func.func @expanded_dynamic_stride(
 // CHECK-NOT: scf.if
 // CHECK: vector.store %{{.*}}, %{{.*}}[%{{.*}}, %{{.*}}] : memref<?x?xf32>, vector<16xf32>
@@ -442,6 +443,43 @@ func.func @collapsed_planes(%y: memref<?x8x?x?xf32>, %v: vector<16xf32>, %n: ind
     scf.for %c = %c0 to %c8 step %c1 {
       scf.for %j = %c0 to %p step %c16 {
         vector.store %v, %flat[%r, %c, %j] : memref<?x8x?xf32>, vector<16xf32>
+      }
+    }
+    scf.reduce
+  }
+  return
+}
+
+// -----
+
+// Group norm's output with everything but the groups of run-time size:
+// [?, C, ?, ?] split into [?, 32, C/32, ?, ?], the pixels collapsed. An
+// expanded dimension's stride is its source's times the sizes after it in
+// its group, so the group and channel terms are multiples of 16 elements
+// when the argument's channel stride is: the condition checks the batch and
+// channel strides of the argument (not the row stride W).
+// CHECK-LABEL: func.func @expanded_groups(
+// CHECK-SAME: %[[Y:arg[0-9]+]]: memref<?x?x?x?xf32>
+// CHECK: memref.extract_strided_metadata %[[Y]]
+// CHECK: %{{.*}}, %[[STRIDES:[a-z_0-9]+]]:4 = memref.extract_strided_metadata %[[Y]]
+// CHECK: arith.muli %[[STRIDES]]#0
+// CHECK: arith.muli %[[STRIDES]]#1
+// CHECK-NOT: %[[STRIDES]]#2
+// CHECK: scf.if
+// CHECK:   vector.store {{.*}} {alignment = 64 : i64, nontemporal = true}
+// CHECK: } else {
+// CHECK:   vector.store %{{.*}}, %{{.*}}[%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}] : memref<?x32x?x?xf32>, vector<16xf32>
+func.func @expanded_groups(%y: memref<?x?x?x?xf32>, %v: vector<16xf32>, %n: index, %cg: index, %h: index, %w: index, %p: index) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c16 = arith.constant 16 : index
+  %c32 = arith.constant 32 : index
+  %groups = memref.expand_shape %y [[0], [1, 2], [3], [4]] output_shape [%n, 32, %cg, %h, %w] : memref<?x?x?x?xf32> into memref<?x32x?x?x?xf32>
+  %flat = memref.collapse_shape %groups [[0], [1], [2], [3, 4]] : memref<?x32x?x?x?xf32> into memref<?x32x?x?xf32>
+  scf.parallel (%r, %g) = (%c0, %c0) to (%n, %c32) step (%c1, %c1) {
+    scf.for %c = %c0 to %cg step %c1 {
+      scf.for %j = %c0 to %p step %c16 {
+        vector.store %v, %flat[%r, %g, %c, %j] : memref<?x32x?x?xf32>, vector<16xf32>
       }
     }
     scf.reduce

@@ -46,16 +46,16 @@ struct DropTiedBufferResultsPass
 };
 } // namespace
 
-/// The source of `expand` when it re-expands a collapse of that source to
-/// its own sizes (the same reassociation and type, each dynamic size a
-/// `memref.dim` of the source), which upstream's fold does not see when the
-/// sizes are dynamic; else null.
-static Value getReexpandedSource(memref::ExpandShapeOp expand) {
-  auto collapse = expand.getSrc().getDefiningOp<memref::CollapseShapeOp>();
-  if (!collapse || collapse.getSrcType() != expand.getResultType() ||
-      collapse.getReassociationIndices() != expand.getReassociationIndices())
-    return {};
+/// Whether `expand` re-expands `collapse` to the sizes of the collapse's
+/// source (the same reassociation and type, each dynamic size a `memref.dim`
+/// of that source), which upstream's fold does not see when the sizes are
+/// dynamic.
+static bool reexpandsToSource(memref::ExpandShapeOp expand,
+                              memref::CollapseShapeOp collapse) {
   Value source = collapse.getSrc();
+  if (collapse.getSrcType() != expand.getResultType() ||
+      collapse.getReassociationIndices() != expand.getReassociationIndices())
+    return false;
   for (auto [index, size] : llvm::enumerate(expand.getMixedOutputShape())) {
     if (!expand.getResultType().isDynamicDim(index))
       continue;
@@ -64,37 +64,44 @@ static Value getReexpandedSource(memref::ExpandShapeOp expand) {
     std::optional<int64_t> dimIndex =
         dim ? getConstantIntValue(dim.getIndex()) : std::nullopt;
     if (!dim || dim.getSource() != source || dimIndex != int64_t(index))
-      return {};
+      return false;
   }
-  return source;
+  return true;
 }
 
-/// `value` without memref.casts and without reshapes that upstream folds
-/// away (a memref.collapse_shape of a memref.expand_shape back to the
-/// expanded memref's type, or the reverse: what
-/// norm-eliminate-reshaped-empty-tensors leaves in front of a return).
+/// `value` without memref.casts and without pairs of inverse reshapes (a
+/// memref.collapse_shape of a memref.expand_shape back to the expanded
+/// memref's type, or the reverse: what norm-eliminate-reshaped-empty-tensors
+/// leaves in front of a return), the innermost pairs first: group norm's
+/// result with its pixels collapsed is collapse(expand(collapse(expand(x))))
+/// (groups split, pixels merged, both undone), whose outer pair cancels only
+/// once the inner one has.
 static Value stripCastsAndReshapes(Value value) {
-  while (true) {
-    if (auto cast = value.getDefiningOp<memref::CastOp>()) {
-      value = cast.getSource();
-      continue;
-    }
-    if (auto expand = value.getDefiningOp<memref::ExpandShapeOp>())
-      if (Value source = getReexpandedSource(expand)) {
-        value = source;
-        continue;
-      }
-    Operation *reshape = value.getDefiningOp();
-    SmallVector<OpFoldResult> folded;
-    if (!isa_and_present<memref::CollapseShapeOp, memref::ExpandShapeOp>(
-            reshape) ||
-        failed(reshape->fold(folded)) || folded.size() != 1)
-      return value;
-    auto source = dyn_cast<Value>(folded.front());
-    if (!source || source == value)
-      return value;
-    value = source;
+  Operation *op = value.getDefiningOp();
+  if (auto cast = dyn_cast_if_present<memref::CastOp>(op))
+    return stripCastsAndReshapes(cast.getSource());
+  if (auto collapse = dyn_cast_if_present<memref::CollapseShapeOp>(op)) {
+    // collapse(expand(x)) with one reassociation is x whatever the sizes.
+    auto expand = stripCastsAndReshapes(collapse.getSrc())
+                      .getDefiningOp<memref::ExpandShapeOp>();
+    if (expand && expand.getSrcType() == collapse.getResultType() &&
+        expand.getReassociationIndices() == collapse.getReassociationIndices())
+      return stripCastsAndReshapes(expand.getSrc());
   }
+  if (auto expand = dyn_cast_if_present<memref::ExpandShapeOp>(op)) {
+    auto collapse = stripCastsAndReshapes(expand.getSrc())
+                        .getDefiningOp<memref::CollapseShapeOp>();
+    if (collapse && reexpandsToSource(expand, collapse))
+      return stripCastsAndReshapes(collapse.getSrc());
+  }
+  SmallVector<OpFoldResult> folded;
+  if (!isa_and_present<memref::CollapseShapeOp, memref::ExpandShapeOp>(op) ||
+      failed(op->fold(folded)) || folded.size() != 1)
+    return value;
+  auto source = dyn_cast<Value>(folded.front());
+  if (!source || source == value)
+    return value;
+  return stripCastsAndReshapes(source);
 }
 
 /// The source of a chain of memref.casts and reshapes ending in `value`

@@ -91,6 +91,37 @@ func.func @reshape_chain_dynamic_batch(%a: memref<?x8x8x8xf32>) -> memref<?x8x8x
   return %back : memref<?x8x8x8xf32>
 }
 
+// The group norm chain with the channels, hence the group size, dynamic
+// too: value bounds cannot prove 32 * (C / 32) = C, but the reshapes are
+// inverse pairs, the inner one (the pixels collapsed, then expanded to the
+// sizes of the view they came from) undone first, then the outer one (the
+// channels split, then merged): the argument.
+// CHECK-LABEL: func.func @nested_reshape_pairs(
+// CHECK-SAME: norm.tied_results = array<i64: 0>
+// CHECK: return{{$}}
+func.func @nested_reshape_pairs(%a: memref<?x?x?x?xf32>) -> memref<?x?x?x?xf32> {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c2 = arith.constant 2 : index
+  %c3 = arith.constant 3 : index
+  %c4 = arith.constant 4 : index
+  %c32 = arith.constant 32 : index
+  %n = memref.dim %a, %c0 : memref<?x?x?x?xf32>
+  %c = memref.dim %a, %c1 : memref<?x?x?x?xf32>
+  %h = memref.dim %a, %c2 : memref<?x?x?x?xf32>
+  %w = memref.dim %a, %c3 : memref<?x?x?x?xf32>
+  %cg = arith.divui %c, %c32 : index
+  %g = memref.expand_shape %a [[0], [1, 2], [3], [4]] output_shape [%n, 32, %cg, %h, %w] : memref<?x?x?x?xf32> into memref<?x32x?x?x?xf32>
+  %p = memref.collapse_shape %g [[0], [1], [2], [3, 4]] : memref<?x32x?x?x?xf32> into memref<?x32x?x?xf32>
+  %gn = memref.dim %g, %c0 : memref<?x32x?x?x?xf32>
+  %gc = memref.dim %g, %c2 : memref<?x32x?x?x?xf32>
+  %gh = memref.dim %g, %c3 : memref<?x32x?x?x?xf32>
+  %gw = memref.dim %g, %c4 : memref<?x32x?x?x?xf32>
+  %pe = memref.expand_shape %p [[0], [1], [2], [3, 4]] output_shape [%gn, 32, %gc, %gh, %gw] : memref<?x32x?x?xf32> into memref<?x32x?x?x?xf32>
+  %back = memref.collapse_shape %pe [[0], [1, 2], [3], [4]] : memref<?x32x?x?x?xf32> into memref<?x?x?x?xf32>
+  return %back : memref<?x?x?x?xf32>
+}
+
 // Dynamic sizes: an expansion of the collapsed argument back to its own
 // sizes (memref.dim of it) is the argument; one to sizes from elsewhere is
 // not (it may be a differently shaped view).

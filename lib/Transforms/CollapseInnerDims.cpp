@@ -55,21 +55,17 @@ innerDimsToCollapse(linalg::GenericOp op, int64_t vectorSize) {
   // A dynamic innermost range (an image of run-time size): the longest run
   // of loops after the outermost, so that a row of the vectorized op is a
   // whole plane (H x W) rather than one image row with a masked remainder
-  // each. Only an op whose neighbours along the run are no linalg ops or
-  // reshapes (the normalization of an argument, written to the output):
-  // collapsed between uncollapsed producers or consumers, it would be
-  // separated from them by a reshape, through which norm-tile-and-fuse-rows
-  // does not fuse (a transformer's [?, ?, ?] residual add, whose RMSNorm
-  // does not collapse [S, D]); and a result reshaped again (group norm's
-  // groups merged back into channels) bufferized, with the expansion of
-  // the collapsed dimension, into a view with dynamic strides, which the
-  // function returned through a copy of the whole output.
+  // each. Only an op whose neighbours along the run are no linalg ops (the
+  // normalization of an argument, written to the output, possibly through
+  // reshapes: group norm's groups): collapsed between uncollapsed producers
+  // or consumers, it would be separated from them by a reshape, through
+  // which norm-tile-and-fuse-rows does not fuse (a transformer's [?, ?, ?]
+  // residual add, whose RMSNorm does not collapse [S, D]).
   if (ShapedType::isDynamic(ranges.back())) {
-    auto isLinalgOrReshape = [](Operation *other) {
-      return isa_and_present<linalg::LinalgOp, tensor::ExpandShapeOp,
-                             tensor::CollapseShapeOp>(other);
+    auto isLinalg = [](Operation *other) {
+      return isa_and_present<linalg::LinalgOp>(other);
     };
-    if (llvm::any_of(op->getUsers(), isLinalgOrReshape))
+    if (llvm::any_of(op->getUsers(), isLinalg))
       return std::nullopt;
     ReassociationIndices run = {numLoops - 1};
     for (int64_t dim = numLoops - 2; dim >= 1; --dim) {
@@ -87,7 +83,7 @@ innerDimsToCollapse(linalg::GenericOp op, int64_t vectorSize) {
       AffineMap map = op.getMatchingIndexingMap(&operand);
       if (llvm::any_of(run,
                        [&](int64_t dim) { return map.isFunctionOfDim(dim); }) &&
-          isLinalgOrReshape(operand.get().getDefiningOp()))
+          isLinalg(operand.get().getDefiningOp()))
         return std::nullopt;
     }
     return run;

@@ -837,7 +837,10 @@ def NormDropTiedBufferResultsPass
   let description = [{
     Runs after one-shot bufferization of function boundaries. A memref result
     of a function that is one of its arguments (up to `memref.cast` and
-    reshapes that fold back to it; or, for an identity-layout result, any
+    pairs of inverse reshapes, inner pairs first: group norm's result with
+    its pixels collapsed is collapse(expand(collapse(expand(%arg)))), whose
+    sizes value bounds cannot prove when the channels are dynamic; or, for
+    an identity-layout result, any
     chain of casts and reshapes from an argument of the same type whose
     dynamic sizes value bounds prove equal to the argument's, since
     reshapes keep a contiguous buffer's elements in order: group norm
@@ -1079,13 +1082,13 @@ def NormCollapseInnerDimsPass
     such run of any ranges is collapsed (a row of the vectorized op is then
     a whole plane, H x W, not one image row with a masked remainder each:
     NCHW batch norm `[?, ?, ?, ?]` 1.27x -> 1.02x the time of the static
-    code), when the op's neighbours along the run are no linalg ops or
-    reshapes (the normalization of an argument, written to the output):
-    collapsed between uncollapsed producers or consumers, it would be
-    separated from them by a reshape that norm-tile-and-fuse-rows does not
-    fuse through, and a result reshaped again (group norm's groups merged
-    back into channels) bufferized into a view with dynamic strides,
-    returned through a copy of the whole output.
+    code), when the op's neighbours along the run are no linalg ops (the
+    normalization of an argument, written to the output, also through
+    reshapes: group norm's groups): collapsed between uncollapsed producers
+    or consumers, it would be separated from them by a reshape that
+    norm-tile-and-fuse-rows does not fuse through. (Group norm
+    `[?, 256, ?, ?]`: 1.15x -> 1.00x its static time, with the stores
+    streamed through the group expansion, see norm-nontemporal-stores.)
 
     Ops whose innermost range is already a multiple, runs with a static
     innermost range that would take in a dynamic one, a loop of the other
@@ -1275,10 +1278,11 @@ def NormNontemporalStoresPass
     element (aligned pointer + offset) is aligned to the largest store size
     into it. A dynamic stride (rows of a length known at run time) counts
     as a multiple of the store's size when it is one of the argument's own
-    strides (the views between are subviews, casts and collapses, not
-    expansions); `%aligned` then also checks that each dynamic stride of the
-    argument, in bytes, is such a multiple (rows of 768 f32 are, of 1000
-    are not). The clone's stores become one `vmovntps` per 64 bytes. Frameworks
+    dynamic strides times an integer (the views between are subviews,
+    casts, collapses and expansions: an expanded dimension's stride is its
+    source's times the sizes after it in its group); `%aligned` then also
+    checks that each such stride of the argument, in bytes, is such a
+    multiple (rows of 768 f32 are, of 1000 are not). The clone's stores become one `vmovntps` per 64 bytes. Frameworks
     allocate 64-byte aligned tensors (PyTorch's CPU allocator). numpy's
     default allocations are 16-byte aligned: the else branch holds a second
     `scf.if` on 16-byte alignment, whose clone's stores carry

@@ -55,12 +55,13 @@ innerDimsToCollapse(linalg::GenericOp op, int64_t vectorSize) {
   // A dynamic innermost range (an image of run-time size): the longest run
   // of loops after the outermost, so that a row of the vectorized op is a
   // whole plane (H x W) rather than one image row with a masked remainder
-  // each. Only an op whose neighbours along the run are no linalg ops (the
-  // normalization of an argument, written to the output, possibly through
-  // reshapes: group norm's groups): collapsed between uncollapsed producers
-  // or consumers, it would be separated from them by a reshape, through
-  // which norm-tile-and-fuse-rows does not fuse (a transformer's [?, ?, ?]
-  // residual add, whose RMSNorm does not collapse [S, D]).
+  // each. Only an op whose direct neighbours along the run are no linalg
+  // ops: collapsed next to an uncollapsed producer or consumer, it would be
+  // separated from it by a reshape, through which norm-tile-and-fuse-rows
+  // does not fuse (a transformer's [?, ?, ?] residual add, whose RMSNorm
+  // does not collapse [S, D]). A reshape neighbour is no such loss (group
+  // norm's groups: whatever is behind the reshape was not fused through it
+  // either).
   if (ShapedType::isDynamic(ranges.back())) {
     auto isLinalg = [](Operation *other) {
       return isa_and_present<linalg::LinalgOp>(other);

@@ -213,6 +213,33 @@ func.func @dynamic_plane_reshaped(%x: tensor<?x2x4x?x?xf32>, %s: tensor<2x4xf32>
 
 // -----
 
+// A linalg producer behind a reshape (a residual sum, then split into
+// group norm's groups): collapsed, as the reshape is the direct neighbour;
+// norm-tile-and-fuse-rows did not fuse through it before either.
+// CHECK-LABEL: func.func @dynamic_plane_linalg_behind_reshape(
+// CHECK: %[[SUM:.*]] = linalg.add
+// CHECK: %[[G:.*]] = tensor.expand_shape %[[SUM]] {{\[}}[0], [1, 2], [3], [4]]
+// CHECK: %[[GC:.*]] = tensor.collapse_shape %[[G]] {{\[}}[0], [1], [2], [3, 4]]
+// CHECK: linalg.generic {{.*}}iterator_types = ["parallel", "parallel", "parallel", "parallel"]{{.*}} ins(%[[GC]], %{{.*}} : tensor<?x2x4x?xf32>, tensor<2x4xf32>)
+func.func @dynamic_plane_linalg_behind_reshape(%x: tensor<?x8x?x?xf32>, %r: tensor<?x8x?x?xf32>, %s: tensor<2x4xf32>, %e: tensor<?x8x?x?xf32>, %eg: tensor<?x2x4x?x?xf32>) -> tensor<?x2x4x?x?xf32> {
+  %c0 = arith.constant 0 : index
+  %c2 = arith.constant 2 : index
+  %c3 = arith.constant 3 : index
+  %sum = linalg.add ins(%x, %r : tensor<?x8x?x?xf32>, tensor<?x8x?x?xf32>) outs(%e : tensor<?x8x?x?xf32>) -> tensor<?x8x?x?xf32>
+  %n = tensor.dim %sum, %c0 : tensor<?x8x?x?xf32>
+  %h = tensor.dim %sum, %c2 : tensor<?x8x?x?xf32>
+  %w = tensor.dim %sum, %c3 : tensor<?x8x?x?xf32>
+  %g = tensor.expand_shape %sum [[0], [1, 2], [3], [4]] output_shape [%n, 2, 4, %h, %w] : tensor<?x8x?x?xf32> into tensor<?x2x4x?x?xf32>
+  %y = linalg.generic {indexing_maps = [affine_map<(n, g, c, h, w) -> (n, g, c, h, w)>, affine_map<(n, g, c, h, w) -> (g, c)>, affine_map<(n, g, c, h, w) -> (n, g, c, h, w)>], iterator_types = ["parallel", "parallel", "parallel", "parallel", "parallel"]} ins(%g, %s : tensor<?x2x4x?x?xf32>, tensor<2x4xf32>) outs(%eg : tensor<?x2x4x?x?xf32>) {
+  ^bb0(%in: f32, %sc: f32, %o: f32):
+    %m = arith.mulf %in, %sc : f32
+    linalg.yield %m : f32
+  } -> tensor<?x2x4x?x?xf32>
+  return %y : tensor<?x2x4x?x?xf32>
+}
+
+// -----
+
 // The same with a linalg producer along the plane (a residual sum computed
 // before): left alone, as the producer is; collapsed, the op would read the
 // sum through a reshape, which norm-tile-and-fuse-rows does not fuse.

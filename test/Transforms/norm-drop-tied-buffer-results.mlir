@@ -122,6 +122,34 @@ func.func @nested_reshape_pairs(%a: memref<?x?x?x?xf32>) -> memref<?x?x?x?xf32> 
   return %back : memref<?x?x?x?xf32>
 }
 
+// The same chain with the pixels expanded to a size from elsewhere (an
+// argument): the inner pair does not cancel, so neither does the outer one,
+// and value bounds cannot prove the sizes: not tied.
+// CHECK-LABEL: func.func @nested_reshape_pairs_other_size(
+// CHECK-SAME: norm.tied_results = array<i64: -1>
+// CHECK: return %{{.*}} : memref<?x?x?x?xf32>
+func.func @nested_reshape_pairs_other_size(%a: memref<?x?x?x?xf32>, %other: index) -> memref<?x?x?x?xf32> {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c2 = arith.constant 2 : index
+  %c3 = arith.constant 3 : index
+  %c4 = arith.constant 4 : index
+  %c32 = arith.constant 32 : index
+  %n = memref.dim %a, %c0 : memref<?x?x?x?xf32>
+  %c = memref.dim %a, %c1 : memref<?x?x?x?xf32>
+  %h = memref.dim %a, %c2 : memref<?x?x?x?xf32>
+  %w = memref.dim %a, %c3 : memref<?x?x?x?xf32>
+  %cg = arith.divui %c, %c32 : index
+  %g = memref.expand_shape %a [[0], [1, 2], [3], [4]] output_shape [%n, 32, %cg, %h, %w] : memref<?x?x?x?xf32> into memref<?x32x?x?x?xf32>
+  %p = memref.collapse_shape %g [[0], [1], [2], [3, 4]] : memref<?x32x?x?x?xf32> into memref<?x32x?x?xf32>
+  %gn = memref.dim %g, %c0 : memref<?x32x?x?x?xf32>
+  %gc = memref.dim %g, %c2 : memref<?x32x?x?x?xf32>
+  %gh = memref.dim %g, %c3 : memref<?x32x?x?x?xf32>
+  %pe = memref.expand_shape %p [[0], [1], [2], [3, 4]] output_shape [%gn, 32, %gc, %gh, %other] : memref<?x32x?x?xf32> into memref<?x32x?x?x?xf32>
+  %back = memref.collapse_shape %pe [[0], [1, 2], [3], [4]] : memref<?x32x?x?x?xf32> into memref<?x?x?x?xf32>
+  return %back : memref<?x?x?x?xf32>
+}
+
 // Dynamic sizes: an expansion of the collapsed argument back to its own
 // sizes (memref.dim of it) is the argument; one to sizes from elsewhere is
 // not (it may be a differently shaped view).

@@ -1082,11 +1082,11 @@ def NormCollapseInnerDimsPass
     such run of any ranges is collapsed (a row of the vectorized op is then
     a whole plane, H x W, not one image row with a masked remainder each:
     NCHW batch norm `[?, ?, ?, ?]` 1.27x -> 1.02x the time of the static
-    code), when the op's neighbours along the run are no linalg ops (the
-    normalization of an argument, written to the output, also through
-    reshapes: group norm's groups): collapsed between uncollapsed producers
-    or consumers, it would be separated from them by a reshape that
-    norm-tile-and-fuse-rows does not fuse through. (Group norm
+    code), when the op's direct neighbours along the run are no linalg ops:
+    collapsed next to an uncollapsed producer or consumer, it would be
+    separated from it by a reshape that norm-tile-and-fuse-rows does not
+    fuse through. Reshape neighbours are allowed (group norm's groups:
+    nothing behind them was fused through them either). (Group norm
     `[?, 256, ?, ?]`: 1.15x -> 1.00x its static time, with the stores
     streamed through the group expansion, see norm-nontemporal-stores.)
 

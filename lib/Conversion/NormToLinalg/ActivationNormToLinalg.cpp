@@ -948,7 +948,7 @@ static int64_t getStatisticsChunks(int64_t extent, int64_t unitBytes,
   return 1;
 }
 
-/// How many chunks of attempts the run-time search of
+/// How many attempts the run-time search of
 /// buildRuntimeStatisticsChunks makes at most: image sizes H x W have small
 /// divisors, and a prime number of pixels keeps one partial per entry
 /// after this many integer divisions instead of up to P / 64.
@@ -1027,6 +1027,14 @@ static Value splitBatchEntries(OpBuilder &b, Location loc, Value value,
                       b, loc, tensor::DimOp::create(b, loc, value, 1),
                       getValueOrCreateConstantIndexOp(b, loc, chunks))
                       .getResult();
+    // A dimension split into sizes of run time must be dynamic itself
+    // (static pixels, dynamic channels).
+    if (!ShapedType::isDynamic(pixels)) {
+      type = RankedTensorType::get(
+          {type.getDimSize(0), ShapedType::kDynamic, type.getDimSize(2)},
+          type.getElementType());
+      value = tensor::CastOp::create(b, loc, type, value);
+    }
   }
   auto expandedType = RankedTensorType::get(
       {type.getDimSize(0), staticChunks ? *staticChunks : ShapedType::kDynamic,

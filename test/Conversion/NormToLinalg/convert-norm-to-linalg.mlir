@@ -393,6 +393,32 @@ func.func @batch_norm_training_dynamic_f16(%x: tensor<?x?x?xf16>, %rm: tensor<?x
 
 // -----
 
+// Channels last with static pixels (16 x 16 = 256: split into partials)
+// and channels of run-time size, with a residual (8 bytes a channel and
+// pixel, f32 input and residual): the chunk count is searched at run time
+// from the pixel bytes, and the input and the residual, [2, 256, ?], are
+// cast to a dynamic pixel count before the expansion into sizes of run
+// time (an expansion of a static dimension into dynamic ones is invalid).
+// CHECK-LABEL: func.func @batch_norm_training_nhwc_dynamic_channels(
+// CHECK-SAME: %[[X:[^:]*]]: tensor<2x16x16x?xf32>, %{{[^:]*}}: tensor<?xf32>, %{{[^:]*}}: tensor<?xf32>, %[[R:[^:]*]]: tensor<2x16x16x?xf32>)
+// CHECK: %[[XC:.*]] = tensor.collapse_shape %[[X]] {{\[}}[0], [1, 2], [3]] : tensor<2x16x16x?xf32> into tensor<2x256x?xf32>
+// CHECK: %[[RC:.*]] = tensor.collapse_shape %[[R]] {{\[}}[0], [1, 2], [3]] : tensor<2x16x16x?xf32> into tensor<2x256x?xf32>
+// CHECK: %[[CHANNELS:.*]] = tensor.dim %[[XC]], %{{.*}} : tensor<2x256x?xf32>
+// CHECK: %[[C8:.*]] = arith.constant 8 : index
+// CHECK: arith.muli %[[CHANNELS]], %[[C8]] : index
+// CHECK: %[[FOUND:.*]] = scf.while
+// CHECK: %[[CHUNKS:.*]] = arith.select %{{.*}}, %[[FOUND]], %{{.*}} : index
+// CHECK: %[[XD:.*]] = tensor.cast %[[XC]] : tensor<2x256x?xf32> to tensor<2x?x?xf32>
+// CHECK: tensor.expand_shape %[[XD]] {{\[}}[0], [1, 2], [3]] output_shape [2, %[[CHUNKS]], %{{.*}}, %{{.*}}] : tensor<2x?x?xf32> into tensor<2x?x?x?xf32>
+// CHECK: %[[RD:.*]] = tensor.cast %[[RC]] : tensor<2x256x?xf32> to tensor<2x?x?xf32>
+// CHECK: tensor.expand_shape %[[RD]] {{\[}}[0], [1, 2], [3]] output_shape [2, %[[CHUNKS]], %{{.*}}, %{{.*}}] : tensor<2x?x?xf32> into tensor<2x?x?x?xf32>
+func.func @batch_norm_training_nhwc_dynamic_channels(%x: tensor<2x16x16x?xf32>, %rm: tensor<?xf32>, %rv: tensor<?xf32>, %r: tensor<2x16x16x?xf32>) -> (tensor<2x16x16x?xf32>, tensor<?xf32>, tensor<?xf32>, tensor<?xf32>, tensor<?xf32>) {
+  %y, %sm, %sr, %nm, %nv = norm.batch_norm_training %x mean(%rm : tensor<?xf32>) var(%rv : tensor<?xf32>) residual(%r : tensor<2x16x16x?xf32>) feature_axis = 3 : tensor<2x16x16x?xf32> stats(tensor<?xf32>, tensor<?xf32>)
+  return %y, %sm, %sr, %nm, %nv : tensor<2x16x16x?xf32>, tensor<?xf32>, tensor<?xf32>, tensor<?xf32>, tensor<?xf32>
+}
+
+// -----
+
 // Batch norm training with a residual returned as residual_sum; relu.
 
 // CHECK-LABEL: func.func @batch_norm_training_residual(

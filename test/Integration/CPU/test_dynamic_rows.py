@@ -321,6 +321,42 @@ def test_dynamic_image_size(layout, training):
                          want[name], 1e-5, context=f"{name} {(n, h, w)}")
 
 
+# Channels-last training with a residual, compiled for static pixels and
+# channels of run-time size ([2, 32, 40, ?]) and for every size dynamic: the
+# statistics' chunks are counted at run time from the pixel bytes (64
+# channels, input and residual: 4 chunks of 320 pixels; 8 channels: one),
+# the static pixel count cast to a dynamic one before the split.
+@pytest.mark.parametrize("shape", ["channels", "all"])
+def test_dynamic_channels_training_residual(shape):
+    dims = [2, 32, 40, None] if shape == "channels" else [None] * 4
+    fb = FunctionBuilder("f")
+    vx, vr = (fb.arg(T(dims, "f32")) for _ in range(2))
+    vm, vv, vw, vb = (fb.arg(T([None], "f32")) for _ in range(4))
+    fb.ret(*fb.batch_norm_training(vx, vm, vv, weight=vw, bias=vb,
+                                   residual=vr, feature_axis=3, eps=1e-5,
+                                   momentum=0.1, activation="relu"))
+    fn = norm_mlir.compile_mlir(fb.module_text(), opt=OPT)["f"]
+    rng = np.random.default_rng(29)
+    names = ["output", "saved_mean", "saved_rstd", "new_running_mean",
+             "new_running_var"]
+    for channels in (64, 8):
+        xshape = (2, 32, 40, channels)
+        x, r = ((rng.standard_normal(xshape) * 2 + 3).astype(np.float32)
+                for _ in range(2))
+        mean, weight, bias = (rng.standard_normal(channels).astype(np.float32)
+                              for _ in range(3))
+        var = rng.uniform(0.5, 2.0, channels).astype(np.float32)
+        want = ref.batch_norm_training(
+            *(a.astype(np.float64) for a in (x, mean, var, weight, bias, r)),
+            feature_axis=3, epsilon=1e-5, momentum=0.1, act="relu")
+        outs = [placed(np.zeros(xshape, np.float32), 0)] + [
+            placed(np.zeros(channels, np.float32), 0) for _ in names[1:]]
+        fn(*(placed(a, 0) for a in (x, r, mean, var, weight, bias)), *outs)
+        for name, got in zip(names, outs):
+            assert_close("batch_norm_training", np.asarray(got, np.float64),
+                         want[name], 1e-5, context=f"{name} C={channels}")
+
+
 # LayerNorm2d (ConvNeXt: over the channels of NCHW) with the batch and image
 # size known at run time: column tiles of 64 pixels, one image a tile, the
 # output stored at offsets in the strides of the batch and channel

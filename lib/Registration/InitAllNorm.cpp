@@ -20,6 +20,7 @@
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Tensor/Transforms/RuntimeOpVerification.h"
 #include "mlir/IR/DialectRegistry.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/raw_ostream.h"
@@ -33,9 +34,10 @@ void mlir::norm::registerAllNormDialects(DialectRegistry &registry) {
   // norms, the per-sample and per-channel norms without communication.
   registerSyncBatchNormShardingModels(registry);
   registerNormShardingModels(registry);
-  // The run-time checks of dynamic operand sizes
-  // (norm-check-operand-sizes).
+  // The run-time checks of dynamic operand sizes and of casts to static
+  // ones (norm-check-operand-sizes).
   registerRuntimeVerifiableOpInterfaceExternalModels(registry);
+  tensor::registerRuntimeVerifiableOpInterfaceExternalModels(registry);
 }
 
 void mlir::norm::registerAllNormPasses() {

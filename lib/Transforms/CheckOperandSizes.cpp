@@ -5,8 +5,9 @@
 //===----------------------------------------------------------------------===//
 //
 // norm-check-operand-sizes: the RuntimeVerifiableOpInterface checks of the
-// norm ops (dynamic operand sizes their verifiers tie together), with
-// messages that name the function and the source location.
+// norm ops (dynamic operand sizes their verifiers tie together) and of
+// tensor.casts to static sizes, with messages that name the function and
+// the source location.
 //
 //===----------------------------------------------------------------------===//
 
@@ -28,6 +29,27 @@ namespace mlir::norm {
 using namespace mlir;
 using namespace mlir::norm;
 
+/// Whether `op` is a tensor.cast that makes a dynamic size static (a
+/// frontend's cast of an argument to the shape it was traced with): the
+/// code after it is compiled for that size, and a tensor of another size
+/// was read and written as if it had it. Upstream's model checks each such
+/// size.
+static bool castsToStaticSize(Operation *op) {
+  auto cast = dyn_cast<tensor::CastOp>(op);
+  if (!cast)
+    return false;
+  auto source = dyn_cast<RankedTensorType>(cast.getSource().getType());
+  auto result = dyn_cast<RankedTensorType>(cast.getType());
+  if (!result)
+    return false;
+  if (!source)
+    return true; // Unranked to ranked: the rank and every static size.
+  for (int64_t dim = 0, rank = result.getRank(); dim < rank; ++dim)
+    if (source.isDynamicDim(dim) && !result.isDynamicDim(dim))
+      return true;
+  return false;
+}
+
 namespace {
 struct CheckOperandSizesPass
     : public norm::impl::NormCheckOperandSizesPassBase<CheckOperandSizesPass> {
@@ -37,7 +59,7 @@ struct CheckOperandSizesPass
       return;
     SmallVector<RuntimeVerifiableOpInterface> ops;
     func.walk([&](RuntimeVerifiableOpInterface op) {
-      if (isa<NormDialect>(op->getDialect()))
+      if (isa<NormDialect>(op->getDialect()) || castsToStaticSize(op))
         ops.push_back(op);
     });
     Block &entry = func.getBody().front();

@@ -727,6 +727,37 @@ def test_operands_of_other_sizes_are_refused_at_run_time(tmp_path):
 
 
 @pytest.mark.skipif(NORM_OPT is None, reason="needs norm-opt")
+def test_frontend_cast_of_another_size_is_refused_at_run_time(tmp_path):
+    """A frontend's cast of a dynamic argument to the static shape it was
+    traced with (8 rows): an array of 5 rows raises (norm-check-operand-
+    sizes, upstream's model of tensor.cast) before anything is written,
+    instead of the code for 8 rows reading past its end. 8 rows give the
+    reference result."""
+    text = """
+func.func @ln(%x: tensor<?x64xf32>, %out: tensor<?x64xf32>) -> tensor<?x64xf32>
+    attributes {llvm.emit_c_interface} {
+  %c = tensor.cast %x : tensor<?x64xf32> to tensor<8x64xf32>
+  %y = norm.layer_norm %c axes = [1] : tensor<8x64xf32>
+  %d = tensor.cast %y : tensor<8x64xf32> to tensor<?x64xf32>
+  %r = bufferization.materialize_in_destination %d in %out
+      : (tensor<?x64xf32>, tensor<?x64xf32>) -> tensor<?x64xf32>
+  return %r : tensor<?x64xf32>
+}
+"""
+    mod = norm_mlir.compile_mlir(text, opt=NORM_OPT, cache_dir=tmp_path)
+    x = np.random.default_rng(3).standard_normal((8, 64)).astype(np.float32)
+    ref = (x - x.mean(1, keepdims=True)) / np.sqrt(
+        x.var(1, keepdims=True) + 1e-5)
+    assert np.allclose(mod.ln(x, np.empty_like(x)), ref, atol=1e-5)
+    # (An output of 8 rows: the destination's own check passes.)
+    out = np.full((8, 64), 7.0, np.float32)
+    with pytest.raises(norm_mlir.RuntimeCheckError,
+                       match="@ln: tensor.cast: size mismatch of dim 0"):
+        mod.ln(np.ascontiguousarray(x[:5]), out)
+    assert np.all(out == 7.0)
+
+
+@pytest.mark.skipif(NORM_OPT is None, reason="needs norm-opt")
 def test_check_failures_are_per_thread(tmp_path):
     """The failure slot is thread-local: a thread whose calls fail does not
     make another thread's calls raise, concurrently (ctypes releases the

@@ -5,9 +5,11 @@
 // dynamic side (the weight's only size against the normalized dimension,
 // the residual's columns against the input's), in operand order, at the
 // start of the function. The residual has the input's type: its rows are
-// the static 16 on both sides, verified.
+// the static 16 on both sides, verified; the cast that made them static
+// is checked first (see @frontend_cast).
 // CHECK-LABEL: func.func @layer_norm(
 // CHECK-SAME:    %[[X:[^:]*]]: tensor<16x?xf32>, %[[W:[^:]*]]: tensor<?xf32>, %[[R:[^:]*]]: tensor<?x?xf32>)
+// CHECK:         cf.assert %{{.*}}, "@layer_norm: tensor.cast: size mismatch of dim 0
 // CHECK:         %[[WS:.*]] = tensor.dim %[[W]], %[[C0:.*]] : tensor<?xf32>
 // CHECK:         %[[XS:.*]] = tensor.dim %[[X]], %[[C1:.*]] : tensor<16x?xf32>
 // CHECK:         %[[EQ:.*]] = arith.cmpi eq, %[[WS]], %[[XS]] : index
@@ -207,4 +209,29 @@ func.func @chained(%x: tensor<?x?xf32>, %w: tensor<?xf32>) -> tensor<?x?xf32> {
   %h = norm.layer_norm %x axes = [1] : tensor<?x?xf32>
   %y = norm.rms_norm %h weight(%w : tensor<?xf32>) axes = [1] : tensor<?x?xf32>
   return %y : tensor<?x?xf32>
+}
+
+// -----
+
+// A frontend's cast of an argument to the static shape it was traced with
+// (torch-mlir refines shapes so): the code after it is compiled for 8 rows,
+// so the cast's dynamic size is checked (upstream's model of tensor.cast,
+// with the function and the location), at the start of the function. A
+// cast that makes a static size dynamic needs no check.
+// CHECK-LABEL: func.func @frontend_cast(
+// CHECK-SAME: %[[X:[^:]*]]: tensor<?x64xf32>
+// CHECK: %[[ROWS:.*]] = tensor.dim %[[X]], %{{.*}} : tensor<?x64xf32>
+// CHECK: %[[OK:.*]] = arith.cmpi eq, %[[ROWS]], %{{.*}} : index
+// CHECK: cf.assert %[[OK]], "@frontend_cast: tensor.cast: size mismatch of dim 0 (loc({{.*}}norm-check-operand-sizes.mlir{{.*}}))"
+// CHECK-NOT: cf.assert
+// CHECK: return
+// CPU-LABEL: llvm.func @frontend_cast(
+// CPU: llvm.icmp "eq" %arg3, %{{.*}} : i64
+// CPU: llvm.call @puts
+// CPU: llvm.call @abort
+func.func @frontend_cast(%x: tensor<?x64xf32>, %w: tensor<64xf32>) -> tensor<?x64xf32> {
+  %c = tensor.cast %x : tensor<?x64xf32> to tensor<8x64xf32>
+  %y = norm.layer_norm %c weight(%w : tensor<64xf32>) axes = [1] : tensor<8x64xf32>
+  %d = tensor.cast %y : tensor<8x64xf32> to tensor<?x64xf32>
+  return %d : tensor<?x64xf32>
 }

@@ -662,8 +662,11 @@ def NormCheckOperandSizesPass
     `RuntimeVerifiableOpInterface` models
     (lib/Dialect/Norm/Transforms/RuntimeOpVerification.cpp). The message
     names the function, the op, the operand and both dimensions, and the
-    source location. Checks in the entry block whose sizes come from the
-    arguments move to the start of the function.
+    source location. Also before every `tensor.cast` that makes a dynamic
+    size static (a frontend's cast of an argument to the shape it was
+    traced with: the code after it is compiled for that size), through
+    upstream's model of tensor.cast. Checks in the entry block whose sizes
+    come from the arguments move to the start of the function.
 
     Why: the verifier checks these sizes only where both are static, and the
     lowering indexes an operand by the input's sizes. A `?` weight of 8

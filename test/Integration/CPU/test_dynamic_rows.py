@@ -326,12 +326,16 @@ def test_dynamic_image_size(layout, training):
 # statistics' chunks are counted at run time from the pixel bytes (64
 # channels, input and residual: 4 chunks of 320 pixels; 8 channels: one),
 # the static pixel count cast to a dynamic one before the split.
+# In bf16 (2 bytes: 2 chunks of 640 pixels at 64 channels), with
+# statistics accumulated in f32.
+@pytest.mark.parametrize("dt", ["f32", "bf16"])
 @pytest.mark.parametrize("shape", ["channels", "all"])
-def test_dynamic_channels_training_residual(shape):
+def test_dynamic_channels_training_residual(shape, dt):
     dims = [2, 32, 40, None] if shape == "channels" else [None] * 4
+    bf16 = dt == "bf16"
     fb = FunctionBuilder("f")
-    vx, vr = (fb.arg(T(dims, "f32")) for _ in range(2))
-    vm, vv, vw, vb = (fb.arg(T([None], "f32")) for _ in range(4))
+    vx, vr = (fb.arg(T(dims, dt)) for _ in range(2))
+    vm, vv, vw, vb = (fb.arg(T([None], dt)) for _ in range(4))
     fb.ret(*fb.batch_norm_training(vx, vm, vv, weight=vw, bias=vb,
                                    residual=vr, feature_axis=3, eps=1e-5,
                                    momentum=0.1, activation="relu"))
@@ -339,22 +343,33 @@ def test_dynamic_channels_training_residual(shape):
     rng = np.random.default_rng(29)
     names = ["output", "saved_mean", "saved_rstd", "new_running_mean",
              "new_running_var"]
+    def cast(a):
+        a = a.astype(np.float32)
+        return memref.as_contiguous(a, BF16) if bf16 else a
+
+    stats = np.float32  # saved mean and rstd: f32 for bf16 inputs too
     for channels in (64, 8):
         xshape = (2, 32, 40, channels)
-        x, r = ((rng.standard_normal(xshape) * 2 + 3).astype(np.float32)
-                for _ in range(2))
-        mean, weight, bias = (rng.standard_normal(channels).astype(np.float32)
+        x, r = (cast(rng.standard_normal(xshape) * 2 + 3) for _ in range(2))
+        mean, weight, bias = (cast(rng.standard_normal(channels))
                               for _ in range(3))
-        var = rng.uniform(0.5, 2.0, channels).astype(np.float32)
+        var = cast(rng.uniform(0.5, 2.0, channels))
+        ins = (x, r, mean, var, weight, bias)
         want = ref.batch_norm_training(
-            *(a.astype(np.float64) for a in (x, mean, var, weight, bias, r)),
+            *(_f64(a, bf16) for a in (x, mean, var, weight, bias, r)),
             feature_axis=3, epsilon=1e-5, momentum=0.1, act="relu")
-        outs = [placed(np.zeros(xshape, np.float32), 0)] + [
-            placed(np.zeros(channels, np.float32), 0) for _ in names[1:]]
-        fn(*(placed(a, 0) for a in (x, r, mean, var, weight, bias)), *outs)
+        dtype = BF16 if bf16 else np.float32
+        outs = [placed(np.zeros(xshape, dtype), 0),
+                placed(np.zeros(channels, stats), 0),
+                placed(np.zeros(channels, stats), 0),
+                placed(np.zeros(channels, dtype), 0),
+                placed(np.zeros(channels, dtype), 0)]
+        fn(*(placed(a, 0) for a in ins), *outs)
         for name, got in zip(names, outs):
-            assert_close("batch_norm_training", np.asarray(got, np.float64),
-                         want[name], 1e-5, context=f"{name} C={channels}")
+            got = _f64(got, bf16 and got.dtype != np.float32)
+            assert_close("batch_norm_training", got, want[name],
+                         2.0**-7 if bf16 else 1e-5,
+                         context=f"{name} C={channels}")
 
 
 # LayerNorm2d (ConvNeXt: over the channels of NCHW) with the batch and image

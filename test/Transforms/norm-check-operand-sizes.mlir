@@ -9,7 +9,10 @@
 // is checked first (see @frontend_cast).
 // CHECK-LABEL: func.func @layer_norm(
 // CHECK-SAME:    %[[X:[^:]*]]: tensor<16x?xf32>, %[[W:[^:]*]]: tensor<?xf32>, %[[R:[^:]*]]: tensor<?x?xf32>)
-// CHECK:         cf.assert %{{.*}}, "@layer_norm: tensor.cast: size mismatch of dim 0
+// CHECK:         %[[RROWS:.*]] = tensor.dim %[[R]], %{{.*}} : tensor<?x?xf32>
+// CHECK:         %[[C16:.*]] = arith.constant 16 : index
+// CHECK:         %[[RQ:.*]] = arith.cmpi eq, %[[RROWS]], %[[C16]] : index
+// CHECK:         cf.assert %[[RQ]], "@layer_norm: tensor.cast: size mismatch of dim 0
 // CHECK:         %[[WS:.*]] = tensor.dim %[[W]], %[[C0:.*]] : tensor<?xf32>
 // CHECK:         %[[XS:.*]] = tensor.dim %[[X]], %[[C1:.*]] : tensor<16x?xf32>
 // CHECK:         %[[EQ:.*]] = arith.cmpi eq, %[[WS]], %[[XS]] : index
@@ -234,4 +237,23 @@ func.func @frontend_cast(%x: tensor<?x64xf32>, %w: tensor<64xf32>) -> tensor<?x6
   %y = norm.layer_norm %c weight(%w : tensor<64xf32>) axes = [1] : tensor<8x64xf32>
   %d = tensor.cast %y : tensor<8x64xf32> to tensor<?x64xf32>
   return %d : tensor<?x64xf32>
+}
+
+// -----
+
+// A cast of a value computed in the function (a norm op's result of the
+// input's shape) to a static size: its check is written in terms of the
+// argument and moves to the start of the function, before the first op.
+// CHECK-LABEL: func.func @cast_of_result(
+// CHECK-SAME: %[[X:[^:]*]]: tensor<?x64xf32>
+// CHECK: %[[ROWS:.*]] = tensor.dim %[[X]], %{{.*}} : tensor<?x64xf32>
+// CHECK: cf.assert %{{.*}}, "@cast_of_result: tensor.cast: size mismatch of dim 0
+// CHECK: norm.layer_norm %[[X]]
+// CHECK: tensor.cast
+// CHECK: norm.rms_norm
+func.func @cast_of_result(%x: tensor<?x64xf32>) -> tensor<8x64xf32> {
+  %y = norm.layer_norm %x axes = [1] : tensor<?x64xf32>
+  %c = tensor.cast %y : tensor<?x64xf32> to tensor<8x64xf32>
+  %z = norm.rms_norm %c axes = [1] : tensor<8x64xf32>
+  return %z : tensor<8x64xf32>
 }

@@ -653,7 +653,8 @@ def NormCheckDestinationSizesPass
 def NormCheckOperandSizesPass
     : Pass<"norm-check-operand-sizes", "::mlir::func::FuncOp"> {
   let summary = "Check at run time that the operands of each norm op have "
-                "the sizes its verifier asks for";
+                "the sizes its verifier asks for, and each tensor.cast to "
+                "a static size";
   let description = [{
     Before every norm op, per pair of operand sizes its verifier ties
     together of which one is dynamic (a weight and the normalized
@@ -666,7 +667,10 @@ def NormCheckOperandSizesPass
     size static (a frontend's cast of an argument to the shape it was
     traced with: the code after it is compiled for that size), through
     upstream's model of tensor.cast. Checks in the entry block whose sizes
-    come from the arguments move to the start of the function.
+    come from the arguments move to the start of the function; a check
+    under control flow stays there (and, not in a top-level block, aborts
+    rather than returning an error: norm-recoverable-checks). The GPU
+    pipeline's memref inputs are not checked for a `memref.cast`.
 
     Why: the verifier checks these sizes only where both are static, and the
     lowering indexes an operand by the input's sizes. A `?` weight of 8

@@ -128,7 +128,8 @@ def make_model_cases():
     """The normalization layers of real models at their own shapes (`--set
     models`): ResNet-50's batch norms (batch 32, every stage: 112 x 112 down
     to 7 x 7 pixels, whose 49 or 196 pixels a channel are no multiple of a
-    vector; three stages also channels-last), ConvNeXt-T's LayerNorm2d (batch 32), Stable Diffusion's UNet
+    vector; three stages also channels-last), ConvNeXt-T's LayerNorm2d (batch 32)
+    and ConvNeXt-XL's at 384 x 384 (batch 8), Stable Diffusion's UNet
     GroupNorm + SiLU (batch 2), ViT-B/16's and ViT-L/16's LayerNorm (batch
     32 x 197 tokens), a 5120-wide bf16 RMSNorm (4000 tokens) and the SD VAE
     decoder's last GroupNorms (1 x 256 x 256 x 256, 1 x 128 x 512 x 512)."""
@@ -145,6 +146,9 @@ def make_model_cases():
                                channels=c))
     for c, hw in ((96, 56), (192, 28), (384, 14), (768, 7)):
         cases.append(_case("ln2d", "f32", [32, c, hw, hw]))
+    # ConvNeXt-XL at 384 x 384 pixels: the LayerNorm2d before its third
+    # stage's downsampling, 512 channels of 48 x 48 (batch 8).
+    cases.append(_case("ln2d", "f32", [8, 512, 48, 48]))
     for c, hw in ((320, 64), (640, 32), (1280, 16), (1280, 8)):
         cases.append(_case("gn_silu", "f32", [2, c, hw, hw], groups=32))
     # Its VAE decoder at 512 x 512 pixels (batch 1): groups of 2 and 4 MiB.

@@ -70,6 +70,45 @@ func.func @rms_channels(%arg0: tensor<2x8x256xf32>, %arg1: tensor<8xf32>) -> ten
 
 // -----
 
+// 768 channels (ConvNeXt's last stage): still 4 lines, 64 pixels a tile
+// (768 x 64 x 4 = 192 KiB, within the default 1 MiB). Tiles of one line of
+// each channel row (16 pixels, what a 64 KiB limit gave) took twice the
+// time.
+// CHECK-LABEL: func.func @rms_many_channels(
+// CHECK: scf.forall (%{{.*}}, %{{.*}}) = (0, 0) to (2, 256) step (1, 64)
+// CHECK: tensor.extract_slice %arg0[%{{.*}}, 0, %{{.*}}] [1, 768, 64] [1, 1, 1]
+func.func @rms_many_channels(%arg0: tensor<2x768x256xf32>, %arg1: tensor<768xf32>) -> tensor<2x768x256xf32> {
+  %cst = arith.constant 9.99999997E-7 : f32
+  %cst_0 = arith.constant 0.000000e+00 : f32
+  %cst_1 = arith.constant 7.680000e+02 : f32
+  %0 = tensor.empty() : tensor<2x256xf32>
+  %1 = linalg.fill ins(%cst_0 : f32) outs(%0 : tensor<2x256xf32>) -> tensor<2x256xf32>
+  %2 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d2)>], iterator_types = ["parallel", "reduction", "parallel"]} ins(%arg0 : tensor<2x768x256xf32>) outs(%1 : tensor<2x256xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %7 = arith.mulf %in, %in : f32
+    %8 = arith.addf %out, %7 : f32
+    linalg.yield %8 : f32
+  } -> tensor<2x256xf32>
+  %3 = tensor.empty() : tensor<2x256xf32>
+  %4 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%2 : tensor<2x256xf32>) outs(%3 : tensor<2x256xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %7 = arith.divf %in, %cst_1 : f32
+    %8 = arith.addf %7, %cst : f32
+    %9 = math.rsqrt %8 : f32
+    linalg.yield %9 : f32
+  } -> tensor<2x256xf32>
+  %5 = tensor.empty() : tensor<2x768x256xf32>
+  %6 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d2)>, affine_map<(d0, d1, d2) -> (d1)>, affine_map<(d0, d1, d2) -> (d0, d1, d2)>], iterator_types = ["parallel", "parallel", "parallel"]} ins(%arg0, %4, %arg1 : tensor<2x768x256xf32>, tensor<2x256xf32>, tensor<768xf32>) outs(%5 : tensor<2x768x256xf32>) {
+  ^bb0(%in: f32, %in_2: f32, %in_3: f32, %out: f32):
+    %7 = arith.mulf %in, %in_2 : f32
+    %8 = arith.mulf %7, %in_3 : f32
+    linalg.yield %8 : f32
+  } -> tensor<2x768x256xf32>
+  return %6 : tensor<2x768x256xf32>
+}
+
+// -----
+
 // 200 pixels: no line (16 f32) divides them, and a partial tile would have
 // dynamic sizes: no column tiles.
 // CHECK-LABEL: func.func @rms_channels_ragged(

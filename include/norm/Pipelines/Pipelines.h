@@ -70,7 +70,7 @@ struct NormCPUPipelineOptions
       llvm::cl::desc("Bytes over the reduced dimensions of a column tile of "
                      "statistics per pixel (norm-tile-and-fuse-rows "
                      "column-tile-bytes; 0: tile by rows only)"),
-      llvm::cl::init(65536)};
+      llvm::cl::init(1048576)};
   PassOptions::Option<bool> tileContractions{
       *this, "tile-contractions",
       llvm::cl::desc("Tile linalg contractions (matmul, batch_matmul, "

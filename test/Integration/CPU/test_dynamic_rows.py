@@ -378,7 +378,7 @@ def test_dynamic_channels_training_residual(shape, dt):
 # dimensions only, whose alignment the version's condition checks (the
 # streaming version runs when H x W is a multiple of 16). Image sizes with
 # a partial column tile (5 x 7, 13 x 17) and whole ones (8 x 8, 48 x 40).
-@pytest.mark.parametrize("channels", [24, 96])
+@pytest.mark.parametrize("channels", [24, 96, 768])
 def test_dynamic_image_size_layer_norm2d(channels):
     fb = FunctionBuilder("f")
     vx = fb.arg(T([None, channels, None, None], "f32"))

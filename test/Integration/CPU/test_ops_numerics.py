@@ -42,6 +42,9 @@ VARIANTS = {
         # LayerNorm2d at 7 x 7: channel planes with the statistics per
         # pixel (a slice of them, repeated past the plane's 49 pixels).
         {"shape": (2, 32, 7, 7), "axes": (1,)},
+        # 384 channels: column tiles of 64 pixels still (96 KiB over the
+        # channels, within column-tile-bytes' 1 MiB).
+        {"shape": (2, 384, 8, 8), "axes": (1,)},
     ],
     "rms_norm": [
         {},

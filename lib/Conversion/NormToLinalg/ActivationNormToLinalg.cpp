@@ -996,7 +996,8 @@ static Value buildRuntimeStatisticsChunks(OpBuilder &b, Location loc,
       },
       [&](OpBuilder &nb, Location nloc, ValueRange args) {
         scf::YieldOp::create(
-            nb, nloc, ValueRange{arith::AddIOp::create(nb, nloc, args[0], one)});
+            nb, nloc,
+            ValueRange{arith::AddIOp::create(nb, nloc, args[0], one)});
       });
   Value chunks = search.getResult(0);
   Value divides = arith::CmpIOp::create(
@@ -1023,10 +1024,10 @@ static Value splitBatchEntries(OpBuilder &b, Location loc, Value value,
     staticChunkPixels = pixels / *staticChunks;
     chunkPixels = b.getIndexAttr(staticChunkPixels);
   } else {
-    chunkPixels = arith::DivUIOp::create(
-                      b, loc, tensor::DimOp::create(b, loc, value, 1),
-                      getValueOrCreateConstantIndexOp(b, loc, chunks))
-                      .getResult();
+    chunkPixels =
+        arith::DivUIOp::create(b, loc, tensor::DimOp::create(b, loc, value, 1),
+                               getValueOrCreateConstantIndexOp(b, loc, chunks))
+            .getResult();
     // A dimension split into sizes of run time must be dynamic itself
     // (static pixels, dynamic channels).
     if (!ShapedType::isDynamic(pixels)) {
@@ -1090,8 +1091,8 @@ static std::pair<Value, Value> buildBatchMoments(OpBuilder &b, Location loc,
     int64_t pixels = type.getDimSize(1);
     OpFoldResult chunks;
     if (!ShapedType::isDynamic(channels) && !ShapedType::isDynamic(pixels)) {
-      chunks = b.getIndexAttr(getStatisticsChunks(
-          pixels, channels * unitBytes, kMinStatisticsChunkPixels));
+      chunks = b.getIndexAttr(getStatisticsChunks(pixels, channels * unitBytes,
+                                                  kMinStatisticsChunkPixels));
     } else {
       // An image size (or channel count) of run time: the same chunks,
       // found there; one partial per entry and channel was 1.3x the time of

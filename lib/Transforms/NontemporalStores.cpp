@@ -297,6 +297,24 @@ static uint64_t termDivisor(OpFoldResult offset, int64_t stride,
   return times(divisor, stride);
 }
 
+/// A divisor of the element offset that `indices` select in `memref` (a
+/// view of `arg` whose strides are `strides`): the gcd of the terms
+/// index * stride, the dynamic strides' divisors known from the argument's
+/// (assumed of its dynamic strides only, which a condition can check).
+static uint64_t indexedOffsetDivisor(Value memref, ArrayRef<int64_t> strides,
+                                     ArrayRef<OpFoldResult> indices,
+                                     BlockArgument arg,
+                                     StrideAssumption *assumption) {
+  ArgumentStrides view = getArgumentStrides(memref);
+  uint64_t divisor = 0;
+  for (auto [index, stride, strideDivisor, argDim] : llvm::zip(
+           indices, strides, knownStrideDivisors(memref, view), view.dims))
+    divisor = std::gcd(divisor,
+                       termDivisor(index, stride, strideDivisor,
+                                   getCheckableDim(arg, argDim), assumption));
+  return divisor;
+}
+
 /// Whether the memref type `type` has a unit innermost stride and every
 /// other stride dynamic.
 static bool hasDynamicOuterStrides(Type type) {
@@ -349,13 +367,9 @@ offsetFromArgument(Value memref, StrideAssumption *assumption = nullptr) {
   // (A dynamic innermost stride may be the argument's unit one.)
   if (assumption && (strides.empty() || strides.back() != 1))
     assumption->strideDivisor = 0;
-  ArgumentStrides source = getArgumentStrides(subview.getSource());
-  for (auto [offset, stride, strideDivisor, argDim] :
-       llvm::zip(subview.getMixedOffsets(), strides,
-                 knownStrideDivisors(subview.getSource(), source), source.dims))
-    divisor = std::gcd(divisor,
-                       termDivisor(offset, stride, strideDivisor,
-                                   getCheckableDim(arg, argDim), assumption));
+  divisor = std::gcd(divisor, indexedOffsetDivisor(subview.getSource(), strides,
+                                                   subview.getMixedOffsets(),
+                                                   arg, assumption));
   return {divisor, arg};
 }
 
@@ -407,13 +421,10 @@ static StoreAlignment provableAlignment(vector::StoreOp store) {
   assumption.storeElements = elements;
   assumption.strideDivisor = elements;
   auto [divisor, arg] = offsetFromArgument(store.getBase(), &assumption);
-  ArgumentStrides base = getArgumentStrides(store.getBase());
-  for (auto [index, stride, strideDivisor, argDim] :
-       llvm::zip(store.getIndices(), strides,
-                 knownStrideDivisors(store.getBase(), base), base.dims))
-    divisor = std::gcd(divisor,
-                       termDivisor(index, stride, strideDivisor,
-                                   getCheckableDim(arg, argDim), &assumption));
+  divisor = std::gcd(divisor,
+                     indexedOffsetDivisor(store.getBase(), strides,
+                                          getAsOpFoldResult(store.getIndices()),
+                                          arg, &assumption));
   if (!arg || divisor % static_cast<uint64_t>(elements) != 0)
     return {0, nullptr, {}, assumption.sawDynamic};
   return {bytes, arg, assumption.assumedDims.takeVector(),

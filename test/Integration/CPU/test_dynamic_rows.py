@@ -372,6 +372,22 @@ def test_dynamic_channels_training_residual(shape, dt):
                          context=f"{name} C={channels}")
 
 
+def _check_images(fn, name, channels, sizes, *, seed, shift, want):
+    """`fn(x, weight, bias, out)` on NCHW images of each (n, h, w) in
+    `sizes` (data around `shift`), at both buffer offsets, against
+    `want(x, weight, bias)` in float64 (f32: rtol 1e-5)."""
+    rng = np.random.default_rng(seed)
+    for n, h, w in sizes:
+        x = (rng.standard_normal((n, channels, h, w)) + shift).astype(
+            np.float32)
+        weight, bias = (rng.standard_normal(channels).astype(np.float32)
+                        for _ in range(2))
+        expected = want(*(a.astype(np.float64) for a in (x, weight, bias)))
+        got = _call_at_both_offsets(fn, (x, weight, bias), 1, (n, h, w))[0]
+        assert_close(name, got.astype(np.float64), expected, 1e-5,
+                     context=f"{(n, h, w)}")
+
+
 # LayerNorm2d (ConvNeXt: over the channels of NCHW) with the batch and image
 # size known at run time: column tiles of 64 pixels, one image a tile, the
 # output stored at offsets in the strides of the batch and channel
@@ -387,18 +403,11 @@ def test_dynamic_image_size_layer_norm2d(channels):
     text = fb.module_text()
     assert "alignment = 64 : i64, nontemporal" in lower(text), \
         "planes of run-time size not written with aligned vector stores"
-    fn = norm_mlir.compile_mlir(text, opt=OPT)["f"]
-    rng = np.random.default_rng(17)
-    for n, h, w in [(2, 5, 7), (3, 8, 8), (1, 13, 17), (2, 48, 40)]:
-        x = (rng.standard_normal((n, channels, h, w)) + 2).astype(np.float32)
-        weight, bias = (rng.standard_normal(channels).astype(np.float32)
-                        for _ in range(2))
-        want = ref.layer_norm(*(a.astype(np.float64) for a in (x, weight,
-                                                               bias)),
-                              axes=(1,), epsilon=1e-6)["output"]
-        got = _call_at_both_offsets(fn, (x, weight, bias), 1, (n, h, w))[0]
-        assert_close("layer_norm", got.astype(np.float64), want, 1e-5,
-                     context=f"{(n, h, w)}")
+    _check_images(
+        norm_mlir.compile_mlir(text, opt=OPT)["f"], "layer_norm", channels,
+        [(2, 5, 7), (3, 8, 8), (1, 13, 17), (2, 48, 40)], seed=17, shift=2,
+        want=lambda x, w, b: ref.layer_norm(x, w, b, axes=(1,),
+                                            epsilon=1e-6)["output"])
 
 
 # GroupNorm + SiLU with a dynamic batch at 8 x 8 pixels (the SD UNet's
@@ -456,16 +465,9 @@ def test_dynamic_image_size_group_norm(shape):
         "the result is returned through a copy, not written in place"
     assert "alignment = 64 : i64, nontemporal" in lowered, \
         "planes of run-time size not written with aligned vector stores"
-    fn = norm_mlir.compile_mlir(text, opt=OPT)["f"]
-    rng = np.random.default_rng(23)
-    for n, h, w in [(2, 5, 7), (1, 10, 8), (3, 9, 13), (2, 16, 16)]:
-        x = (rng.standard_normal((n, channels, h, w)) + 1).astype(np.float32)
-        weight, bias = (rng.standard_normal(channels).astype(np.float32)
-                        for _ in range(2))
-        want = ref.group_norm(*(a.astype(np.float64) for a in (x, weight,
-                                                               bias)),
-                              num_groups=groups, epsilon=1e-5,
-                              act="silu")["output"]
-        got = _call_at_both_offsets(fn, (x, weight, bias), 1, (n, h, w))[0]
-        assert_close("group_norm", got.astype(np.float64), want, 1e-5,
-                     context=f"{(n, h, w)}")
+    _check_images(
+        norm_mlir.compile_mlir(text, opt=OPT)["f"], "group_norm", channels,
+        [(2, 5, 7), (1, 10, 8), (3, 9, 13), (2, 16, 16)], seed=23, shift=1,
+        want=lambda x, w, b: ref.group_norm(x, w, b, num_groups=groups,
+                                            epsilon=1e-5,
+                                            act="silu")["output"])

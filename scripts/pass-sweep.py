@@ -3,12 +3,15 @@
 tests' inputs and reports crashes (docs/reliability.md, "Pass limits").
 
     scripts/pass-sweep.py [norm-opt] [-j N] [--skip DIR,...] [--out DIR]
+                          [--sets REGEX]
 
 Inputs: every `// -----` chunk of test/**/*.mlir without expected-error
 (XFAIL files left out), and variants of it with f32 replaced by f64, f16,
-bf16 or i32, with the leading static dimensions made dynamic, or with the
-first dimension of each shape made 0. A variant that does not parse and
-verify is dropped. Each remaining input goes through each pass set below; a
+bf16 or i32, with every dimension made dynamic (as norm_mlir.ops compiles),
+every one but the second or the last (a model's channels or hidden size),
+or with the first dimension of each shape made 0. A variant that does not
+parse and verify is dropped. Each remaining input goes through each pass set below
+(--sets: those a regular expression matches); a
 crash is a signal, an exit status other than 0/1, or "LLVM ERROR", an
 assertion, "Stack dump" or a sanitizer report on stderr. Diagnostics and
 pass failures are expected. The stderr of each crash is kept in --out.
@@ -39,6 +42,7 @@ PASS_SETS = [
     "--norm-lower-to-nvvm=format=isa resident-sets=1",
     "--norm-lower-to-nvvm=format=isa cluster-size=0 streaming-stores=1",
     "--norm-extern-dynamic-shared-memory", "--norm-min-blocks-per-sm",
+    "--norm-promote-scoped-buffers-to-stack=max-bytes=64",
     "--pass-pipeline=builtin.module(gpu.module(norm-nvvm-streaming-stores))",
     "--convert-norm-to-linalg|--canonicalize|--norm-fusion-report|"
     "--norm-tile-and-fuse-rows=tile-size=1",
@@ -70,11 +74,24 @@ def chunks(skip):
 def variants(name, chunk):
     yield name, chunk
     for t in ("f64", "f16", "bf16", "i32"):
-        yield f"{name}@{t}", re.sub(r"\bf32\b", t, chunk)
+        # Also the element type of shapes (`8xf32`), where \b sees no
+        # boundary after the `x`.
+        yield f"{name}@{t}", re.sub(r"(?<![A-Za-wyz0-9_])f32\b", t, chunk)
     shape = r"(tensor|memref)<([0-9x?]+)x"
     yield f"{name}@dyn", re.sub(
         shape, lambda m: m.group(1) + "<" +
         re.sub(r"[0-9]+", "?", m.group(2)) + "x", chunk)
+    # Every size dynamic but one: the channels of NCHW (the second) or of
+    # NHWC and the hidden size of rows (the last), as a model compiled for
+    # any batch and image size or sequence length keeps them.
+    def keep(dims, index):
+        return "x".join(d if k == index % len(dims) else re.sub(
+            r"[0-9]+", "?", d) for k, d in enumerate(dims))
+    for label, index in (("keep1", 1), ("keeplast", -1)):
+        yield f"{name}@{label}", re.sub(
+            r"(tensor|memref)<((?:[0-9?]+x)+)",
+            lambda m: m.group(1) + "<" + keep(
+                m.group(2).split("x")[:-1], index) + "x", chunk)
     yield f"{name}@zero", re.sub(r"(tensor|memref)<([0-9]+)x",
                                  lambda m: m.group(1) + "<0x", chunk)
 
@@ -85,7 +102,11 @@ def main():
     ap.add_argument("-j", type=int, default=2)
     ap.add_argument("--skip", default="", help="test/ subdirectories to skip")
     ap.add_argument("--out", default="pass-sweep-crashes")
+    ap.add_argument("--sets", default="",
+                    help="run only the pass sets this regular expression "
+                         "matches (re.search)")
     args = ap.parse_args()
+    sets = [p for p in PASS_SETS if re.search(args.sets, p)]
     out = pathlib.Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
 
@@ -101,7 +122,7 @@ def main():
         except subprocess.TimeoutExpired:
             return name, None
         found = []
-        for p in PASS_SETS:
+        for p in sets:
             try:
                 r = run(src, p.split("|"))
             except subprocess.TimeoutExpired:
@@ -135,7 +156,7 @@ def main():
         print("pass-sweep: interrupted", flush=True)
         ex.shutdown(wait=False, cancel_futures=True)
     print(f"pass-sweep: {done} of {len(items)} candidate inputs tried, "
-          f"{verified} verified, {verified * len(PASS_SETS)} pass runs, "
+          f"{verified} verified, {verified * len(sets)} pass runs, "
           f"{crashes} crashes", flush=True)
     return 1 if crashes else 0
 

@@ -763,3 +763,30 @@ func.func @f(%x: tensor<64x768xf32>, %s: tensor<64x8xf32>, %w: tensor<768xf32>, 
     y = ref.layer_norm(r, w, b, axes=(1,), epsilon=1e-5)["output"]
     np.testing.assert_allclose(mod["f"](x, s, w, b), y[:, ::-1], rtol=1e-5,
                                atol=1e-5)
+
+
+@needs_norm_opt
+def test_tosa_softmax_with_dynamic_kept_dimension():
+    """A TOSA softmax whose keep-dims reductions have the reduced dimension
+    typed `?` (valid TOSA; a frontend that leaves shapes to inference):
+    MLIR 22's tosa-to-linalg segfaulted on it; norm-lower-to-cpu infers the
+    shapes first (tosa-infer-shapes), then computes a softmax."""
+    ir = """
+func.func @f(%x: tensor<?x8x?xf32>) -> tensor<?x8x?xf32> attributes {llvm.emit_c_interface} {
+  %shift = "tosa.const"() <{values = dense<0> : tensor<1xi8>}> : () -> tensor<1xi8>
+  %max = tosa.reduce_max %x {axis = 2 : i32} : (tensor<?x8x?xf32>) -> tensor<?x8x?xf32>
+  %d = tosa.sub %x, %max : (tensor<?x8x?xf32>, tensor<?x8x?xf32>) -> tensor<?x8x?xf32>
+  %e = tosa.exp %d : (tensor<?x8x?xf32>) -> tensor<?x8x?xf32>
+  %s = tosa.reduce_sum %e {axis = 2 : i32} : (tensor<?x8x?xf32>) -> tensor<?x8x?xf32>
+  %r = tosa.reciprocal %s : (tensor<?x8x?xf32>) -> tensor<?x8x?xf32>
+  %y = tosa.mul %e, %r, %shift : (tensor<?x8x?xf32>, tensor<?x8x?xf32>, tensor<1xi8>) -> tensor<?x8x?xf32>
+  return %y : tensor<?x8x?xf32>
+}"""
+    mod = norm_mlir.compile_mlir(ir, opt=OPT)
+    rng = np.random.default_rng(13)
+    for shape in ((3, 8, 5), (1, 8, 40)):
+        x = (rng.standard_normal(shape) * 4).astype(np.float32)
+        e = np.exp(x.astype(np.float64) - x.max(axis=2, keepdims=True))
+        want = e / e.sum(axis=2, keepdims=True)
+        np.testing.assert_allclose(mod["f"](x), want, rtol=1e-5, atol=1e-6,
+                                   err_msg=f"shape {shape}")

@@ -291,8 +291,13 @@ void mlir::norm::buildNormLowerToCPUPipeline(
   // Per-channel parameters loaded once per loop rather than per vector
   // (before the OpenMP outlining hides where their buffers come from).
   pm.addNestedPass<func::FuncOp>(createNormHoistInvariantLoadsPass());
-  if (options.openmp)
+  if (options.openmp) {
     pm.addPass(createConvertSCFToOpenMPPass());
+    // Each row tile is now an allocation scope: its small buffers of
+    // run-time size (per-channel parameters with the channels dynamic) on
+    // the stack rather than a malloc/free pair per tile.
+    pm.addNestedPass<func::FuncOp>(createNormPromoteScopedBuffersToStackPass());
+  }
 
   if (options.recoverableChecks)
     pm.addPass(createNormRecoverableChecksPass());

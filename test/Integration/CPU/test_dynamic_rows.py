@@ -471,3 +471,26 @@ def test_dynamic_image_size_group_norm(shape):
         want=lambda x, w, b: ref.group_norm(x, w, b, num_groups=groups,
                                             epsilon=1e-5,
                                             act="silu")["output"])
+
+
+# GroupNorm + SiLU compiled with every size dynamic, called with channel
+# counts on both sides of the 1 KiB limit of norm-promote-scoped-buffers-
+# to-stack: each row tile's per-channel parameters (C / G floats) are on
+# the stack for 8 and 256 channels a group (256 x 4 bytes: the limit
+# itself) and on the heap, freed after the tile, for 512.
+def test_dynamic_channels_group_norm_parameters_stack_or_heap():
+    groups = 8
+    fb = FunctionBuilder("f")
+    vx = fb.arg(T([None] * 4, "f32"))
+    vw, vb = (fb.arg(T([None], "f32")) for _ in range(2))
+    fb.ret(fb.group_norm(vx, groups, weight=vw, bias=vb, eps=1e-5,
+                         activation="silu"))
+    text = fb.module_text()
+    fn = norm_mlir.compile_mlir(text, opt=OPT)["f"]
+    for channels in (64, 2048, 4096):
+        _check_images(
+            fn, "group_norm", channels, [(2, 5, 7), (1, 4, 4)], seed=31,
+            shift=1,
+            want=lambda x, w, b: ref.group_norm(x, w, b, num_groups=groups,
+                                                epsilon=1e-5,
+                                                act="silu")["output"])

@@ -43,6 +43,7 @@ PASS_SETS = [
     "--norm-lower-to-nvvm=format=isa cluster-size=0 streaming-stores=1",
     "--norm-extern-dynamic-shared-memory", "--norm-min-blocks-per-sm",
     "--norm-promote-scoped-buffers-to-stack=max-bytes=64",
+    "--norm-check-constant-shapes",
     "--pass-pipeline=builtin.module(gpu.module(norm-nvvm-streaming-stores))",
     "--convert-norm-to-linalg|--canonicalize|--norm-fusion-report|"
     "--norm-tile-and-fuse-rows=tile-size=1",

@@ -166,6 +166,9 @@ void mlir::norm::buildNormLowerToCPUPipeline(
     addShardToMPIPasses(pm);
   // Layouts bufferization cannot reshape: an error naming the argument.
   pm.addPass(createNormCheckMemRefLayoutsPass());
+  // Constants of dynamic shape (a `dense_resource` literal verifies with
+  // one): an error naming them, not a crash in bufferization.
+  pm.addPass(createNormCheckConstantShapesPass());
   // The caller's output arrays: sizes checked at run time where dynamic.
   pm.addNestedPass<func::FuncOp>(createNormCheckDestinationSizesPass());
   // The operands' dynamic sizes that each norm op ties together (checked

@@ -603,6 +603,27 @@ def NormCheckMemRefLayoutsPass
   }];
 }
 
+def NormCheckConstantShapesPass
+    : Pass<"norm-check-constant-shapes", "::mlir::ModuleOp"> {
+  let summary = "Reject constants whose elements have dynamic sizes, with a "
+                "located error, before the CPU pipeline lowers them";
+  let description = [{
+    Emits an error at every op with an attribute that is or contains an
+    elements attribute (`arith.constant`'s or `tosa.const`'s value) whose
+    shaped type has a dynamic size, naming the attribute and the type, and
+    fails.
+
+    Why: MLIR 22 verifies that a `dense<...>` literal has a static shape but
+    not a `dense_resource<...>` one, so `tosa.const` of
+    `dense_resource<blob> : tensor<?x8x?x?xf32>` verifies; lowered, such
+    constants crashed empty-tensor elimination (`ValueBoundsConstraintSet`)
+    in `norm-lower-to-cpu`, and elsewhere failed at `memref.global` with an
+    error that names no constant. Found by the pass sweep
+    (`scripts/pass-sweep.py`, docs/reliability.md). Test:
+    norm-check-constant-shapes.mlir.
+  }];
+}
+
 def NormSortGlobalsPass : Pass<"norm-sort-globals", "::mlir::ModuleOp"> {
   let summary = "Name bufferization's constant globals by first use and order "
                 "the module's memref.global ops by name, at its start";

@@ -108,6 +108,8 @@ def main():
                          "matches (re.search)")
     args = ap.parse_args()
     sets = [p for p in PASS_SETS if re.search(args.sets, p)]
+    if not sets:
+        ap.error(f"--sets {args.sets!r} matches no pass set")
     out = pathlib.Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
 

@@ -48,9 +48,11 @@ static memref::DeallocOp getOnlyDealloc(memref::AllocOp alloc) {
   return dealloc;
 }
 
-/// Whether no view of `alloc` leaves `scope`: every use of every alias lies
-/// inside it, none is a call (which might keep the pointer), the scope's
-/// own result or a cast to another type system.
+/// Whether no view of `alloc` leaves `scope`: every use of every memref
+/// alias lies inside it, none is a call (which might keep the pointer), an
+/// `unrealized_conversion_cast` or the scope's own result. (The buffer is
+/// freed unconditionally in the scope already, so a later use would be one
+/// after free in the input too; this keeps the rewrite to plain cases.)
 static bool staysInScope(memref::AllocOp alloc, memref::AllocaScopeOp scope,
                          BufferViewFlowAnalysis &aliases) {
   for (Value alias : aliases.resolve(alloc.getResult())) {
@@ -66,21 +68,32 @@ static bool staysInScope(memref::AllocOp alloc, memref::AllocaScopeOp scope,
   return true;
 }
 
+/// The largest `max-bytes` taken: two values of at most 2^31 multiply
+/// without wrapping in 64 bits.
+static constexpr int64_t kMaxLimit = int64_t(1) << 31;
+
+/// The bytes of the static sizes of `type` times its element size (rounded
+/// up to a power of two, as LLVM allocates i24 or f80); nullopt where the
+/// product overflows.
+static std::optional<int64_t> getStaticBytes(MemRefType type) {
+  int64_t bytes = llvm::PowerOf2Ceil(
+      llvm::divideCeil(type.getElementType().getIntOrFloatBitWidth(), 8));
+  for (int64_t size : type.getShape())
+    if (!ShapedType::isDynamic(size) && llvm::MulOverflow(bytes, size, bytes))
+      return std::nullopt;
+  return bytes;
+}
+
 /// Replaces `alloc` (with its `dealloc`) by the alloca of its sizes where
-/// they hold at most `maxBytes`, and by the same alloc elsewhere, freed
-/// then only.
+/// they hold at most `maxBytes` (<= kMaxLimit) and `staticBytes` with the
+/// static ones, and by the same alloc elsewhere, freed then only.
 static void promote(memref::AllocOp alloc, memref::DeallocOp dealloc,
-                    int64_t maxBytes) {
+                    int64_t staticBytes, int64_t maxBytes) {
   MemRefType type = alloc.getType();
   Location loc = alloc.getLoc();
   OpBuilder b(alloc);
-  int64_t elementBytes =
-      llvm::divideCeil(type.getElementType().getIntOrFloatBitWidth(), 8);
-  int64_t staticBytes = elementBytes;
-  for (int64_t size : type.getShape())
-    if (!ShapedType::isDynamic(size))
-      staticBytes *= size;
-  // Each dynamic size bounded first, so that their product cannot wrap.
+  // The product checked after each factor: both factors are at most the
+  // limit, so no step wraps.
   Value limit = arith::ConstantIndexOp::create(b, loc, maxBytes);
   Value bytes = arith::ConstantIndexOp::create(b, loc, staticBytes);
   Value small;
@@ -92,8 +105,8 @@ static void promote(memref::AllocOp alloc, memref::DeallocOp dealloc,
   for (Value size : alloc.getDynamicSizes()) {
     requireAtMostLimit(size);
     bytes = arith::MulIOp::create(b, loc, bytes, size);
+    requireAtMostLimit(bytes);
   }
-  requireAtMostLimit(bytes);
 
   auto choice = scf::IfOp::create(b, loc, TypeRange{type}, small,
                                   /*withElseRegion=*/true);
@@ -122,30 +135,34 @@ struct PromoteScopedBuffersToStackPass
   using Base::Base;
 
   void runOnOperation() override {
-    if (maxBytes <= 0)
+    if (maxBytes <= 0 || maxScopeBytes <= 0)
       return;
+    int64_t limit = std::min<int64_t>(maxBytes, kMaxLimit);
     BufferViewFlowAnalysis aliases(getOperation());
-    SmallVector<std::pair<memref::AllocOp, memref::DeallocOp>> candidates;
+    // Per scope, the stack its promoted buffers may take at most.
+    DenseMap<Operation *, int64_t> scopeBytes;
+    SmallVector<std::tuple<memref::AllocOp, memref::DeallocOp, int64_t>>
+        candidates;
     getOperation().walk([&](memref::AllocOp alloc) {
       auto scope = dyn_cast<memref::AllocaScopeOp>(alloc->getParentOp());
       MemRefType type = alloc.getType();
       if (!scope || alloc.getDynamicSizes().empty() || type.getMemorySpace() ||
+          !type.getLayout().isIdentity() ||
           !type.getElementType().isIntOrFloat())
         return;
       // Static sizes alone over the limit: never small.
-      int64_t staticBytes =
-          llvm::divideCeil(type.getElementType().getIntOrFloatBitWidth(), 8);
-      for (int64_t size : type.getShape())
-        if (!ShapedType::isDynamic(size))
-          staticBytes *= size;
-      if (staticBytes > maxBytes)
+      std::optional<int64_t> staticBytes = getStaticBytes(type);
+      if (!staticBytes || *staticBytes > limit ||
+          scopeBytes[scope] + limit > maxScopeBytes)
         return;
       memref::DeallocOp dealloc = getOnlyDealloc(alloc);
-      if (dealloc && staysInScope(alloc, scope, aliases))
-        candidates.push_back({alloc, dealloc});
+      if (!dealloc || !staysInScope(alloc, scope, aliases))
+        return;
+      scopeBytes[scope] += limit;
+      candidates.push_back({alloc, dealloc, *staticBytes});
     });
-    for (auto [alloc, dealloc] : candidates)
-      promote(alloc, dealloc, maxBytes);
+    for (auto [alloc, dealloc, staticBytes] : candidates)
+      promote(alloc, dealloc, staticBytes, limit);
   }
 };
 } // namespace

@@ -61,3 +61,31 @@ func.func @rms_rows_dynamic(%x: tensor<?x?xf32>, %w: tensor<?xf32>,
       : (tensor<?x?xf32>, tensor<?x?xf32>) -> tensor<?x?xf32>
   return %r : tensor<?x?xf32>
 }
+
+// Group norm with the channels dynamic: each (batch entry, group) tile's
+// per-channel parameters (C / G floats, three buffers) are chosen at run
+// time by norm-promote-scoped-buffers-to-stack: an alloca of the run-time
+// count where it holds at most 1 KiB, else aligned_alloc, freed only then,
+// all inside the tile's stacksave/stackrestore.
+// CHECK-LABEL: llvm.func @group_norm_dynamic_channels(
+// CHECK: omp.wsloop
+// CHECK: %[[SP:.*]] = llvm.intr.stacksave
+// CHECK: %[[BOUNDED:.*]] = llvm.icmp "ule"
+// CHECK-NEXT: %[[BYTES:.*]] = llvm.mul
+// CHECK-NEXT: %[[FITS:.*]] = llvm.icmp "ule" %[[BYTES]]
+// CHECK-NEXT: %[[SMALL:.*]] = llvm.and %[[BOUNDED]], %[[FITS]] : i1
+// CHECK-NEXT: llvm.cond_br %[[SMALL]], ^[[STACK:bb[0-9]+]], ^[[HEAP:bb[0-9]+]]
+// CHECK-NEXT: ^[[STACK]]:
+// CHECK: llvm.alloca %{{[0-9]+}} x f32 {alignment = 64 : i64}
+// CHECK: ^[[HEAP]]:
+// CHECK: llvm.call @aligned_alloc
+// CHECK: llvm.call @free
+// CHECK: llvm.intr.stackrestore %[[SP]]
+func.func @group_norm_dynamic_channels(
+    %x: tensor<?x?x?x?xf32>, %w: tensor<?xf32>, %b: tensor<?xf32>,
+    %out: tensor<?x?x?x?xf32>) -> tensor<?x?x?x?xf32> {
+  %y = norm.group_norm %x weight(%w : tensor<?xf32>) bias(%b : tensor<?xf32>) groups = 32 epsilon = 1.0e-05 activation = silu : tensor<?x?x?x?xf32>
+  %r = bufferization.materialize_in_destination %y in %out
+      : (tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32>) -> tensor<?x?x?x?xf32>
+  return %r : tensor<?x?x?x?xf32>
+}

@@ -1,6 +1,7 @@
 // RUN: norm-opt %s -split-input-file -norm-promote-scoped-buffers-to-stack | FileCheck %s
 // RUN: norm-opt %s -split-input-file -norm-promote-scoped-buffers-to-stack=max-bytes=64 | FileCheck %s --check-prefix=LIMIT
 // RUN: norm-opt %s -split-input-file -norm-promote-scoped-buffers-to-stack=max-bytes=0 | FileCheck %s --check-prefix=OFF
+// RUN: norm-opt %s -split-input-file -norm-promote-scoped-buffers-to-stack=max-scope-bytes=2048 | FileCheck %s --check-prefix=BUDGET
 
 // A group norm tile's per-channel buffer of run-time size in the scope of
 // one loop iteration: on the stack when it holds at most 1 KiB, else on the
@@ -52,19 +53,22 @@ func.func @per_channel_parameters(%n: index, %out: memref<?xf32>) {
 
 // -----
 
-// Two dynamic sizes and a static one: each dynamic size is bounded before
-// the product is taken (no wrap-around), the static ones fold into the
-// element size (4 x 3 = 12 bytes).
+// Two dynamic sizes and a static one: each dynamic size and each partial
+// product is bounded before the next multiplication (no wrap-around), the
+// static ones fold into the element size (4 x 3 = 12 bytes).
 
+// OFF-LABEL:   func.func @two_dynamic_sizes
+// OFF-NOT:       memref.alloca(
 // CHECK-LABEL: func.func @two_dynamic_sizes
 // CHECK-SAME:    (%[[M:.*]]: index, %[[N:.*]]: index)
 // CHECK-DAG:     %[[MAX_BYTES:.*]] = arith.constant 1024 : index
 // CHECK-DAG:     %[[STATIC:.*]] = arith.constant 12 : index
 // CHECK:         arith.cmpi ule, %[[M]], %[[MAX_BYTES]]
-// CHECK:         %[[PART:.*]] = arith.muli %[[STATIC]], %[[M]]
+// CHECK-NEXT:    %[[PART:.*]] = arith.muli %[[STATIC]], %[[M]]
+// CHECK-NEXT:    arith.cmpi ule, %[[PART]], %[[MAX_BYTES]]
 // CHECK:         arith.cmpi ule, %[[N]], %[[MAX_BYTES]]
 // CHECK:         %[[BYTES:.*]] = arith.muli %[[PART]], %[[N]]
-// CHECK:         arith.cmpi ule, %[[BYTES]], %[[MAX_BYTES]]
+// CHECK-NEXT:    arith.cmpi ule, %[[BYTES]], %[[MAX_BYTES]]
 // CHECK:         memref.alloca(%[[M]], %[[N]]) : memref<?x3x?xf32>
 // CHECK:         memref.alloc(%[[M]], %[[N]]) : memref<?x3x?xf32>
 func.func @two_dynamic_sizes(%m: index, %n: index) {
@@ -113,4 +117,72 @@ func.func @left_alone(%n: index) -> memref<?xf32, strided<[1]>> {
     %undeallocated = memref.alloc(%n) : memref<?xf32>
   }
   return %returned : memref<?xf32, strided<[1]>>
+}
+
+// -----
+
+// An i24 element takes 4 bytes (LLVM's allocation size), not 3. A view of
+// the buffer as an integer pointer stays in the scope: promoted.
+
+// OFF-LABEL:   func.func @element_size_and_pointer
+// CHECK-LABEL: func.func @element_size_and_pointer
+// CHECK:         arith.constant 4 : index
+// CHECK:         memref.alloca(
+// CHECK:         memref.extract_aligned_pointer_as_index
+func.func @element_size_and_pointer(%n: index) -> index {
+  %p = memref.alloca_scope -> index {
+    %buf = memref.alloc(%n) : memref<?xi24>
+    %q = memref.extract_aligned_pointer_as_index %buf : memref<?xi24> -> index
+    memref.dealloc %buf : memref<?xi24>
+    memref.alloca_scope.return %q : index
+  }
+  return %p : index
+}
+
+// -----
+
+// A scope's promoted buffers take at most max-scope-bytes, counting
+// max-bytes each: with 2048 bytes, two of the three (in order).
+
+// BUDGET-LABEL: func.func @scope_budget
+// BUDGET-COUNT-2: memref.alloca(
+// BUDGET-NOT:     memref.alloca(
+// CHECK-LABEL:  func.func @scope_budget
+// CHECK-COUNT-3:  memref.alloca(
+func.func @scope_budget(%n: index) {
+  memref.alloca_scope {
+    %a = memref.alloc(%n) : memref<?xf32>
+    %b = memref.alloc(%n) : memref<?xf32>
+    %c = memref.alloc(%n) : memref<?xf32>
+    memref.dealloc %a : memref<?xf32>
+    memref.dealloc %b : memref<?xf32>
+    memref.dealloc %c : memref<?xf32>
+  }
+  return
+}
+
+// -----
+
+// Left alone: a dealloc in a nested region or two of them (which free runs
+// is not known here), a layout other than the identity, static sizes whose
+// product overflows.
+
+// CHECK-LABEL: func.func @dealloc_shapes
+// CHECK-NOT:     memref.alloca(
+// CHECK:         return
+func.func @dealloc_shapes(%n: index, %flag: i1) {
+  memref.alloca_scope {
+    %nested = memref.alloc(%n) : memref<?xf32>
+    scf.if %flag {
+      memref.dealloc %nested : memref<?xf32>
+    }
+    %twice = memref.alloc(%n) : memref<?xf32>
+    memref.dealloc %twice : memref<?xf32>
+    memref.dealloc %twice : memref<?xf32>
+    %shifted = memref.alloc(%n)[%n] : memref<?xf32, affine_map<(d0)[s0] -> (d0 + s0)>>
+    memref.dealloc %shifted : memref<?xf32, affine_map<(d0)[s0] -> (d0 + s0)>>
+    %huge = memref.alloc(%n) : memref<?x4611686018427387904x4xi8>
+    memref.dealloc %huge : memref<?x4611686018427387904x4xi8>
+  }
+  return
 }

@@ -1450,34 +1450,48 @@ def NormPromoteScopedBuffersToStackPass
                 "allocation scope on the stack";
   let description = [{
     For every `memref.alloc` with dynamic sizes (integer or float elements,
-    default memory space) directly in the body of a `memref.alloca_scope`,
-    freed by exactly one `memref.dealloc` later in that body, and none of
-    whose views (`BufferViewFlowAnalysis`) is used outside the scope, by a
-    call, by a cast out of the memref type system or as the scope's result:
-    an `scf.if` on its size in bytes being at most `max-bytes` (each dynamic
-    size bounded first, so that the product cannot wrap) allocates it with
-    `memref.alloca` of the same sizes and alignment, or else with the
-    `memref.alloc` as before; the `memref.dealloc` runs in the second case
-    only. The stack is released at the end of the scope
+    identity layout, default memory space) directly in the body of a
+    `memref.alloca_scope` and freed by exactly one `memref.dealloc` later in
+    that body: an `scf.if` on its size in bytes being at most `max-bytes`
+    allocates it with `memref.alloca` of the same sizes and alignment, or
+    else with the `memref.alloc` as before; the `memref.dealloc` runs in
+    the second case only. The stack is released at the end of the scope
     (`stacksave`/`stackrestore`), so a loop whose iterations are scopes does
-    not grow it.
+    not grow it. The size is checked after each dynamic factor (each
+    factor and each partial product at most `max-bytes`, itself taken as at
+    most 2^31, so that no product wraps); an element takes its size in
+    bytes rounded up to a power of two. The buffers of one scope are
+    promoted while `max-bytes` each fit in `max-scope-bytes`.
+
+    Safe because the buffer is freed unconditionally in the scope: no use
+    can come after it in correct input. Left alone besides: buffers with a
+    memref view (`BufferViewFlowAnalysis`) used outside the scope, by a
+    call, by an `unrealized_conversion_cast` or as the scope's result, and
+    buffers whose static sizes alone exceed `max-bytes`.
 
     Why: upstream `promote-buffers-to-stack` takes static sizes only. With
-    the channels dynamic (`norm_mlir.ops` compiles every size dynamic), a
-    group norm row tile allocated its three per-channel parameter buffers
-    (`C / G` floats each) with `aligned_alloc` and freed them again: 3
+    the channels dynamic (`norm_mlir.ops`' "dynamic" shape policy), a group
+    norm row tile allocated its three per-channel parameter buffers (`C /
+    G` floats each) with `aligned_alloc` and freed them again: 3
     malloc/free pairs per (batch entry, group). `convert-scf-to-openmp`
     gives each row tile such a scope; `norm-lower-to-cpu` runs this pass
     after it (with OpenMP only: the sequential loops have no scopes).
-    `gn_silu_f32_2x1280x8x8` with every size dynamic, 2 threads: 1.26x ->
-    1.03x its static time (docs/benchmarks.md). Test:
-    norm-promote-scoped-buffers-to-stack.mlir.
+    GroupNorm + SiLU [2, 1280, 8, 8] with every size dynamic, 2 threads:
+    1.17-1.31x its static time before, 1.00-1.04x after
+    (docs/benchmarks.md, "Buffers of run-time size on the stack"). Tests:
+    norm-promote-scoped-buffers-to-stack.mlir,
+    Pipelines/norm-lower-to-cpu-stack-buffers.mlir.
   }];
   let options = [
     Option<"maxBytes", "max-bytes", "int64_t", /*default=*/"1024",
            "The largest buffer, in bytes, allocated on the stack (the "
            "limit of the static buffers the CPU pipeline promotes); <= 0: "
-           "no-op">
+           "no-op">,
+    Option<"maxScopeBytes", "max-scope-bytes", "int64_t",
+           /*default=*/"16384",
+           "The stack the promoted buffers of one scope may take at most, "
+           "counting `max-bytes` for each (the CPU pipeline's limit for "
+           "the static buffers of a row tile); <= 0: no-op">
   ];
   let dependentDialects = [
     "::mlir::arith::ArithDialect",

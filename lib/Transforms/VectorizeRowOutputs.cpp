@@ -88,10 +88,11 @@ privatizeReadOutput(RewriterBase &rewriter, linalg::LinalgOp op,
 /// largest multiple of `vectorSize` it holds; 0 when `op` is no row
 /// reduction this pass splits. That is: the innermost loop a reduction of a
 /// static range of at least `vectorSize` (a range no multiple of the width
-/// leaves a remainder, peeled: 49 = 48 + 1 pixels of a channel at 7 x 7),
-/// the other loops static (the other reduction loops are walked one by one,
-/// as the rows: batch norm's batch entries), and every combiner a
-/// floating-point op allowed to reassociate.
+/// leaves a remainder, peeled: 49 = 48 + 1 pixels of a channel at 7 x 7)
+/// or of a dynamic one; the other loops, static or dynamic, are walked one
+/// by one (the rows, and the other reduction loops: batch norm's batch
+/// entries, whose count a model compiled for any batch knows at run time
+/// only); and every combiner a floating-point op allowed to reassociate.
 static int64_t getReductionSplitWidth(linalg::LinalgOp op, int64_t width,
                                       int64_t vectorSize) {
   // Contractions get register tiles from norm-tile-contractions instead
@@ -103,9 +104,6 @@ static int64_t getReductionSplitWidth(linalg::LinalgOp op, int64_t width,
   SmallVector<int64_t> ranges = op.getStaticLoopRanges();
   int64_t split = width;
   if (!ShapedType::isDynamic(ranges.back())) {
-    // The other loops, tiled by 1, may be dynamic only with the innermost.
-    if (llvm::any_of(ranges, ShapedType::isDynamic))
-      return 0;
     split = std::min(width, ranges.back() / vectorSize * vectorSize);
     if (split == 0 || split >= ranges.back())
       return 0; // Shorter than a vector, or one partial result.
@@ -281,13 +279,18 @@ static constexpr int64_t kShortRowBytes = 512;
 static bool isSummedAcrossRows(linalg::LinalgOp op) {
   SmallVector<utils::IteratorType> iterators = op.getIteratorTypesArray();
   SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+  // The outer reduction loops (the batch) may be dynamic.
   if (llvm::count_if(iterators, linalg::isReductionIterator) < 2 ||
-      llvm::any_of(ranges, ShapedType::isDynamic))
+      ShapedType::isDynamic(ranges.back()))
     return false;
   int64_t rows = 1;
-  for (auto [iterator, range] : llvm::zip(iterators, ranges))
-    if (linalg::isParallelIterator(iterator))
-      rows *= range;
+  for (auto [iterator, range] : llvm::zip(iterators, ranges)) {
+    if (!linalg::isParallelIterator(iterator))
+      continue;
+    if (ShapedType::isDynamic(range))
+      return false;
+    rows *= range;
+  }
   Type elementType = getElementTypeOrSelf(op.getDpsInputOperand(0)->get());
   if (rows <= 1 || !elementType.isIntOrFloat())
     return false;

@@ -1180,8 +1180,8 @@ def NormVectorizeRowOutputsPass
     "Dynamic sizes").
 
     Row reductions in the tile (the innermost loop a reduction of a static
-    range of at least `vector-size` with all loops static, or of a dynamic
-    range, every combiner a
+    range of at least `vector-size` or of a dynamic range, the other loops
+    static or dynamic, every combiner a
     floating-point op with the `reassoc` fast-math flag) are split: the
     parallel loops (rows) are tiled by 1, the reductions are tiled with
     partial results (TilingInterface, `PartialReductionOuterReduction`) of

@@ -494,3 +494,39 @@ def test_dynamic_channels_group_norm_parameters_stack_or_heap():
             want=lambda x, w, b: ref.group_norm(x, w, b, num_groups=groups,
                                                 epsilon=1e-5,
                                                 act="silu")["output"])
+
+
+# Batch-norm training on NCHW compiled for any batch ([?, C, H, W]): the
+# statistics split the pixels of a channel into partial sums over the
+# batch loop of run-time trip count (14 x 14: 196 = 3 x 64 + 4 pixels, one
+# channel a tile), and at 7 x 7 walk the batch entries outermost across a
+# tile's channels (rows of 196 bytes). Batches 1 to 9, data far from zero.
+@pytest.mark.parametrize("pixels", [(14, 14), (7, 7)])
+def test_dynamic_batch_training_statistics(pixels):
+    channels = 32
+    fb = FunctionBuilder("f")
+    vx = fb.arg(T([None, channels, *pixels], "f32"))
+    vm, vv, vw, vb = (fb.arg(T([channels], "f32")) for _ in range(4))
+    fb.ret(*fb.batch_norm_training(vx, vm, vv, weight=vw, bias=vb,
+                                   feature_axis=1, eps=1e-5, momentum=0.1,
+                                   activation="relu"))
+    fn = norm_mlir.compile_mlir(fb.module_text(), opt=OPT)["f"]
+    rng = np.random.default_rng(37)
+    names = ["output", "saved_mean", "saved_rstd", "new_running_mean",
+             "new_running_var"]
+    for batch in (1, 2, 5, 9):
+        x = (rng.standard_normal((batch, channels, *pixels)) * 2 + 3).astype(
+            np.float32)
+        mean, weight, bias = (rng.standard_normal(channels).astype(np.float32)
+                              for _ in range(3))
+        var = rng.uniform(0.5, 2.0, channels).astype(np.float32)
+        ins = (x, mean, var, weight, bias)
+        want = ref.batch_norm_training(
+            *(a.astype(np.float64) for a in ins), feature_axis=1,
+            epsilon=1e-5, momentum=0.1, act="relu")
+        outs = [placed(np.zeros(x.shape, np.float32), 0)] + [
+            placed(np.zeros(channels, np.float32), 0) for _ in names[1:]]
+        fn(*(placed(a, 0) for a in ins), *outs)
+        for name, got in zip(names, outs):
+            assert_close("batch_norm_training", got.astype(np.float64),
+                         want[name], 1e-5, context=f"{name} batch={batch}")

@@ -23,12 +23,23 @@ between two equally aligned allocations of one process (docs/benchmarks.md,
 "Noise"); before/after numbers of one change are only comparable on the same
 buffers. Threads: OMP_NUM_THREADS. Run it with the allocator settings of
 run.py (MALLOC_MMAP_MAX_=0 ...) for the same conditions as the benchmark.
+
+The buffers a variant allocates itself (statistics partials, per-tile
+copies) still lie where the process's heap puts them, which differs between
+variants of one process: a variant with large internal buffers can be
+slowed by up to 1.4x there and not in a process of its own
+(docs/benchmarks.md, "Buffers of run-time size on the stack"). With
+`--processes`, each block of calls runs in a fresh process of its own
+(variants alternating, the compilations cached), on that process's
+buffers: a cross-check of a ratio that one process alone shows.
 """
 
 import argparse
 import itertools
+import json
 import os
 import re
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -71,6 +82,13 @@ def main():
     ap.add_argument("--misalign", type=int, default=0,
                     help="bytes past a 64-byte boundary at which the "
                          "buffers start (numpy's own arrays: 16 or 32)")
+    ap.add_argument("--processes", action="store_true",
+                    help="run each block of calls in a fresh process (see "
+                         "above)")
+    # Internal: time one variant (its index) for one block and print the
+    # times as JSON (the worker of --processes).
+    ap.add_argument("--worker", type=int, default=None,
+                    help=argparse.SUPPRESS)
     args = ap.parse_args()
 
     cases = {c["id"]: c
@@ -103,36 +121,64 @@ def main():
         texts.append((" spatial=?", text.replace(
             "tensor<" + "x".join(map(str, shape)) + "x",
             "tensor<" + "x".join(dims) + "x")))
-    variants = []
-    for opt, options, (shape, program) in itertools.product(
-            args.opt or [norm_mlir.find_opt()], args.options or [""], texts):
+    configs = list(itertools.product(
+        args.opt or [norm_mlir.find_opt()], args.options or [""], texts))
+    labels = [f"{Path(opt).name} [{options}]{shape}"
+              for opt, options, (shape, _) in configs]
+
+    def compile_variant(k):
+        opt, options, (_, program) = configs[k]
         inner = f"norm-lower-to-cpu{{openmp=1 {options}}}"
         # As run.py compiles it: the FlashNorm cases fold first.
         if cases[args.case].get("fold") == "flashnorm":
             inner = f"norm-flash-norm,{inner}"
         pipeline = f"builtin.module({inner})"
-        fn = norm_mlir.compile_mlir(program, opt=opt, openmp=True,
-                                    pipeline=pipeline)[name]
-        variants.append((f"{Path(opt).name} [{options}]{shape}", fn))
+        return norm_mlir.compile_mlir(program, opt=opt, openmp=True,
+                                      pipeline=pipeline)[name]
 
-    for _, fn in variants:
+    block = max(args.block, 1)
+    if args.worker is not None:
+        fn = compile_variant(args.worker)
         for _ in range(3):
             fn(*ins, *outs)
-    times = [[] for _ in variants]
-    block = max(args.block, 1)
-    for _ in range(-(-args.reps // block)):
-        for k, (_, fn) in enumerate(variants):
-            if block > 1:
+        times = []
+        for _ in range(block):
+            t = time.perf_counter()
+            fn(*ins, *outs)
+            times.append(time.perf_counter() - t)
+        print(json.dumps(times))
+        return
+
+    times = [[] for _ in configs]
+    if args.processes:
+        for k in range(len(configs)):
+            compile_variant(k)  # compiled (cached) once, before timing
+        argv = [a for a in sys.argv[1:] if a != "--processes"]
+        for _ in range(-(-args.reps // block)):
+            for k in range(len(configs)):
+                out = subprocess.run(
+                    [sys.executable, __file__, *argv, "--worker", str(k)],
+                    check=True, capture_output=True, text=True).stdout
+                times[k] += json.loads(out.strip().splitlines()[-1])
+    else:
+        variants = [compile_variant(k) for k in range(len(configs))]
+        for fn in variants:
+            for _ in range(3):
                 fn(*ins, *outs)
-            for _ in range(block):
-                t = time.perf_counter()
-                fn(*ins, *outs)
-                times[k].append(time.perf_counter() - t)
+        for _ in range(-(-args.reps // block)):
+            for k, fn in enumerate(variants):
+                if block > 1:
+                    fn(*ins, *outs)
+                for _ in range(block):
+                    t = time.perf_counter()
+                    fn(*ins, *outs)
+                    times[k].append(time.perf_counter() - t)
     base = np.median(times[0])
     print(f"{args.case}, {os.environ.get('OMP_NUM_THREADS', 'all')} "
           f"thread(s), median of {len(times[0])}"
-          f"{f' (blocks of {block})' if block > 1 else ''}:")
-    for (label, _), ts in zip(variants, times):
+          f"{f' (blocks of {block})' if block > 1 else ''}"
+          f"{', a process a block' if args.processes else ''}:")
+    for label, ts in zip(labels, times):
         m = np.median(ts)
         print(f"  {label:50s} {m * 1e3:8.3f} ms  {m / base:5.3f}")
 

@@ -10,11 +10,11 @@ Inputs: every `// -----` chunk of test/**/*.mlir without expected-error
 bf16 or i32, with every dimension made dynamic (as norm_mlir.ops compiles),
 every one but the second or the last (a model's channels or hidden size),
 or with the first dimension of each shape made 0. A variant that does not
-parse and verify is dropped. Each remaining input goes through each pass set below
-(--sets: those a regular expression matches); a
-crash is a signal, an exit status other than 0/1, or "LLVM ERROR", an
-assertion, "Stack dump" or a sanitizer report on stderr. Diagnostics and
-pass failures are expected. The stderr of each crash is kept in --out.
+parse and verify is dropped. Each remaining input goes through each pass
+set below (--sets: those a regular expression matches); a crash is a
+signal, an exit status other than 0/1, or "LLVM ERROR", an assertion,
+"Stack dump" or a sanitizer report on stderr. Diagnostics and pass
+failures are expected. The stderr of each crash is kept in --out.
 """
 import argparse
 import concurrent.futures
@@ -78,21 +78,19 @@ def variants(name, chunk):
         # Also the element type of shapes (`8xf32`), where \b sees no
         # boundary after the `x`.
         yield f"{name}@{t}", re.sub(r"(?<![A-Za-wyz0-9_])f32\b", t, chunk)
-    shape = r"(tensor|memref)<([0-9x?]+)x"
-    yield f"{name}@dyn", re.sub(
-        shape, lambda m: m.group(1) + "<" +
-        re.sub(r"[0-9]+", "?", m.group(2)) + "x", chunk)
-    # Every size dynamic but one: the channels of NCHW (the second) or of
-    # NHWC and the hidden size of rows (the last), as a model compiled for
-    # any batch and image size or sequence length keeps them.
-    def keep(dims, index):
-        return "x".join(d if k == index % len(dims) else re.sub(
-            r"[0-9]+", "?", d) for k, d in enumerate(dims))
-    for label, index in (("keep1", 1), ("keeplast", -1)):
-        yield f"{name}@{label}", re.sub(
-            r"(tensor|memref)<((?:[0-9?]+x)+)",
-            lambda m: m.group(1) + "<" + keep(
-                m.group(2).split("x")[:-1], index) + "x", chunk)
+    # Every size dynamic, and every size but one: the channels of NCHW
+    # (the second) or of NHWC and the hidden size of rows (the last), as a
+    # model compiled for any batch and image size or sequence length keeps.
+    def dynamic(kept):
+        def shape(m):
+            dims = m.group(2).split("x")[:-1]
+            return m.group(1) + "<" + "x".join(
+                d if kept is not None and k == kept % len(dims)
+                else re.sub(r"[0-9]+", "?", d)
+                for k, d in enumerate(dims)) + "x"
+        return re.sub(r"(tensor|memref)<((?:[0-9?]+x)+)", shape, chunk)
+    for label, kept in (("dyn", None), ("keep1", 1), ("keeplast", -1)):
+        yield f"{name}@{label}", dynamic(kept)
     yield f"{name}@zero", re.sub(r"(tensor|memref)<([0-9]+)x",
                                  lambda m: m.group(1) + "<0x", chunk)
 

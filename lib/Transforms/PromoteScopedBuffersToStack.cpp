@@ -121,11 +121,10 @@ static void promote(memref::AllocOp alloc, memref::DeallocOp dealloc,
   alloc.getResult().replaceAllUsesWith(choice.getResult(0));
   alloc->erase();
 
+  // Freed in the heap branch only.
   b.setInsertionPoint(dealloc);
-  Value onHeap = arith::XOrIOp::create(
-      b, loc, small, arith::ConstantIntOp::create(b, loc, 1, 1));
-  auto freeIf = scf::IfOp::create(b, loc, onHeap, /*withElseRegion=*/false);
-  dealloc->moveBefore(freeIf.thenBlock()->getTerminator());
+  auto freeIf = scf::IfOp::create(b, loc, small, /*withElseRegion=*/true);
+  dealloc->moveBefore(freeIf.elseBlock()->getTerminator());
 }
 
 namespace {

@@ -23,8 +23,8 @@
 // CHECK-NEXT:        %[[HEAP:.*]] = memref.alloc(%[[N]]) {alignment = 64 : i64} : memref<?xf32>
 // CHECK-NEXT:        scf.yield %[[HEAP]]
 // CHECK:           linalg.fill ins(%{{.*}} : f32) outs(%[[BUF]] : memref<?xf32>)
-// CHECK:           %[[ON_HEAP:.*]] = arith.xori %[[SMALL]], %{{.*}} : i1
-// CHECK-NEXT:      scf.if %[[ON_HEAP]] {
+// CHECK:           scf.if %[[SMALL]] {
+// CHECK-NEXT:      } else {
 // CHECK-NEXT:        memref.dealloc %[[BUF]] : memref<?xf32>
 // CHECK-NEXT:      }
 // LIMIT-LABEL: func.func @per_channel_parameters
